@@ -1,0 +1,68 @@
+"""The SimPy model of one replication: state, processes, and ``run_model``.
+
+This package imports no I/O, plotting or DataFrame library: it returns plain numpy
+arrays that ``simcoop.results`` turns into tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import simpy
+
+from simcoop.model.book import DESTINATIONS, FLOW_COLUMNS, REASONS, STOCK_COLUMNS, Book
+from simcoop.model.params import STAGES, ModelParams, model_params
+from simcoop.model.processes import MonthlyRecorder, close_month, monthly_books
+from simcoop.scenario import Scenario
+from simcoop.streams import Streams
+
+__all__ = ["ReplicationOutput", "run_model", "STAGES", "REASONS", "DESTINATIONS", "STOCK_COLUMNS", "FLOW_COLUMNS"]
+
+@dataclass
+class ReplicationOutput:
+    """Everything one replication produced, as numpy arrays (money in integer cents)."""
+
+    replication: int
+    monthly: dict[str, npt.NDArray[np.float64]]  # money in whole cents
+    people: dict[str, npt.NDArray[np.int64]]
+    events: npt.NDArray[np.int64]  # columns: entrepreneur_id, month, from, to, reason, destination
+    initial_cash_cents: int
+    entries_pending_at_end: int
+
+
+def run_model(scenario: Scenario, streams: Streams, params: ModelParams | None = None) -> ReplicationOutput:
+    """Simulate one replication of ``scenario`` with the given random streams."""
+    p = params if params is not None else model_params(scenario)
+    expected = float(p.accueils_rate_per_month.sum()) * p.entry_share
+    book = Book(p, capacity=int(expected * 1.3) + 32)
+    recorder = MonthlyRecorder(p.horizon_months, list(FLOW_COLUMNS) + list(STOCK_COLUMNS))
+    env = simpy.Environment()
+    env.process(monthly_books(env, book, p, streams, recorder))
+    env.run(until=p.horizon_months)
+    close_month(book, recorder, p.horizon_months - 1)
+    n = book.n
+    people = {
+        "entrepreneur_id": np.arange(n, dtype=np.int64),
+        "sector": book.sector[:n].copy(),
+        "first_stage": book.first_stage[:n].copy(),
+        "entry_month": book.entry_month[:n].copy(),
+        "cesa_month": book.cesa_month[:n].copy(),
+        "associe_month": book.associe_month[:n].copy(),
+        "exit_month": book.exit_month[:n].copy(),
+        "exit_destination": book.exit_destination[:n].copy(),
+        "exit_reason": book.exit_reason[:n].copy(),
+        "final_stage": book.stage[:n].copy(),
+    }
+    events = np.array(book.events, dtype=np.int64).reshape(-1, 6)
+    flows = recorder.data
+    pending = int(flows["accueils"].sum() - flows["accueils_not_entered"].sum()) - n
+    return ReplicationOutput(
+        replication=streams.replication,
+        monthly=recorder.data,
+        people=people,
+        events=events,
+        initial_cash_cents=p.initial_cash_cents,
+        entries_pending_at_end=pending,
+    )

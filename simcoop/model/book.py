@@ -1,0 +1,324 @@
+"""The books of one replication: every activity's accounts and the cooperative's own.
+
+Two kinds of storage:
+
+- **people** arrays, indexed by ``entrepreneur_id``, hold each person's path (entry,
+  CESA, associé and exit months, exit destination and motive) and are what the run
+  returns;
+- **activity** arrays hold what the monthly accounting reads and writes, for the active
+  activities only, packed in the first ``m`` slots (an activity that closes is replaced
+  by the last one), so that the accounting of all of them is a few vectorised
+  operations on contiguous slices.
+
+Money is counted in whole cents held in float64 (exact up to 2**53 cents, about
+90 000 billion euros), so sums never lose a cent and no int/float conversions are
+needed in the monthly loop.
+
+Cash identity kept exact to the cent (tests check it): the consolidated cash
+``coop_ledger + sum(activity treasuries)`` changes only by external flows: cash received
+from clients and from public funders, minus purchases, salary costs (gross pay and
+employer contributions), the cooperative's costs and payouts to people leaving.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, SORTIE, ModelParams
+
+__all__ = [
+    "Book",
+    "FLOW_COLUMNS",
+    "STOCK_COLUMNS",
+    "REASONS",
+    "DESTINATIONS",
+    "REASON_OF_DESTINATION",
+    "R_DIAGNOSTIC",
+    "R_DIRECT_CESA",
+    "R_RENEWAL",
+    "R_VIABLE",
+    "R_SUBSCRIPTION",
+    "R_END_OF_CAPE",
+    "R_NOT_ASSOCIE",
+]
+
+#: Destinations of exits, in the order of the cumulative shares.
+DESTINATIONS: tuple[str, ...] = ("own_company", "salaried_job", "stop")
+
+#: Reasons (motives) of state changes, as written in ``events``.
+REASONS: tuple[str, ...] = (
+    "diagnostic",  # accueil -> cape
+    "direct_cesa",  # accueil -> cesa
+    "cape_renewal",  # cape -> cape (avenant)
+    "activity_viable",  # cape -> cesa
+    "capital_subscription",  # cesa -> associe
+    "own_company",  # exit to own company
+    "salaried_job",  # exit to a job elsewhere
+    "stop",  # exit: activity not viable or personal reasons
+    "end_of_cape",  # exit when a CAPE ends without conversion
+    "not_associe_in_time",  # exit when the associé deadline passes
+)
+R_DIAGNOSTIC, R_DIRECT_CESA, R_RENEWAL, R_VIABLE, R_SUBSCRIPTION = 0, 1, 2, 3, 4
+R_END_OF_CAPE, R_NOT_ASSOCIE = 8, 9
+#: The hazard exit reason of destination d is REASON_OF_DESTINATION[d].
+REASON_OF_DESTINATION = (5, 6, 7)
+
+#: Monthly flow counters, in output order (money in cents).
+FLOW_COLUMNS: tuple[str, ...] = (
+    "accueils",
+    "accueils_not_entered",
+    "cape_entries",
+    "cesa_entries",
+    "associe_entries",
+    "cape_renewals",
+    "exits",
+    "exits_own_company",
+    "exits_salaried_job",
+    "exits_stop",
+    "turnover_cents",
+    "cash_received_cents",
+    "purchases_cents",
+    "contributions_cents",
+    "public_funding_cents",
+    "coop_costs_cents",
+    "staff_costs_cents",
+    "gross_salaries_cents",
+    "employer_contributions_cents",
+    "employee_contributions_cents",
+    "exit_payouts_cents",
+    "exit_losses_cents",
+    "collected_for_exited_cents",
+)
+
+#: End-of-month stocks (money in cents).
+STOCK_COLUMNS: tuple[str, ...] = (
+    "n_cape",
+    "n_cesa",
+    "n_associe",
+    "n_exited",
+    "staff_fte",
+    "coop_ledger_cents",
+    "activities_treasury_cents",
+    "advances_cents",
+    "coop_treasury_cents",
+    "consolidated_cash_cents",
+    "receivables_cents",
+)
+
+# Rows of the activity table ``Book.a`` (one column per active activity).
+(
+    A_ID,
+    A_STAGE,
+    A_ENTRY,
+    A_RAMP_START,
+    A_RAMP_SLOPE,
+    A_MATURE,
+    A_VOL,
+    A_HALF_VAR,
+    A_MARGIN_RATE,
+    A_ON_TIME,
+    A_TREASURY,
+    A_EMA,
+    A_CESA_FROM,
+    A_TERM_END,
+    A_RENEWALS,
+    A_DEADLINE,
+) = range(16)
+N_ACTIVITY_FIELDS = 16
+
+
+class Book:
+    """Per-person records, per-activity accounts and the cooperative's ledger."""
+
+    def __init__(self, params: ModelParams, capacity: int) -> None:
+        self.p = params
+        self.n = 0  # people who started a parcours (ids 0..n-1)
+        self.m = 0  # active activities (slots 0..m-1)
+        self.slots = params.receivable_slots
+        self._alloc_people(max(capacity, 16))
+        self._alloc_activities(max(capacity // 2, 16))
+        self.stage_count = [0] * 5
+        self.coop_ledger_cents = float(params.initial_cash_cents)
+        self.coop_pending = np.zeros(self.slots)  # receivables taken over from closed activities
+        self.staff_fte = params.fte_at_opening
+        self.flows: dict[str, float] = dict.fromkeys(FLOW_COLUMNS, 0.0)
+        self.events: list[tuple[int, int, int, int, int, int]] = []
+        self.wake: list[Any] = []
+        self.sector_template = _sector_template(params)
+
+    # ------------------------------------------------------------------ storage
+    def _alloc_people(self, capacity: int) -> None:
+        self.people_capacity = capacity
+        self.sector = np.zeros(capacity, dtype=np.int64)
+        self.first_stage = np.full(capacity, -1, dtype=np.int64)
+        self.entry_month = np.full(capacity, -1, dtype=np.int64)
+        self.cesa_month = np.full(capacity, -1, dtype=np.int64)
+        self.associe_month = np.full(capacity, -1, dtype=np.int64)
+        self.exit_month = np.full(capacity, -1, dtype=np.int64)
+        self.exit_destination = np.full(capacity, -1, dtype=np.int64)
+        self.exit_reason = np.full(capacity, -1, dtype=np.int64)
+        self.stage = np.full(capacity, -1, dtype=np.int64)
+        self.cape_start = np.full(capacity, -1, dtype=np.int64)
+        self.slot_of = np.full(capacity, -1, dtype=np.int64)
+
+    def _grow_people(self, needed: int) -> None:
+        names = ("sector", "first_stage", "entry_month", "cesa_month", "associe_month", "exit_month",
+                 "exit_destination", "exit_reason", "stage", "cape_start", "slot_of")
+        old = {name: getattr(self, name) for name in names}
+        self._alloc_people(max(needed, 2 * self.people_capacity))
+        for name, value in old.items():
+            getattr(self, name)[: len(value)] = value
+
+    def _alloc_activities(self, capacity: int) -> None:
+        self.activity_capacity = capacity
+        self.a = np.zeros((N_ACTIVITY_FIELDS, capacity))
+        self.lag = np.zeros(capacity, dtype=np.int64)
+        self.pending = np.zeros((self.slots, capacity))
+        self.arange = np.arange(capacity)
+
+    def _grow_activities(self, needed: int) -> None:
+        a, lag, pending = self.a, self.lag, self.pending
+        self._alloc_activities(max(needed, 2 * self.activity_capacity))
+        m = self.m
+        self.a[:, :m] = a[:, :m]
+        self.lag[:m] = lag[:m]
+        self.pending[:, :m] = pending[:, :m]
+
+    # ------------------------------------------------------------------ entries
+    def add_entrants(
+        self, month: int, first_stage: npt.NDArray[np.int64], sector: npt.NDArray[np.int64], mature_cents: npt.NDArray[np.float64]
+    ) -> range:
+        """Open a person record and an activity for each entrant (stage set by its parcours)."""
+        k = len(first_stage)
+        ids = range(self.n, self.n + k)
+        if ids.stop > self.people_capacity:
+            self._grow_people(ids.stop)
+        if self.m + k > self.activity_capacity:
+            self._grow_activities(self.m + k)
+        p = self.p
+        people = slice(ids.start, ids.stop)
+        self.first_stage[people] = first_stage
+        self.sector[people] = sector
+        self.entry_month[people] = month
+        self.stage[people] = ACCUEIL
+        slots = slice(self.m, self.m + k)
+        self.slot_of[people] = np.arange(self.m, self.m + k)
+        a = self.a
+        a[:, slots] = self.sector_template[:, sector]
+        a[A_ID, slots] = np.arange(ids.start, ids.stop)
+        a[A_ENTRY, slots] = month
+        a[A_MATURE, slots] = mature_cents
+        self.lag[slots] = p.sector_lag_months[sector]
+        self.pending[:, slots] = 0.0
+        self.n = ids.stop
+        self.m += k
+        return ids
+
+    # ------------------------------------------------------------------ stage changes
+    def record(self, i: int, month: int, from_stage: int, to_stage: int, reason: int, destination: int = -1) -> None:
+        self.events.append((i, month, from_stage, to_stage, reason, destination))
+
+    def set_stage(self, i: int, month: int, to_stage: int, reason: int, destination: int = -1) -> None:
+        """Move person ``i`` to ``to_stage`` and write the event."""
+        from_stage = int(self.stage[i])
+        self.stage[i] = to_stage
+        if to_stage != SORTIE:
+            self.a[A_STAGE, self.slot_of[i]] = to_stage
+        if from_stage > ACCUEIL:
+            self.stage_count[from_stage] -= 1
+        self.stage_count[to_stage] += 1
+        self.record(i, month, from_stage, to_stage, reason, destination)
+
+    def set_activity(self, i: int, field: int, value: float) -> None:
+        """Set one accounting field of person ``i``'s activity."""
+        self.a[field, self.slot_of[i]] = value
+
+    def get_activity(self, i: int, field: int) -> float:
+        return float(self.a[field, self.slot_of[i]])
+
+    def settle_exit(self, i: int, month: int, destination: int, reason: int) -> None:
+        """Close person ``i``'s activity: its balance goes to them or is the cooperative's loss.
+
+        The cooperative takes over the receivables still due and collects them later, so
+        the balance is treasury + receivables: paid out when positive (DOMAIN.md §2: at the
+        end of a CAPE a positive balance goes to the entrepreneur; under a CESA it stands
+        for the final salary settlement), a loss to the cooperative when negative
+        (DOMAIN.md §3: an exit with a negative treasury is a loss to the cooperative).
+        """
+        s = int(self.slot_of[i])
+        treasury = float(self.a[A_TREASURY, s])
+        receivables = self.pending[:, s]
+        balance = treasury + float(receivables.sum())
+        payout = balance if balance > 0 else 0.0
+        self.coop_ledger_cents += treasury - payout
+        self.coop_pending += receivables
+        flows = self.flows
+        flows["exit_payouts_cents"] += payout
+        flows["exit_losses_cents"] += payout - balance
+        flows["exits"] += 1
+        flows[("exits_own_company", "exits_salaried_job", "exits_stop")[destination]] += 1
+        self.exit_month[i] = month
+        self.exit_destination[i] = destination
+        self.exit_reason[i] = reason
+        self.set_stage(i, month, SORTIE, reason, destination)
+        # Free the slot: the last active activity moves into it.
+        last = self.m - 1
+        if s != last:
+            self.a[:, s] = self.a[:, last]
+            self.lag[s] = self.lag[last]
+            self.pending[:, s] = self.pending[:, last]
+            self.slot_of[int(self.a[A_ID, s])] = s
+        self.slot_of[i] = -1
+        self.m = last
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def n_active(self) -> int:
+        return self.stage_count[CAPE] + self.stage_count[CESA] + self.stage_count[ASSOCIE]
+
+    def take_flows(self) -> dict[str, float]:
+        """The month's flow counters, reset for the next month."""
+        flows = self.flows
+        self.flows = dict.fromkeys(FLOW_COLUMNS, 0.0)
+        return flows
+
+    def stocks(self) -> dict[str, float]:
+        """End-of-month stocks: people by stage, team size, and cash in cents."""
+        treasury = self.a[A_TREASURY, : self.m]
+        activities = float(treasury.sum())
+        advances = float(-treasury[treasury < 0].sum())
+        return {
+            "n_cape": self.stage_count[CAPE],
+            "n_cesa": self.stage_count[CESA],
+            "n_associe": self.stage_count[ASSOCIE],
+            "n_exited": self.stage_count[SORTIE],
+            "staff_fte": self.staff_fte,
+            "coop_ledger_cents": self.coop_ledger_cents,
+            "activities_treasury_cents": activities,
+            "advances_cents": advances,
+            "coop_treasury_cents": self.coop_ledger_cents - advances,
+            "consolidated_cash_cents": self.coop_ledger_cents + activities,
+            "receivables_cents": float(self.pending[:, : self.m].sum() + self.coop_pending.sum()),
+        }
+
+
+
+def _sector_template(p: ModelParams) -> npt.NDArray[np.float64]:
+    """The activity-table column of a new activity of each sector (per-entrant fields zero)."""
+    k = len(p.sector_shares)
+    template = np.zeros((N_ACTIVITY_FIELDS, k))
+    ramp_months = p.sector_rampup_months
+    start_share = np.where(ramp_months > 0, p.sector_rampup_start_share, 1.0)
+    template[A_STAGE] = ACCUEIL
+    template[A_RAMP_START] = start_share
+    template[A_RAMP_SLOPE] = (1.0 - start_share) / np.maximum(ramp_months, 1.0)
+    template[A_VOL] = p.sector_volatility
+    template[A_HALF_VAR] = 0.5 * p.sector_volatility**2
+    template[A_MARGIN_RATE] = p.sector_margin_rate
+    template[A_ON_TIME] = 1.0 - p.sector_late_share
+    template[A_TERM_END] = -1
+    template[A_DEADLINE] = -1
+    return template

@@ -1,0 +1,648 @@
+"""The scenario: a frozen, validated description of one CAE in one territory.
+
+A scenario is read from one YAML file (``load_scenario``), validated once into the
+immutable pydantic models below, and never changed afterwards: ``Scenario.replace``
+returns a new, re-validated scenario.
+
+Every quantity says its unit in its name (``_eur``, ``_months``, ``_rate``, ``_share``,
+``_days``). Every default that stands for the real world names its source in its
+description: "DOMAIN.md §N" refers to ``shared/DOMAIN.md`` (summarised in
+``docs/sources.md``); "assumption" marks a figure chosen by us, to be calibrated.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+
+from simcoop._yaml import parse_yaml
+
+__all__ = [
+    "Scenario",
+    "Meta",
+    "Territory",
+    "Pathway",
+    "CapeRules",
+    "CesaRules",
+    "AssocieRules",
+    "ExitRules",
+    "ExitDestinations",
+    "Sector",
+    "Activities",
+    "Contribution",
+    "Staff",
+    "FundingLine",
+    "Cooperative",
+    "Payroll",
+    "SimulationSettings",
+    "YearMonth",
+    "month_offset",
+    "load_scenario",
+    "scenario_from_dict",
+    "validate_data",
+    "Problem",
+    "ScenarioError",
+]
+
+YearMonth = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        description="A calendar month written YYYY-MM, e.g. 2027-01.",
+        examples=["2027-01"],
+    ),
+]
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def month_offset(start: str, month: str) -> int:
+    """Months from ``start`` to ``month`` (both YYYY-MM); negative when before."""
+    y0, m0 = (int(x) for x in start.split("-"))
+    y1, m1 = (int(x) for x in month.split("-"))
+    return (y1 - y0) * 12 + (m1 - m0)
+
+
+class _Frozen(BaseModel):
+    """Base of every scenario section: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+class Meta(_Frozen):
+    """Who and when: the scenario's name, its territory and its time frame."""
+
+    name: str = Field(min_length=1, description="Short name; names the output folder.")
+    territory_name: str = Field(default="", description="The territory, as the report will name it.")
+    description: str = Field(default="", description="Free text shown in reports.")
+    start_month: YearMonth = Field(description="Opening month of the CAE (month 0 of the run).")
+    horizon_months: int = Field(
+        default=120, ge=1, le=600, description="Months simulated from start_month (120 = 10 years)."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_usable(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class Territory(_Frozen):
+    """The accueil arrival process: a Poisson flow with ramp-up and seasonality."""
+
+    accueils_per_year_at_maturity: float = Field(
+        default=180.0,
+        ge=0.0,
+        description=(
+            "Mean accueils (information meeting + diagnostic) per year once the CAE is known. "
+            "Source: DOMAIN.md §2 (Cap Services, 216 accueils in 2000, its 5th year); "
+            "180 for a new CAE in a mid-sized urban area is an assumption."
+        ),
+    )
+    rampup_months: int = Field(
+        default=36,
+        ge=0,
+        description=(
+            "Months from opening to reach the mature flow, linearly. Source: DOMAIN.md §4 "
+            "(2-3 years from idea to an autonomous structure); the value is an assumption."
+        ),
+    )
+    rampup_start_share: Share = Field(
+        default=0.3,
+        description="Share of the mature flow reached in the opening month. Assumption.",
+    )
+    seasonality: tuple[float, ...] = Field(
+        default=(1.1, 1.1, 1.1, 1.0, 0.9, 0.9, 0.5, 0.4, 1.2, 1.3, 1.3, 1.2),
+        description=(
+            "Twelve monthly factors, January first, applied to the flow; they are "
+            "normalised to average 1. Assumption (summer slowdown, autumn peak)."
+        ),
+    )
+
+    @field_validator("seasonality")
+    @classmethod
+    def _twelve_positive(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if len(value) != 12:
+            raise ValueError(f"needs exactly 12 monthly factors (January to December), got {len(value)}")
+        if any(v < 0 for v in value) or sum(value) <= 0:
+            raise ValueError("factors must be >= 0 and not all zero")
+        return value
+
+
+class CapeRules(_Frozen):
+    """The test phase under a CAPE (contrat d'appui au projet d'entreprise)."""
+
+    term_months: int = Field(
+        default=12, ge=1, le=12,
+        description="Length of one CAPE term. Source: code de commerce L127-1 ff., décret 2005-505 (12 months at most).",
+    )
+    max_renewals: int = Field(
+        default=2, ge=0, le=2,
+        description="Renewals allowed after the first term. Source: décret 2005-505 (renewable twice, 36 months at most).",
+    )
+    renewal_probability: Share = Field(
+        default=0.6,
+        description="Probability that a CAPE not yet converted is renewed at the end of a term (else: end of CAPE). Assumption.",
+    )
+    min_months_before_cesa: int = Field(
+        default=3, ge=0,
+        description="Months of test before a conversion to CESA is considered. Source: DOMAIN.md §2 (typical test phase 6-18 months); value an assumption.",
+    )
+
+
+class CesaRules(_Frozen):
+    """The rule that turns a CAPE into a CESA, and the salary under a CESA."""
+
+    min_gross_salary_eur_per_month: float = Field(
+        default=400.0, ge=0.0,
+        description=(
+            "Smallest monthly gross salary that justifies a CESA. Source: DOMAIN.md §3 (Artenréel: "
+            "average gross €4.2k a year under 3 years of seniority); the value is an assumption."
+        ),
+    )
+    treasury_months_required: float = Field(
+        default=2.0, ge=0.0,
+        description="A CAPE converts when the activity's treasury covers this many months of the minimum salary's employer cost. Assumption.",
+    )
+    margin_smoothing_months: float = Field(
+        default=3.0, ge=1.0,
+        description="Time constant (months) of the moving average of the activity's margin after contribution ('recent margin'). Assumption.",
+    )
+    salary_payout_rate: Share = Field(
+        default=0.9,
+        description=(
+            "Share of the recent margin after contribution paid out as employer cost of the salary. "
+            "Source: DOMAIN.md §3 (Artenréel: gross salaries ≈ 50% of turnover, costs ≈ 30%); value an assumption."
+        ),
+    )
+    treasury_floor_eur: float = Field(
+        default=0.0,
+        description="The salary never draws the activity's treasury below this floor. Assumption.",
+    )
+
+
+class AssocieRules(_Frozen):
+    """Becoming associé (co-owner) of the cooperative."""
+
+    deadline_months: int = Field(
+        default=36, ge=1,
+        description="A CESA holder must become associé within this many months minus the months spent in CAPE. Source: loi 2014-856 art. 47, code du travail L7331-3.",
+    )
+    uptake_rate_per_year: float = Field(
+        default=0.25, ge=0.0,
+        description="Annual rate at which CESA holders become associé before the deadline. Assumption.",
+    )
+    at_deadline_probability: Share = Field(
+        default=0.6,
+        description="Probability that a CESA holder still not associé at the deadline subscribes (else the contract ends). Assumption.",
+    )
+
+
+class ExitDestinations(_Frozen):
+    """Shares of exit destinations; they must add up to 1."""
+
+    own_company: Share = Field(description="Leaves to create their own company (essaimage); a positive exit.")
+    salaried_job: Share = Field(description="Leaves for a salaried job elsewhere; a positive exit.")
+    stop: Share = Field(description="Stops: activity not viable or personal reasons.")
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> "ExitDestinations":
+        total = self.own_company + self.salaried_job + self.stop
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"own_company + salaried_job + stop must add up to 1, got {total:g}")
+        return self
+
+
+class ExitRules(_Frozen):
+    """Exit hazards by stage and where exits go."""
+
+    cape_rate_per_year: float = Field(
+        default=0.30, ge=0.0,
+        description="Annual exit hazard during the test phase. Source: DOMAIN.md §2 (Coopilote: 70 exits a year for a stock of 320, average path 24 months); stage split an assumption.",
+    )
+    cesa_rate_per_year: float = Field(
+        default=0.18, ge=0.0, description="Annual exit hazard under a CESA, not yet associé. Same source; assumption.",
+    )
+    associe_rate_per_year: float = Field(
+        default=0.12, ge=0.0, description="Annual exit hazard of associés. Same source; assumption.",
+    )
+    cape_destinations: ExitDestinations = Field(
+        default=ExitDestinations(own_company=0.15, salaried_job=0.25, stop=0.60),
+        description="Destinations of exits from the test phase (including ends of CAPE). Source: DOMAIN.md §2 (Coopilote: 40% not viable; Cap Services own firm : job ≈ 2 : 3); split an assumption.",
+    )
+    cesa_destinations: ExitDestinations = Field(
+        default=ExitDestinations(own_company=0.25, salaried_job=0.35, stop=0.40),
+        description="Destinations of exits under a CESA. Same sources; assumption.",
+    )
+    associe_destinations: ExitDestinations = Field(
+        default=ExitDestinations(own_company=0.35, salaried_job=0.35, stop=0.30),
+        description="Destinations of exits of associés. Same sources; assumption.",
+    )
+
+
+class Pathway(_Frozen):
+    """The parcours: accueil, test phase (CAPE), CESA, associé, exit."""
+
+    entry_share: Share = Field(
+        default=0.3,
+        description=(
+            "Share of accueils who start a parcours (CAPE, or CESA directly). Source: DOMAIN.md §2 "
+            "(Cap Services 2000: 101 accompagnements for 216 accueils, 47%, a count that includes people "
+            "already present); 0.3 reproduces Cap Services' yearly figures (scenarios/cap_services_lyon.yaml)."
+        ),
+    )
+    diagnostic_months: int = Field(
+        default=1, ge=0, description="Months from accueil to the start of the parcours. Assumption.",
+    )
+    direct_cesa_share: Share = Field(
+        default=0.25,
+        description="Share of entrants who skip the test phase and start under a CESA. Source: DOMAIN.md §2 (Oxalis 2017: about 25%).",
+    )
+    cape: CapeRules = Field(default=CapeRules())
+    cesa: CesaRules = Field(default=CesaRules())
+    associe: AssocieRules = Field(default=AssocieRules())
+    exits: ExitRules = Field(default=ExitRules())
+
+
+class Sector(_Frozen):
+    """One sector of activity in the mix."""
+
+    name: str = Field(min_length=1)
+    share: Share = Field(description="Share of entrants in this sector; shares must add up to 1.")
+    turnover_median_eur_per_year: float = Field(
+        gt=0.0, description="Median annual turnover excl. VAT at maturity (lognormal median)."
+    )
+    turnover_sigma: float = Field(
+        default=0.8, ge=0.0, le=3.0,
+        description="Spread of the lognormal (sigma of log turnover). Source: DOMAIN.md §3 (strongly right-skewed); value an assumption.",
+    )
+    rampup_months: int = Field(default=24, ge=0, description="Months from start to reach the mature turnover, linearly.")
+    rampup_start_share: Share = Field(default=0.25, description="Share of the mature turnover in the first month.")
+    monthly_volatility: float = Field(
+        default=0.35, ge=0.0, le=3.0, description="Sigma of the monthly lognormal noise (mean 1) on turnover. Assumption."
+    )
+    gross_margin_rate: Share = Field(
+        default=0.7,
+        description="Turnover minus purchases and direct costs, as a share of turnover. Source: DOMAIN.md §3 (Artenréel: costs ≈ 30%).",
+    )
+    payment_delay_days: float = Field(
+        default=30.0, ge=0.0, le=120.0,
+        description="Mean client payment delay. Source: DOMAIN.md §3 (legal maximum 60 days from invoice).",
+    )
+
+
+class Activities(_Frozen):
+    """The sector mix of the activities hosted."""
+
+    sectors: tuple[Sector, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shares_and_names(self) -> "Activities":
+        total = sum(s.share for s in self.sectors)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"sector shares must add up to 1, got {total:g}")
+        names = [s.name for s in self.sectors]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"sector names must be unique, repeated: {', '.join(dupes)}")
+        return self
+
+
+class Contribution(_Frozen):
+    """The contribution each activity pays the cooperative."""
+
+    rate: Share = Field(
+        default=0.10,
+        description="Contribution rate. Source: DOMAIN.md §3 (10% of turnover at Cap Services, Coopaname, Coopilote; network range 8-15%).",
+    )
+    base: Literal["turnover", "gross_margin"] = Field(
+        default="turnover", description="What the rate applies to: turnover excl. VAT, or gross margin (Oxalis: 15% of margin)."
+    )
+    minimum_eur_per_month: float = Field(
+        default=0.0, ge=0.0,
+        description="Minimum monthly contribution under a CESA (0 = none). Source: DOMAIN.md §3 (some CAE: €150-250 a month).",
+    )
+
+
+class Staff(_Frozen):
+    """The accompaniment team."""
+
+    fte_at_opening: float = Field(default=2.0, gt=0.0, description="Accompaniment FTE from opening. Assumption.")
+    loaded_cost_eur_per_fte_year: float = Field(
+        default=52000.0, ge=0.0,
+        description="Employer cost of one FTE a year, salary and contributions. Assumption (a chargé d'accompagnement at about €2,500 gross a month).",
+    )
+    caseload_per_fte: float = Field(
+        default=45.0, gt=0.0,
+        description="Entrepreneurs followed per accompaniment FTE; the team grows in half-FTE steps beyond it. Source: DOMAIN.md §3 (30-60).",
+    )
+
+
+class FundingLine(_Frozen):
+    """One public funding line, paid monthly between two months (inclusive)."""
+
+    funder: str = Field(min_length=1, description="Région, Département, EPCI, city, FSE, ...")
+    amount_eur_per_year: float = Field(ge=0.0)
+    first_month: YearMonth
+    last_month: YearMonth
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "FundingLine":
+        if month_offset(self.first_month, self.last_month) < 0:
+            raise ValueError(f"last_month {self.last_month} is before first_month {self.first_month}")
+        return self
+
+
+class Cooperative(_Frozen):
+    """The cooperative's own budget: contribution, team, costs, funds, public funding."""
+
+    contribution: Contribution = Field(default=Contribution())
+    staff: Staff = Field(default=Staff())
+    overheads_eur_per_month: float = Field(
+        default=6000.0, ge=0.0,
+        description="Management, accounting, premises, audit, insurance of the structure. Assumption.",
+    )
+    cost_per_entrepreneur_eur_per_month: float = Field(
+        default=30.0, ge=0.0,
+        description="Software, insurance and consumables per entrepreneur. Source: DOMAIN.md §3 (enDI about €9 per user a month); the rest an assumption.",
+    )
+    initial_treasury_eur: float = Field(default=60000.0, description="Cash at opening, beyond capital. Assumption.")
+    initial_capital_eur: float = Field(default=20000.0, ge=0.0, description="Capital paid in at opening. Assumption.")
+    public_funding: tuple[FundingLine, ...] = Field(default=())
+
+
+class Payroll(_Frozen):
+    """Flat payroll rates (dated French rules come with the economics issue)."""
+
+    employer_rate: Share = Field(
+        default=0.12,
+        description="Employer contributions as a share of gross pay. Source: DOMAIN.md §3 (CAE practice at low pay: employer + employee ≈ 20% in all); split an assumption.",
+    )
+    employee_rate: Share = Field(
+        default=0.08, description="Employee contributions as a share of gross pay. Same source; split an assumption."
+    )
+
+
+class SimulationSettings(_Frozen):
+    """How many replications and from which root seed."""
+
+    replications: int = Field(default=200, ge=1, le=1_000_000)
+    seed: int = Field(default=20251126, ge=0, description="Root seed; same scenario and seed give the same numbers.")
+
+
+class Scenario(_Frozen):
+    """A whole scenario: one CAE, its territory, its rules and how to simulate it."""
+
+    meta: Meta
+    territory: Territory = Field(default=Territory())
+    pathway: Pathway = Field(default=Pathway())
+    activities: Activities
+    cooperative: Cooperative = Field(default=Cooperative())
+    payroll: Payroll = Field(default=Payroll())
+    simulation: SimulationSettings = Field(default=SimulationSettings())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fully resolved scenario (defaults included) as plain JSON-able data."""
+        return self.model_dump(mode="json")
+
+    def scenario_hash(self) -> str:
+        """SHA-256 of the resolved scenario; identifies a scenario in manifests."""
+        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+    def replace(self, changes: dict[str, Any] | None = None, /, **kwargs: Any) -> "Scenario":
+        """A new scenario with some values changed, validated like a file.
+
+        Keys are dotted paths (``"cooperative.contribution.rate"``) in ``changes``; keyword
+        arguments replace whole sections (``simulation={"replications": 10}``) and are
+        merged into the section.
+        """
+        data = self.to_dict()
+        for path, value in (changes or {}).items():
+            _set_path(data, path.split("."), value)
+        for section, value in kwargs.items():
+            if isinstance(value, BaseModel):
+                value = value.model_dump(mode="json")
+            if isinstance(value, dict) and isinstance(data.get(section), dict):
+                data[section] = {**data[section], **value}
+            else:
+                data[section] = value
+        return validate_data(data, source="<replace>")
+
+    @property
+    def horizon_months(self) -> int:
+        return self.meta.horizon_months
+
+
+def _set_path(data: dict[str, Any], keys: list[str], value: Any) -> None:
+    node: Any = data
+    for i, key in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            node = node[int(key)]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            raise KeyError(f"no such key: {'.'.join(keys[: i + 1])}")
+    last = keys[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    elif isinstance(node, dict):
+        if last not in node:
+            raise KeyError(f"no such key: {'.'.join(keys)}")
+        node[last] = value
+    else:
+        raise KeyError(f"no such key: {'.'.join(keys)}")
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a scenario: where it is and what is allowed."""
+
+    source: str
+    line: int | None
+    key_path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        key = f" {self.key_path}:" if self.key_path else ""
+        return f"{where}:{key} {self.message}"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        count = len(problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in scenario"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file; raises ScenarioError listing every problem."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(source, None, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(source, None, "", f"cannot read the file: {exc}")]) from None
+    parsed = parse_yaml(text)
+    if parsed.error is not None:
+        line, message = parsed.error
+        raise ScenarioError([Problem(source, line, "", message)])
+    problems = [Problem(source, line, _dotted(path_), msg) for path_, line, msg in parsed.duplicates]
+    if not isinstance(parsed.data, dict):
+        kind = "empty" if parsed.data is None else f"a {type(parsed.data).__name__}"
+        problems.append(Problem(source, 1, "", f"a scenario must be a mapping of sections (meta, territory, ...), this file is {kind}"))
+        raise ScenarioError(problems)
+    return validate_data(parsed.data, source=source, marks=parsed.marks, prior=problems)
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
+    """Validate plain data into a Scenario; raises ScenarioError listing every problem."""
+    return validate_data(data, source=source)
+
+
+def validate_data(
+    data: Any,
+    source: str,
+    marks: dict[tuple[Any, ...], int] | None = None,
+    prior: list[Problem] | None = None,
+) -> Scenario:
+    """Validate parsed data; every problem is reported with its line when marks are given."""
+    problems = list(prior or [])
+    marks = marks or {}
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            problems.append(_problem_from_error(err, source, marks))
+        raise ScenarioError(problems) from None
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_for(loc: tuple[Any, ...], marks: dict[tuple[Any, ...], int]) -> int | None:
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in marks:
+            return marks[loc[:cut]]
+    return None
+
+
+def _problem_from_error(err: dict[str, Any], source: str, marks: dict[tuple[Any, ...], int]) -> Problem:
+    loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+    kind = err["type"]
+    line = _line_for(loc, marks)
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        known = sorted(parent.model_fields) if parent is not None else []
+        message = f"unknown key '{loc[-1]}'"
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        if close:
+            message += f"; did you mean '{close[0]}'?"
+        if known:
+            message += f" Allowed keys here: {', '.join(known)}."
+        return Problem(source, line, _dotted(loc), message)
+    if kind == "missing":
+        allowed = _allowed(loc)
+        message = "required key is missing" + (f" (expected {allowed})" if allowed else "")
+        return Problem(source, line, _dotted(loc), message)
+    message = err["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    allowed = _allowed(loc)
+    if allowed and kind not in ("value_error", "assertion_error"):
+        message += f" (allowed: {allowed})"
+    if kind not in ("value_error", "assertion_error", "missing") and "input" in err and not isinstance(err["input"], (dict, list)):
+        message += f"; got {err['input']!r}"
+    return Problem(source, line, _dotted(loc), message)
+
+
+def _field_at(loc: tuple[Any, ...]) -> FieldInfo | None:
+    model: Any = Scenario
+    field = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is None or not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        model = _inner_model(field.annotation)
+    return field
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    if not [p for p in loc if not isinstance(p, int)]:
+        return Scenario
+    field = _field_at(loc)
+    return None if field is None else _inner_model(field.annotation)
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        inner = _inner_model(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+def _allowed(loc: tuple[Any, ...]) -> str:
+    """Say in words what a field accepts: its type, bounds, choices or pattern."""
+    field = _field_at(loc)
+    if field is None:
+        return ""
+    annotation = field.annotation
+    origin = get_origin(annotation)
+    bounds: list[str] = []
+    for meta in field.metadata:
+        for attr, word in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            value = getattr(meta, attr, None)
+            if value is not None:
+                bounds.append(f"{word} {value}")
+        if getattr(meta, "pattern", None):
+            bounds.append("a month written YYYY-MM")
+        if getattr(meta, "min_length", None):
+            bounds.append("not empty")
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(annotation))
+    if annotation is float:
+        kind = "a number"
+    elif annotation is int:
+        kind = "a whole number"
+    elif annotation is str:
+        kind = "text"
+    elif origin is tuple:
+        kind = "a list"
+    elif _inner_model(annotation) is not None:
+        model = _inner_model(annotation)
+        assert model is not None
+        kind = "a mapping with keys " + ", ".join(model.model_fields)
+    else:
+        kind = ""
+    return " ".join(x for x in [kind, " and ".join(bounds)] if x)
