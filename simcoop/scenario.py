@@ -529,7 +529,13 @@ def validate_data(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        failed_locs = [tuple(e["loc"]) for e in errors]
+        for err in errors:
+            loc = tuple(err["loc"])
+            # A list whose items failed also looks "too short": report the items only.
+            if err["type"] == "too_short" and any(len(o) > len(loc) and o[: len(loc)] == loc for o in failed_locs):
+                continue
             problems.append(_problem_from_error(err, source, marks))
         raise ScenarioError(problems) from None
     if problems:
@@ -570,6 +576,8 @@ def _problem_from_error(err: dict[str, Any], source: str, marks: dict[tuple[Any,
         message = "required key is missing" + (f" (expected {allowed})" if allowed else "")
         return Problem(source, line, _dotted(loc), message)
     message = err["msg"]
+    if kind == "string_pattern_mismatch":
+        return Problem(source, line, _dotted(loc), f"expected a month written YYYY-MM (e.g. 2027-01); got {err['input']!r}")
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     allowed = _allowed(loc)
@@ -626,7 +634,7 @@ def _allowed(loc: tuple[Any, ...]) -> str:
             if value is not None:
                 bounds.append(f"{word} {value}")
         if getattr(meta, "pattern", None):
-            bounds.append("a month written YYYY-MM")
+            return "a month written YYYY-MM"
         if getattr(meta, "min_length", None):
             bounds.append("not empty")
     if origin is Literal:

@@ -83,6 +83,17 @@ def _monthly_probability(rate_per_year: float) -> float:
     return 1.0 - math.exp(-rate_per_year / 12.0)
 
 
+def _monthly_instalments(annual_cents: int, skip: int, count: int) -> npt.NDArray[np.int64]:
+    """Monthly payments of an annual amount, whole cents, each 12 months adding up exactly.
+
+    Month k of the line gets ``round(A*(k+1)/12) - round(A*k/12)``; ``skip`` months of the
+    line fall before the simulation starts.
+    """
+    k = np.arange(skip, skip + count + 1, dtype=np.int64)
+    cumulative = (annual_cents * k + 6) // 12
+    return np.diff(cumulative)
+
+
 def _cumshares(d: ExitDestinations) -> list[float]:
     return [d.own_company, d.own_company + d.salaried_job, 1.0]
 
@@ -92,7 +103,7 @@ def model_params(scenario: Scenario) -> ModelParams:
     meta, terr, path = scenario.meta, scenario.territory, scenario.pathway
     coop, pay = scenario.cooperative, scenario.payroll
     horizon = meta.horizon_months
-    start_year, start_month = (int(x) for x in meta.start_month.split("-"))
+    start_month = int(meta.start_month.split("-")[1])
     months = np.arange(horizon)
     calendar = (start_month - 1 + months) % 12
     season = np.asarray(terr.seasonality, dtype=float)
@@ -122,7 +133,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         first = max(month_offset(meta.start_month, line.first_month), 0)
         last = min(month_offset(meta.start_month, line.last_month), horizon - 1)
         if last >= first:
-            funding[first : last + 1] += to_cents(line.amount_eur_per_year / 12.0)
+            funding[first : last + 1] += _monthly_instalments(to_cents(line.amount_eur_per_year), first - month_offset(meta.start_month, line.first_month), last + 1 - first)
 
     min_cost = path.cesa.min_gross_salary_eur_per_month * 100.0 * (1.0 + pay.employer_rate)
     return ModelParams(

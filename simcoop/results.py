@@ -1,0 +1,488 @@
+"""Replication outputs -> tidy DataFrames, KPIs, summaries, and the run folder on disk.
+
+Tables (every one has ``scenario`` and ``replication`` columns):
+
+- ``monthly``: one row per replication and month (flows in the month, stocks at its end);
+- ``yearly``: one row per replication and calendar year, in the shape CAE report;
+- ``events``: one row per change of state of an entrepreneur;
+- ``kpis``: one row per replication;
+- ``summary()``: per KPI, mean and 5/50/95% quantiles across replications.
+
+Money columns end in ``_eur`` and hold euros rounded to the cent.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simcoop._version import __version__
+from simcoop.model import DESTINATIONS, REASONS, STAGES, ReplicationOutput
+from simcoop.scenario import Scenario, scenario_from_dict
+
+__all__ = ["Results", "load_results", "OutputExistsError", "check_output_folder", "break_even_month", "KPI_LABELS", "MONTHLY_COLUMNS", "YEARLY_COLUMNS"]
+
+#: Columns of ``monthly``, in order.
+MONTHLY_COLUMNS: tuple[str, ...] = (
+    "scenario", "replication", "month", "date",
+    "accueils", "accueils_not_entered", "cape_entries", "cesa_entries", "associe_entries", "cape_renewals",
+    "exits", "exits_own_company", "exits_salaried_job", "exits_stop",
+    "n_cape", "n_cesa", "n_associe", "n_active", "n_exited", "staff_fte",
+    "turnover_eur", "cash_received_eur", "purchases_eur", "contributions_eur",
+    "gross_salaries_eur", "employer_contributions_eur", "employee_contributions_eur",
+    "exit_payouts_eur", "exit_losses_eur", "collected_for_exited_eur",
+    "public_funding_eur", "staff_costs_eur", "coop_costs_eur", "coop_result_eur",
+    "coop_treasury_eur", "advances_eur", "activities_treasury_eur", "consolidated_cash_eur", "receivables_eur",
+)  # fmt: skip
+
+#: Columns of ``yearly``, in order.
+YEARLY_COLUMNS: tuple[str, ...] = (
+    "scenario", "replication", "year", "months",
+    "accueils", "cape_entries", "cesa_entries", "associe_entries",
+    "supported", "salaried", "associes", "exits", "exits_own_company", "exits_salaried_job", "exits_stop",
+    "active_end", "turnover_eur", "contributions_eur", "gross_salaries_eur",
+    "public_funding_eur", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
+    "coop_treasury_end_eur", "consolidated_cash_end_eur",
+)  # fmt: skip
+
+#: KPI columns of ``kpis`` with a short English label (the report translates them).
+KPI_LABELS: dict[str, str] = {
+    "accueils": "accueils over the horizon",
+    "cape_entries": "entries in CAPE (test phase)",
+    "cesa_entries": "entries in CESA (direct or after CAPE)",
+    "associe_entries": "new associés",
+    "exits": "exits",
+    "exits_own_company": "exits to own company",
+    "exits_salaried_job": "exits to a salaried job",
+    "exits_stop": "exits: stop",
+    "positive_exit_rate": "share of exits that are positive (own company or job)",
+    "active_end": "entrepreneurs active at the end",
+    "entrepreneur_months": "entrepreneur-months simulated",
+    "turnover_eur": "turnover invoiced (EUR)",
+    "gross_salaries_eur": "gross salaries paid (EUR)",
+    "contributions_eur": "contributions to the cooperative (EUR)",
+    "public_funding_eur": "public funding received (EUR)",
+    "coop_result_eur": "cumulated cooperative result (EUR)",
+    "exit_losses_eur": "losses on exits with a negative balance (EUR)",
+    "max_advances_eur": "largest advances to activities (EUR)",
+    "min_coop_treasury_eur": "lowest cooperative treasury (EUR)",
+    "min_coop_treasury_month": "month of the lowest cooperative treasury",
+    "final_coop_treasury_eur": "cooperative treasury at the end (EUR)",
+    "break_even_month": "first month from which the 12-month rolling result stays positive",
+}
+
+_CENTS_SUFFIX = "_cents"
+
+
+class OutputExistsError(FileExistsError):
+    """The output folder holds something else than this very run."""
+
+
+@dataclass
+class Results:
+    """The tidy results of one Monte Carlo experiment."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    monthly: pd.DataFrame
+    yearly: pd.DataFrame
+    events: pd.DataFrame
+    kpis: pd.DataFrame
+    runtime_seconds: float = 0.0
+    jobs: int = 1
+    extra_manifest: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_outputs(
+        cls,
+        scenario: Scenario,
+        outputs: Sequence[ReplicationOutput],
+        seed: int,
+        runtime_seconds: float = 0.0,
+        jobs: int = 1,
+    ) -> "Results":
+        """Assemble replication outputs (in replication order) into tables."""
+        monthly = _monthly_frame(scenario, outputs)
+        people = _people_frame(outputs)
+        yearly = _yearly_frame(scenario, monthly, people)
+        events = _events_frame(scenario, outputs)
+        kpis = _kpis_frame(scenario, monthly)
+        return cls(
+            scenario=scenario,
+            seed=seed,
+            replications=len(outputs),
+            monthly=monthly,
+            yearly=yearly,
+            events=events,
+            kpis=kpis,
+            runtime_seconds=runtime_seconds,
+            jobs=jobs,
+        )
+
+    # ------------------------------------------------------------------ views
+    def summary(self) -> pd.DataFrame:
+        """Per KPI: mean, standard deviation and 5/50/95% quantiles across replications."""
+        rows = []
+        for name in KPI_LABELS:
+            values = pd.to_numeric(self.kpis[name], errors="coerce").astype(float)
+            present = values.dropna()
+            rows.append(
+                {
+                    "kpi": name,
+                    "label": KPI_LABELS[name],
+                    "n": int(present.size),
+                    "mean": present.mean() if present.size else np.nan,
+                    "std": present.std(ddof=1) if present.size > 1 else np.nan,
+                    "p5": present.quantile(0.05) if present.size else np.nan,
+                    "p50": present.quantile(0.50) if present.size else np.nan,
+                    "p95": present.quantile(0.95) if present.size else np.nan,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def manifest(self) -> dict[str, Any]:
+        """Provenance of the run: version, scenario and its hash, seed, replications, runtime."""
+        return {
+            "simcoop_version": __version__,
+            "scenario_name": self.scenario.meta.name,
+            "scenario_hash": self.scenario.scenario_hash(),
+            "seed": self.seed,
+            "replications": self.replications,
+            "jobs": self.jobs,
+            "runtime_seconds": round(self.runtime_seconds, 3),
+            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+            "tables": {
+                "monthly": "one row per replication and month: flows in the month, stocks at its end",
+                "yearly": "one row per replication and calendar year",
+                "events": "one row per change of state of an entrepreneur",
+                "kpis": "one row per replication",
+                "summary": "per KPI: mean, std and 5/50/95% quantiles across replications",
+            },
+            **self.extra_manifest,
+            "scenario": self.scenario.to_dict(),
+        }
+
+    def headline(self) -> str:
+        """A short plain-text summary of the main KPIs, for the terminal."""
+        s = self.summary().set_index("kpi")
+        meta = self.scenario.meta
+        lines = [
+            f"{meta.name}: {self.replications} replications, seed {self.seed}, "
+            f"{meta.horizon_months} months from {meta.start_month}",
+            f"{'':46}{'mean':>14}{'p5':>14}{'p50':>14}{'p95':>14}",
+        ]
+        for name in (
+            "accueils", "cape_entries", "cesa_entries", "associe_entries", "active_end", "exits",
+            "positive_exit_rate", "turnover_eur", "gross_salaries_eur", "public_funding_eur",
+            "coop_result_eur", "min_coop_treasury_eur", "final_coop_treasury_eur", "break_even_month",
+        ):  # fmt: skip
+            row = s.loc[name]
+            label = str(row["label"])[:45]
+            cells = [_fmt(row[c], name) for c in ("mean", "p5", "p50", "p95")]
+            lines.append(f"{label:46}" + "".join(f"{c:>14}" for c in cells))
+        be = s.loc["break_even_month"]
+        missing = self.replications - int(be["n"])
+        if missing:
+            lines.append(f"  (break-even not reached within the horizon in {missing} of {self.replications} replications)")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        meta = self.scenario.meta
+        table = self.summary()[["label", "mean", "p5", "p50", "p95"]].to_html(
+            index=False, float_format=lambda v: f"{v:,.1f}", escape=True
+        )
+        return (
+            f"<div><strong>simcoop results: {html.escape(meta.name)}</strong> "
+            f"({html.escape(meta.territory_name)}) — {self.replications} replications, seed {self.seed}, "
+            f"{meta.horizon_months} months from {html.escape(meta.start_month)}{table}</div>"
+        )
+
+    def __repr__(self) -> str:
+        return f"<Results {self.scenario.meta.name!r}: {self.replications} replications, seed {self.seed}>"
+
+    # ------------------------------------------------------------------ disk
+    def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
+        """Write the run folder atomically; refuse to replace a different run unless ``force``.
+
+        Everything is written to a temporary folder next to ``directory`` and renamed
+        into place at the end, so an interrupted save leaves the previous content (or
+        nothing), never a half-written folder.
+        """
+        target = Path(directory)
+        check_output_folder(target, self.scenario, self.seed, self.replications, force)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        try:
+            self._write(tmp)
+            if target.exists():
+                backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+                backup.rmdir()
+                target.rename(backup)
+                tmp.rename(target)
+                shutil.rmtree(backup, ignore_errors=True)
+            else:
+                tmp.rename(target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+    def _write(self, folder: Path) -> None:
+        with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
+            json.dump(self.manifest(), fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        for name in ("monthly", "yearly"):
+            frame = getattr(self, name)
+            frame.to_parquet(folder / f"{name}.parquet", index=False)
+            _to_csv(frame, folder / f"{name}.csv")
+        self.events.to_parquet(folder / "events.parquet", index=False)
+        _to_csv(self.kpis, folder / "kpis.csv")
+        _to_csv(self.summary(), folder / "summary.csv")
+
+
+def _to_csv(frame: pd.DataFrame, path: Path) -> None:
+    """CSV that opens in pandas and spreadsheets: UTF-8, dot decimals, ISO dates."""
+    frame.to_csv(path, index=False, date_format="%Y-%m-%d", float_format="%.10g")
+
+
+def check_output_folder(target: Path, scenario: Scenario, seed: int, replications: int, force: bool = False) -> None:
+    """Raise OutputExistsError unless ``target`` is absent, empty, the same run, or ``force``."""
+    if not target.exists() or force:
+        return
+    if not target.is_dir():
+        raise OutputExistsError(f"{target} exists and is not a folder; choose another --out or use --force")
+    if not any(target.iterdir()):
+        return
+    manifest_path = target / "manifest.json"
+    if not manifest_path.is_file():
+        raise OutputExistsError(
+            f"{target} is not empty and holds no simcoop manifest.json; it will not be overwritten "
+            "(choose another --out, or use --force to replace it)"
+        )
+    try:
+        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        old = {}
+    same = (
+        old.get("scenario_hash") == scenario.scenario_hash()
+        and old.get("seed") == seed
+        and old.get("replications") == replications
+    )
+    if not same:
+        raise OutputExistsError(
+            f"{target} holds a different run (scenario {old.get('scenario_name')!r}, seed {old.get('seed')}, "
+            f"{old.get('replications')} replications); use --force to replace it, or choose another --out"
+        )
+
+
+def load_results(directory: str | os.PathLike[str]) -> Results:
+    """Read a run folder written by ``Results.save`` (or ``simcoop run``)."""
+    folder = Path(directory)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    scenario = scenario_from_dict(manifest["scenario"], source=str(folder / "manifest.json"))
+    kpis = pd.read_csv(folder / "kpis.csv")
+    kpis["break_even_month"] = kpis["break_even_month"].astype("Int64")
+    return Results(
+        scenario=scenario,
+        seed=int(manifest["seed"]),
+        replications=int(manifest["replications"]),
+        monthly=pd.read_parquet(folder / "monthly.parquet"),
+        yearly=pd.read_parquet(folder / "yearly.parquet"),
+        events=pd.read_parquet(folder / "events.parquet"),
+        kpis=kpis,
+        runtime_seconds=float(manifest.get("runtime_seconds", 0.0)),
+        jobs=int(manifest.get("jobs", 1)),
+    )
+
+
+# ---------------------------------------------------------------------- frames
+
+
+def _month_dates(scenario: Scenario) -> pd.DatetimeIndex:
+    return pd.period_range(scenario.meta.start_month, periods=scenario.meta.horizon_months, freq="M").to_timestamp()
+
+
+def _monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    horizon = scenario.meta.horizon_months
+    reps = len(outputs)
+    data: dict[str, Any] = {
+        "scenario": pd.Categorical([scenario.meta.name] * (reps * horizon)),
+        "replication": np.repeat([o.replication for o in outputs], horizon).astype(np.int64),
+        "month": np.tile(np.arange(horizon, dtype=np.int64), reps),
+        "date": np.tile(_month_dates(scenario).values, reps),
+    }
+    names = list(outputs[0].monthly) if outputs else []
+    for name in names:
+        stacked = np.concatenate([o.monthly[name] for o in outputs])
+        if name.endswith(_CENTS_SUFFIX):
+            data[name[: -len(_CENTS_SUFFIX)] + "_eur"] = np.round(stacked / 100.0, 2)
+        elif name == "staff_fte":
+            data[name] = stacked
+        else:
+            data[name] = stacked.astype(np.int64)
+    frame = pd.DataFrame(data)
+    frame["n_active"] = frame["n_cape"] + frame["n_cesa"] + frame["n_associe"]
+    # The cooperative's result: what it earns (contributions, funding) minus its costs and exit losses.
+    result_cents = (
+        np.concatenate([o.monthly["contributions_cents"] + o.monthly["public_funding_cents"]
+                        - o.monthly["coop_costs_cents"] - o.monthly["exit_losses_cents"] for o in outputs])
+        if outputs else np.zeros(0)
+    )  # fmt: skip
+    frame["coop_result_eur"] = np.round(result_cents / 100.0, 2)
+    return frame[list(MONTHLY_COLUMNS)]
+
+
+def _people_frame(outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    parts = []
+    for o in outputs:
+        part = pd.DataFrame(o.people)
+        part.insert(0, "replication", o.replication)
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True)
+
+
+def _yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    horizon = scenario.meta.horizon_months
+    start_year, start_month = (int(x) for x in scenario.meta.start_month.split("-"))
+    year_of_month = start_year + (start_month - 1 + np.arange(horizon)) // 12
+    years = np.unique(year_of_month)
+    frame = monthly.assign(year=year_of_month[monthly["month"].to_numpy()])
+    sums = [
+        "accueils", "cape_entries", "cesa_entries", "associe_entries", "exits", "exits_own_company",
+        "exits_salaried_job", "exits_stop", "turnover_eur", "contributions_eur", "gross_salaries_eur",
+        "public_funding_eur", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
+    ]  # fmt: skip
+    grouped = frame.groupby(["replication", "year"], sort=True)
+    yearly = grouped[sums].sum()
+    yearly["months"] = grouped["month"].count()
+    last = grouped[["n_active", "coop_treasury_eur", "consolidated_cash_eur"]].last()
+    yearly["active_end"] = last["n_active"]
+    yearly["coop_treasury_end_eur"] = last["coop_treasury_eur"]
+    yearly["consolidated_cash_end_eur"] = last["consolidated_cash_eur"]
+    for col in [c for c in sums if c.endswith("_eur")]:
+        yearly[col] = yearly[col].round(2)
+    yearly = yearly.reset_index()
+
+    # Distinct people present in a stage at any time in the year (exit month counts as present).
+    reps = np.sort(monthly["replication"].unique())
+    rep_pos = {r: k for k, r in enumerate(reps)}
+    counts = {name: np.zeros((len(reps), len(years)), dtype=np.int64) for name in ("supported", "salaried", "associes")}
+    if len(people):
+        rep_index = people["replication"].map(rep_pos).to_numpy()
+        exit_or_end = people["exit_month"].to_numpy().copy()
+        exit_or_end[exit_or_end < 0] = horizon - 1
+        starts = {
+            "supported": people["entry_month"].to_numpy(),
+            "salaried": people["cesa_month"].to_numpy(),
+            "associes": people["associe_month"].to_numpy(),
+        }
+        for k, year in enumerate(years):
+            months = np.flatnonzero(year_of_month == year)
+            first, last_m = months[0], months[-1]
+            present = exit_or_end >= first
+            for name, start in starts.items():
+                mask = present & (start >= 0) & (start <= last_m)
+                counts[name][:, k] = np.bincount(rep_index[mask], minlength=len(reps))
+    year_pos = {y: k for k, y in enumerate(years)}
+    r_idx = yearly["replication"].map(rep_pos).to_numpy()
+    y_idx = yearly["year"].map(year_pos).to_numpy()
+    for name, table in counts.items():
+        yearly[name] = table[r_idx, y_idx]
+    yearly.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(yearly)))
+    return yearly[list(YEARLY_COLUMNS)]
+
+
+def _events_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    arrays = [o.events for o in outputs]
+    events = np.concatenate(arrays) if arrays else np.zeros((0, 6), dtype=np.int64)
+    reps = np.concatenate([np.full(len(o.events), o.replication, dtype=np.int64) for o in outputs]) if outputs else np.zeros(0, dtype=np.int64)
+    dates = _month_dates(scenario)
+    destinations = ["", *DESTINATIONS]
+    return pd.DataFrame(
+        {
+            "scenario": pd.Categorical([scenario.meta.name] * len(events)),
+            "replication": reps,
+            "entrepreneur_id": events[:, 0],
+            "month": events[:, 1],
+            "date": dates.values[events[:, 1]] if len(events) else np.array([], dtype="datetime64[ns]"),
+            "from_stage": pd.Categorical.from_codes(events[:, 2], categories=list(STAGES)),
+            "to_stage": pd.Categorical.from_codes(events[:, 3], categories=list(STAGES)),
+            "reason": pd.Categorical.from_codes(events[:, 4], categories=list(REASONS)),
+            "destination": pd.Categorical.from_codes(events[:, 5] + 1, categories=destinations),
+        }
+    )
+
+
+def _kpis_frame(scenario: Scenario, monthly: pd.DataFrame) -> pd.DataFrame:
+    horizon = scenario.meta.horizon_months
+    g = monthly.groupby("replication", sort=True)
+    sums = g[
+        ["accueils", "cape_entries", "cesa_entries", "associe_entries", "exits", "exits_own_company",
+         "exits_salaried_job", "exits_stop", "turnover_eur", "gross_salaries_eur", "contributions_eur",
+         "public_funding_eur", "coop_result_eur", "exit_losses_eur"]
+    ].sum()  # fmt: skip
+    kpis = sums.copy()
+    for col in [c for c in kpis.columns if c.endswith("_eur")]:
+        kpis[col] = kpis[col].round(2)
+    positive = kpis["exits_own_company"] + kpis["exits_salaried_job"]
+    kpis["positive_exit_rate"] = np.where(kpis["exits"] > 0, positive / kpis["exits"].where(kpis["exits"] > 0, 1), np.nan)
+    kpis["active_end"] = g["n_active"].last()
+    kpis["entrepreneur_months"] = g["n_active"].sum()
+    kpis["max_advances_eur"] = g["advances_eur"].max()
+    treasury = monthly["coop_treasury_eur"].to_numpy().reshape(-1, horizon)
+    kpis["min_coop_treasury_eur"] = treasury.min(axis=1)
+    kpis["min_coop_treasury_month"] = treasury.argmin(axis=1)
+    kpis["final_coop_treasury_eur"] = treasury[:, -1]
+    result = monthly["coop_result_eur"].to_numpy().reshape(-1, horizon)
+    kpis["break_even_month"] = pd.array([break_even_month(r) for r in result], dtype="Int64")
+    kpis = kpis.reset_index()
+    kpis.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(kpis)))
+    return kpis[["scenario", "replication", *KPI_LABELS]]
+
+
+def break_even_month(result_by_month: np.ndarray, window: int = 12) -> int | None:
+    """First month from which the rolling ``window``-month result stays positive, or None.
+
+    The rolling result at month t sums months t-window+1..t, so the earliest possible
+    answer is month ``window - 1``.
+    """
+    values = np.rint(np.asarray(result_by_month, dtype=float) * 100.0)  # whole cents: exact sums
+    if len(values) < window:
+        return None
+    rolling = np.convolve(values, np.ones(window), mode="valid")  # rolling[k] ends at month k+window-1
+    not_positive = np.flatnonzero(rolling <= 0)
+    if len(not_positive) == 0:
+        return window - 1
+    k = int(not_positive[-1]) + 1
+    if k >= len(rolling):
+        return None
+    return k + window - 1
+
+
+def _fmt(value: Any, name: str) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    if name.endswith("_rate"):
+        return f"{100 * value:.1f}%"
+    if name.endswith("_eur"):
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"

@@ -1,0 +1,129 @@
+"""Run replications: one at a time, or over a pool of worker processes.
+
+``run_replication`` is a top-level function of picklable arguments, so it runs the same
+in this process or in a worker; results come back sorted by replication index, and each
+replication's numbers depend only on (scenario, seed, replication).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from simcoop.model import ReplicationOutput, run_model
+from simcoop.model.params import model_params
+from simcoop.scenario import Scenario
+from simcoop.streams import replication_streams
+
+__all__ = ["run_replication", "run_replications", "simulate", "default_scenario_path", "available_cpus"]
+
+ProgressCallback = Callable[[int], None]
+
+
+def default_scenario_path() -> Path:
+    """The bundled default scenario (``scenarios/reference.yaml``)."""
+    from importlib.resources import files
+
+    return Path(str(files("simcoop.bundled_scenarios") / "reference.yaml"))
+
+
+def available_cpus() -> int:
+    """CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationOutput:
+    """Simulate replication ``replication`` of ``scenario`` under root ``seed``."""
+    return run_model(scenario, replication_streams(seed, replication))
+
+
+def _run_chunk(scenario: Scenario, seed: int, replications: list[int]) -> list[ReplicationOutput]:
+    params = model_params(scenario)
+    return [run_model(scenario, replication_streams(seed, r), params) for r in replications]
+
+
+def _chunks(indices: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(indices), size):
+        yield indices[start : start + size]
+
+
+def run_replications(
+    scenario: Scenario,
+    seed: int,
+    replications: Iterable[int],
+    jobs: int = 1,
+    on_progress: ProgressCallback | None = None,
+) -> list[ReplicationOutput]:
+    """Run the given replications, in this process (``jobs=1``) or over ``jobs`` workers."""
+    indices = list(replications)
+    if jobs < 1:
+        raise ValueError("jobs must be >= 1")
+    if jobs == 1 or len(indices) <= 1:
+        params = model_params(scenario)
+        outputs = []
+        for r in indices:
+            outputs.append(run_model(scenario, replication_streams(seed, r), params))
+            if on_progress:
+                on_progress(1)
+        return outputs
+    # Small chunks keep the progress bar moving and the workers evenly loaded.
+    size = max(1, min(25, len(indices) // (jobs * 4)))
+    outputs = []
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        pending: set[Future[list[ReplicationOutput]]] = {
+            pool.submit(_run_chunk, scenario, seed, chunk) for chunk in _chunks(indices, size)
+        }
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk_out = future.result()
+                outputs.extend(chunk_out)
+                if on_progress:
+                    on_progress(len(chunk_out))
+    outputs.sort(key=lambda o: o.replication)
+    return outputs
+
+
+def simulate(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    progress: bool = False,
+) -> "Results":  # noqa: F821 - imported lazily below
+    """Run a Monte Carlo experiment and return its tidy ``Results``.
+
+    ``replications`` and ``seed`` default to the scenario's ``simulation`` section. The
+    same scenario and seed give the same numbers whatever ``jobs`` is.
+    """
+    from simcoop.results import Results
+
+    n = scenario.simulation.replications if replications is None else int(replications)
+    root = scenario.simulation.seed if seed is None else int(seed)
+    if n < 1:
+        raise ValueError("replications must be >= 1")
+    if root < 0:
+        raise ValueError("seed must be >= 0")
+    started = time.perf_counter()
+    bar = None
+    callback = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=n, desc=f"simulating {scenario.meta.name}", unit="rep", leave=False)
+        callback = bar.update
+    try:
+        outputs = run_replications(scenario, root, range(n), jobs=jobs, on_progress=callback)
+    finally:
+        if bar is not None:
+            bar.close()
+    runtime = time.perf_counter() - started
+    return Results.from_outputs(scenario, outputs, seed=root, runtime_seconds=runtime, jobs=jobs)
