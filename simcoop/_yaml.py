@@ -34,7 +34,12 @@ def parse_yaml(text: str) -> ParsedYaml:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
+        context = ""
+        if exc.context:
+            started = exc.context_mark.line + 1 if exc.context_mark is not None else None
+            context = f" ({exc.context}" + (f" started on line {started})" if started and started != line else ")")
+        if "mapping values are not allowed" in problem:
+            problem += " (check the indentation, or quote a value that contains ': ')"
         out.error = (line, f"YAML syntax error: {problem}{context}")
         return out
     except yaml.YAMLError as exc:

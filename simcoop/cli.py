@@ -182,8 +182,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     try:  # check the output folder before spending time on the simulation
         check_output_folder(out, scenario, seed, replications, args.force)
+        out.parent.mkdir(parents=True, exist_ok=True)
     except OutputExistsError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"simcoop: cannot write {out}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     started = time.perf_counter()
     results = simulate(scenario, replications=replications, seed=seed, jobs=args.jobs, progress=not args.quiet and sys.stderr.isatty())
@@ -191,6 +195,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         results.save(out, force=args.force)
     except OutputExistsError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"simcoop: cannot write {out}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     elapsed = time.perf_counter() - started
     if not args.quiet:

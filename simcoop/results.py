@@ -229,6 +229,9 @@ class Results:
         check_output_folder(target, self.scenario, self.seed, self.replications, force)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; the run folder should be like any other
         try:
             self._write(tmp)
             if target.exists():
@@ -236,7 +239,10 @@ class Results:
                 backup.rmdir()
                 target.rename(backup)
                 tmp.rename(target)
-                shutil.rmtree(backup, ignore_errors=True)
+                if backup.is_dir() and not backup.is_symlink():
+                    shutil.rmtree(backup, ignore_errors=True)
+                else:
+                    backup.unlink(missing_ok=True)
             else:
                 tmp.rename(target)
         except BaseException:

@@ -255,8 +255,9 @@ class Pathway(_Frozen):
         default=0.3,
         description=(
             "Share of accueils who start a parcours (CAPE, or CESA directly). Source: DOMAIN.md §2 "
-            "(Cap Services 2000: 101 accompagnements for 216 accueils, 47%, a count that includes people "
-            "already present); 0.3 reproduces Cap Services' yearly figures (scenarios/cap_services_lyon.yaml)."
+            "(Cap Services 2000: 101 people supported for 216 accueils, 47%, a count that includes people "
+            "already present; scenarios/cap_services_lyon.yaml reproduces it with 0.18 and short paths). "
+            "0.3 is an assumption for a CAE with longer paths."
         ),
     )
     diagnostic_months: int = Field(
@@ -537,10 +538,14 @@ def validate_data(
             if err["type"] == "too_short" and any(len(o) > len(loc) and o[: len(loc)] == loc for o in failed_locs):
                 continue
             problems.append(_problem_from_error(err, source, marks))
-        raise ScenarioError(problems) from None
+        raise ScenarioError(_in_line_order(problems)) from None
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_in_line_order(problems))
     return scenario
+
+
+def _in_line_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line is None, p.line or 0))
 
 
 def _dotted(path: tuple[Any, ...]) -> str:
@@ -568,10 +573,14 @@ def _problem_from_error(err: dict[str, Any], source: str, marks: dict[tuple[Any,
         close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
         if close:
             message += f"; did you mean '{close[0]}'?"
+        else:
+            message += "."
         if known:
             message += f" Allowed keys here: {', '.join(known)}."
         return Problem(source, line, _dotted(loc), message)
     if kind == "missing":
+        if len(loc) == 1:
+            line = 1  # a missing section belongs to the top of the file
         allowed = _allowed(loc)
         message = "required key is missing" + (f" (expected {allowed})" if allowed else "")
         return Problem(source, line, _dotted(loc), message)
@@ -637,6 +646,8 @@ def _allowed(loc: tuple[Any, ...]) -> str:
             return "a month written YYYY-MM"
         if getattr(meta, "min_length", None):
             bounds.append("not empty")
+    if annotation is str and "not empty" in bounds:
+        return "non-empty text"
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in get_args(annotation))
     if annotation is float:

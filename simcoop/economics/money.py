@@ -76,13 +76,15 @@ def employer_cost_cents(gross_cents: npt.ArrayLike, employer_rate: float) -> Flo
 def gross_for_employer_budget_cents(budget_cents: npt.ArrayLike, employer_rate: float) -> FloatArray:
     """The largest whole-cent gross pay whose employer cost fits in ``budget_cents``.
 
-    ``floor(budget / (1 + rate))`` is enough: for that gross g, the cost
-    ``g + rint(g * rate) <= g * (1 + rate) + 0.5 <= budget + 0.5``, and a whole number
-    of cents no more than ``budget + 0.5`` is at most ``budget``. Negative budgets buy
-    nothing.
+    Starts from ``floor(budget / (1 + rate))`` and corrects the one-cent errors that
+    float division and the rounding of contributions can make either way (112 000 / 1.12
+    is 99 999.999... in floats). Negative budgets buy nothing.
     """
     budget = np.maximum(np.asarray(budget_cents, dtype=np.float64), 0.0)
-    return np.floor(budget / (1.0 + employer_rate))
+    gross = np.floor(budget / (1.0 + employer_rate))
+    gross = np.where(employer_cost_cents(gross, employer_rate) > budget, gross - 1.0, gross)
+    up = gross + 1.0
+    return np.where(employer_cost_cents(up, employer_rate) <= budget, up, gross)
 
 
 def payment_split(payment_delay_days: float) -> tuple[int, float]:

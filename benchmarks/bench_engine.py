@@ -1,0 +1,170 @@
+"""Engine speed benchmark: entrepreneur-months simulated per second, simcoop vs a naive SimPy model.
+
+What is measured
+----------------
+1. **simcoop**: ``simcoop.simulate`` on the bundled reference scenario (10 years),
+   single process (``jobs=1``). Only the ``simulate`` call is timed (``time.perf_counter``);
+   it includes building the tidy result tables. A one-replication warm-up call runs first
+   so that lazy imports (pandas, ...) are not timed. The workload is the number of
+   entrepreneur-months, ``res.kpis["entrepreneur_months"].sum()``: people in CAPE, CESA or
+   associé, summed over end-of-month stocks and over replications.
+2. **naive**: the same workload written "the naive way" (``naive_model.py`` in this
+   folder): one SimPy process per entrepreneur that does ``yield env.timeout(1)`` every
+   month and that entrepreneur's accounts and decisions in Python scalars, with the
+   same rules and the same parameters (``simcoop.model.params.model_params``). It is slow,
+   so it runs fewer replications (``--naive-replications``).
+3. The ratio simcoop / naive, checked against two targets: at least 1,000,000
+   entrepreneur-months per second on one core, and at least 8 times the naive figure.
+
+The per-replication averages of both models are printed (with their standard errors) so
+a reader can check that the two workloads match.
+
+How to run
+----------
+::
+
+    python benchmarks/bench_engine.py                       # 200 simcoop, 20 naive replications
+    python benchmarks/bench_engine.py --replications 20 --naive-replications 5   # quick check
+
+The naive model lives in this folder only; the simcoop package never imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+import simcoop
+from simcoop.model.params import model_params
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from naive_model import NaiveReplication, run_naive_replication  # noqa: E402
+
+#: Targets of the engine.
+TARGET_MONTHS_PER_SECOND = 1_000_000.0
+TARGET_RATIO_TO_NAIVE = 8.0
+
+
+@dataclass
+class Measure:
+    """One timed run."""
+
+    label: str
+    replications: int
+    seconds: float
+    months_per_replication: list[float]
+
+    @property
+    def entrepreneur_months(self) -> float:
+        return float(sum(self.months_per_replication))
+
+    @property
+    def months_per_second(self) -> float:
+        return self.entrepreneur_months / self.seconds
+
+    @property
+    def ms_per_replication(self) -> float:
+        return 1000.0 * self.seconds / self.replications
+
+    @property
+    def mean_per_replication(self) -> float:
+        return self.entrepreneur_months / self.replications
+
+    @property
+    def standard_error(self) -> float:
+        values = np.asarray(self.months_per_replication, dtype=float)
+        if len(values) < 2:
+            return float("nan")
+        return float(values.std(ddof=1) / math.sqrt(len(values)))
+
+
+def bench_simcoop(scenario: simcoop.Scenario, replications: int, seed: int) -> tuple[Measure, dict[str, float]]:
+    """Time ``simcoop.simulate`` (jobs=1) and return the measure and a few mean KPIs."""
+    simcoop.simulate(scenario, replications=1, seed=seed, jobs=1)  # warm-up: lazy imports
+    started = time.perf_counter()
+    res = simcoop.simulate(scenario, replications=replications, seed=seed, jobs=1)
+    seconds = time.perf_counter() - started
+    kpis = res.kpis
+    months = [float(x) for x in kpis["entrepreneur_months"]]
+    total = float(kpis["entrepreneur_months"].sum())
+    assert math.isclose(total, sum(months))
+    means = {name: float(kpis[name].mean()) for name in ("cesa_entries", "associe_entries", "exits")}
+    return Measure("simcoop", replications, seconds, months), means
+
+
+def bench_naive(scenario: simcoop.Scenario, replications: int, seed: int) -> tuple[Measure, dict[str, float]]:
+    """Time the naive model on the same scenario and return the measure and the same mean KPIs."""
+    params = model_params(scenario)
+    run_naive_replication(params, seed, 0)  # warm-up
+    started = time.perf_counter()
+    runs: list[NaiveReplication] = [run_naive_replication(params, seed, r) for r in range(replications)]
+    seconds = time.perf_counter() - started
+    months = [float(r.entrepreneur_months) for r in runs]
+    means = {
+        "cesa_entries": float(np.mean([r.cesa_entries for r in runs])),
+        "associe_entries": float(np.mean([r.associe_entries for r in runs])),
+        "exits": float(np.mean([r.exits for r in runs])),
+    }
+    return Measure("naive SimPy", replications, seconds, months), means
+
+
+def verdict(value: float, target: float) -> str:
+    """``target met`` or ``target missed by X%``."""
+    if value >= target:
+        return "target met"
+    return f"target missed by {100.0 * (target - value) / target:.1f}%"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    scenario = simcoop.load_scenario(simcoop.default_scenario_path())
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--replications", type=int, default=200, help="simcoop replications (default 200)")
+    parser.add_argument("--naive-replications", type=int, default=20, help="naive-model replications (default 20)")
+    parser.add_argument(
+        "--seed", type=int, default=scenario.simulation.seed, help="root seed (default: the scenario's seed)"
+    )
+    args = parser.parse_args(argv)
+    if args.replications < 1 or args.naive_replications < 1:
+        parser.error("replication counts must be >= 1")
+
+    print(f"simcoop {simcoop.__version__}, SimPy {simpy.__version__}, numpy {np.__version__}, "
+          f"Python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} CPUs visible)")
+    print(f"scenario: {scenario.meta.name} ({scenario.meta.horizon_months} months), seed {args.seed}, single process")
+    print()
+
+    fast, fast_kpis = bench_simcoop(scenario, args.replications, args.seed)
+    naive, naive_kpis = bench_naive(scenario, args.naive_replications, args.seed)
+
+    for m in (fast, naive):
+        print(f"[{m.label}] {m.replications} replications in {m.seconds:.3f} s")
+        print(f"  entrepreneur-months per second : {m.months_per_second:,.0f}")
+        print(f"  ms per replication             : {m.ms_per_replication:.2f}")
+        print(f"  entrepreneur-months per replication: {m.mean_per_replication:,.1f} "
+              f"(standard error {m.standard_error:,.1f})")
+    print()
+    print("workload check (means per replication)   simcoop      naive")
+    print(f"  entrepreneur-months                 {fast.mean_per_replication:10.1f} {naive.mean_per_replication:10.1f}")
+    for name in ("cesa_entries", "associe_entries", "exits"):
+        print(f"  {name:<35} {fast_kpis[name]:10.1f} {naive_kpis[name]:10.1f}")
+    print()
+
+    ratio = fast.months_per_second / naive.months_per_second
+    print(f"speed ratio simcoop / naive: {ratio:.2f}x")
+    print(f"target >= {TARGET_MONTHS_PER_SECOND:,.0f} entrepreneur-months/s on one core: "
+          f"{fast.months_per_second:,.0f} -> {verdict(fast.months_per_second, TARGET_MONTHS_PER_SECOND)}")
+    print(f"target >= {TARGET_RATIO_TO_NAIVE:g}x the naive model: {ratio:.2f}x -> {verdict(ratio, TARGET_RATIO_TO_NAIVE)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

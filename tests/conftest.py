@@ -1,0 +1,34 @@
+"""Shared fixtures: small scenarios built from plain data, validated like files."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import simcoop
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+def reference_data() -> dict[str, Any]:
+    """The reference scenario as plain data, to derive test scenarios from."""
+    return yaml.safe_load((SCENARIOS / "reference.yaml").read_text(encoding="utf-8"))
+
+
+def small_scenario(**changes: Any) -> simcoop.Scenario:
+    """The reference scenario over 36 months, with dotted-path changes applied."""
+    data = copy.deepcopy(reference_data())
+    data["meta"]["horizon_months"] = 36
+    data["meta"]["name"] = "small"
+    scenario = simcoop.scenario_from_dict(data)
+    return scenario.replace(changes) if changes else scenario
+
+
+@pytest.fixture
+def small() -> simcoop.Scenario:
+    return small_scenario()

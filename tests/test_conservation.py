@@ -1,0 +1,128 @@
+"""Money is conserved to the cent and people to the person, in every run.
+
+Random scenarios come from hypothesis; each run is checked month by month on the raw
+model output (whole cents) and on the tidy tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import simcoop
+from simcoop.model import run_model
+from simcoop.model.params import CAPE, CESA, SORTIE
+from simcoop.streams import replication_streams
+from tests.conftest import small_scenario
+
+scenario_changes = st.fixed_dictionaries(
+    {
+        "meta.horizon_months": st.integers(min_value=1, max_value=60),
+        "territory.accueils_per_year_at_maturity": st.floats(min_value=0, max_value=400),
+        "pathway.entry_share": st.floats(min_value=0, max_value=1),
+        "pathway.direct_cesa_share": st.floats(min_value=0, max_value=1),
+        "pathway.diagnostic_months": st.integers(min_value=0, max_value=3),
+        "pathway.cape.renewal_probability": st.floats(min_value=0, max_value=1),
+        "pathway.cape.min_months_before_cesa": st.integers(min_value=0, max_value=12),
+        "pathway.cesa.min_gross_salary_eur_per_month": st.floats(min_value=0, max_value=3000),
+        "pathway.cesa.treasury_floor_eur": st.floats(min_value=-2000, max_value=2000),
+        "pathway.associe.deadline_months": st.integers(min_value=1, max_value=40),
+        "pathway.associe.uptake_rate_per_year": st.floats(min_value=0, max_value=3),
+        "pathway.exits.cape_rate_per_year": st.floats(min_value=0, max_value=3),
+        "pathway.exits.cesa_rate_per_year": st.floats(min_value=0, max_value=3),
+        "pathway.exits.associe_rate_per_year": st.floats(min_value=0, max_value=3),
+        "activities.sectors.0.payment_delay_days": st.floats(min_value=0, max_value=120),
+        "activities.sectors.1.monthly_volatility": st.floats(min_value=0, max_value=2),
+        "activities.sectors.2.gross_margin_rate": st.floats(min_value=0, max_value=1),
+        "cooperative.contribution.rate": st.floats(min_value=0, max_value=0.3),
+        "cooperative.contribution.base": st.sampled_from(["turnover", "gross_margin"]),
+        "cooperative.contribution.minimum_eur_per_month": st.floats(min_value=0, max_value=300),
+        "cooperative.initial_treasury_eur": st.floats(min_value=-50000, max_value=200000),
+        "payroll.employer_rate": st.floats(min_value=0, max_value=0.5),
+        "payroll.employee_rate": st.floats(min_value=0, max_value=0.3),
+    }
+)
+
+
+def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: int) -> None:
+    out = run_model(scenario, replication_streams(seed, replication))
+    m = out.monthly
+    for name, values in m.items():
+        if name.endswith("_cents"):
+            assert np.array_equal(values, np.rint(values)), f"{name} is not in whole cents"
+    # Cash: the consolidated cash moves only by external flows, month by month, to the cent.
+    inflows = m["cash_received_cents"] + m["public_funding_cents"]
+    outflows = (
+        m["purchases_cents"]
+        + m["gross_salaries_cents"]
+        + m["employer_contributions_cents"]
+        + m["coop_costs_cents"]
+        + m["exit_payouts_cents"]
+    )
+    cash = m["consolidated_cash_cents"]
+    previous = np.concatenate([[out.initial_cash_cents], cash[:-1]])
+    assert np.array_equal(cash - previous, inflows - outflows)
+    assert np.array_equal(cash, m["coop_ledger_cents"] + m["activities_treasury_cents"])
+    assert np.array_equal(m["coop_treasury_cents"], m["coop_ledger_cents"] - m["advances_cents"])
+    # Every invoiced cent is either received or still due.
+    assert m["turnover_cents"].sum() == m["cash_received_cents"].sum() + m["receivables_cents"][-1]
+    # Salary costs split exactly into gross and employer contributions; none in CAPE-only runs.
+    assert (m["gross_salaries_cents"] >= 0).all() and (m["employee_contributions_cents"] >= 0).all()
+
+    # People: accueils = not entered + entered + waiting for the end of the diagnostic.
+    people = out.people
+    n = len(people["entrepreneur_id"])
+    assert m["accueils"].sum() == m["accueils_not_entered"].sum() + n + out.entries_pending_at_end
+    direct = int((people["first_stage"] == CESA).sum())
+    assert m["cape_entries"].sum() + direct == n
+    # Entries = in stock + exited, at the end of every month.
+    entered = np.cumsum(m["cape_entries"]) + np.cumsum(m["cesa_entries"]) - _cumulative_conversions(out)
+    stock = m["n_cape"] + m["n_cesa"] + m["n_associe"]
+    assert np.array_equal(entered, stock + m["n_exited"])
+    assert np.array_equal(np.cumsum(m["exits"]), m["n_exited"])
+    assert m["exits"].sum() == m["exits_own_company"].sum() + m["exits_salaried_job"].sum() + m["exits_stop"].sum()
+    # Every person's events form a chain, ending in their final stage.
+    events = out.events
+    for pid in range(n):
+        rows = events[events[:, 0] == pid]
+        assert rows[0, 2] == 0  # starts from accueil
+        assert (rows[1:, 2] == rows[:-1, 3]).all()
+        assert (np.diff(rows[:, 1]) >= 0).all()
+        assert rows[-1, 3] == people["final_stage"][pid]
+        if rows[-1, 3] == SORTIE:
+            assert people["exit_month"][pid] == rows[-1, 1]
+
+
+def _cumulative_conversions(out) -> np.ndarray:  # noqa: ANN001
+    """Conversions CAPE -> CESA by month (they are cesa_entries but not new people)."""
+    events = out.events
+    horizon = len(out.monthly["accueils"])
+    conv = events[(events[:, 2] == CAPE) & (events[:, 3] == CESA)]
+    return np.cumsum(np.bincount(conv[:, 1], minlength=horizon)[:horizon])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=scenario_changes, seed=st.integers(min_value=0, max_value=2**32), replication=st.integers(0, 50))
+def test_money_and_people_are_conserved_on_random_scenarios(changes: dict, seed: int, replication: int) -> None:
+    scenario = small_scenario(**{}).replace(changes)
+    check_cash_and_people(scenario, replication, seed)
+
+
+def test_conserved_on_the_reference_scenario() -> None:
+    scenario = simcoop.load_scenario(simcoop.default_scenario_path())
+    for r in range(3):
+        check_cash_and_people(scenario, r, seed=11)
+
+
+def test_tables_agree_with_the_cents() -> None:
+    """The tidy euros are the model's cents / 100, and yearly sums the months."""
+    results = simcoop.simulate(small_scenario(), replications=3, seed=5)
+    monthly, yearly = results.monthly, results.yearly
+    by_year = monthly.assign(year=monthly["date"].dt.year).groupby(["replication", "year"])["turnover_eur"].sum()
+    assert np.allclose(by_year.to_numpy(), yearly.set_index(["replication", "year"])["turnover_eur"].to_numpy(), atol=0.005)
+    cents = (monthly["coop_result_eur"] * 100).round()
+    expected = (
+        (monthly["contributions_eur"] + monthly["public_funding_eur"] - monthly["coop_costs_eur"] - monthly["exit_losses_eur"]) * 100
+    ).round()
+    assert (cents == expected).all()
