@@ -1,0 +1,131 @@
+"""Exact event traces of tiny deterministic scenarios (no turnover noise, no hazards)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simcoop.model import REASONS, STAGES, run_model
+from simcoop.streams import replication_streams
+from tests.conftest import small_scenario
+
+NO_NOISE = {f"activities.sectors.{k}.{key}": 0.0 for k in range(4) for key in ("turnover_sigma", "monthly_volatility")}
+NO_EXITS = {f"pathway.exits.{s}_rate_per_year": 0.0 for s in ("cape", "cesa", "associe")}
+
+
+def _trace(scenario, seed: int = 1) -> tuple[list[tuple[int, int, str, str, str]], object]:  # noqa: ANN001
+    out = run_model(scenario, replication_streams(seed, 0))
+    rows = [(int(i), int(m), STAGES[f], STAGES[t], REASONS[r]) for i, m, f, t, r, _ in out.events]
+    return rows, out
+
+
+def test_cape_that_never_pays_ends_after_three_terms() -> None:
+    scenario = small_scenario(
+        **NO_NOISE,
+        **NO_EXITS,
+        **{
+            "meta.horizon_months": 60,
+            "territory.accueils_per_year_at_maturity": 6,
+            "pathway.entry_share": 1.0,
+            "pathway.direct_cesa_share": 0.0,
+            "pathway.cape.renewal_probability": 1.0,
+            "pathway.cesa.min_gross_salary_eur_per_month": 100000.0,  # never viable
+        },
+    )
+    rows, out = _trace(scenario)
+    assert rows, "the scenario should have entrants"
+    for pid in range(len(out.people["entrepreneur_id"])):
+        mine = [r for r in rows if r[0] == pid]
+        entry = mine[0][1]
+        expected = [
+            (pid, entry, "accueil", "cape", "diagnostic"),
+            (pid, entry + 12, "cape", "cape", "cape_renewal"),
+            (pid, entry + 24, "cape", "cape", "cape_renewal"),
+            (pid, entry + 36, "cape", "sortie", "end_of_cape"),
+        ]
+        assert mine == [e for e in expected if e[1] < 60]
+
+
+def test_viable_cape_converts_then_becomes_associe_at_the_deadline() -> None:
+    scenario = small_scenario(
+        **NO_NOISE,
+        **NO_EXITS,
+        **{
+            "meta.horizon_months": 60,
+            "territory.accueils_per_year_at_maturity": 6,
+            "pathway.entry_share": 1.0,
+            "pathway.direct_cesa_share": 0.0,
+            "pathway.diagnostic_months": 2,
+            "pathway.cape.min_months_before_cesa": 3,
+            "pathway.cesa.min_gross_salary_eur_per_month": 10.0,  # any activity carries it
+            "pathway.cesa.treasury_months_required": 0.0,
+            "pathway.associe.uptake_rate_per_year": 0.0,
+            "pathway.associe.at_deadline_probability": 1.0,
+            "pathway.associe.deadline_months": 36,
+        },
+    )
+    rows, out = _trace(scenario)
+    accueil_months = np.flatnonzero(out.monthly["accueils"] > 0)
+    assert rows
+    for pid in range(len(out.people["entrepreneur_id"])):
+        mine = [r for r in rows if r[0] == pid]
+        entry = mine[0][1]
+        # Entry comes two months (the diagnostic) after an accueil month.
+        assert entry - 2 in accueil_months
+        expected = [
+            (pid, entry, "accueil", "cape", "diagnostic"),
+            (pid, entry + 3, "cape", "cesa", "activity_viable"),
+            # Associé deadline: 36 months minus the 3 months spent in CAPE, from the CESA start.
+            (pid, entry + 3 + 33, "cesa", "associe", "capital_subscription"),
+        ]
+        assert mine == [e for e in expected if e[1] < 60]
+
+
+def test_direct_cesa_without_subscription_ends_at_the_deadline() -> None:
+    scenario = small_scenario(
+        **NO_NOISE,
+        **NO_EXITS,
+        **{
+            "meta.horizon_months": 50,
+            "territory.accueils_per_year_at_maturity": 4,
+            "pathway.entry_share": 1.0,
+            "pathway.direct_cesa_share": 1.0,
+            "pathway.associe.uptake_rate_per_year": 0.0,
+            "pathway.associe.at_deadline_probability": 0.0,
+            "pathway.associe.deadline_months": 36,
+        },
+    )
+    rows, out = _trace(scenario)
+    assert rows
+    for pid in range(len(out.people["entrepreneur_id"])):
+        mine = [r for r in rows if r[0] == pid]
+        entry = mine[0][1]
+        expected = [
+            (pid, entry, "accueil", "cesa", "direct_cesa"),
+            (pid, entry + 36, "cesa", "sortie", "not_associe_in_time"),
+        ]
+        assert mine == [e for e in expected if e[1] < 50]
+
+
+def test_first_month_of_activity_invoices_the_ramp_start() -> None:
+    """One sector, no noise: turnover = median / 12 x ramp start share in the first month."""
+    scenario = small_scenario(
+        **NO_NOISE,
+        **NO_EXITS,
+        **{
+            "meta.horizon_months": 3,
+            "territory.accueils_per_year_at_maturity": 400,
+            "territory.rampup_months": 0,
+            "pathway.entry_share": 1.0,
+            "pathway.diagnostic_months": 0,
+            "activities.sectors.0.share": 1.0,
+            "activities.sectors.1.share": 0.0,
+            "activities.sectors.2.share": 0.0,
+            "activities.sectors.3.share": 0.0,
+        },
+    )
+    out = run_model(scenario, replication_streams(5, 0))
+    entrants_month0 = int(out.people["entry_month"].tolist().count(0))
+    sector = scenario.activities.sectors[0]
+    per_head = round(sector.turnover_median_eur_per_year * 100 / 12 * sector.rampup_start_share)
+    assert out.monthly["turnover_cents"][0] == 0  # entrants start invoicing the month after they enter
+    assert abs(out.monthly["turnover_cents"][1] - entrants_month0 * per_head) <= entrants_month0
