@@ -76,15 +76,17 @@ def employer_cost_cents(gross_cents: npt.ArrayLike, employer_rate: float) -> Flo
 def gross_for_employer_budget_cents(budget_cents: npt.ArrayLike, employer_rate: float) -> FloatArray:
     """The largest whole-cent gross pay whose employer cost fits in ``budget_cents``.
 
-    Starts from ``floor(budget / (1 + rate))`` and corrects the one-cent errors that
-    float division and the rounding of contributions can make either way (112 000 / 1.12
-    is 99 999.999... in floats). Negative budgets buy nothing.
+    The cost ``g + rint(g * rate)`` lies within half a cent of ``g * (1 + rate)``, so no
+    gross above ``(budget + 0.5) / (1 + rate)`` fits and every gross at or below one less
+    than that does: the answer is ``g0 = floor((budget + 0.5) / (1 + rate))`` when its cost
+    fits, else ``g0 - 1``. (A plain ``floor(budget / 1.12)`` would be wrong: 112 000 / 1.12
+    is 99 999.999... in floats.) Negative budgets buy nothing.
     """
     budget = np.maximum(np.asarray(budget_cents, dtype=np.float64), 0.0)
-    gross = np.floor(budget / (1.0 + employer_rate))
-    gross = np.where(employer_cost_cents(gross, employer_rate) > budget, gross - 1.0, gross)
-    up = gross + 1.0
-    return np.where(employer_cost_cents(up, employer_rate) <= budget, up, gross)
+    gross = np.floor((budget + 0.5) / (1.0 + employer_rate))
+    cost = gross + np.rint(gross * employer_rate)
+    gross -= cost > budget
+    return gross
 
 
 def payment_split(payment_delay_days: float) -> tuple[int, float]:

@@ -60,7 +60,7 @@ def run_model(scenario: Scenario, streams: Streams, params: ModelParams | None =
     pending = int(flows["accueils"].sum() - flows["accueils_not_entered"].sum()) - n
     return ReplicationOutput(
         replication=streams.replication,
-        monthly=recorder.data,
+        monthly=flows,
         people=people,
         events=events,
         initial_cash_cents=p.initial_cash_cents,

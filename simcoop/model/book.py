@@ -126,8 +126,9 @@ STOCK_COLUMNS: tuple[str, ...] = (
     A_TERM_END,
     A_RENEWALS,
     A_DEADLINE,
-) = range(16)
-N_ACTIVITY_FIELDS = 16
+    A_EXIT_PROBABILITY,
+) = range(17)
+N_ACTIVITY_FIELDS = 17
 
 
 class Book:
@@ -226,7 +227,9 @@ class Book:
         from_stage = int(self.stage[i])
         self.stage[i] = to_stage
         if to_stage != SORTIE:
-            self.a[A_STAGE, self.slot_of[i]] = to_stage
+            slot = self.slot_of[i]
+            self.a[A_STAGE, slot] = to_stage
+            self.a[A_EXIT_PROBABILITY, slot] = self.p.exit_probability_by_stage[to_stage]
         if from_stage > ACCUEIL:
             self.stage_count[from_stage] -= 1
         self.stage_count[to_stage] += 1

@@ -28,12 +28,13 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
-from simcoop.economics import contribution_cents, employer_cost_cents, gross_for_employer_budget_cents, share_cents
+from simcoop.economics import contribution_cents, employer_cost_cents, gross_for_employer_budget_cents
 from simcoop.model.book import (
     A_CESA_FROM,
     A_DEADLINE,
     A_EMA,
     A_ENTRY,
+    A_EXIT_PROBABILITY,
     A_HALF_VAR,
     A_ID,
     A_MARGIN_RATE,
@@ -66,16 +67,22 @@ EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
 
 
 class MonthlyRecorder:
-    """Collects one row of flows and stocks per month into preallocated arrays."""
+    """Collects one row of flows and stocks per month; ``data`` gives one array per column."""
 
     def __init__(self, horizon: int, columns: list[str]) -> None:
         self.columns = columns
-        self.data = {c: np.zeros(horizon) for c in columns}
+        self.horizon = horizon
+        self.rows: list[list[float]] = []
 
-    def write(self, month: int, values: dict[str, float]) -> None:
-        data = self.data
-        for name, value in values.items():
-            data[name][month] = value
+    def write(self, month: int, flows: dict[str, float], stocks: dict[str, float]) -> None:
+        if month != len(self.rows):
+            raise ValueError(f"months must be written in order: expected {len(self.rows)}, got {month}")
+        self.rows.append([*flows.values(), *stocks.values()])
+
+    @property
+    def data(self) -> dict[str, npt.NDArray[np.float64]]:
+        table = np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(self.columns))
+        return {name: table[:, k].copy() for k, name in enumerate(self.columns)}
 
 
 def parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Generator[simpy.Event, Any, None]:
@@ -146,8 +153,7 @@ def monthly_books(
 
 def close_month(book: Book, recorder: MonthlyRecorder, month: int) -> None:
     """Write the month's flows and its end-of-month stocks."""
-    recorder.write(month, book.take_flows())
-    recorder.write(month, book.stocks())
+    recorder.write(month, book.take_flows(), book.stocks())
 
 
 def _arrivals(book: Book, p: ModelParams, streams: Streams, scheduled: dict[int, list[int]], t: int) -> None:
@@ -198,14 +204,14 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         noise -= a[A_HALF_VAR]
         np.exp(noise, out=noise)
         invoiced = np.rint(a[A_MATURE] * ramp * noise)
-        margin = share_cents(invoiced, a[A_MARGIN_RATE])
+        margin = np.rint(invoiced * a[A_MARGIN_RATE])
         purchases = invoiced - margin
         salaried = a[A_STAGE] >= CESA
         contrib = contribution_cents(
             invoiced, margin, p.contribution_rate, p.contribution_base, p.contribution_minimum_cents, salaried
         )
         # Client payments: a share after `lag` months, the rest one month later.
-        on_time = share_cents(invoiced, a[A_ON_TIME])
+        on_time = np.rint(invoiced * a[A_ON_TIME])
         due_col = book.lag[:m] + t
         due_col %= slots
         rows = book.arange[:m]
@@ -236,7 +242,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         flows["purchases_cents"] += float(purchases.sum())
         flows["gross_salaries_cents"] += gross_total
         flows["employer_contributions_cents"] += cost_total - gross_total
-        flows["employee_contributions_cents"] += float(share_cents(gross, p.employee_rate).sum())
+        flows["employee_contributions_cents"] += float(np.rint(gross * p.employee_rate).sum())
     # Receivables of closed activities, collected by the cooperative.
     collected = float(book.coop_pending[col])
     book.coop_pending[col] = 0.0
@@ -273,7 +279,7 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     u_exit = streams.hazards.random(m)
     u_dest = streams.destinations.random(m)
     u_decide = streams.decisions.random(m)
-    exiting = u_exit < p.exit_probability_by_stage[stage.astype(np.int64)]
+    exiting = u_exit < a[A_EXIT_PROBABILITY]
     cape = stage == CAPE
     min_cost = p.min_salary_cost_cents
     viable = cape & (a[A_CESA_FROM] <= t) & (a[A_EMA] >= min_cost) & (a[A_TREASURY] >= p.treasury_months_required * min_cost)
