@@ -170,7 +170,10 @@ class CesaRules(_Frozen):
     )
     treasury_months_required: float = Field(
         default=2.0, ge=0.0,
-        description="A CAPE converts when the activity's treasury covers this many months of the minimum salary's employer cost. Assumption.",
+        description=(
+            "A CAPE converts when the activity's treasury covers this many months of the minimum salary's "
+            "employer cost and its recent margin after contribution covers one month of it. Assumption."
+        ),
     )
     margin_smoothing_months: float = Field(
         default=3.0, ge=1.0,
