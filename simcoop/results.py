@@ -186,7 +186,7 @@ class Results:
         lines = [
             f"{meta.name}: {self.replications} replications, seed {self.seed}, "
             f"{meta.horizon_months} months from {meta.start_month}",
-            f"{'':46}{'mean':>14}{'p5':>14}{'p50':>14}{'p95':>14}",
+            f"{'':67}{'mean':>14}{'p5':>14}{'p50':>14}{'p95':>14}",
         ]
         for name in (
             "accueils", "cape_entries", "cesa_entries", "associe_entries", "active_end", "exits",
@@ -194,9 +194,9 @@ class Results:
             "coop_result_eur", "min_coop_treasury_eur", "final_coop_treasury_eur", "break_even_month",
         ):  # fmt: skip
             row = s.loc[name]
-            label = str(row["label"])[:45]
+            label = str(row["label"])[:66]
             cells = [_fmt(row[c], name) for c in ("mean", "p5", "p50", "p95")]
-            lines.append(f"{label:46}" + "".join(f"{c:>14}" for c in cells))
+            lines.append(f"{label:67}" + "".join(f"{c:>14}" for c in cells))
         be = s.loc["break_even_month"]
         missing = self.replications - int(be["n"])
         if missing:
