@@ -48,19 +48,19 @@ def parse_yaml(text: str) -> ParsedYaml:
     if node is None:
         return out
     try:
-        out.data = _build(node, (), out)
+        out.data = _build(node, (), out, yaml.SafeLoader(""))
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         out.error = (mark.line + 1 if mark else None, f"YAML error: {exc.problem}")
     return out
 
 
-def _build(node: yaml.Node, path: tuple[Any, ...], out: ParsedYaml) -> Any:
+def _build(node: yaml.Node, path: tuple[Any, ...], out: ParsedYaml, loader: yaml.SafeLoader) -> Any:
     out.marks.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node)
+            key = _scalar(key_node, loader)
             line = key_node.start_mark.line + 1
             child = (*path, key)
             if key in result:
@@ -68,19 +68,18 @@ def _build(node: yaml.Node, path: tuple[Any, ...], out: ParsedYaml) -> Any:
                 out.duplicates.append((child, line, f"duplicate key (first given on line {first})"))
                 continue
             out.marks[child] = line
-            result[key] = _build(value_node, child, out)
+            result[key] = _build(value_node, child, out, loader)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), out) for i, item in enumerate(node.value)]
-    return _scalar(node)
+        return [_build(item, (*path, i), out, loader) for i, item in enumerate(node.value)]
+    return _scalar(node, loader)
 
 
-def _scalar(node: yaml.Node) -> Any:
+def _scalar(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
     """Construct a scalar with the safe constructor (ints, floats, bools, strings, null)."""
     if not isinstance(node, yaml.ScalarNode):
         raise yaml.constructor.ConstructorError(None, None, "a key must be a plain value", node.start_mark)
-    constructor = yaml.SafeLoader("")
-    value = constructor.construct_object(node, deep=True)
+    value = loader.construct_object(node, deep=True)
     # Dates written 2027-01-01 become datetime.date; keep text so the schema can explain.
     if hasattr(value, "isoformat") and not isinstance(value, (int, float, str)):
         return node.value

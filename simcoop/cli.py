@@ -159,8 +159,17 @@ def _safe_folder_name(name: str) -> str:
     return cleaned or "scenario"
 
 
+def _output_refused(out: Path, exc: OSError) -> int:
+    """Say why the output folder cannot be written (a different run there, or the system)."""
+    from simcoop.results import OutputExistsError
+
+    message = str(exc) if isinstance(exc, OutputExistsError) else f"cannot write {out}: {exc}"
+    print(f"simcoop: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    from simcoop.results import OutputExistsError, check_output_folder
+    from simcoop.results import check_output_folder
     from simcoop.runner import default_scenario_path, simulate
     from simcoop.scenario import ScenarioError, load_scenario
 
@@ -183,22 +192,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:  # check the output folder before spending time on the simulation
         check_output_folder(out, scenario, seed, replications, args.force)
         out.parent.mkdir(parents=True, exist_ok=True)
-    except OutputExistsError as exc:
-        print(f"simcoop: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except OSError as exc:
-        print(f"simcoop: cannot write {out}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _output_refused(out, exc)
     started = time.perf_counter()
     results = simulate(scenario, replications=replications, seed=seed, jobs=args.jobs, progress=not args.quiet and sys.stderr.isatty())
     try:
         results.save(out, force=args.force)
-    except OutputExistsError as exc:
-        print(f"simcoop: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except OSError as exc:
-        print(f"simcoop: cannot write {out}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _output_refused(out, exc)
     elapsed = time.perf_counter() - started
     if not args.quiet:
         print(results.headline())

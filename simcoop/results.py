@@ -20,7 +20,7 @@ import platform
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -103,7 +103,6 @@ class Results:
     kpis: pd.DataFrame
     runtime_seconds: float = 0.0
     jobs: int = 1
-    extra_manifest: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -175,7 +174,6 @@ class Results:
                 "kpis": "one row per replication",
                 "summary": "per KPI: mean, std and 5/50/95% quantiles across replications",
             },
-            **self.extra_manifest,
             "scenario": self.scenario.to_dict(),
         }
 
@@ -335,23 +333,25 @@ def _monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> 
         "date": np.tile(_month_dates(scenario).values, reps),
     }
     names = list(outputs[0].monthly) if outputs else []
-    for name in names:
-        stacked = np.concatenate([o.monthly[name] for o in outputs])
+    stacked = {name: np.concatenate([o.monthly[name] for o in outputs]) for name in names}
+    for name, values in stacked.items():
         if name.endswith(_CENTS_SUFFIX):
-            data[name[: -len(_CENTS_SUFFIX)] + "_eur"] = np.round(stacked / 100.0, 2)
+            data[name[: -len(_CENTS_SUFFIX)] + "_eur"] = np.round(values / 100.0, 2)
         elif name == "staff_fte":
-            data[name] = stacked
+            data[name] = values
         else:
-            data[name] = stacked.astype(np.int64)
+            data[name] = values.astype(np.int64)
     frame = pd.DataFrame(data)
     frame["n_active"] = frame["n_cape"] + frame["n_cesa"] + frame["n_associe"]
     # The cooperative's result: what it earns (contributions, funding) minus its costs and exit losses.
-    result_cents = (
-        np.concatenate([o.monthly["contributions_cents"] + o.monthly["public_funding_cents"]
-                        - o.monthly["coop_costs_cents"] - o.monthly["exit_losses_cents"] for o in outputs])
-        if outputs else np.zeros(0)
-    )  # fmt: skip
-    frame["coop_result_eur"] = np.round(result_cents / 100.0, 2)
+    if stacked:
+        result_cents = (
+            stacked["contributions_cents"] + stacked["public_funding_cents"]
+            - stacked["coop_costs_cents"] - stacked["exit_losses_cents"]
+        )  # fmt: skip
+        frame["coop_result_eur"] = np.round(result_cents / 100.0, 2)
+    else:
+        frame["coop_result_eur"] = np.zeros(0)
     return frame[list(MONTHLY_COLUMNS)]
 
 

@@ -8,18 +8,17 @@ replication's numbers depend only on (scenario, seed, replication).
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from simcoop.model import ReplicationOutput, run_model
-from simcoop.model.params import model_params
+from simcoop.model.params import ModelParams, model_params
 from simcoop.scenario import Scenario
 from simcoop.streams import replication_streams
 
-__all__ = ["run_replication", "run_replications", "simulate", "default_scenario_path", "available_cpus"]
+__all__ = ["run_replication", "run_replications", "simulate", "default_scenario_path"]
 
 ProgressCallback = Callable[[int], None]
 
@@ -31,22 +30,18 @@ def default_scenario_path() -> Path:
     return Path(str(files("simcoop.bundled_scenarios") / "reference.yaml"))
 
 
-def available_cpus() -> int:
-    """CPUs this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+def run_replication(scenario: Scenario, seed: int, replication: int, params: ModelParams | None = None) -> ReplicationOutput:
+    """Simulate replication ``replication`` of ``scenario`` under root ``seed``.
 
-
-def run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationOutput:
-    """Simulate replication ``replication`` of ``scenario`` under root ``seed``."""
-    return run_model(scenario, replication_streams(seed, replication))
+    ``params`` (the scenario in model units) can be passed to avoid resolving it again
+    for every replication of a batch.
+    """
+    return run_model(scenario, replication_streams(seed, replication), params)
 
 
 def _run_chunk(scenario: Scenario, seed: int, replications: list[int]) -> list[ReplicationOutput]:
     params = model_params(scenario)
-    return [run_model(scenario, replication_streams(seed, r), params) for r in replications]
+    return [run_replication(scenario, seed, r, params) for r in replications]
 
 
 def _chunks(indices: list[int], size: int) -> Iterable[list[int]]:
@@ -69,7 +64,7 @@ def run_replications(
         params = model_params(scenario)
         outputs = []
         for r in indices:
-            outputs.append(run_model(scenario, replication_streams(seed, r), params))
+            outputs.append(run_replication(scenario, seed, r, params))
             if on_progress:
                 on_progress(1)
         return outputs

@@ -346,7 +346,10 @@ class Staff(_Frozen):
     )
     caseload_per_fte: float = Field(
         default=45.0, gt=0.0,
-        description="Entrepreneurs followed per accompaniment FTE; the team grows in half-FTE steps beyond it. Source: DOMAIN.md §3 (30-60).",
+        description=(
+            "Entrepreneurs followed per accompaniment FTE; the team grows in half-FTE steps beyond it. "
+            "Source: DOMAIN.md §3 (30-60); half-FTE steps an assumption."
+        ),
     )
 
 
@@ -440,10 +443,6 @@ class Scenario(_Frozen):
             else:
                 data[section] = value
         return validate_data(data, source="<replace>")
-
-    @property
-    def horizon_months(self) -> int:
-        return self.meta.horizon_months
 
 
 def _set_path(data: dict[str, Any], keys: list[str], value: Any) -> None:

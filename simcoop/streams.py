@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SOURCES", "Streams", "replication_streams", "as_generator"]
+__all__ = ["SOURCES", "Streams", "replication_streams"]
 
 #: Random sources of a replication, in a fixed order. Append new sources at the end.
 SOURCES: tuple[str, ...] = (
@@ -50,9 +50,3 @@ def replication_streams(seed: int, replication: int) -> Streams:
     }
     return Streams(replication=replication, **generators)
 
-
-def as_generator(seed: int | np.random.Generator | np.random.SeedSequence | None) -> np.random.Generator:
-    """Any seed-like input as a numpy Generator (for helpers outside the model)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(seed)

@@ -105,7 +105,7 @@ def _cumulative_conversions(out) -> np.ndarray:  # noqa: ANN001
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(changes=scenario_changes, seed=st.integers(min_value=0, max_value=2**32), replication=st.integers(0, 50))
 def test_money_and_people_are_conserved_on_random_scenarios(changes: dict, seed: int, replication: int) -> None:
-    scenario = small_scenario(**{}).replace(changes)
+    scenario = small_scenario().replace(changes)
     check_cash_and_people(scenario, replication, seed)
 
 

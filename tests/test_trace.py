@@ -12,6 +12,11 @@ NO_NOISE = {f"activities.sectors.{k}.{key}": 0.0 for k in range(4) for key in ("
 NO_EXITS = {f"pathway.exits.{s}_rate_per_year": 0.0 for s in ("cape", "cesa", "associe")}
 
 
+def _deterministic(**changes: object):  # noqa: ANN202
+    """A small scenario with no turnover noise, no exit hazards, and every accueil entering."""
+    return small_scenario(**NO_NOISE, **NO_EXITS, **{"pathway.entry_share": 1.0, **changes})
+
+
 def _trace(scenario, seed: int = 1) -> tuple[list[tuple[int, int, str, str, str]], object]:  # noqa: ANN001
     out = run_model(scenario, replication_streams(seed, 0))
     rows = [(int(i), int(m), STAGES[f], STAGES[t], REASONS[r]) for i, m, f, t, r, _ in out.events]
@@ -19,13 +24,10 @@ def _trace(scenario, seed: int = 1) -> tuple[list[tuple[int, int, str, str, str]
 
 
 def test_cape_that_never_pays_ends_after_three_terms() -> None:
-    scenario = small_scenario(
-        **NO_NOISE,
-        **NO_EXITS,
+    scenario = _deterministic(
         **{
             "meta.horizon_months": 60,
             "territory.accueils_per_year_at_maturity": 6,
-            "pathway.entry_share": 1.0,
             "pathway.direct_cesa_share": 0.0,
             "pathway.cape.renewal_probability": 1.0,
             "pathway.cesa.min_gross_salary_eur_per_month": 100000.0,  # never viable
@@ -46,13 +48,10 @@ def test_cape_that_never_pays_ends_after_three_terms() -> None:
 
 
 def test_viable_cape_converts_then_becomes_associe_at_the_deadline() -> None:
-    scenario = small_scenario(
-        **NO_NOISE,
-        **NO_EXITS,
+    scenario = _deterministic(
         **{
             "meta.horizon_months": 60,
             "territory.accueils_per_year_at_maturity": 6,
-            "pathway.entry_share": 1.0,
             "pathway.direct_cesa_share": 0.0,
             "pathway.diagnostic_months": 2,
             "pathway.cape.min_months_before_cesa": 3,
@@ -81,13 +80,10 @@ def test_viable_cape_converts_then_becomes_associe_at_the_deadline() -> None:
 
 
 def test_direct_cesa_without_subscription_ends_at_the_deadline() -> None:
-    scenario = small_scenario(
-        **NO_NOISE,
-        **NO_EXITS,
+    scenario = _deterministic(
         **{
             "meta.horizon_months": 50,
             "territory.accueils_per_year_at_maturity": 4,
-            "pathway.entry_share": 1.0,
             "pathway.direct_cesa_share": 1.0,
             "pathway.associe.uptake_rate_per_year": 0.0,
             "pathway.associe.at_deadline_probability": 0.0,
@@ -108,14 +104,11 @@ def test_direct_cesa_without_subscription_ends_at_the_deadline() -> None:
 
 def test_first_month_of_activity_invoices_the_ramp_start() -> None:
     """One sector, no noise: turnover = median / 12 x ramp start share in the first month."""
-    scenario = small_scenario(
-        **NO_NOISE,
-        **NO_EXITS,
+    scenario = _deterministic(
         **{
             "meta.horizon_months": 3,
             "territory.accueils_per_year_at_maturity": 400,
             "territory.rampup_months": 0,
-            "pathway.entry_share": 1.0,
             "pathway.diagnostic_months": 0,
             "activities.sectors.0.share": 1.0,
             "activities.sectors.1.share": 0.0,

@@ -29,7 +29,6 @@ class ModelParams:
     """Numbers of one scenario in model units (months, cents, monthly probabilities)."""
 
     horizon_months: int
-    start_calendar_month: int  # 0 = January
     # arrivals
     accueils_rate_per_month: FloatArray  # expected accueils in each simulated month
     entry_share: float
@@ -138,7 +137,6 @@ def model_params(scenario: Scenario) -> ModelParams:
     min_cost = path.cesa.min_gross_salary_eur_per_month * 100.0 * (1.0 + pay.employer_rate)
     return ModelParams(
         horizon_months=horizon,
-        start_calendar_month=start_month - 1,
         accueils_rate_per_month=rate,
         entry_share=path.entry_share,
         direct_cesa_share=path.direct_cesa_share,

@@ -205,6 +205,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         np.exp(noise, out=noise)
         invoiced = np.rint(a[A_MATURE] * ramp * noise)
         margin = np.rint(invoiced * a[A_MARGIN_RATE])
+        # Assumption: purchases are paid, and the contribution charged, in the month invoiced.
         purchases = invoiced - margin
         salaried = a[A_STAGE] >= CESA
         contrib = contribution_cents(
