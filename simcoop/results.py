@@ -37,29 +37,47 @@ __all__ = ["Results", "load_results", "OutputExistsError", "check_output_folder"
 #: Columns of ``monthly``, in order.
 MONTHLY_COLUMNS: tuple[str, ...] = (
     "scenario", "replication", "month", "date",
-    "accueils", "accueils_not_entered", "cape_entries", "cesa_entries", "associe_entries", "cape_renewals",
+    "accueils", "accueils_not_entered", "accueils_lost_waiting", "n_waiting",
+    "cape_entries", "cesa_entries", "associe_entries", "cape_renewals",
     "exits", "exits_own_company", "exits_salaried_job", "exits_stop",
-    "n_cape", "n_cesa", "n_associe", "n_active", "n_exited", "staff_fte",
-    "turnover_eur", "cash_received_eur", "purchases_eur", "contributions_eur",
-    "gross_salaries_eur", "employer_contributions_eur", "employee_contributions_eur",
+    "exits_activity_not_viable", "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period",
+    "exits_not_associe_in_time",
+    "n_cape", "n_cesa", "n_associe", "n_active", "n_exited", "staff_fte", "support_fte",
+    "turnover_eur", "turnover_salaried_eur", "cash_received_eur", "purchases_eur", "contributions_eur",
+    "gross_salaries_eur", "variable_pay_eur", "employer_contributions_eur", "employee_contributions_eur",
+    "jobs_fte", "are_months_saved",
     "exit_payouts_eur", "exit_losses_eur", "collected_for_exited_eur",
-    "public_funding_eur", "staff_costs_eur", "coop_costs_eur", "coop_result_eur",
-    "coop_treasury_eur", "advances_eur", "activities_treasury_eur", "consolidated_cash_eur", "receivables_eur",
+    "public_funding_earned_eur", "public_funding_eur", "staff_costs_eur", "coop_costs_eur", "coop_result_eur",
+    "capital_paid_in_eur", "capital_repaid_eur",
+    "closing_result_eur", "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
+    "legal_reserve_allocated_eur", "statutory_reserves_allocated_eur", "allocations_paid_eur",
+    "coop_ledger_eur", "coop_treasury_eur", "advances_eur", "activities_treasury_eur", "consolidated_cash_eur",
+    "receivables_eur", "funding_receivable_eur",
+    "capital_eur", "capital_to_repay_eur", "allocations_payable_eur",
+    "legal_reserve_eur", "statutory_reserves_eur", "loss_carried_forward_eur", "own_funds_eur",
 )  # fmt: skip
 
 #: Columns of ``yearly``, in order.
 YEARLY_COLUMNS: tuple[str, ...] = (
     "scenario", "replication", "year", "months",
-    "accueils", "cape_entries", "cesa_entries", "associe_entries",
+    "accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "associe_entries",
     "supported", "salaried", "associes", "exits", "exits_own_company", "exits_salaried_job", "exits_stop",
-    "active_end", "turnover_eur", "contributions_eur", "gross_salaries_eur",
-    "public_funding_eur", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
-    "coop_treasury_end_eur", "consolidated_cash_end_eur",
+    "exits_activity_not_viable", "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period",
+    "exits_not_associe_in_time",
+    "active_end", "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "variable_pay_eur",
+    "employer_contributions_eur", "employee_contributions_eur", "jobs_fte", "are_months_saved",
+    "public_funding_earned_eur", "public_funding_eur", "public_funding_per_supported_eur", "public_funding_per_job_eur",
+    "contributions_to_funding_ratio",
+    "staff_fte_end", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
+    "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
+    "coop_treasury_end_eur", "consolidated_cash_end_eur", "advances_end_eur",
+    "capital_end_eur", "legal_reserve_end_eur", "statutory_reserves_end_eur", "own_funds_end_eur",
 )  # fmt: skip
 
 #: KPI columns of ``kpis`` with a short English label (the report translates them).
 KPI_LABELS: dict[str, str] = {
     "accueils": "accueils over the horizon",
+    "accueils_lost_waiting": "entrants lost while waiting for a place",
     "cape_entries": "entries in CAPE (test phase)",
     "cesa_entries": "entries in CESA (direct or after CAPE)",
     "associe_entries": "new associés",
@@ -67,23 +85,33 @@ KPI_LABELS: dict[str, str] = {
     "exits_own_company": "exits to own company",
     "exits_salaried_job": "exits to a salaried job",
     "exits_stop": "exits: stop",
+    "exits_end_of_trial_period": "exits during the CESA trial period",
     "positive_exit_rate": "share of exits that are positive (own company or job)",
     "active_end": "entrepreneurs active at the end",
     "entrepreneur_months": "entrepreneur-months simulated",
     "turnover_eur": "turnover invoiced (EUR)",
     "gross_salaries_eur": "gross salaries paid (EUR)",
+    "employer_contributions_eur": "employer social contributions (EUR)",
+    "employee_contributions_eur": "employee social contributions (EUR)",
+    "jobs_fte_final_year": "jobs in full-time equivalents, last year",
+    "are_months_saved": "months of ARE not paid (estimate)",
     "contributions_eur": "contributions to the cooperative (EUR)",
     "public_funding_eur": "public funding received (EUR)",
-    "coop_result_eur": "cumulated cooperative result (EUR)",
+    "public_funding_per_supported_eur": "public funding per person supported (EUR)",
+    "public_funding_per_job_eur": "public funding per job-year in FTE (EUR)",
+    "contributions_to_funding_ratio": "social contributions generated per euro of public funding",
+    "coop_result_eur": "cumulated cooperative result before tax (EUR)",
     "exit_losses_eur": "losses on exits with a negative balance (EUR)",
     "max_advances_eur": "largest advances to activities (EUR)",
     "min_coop_treasury_eur": "lowest cooperative treasury (EUR)",
     "min_coop_treasury_month": "month of the lowest cooperative treasury",
     "final_coop_treasury_eur": "cooperative treasury at the end (EUR)",
+    "final_own_funds_eur": "own funds at the end (EUR)",
     "break_even_month": "first month from which the 12-month rolling result stays positive",
 }
 
 _CENTS_SUFFIX = "_cents"
+_FRACTIONAL = frozenset({"staff_fte", "support_fte", "jobs_fte", "are_months_saved"})
 
 
 class OutputExistsError(FileExistsError):
@@ -119,7 +147,7 @@ class Results:
         people = _people_frame(outputs)
         yearly = _yearly_frame(scenario, monthly, people)
         events = _events_frame(scenario, outputs)
-        kpis = _kpis_frame(scenario, monthly)
+        kpis = _kpis_frame(scenario, monthly, yearly, people)
         return cls(
             scenario=scenario,
             seed=seed,
@@ -188,8 +216,10 @@ class Results:
         ]
         for name in (
             "accueils", "cape_entries", "cesa_entries", "associe_entries", "active_end", "exits",
-            "positive_exit_rate", "turnover_eur", "gross_salaries_eur", "public_funding_eur",
-            "coop_result_eur", "min_coop_treasury_eur", "final_coop_treasury_eur", "break_even_month",
+            "positive_exit_rate", "turnover_eur", "gross_salaries_eur", "jobs_fte_final_year", "public_funding_eur",
+            "public_funding_per_supported_eur", "contributions_to_funding_ratio",
+            "coop_result_eur", "min_coop_treasury_eur", "final_coop_treasury_eur", "final_own_funds_eur",
+            "break_even_month",
         ):  # fmt: skip
             row = s.loc[name]
             label = str(row["label"])[:66]
@@ -337,16 +367,17 @@ def _monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> 
     for name, values in stacked.items():
         if name.endswith(_CENTS_SUFFIX):
             data[name[: -len(_CENTS_SUFFIX)] + "_eur"] = np.round(values / 100.0, 2)
-        elif name == "staff_fte":
-            data[name] = values
+        elif name in _FRACTIONAL:
+            data[name] = np.round(values, 4)
         else:
             data[name] = values.astype(np.int64)
     frame = pd.DataFrame(data)
     frame["n_active"] = frame["n_cape"] + frame["n_cesa"] + frame["n_associe"]
-    # The cooperative's result: what it earns (contributions, funding) minus its costs and exit losses.
+    # The cooperative's result before tax: what it earns (contributions, funding earned) minus
+    # its costs and exit losses.
     if stacked:
         result_cents = (
-            stacked["contributions_cents"] + stacked["public_funding_cents"]
+            stacked["contributions_cents"] + stacked["public_funding_earned_cents"]
             - stacked["coop_costs_cents"] - stacked["exit_losses_cents"]
         )  # fmt: skip
         frame["coop_result_eur"] = np.round(result_cents / 100.0, 2)
@@ -373,17 +404,29 @@ def _yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFram
     years = np.unique(year_of_month)
     frame = monthly.assign(year=year_of_month[monthly["month"].to_numpy()])
     sums = [
-        "accueils", "cape_entries", "cesa_entries", "associe_entries", "exits", "exits_own_company",
-        "exits_salaried_job", "exits_stop", "turnover_eur", "contributions_eur", "gross_salaries_eur",
-        "public_funding_eur", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
+        "accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "associe_entries", "exits",
+        "exits_own_company", "exits_salaried_job", "exits_stop", "exits_activity_not_viable",
+        "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period", "exits_not_associe_in_time",
+        "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "variable_pay_eur",
+        "employer_contributions_eur", "employee_contributions_eur", "jobs_fte", "are_months_saved",
+        "public_funding_earned_eur", "public_funding_eur", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
+        "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
     ]  # fmt: skip
     grouped = frame.groupby(["replication", "year"], sort=True)
     yearly = grouped[sums].sum()
     yearly["months"] = grouped["month"].count()
-    last = grouped[["n_active", "coop_treasury_eur", "consolidated_cash_eur"]].last()
-    yearly["active_end"] = last["n_active"]
-    yearly["coop_treasury_end_eur"] = last["coop_treasury_eur"]
-    yearly["consolidated_cash_end_eur"] = last["consolidated_cash_eur"]
+    # Jobs in FTE: the year's mean of the monthly FTE (hour equivalents / 151.67 h).
+    yearly["jobs_fte"] = (yearly["jobs_fte"] / yearly["months"]).round(4)
+    yearly["are_months_saved"] = yearly["are_months_saved"].round(4)
+    ends = {
+        "active_end": "n_active", "staff_fte_end": "staff_fte", "coop_treasury_end_eur": "coop_treasury_eur",
+        "consolidated_cash_end_eur": "consolidated_cash_eur", "advances_end_eur": "advances_eur",
+        "capital_end_eur": "capital_eur", "legal_reserve_end_eur": "legal_reserve_eur",
+        "statutory_reserves_end_eur": "statutory_reserves_eur", "own_funds_end_eur": "own_funds_eur",
+    }  # fmt: skip
+    last = grouped[list(ends.values())].last()
+    for name, column in ends.items():
+        yearly[name] = last[column]
     for col in [c for c in sums if c.endswith("_eur")]:
         yearly[col] = yearly[col].round(2)
     yearly = yearly.reset_index()
@@ -413,6 +456,14 @@ def _yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFram
     y_idx = yearly["year"].map(year_pos).to_numpy()
     for name, table in counts.items():
         yearly[name] = table[r_idx, y_idx]
+    # What an elected official asks: public money per person supported and per job, and the
+    # social contributions generated per euro of public funding (received in the year).
+    funding = yearly["public_funding_eur"]
+    job_years = yearly["jobs_fte"] * yearly["months"] / 12.0
+    yearly["public_funding_per_supported_eur"] = (funding / yearly["supported"].where(yearly["supported"] > 0)).round(2)
+    yearly["public_funding_per_job_eur"] = (funding / job_years.where(job_years > 0)).round(2)
+    social = yearly["employer_contributions_eur"] + yearly["employee_contributions_eur"]
+    yearly["contributions_to_funding_ratio"] = (social / funding.where(funding > 0)).round(4)
     yearly.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(yearly)))
     return yearly[list(YEARLY_COLUMNS)]
 
@@ -438,13 +489,14 @@ def _events_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
     )
 
 
-def _kpis_frame(scenario: Scenario, monthly: pd.DataFrame) -> pd.DataFrame:
+def _kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     horizon = scenario.meta.horizon_months
     g = monthly.groupby("replication", sort=True)
     sums = g[
-        ["accueils", "cape_entries", "cesa_entries", "associe_entries", "exits", "exits_own_company",
-         "exits_salaried_job", "exits_stop", "turnover_eur", "gross_salaries_eur", "contributions_eur",
-         "public_funding_eur", "coop_result_eur", "exit_losses_eur"]
+        ["accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "associe_entries", "exits",
+         "exits_own_company", "exits_salaried_job", "exits_stop", "exits_end_of_trial_period", "turnover_eur",
+         "gross_salaries_eur", "employer_contributions_eur", "employee_contributions_eur", "are_months_saved",
+         "contributions_eur", "public_funding_eur", "coop_result_eur", "exit_losses_eur"]
     ].sum()  # fmt: skip
     kpis = sums.copy()
     for col in [c for c in kpis.columns if c.endswith("_eur")]:
@@ -458,6 +510,15 @@ def _kpis_frame(scenario: Scenario, monthly: pd.DataFrame) -> pd.DataFrame:
     kpis["min_coop_treasury_eur"] = treasury.min(axis=1)
     kpis["min_coop_treasury_month"] = treasury.argmin(axis=1)
     kpis["final_coop_treasury_eur"] = treasury[:, -1]
+    kpis["final_own_funds_eur"] = g["own_funds_eur"].last()
+    kpis["jobs_fte_final_year"] = yearly.groupby("replication", sort=True)["jobs_fte"].last()
+    supported = people.groupby("replication").size().reindex(kpis.index, fill_value=0) if len(people) else 0
+    job_years = g["jobs_fte"].sum() / 12.0
+    funding = kpis["public_funding_eur"]
+    kpis["public_funding_per_supported_eur"] = (funding / pd.Series(supported, index=kpis.index).where(lambda v: v > 0)).round(2)
+    kpis["public_funding_per_job_eur"] = (funding / job_years.where(job_years > 0)).round(2)
+    social = kpis["employer_contributions_eur"] + kpis["employee_contributions_eur"]
+    kpis["contributions_to_funding_ratio"] = (social / funding.where(funding > 0)).round(4)
     result = monthly["coop_result_eur"].to_numpy().reshape(-1, horizon)
     kpis["break_even_month"] = pd.array([break_even_month(r) for r in result], dtype="Int64")
     kpis = kpis.reset_index()

@@ -38,7 +38,12 @@ __all__ = [
     "Activities",
     "Contribution",
     "Staff",
-    "FundingLine",
+    "FundingConvention",
+    "ContributionBracket",
+    "Site",
+    "ResultAllocation",
+    "Portage",
+    "PriorStatus",
     "Cooperative",
     "Payroll",
     "SimulationSettings",
@@ -137,6 +142,43 @@ class Territory(_Frozen):
         return value
 
 
+class PriorStatus(_Frozen):
+    """What entrants lived on before their CAPE: ARE, RSA or nothing."""
+
+    are_share: Share = Field(
+        default=0.6,
+        description=(
+            "Share of entrants who are job seekers on ARE (unemployment benefit) with an entitlement left. "
+            "Source: DOMAIN.md §2 (most entrants are job seekers on ARE); value an assumption."
+        ),
+    )
+    rsa_share: Share = Field(
+        default=0.2,
+        description="Share of entrants on RSA; the rest have no benefit. Source: DOMAIN.md §2 (others are on RSA); value an assumption.",
+    )
+    are_remaining_months_max: int = Field(
+        default=18, ge=1, le=36,
+        description=(
+            "Longest ARE entitlement left at entry; the entitlement left is drawn uniformly from 1 to this. "
+            "Source: Unédic durée d'indemnisation (at most 18 months under 53 since 2023, DOMAIN.md §2); "
+            "the uniform draw is an assumption."
+        ),
+    )
+    are_average_eur_per_month: float = Field(
+        default=1100.0, gt=0.0,
+        description=(
+            "Average monthly ARE of entrants, used only to estimate ARE months saved (a salary of 1/0.7 of it "
+            "suspends a full month, as ARE is reduced by 70% of the pay earned). Assumption."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _shares(self) -> "PriorStatus":
+        if self.are_share + self.rsa_share > 1.0 + 1e-9:
+            raise ValueError(f"are_share + rsa_share must be at most 1, got {self.are_share + self.rsa_share:g}")
+        return self
+
+
 class CapeRules(_Frozen):
     """The test phase under a CAPE (contrat d'appui au projet d'entreprise)."""
 
@@ -156,16 +198,27 @@ class CapeRules(_Frozen):
         default=3, ge=0,
         description="Months of test before a conversion to CESA is considered. Source: DOMAIN.md §2 (typical test phase 6-18 months); value an assumption.",
     )
+    after_are_exit_multiplier: float = Field(
+        default=1.5, ge=0.0,
+        description="Once a person's ARE runs out during the CAPE, their exit hazard is multiplied by this. Assumption.",
+    )
+    after_are_min_salary_share: float = Field(
+        default=0.75, gt=0.0, le=1.0,
+        description=(
+            "Once ARE runs out during the CAPE, the person converts to a CESA as soon as the activity carries this "
+            "share of the minimum salary (they accept a smaller salary rather than no income). Assumption."
+        ),
+    )
 
 
 class CesaRules(_Frozen):
-    """The rule that turns a CAPE into a CESA, and the salary under a CESA."""
+    """The CESA: when a CAPE converts, and the pay (fixed part, monthly advances, annual settlement)."""
 
     min_gross_salary_eur_per_month: float = Field(
         default=400.0, ge=0.0,
         description=(
-            "Smallest monthly gross salary that justifies a CESA. Source: DOMAIN.md §3 (Artenréel: "
-            "average gross €4.2k a year under 3 years of seniority); the value is an assumption."
+            "Smallest monthly gross salary that justifies a CESA, and the smallest fixed part. Source: DOMAIN.md §3 "
+            "(Artenréel: average gross €4.2k a year under 3 years of seniority); the value is an assumption."
         ),
     )
     treasury_months_required: float = Field(
@@ -179,21 +232,61 @@ class CesaRules(_Frozen):
         default=3.0, ge=1.0,
         description="Time constant (months) of the moving average of the activity's margin after contribution ('recent margin'). Assumption.",
     )
+    trial_period_months: int = Field(
+        default=8, ge=0, le=8,
+        description="Trial period of the CESA; a departure within it has its own motive. Source: DOMAIN.md §2 (at most 8 months).",
+    )
+    trial_exit_rate_per_year: float = Field(
+        default=0.25, ge=0.0, description="Annual exit hazard during the trial period. Assumption.",
+    )
+    fixed_pay_share: Share = Field(
+        default=0.6,
+        description=(
+            "The fixed part of the pay is set, at the start of the CESA and at each annual settlement, to the gross "
+            "whose employer cost is this share of the activity's monthly margin after contribution (at least the "
+            "minimum salary). Source: DOMAIN.md §2 (pay = fixed part + variable part); value an assumption."
+        ),
+    )
     salary_payout_rate: Share = Field(
         default=0.9,
         description=(
-            "Share of the recent margin after contribution paid out as employer cost of the salary. "
-            "Source: DOMAIN.md §3 (Artenréel: gross salaries ≈ 50% of turnover, costs ≈ 30%); value an assumption."
+            "Each month, fixed part plus advances aim at this share of the recent margin after contribution "
+            "(employer cost). Source: DOMAIN.md §3 (Artenréel: gross salaries ≈ 50% of turnover, costs ≈ 30%); "
+            "value an assumption."
         ),
     )
     treasury_floor_eur: float = Field(
         default=0.0,
-        description="The salary never draws the activity's treasury below this floor. Assumption.",
+        description="Advances never draw the activity's treasury below this floor; only the fixed part may, within the advance cap. Assumption.",
+    )
+    advance_cap_eur: float = Field(
+        default=3000.0, ge=0.0,
+        description=(
+            "The cooperative advances the fixed part below the floor up to this much per activity; beyond it the "
+            "fixed part is cut to what the treasury allows. Source: DOMAIN.md §3 (a temporary negative treasury "
+            "can be advanced by the cooperative); value an assumption."
+        ),
+    )
+    settlement_month: int = Field(
+        default=6, ge=1, le=12,
+        description=(
+            "Calendar month of the annual settlement of the variable part, after the accounts of the previous "
+            "year are approved. Source: DOMAIN.md §2 (variable part settled once a year after the accounts are "
+            "approved); code de commerce L223-26 (accounts approved within 6 months of year end)."
+        ),
+    )
+    settlement_reserve_months: float = Field(
+        default=2.0, ge=0.0,
+        description="At the settlement, the activity keeps this many months of its fixed part's cost in treasury. Assumption.",
+    )
+    settlement_payout_share: Share = Field(
+        default=0.8,
+        description="Share of the treasury above that reserve paid as the variable part at the settlement. Assumption.",
     )
 
 
 class AssocieRules(_Frozen):
-    """Becoming associé (co-owner) of the cooperative."""
+    """Becoming associé (co-owner) of the cooperative: deadline, uptake, capital shares."""
 
     deadline_months: int = Field(
         default=36, ge=1,
@@ -206,6 +299,18 @@ class AssocieRules(_Frozen):
     at_deadline_probability: Share = Field(
         default=0.6,
         description="Probability that a CESA holder still not associé at the deadline subscribes (else the contract ends). Assumption.",
+    )
+    capital_subscription_eur: float = Field(
+        default=1000.0, ge=0.0,
+        description="Capital shares (parts sociales) subscribed on becoming associé. Source: DOMAIN.md §2; amount an assumption.",
+    )
+    capital_instalment_months: int = Field(
+        default=10, ge=1,
+        description="The subscription is paid in this many equal monthly instalments withheld from net pay. Source: DOMAIN.md §2 (often paid in instalments); count an assumption.",
+    )
+    capital_repayment_delay_months: int = Field(
+        default=24, ge=0, le=120,
+        description="Months after an associé leaves before their capital is paid back. Assumption (statutes commonly allow up to 5 years).",
     )
 
 
@@ -270,6 +375,7 @@ class Pathway(_Frozen):
         default=0.25,
         description="Share of entrants who skip the test phase and start under a CESA. Source: DOMAIN.md §2 (Oxalis 2017: about 25%).",
     )
+    prior_status: PriorStatus = Field(default=PriorStatus())
     cape: CapeRules = Field(default=CapeRules())
     cesa: CesaRules = Field(default=CesaRules())
     associe: AssocieRules = Field(default=AssocieRules())
@@ -320,6 +426,13 @@ class Activities(_Frozen):
         return self
 
 
+class ContributionBracket(_Frozen):
+    """One bracket of a degressive contribution: a marginal rate above a yearly threshold."""
+
+    above_eur_per_year: float = Field(gt=0.0, description="The rate applies to the part of the year's base above this.")
+    rate: Share = Field(description="Marginal rate above the threshold.")
+
+
 class Contribution(_Frozen):
     """The contribution each activity pays the cooperative."""
 
@@ -330,71 +443,214 @@ class Contribution(_Frozen):
     base: Literal["turnover", "gross_margin"] = Field(
         default="turnover", description="What the rate applies to: turnover excl. VAT, or gross margin (Oxalis: 15% of margin)."
     )
+    cape_rate: Share | None = Field(
+        default=None, description="Rate under a CAPE when it differs from the CESA rate (null = the same rate).",
+    )
+    sector_rates: dict[str, Share] = Field(
+        default_factory=dict,
+        description="Rates for some sectors (by sector name), replacing `rate` for them under a CESA and, without `cape_rate`, under a CAPE.",
+    )
+    brackets: tuple[ContributionBracket, ...] = Field(
+        default=(),
+        description=(
+            "Degressive brackets: marginal rates on the part of each activity's base in the calendar year above each "
+            "threshold (thresholds increasing). Below the first threshold the activity's own rate applies."
+        ),
+    )
     minimum_eur_per_month: float = Field(
         default=0.0, ge=0.0,
         description="Minimum monthly contribution under a CESA (0 = none). Source: DOMAIN.md §3 (some CAE: €150-250 a month).",
     )
 
+    @model_validator(mode="after")
+    def _brackets_increase(self) -> "Contribution":
+        thresholds = [b.above_eur_per_year for b in self.brackets]
+        if thresholds != sorted(set(thresholds)):
+            raise ValueError("bracket thresholds (above_eur_per_year) must be strictly increasing")
+        return self
+
 
 class Staff(_Frozen):
-    """The accompaniment team."""
+    """The cooperative's own team: accompaniment and support (management, accounting)."""
 
-    fte_at_opening: float = Field(default=2.0, gt=0.0, description="Accompaniment FTE from opening. Assumption.")
-    loaded_cost_eur_per_fte_year: float = Field(
-        default=52000.0, ge=0.0,
-        description="Employer cost of one FTE a year, salary and contributions. Assumption (a chargé d'accompagnement at about €2,500 gross a month).",
+    fte_at_opening: float = Field(default=2.0, gt=0.0, description="Accompaniment FTE (chargés d'accompagnement) from opening. Assumption.")
+    gross_salary_eur_per_month: float = Field(
+        default=2600.0, gt=0.0,
+        description="Gross monthly pay of one accompaniment FTE; the employer cost follows the payroll rules. Assumption.",
     )
-    caseload_per_fte: float = Field(
+    hire_above_caseload_per_fte: float = Field(
         default=45.0, gt=0.0,
         description=(
-            "Entrepreneurs followed per accompaniment FTE; the team grows in half-FTE steps beyond it. "
-            "Source: DOMAIN.md §3 (30-60); half-FTE steps an assumption."
+            "When the entrepreneurs followed per accompaniment FTE pass this, half an FTE is hired after the "
+            "recruitment delay. Source: DOMAIN.md §3 (each follows about 30-60); value an assumption."
         ),
     )
-
-
-class FundingLine(_Frozen):
-    """One public funding line, paid monthly between two months (inclusive)."""
-
-    funder: str = Field(min_length=1, description="Région, Département, EPCI, city, FSE, ...")
-    amount_eur_per_year: float = Field(ge=0.0)
-    first_month: YearMonth
-    last_month: YearMonth
+    max_caseload_per_fte: float = Field(
+        default=60.0, gt=0.0,
+        description="Capacity: entrepreneurs per accompaniment FTE beyond which new entrants wait. Source: DOMAIN.md §3 (30-60).",
+    )
+    recruitment_delay_months: int = Field(default=3, ge=0, le=24, description="Months from the decision to hire to the start. Assumption.")
+    hiring_freeze_below_months: float = Field(
+        default=2.0, ge=0.0,
+        description="No hiring while the cooperative's own treasury covers fewer than this many months of its costs. Assumption.",
+    )
+    max_wait_months: int = Field(
+        default=3, ge=0, le=24,
+        description="Entrants wait at most this many months for a place; then they leave (reported as accueils lost waiting). Assumption.",
+    )
+    support_fte_at_opening: float = Field(default=1.0, ge=0.0, description="Management and accounting FTE from opening. Assumption.")
+    support_fte_per_accompaniment_fte: float = Field(
+        default=0.5, ge=0.0,
+        description="Management and accounting FTE per accompaniment FTE, in half-FTE steps (never below the opening team). Assumption.",
+    )
+    support_gross_salary_eur_per_month: float = Field(
+        default=2800.0, gt=0.0, description="Gross monthly pay of one management or accounting FTE. Assumption.",
+    )
 
     @model_validator(mode="after")
-    def _ordered(self) -> "FundingLine":
+    def _capacity_above_threshold(self) -> "Staff":
+        if self.max_caseload_per_fte < self.hire_above_caseload_per_fte:
+            raise ValueError("max_caseload_per_fte must be at least hire_above_caseload_per_fte")
+        return self
+
+
+class Site(_Frozen):
+    """A site (head office or antenna) and its premises."""
+
+    name: str = Field(min_length=1)
+    opening_month: YearMonth | None = Field(default=None, description="Month the site opens (null = at the CAE's opening).")
+    rent_eur_per_month: float = Field(default=1500.0, ge=0.0, description="Premises: rent and charges. Assumption.")
+
+
+class FundingConvention(_Frozen):
+    """A public funding convention: what is earned, when it is paid, and whether it is renewed."""
+
+    funder: str = Field(min_length=1, description="Région, Département, EPCI, city, FSE, ...")
+    kind: Literal["fixed", "per_accueil", "per_supported", "per_cesa_start"] = Field(
+        default="fixed",
+        description=(
+            "fixed: amount_eur a year; per_accueil: amount_eur per accueil; per_supported: amount_eur a year per "
+            "person supported (earned monthly); per_cesa_start: amount_eur per CESA started."
+        ),
+    )
+    amount_eur: float = Field(ge=0.0)
+    ceiling_eur_per_year: float | None = Field(default=None, ge=0.0, description="Most the convention pays per convention year (null = no ceiling).")
+    first_month: YearMonth = Field(description="First month of the convention.")
+    last_month: YearMonth = Field(description="Last month of the first term.")
+    max_renewals: int = Field(default=0, ge=0, le=50, description="How many times the term may be renewed.")
+    renewal_probability: Share = Field(default=0.0, description="Probability of renewal at each end of term. Assumption of the analyst.")
+    payment: Literal["monthly", "quarterly", "annual"] = Field(
+        default="monthly", description="When what is earned is paid: each month, each quarter, or once per convention year.",
+    )
+    payment_lag_months: int = Field(
+        default=0, ge=0, le=60,
+        description="Months between the end of the period earned and the payment. Source: DOMAIN.md §3 (the European Social Fund pays a year or more after the expense).",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "FundingConvention":
         if month_offset(self.first_month, self.last_month) < 0:
             raise ValueError(f"last_month {self.last_month} is before first_month {self.first_month}")
         return self
 
 
+class ResultAllocation(_Frozen):
+    """How the cooperative's annual result is allocated (a SCOP), and the corporate tax."""
+
+    part_travail_share: float = Field(
+        default=0.25, ge=0.25, le=0.85,
+        description="Share of the result paid to the workers (part travail). Source: loi 78-763 art. 33 (at least 25%).",
+    )
+    interest_rate_on_capital: float = Field(
+        default=0.0, ge=0.0, le=0.1,
+        description="Interest paid on capital (never above the part travail). Source: loi 78-763 art. 33; rate an assumption.",
+    )
+    legal_reserve_share: float = Field(
+        default=0.15, ge=0.15, le=1.0,
+        description="Share to the legal reserve until it equals the highest capital reached. Source: loi 78-763 art. 33.",
+    )
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> "ResultAllocation":
+        total = self.legal_reserve_share + self.part_travail_share
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"legal_reserve_share + part_travail_share must be at most 1, got {total:g}")
+        return self
+
+
 class Cooperative(_Frozen):
-    """The cooperative's own budget: contribution, team, costs, funds, public funding."""
+    """The cooperative's own budget: contribution, team, costs, funds, public funding, closing."""
 
     contribution: Contribution = Field(default=Contribution())
     staff: Staff = Field(default=Staff())
+    sites: tuple[Site, ...] = Field(default=(Site(name="siège"),), min_length=1, description="Sites and their premises.")
     overheads_eur_per_month: float = Field(
-        default=6000.0, ge=0.0,
-        description="Management, accounting, premises, audit, insurance of the structure. Assumption.",
+        default=2500.0, ge=0.0,
+        description="Other costs of the structure (fees, travel, communication, bank). Assumption.",
     )
-    cost_per_entrepreneur_eur_per_month: float = Field(
-        default=30.0, ge=0.0,
-        description="Software, insurance and consumables per entrepreneur. Source: DOMAIN.md §3 (enDI about €9 per user a month); the rest an assumption.",
+    software_eur_per_entrepreneur_month: float = Field(
+        default=9.0, ge=0.0, description="Management software per user. Source: DOMAIN.md §3 (enDI about €9 per user a month).",
+    )
+    insurance_eur_per_entrepreneur_month: float = Field(
+        default=15.0, ge=0.0, description="Professional liability and other insurance per entrepreneur. Assumption.",
+    )
+    audit_eur_per_year: float = Field(
+        default=4000.0, ge=0.0, description="The cooperative audit (révision coopérative) and statutory accounts, paid at each closing. Assumption.",
+    )
+    setup_costs_eur: float = Field(
+        default=15000.0, ge=0.0, description="Set-up costs paid in the opening month (legal, recruitment, equipment). Assumption.",
     )
     initial_treasury_eur: float = Field(default=60000.0, description="Cash at opening, beyond capital. Assumption.")
-    initial_capital_eur: float = Field(default=20000.0, ge=0.0, description="Capital paid in at opening. Assumption.")
-    public_funding: tuple[FundingLine, ...] = Field(default=())
+    initial_capital_eur: float = Field(default=20000.0, ge=0.0, description="Capital paid in at opening by founding members. Assumption.")
+    public_funding: tuple[FundingConvention, ...] = Field(default=())
+    closing: ResultAllocation = Field(default=ResultAllocation())
+
+    @model_validator(mode="after")
+    def _site_names(self) -> "Cooperative":
+        names = [s.name for s in self.sites]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"site names must be unique, repeated: {', '.join(dupes)}")
+        return self
 
 
 class Payroll(_Frozen):
-    """Flat payroll rates (dated French rules come with the economics issue)."""
+    """Which French payroll rules apply (the rates themselves are dated data in the package)."""
 
-    employer_rate: Share = Field(
-        default=0.12,
-        description="Employer contributions as a share of gross pay. Source: DOMAIN.md §3 (CAE practice at low pay: employer + employee ≈ 20% in all); split an assumption.",
+    employer_size: Literal["below_50", "50_or_more"] = Field(
+        default="below_50",
+        description=(
+            "Headcount band for the employer rates (FNAL, training levy, réduction générale). Entrepreneurs-salariés "
+            "count in the headcount; the default is for a young CAE. Source: payroll_fr.yaml."
+        ),
     )
-    employee_rate: Share = Field(
-        default=0.08, description="Employee contributions as a share of gross pay. Same source; split an assumption."
+    rules_month: YearMonth | None = Field(
+        default=None,
+        description=(
+            "Apply the payroll rules in force in this month to every simulated month (null = the rules in force "
+            "each month). Needed for historical scenarios that start before the first dated rules."
+        ),
+    )
+
+
+class Portage(_Frozen):
+    """Portage salarial rules for the comparison run (DOMAIN.md §5)."""
+
+    pay_floor_share_of_pass: float = Field(
+        default=0.75, gt=0.0, le=2.0,
+        description="Entry needs an expected gross pay of at least this share of the monthly social-security ceiling. Source: code du travail L1254-2 (75% of the PASS, full time).",
+    )
+    fee_rate: float = Field(
+        default=0.07, ge=0.03, le=0.10, description="Management fee on turnover. Source: DOMAIN.md §5 (3-10%).",
+    )
+    reserve_share: float = Field(
+        default=0.05, ge=0.0, le=1.0, description="Share of the portage company's result put in reserves. Source: DOMAIN.md §3 (about 5%, the legal minimum).",
+    )
+    mission_months: int = Field(
+        default=12, ge=1, le=36, description="Length of a mission contract; a new one is signed only if billing still reaches the floor. Source: DOMAIN.md §5 (max 36 months); value an assumption.",
+    )
+    cost_per_consultant_eur_per_month: float = Field(
+        default=150.0, ge=0.0, description="The portage company's own cost per consultant. Assumption.",
     )
 
 
@@ -414,7 +670,19 @@ class Scenario(_Frozen):
     activities: Activities
     cooperative: Cooperative = Field(default=Cooperative())
     payroll: Payroll = Field(default=Payroll())
+    portage: Portage = Field(default=Portage())
     simulation: SimulationSettings = Field(default=SimulationSettings())
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Scenario":
+        names = [s.name for s in self.activities.sectors]
+        unknown = sorted(set(self.cooperative.contribution.sector_rates) - set(names))
+        if unknown:
+            raise ValueError(
+                f"cooperative.contribution.sector_rates names unknown sectors: {', '.join(unknown)}; "
+                f"allowed: {', '.join(names)}"
+            )
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         """The fully resolved scenario (defaults included) as plain JSON-able data."""
@@ -572,7 +840,7 @@ def _problem_from_error(err: dict[str, Any], source: str, marks: dict[tuple[Any,
         parent = _model_at(loc[:-1])
         known = sorted(parent.model_fields) if parent is not None else []
         message = f"unknown key '{loc[-1]}'"
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.65)
         if close:
             message += f"; did you mean '{close[0]}'?"
         else:

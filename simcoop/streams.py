@@ -23,6 +23,8 @@ SOURCES: tuple[str, ...] = (
     "hazards",  # monthly exit hazards
     "destinations",  # where exits go
     "decisions",  # CAPE renewals, associé uptake
+    "status",  # prior status of entrants (ARE, RSA, none) and ARE entitlement left
+    "funding",  # renewals of public funding conventions
 )
 
 
@@ -38,6 +40,8 @@ class Streams:
     hazards: np.random.Generator
     destinations: np.random.Generator
     decisions: np.random.Generator
+    status: np.random.Generator
+    funding: np.random.Generator
 
 
 def replication_streams(seed: int, replication: int) -> Streams:

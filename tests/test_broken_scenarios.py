@@ -65,7 +65,7 @@ MANY_EXPECTED: list[tuple[int, str, str]] = [
     (6, "meta.start_month", "expected a month written YYYY-MM (e.g. 2027-01); got '2027/01'"),
     (8, "territory.accueil_per_year_at_maturity", "did you mean 'accueils_per_year_at_maturity'?"),
     (16, "cooperative.contribution.rate", "Input should be less than or equal to 1"),
-    (19, "payroll.employer_rate", "duplicate key (first given on line 18)"),
+    (19, "payroll.employer_size", "duplicate key (first given on line 18)"),
     (21, "simulation.replications", "Input should be greater than or equal to 1"),
 ]
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import simcoop
 from simcoop.model import run_model
+from simcoop.model.book import MOTIVE_FLOWS, REASONS
 from simcoop.model.params import CAPE, CESA, SORTIE
 from simcoop.streams import replication_streams
 from tests.conftest import small_scenario
@@ -39,8 +40,20 @@ scenario_changes = st.fixed_dictionaries(
         "cooperative.contribution.base": st.sampled_from(["turnover", "gross_margin"]),
         "cooperative.contribution.minimum_eur_per_month": st.floats(min_value=0, max_value=300),
         "cooperative.initial_treasury_eur": st.floats(min_value=-50000, max_value=200000),
-        "payroll.employer_rate": st.floats(min_value=0, max_value=0.5),
-        "payroll.employee_rate": st.floats(min_value=0, max_value=0.3),
+        "payroll.employer_size": st.sampled_from(["below_50", "50_or_more"]),
+        "pathway.cesa.advance_cap_eur": st.floats(min_value=0, max_value=10000),
+        "pathway.cesa.settlement_month": st.integers(min_value=1, max_value=12),
+        "pathway.cesa.trial_period_months": st.integers(min_value=0, max_value=8),
+        "pathway.prior_status.are_share": st.floats(min_value=0, max_value=0.7),
+        "pathway.associe.capital_subscription_eur": st.floats(min_value=0, max_value=5000),
+        "pathway.associe.capital_instalment_months": st.integers(min_value=1, max_value=24),
+        "pathway.associe.capital_repayment_delay_months": st.integers(min_value=0, max_value=36),
+        "cooperative.staff.max_caseload_per_fte": st.floats(min_value=45, max_value=80),
+        "cooperative.staff.max_wait_months": st.integers(min_value=0, max_value=4),
+        "cooperative.public_funding.3.payment_lag_months": st.integers(min_value=0, max_value=24),
+        "cooperative.public_funding.1.payment": st.sampled_from(["monthly", "quarterly", "annual"]),
+        "cooperative.closing.part_travail_share": st.floats(min_value=0.25, max_value=0.6),
+        "cooperative.closing.interest_rate_on_capital": st.floats(min_value=0, max_value=0.05),
     }
 )
 
@@ -52,13 +65,17 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
         if name.endswith("_cents"):
             assert np.array_equal(values, np.rint(values)), f"{name} is not in whole cents"
     # Cash: the consolidated cash moves only by external flows, month by month, to the cent.
-    inflows = m["cash_received_cents"] + m["public_funding_cents"]
+    # Capital instalments are withheld from pay already counted in the salary costs, so
+    # they come back in as an inflow; allocations paid are tax, part travail and interest.
+    inflows = m["cash_received_cents"] + m["public_funding_cents"] + m["capital_paid_in_cents"]
     outflows = (
         m["purchases_cents"]
         + m["gross_salaries_cents"]
         + m["employer_contributions_cents"]
         + m["coop_costs_cents"]
         + m["exit_payouts_cents"]
+        + m["capital_repaid_cents"]
+        + m["allocations_paid_cents"]
     )
     cash = m["consolidated_cash_cents"]
     previous = np.concatenate([[out.initial_cash_cents], cash[:-1]])
@@ -69,11 +86,38 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
     assert m["turnover_cents"].sum() == m["cash_received_cents"].sum() + m["receivables_cents"][-1]
     # Salary costs split exactly into gross and employer contributions; none in CAPE-only runs.
     assert (m["gross_salaries_cents"] >= 0).all() and (m["employee_contributions_cents"] >= 0).all()
+    # Public funding: all that is earned is received or still due, per month and in total.
+    assert m["public_funding_earned_cents"].sum() == m["public_funding_cents"].sum() + m["funding_receivable_cents"][-1]
+    assert np.array_equal(out.funding_received.sum(axis=0), m["public_funding_cents"])
+    # Capital: opening capital + instalments = capital held + capital owed to leavers + repaid.
+    capital_in = np.cumsum(m["capital_paid_in_cents"])
+    repaid = np.cumsum(m["capital_repaid_cents"])
+    opening = scenario.cooperative.initial_capital_eur * 100
+    assert np.array_equal(opening + capital_in, m["capital_cents"] + m["capital_to_repay_cents"] + repaid)
+    assert (m["capital_cents"] >= 0).all()
+    # Each closing allocates the result to the cent, and what is allocated for payment is
+    # paid or still payable.
+    closing = m["closing_result_cents"]
+    allocated = (
+        m["corporate_tax_cents"] + m["part_travail_cents"] + m["interest_on_capital_cents"]
+        + m["legal_reserve_allocated_cents"] + m["statutory_reserves_allocated_cents"]
+    )  # fmt: skip
+    profit = closing > 0
+    absorbed = closing[profit] - allocated[profit]
+    assert (absorbed >= 0).all()  # the rest of a profit absorbs past losses
+    payable = m["corporate_tax_cents"] + m["part_travail_cents"] + m["interest_on_capital_cents"]
+    assert payable.sum() == m["allocations_paid_cents"].sum() + m["allocations_payable_cents"][-1]
+    # Own funds move only by the result, capital movements and allocations paid out.
+    own = m["own_funds_cents"]
+    result = m["contributions_cents"] + m["public_funding_earned_cents"] - m["coop_costs_cents"] - m["exit_losses_cents"]
+    capital_change = m["capital_cents"] - np.concatenate([[opening], m["capital_cents"][:-1]])
+    assert np.array_equal(own - np.concatenate([[opening], own[:-1]]), result + capital_change - payable)
 
-    # People: accueils = not entered + entered + waiting for the end of the diagnostic.
+    # People: accueils = not entered + lost waiting + entered + in diagnostic or waiting at the end.
     people = out.people
     n = len(people["entrepreneur_id"])
-    assert m["accueils"].sum() == m["accueils_not_entered"].sum() + n + out.entries_pending_at_end
+    assert m["accueils"].sum() == m["accueils_not_entered"].sum() + m["accueils_lost_waiting"].sum() + n + out.entries_pending_at_end
+    assert out.entries_pending_at_end >= m["n_waiting"][-1]
     direct = int((people["first_stage"] == CESA).sum())
     assert m["cape_entries"].sum() + direct == n
     # Entries = in stock + exited, at the end of every month.
@@ -82,8 +126,13 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
     assert np.array_equal(entered, stock + m["n_exited"])
     assert np.array_equal(np.cumsum(m["exits"]), m["n_exited"])
     assert m["exits"].sum() == m["exits_own_company"].sum() + m["exits_salaried_job"].sum() + m["exits_stop"].sum()
-    # Every person's events form a chain, ending in their final stage.
+    # Every exit has one motive: the destination's own for hazard exits, or a motive of its own.
     events = out.events
+    exits = events[events[:, 3] == SORTIE]
+    motives = np.bincount(exits[:, 4], minlength=len(REASONS))
+    for code, column in MOTIVE_FLOWS.items():
+        assert motives[code] == m[column].sum(), column
+    # Every person's events form a chain, ending in their final stage.
     for pid in range(n):
         rows = events[events[:, 0] == pid]
         assert rows[0, 2] == 0  # starts from accueil
@@ -123,6 +172,6 @@ def test_tables_agree_with_the_cents() -> None:
     assert np.allclose(by_year.to_numpy(), yearly.set_index(["replication", "year"])["turnover_eur"].to_numpy(), atol=0.005)
     cents = (monthly["coop_result_eur"] * 100).round()
     expected = (
-        (monthly["contributions_eur"] + monthly["public_funding_eur"] - monthly["coop_costs_eur"] - monthly["exit_losses_eur"]) * 100
+        (monthly["contributions_eur"] + monthly["public_funding_earned_eur"] - monthly["coop_costs_eur"] - monthly["exit_losses_eur"]) * 100
     ).round()
     assert (cents == expected).all()

@@ -8,14 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simcoop.economics import (
-    contribution_cents,
-    employer_cost_cents,
-    gross_for_employer_budget_cents,
+    bracket_contribution_cents,
+    monthly_instalments_cents,
     payment_split,
     share_cents,
     to_cents,
 )
-from simcoop.model.params import _monthly_instalments
 
 
 def test_to_cents_rounds_half_away_from_zero() -> None:
@@ -24,38 +22,34 @@ def test_to_cents_rounds_half_away_from_zero() -> None:
     assert to_cents(60000) == 6_000_000
 
 
-def test_contribution_on_turnover_with_cesa_minimum() -> None:
-    turnover = np.array([100_000.0, 100_000.0, 0.0])  # €1,000, €1,000, nothing
-    margin = np.array([70_000.0, 70_000.0, 0.0])
-    salaried = np.array([False, True, True])
-    got = contribution_cents(turnover, margin, 0.10, "turnover", 15_000, salaried)
-    # 10% of €1,000 = €100; under a CESA the €150 minimum applies; in CAPE it does not.
-    assert got.tolist() == [10_000.0, 15_000.0, 15_000.0]
+def test_flat_contribution_is_the_rate_on_the_base() -> None:
+    base = np.array([100_000.0, 60_000.0, 0.0])  # €1,000 of turnover, €600 of margin, nothing
+    rate = np.array([0.10, 0.15, 0.10])
+    got = bracket_contribution_cents(np.zeros(3), base, rate, [], [])
+    assert got.tolist() == [10_000.0, 9_000.0, 0.0]  # 10% of €1,000; Oxalis: 15% of a €600 margin
 
 
-def test_contribution_on_gross_margin() -> None:
-    got = contribution_cents(np.array([100_000.0]), np.array([60_000.0]), 0.15, "gross_margin", 0, np.array([True]))
-    assert got.tolist() == [9_000.0]  # Oxalis: 15% of a €600 margin
+def test_degressive_brackets_apply_to_the_year_so_far() -> None:
+    # 10% up to €20,000 a year, 8% from €20,000 to €50,000, 6% above.
+    thresholds = [2_000_000.0, 5_000_000.0]
+    rates = [0.08, 0.06]
+    # Month with €3,000 of turnover after €18,500 earlier in the year: €1,500 at 10%, €1,500 at 8%.
+    got = bracket_contribution_cents([1_850_000.0], [300_000.0], 0.10, thresholds, rates)
+    assert got.tolist() == [15_000.0 + 12_000.0]
+    # After €60,000 already: all at 6%.
+    assert bracket_contribution_cents([6_000_000.0], [100_000.0], 0.10, thresholds, rates).tolist() == [6_000.0]
 
 
-def test_unknown_contribution_base_is_an_error() -> None:
-    with pytest.raises(ValueError, match="unknown contribution base"):
-        contribution_cents(np.zeros(1), np.zeros(1), 0.1, "profit", 0, np.zeros(1, dtype=bool))
-
-
-def test_employer_cost_and_its_inverse_known_answer() -> None:
-    # €1,000 gross at 12% employer contributions costs €1,120.
-    assert employer_cost_cents(np.array([100_000.0]), 0.12).tolist() == [112_000.0]
-    assert gross_for_employer_budget_cents(np.array([112_000.0]), 0.12).tolist() == [100_000.0]
-    assert gross_for_employer_budget_cents(np.array([-5.0]), 0.12).tolist() == [0.0]
-
-
-@given(budget=st.integers(min_value=0, max_value=10**9), rate=st.floats(min_value=0.0, max_value=0.6))
-def test_gross_for_budget_is_the_largest_that_fits(budget: int, rate: float) -> None:
-    gross = gross_for_employer_budget_cents(np.array([float(budget)]), rate)
-    assert employer_cost_cents(gross, rate)[0] <= budget
-    assert employer_cost_cents(gross + 1, rate)[0] > budget or gross[0] + 1 > budget
-    assert float(gross[0]).is_integer()
+@given(months=st.lists(st.integers(min_value=0, max_value=2_000_000), min_size=1, max_size=12))
+def test_monthly_brackets_add_up_to_the_yearly_schedule(months: list[int]) -> None:
+    thresholds, rates = [2_000_000.0, 5_000_000.0], [0.08, 0.06]
+    cumulative = 0.0
+    total = 0.0
+    for base in months:
+        total += bracket_contribution_cents([cumulative], [float(base)], 0.10, thresholds, rates)[0]
+        cumulative += base
+    year = 0.10 * min(cumulative, 2e6) + 0.08 * min(max(cumulative - 2e6, 0), 3e6) + 0.06 * max(cumulative - 5e6, 0)
+    assert abs(total - year) <= 0.5 * len(months) + 1e-6
 
 
 @given(amount=st.integers(min_value=0, max_value=10**10), rate=st.floats(min_value=0.0, max_value=1.0))
@@ -80,9 +74,9 @@ def test_payment_split_mean_delay_is_exact() -> None:
     years=st.integers(min_value=1, max_value=5),
 )
 def test_funding_instalments_add_up_to_the_annual_amount(annual: int, skip: int, years: int) -> None:
-    payments = _monthly_instalments(annual, 0, 12 * years)
+    payments = monthly_instalments_cents(annual, 0, 12 * years)
     assert payments.sum() == annual * years
     assert (payments >= 0).all()
     # Any run of 12 consecutive months of a line pays the annual amount, to the cent.
-    shifted = _monthly_instalments(annual, skip, 12)
+    shifted = monthly_instalments_cents(annual, skip, 12)
     assert shifted.sum() == annual

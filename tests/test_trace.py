@@ -10,6 +10,7 @@ from tests.conftest import small_scenario
 
 NO_NOISE = {f"activities.sectors.{k}.{key}": 0.0 for k in range(4) for key in ("turnover_sigma", "monthly_volatility")}
 NO_EXITS = {f"pathway.exits.{s}_rate_per_year": 0.0 for s in ("cape", "cesa", "associe")}
+NO_EXITS["pathway.cesa.trial_exit_rate_per_year"] = 0.0
 
 
 def _deterministic(**changes: object):  # noqa: ANN202

@@ -17,9 +17,7 @@ __all__ = [
     "DAYS_PER_MONTH",
     "to_cents",
     "share_cents",
-    "contribution_cents",
-    "employer_cost_cents",
-    "gross_for_employer_budget_cents",
+    "monthly_instalments_cents",
     "payment_split",
 ]
 
@@ -41,52 +39,15 @@ def share_cents(amount_cents: npt.ArrayLike, rate: npt.ArrayLike) -> FloatArray:
     return np.rint(np.multiply(amount_cents, rate, dtype=np.float64))
 
 
-def contribution_cents(
-    turnover_cents: npt.ArrayLike,
-    gross_margin_cents: npt.ArrayLike,
-    rate: float,
-    base: str,
-    minimum_cents: float,
-    salaried: npt.ArrayLike,
-) -> FloatArray:
-    """The monthly contribution an activity pays the cooperative.
+def monthly_instalments_cents(annual_cents: int, skip: int, count: int) -> npt.NDArray[np.int64]:
+    """Monthly payments of an annual amount, whole cents, each 12 months adding up exactly.
 
-    ``rate`` applies to turnover excl. VAT (``base="turnover"``) or to the gross margin
-    (``base="gross_margin"``). Activities under a CESA (``salaried`` true) pay at least
-    ``minimum_cents`` a month (DOMAIN.md §3: some CAE add a €150-250 minimum).
+    Month k of a line gets ``round(A*(k+1)/12) - round(A*k/12)``; the result covers months
+    ``skip .. skip+count-1`` of the line.
     """
-    if base == "turnover":
-        basis = turnover_cents
-    elif base == "gross_margin":
-        basis = gross_margin_cents
-    else:
-        raise ValueError(f"unknown contribution base {base!r}")
-    contribution = share_cents(basis, rate)
-    if minimum_cents > 0:
-        contribution = np.where(salaried, np.maximum(contribution, minimum_cents), contribution)
-    return contribution
-
-
-def employer_cost_cents(gross_cents: npt.ArrayLike, employer_rate: float) -> FloatArray:
-    """Gross pay plus employer contributions at a flat rate."""
-    gross = np.asarray(gross_cents, dtype=np.float64)
-    return gross + share_cents(gross, employer_rate)
-
-
-def gross_for_employer_budget_cents(budget_cents: npt.ArrayLike, employer_rate: float) -> FloatArray:
-    """The largest whole-cent gross pay whose employer cost fits in ``budget_cents``.
-
-    The cost ``g + rint(g * rate)`` lies within half a cent of ``g * (1 + rate)``, so no
-    gross above ``(budget + 0.5) / (1 + rate)`` fits and every gross at or below one less
-    than that does: the answer is ``g0 = floor((budget + 0.5) / (1 + rate))`` when its cost
-    fits, else ``g0 - 1``. (A plain ``floor(budget / 1.12)`` would be wrong: 112 000 / 1.12
-    is 99 999.999... in floats.) Negative budgets buy nothing.
-    """
-    budget = np.maximum(np.asarray(budget_cents, dtype=np.float64), 0.0)
-    gross = np.floor((budget + 0.5) / (1.0 + employer_rate))
-    cost = gross + np.rint(gross * employer_rate)
-    gross -= cost > budget
-    return gross
+    k = np.arange(skip, skip + count + 1, dtype=np.int64)
+    cumulative = (int(annual_cents) * k + 6) // 12
+    return np.diff(cumulative)
 
 
 def payment_split(payment_delay_days: float) -> tuple[int, float]:

@@ -12,13 +12,13 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
-from simcoop.model.book import DESTINATIONS, FLOW_COLUMNS, REASONS, STOCK_COLUMNS, Book
+from simcoop.model.book import DESTINATIONS, FLOW_COLUMNS, PRIOR_STATUSES, REASONS, STOCK_COLUMNS, Book
 from simcoop.model.params import STAGES, ModelParams, model_params
-from simcoop.model.processes import MonthlyRecorder, close_month, monthly_books
+from simcoop.model.processes import MonthlyRecorder, close_month, draw_renewals, monthly_books
 from simcoop.scenario import Scenario
 from simcoop.streams import Streams
 
-__all__ = ["ReplicationOutput", "run_model", "STAGES", "REASONS", "DESTINATIONS", "STOCK_COLUMNS", "FLOW_COLUMNS"]
+__all__ = ["ReplicationOutput", "run_model", "STAGES", "REASONS", "PRIOR_STATUSES", "DESTINATIONS", "STOCK_COLUMNS", "FLOW_COLUMNS"]
 
 @dataclass
 class ReplicationOutput:
@@ -28,6 +28,8 @@ class ReplicationOutput:
     monthly: dict[str, npt.NDArray[np.float64]]  # money in whole cents
     people: dict[str, npt.NDArray[np.int64]]
     events: npt.NDArray[np.int64]  # columns: entrepreneur_id, month, from, to, reason, destination
+    funding_earned: npt.NDArray[np.float64]  # [convention, month], cents
+    funding_received: npt.NDArray[np.float64]  # [convention, month], cents
     initial_cash_cents: int
     entries_pending_at_end: int
 
@@ -39,9 +41,10 @@ def run_model(scenario: Scenario, streams: Streams, params: ModelParams | None =
     book = Book(p, capacity=int(expected * 1.3) + 32)
     recorder = MonthlyRecorder(p.horizon_months, list(FLOW_COLUMNS) + list(STOCK_COLUMNS))
     env = simpy.Environment()
+    draw_renewals(book, p, streams)
     env.process(monthly_books(env, book, p, streams, recorder))
     env.run(until=p.horizon_months)
-    close_month(book, recorder, p.horizon_months - 1)
+    close_month(book, p, recorder, p.horizon_months - 1)
     n = book.n
     people = {
         "entrepreneur_id": np.arange(n, dtype=np.int64),
@@ -53,16 +56,20 @@ def run_model(scenario: Scenario, streams: Streams, params: ModelParams | None =
         "exit_month": book.exit_month[:n].copy(),
         "exit_destination": book.exit_destination[:n].copy(),
         "exit_reason": book.exit_reason[:n].copy(),
+        "prior_status": book.prior_status[:n].copy(),
+        "capital_paid_cents": book.capital_paid[:n].copy(),
         "final_stage": book.stage[:n].copy(),
     }
     events = np.array(book.events, dtype=np.int64).reshape(-1, 6)
     flows = recorder.data
-    pending = int(flows["accueils"].sum() - flows["accueils_not_entered"].sum()) - n
+    pending = int(flows["accueils"].sum() - flows["accueils_not_entered"].sum() - flows["accueils_lost_waiting"].sum()) - n
     return ReplicationOutput(
         replication=streams.replication,
         monthly=flows,
         people=people,
         events=events,
+        funding_earned=book.funding_earned,
+        funding_received=book.funding_received,
         initial_cash_cents=p.initial_cash_cents,
         entries_pending_at_end=pending,
     )

@@ -35,7 +35,8 @@ __all__ = [
     "STOCK_COLUMNS",
     "REASONS",
     "DESTINATIONS",
-    "REASON_OF_DESTINATION",
+    "PRIOR_STATUSES",
+    "MOTIVE_FLOWS",
     "R_DIAGNOSTIC",
     "R_DIRECT_CESA",
     "R_RENEWAL",
@@ -43,33 +44,50 @@ __all__ = [
     "R_SUBSCRIPTION",
     "R_END_OF_CAPE",
     "R_NOT_ASSOCIE",
+    "R_END_OF_TRIAL",
+    "R_PERSONAL",
+    "R_NOT_VIABLE",
+    "R_OWN_COMPANY",
+    "R_SALARIED_JOB",
 ]
 
 #: Destinations of exits, in the order of the cumulative shares.
 DESTINATIONS: tuple[str, ...] = ("own_company", "salaried_job", "stop")
 
-#: Reasons (motives) of state changes, as written in ``events``.
+#: Reasons (motives) of state changes, as written in ``events``: enDI's vocabulary of
+#: career-path steps and exit motives (DOMAIN.md §7).
 REASONS: tuple[str, ...] = (
     "diagnostic",  # accueil -> cape
     "direct_cesa",  # accueil -> cesa
     "cape_renewal",  # cape -> cape (avenant)
     "activity_viable",  # cape -> cesa
     "capital_subscription",  # cesa -> associe
-    "own_company",  # exit to own company
+    "own_company",  # exit to own company (essaimage)
     "salaried_job",  # exit to a job elsewhere
-    "stop",  # exit: activity not viable or personal reasons
+    "activity_not_viable",  # exit: the activity does not carry the minimum salary
     "end_of_cape",  # exit when a CAPE ends without conversion
     "not_associe_in_time",  # exit when the associé deadline passes
+    "end_of_trial_period",  # exit during the CESA trial period
+    "personal_reasons",  # exit: stop while the activity was viable
 )
 R_DIAGNOSTIC, R_DIRECT_CESA, R_RENEWAL, R_VIABLE, R_SUBSCRIPTION = 0, 1, 2, 3, 4
-R_END_OF_CAPE, R_NOT_ASSOCIE = 8, 9
-#: The hazard exit reason of destination d is REASON_OF_DESTINATION[d].
-REASON_OF_DESTINATION = (5, 6, 7)
+R_OWN_COMPANY, R_SALARIED_JOB, R_NOT_VIABLE, R_END_OF_CAPE, R_NOT_ASSOCIE, R_END_OF_TRIAL, R_PERSONAL = 5, 6, 7, 8, 9, 10, 11
+#: Exit motives counted in the monthly ``exits_<motive>`` columns besides the destinations.
+MOTIVE_FLOWS: dict[int, str] = {
+    R_NOT_VIABLE: "exits_activity_not_viable",
+    R_END_OF_CAPE: "exits_end_of_cape",
+    R_NOT_ASSOCIE: "exits_not_associe_in_time",
+    R_END_OF_TRIAL: "exits_end_of_trial_period",
+    R_PERSONAL: "exits_personal_reasons",
+}
+#: Prior status of entrants (DOMAIN.md §2).
+PRIOR_STATUSES: tuple[str, ...] = ("none", "are", "rsa")
 
 #: Monthly flow counters, in output order (money in cents).
 FLOW_COLUMNS: tuple[str, ...] = (
     "accueils",
     "accueils_not_entered",
+    "accueils_lost_waiting",
     "cape_entries",
     "cesa_entries",
     "associe_entries",
@@ -78,19 +96,38 @@ FLOW_COLUMNS: tuple[str, ...] = (
     "exits_own_company",
     "exits_salaried_job",
     "exits_stop",
+    "exits_activity_not_viable",
+    "exits_personal_reasons",
+    "exits_end_of_cape",
+    "exits_end_of_trial_period",
+    "exits_not_associe_in_time",
     "turnover_cents",
+    "turnover_salaried_cents",
     "cash_received_cents",
     "purchases_cents",
     "contributions_cents",
+    "public_funding_earned_cents",
     "public_funding_cents",
     "coop_costs_cents",
     "staff_costs_cents",
     "gross_salaries_cents",
+    "variable_pay_cents",
     "employer_contributions_cents",
     "employee_contributions_cents",
+    "jobs_fte",
+    "are_months_saved",
+    "capital_paid_in_cents",
+    "capital_repaid_cents",
     "exit_payouts_cents",
     "exit_losses_cents",
     "collected_for_exited_cents",
+    "closing_result_cents",
+    "corporate_tax_cents",
+    "part_travail_cents",
+    "interest_on_capital_cents",
+    "legal_reserve_allocated_cents",
+    "statutory_reserves_allocated_cents",
+    "allocations_paid_cents",
 )
 
 #: End-of-month stocks (money in cents).
@@ -99,13 +136,23 @@ STOCK_COLUMNS: tuple[str, ...] = (
     "n_cesa",
     "n_associe",
     "n_exited",
+    "n_waiting",
     "staff_fte",
+    "support_fte",
     "coop_ledger_cents",
     "activities_treasury_cents",
     "advances_cents",
     "coop_treasury_cents",
     "consolidated_cash_cents",
     "receivables_cents",
+    "funding_receivable_cents",
+    "capital_cents",
+    "capital_to_repay_cents",
+    "allocations_payable_cents",
+    "legal_reserve_cents",
+    "statutory_reserves_cents",
+    "loss_carried_forward_cents",
+    "own_funds_cents",
 )
 
 # Rows of the activity table ``Book.a`` (one column per active activity).
@@ -127,8 +174,16 @@ STOCK_COLUMNS: tuple[str, ...] = (
     A_RENEWALS,
     A_DEADLINE,
     A_EXIT_PROBABILITY,
-) = range(17)
-N_ACTIVITY_FIELDS = 17
+    A_SECTOR,
+    A_CRATE,
+    A_CUM_BASE,
+    A_FIXED_GROSS,
+    A_ARE_END,
+    A_TRIAL_END,
+    A_CAPITAL_DUE,
+    A_CAPITAL_PAID,
+) = range(25)
+N_ACTIVITY_FIELDS = 25
 
 
 class Book:
@@ -145,6 +200,28 @@ class Book:
         self.coop_ledger_cents = float(params.initial_cash_cents)
         self.coop_pending = np.zeros(self.slots)  # receivables taken over from closed activities
         self.staff_fte = params.fte_at_opening
+        self.support_fte = params.support_fte_at_opening
+        self.hire_month = -1  # month a decided hire starts (-1: none pending)
+        self.waiting: list[list[int]] = []  # FIFO of [month joined, entrants in CAPE, entrants in CESA]
+        self.last_costs_cents = 0.0
+        self.own_treasury_cents = float(params.initial_cash_cents)  # at the end of the previous month
+        # Capital, reserves and what the cooperative owes (cents).
+        self.capital_cents = float(params.initial_capital_cents)
+        self.highest_capital_cents = self.capital_cents
+        self.legal_reserve_cents = 0.0
+        self.statutory_reserves_cents = 0.0
+        self.loss_carried_forward_cents = 0.0
+        self.tax_loss_carried_forward_cents = 0.0
+        self.year_result_cents = 0.0  # the cooperative's result since the last closing
+        horizon = params.horizon_months
+        self.capital_due = np.zeros(horizon + params.capital_repayment_delay_months + 1)  # repayments by month
+        self.allocations_due = np.zeros(horizon + 13)  # tax, part travail and interest by month of payment
+        # Public funding: what each convention has earned, and what falls due, by month.
+        n_conv = len(params.conventions)
+        self.convention_last = np.full(n_conv, -1, dtype=np.int64)  # last month covered (after renewals)
+        self.funding_earned = np.zeros((n_conv, horizon))
+        self.funding_received = np.zeros((n_conv, horizon))
+        self.funding_due = np.zeros((n_conv, horizon + 12 + 60 + 1))
         self.flows: dict[str, float] = dict.fromkeys(FLOW_COLUMNS, 0.0)
         self.events: list[tuple[int, int, int, int, int, int]] = []
         self.wake: list[Any] = []
@@ -161,13 +238,15 @@ class Book:
         self.exit_month = np.full(capacity, -1, dtype=np.int64)
         self.exit_destination = np.full(capacity, -1, dtype=np.int64)
         self.exit_reason = np.full(capacity, -1, dtype=np.int64)
+        self.prior_status = np.full(capacity, -1, dtype=np.int64)
+        self.capital_paid = np.zeros(capacity, dtype=np.int64)
         self.stage = np.full(capacity, -1, dtype=np.int64)
         self.cape_start = np.full(capacity, -1, dtype=np.int64)
         self.slot_of = np.full(capacity, -1, dtype=np.int64)
 
     def _grow_people(self, needed: int) -> None:
         names = ("sector", "first_stage", "entry_month", "cesa_month", "associe_month", "exit_month",
-                 "exit_destination", "exit_reason", "stage", "cape_start", "slot_of")
+                 "exit_destination", "exit_reason", "prior_status", "capital_paid", "stage", "cape_start", "slot_of")
         old = {name: getattr(self, name) for name in names}
         self._alloc_people(max(needed, 2 * self.people_capacity))
         for name, value in old.items():
@@ -190,9 +269,18 @@ class Book:
 
     # ------------------------------------------------------------------ entries
     def add_entrants(
-        self, month: int, first_stage: npt.NDArray[np.int64], sector: npt.NDArray[np.int64], mature_cents: npt.NDArray[np.float64]
+        self,
+        month: int,
+        first_stage: npt.NDArray[np.int64],
+        sector: npt.NDArray[np.int64],
+        mature_cents: npt.NDArray[np.float64],
+        prior_status: npt.NDArray[np.int64],
+        are_end: npt.NDArray[np.float64],
     ) -> range:
-        """Open a person record and an activity for each entrant (stage set by its parcours)."""
+        """Open a person record and an activity for each entrant (stage set by its parcours).
+
+        ``are_end`` is the month their ARE entitlement runs out (-1 when not on ARE).
+        """
         k = len(first_stage)
         ids = range(self.n, self.n + k)
         if ids.stop > self.people_capacity:
@@ -204,6 +292,7 @@ class Book:
         self.first_stage[people] = first_stage
         self.sector[people] = sector
         self.entry_month[people] = month
+        self.prior_status[people] = prior_status
         self.stage[people] = ACCUEIL
         slots = slice(self.m, self.m + k)
         self.slot_of[people] = np.arange(self.m, self.m + k)
@@ -212,6 +301,7 @@ class Book:
         a[A_ID, slots] = np.arange(ids.start, ids.stop)
         a[A_ENTRY, slots] = month
         a[A_MATURE, slots] = mature_cents
+        a[A_ARE_END, slots] = are_end
         self.lag[slots] = p.sector_lag_months[sector]
         self.pending[:, slots] = 0.0
         self.n = ids.stop
@@ -230,6 +320,10 @@ class Book:
             slot = self.slot_of[i]
             self.a[A_STAGE, slot] = to_stage
             self.a[A_EXIT_PROBABILITY, slot] = self.p.exit_probability_by_stage[to_stage]
+            if to_stage == CAPE:
+                self.a[A_CRATE, slot] = self.p.sector_rate_cape[int(self.a[A_SECTOR, slot])]
+            elif to_stage == CESA:
+                self.a[A_CRATE, slot] = self.p.sector_rate_cesa[int(self.a[A_SECTOR, slot])]
         if from_stage > ACCUEIL:
             self.stage_count[from_stage] -= 1
         self.stage_count[to_stage] += 1
@@ -263,6 +357,17 @@ class Book:
         flows["exit_losses_cents"] += payout - balance
         flows["exits"] += 1
         flows[("exits_own_company", "exits_salaried_job", "exits_stop")[destination]] += 1
+        motive = MOTIVE_FLOWS.get(reason)
+        if motive is not None:
+            flows[motive] += 1
+        # Capital paid in is paid back after the delay; what was not yet paid is cancelled.
+        paid = float(self.a[A_CAPITAL_PAID, s])
+        if paid > 0:
+            self.capital_cents -= paid
+            self.capital_due[month + self.p.capital_repayment_delay_months] += paid
+            self.capital_paid[i] = int(paid)
+        # Exit losses are costs of the cooperative's year.
+        self.year_result_cents -= payout - balance
         self.exit_month[i] = month
         self.exit_destination[i] = destination
         self.exit_reason[i] = reason
@@ -288,25 +393,36 @@ class Book:
         self.flows = dict.fromkeys(FLOW_COLUMNS, 0.0)
         return flows
 
-    def stocks(self) -> dict[str, float]:
-        """End-of-month stocks: people by stage, team size, and cash in cents."""
+    def stocks(self, month: int) -> dict[str, float]:
+        """End-of-month stocks: people by stage, team size, cash, capital and reserves, in cents."""
         treasury = self.a[A_TREASURY, : self.m]
         activities = float(treasury.sum())
         advances = float(-treasury[treasury < 0].sum())
+        capital_to_repay = float(self.capital_due[month + 1 :].sum())
+        retained = self.year_result_cents - self.loss_carried_forward_cents
         return {
             "n_cape": self.stage_count[CAPE],
             "n_cesa": self.stage_count[CESA],
             "n_associe": self.stage_count[ASSOCIE],
             "n_exited": self.stage_count[SORTIE],
+            "n_waiting": float(sum(w[1] + w[2] for w in self.waiting)),
             "staff_fte": self.staff_fte,
+            "support_fte": self.support_fte,
             "coop_ledger_cents": self.coop_ledger_cents,
             "activities_treasury_cents": activities,
             "advances_cents": advances,
             "coop_treasury_cents": self.coop_ledger_cents - advances,
             "consolidated_cash_cents": self.coop_ledger_cents + activities,
             "receivables_cents": float(self.pending[:, : self.m].sum() + self.coop_pending.sum()),
+            "funding_receivable_cents": float(self.funding_due[:, month + 1 :].sum()),
+            "capital_cents": self.capital_cents,
+            "capital_to_repay_cents": capital_to_repay,
+            "allocations_payable_cents": float(self.allocations_due[month + 1 :].sum()),
+            "legal_reserve_cents": self.legal_reserve_cents,
+            "statutory_reserves_cents": self.statutory_reserves_cents,
+            "loss_carried_forward_cents": self.loss_carried_forward_cents,
+            "own_funds_cents": self.capital_cents + self.legal_reserve_cents + self.statutory_reserves_cents + retained,
         }
-
 
 
 def _sector_template(p: ModelParams) -> npt.NDArray[np.float64]:
@@ -324,4 +440,6 @@ def _sector_template(p: ModelParams) -> npt.NDArray[np.float64]:
     template[A_ON_TIME] = 1.0 - p.sector_late_share
     template[A_TERM_END] = -1
     template[A_DEADLINE] = -1
+    template[A_SECTOR] = np.arange(k)
+    template[A_TRIAL_END] = -1
     return template

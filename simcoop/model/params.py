@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simcoop.economics import payment_split, to_cents
+from simcoop.economics import AllocationRules, PayrollRates, employer_cost_cents, payment_split, payroll_rates_at, to_cents
 from simcoop.scenario import ExitDestinations, Scenario, month_offset
 
-__all__ = ["ModelParams", "model_params", "CAPE", "CESA", "ASSOCIE", "SORTIE", "ACCUEIL", "STAGES"]
+__all__ = ["ModelParams", "ConventionParams", "model_params", "FUNDING_KINDS", "PAYMENTS", "CAPE", "CESA", "ASSOCIE", "SORTIE", "ACCUEIL", "STAGES"]
 
 #: Stage codes; the names are the spelling used in every output.
 ACCUEIL, CAPE, CESA, ASSOCIE, SORTIE = 0, 1, 2, 3, 4
@@ -24,29 +24,70 @@ STAGES: tuple[str, ...] = ("accueil", "cape", "cesa", "associe", "sortie")
 FloatArray = npt.NDArray[np.float64]
 
 
+#: Kinds of public funding conventions and payment schedules, as coded in ``ConventionParams``.
+FUNDING_KINDS: tuple[str, ...] = ("fixed", "per_accueil", "per_supported", "per_cesa_start")
+PAYMENTS: tuple[str, ...] = ("monthly", "quarterly", "annual")
+_PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
+
+
+@dataclass(frozen=True)
+class ConventionParams:
+    """One public funding convention in model units (months from opening, cents)."""
+
+    funder: str
+    kind: int  # index in FUNDING_KINDS
+    amount_cents: int  # per year (fixed, per_supported) or per unit
+    ceiling_cents: float  # per convention year; inf when none
+    first: int  # month offset of the first month (may be < 0: started before opening)
+    term_months: int
+    max_renewals: int
+    renewal_probability: float
+    period_months: int  # 1, 3 or 12: what is earned in a period is paid together
+    lag_months: int
+
+
 @dataclass(frozen=True)
 class ModelParams:
     """Numbers of one scenario in model units (months, cents, monthly probabilities)."""
 
     horizon_months: int
+    calendar_month: npt.NDArray[np.int64]  # 1..12 for each simulated month
     # arrivals
     accueils_rate_per_month: FloatArray  # expected accueils in each simulated month
     entry_share: float
     direct_cesa_share: float
     diagnostic_months: int
+    # prior status
+    are_share: float
+    rsa_share: float
+    are_max_months: int
+    are_average_cents: float
     # contracts
     cape_term_months: int
     cape_max_renewals: int
     cape_renewal_probability: float
     cape_min_months_before_cesa: int
-    min_salary_cost_cents: float
+    cape_exit_probability_after_are: float
+    after_are_min_salary_share: float
+    min_gross_cents: float
+    min_salary_cost_cents: float  # employer cost of the minimum gross, at opening
     treasury_months_required: float
     margin_smoothing_months: float
+    trial_period_months: int
+    trial_exit_probability: float
+    fixed_pay_share: float
     salary_payout_rate: float
     treasury_floor_cents: int
+    advance_cap_cents: int
+    settlement_month: int
+    settlement_reserve_months: float
+    settlement_payout_share: float
     associe_deadline_months: int
     associe_uptake_probability_per_month: float
     associe_at_deadline_probability: float
+    capital_subscription_cents: int
+    capital_instalment_cents: int
+    capital_repayment_delay_months: int
     exit_probability_by_stage: FloatArray  # indexed by stage code
     destination_cumshares_by_stage: FloatArray  # [stage, 3] cumulative shares
     # activities, per sector
@@ -61,20 +102,35 @@ class ModelParams:
     sector_lag_months: npt.NDArray[np.int64]
     sector_late_share: FloatArray
     receivable_slots: int
-    # cooperative
-    contribution_rate: float
+    # contribution
     contribution_base: str
+    sector_rate_cape: FloatArray
+    sector_rate_cesa: FloatArray
+    bracket_thresholds_cents: FloatArray  # per calendar year, increasing
+    bracket_rates: FloatArray
     contribution_minimum_cents: int
+    # staff and costs
     fte_at_opening: float
-    staff_cost_cents_per_fte_month: float
-    caseload_per_fte: float
+    staff_gross_cents: float
+    hire_above_caseload: float
+    max_caseload: float
+    recruitment_delay_months: int
+    hiring_freeze_months: float
+    max_wait_months: int
+    support_fte_at_opening: float
+    support_ratio: float
+    support_gross_cents: float
+    rent_cents_by_month: FloatArray
     overheads_cents_per_month: int
-    cost_per_entrepreneur_cents_per_month: int
+    per_entrepreneur_cents_per_month: int
+    audit_cents_per_year: int
+    setup_cents: int
     initial_cash_cents: int
-    funding_cents_by_month: npt.NDArray[np.int64]
-    # payroll
-    employer_rate: float
-    employee_rate: float
+    initial_capital_cents: int
+    conventions: tuple[ConventionParams, ...]
+    allocation: AllocationRules
+    # payroll: the rules in force each simulated month
+    payroll_by_month: tuple[PayrollRates, ...]
 
 
 def _monthly_probability(rate_per_year: float) -> float:
@@ -82,19 +138,14 @@ def _monthly_probability(rate_per_year: float) -> float:
     return 1.0 - math.exp(-rate_per_year / 12.0)
 
 
-def _monthly_instalments(annual_cents: int, skip: int, count: int) -> npt.NDArray[np.int64]:
-    """Monthly payments of an annual amount, whole cents, each 12 months adding up exactly.
-
-    Month k of the line gets ``round(A*(k+1)/12) - round(A*k/12)``; ``skip`` months of the
-    line fall before the simulation starts.
-    """
-    k = np.arange(skip, skip + count + 1, dtype=np.int64)
-    cumulative = (annual_cents * k + 6) // 12
-    return np.diff(cumulative)
-
-
 def _cumshares(d: ExitDestinations) -> list[float]:
     return [d.own_company, d.own_company + d.salaried_job, 1.0]
+
+
+def _month_string(start: str, offset: int) -> str:
+    y, m = (int(x) for x in start.split("-"))
+    k = y * 12 + (m - 1) + offset
+    return f"{k // 12:04d}-{k % 12 + 1:02d}"
 
 
 def model_params(scenario: Scenario) -> ModelParams:
@@ -113,6 +164,15 @@ def model_params(scenario: Scenario) -> ModelParams:
         ramp = np.ones(horizon)
     rate = terr.accueils_per_year_at_maturity / 12.0 * ramp * season[calendar]
 
+    # Payroll rules in force each month (one object per distinct set of rules).
+    cache: dict[str, PayrollRates] = {}
+    payroll: list[PayrollRates] = []
+    for t in range(horizon):
+        month = pay.rules_month or _month_string(meta.start_month, t)
+        rates = payroll_rates_at(month, pay.employer_size)
+        key = repr(rates.__dict__ | {"month": ""})
+        payroll.append(cache.setdefault(key, rates))
+
     exits = path.exits
     exit_p = np.zeros(len(STAGES))
     exit_p[CAPE] = _monthly_probability(exits.cape_rate_per_year)
@@ -127,32 +187,78 @@ def model_params(scenario: Scenario) -> ModelParams:
     splits = [payment_split(s.payment_delay_days) for s in sectors]
     lag = np.array([k for k, _ in splits], dtype=np.int64)
 
-    funding = np.zeros(horizon, dtype=np.int64)
-    for line in coop.public_funding:
-        first = max(month_offset(meta.start_month, line.first_month), 0)
-        last = min(month_offset(meta.start_month, line.last_month), horizon - 1)
-        if last >= first:
-            funding[first : last + 1] += _monthly_instalments(to_cents(line.amount_eur_per_year), first - month_offset(meta.start_month, line.first_month), last + 1 - first)
+    contribution = coop.contribution
+    cesa_rates = np.array([contribution.sector_rates.get(s.name, contribution.rate) for s in sectors])
+    cape_rates = np.full(len(sectors), contribution.cape_rate) if contribution.cape_rate is not None else cesa_rates.copy()
 
-    min_cost = path.cesa.min_gross_salary_eur_per_month * 100.0 * (1.0 + pay.employer_rate)
+    rent = np.zeros(horizon)
+    for site in coop.sites:
+        opens = 0 if site.opening_month is None else month_offset(meta.start_month, site.opening_month)
+        if opens < horizon:
+            rent[max(opens, 0) :] += to_cents(site.rent_eur_per_month)
+
+    conventions = tuple(
+        ConventionParams(
+            funder=c.funder,
+            kind=FUNDING_KINDS.index(c.kind),
+            amount_cents=to_cents(c.amount_eur),
+            ceiling_cents=math.inf if c.ceiling_eur_per_year is None else float(to_cents(c.ceiling_eur_per_year)),
+            first=month_offset(meta.start_month, c.first_month),
+            term_months=month_offset(c.first_month, c.last_month) + 1,
+            max_renewals=c.max_renewals,
+            renewal_probability=c.renewal_probability,
+            period_months=_PERIOD_MONTHS[c.payment],
+            lag_months=c.payment_lag_months,
+        )
+        for c in coop.public_funding
+    )
+    closing = coop.closing
+    allocation = AllocationRules(
+        legal_reserve_share=closing.legal_reserve_share,
+        part_travail_share=closing.part_travail_share,
+        interest_rate_on_capital=closing.interest_rate_on_capital,
+    )
+
+    cesa, associe = path.cesa, path.associe
+    min_gross = to_cents(cesa.min_gross_salary_eur_per_month)
+    min_cost = float(employer_cost_cents(np.array([float(min_gross)]), payroll[0])[0]) if horizon else 0.0
+    subscription = to_cents(associe.capital_subscription_eur)
     return ModelParams(
         horizon_months=horizon,
+        calendar_month=(calendar + 1).astype(np.int64),
         accueils_rate_per_month=rate,
         entry_share=path.entry_share,
         direct_cesa_share=path.direct_cesa_share,
         diagnostic_months=path.diagnostic_months,
+        are_share=path.prior_status.are_share,
+        rsa_share=path.prior_status.rsa_share,
+        are_max_months=path.prior_status.are_remaining_months_max,
+        are_average_cents=float(to_cents(path.prior_status.are_average_eur_per_month)),
         cape_term_months=path.cape.term_months,
         cape_max_renewals=path.cape.max_renewals,
         cape_renewal_probability=path.cape.renewal_probability,
         cape_min_months_before_cesa=path.cape.min_months_before_cesa,
+        cape_exit_probability_after_are=_monthly_probability(exits.cape_rate_per_year * path.cape.after_are_exit_multiplier),
+        after_are_min_salary_share=path.cape.after_are_min_salary_share,
+        min_gross_cents=float(min_gross),
         min_salary_cost_cents=min_cost,
-        treasury_months_required=path.cesa.treasury_months_required,
-        margin_smoothing_months=path.cesa.margin_smoothing_months,
-        salary_payout_rate=path.cesa.salary_payout_rate,
-        treasury_floor_cents=to_cents(path.cesa.treasury_floor_eur),
-        associe_deadline_months=path.associe.deadline_months,
-        associe_uptake_probability_per_month=_monthly_probability(path.associe.uptake_rate_per_year),
-        associe_at_deadline_probability=path.associe.at_deadline_probability,
+        treasury_months_required=cesa.treasury_months_required,
+        margin_smoothing_months=cesa.margin_smoothing_months,
+        trial_period_months=cesa.trial_period_months,
+        trial_exit_probability=_monthly_probability(cesa.trial_exit_rate_per_year),
+        fixed_pay_share=cesa.fixed_pay_share,
+        salary_payout_rate=cesa.salary_payout_rate,
+        treasury_floor_cents=to_cents(cesa.treasury_floor_eur),
+        advance_cap_cents=to_cents(cesa.advance_cap_eur),
+        settlement_month=cesa.settlement_month,
+        settlement_reserve_months=cesa.settlement_reserve_months,
+        settlement_payout_share=cesa.settlement_payout_share,
+        associe_deadline_months=associe.deadline_months,
+        associe_uptake_probability_per_month=_monthly_probability(associe.uptake_rate_per_year),
+        associe_at_deadline_probability=associe.at_deadline_probability,
+        capital_subscription_cents=subscription,
+        capital_instalment_cents=-(-subscription // associe.capital_instalment_months),
+        capital_repayment_delay_months=associe.capital_repayment_delay_months,
         exit_probability_by_stage=exit_p,
         destination_cumshares_by_stage=dest,
         sector_shares=np.array([s.share for s in sectors]),
@@ -166,16 +272,30 @@ def model_params(scenario: Scenario) -> ModelParams:
         sector_lag_months=lag,
         sector_late_share=np.array([f for _, f in splits]),
         receivable_slots=int(lag.max()) + 2,
-        contribution_rate=coop.contribution.rate,
-        contribution_base=coop.contribution.base,
-        contribution_minimum_cents=to_cents(coop.contribution.minimum_eur_per_month),
+        contribution_base=contribution.base,
+        sector_rate_cape=cape_rates,
+        sector_rate_cesa=cesa_rates,
+        bracket_thresholds_cents=np.array([to_cents(b.above_eur_per_year) for b in contribution.brackets], dtype=float),
+        bracket_rates=np.array([b.rate for b in contribution.brackets], dtype=float),
+        contribution_minimum_cents=to_cents(contribution.minimum_eur_per_month),
         fte_at_opening=coop.staff.fte_at_opening,
-        staff_cost_cents_per_fte_month=coop.staff.loaded_cost_eur_per_fte_year * 100.0 / 12.0,
-        caseload_per_fte=coop.staff.caseload_per_fte,
+        staff_gross_cents=float(to_cents(coop.staff.gross_salary_eur_per_month)),
+        hire_above_caseload=coop.staff.hire_above_caseload_per_fte,
+        max_caseload=coop.staff.max_caseload_per_fte,
+        recruitment_delay_months=coop.staff.recruitment_delay_months,
+        hiring_freeze_months=coop.staff.hiring_freeze_below_months,
+        max_wait_months=coop.staff.max_wait_months,
+        support_fte_at_opening=coop.staff.support_fte_at_opening,
+        support_ratio=coop.staff.support_fte_per_accompaniment_fte,
+        support_gross_cents=float(to_cents(coop.staff.support_gross_salary_eur_per_month)),
+        rent_cents_by_month=rent,
         overheads_cents_per_month=to_cents(coop.overheads_eur_per_month),
-        cost_per_entrepreneur_cents_per_month=to_cents(coop.cost_per_entrepreneur_eur_per_month),
+        per_entrepreneur_cents_per_month=to_cents(coop.software_eur_per_entrepreneur_month) + to_cents(coop.insurance_eur_per_entrepreneur_month),
+        audit_cents_per_year=to_cents(coop.audit_eur_per_year),
+        setup_cents=to_cents(coop.setup_costs_eur),
         initial_cash_cents=to_cents(coop.initial_treasury_eur) + to_cents(coop.initial_capital_eur),
-        funding_cents_by_month=funding,
-        employer_rate=pay.employer_rate,
-        employee_rate=pay.employee_rate,
+        initial_capital_cents=to_cents(coop.initial_capital_eur),
+        conventions=conventions,
+        allocation=allocation,
+        payroll_by_month=tuple(payroll),
     )

@@ -14,8 +14,13 @@ Time is in months (``env.now`` = month index, 0 = the opening month). Each month
 6. starts the parcours of the entrants due this month.
 
 Each ``parcours`` process holds the contract rules of one person: it sets CAPE terms and
-renewals, the associé deadline, and carries out each change of state as an event.
-Entrants start invoicing the month after they enter.
+renewals, the CESA trial period and fixed pay, the associé deadline and capital
+subscription, and carries out each change of state as an event. Entrants start invoicing
+the month after they enter.
+
+At the end of each month (``close_month``) the cooperative's treasury operations are done:
+public funding earned and paid, capital paid back, allocations paid, and in December the
+annual closing (result, SCOP allocation, corporate tax).
 """
 
 from __future__ import annotations
@@ -28,13 +33,27 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
-from simcoop.economics import contribution_cents, employer_cost_cents, gross_for_employer_budget_cents
+from simcoop.economics import (
+    close_year,
+    employee_contributions_cents,
+    employer_cost_cents,
+    gross_for_employer_budget_cents,
+    hour_equivalents,
+    monthly_instalments_cents,
+)
+from simcoop.economics.contribution import bracket_contribution_cents
 from simcoop.model.book import (
+    A_ARE_END,
+    A_CAPITAL_DUE,
+    A_CAPITAL_PAID,
     A_CESA_FROM,
+    A_CRATE,
+    A_CUM_BASE,
     A_DEADLINE,
     A_EMA,
     A_ENTRY,
     A_EXIT_PROBABILITY,
+    A_FIXED_GROSS,
     A_HALF_VAR,
     A_ID,
     A_MARGIN_RATE,
@@ -46,24 +65,35 @@ from simcoop.model.book import (
     A_STAGE,
     A_TERM_END,
     A_TREASURY,
+    A_TRIAL_END,
     A_VOL,
     R_DIAGNOSTIC,
     R_DIRECT_CESA,
     R_END_OF_CAPE,
+    R_END_OF_TRIAL,
     R_NOT_ASSOCIE,
+    R_NOT_VIABLE,
+    R_OWN_COMPANY,
+    R_PERSONAL,
     R_RENEWAL,
+    R_SALARIED_JOB,
     R_SUBSCRIPTION,
     R_VIABLE,
-    REASON_OF_DESTINATION,
     Book,
 )
 from simcoop.model.params import ASSOCIE, CAPE, CESA, ModelParams
 from simcoop.streams import Streams
 
-__all__ = ["monthly_books", "parcours", "MonthlyRecorder"]
+__all__ = ["monthly_books", "parcours", "MonthlyRecorder", "close_month", "draw_renewals"]
 
 # What the monthly books tell a parcours when they wake it.
 EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
+
+#: Hours in a full-time month (35 h a week): the cap on CAE hour equivalents.
+FULL_TIME_HOURS = 151.67
+
+# Kinds of funding conventions (params.FUNDING_KINDS order).
+_FIXED, _PER_ACCUEIL, _PER_SUPPORTED, _PER_CESA_START = 0, 1, 2, 3
 
 
 class MonthlyRecorder:
@@ -90,9 +120,10 @@ def parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Gene
 
     Holds the contract rules: a CAPE term of ``cape_term_months`` renewable
     ``cape_max_renewals`` times (décret 2005-505), a conversion to CESA considered after
-    ``cape_min_months_before_cesa`` months, and the associé deadline of 36 months minus
-    the months spent in CAPE (loi 2014-856 art. 47). The monthly books decide when a
-    change falls due and wake this process with what it is.
+    ``cape_min_months_before_cesa`` months, the CESA trial period (at most 8 months), and
+    the associé deadline of 36 months minus the months spent in CAPE (loi 2014-856
+    art. 47). The monthly books decide when a change falls due and wake this process
+    with what it is.
     """
     now = int(env.now)
     if book.first_stage[i] == CAPE:
@@ -121,6 +152,7 @@ def parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Gene
         elif code == TO_ASSOCIE:
             book.associe_month[i] = now
             book.flows["associe_entries"] += 1
+            book.set_activity(i, A_CAPITAL_DUE, p.capital_subscription_cents)
             book.set_stage(i, now, ASSOCIE, R_SUBSCRIPTION)
         else:  # EXIT: detail = (destination, reason)
             destination, reason = detail
@@ -130,9 +162,14 @@ def parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Gene
 
 
 def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) -> None:
-    """Start a CESA; the associé deadline is 36 months minus the months spent in CAPE."""
+    """Start a CESA: trial period, fixed pay, and the associé deadline (36 months minus the CAPE)."""
     book.cesa_month[i] = now
     book.set_activity(i, A_DEADLINE, now + max(p.associe_deadline_months - cape_months, 0))
+    book.set_activity(i, A_TRIAL_END, now + p.trial_period_months)
+    margin = max(book.get_activity(i, A_EMA), 0.0)
+    budget = np.array([round(p.fixed_pay_share * margin)], dtype=np.float64)
+    fixed = float(gross_for_employer_budget_cents(budget, p.payroll_by_month[now])[0])
+    book.set_activity(i, A_FIXED_GROSS, max(fixed, p.min_gross_cents))
     book.flows["cesa_entries"] += 1
 
 
@@ -143,7 +180,7 @@ def monthly_books(
     scheduled: dict[int, list[int]] = {}  # month -> [entries in CAPE, entries in CESA] due
     for t in range(p.horizon_months):
         if t > 0:
-            close_month(book, recorder, t - 1)
+            close_month(book, p, recorder, t - 1)
         _arrivals(book, p, streams, scheduled, t)
         _accounting(book, p, streams, t)
         _decisions(book, p, streams, t)
@@ -151,9 +188,93 @@ def monthly_books(
         yield env.timeout(1)
 
 
-def close_month(book: Book, recorder: MonthlyRecorder, month: int) -> None:
-    """Write the month's flows and its end-of-month stocks."""
-    recorder.write(month, book.take_flows(), book.stocks())
+def draw_renewals(book: Book, p: ModelParams, streams: Streams) -> None:
+    """Decide once, for the whole run, how many times each funding convention is renewed.
+
+    Each convention draws ``max_renewals`` uniforms whatever happens, so adding or
+    changing one convention does not shift the draws of the others.
+    """
+    for c, conv in enumerate(p.conventions):
+        u = streams.funding.random(conv.max_renewals)
+        renewed = 0
+        while renewed < conv.max_renewals and u[renewed] < conv.renewal_probability:
+            renewed += 1
+        book.convention_last[c] = conv.first + conv.term_months * (1 + renewed) - 1
+
+
+def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: int) -> None:
+    """End-of-month treasury operations, the annual closing in December, then the month's row."""
+    flows = book.flows
+    _public_funding(book, p, month)
+    repaid = float(book.capital_due[month])
+    paid = float(book.allocations_due[month])
+    book.coop_ledger_cents -= repaid + paid
+    flows["capital_repaid_cents"] += repaid
+    flows["allocations_paid_cents"] += paid
+    if p.calendar_month[month] == 12:
+        _annual_closing(book, p, month)
+    stocks = book.stocks(month)
+    book.last_costs_cents = flows["coop_costs_cents"]
+    book.own_treasury_cents = stocks["coop_treasury_cents"]
+    recorder.write(month, book.take_flows(), stocks)
+
+
+def _public_funding(book: Book, p: ModelParams, t: int) -> None:
+    """What each convention earns this month, and what it pays (after its schedule and lag)."""
+    flows = book.flows
+    for c, conv in enumerate(p.conventions):
+        if conv.first <= t <= book.convention_last[c]:
+            k = t - conv.first
+            if conv.kind == _FIXED:
+                earned = float(monthly_instalments_cents(conv.amount_cents, k, 1)[0])
+            elif conv.kind == _PER_ACCUEIL:
+                earned = flows["accueils"] * conv.amount_cents
+            elif conv.kind == _PER_SUPPORTED:
+                earned = float(round(book.n_active * conv.amount_cents / 12.0))
+            else:
+                earned = flows["cesa_entries"] * conv.amount_cents
+            if math.isfinite(conv.ceiling_cents):
+                year_start = conv.first + 12 * (k // 12)
+                so_far = float(book.funding_earned[c, max(year_start, 0) : t].sum())
+                earned = max(min(earned, conv.ceiling_cents - so_far), 0.0)
+            period_end = conv.first + conv.period_months * (k // conv.period_months + 1) - 1
+            book.funding_earned[c, t] = earned
+            book.funding_due[c, period_end + conv.lag_months] += earned
+            flows["public_funding_earned_cents"] += earned
+            book.year_result_cents += earned
+        received = float(book.funding_due[c, t])
+        if received:
+            book.funding_received[c, t] = received
+            flows["public_funding_cents"] += received
+            book.coop_ledger_cents += received
+
+
+def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
+    """Close the year: SCOP allocation of the result and corporate tax, paid at the next settlement month."""
+    book.highest_capital_cents = max(book.highest_capital_cents, book.capital_cents)
+    allocation = close_year(
+        book.year_result_cents,
+        loss_carried_forward_cents=book.loss_carried_forward_cents,
+        tax_loss_carried_forward_cents=book.tax_loss_carried_forward_cents,
+        legal_reserve_cents=book.legal_reserve_cents,
+        highest_capital_cents=book.highest_capital_cents,
+        capital_cents=book.capital_cents,
+        rules=p.allocation,
+    )
+    flows = book.flows
+    flows["closing_result_cents"] += book.year_result_cents
+    flows["corporate_tax_cents"] += allocation.corporate_tax
+    flows["part_travail_cents"] += allocation.part_travail
+    flows["interest_on_capital_cents"] += allocation.interest_on_capital
+    flows["legal_reserve_allocated_cents"] += allocation.legal_reserve
+    flows["statutory_reserves_allocated_cents"] += allocation.statutory_reserves
+    book.legal_reserve_cents += allocation.legal_reserve
+    book.statutory_reserves_cents += allocation.statutory_reserves
+    book.loss_carried_forward_cents = allocation.loss_carried_forward
+    book.tax_loss_carried_forward_cents = allocation.tax_loss_carried_forward
+    payable = allocation.corporate_tax + allocation.part_travail + allocation.interest_on_capital
+    book.allocations_due[t + p.settlement_month] += payable
+    book.year_result_cents = 0.0
 
 
 def _arrivals(book: Book, p: ModelParams, streams: Streams, scheduled: dict[int, list[int]], t: int) -> None:
@@ -171,16 +292,46 @@ def _arrivals(book: Book, p: ModelParams, streams: Streams, scheduled: dict[int,
 
 
 def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: Streams, due: list[int] | None, t: int) -> None:
-    if not due:
+    """Start the parcours of entrants whose diagnostic ends, as far as the team has room.
+
+    The team's capacity is ``max_caseload`` people per accompaniment FTE; entrants beyond it
+    wait, first come first served, and leave after ``max_wait_months`` without a place.
+    """
+    waiting = book.waiting
+    if due:
+        waiting.append([t, due[0], due[1]])
+    if not waiting:
         return
-    n_cape, n_cesa = due
+    while waiting and waiting[0][0] + p.max_wait_months < t:
+        _, n_cape, n_cesa = waiting.pop(0)
+        book.flows["accueils_lost_waiting"] += n_cape + n_cesa
+    room = max(int(book.staff_fte * p.max_caseload) - book.n_active, 0)
+    n_cape = n_cesa = 0
+    while waiting and room > 0:
+        entry = waiting[0]
+        take_cape = min(entry[1], room)
+        room -= take_cape
+        take_cesa = min(entry[2], room)
+        room -= take_cesa
+        n_cape += take_cape
+        n_cesa += take_cesa
+        entry[1] -= take_cape
+        entry[2] -= take_cesa
+        if entry[1] + entry[2] == 0:
+            waiting.pop(0)
     k = n_cape + n_cesa
+    if k == 0:
+        return
     rng = streams.activities
     sector = np.searchsorted(p.sector_cumshares, rng.random(k), side="right")
     mature = np.exp(p.sector_log_median_cents_per_month[sector] + p.sector_sigma[sector] * rng.standard_normal(k))
     first = np.full(k, CAPE, dtype=np.int64)
     first[n_cape:] = CESA
-    ids = book.add_entrants(t, first, sector, mature)
+    # Prior status: ARE with 1..are_max_months months left, RSA, or none (DOMAIN.md §2).
+    u = streams.status.random((2, k))
+    status = np.where(u[0] < p.are_share, 1, np.where(u[0] < p.are_share + p.rsa_share, 2, 0))
+    are_end = np.where(status == 1, t + 1 + np.floor(u[1] * p.are_max_months), -1.0)
+    ids = book.add_entrants(t, first, sector, mature, status, are_end)
     book.wake.extend([None] * k)
     for i in ids:
         env.process(parcours(env, book, p, i))
@@ -194,7 +345,9 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     col = t % slots
     a = book.a[:, :m]
     pending = book.pending
-    contributions = 0.0
+    rates = p.payroll_by_month[t]
+    calendar = int(p.calendar_month[t])
+    contributions = capital_in = 0.0
     if m:
         # Turnover invoiced: mature level x linear ramp-up x lognormal noise of mean 1.
         ramp = a[A_RAMP_SLOPE] * (t - 1 - a[A_ENTRY])
@@ -208,9 +361,15 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         # Assumption: purchases are paid, and the contribution charged, in the month invoiced.
         purchases = invoiced - margin
         salaried = a[A_STAGE] >= CESA
-        contrib = contribution_cents(
-            invoiced, margin, p.contribution_rate, p.contribution_base, p.contribution_minimum_cents, salaried
-        )
+        # Contribution: the activity's rate (stage and sector), degressive brackets on the
+        # calendar year's base, a monthly minimum under a CESA.
+        base = invoiced if p.contribution_base == "turnover" else margin
+        if calendar == 1:
+            a[A_CUM_BASE] = 0.0
+        contrib = bracket_contribution_cents(a[A_CUM_BASE], base, a[A_CRATE], p.bracket_thresholds_cents, p.bracket_rates)
+        a[A_CUM_BASE] += base
+        if p.contribution_minimum_cents > 0:
+            contrib = np.where(salaried, np.maximum(contrib, p.contribution_minimum_cents), contrib)
         # Client payments: a share after `lag` months, the rest one month later.
         on_time = np.rint(invoiced * a[A_ON_TIME])
         due_col = book.lag[:m] + t
@@ -228,39 +387,105 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         ema += (net_margin - ema) / p.margin_smoothing_months
         treasury = a[A_TREASURY]
         treasury += received - purchases - contrib
-        # Salary (CESA and associés): a share of the recent margin, never below the floor.
-        budget = np.rint(np.maximum(ema, 0.0) * p.salary_payout_rate)
-        np.minimum(budget, np.maximum(treasury - p.treasury_floor_cents, 0.0), out=budget)
-        budget *= salaried
-        gross = gross_for_employer_budget_cents(budget, p.employer_rate)
-        cost = employer_cost_cents(gross, p.employer_rate)
-        treasury -= cost
-        gross_total = float(gross.sum())
-        cost_total = float(cost.sum())
+        gross_total = cost_total = 0.0
+        if salaried.any():
+            # Pay under a CESA: the fixed part, owed whatever the month brings (the
+            # cooperative advances it below the floor, within the cap), plus advances on the
+            # variable part from the treasury above the floor, aiming at a share of the
+            # recent margin (DOMAIN.md §2: fixed part + variable part with monthly advances).
+            fixed_cost = employer_cost_cents(a[A_FIXED_GROSS], rates)
+            target = np.rint(np.maximum(ema, 0.0) * p.salary_payout_rate)
+            above_floor = treasury - p.treasury_floor_cents
+            budget = np.maximum(np.minimum(target, above_floor), np.minimum(fixed_cost, above_floor + p.advance_cap_cents))
+            np.maximum(budget, 0.0, out=budget)
+            if calendar == p.settlement_month:
+                # Annual settlement of the variable part: the treasury above a reserve of a few
+                # months of fixed pay is paid out; the fixed part is then reset on the margin.
+                surplus = above_floor - budget - p.settlement_reserve_months * fixed_cost
+                bonus = np.rint(np.maximum(surplus, 0.0) * p.settlement_payout_share)
+                budget += bonus
+                fixed_budget = np.rint(np.maximum(ema, 0.0) * p.fixed_pay_share)
+                new_fixed = np.maximum(gross_for_employer_budget_cents(fixed_budget, rates), p.min_gross_cents)
+                a[A_FIXED_GROSS] = np.where(salaried, new_fixed, a[A_FIXED_GROSS])
+            else:
+                bonus = None
+            budget *= salaried
+            gross = gross_for_employer_budget_cents(budget, rates)
+            cost = employer_cost_cents(gross, rates)
+            treasury -= cost
+            employee = employee_contributions_cents(gross, rates)
+            gross_total = float(gross.sum())
+            cost_total = float(cost.sum())
+            if bonus is not None:
+                fixed_part = gross_for_employer_budget_cents(budget - bonus * salaried, rates)
+                flows["variable_pay_cents"] += gross_total - float(fixed_part.sum())
+            flows["employee_contributions_cents"] += float(employee.sum())
+            flows["jobs_fte"] += float(hour_equivalents(gross, rates).sum()) / FULL_TIME_HOURS
+            # ARE not paid: a salary reduces the benefit by 70% of the pay (Unédic cumul rule),
+            # so a month counts as min(1, 0.7 x gross / average ARE); the entitlement not used
+            # is kept for later (droits rechargeables).
+            on_are = salaried & (a[A_ARE_END] > t)
+            if on_are.any():
+                saved = np.minimum(0.7 * gross / p.are_average_cents, 1.0) * on_are
+                a[A_ARE_END] += saved
+                flows["are_months_saved"] += float(saved.sum())
+            # Capital shares of new associés: instalments withheld from net pay.
+            owing = a[A_CAPITAL_DUE] > 0
+            if owing.any():
+                withheld = np.minimum(np.minimum(a[A_CAPITAL_DUE], p.capital_instalment_cents), gross - employee)
+                np.maximum(withheld, 0.0, out=withheld)
+                withheld *= owing
+                a[A_CAPITAL_DUE] -= withheld
+                a[A_CAPITAL_PAID] += withheld
+                capital_in = float(withheld.sum())
         contributions = float(contrib.sum())
         flows["turnover_cents"] += float(invoiced.sum())
+        flows["turnover_salaried_cents"] += float(invoiced @ salaried)
         flows["cash_received_cents"] += float(received.sum())
         flows["purchases_cents"] += float(purchases.sum())
         flows["gross_salaries_cents"] += gross_total
         flows["employer_contributions_cents"] += cost_total - gross_total
-        flows["employee_contributions_cents"] += float(np.rint(gross * p.employee_rate).sum())
     # Receivables of closed activities, collected by the cooperative.
     collected = float(book.coop_pending[col])
     book.coop_pending[col] = 0.0
     flows["cash_received_cents"] += collected
     flows["collected_for_exited_cents"] += collected
     flows["contributions_cents"] += contributions
-    # The cooperative: team sized on the caseload in half-FTE steps, overheads, per-head costs.
+    flows["capital_paid_in_cents"] += capital_in
+    book.capital_cents += capital_in
+    # The cooperative's own costs.
     active = book.n_active
-    fte = max(p.fte_at_opening, math.ceil(2.0 * active / p.caseload_per_fte) / 2.0)
-    book.staff_fte = fte
-    staff = float(round(fte * p.staff_cost_cents_per_fte_month))
-    costs = staff + p.overheads_cents_per_month + p.cost_per_entrepreneur_cents_per_month * active
-    funding = float(p.funding_cents_by_month[t])
+    _staffing(book, p, t, active)
+    one_fte = employer_cost_cents(np.array([p.staff_gross_cents, p.support_gross_cents]), rates)
+    staff = float(round(book.staff_fte * one_fte[0] + book.support_fte * one_fte[1]))
+    costs = staff + p.rent_cents_by_month[t] + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
+    if calendar == 12:
+        costs += p.audit_cents_per_year
+    if t == 0:
+        costs += p.setup_cents
     flows["staff_costs_cents"] += staff
     flows["coop_costs_cents"] += costs
-    flows["public_funding_cents"] += funding
-    book.coop_ledger_cents += contributions + collected + funding - costs
+    book.year_result_cents += contributions - costs
+    book.coop_ledger_cents += contributions + collected + capital_in - costs
+
+
+def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
+    """Hire half an accompaniment FTE, after the recruitment delay, when the caseload is too high.
+
+    No hiring while the cooperative's own treasury covers fewer than ``hiring_freeze_months``
+    months of its costs. Support staff follow at their ratio, in half-FTE steps; the team
+    never shrinks (an assumption: a CAE keeps its staff through a bad year).
+    """
+    if book.hire_month == t:
+        book.staff_fte += 0.5
+        book.hire_month = -1
+    if book.hire_month < 0 and active > p.hire_above_caseload * book.staff_fte:
+        if book.own_treasury_cents >= p.hiring_freeze_months * book.last_costs_cents:
+            if p.recruitment_delay_months == 0:
+                book.staff_fte += 0.5
+            else:
+                book.hire_month = t + p.recruitment_delay_months
+    book.support_fte = max(p.support_fte_at_opening, math.ceil(2.0 * p.support_ratio * book.staff_fte) / 2.0)
 
 
 def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
@@ -280,14 +505,19 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     u_exit = streams.hazards.random(m)
     u_dest = streams.destinations.random(m)
     u_decide = streams.decisions.random(m)
-    exiting = u_exit < a[A_EXIT_PROBABILITY]
     cape = stage == CAPE
-    min_cost = p.min_salary_cost_cents
+    cesa = stage == CESA
+    # Once ARE runs out in a CAPE, leaving is likelier and a smaller salary is accepted.
+    are_out = cape & (a[A_ARE_END] >= 0) & (a[A_ARE_END] <= t)
+    in_trial = cesa & (a[A_TRIAL_END] > t)
+    p_exit = np.where(are_out, p.cape_exit_probability_after_are, a[A_EXIT_PROBABILITY])
+    p_exit = np.where(in_trial, p.trial_exit_probability, p_exit)
+    exiting = u_exit < p_exit
+    min_cost = p.min_salary_cost_cents * np.where(are_out, p.after_are_min_salary_share, 1.0)
     viable = cape & (a[A_CESA_FROM] <= t) & (a[A_EMA] >= min_cost) & (a[A_TREASURY] >= p.treasury_months_required * min_cost)
     term_over = cape & (a[A_TERM_END] <= t)
-    cesa = stage == CESA
     p_up = p.associe_uptake_probability_per_month
-    subscribe = cesa & ((u_decide < p_up) | (a[A_DEADLINE] <= t))
+    subscribe = cesa & ~in_trial & ((u_decide < p_up) | (a[A_DEADLINE] <= t))
     due = np.flatnonzero(exiting | viable | term_over | subscribe)
     if len(due) == 0:
         return
@@ -302,7 +532,15 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         st = int(stage[j])
         if exiting[j]:
             d = _destination(cum[st], u_dest[j])
-            event.succeed((EXIT, (d, REASON_OF_DESTINATION[d])))
+            if in_trial[j]:
+                reason = R_END_OF_TRIAL
+            elif d == 0:
+                reason = R_OWN_COMPANY
+            elif d == 1:
+                reason = R_SALARIED_JOB
+            else:  # a stop: the activity not carrying the minimum salary, or personal reasons
+                reason = R_NOT_VIABLE if a[A_EMA, j] < p.min_salary_cost_cents else R_PERSONAL
+            event.succeed((EXIT, (d, reason)))
         elif st == CAPE:
             if viable[j]:
                 event.succeed((TO_CESA, None))

@@ -1,0 +1,202 @@
+"""The French CAE rules of the model: contracts, pay, capital, staff, funding, closing.
+
+Each test runs small scenarios and checks one rule a user relies on, on the raw model
+output (whole cents) or on the tidy tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import simcoop
+from simcoop.model import run_model
+from simcoop.model.book import REASONS
+from simcoop.model.params import CESA, SORTIE, model_params
+from simcoop.streams import replication_streams
+from tests.conftest import small_scenario
+
+
+def _run(scenario: simcoop.Scenario, replication: int = 0, seed: int = 3):  # noqa: ANN202
+    return run_model(scenario, replication_streams(seed, replication))
+
+
+def test_no_salary_and_no_contributions_under_cape() -> None:
+    """A CAPE is not an employment contract: no pay, no social contributions."""
+    scenario = small_scenario(**{"pathway.direct_cesa_share": 0.0, "pathway.cesa.min_gross_salary_eur_per_month": 1e7})
+    m = _run(scenario).monthly
+    assert m["n_cape"].max() > 0
+    assert m["n_cesa"].max() == 0
+    assert m["gross_salaries_cents"].sum() == 0
+    assert m["employer_contributions_cents"].sum() == 0
+    assert m["employee_contributions_cents"].sum() == 0
+    assert m["jobs_fte"].sum() == 0
+
+
+def test_trial_period_exits_have_their_own_motive() -> None:
+    scenario = small_scenario(**{"pathway.cesa.trial_exit_rate_per_year": 6.0, "pathway.cesa.trial_period_months": 4})
+    out = _run(scenario)
+    events = out.events
+    trial = events[(events[:, 3] == SORTIE) & (events[:, 4] == REASONS.index("end_of_trial_period"))]
+    assert len(trial) > 5
+    cesa_start = out.people["cesa_month"][trial[:, 0]]
+    months_in_cesa = trial[:, 1] - cesa_start
+    assert ((months_in_cesa >= 0) & (months_in_cesa < 4)).all()
+
+
+def test_associe_capital_is_withheld_then_paid_back_after_the_delay() -> None:
+    delay = 5
+    scenario = small_scenario(
+        **{
+            "meta.horizon_months": 60,
+            "pathway.associe.uptake_rate_per_year": 3.0,
+            "pathway.associe.capital_subscription_eur": 1200,
+            "pathway.associe.capital_instalment_months": 4,
+            "pathway.associe.capital_repayment_delay_months": delay,
+            "pathway.exits.associe_rate_per_year": 0.6,
+        }
+    )
+    out = _run(scenario)
+    m, people = out.monthly, out.people
+    assert m["capital_paid_in_cents"].sum() > 0
+    assert m["capital_paid_in_cents"].max() <= 30_000 * max(m["n_associe"].max(), 1)
+    paid = people["capital_paid_cents"]
+    assert (paid <= 120_000).all()
+    # Each leaver's capital falls due `delay` months after their exit.
+    leavers = (paid > 0) & (people["exit_month"] >= 0)
+    assert leavers.sum() > 0
+    expected = np.zeros(len(m["accueils"]) + delay + 1)
+    np.add.at(expected, people["exit_month"][leavers] + delay, paid[leavers])
+    horizon = len(m["accueils"])
+    assert np.array_equal(m["capital_repaid_cents"], expected[:horizon])
+    assert m["capital_to_repay_cents"][-1] == expected[horizon:].sum()
+
+
+@pytest.mark.parametrize("cap_eur", [0.0, 2000.0])
+def test_advances_stay_within_the_cap(cap_eur: float) -> None:
+    """With clients paying at once, only the fixed pay can draw a treasury below zero, within the cap."""
+    changes = {f"activities.sectors.{k}.payment_delay_days": 0.0 for k in range(4)}
+    changes |= {"pathway.cesa.advance_cap_eur": cap_eur, "pathway.cesa.fixed_pay_share": 1.0, "meta.horizon_months": 48}
+    m = _run(small_scenario(**changes)).monthly
+    salaried = m["n_cesa"] + m["n_associe"]
+    assert (m["advances_cents"] <= cap_eur * 100 * salaried).all()
+    if cap_eur:
+        assert m["advances_cents"].max() > 0
+
+
+def test_capacity_full_means_waiting_then_leaving() -> None:
+    scenario = small_scenario(
+        **{
+            "territory.accueils_per_year_at_maturity": 400,
+            "pathway.entry_share": 0.8,
+            "cooperative.staff.fte_at_opening": 0.5,
+            "cooperative.staff.max_caseload_per_fte": 50,
+            "cooperative.staff.hire_above_caseload_per_fte": 50,
+            "cooperative.staff.recruitment_delay_months": 12,
+            "cooperative.staff.max_wait_months": 2,
+        }
+    )
+    m = _run(scenario).monthly
+    active = m["n_cape"] + m["n_cesa"] + m["n_associe"]
+    assert m["n_waiting"].max() > 0
+    assert m["accueils_lost_waiting"].sum() > 0
+    # Nobody enters beyond the capacity of the team in place when they enter.
+    assert (active <= m["staff_fte"] * 50 + 1e-9).all()
+
+
+def test_hiring_follows_the_caseload_after_the_delay_and_freezes_without_cash() -> None:
+    base = {"territory.accueils_per_year_at_maturity": 400, "pathway.entry_share": 0.6, "meta.horizon_months": 48}
+    m = _run(small_scenario(**base, **{"cooperative.staff.recruitment_delay_months": 4})).monthly
+    staff = m["staff_fte"]
+    assert staff[-1] > staff[0]
+    first_hire = int(np.argmax(staff > staff[0]))
+    active = m["n_cape"] + m["n_cesa"] + m["n_associe"]
+    decided = np.flatnonzero(active > 45 * staff[0])[0]
+    assert first_hire >= decided + 4
+    broke = small_scenario(**base, **{"cooperative.initial_treasury_eur": -500000, "cooperative.public_funding": []})
+    assert (_run(broke).monthly["staff_fte"] == 2.0).all()
+
+
+def test_fse_pays_more_than_a_year_after_the_year_earned() -> None:
+    scenario = small_scenario(
+        **{
+            "cooperative.public_funding": [
+                {"funder": "FSE+", "kind": "fixed", "amount_eur": 24000, "first_month": "2027-01",
+                 "last_month": "2028-12", "payment": "annual", "payment_lag_months": 13},
+            ]
+        }
+    )
+    out = _run(scenario)
+    m = out.monthly
+    assert m["public_funding_earned_cents"][:24].sum() == 4_800_000
+    received = m["public_funding_cents"]
+    assert received[:24].sum() == 0  # year 1 (months 0-11) is paid in month 11 + 13 = 24
+    assert received[24] == 2_400_000
+    assert received.sum() == 2_400_000
+    assert m["funding_receivable_cents"][-1] == 2_400_000  # year 2 is paid in month 36, after the horizon
+
+
+@pytest.mark.parametrize(("probability", "months"), [(0.0, 12), (1.0, 36)])
+def test_conventions_are_renewed_with_their_probability(probability: float, months: int) -> None:
+    scenario = small_scenario(
+        **{
+            "cooperative.public_funding": [
+                {"funder": "Région", "kind": "fixed", "amount_eur": 12000, "first_month": "2027-01",
+                 "last_month": "2027-12", "max_renewals": 2, "renewal_probability": probability},
+            ]
+        }
+    )
+    earned = _run(scenario).monthly["public_funding_earned_cents"]
+    assert np.count_nonzero(earned) == months
+    assert earned.sum() == 1_200_000 * months // 12
+
+
+def test_per_unit_conventions_follow_activity_and_their_ceiling() -> None:
+    scenario = small_scenario(
+        **{
+            "cooperative.public_funding": [
+                {"funder": "Département", "kind": "per_accueil", "amount_eur": 100, "first_month": "2027-01",
+                 "last_month": "2029-12"},
+                {"funder": "FSE", "kind": "per_cesa_start", "amount_eur": 1000, "ceiling_eur_per_year": 5000,
+                 "first_month": "2027-01", "last_month": "2029-12"},
+            ]
+        }
+    )
+    out = _run(scenario)
+    assert np.array_equal(out.funding_earned[0], out.monthly["accueils"] * 10_000)
+    per_year = out.funding_earned[1].reshape(3, 12).sum(axis=1)
+    assert (per_year <= 500_000).all()
+    assert per_year.max() == 500_000
+
+
+def test_payroll_rules_are_those_in_force_each_month() -> None:
+    p = model_params(small_scenario(**{"meta.start_month": "2025-07", "meta.horizon_months": 12}))
+    smic = [r.smic_hourly_eur for r in p.payroll_by_month]
+    assert smic[0] == 11.88  # 2025-07
+    assert smic[6] == 12.02  # 2026-01
+    fixed = model_params(small_scenario(**{"meta.start_month": "2025-07", "payroll.rules_month": "2024-03"}))
+    assert {r.smic_hourly_eur for r in fixed.payroll_by_month} == {11.65}
+
+
+def test_closing_in_december_and_allocations_paid_at_the_settlement_month() -> None:
+    out = _run(small_scenario(**{"meta.horizon_months": 36, "pathway.cesa.settlement_month": 6}))
+    m = out.monthly
+    months = np.arange(36)  # the small scenario opens in January
+    closing = m["closing_result_cents"]
+    assert (closing[months % 12 != 11] == 0).all()
+    paid = m["allocations_paid_cents"]
+    assert (paid[(months % 12 != 5)] == 0).all()
+    due = m["corporate_tax_cents"] + m["part_travail_cents"] + m["interest_on_capital_cents"]
+    assert paid[17] == due[11] and paid[29] == due[23]
+
+
+def test_exits_carry_a_destination_and_an_endi_motive() -> None:
+    results = simcoop.simulate(small_scenario(**{"meta.horizon_months": 48}), replications=2, seed=1)
+    exits = results.events[results.events["to_stage"] == "sortie"]
+    assert set(exits["reason"].astype(str)) <= {
+        "own_company", "salaried_job", "activity_not_viable", "personal_reasons", "end_of_cape",
+        "end_of_trial_period", "not_associe_in_time",
+    }
+    assert set(exits["destination"].astype(str)) <= {"own_company", "salaried_job", "stop"}
+    stops = exits[exits["reason"].isin(["activity_not_viable", "personal_reasons"])]
+    assert (stops["destination"] == "stop").all()
