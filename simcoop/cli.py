@@ -30,6 +30,7 @@ EPILOG = """\
 examples:
   simcoop run                                  run the bundled reference scenario
   simcoop run scenarios/cap_services_lyon.yaml --replications 500 --jobs 2
+  simcoop run --compare-portage                the same entrants in a CAE and in portage salarial
   simcoop validate my_territory.yaml           list every problem in a scenario
   simcoop schema > simcoop.schema.json         JSON Schema for editor completion
 
@@ -88,6 +89,14 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--out", type=Path, help="output folder (default: outputs/<scenario name>)")
     run.add_argument("-j", "--jobs", type=_positive_int, default=1, help="worker processes (default 1); results do not depend on it")
     run.add_argument("--force", action="store_true", help="replace the output folder even if it holds a different run")
+    run.add_argument(
+        "--compare-portage",
+        action="store_true",
+        help=(
+            "also replay the same entrants under portage salarial rules (the scenario's portage section) "
+            "and print both side by side; writes portage.csv and portage_comparison.csv"
+        ),
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
     validate = sub.add_parser(
@@ -195,7 +204,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _output_refused(out, exc)
     started = time.perf_counter()
-    results = simulate(scenario, replications=replications, seed=seed, jobs=args.jobs, progress=not args.quiet and sys.stderr.isatty())
+    results = simulate(
+        scenario,
+        replications=replications,
+        seed=seed,
+        jobs=args.jobs,
+        progress=not args.quiet and sys.stderr.isatty(),
+        compare_portage=args.compare_portage,
+    )
     try:
         results.save(out, force=args.force)
     except OSError as exc:
@@ -203,7 +219,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     if not args.quiet:
         print(results.headline())
-        print(f"\nwrote {out}/ (manifest.json, monthly, yearly, events, kpis.csv, summary.csv) in {elapsed:.1f} s")
+        if args.compare_portage:
+            print()
+            print(results.portage_table())
+        extra = ", funding.csv" + (", portage.csv, portage_comparison.csv" if args.compare_portage else "")
+        print(f"\nwrote {out}/ (manifest.json, monthly, yearly, events, kpis.csv, summary.csv{extra}) in {elapsed:.1f} s")
     return EXIT_OK
 
 

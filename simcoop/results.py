@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from simcoop._version import __version__
-from simcoop.model import DESTINATIONS, REASONS, STAGES, ReplicationOutput
+from simcoop.model import DESTINATIONS, PORTAGE_MEASURES, REASONS, STAGES, ReplicationOutput
 from simcoop.scenario import Scenario, scenario_from_dict
 
 __all__ = ["Results", "load_results", "OutputExistsError", "check_output_folder", "break_even_month", "KPI_LABELS", "MONTHLY_COLUMNS", "YEARLY_COLUMNS"]
@@ -110,6 +110,19 @@ KPI_LABELS: dict[str, str] = {
     "break_even_month": "first month from which the 12-month rolling result stays positive",
 }
 
+#: Labels of the portage comparison measures.
+PORTAGE_LABELS: dict[str, str] = {
+    "entrants": "entrants (the same people in both models)",
+    "admitted": "admitted (portage: billing pays the floor)",
+    "present_end": "present at the end of the horizon",
+    "salaried_end": "salaried at the end of the horizon",
+    "salaried_person_months": "salaried person-months",
+    "gross_pay_eur": "gross pay over the horizon (EUR)",
+    "gross_pay_per_salaried_year_eur": "gross pay per salaried person-year (EUR)",
+    "jobs_fte_final_year": "jobs in FTE, last year",
+    "reserves_end_eur": "reserves built (EUR)",
+}
+
 _CENTS_SUFFIX = "_cents"
 _FRACTIONAL = frozenset({"staff_fte", "support_fte", "jobs_fte", "are_months_saved"})
 
@@ -131,6 +144,8 @@ class Results:
     kpis: pd.DataFrame
     runtime_seconds: float = 0.0
     jobs: int = 1
+    funding: pd.DataFrame | None = None
+    portage: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -148,6 +163,8 @@ class Results:
         yearly = _yearly_frame(scenario, monthly, people)
         events = _events_frame(scenario, outputs)
         kpis = _kpis_frame(scenario, monthly, yearly, people)
+        funding = _funding_frame(scenario, outputs)
+        portage = _portage_frame(scenario, outputs)
         return cls(
             scenario=scenario,
             seed=seed,
@@ -158,9 +175,46 @@ class Results:
             kpis=kpis,
             runtime_seconds=runtime_seconds,
             jobs=jobs,
+            funding=funding,
+            portage=portage,
         )
 
     # ------------------------------------------------------------------ views
+    def portage_comparison(self) -> pd.DataFrame:
+        """The CAE and portage salarial side by side: per measure, medians and 5-95% ranges.
+
+        Needs a run with ``compare_portage=True`` (``simcoop run --compare-portage``).
+        """
+        if self.portage is None or self.portage.empty:
+            raise ValueError("this run has no portage comparison; simulate with compare_portage=True")
+        rows = []
+        for measure in PORTAGE_MEASURES:
+            row: dict[str, Any] = {"measure": measure, "label": PORTAGE_LABELS[measure]}
+            for model in ("cae", "portage"):
+                values = self.portage.loc[self.portage["model"] == model, measure].astype(float)
+                row[f"{model}_p50"] = values.median()
+                row[f"{model}_p5"] = values.quantile(0.05)
+                row[f"{model}_p95"] = values.quantile(0.95)
+            cae = self.portage.loc[self.portage["model"] == "cae"].set_index("replication")[measure].astype(float)
+            por = self.portage.loc[self.portage["model"] == "portage"].set_index("replication")[measure].astype(float)
+            row["difference_p50"] = (cae - por).median()  # paired: same entrants, same replication
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def portage_table(self) -> str:
+        """The portage comparison as plain text for the terminal."""
+        table = self.portage_comparison()
+        lines = [
+            f"CAE vs portage salarial, same entrants ({self.replications} replications; median [5%-95%])",
+            f"{'':48}{'CAE':>36}{'portage':>36}",
+        ]
+        for _, row in table.iterrows():
+            cells = [
+                f"{_fmt(row[f'{m}_p50'], row['measure'])} [{_fmt(row[f'{m}_p5'], row['measure'])}-{_fmt(row[f'{m}_p95'], row['measure'])}]"
+                for m in ("cae", "portage")
+            ]
+            lines.append(f"{row['label'][:47]:48}" + "".join(f"{c:>36}" for c in cells))
+        return "\n".join(lines)
     def summary(self) -> pd.DataFrame:
         """Per KPI: mean, standard deviation and 5/50/95% quantiles across replications."""
         rows = []
@@ -201,6 +255,15 @@ class Results:
                 "events": "one row per change of state of an entrepreneur",
                 "kpis": "one row per replication",
                 "summary": "per KPI: mean, std and 5/50/95% quantiles across replications",
+                "funding": "public funding earned and received by replication, year and convention",
+                **(
+                    {
+                        "portage": "per replication, the CAE and portage salarial measures of the same entrants",
+                        "portage_comparison": "per measure, CAE and portage medians and 5-95% ranges",
+                    }
+                    if self.portage is not None
+                    else {}
+                ),
             },
             "scenario": self.scenario.to_dict(),
         }
@@ -287,6 +350,11 @@ class Results:
             frame.to_parquet(folder / f"{name}.parquet", index=False)
             _to_csv(frame, folder / f"{name}.csv")
         self.events.to_parquet(folder / "events.parquet", index=False)
+        if self.funding is not None:
+            _to_csv(self.funding, folder / "funding.csv")
+        if self.portage is not None:
+            _to_csv(self.portage, folder / "portage.csv")
+            _to_csv(self.portage_comparison(), folder / "portage_comparison.csv")
         _to_csv(self.kpis, folder / "kpis.csv")
         _to_csv(self.summary(), folder / "summary.csv")
 
@@ -343,6 +411,8 @@ def load_results(directory: str | os.PathLike[str]) -> Results:
         kpis=kpis,
         runtime_seconds=float(manifest.get("runtime_seconds", 0.0)),
         jobs=int(manifest.get("jobs", 1)),
+        funding=pd.read_csv(folder / "funding.csv") if (folder / "funding.csv").is_file() else None,
+        portage=pd.read_csv(folder / "portage.csv") if (folder / "portage.csv").is_file() else None,
     )
 
 
@@ -466,6 +536,44 @@ def _yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFram
     yearly["contributions_to_funding_ratio"] = (social / funding.where(funding > 0)).round(4)
     yearly.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(yearly)))
     return yearly[list(YEARLY_COLUMNS)]
+
+
+def _funding_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    """Public funding earned and received, by replication, calendar year and convention."""
+    conventions = scenario.cooperative.public_funding
+    columns = ["scenario", "replication", "year", "funder", "kind", "earned_eur", "received_eur"]
+    if not conventions or not outputs:
+        return pd.DataFrame({c: [] for c in columns})
+    horizon = scenario.meta.horizon_months
+    start_year, start_month = (int(x) for x in scenario.meta.start_month.split("-"))
+    year_of_month = start_year + (start_month - 1 + np.arange(horizon)) // 12
+    years = np.unique(year_of_month)
+    rows = []
+    for o in outputs:
+        for c, conv in enumerate(conventions):
+            for year in years:
+                months = year_of_month == year
+                rows.append(
+                    (o.replication, int(year), conv.funder, conv.kind,
+                     round(float(o.funding_earned[c, months].sum()) / 100.0, 2),
+                     round(float(o.funding_received[c, months].sum()) / 100.0, 2))
+                )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=columns[1:])
+    frame.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(frame)))
+    return frame
+
+
+def _portage_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame | None:
+    """One row per replication and model (cae, portage) with the comparison measures."""
+    if not outputs or outputs[0].portage is None:
+        return None
+    rows = []
+    for o in outputs:
+        for model in ("cae", "portage"):
+            rows.append({"replication": o.replication, "model": model, **o.portage[model]})
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(frame)))
+    return frame
 
 
 def _events_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:

@@ -30,18 +30,21 @@ def default_scenario_path() -> Path:
     return Path(str(files("simcoop.bundled_scenarios") / "reference.yaml"))
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int, params: ModelParams | None = None) -> ReplicationOutput:
+def run_replication(
+    scenario: Scenario, seed: int, replication: int, params: ModelParams | None = None, compare_portage: bool = False
+) -> ReplicationOutput:
     """Simulate replication ``replication`` of ``scenario`` under root ``seed``.
 
     ``params`` (the scenario in model units) can be passed to avoid resolving it again
-    for every replication of a batch.
+    for every replication of a batch; ``compare_portage`` also replays the entrants under
+    portage salarial rules.
     """
-    return run_model(scenario, replication_streams(seed, replication), params)
+    return run_model(scenario, replication_streams(seed, replication), params, compare_portage)
 
 
-def _run_chunk(scenario: Scenario, seed: int, replications: list[int]) -> list[ReplicationOutput]:
+def _run_chunk(scenario: Scenario, seed: int, replications: list[int], compare_portage: bool = False) -> list[ReplicationOutput]:
     params = model_params(scenario)
-    return [run_replication(scenario, seed, r, params) for r in replications]
+    return [run_replication(scenario, seed, r, params, compare_portage) for r in replications]
 
 
 def _chunks(indices: list[int], size: int) -> Iterable[list[int]]:
@@ -55,6 +58,7 @@ def run_replications(
     replications: Iterable[int],
     jobs: int = 1,
     on_progress: ProgressCallback | None = None,
+    compare_portage: bool = False,
 ) -> list[ReplicationOutput]:
     """Run the given replications, in this process (``jobs=1``) or over ``jobs`` workers."""
     indices = list(replications)
@@ -64,7 +68,7 @@ def run_replications(
         params = model_params(scenario)
         outputs = []
         for r in indices:
-            outputs.append(run_replication(scenario, seed, r, params))
+            outputs.append(run_replication(scenario, seed, r, params, compare_portage))
             if on_progress:
                 on_progress(1)
         return outputs
@@ -74,7 +78,7 @@ def run_replications(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         pending: set[Future[list[ReplicationOutput]]] = {
-            pool.submit(_run_chunk, scenario, seed, chunk) for chunk in _chunks(indices, size)
+            pool.submit(_run_chunk, scenario, seed, chunk, compare_portage) for chunk in _chunks(indices, size)
         }
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -93,11 +97,14 @@ def simulate(
     seed: int | None = None,
     jobs: int = 1,
     progress: bool = False,
+    compare_portage: bool = False,
 ) -> "Results":  # noqa: F821 - imported lazily below
     """Run a Monte Carlo experiment and return its tidy ``Results``.
 
     ``replications`` and ``seed`` default to the scenario's ``simulation`` section. The
-    same scenario and seed give the same numbers whatever ``jobs`` is.
+    same scenario and seed give the same numbers whatever ``jobs`` is. With
+    ``compare_portage`` the results also hold ``portage``: the same entrants under
+    portage salarial rules, side by side with the CAE.
     """
     from simcoop.results import Results
 
@@ -116,7 +123,7 @@ def simulate(
         bar = tqdm(total=n, desc=f"simulating {scenario.meta.name}", unit="rep", leave=False)
         callback = bar.update
     try:
-        outputs = run_replications(scenario, root, range(n), jobs=jobs, on_progress=callback)
+        outputs = run_replications(scenario, root, range(n), jobs=jobs, on_progress=callback, compare_portage=compare_portage)
     finally:
         if bar is not None:
             bar.close()

@@ -34,6 +34,7 @@ OUTPUT_FILES = {
     "events.parquet",
     "kpis.csv",
     "summary.csv",
+    "funding.csv",
 }
 
 

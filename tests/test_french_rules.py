@@ -12,7 +12,7 @@ import pytest
 import simcoop
 from simcoop.model import run_model
 from simcoop.model.book import REASONS
-from simcoop.model.params import CESA, SORTIE, model_params
+from simcoop.model.params import SORTIE, model_params
 from simcoop.streams import replication_streams
 from tests.conftest import small_scenario
 

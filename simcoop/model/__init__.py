@@ -12,13 +12,15 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
+from simcoop.economics import to_cents
 from simcoop.model.book import DESTINATIONS, FLOW_COLUMNS, PRIOR_STATUSES, REASONS, STOCK_COLUMNS, Book
 from simcoop.model.params import STAGES, ModelParams, model_params
+from simcoop.model.portage import PORTAGE_MEASURES, PortageRules, cae_measures, portage_replication
 from simcoop.model.processes import MonthlyRecorder, close_month, draw_renewals, monthly_books
 from simcoop.scenario import Scenario
 from simcoop.streams import Streams
 
-__all__ = ["ReplicationOutput", "run_model", "STAGES", "REASONS", "PRIOR_STATUSES", "DESTINATIONS", "STOCK_COLUMNS", "FLOW_COLUMNS"]
+__all__ = ["ReplicationOutput", "run_model", "PORTAGE_MEASURES", "STAGES", "REASONS", "PRIOR_STATUSES", "DESTINATIONS", "STOCK_COLUMNS", "FLOW_COLUMNS"]
 
 @dataclass
 class ReplicationOutput:
@@ -32,10 +34,17 @@ class ReplicationOutput:
     funding_received: npt.NDArray[np.float64]  # [convention, month], cents
     initial_cash_cents: int
     entries_pending_at_end: int
+    portage: dict[str, dict[str, float]] | None = None  # {"cae": measures, "portage": measures}
 
 
-def run_model(scenario: Scenario, streams: Streams, params: ModelParams | None = None) -> ReplicationOutput:
-    """Simulate one replication of ``scenario`` with the given random streams."""
+def run_model(
+    scenario: Scenario, streams: Streams, params: ModelParams | None = None, compare_portage: bool = False
+) -> ReplicationOutput:
+    """Simulate one replication of ``scenario`` with the given random streams.
+
+    With ``compare_portage``, the same entrants are also replayed under portage salarial
+    rules (``simcoop.model.portage``) and both sets of measures are returned.
+    """
     p = params if params is not None else model_params(scenario)
     expected = float(p.accueils_rate_per_month.sum()) * p.entry_share
     book = Book(p, capacity=int(expected * 1.3) + 32)
@@ -58,11 +67,20 @@ def run_model(scenario: Scenario, streams: Streams, params: ModelParams | None =
         "exit_reason": book.exit_reason[:n].copy(),
         "prior_status": book.prior_status[:n].copy(),
         "capital_paid_cents": book.capital_paid[:n].copy(),
+        "mature_turnover_cents": book.mature[:n].copy(),
         "final_stage": book.stage[:n].copy(),
     }
     events = np.array(book.events, dtype=np.int64).reshape(-1, 6)
     flows = recorder.data
     pending = int(flows["accueils"].sum() - flows["accueils_not_entered"].sum() - flows["accueils_lost_waiting"].sum()) - n
+    portage = None
+    if compare_portage:
+        pr = scenario.portage
+        rules = PortageRules(
+            pr.pay_floor_share_of_pass, pr.fee_rate, pr.reserve_share, pr.mission_months,
+            float(to_cents(pr.cost_per_consultant_eur_per_month)),
+        )
+        portage = {"cae": cae_measures(flows, n), "portage": portage_replication(people, p, rules, p.horizon_months)}
     return ReplicationOutput(
         replication=streams.replication,
         monthly=flows,
@@ -72,4 +90,5 @@ def run_model(scenario: Scenario, streams: Streams, params: ModelParams | None =
         funding_received=book.funding_received,
         initial_cash_cents=p.initial_cash_cents,
         entries_pending_at_end=pending,
+        portage=portage,
     )

@@ -240,13 +240,14 @@ class Book:
         self.exit_reason = np.full(capacity, -1, dtype=np.int64)
         self.prior_status = np.full(capacity, -1, dtype=np.int64)
         self.capital_paid = np.zeros(capacity, dtype=np.int64)
+        self.mature = np.zeros(capacity)  # mature monthly turnover drawn at entry, cents
         self.stage = np.full(capacity, -1, dtype=np.int64)
         self.cape_start = np.full(capacity, -1, dtype=np.int64)
         self.slot_of = np.full(capacity, -1, dtype=np.int64)
 
     def _grow_people(self, needed: int) -> None:
         names = ("sector", "first_stage", "entry_month", "cesa_month", "associe_month", "exit_month",
-                 "exit_destination", "exit_reason", "prior_status", "capital_paid", "stage", "cape_start", "slot_of")
+                 "exit_destination", "exit_reason", "prior_status", "capital_paid", "mature", "stage", "cape_start", "slot_of")
         old = {name: getattr(self, name) for name in names}
         self._alloc_people(max(needed, 2 * self.people_capacity))
         for name, value in old.items():
@@ -293,6 +294,7 @@ class Book:
         self.sector[people] = sector
         self.entry_month[people] = month
         self.prior_status[people] = prior_status
+        self.mature[people] = mature_cents
         self.stage[people] = ACCUEIL
         slots = slice(self.m, self.m + k)
         self.slot_of[people] = np.arange(self.m, self.m + k)

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simcoop.economics import AllocationRules, PayrollRates, employer_cost_cents, payment_split, payroll_rates_at, to_cents
+from simcoop.economics import (
+    AllocationRules,
+    PayrollRates,
+    employer_cost_cents,
+    payment_split,
+    payroll_rates_at,
+    to_cents,
+)
 from simcoop.scenario import ExitDestinations, Scenario, month_offset
 
 __all__ = ["ModelParams", "ConventionParams", "model_params", "FUNDING_KINDS", "PAYMENTS", "CAPE", "CESA", "ASSOCIE", "SORTIE", "ACCUEIL", "STAGES"]
