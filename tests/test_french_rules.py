@@ -200,3 +200,31 @@ def test_exits_carry_a_destination_and_an_endi_motive() -> None:
     assert set(exits["destination"].astype(str)) <= {"own_company", "salaried_job", "stop"}
     stops = exits[exits["reason"].isin(["activity_not_viable", "personal_reasons"])]
     assert (stops["destination"] == "stop").all()
+
+
+def test_contribution_rates_by_stage_and_sector() -> None:
+    """A zero CAPE rate and a zero sector rate remove exactly those contributions."""
+    base = {"pathway.direct_cesa_share": 0.0, "pathway.cesa.min_gross_salary_eur_per_month": 1e7}  # CAPE only
+    cape_only = _run(small_scenario(**base)).monthly
+    assert cape_only["contributions_cents"].sum() > 0
+    free_cape = _run(small_scenario(**base, **{"cooperative.contribution.cape_rate": 0.0})).monthly
+    assert free_cape["contributions_cents"].sum() == 0
+    # All sectors at 0% but one: contributions fall, the turnover does not (same draws).
+    names = [s.name for s in small_scenario().activities.sectors]
+    zero_but_first = {name: 0.0 for name in names[1:]}
+    m_all = _run(small_scenario()).monthly
+    m_one = _run(small_scenario(**{"cooperative.contribution.sector_rates": zero_but_first})).monthly
+    assert np.array_equal(m_all["turnover_cents"][:6], m_one["turnover_cents"][:6])
+    assert 0 < m_one["contributions_cents"].sum() < m_all["contributions_cents"].sum()
+
+
+def test_unknown_sector_in_sector_rates_is_an_error() -> None:
+    with pytest.raises(simcoop.ScenarioError, match="sector_rates names unknown sectors: nope"):
+        small_scenario(**{"cooperative.contribution.sector_rates": {"nope": 0.1}})
+
+
+def test_an_antenna_adds_its_rent_from_its_opening_month() -> None:
+    sites = [{"name": "siège", "rent_eur_per_month": 1000}, {"name": "antenne", "opening_month": "2028-01", "rent_eur_per_month": 700}]
+    p = model_params(small_scenario(**{"cooperative.sites": sites}))
+    assert (p.rent_cents_by_month[:12] == 100_000).all()
+    assert (p.rent_cents_by_month[12:] == 170_000).all()
