@@ -617,11 +617,12 @@ class Cooperative(_Frozen):
 class Payroll(_Frozen):
     """Which French payroll rules apply (the rates themselves are dated data in the package)."""
 
-    employer_size: Literal["below_50", "50_or_more"] = Field(
+    employer_size: Literal["below_11", "below_50", "50_or_more"] = Field(
         default="below_50",
         description=(
-            "Headcount band for the employer rates (FNAL, training levy, réduction générale). Entrepreneurs-salariés "
-            "count in the headcount; the default is for a young CAE. Source: payroll_fr.yaml."
+            "Headcount band for the employer rates: below_11 (training levy 0.55%), below_50 (11 to 49), "
+            "50_or_more (FNAL 0.5%, construction levy, réduction générale coefficient). Entrepreneurs-salariés "
+            "count in the headcount; the default is for a young CAE of 11 to 49 people. Source: payroll_fr.yaml."
         ),
     )
     rules_month: YearMonth | None = Field(
