@@ -44,7 +44,7 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
     "exits_not_associe_in_time",
     "n_cape", "n_cesa", "n_associe", "n_active", "n_exited", "staff_fte", "support_fte",
     "turnover_eur", "turnover_salaried_eur", "cash_received_eur", "purchases_eur", "contributions_eur",
-    "gross_salaries_eur", "variable_pay_eur", "employer_contributions_eur", "employee_contributions_eur",
+    "gross_salaries_eur", "settlement_pay_eur", "employer_contributions_eur", "employee_contributions_eur",
     "jobs_fte", "are_months_saved",
     "exit_payouts_eur", "exit_losses_eur", "collected_for_exited_eur",
     "public_funding_earned_eur", "public_funding_eur", "staff_costs_eur", "coop_costs_eur", "coop_result_eur",
@@ -64,10 +64,10 @@ YEARLY_COLUMNS: tuple[str, ...] = (
     "supported", "salaried", "associes", "exits", "exits_own_company", "exits_salaried_job", "exits_stop",
     "exits_activity_not_viable", "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period",
     "exits_not_associe_in_time",
-    "active_end", "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "variable_pay_eur",
+    "active_end", "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "settlement_pay_eur",
     "employer_contributions_eur", "employee_contributions_eur", "jobs_fte", "are_months_saved",
     "public_funding_earned_eur", "public_funding_eur", "public_funding_per_supported_eur", "public_funding_per_job_eur",
-    "contributions_to_funding_ratio",
+    "contributions_to_funding_ratio", "public_share_of_budget",
     "staff_fte_end", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
     "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
     "coop_treasury_end_eur", "consolidated_cash_end_eur", "advances_end_eur",
@@ -108,6 +108,12 @@ KPI_LABELS: dict[str, str] = {
     "final_coop_treasury_eur": "cooperative treasury at the end (EUR)",
     "final_own_funds_eur": "own funds at the end (EUR)",
     "break_even_month": "first month from which the 12-month rolling result stays positive",
+    "insolvent": "1 if the cooperative's own treasury fell below minus the authorised overdraft",
+    "insolvency_month": "first month the own treasury fell below minus the overdraft",
+    "min_consolidated_cash_eur": "lowest consolidated cash (cooperative + activities) (EUR)",
+    "public_share_in_criterion_year": "public share of the budget in the criterion year (viability.public_share_year)",
+    "public_cost_eur": "public money: funding received + feasibility study (EUR)",
+    "public_cost_per_supported_eur": "public money per person supported (EUR)",
 }
 
 #: Labels of the portage comparison measures.
@@ -180,6 +186,12 @@ class Results:
         )
 
     # ------------------------------------------------------------------ views
+    def verdict(self) -> "Verdict":  # noqa: F821 - imported lazily
+        """The feasibility verdict on the scenario's viability criteria (``simcoop.verdict.assess``)."""
+        from simcoop.verdict import assess
+
+        return assess(self)
+
     def portage_comparison(self) -> pd.DataFrame:
         """The CAE and portage salarial side by side: per measure, medians and 5-95% ranges.
 
@@ -255,6 +267,7 @@ class Results:
                 "events": "one row per change of state of an entrepreneur",
                 "kpis": "one row per replication",
                 "summary": "per KPI: mean, std and 5/50/95% quantiles across replications",
+                "verdict": "the viability criteria checked across replications and the verdict",
                 "funding": "public funding earned and received by replication, year and convention",
                 **(
                     {
@@ -357,6 +370,9 @@ class Results:
             _to_csv(self.portage_comparison(), folder / "portage_comparison.csv")
         _to_csv(self.kpis, folder / "kpis.csv")
         _to_csv(self.summary(), folder / "summary.csv")
+        with open(folder / "verdict.json", "w", encoding="utf-8") as fh:
+            json.dump(self.verdict().to_dict(), fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
 
 
 def _to_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -400,7 +416,8 @@ def load_results(directory: str | os.PathLike[str]) -> Results:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     scenario = scenario_from_dict(manifest["scenario"], source=str(folder / "manifest.json"))
     kpis = pd.read_csv(folder / "kpis.csv")
-    kpis["break_even_month"] = kpis["break_even_month"].astype("Int64")
+    for column in ("break_even_month", "insolvency_month"):
+        kpis[column] = kpis[column].astype("Int64")
     return Results(
         scenario=scenario,
         seed=int(manifest["seed"]),
@@ -477,7 +494,7 @@ def _yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFram
         "accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "associe_entries", "exits",
         "exits_own_company", "exits_salaried_job", "exits_stop", "exits_activity_not_viable",
         "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period", "exits_not_associe_in_time",
-        "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "variable_pay_eur",
+        "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "settlement_pay_eur",
         "employer_contributions_eur", "employee_contributions_eur", "jobs_fte", "are_months_saved",
         "public_funding_earned_eur", "public_funding_eur", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
         "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
@@ -534,6 +551,9 @@ def _yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFram
     yearly["public_funding_per_job_eur"] = (funding / job_years.where(job_years > 0)).round(2)
     social = yearly["employer_contributions_eur"] + yearly["employee_contributions_eur"]
     yearly["contributions_to_funding_ratio"] = (social / funding.where(funding > 0)).round(4)
+    # The share of the cooperative's budget (contributions + funding earned) that is public.
+    budget = yearly["contributions_eur"] + yearly["public_funding_earned_eur"]
+    yearly["public_share_of_budget"] = (yearly["public_funding_earned_eur"] / budget.where(budget > 0)).round(4)
     yearly.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(yearly)))
     return yearly[list(YEARLY_COLUMNS)]
 
@@ -627,6 +647,26 @@ def _kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame,
     kpis["public_funding_per_job_eur"] = (funding / job_years.where(job_years > 0)).round(2)
     social = kpis["employer_contributions_eur"] + kpis["employee_contributions_eur"]
     kpis["contributions_to_funding_ratio"] = (social / funding.where(funding > 0)).round(4)
+    # Viability: insolvency against the authorised overdraft, cash minimum,
+    # public share of the budget in the criterion year, public cost per person supported.
+    viability = scenario.viability
+    below = treasury < -viability.overdraft_eur - 1e-9
+    kpis["insolvent"] = below.any(axis=1).astype(np.int64)
+    kpis["insolvency_month"] = pd.array([int(np.argmax(row)) if row.any() else None for row in below], dtype="Int64")
+    kpis["min_consolidated_cash_eur"] = monthly["consolidated_cash_eur"].to_numpy().reshape(-1, horizon).min(axis=1)
+    year_k = viability.public_share_year
+    months = monthly["month"].to_numpy()
+    in_year = (months >= 12 * (year_k - 1)) & (months < 12 * year_k)
+    if in_year.any():
+        sub = monthly.loc[in_year].groupby("replication", sort=True)[["contributions_eur", "public_funding_earned_eur"]].sum()
+        total = sub["contributions_eur"] + sub["public_funding_earned_eur"]
+        kpis["public_share_in_criterion_year"] = (sub["public_funding_earned_eur"] / total.where(total > 0)).round(4)
+    else:
+        kpis["public_share_in_criterion_year"] = np.nan
+    feasibility = scenario.creation.feasibility
+    study = feasibility.cost_eur if feasibility is not None else 0.0
+    kpis["public_cost_eur"] = (kpis["public_funding_eur"] + study).round(2)
+    kpis["public_cost_per_supported_eur"] = (kpis["public_cost_eur"] / pd.Series(supported, index=kpis.index).where(lambda v: v > 0)).round(2)
     result = monthly["coop_result_eur"].to_numpy().reshape(-1, horizon)
     kpis["break_even_month"] = pd.array([break_even_month(r) for r in result], dtype="Int64")
     kpis = kpis.reset_index()

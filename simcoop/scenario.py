@@ -44,6 +44,11 @@ __all__ = [
     "ResultAllocation",
     "Portage",
     "PriorStatus",
+    "Creation",
+    "FeasibilityStep",
+    "PartnerCommitment",
+    "SetupStep",
+    "Viability",
     "Cooperative",
     "Payroll",
     "SimulationSettings",
@@ -66,6 +71,10 @@ YearMonth = Annotated[
 ]
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+#: Opening capital when neither cooperative.initial_capital_eur nor creation.setup gives it. Assumption.
+DEFAULT_INITIAL_CAPITAL_EUR = 20000.0
 
 
 def month_offset(start: str, month: str) -> int:
@@ -601,7 +610,13 @@ class Cooperative(_Frozen):
         default=15000.0, ge=0.0, description="Set-up costs paid in the opening month (legal, recruitment, equipment). Assumption.",
     )
     initial_treasury_eur: float = Field(default=60000.0, description="Cash at opening, beyond capital. Assumption.")
-    initial_capital_eur: float = Field(default=20000.0, ge=0.0, description="Capital paid in at opening by founding members. Assumption.")
+    initial_capital_eur: float | None = Field(
+        default=None, ge=0.0,
+        description=(
+            "Capital paid in at opening by founding members. With creation.setup, leave it out: the set-up step "
+            "gives the capital. Without either, 20000 € (an assumption)."
+        ),
+    )
     public_funding: tuple[FundingConvention, ...] = Field(default=())
     closing: ResultAllocation = Field(default=ResultAllocation())
 
@@ -655,6 +670,62 @@ class Portage(_Frozen):
     )
 
 
+class FeasibilityStep(_Frozen):
+    """Step 1, vérification de la faisabilité: the study that simcoop stands for."""
+
+    start_month: YearMonth
+    duration_months: int = Field(default=6, ge=1, le=36, description="Length of the feasibility check. Source: DOMAIN.md §4; value an assumption.")
+    cost_eur: float = Field(default=20000.0, ge=0.0, description="Cost of the study (public money: counted in the public cost). Assumption.")
+    funded_by: str = Field(default="", description="Who commissions and pays the study (e.g. the intercommunalité).")
+
+
+class PartnerCommitment(_Frozen):
+    """Step 2, mobilisation des partenaires: one funder's commitment, which may not come through."""
+
+    funder: str = Field(min_length=1, description="Must match the funder of one or more public_funding conventions.")
+    probability: Share = Field(description="Probability that the commitment comes through. Assumption of the analyst.")
+    decision_month: YearMonth = Field(description="When the funder decides.")
+
+
+class SetupStep(_Frozen):
+    """Step 3, montage de la structure: legal set-up, recruitment and capital before opening."""
+
+    start_month: YearMonth
+    legal_costs_eur: float = Field(default=8000.0, ge=0.0, description="Statutes, registration, legal advice. Assumption.")
+    recruitment_costs_eur: float = Field(default=6000.0, ge=0.0, description="Recruiting the first team. Assumption.")
+    capital_founders_eur: float = Field(default=15000.0, ge=0.0, description="Capital subscribed by the founding members. Assumption.")
+    capital_partners_eur: float = Field(default=5000.0, ge=0.0, description="Capital subscribed by partners (associés extérieurs, SCIC-style or local bodies). Assumption.")
+
+
+class Creation(_Frozen):
+    """The steps before opening (DOMAIN.md §4); step 4 (accompagnement et suivi) is the simulated operation."""
+
+    feasibility: FeasibilityStep | None = None
+    partners: tuple[PartnerCommitment, ...] = Field(default=())
+    setup: SetupStep | None = None
+
+
+class Viability(_Frozen):
+    """The criteria of the verdict, with their defaults."""
+
+    overdraft_eur: float = Field(
+        default=30000.0, ge=0.0,
+        description="Authorised overdraft: the cooperative is insolvent when its own treasury falls below minus this. Assumption.",
+    )
+    max_insolvency_probability: Share = Field(
+        default=0.10, description="Largest acceptable probability of insolvency within the horizon. Assumption (a usual risk tolerance for public co-funding).",
+    )
+    break_even_by_year: int = Field(
+        default=5, ge=1, le=50,
+        description="Year of operation by which the 12-month rolling result must stay positive. Source: DOMAIN.md §4 (2-3 years to an autonomous structure); 5 an assumption.",
+    )
+    max_public_share: Share = Field(
+        default=0.5,
+        description="Largest share of the cooperative's budget (contributions + public funding) that is public funding, in public_share_year. Source: DOMAIN.md §3 (self-financing past about 50% is hard).",
+    )
+    public_share_year: int = Field(default=5, ge=1, le=50, description="Year of operation in which the public share is checked.")
+
+
 class SimulationSettings(_Frozen):
     """How many replications and from which root seed."""
 
@@ -672,6 +743,8 @@ class Scenario(_Frozen):
     cooperative: Cooperative = Field(default=Cooperative())
     payroll: Payroll = Field(default=Payroll())
     portage: Portage = Field(default=Portage())
+    creation: Creation = Field(default=Creation())
+    viability: Viability = Field(default=Viability())
     simulation: SimulationSettings = Field(default=SimulationSettings())
 
     @model_validator(mode="after")
@@ -683,7 +756,51 @@ class Scenario(_Frozen):
                 f"cooperative.contribution.sector_rates names unknown sectors: {', '.join(unknown)}; "
                 f"allowed: {', '.join(names)}"
             )
+        funders = sorted({c.funder for c in self.cooperative.public_funding})
+        for partner in self.creation.partners:
+            if partner.funder not in funders:
+                raise ValueError(
+                    f"creation.partners: funder {partner.funder!r} has no public_funding convention; "
+                    f"allowed: {', '.join(funders) or 'none (add a convention first)'}"
+                )
+        opening = self.meta.start_month
+        from simcoop.economics.payroll import payroll_dates
+
+        first_rules = payroll_dates()[0][:7]
+        rules_month = self.payroll.rules_month
+        if rules_month is not None and month_offset(first_rules, rules_month) < 0:
+            raise ValueError(f"payroll.rules_month {rules_month} is before the first dated payroll rules ({first_rules})")
+        if rules_month is None and month_offset(first_rules, opening) < 0:
+            raise ValueError(
+                f"the scenario opens in {opening}, before the first dated payroll rules ({first_rules}); "
+                f"set payroll.rules_month (e.g. {first_rules}) to apply one set of rules to every month"
+            )
+        setup, feasibility = self.creation.setup, self.creation.feasibility
+        if setup is not None:
+            if month_offset(setup.start_month, opening) < 0:
+                raise ValueError(f"creation.setup.start_month {setup.start_month} is after the opening month {opening}")
+            if self.cooperative.initial_capital_eur is not None:
+                raise ValueError(
+                    "give the opening capital once: creation.setup.capital_founders_eur and capital_partners_eur "
+                    "replace cooperative.initial_capital_eur when creation.setup is present"
+                )
+        if feasibility is not None:
+            end = month_offset(opening, feasibility.start_month) + feasibility.duration_months
+            if end > 0:
+                raise ValueError(f"creation.feasibility ends after the opening month {opening}")
+            if setup is not None and month_offset(feasibility.start_month, setup.start_month) < feasibility.duration_months:
+                raise ValueError("creation.setup starts before the feasibility check ends")
         return self
+
+    @property
+    def opening_capital_eur(self) -> float:
+        """Capital at opening: raised in the set-up step when there is one, else cooperative.initial_capital_eur."""
+        setup = self.creation.setup
+        if setup is not None:
+            return setup.capital_founders_eur + setup.capital_partners_eur
+        if self.cooperative.initial_capital_eur is None:
+            return DEFAULT_INITIAL_CAPITAL_EUR
+        return self.cooperative.initial_capital_eur
 
     def to_dict(self) -> dict[str, Any]:
         """The fully resolved scenario (defaults included) as plain JSON-able data."""

@@ -25,6 +25,7 @@ SOURCES: tuple[str, ...] = (
     "decisions",  # CAPE renewals, associé uptake
     "status",  # prior status of entrants (ARE, RSA, none) and ARE entitlement left
     "funding",  # renewals of public funding conventions
+    "partners",  # whether each partner's commitment comes through
 )
 
 
@@ -42,6 +43,7 @@ class Streams:
     decisions: np.random.Generator
     status: np.random.Generator
     funding: np.random.Generator
+    partners: np.random.Generator
 
 
 def replication_streams(seed: int, replication: int) -> Streams:

@@ -35,6 +35,7 @@ OUTPUT_FILES = {
     "kpis.csv",
     "summary.csv",
     "funding.csv",
+    "verdict.json",
 }
 
 

@@ -92,7 +92,7 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
     # Capital: opening capital + instalments = capital held + capital owed to leavers + repaid.
     capital_in = np.cumsum(m["capital_paid_in_cents"])
     repaid = np.cumsum(m["capital_repaid_cents"])
-    opening = scenario.cooperative.initial_capital_eur * 100
+    opening = scenario.opening_capital_eur * 100
     assert np.array_equal(opening + capital_in, m["capital_cents"] + m["capital_to_repay_cents"] + repaid)
     assert (m["capital_cents"] >= 0).all()
     # Each closing allocates the result to the cent, and what is allocated for payment is
@@ -111,7 +111,7 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
     own = m["own_funds_cents"]
     result = m["contributions_cents"] + m["public_funding_earned_cents"] - m["coop_costs_cents"] - m["exit_losses_cents"]
     capital_change = m["capital_cents"] - np.concatenate([[opening], m["capital_cents"][:-1]])
-    assert np.array_equal(own - np.concatenate([[opening], own[:-1]]), result + capital_change - payable)
+    assert np.array_equal(own - np.concatenate([[out.initial_cash_cents], own[:-1]]), result + capital_change - payable)
 
     # People: accueils = not entered + lost waiting + entered + in diagnostic or waiting at the end.
     people = out.people

@@ -111,7 +111,7 @@ FLOW_COLUMNS: tuple[str, ...] = (
     "coop_costs_cents",
     "staff_costs_cents",
     "gross_salaries_cents",
-    "variable_pay_cents",
+    "settlement_pay_cents",
     "employer_contributions_cents",
     "employee_contributions_cents",
     "jobs_fte",
@@ -207,6 +207,9 @@ class Book:
         self.own_treasury_cents = float(params.initial_cash_cents)  # at the end of the previous month
         # Capital, reserves and what the cooperative owes (cents).
         self.capital_cents = float(params.initial_capital_cents)
+        # Opening funds other than capital (start-up grants, quasi-equity), net of pre-opening
+        # costs: with the capital they make the opening cash, all of it own funds.
+        self.other_funds_cents = float(params.initial_cash_cents - params.initial_capital_cents)
         self.highest_capital_cents = self.capital_cents
         self.legal_reserve_cents = 0.0
         self.statutory_reserves_cents = 0.0
@@ -219,6 +222,7 @@ class Book:
         # Public funding: what each convention has earned, and what falls due, by month.
         n_conv = len(params.conventions)
         self.convention_last = np.full(n_conv, -1, dtype=np.int64)  # last month covered (after renewals)
+        self.partner_failed = np.zeros(n_conv, dtype=bool)  # the funder's commitment did not come through
         self.funding_earned = np.zeros((n_conv, horizon))
         self.funding_received = np.zeros((n_conv, horizon))
         self.funding_due = np.zeros((n_conv, horizon + 12 + 60 + 1))
@@ -423,7 +427,8 @@ class Book:
             "legal_reserve_cents": self.legal_reserve_cents,
             "statutory_reserves_cents": self.statutory_reserves_cents,
             "loss_carried_forward_cents": self.loss_carried_forward_cents,
-            "own_funds_cents": self.capital_cents + self.legal_reserve_cents + self.statutory_reserves_cents + retained,
+            "own_funds_cents": self.other_funds_cents + self.capital_cents + self.legal_reserve_cents
+            + self.statutory_reserves_cents + retained,
         }
 
 

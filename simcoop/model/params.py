@@ -77,7 +77,7 @@ class ModelParams:
     cape_exit_probability_after_are: float
     after_are_min_salary_share: float
     min_gross_cents: float
-    min_salary_cost_cents: float  # employer cost of the minimum gross, at opening
+    min_salary_cost_by_month: FloatArray  # the same under the payroll rules of each month
     treasury_months_required: float
     margin_smoothing_months: float
     trial_period_months: int
@@ -134,6 +134,7 @@ class ModelParams:
     setup_cents: int
     initial_cash_cents: int
     initial_capital_cents: int
+    partner_conventions: tuple[tuple[float, tuple[int, ...]], ...]  # (probability, conventions of that funder)
     conventions: tuple[ConventionParams, ...]
     allocation: AllocationRules
     # payroll: the rules in force each simulated month
@@ -226,9 +227,17 @@ def model_params(scenario: Scenario) -> ModelParams:
         interest_rate_on_capital=closing.interest_rate_on_capital,
     )
 
+    # Pre-opening set-up costs are paid out of the opening cash; partners' commitments decide,
+    # replication by replication, whether their conventions exist.
+    setup = scenario.creation.setup
+    preopening = to_cents(setup.legal_costs_eur) + to_cents(setup.recruitment_costs_eur) if setup is not None else 0
+    partner_conventions = tuple(
+        (partner.probability, tuple(k for k, c in enumerate(coop.public_funding) if c.funder == partner.funder))
+        for partner in scenario.creation.partners
+    )
+
     cesa, associe = path.cesa, path.associe
     min_gross = to_cents(cesa.min_gross_salary_eur_per_month)
-    min_cost = float(employer_cost_cents(np.array([float(min_gross)]), payroll[0])[0]) if horizon else 0.0
     subscription = to_cents(associe.capital_subscription_eur)
     return ModelParams(
         horizon_months=horizon,
@@ -248,7 +257,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         cape_exit_probability_after_are=_monthly_probability(exits.cape_rate_per_year * path.cape.after_are_exit_multiplier),
         after_are_min_salary_share=path.cape.after_are_min_salary_share,
         min_gross_cents=float(min_gross),
-        min_salary_cost_cents=min_cost,
+        min_salary_cost_by_month=np.array([float(employer_cost_cents(np.array([float(min_gross)]), r)[0]) for r in payroll]),
         treasury_months_required=cesa.treasury_months_required,
         margin_smoothing_months=cesa.margin_smoothing_months,
         trial_period_months=cesa.trial_period_months,
@@ -300,8 +309,9 @@ def model_params(scenario: Scenario) -> ModelParams:
         per_entrepreneur_cents_per_month=to_cents(coop.software_eur_per_entrepreneur_month) + to_cents(coop.insurance_eur_per_entrepreneur_month),
         audit_cents_per_year=to_cents(coop.audit_eur_per_year),
         setup_cents=to_cents(coop.setup_costs_eur),
-        initial_cash_cents=to_cents(coop.initial_treasury_eur) + to_cents(coop.initial_capital_eur),
-        initial_capital_cents=to_cents(coop.initial_capital_eur),
+        initial_cash_cents=to_cents(coop.initial_treasury_eur) + to_cents(scenario.opening_capital_eur) - preopening,
+        initial_capital_cents=to_cents(scenario.opening_capital_eur),
+        partner_conventions=partner_conventions,
         conventions=conventions,
         allocation=allocation,
         payroll_by_month=tuple(payroll),

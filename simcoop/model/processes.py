@@ -189,10 +189,12 @@ def monthly_books(
 
 
 def draw_renewals(book: Book, p: ModelParams, streams: Streams) -> None:
-    """Decide once, for the whole run, how many times each funding convention is renewed.
+    """Decide once, for the whole run, which partners come through and how often conventions are renewed.
 
-    Each convention draws ``max_renewals`` uniforms whatever happens, so adding or
-    changing one convention does not shift the draws of the others.
+    Each convention draws ``max_renewals`` uniforms, and each partner one, whatever
+    happens, so adding or changing one does not shift the draws of the others. A partner
+    whose commitment does not come through has none of its conventions in this
+    replication (DOMAIN.md §4, mobilisation des partenaires).
     """
     for c, conv in enumerate(p.conventions):
         u = streams.funding.random(conv.max_renewals)
@@ -200,6 +202,11 @@ def draw_renewals(book: Book, p: ModelParams, streams: Streams) -> None:
         while renewed < conv.max_renewals and u[renewed] < conv.renewal_probability:
             renewed += 1
         book.convention_last[c] = conv.first + conv.term_months * (1 + renewed) - 1
+    for probability, conventions in p.partner_conventions:
+        if streams.partners.random() >= probability:
+            for c in conventions:
+                book.convention_last[c] = -1
+                book.partner_failed[c] = True
 
 
 def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: int) -> None:
@@ -418,7 +425,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
             cost_total = float(cost.sum())
             if bonus is not None:
                 fixed_part = gross_for_employer_budget_cents(budget - bonus * salaried, rates)
-                flows["variable_pay_cents"] += gross_total - float(fixed_part.sum())
+                flows["settlement_pay_cents"] += gross_total - float(fixed_part.sum())
             flows["employee_contributions_cents"] += float(employee.sum())
             flows["jobs_fte"] += float(hour_equivalents(gross, rates).sum()) / FULL_TIME_HOURS
             # ARE not paid: a salary reduces the benefit by 70% of the pay (Unédic cumul rule),
@@ -513,7 +520,8 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     p_exit = np.where(are_out, p.cape_exit_probability_after_are, a[A_EXIT_PROBABILITY])
     p_exit = np.where(in_trial, p.trial_exit_probability, p_exit)
     exiting = u_exit < p_exit
-    min_cost = p.min_salary_cost_cents * np.where(are_out, p.after_are_min_salary_share, 1.0)
+    min_cost_now = float(p.min_salary_cost_by_month[t])
+    min_cost = min_cost_now * np.where(are_out, p.after_are_min_salary_share, 1.0)
     viable = cape & (a[A_CESA_FROM] <= t) & (a[A_EMA] >= min_cost) & (a[A_TREASURY] >= p.treasury_months_required * min_cost)
     term_over = cape & (a[A_TERM_END] <= t)
     p_up = p.associe_uptake_probability_per_month
@@ -539,7 +547,7 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
             elif d == 1:
                 reason = R_SALARIED_JOB
             else:  # a stop: the activity not carrying the minimum salary, or personal reasons
-                reason = R_NOT_VIABLE if a[A_EMA, j] < p.min_salary_cost_cents else R_PERSONAL
+                reason = R_NOT_VIABLE if a[A_EMA, j] < min_cost_now else R_PERSONAL
             event.succeed((EXIT, (d, reason)))
         elif st == CAPE:
             if viable[j]:
