@@ -21,8 +21,9 @@ def reference_data() -> dict[str, Any]:
 
 
 def small_scenario(**changes: Any) -> simcoop.Scenario:
-    """The reference scenario over 36 months, with dotted-path changes applied."""
+    """The reference scenario over 36 months without its creation steps, with dotted-path changes applied."""
     data = copy.deepcopy(reference_data())
+    data.pop("creation", None)
     data["meta"]["horizon_months"] = 36
     data["meta"]["name"] = "small"
     scenario = simcoop.scenario_from_dict(data)

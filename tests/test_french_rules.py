@@ -228,3 +228,43 @@ def test_an_antenna_adds_its_rent_from_its_opening_month() -> None:
     p = model_params(small_scenario(**{"cooperative.sites": sites}))
     assert (p.rent_cents_by_month[:12] == 100_000).all()
     assert (p.rent_cents_by_month[12:] == 170_000).all()
+
+
+def test_a_partner_that_does_not_come_through_funds_nothing_in_that_replication() -> None:
+    scenario = small_scenario(
+        **{
+            "creation": {
+                "partners": [{"funder": "Région", "probability": 0.5, "decision_month": "2026-06"}],
+                "setup": {"start_month": "2026-04", "legal_costs_eur": 8000, "recruitment_costs_eur": 6000,
+                          "capital_founders_eur": 15000, "capital_partners_eur": 5000},
+            },
+            "cooperative.initial_capital_eur": None,
+        }
+    )
+    region = [k for k, c in enumerate(scenario.cooperative.public_funding) if c.funder == "Région"]
+    came_through = []
+    for r in range(12):
+        out = _run(scenario, replication=r)
+        region_earned = out.funding_earned[region].sum()
+        came_through.append(region_earned > 0)
+        others = np.delete(out.funding_earned, region, axis=0).sum()
+        assert others > 0  # the other funders are not affected
+        # Opening cash: treasury + capital raised in the set-up step - pre-opening costs.
+        assert out.initial_cash_cents == (60000 + 20000 - 14000) * 100
+    assert any(came_through) and not all(came_through)
+
+
+def test_capital_is_given_once() -> None:
+    with pytest.raises(simcoop.ScenarioError, match="give the opening capital once"):
+        small_scenario(
+            **{
+                "creation": {"setup": {"start_month": "2026-04"}},
+                "cooperative.initial_capital_eur": 10000,
+            }
+        )
+
+
+def test_a_scenario_before_the_payroll_tables_needs_rules_month() -> None:
+    with pytest.raises(simcoop.ScenarioError, match="set payroll.rules_month"):
+        small_scenario(**{"meta.start_month": "2019-01"})
+    assert small_scenario(**{"meta.start_month": "2019-01", "payroll.rules_month": "2024-01"}).meta.start_month == "2019-01"
