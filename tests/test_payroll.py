@@ -311,3 +311,17 @@ def test_openfisca_crosscheck() -> None:
             g = np.array([gross_cents])
             assert employer_cost_cents(g, r)[0] / 100 == pytest.approx(of_cost + our_ags - of_ags, abs=0.05)
             assert net_pay_cents(g, r)[0] / 100 == pytest.approx(of_net, abs=0.02)
+
+
+def test_cost_table_gives_exactly_what_the_rules_give() -> None:
+    """The fast paths (a table of costs per cent of gross) agree with the rules, and the inverse with bisection."""
+    from simcoop.economics.payroll import _employer_cost, _inverse_by_bisection
+
+    rng = np.random.default_rng(0)
+    for month in ("2024-06", "2025-06", "2026-03", "2026-07"):
+        for size in ("below_11", "below_50", "50_or_more"):
+            rates = payroll_rates_at(month, size)
+            gross = np.floor(rng.uniform(0, 5 * rates.smic_monthly_eur * 100, 20_000))
+            assert np.array_equal(employer_cost_cents(gross, rates), _employer_cost(gross, rates))
+            budget = np.floor(rng.uniform(0, 6 * rates.smic_monthly_eur * 100, 20_000))
+            assert np.array_equal(gross_for_employer_budget_cents(budget, rates), _inverse_by_bisection(budget, rates))

@@ -392,8 +392,22 @@ def employer_contributions_cents(gross_cents: npt.ArrayLike, rates: PayrollRates
 
 
 def employer_cost_cents(gross_cents: npt.ArrayLike, rates: PayrollRates) -> FloatArray:
-    """Gross pay plus employer contributions after relief, whole cents."""
+    """Gross pay plus employer contributions after relief, whole cents.
+
+    Whole-cent gross pay within the cost table (a few SMIC) is read from the table, which
+    holds exactly what the rules give (``_employer_cost``).
+    """
     gross = np.maximum(np.asarray(gross_cents, dtype=np.float64), 0.0)
+    if gross.ndim == 1 and gross.size:
+        table = _cost_table(rates)
+        index = gross.astype(np.intp)
+        if index.max() < len(table) and np.array_equal(index, gross):
+            return table[index]
+    return _employer_cost(gross, rates)
+
+
+def _employer_cost(gross: FloatArray, rates: PayrollRates) -> FloatArray:
+    """Gross pay (>= 0) plus employer contributions after relief, computed from the rules."""
     return gross + employer_contributions_cents(gross, rates)
 
 
@@ -489,6 +503,36 @@ def gross_for_employer_budget_cents(budget_cents: npt.ArrayLike, rates: PayrollR
     budget = np.maximum(np.asarray(budget_cents, dtype=np.float64), 0.0)
     scalar = budget.ndim == 0
     budget = np.atleast_1d(budget)
+    # Fast exact path: the cost of every whole cent of gross up to a few SMIC, tabulated
+    # once per set of rules; the cost never decreases, so the largest gross that fits is
+    # one search in the table.
+    table = _cost_table(r)
+    inside = budget < table[-1]
+    if inside.all():
+        gross = np.searchsorted(table, budget, side="right").astype(np.float64) - 1.0
+        return gross[0] if scalar else gross
+    gross = np.empty_like(budget)
+    gross[inside] = np.searchsorted(table, budget[inside], side="right") - 1.0
+    outside = ~inside
+    gross[outside] = _inverse_by_bisection(budget[outside], r)
+    return gross[0] if scalar else gross
+
+
+#: The cost table of ``gross_for_employer_budget_cents`` covers gross pay up to this many monthly SMIC.
+_TABLE_SMIC = 4.0
+
+
+@lru_cache(maxsize=8)
+def _cost_table(r: PayrollRates) -> FloatArray:
+    """``employer_cost_cents`` of every whole cent of gross from 0 to ``_TABLE_SMIC`` monthly SMIC."""
+    n = int(math.ceil(_TABLE_SMIC * r.smic_monthly_eur * 100.0)) + 1
+    table = _employer_cost(np.arange(n, dtype=np.float64), r)
+    table.flags.writeable = False
+    return table
+
+
+def _inverse_by_bisection(budget: FloatArray, r: PayrollRates) -> FloatArray:
+    """The same answer for budgets beyond the table: continuous inverse, then an exact bisection."""
     g_star = _continuous_inverse(budget, r)
     # |exact - continuous| <= 1 cent of rounding + 0.00005 × gross from the coefficient;
     # the continuous cost rises by at least 1 per cent, so the answer is within `margin`.
@@ -500,7 +544,7 @@ def gross_for_employer_budget_cents(budget_cents: npt.ArrayLike, rates: PayrollR
     bad = (employer_cost_cents(gross, r) > budget) | (employer_cost_cents(gross + 1.0, r) <= budget)
     if bad.any():
         gross[bad] = _bisect(np.zeros(int(bad.sum())), budget[bad] + 1.0, budget[bad], r)
-    return gross[0] if scalar else gross
+    return gross
 
 
 def _bisect(lo: FloatArray, hi: FloatArray, budget: FloatArray, r: PayrollRates) -> FloatArray:
