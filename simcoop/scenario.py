@@ -59,6 +59,7 @@ __all__ = [
     "validate_data",
     "Problem",
     "ScenarioError",
+    "split_variants",
 ]
 
 YearMonth = Annotated[
@@ -880,7 +881,11 @@ class ScenarioError(ValueError):
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file; raises ScenarioError listing every problem."""
+    """Read and validate a scenario YAML file; raises ScenarioError listing every problem.
+
+    A top-level ``variants:`` block is checked for its shape and left out: this is the base
+    scenario (``simcoop.experiments.load_variants`` reads the variants).
+    """
     path = Path(path)
     source = str(path)
     try:
@@ -898,12 +903,58 @@ def load_scenario(path: str | Path) -> Scenario:
         kind = "empty" if parsed.data is None else f"a {type(parsed.data).__name__}"
         problems.append(Problem(source, 1, "", f"a scenario must be a mapping of sections (meta, territory, ...), this file is {kind}"))
         raise ScenarioError(problems)
-    return validate_data(parsed.data, source=source, marks=parsed.marks, prior=problems)
+    data, _, variant_problems = split_variants(parsed.data, source, parsed.marks)
+    return validate_data(data, source=source, marks=parsed.marks, prior=problems + variant_problems)
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
-    """Validate plain data into a Scenario; raises ScenarioError listing every problem."""
-    return validate_data(data, source=source)
+    """Validate plain data into a Scenario (a ``variants`` block is left out, as in a file)."""
+    problems: list[Problem] = []
+    if isinstance(data, dict):
+        data, _, problems = split_variants(data, source)
+    return validate_data(data, source=source, prior=problems)
+
+
+#: Top-level key of a scenario file holding named variants: name -> {dotted key: value}.
+VARIANTS_KEY = "variants"
+
+
+def split_variants(
+    data: dict[str, Any], source: str, marks: dict[tuple[Any, ...], int] | None = None
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[Problem]]:
+    """Take the ``variants:`` block out of scenario data and check its shape.
+
+    Returns the scenario data without the block (a shallow copy), the variants as
+    ``{name: {dotted key: value}}`` and the problems in the block's shape. Whether each
+    dotted key exists in the scenario is checked by ``simcoop.experiments.load_variants``.
+    """
+    if VARIANTS_KEY not in data:
+        return data, {}, []
+    marks = marks or {}
+    rest = {k: v for k, v in data.items() if k != VARIANTS_KEY}
+    block = data[VARIANTS_KEY]
+    example = 'e.g. variants: {"contribution 12 %": {cooperative.contribution.rate: 0.12}}'
+    if not isinstance(block, dict):
+        message = f"expected a mapping of variant names to their overrides ({example})"
+        return rest, {}, [Problem(source, marks.get((VARIANTS_KEY,)), VARIANTS_KEY, message)]
+    variants: dict[str, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    for name, overrides in block.items():
+        line = marks.get((VARIANTS_KEY, name))
+        if not isinstance(name, str) or not name.strip():
+            problems.append(Problem(source, line, VARIANTS_KEY, f"a variant name must be non-empty text, got {name!r}"))
+            continue
+        where = f"{VARIANTS_KEY}.{name}"
+        if not isinstance(overrides, dict):
+            message = f"expected a mapping of dotted keys to values ({example}); got {overrides!r}"
+            problems.append(Problem(source, line, where, message))
+            continue
+        for key in overrides:
+            if not isinstance(key, str) or not all(part.strip() for part in key.split(".")):
+                message = f"{key!r}: expected a dotted key such as cooperative.contribution.rate"
+                problems.append(Problem(source, marks.get((VARIANTS_KEY, name, key), line), where, message))
+        variants[name] = dict(overrides)
+    return rest, variants, problems
 
 
 def validate_data(

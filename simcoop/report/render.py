@@ -1,0 +1,366 @@
+"""Render the French report of a run: ``report.html`` (self-contained) and ``report.pdf`` (WeasyPrint).
+
+``render_html(run_dir)`` returns the HTML; ``write_report(run_dir)`` writes both files
+atomically into the run folder. Everything comes from the run folder's files; the
+charts are embedded as SVG ``data:`` URIs, so the HTML needs nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simcoop.report import figures as F
+from simcoop.report import labels as L
+from simcoop.report import tables as T
+from simcoop.report.data import RunData, load_run
+from simcoop.report.format import fmt_date, fmt_eur, fmt_int, fmt_month, fmt_month_index, fmt_number, fmt_pct
+
+__all__ = ["REPORT_HTML", "REPORT_PDF", "build_context", "render_html", "render_pdf", "write_report"]
+
+REPORT_HTML = "report.html"
+REPORT_PDF = "report.pdf"
+
+
+def _matrix(run: RunData, column: str) -> np.ndarray:
+    """Replications x months of a monthly column."""
+    return run.monthly.pivot(index="replication", columns="month", values=column).to_numpy(dtype=float)
+
+
+def _dates(run: RunData) -> list[Any]:
+    dates = pd.to_datetime(run.monthly.drop_duplicates("month").sort_values("month")["date"])
+    return list(dates.dt.to_pydatetime())
+
+
+def _ym(value: str) -> datetime:
+    year, month = (int(x) for x in value.split("-")[:2])
+    return datetime(year, month, 1)
+
+
+def _treasury_figure(run: RunData, dates: list[Any], height_in: float = 2.6) -> F.Figure:
+    overdraft = float(run.scenario.get("viability", {}).get("overdraft_eur", 0.0))
+    matrix = _matrix(run, "coop_treasury_eur")
+    low = np.nanmin(np.nanquantile(matrix, 0.5, axis=0))
+    return F.fan_chart(
+        dates,
+        matrix,
+        ylabel="milliers d'euros (k€)",
+        title="Trésorerie propre de la coopérative, fin de mois",
+        thousands=True,
+        hlines=[(0.0, ""), (-overdraft, f"découvert autorisé ({fmt_eur(-overdraft)})")],
+        height_in=height_in,
+        alt=(
+            "Éventail de la trésorerie propre de la coopérative par mois : médiane et intervalles de 25 à 75 % et de 5 à 95 % "
+            f"des réplications, avec la limite du découvert autorisé à {fmt_eur(-overdraft)}. "
+            f"Point bas de la médiane : {fmt_eur(low)}."
+        ),
+    )
+
+
+def _shift(when: datetime, months: int) -> datetime:
+    year, month = divmod(when.year * 12 + when.month - 1 + int(months), 12)
+    return datetime(year, month + 1, 1)
+
+
+def _timeline_figure(run: RunData) -> F.Figure | None:
+    """The four creation steps in time order, zoomed on the months before and after opening."""
+    creation = run.scenario.get("creation") or {}
+    opening = _ym(run.start_month)
+    end = _shift(opening, run.horizon_months)
+    items: list[dict[str, Any]] = []
+    feas = creation.get("feasibility")
+    if feas:
+        start = _ym(feas["start_month"])
+        items.append(
+            {
+                "label": "1. Faisabilité",
+                "start": start,
+                "end": _shift(start, int(feas.get("duration_months", 0))),
+                "note": f"{fmt_eur(feas.get('cost_eur'))}"
+                + (f", {feas['funded_by']}" if feas.get("funded_by") else ""),
+            }
+        )
+    for p in sorted(creation.get("partners", []), key=lambda p: p["decision_month"]):
+        funder = p["funder"] if len(p["funder"]) <= 30 else p["funder"][:29] + "…"
+        items.append(
+            {
+                "label": f"2. {funder}",
+                "date": _ym(p["decision_month"]),
+                "note": f"décision en {fmt_month(p['decision_month'])}, probabilité {fmt_pct(p['probability'])}",
+            }
+        )
+    setup = creation.get("setup")
+    if setup:
+        cost = float(setup.get("legal_costs_eur", 0)) + float(setup.get("recruitment_costs_eur", 0))
+        capital = float(setup.get("capital_founders_eur", 0)) + float(setup.get("capital_partners_eur", 0))
+        items.append(
+            {
+                "label": "3. Montage",
+                "start": _ym(setup["start_month"]),
+                "end": opening,
+                "note": f"{fmt_eur(cost)} de frais ; capital {fmt_eur(capital)}",
+            }
+        )
+    if not items:
+        return None
+    items.append(
+        {
+            "label": "4. Accompagnement",
+            "start": opening,
+            "end": end,
+            "note": f"ouverture : {fmt_month(run.start_month)}",
+        }
+    )
+    first = min(item.get("start", item.get("date")) for item in items)
+    window = (_shift(first, -1), min(end, _shift(opening, 24)))
+    alt = "Calendrier de la création : " + " ; ".join(
+        f"{item['label']} de {fmt_month(item['start'])} à {fmt_month(item['end'])}"
+        if "start" in item
+        else f"{item['label']} : {item['note']}"
+        for item in items
+    )
+    return F.timeline(items, alt=alt, xlim=window)
+
+
+def _figures(run: RunData) -> dict[str, Any]:
+    dates = _dates(run)
+    years = sorted(int(y) for y in run.yearly["year"].unique())
+    figs: dict[str, Any] = {}
+    figs["treasury_small"] = _treasury_figure(run, dates, height_in=1.95)  # page one
+    figs["treasury"] = _treasury_figure(run, dates)
+    figs["timeline"] = _timeline_figure(run)
+    figs["parcours"] = F.fan_grid(
+        dates,
+        [
+            ("Accueils dans le mois", "personnes", _matrix(run, "accueils")),
+            ("En test sous CAPE", "personnes", _matrix(run, "n_cape")),
+            ("Entrepreneurs-salariés (CESA)", "personnes", _matrix(run, "n_cesa")),
+            ("Associés", "personnes", _matrix(run, "n_associe")),
+        ],
+        alt="Quatre éventails mensuels (médiane, 25 à 75 %, 5 à 95 %) : accueils du mois, personnes en CAPE, "
+        "entrepreneurs-salariés non associés, associés.",
+    )
+    dest = run.yearly.groupby("year")[["exits_own_company", "exits_salaried_job", "exits_stop"]].median()
+    figs["exits"] = F.stacked_bars(
+        [int(y) for y in dest.index],
+        {L.DESTINATION_LABELS[k]: dest[f"exits_{k}"].to_numpy() for k in ("own_company", "salaried_job", "stop")},
+        ylabel="sorties dans l'année",
+        title="Sorties par destination (médianes)",
+        alt="Barres empilées par année des sorties médianes par destination : création d'entreprise, emploi salarié, arrêt.",
+    )
+    turnover = {y: g for y, g in run.yearly.groupby("year")["turnover_eur"]}
+    q = [T.quantiles(turnover[y]) for y in years]
+    figs["turnover"] = F.range_bars(
+        years,
+        [x[0] / 1e3 for x in q],
+        [x[1] / 1e3 for x in q],
+        [x[2] / 1e3 for x in q],
+        ylabel="milliers d'euros (k€)",
+        title="Chiffre d'affaires des activités par année",
+        alt="Barres du chiffre d'affaires annuel médian des activités, avec l'intervalle de 5 à 95 %.",
+    )
+    figs["jobs"] = F.fan_chart(
+        dates,
+        _matrix(run, "jobs_fte"),
+        ylabel="emplois (ETP)",
+        title="Emplois en équivalents temps plein, par mois",
+        alt="Éventail mensuel des emplois en équivalents temps plein des entrepreneurs-salariés et associés.",
+        height_in=2.5,
+    )
+    pay = run.yearly.assign(pay=run.yearly["gross_salaries_eur"] / run.yearly["salaried"].replace(0, np.nan) / 1e3)
+    figs["income"] = F.box_by_year(
+        years,
+        [pay.loc[pay["year"] == y, "pay"].to_numpy() for y in years],
+        ylabel="milliers d'euros bruts (k€)",
+        title="Salaire brut annuel moyen par entrepreneur-salarié",
+        alt="Boîtes par année du salaire brut annuel moyen par entrepreneur-salarié : boîte de 25 à 75 %, moustaches de 5 à 95 %.",
+    )
+    figs["cash"] = F.fan_chart(
+        dates,
+        _matrix(run, "consolidated_cash_eur"),
+        ylabel="milliers d'euros (k€)",
+        thousands=True,
+        title="Trésorerie consolidée (coopérative et activités), fin de mois",
+        hlines=[(0.0, "")],
+        alt="Éventail mensuel de la trésorerie consolidée, le solde bancaire de la CAE avec les trésoreries des activités.",
+    )
+    share = T.public_share_rows(run)
+    viability = run.scenario.get("viability", {})
+    limit = float(viability.get("max_public_share", 0.5))
+    figs["public_share"] = F.range_bars(
+        share["years"],
+        share["p5"],
+        share["p50"],
+        share["p95"],
+        ylabel="part du budget",
+        percent=True,
+        title="Part du financement public dans le budget de la coopérative",
+        threshold=(limit, f"plafond {fmt_pct(limit)} (contrôlé en année {viability.get('public_share_year', 5)})"),
+        alt=f"Barres par année de la part médiane du financement public dans le budget, intervalle de 5 à 95 %, et plafond de {fmt_pct(limit)}.",
+    )
+    frame = T.funding_frame(run)
+    if frame is not None:
+        med = frame.groupby(["year", "funder"], sort=False)["received_eur"].median().unstack("funder").fillna(0.0)
+        figs["funding"] = F.stacked_bars(
+            [int(y) for y in med.index],
+            {f: med[f].to_numpy() / 1e3 for f in med.columns},
+            ylabel="milliers d'euros (k€)",
+            title="Financements reçus par financeur (médianes)",
+            alt="Barres empilées par année des financements publics médians reçus, par financeur.",
+            height_in=2.8,
+        )
+    rows = T.sensitivity_rows(run)
+    if rows:
+        top = rows[:12]
+        base = float(top[0]["base_insolvency_probability"])
+        figs["tornado"] = F.tornado(
+            [
+                {"label": r["label"], "low": r["low_insolvency_probability"], "high": r["high_insolvency_probability"]}
+                for r in top
+            ],
+            base=base,
+            xlabel="probabilité d'insolvabilité",
+            percent=True,
+            title="Probabilité d'insolvabilité quand une hypothèse varie (trait : scénario de base)",
+            alt="Graphique en tornade : pour chaque hypothèse, la probabilité d'insolvabilité à sa valeur basse et haute, "
+            f"autour de la valeur de base {fmt_pct(base)}.",
+        )
+        by_treasury = sorted(rows, key=lambda r: -r["swing_treasury"])[:12]
+        base_t = float(by_treasury[0]["base_min_coop_treasury_eur_p50"])
+        figs["tornado_treasury"] = F.tornado(
+            [
+                {
+                    "label": r["label"],
+                    "low": r["low_min_coop_treasury_eur_p50"],
+                    "high": r["high_min_coop_treasury_eur_p50"],
+                }
+                for r in by_treasury
+            ],
+            base=base_t,
+            xlabel="trésorerie propre au plus bas, médiane (k€)",
+            thousands=True,
+            title="Point bas de la trésorerie propre quand une hypothèse varie",
+            alt="Graphique en tornade : pour chaque hypothèse, le point bas médian de la trésorerie propre à sa valeur basse et haute, "
+            f"autour de la valeur de base {fmt_eur(base_t)}.",
+        )
+    return figs
+
+
+def build_context(run: RunData) -> dict[str, Any]:
+    """Everything the template shows, as plain data."""
+    meta = run.scenario["meta"]
+    verdict = run.verdict
+    horizon_years = run.horizon_months / 12
+    return {
+        "meta": meta,
+        "title": "Étude de faisabilité d'une coopérative d'activités et d'emploi",
+        "territory": meta.get("territory_name") or meta.get("name"),
+        "opening": fmt_month(meta["start_month"]),
+        "horizon": f"{fmt_number(horizon_years, 0 if horizon_years.is_integer() else 1)} ans",
+        "end_month": fmt_month_index(run.horizon_months - 1, run.start_month),
+        "sections": L.SECTION_TITLES,
+        "verdict": verdict,
+        "outcome_label": L.OUTCOME_LABELS.get(verdict["outcome"], verdict["outcome"])
+        if verdict
+        else "Avis non disponible",
+        "criteria": T.criteria_rows(run) if verdict else [],
+        "key_figures": T.key_figures(run),
+        "funding_needed": T.funding_needed(run),
+        "register": T.assumptions_register(run),
+        "sectors": T.sectors_table(run),
+        "conventions": T.conventions_table(run),
+        "creation": T.creation_table(run),
+        "exits": T.exits_table(run),
+        "economy": T.economy_table(run),
+        "income_statement": T.income_statement(run),
+        "financing_plan": T.financing_plan(run),
+        "cash_plan": T.cash_plan(run),
+        "funding": T.funding_table(run),
+        "efficiency": T.public_efficiency_table(run),
+        "public_figures": T.horizon_public_figures(run),
+        "sensitivity": T.sensitivity_table(run),
+        "has_sensitivity": run.sensitivity is not None and not run.sensitivity.empty,
+        "provenance": T.provenance(run),
+        "replications": fmt_int(run.manifest.get("replications", len(run.kpis))),
+        "generated": fmt_date(datetime.now(UTC)),
+        "figures": _figures(run),
+    }
+
+
+def _environment() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("simcoop.report", "templates"),
+        autoescape=True,  # every string from a scenario is escaped
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def render_html(run_dir: str | os.PathLike[str] | RunData) -> str:
+    """The report of the run folder ``run_dir`` (or of a ``RunData``) as one self-contained HTML page."""
+    run = run_dir if isinstance(run_dir, RunData) else load_run(run_dir)
+    return _environment().get_template("report.html.j2").render(**build_context(run))
+
+
+def _data_only_fetcher() -> Any:
+    """A WeasyPrint URL fetcher that loads embedded ``data:`` URIs only: never the network or the disk."""
+    from weasyprint import urls
+
+    if hasattr(urls, "URLFetcher"):  # WeasyPrint >= 68
+        return urls.URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:  # older WeasyPrint: a plain function
+        if not url.startswith("data:"):
+            raise ValueError(f"the report loads no external resource ({url[:60]})")
+        return urls.default_url_fetcher(url, *args, **kwargs)
+
+    return fetch
+
+
+def render_pdf(html: str, target: str | os.PathLike[str]) -> None:
+    """Write ``html`` as a PDF with WeasyPrint (A4, print styles of the template)."""
+    import logging
+
+    from weasyprint import HTML
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    HTML(string=html, url_fetcher=_data_only_fetcher()).write_pdf(str(target))
+
+
+def _atomic_write(target: Path, write: Any) -> None:
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_report(run_dir: str | os.PathLike[str], pdf: bool = True) -> tuple[Path, Path | None]:
+    """Write ``report.html`` and ``report.pdf`` into the run folder, each atomically; return their paths."""
+    folder = Path(run_dir)
+    run = load_run(folder)
+    html = render_html(run)
+    html_path = folder / REPORT_HTML
+    _atomic_write(html_path, lambda p: p.write_text(html, encoding="utf-8"))
+    pdf_path = None
+    if pdf:
+        pdf_path = folder / REPORT_PDF
+        _atomic_write(pdf_path, lambda p: render_pdf(html, p))
+    return html_path, pdf_path

@@ -1,0 +1,292 @@
+"""The French report: formats, self-contained HTML, escaping, PDF sections, and a headless browser check.
+
+One small run (the reference scenario over 6 years, 4 replications, a name that tries to
+inject a script) is built and reported once per module, through the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import simcoop
+from simcoop.cli import main
+from simcoop.report import render_html
+from simcoop.report.format import (
+    NBSP,
+    NNBSP,
+    fmt_eur,
+    fmt_int,
+    fmt_month,
+    fmt_month_index,
+    fmt_number,
+    fmt_pct,
+    fmt_range,
+)
+from simcoop.report.labels import SECTION_TITLES
+
+from .conftest import SCENARIOS
+
+EVIL_NAME = "<script>alert(1)</script>"
+
+
+# --------------------------------------------------------------------------- formats (known answers)
+
+
+def test_french_number_formats() -> None:
+    assert fmt_eur(1234567) == f"1{NNBSP}234{NNBSP}567{NBSP}€"
+    assert fmt_eur(-93745.2) == f"\u221293{NNBSP}745{NBSP}€"
+    assert fmt_eur(1234.5, 2) == f"1{NNBSP}234,50{NBSP}€"
+    assert fmt_pct(0.125, 1) == f"12,5{NBSP}%"
+    assert fmt_pct(0.12) == f"12{NBSP}%"
+    assert fmt_number(-0.0001, 1) == "0,0"  # no "−0,0"
+    assert fmt_int(999) == "999"
+    assert fmt_int(1000) == f"1{NNBSP}000"
+    assert fmt_eur(None) == "—" and fmt_pct(float("nan")) == "—"
+
+
+def test_french_dates_and_ranges() -> None:
+    assert fmt_month("2027-01") == "janvier 2027"
+    assert fmt_month("2026-08") == "août 2026"
+    assert fmt_month_index(27, "2027-01") == "avril 2029"
+    assert fmt_month_index(11, "2027-03") == "février 2028"
+    assert fmt_range(12, 18) == "de 12 à 18"
+    assert fmt_range(0.07, 0.19, fmt_pct) == f"de 7 à 19{NBSP}%"  # the unit once, at the end
+    assert fmt_range(1200, 1500, fmt_eur) == f"de 1{NNBSP}200 à 1{NNBSP}500{NBSP}€"
+    assert fmt_range(5, 5) == "5"
+
+
+# --------------------------------------------------------------------------- one run, reported once
+
+
+@pytest.fixture(scope="module")
+def run_dir() -> Path:
+    scenario = simcoop.load_scenario(SCENARIOS / "reference.yaml").replace(
+        {"meta.name": EVIL_NAME, "meta.territory_name": "Val <b>d'Essai</b> & environs", "meta.horizon_months": 72}
+    )
+    results = simcoop.simulate(scenario, replications=4, seed=7)
+    folder = Path(tempfile.mkdtemp(prefix="simcoop-report-")) / "run"
+    results.save(folder)
+    assert main(["report", str(folder)]) == 0
+    yield folder
+    shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def html(run_dir: Path) -> str:
+    return (run_dir / "report.html").read_text(encoding="utf-8")
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str, str]] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "data", "poster", "action", "xlink:href") and value:
+                self.urls.append((tag, name, value))
+
+
+def test_html_is_self_contained(html: str) -> None:
+    parser = _Links()
+    parser.feed(html)
+    external = [u for u in parser.urls if not u[2].startswith(("data:", "#"))]
+    assert external == [], f"the report refers to outside resources: {external}"
+    assert len([u for u in parser.urls if u[0] == "img"]) >= 8, "the charts should be embedded images"
+    assert "script" not in parser.tags and "link" not in parser.tags and "iframe" not in parser.tags
+    assert not re.search(r"url\(\s*['\"]?(?!data:)", html), "CSS url() other than data: found"
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, re.IGNORECASE)
+
+
+def test_scenario_strings_are_escaped(html: str) -> None:
+    assert EVIL_NAME not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>d" not in html and "Val &lt;b&gt;d&#39;Essai&lt;/b&gt; &amp; environs" in html
+
+
+def test_html_is_french_and_in_order(html: str) -> None:
+    positions = [html.find(title) for title in SECTION_TITLES]
+    assert all(p >= 0 for p in positions), dict(zip(SECTION_TITLES, positions))
+    assert positions == sorted(positions)
+    assert re.search(r"Avis (favorable|favorable sous conditions|défavorable)", html)
+    assert "Probabilité d'insolvabilité sur 6 ans" in html or "Probabilité d&#39;insolvabilité sur 6 ans" in html
+    assert 'lang="fr"' in html
+
+
+def test_missing_optional_files_are_explained(html: str) -> None:
+    assert "Analyse de sensibilité non calculée" in html and "simcoop run --report --sensitivity" in html
+    assert "Financement nécessaire non calculé" in html and "simcoop solve" in html
+
+
+def test_optional_files_are_used(run_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    shutil.copytree(run_dir, folder)
+    rows = []
+    for parameter, low, base, high in (
+        ("cooperative.contribution.rate", 0.08, 0.10, 0.12),
+        ("territory.accueils_per_year_at_maturity", 140, 180, 220),
+    ):
+        for side, value, p in (("low", low, 0.4), ("base", base, 0.2), ("high", high, 0.1)):
+            rows.append(
+                {
+                    "parameter": parameter,
+                    "side": side,
+                    "value": value,
+                    "insolvency_probability": p,
+                    "break_even_month_p50": 30,
+                    "min_coop_treasury_eur_p50": -50000 * p,
+                    "final_coop_treasury_eur_p50": 1e5,
+                    "outcome": "unfavourable" if p > 0.1 else "favourable",
+                    "replications": 4,
+                }
+            )
+    pd.DataFrame(rows).to_csv(folder / "sensitivity.csv", index=False)
+    solve = {
+        "target": "funding",
+        "value": 135000,
+        "unit": "EUR/year",
+        "funder": "Région",
+        "first_year": 2027,
+        "years": 3,
+        "met": True,
+        "outcome_at_solution": "favourable",
+        "insolvency_probability": 0.08,
+        "insolvency_ci": [0.03, 0.19],
+        "spread": [120000, 150000],
+        "replications": 4,
+    }
+    (folder / "solve.json").write_text(json.dumps(solve), encoding="utf-8")
+    page = render_html(folder)
+    assert "non calculée" not in page and "non calculé" not in page
+    assert f"135{NNBSP}000{NBSP}€ par an" in page and "Région" in page
+    assert f"IC 95{NBSP}%{NBSP}: 3 à 19{NBSP}%" in page
+    assert "Taux de contribution" in page and "Graphique en tornade" in page
+
+
+def test_cli_refuses_a_folder_that_is_not_a_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(tmp_path)]) == 2
+    assert "not a simcoop run folder" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "missing")]) == 2
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_report_does_not_import_the_model(run_dir: Path) -> None:
+    code = (
+        "import sys; from simcoop.report import render_html; render_html(sys.argv[1]); "
+        "print(sorted(m for m in sys.modules if m.startswith(('simcoop.model', 'simcoop.runner', 'simpy'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(run_dir)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def _pdf_text(path: Path) -> str:
+    if shutil.which("pdftotext"):
+        return subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    try:
+        import pypdf
+    except ImportError:
+        pytest.skip("neither pdftotext (Debian poppler-utils) nor pypdf is installed: cannot read the PDF's text")
+    return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(str(path)).pages)
+
+
+def test_pdf_has_the_sections_in_order(run_dir: Path) -> None:
+    pdf = run_dir / "report.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = re.sub(r"\s+", " ", _pdf_text(pdf).replace(NBSP, " ").replace(NNBSP, " "))
+    position = 0
+    for title in SECTION_TITLES:
+        found = text.find(title, position)
+        assert found >= 0, f"section {title!r} not found after position {position}"
+        position = found + len(title)
+    assert "page 1 sur" in text
+
+
+# --------------------------------------------------------------------------- headless Chromium
+
+_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def _load_in_chromium(page: Path, tmp_path: Path) -> tuple[list[str], list[str]]:
+    """Load ``page`` headless; return (console lines, URLs the page asked for other than file: and data:).
+
+    Console messages and uncaught errors are logged to stderr as ``CONSOLE`` lines; every
+    request goes to a NetLog, where the page's own requests are those whose network
+    isolation key is the file:// site (Chromium's background requests have another).
+    """
+    netlog = tmp_path / "netlog.json"
+    profile = tmp_path / "profile"
+    completed = subprocess.run(
+        [
+            _CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--log-net-log={netlog}",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "</html>" in completed.stdout or "</body>" in completed.stdout, completed.stderr[-2000:]
+    console = [line for line in completed.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
+    requests = []
+    text = netlog.read_text(encoding="utf-8")
+    try:
+        events = json.loads(text)["events"]
+    except json.JSONDecodeError:  # a NetLog cut short (browser killed) lacks its closing brackets
+        events = json.loads(text.rstrip().rstrip(",") + "]}")["events"]
+    for event in events:
+        params = event.get("params") or {}
+        url, key = params.get("url"), str(params.get("network_isolation_key", ""))
+        if url and key.startswith("file://") and not url.startswith(("file:", "data:")):
+            requests.append(url)
+    return console, sorted(set(requests))
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+def test_chromium_check_catches_errors_and_requests(tmp_path: Path) -> None:
+    page = tmp_path / "bad.html"
+    page.write_text(
+        '<!DOCTYPE html><html><body><img src="https://example.invalid/x.png">'
+        '<script>throw new Error("injected")</script></body></html>',
+        encoding="utf-8",
+    )
+    console, requests = _load_in_chromium(page, tmp_path)
+    assert any("Uncaught Error: injected" in line for line in console)
+    assert requests == ["https://example.invalid/x.png"]
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+def test_report_loads_in_chromium_without_errors_or_requests(run_dir: Path, tmp_path: Path) -> None:
+    console, requests = _load_in_chromium(run_dir / "report.html", tmp_path)
+    assert console == []
+    assert requests == []
