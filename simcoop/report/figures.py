@@ -310,6 +310,9 @@ def tornado(
         ax.barh(yi, high - base, left=base, color=DARK, height=0.6)
     ax.axvline(base, color="#222222", linewidth=1)
     ax.margins(x=0.06)
+    if percent:
+        # Probabilities: the whole 0-100 % scale, so a small swing looks small.
+        ax.set_xlim(-0.02, 1.02)
     if title:
         ax.set_title(title, loc="left")
     ax.set_yticks(y, [str(r["label"]) for r in rows])
@@ -324,9 +327,11 @@ def tornado(
             Patch(facecolor=DARK, label="valeur haute"),
         ],
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.18 if len(rows) < 6 else -0.08),
+        bbox_to_anchor=(0.5, -0.55 / height - 0.12),
         ncol=2,
+        frameon=False,
     )
+    fig.tight_layout()
     return _encode(fig, alt)
 
 

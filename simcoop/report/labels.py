@@ -215,7 +215,16 @@ MOTIVE_LABELS: dict[str, str] = {
 _INDEX = __import__("re").compile(r"\.\d+(?=\.|$)")
 
 
+#: Grouped sensitivity keys (a factor applied to every matching value).
+GROUPED_KEY_LABELS: dict[str, str] = {
+    "cooperative.public_funding.*.amount_eur": "Montants de tous les financements publics",
+    "activities.sectors.*.turnover_median_eur_per_year": "Chiffre d'affaires médian de tous les secteurs",
+}
+
+
 def key_label(dotted: str) -> str:
     """French label of a dotted scenario key (list indices ignored); the key itself if unknown."""
+    if dotted in GROUPED_KEY_LABELS:
+        return GROUPED_KEY_LABELS[dotted]
     plain = _INDEX.sub("", dotted)
     return KEY_LABELS.get(plain, KEY_LABELS.get(dotted, dotted))

@@ -403,6 +403,8 @@ def _plain(value: float) -> str:
 def format_value(key: str, value: Any) -> str:
     """A scenario value with its unit, in French, from the key's suffix."""
     leaf = key.rsplit(".", 1)[-1]
+    if "*" in key and isinstance(value, (int, float)):  # a grouped key's value is a factor
+        return "× " + fmt_number(float(value), 2).rstrip("0").rstrip(",")
     if value is None:
         return {
             "cape_rate": "taux du CESA",
