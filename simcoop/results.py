@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,12 +32,16 @@ from simcoop._version import __version__
 from simcoop.model import DESTINATIONS, PORTAGE_MEASURES, REASONS, STAGES, ReplicationOutput
 from simcoop.scenario import Scenario, scenario_from_dict
 
+if TYPE_CHECKING:  # the plotting methods import matplotlib lazily
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 __all__ = ["Results", "load_results", "OutputExistsError", "check_output_folder", "break_even_month", "KPI_LABELS", "MONTHLY_COLUMNS", "YEARLY_COLUMNS"]
 
 #: Columns of ``monthly``, in order.
 MONTHLY_COLUMNS: tuple[str, ...] = (
     "scenario", "replication", "month", "date",
-    "accueils", "accueils_not_entered", "accueils_lost_waiting", "n_waiting",
+    "accueils", "accueils_not_entered", "accueils_lost_waiting", "n_waiting", "roster_starts",
     "cape_entries", "cesa_entries", "associe_entries", "cape_renewals",
     "exits", "exits_own_company", "exits_salaried_job", "exits_stop",
     "exits_activity_not_viable", "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period",
@@ -308,18 +312,178 @@ class Results:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        """Jupyter view: the scenario, the run, the verdict and the headline KPIs (mean, 5/50/95%)."""
+        esc = html.escape
         meta = self.scenario.meta
-        table = self.summary()[["label", "mean", "p5", "p50", "p95"]].to_html(
-            index=False, float_format=lambda v: f"{v:,.1f}", escape=True
+        end = (pd.Period(meta.start_month, freq="M") + max(meta.horizon_months - 1, 0)).strftime("%Y-%m")
+        verdict = self.verdict()
+        colour = _OUTCOME_COLOURS.get(verdict.outcome, "#555")
+        criteria = "".join(
+            f"<li>{esc(_criterion_text(c))}: <strong>{esc(_criterion_status(c))}</strong></li>" for c in verdict.criteria
+        )
+        summary = self.summary().set_index("kpi")
+        cell = 'style="text-align:right;padding:1px 8px"'
+        head = "".join(f"<th {cell}>{name}</th>" for name in ("mean", "p5", "p50", "p95"))
+        rows = []
+        for name in _HTML_KPIS:
+            row = summary.loc[name]
+            values = "".join(f"<td {cell}>{esc(_html_value(row[c], name))}</td>" for c in ("mean", "p5", "p50", "p95"))
+            rows.append(f'<tr><td style="text-align:left;padding:1px 8px">{esc(str(row["label"]))}</td>{values}</tr>')
+        missing = self.replications - int(summary.loc["break_even_month", "n"])
+        note = (
+            f"<div style='font-size:90%'>Break-even not reached within the horizon in {missing} of "
+            f"{self.replications} replications (not in its quantiles).</div>"
+            if missing
+            else ""
         )
         return (
-            f"<div><strong>simcoop results: {html.escape(meta.name)}</strong> "
-            f"({html.escape(meta.territory_name)}) — {self.replications} replications, seed {self.seed}, "
-            f"{meta.horizon_months} months from {html.escape(meta.start_month)}{table}</div>"
+            '<div class="simcoop-results">'
+            f"<div><strong>simcoop results: {esc(meta.name)}</strong> — {esc(meta.territory_name)}</div>"
+            f"<div>{meta.horizon_months} months, {esc(meta.start_month)} to {esc(end)}; "
+            f"{self.replications} replications, seed {self.seed}</div>"
+            f'<div>Verdict: <strong style="color:{colour}">{esc(verdict.outcome.replace("_", " "))}</strong></div>'
+            f'<ul style="margin:2px 0">{criteria}</ul>'
+            f'<table style="border-collapse:collapse;font-size:90%"><thead><tr><th style="text-align:left;padding:1px 8px">'
+            f"KPI over the horizon</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
+            "<div style='font-size:90%'>All KPIs: <code>.summary()</code>; tables: <code>.monthly</code>, "
+            "<code>.yearly</code>, <code>.events</code>, <code>.kpis</code>; charts: <code>.plot_fan()</code>, "
+            "<code>.plot_yearly()</code>, <code>.plot_kpi()</code>.</div></div>"
         )
 
     def __repr__(self) -> str:
         return f"<Results {self.scenario.meta.name!r}: {self.replications} replications, seed {self.seed}>"
+
+    # ------------------------------------------------------------------ plots
+    def plot_fan(
+        self,
+        column: str | Sequence[str],
+        quantiles: Sequence[float] = (5, 25, 50, 75, 95),
+        ax: Axes | None = None,
+    ) -> Figure:
+        """Fan chart of a monthly column over the months: quantile bands across replications.
+
+        ``quantiles`` are percentages, paired from the outside in (5-95, then 25-75); an odd
+        middle one (50) is drawn as a line. Several columns (``["n_cape", "n_cesa",
+        "n_associe"]``) share the axes, one colour each. Draws on ``ax`` if given, else on a
+        new figure that pyplot does not track; returns the figure.
+        """
+        columns = [column] if isinstance(column, str) else list(column)
+        if not columns:
+            raise ValueError("plot_fan needs at least one column")
+        for name in columns:
+            _check_column(name, self.monthly.columns, MONTHLY_COLUMNS[4:], "monthly")
+        qs = sorted(float(q) for q in quantiles)
+        if not qs or not all(0.0 <= q <= 100.0 for q in qs):
+            raise ValueError(f"quantiles must be percentages between 0 and 100, not {tuple(quantiles)}")
+        fig, ax = _figure_and_axes(ax, (8.0, 4.0))
+        n = len(qs)
+        bands = [(qs[i], qs[n - 1 - i]) for i in range(n // 2)]
+        for k, name in enumerate(columns):
+            matrix = self.monthly.pivot(index="date", columns="replication", values=name).sort_index()
+            dates = pd.DatetimeIndex(matrix.index)
+            values = np.nanpercentile(matrix.to_numpy(dtype=float), qs, axis=1) if matrix.size else np.zeros((n, 0))
+            colour = f"C{k}"
+            for i, (low, high) in enumerate(bands):
+                label = f"{_pct(low)}-{_pct(high)}%" if len(columns) == 1 else None
+                if len(columns) > 1 and n % 2 == 0 and i == 0:
+                    label = _column_label(name)
+                alpha = 0.15 + 0.25 * i / max(len(bands) - 1, 1)
+                ax.fill_between(dates, values[i], values[n - 1 - i], color=colour, alpha=alpha, linewidth=0, label=label)
+            if n % 2:
+                middle = qs[n // 2]
+                if len(columns) > 1:
+                    label = _column_label(name)
+                else:
+                    label = "median" if middle == 50 else f"{_pct(middle)}%"
+                ax.plot(dates, values[n // 2], color=colour, linewidth=1.8, label=label)
+        _date_axis(ax)
+        units = {_unit(name) for name in columns}
+        ax.set_ylabel(_axis_label(columns[0]) if len(columns) == 1 else (units.pop() if len(units) == 1 else "value"))
+        ax.set_xlabel("month")
+        if all(name.endswith("_eur") for name in columns):
+            _thousands(ax.yaxis)
+        if ax.get_ylim()[0] < 0 < ax.get_ylim()[1]:
+            ax.axhline(0.0, color="0.4", linewidth=0.8)
+        spread = ", ".join(f"{_pct(lo)}-{_pct(hi)}%" for lo, hi in bands)
+        ax.set_title(
+            f"{', '.join(_column_label(c) for c in columns)}: "
+            f"{'bands ' + spread if bands else 'quantiles'} across {self.replications} replications",
+            fontsize="medium",
+        )
+        ax.legend(fontsize="small", loc="best")
+        return fig
+
+    def plot_yearly(self, column: str, ax: Axes | None = None) -> Figure:
+        """Bars of a yearly column by calendar year: the median, with whiskers from 5% to 95% across replications.
+
+        Partial first or last years (``months`` < 12) are drawn lighter and say how many
+        months they cover.
+        """
+        _check_column(column, self.yearly.columns, YEARLY_COLUMNS[4:], "yearly")
+        fig, ax = _figure_and_axes(ax, (8.0, 4.0))
+        grouped = self.yearly.groupby("year", sort=True)
+        values = grouped[column]
+        median = values.median().astype(float)
+        low = values.quantile(0.05).astype(float)
+        high = values.quantile(0.95).astype(float)
+        months = grouped["months"].max()
+        years = median.index.to_numpy()
+        alphas = [1.0 if m >= 12 else 0.45 for m in months]
+        bars = ax.bar(
+            np.arange(len(years)),
+            median.to_numpy(),
+            yerr=np.vstack([(median - low).to_numpy(), (high - median).to_numpy()]),
+            capsize=3,
+            color="C0",
+            ecolor="0.25",
+            error_kw={"linewidth": 1.0},
+        )
+        for bar, alpha in zip(bars, alphas, strict=True):
+            bar.set_alpha(alpha)
+        ax.set_xticks(
+            np.arange(len(years)),
+            [f"{y}" if m >= 12 else f"{y}\n({m} mo.)" for y, m in zip(years, months, strict=True)],
+        )
+        ax.set_xlabel("calendar year")
+        ax.set_ylabel(_axis_label(column))
+        if column.endswith("_eur"):
+            _thousands(ax.yaxis)
+        if np.nanmin(low.to_numpy(), initial=0.0) < 0:
+            ax.axhline(0.0, color="0.4", linewidth=0.8)
+        ax.set_title(
+            f"{_column_label(column)}: median and 5-95% range across {self.replications} replications",
+            fontsize="medium",
+        )
+        return fig
+
+    def plot_kpi(self, kpi: str, bins: int | str = "auto", ax: Axes | None = None) -> Figure:
+        """Histogram of a KPI across replications, with its median (solid) and 5% and 95% quantiles (dashed).
+
+        Replications without a value (e.g. break-even not reached) are counted in the title.
+        """
+        if kpi not in KPI_LABELS:
+            _check_column(kpi, (), tuple(KPI_LABELS), "KPI")
+        fig, ax = _figure_and_axes(ax, (6.5, 4.0))
+        values = pd.to_numeric(self.kpis[kpi], errors="coerce").astype(float).dropna().to_numpy()
+        if values.size:
+            ax.hist(values, bins=bins, color="C0", alpha=0.8, edgecolor="white")
+            p5, p50, p95 = np.quantile(values, [0.05, 0.5, 0.95])
+            ax.axvline(p50, color="C3", linewidth=1.8, label=f"median {_plain_number(p50, kpi)}")
+            ax.axvline(p5, color="C3", linewidth=1.0, linestyle="--", label=f"5% {_plain_number(p5, kpi)}")
+            ax.axvline(p95, color="C3", linewidth=1.0, linestyle=":", label=f"95% {_plain_number(p95, kpi)}")
+            ax.legend(fontsize="small", loc="best")
+        else:
+            ax.text(0.5, 0.5, "no replication has a value", ha="center", va="center", transform=ax.transAxes)
+        ax.set_xlabel(_kpi_axis_label(kpi))
+        ax.set_ylabel("replications")
+        if kpi.endswith("_eur"):
+            _thousands(ax.xaxis)
+        missing = len(self.kpis) - values.size
+        ax.set_title(
+            f"{kpi}: {values.size} replications" + (f"; no value in {missing}" if missing else ""),
+            fontsize="medium",
+        )
+        return fig
 
     # ------------------------------------------------------------------ disk
     def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
@@ -701,3 +865,164 @@ def _fmt(value: Any, name: str) -> str:
     if name.endswith("_eur"):
         return f"{value:,.0f}"
     return f"{value:,.1f}"
+
+
+# ---------------------------------------------------------------------- notebook views and charts
+
+#: The KPIs ``Results._repr_html_`` shows (the others are in ``summary()``).
+_HTML_KPIS: tuple[str, ...] = (
+    "accueils", "cape_entries", "cesa_entries", "associe_entries", "active_end", "positive_exit_rate",
+    "turnover_eur", "jobs_fte_final_year", "public_funding_eur", "public_cost_per_supported_eur",
+    "coop_result_eur", "min_coop_treasury_eur", "final_coop_treasury_eur", "break_even_month",
+)  # fmt: skip
+
+_OUTCOME_COLOURS = {"favourable": "#1a7f37", "favourable_under_conditions": "#b35900", "unfavourable": "#c62828"}
+
+#: KPIs and columns that are shares (0-1), shown as percentages.
+_SHARES = frozenset({"positive_exit_rate", "public_share_in_criterion_year", "public_share_of_budget"})
+
+#: Axis labels for the columns whose name is not self-explanatory once its unit is removed.
+_COLUMN_LABELS: dict[str, str] = {
+    "n_waiting": "entrants waiting for a place",
+    "n_cape": "people in CAPE",
+    "n_cesa": "people in CESA (not associés)",
+    "n_associe": "associés",
+    "n_active": "active entrepreneurs",
+    "n_exited": "exits since opening",
+    "staff_fte": "accompaniment team",
+    "support_fte": "management and accounting team",
+    "jobs_fte": "jobs",
+    "turnover_eur": "turnover invoiced, excl. VAT",
+    "coop_result_eur": "cooperative result before tax",
+    "coop_treasury_eur": "cooperative treasury",
+    "consolidated_cash_eur": "consolidated cash (cooperative + activities)",
+    "supported": "people supported in the year",
+    "salaried": "people salaried (CESA) in the year",
+    "associes": "associés in the year",
+    "active_end": "active entrepreneurs at year end",
+    "coop_treasury_end_eur": "cooperative treasury at year end",
+    "public_share_of_budget": "public share of the cooperative's budget",
+}
+
+
+def _unit(name: str) -> str:
+    """The unit of a column or KPI, read from its name (see docs/outputs.md)."""
+    if name.endswith("_eur"):
+        return "EUR"
+    if name in _SHARES or name.endswith("_rate"):
+        return "share"
+    if name.endswith("_ratio"):
+        return "EUR per EUR"
+    if "fte" in name:
+        return "FTE"
+    if name == "are_months_saved":
+        return "months of ARE"
+    if name == "entrepreneur_months":
+        return "entrepreneur-months"
+    if name.endswith("_month"):
+        return "month index"
+    if name == "months":
+        return "months"
+    if name == "insolvent":
+        return "0 or 1"
+    return "people"
+
+
+def _column_label(name: str) -> str:
+    if name in _COLUMN_LABELS:
+        return _COLUMN_LABELS[name]
+    base = name.removesuffix("_eur")
+    if base.endswith("_end"):
+        base = base.removesuffix("_end") + " at year end"
+    return base.replace("_", " ")
+
+
+def _axis_label(name: str) -> str:
+    return f"{_column_label(name)} ({_unit(name)})"
+
+
+def _kpi_axis_label(kpi: str) -> str:
+    label = KPI_LABELS[kpi]
+    return label if label.endswith(")") else f"{label} ({_unit(kpi)})"
+
+
+def _check_column(name: str, present: Any, allowed: Sequence[str], table: str) -> None:
+    """Raise ValueError naming the closest columns when ``name`` is not a plottable column of ``table``."""
+    if name in allowed and name in present:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(name, allowed, n=3)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise ValueError(f"{name!r} is not a {table} column that can be plotted{hint}")
+
+
+def _figure_and_axes(ax: Any, size: tuple[float, float]) -> tuple[Any, Any]:
+    """The axes to draw on: ``ax``, or one on a new Figure outside pyplot (nothing to close, no global state)."""
+    if ax is not None:
+        return ax.figure, ax
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _date_axis(ax: Any) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _thousands(axis: Any) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
+
+
+def _pct(value: float) -> str:
+    return f"{value:g}"
+
+
+def _plain_number(value: float, name: str) -> str:
+    if name in _SHARES or name.endswith("_rate"):
+        return f"{100 * value:.1f}%"
+    if name.endswith("_eur"):
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if value != round(value) else f"{value:,.0f}"
+
+
+def _html_value(value: Any, name: str) -> str:
+    if value is None or pd.isna(value):
+        return "-"
+    return _plain_number(float(value), name)
+
+
+def _criterion_text(criterion: Any) -> str:
+    """One verdict criterion in a line of English: its figure, 95% interval and limit."""
+    interval = f"[{100 * criterion.ci_low:.0f}-{100 * criterion.ci_high:.0f}%]"
+    detail = criterion.detail
+    if criterion.key == "insolvency":
+        return (
+            f"insolvency: probability {100 * criterion.value:.0f}% {interval}, "
+            f"at most {100 * criterion.threshold:.0f}% allowed"
+        )
+    if criterion.key == "break_even":
+        return (
+            f"break-even by year {detail.get('by_year')}: in {100 * criterion.value:.0f}% of replications "
+            f"{interval}, at least {100 * criterion.threshold:.0f}% needed"
+        )
+    if criterion.key == "public_share":
+        return (
+            f"public share of budget at most {100 * float(detail.get('max_public_share', 0)):.0f}% in year "
+            f"{detail.get('year')}: in {100 * criterion.value:.0f}% of replications {interval}, "
+            f"at least {100 * criterion.threshold:.0f}% needed"
+        )
+    return f"{criterion.key}: {criterion.value:.3g} {interval}, threshold {criterion.threshold:.3g}"
+
+
+def _criterion_status(criterion: Any) -> str:
+    if not criterion.met:
+        return "missed"
+    return "met, borderline" if criterion.borderline else "met"

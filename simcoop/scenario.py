@@ -49,6 +49,8 @@ __all__ = [
     "PartnerCommitment",
     "SetupStep",
     "Viability",
+    "WarmStart",
+    "RosterEntry",
     "Cooperative",
     "Payroll",
     "SimulationSettings",
@@ -727,6 +729,30 @@ class Viability(_Frozen):
     public_share_year: int = Field(default=5, ge=1, le=50, description="Year of operation in which the public share is checked.")
 
 
+class RosterEntry(_Frozen):
+    """One entrepreneur present when the run starts (warm start from an operating CAE)."""
+
+    entrepreneur_id: str = Field(min_length=1, description="The CAE's own id (no names needed).")
+    stage: Literal["cape", "cesa", "associe"]
+    entry_month: YearMonth = Field(description="Month the parcours started (CAPE, or CESA directly).")
+    cesa_month: YearMonth | None = Field(default=None, description="Month the CESA started (cesa and associe stages).")
+    associe_month: YearMonth | None = Field(default=None, description="Month they became associé (associe stage).")
+    sector: str = Field(min_length=1, description="One of activities.sectors[*].name.")
+    monthly_turnover_eur: float = Field(ge=0.0, description="Recent average monthly turnover excl. VAT (e.g. the last 6 months).")
+    treasury_eur: float = Field(default=0.0, description="The activity's treasury today (état de trésorerie).")
+    are_months_left: int = Field(default=0, ge=0, le=36, description="Months of ARE entitlement left (0: none).")
+
+
+class WarmStart(_Frozen):
+    """Start from the entrepreneurs present today instead of an empty CAE (the 'suivi' step)."""
+
+    roster_file: str = Field(
+        default="",
+        description="CSV of the entrepreneurs present at meta.start_month, relative to the scenario file; read when the scenario is loaded.",
+    )
+    entrepreneurs: tuple[RosterEntry, ...] = Field(default=(), description="The roster (filled from roster_file when given).")
+
+
 class SimulationSettings(_Frozen):
     """How many replications and from which root seed."""
 
@@ -746,6 +772,7 @@ class Scenario(_Frozen):
     portage: Portage = Field(default=Portage())
     creation: Creation = Field(default=Creation())
     viability: Viability = Field(default=Viability())
+    warm_start: WarmStart = Field(default=WarmStart())
     simulation: SimulationSettings = Field(default=SimulationSettings())
 
     @model_validator(mode="after")
@@ -765,6 +792,17 @@ class Scenario(_Frozen):
                     f"allowed: {', '.join(funders) or 'none (add a convention first)'}"
                 )
         opening = self.meta.start_month
+        for k, person in enumerate(self.warm_start.entrepreneurs):
+            where = f"warm_start.entrepreneurs[{k}] ({person.entrepreneur_id})"
+            if person.sector not in names:
+                raise ValueError(f"{where}: sector {person.sector!r} is not a sector of activities; allowed: {', '.join(names)}")
+            months = [person.entry_month, person.cesa_month, person.associe_month]
+            needed = {"cape": 1, "cesa": 2, "associe": 3}[person.stage]
+            if any(m is None for m in months[:needed]) or any(m is not None for m in months[needed:]):
+                raise ValueError(f"{where}: a {person.stage} gives {', '.join(['entry_month', 'cesa_month', 'associe_month'][:needed])} and no later month")
+            given = [m for m in months if m is not None]
+            if any(month_offset(a, b) < 0 for a, b in zip(given, given[1:])) or month_offset(given[-1], opening) < 0:
+                raise ValueError(f"{where}: months must be in order and not after the start month {opening}")
         from simcoop.economics.payroll import payroll_dates
 
         first_rules = payroll_dates()[0][:7]
@@ -904,7 +942,29 @@ def load_scenario(path: str | Path) -> Scenario:
         problems.append(Problem(source, 1, "", f"a scenario must be a mapping of sections (meta, territory, ...), this file is {kind}"))
         raise ScenarioError(problems)
     data, _, variant_problems = split_variants(parsed.data, source, parsed.marks)
-    return validate_data(data, source=source, marks=parsed.marks, prior=problems + variant_problems)
+    data, roster_problems = _read_roster(data, path, parsed.marks)
+    return validate_data(data, source=source, marks=parsed.marks, prior=problems + variant_problems + roster_problems)
+
+
+def _read_roster(data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...], int]) -> tuple[dict[str, Any], list[Problem]]:
+    """Fill warm_start.entrepreneurs from warm_start.roster_file (a CSV next to the scenario)."""
+    warm = data.get("warm_start")
+    if not isinstance(warm, dict) or not warm.get("roster_file"):
+        return data, []
+    line = marks.get(("warm_start", "roster_file"))
+    if warm.get("entrepreneurs"):
+        return data, [Problem(str(path), line, "warm_start", "give roster_file or entrepreneurs, not both")]
+    from simcoop.roster import RosterError, read_roster
+
+    csv_path = (path.parent / str(warm["roster_file"])).resolve()
+    try:
+        rows = read_roster(csv_path)
+    except RosterError as exc:
+        return data, exc.problems
+    except OSError as exc:
+        return data, [Problem(str(path), line, "warm_start.roster_file", f"cannot read {csv_path}: {exc}")]
+    data = {**data, "warm_start": {**warm, "entrepreneurs": rows}}
+    return data, []
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:

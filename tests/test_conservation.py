@@ -78,7 +78,7 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
         + m["allocations_paid_cents"]
     )
     cash = m["consolidated_cash_cents"]
-    previous = np.concatenate([[out.initial_cash_cents], cash[:-1]])
+    previous = np.concatenate([[out.initial_cash_cents + out.initial_activities_treasury_cents], cash[:-1]])
     assert np.array_equal(cash - previous, inflows - outflows)
     assert np.array_equal(cash, m["coop_ledger_cents"] + m["activities_treasury_cents"])
     assert np.array_equal(m["coop_treasury_cents"], m["coop_ledger_cents"] - m["advances_cents"])
@@ -92,7 +92,9 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
     # Capital: opening capital + instalments = capital held + capital owed to leavers + repaid.
     capital_in = np.cumsum(m["capital_paid_in_cents"])
     repaid = np.cumsum(m["capital_repaid_cents"])
-    opening = scenario.opening_capital_eur * 100
+    opening = out.initial_capital_cents
+    roster_associes = sum(e.stage == "associe" for e in scenario.warm_start.entrepreneurs)
+    assert opening == round(scenario.opening_capital_eur * 100) + roster_associes * round(scenario.pathway.associe.capital_subscription_eur * 100)
     assert np.array_equal(opening + capital_in, m["capital_cents"] + m["capital_to_repay_cents"] + repaid)
     assert (m["capital_cents"] >= 0).all()
     # Each closing allocates the result to the cent, and what is allocated for payment is
@@ -116,12 +118,14 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
     # People: accueils = not entered + lost waiting + entered + in diagnostic or waiting at the end.
     people = out.people
     n = len(people["entrepreneur_id"])
-    assert m["accueils"].sum() == m["accueils_not_entered"].sum() + m["accueils_lost_waiting"].sum() + n + out.entries_pending_at_end
+    roster = int(m["roster_starts"].sum())
+    assert roster == int(people["from_roster"].sum())
+    assert m["accueils"].sum() == m["accueils_not_entered"].sum() + m["accueils_lost_waiting"].sum() + (n - roster) + out.entries_pending_at_end
     assert out.entries_pending_at_end >= m["n_waiting"][-1]
-    direct = int((people["first_stage"] == CESA).sum())
-    assert m["cape_entries"].sum() + direct == n
+    direct = int(((people["first_stage"] == CESA) & (people["from_roster"] == 0)).sum())
+    assert m["cape_entries"].sum() + direct + roster == n
     # Entries = in stock + exited, at the end of every month.
-    entered = np.cumsum(m["cape_entries"]) + np.cumsum(m["cesa_entries"]) - _cumulative_conversions(out)
+    entered = np.cumsum(m["roster_starts"]) + np.cumsum(m["cape_entries"]) + np.cumsum(m["cesa_entries"]) - _cumulative_conversions(out)
     stock = m["n_cape"] + m["n_cesa"] + m["n_associe"]
     assert np.array_equal(entered, stock + m["n_exited"])
     assert np.array_equal(np.cumsum(m["exits"]), m["n_exited"])

@@ -16,7 +16,7 @@ from simcoop.economics import to_cents
 from simcoop.model.book import DESTINATIONS, FLOW_COLUMNS, PRIOR_STATUSES, REASONS, STOCK_COLUMNS, Book
 from simcoop.model.params import STAGES, ModelParams, model_params
 from simcoop.model.portage import PORTAGE_MEASURES, PortageRules, cae_measures, portage_replication
-from simcoop.model.processes import MonthlyRecorder, close_month, draw_renewals, monthly_books
+from simcoop.model.processes import MonthlyRecorder, close_month, draw_renewals, monthly_books, start_roster
 from simcoop.scenario import Scenario
 from simcoop.streams import Streams
 
@@ -32,7 +32,9 @@ class ReplicationOutput:
     events: npt.NDArray[np.int64]  # columns: entrepreneur_id, month, from, to, reason, destination
     funding_earned: npt.NDArray[np.float64]  # [convention, month], cents
     funding_received: npt.NDArray[np.float64]  # [convention, month], cents
-    initial_cash_cents: int
+    initial_cash_cents: int  # the cooperative's own cash at opening
+    initial_capital_cents: int  # capital at opening (the roster's associés included)
+    initial_activities_treasury_cents: float  # the roster's activity treasuries at opening (0 without a warm start)
     entries_pending_at_end: int
     portage: dict[str, dict[str, float]] | None = None  # {"cae": measures, "portage": measures}
 
@@ -51,6 +53,8 @@ def run_model(
     recorder = MonthlyRecorder(p.horizon_months, list(FLOW_COLUMNS) + list(STOCK_COLUMNS))
     env = simpy.Environment()
     draw_renewals(book, p, streams)
+    start_roster(env, book, p)
+    roster_treasury = float(p.roster.treasury_cents.sum())
     env.process(monthly_books(env, book, p, streams, recorder))
     env.run(until=p.horizon_months)
     close_month(book, p, recorder, p.horizon_months - 1)
@@ -69,10 +73,11 @@ def run_model(
         "capital_paid_cents": book.capital_paid[:n].copy(),
         "mature_turnover_cents": book.mature[:n].copy(),
         "final_stage": book.stage[:n].copy(),
+        "from_roster": (np.arange(n) < len(p.roster.stage)).astype(np.int64),
     }
     events = np.array(book.events, dtype=np.int64).reshape(-1, 6)
     flows = recorder.data
-    pending = int(flows["accueils"].sum() - flows["accueils_not_entered"].sum() - flows["accueils_lost_waiting"].sum()) - n
+    pending = int(flows["accueils"].sum() - flows["accueils_not_entered"].sum() - flows["accueils_lost_waiting"].sum()) - (n - len(p.roster.stage))
     portage = None
     if compare_portage:
         pr = scenario.portage
@@ -89,6 +94,8 @@ def run_model(
         funding_earned=book.funding_earned,
         funding_received=book.funding_received,
         initial_cash_cents=p.initial_cash_cents,
+        initial_capital_cents=p.initial_capital_cents,
+        initial_activities_treasury_cents=roster_treasury,
         entries_pending_at_end=pending,
         portage=portage,
     )

@@ -46,6 +46,7 @@ __all__ = [
     "R_NOT_ASSOCIE",
     "R_END_OF_TRIAL",
     "R_PERSONAL",
+    "R_ROSTER",
     "R_NOT_VIABLE",
     "R_OWN_COMPANY",
     "R_SALARIED_JOB",
@@ -69,9 +70,11 @@ REASONS: tuple[str, ...] = (
     "not_associe_in_time",  # exit when the associé deadline passes
     "end_of_trial_period",  # exit during the CESA trial period
     "personal_reasons",  # exit: stop while the activity was viable
+    "roster",  # present when the run starts (warm start)
 )
 R_DIAGNOSTIC, R_DIRECT_CESA, R_RENEWAL, R_VIABLE, R_SUBSCRIPTION = 0, 1, 2, 3, 4
 R_OWN_COMPANY, R_SALARIED_JOB, R_NOT_VIABLE, R_END_OF_CAPE, R_NOT_ASSOCIE, R_END_OF_TRIAL, R_PERSONAL = 5, 6, 7, 8, 9, 10, 11
+R_ROSTER = 12
 #: Exit motives counted in the monthly ``exits_<motive>`` columns besides the destinations.
 MOTIVE_FLOWS: dict[int, str] = {
     R_NOT_VIABLE: "exits_activity_not_viable",
@@ -88,6 +91,7 @@ FLOW_COLUMNS: tuple[str, ...] = (
     "accueils",
     "accueils_not_entered",
     "accueils_lost_waiting",
+    "roster_starts",
     "cape_entries",
     "cesa_entries",
     "associe_entries",

@@ -22,7 +22,7 @@ from simcoop.economics import (
 )
 from simcoop.scenario import ExitDestinations, Scenario, month_offset
 
-__all__ = ["ModelParams", "ConventionParams", "model_params", "FUNDING_KINDS", "PAYMENTS", "CAPE", "CESA", "ASSOCIE", "SORTIE", "ACCUEIL", "STAGES"]
+__all__ = ["ModelParams", "ConventionParams", "RosterParams", "model_params", "FUNDING_KINDS", "PAYMENTS", "CAPE", "CESA", "ASSOCIE", "SORTIE", "ACCUEIL", "STAGES"]
 
 #: Stage codes; the names are the spelling used in every output.
 ACCUEIL, CAPE, CESA, ASSOCIE, SORTIE = 0, 1, 2, 3, 4
@@ -51,6 +51,20 @@ class ConventionParams:
     renewal_probability: float
     period_months: int  # 1, 3 or 12: what is earned in a period is paid together
     lag_months: int
+
+
+@dataclass(frozen=True)
+class RosterParams:
+    """The entrepreneurs present at month 0 (warm start), one array entry per person."""
+
+    stage: npt.NDArray[np.int64]  # CAPE, CESA or ASSOCIE
+    entry: npt.NDArray[np.int64]  # month offsets from the start (<= 0)
+    cesa: npt.NDArray[np.int64]  # -1 sentinel replaced by offsets; only meaningful from CESA on
+    associe: npt.NDArray[np.int64]
+    sector: npt.NDArray[np.int64]
+    turnover_cents: FloatArray  # recent monthly turnover
+    treasury_cents: FloatArray
+    are_months_left: npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,7 @@ class ModelParams:
     setup_cents: int
     initial_cash_cents: int
     initial_capital_cents: int
+    roster: RosterParams
     partner_conventions: tuple[tuple[float, tuple[int, ...]], ...]  # (probability, conventions of that funder)
     conventions: tuple[ConventionParams, ...]
     allocation: AllocationRules
@@ -236,6 +251,24 @@ def model_params(scenario: Scenario) -> ModelParams:
         for partner in scenario.creation.partners
     )
 
+    people = scenario.warm_start.entrepreneurs
+    sector_index = {s.name: k for k, s in enumerate(scenario.activities.sectors)}
+    stage_code = {"cape": CAPE, "cesa": CESA, "associe": ASSOCIE}
+
+    def offsets(months: list[str | None]) -> npt.NDArray[np.int64]:
+        return np.array([month_offset(meta.start_month, m) if m else 0 for m in months], dtype=np.int64)
+
+    roster = RosterParams(
+        stage=np.array([stage_code[e.stage] for e in people], dtype=np.int64),
+        entry=offsets([e.entry_month for e in people]),
+        cesa=offsets([e.cesa_month for e in people]),
+        associe=offsets([e.associe_month for e in people]),
+        sector=np.array([sector_index[e.sector] for e in people], dtype=np.int64),
+        turnover_cents=np.array([float(to_cents(e.monthly_turnover_eur)) for e in people]),
+        treasury_cents=np.array([float(to_cents(e.treasury_eur)) for e in people]),
+        are_months_left=np.array([e.are_months_left for e in people], dtype=np.int64),
+    )
+
     cesa, associe = path.cesa, path.associe
     min_gross = to_cents(cesa.min_gross_salary_eur_per_month)
     subscription = to_cents(associe.capital_subscription_eur)
@@ -310,7 +343,9 @@ def model_params(scenario: Scenario) -> ModelParams:
         audit_cents_per_year=to_cents(coop.audit_eur_per_year),
         setup_cents=to_cents(coop.setup_costs_eur),
         initial_cash_cents=to_cents(coop.initial_treasury_eur) + to_cents(scenario.opening_capital_eur) - preopening,
-        initial_capital_cents=to_cents(scenario.opening_capital_eur),
+        # Associés of the roster hold their capital shares (assumed fully paid in).
+        initial_capital_cents=to_cents(scenario.opening_capital_eur) + subscription * int((roster.stage == ASSOCIE).sum()),
+        roster=roster,
         partner_conventions=partner_conventions,
         conventions=conventions,
         allocation=allocation,

@@ -76,15 +76,16 @@ from simcoop.model.book import (
     R_OWN_COMPANY,
     R_PERSONAL,
     R_RENEWAL,
+    R_ROSTER,
     R_SALARIED_JOB,
     R_SUBSCRIPTION,
     R_VIABLE,
     Book,
 )
-from simcoop.model.params import ASSOCIE, CAPE, CESA, ModelParams
+from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, ModelParams
 from simcoop.streams import Streams
 
-__all__ = ["monthly_books", "parcours", "MonthlyRecorder", "close_month", "draw_renewals"]
+__all__ = ["monthly_books", "parcours", "MonthlyRecorder", "close_month", "draw_renewals", "start_roster"]
 
 # What the monthly books tell a parcours when they wake it.
 EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
@@ -136,6 +137,11 @@ def parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Gene
     else:
         _start_cesa(book, p, i, now, cape_months=0)
         book.set_stage(i, now, CESA, R_DIRECT_CESA)
+    yield from _follow(env, book, p, i)
+
+
+def _follow(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Generator[simpy.Event, Any, None]:
+    """Carry out, one by one, the changes the monthly books decide for person ``i``."""
     while True:
         wake = env.event()
         book.wake[i] = wake
@@ -159,6 +165,73 @@ def parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Gene
             book.settle_exit(i, now, destination, reason)
             book.wake[i] = None
             return
+
+
+def resumed_parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int, stage: int) -> Generator[simpy.Event, Any, None]:
+    """The path of someone already present when the run starts (warm start): same rules from here on."""
+    book.record(i, 0, ACCUEIL, stage, R_ROSTER)
+    book.stage[i] = stage
+    book.stage_count[stage] += 1
+    book.flows["roster_starts"] += 1
+    yield from _follow(env, book, p, i)
+
+
+def start_roster(env: simpy.Environment, book: Book, p: ModelParams) -> None:
+    """Open the activities of the roster at month 0, in the state the roster gives.
+
+    Each activity's mature turnover is set so that its expected turnover this month is the
+    recent turnover reported; its recent margin (the moving average) starts at what that
+    turnover leaves after purchases and contribution. CAPE terms and renewals follow from
+    the months already spent in CAPE, the associé deadline from the CESA and CAPE months;
+    associés' capital shares are taken as fully paid in (an assumption).
+    """
+    r = p.roster
+    k = len(r.stage)
+    if k == 0:
+        return
+    sector = r.sector
+    ramp_months = p.sector_rampup_months[sector]
+    start_share = np.where(ramp_months > 0, p.sector_rampup_start_share[sector], 1.0)
+    slope = (1.0 - start_share) / np.maximum(ramp_months, 1.0)
+    ramp = np.minimum(start_share + slope * (-1 - r.entry), 1.0)
+    mature = r.turnover_cents / ramp
+    status = np.where(r.are_months_left > 0, 1, 0)
+    are_end = np.where(r.are_months_left > 0, r.are_months_left.astype(float), -1.0)
+    ids = book.add_entrants(0, r.stage.copy(), sector, mature, status, are_end)
+    book.wake.extend([None] * k)
+    margin_rate = p.sector_margin_rate[sector]
+    crate = np.where(r.stage == CAPE, p.sector_rate_cape[sector], p.sector_rate_cesa[sector])
+    base = r.turnover_cents if p.contribution_base == "turnover" else r.turnover_cents * margin_rate
+    ema = np.rint(r.turnover_cents * margin_rate - base * crate)
+    rates = p.payroll_by_month[0]
+    for j, i in enumerate(ids):
+        stage = int(r.stage[j])
+        entry = int(r.entry[j])
+        book.entry_month[i] = entry
+        book.set_activity(i, A_ENTRY, entry)
+        book.set_activity(i, A_EMA, float(ema[j]))
+        book.set_activity(i, A_TREASURY, float(r.treasury_cents[j]))
+        book.set_activity(i, A_CRATE, float(crate[j]))
+        if stage == CAPE:
+            used = min(max(-entry, 0) // p.cape_term_months, p.cape_max_renewals)
+            book.cape_start[i] = entry
+            book.set_activity(i, A_TERM_END, max(entry + p.cape_term_months * (used + 1), 0))
+            book.set_activity(i, A_RENEWALS, p.cape_max_renewals - used)
+            book.set_activity(i, A_CESA_FROM, entry + p.cape_min_months_before_cesa)
+        else:
+            cesa = int(r.cesa[j])
+            book.cesa_month[i] = cesa
+            book.set_activity(i, A_DEADLINE, cesa + max(p.associe_deadline_months - (cesa - entry), 0))
+            book.set_activity(i, A_TRIAL_END, cesa + p.trial_period_months)
+            budget = np.array([round(p.fixed_pay_share * max(float(ema[j]), 0.0))], dtype=np.float64)
+            fixed = float(gross_for_employer_budget_cents(budget, rates)[0])
+            book.set_activity(i, A_FIXED_GROSS, max(fixed, p.min_gross_cents))
+            if stage == ASSOCIE:
+                book.associe_month[i] = int(r.associe[j])
+                book.set_activity(i, A_CAPITAL_PAID, p.capital_subscription_cents)
+        book.set_activity(i, A_EXIT_PROBABILITY, p.exit_probability_by_stage[stage])
+        book.set_activity(i, A_STAGE, stage)
+        env.process(resumed_parcours(env, book, p, i, stage))
 
 
 def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) -> None:
