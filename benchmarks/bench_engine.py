@@ -10,9 +10,10 @@ What is measured
    associé, summed over end-of-month stocks and over replications.
 2. **naive**: the same workload written "the naive way" (``naive_model.py`` in this
    folder): one SimPy process per entrepreneur that does ``yield env.timeout(1)`` every
-   month and that entrepreneur's accounts and decisions in Python scalars, with the
-   same rules and the same parameters (``simcoop.model.params.model_params``). It is slow,
-   so it runs fewer replications (``--naive-replications``).
+   month and that entrepreneur's accounts and decisions in Python scalars, calling the
+   ``simcoop.economics`` payroll functions on one gross pay or budget at a time, with the
+   same rules and the same parameters (``simcoop.model.params.model_params``). It is slow
+   (seconds per replication), so it runs fewer replications (``--naive-replications``).
 3. The ratio simcoop / naive, checked against two targets: at least 1,000,000
    entrepreneur-months per second on one core, and at least 8 times the naive figure.
 

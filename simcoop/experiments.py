@@ -639,6 +639,8 @@ def default_sensitivity_parameters(scenario: Scenario) -> list[tuple[str, float,
                 out.append((v.key, float(v.low), float(v.high)))
             continue
         base = _get(data, v.key.split("."))
+        if base is None:  # e.g. accueils derived from zones: nothing to vary under this key
+            continue
         lows_highs = [base * f if v.how == "factor" else base + f for f in (v.low, v.high)]
         low, high = (float(f"{_clip_to_field(v.key, x):.10g}") for x in lows_highs)  # 0.3*0.75 -> 0.225
         out.append((v.key, low, high))

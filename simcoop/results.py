@@ -155,6 +155,8 @@ class Results:
     runtime_seconds: float = 0.0
     jobs: int = 1
     funding: pd.DataFrame | None = None
+    zones: pd.DataFrame | None = None
+    sites: pd.DataFrame | None = None
     portage: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ building
@@ -174,6 +176,7 @@ class Results:
         events = _events_frame(scenario, outputs)
         kpis = _kpis_frame(scenario, monthly, yearly, people)
         funding = _funding_frame(scenario, outputs)
+        zones, sites = _territory_frames(scenario, outputs, people)
         portage = _portage_frame(scenario, outputs)
         return cls(
             scenario=scenario,
@@ -186,6 +189,8 @@ class Results:
             runtime_seconds=runtime_seconds,
             jobs=jobs,
             funding=funding,
+            zones=zones,
+            sites=sites,
             portage=portage,
         )
 
@@ -273,6 +278,8 @@ class Results:
                 "summary": "per KPI: mean, std and 5/50/95% quantiles across replications",
                 "verdict": "the viability criteria checked across replications and the verdict",
                 "funding": "public funding earned and received by replication, year and convention",
+                "zones": "accueils, entries and people supported by replication, year and zone of origin",
+                "sites": "accueils, entries, waiting, people and team by replication, year and site",
                 **(
                     {
                         "portage": "per replication, the CAE and portage salarial measures of the same entrants",
@@ -378,10 +385,13 @@ class Results:
         fig, ax = _figure_and_axes(ax, (8.0, 4.0))
         n = len(qs)
         bands = [(qs[i], qs[n - 1 - i]) for i in range(n // 2)]
+        lowest, highest = np.inf, -np.inf
         for k, name in enumerate(columns):
             matrix = self.monthly.pivot(index="date", columns="replication", values=name).sort_index()
             dates = pd.DatetimeIndex(matrix.index)
             values = np.nanpercentile(matrix.to_numpy(dtype=float), qs, axis=1) if matrix.size else np.zeros((n, 0))
+            if values.size:
+                lowest, highest = min(lowest, np.nanmin(values)), max(highest, np.nanmax(values))
             colour = f"C{k}"
             for i, (low, high) in enumerate(bands):
                 label = f"{_pct(low)}-{_pct(high)}%" if len(columns) == 1 else None
@@ -402,7 +412,7 @@ class Results:
         ax.set_xlabel("month")
         if all(name.endswith("_eur") for name in columns):
             _thousands(ax.yaxis)
-        if ax.get_ylim()[0] < 0 < ax.get_ylim()[1]:
+        if lowest < 0 < highest:  # a treasury or a result that turns negative: show where zero is
             ax.axhline(0.0, color="0.4", linewidth=0.8)
         spread = ", ".join(f"{_pct(lo)}-{_pct(hi)}%" for lo, hi in bands)
         ax.set_title(
@@ -457,7 +467,7 @@ class Results:
         return fig
 
     def plot_kpi(self, kpi: str, bins: int | str = "auto", ax: Axes | None = None) -> Figure:
-        """Histogram of a KPI across replications, with its median (solid) and 5% and 95% quantiles (dashed).
+        """Histogram of a KPI across replications, with its median (solid), 5% (dashed) and 95% (dotted) quantiles.
 
         Replications without a value (e.g. break-even not reached) are counted in the title.
         """
@@ -476,6 +486,7 @@ class Results:
             ax.text(0.5, 0.5, "no replication has a value", ha="center", va="center", transform=ax.transAxes)
         ax.set_xlabel(_kpi_axis_label(kpi))
         ax.set_ylabel("replications")
+        _integer_ticks(ax.yaxis)
         if kpi.endswith("_eur"):
             _thousands(ax.xaxis)
         missing = len(self.kpis) - values.size
@@ -527,6 +538,10 @@ class Results:
             frame.to_parquet(folder / f"{name}.parquet", index=False)
             _to_csv(frame, folder / f"{name}.csv")
         self.events.to_parquet(folder / "events.parquet", index=False)
+        if self.zones is not None:
+            _to_csv(self.zones, folder / "zones.csv")
+        if self.sites is not None:
+            _to_csv(self.sites, folder / "sites.csv")
         if self.funding is not None:
             _to_csv(self.funding, folder / "funding.csv")
         if self.portage is not None:
@@ -593,6 +608,8 @@ def load_results(directory: str | os.PathLike[str]) -> Results:
         runtime_seconds=float(manifest.get("runtime_seconds", 0.0)),
         jobs=int(manifest.get("jobs", 1)),
         funding=pd.read_csv(folder / "funding.csv") if (folder / "funding.csv").is_file() else None,
+        zones=pd.read_csv(folder / "zones.csv", dtype={"zone_code": str}) if (folder / "zones.csv").is_file() else None,
+        sites=pd.read_csv(folder / "sites.csv") if (folder / "sites.csv").is_file() else None,
         portage=pd.read_csv(folder / "portage.csv") if (folder / "portage.csv").is_file() else None,
     )
 
@@ -745,6 +762,63 @@ def _funding_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> 
     frame = pd.DataFrame(rows, columns=columns[1:])
     frame.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(frame)))
     return frame
+
+
+def _territory_frames(
+    scenario: Scenario, outputs: Sequence[ReplicationOutput], people: pd.DataFrame
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Accueils, entries and people by zone and by site, per replication and calendar year."""
+    if not outputs or outputs[0].by_site is None:
+        return None, None
+    horizon = scenario.meta.horizon_months
+    start_year, start_month = (int(x) for x in scenario.meta.start_month.split("-"))
+    year_of_month = start_year + (start_month - 1 + np.arange(horizon)) // 12
+    years = np.unique(year_of_month)
+    last_of_year = {int(y): int(np.flatnonzero(year_of_month == y)[-1]) for y in years}
+    first_of_year = {int(y): int(np.flatnonzero(year_of_month == y)[0]) for y in years}
+    site_names = [s.name for s in scenario.cooperative.sites]
+    zones = scenario.territory.zones
+    zone_codes = [z.zone_code for z in zones] or [""]
+    zone_names = [z.name for z in zones] or [scenario.meta.territory_name or "territoire"]
+    seekers = [z.job_seekers_abc for z in zones] or [np.nan]
+    population = [z.population for z in zones] or [np.nan]
+    site_rows, zone_rows = [], []
+    for o in outputs:
+        mine = people[people["replication"] == o.replication] if len(people) else people
+        exit_or_end = mine["exit_month"].to_numpy().copy() if len(mine) else np.zeros(0, dtype=np.int64)
+        exit_or_end[exit_or_end < 0] = horizon - 1
+        for year in years:
+            y = int(year)
+            months = year_of_month == year
+            last = last_of_year[y]
+            for s, name in enumerate(site_names):
+                bs = o.by_site
+                site_rows.append(
+                    (o.replication, y, name, int(bs["accueils"][s, months].sum()), int(bs["entries"][s, months].sum()),
+                     int(bs["lost_waiting"][s, months].sum()), int(bs["active"][s, last]), int(bs["waiting"][s, last]),
+                     float(bs["staff_fte"][s, last]))
+                )  # fmt: skip
+            present = (exit_or_end >= first_of_year[y]) & (mine["entry_month"].to_numpy() <= last) if len(mine) else np.zeros(0, bool)
+            supported = np.bincount(mine["zone"].to_numpy()[present], minlength=len(zone_codes)) if len(mine) else np.zeros(len(zone_codes))
+            for z, code in enumerate(zone_codes):
+                bz = o.by_zone
+                per_1000 = 1000.0 * supported[z] / seekers[z] if seekers[z] and not np.isnan(seekers[z]) else np.nan
+                zone_rows.append(
+                    (o.replication, y, code, zone_names[z], population[z], seekers[z], int(bz["accueils"][z, months].sum()),
+                     int(bz["entries"][z, months].sum()), int(supported[z]), int(bz["active"][z, last]), round(per_1000, 4))
+                )  # fmt: skip
+    sites = pd.DataFrame(
+        site_rows,
+        columns=["replication", "year", "site", "accueils", "entries", "lost_waiting", "active_end", "waiting_end", "staff_fte_end"],
+    )
+    zones_frame = pd.DataFrame(
+        zone_rows,
+        columns=["replication", "year", "zone_code", "zone_name", "population", "job_seekers_abc", "accueils", "entries",
+                 "supported", "active_end", "supported_per_1000_job_seekers"],
+    )  # fmt: skip
+    for frame in (sites, zones_frame):
+        frame.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(frame)))
+    return zones_frame, sites
 
 
 def _portage_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame | None:
@@ -981,6 +1055,12 @@ def _thousands(axis: Any) -> None:
     axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
 
 
+def _integer_ticks(axis: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _pct(value: float) -> str:
     return f"{value:g}"
 
@@ -990,7 +1070,7 @@ def _plain_number(value: float, name: str) -> str:
         return f"{100 * value:.1f}%"
     if name.endswith("_eur"):
         return f"{value:,.0f}"
-    return f"{value:,.1f}" if value != round(value) else f"{value:,.0f}"
+    return f"{value:,.1f}"
 
 
 def _html_value(value: Any, name: str) -> str:
@@ -1003,6 +1083,9 @@ def _criterion_text(criterion: Any) -> str:
     """One verdict criterion in a line of English: its figure, 95% interval and limit."""
     interval = f"[{100 * criterion.ci_low:.0f}-{100 * criterion.ci_high:.0f}%]"
     detail = criterion.detail
+    if detail.get("within_horizon") is False:
+        year = detail.get("by_year", detail.get("year"))
+        return f"{criterion.key.replace('_', ' ')}: year {year} is beyond the horizon, not checked"
     if criterion.key == "insolvency":
         return (
             f"insolvency: probability {100 * criterion.value:.0f}% {interval}, "

@@ -50,6 +50,8 @@ __all__ = [
     "SetupStep",
     "Viability",
     "WarmStart",
+    "Zone",
+    "Demand",
     "RosterEntry",
     "Cooperative",
     "Payroll",
@@ -75,6 +77,9 @@ YearMonth = Annotated[
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
+
+#: Accueils a year at maturity when neither the flow nor zones are given. Assumption (DOMAIN.md §2).
+DEFAULT_ACCUEILS_PER_YEAR = 180.0
 
 #: Opening capital when neither cooperative.initial_capital_eur nor creation.setup gives it. Assumption.
 DEFAULT_INITIAL_CAPITAL_EUR = 20000.0
@@ -112,18 +117,81 @@ class Meta(_Frozen):
         return value
 
 
-class Territory(_Frozen):
-    """The accueil arrival process: a Poisson flow with ramp-up and seasonality."""
+class Zone(_Frozen):
+    """One zone of the territory (a commune, an IRIS, a canton): the figures the demand model reads."""
 
-    accueils_per_year_at_maturity: float = Field(
-        default=180.0,
-        ge=0.0,
+    zone_code: str = Field(min_length=1, description="INSEE code of the commune or any unique code.")
+    name: str = Field(min_length=1)
+    population: float = Field(ge=0.0, description="Inhabitants (INSEE, recensement).")
+    job_seekers_abc: float = Field(ge=0.0, description="Job seekers registered with France Travail, categories A, B and C.")
+    business_creations_per_year: float = Field(ge=0.0, description="Business creations a year (INSEE, SIDE/REE).")
+    creations_by_job_seekers_per_year: float | None = Field(
+        default=None, ge=0.0, description="Of which by job seekers, where known (informative)."
+    )
+    lat: float | None = Field(default=None, ge=-90.0, le=90.0, description="Latitude of the zone's centre (WGS84).")
+    lon: float | None = Field(default=None, ge=-180.0, le=180.0, description="Longitude of the zone's centre (WGS84).")
+    travel_minutes: dict[str, float] = Field(
+        default_factory=dict,
+        description="Travel time to each site by site name; missing sites are estimated from the coordinates.",
+    )
+
+
+class Demand(_Frozen):
+    """How the territory's figures become accueils (used when zones are given)."""
+
+    penetration_per_job_seeker_per_year: float = Field(
+        default=0.00675, ge=0.0,
         description=(
-            "Mean accueils (information meeting + diagnostic) per year once the CAE is known. "
-            "Source: DOMAIN.md §2 (Cap Services, 216 accueils in 2000, its 5th year); "
-            "180 for a new CAE in a mid-sized urban area is an assumption."
+            "Accueils a year per job seeker (categories A, B, C) living next to a site. Calibrated: a CAE in an "
+            "agglomeration of 200 000 inhabitants (about 7.9% job seekers A-B-C and 1.6% business creations a year, "
+            "national ratios of France Travail and INSEE, 2024, approximate) receives DOMAIN.md's 180 accueils a year "
+            "at maturity, 60% through job seekers (the 60/40 split is an assumption). See docs/territory.md."
         ),
     )
+    penetration_per_creation_per_year: float = Field(
+        default=0.0225, ge=0.0,
+        description="Accueils a year per business creation in the zone (the other 40% of the calibration above).",
+    )
+    decay_per_minute: float = Field(
+        default=0.04, ge=0.0, le=1.0,
+        description=(
+            "Attraction of a site decays as exp(-decay x minutes) (Huff model); 0.04 halves demand at about 17 "
+            "minutes. Assumption, to calibrate on the origin of a CAE's accueils."
+        ),
+    )
+    prescriber_multipliers: dict[str, float] = Field(
+        default_factory=dict,
+        description=(
+            "Multipliers for the prescribers active in the territory (e.g. france_travail: 1.2, bge: 1.1, "
+            "missions_locales: 1.05); their product scales demand. Assumption of the analyst."
+        ),
+    )
+    road_speed_kmh: float = Field(default=40.0, gt=0.0, description="Mean door-to-door speed for travel times from coordinates. Assumption.")
+    detour_factor: float = Field(default=1.3, ge=1.0, description="Road distance / straight-line distance. Assumption.")
+
+
+class Territory(_Frozen):
+    """The accueil arrival process: a Poisson flow with ramp-up and seasonality.
+
+    The mature flow is either given (``accueils_per_year_at_maturity``) or derived from the
+    territory's zones (``zones_file`` or ``zones``) by the demand model (``demand``).
+    """
+
+    accueils_per_year_at_maturity: float | None = Field(
+        default=None,
+        ge=0.0,
+        description=(
+            "Mean accueils (information meeting + diagnostic) per year once the CAE is known; leave it out when "
+            "zones are given (the demand model derives it). Without either, 180. Source: DOMAIN.md §2 (Cap Services, "
+            "216 accueils in 2000, its 5th year); 180 for a new CAE in a mid-sized urban area is an assumption."
+        ),
+    )
+    zones_file: str = Field(
+        default="",
+        description="CSV of the territory's zones (docs/territory.md), relative to the scenario file; read when the scenario is loaded.",
+    )
+    zones: tuple[Zone, ...] = Field(default=(), description="The zones (filled from zones_file when given).")
+    demand: Demand = Field(default=Demand())
     rampup_months: int = Field(
         default=36,
         ge=0,
@@ -527,11 +595,25 @@ class Staff(_Frozen):
 
 
 class Site(_Frozen):
-    """A site (head office or antenna) and its premises."""
+    """A site (head office or antenna): its premises, its team and its pull on the territory."""
 
     name: str = Field(min_length=1)
     opening_month: YearMonth | None = Field(default=None, description="Month the site opens (null = at the CAE's opening).")
     rent_eur_per_month: float = Field(default=1500.0, ge=0.0, description="Premises: rent and charges. Assumption.")
+    fte_at_opening: float | None = Field(
+        default=None, ge=0.0,
+        description=(
+            "Accompaniment FTE of the site when it opens (null: cooperative.staff.fte_at_opening for the first site, "
+            "0.5 for an antenna, an assumption). Each site hires on its own caseload; new entrants wait for a place "
+            "at their site."
+        ),
+    )
+    attraction: float = Field(
+        default=1.0, gt=0.0,
+        description="Relative pull of the site in the Huff model (size, visibility); without zones, accueils are shared among open sites in proportion to it.",
+    )
+    lat: float | None = Field(default=None, ge=-90.0, le=90.0, description="Latitude (WGS84), for travel times and the map.")
+    lon: float | None = Field(default=None, ge=-180.0, le=180.0, description="Longitude (WGS84).")
 
 
 class FundingConvention(_Frozen):
@@ -610,7 +692,10 @@ class Cooperative(_Frozen):
         default=4000.0, ge=0.0, description="The cooperative audit (révision coopérative) and statutory accounts, paid at each closing. Assumption.",
     )
     setup_costs_eur: float = Field(
-        default=15000.0, ge=0.0, description="Set-up costs paid in the opening month (legal, recruitment, equipment). Assumption.",
+        default=15000.0, ge=0.0, description=(
+            "Costs paid in the opening month (equipment, furniture, first purchases). Legal and recruitment costs "
+            "before opening belong to creation.setup. Assumption."
+        ),
     )
     initial_treasury_eur: float = Field(default=60000.0, description="Cash at opening, beyond capital. Assumption.")
     initial_capital_eur: float | None = Field(
@@ -792,6 +877,28 @@ class Scenario(_Frozen):
                     f"allowed: {', '.join(funders) or 'none (add a convention first)'}"
                 )
         opening = self.meta.start_month
+        territory = self.territory
+        if territory.zones:
+            if territory.accueils_per_year_at_maturity is not None:
+                raise ValueError(
+                    "territory: give accueils_per_year_at_maturity or zones, not both (with zones the demand model derives the flow)"
+                )
+            sites = self.cooperative.sites
+            codes = [z.zone_code for z in territory.zones]
+            dupes = sorted({c for c in codes if codes.count(c) > 1})
+            if dupes:
+                raise ValueError(f"territory.zones: zone codes must be unique, repeated: {', '.join(dupes)}")
+            site_names = [site.name for site in sites]
+            for zone in territory.zones:
+                unknown = sorted(set(zone.travel_minutes) - set(site_names))
+                if unknown:
+                    raise ValueError(f"territory.zones {zone.zone_code}: travel_minutes names unknown sites: {', '.join(unknown)}; allowed: {', '.join(site_names)}")
+                for site in sites:
+                    if site.name not in zone.travel_minutes and None in (zone.lat, zone.lon, site.lat, site.lon):
+                        raise ValueError(
+                            f"territory.zones {zone.zone_code}: no travel time to site {site.name!r} and no coordinates "
+                            "to estimate it (give travel_minutes_<site> in the zones file, or lat/lon of both)"
+                        )
         for k, person in enumerate(self.warm_start.entrepreneurs):
             where = f"warm_start.entrepreneurs[{k}] ({person.entrepreneur_id})"
             if person.sector not in names:
@@ -830,6 +937,18 @@ class Scenario(_Frozen):
             if setup is not None and month_offset(feasibility.start_month, setup.start_month) < feasibility.duration_months:
                 raise ValueError("creation.setup starts before the feasibility check ends")
         return self
+
+    @property
+    def accueils_per_year(self) -> float:
+        """Mean accueils a year at maturity: given, derived from the zones, or the default 180 (assumption)."""
+        territory = self.territory
+        if territory.zones:
+            from simcoop.territory import demand_matrix
+
+            return float(demand_matrix(self).sum())
+        if territory.accueils_per_year_at_maturity is None:
+            return DEFAULT_ACCUEILS_PER_YEAR
+        return territory.accueils_per_year_at_maturity
 
     @property
     def opening_capital_eur(self) -> float:
@@ -943,7 +1062,30 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(problems)
     data, _, variant_problems = split_variants(parsed.data, source, parsed.marks)
     data, roster_problems = _read_roster(data, path, parsed.marks)
-    return validate_data(data, source=source, marks=parsed.marks, prior=problems + variant_problems + roster_problems)
+    data, zone_problems = _read_zones(data, path, parsed.marks)
+    return validate_data(
+        data, source=source, marks=parsed.marks, prior=problems + variant_problems + roster_problems + zone_problems
+    )
+
+
+def _read_zones(data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...], int]) -> tuple[dict[str, Any], list[Problem]]:
+    """Fill territory.zones from territory.zones_file (a CSV next to the scenario)."""
+    territory = data.get("territory")
+    if not isinstance(territory, dict) or not territory.get("zones_file"):
+        return data, []
+    line = marks.get(("territory", "zones_file"))
+    if territory.get("zones"):
+        return data, [Problem(str(path), line, "territory", "give zones_file or zones, not both")]
+    from simcoop.territory import ZonesError, read_zones
+
+    csv_path = (path.parent / str(territory["zones_file"])).resolve()
+    try:
+        rows = read_zones(csv_path)
+    except ZonesError as exc:
+        return data, exc.problems
+    except OSError as exc:
+        return data, [Problem(str(path), line, "territory.zones_file", f"cannot read {csv_path}: {exc}")]
+    return {**data, "territory": {**territory, "zones": rows}}, []
 
 
 def _read_roster(data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...], int]) -> tuple[dict[str, Any], list[Problem]]:

@@ -135,9 +135,15 @@ def solve(
         tol = tolerance if tolerance is not None else 1000.0
         cap = 10_000_000.0
     elif target == "accueils":
+        if scenario.territory.zones:
+            raise ValueError(
+                "--target accueils needs a scenario that gives territory.accueils_per_year_at_maturity; "
+                "this one derives its accueils from zones (vary territory.demand instead)"
+            )
+
         def build(x: float) -> Scenario:
             return scenario.replace({"territory.accueils_per_year_at_maturity": x})
-        low, high, unit = 0.0, max(scenario.territory.accueils_per_year_at_maturity, 50.0), "accueils per year at maturity"
+        low, high, unit = 0.0, max(scenario.accueils_per_year, 50.0), "accueils per year at maturity"
         tol = tolerance if tolerance is not None else 2.0
         cap = 5000.0
     else:
@@ -163,7 +169,7 @@ def solve(
                 on_step(step)
         return cache[x]
 
-    baseline = evaluate(low if target == "funding" else (scenario.territory.accueils_per_year_at_maturity if target == "accueils" else high))
+    baseline = evaluate(low if target == "funding" else (scenario.accueils_per_year if target == "accueils" else high))
 
     def search(side: str) -> float | None:
         lo, hi = low, high
@@ -217,9 +223,9 @@ def solve(
 
 
 def _round_answer(value: float, target: str) -> float:
-    """Round up to a figure a funder would write: 100 € of funding, one accueil, 0.1 point of contribution."""
+    """Round up (towards meeting the criteria) to a figure a funder would write: 100 €, one accueil, 0.1 point of contribution."""
     if target == "funding":
         return float(math.ceil(value / 100.0) * 100.0)
     if target == "accueils":
         return float(math.ceil(value))
-    return math.floor(value * 1000.0) / 1000.0 if value > 0 else 0.0
+    return math.ceil(value * 1000.0 - 1e-9) / 1000.0 if value > 0 else 0.0  # up: a lower rate could fail

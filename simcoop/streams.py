@@ -26,6 +26,7 @@ SOURCES: tuple[str, ...] = (
     "status",  # prior status of entrants (ARE, RSA, none) and ARE entitlement left
     "funding",  # renewals of public funding conventions
     "partners",  # whether each partner's commitment comes through
+    "zones",  # the zone and site of each accueil
 )
 
 
@@ -44,6 +45,7 @@ class Streams:
     status: np.random.Generator
     funding: np.random.Generator
     partners: np.random.Generator
+    zones: np.random.Generator
 
 
 def replication_streams(seed: int, replication: int) -> Streams:

@@ -36,6 +36,8 @@ OUTPUT_FILES = {
     "summary.csv",
     "funding.csv",
     "verdict.json",
+    "zones.csv",
+    "sites.csv",
 }
 
 

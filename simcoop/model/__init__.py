@@ -36,6 +36,8 @@ class ReplicationOutput:
     initial_capital_cents: int  # capital at opening (the roster's associés included)
     initial_activities_treasury_cents: float  # the roster's activity treasuries at opening (0 without a warm start)
     entries_pending_at_end: int
+    by_site: dict[str, npt.NDArray[np.float64]] | None = None  # SITE_SERIES -> [site, month]
+    by_zone: dict[str, npt.NDArray[np.float64]] | None = None  # ZONE_SERIES -> [zone, month]
     portage: dict[str, dict[str, float]] | None = None  # {"cae": measures, "portage": measures}
 
 
@@ -74,6 +76,8 @@ def run_model(
         "mature_turnover_cents": book.mature[:n].copy(),
         "final_stage": book.stage[:n].copy(),
         "from_roster": (np.arange(n) < len(p.roster.stage)).astype(np.int64),
+        "zone": book.zone[:n].copy(),
+        "site": book.site[:n].copy(),
     }
     events = np.array(book.events, dtype=np.int64).reshape(-1, 6)
     flows = recorder.data
@@ -97,5 +101,7 @@ def run_model(
         initial_capital_cents=p.initial_capital_cents,
         initial_activities_treasury_cents=roster_treasury,
         entries_pending_at_end=pending,
+        by_site=book.by_site,
+        by_zone=book.by_zone,
         portage=portage,
     )

@@ -22,6 +22,7 @@ employer contributions), the cooperative's costs and payouts to people leaving.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,8 @@ __all__ = [
     "REASONS",
     "DESTINATIONS",
     "PRIOR_STATUSES",
+    "SITE_SERIES",
+    "ZONE_SERIES",
     "MOTIVE_FLOWS",
     "R_DIAGNOSTIC",
     "R_DIRECT_CESA",
@@ -83,6 +86,10 @@ MOTIVE_FLOWS: dict[int, str] = {
     R_END_OF_TRIAL: "exits_end_of_trial_period",
     R_PERSONAL: "exits_personal_reasons",
 }
+#: Series recorded by site and by zone, ``[site or zone, month]``.
+SITE_SERIES: tuple[str, ...] = ("accueils", "entries", "lost_waiting", "active", "waiting", "staff_fte")
+ZONE_SERIES: tuple[str, ...] = ("accueils", "entries", "active")
+
 #: Prior status of entrants (DOMAIN.md §2).
 PRIOR_STATUSES: tuple[str, ...] = ("none", "are", "rsa")
 
@@ -186,8 +193,10 @@ STOCK_COLUMNS: tuple[str, ...] = (
     A_TRIAL_END,
     A_CAPITAL_DUE,
     A_CAPITAL_PAID,
-) = range(25)
-N_ACTIVITY_FIELDS = 25
+    A_SITE,
+    A_ZONE,
+) = range(27)
+N_ACTIVITY_FIELDS = 27
 
 
 class Book:
@@ -203,10 +212,17 @@ class Book:
         self.stage_count = [0] * 5
         self.coop_ledger_cents = float(params.initial_cash_cents)
         self.coop_pending = np.zeros(self.slots)  # receivables taken over from closed activities
-        self.staff_fte = params.fte_at_opening
+        # Accompaniment team per site (0 until the site opens), hires pending per site, and the
+        # waiting list of each site: FIFO of (month joined, zone, starts under a CESA).
+        n_sites, horizon = params.n_sites, params.horizon_months
+        self.site_staff = np.where(params.site_opening <= 0, params.site_fte_at_opening, 0.0)
+        self.site_hire_month = np.full(n_sites, -1, dtype=np.int64)
+        self.staff_fte = float(self.site_staff.sum())
         self.support_fte = params.support_fte_at_opening
-        self.hire_month = -1  # month a decided hire starts (-1: none pending)
-        self.waiting: list[list[int]] = []  # FIFO of [month joined, entrants in CAPE, entrants in CESA]
+        self.waiting: list[deque[tuple[int, int, bool]]] = [deque() for _ in range(n_sites)]
+        # Flows and stocks by site and by zone, [site or zone, month].
+        self.by_site = {name: np.zeros((n_sites, horizon)) for name in SITE_SERIES}
+        self.by_zone = {name: np.zeros((params.n_zones, horizon)) for name in ZONE_SERIES}
         self.last_costs_cents = 0.0
         self.own_treasury_cents = float(params.initial_cash_cents)  # at the end of the previous month
         # Capital, reserves and what the cooperative owes (cents).
@@ -249,13 +265,15 @@ class Book:
         self.prior_status = np.full(capacity, -1, dtype=np.int64)
         self.capital_paid = np.zeros(capacity, dtype=np.int64)
         self.mature = np.zeros(capacity)  # mature monthly turnover drawn at entry, cents
+        self.zone = np.zeros(capacity, dtype=np.int64)
+        self.site = np.zeros(capacity, dtype=np.int64)
         self.stage = np.full(capacity, -1, dtype=np.int64)
         self.cape_start = np.full(capacity, -1, dtype=np.int64)
         self.slot_of = np.full(capacity, -1, dtype=np.int64)
 
     def _grow_people(self, needed: int) -> None:
         names = ("sector", "first_stage", "entry_month", "cesa_month", "associe_month", "exit_month",
-                 "exit_destination", "exit_reason", "prior_status", "capital_paid", "mature", "stage", "cape_start", "slot_of")
+                 "exit_destination", "exit_reason", "prior_status", "capital_paid", "mature", "zone", "site", "stage", "cape_start", "slot_of")
         old = {name: getattr(self, name) for name in names}
         self._alloc_people(max(needed, 2 * self.people_capacity))
         for name, value in old.items():
@@ -285,6 +303,8 @@ class Book:
         mature_cents: npt.NDArray[np.float64],
         prior_status: npt.NDArray[np.int64],
         are_end: npt.NDArray[np.float64],
+        zone: npt.NDArray[np.int64] | None = None,
+        site: npt.NDArray[np.int64] | None = None,
     ) -> range:
         """Open a person record and an activity for each entrant (stage set by its parcours).
 
@@ -303,6 +323,8 @@ class Book:
         self.entry_month[people] = month
         self.prior_status[people] = prior_status
         self.mature[people] = mature_cents
+        self.zone[people] = 0 if zone is None else zone
+        self.site[people] = 0 if site is None else site
         self.stage[people] = ACCUEIL
         slots = slice(self.m, self.m + k)
         self.slot_of[people] = np.arange(self.m, self.m + k)
@@ -312,6 +334,8 @@ class Book:
         a[A_ENTRY, slots] = month
         a[A_MATURE, slots] = mature_cents
         a[A_ARE_END, slots] = are_end
+        a[A_ZONE, slots] = 0 if zone is None else zone
+        a[A_SITE, slots] = 0 if site is None else site
         self.lag[slots] = p.sector_lag_months[sector]
         self.pending[:, slots] = 0.0
         self.n = ids.stop
@@ -415,7 +439,7 @@ class Book:
             "n_cesa": self.stage_count[CESA],
             "n_associe": self.stage_count[ASSOCIE],
             "n_exited": self.stage_count[SORTIE],
-            "n_waiting": float(sum(w[1] + w[2] for w in self.waiting)),
+            "n_waiting": float(sum(len(w) for w in self.waiting)),
             "staff_fte": self.staff_fte,
             "support_fte": self.support_fte,
             "coop_ledger_cents": self.coop_ledger_cents,

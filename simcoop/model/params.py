@@ -31,6 +31,9 @@ STAGES: tuple[str, ...] = ("accueil", "cape", "cesa", "associe", "sortie")
 FloatArray = npt.NDArray[np.float64]
 
 
+#: Accompaniment FTE of an antenna when it opens, unless the site says otherwise. Assumption.
+ANTENNA_FTE = 0.5
+
 #: Kinds of public funding conventions and payment schedules, as coded in ``ConventionParams``.
 FUNDING_KINDS: tuple[str, ...] = ("fixed", "per_accueil", "per_supported", "per_cesa_start")
 PAYMENTS: tuple[str, ...] = ("monthly", "quarterly", "annual")
@@ -75,6 +78,12 @@ class ModelParams:
     calendar_month: npt.NDArray[np.int64]  # 1..12 for each simulated month
     # arrivals
     accueils_rate_per_month: FloatArray  # expected accueils in each simulated month
+    n_zones: int  # 1 pseudo-zone when the territory has no zones
+    n_sites: int
+    pair_probabilities: tuple[FloatArray, ...]  # per configuration of open sites: P(zone, site) flattened zone-major
+    pair_config_by_month: npt.NDArray[np.int64]  # which configuration applies each month
+    site_opening: npt.NDArray[np.int64]  # month offset each site opens (>= 0)
+    site_fte_at_opening: FloatArray
     entry_share: float
     direct_cesa_share: float
     diagnostic_months: int
@@ -185,7 +194,41 @@ def model_params(scenario: Scenario) -> ModelParams:
         ramp = terr.rampup_start_share + (1 - terr.rampup_start_share) * np.minimum(1.0, months / terr.rampup_months)
     else:
         ramp = np.ones(horizon)
-    rate = terr.accueils_per_year_at_maturity / 12.0 * ramp * season[calendar]
+    shape = ramp * season[calendar]  # notoriety ramp-up and seasonality
+
+    # Sites and zones: which sites are open each month, and where accueils come from.
+    sites = coop.sites
+    opening = np.array(
+        [0 if s.opening_month is None else max(month_offset(meta.start_month, s.opening_month), 0) for s in sites], dtype=np.int64
+    )
+    site_fte = np.array(
+        [s.fte_at_opening if s.fte_at_opening is not None else (coop.staff.fte_at_opening if k == 0 else ANTENNA_FTE) for k, s in enumerate(sites)]
+    )
+    zones = terr.zones
+    configs: list[FloatArray] = []
+    config_index: dict[bytes, int] = {}
+    config_of_month = np.zeros(horizon, dtype=np.int64)
+    rate = np.zeros(horizon)
+    for t in range(horizon):
+        is_open = opening <= t
+        if not is_open.any():
+            is_open = opening == opening.min()
+        key = is_open.tobytes()
+        if key not in config_index:
+            if zones:
+                from simcoop.territory import demand_matrix
+
+                matrix = demand_matrix(scenario, is_open)
+            else:
+                weights = np.array([s.attraction for s in sites]) * is_open
+                matrix = (scenario.accueils_per_year * weights / weights.sum())[None, :]
+            total = float(matrix.sum())
+            config_index[key] = len(configs)
+            configs.append(np.concatenate([(matrix / total).ravel() if total > 0 else np.full(matrix.size, 1.0 / matrix.size), [total]]))
+        c = config_index[key]
+        config_of_month[t] = c
+        rate[t] = configs[c][-1] / 12.0 * shape[t]
+    pair_probabilities = tuple(cfg[:-1] for cfg in configs)
 
     # Payroll rules in force each month (one object per distinct set of rules).
     cache: dict[str, PayrollRates] = {}
@@ -276,6 +319,12 @@ def model_params(scenario: Scenario) -> ModelParams:
         horizon_months=horizon,
         calendar_month=(calendar + 1).astype(np.int64),
         accueils_rate_per_month=rate,
+        n_zones=max(len(zones), 1),
+        n_sites=len(sites),
+        pair_probabilities=pair_probabilities,
+        pair_config_by_month=config_of_month,
+        site_opening=opening,
+        site_fte_at_opening=site_fte,
         entry_share=path.entry_share,
         direct_cesa_share=path.direct_cesa_share,
         diagnostic_months=path.diagnostic_months,

@@ -62,11 +62,13 @@ from simcoop.model.book import (
     A_RAMP_SLOPE,
     A_RAMP_START,
     A_RENEWALS,
+    A_SITE,
     A_STAGE,
     A_TERM_END,
     A_TREASURY,
     A_TRIAL_END,
     A_VOL,
+    A_ZONE,
     R_DIAGNOSTIC,
     R_DIRECT_CESA,
     R_END_OF_CAPE,
@@ -250,7 +252,7 @@ def monthly_books(
     env: simpy.Environment, book: Book, p: ModelParams, streams: Streams, recorder: MonthlyRecorder
 ) -> Generator[simpy.Event, Any, None]:
     """The accueil flow, the monthly accounting and the decisions of each month."""
-    scheduled: dict[int, list[int]] = {}  # month -> [entries in CAPE, entries in CESA] due
+    scheduled: dict[int, list[Any]] = {}  # month -> [(zone, site, starts under a CESA)] due
     for t in range(p.horizon_months):
         if t > 0:
             close_month(book, p, recorder, t - 1)
@@ -294,6 +296,13 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     if p.calendar_month[month] == 12:
         _annual_closing(book, p, month)
     stocks = book.stocks(month)
+    m = book.m
+    by_site, by_zone = book.by_site, book.by_zone
+    if m:
+        by_site["active"][:, month] = np.bincount(book.a[A_SITE, :m].astype(np.int64), minlength=p.n_sites)
+        by_zone["active"][:, month] = np.bincount(book.a[A_ZONE, :m].astype(np.int64), minlength=p.n_zones)
+    by_site["waiting"][:, month] = [len(w) for w in book.waiting]
+    by_site["staff_fte"][:, month] = book.site_staff
     book.last_costs_cents = flows["coop_costs_cents"]
     book.own_treasury_cents = stocks["coop_treasury_cents"]
     recorder.write(month, book.take_flows(), stocks)
@@ -357,61 +366,76 @@ def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
     book.year_result_cents = 0.0
 
 
-def _arrivals(book: Book, p: ModelParams, streams: Streams, scheduled: dict[int, list[int]], t: int) -> None:
+def _arrivals(book: Book, p: ModelParams, streams: Streams, scheduled: dict[int, list[Any]], t: int) -> None:
+    """The month's accueils, where they come from and go, and who starts a parcours after the diagnostic.
+
+    Each accueil gets a (zone, site) pair from the month's demand (one draw each from the
+    ``zones`` stream when there is more than one pair); those who enter are the first
+    ``entering`` accueils of the month, which is a random subset since the draws are
+    independent.
+    """
     accueils = int(streams.arrivals.poisson(p.accueils_rate_per_month[t]))
     if accueils == 0:
         return
     entering = int(streams.entry.binomial(accueils, p.entry_share))
     direct = int(streams.entry.binomial(entering, p.direct_cesa_share)) if entering else 0
+    probabilities = p.pair_probabilities[p.pair_config_by_month[t]]
+    if len(probabilities) > 1:
+        cumulative = np.cumsum(probabilities)
+        pairs = np.minimum(np.searchsorted(cumulative, streams.zones.random(accueils) * cumulative[-1], side="right"), len(probabilities) - 1)
+    else:
+        pairs = np.zeros(accueils, dtype=np.int64)
+    zone, site = np.divmod(pairs, p.n_sites)
+    np.add.at(book.by_zone["accueils"][:, t], zone, 1)
+    np.add.at(book.by_site["accueils"][:, t], site, 1)
     book.flows["accueils"] += accueils
     book.flows["accueils_not_entered"] += accueils - entering
     if entering:
-        due = scheduled.setdefault(t + p.diagnostic_months, [0, 0])
-        due[0] += entering - direct
-        due[1] += direct
+        due = scheduled.setdefault(t + p.diagnostic_months, [])
+        cesa = np.zeros(entering, dtype=bool)
+        cesa[entering - direct :] = True
+        due.extend(zip(zone[:entering].tolist(), site[:entering].tolist(), cesa.tolist(), strict=True))
 
 
-def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: Streams, due: list[int] | None, t: int) -> None:
-    """Start the parcours of entrants whose diagnostic ends, as far as the team has room.
+def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: Streams, due: list[Any] | None, t: int) -> None:
+    """Start the parcours of entrants whose diagnostic ends, as far as their site's team has room.
 
-    The team's capacity is ``max_caseload`` people per accompaniment FTE; entrants beyond it
-    wait, first come first served, and leave after ``max_wait_months`` without a place.
+    A site's capacity is ``max_caseload`` people per accompaniment FTE of that site;
+    entrants beyond it wait at their site, first come first served, and leave after
+    ``max_wait_months`` without a place.
     """
-    waiting = book.waiting
-    if due:
-        waiting.append([t, due[0], due[1]])
-    if not waiting:
-        return
-    while waiting and waiting[0][0] + p.max_wait_months < t:
-        _, n_cape, n_cesa = waiting.pop(0)
-        book.flows["accueils_lost_waiting"] += n_cape + n_cesa
-    room = max(int(book.staff_fte * p.max_caseload) - book.n_active, 0)
-    n_cape = n_cesa = 0
-    while waiting and room > 0:
-        entry = waiting[0]
-        take_cape = min(entry[1], room)
-        room -= take_cape
-        take_cesa = min(entry[2], room)
-        room -= take_cesa
-        n_cape += take_cape
-        n_cesa += take_cesa
-        entry[1] -= take_cape
-        entry[2] -= take_cesa
-        if entry[1] + entry[2] == 0:
-            waiting.pop(0)
-    k = n_cape + n_cesa
+    for zone, site, cesa in due or ():
+        book.waiting[site].append((t, zone, cesa))
+    m = book.m
+    active = np.bincount(book.a[A_SITE, :m].astype(np.int64), minlength=p.n_sites) if m else np.zeros(p.n_sites, dtype=np.int64)
+    taken: list[tuple[int, int, bool]] = []
+    for s, queue in enumerate(book.waiting):
+        while queue and queue[0][0] + p.max_wait_months < t:
+            queue.popleft()
+            book.flows["accueils_lost_waiting"] += 1
+            book.by_site["lost_waiting"][s, t] += 1
+        room = max(int(book.site_staff[s] * p.max_caseload) - int(active[s]), 0)
+        while queue and room > 0:
+            _, zone, cesa = queue.popleft()
+            taken.append((zone, s, cesa))
+            room -= 1
+    k = len(taken)
     if k == 0:
         return
+    taken.sort(key=lambda e: e[2])  # CAPE entrants first, then direct CESA
+    zones = np.array([e[0] for e in taken], dtype=np.int64)
+    sites = np.array([e[1] for e in taken], dtype=np.int64)
+    first = np.where(np.array([e[2] for e in taken]), CESA, CAPE).astype(np.int64)
     rng = streams.activities
     sector = np.searchsorted(p.sector_cumshares, rng.random(k), side="right")
     mature = np.exp(p.sector_log_median_cents_per_month[sector] + p.sector_sigma[sector] * rng.standard_normal(k))
-    first = np.full(k, CAPE, dtype=np.int64)
-    first[n_cape:] = CESA
     # Prior status: ARE with 1..are_max_months months left, RSA, or none (DOMAIN.md §2).
     u = streams.status.random((2, k))
     status = np.where(u[0] < p.are_share, 1, np.where(u[0] < p.are_share + p.rsa_share, 2, 0))
     are_end = np.where(status == 1, t + 1 + np.floor(u[1] * p.are_max_months), -1.0)
-    ids = book.add_entrants(t, first, sector, mature, status, are_end)
+    ids = book.add_entrants(t, first, sector, mature, status, are_end, zones, sites)
+    np.add.at(book.by_zone["entries"][:, t], zones, 1)
+    np.add.at(book.by_site["entries"][:, t], sites, 1)
     book.wake.extend([None] * k)
     for i in ids:
         env.process(parcours(env, book, p, i))
@@ -550,21 +574,29 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
 
 
 def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
-    """Hire half an accompaniment FTE, after the recruitment delay, when the caseload is too high.
+    """Open sites with their team; hire half an FTE at a site, after the delay, when its caseload is too high.
 
     No hiring while the cooperative's own treasury covers fewer than ``hiring_freeze_months``
-    months of its costs. Support staff follow at their ratio, in half-FTE steps; the team
-    never shrinks (an assumption: a CAE keeps its staff through a bad year).
+    months of its costs. Support staff follow the whole team at their ratio, in half-FTE
+    steps; teams never shrink (an assumption: a CAE keeps its staff through a bad year).
     """
-    if book.hire_month == t:
-        book.staff_fte += 0.5
-        book.hire_month = -1
-    if book.hire_month < 0 and active > p.hire_above_caseload * book.staff_fte:
-        if book.own_treasury_cents >= p.hiring_freeze_months * book.last_costs_cents:
-            if p.recruitment_delay_months == 0:
-                book.staff_fte += 0.5
-            else:
-                book.hire_month = t + p.recruitment_delay_months
+    del active
+    opening = p.site_opening == t
+    if t > 0 and opening.any():
+        book.site_staff[opening] += p.site_fte_at_opening[opening]
+    arrived = book.site_hire_month == t
+    if arrived.any():
+        book.site_staff[arrived] += 0.5
+        book.site_hire_month[arrived] = -1
+    m = book.m
+    per_site = np.bincount(book.a[A_SITE, :m].astype(np.int64), minlength=p.n_sites) if m else np.zeros(p.n_sites)
+    crowded = (book.site_hire_month < 0) & (p.site_opening <= t) & (per_site > p.hire_above_caseload * book.site_staff)
+    if crowded.any() and book.own_treasury_cents >= p.hiring_freeze_months * book.last_costs_cents:
+        if p.recruitment_delay_months == 0:
+            book.site_staff[crowded] += 0.5
+        else:
+            book.site_hire_month[crowded] = t + p.recruitment_delay_months
+    book.staff_fte = float(book.site_staff.sum())
     book.support_fte = max(p.support_fte_at_opening, math.ceil(2.0 * p.support_ratio * book.staff_fte) / 2.0)
 
 

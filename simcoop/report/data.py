@@ -37,6 +37,8 @@ class RunData:
     sensitivity: pd.DataFrame | None = None
     solve: dict[str, Any] | None = None
     folder: Path | None = None
+    zones: pd.DataFrame | None = None
+    sites: pd.DataFrame | None = None
 
     @property
     def scenario(self) -> dict[str, Any]:
@@ -62,6 +64,8 @@ class RunData:
             kpis=results.kpis,
             funding=results.funding,
             verdict=verdict,
+            zones=getattr(results, "zones", None),
+            sites=getattr(results, "sites", None),
         )
 
 
@@ -92,7 +96,7 @@ def load_run(path: str | os.PathLike[str]) -> RunData:
     manifest = _read_json(folder / "manifest.json")
     if not manifest or "scenario" not in manifest:
         raise NotARunFolder(f"{folder / 'manifest.json'} is not a simcoop manifest (no scenario)")
-    optional_csv = {name: folder / f"{name}.csv" for name in ("funding", "sensitivity")}
+    optional_csv = {name: folder / f"{name}.csv" for name in ("funding", "sensitivity", "zones", "sites")}
     return RunData(
         manifest=manifest,
         monthly=pd.read_parquet(folder / "monthly.parquet"),
@@ -103,4 +107,6 @@ def load_run(path: str | os.PathLike[str]) -> RunData:
         sensitivity=pd.read_csv(optional_csv["sensitivity"]) if optional_csv["sensitivity"].is_file() else None,
         solve=_read_json(folder / "solve.json"),
         folder=folder,
+        zones=pd.read_csv(optional_csv["zones"], dtype={"zone_code": str}) if optional_csv["zones"].is_file() else None,
+        sites=pd.read_csv(optional_csv["sites"]) if optional_csv["sites"].is_file() else None,
     )

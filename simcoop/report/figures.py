@@ -396,3 +396,41 @@ def timeline(items: Sequence[dict[str, Any]], alt: str, xlim: tuple[Any, Any] | 
     ax.grid(axis="y", visible=False)
     ax.set_ylim(-0.6, rows - 0.4)
     return _encode(fig, alt)
+
+
+def zone_map(
+    lon: Sequence[float],
+    lat: Sequence[float],
+    population: Sequence[float],
+    value: Sequence[float],
+    names: Sequence[str],
+    sites: Sequence[tuple[str, float, float]],
+    colorbar_label: str,
+    alt: str,
+    title: str = "",
+) -> Figure:
+    """A map without tiles: zones as discs (area ~ population, colour ~ ``value``), sites as triangles."""
+    plt = _plt()
+    from matplotlib.colors import LinearSegmentedColormap
+
+    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 4.2))
+    cmap = LinearSegmentedColormap.from_list("simcoop", [PALE, LIGHT, MID, DARK])
+    pop = np.asarray(population, dtype=float)
+    size = 60 + 900 * pop / max(float(np.nanmax(pop)), 1.0)
+    points = ax.scatter(lon, lat, s=size, c=value, cmap=cmap, edgecolors="#555555", linewidths=0.6, zorder=2)
+    for x, y, name in zip(lon, lat, names):
+        ax.annotate(name, (x, y), xytext=(0, -14), textcoords="offset points", ha="center", fontsize=7, color="#333333")
+    for name, x, y in sites:
+        ax.scatter([x], [y], marker="^", s=120, color="#b03a2e", edgecolors="white", linewidths=0.8, zorder=3)
+        ax.annotate(name, (x, y), xytext=(0, 11), textcoords="offset points", ha="center", fontsize=8, color="#b03a2e", weight="bold")
+    ax.set_aspect(1.0 / max(np.cos(np.radians(float(np.nanmean(lat)))), 0.1))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.margins(0.22)
+    bar = fig.colorbar(points, ax=ax, shrink=0.75, pad=0.08)
+    bar.set_label(colorbar_label)
+    if title:
+        ax.set_title(title, loc="left")
+    return _encode(fig, alt)

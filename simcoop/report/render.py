@@ -68,6 +68,29 @@ def _shift(when: datetime, months: int) -> datetime:
     return datetime(year, month + 1, 1)
 
 
+def _map_figure(run: RunData) -> F.Figure | None:
+    """Zones shaded by people supported per 1 000 job seekers, sites marked (when coordinates are known)."""
+    zones = run.scenario["territory"].get("zones") or []
+    year = T.territory_last_year(run)
+    if not zones or year is None or any(z.get("lat") is None or z.get("lon") is None for z in zones):
+        return None
+    frame = run.zones[run.zones["year"] == year]
+    per = frame.groupby("zone_code", sort=False)["supported_per_1000_job_seekers"].median()
+    sites = [(s["name"], s["lon"], s["lat"]) for s in run.scenario["cooperative"]["sites"] if s.get("lat") is not None and s.get("lon") is not None]
+    return F.zone_map(
+        [z["lon"] for z in zones],
+        [z["lat"] for z in zones],
+        [z["population"] for z in zones],
+        [float(per.get(str(z["zone_code"]), np.nan)) for z in zones],
+        [z["name"] for z in zones],
+        sites,
+        colorbar_label="accompagnés pour 1 000 demandeurs d'emploi",
+        title=f"Personnes accompagnées pour 1 000 demandeurs d'emploi, {year} (médiane)",
+        alt="Carte des zones du territoire : disques proportionnels à la population, teinte selon les personnes "
+        "accompagnées pour 1 000 demandeurs d'emploi ; triangles rouges : les sites.",
+    )
+
+
 def _timeline_figure(run: RunData) -> F.Figure | None:
     """The four creation steps in time order, zoomed on the months before and after opening."""
     creation = run.scenario.get("creation") or {}
@@ -135,6 +158,7 @@ def _figures(run: RunData) -> dict[str, Any]:
     figs["treasury_small"] = _treasury_figure(run, dates, height_in=1.95)  # page one
     figs["treasury"] = _treasury_figure(run, dates)
     figs["timeline"] = _timeline_figure(run)
+    figs["map"] = _map_figure(run)
     figs["parcours"] = F.fan_grid(
         dates,
         [
@@ -276,6 +300,8 @@ def build_context(run: RunData) -> dict[str, Any]:
         "sectors": T.sectors_table(run),
         "conventions": T.conventions_table(run),
         "creation": T.creation_table(run),
+        "zones_table": T.zones_table(run),
+        "sites_table": T.sites_table(run),
         "exits": T.exits_table(run),
         "economy": T.economy_table(run),
         "income_statement": T.income_statement(run),

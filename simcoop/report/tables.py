@@ -306,8 +306,8 @@ def funding_needed(run: RunData) -> dict[str, Any]:
     parts = [f"{what} : {fmt(value)}{unit}"]
     if solve.get("funder"):
         parts.append(f"de {solve['funder']}")
-    if solve.get("years") and solve.get("first_year"):
-        parts.append(f"pendant {fmt_int(solve['years'])} ans à partir de {solve['first_year']}")
+    if solve.get("years") and solve.get("first_month"):
+        parts.append(f"pendant {fmt_int(solve['years'])} ans à partir de {fmt_month(solve['first_month'])}")
     text = " ".join(parts)
     if spread and not any(is_missing(x) for x in spread):
         text += f" (incertitude : {fmt_range(spread[0], spread[1], fmt)})"
@@ -321,7 +321,13 @@ def funding_needed(run: RunData) -> dict[str, Any]:
         outcome = solve.get("outcome_at_solution")
         text += f" et l'avis serait : {L.OUTCOME_LABELS.get(outcome, outcome).lower()}." if outcome else "."
     if solve.get("met") is False:
-        text = "Aucun niveau essayé ne respecte tous les critères. " + text
+        if is_missing(value):
+            text = "Aucun niveau essayé ne respecte les critères d'insolvabilité et d'équilibre. " + text
+        else:
+            text += (
+                " Ce niveau respecte les critères d'insolvabilité et d'équilibre, mais pas celui de la part du "
+                "financement public, qu'un financement supplémentaire ne peut qu'aggraver."
+            )
     if solve.get("replications"):
         text += f" Recherche sur {fmt_int(solve['replications'])} réplications."
     return {"available": True, "text": text, "met": solve.get("met")}
@@ -478,6 +484,9 @@ _REGISTER_SKIP_PREFIXES = (
     "cooperative.public_funding",
     "creation",
     "portage",
+    "territory.zones",  # the zones table and the map show them
+    "warm_start.entrepreneurs",  # the roster is the CAE's own data, not an assumption
+    "viability",  # page one states the criteria
 )
 
 
@@ -502,6 +511,18 @@ def _section_of(key: str) -> str:
     return parts[0]
 
 
+def _accueils_per_year(run: RunData) -> str:
+    """The mature accueil flow the scenario implies (derived from its zones when it has them)."""
+    from simcoop.scenario import ScenarioError, scenario_from_dict
+
+    try:
+        flow = scenario_from_dict(run.scenario).accueils_per_year
+    except ScenarioError:  # pragma: no cover - the manifest holds a validated scenario
+        return "non renseigné"
+    origin = "déduit des zones du territoire" if run.scenario["territory"].get("zones") else "valeur par défaut"
+    return f"{fmt_number(flow, 0)} par an ({origin})"
+
+
 def assumptions_register(run: RunData) -> list[dict[str, Any]]:
     """The scenario's assumptions, grouped by section: label, value, source, and whether it is the default."""
     schema = schema_descriptions()
@@ -509,6 +530,8 @@ def assumptions_register(run: RunData) -> list[dict[str, Any]]:
     for key, value in _leaves(run.scenario):
         if key.startswith(_REGISTER_SKIP_PREFIXES):
             continue
+        if key == "territory.accueils_per_year_at_maturity" and value is None:
+            value = _accueils_per_year(run)
         plain = re.sub(r"\.\d+(?=\.|$)", "", key)
         info = dict(schema.get(plain, {}))
         if info and not info.get("description"):  # e.g. a destination share: the parent key says where it comes from
@@ -816,11 +839,14 @@ def income_statement(run: RunData) -> Table:
 
 
 def opening_funds_eur(run: RunData) -> float | None:
-    """Cash at opening: initial treasury plus the opening capital (set-up step, or initial_capital_eur)."""
+    """Cash at opening: initial treasury plus the opening capital (set-up step, or initial_capital_eur),
+    minus the set-up step's pre-opening costs (legal, recruitment), as the model counts it."""
     coop = run.scenario.get("cooperative", {})
     setup = (run.scenario.get("creation") or {}).get("setup")
+    preopening = 0.0
     if setup:
         capital = float(setup.get("capital_founders_eur", 0)) + float(setup.get("capital_partners_eur", 0))
+        preopening = float(setup.get("legal_costs_eur", 0)) + float(setup.get("recruitment_costs_eur", 0))
     elif coop.get("initial_capital_eur") is not None:
         capital = float(coop["initial_capital_eur"])
     else:
@@ -829,7 +855,7 @@ def opening_funds_eur(run: RunData) -> float | None:
         except ImportError:  # pragma: no cover
             return None
         capital = float(DEFAULT_INITIAL_CAPITAL_EUR)
-    return float(coop.get("initial_treasury_eur", 0.0)) + capital
+    return float(coop.get("initial_treasury_eur", 0.0)) + capital - preopening
 
 
 def financing_plan(run: RunData, opening_funds: float | None = None) -> Table:
@@ -1182,3 +1208,71 @@ def _created(value: Any) -> str:
         return fmt_date(value)
     except ValueError:
         return str(value)
+
+
+# --------------------------------------------------------------------------- territory
+
+
+def territory_last_year(run: RunData) -> int | None:
+    """The last calendar year fully simulated (the territory tables and map describe it)."""
+    if run.zones is None or run.zones.empty:
+        return None
+    counts = run.yearly.groupby("year")["months"].max()
+    full = counts[counts == 12]
+    return int(full.index.max()) if len(full) else int(counts.index.max())
+
+
+def zones_table(run: RunData) -> Table | None:
+    """Per zone, in the last full year: population, job seekers, accueils, people supported per 1 000 job seekers."""
+    year = territory_last_year(run)
+    if year is None or not run.scenario["territory"].get("zones"):
+        return None
+    frame = run.zones[run.zones["year"] == year]
+    rows = []
+    for code, group in frame.groupby("zone_code", sort=False):
+        first = group.iloc[0]
+        acc, sup, per = group["accueils"], group["supported"], group["supported_per_1000_job_seekers"]
+        rows.append(
+            Row(
+                str(first["zone_name"]),
+                (
+                    Cell(fmt_int(first["population"])),
+                    Cell(fmt_int(first["job_seekers_abc"])),
+                    Cell(fmt_int(acc.median()), fmt_range(acc.quantile(0.05), acc.quantile(0.95), fmt_int)),
+                    Cell(fmt_int(sup.median()), fmt_range(sup.quantile(0.05), sup.quantile(0.95), fmt_int)),
+                    Cell(fmt_number(per.median(), 1)),
+                ),
+            )
+        )
+    return Table(
+        header=("Habitants", "Demandeurs d'emploi (A, B, C)", "Accueils", "Personnes accompagnées", "Pour 1 000 demandeurs d'emploi"),
+        rows=tuple(rows),
+        first_col="Zone",
+        caption=f"Origine des personnes, année {year} (médianes, 5 à 95 % dessous)",
+        note="Accompagnées : présentes au moins un mois de l'année dans un parcours (CAPE, CESA ou associé), selon leur zone d'origine.",
+    )
+
+
+def sites_table(run: RunData) -> Table | None:
+    """Per site and year: accueils, entries, people, waiting list and team (medians)."""
+    if run.sites is None or run.sites.empty or len(run.scenario["cooperative"].get("sites", [])) < 2:
+        return None
+    year = territory_last_year(run)
+    frame = run.sites[run.sites["year"] == year]
+    rows = []
+    for site, group in frame.groupby("site", sort=False):
+        rows.append(
+            Row(
+                str(site),
+                tuple(
+                    Cell(fmt_number(group[c].median(), 1) if c == "staff_fte_end" else fmt_int(group[c].median()))
+                    for c in ("accueils", "entries", "lost_waiting", "active_end", "waiting_end", "staff_fte_end")
+                ),
+            )
+        )
+    return Table(
+        header=("Accueils", "Entrées en parcours", "Perdus en attente", "Entrepreneurs en fin d'année", "En attente", "ETP d'accompagnement"),
+        rows=tuple(rows),
+        first_col="Site",
+        caption=f"Les sites, année {year} (médianes)",
+    )

@@ -1,0 +1,274 @@
+"""Where chunks of replications run: this process, a local process pool, or a Dask cluster.
+
+Every executor maps a top-level (picklable) function over task tuples and yields
+``(task, result)`` as each task finishes, in whatever order. The numbers of a replication
+depend only on (scenario, seed, replication) (``simcoop.streams``), so the executor and
+its number of workers change the speed of a run, never its results.
+
+``distributed`` is imported only by the Dask executors (``pip install 'simcoop[dask]'``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol, Self
+
+__all__ = [
+    "ChunkExecutor",
+    "ExecutorError",
+    "InlineExecutor",
+    "PoolExecutor",
+    "DaskExecutor",
+    "open_executor",
+    "parse_scheduler",
+]
+
+Task = tuple[Any, ...]
+
+
+class ExecutorError(RuntimeError):
+    """The executor cannot be started: scheduler unreachable, Dask missing, workers without simcoop."""
+
+
+class ChunkExecutor(Protocol):
+    """Runs ``fn(*task)`` for each task and yields ``(task, result)`` as they finish."""
+
+    workers: int
+    description: str
+
+    def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]: ...
+
+
+class InlineExecutor:
+    """Runs the tasks one after the other in this process (``--jobs 1``)."""
+
+    workers = 1
+    description = "this process"
+
+    def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        for task in tasks:
+            yield task, fn(*task)
+
+
+class PoolExecutor:
+    """A pool of ``jobs`` spawned worker processes on this machine (``--jobs N``)."""
+
+    def __init__(self, jobs: int) -> None:
+        if jobs < 1:
+            raise ValueError("jobs must be >= 1")
+        self.workers = jobs
+        self.description = f"a pool of {jobs} processes"
+
+    def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            # A finished future is dropped as soon as its result is handed on, so the
+            # parent holds one chunk's result at a time, not the whole run.
+            pending: dict[Future[Any], Task] = {pool.submit(fn, *task): task for task in tasks}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    task = pending.pop(future)
+                    yield task, future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Tasks sent to a Dask cluster through a ``distributed.Client``.
+
+    Use ``DaskExecutor.connect(address)`` for an existing scheduler or
+    ``DaskExecutor.local(n_workers)`` for a ``LocalCluster`` on this machine; close it
+    (or use it as a context manager) to shut down what it started.
+    """
+
+    def __init__(self, client: Any, cluster: Any = None, description: str = "a Dask cluster") -> None:
+        self.client = client
+        self.cluster = cluster
+        self.description = description
+
+    @property
+    def workers(self) -> int:
+        """Worker threads on the cluster now (a cluster may grow or shrink during a run)."""
+        info = self.client.scheduler_info(n_workers=-1) if _accepts_n_workers(self.client) else self.client.scheduler_info()
+        return max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
+
+    @classmethod
+    def connect(cls, address: str, timeout_seconds: float = 10.0) -> DaskExecutor:
+        """Connect to the Dask scheduler at ``address`` (``tcp://host:port``) and check its workers."""
+        distributed = _import_distributed()
+        try:  # check the address first: a Client that fails on it complains again when collected
+            scheme, location = distributed.comm.addressing.parse_address(address)
+            if scheme not in distributed.comm.registry.backends:
+                raise ValueError(f"unknown protocol {scheme!r}")
+            if scheme in ("tcp", "tls"):
+                distributed.comm.addressing.parse_host_port(location)
+        except ValueError as exc:
+            raise ExecutorError(f"{address!r} is not a Dask scheduler address ({exc}); expected tcp://HOST:PORT") from None
+        try:
+            client = distributed.Client(address, timeout=timeout_seconds, set_as_default=False)
+        except (OSError, TimeoutError) as exc:  # refused, unknown host, or no answer in time
+            raise ExecutorError(
+                f"cannot reach the Dask scheduler at {address} within {timeout_seconds:g} s ({_reason(exc)}); "
+                "check that it is running and that the address is right"
+            ) from None
+        except ValueError as exc:  # an address the comm layer rejects
+            raise ExecutorError(f"{address!r} is not a Dask scheduler address ({exc}); expected tcp://HOST:PORT") from None
+        executor = cls(client, description=f"the Dask cluster at {address}")
+        try:
+            executor.check_workers()
+        except BaseException:
+            executor.close()
+            raise
+        return executor
+
+    @classmethod
+    def local(cls, n_workers: int) -> DaskExecutor:
+        """Start a ``LocalCluster`` of ``n_workers`` single-threaded worker processes."""
+        if n_workers < 1:
+            raise ValueError("n_workers must be >= 1")
+        distributed = _import_distributed()
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,  # the model is pure Python: one replication per process at a time
+            processes=True,
+            dashboard_address=None,  # no port to collide with, no bokeh needed
+            silence_logs=logging.ERROR,
+        )
+        try:
+            client = distributed.Client(cluster, set_as_default=False)
+        except BaseException:
+            cluster.close()
+            raise
+        return cls(client, cluster, description=f"a Dask LocalCluster of {n_workers} worker(s)")
+
+    def check_workers(self) -> None:
+        """Raise ExecutorError if a connected worker cannot import this version of simcoop."""
+        from simcoop._version import __version__
+
+        answers = self.client.run(_worker_simcoop_version, on_error="return")
+        wrong = {w: v for w, v in answers.items() if v != __version__}
+        if wrong:
+            worker, answer = next(iter(wrong.items()))
+            found = f"simcoop {answer}" if isinstance(answer, str) else f"an error: {_reason(answer)}"
+            raise ExecutorError(
+                f"{len(wrong)} of {len(answers)} Dask worker(s) do not run simcoop {__version__} (e.g. {worker}: {found}); "
+                "install the same simcoop on every worker"
+            )
+
+    def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        distributed = _import_distributed()
+        finished = distributed.as_completed(loop=self.client.loop)
+        keys: dict[str, Task] = {}
+        for task in tasks:
+            future = self.client.submit(fn, *task, pure=False)
+            keys[future.key] = task
+            finished.add(future)
+        try:
+            for future in finished:
+                result = future.result()
+                task = keys.pop(future.key)
+                future.release()  # the worker may forget it once the parent has it
+                yield task, result
+        finally:
+            if keys:
+                finished.clear()
+
+    def close(self) -> None:
+        """Close the client, and the LocalCluster if this executor started one."""
+        with contextlib.suppress(Exception):
+            self.client.close()
+        if self.cluster is not None:
+            with contextlib.suppress(Exception):
+                self.cluster.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def parse_scheduler(value: str | None) -> str | None:
+    """Normalise a ``--scheduler`` value: None or 'pool' (process pool), 'local' (LocalCluster), or an address.
+
+    Raises ValueError for anything else, with the accepted forms.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if text in ("", "pool"):
+        return None
+    if text == "local" or "://" in text:
+        return text
+    raise ValueError(
+        f"unknown scheduler {value!r}: expected tcp://HOST:PORT (an existing Dask scheduler), "
+        "'local' (a Dask LocalCluster on this machine) or 'pool' (a process pool, the default)"
+    )
+
+
+@contextlib.contextmanager
+def open_executor(
+    jobs: int = 1,
+    scheduler: str | None = None,
+    dask_workers: int | None = None,
+    connect_timeout_seconds: float = 10.0,
+) -> Iterator[ChunkExecutor]:
+    """The executor for a run, shut down on exit (even on an interruption).
+
+    ``scheduler`` is an address (``tcp://host:port``) of an existing Dask scheduler, or
+    'local' for a ``LocalCluster`` of ``dask_workers`` processes (default: ``jobs`` if it
+    is above 1, else the number of CPUs); ``dask_workers`` alone also means 'local'.
+    Without either, ``jobs`` processes on this machine (``jobs=1``: this process).
+    """
+    scheduler = parse_scheduler(scheduler)
+    if scheduler is None and dask_workers is not None:
+        scheduler = "local"
+    executor: Any
+    if scheduler == "local":
+        workers = dask_workers or (jobs if jobs > 1 else (os.cpu_count() or 1))
+        executor = DaskExecutor.local(workers)
+    elif scheduler is not None:
+        executor = DaskExecutor.connect(scheduler, connect_timeout_seconds)
+    else:
+        executor = InlineExecutor() if jobs == 1 else PoolExecutor(jobs)
+    try:
+        yield executor
+    finally:
+        if isinstance(executor, DaskExecutor):
+            executor.close()
+
+
+def _worker_simcoop_version() -> str:
+    from simcoop._version import __version__
+
+    return __version__
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise ExecutorError(
+            "running on Dask needs the distributed package: pip install 'simcoop[dask]'"
+        ) from None
+    return distributed
+
+
+def _accepts_n_workers(client: Any) -> bool:
+    import inspect
+
+    try:
+        return "n_workers" in inspect.signature(client.scheduler_info).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        return False
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,312 @@
+"""Replications until a stated precision: ``simcoop run --replications auto --precision 0.05``.
+
+Replications are added in batches (replications 0..19 first, then 20.., and so on) until
+the 95% confidence half-width of every main KPI is within the target, or a cap is
+reached. The rule, per KPI of ``PRECISION_KPIS``:
+
+- a probability (``insolvency_probability``, ``break_even_reached``): the half-width of
+  its Wilson interval is at most ``precision`` in absolute terms (0.05 = ±5 points);
+  Wilson rather than the normal approximation, so that 0 insolvencies out of 20 does not
+  read as a zero-width interval;
+- an amount or a count (treasuries in EUR, FTE jobs, public cost per person): the
+  Student t half-width of the mean is at most ``precision × |mean|`` (0.05 = ±5% of the
+  mean). A mean near zero makes this unreachable: the cap stops the run and the report
+  names the KPI that held it back.
+
+Precision is checked after each batch, so the number reported is the first batch end at
+which every KPI met the target. Replication ``r`` under a root seed always draws the same
+streams, so the results are exactly those of ``simulate(scenario, replications=N, seed)``
+with the ``N`` reported (only the runtime differs).
+
+Batch sizes: the first batch is ``initial`` replications; each next batch aims at the
+number the worst KPI needs if its spread stays as observed (half-widths shrink as
+``1/sqrt(n)``), plus 10%, but at least ``initial`` more and at most doubling the count,
+so a noisy early estimate neither stalls nor overshoots, and never beyond the cap.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from simcoop.experiments import COMPARISON_KPIS, _kpi_values, _t_quantile
+from simcoop.results import Results
+from simcoop.runner import run_replications
+from simcoop.scenario import Scenario
+from simcoop.verdict import wilson_interval
+
+if TYPE_CHECKING:
+    from simcoop.model import ReplicationOutput
+
+__all__ = [
+    "DEFAULT_INITIAL",
+    "DEFAULT_MAX_REPLICATIONS",
+    "DEFAULT_PRECISION",
+    "PRECISION_KPIS",
+    "PrecisionReport",
+    "PrecisionTarget",
+    "next_total",
+    "precision_table",
+    "simulate_to_precision",
+]
+
+DEFAULT_PRECISION = 0.05
+DEFAULT_INITIAL = 20
+DEFAULT_MAX_REPLICATIONS = 2000
+
+
+@dataclass(frozen=True)
+class PrecisionTarget:
+    """A KPI whose mean must be known to the stated precision, and how its precision is read."""
+
+    key: str  # a column of experiments' per-replication KPI values (COMPARISON_KPIS)
+    rule: (
+        str  # "absolute": a probability, Wilson half-width <= precision; "relative": t half-width <= precision x |mean|
+    )
+
+
+#: The main KPIs, checked together: the two probabilities of the verdict and the amounts a funder reads.
+PRECISION_KPIS: tuple[PrecisionTarget, ...] = (
+    PrecisionTarget("insolvency_probability", "absolute"),
+    PrecisionTarget("break_even_reached", "absolute"),
+    PrecisionTarget("min_coop_treasury_eur", "relative"),
+    PrecisionTarget("final_coop_treasury_eur", "relative"),
+    PrecisionTarget("jobs_fte_final_year", "relative"),
+    PrecisionTarget("public_cost_per_supported_eur", "relative"),
+)
+
+_LABELS = {k.key: k.label for k in COMPARISON_KPIS}
+
+#: Columns of ``precision_table``.
+PRECISION_COLUMNS: tuple[str, ...] = ("kpi", "label", "rule", "n", "mean", "half_width", "target", "ratio", "met")
+
+
+def precision_table(
+    values: pd.DataFrame, precision: float, kpis: Sequence[PrecisionTarget] = PRECISION_KPIS
+) -> pd.DataFrame:
+    """Each KPI's mean, 95% half-width, target half-width and whether it is met; columns ``PRECISION_COLUMNS``.
+
+    ``values`` has one row per replication and a column per KPI (replications without a
+    value, e.g. no person supported, are left out of that KPI). ``ratio`` is half-width
+    over target (met when <= 1); with fewer than two values the half-width is infinite.
+    """
+    rows = []
+    for kpi in kpis:
+        column = values[kpi.key].to_numpy(dtype=float)
+        present = column[~np.isnan(column)]
+        n = int(present.size)
+        mean = float(present.mean()) if n else math.nan
+        if kpi.rule == "absolute":
+            low, high = wilson_interval(round(float(present.sum())), n) if n else (0.0, 1.0)
+            half = (high - low) / 2 if n >= 2 else math.inf
+            target = precision
+        elif kpi.rule == "relative":
+            half = _t_quantile(n - 1) * float(present.std(ddof=1)) / math.sqrt(n) if n >= 2 else math.inf
+            target = precision * abs(mean) if n else math.nan
+        else:
+            raise ValueError(f"{kpi.key}: unknown precision rule {kpi.rule!r}")
+        if half == 0:
+            ratio = 0.0
+        elif target > 0:
+            ratio = half / target
+        else:
+            ratio = math.inf
+        rows.append(
+            {
+                "kpi": kpi.key, "label": _LABELS.get(kpi.key, kpi.key), "rule": kpi.rule, "n": n, "mean": mean,
+                "half_width": half, "target": target, "ratio": ratio, "met": bool(ratio <= 1.0),
+            }
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=list(PRECISION_COLUMNS))
+
+
+def next_total(n: int, table: pd.DataFrame, initial: int, max_replications: int) -> int:
+    """How many replications to have after the next batch (see the module docstring)."""
+    worst = float(table["ratio"].max())
+    needed = n * worst * worst * 1.1 if math.isfinite(worst) else 2 * n
+    total = min(max(math.ceil(needed), n + initial), 2 * n, max_replications)
+    return max(total, min(n + 1, max_replications))
+
+
+@dataclass(frozen=True)
+class PrecisionReport:
+    """How many replications were needed for the stated precision, and the half-widths achieved."""
+
+    precision: float
+    replications: int
+    reached: bool
+    initial: int
+    max_replications: int
+    checkpoints: tuple[int, ...]  # replication counts at which precision was checked
+    table: pd.DataFrame  # precision_table at the end
+    seed: int
+    runtime_seconds: float = 0.0
+
+    @property
+    def limiting(self) -> str:
+        """The KPI furthest from its target at the end (the one that set the count)."""
+        return str(self.table.loc[self.table["ratio"].idxmax(), "kpi"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The content of ``precision.json``."""
+        return {
+            "kind": "precision",
+            "precision": self.precision,
+            "confidence": 0.95,
+            "rule": (
+                "probabilities: Wilson 95% half-width <= precision (absolute); other KPIs: Student t 95% "
+                "half-width of the mean <= precision x |mean| (relative)"
+            ),
+            "replications": self.replications,
+            "reached": self.reached,
+            "limiting_kpi": self.limiting,
+            "initial_replications": self.initial,
+            "max_replications": self.max_replications,
+            "checkpoints": list(self.checkpoints),
+            "seed": self.seed,
+            "runtime_seconds": round(self.runtime_seconds, 3),
+            "kpis": [
+                {k: _json_number(v) if isinstance(v, float) else v for k, v in row.items()}
+                for row in self.table.to_dict(orient="records")
+            ],
+        }
+
+    def to_text(self) -> str:
+        """The outcome and each KPI's achieved half-width, for the terminal."""
+        head = (
+            f"precision {self.precision:g} reached with {self.replications} replications"
+            if self.reached
+            else f"precision {self.precision:g} NOT reached: stopped at the cap of {self.max_replications} "
+            f"replications (limited by {self.limiting})"
+        )
+        lines = [
+            f"{head} (checked at {', '.join(str(c) for c in self.checkpoints)})",
+            f"{'':50}{'mean':>16}{'± 95% half-width':>20}{'target':>14}{'':>6}",
+        ]
+        for _, row in self.table.iterrows():
+            if row["rule"] == "absolute":
+                cells = [
+                    f"{100 * row['mean']:.1f}%",
+                    f"± {100 * row['half_width']:.1f} pts",
+                    f"{100 * row['target']:.1f} pts",
+                ]
+            else:
+                rel = row["half_width"] / abs(row["mean"]) if row["mean"] else math.inf
+                cells = [
+                    f"{row['mean']:,.1f}",
+                    f"± {row['half_width']:,.1f} ({100 * rel:.1f}%)",
+                    f"{100 * self.precision:g}%",
+                ]
+            mark = "ok" if row["met"] else "NO"
+            lines.append(f"{str(row['label'])[:49]:50}{cells[0]:>16}{cells[1]:>20}{cells[2]:>14}{mark:>6}")
+        return "\n".join(lines)
+
+
+def simulate_to_precision(
+    scenario: Scenario,
+    precision: float = DEFAULT_PRECISION,
+    seed: int | None = None,
+    jobs: int = 1,
+    initial: int = DEFAULT_INITIAL,
+    max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    kpis: Sequence[PrecisionTarget] = PRECISION_KPIS,
+    progress: bool = False,
+    compare_portage: bool = False,
+) -> tuple[Results, PrecisionReport]:
+    """Simulate in batches until every KPI of ``kpis`` meets ``precision`` (or ``max_replications``).
+
+    Returns the results, equal to ``simulate(scenario, replications=report.replications,
+    seed=seed)`` (same seeds, same numbers), and the report. ``seed`` defaults to the
+    scenario's. One pool of ``jobs`` workers serves every batch.
+    """
+    if not 0 < precision < 1:
+        raise ValueError(f"precision must be between 0 and 1 (e.g. 0.05), got {precision}")
+    if initial < 2:
+        raise ValueError("initial must be >= 2 (a confidence interval needs two replications)")
+    if max_replications < initial:
+        raise ValueError(f"max_replications ({max_replications}) must be >= initial ({initial})")
+    if jobs < 1:
+        raise ValueError("jobs must be >= 1")
+    root = scenario.simulation.seed if seed is None else int(seed)
+    started = time.perf_counter()
+    outputs: list[ReplicationOutput] = []
+    values: list[pd.DataFrame] = []
+    checkpoints: list[int] = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=initial, desc=f"simulating {scenario.meta.name} to ±{precision:g}", unit="rep", leave=False)
+    pool = None
+    if jobs > 1:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        target = initial
+        while True:
+            batch = _run_batch(scenario, root, range(len(outputs), target), jobs, pool, bar, compare_portage)
+            outputs.extend(batch)
+            values.append(_kpi_values(Results.from_outputs(scenario, batch, seed=root)))
+            checkpoints.append(len(outputs))
+            table = precision_table(pd.concat(values), precision, kpis)
+            if table["met"].all() or len(outputs) >= max_replications:
+                break
+            target = next_total(len(outputs), table, initial, max_replications)
+            if bar is not None:
+                bar.total = target
+                bar.refresh()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if bar is not None:
+            bar.close()
+    runtime = time.perf_counter() - started
+    results = Results.from_outputs(scenario, outputs, seed=root, runtime_seconds=runtime, jobs=jobs)
+    report = PrecisionReport(
+        precision=precision, replications=len(outputs), reached=bool(table["met"].all()), initial=initial,
+        max_replications=max_replications, checkpoints=tuple(checkpoints), table=table, seed=root,
+        runtime_seconds=runtime,
+    )  # fmt: skip
+    return results, report
+
+
+def _run_batch(
+    scenario: Scenario,
+    seed: int,
+    indices: range,
+    jobs: int,
+    pool: ProcessPoolExecutor | None,
+    bar: Any,
+    compare_portage: bool,
+) -> list[ReplicationOutput]:
+    """Replications ``indices``, in this process or over the pool, in replication order."""
+    if pool is None:
+        return run_replications(
+            scenario, seed, indices, jobs=1, on_progress=bar.update if bar is not None else None,
+            compare_portage=compare_portage,
+        )  # fmt: skip
+    items = list(indices)
+    size = max(1, min(25, len(items) // (jobs * 4)))
+    futures = [
+        pool.submit(run_replications, scenario, seed, items[i : i + size], 1, None, compare_portage)
+        for i in range(0, len(items), size)
+    ]
+    outputs: list[ReplicationOutput] = []
+    for future in futures:
+        chunk = future.result()
+        outputs.extend(chunk)
+        if bar is not None:
+            bar.update(len(chunk))
+    return sorted(outputs, key=lambda o: o.replication)
+
+
+def _json_number(value: float) -> float | None:
+    """JSON has no NaN or infinity: None instead."""
+    return value if math.isfinite(value) else None

@@ -1,0 +1,269 @@
+"""Scale out: Dask executors give the local results exactly; runs stream to disk and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import simcoop
+from simcoop import store
+from simcoop.cli import main
+from simcoop.executors import InlineExecutor, PoolExecutor, parse_scheduler
+from simcoop.store import PartialRunError, partial_folder, simulate_to_folder
+from tests.conftest import reference_data, small_scenario
+
+pytest.importorskip("distributed")
+
+from simcoop.executors import DaskExecutor  # noqa: E402 - after the skip
+
+SEED = 11
+TABLES = ("monthly", "yearly", "events", "kpis", "funding", "portage")
+
+
+def assert_same_results(a: simcoop.Results, b: simcoop.Results) -> None:
+    for name in TABLES:
+        left, right = getattr(a, name), getattr(b, name)
+        if left is None or right is None:
+            assert left is None and right is None, name
+            continue
+        pd.testing.assert_frame_equal(left, right, check_exact=True, obj=name)
+    assert (a.seed, a.replications) == (b.seed, b.replications)
+
+
+@pytest.fixture(scope="module")
+def scenario() -> simcoop.Scenario:
+    return small_scenario()
+
+
+@pytest.fixture(scope="module")
+def in_memory(scenario: simcoop.Scenario) -> simcoop.Results:
+    """The reference: all replications in this process, all outputs in memory (``simulate``)."""
+    return simcoop.simulate(scenario, replications=8, seed=SEED, jobs=1)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[DaskExecutor]:
+    """A two-worker Dask LocalCluster, shut down after the module."""
+    with DaskExecutor.local(2) as executor:
+        yield executor
+
+
+@pytest.fixture(scope="module")
+def scenario_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = reference_data()
+    data.pop("creation", None)
+    data["meta"].update(horizon_months=36, name="small")
+    path = tmp_path_factory.mktemp("scenario") / "small.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------- executors
+
+
+def test_two_worker_local_cluster_equals_the_local_run(
+    scenario: simcoop.Scenario, in_memory: simcoop.Results, cluster: DaskExecutor, tmp_path: Path
+) -> None:
+    assert cluster.workers == 2
+    results = simulate_to_folder(scenario, tmp_path / "run", replications=8, seed=SEED, executor=cluster, chunk_size=3)
+    assert_same_results(results, in_memory)
+    assert_same_results(simcoop.load_results(tmp_path / "run"), simcoop.load_results(_saved(in_memory, tmp_path / "mem")))
+    assert json.loads((tmp_path / "run" / "manifest.json").read_text())["jobs"] == 2
+    assert not partial_folder(tmp_path / "run").exists()
+
+
+def test_process_pool_and_portage_comparison_equal_the_local_run(scenario: simcoop.Scenario, tmp_path: Path) -> None:
+    expected = simcoop.simulate(scenario, replications=4, seed=SEED, compare_portage=True)
+    results = simulate_to_folder(
+        scenario, tmp_path / "run", replications=4, seed=SEED, executor=PoolExecutor(2), compare_portage=True, chunk_size=1
+    )
+    assert results.portage is not None
+    assert_same_results(results, expected)
+
+
+def test_cli_sends_the_run_to_an_existing_scheduler(
+    scenario_file: Path, in_memory: simcoop.Results, cluster: DaskExecutor, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    address = cluster.cluster.scheduler_address
+    assert address.startswith("tcp://")
+    out = tmp_path / "run"
+    status = main(["run", str(scenario_file), "-n", "8", "-s", str(SEED), "-o", str(out), "--scheduler", address])
+    assert status == 0, capsys.readouterr().err
+    assert f"running on the Dask cluster at {address}" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "monthly.parquet"), in_memory.monthly, check_exact=True)
+
+
+def test_unreachable_scheduler_is_a_clear_error(
+    scenario_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SIMCOOP_SCHEDULER", "tcp://127.0.0.1:1")  # nothing listens on port 1
+    monkeypatch.setenv("SIMCOOP_SCHEDULER_TIMEOUT", "0.5")
+    status = main(["run", str(scenario_file), "-n", "2", "-o", str(tmp_path / "run"), "-q"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:1" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("value", ["bogus", "tcp//host:8786"])
+def test_unknown_scheduler_value_exits_2(
+    value: str, scenario_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", str(scenario_file), "-n", "2", "-o", str(tmp_path / "run"), "--scheduler", value]) == 2
+    assert f"unknown scheduler {value!r}" in capsys.readouterr().err
+
+
+def test_parse_scheduler() -> None:
+    assert parse_scheduler(None) is None
+    assert parse_scheduler("pool") is None
+    assert parse_scheduler("local") == "local"
+    assert parse_scheduler(" tcp://10.0.0.5:8786 ") == "tcp://10.0.0.5:8786"
+
+
+# ---------------------------------------------------------------------- streaming and resume
+
+
+class Interrupt:
+    """An ``on_chunk`` callback that raises KeyboardInterrupt once ``after`` chunks are on disk."""
+
+    def __init__(self, after: int) -> None:
+        self.after, self.seen = after, 0
+
+    def __call__(self, start: int, stop: int) -> None:
+        self.seen += 1
+        if self.seen == self.after:
+            raise KeyboardInterrupt
+
+
+def test_interrupted_run_resumes_without_recomputing(
+    scenario: simcoop.Scenario, in_memory: simcoop.Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "run"
+    computed: list[tuple[int, int]] = []
+    original = store.compute_chunk
+
+    def counting(scenario: simcoop.Scenario, seed: int, start: int, stop: int, portage: bool) -> dict:
+        computed.append((start, stop))
+        return original(scenario, seed, start, stop, portage)
+
+    monkeypatch.setattr(store, "compute_chunk", counting)
+    with pytest.raises(KeyboardInterrupt):
+        simulate_to_folder(scenario, out, replications=8, seed=SEED, chunk_size=2, on_chunk=Interrupt(after=2))
+    assert computed == [(0, 2), (2, 4)]
+    assert not out.exists(), "an interrupted run leaves no output folder"
+    assert not list(out.parent.glob(".run.*")), "nor a temporary one"
+    assert sorted(p.name for p in partial_folder(out).iterdir() if p.is_dir()) == ["r000000-000002", "r000002-000004"]
+
+    computed.clear()
+    resumed: list[int] = []
+    results = simulate_to_folder(scenario, out, replications=8, seed=SEED, chunk_size=3, on_resume=resumed.append)
+    assert resumed == [4]
+    assert computed == [(4, 7), (7, 8)], "only the missing replications are computed (in chunks of the new size)"
+    assert_same_results(results, in_memory)
+    assert not partial_folder(out).exists()
+
+
+def test_a_chunk_being_written_when_interrupted_is_discarded(
+    scenario: simcoop.Scenario, in_memory: simcoop.Results, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        simulate_to_folder(scenario, out, replications=8, seed=SEED, chunk_size=4, on_chunk=Interrupt(after=1))
+    half = partial_folder(out) / "r000004-000008.tmp"  # as a kill during the write would leave it
+    half.mkdir()
+    (half / "monthly.parquet").write_bytes(b"PAR1 half")
+    assert_same_results(simulate_to_folder(scenario, out, replications=8, seed=SEED), in_memory)
+
+
+def test_partial_folder_of_another_run_is_refused_unless_forced(
+    scenario: simcoop.Scenario, in_memory: simcoop.Results, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        simulate_to_folder(scenario, out, replications=8, seed=SEED + 1, chunk_size=4, on_chunk=Interrupt(after=1))
+    with pytest.raises(PartialRunError, match=r"unfinished chunks of another run .*seed 12.*seed 12 -> 11"):
+        simulate_to_folder(scenario, out, replications=8, seed=SEED)
+    other = scenario.replace({"cooperative.contribution.rate": 0.12})
+    with pytest.raises(PartialRunError, match="scenario_hash"):
+        simulate_to_folder(other, out, replications=8, seed=SEED + 1)
+    with pytest.raises(PartialRunError, match="replications 8 -> 9"):
+        simulate_to_folder(scenario, out, replications=9, seed=SEED + 1)
+    results = simulate_to_folder(scenario, out, replications=8, seed=SEED, force=True)
+    assert_same_results(results, in_memory)
+
+
+def test_cli_interrupt_then_resume_and_mismatch(
+    scenario_file: Path, in_memory: simcoop.Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    out = tmp_path / "run"
+    original = store.compute_chunk
+    calls: list[int] = []
+
+    def interrupted_at_third(*task: object) -> dict:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(*task)
+
+    monkeypatch.setattr(store, "compute_chunk", interrupted_at_third)
+    args = ["run", str(scenario_file), "-n", "8", "-s", str(SEED), "-o", str(out)]  # chunks of 2 (8 / 4)
+    assert main(args) == 130
+    err = capsys.readouterr().err
+    assert f"{out} was not written; the finished chunks are kept in {partial_folder(out)}/" in err
+    assert "Traceback" not in err
+    monkeypatch.setattr(store, "compute_chunk", original)
+
+    assert main([*args[:-4], "-s", str(SEED + 1), "-o", str(out)]) == 2  # another seed: refused
+    assert "unfinished chunks of another run" in capsys.readouterr().err
+
+    assert main(args) == 0
+    assert "resuming: 4 of 8 replications already in" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "yearly.parquet"), in_memory.yearly, check_exact=True)
+    assert not partial_folder(out).exists()
+
+
+def test_sigterm_keeps_the_chunks_and_writes_no_output(scenario_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "simcoop.cli", "run", str(scenario_file), "-n", "200", "-o", str(out), "-q"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while not _chunks(out) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert "run the same command again to resume" in err
+    assert _chunks(out) and not out.exists()
+
+
+def _chunks(out: Path) -> list[Path]:
+    folder = partial_folder(out)
+    return [p for p in folder.glob("r*") if not p.name.endswith(".tmp")] if folder.is_dir() else []
+
+
+def _saved(results: simcoop.Results, folder: Path) -> Path:
+    results.save(folder)
+    return folder
+
+
+def test_inline_executor_runs_lazily() -> None:
+    ran: list[int] = []
+    items = InlineExecutor().imap_unordered(lambda x: ran.append(x) or x, [(1,), (2,)])
+    assert ran == []
+    assert next(items) == ((1,), 1) and ran == [1]
