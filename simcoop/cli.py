@@ -1062,8 +1062,6 @@ def _cmd_territories(args: argparse.Namespace) -> int:
 # --- end network and territories ---
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -1137,3 +1135,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}")
     return EXIT_OK
 
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
