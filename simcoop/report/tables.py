@@ -304,7 +304,7 @@ def funding_needed(run: RunData) -> dict[str, Any]:
     else:
         fmt, what, unit = (lambda v: fmt_pct(v, 1)), "Taux de contribution", ""
     parts = [f"{what} : {fmt(value)}{unit}"]
-    if solve.get("funder"):
+    if solve.get("funder") and "solveur" not in str(solve["funder"]):
         parts.append(f"de {solve['funder']}")
     if solve.get("years") and solve.get("first_month"):
         parts.append(f"pendant {fmt_int(solve['years'])} ans à partir de {fmt_month(solve['first_month'])}")
@@ -319,7 +319,8 @@ def funding_needed(run: RunData) -> dict[str, Any]:
             f"({_ci(ci[0], ci[1])})"
         )
         outcome = solve.get("outcome_at_solution")
-        text += f" et l'avis serait : {L.OUTCOME_LABELS.get(outcome, outcome).lower()}." if outcome else "."
+        label = L.OUTCOME_LABELS.get(outcome, outcome).lower().removeprefix("avis ")
+        text += f" et l'avis serait {label}." if outcome else "."
     if solve.get("met") is False:
         if is_missing(value):
             text = "Aucun niveau essayé ne respecte les critères d'insolvabilité et d'équilibre. " + text
