@@ -639,6 +639,8 @@ def default_sensitivity_parameters(scenario: Scenario) -> list[tuple[str, float,
                 out.append((v.key, float(v.low), float(v.high)))
             continue
         base = _get(data, v.key.split("."))
+        if base is None and v.key == "territory.accueils_per_year_at_maturity" and not scenario.territory.zones:
+            base = scenario.accueils_per_year  # the default flow, made explicit
         if base is None:  # e.g. accueils derived from zones: nothing to vary under this key
             continue
         lows_highs = [base * f if v.how == "factor" else base + f for f in (v.low, v.high)]

@@ -708,10 +708,19 @@ def _yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFram
         exit_or_end = people["exit_month"].to_numpy().copy()
         exit_or_end[exit_or_end < 0] = horizon - 1
         starts = {
-            "supported": people["entry_month"].to_numpy(),
-            "salaried": people["cesa_month"].to_numpy(),
-            "associes": people["associe_month"].to_numpy(),
+            "supported": people["entry_month"].to_numpy().copy(),
+            "salaried": people["cesa_month"].to_numpy().copy(),
+            "associes": people["associe_month"].to_numpy().copy(),
         }
+        if "from_roster" in people:
+            # People of a warm-start roster started before month 0 (negative months, which
+            # the -1 "never" sentinel would hide): they are present from month 0 in the stages
+            # they had reached.
+            roster = people["from_roster"].to_numpy() == 1
+            first = people["first_stage"].to_numpy()
+            starts["supported"][roster] = 0
+            starts["salaried"][roster & (first >= 2)] = 0
+            starts["associes"][roster & (first == 3)] = 0
         for k, year in enumerate(years):
             months = np.flatnonzero(year_of_month == year)
             first, last_m = months[0], months[-1]

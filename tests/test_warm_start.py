@@ -90,4 +90,7 @@ def test_results_of_a_warm_start_run() -> None:
     assert (results.monthly.groupby("replication")["roster_starts"].sum() == 8).all()
     first_year = results.yearly[results.yearly["year"] == 2027]
     assert (first_year["supported"] >= 8).all()
+    # The roster counts in its stages from month 0: 3 CESA + 2 associés salaried, 2 associés.
+    assert (first_year["salaried"] >= 5).all() and (first_year["associes"] >= 2).all()
+    assert (first_year["supported"] >= first_year["active_end"]).all()
     assert np.isfinite(results.kpis["final_coop_treasury_eur"]).all()

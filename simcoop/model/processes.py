@@ -195,7 +195,9 @@ def start_roster(env: simpy.Environment, book: Book, p: ModelParams) -> None:
     ramp_months = p.sector_rampup_months[sector]
     start_share = np.where(ramp_months > 0, p.sector_rampup_start_share[sector], 1.0)
     slope = (1.0 - start_share) / np.maximum(ramp_months, 1.0)
-    ramp = np.minimum(start_share + slope * (-1 - r.entry), 1.0)
+    # The ramp-up share of month 0, at least one step of the ramp (an entrant of this very
+    # month with a ramp starting at 0 would otherwise divide by zero).
+    ramp = np.clip(start_share + slope * (-1 - r.entry), np.maximum(slope, 1e-3), 1.0)
     mature = r.turnover_cents / ramp
     status = np.where(r.are_months_left > 0, 1, 0)
     are_end = np.where(r.are_months_left > 0, r.are_months_left.astype(float), -1.0)
