@@ -543,7 +543,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     status = EXIT_OK
     for path in args.files:
+        kind = _study_kind(path)
         try:
+            if kind == "network":
+                from simcoop.network import load_network
+
+                network = load_network(path)
+                print(f"{path}: valid network file ({len(network.members)} CAE)")
+                continue
+            if kind == "candidates":
+                from simcoop.territories import load_candidates
+
+                candidates = load_candidates(path)
+                print(f"{path}: valid candidates file ({len(candidates.scenarios)} candidates)")
+                continue
             scenarios = load_variants(path)  # the base scenario, then its variants if any
             scenario = next(iter(scenarios.values()))
         except ScenarioError as exc:
@@ -557,6 +570,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             extra = f"; {len(variants)} valid variant(s): {', '.join(variants)}" if variants else ""
             print(f"{path}: valid scenario '{scenario.meta.name}' ({scenario.meta.horizon_months} months from {scenario.meta.start_month}){extra}")
     return status
+
+
+def _study_kind(path: Path) -> str:
+    """'network' or 'candidates' for the study files of `simcoop network` / `territories`, else 'scenario'."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return "scenario"  # load_scenario reports the problem with its line
+    if isinstance(data, dict) and "meta" not in data:
+        if "members" in data:
+            return "network"
+        if "candidates" in data:
+            return "candidates"
+    return "scenario"
 
 
 def _cmd_schema() -> int:

@@ -360,3 +360,13 @@ def test_run_force_over_a_file_leaves_no_backup(tiny_scenario: Path, tmp_path: P
     assert _run(tiny_scenario, "--out", str(target), "--force") == 0
     assert {p.name for p in target.iterdir()} == OUTPUT_FILES
     assert _hidden(tmp_path) == []
+
+
+def test_validate_recognises_every_bundled_file(capsys) -> None:  # noqa: ANN001
+    """Scenarios, the network file and the candidates file all validate, each as what it is."""
+    files = sorted(str(p) for p in (Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+    assert main(["validate", *files]) == 0
+    out = capsys.readouterr().out
+    assert "valid network file (6 CAE)" in out
+    assert "valid candidates file (5 candidates)" in out
+    assert out.count("valid scenario") == len(files) - 2
