@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from simcoop.experiments import _set_dotted
-from simcoop.scenario import Problem, Scenario, ScenarioError, month_offset, validate_data
+from simcoop.scenario import (
+    ATTACHED_TABLES,
+    Problem,
+    Scenario,
+    ScenarioError,
+    month_offset,
+    read_attached_table,
+    validate_data,
+)
 
 __all__ = [
     "MONTH_PATTERN",
@@ -144,33 +152,20 @@ def _reread_files(
 ) -> list[Problem]:
     """Read a zones or roster CSV that the overrides name (relative to ``anchor``)."""
     problems: list[Problem] = []
-    territory = data.get("territory") or {}
-    zones_file = territory.get("zones_file") if isinstance(territory, dict) else None
-    base_zones_file = getattr(base.territory, "zones_file", "")
-    if zones_file and zones_file != base_zones_file:
-        from simcoop.territory import ZonesError, read_zones
-
-        csv_path = (anchor / str(zones_file)).resolve()
+    base_files = {"territory": base.territory.zones_file, "warm_start": base.warm_start.roster_file}
+    for section, (file_key, rows_key) in ATTACHED_TABLES.items():
+        block = data.get(section) or {}
+        name = block.get(file_key) if isinstance(block, dict) else None
+        if not name or name == base_files[section]:
+            continue
+        csv_path = (anchor / str(name)).resolve()
         try:
-            territory["zones"] = read_zones(csv_path)
-            territory["zones_file"] = str(csv_path)
-        except ZonesError as exc:
+            block[rows_key] = read_attached_table(section, csv_path)
+            block[file_key] = str(csv_path)
+        except ScenarioError as exc:
             problems += [Problem(p.source, p.line, where or p.key_path, p.message) for p in exc.problems]
         except OSError as exc:
-            problems.append(Problem(source, line, where, f"territory.zones_file: cannot read {csv_path}: {exc}"))
-    warm = data.get("warm_start") or {}
-    roster_file = warm.get("roster_file") if isinstance(warm, dict) else None
-    if roster_file and roster_file != base.warm_start.roster_file:
-        from simcoop.roster import RosterError, read_roster
-
-        csv_path = (anchor / str(roster_file)).resolve()
-        try:
-            warm["entrepreneurs"] = read_roster(csv_path)
-            warm["roster_file"] = str(csv_path)
-        except RosterError as exc:
-            problems += [Problem(p.source, p.line, where or p.key_path, p.message) for p in exc.problems]
-        except OSError as exc:
-            problems.append(Problem(source, line, where, f"warm_start.roster_file: cannot read {csv_path}: {exc}"))
+            problems.append(Problem(source, line, where, f"{section}.{file_key}: cannot read {csv_path}: {exc}"))
     return problems
 
 

@@ -453,11 +453,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    import os
-    import tempfile
-
     import yaml
 
+    from simcoop._atomic import write_json_atomically
     from simcoop.runner import default_scenario_path
     from simcoop.scenario import ScenarioError, load_scenario
     from simcoop.solve import solve, with_extra_funding
@@ -466,10 +464,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     try:
         scenario = load_scenario(path)
     except ScenarioError as exc:
-        print(f"simcoop: cannot solve {path}:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _problems(f"simcoop: cannot solve {path}:", exc)
     if args.write_scenario is not None and args.write_scenario.exists() and not args.force:
         print(f"simcoop: {args.write_scenario} exists; use --force to overwrite it", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -494,12 +489,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".solve.", suffix=".json", dir=out)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(solution.to_dict(), fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-        os.replace(tmp, out / "solve.json")
+        write_json_atomically(out / "solve.json", solution.to_dict())
     except OSError as exc:
         return _output_refused(out, exc)
     low, high = solution.spread
@@ -603,6 +593,14 @@ def _cmd_schema() -> int:
     return EXIT_OK
 
 
+def _problems(header: str, exc: Any) -> int:
+    """Print ``header`` and every problem of a ScenarioError (file, line, key, message); the bad-input code."""
+    print(header, file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def _safe_folder_name(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
     return cleaned or "scenario"
@@ -626,10 +624,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         scenario = load_scenario(path)
     except ScenarioError as exc:
-        print(f"simcoop: cannot run {path}:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _problems(f"simcoop: cannot run {path}:", exc)
     out = args.out if args.out is not None else Path("outputs") / _safe_folder_name(scenario.meta.name)
     auto = args.replications == "auto" or (args.precision is not None and args.replications is None)
     if args.precision is not None and not auto:
@@ -671,9 +666,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if auto:
             results.save(out, force=args.force)
         if precision_report is not None:  # after save, which replaces the whole folder
-            from simcoop.experiments import _write_atomic
+            from simcoop._atomic import write_json_atomically
 
-            _write_atomic(out / "precision.json", json.dumps(precision_report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+            write_json_atomically(out / "precision.json", precision_report.to_dict())
     except OSError as exc:
         return _output_refused(out, exc)
     elapsed = time.perf_counter() - started
@@ -724,7 +719,8 @@ def _auto_replications_in(out: Path, seed: int, precision: float, max_replicatio
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     """Global sensitivity (simcoop.gsa): estimate, run, then write the indices, chart, samples and manifest."""
     from simcoop import gsa
-    from simcoop.experiments import _write_atomic, write_csv
+    from simcoop._atomic import write_json_atomically
+    from simcoop.experiments import write_csv
     from simcoop.results import OutputExistsError
     from simcoop.runner import default_scenario_path, simulate
     from simcoop.scenario import ScenarioError, load_scenario
@@ -733,10 +729,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     try:
         scenario = load_scenario(path)
     except ScenarioError as exc:
-        print(f"simcoop: cannot analyse {path}:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _problems(f"simcoop: cannot analyse {path}:", exc)
     seed = scenario.simulation.seed if args.seed is None else args.seed
     samples = args.samples if args.samples is not None else gsa.DEFAULT_SAMPLES[args.method]
     outputs = list(dict.fromkeys(o for text in (args.output or [gsa.DEFAULT_OUTPUT]) for o in text.split(",") if o))
@@ -813,7 +806,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-        _write_atomic(files[3], json.dumps(result.manifest(), indent=2, ensure_ascii=False) + "\n")
+        write_json_atomically(files[3], result.manifest())
     except OSError as exc:
         return _output_refused(out, exc)
     if not args.quiet:
@@ -910,10 +903,7 @@ def _run_sensitivity(args: argparse.Namespace, scenario: Any, out: Path, seed: i
     try:
         table = sensitivity(scenario, parameters, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty())
     except ScenarioError as exc:
-        print("simcoop: a sensitivity variation is not a valid scenario:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _problems("simcoop: a sensitivity variation is not a valid scenario:", exc)
     try:
         write_csv(table, out / "sensitivity.csv")
     except OSError as exc:
@@ -935,10 +925,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         try:
             loaded = load_variants(path) if len(args.files) == 1 else {(s := load_scenario(path)).meta.name: s}
         except ScenarioError as exc:
-            print(f"simcoop: cannot compare {path}:", file=sys.stderr)
-            for problem in exc.problems:
-                print(f"  {problem}", file=sys.stderr)
-            status = EXIT_BAD_INPUT
+            status = _problems(f"simcoop: cannot compare {path}:", exc)
             continue
         for name, scenario in loaded.items():
             label, k = name, 2
@@ -1015,10 +1002,7 @@ def _cmd_network(args: argparse.Namespace) -> int:
     try:
         network = load_network(args.file)
     except ScenarioError as exc:
-        print(f"simcoop: cannot run the network {args.file}:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _problems(f"simcoop: cannot run the network {args.file}:", exc)
     replications = args.replications or network.replications
     seed = network.seed if args.seed is None else args.seed
     out = args.out if args.out is not None else Path("outputs") / f"network_{_safe_folder_name(network.name)}"
@@ -1056,10 +1040,7 @@ def _cmd_territories(args: argparse.Namespace) -> int:
     try:
         candidates = load_candidates(args.file)
     except ScenarioError as exc:
-        print(f"simcoop: cannot rank the candidates of {args.file}:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _problems(f"simcoop: cannot rank the candidates of {args.file}:", exc)
     if args.bootstrap is not None:
         from dataclasses import replace
 

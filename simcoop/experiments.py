@@ -23,7 +23,6 @@ import json
 import math
 import multiprocessing
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simcoop._atomic import write_json_atomically, write_text_atomically
 from simcoop._version import __version__
 from simcoop._yaml import parse_yaml
 from simcoop.results import OutputExistsError, Results
@@ -358,7 +358,7 @@ class Comparison:
         """Write ``table()`` to ``path`` and the manifest next to it (same name, ``.json``), atomically."""
         path = Path(path)
         write_csv(self.table(), path)
-        _write_atomic(path.with_suffix(".json"), json.dumps(self.manifest(), indent=2, ensure_ascii=False) + "\n")
+        write_json_atomically(path.with_suffix(".json"), self.manifest())
         return path
 
     def to_text(self) -> str:
@@ -871,23 +871,8 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``frame`` as CSV atomically (UTF-8, dot decimals): a temporary file renamed into place."""
     path = Path(path)
     text = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
-    _write_atomic(path, text)
+    write_text_atomically(path, text)
     return path
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the file should be like any other
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- formatting

@@ -17,8 +17,6 @@ import html
 import json
 import os
 import platform
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simcoop._atomic import write_folder_atomically
 from simcoop._version import __version__
 from simcoop.model import DESTINATIONS, PORTAGE_MEASURES, REASONS, STAGES, ReplicationOutput
 from simcoop.scenario import Scenario, scenario_from_dict
@@ -506,28 +505,7 @@ class Results:
         """
         target = Path(directory)
         check_output_folder(target, self.scenario, self.seed, self.replications, force)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; the run folder should be like any other
-        try:
-            self._write(tmp)
-            if target.exists():
-                backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-                backup.rmdir()
-                target.rename(backup)
-                tmp.rename(target)
-                if backup.is_dir() and not backup.is_symlink():
-                    shutil.rmtree(backup, ignore_errors=True)
-                else:
-                    backup.unlink(missing_ok=True)
-            else:
-                tmp.rename(target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return target
+        return write_folder_atomically(target, self._write)
 
     def _write(self, folder: Path) -> None:
         with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
@@ -561,22 +539,9 @@ def _to_csv(frame: pd.DataFrame, path: Path) -> None:
 
 def check_output_folder(target: Path, scenario: Scenario, seed: int, replications: int, force: bool = False) -> None:
     """Raise OutputExistsError unless ``target`` is absent, empty, the same run, or ``force``."""
-    if not target.exists() or force:
+    old = existing_manifest(target, force)
+    if old is None:
         return
-    if not target.is_dir():
-        raise OutputExistsError(f"{target} exists and is not a folder; choose another --out or use --force")
-    if not any(target.iterdir()):
-        return
-    manifest_path = target / "manifest.json"
-    if not manifest_path.is_file():
-        raise OutputExistsError(
-            f"{target} is not empty and holds no simcoop manifest.json; it will not be overwritten "
-            "(choose another --out, or use --force to replace it)"
-        )
-    try:
-        old = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        old = {}
     same = (
         old.get("scenario_hash") == scenario.scenario_hash()
         and old.get("seed") == seed
@@ -587,6 +552,31 @@ def check_output_folder(target: Path, scenario: Scenario, seed: int, replication
             f"{target} holds a different run (scenario {old.get('scenario_name')!r}, seed {old.get('seed')}, "
             f"{old.get('replications')} replications); use --force to replace it, or choose another --out"
         )
+
+
+def existing_manifest(target: Path, force: bool = False) -> dict[str, Any] | None:
+    """The manifest of what ``target`` holds, or None when it may be written freely (absent, empty, ``force``).
+
+    Raises OutputExistsError when ``target`` is a file, or a non-empty folder without a
+    simcoop manifest: something a user made, never overwritten unasked.
+    """
+    if not target.exists() or force:
+        return None
+    if not target.is_dir():
+        raise OutputExistsError(f"{target} exists and is not a folder; choose another --out or use --force")
+    if not any(target.iterdir()):
+        return None
+    manifest_path = target / "manifest.json"
+    if not manifest_path.is_file():
+        raise OutputExistsError(
+            f"{target} is not empty and holds no simcoop manifest.json; it will not be overwritten "
+            "(choose another --out, or use --force to replace it)"
+        )
+    try:
+        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        old = {}
+    return old if isinstance(old, dict) else {}
 
 
 def load_results(directory: str | os.PathLike[str]) -> Results:

@@ -13,6 +13,8 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from simcoop.scenario import ScenarioError
+
 __all__ = ["read_roster", "RosterError", "ROSTER_COLUMNS"]
 
 ROSTER_COLUMNS: tuple[str, ...] = (
@@ -23,12 +25,8 @@ _REQUIRED = ROSTER_COLUMNS[:7]
 _NUMBERS = {"monthly_turnover_eur": float, "treasury_eur": float, "are_months_left": int}
 
 
-class RosterError(ValueError):
-    """Problems in a roster CSV (a list of ``simcoop.scenario.Problem``)."""
-
-    def __init__(self, problems: list[Any]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+class RosterError(ScenarioError):
+    """Problems in the CSV (each a ``simcoop.scenario.Problem``: file, line, column, message)."""
 
 
 def read_roster(path: str | Path) -> list[dict[str, Any]]:

@@ -610,7 +610,7 @@ class Site(_Frozen):
     )
     attraction: float = Field(
         default=1.0, gt=0.0,
-        description="Relative pull of the site in the Huff model (size, visibility); without zones, accueils are shared among open sites in proportion to it.",
+        description="Relative pull of the site in the Huff model (size, visibility); without zones, accueils are shared among open sites in proportion to it. Assumption: 1, every site alike.",
     )
     lat: float | None = Field(default=None, ge=-90.0, le=90.0, description="Latitude (WGS84), for travel times and the map.")
     lon: float | None = Field(default=None, ge=-180.0, le=180.0, description="Longitude (WGS84).")
@@ -1061,52 +1061,47 @@ def load_scenario(path: str | Path) -> Scenario:
         problems.append(Problem(source, 1, "", f"a scenario must be a mapping of sections (meta, territory, ...), this file is {kind}"))
         raise ScenarioError(problems)
     data, _, variant_problems = split_variants(parsed.data, source, parsed.marks)
-    data, roster_problems = _read_roster(data, path, parsed.marks)
-    data, zone_problems = _read_zones(data, path, parsed.marks)
-    return validate_data(
-        data, source=source, marks=parsed.marks, prior=problems + variant_problems + roster_problems + zone_problems
-    )
+    data, table_problems = _read_attached(data, path, parsed.marks)
+    return validate_data(data, source=source, marks=parsed.marks, prior=problems + variant_problems + table_problems)
 
 
-def _read_zones(data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...], int]) -> tuple[dict[str, Any], list[Problem]]:
-    """Fill territory.zones from territory.zones_file (a CSV next to the scenario)."""
-    territory = data.get("territory")
-    if not isinstance(territory, dict) or not territory.get("zones_file"):
-        return data, []
-    line = marks.get(("territory", "zones_file"))
-    if territory.get("zones"):
-        return data, [Problem(str(path), line, "territory", "give zones_file or zones, not both")]
-    from simcoop.territory import ZonesError, read_zones
-
-    csv_path = (path.parent / str(territory["zones_file"])).resolve()
-    try:
-        rows = read_zones(csv_path)
-    except ZonesError as exc:
-        return data, exc.problems
-    except OSError as exc:
-        return data, [Problem(str(path), line, "territory.zones_file", f"cannot read {csv_path}: {exc}")]
-    return {**data, "territory": {**territory, "zones": rows}}, []
+#: Sections a CSV next to the scenario can fill: section -> (file key, rows key).
+ATTACHED_TABLES: dict[str, tuple[str, str]] = {"territory": ("zones_file", "zones"), "warm_start": ("roster_file", "entrepreneurs")}
 
 
-def _read_roster(data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...], int]) -> tuple[dict[str, Any], list[Problem]]:
-    """Fill warm_start.entrepreneurs from warm_start.roster_file (a CSV next to the scenario)."""
-    warm = data.get("warm_start")
-    if not isinstance(warm, dict) or not warm.get("roster_file"):
-        return data, []
-    line = marks.get(("warm_start", "roster_file"))
-    if warm.get("entrepreneurs"):
-        return data, [Problem(str(path), line, "warm_start", "give roster_file or entrepreneurs, not both")]
-    from simcoop.roster import RosterError, read_roster
+def read_attached_table(section: str, csv_path: Path) -> list[dict[str, Any]]:
+    """The rows of the CSV that fills ``section`` (zones or roster); raises ScenarioError or OSError."""
+    if section == "territory":
+        from simcoop.territory import read_zones
 
-    csv_path = (path.parent / str(warm["roster_file"])).resolve()
-    try:
-        rows = read_roster(csv_path)
-    except RosterError as exc:
-        return data, exc.problems
-    except OSError as exc:
-        return data, [Problem(str(path), line, "warm_start.roster_file", f"cannot read {csv_path}: {exc}")]
-    data = {**data, "warm_start": {**warm, "entrepreneurs": rows}}
-    return data, []
+        return read_zones(csv_path)
+    from simcoop.roster import read_roster
+
+    return read_roster(csv_path)
+
+
+def _read_attached(data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...], int]) -> tuple[dict[str, Any], list[Problem]]:
+    """Fill territory.zones and warm_start.entrepreneurs from the CSV files they name (next to the scenario)."""
+    problems: list[Problem] = []
+    for section, (file_key, rows_key) in ATTACHED_TABLES.items():
+        block = data.get(section)
+        if not isinstance(block, dict) or not block.get(file_key):
+            continue
+        line = marks.get((section, file_key))
+        if block.get(rows_key):
+            problems.append(Problem(str(path), line, section, f"give {file_key} or {rows_key}, not both"))
+            continue
+        csv_path = (path.parent / str(block[file_key])).resolve()
+        try:
+            rows = read_attached_table(section, csv_path)
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
+        except OSError as exc:
+            problems.append(Problem(str(path), line, f"{section}.{file_key}", f"cannot read {csv_path}: {exc}"))
+            continue
+        data = {**data, section: {**block, rows_key: rows}}
+    return data, problems
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:

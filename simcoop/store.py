@@ -37,6 +37,7 @@ from typing import Any
 
 import pandas as pd
 
+from simcoop._atomic import write_json_atomically
 from simcoop._version import __version__
 from simcoop.executors import ChunkExecutor, InlineExecutor
 from simcoop.results import OutputExistsError, Results, check_output_folder
@@ -149,7 +150,7 @@ class ChunkStore:
             for stale in folder.glob("*.tmp"):  # a chunk being written when the run stopped
                 shutil.rmtree(stale, ignore_errors=True)
             if not manifest.is_file():
-                _write_json(manifest, {"format": _FORMAT, **asdict(key)})
+                write_json_atomically(manifest, {"format": _FORMAT, **asdict(key)})
         except BaseException:
             store.release()
             raise
@@ -328,7 +329,3 @@ def _chunk_name(start: int, stop: int) -> str:
     return f"r{start:06d}-{stop:06d}"
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)

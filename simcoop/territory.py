@@ -31,6 +31,8 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from simcoop.scenario import Scenario
 
+from simcoop.scenario import ScenarioError
+
 __all__ = ["read_zones", "ZonesError", "ZONE_COLUMNS", "travel_minutes", "zone_potentials", "demand_matrix"]
 
 #: Columns of a zones CSV; ``travel_minutes_<site name>`` columns may follow.
@@ -43,12 +45,8 @@ _TRAVEL = "travel_minutes_"
 EARTH_RADIUS_KM = 6371.0
 
 
-class ZonesError(ValueError):
-    """Problems in a zones CSV (a list of ``simcoop.scenario.Problem``)."""
-
-    def __init__(self, problems: list[Any]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+class ZonesError(ScenarioError):
+    """Problems in the CSV (each a ``simcoop.scenario.Problem``: file, line, column, message)."""
 
 
 def read_zones(path: str | Path) -> list[dict[str, Any]]:

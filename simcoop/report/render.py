@@ -8,7 +8,6 @@ charts are embedded as SVG ``data:`` URIs, so the HTML needs nothing else.
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simcoop._atomic import write_file_atomically
 from simcoop.report import figures as F
 from simcoop.report import labels as L
 from simcoop.report import tables as T
@@ -363,30 +363,15 @@ def render_pdf(html: str, target: str | os.PathLike[str]) -> None:
     HTML(string=html, url_fetcher=_data_only_fetcher()).write_pdf(str(target))
 
 
-def _atomic_write(target: Path, write: Any) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_report(run_dir: str | os.PathLike[str], pdf: bool = True) -> tuple[Path, Path | None]:
     """Write ``report.html`` and ``report.pdf`` into the run folder, each atomically; return their paths."""
     folder = Path(run_dir)
     run = load_run(folder)
     html = render_html(run)
     html_path = folder / REPORT_HTML
-    _atomic_write(html_path, lambda p: p.write_text(html, encoding="utf-8"))
+    write_file_atomically(html_path, lambda p: p.write_text(html, encoding="utf-8"))
     pdf_path = None
     if pdf:
         pdf_path = folder / REPORT_PDF
-        _atomic_write(pdf_path, lambda p: render_pdf(html, p))
+        write_file_atomically(pdf_path, lambda p: render_pdf(html, p))
     return html_path, pdf_path
