@@ -54,10 +54,12 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
     "capital_paid_in_eur", "capital_repaid_eur",
     "closing_result_eur", "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
     "legal_reserve_allocated_eur", "statutory_reserves_allocated_eur", "allocations_paid_eur",
+    "financing_received_eur", "financing_repaid_eur", "interest_eur",
     "coop_ledger_eur", "coop_treasury_eur", "advances_eur", "activities_treasury_eur", "consolidated_cash_eur",
     "receivables_eur", "funding_receivable_eur",
     "capital_eur", "capital_to_repay_eur", "allocations_payable_eur",
     "legal_reserve_eur", "statutory_reserves_eur", "loss_carried_forward_eur", "own_funds_eur",
+    "quasi_equity_eur", "debt_outstanding_eur", "convention_advances_eur", "treasury_before_financing_eur",
 )  # fmt: skip
 
 #: Columns of ``yearly``, in order.
@@ -71,10 +73,12 @@ YEARLY_COLUMNS: tuple[str, ...] = (
     "employer_contributions_eur", "employee_contributions_eur", "jobs_fte", "are_months_saved",
     "public_funding_earned_eur", "public_funding_eur", "public_funding_per_supported_eur", "public_funding_per_job_eur",
     "contributions_to_funding_ratio", "public_share_of_budget",
-    "staff_fte_end", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
+    "staff_fte_end", "coop_costs_eur", "coop_result_eur", "exit_losses_eur", "interest_eur",
+    "financing_received_eur", "financing_repaid_eur",
     "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
     "coop_treasury_end_eur", "consolidated_cash_end_eur", "advances_end_eur",
     "capital_end_eur", "legal_reserve_end_eur", "statutory_reserves_end_eur", "own_funds_end_eur",
+    "quasi_equity_end_eur", "debt_outstanding_end_eur",
 )  # fmt: skip
 
 #: KPI columns of ``kpis`` with a short English label (the report translates them).
@@ -632,11 +636,11 @@ def _monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> 
     frame = pd.DataFrame(data)
     frame["n_active"] = frame["n_cape"] + frame["n_cesa"] + frame["n_associe"]
     # The cooperative's result before tax: what it earns (contributions, funding earned) minus
-    # its costs and exit losses.
+    # its costs, exit losses and financial charges (interest).
     if stacked:
         result_cents = (
             stacked["contributions_cents"] + stacked["public_funding_earned_cents"]
-            - stacked["coop_costs_cents"] - stacked["exit_losses_cents"]
+            - stacked["coop_costs_cents"] - stacked["exit_losses_cents"] - stacked["interest_cents"]
         )  # fmt: skip
         frame["coop_result_eur"] = np.round(result_cents / 100.0, 2)
     else:
@@ -668,6 +672,7 @@ def _yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFram
         "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "settlement_pay_eur",
         "employer_contributions_eur", "employee_contributions_eur", "jobs_fte", "are_months_saved",
         "public_funding_earned_eur", "public_funding_eur", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
+        "interest_eur", "financing_received_eur", "financing_repaid_eur",
         "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
     ]  # fmt: skip
     grouped = frame.groupby(["replication", "year"], sort=True)
@@ -681,6 +686,7 @@ def _yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFram
         "consolidated_cash_end_eur": "consolidated_cash_eur", "advances_end_eur": "advances_eur",
         "capital_end_eur": "capital_eur", "legal_reserve_end_eur": "legal_reserve_eur",
         "statutory_reserves_end_eur": "statutory_reserves_eur", "own_funds_end_eur": "own_funds_eur",
+        "quasi_equity_end_eur": "quasi_equity_eur", "debt_outstanding_end_eur": "debt_outstanding_eur",
     }  # fmt: skip
     last = grouped[list(ends.values())].last()
     for name, column in ends.items():

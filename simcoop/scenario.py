@@ -640,12 +640,86 @@ class FundingConvention(_Frozen):
         default=0, ge=0, le=60,
         description="Months between the end of the period earned and the payment. Source: DOMAIN.md §3 (the European Social Fund pays a year or more after the expense).",
     )
+    advance_at_signature_share: Share = Field(
+        default=0.0,
+        description=(
+            "Share of each convention year's amount paid at the start of that year (avance à la signature), then "
+            "deducted from the year's payments; what the year did not earn is paid back after its last payment. "
+            "Needs a fixed convention or a ceiling (the year's amount). Source: usual clause of public conventions "
+            "(often 30-50 %); value an assumption."
+        ),
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> "FundingConvention":
         if month_offset(self.first_month, self.last_month) < 0:
             raise ValueError(f"last_month {self.last_month} is before first_month {self.first_month}")
+        if self.advance_at_signature_share > 0 and self.kind != "fixed" and self.ceiling_eur_per_year is None:
+            raise ValueError(
+                "advance_at_signature_share needs the year's amount: a fixed convention, or a ceiling_eur_per_year"
+            )
         return self
+
+
+class FinancingInstrument(_Frozen):
+    """One start-up financing: quasi-fonds propres, bank loan or repayable advance."""
+
+    name: str = Field(min_length=1, description="Who lends (e.g. France Active, Socoden, Région, a bank).")
+    kind: Literal["quasi_equity", "bank_loan", "repayable_advance"] = Field(
+        description=(
+            "quasi_equity: quasi-fonds propres (contrat d'apport, prêt participatif, titres participatifs), "
+            "subordinated and counted with own funds by banks; bank_loan: an ordinary loan (a debt); "
+            "repayable_advance: a public repayable advance, usually at zero rate (a debt)."
+        ),
+    )
+    amount_eur: float = Field(ge=0.0, description="Amount received.")
+    received_month: YearMonth | None = Field(
+        default=None, description="Month the funds arrive (null = the opening month, meta.start_month).",
+    )
+    annual_rate: float = Field(default=0.0, ge=0.0, le=0.25, description="Yearly interest or remuneration rate (0 for a repayable advance).")
+    deferral_months: int = Field(
+        default=0, ge=0, le=240, description="Months after receipt during which only interest is paid (différé d'amortissement).",
+    )
+    duration_months: int = Field(
+        default=60, ge=1, le=360, description="Months of amortisation after the deferral (constant instalments).",
+    )
+    source: str = Field(
+        min_length=1,
+        description="Where the terms come from (an offer, a programme's rules), or 'assumption'.",
+    )
+
+
+class ReceivableFinancing(_Frozen):
+    """Dailly: a bank advances a share of public funding receivable until the funder pays."""
+
+    funders: tuple[str, ...] = Field(
+        default=(), description="Funders whose receivables are financed (empty: every convention paid with a lag).",
+    )
+    share: float = Field(default=0.8, gt=0.0, le=1.0, description="Share of each receivable advanced. Assumption (banks advance 70-90 %).")
+    annual_rate: float = Field(default=0.05, ge=0.0, le=0.25, description="Yearly cost on the amount outstanding. Assumption.")
+    source: str = Field(default="assumption", min_length=1, description="Where the terms come from, or 'assumption'.")
+
+
+class Financing(_Frozen):
+    """The cooperative's financing plan beyond its opening funds, and the cost of its overdraft."""
+
+    instruments: tuple[FinancingInstrument, ...] = Field(default=(), description="Quasi-fonds propres, loans and repayable advances.")
+    receivable_financing: ReceivableFinancing | None = Field(default=None, description="Dailly financing of public receivables (null: none).")
+    overdraft_annual_rate: float = Field(
+        default=0.08, ge=0.0, le=0.3,
+        description="Yearly interest on the overdraft used (agios), charged monthly. Assumption (usual bank rate on an authorised overdraft for a small company, 2024).",
+    )
+    startup_instrument: Literal["quasi_equity", "repayable_advance"] = Field(
+        default="quasi_equity",
+        description="Kind of one-off start-up financing the solver proposes (simcoop solve --target startup).",
+    )
+    startup_deferral_months: int = Field(
+        default=36, ge=0, le=240,
+        description="Deferral of the start-up financing the solver proposes. Assumption (France Active prêts participatifs: up to 7 years with a deferral).",
+    )
+    startup_duration_months: int = Field(
+        default=60, ge=1, le=360, description="Amortisation of the start-up financing the solver proposes, after its deferral. Assumption.",
+    )
 
 
 class ResultAllocation(_Frozen):
@@ -706,6 +780,7 @@ class Cooperative(_Frozen):
         ),
     )
     public_funding: tuple[FundingConvention, ...] = Field(default=())
+    financing: Financing = Field(default=Financing(), description="Financing plan: quasi-fonds propres, loans, advances, Dailly, overdraft cost.")
     closing: ResultAllocation = Field(default=ResultAllocation())
 
     @model_validator(mode="after")
@@ -798,10 +873,10 @@ class Viability(_Frozen):
 
     overdraft_eur: float = Field(
         default=30000.0, ge=0.0,
-        description="Authorised overdraft: the cooperative is insolvent when its own treasury falls below minus this. Assumption.",
+        description="Authorised overdraft: a rupture de trésorerie is the own treasury below minus this (an overrun of the découvert, not insolvency). Assumption.",
     )
     max_insolvency_probability: Share = Field(
-        default=0.10, description="Largest acceptable probability of insolvency within the horizon. Assumption (a usual risk tolerance for public co-funding).",
+        default=0.10, description="Largest acceptable risk of rupture de trésorerie (own treasury below minus the overdraft, after the financing plan) within the horizon. Assumption (a usual risk tolerance for public co-funding).",
     )
     break_even_by_year: int = Field(
         default=5, ge=1, le=50,
@@ -812,6 +887,15 @@ class Viability(_Frozen):
         description="Largest share of the cooperative's budget (contributions + public funding) that is public funding, in public_share_year. Source: DOMAIN.md §3 (self-financing past about 50% is hard).",
     )
     public_share_year: int = Field(default=5, ge=1, le=50, description="Year of operation in which the public share is checked.")
+    compensation_margin_share: float = Field(
+        default=0.05, ge=0.0, le=0.5,
+        description=(
+            "Reasonable profit allowed on top of the net cost of the service, as a share of the structure's cumulated "
+            "costs: public operating subsidies above the net cost (costs minus contributions) plus this margin are "
+            "over-compensation. Source: Décision 2012/21/UE arts. 5 (compensation limited to the net cost plus a "
+            "reasonable profit) and 6 (over-compensation checked and recovered); 5 % an assumption."
+        ),
+    )
 
 
 class RosterEntry(_Frozen):
@@ -870,6 +954,14 @@ class Scenario(_Frozen):
                 f"allowed: {', '.join(names)}"
             )
         funders = sorted({c.funder for c in self.cooperative.public_funding})
+        dailly = self.cooperative.financing.receivable_financing
+        if dailly is not None:
+            unknown = sorted(set(dailly.funders) - set(funders))
+            if unknown:
+                raise ValueError(
+                    f"cooperative.financing.receivable_financing.funders names funders without a convention: "
+                    f"{', '.join(unknown)}; allowed: {', '.join(funders) or 'none'}"
+                )
         for partner in self.creation.partners:
             if partner.funder not in funders:
                 raise ValueError(

@@ -54,6 +54,29 @@ scenario_changes = st.fixed_dictionaries(
         "cooperative.public_funding.1.payment": st.sampled_from(["monthly", "quarterly", "annual"]),
         "cooperative.closing.part_travail_share": st.floats(min_value=0.25, max_value=0.6),
         "cooperative.closing.interest_rate_on_capital": st.floats(min_value=0, max_value=0.05),
+        # The financing plan: every instrument, convention advances, Dailly and the overdraft cost.
+        "cooperative.financing.instruments": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "name": st.sampled_from(["France Active", "Socoden", "Région", "Banque"]),
+                    "kind": st.sampled_from(["quasi_equity", "bank_loan", "repayable_advance"]),
+                    "amount_eur": st.floats(min_value=0, max_value=200000),
+                    "received_month": st.sampled_from(["2026-06", "2027-01", "2027-07", "2029-03"]),
+                    "annual_rate": st.floats(min_value=0, max_value=0.12),
+                    "deferral_months": st.integers(min_value=0, max_value=30),
+                    "duration_months": st.integers(min_value=1, max_value=40),
+                    "source": st.just("assumption"),
+                }
+            ),
+            max_size=3,
+        ),
+        "cooperative.financing.receivable_financing": st.one_of(
+            st.none(),
+            st.fixed_dictionaries({"share": st.floats(min_value=0.01, max_value=1), "annual_rate": st.floats(min_value=0, max_value=0.2)}),
+        ),
+        "cooperative.financing.overdraft_annual_rate": st.floats(min_value=0, max_value=0.3),
+        "cooperative.public_funding.0.advance_at_signature_share": st.floats(min_value=0, max_value=1),
+        "cooperative.public_funding.3.advance_at_signature_share": st.floats(min_value=0, max_value=1),
     }
 )
 
@@ -67,8 +90,11 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
     # Cash: the consolidated cash moves only by external flows, month by month, to the cent.
     # Capital instalments are withheld from pay already counted in the salary costs, so
     # they come back in as an inflow; allocations paid are tax, part travail and interest.
-    inflows = m["cash_received_cents"] + m["public_funding_cents"] + m["capital_paid_in_cents"]
+    inflows = m["cash_received_cents"] + m["public_funding_cents"] + m["capital_paid_in_cents"] + m["financing_received_cents"]
     outflows = (
+        m["financing_repaid_cents"]
+        + m["interest_cents"]
+        +
         m["purchases_cents"]
         + m["gross_salaries_cents"]
         + m["employer_contributions_cents"]
@@ -89,6 +115,22 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
     # Public funding: all that is earned is received or still due, per month and in total.
     assert m["public_funding_earned_cents"].sum() == m["public_funding_cents"].sum() + m["funding_receivable_cents"][-1]
     assert np.array_equal(out.funding_received.sum(axis=0), m["public_funding_cents"])
+    # Financing: every instrument is received in full and what is still owed is what was not
+    # yet repaid; convention advances are settled by earnings or paid back; the treasury
+    # before financing differs from the own treasury by exactly the financing's net cash.
+    plan = scenario.cooperative.financing
+    horizon = len(cash)
+    received = sum(
+        round(i.amount_eur * 100)
+        for i in plan.instruments
+        if i.received_month is None or _offset(scenario.meta.start_month, i.received_month) < horizon
+    )
+    owed = m["quasi_equity_cents"][-1] + m["debt_outstanding_cents"][-1]
+    assert received + (m["financing_received_cents"].sum() - received) - m["financing_repaid_cents"].sum() == owed
+    assert (m["quasi_equity_cents"] >= 0).all() and (m["debt_outstanding_cents"] >= -0.0).all()
+    assert (m["convention_advances_cents"] >= 0).all()
+    net = np.cumsum(m["financing_received_cents"] - m["financing_repaid_cents"] - m["interest_cents"])
+    assert np.array_equal(m["coop_treasury_cents"] - m["treasury_before_financing_cents"], net + m["convention_advances_cents"])
     # Capital: opening capital + instalments = capital held + capital owed to leavers + repaid.
     capital_in = np.cumsum(m["capital_paid_in_cents"])
     repaid = np.cumsum(m["capital_repaid_cents"])
@@ -111,7 +153,7 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
     assert payable.sum() == m["allocations_paid_cents"].sum() + m["allocations_payable_cents"][-1]
     # Own funds move only by the result, capital movements and allocations paid out.
     own = m["own_funds_cents"]
-    result = m["contributions_cents"] + m["public_funding_earned_cents"] - m["coop_costs_cents"] - m["exit_losses_cents"]
+    result = m["contributions_cents"] + m["public_funding_earned_cents"] - m["coop_costs_cents"] - m["exit_losses_cents"] - m["interest_cents"]
     capital_change = m["capital_cents"] - np.concatenate([[opening], m["capital_cents"][:-1]])
     assert np.array_equal(own - np.concatenate([[out.initial_cash_cents], own[:-1]]), result + capital_change - payable)
 
@@ -147,6 +189,12 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
             assert people["exit_month"][pid] == rows[-1, 1]
 
 
+def _offset(start: str, month: str) -> int:
+    y0, m0 = (int(x) for x in start.split("-"))
+    y1, m1 = (int(x) for x in month.split("-"))
+    return (y1 - y0) * 12 + (m1 - m0)
+
+
 def _cumulative_conversions(out) -> np.ndarray:  # noqa: ANN001
     """Conversions CAPE -> CESA by month (they are cesa_entries but not new people)."""
     events = out.events
@@ -176,6 +224,7 @@ def test_tables_agree_with_the_cents() -> None:
     assert np.allclose(by_year.to_numpy(), yearly.set_index(["replication", "year"])["turnover_eur"].to_numpy(), atol=0.005)
     cents = (monthly["coop_result_eur"] * 100).round()
     expected = (
-        (monthly["contributions_eur"] + monthly["public_funding_earned_eur"] - monthly["coop_costs_eur"] - monthly["exit_losses_eur"]) * 100
+        (monthly["contributions_eur"] + monthly["public_funding_earned_eur"] - monthly["coop_costs_eur"] - monthly["exit_losses_eur"]
+         - monthly["interest_eur"]) * 100
     ).round()
     assert (cents == expected).all()

@@ -6,10 +6,12 @@ accounted for exactly; these functions take and return cents where their names s
 - ``money``: cents, shares, payment delays, instalments;
 - ``contribution``: the contribution on turnover or margin, with degressive brackets;
 - ``payroll``: French payroll rules as dated data (SMIC, rates, réduction générale);
-- ``closing``: the annual closing of a SCOP (result allocation, corporate tax).
+- ``closing``: the annual closing of a SCOP (result allocation, corporate tax);
+- ``financing``: loan, quasi-fonds propres and advance schedules, Dailly and overdraft interest.
 """
 
 from simcoop.economics.closing import Allocation, AllocationRules, close_year, corporate_tax_cents
+from simcoop.economics.financing import amortisation_schedule_cents, monthly_interest_cents
 from simcoop.economics.contribution import bracket_contribution_cents, cumulative_contribution_cents
 from simcoop.economics.money import monthly_instalments_cents, payment_split, share_cents, to_cents
 from simcoop.economics.payroll import (
@@ -29,6 +31,7 @@ __all__ = [
     "Allocation",
     "AllocationRules",
     "PayrollRates",
+    "amortisation_schedule_cents",
     "bracket_contribution_cents",
     "close_year",
     "corporate_tax_cents",
@@ -39,6 +42,7 @@ __all__ = [
     "gross_for_employer_budget_cents",
     "hour_equivalents",
     "monthly_instalments_cents",
+    "monthly_interest_cents",
     "net_pay_cents",
     "payment_split",
     "payroll_dates",

@@ -139,6 +139,9 @@ FLOW_COLUMNS: tuple[str, ...] = (
     "legal_reserve_allocated_cents",
     "statutory_reserves_allocated_cents",
     "allocations_paid_cents",
+    "financing_received_cents",
+    "financing_repaid_cents",
+    "interest_cents",
 )
 
 #: End-of-month stocks (money in cents).
@@ -164,6 +167,10 @@ STOCK_COLUMNS: tuple[str, ...] = (
     "statutory_reserves_cents",
     "loss_carried_forward_cents",
     "own_funds_cents",
+    "quasi_equity_cents",
+    "debt_outstanding_cents",
+    "convention_advances_cents",
+    "treasury_before_financing_cents",
 )
 
 # Rows of the activity table ``Book.a`` (one column per active activity).
@@ -246,6 +253,18 @@ class Book:
         self.funding_earned = np.zeros((n_conv, horizon))
         self.funding_received = np.zeros((n_conv, horizon))
         self.funding_due = np.zeros((n_conv, horizon + 12 + 60 + 1))
+        # Financing (close_month's _financing): what is owed on instruments and Dailly, the
+        # convention advances not yet settled, and the net cash the financing brought so far.
+        span = horizon + 12 + 60 + 1
+        self.advance_left = np.zeros(n_conv)  # advance of the current convention year not yet covered by earnings
+        self.advance_settle_due = np.zeros(span)  # advances settled (deducted or paid back) by month of payment
+        self.convention_advances_cents = 0.0
+        self.dailly_in = np.zeros(span)
+        self.dailly_out = np.zeros(span)
+        self.quasi_equity_cents = 0.0
+        self.debt_outstanding_cents = 0.0  # loans, repayable advances and Dailly
+        self.dailly_outstanding_cents = 0.0
+        self.financing_net_cents = 0.0
         self.flows: dict[str, float] = dict.fromkeys(FLOW_COLUMNS, 0.0)
         self.events: list[tuple[int, int, int, int, int, int]] = []
         self.wake: list[Any] = []
@@ -448,7 +467,8 @@ class Book:
             "coop_treasury_cents": self.coop_ledger_cents - advances,
             "consolidated_cash_cents": self.coop_ledger_cents + activities,
             "receivables_cents": float(self.pending[:, : self.m].sum() + self.coop_pending.sum()),
-            "funding_receivable_cents": float(self.funding_due[:, month + 1 :].sum()),
+            # Net of the convention advances received and not yet earned (negative when they exceed it).
+            "funding_receivable_cents": float(self.funding_due[:, month + 1 :].sum() - self.advance_left.sum()),
             "capital_cents": self.capital_cents,
             "capital_to_repay_cents": capital_to_repay,
             "allocations_payable_cents": float(self.allocations_due[month + 1 :].sum()),
@@ -457,6 +477,13 @@ class Book:
             "loss_carried_forward_cents": self.loss_carried_forward_cents,
             "own_funds_cents": self.other_funds_cents + self.capital_cents + self.legal_reserve_cents
             + self.statutory_reserves_cents + retained,
+            "quasi_equity_cents": self.quasi_equity_cents,
+            "debt_outstanding_cents": self.debt_outstanding_cents,
+            "convention_advances_cents": self.convention_advances_cents,
+            # The own treasury as it would be without the financing plan (instruments, Dailly,
+            # convention advances and their interest): what measures the start-up need.
+            "treasury_before_financing_cents": self.coop_ledger_cents - advances - self.financing_net_cents
+            - self.convention_advances_cents,
         }
 
 

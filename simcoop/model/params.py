@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from simcoop.economics import (
     AllocationRules,
+    amortisation_schedule_cents,
     PayrollRates,
     employer_cost_cents,
     payment_split,
@@ -22,7 +24,7 @@ from simcoop.economics import (
 )
 from simcoop.scenario import ExitDestinations, Scenario, month_offset
 
-__all__ = ["ModelParams", "ConventionParams", "RosterParams", "model_params", "FUNDING_KINDS", "PAYMENTS", "CAPE", "CESA", "ASSOCIE", "SORTIE", "ACCUEIL", "STAGES"]
+__all__ = ["ModelParams", "ConventionParams", "FinancingParams", "financing_params", "RosterParams", "model_params", "FUNDING_KINDS", "PAYMENTS", "CAPE", "CESA", "ASSOCIE", "SORTIE", "ACCUEIL", "STAGES"]
 
 #: Stage codes; the names are the spelling used in every output.
 ACCUEIL, CAPE, CESA, ASSOCIE, SORTIE = 0, 1, 2, 3, 4
@@ -54,6 +56,8 @@ class ConventionParams:
     renewal_probability: float
     period_months: int  # 1, 3 or 12: what is earned in a period is paid together
     lag_months: int
+    advance_cents: int = 0  # paid at the start of each convention year, then deducted (avance à la signature)
+    dailly_share: float = 0.0  # share of each receivable a bank advances until the funder pays (Dailly)
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,21 @@ class ModelParams:
     allocation: AllocationRules
     # payroll: the rules in force each simulated month
     payroll_by_month: tuple[PayrollRates, ...]
+    # financing plan (simcoop.economics.financing): scheduled cash by month, cents
+    financing: "FinancingParams | None" = None
+
+
+@dataclass(frozen=True)
+class FinancingParams:
+    """The financing plan in model units: what instruments pay in and out each month (cents)."""
+
+    received_cents: FloatArray  # funds received from instruments
+    quasi_principal_cents: FloatArray  # principal repaid on quasi-fonds propres
+    debt_principal_cents: FloatArray  # principal repaid on loans and repayable advances
+    interest_cents: FloatArray  # interest and remuneration on instruments
+    quasi_received_cents: FloatArray  # the quasi-fonds propres part of received_cents
+    dailly_rate: float  # yearly cost of the Dailly outstanding
+    overdraft_rate: float  # yearly interest on the overdraft used
 
 
 def _monthly_probability(rate_per_year: float) -> float:
@@ -275,6 +294,10 @@ def model_params(scenario: Scenario) -> ModelParams:
             renewal_probability=c.renewal_probability,
             period_months=_PERIOD_MONTHS[c.payment],
             lag_months=c.payment_lag_months,
+            advance_cents=round(
+                c.advance_at_signature_share * to_cents(c.amount_eur if c.kind == "fixed" else (c.ceiling_eur_per_year or 0.0))
+            ),
+            dailly_share=_dailly_share(coop.financing.receivable_financing, c.funder),
         )
         for c in coop.public_funding
     )
@@ -399,4 +422,47 @@ def model_params(scenario: Scenario) -> ModelParams:
         conventions=conventions,
         allocation=allocation,
         payroll_by_month=tuple(payroll),
+        financing=financing_params(scenario),
+    )
+
+
+def _dailly_share(dailly: Any, funder: str) -> float:
+    """Share of this funder's receivables financed by Dailly (0 when none)."""
+    if dailly is None or (dailly.funders and funder not in dailly.funders):
+        return 0.0
+    return float(dailly.share)
+
+
+def financing_params(scenario: Scenario) -> FinancingParams:
+    """The instruments' schedules laid on the months of the horizon (funds received before opening count at month 0)."""
+    horizon = scenario.meta.horizon_months
+    plan = scenario.cooperative.financing
+    received = np.zeros(horizon)
+    quasi_received = np.zeros(horizon)
+    quasi_principal = np.zeros(horizon)
+    debt_principal = np.zeros(horizon)
+    interest = np.zeros(horizon)
+    for inst in plan.instruments:
+        month = 0 if inst.received_month is None else max(month_offset(scenario.meta.start_month, inst.received_month), 0)
+        if month >= horizon:
+            continue
+        amount = float(to_cents(inst.amount_eur))
+        principal, paid_interest = amortisation_schedule_cents(amount, inst.annual_rate, inst.duration_months, inst.deferral_months)
+        received[month] += amount
+        span = slice(month + 1, min(month + 1 + len(principal), horizon))
+        k = span.stop - span.start
+        if inst.kind == "quasi_equity":
+            quasi_received[month] += amount
+            quasi_principal[span] += principal[:k]
+        else:
+            debt_principal[span] += principal[:k]
+        interest[span] += paid_interest[:k]
+    return FinancingParams(
+        received_cents=received,
+        quasi_principal_cents=quasi_principal,
+        debt_principal_cents=debt_principal,
+        interest_cents=interest,
+        quasi_received_cents=quasi_received,
+        dailly_rate=plan.receivable_financing.annual_rate if plan.receivable_financing is not None else 0.0,
+        overdraft_rate=plan.overdraft_annual_rate,
     )

@@ -40,6 +40,7 @@ from simcoop.economics import (
     gross_for_employer_budget_cents,
     hour_equivalents,
     monthly_instalments_cents,
+    monthly_interest_cents,
 )
 from simcoop.economics.contribution import bracket_contribution_cents
 from simcoop.model.book import (
@@ -290,6 +291,7 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     """End-of-month treasury operations, the annual closing in December, then the month's row."""
     flows = book.flows
     _public_funding(book, p, month)
+    _financing(book, p, month)
     repaid = float(book.capital_due[month])
     paid = float(book.allocations_due[month])
     book.coop_ledger_cents -= repaid + paid
@@ -330,7 +332,17 @@ def _public_funding(book: Book, p: ModelParams, t: int) -> None:
                 earned = max(min(earned, conv.ceiling_cents - so_far), 0.0)
             period_end = conv.first + conv.period_months * (k // conv.period_months + 1) - 1
             book.funding_earned[c, t] = earned
-            book.funding_due[c, period_end + conv.lag_months] += earned
+            due_month = period_end + conv.lag_months
+            payable = earned
+            if conv.advance_cents:
+                payable = _convention_advance(book, conv, c, t, k, earned, due_month)
+            book.funding_due[c, due_month] += payable
+            if conv.dailly_share and payable > 0 and due_month > period_end:
+                # Dailly: the bank advances a share of the receivable when the period's claim is
+                # filed, and is repaid when the funder pays.
+                financed = float(np.rint(payable * conv.dailly_share))
+                book.dailly_in[period_end] += financed
+                book.dailly_out[due_month] += financed
             flows["public_funding_earned_cents"] += earned
             book.year_result_cents += earned
         received = float(book.funding_due[c, t])
@@ -338,6 +350,60 @@ def _public_funding(book: Book, p: ModelParams, t: int) -> None:
             book.funding_received[c, t] = received
             flows["public_funding_cents"] += received
             book.coop_ledger_cents += received
+
+
+def _convention_advance(book: Book, conv: Any, c: int, t: int, k: int, earned: float, due_month: int) -> float:
+    """Avance à la signature: paid at the start of each convention year, deducted from what the year earns.
+
+    Returns what is left to pay at ``due_month`` of this month's earnings. What the year did
+    not earn of its advance is paid back with its last payment.
+    """
+    if k % 12 == 0:
+        book.funding_due[c, t] += conv.advance_cents
+        book.convention_advances_cents += conv.advance_cents
+        book.advance_left[c] = conv.advance_cents
+    covered = min(earned, float(book.advance_left[c]))
+    book.advance_left[c] -= covered
+    book.advance_settle_due[due_month] += covered
+    payable = earned - covered
+    if (k % 12 == 11 or t == book.convention_last[c]) and book.advance_left[c] > 0:
+        refund = float(book.advance_left[c])
+        book.advance_left[c] = 0.0
+        book.advance_settle_due[due_month] += refund
+        payable -= refund
+    return payable
+
+
+def _financing(book: Book, p: ModelParams, t: int) -> None:
+    """The month's financing cash: instruments received and repaid, Dailly, and interest (a cost of the year)."""
+    f = p.financing
+    flows = book.flows
+    settled = float(book.advance_settle_due[t])
+    book.convention_advances_cents -= settled
+    dailly_in, dailly_out = float(book.dailly_in[t]), float(book.dailly_out[t])
+    if f is None:
+        received = repaid = interest = 0.0
+        quasi_in = quasi_out = 0.0
+    else:
+        quasi_in, quasi_out = float(f.quasi_received_cents[t]), float(f.quasi_principal_cents[t])
+        received = float(f.received_cents[t])
+        repaid = quasi_out + float(f.debt_principal_cents[t])
+        # Interest: on the instruments, on the Dailly outstanding of the month, and on the
+        # overdraft used at the end of the previous month.
+        interest = float(f.interest_cents[t])
+        interest += monthly_interest_cents(book.dailly_outstanding_cents, f.dailly_rate)
+        interest += monthly_interest_cents(-book.own_treasury_cents, f.overdraft_rate)
+    book.quasi_equity_cents += quasi_in - quasi_out
+    book.dailly_outstanding_cents += dailly_in - dailly_out
+    book.debt_outstanding_cents += (received - quasi_in) - (repaid - quasi_out) + dailly_in - dailly_out
+    received += dailly_in
+    repaid += dailly_out
+    book.coop_ledger_cents += received - repaid - interest
+    book.financing_net_cents += received - repaid - interest
+    book.year_result_cents -= interest
+    flows["financing_received_cents"] += received
+    flows["financing_repaid_cents"] += repaid
+    flows["interest_cents"] += interest
 
 
 def _annual_closing(book: Book, p: ModelParams, t: int) -> None:

@@ -1,0 +1,70 @@
+"""Known answers for the financing schedules, and the plan's cash in a run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simcoop.economics.financing import amortisation_schedule_cents, monthly_interest_cents
+from simcoop.model import run_model
+from simcoop.streams import replication_streams
+from tests.conftest import small_scenario
+
+
+def test_constant_instalments_known_answer() -> None:
+    # 12 000 EUR at 6 % a year over 12 months: the standard instalment is 1 032.80 EUR.
+    principal, interest = amortisation_schedule_cents(1_200_000, 0.06, 12)
+    assert principal.sum() == 1_200_000
+    assert interest[0] == 6_000  # 0.5 % of 12 000 EUR
+    instalments = principal + interest
+    assert np.all(np.abs(instalments[:-1] - 103_280) <= 1)
+    assert interest.sum() == pytest.approx(39_366, abs=12)
+
+
+def test_deferral_pays_interest_only_then_amortises() -> None:
+    principal, interest = amortisation_schedule_cents(5_000_000, 0.03, 24, deferral_months=12)
+    assert len(principal) == 36
+    assert (principal[:12] == 0).all() and (interest[:12] == 12_500).all()
+    assert principal.sum() == 5_000_000 and (principal[12:] > 0).all()
+
+
+def test_zero_rate_is_equal_instalments() -> None:
+    principal, interest = amortisation_schedule_cents(100_000, 0.0, 3)
+    assert principal.tolist() == [33_333, 33_333, 33_334] and interest.sum() == 0
+
+
+def test_interest_on_a_balance() -> None:
+    assert monthly_interest_cents(1_200_000, 0.08) == 8_000
+    assert monthly_interest_cents(-5, 0.08) == 0.0
+
+
+def test_a_quasi_equity_lifts_the_treasury_by_its_amount_until_repaid() -> None:
+    base = small_scenario(**{"cooperative.financing.overdraft_annual_rate": 0.0})
+    plan = base.replace(
+        {
+            "cooperative.financing.instruments": [
+                {"name": "France Active", "kind": "quasi_equity", "amount_eur": 50000, "annual_rate": 0.0,
+                 "deferral_months": 60, "duration_months": 12, "source": "assumption"}
+            ]
+        }
+    )
+    streams = replication_streams(3, 0)
+    a = run_model(base, streams).monthly
+    b = run_model(plan, replication_streams(3, 0)).monthly
+    assert b["financing_received_cents"][0] == 5_000_000
+    assert (b["quasi_equity_cents"] == 5_000_000).all()
+    assert (b["debt_outstanding_cents"] == 0).all()
+    # Same draws: the own treasury before financing is unchanged by the plan (no interest, no
+    # repayment within the horizon) as long as hiring does not react to the extra cash.
+    assert b["treasury_before_financing_cents"][0] == a["coop_treasury_cents"][0]
+
+
+def test_dailly_is_repaid_when_the_funder_pays() -> None:
+    scenario = small_scenario(
+        **{"cooperative.financing.receivable_financing": {"share": 0.8, "annual_rate": 0.06, "funders": ["Fonds social européen (FSE+)"]}}
+    )
+    m = run_model(scenario, replication_streams(4, 0)).monthly
+    assert m["financing_received_cents"].sum() > 0
+    assert m["interest_cents"].sum() > 0
+    # What the bank advanced and was not yet repaid is the debt left at the end.
+    assert m["financing_received_cents"].sum() - m["financing_repaid_cents"].sum() == m["debt_outstanding_cents"][-1]
