@@ -74,7 +74,7 @@ YEARLY_COLUMNS: tuple[str, ...] = (
     "public_funding_earned_eur", "public_funding_eur", "public_funding_per_supported_eur", "public_funding_per_job_eur",
     "contributions_to_funding_ratio", "public_share_of_budget",
     "staff_fte_end", "coop_costs_eur", "coop_result_eur", "exit_losses_eur", "interest_eur",
-    "financing_received_eur", "financing_repaid_eur",
+    "financing_received_eur", "financing_repaid_eur", "net_cost_eur", "over_compensation_eur",
     "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
     "coop_treasury_end_eur", "consolidated_cash_end_eur", "advances_end_eur",
     "capital_end_eur", "legal_reserve_end_eur", "statutory_reserves_end_eur", "own_funds_end_eur",
@@ -121,6 +121,18 @@ KPI_LABELS: dict[str, str] = {
     "public_share_in_criterion_year": "public share of the budget in the criterion year (viability.public_share_year)",
     "public_cost_eur": "public money: funding received + feasibility study (EUR)",
     "public_cost_per_supported_eur": "public money per person supported (EUR)",
+    "startup_need_eur": "start-up financing need: deepest fall of the own treasury before financing below zero (EUR)",
+    "startup_need_month": "month the start-up financing need is reached",
+    "cash_shortfall_eur": "one-off funds at opening that would have kept the own treasury above minus the overdraft (EUR)",
+    "over_compensation_eur": "public subsidies above the net cost of the service plus the margin, all years (EUR)",
+    "over_compensation_years": "years with over-compensation",
+    "max_public_to_costs": "largest yearly ratio of public subsidies to the structure's costs",
+    "rupture_without_over_compensation": "1 if the own treasury, less the over-compensation recovered each year-end, fell below minus the overdraft",
+}
+#: Columns of ``kpis`` set from the creation steps (after the KPI_LABELS columns).
+GO_LABELS: dict[str, str] = {
+    "opened": "1 if the go/no-go gate was passed and the CAE opened (creation.go_decision)",
+    "opening_delay_months": "months the opening was postponed by the gate",
 }
 
 #: Labels of the portage comparison measures.
@@ -178,6 +190,8 @@ class Results:
         yearly = _yearly_frame(scenario, monthly, people)
         events = _events_frame(scenario, outputs)
         kpis = _kpis_frame(scenario, monthly, yearly, people)
+        kpis["opened"] = np.array([int(o.opened) for o in outputs], dtype=np.int64)
+        kpis["opening_delay_months"] = np.array([o.opening_delay_months for o in outputs], dtype=np.int64)
         funding = _funding_frame(scenario, outputs)
         zones, sites = _territory_frames(scenario, outputs, people)
         portage = _portage_frame(scenario, outputs)
@@ -740,6 +754,14 @@ def _yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFram
     # The share of the cooperative's budget (contributions + funding earned) that is public.
     budget = yearly["contributions_eur"] + yearly["public_funding_earned_eur"]
     yearly["public_share_of_budget"] = (yearly["public_funding_earned_eur"] / budget.where(budget > 0)).round(4)
+    # Compensation check (Décision 2012/21/UE arts. 5-6): public operating subsidies above the
+    # net cost of the service (the structure's costs less its own revenue, the contributions)
+    # plus a reasonable profit (viability.compensation_margin_share of the costs).
+    costs = yearly["coop_costs_eur"] + yearly["exit_losses_eur"] + yearly["interest_eur"]
+    yearly["net_cost_eur"] = (costs - yearly["contributions_eur"]).round(2)
+    limit = yearly["net_cost_eur"] + scenario.viability.compensation_margin_share * costs
+    excess = np.minimum(yearly["public_funding_earned_eur"], np.maximum(yearly["public_funding_earned_eur"] - limit, 0.0))
+    yearly["over_compensation_eur"] = excess.round(2)
     yearly.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(yearly)))
     return yearly[list(YEARLY_COLUMNS)]
 
@@ -912,6 +934,29 @@ def _kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame,
     kpis["public_cost_per_supported_eur"] = (kpis["public_cost_eur"] / pd.Series(supported, index=kpis.index).where(lambda v: v > 0)).round(2)
     result = monthly["coop_result_eur"].to_numpy().reshape(-1, horizon)
     kpis["break_even_month"] = pd.array([break_even_month(r) for r in result], dtype="Int64")
+    # The cash layer: the start-up need (before financing) and the shortfall after it.
+    before = monthly["treasury_before_financing_eur"].to_numpy().reshape(-1, horizon)
+    kpis["startup_need_eur"] = np.maximum(-before.min(axis=1), 0.0).round(2)
+    kpis["startup_need_month"] = before.argmin(axis=1)
+    kpis["cash_shortfall_eur"] = np.maximum(-viability.overdraft_eur - treasury.min(axis=1), 0.0).round(2)
+    # The compensation check, and whether the cash held only thanks to the over-compensation
+    # (recovered at each year-end).
+    yg = yearly.groupby("replication", sort=True)
+    kpis["over_compensation_eur"] = yg["over_compensation_eur"].sum().round(2)
+    kpis["over_compensation_years"] = yg["over_compensation_eur"].apply(lambda v: int((v > 0.005).sum()))
+    costs = yearly["coop_costs_eur"] + yearly["exit_losses_eur"] + yearly["interest_eur"]
+    ratio = (yearly["public_funding_earned_eur"] / costs.where(costs > 0)).groupby(yearly["replication"]).max()
+    kpis["max_public_to_costs"] = ratio.round(4)
+    n_years = len(yearly) // max(len(kpis), 1)
+    month_year = (int(scenario.meta.start_month.split("-")[1]) - 1 + np.arange(horizon)) // 12
+    last_of_year = np.r_[month_year[1:] != month_year[:-1], True]
+    if n_years and len(kpis):
+        cum = np.cumsum(yearly["over_compensation_eur"].to_numpy().reshape(len(kpis), n_years), axis=1)
+        before_year = np.concatenate([np.zeros((len(kpis), 1)), cum[:, :-1]], axis=1)
+        recovered = np.where(last_of_year[None, :], cum[:, month_year], before_year[:, month_year])
+    else:
+        recovered = np.zeros_like(treasury)
+    kpis["rupture_without_over_compensation"] = ((treasury - recovered) < -viability.overdraft_eur - 1e-9).any(axis=1).astype(np.int64)
     kpis = kpis.reset_index()
     kpis.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(kpis)))
     return kpis[["scenario", "replication", *KPI_LABELS]]

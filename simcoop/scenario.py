@@ -860,12 +860,37 @@ class SetupStep(_Frozen):
     capital_partners_eur: float = Field(default=5000.0, ge=0.0, description="Capital subscribed by partners (associés extérieurs, SCIC-style or local bodies). Assumption.")
 
 
+class GoDecision(_Frozen):
+    """The go/no-go gate after the partners are mobilised (DOMAIN.md §4: partners commit before the montage)."""
+
+    min_committed_share: Share = Field(
+        default=0.0,
+        description=(
+            "Share of the planned first-year public funding (fixed amounts, or the ceilings of the other conventions) "
+            "that must be committed to open. Assumption of the analyst."
+        ),
+    )
+    required_funders: tuple[str, ...] = Field(
+        default=(), description="Partners without whom the CAE does not open (each one of creation.partners).",
+    )
+    postpone_months: int = Field(
+        default=6, ge=1, le=36,
+        description="When the gate is not passed, the opening is postponed by this many months and the missing partners decide again. Assumption.",
+    )
+    max_postponements: int = Field(
+        default=0, ge=0, le=10, description="Postponements before the project is abandoned (0: abandoned at the first failure). Assumption.",
+    )
+
+
 class Creation(_Frozen):
     """The steps before opening (DOMAIN.md §4); step 4 (accompagnement et suivi) is the simulated operation."""
 
     feasibility: FeasibilityStep | None = None
     partners: tuple[PartnerCommitment, ...] = Field(default=())
     setup: SetupStep | None = None
+    go_decision: GoDecision | None = Field(
+        default=None, description="The go/no-go gate after the partners' decisions (null: the CAE opens whatever they decide).",
+    )
 
 
 class Viability(_Frozen):
@@ -967,6 +992,15 @@ class Scenario(_Frozen):
                 raise ValueError(
                     f"creation.partners: funder {partner.funder!r} has no public_funding convention; "
                     f"allowed: {', '.join(funders) or 'none (add a convention first)'}"
+                )
+        gate = self.creation.go_decision
+        if gate is not None:
+            partners = [p.funder for p in self.creation.partners]
+            unknown = sorted(set(gate.required_funders) - set(partners))
+            if unknown:
+                raise ValueError(
+                    f"creation.go_decision.required_funders names funders that are not partners: {', '.join(unknown)}; "
+                    f"allowed: {', '.join(partners) or 'none (add creation.partners first)'}"
                 )
         opening = self.meta.start_month
         territory = self.territory

@@ -1,21 +1,40 @@
-"""The feasibility verdict: the scenario's viability criteria checked across replications.
+"""The feasibility verdict in two layers: does the structure pay its way, and can its cash carry it?
 
-Reads ``Results`` only. Three criteria (``scenario.viability``), each with its figure and
-its uncertainty:
+Reads ``Results`` only. A funder asks two separate questions (issue: a start-up cash gap
+is not a deficit):
 
-- **insolvency**: the probability that the cooperative's own treasury falls below minus
-  the authorised overdraft within the horizon must not exceed ``max_insolvency_probability``;
-- **break-even**: in at least half of the replications, the 12-month rolling result stays
-  positive from year ``break_even_by_year`` of operation at the latest;
-- **public share**: in at least half of the replications, public funding is at most
-  ``max_public_share`` of the cooperative's budget in year ``public_share_year``.
+1. **Viabilité économique** (``economic`` layer):
 
-Probabilities come with a Wilson 95% interval. A criterion is *borderline* when its
-interval contains its threshold: more replications, or a small change, could flip it.
+   - **break-even**: in at least half of the simulations, the 12-month rolling result stays
+     positive from year ``break_even_by_year`` of operation at the latest;
+   - **public share**: in at least half of the simulations, public funding is at most
+     ``max_public_share`` of the budget in year ``public_share_year``;
+   - **compensation** (Décision 2012/21/UE arts. 5-6): in every year, the public operating
+     subsidies must not exceed the net cost of the service (the structure's costs less its
+     contributions) plus a reasonable profit (``compensation_margin_share`` of the costs).
+     Met when at least half of the simulations show no over-compensation. A scenario that
+     *relies* on over-compensation (public subsidies above the structure's whole costs in
+     some year, or a treasury that only holds thanks to the excess) is not viable.
 
-The verdict: **unfavourable** when the insolvency criterion is not met; **favourable**
-when every criterion is met and none is borderline; otherwise **favourable under
-conditions** (the conditions being the criteria missed or borderline). Labels in French
+2. **Soutenabilité de trésorerie** (``cash`` layer):
+
+   - the **start-up financing need**: how far the own treasury *before financing* (without
+     the financing plan) falls below zero, its P50 and P90 and the month it is reached;
+   - the **risk of rupture de trésorerie** (criterion key ``insolvency``, kept for
+     compatibility): the probability that the own treasury *after* the financing plan falls
+     below minus the authorised overdraft must not exceed ``max_insolvency_probability``.
+     A month below the overdraft is an overrun of the découvert, not insolvency
+     (cessation des paiements, code de commerce L631-1).
+
+Probabilities come with a Wilson 95% interval; a criterion is *borderline* when its
+interval contains its threshold.
+
+The avis: **unfavourable** when the structure is not economically viable (break-even
+missed, or it relies on over-compensation); **favourable under conditions** when it is,
+but the financing plan does not cover the need (the condition gives the amount to secure
+before opening: the quantile of the shortfall that brings the rupture risk to its
+threshold), the public share is above its ceiling, subsidies over-compensate and must be
+adjusted, or a criterion is borderline; **favourable** otherwise. Labels in French
 belong to the report; this module speaks in keys and numbers.
 """
 
@@ -53,7 +72,7 @@ def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, flo
 class Criterion:
     """One viability criterion, its figures and whether it is met."""
 
-    key: str  # insolvency | break_even | public_share
+    key: str  # insolvency (rupture de trésorerie) | break_even | public_share | compensation
     threshold: float  # the limit the figure is compared with
     value: float  # the figure compared (a probability or a share of replications)
     ci_low: float
@@ -65,12 +84,14 @@ class Criterion:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome, the criteria behind it and the headline figures."""
+    """The outcome, the criteria behind it, the two layers, the conditions and the headline figures."""
 
     outcome: str
     criteria: tuple[Criterion, ...]
     replications: int
     figures: dict[str, dict[str, float | None]]  # name -> {p5, p50, p95}
+    layers: dict[str, Any] = field(default_factory=dict)  # economic / cash: figures and whether the layer holds
+    conditions: tuple[dict[str, Any], ...] = ()  # what must happen for a favourable avis, each with its figures
 
     @property
     def reasons(self) -> list[str]:
@@ -84,6 +105,8 @@ class Verdict:
             "outcome": self.outcome,
             "replications": self.replications,
             "reasons": self.reasons,
+            "layers": self.layers,
+            "conditions": list(self.conditions),
             "criteria": [asdict(c) for c in self.criteria],
             "figures": self.figures,
         }
@@ -95,7 +118,13 @@ class Verdict:
             criteria=tuple(Criterion(**c) for c in data["criteria"]),
             replications=int(data["replications"]),
             figures=data["figures"],
+            layers=data.get("layers", {}),
+            conditions=tuple(data.get("conditions", ())),
         )
+
+    def criterion(self, key: str) -> Criterion | None:
+        """The criterion ``key``, or None when the verdict has none of that name."""
+        return next((c for c in self.criteria if c.key == key), None)
 
 
 def _quantiles(values: Any) -> dict[str, float | None]:
@@ -108,7 +137,72 @@ def _quantiles(values: Any) -> dict[str, float | None]:
 
 
 def assess(results: "Results") -> Verdict:
-    """Check the scenario's viability criteria on ``results`` and give the verdict."""
+    """Check the scenario's viability criteria on ``results`` and give the verdict.
+
+    With a go/no-go gate (``creation.go_decision``), the verdict is conditional on opening:
+    the criteria are read on the simulations that open, and ``layers["go"]`` gives P(go)
+    and the opening delays. When none opens, the avis is unfavourable with the reason.
+    """
+    go = _go_layer(results)
+    if go is not None and 0 < go["opened"] < go["simulations"]:
+        opened = results.kpis.loc[results.kpis["opened"] == 1, "replication"]
+        results = _subset(results, set(opened.tolist()))  # type: ignore[assignment]
+    verdict = _assess(results)
+    if go is None:
+        return verdict
+    layers = {**verdict.layers, "go": go}
+    if go["opened"] == 0:
+        missing = go["never_committed"]
+        conditions = ({"key": "no_go", "never_committed": missing},)
+        return Verdict(outcome="unfavourable", criteria=verdict.criteria, replications=verdict.replications,
+                       figures=verdict.figures, layers=layers, conditions=conditions)  # fmt: skip
+    return Verdict(outcome=verdict.outcome, criteria=verdict.criteria, replications=verdict.replications,
+                   figures=verdict.figures, layers=layers, conditions=verdict.conditions)  # fmt: skip
+
+
+@dataclass
+class _Subset:
+    """The tables the verdict reads, for some replications only."""
+
+    scenario: Any
+    kpis: Any
+    yearly: Any
+    events: Any
+
+
+def _subset(results: "Results", replications: set[int]) -> _Subset:
+    keep = lambda frame: frame[frame["replication"].isin(replications)].reset_index(drop=True)  # noqa: E731
+    return _Subset(scenario=results.scenario, kpis=keep(results.kpis), yearly=keep(results.yearly), events=keep(results.events))
+
+
+def _go_layer(results: "Results") -> dict[str, Any] | None:
+    """P(go), the opening delays and which required partners never commit; None without a gate."""
+    scenario = results.scenario
+    gate = scenario.creation.go_decision
+    kpis = results.kpis
+    if gate is None or "opened" not in kpis:
+        return None
+    n = len(kpis)
+    opened = kpis["opened"].astype(int).to_numpy()
+    k = int(opened.sum())
+    low, high = wilson_interval(k, n)
+    delays = kpis.loc[opened == 1, "opening_delay_months"].astype(int)
+    months = {_month_label(scenario.meta.start_month, int(d)): int(c) for d, c in sorted(delays.value_counts().items())}
+    never = [p.funder for p in scenario.creation.partners if p.funder in gate.required_funders and p.probability <= 0.0]
+    return {
+        "simulations": n,
+        "opened": k,
+        "p_go": k / n if n else 0.0,
+        "p_go_ci": [low, high],
+        "opening_months": months,
+        "median_delay_months": float(delays.median()) if len(delays) else None,
+        "required_funders": list(gate.required_funders),
+        "min_committed_share": gate.min_committed_share,
+        "never_committed": never,
+    }
+
+
+def _assess(results: "Results") -> Verdict:
     v = results.scenario.viability
     kpis = results.kpis
     n = len(kpis)
@@ -178,13 +272,15 @@ def assess(results: "Results") -> Verdict:
         },
     )
 
-    criteria = (insolvency, break_even, public_share)
-    if not insolvency.met:
+    compensation, relies = _compensation(results, n)
+    criteria = (insolvency, break_even, public_share, compensation)
+    layers, conditions = _layers(results, insolvency, break_even, public_share, compensation, relies)
+    if not layers["economic"]["viable"]:
         outcome = "unfavourable"
-    elif all(c.met and not c.borderline for c in criteria):
-        outcome = "favourable"
-    else:
+    elif conditions:
         outcome = "favourable_under_conditions"
+    else:
+        outcome = "favourable"
     supported = results.yearly.groupby("replication")["supported"].max() if len(results.yearly) else []
     figures = {
         "insolvency_probability": {"p5": insolvency.ci_low, "p50": insolvency.value, "p95": insolvency.ci_high},
@@ -199,8 +295,133 @@ def assess(results: "Results") -> Verdict:
         "min_coop_treasury_eur": _quantiles(kpis["min_coop_treasury_eur"]),
         "min_consolidated_cash_eur": _quantiles(kpis["min_consolidated_cash_eur"]),
         "peak_supported_in_a_year": _quantiles(supported),
+        "startup_need_eur": _quantiles(kpis["startup_need_eur"]),
+        "startup_need_month": _quantiles(kpis["startup_need_month"]),
+        "cash_shortfall_eur": _quantiles(kpis["cash_shortfall_eur"]),
+        "over_compensation_eur": _quantiles(kpis["over_compensation_eur"]),
     }
-    return Verdict(outcome=outcome, criteria=criteria, replications=n, figures=figures)
+    return Verdict(outcome=outcome, criteria=criteria, replications=n, figures=figures, layers=layers, conditions=tuple(conditions))
+
+
+#: Quantiles of the start-up need reported (P50 and P90: a funder plans on the bad case).
+NEED_QUANTILES = (0.5, 0.9)
+#: Amounts to secure are rounded up to this step (euros): what a financing plan would write.
+ROUND_TO_EUR = 5000.0
+
+
+def _compensation(results: "Results", n: int) -> tuple[Criterion, bool]:
+    """The compensation check, and whether the scenario relies on over-compensation."""
+    v = results.scenario.viability
+    kpis = results.kpis
+    over = kpis["over_compensation_eur"].astype(float).to_numpy()
+    clean = int(np.sum(over <= 0.005))
+    share = clean / n if n else 0.0
+    low, high = wilson_interval(clean, n)
+    above_costs = kpis["max_public_to_costs"].astype(float).to_numpy()
+    p_above_costs = float(np.nanmedian(above_costs)) if n and np.isfinite(above_costs).any() else 0.0
+    rupture = kpis["insolvent"].astype(float).to_numpy()
+    rupture_recovered = kpis["rupture_without_over_compensation"].astype(float).to_numpy()
+    p_rupture = float(rupture.mean()) if n else 0.0
+    p_recovered = float(rupture_recovered.mean()) if n else 0.0
+    # It relies on over-compensation when public money pays more than the structure's whole
+    # costs in some year (median simulation), or when the cash criterion holds as written
+    # but not once the excess is recovered.
+    cash_relies = p_rupture <= v.max_insolvency_probability < p_recovered
+    relies = p_above_costs > 1.0 or cash_relies
+    yearly = results.yearly
+    by_year = yearly.groupby("year")["over_compensation_eur"].median()
+    years = [int(y) for y, value in by_year.items() if value > 0.005]
+    criterion = Criterion(
+        key="compensation",
+        threshold=0.5,
+        value=share,
+        ci_low=low,
+        ci_high=high,
+        met=share >= 0.5,
+        borderline=low <= 0.5 <= high,
+        detail={
+            "margin_share": v.compensation_margin_share,
+            "over_compensation_eur": _quantiles(over),
+            "years": years,
+            "by_year_eur": {str(int(y)): round(float(value), 2) for y, value in by_year.items()},
+            "max_public_to_costs": _quantiles(above_costs),
+            "relies_on_over_compensation": relies,
+            "rupture_probability_without_excess": p_recovered,
+            "source": "Décision 2012/21/UE arts. 5-6",
+        },
+    )
+    return criterion, relies
+
+
+def _layers(
+    results: "Results", insolvency: Criterion, break_even: Criterion, public_share: Criterion, compensation: Criterion, relies: bool
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The two layers with their figures, and the conditions of a favourable avis."""
+    scenario = results.scenario
+    v = scenario.viability
+    kpis = results.kpis
+    yearly = results.yearly
+    result_by_year = []
+    for year, group in yearly.groupby("year"):
+        q = _quantiles(group["coop_result_eur"])
+        share = _quantiles(group["public_share_of_budget"])
+        result_by_year.append({"year": int(year), "result_eur": q, "public_share": share,
+                               "over_compensation_eur": _quantiles(group["over_compensation_eur"])})  # fmt: skip
+    viable = break_even.met and not relies
+    economic = {
+        "viable": bool(viable),
+        "criteria": ["break_even", "public_share", "compensation"],
+        "result_by_year": result_by_year,
+        "cumulated_result_eur": _quantiles(kpis["coop_result_eur"]),
+    }
+    need = kpis["startup_need_eur"].astype(float).to_numpy()
+    month = kpis["startup_need_month"].astype(float).to_numpy()
+    shortfall = kpis["cash_shortfall_eur"].astype(float).to_numpy()
+    # The one-off amount at opening that would have avoided a rupture in all but the tolerated
+    # share of simulations (the shortfall's quantile): an estimate on the same simulations,
+    # which the solver (simcoop solve --target startup) checks by simulating it.
+    q = 1.0 - v.max_insolvency_probability
+    to_secure = float(np.quantile(shortfall, q)) if len(shortfall) else 0.0
+    to_secure = math.ceil(to_secure / ROUND_TO_EUR - 1e-9) * ROUND_TO_EUR if to_secure > 0 else 0.0
+    plan = scenario.cooperative.financing
+    planned = sum(i.amount_eur for i in plan.instruments)
+    cash = {
+        "sustainable": bool(insolvency.met and not insolvency.borderline),
+        "startup_need_eur": {f"p{int(100 * p)}": float(np.quantile(need, p)) if len(need) else None for p in NEED_QUANTILES},
+        "startup_need_month": float(np.median(month)) if len(month) else None,
+        "startup_need_date": _month_label(scenario.meta.start_month, int(np.median(month))) if len(month) else None,
+        "financing_plan_eur": round(float(planned), 2),
+        "overdraft_eur": v.overdraft_eur,
+        "rupture_probability": insolvency.value,
+        "rupture_ci": [insolvency.ci_low, insolvency.ci_high],
+        "max_rupture_probability": v.max_insolvency_probability,
+        "amount_to_secure_eur": to_secure,
+        "secure_by": scenario.meta.start_month,
+    }
+    conditions: list[dict[str, Any]] = []
+    if relies:
+        conditions.append({"key": "relies_on_over_compensation", **{k: compensation.detail[k] for k in ("years", "max_public_to_costs")}})
+    if not break_even.met:
+        conditions.append({"key": "break_even", "by_year": v.break_even_by_year})
+    if not insolvency.met or insolvency.borderline:
+        conditions.append({"key": "financing_need", "amount_eur": to_secure if not insolvency.met else max(to_secure, ROUND_TO_EUR),
+                           "by_month": scenario.meta.start_month, "need_month": cash["startup_need_date"]})  # fmt: skip
+    if not compensation.met or compensation.borderline:
+        if not relies:
+            conditions.append({"key": "over_compensation", "years": compensation.detail["years"],
+                               "amount_eur": compensation.detail["over_compensation_eur"]["p50"]})  # fmt: skip
+    if not public_share.met:
+        conditions.append({"key": "public_share", "year": v.public_share_year, "max_public_share": v.max_public_share})
+    for c in (break_even, public_share):
+        if c.met and c.borderline:
+            conditions.append({"key": f"{c.key}_borderline"})
+    return {"economic": economic, "cash": cash}, conditions
+
+
+def _month_label(start: str, offset: int) -> str:
+    y, m = (int(x) for x in start.split("-"))
+    k = y * 12 + (m - 1) + offset
+    return f"{k // 12:04d}-{k % 12 + 1:02d}"
 
 
 def _people_supported(results: "Results") -> Any:

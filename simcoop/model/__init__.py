@@ -39,6 +39,8 @@ class ReplicationOutput:
     by_site: dict[str, npt.NDArray[np.float64]] | None = None  # SITE_SERIES -> [site, month]
     by_zone: dict[str, npt.NDArray[np.float64]] | None = None  # ZONE_SERIES -> [zone, month]
     portage: dict[str, dict[str, float]] | None = None  # {"cae": measures, "portage": measures}
+    opened: bool = True  # the go/no-go gate was passed (creation.go_decision)
+    opening_delay_months: int = 0  # months the opening was postponed
 
 
 def run_model(
@@ -104,4 +106,6 @@ def run_model(
         by_site=book.by_site,
         by_zone=book.by_zone,
         portage=portage,
+        opened=book.opened,
+        opening_delay_months=book.opening_delay_months,
     )

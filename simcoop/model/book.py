@@ -250,6 +250,8 @@ class Book:
         n_conv = len(params.conventions)
         self.convention_last = np.full(n_conv, -1, dtype=np.int64)  # last month covered (after renewals)
         self.partner_failed = np.zeros(n_conv, dtype=bool)  # the funder's commitment did not come through
+        self.opened = True  # the go/no-go gate was passed (always, without a gate)
+        self.opening_delay_months = 0  # postponements of the opening, in months
         self.funding_earned = np.zeros((n_conv, horizon))
         self.funding_received = np.zeros((n_conv, horizon))
         self.funding_due = np.zeros((n_conv, horizon + 12 + 60 + 1))

@@ -169,6 +169,9 @@ class ModelParams:
     payroll_by_month: tuple[PayrollRates, ...]
     # financing plan (simcoop.economics.financing): scheduled cash by month, cents
     financing: "FinancingParams | None" = None
+    # go/no-go gate: (required partner indexes, min committed share, planned weight of each
+    # partner, total planned, postpone months, max postponements); None when there is no gate
+    go_gate: "tuple[tuple[int, ...], float, tuple[float, ...], float, int, int] | None" = None
 
 
 @dataclass(frozen=True)
@@ -423,7 +426,27 @@ def model_params(scenario: Scenario) -> ModelParams:
         allocation=allocation,
         payroll_by_month=tuple(payroll),
         financing=financing_params(scenario),
+        go_gate=_go_gate(scenario),
     )
+
+
+def _planned_cents(c: Any) -> float:
+    """A convention's planned first-year amount: its fixed amount, else its ceiling (0 when it has none)."""
+    if c.kind == "fixed":
+        return float(to_cents(c.amount_eur))
+    return float(to_cents(c.ceiling_eur_per_year)) if c.ceiling_eur_per_year is not None else 0.0
+
+
+def _go_gate(scenario: Scenario) -> "tuple[tuple[int, ...], float, tuple[float, ...], float, int, int] | None":
+    gate = scenario.creation.go_decision
+    if gate is None:
+        return None
+    partners = scenario.creation.partners
+    conventions = scenario.cooperative.public_funding
+    weights = tuple(sum(_planned_cents(c) for c in conventions if c.funder == p.funder) for p in partners)
+    total = sum(_planned_cents(c) for c in conventions)
+    required = tuple(k for k, p in enumerate(partners) if p.funder in gate.required_funders)
+    return (required, gate.min_committed_share, weights, total, gate.postpone_months, gate.max_postponements)
 
 
 def _dailly_share(dailly: Any, funder: str) -> float:

@@ -280,11 +280,42 @@ def draw_renewals(book: Book, p: ModelParams, streams: Streams) -> None:
         while renewed < conv.max_renewals and u[renewed] < conv.renewal_probability:
             renewed += 1
         book.convention_last[c] = conv.first + conv.term_months * (1 + renewed) - 1
-    for probability, conventions in p.partner_conventions:
-        if streams.partners.random() >= probability:
+    committed = [streams.partners.random() < probability for probability, _ in p.partner_conventions]
+    if p.go_gate is not None:
+        committed = _go_decision(book, p, streams, committed)
+    for ok, (_, conventions) in zip(committed, p.partner_conventions, strict=True):
+        if not ok:
             for c in conventions:
                 book.convention_last[c] = -1
                 book.partner_failed[c] = True
+
+
+def _go_decision(book: Book, p: ModelParams, streams: Streams, committed: list[bool]) -> list[bool]:
+    """The go/no-go gate: open when the required partners and the committed share are there.
+
+    Otherwise the opening is postponed and the missing partners decide again (one more draw
+    each, after every partner's first draw, so a scenario without a gate draws as before),
+    up to ``max_postponements`` times; then the project is abandoned. The operation is
+    simulated from the opening, whenever it happens: ``book.opening_delay_months`` says how
+    late, and the results mark abandoned replications (``opened`` = 0).
+    """
+    assert p.go_gate is not None
+    required, min_share, weights, total, postpone, max_postponements = p.go_gate
+
+    def passes(state: list[bool]) -> bool:
+        share = sum(w for w, ok in zip(weights, state, strict=True) if ok) / total if total > 0 else 1.0
+        return all(state[k] for k in required) and share >= min_share - 1e-12
+
+    state = list(committed)
+    rounds = 0
+    while not passes(state) and rounds < max_postponements:
+        rounds += 1
+        for k, (probability, _) in enumerate(p.partner_conventions):
+            if not state[k]:
+                state[k] = bool(streams.partners.random() < probability)
+    book.opened = passes(state)
+    book.opening_delay_months = rounds * postpone
+    return state
 
 
 def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: int) -> None:
