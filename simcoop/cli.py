@@ -228,26 +228,37 @@ def _build_parser() -> argparse.ArgumentParser:
 
     solve = sub.add_parser(
         "solve",
-        help="find the smallest public funding (or accueil flow, or contribution rate) that makes the CAE viable",
+        help="answer the funder: the one-off start-up financing, the annual subsidy within the compensation limit, accueils or contribution",
         description=(
-            "Search, on common random numbers, the smallest extra annual public funding (paid from the opening "
-            "for --years years) with which the scenario's viability criteria are met (insolvency risk and "
-            "break-even; the public-share criterion is checked at the answer). --target accueils finds the "
-            "smallest accueil flow at maturity; --target contribution the lowest contribution rate that still works. "
+            "Search, on common random numbers, what a funder can act on, and say which constraint binds. "
+            "--target startup (default): the smallest one-off start-up financing (quasi-fonds propres or repayable "
+            "advance, cooperative.financing.startup_instrument) received at the opening that brings the risk of "
+            "rupture de trésorerie under its threshold. --target funding: the smallest extra annual operating subsidy "
+            "(for --years years from the opening) with which break-even is reached, never beyond the compensation "
+            "limit (Décision 2012/21/UE arts. 5-6). --target accueils / contribution: the smallest accueil flow at "
+            "maturity / the lowest contribution rate that still meets the rupture and break-even criteria. "
             "Writes solve.json into the output folder (next to a run's results, which the report reads) and, "
-            "with --write-scenario, the scenario with the answer applied."
+            "with --write-scenario, the scenario with the answer applied (a valid scenario `simcoop run` accepts), "
+            "or says why there is none."
         ),
         epilog=(
             "examples:\n"
-            "  simcoop solve                                  funding needed by the reference scenario\n"
-            "  simcoop solve my.yaml --years 2 -n 200          two years of start-up funding, 200 replications\n"
+            "  simcoop solve                                  start-up financing needed by the reference scenario\n"
+            "  simcoop solve my.yaml --target funding --years 2   annual subsidy for break-even, within the limit\n"
             "  simcoop solve my.yaml --target accueils\n"
             "  simcoop solve my.yaml --write-scenario my_funded.yaml && simcoop run my_funded.yaml --report"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     solve.add_argument("scenario", nargs="?", type=Path, help="scenario YAML file (default: scenarios/reference.yaml)")
-    solve.add_argument("--target", choices=["funding", "accueils", "contribution"], default="funding", help="what to search (default funding)")
+    solve.add_argument(
+        "--target", choices=["startup", "funding", "accueils", "contribution"], default="startup",
+        help=(
+            "what to search (default startup): startup = one-off start-up financing that brings the risk of rupture de "
+            "trésorerie under its threshold; funding = annual operating subsidy for break-even, within the compensation "
+            "limit; accueils; contribution"
+        ),
+    )
     solve.add_argument("--years", type=_positive_int, help="years of the extra funding from the opening (default 3)")
     solve.add_argument("-n", "--replications", type=_positive_int, help="replications per candidate (default: the scenario's, at most 100)")
     solve.add_argument("-s", "--seed", type=_non_negative_int, help="root random seed (default: the scenario's)")
@@ -458,7 +469,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from simcoop._atomic import write_json_atomically
     from simcoop.runner import default_scenario_path
     from simcoop.scenario import ScenarioError, load_scenario
-    from simcoop.solve import solve, with_extra_funding
+    from simcoop.solve import solve, solved_scenario
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
@@ -473,7 +484,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     def step(info: dict) -> None:  # type: ignore[type-arg]
         if not args.quiet:
             print(
-                f"  tried {info['value']:>14,.2f}: {info['outcome']:<28} P(insolvency) {info['insolvency']:.1%}, "
+                f"  tried {info['value']:>14,.2f}: {info['outcome']:<28} P(rupture) {info['insolvency']:.1%}, "
                 f"break-even share {info['break_even']:.1%}, public-share ok {info['public_share']:.1%}",
                 file=sys.stderr,
             )
@@ -493,10 +504,15 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _output_refused(out, exc)
     low, high = solution.spread
+    status = EXIT_OK
     if solution.value is None:
-        print(f"no {args.target} level in the search range meets the criteria (baseline: {solution.baseline_outcome})")
+        print(f"{scenario.meta.name}: no answer for {args.target}: {solution.message} (baseline: {solution.baseline_outcome})")
+        if args.write_scenario is not None:
+            print(f"  {args.write_scenario} not written: there is no solved scenario to write", file=sys.stderr)
+            status = EXIT_FAILURE
     else:
         what = {
+            "startup": f"{solution.value:,.0f} EUR of one-off start-up financing ({solution.instrument}) received at the opening ({solution.first_month})",
             "funding": f"{solution.value:,.0f} EUR a year of extra public funding for {solution.years} year(s) from {solution.first_month}",
             "accueils": f"{solution.value:,.0f} accueils a year at maturity",
             "contribution": f"a contribution rate of {solution.value:.1%}",
@@ -505,26 +521,26 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         rng = shown.format(low) if low is not None else "?"
         rng2 = shown.format(high) if high is not None else "beyond the search range"
         print(f"{scenario.meta.name}: {what}")
-        print(f"  verdict at that level: {solution.outcome_at_solution}; all criteria met: {'yes' if solution.met else 'no'}")
+        if solution.limit is not None:
+            print(f"  compensation limit (Décision 2012/21/UE arts. 5-6): {solution.limit:,.0f} EUR a year in those years")
+        print(f"  binding constraint: {solution.binding or 'none (already met without it)'}")
+        print(f"  verdict at that level: {solution.outcome_at_solution}; criteria searched met: {'yes' if solution.met else 'no'}")
+        if solution.message:
+            print(f"  {solution.message}")
         print(
-            f"  P(insolvency) {solution.insolvency_probability:.1%} (95% CI {solution.insolvency_ci[0]:.1%}-{solution.insolvency_ci[1]:.1%}); "
+            f"  risk of rupture de trésorerie {solution.insolvency_probability:.1%} (95% CI {solution.insolvency_ci[0]:.1%}-{solution.insolvency_ci[1]:.1%}); "
             f"range on the ends of the intervals: {rng} to {rng2}"
         )
         print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")
         if args.write_scenario is not None:
-            if args.target == "funding":
-                solved = with_extra_funding(scenario, solution.value, solution.years)
-            elif args.target == "accueils":
-                solved = scenario.replace({"territory.accueils_per_year_at_maturity": solution.value})
-            else:
-                solved = scenario.replace({"cooperative.contribution.rate": solution.value})
+            solved = solved_scenario(scenario, solution)
             text = "# Written by `simcoop solve`: the scenario with the answer applied.\n" + yaml.safe_dump(
                 solved.to_dict(), allow_unicode=True, sort_keys=False
             )
             args.write_scenario.write_text(text, encoding="utf-8")
             print(f"  wrote {args.write_scenario}")
     print(f"wrote {out / 'solve.json'}")
-    return EXIT_OK
+    return status
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -689,7 +705,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             return status
     if args.solve:  # before the report, whose first page quotes the funding needed
         solve_args = argparse.Namespace(
-            scenario=path, target="funding", years=None, replications=min(replications, 100), seed=seed,
+            scenario=path, target="startup", years=None, replications=min(replications, 100), seed=seed,
             jobs=args.jobs, out=out, write_scenario=None, force=False, no_uncertainty=False, quiet=args.quiet,
         )  # fmt: skip
         if not args.quiet:

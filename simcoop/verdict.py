@@ -14,7 +14,8 @@ is not a deficit):
      contributions) plus a reasonable profit (``compensation_margin_share`` of the costs).
      Met when at least half of the simulations show no over-compensation. A scenario that
      *relies* on over-compensation (public subsidies above the structure's whole costs in
-     some year, or a treasury that only holds thanks to the excess) is not viable.
+     some year, median simulation) is not viable; below that, over-compensation is a
+     condition: the conventions must be adjusted.
 
 2. **Soutenabilité de trésorerie** (``cash`` layer):
 
@@ -324,10 +325,11 @@ def _compensation(results: "Results", n: int) -> tuple[Criterion, bool]:
     p_rupture = float(rupture.mean()) if n else 0.0
     p_recovered = float(rupture_recovered.mean()) if n else 0.0
     # It relies on over-compensation when public money pays more than the structure's whole
-    # costs in some year (median simulation), or when the cash criterion holds as written
-    # but not once the excess is recovered.
-    cash_relies = p_rupture <= v.max_insolvency_probability < p_recovered
-    relies = p_above_costs > 1.0 or cash_relies
+    # costs in some year (median simulation): no net-cost computation can justify that
+    # subsidy. Over-compensation below that is a condition (adjust the conventions); the
+    # risk of rupture once every year's excess is recovered at its year-end is reported.
+    del p_rupture
+    relies = p_above_costs > 1.0
     yearly = results.yearly
     by_year = yearly.groupby("year")["over_compensation_eur"].median()
     years = [int(y) for y, value in by_year.items() if value > 0.005]
@@ -365,8 +367,13 @@ def _layers(
     for year, group in yearly.groupby("year"):
         q = _quantiles(group["coop_result_eur"])
         share = _quantiles(group["public_share_of_budget"])
+        costs = group["coop_costs_eur"] + group["exit_losses_eur"] + group["interest_eur"]
+        headroom = group["net_cost_eur"] + v.compensation_margin_share * costs - group["public_funding_earned_eur"]
         result_by_year.append({"year": int(year), "result_eur": q, "public_share": share,
-                               "over_compensation_eur": _quantiles(group["over_compensation_eur"])})  # fmt: skip
+                               "over_compensation_eur": _quantiles(group["over_compensation_eur"]),
+                               "compensation_headroom_eur": _quantiles(headroom),
+                               "public_funding_earned_eur": _quantiles(group["public_funding_earned_eur"]),
+                               "costs_eur": _quantiles(costs)})  # fmt: skip
     viable = break_even.met and not relies
     economic = {
         "viable": bool(viable),
@@ -403,9 +410,12 @@ def _layers(
         conditions.append({"key": "relies_on_over_compensation", **{k: compensation.detail[k] for k in ("years", "max_public_to_costs")}})
     if not break_even.met:
         conditions.append({"key": "break_even", "by_year": v.break_even_by_year})
-    if not insolvency.met or insolvency.borderline:
-        conditions.append({"key": "financing_need", "amount_eur": to_secure if not insolvency.met else max(to_secure, ROUND_TO_EUR),
-                           "by_month": scenario.meta.start_month, "need_month": cash["startup_need_date"]})  # fmt: skip
+    if not insolvency.met:
+        conditions.append({"key": "financing_need", "amount_eur": to_secure, "by_month": scenario.meta.start_month,
+                           "need_month": cash["startup_need_date"], "need_month_offset": cash["startup_need_month"]})  # fmt: skip
+    elif insolvency.borderline:
+        conditions.append({"key": "insolvency_borderline", "probability": insolvency.value,
+                           "ci": [insolvency.ci_low, insolvency.ci_high], "threshold": insolvency.threshold})  # fmt: skip
     if not compensation.met or compensation.borderline:
         if not relies:
             conditions.append({"key": "over_compensation", "years": compensation.detail["years"],
