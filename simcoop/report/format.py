@@ -23,6 +23,7 @@ __all__ = [
     "fmt_eur",
     "fmt_int",
     "fmt_keur",
+    "fmt_money",
     "fmt_median_range",
     "fmt_month",
     "fmt_month_index",
@@ -87,6 +88,21 @@ def fmt_keur(value: Any, decimals: int = 0) -> str:
     if is_missing(value):
         return DASH
     return fmt_number(float(value) / 1000.0, decimals)
+
+
+def fmt_money(value: Any) -> str:
+    """Euros rounded to what a simulation can claim: ``1 073 317`` -> ``1,07 M€``, ``-94 312`` -> ``−94 k€``, ``850`` -> ``850 €``."""
+    if is_missing(value):
+        return DASH
+    v = float(value)
+    a = abs(v)
+    if a >= 1_000_000:
+        return f"{fmt_number(v / 1_000_000, 2)}{NBSP}M€"
+    if a >= 10_000:
+        return f"{fmt_number(v / 1000, 0)}{NBSP}k€"
+    if a >= 1000:
+        return f"{fmt_number(v / 1000, 1)}{NBSP}k€"
+    return f"{fmt_number(v, 0)}{NBSP}€"
 
 
 def fmt_pct(value: Any, decimals: int = 0) -> str:

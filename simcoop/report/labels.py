@@ -27,9 +27,10 @@ OUTCOME_LABELS: dict[str, str] = {
 }
 
 CRITERION_LABELS: dict[str, str] = {
-    "insolvency": "Risque d'insolvabilité",
+    "insolvency": "Risque de rupture de trésorerie",
     "break_even": "Retour à l'équilibre",
-    "public_share": "Part du financement public",
+    "public_share": "Part des subventions d'exploitation",
+    "compensation": "Contrôle de compensation",
 }
 
 #: The eight sections of the report, in order (issue 4); the tests look for these titles.
@@ -158,7 +159,7 @@ KEY_LABELS: dict[str, str] = {
     "payroll.employer_size": "Effectif de l'employeur (taux de cotisation)",
     "payroll.rules_month": "Règles de paie figées au mois de",
     "viability.overdraft_eur": "Découvert autorisé",
-    "viability.max_insolvency_probability": "Probabilité d'insolvabilité acceptable au plus",
+    "viability.max_insolvency_probability": "Risque de rupture de trésorerie acceptable au plus",
     "viability.break_even_by_year": "Équilibre exigé au plus tard en année",
     "viability.max_public_share": "Part publique du budget au plus",
     "viability.public_share_year": "Année de contrôle de la part publique",

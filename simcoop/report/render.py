@@ -57,7 +57,7 @@ def _treasury_figure(run: RunData, dates: list[Any], height_in: float = 2.6) -> 
         height_in=height_in,
         alt=(
             "Éventail de la trésorerie propre de la coopérative par mois : médiane et intervalles de 25 à 75 % et de 5 à 95 % "
-            f"des réplications, avec la limite du découvert autorisé à {fmt_eur(-overdraft)}. "
+            f"des simulations, avec la limite du découvert autorisé à {fmt_eur(-overdraft)}. "
             f"Point bas de la médiane : {fmt_eur(low)}."
         ),
     )
@@ -249,10 +249,10 @@ def _figures(run: RunData) -> dict[str, Any]:
                 for r in top
             ],
             base=base,
-            xlabel="probabilité d'insolvabilité",
+            xlabel="risque de rupture de trésorerie",
             percent=True,
-            title="Probabilité d'insolvabilité quand une hypothèse varie (trait : scénario de base)",
-            alt="Graphique en tornade : pour chaque hypothèse, la probabilité d'insolvabilité à sa valeur basse et haute, "
+            title="Risque de rupture de trésorerie quand une hypothèse varie (trait : scénario de base)",
+            alt="Graphique en tornade : pour chaque hypothèse, le risque de rupture de trésorerie à sa valeur basse et haute, "
             f"autour de la valeur de base {fmt_pct(base)}.",
         )
         by_treasury = sorted(rows, key=lambda r: -r["swing_treasury"])[:12]
@@ -296,6 +296,9 @@ def build_context(run: RunData) -> dict[str, Any]:
         "criteria": T.criteria_rows(run) if verdict else [],
         "key_figures": T.key_figures(run),
         "funding_needed": T.funding_needed(run),
+        "layers": T.layers_block(run) if verdict else None,
+        "conditions": T.conditions_text(run) if verdict else [],
+        "base_year": str(meta["start_month"])[:4],
         "register": T.assumptions_register(run),
         "sectors": T.sectors_table(run),
         "conventions": T.conventions_table(run),
