@@ -162,6 +162,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help="replications per sensitivity run (default: the run's, at most 100); implies --sensitivity",
     )
     run.add_argument(
+        "--funders",
+        action="store_true",
+        help="also run the scenario without each funder in turn (same random numbers) and write funders.csv: the decisive funders",
+    )
+    run.add_argument(
         "--solve",
         action="store_true",
         help="also find the extra public funding that meets the viability criteria (as `simcoop solve`); writes solve.json",
@@ -703,6 +708,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         status = _run_sensitivity(args, scenario, out, seed, args.sensitivity_replications or min(replications, 100))
         if status != EXIT_OK:
             return status
+    if getattr(args, "funders", False):  # before the report, which shows the decisive funders
+        status = _run_funders(args, scenario, out, seed, min(replications, 100))
+        if status != EXIT_OK:
+            return status
     if args.solve:  # before the report, whose first page quotes the funding needed
         solve_args = argparse.Namespace(
             scenario=path, target="startup", years=None, replications=min(replications, 100), seed=seed,
@@ -928,6 +937,29 @@ def _run_sensitivity(args: argparse.Namespace, scenario: Any, out: Path, seed: i
         print()
         print(sensitivity_text(table))
         print(f"\nwrote {out}/sensitivity.csv in {time.perf_counter() - started:.1f} s")
+    return EXIT_OK
+
+
+def _run_funders(args: argparse.Namespace, scenario: Any, out: Path, seed: int, replications: int) -> int:
+    """Write funders.csv into the run folder: the verdict without each funder in turn."""
+    import pandas as pd
+
+    from simcoop._atomic import write_text_atomically
+    from simcoop.funders import FUNDER_COLUMNS, decisive_funders
+
+    if not scenario.cooperative.public_funding:
+        return EXIT_OK
+    if not args.quiet:
+        print(f"\nsimcoop: the verdict without each funder in turn ({replications} replications each)", file=sys.stderr)
+    rows = decisive_funders(scenario, replications, seed, args.jobs)
+    table = pd.DataFrame(rows, columns=list(FUNDER_COLUMNS))
+    try:
+        write_text_atomically(out / "funders.csv", table.to_csv(index=False))
+    except OSError as exc:
+        return _output_refused(out / "funders.csv", exc)
+    if not args.quiet:
+        print(table[["funder", "required_to_open", "outcome", "decisive"]].to_string(index=False))
+        print(f"wrote {out}/funders.csv")
     return EXIT_OK
 
 

@@ -1,55 +1,93 @@
-"""The funding solver: the smallest public effort that meets the criteria, checked by a rerun."""
+"""The solver answers the funder: one-off start-up financing, subsidy within the compensation limit."""
 
 from __future__ import annotations
 
 import json
 
+import yaml
+
 import simcoop
 from simcoop.cli import main
-from simcoop.solve import solve, with_extra_funding
+from simcoop.solve import solve, with_extra_funding, with_startup_financing
 from tests.conftest import small_scenario
 
 CRITERIA = {"viability.break_even_by_year": 3, "viability.public_share_year": 2, "viability.max_public_share": 0.9}
 
 
 def _poor() -> simcoop.Scenario:
-    """A small CAE that cannot survive its first years without more public money."""
-    return small_scenario(**CRITERIA, **{"cooperative.initial_treasury_eur": 10000, "cooperative.public_funding": []})
+    """A small CAE whose own treasury cannot carry its first years (a start-up cash gap)."""
+    return small_scenario(**CRITERIA, **{"cooperative.initial_treasury_eur": 10000})
 
 
-def test_solve_finds_funding_and_a_rerun_at_that_level_meets_the_criteria() -> None:
+def test_startup_financing_is_one_off_and_a_rerun_meets_the_rupture_criterion() -> None:
     scenario = _poor()
-    solution = solve(scenario, replications=20, seed=4, years=3, uncertainty=False, tolerance=2000)
-    assert solution.baseline_outcome == "unfavourable"
+    solution = solve(scenario, target="startup", replications=20, seed=4, uncertainty=False, tolerance=2000)
     assert solution.value is not None and solution.value > 0
-    assert solution.met
-    rerun = simcoop.simulate(with_extra_funding(scenario, solution.value, 3), replications=20, seed=4).verdict()
-    assert all(c.met for c in rerun.criteria)
-    # 2 000 € a year less (the tolerance) does not meet the insolvency criterion.
-    less = simcoop.simulate(with_extra_funding(scenario, solution.value - 2100, 3), replications=20, seed=4).verdict()
-    assert not next(c for c in less.criteria if c.key == "insolvency").met
+    assert solution.binding == "insolvency" and solution.instrument == "quasi_equity"
+    solved = with_startup_financing(scenario, solution.value)
+    assert solved.cooperative.financing.instruments[-1].amount_eur == solution.value
+    rerun = simcoop.simulate(solved, replications=20, seed=4).verdict()
+    assert rerun.criterion("insolvency").met
+    # A smaller one-off amount (less than the tolerance and the rounding) does not meet it.
+    less = simcoop.simulate(with_startup_financing(scenario, solution.value - 3100), replications=20, seed=4).verdict()
+    assert not less.criterion("insolvency").met
+    # An interest-free start-up financing saves overdraft interest (agios): it never costs more.
+    base = simcoop.simulate(scenario, replications=5, seed=4)
+    plan = simcoop.simulate(solved, replications=5, seed=4)
+    assert plan.yearly["interest_eur"].sum() < base.yearly["interest_eur"].sum()
 
 
-def test_a_viable_scenario_needs_no_extra_funding() -> None:
+def test_annual_subsidy_never_goes_beyond_the_compensation_limit() -> None:
+    # Break-even in year 1 is out of reach within the limit: the answer is "not within it".
+    scenario = small_scenario(**{"viability.break_even_by_year": 1, "viability.compensation_margin_share": 0.0})
+    solution = solve(scenario, target="funding", replications=10, seed=2, years=1, uncertainty=False)
+    assert solution.limit is not None and solution.limit > 0
+    assert solution.value is None and not solution.met
+    assert solution.binding == "compensation" and "compensation limit" in solution.message
+    # Every candidate tried stayed within the limit.
+    assert max(h["value"] for h in solution.history) <= solution.limit
+
+
+def test_a_viable_scenario_needs_no_startup_financing() -> None:
     rich = small_scenario(**CRITERIA, **{"cooperative.initial_treasury_eur": 2_000_000})
-    solution = solve(rich, replications=10, seed=1, years=1, uncertainty=False)
-    assert solution.value == 0.0
+    solution = solve(rich, target="startup", replications=10, seed=1, uncertainty=False)
+    assert solution.value == 0.0 and solution.binding == ""
 
 
-def test_cli_solve_writes_solve_json_and_the_solved_scenario(tmp_path, capsys) -> None:  # noqa: ANN001
+def test_extra_funding_adds_one_convention() -> None:
+    funded = with_extra_funding(_poor(), 12000, 2)
+    assert funded.cooperative.public_funding[-1].amount_eur == 12000
+    assert funded.cooperative.public_funding[-1].last_month == "2028-12"
+
+
+def test_cli_solve_writes_solve_json_and_a_solved_scenario_that_runs(tmp_path, capsys) -> None:  # noqa: ANN001
     path = tmp_path / "poor.yaml"
-    import yaml
-
     path.write_text(yaml.safe_dump(_poor().to_dict(), allow_unicode=True), encoding="utf-8")
     out = tmp_path / "out"
     solved = tmp_path / "funded.yaml"
-    code = main(["solve", str(path), "-n", "10", "-s", "2", "--years", "3", "-o", str(out), "--no-uncertainty", "-q",
+    code = main(["solve", str(path), "-n", "10", "-s", "2", "-o", str(out), "--no-uncertainty", "-q",
                  "--write-scenario", str(solved)])  # fmt: skip
     assert code == 0
     data = json.loads((out / "solve.json").read_text(encoding="utf-8"))
-    assert data["target"] == "funding" and data["value"] > 0
-    assert "EUR a year of extra public funding for 3 year(s)" in capsys.readouterr().out
+    assert data["target"] == "startup" and data["value"] > 0 and data["binding"] == "insolvency"
+    printed = capsys.readouterr().out
+    assert "EUR of one-off start-up financing (quasi_equity)" in printed and "binding constraint: insolvency" in printed
     funded = simcoop.load_scenario(solved)
-    assert funded.cooperative.public_funding[-1].amount_eur == data["value"]
+    assert funded.cooperative.financing.instruments[-1].amount_eur == data["value"]
+    # The solved scenario is one `simcoop run` accepts.
+    assert main(["run", str(solved), "-n", "3", "-o", str(tmp_path / "run"), "-q"]) == 0
     # The written scenario is not overwritten without --force.
     assert main(["solve", str(path), "-n", "10", "-o", str(out), "-q", "--write-scenario", str(solved)]) == 2
+
+
+def test_cli_solve_says_why_it_writes_no_scenario(tmp_path, capsys) -> None:  # noqa: ANN001
+    scenario = small_scenario(**{"viability.break_even_by_year": 1, "viability.compensation_margin_share": 0.0,
+                                 "cooperative.public_funding": []})  # fmt: skip
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(scenario.to_dict(), allow_unicode=True), encoding="utf-8")
+    solved = tmp_path / "solved.yaml"
+    code = main(["solve", str(path), "--target", "funding", "--years", "1", "-n", "5", "-o", str(tmp_path / "o"),
+                 "--no-uncertainty", "-q", "--write-scenario", str(solved)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1
+    assert not solved.exists() and "not written" in captured.err and "compensation limit" in captured.out

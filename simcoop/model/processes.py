@@ -302,8 +302,11 @@ def _go_decision(book: Book, p: ModelParams, streams: Streams, committed: list[b
     assert p.go_gate is not None
     required, min_share, weights, total, postpone, max_postponements = p.go_gate
 
+    unconditional = total - sum(weights)  # conventions of funders that are not partners: always there
+
     def passes(state: list[bool]) -> bool:
-        share = sum(w for w, ok in zip(weights, state, strict=True) if ok) / total if total > 0 else 1.0
+        committed = unconditional + sum(w for w, ok in zip(weights, state, strict=True) if ok)
+        share = committed / total if total > 0 else 1.0
         return all(state[k] for k in required) and share >= min_share - 1e-12
 
     state = list(committed)

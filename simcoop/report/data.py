@@ -36,6 +36,7 @@ class RunData:
     verdict: dict[str, Any] | None
     sensitivity: pd.DataFrame | None = None
     solve: dict[str, Any] | None = None
+    funders: pd.DataFrame | None = None  # funders.csv: the verdict without each funder in turn
     folder: Path | None = None
     zones: pd.DataFrame | None = None
     sites: pd.DataFrame | None = None
@@ -96,7 +97,7 @@ def load_run(path: str | os.PathLike[str]) -> RunData:
     manifest = _read_json(folder / "manifest.json")
     if not manifest or "scenario" not in manifest:
         raise NotARunFolder(f"{folder / 'manifest.json'} is not a simcoop manifest (no scenario)")
-    optional_csv = {name: folder / f"{name}.csv" for name in ("funding", "sensitivity", "zones", "sites")}
+    optional_csv = {name: folder / f"{name}.csv" for name in ("funding", "sensitivity", "zones", "sites", "funders")}
     return RunData(
         manifest=manifest,
         monthly=pd.read_parquet(folder / "monthly.parquet"),
@@ -106,6 +107,7 @@ def load_run(path: str | os.PathLike[str]) -> RunData:
         verdict=_read_json(folder / "verdict.json"),
         sensitivity=pd.read_csv(optional_csv["sensitivity"]) if optional_csv["sensitivity"].is_file() else None,
         solve=_read_json(folder / "solve.json"),
+        funders=pd.read_csv(optional_csv["funders"], keep_default_na=False) if optional_csv["funders"].is_file() else None,
         folder=folder,
         zones=pd.read_csv(optional_csv["zones"], dtype={"zone_code": str}) if optional_csv["zones"].is_file() else None,
         sites=pd.read_csv(optional_csv["sites"]) if optional_csv["sites"].is_file() else None,

@@ -297,6 +297,7 @@ def build_context(run: RunData) -> dict[str, Any]:
         "key_figures": T.key_figures(run),
         "funding_needed": T.funding_needed(run),
         "layers": T.layers_block(run) if verdict else None,
+        "funders_table": T.funders_table(run),
         "conditions": T.conditions_text(run) if verdict else [],
         "base_year": str(meta["start_month"])[:4],
         "register": T.assumptions_register(run),

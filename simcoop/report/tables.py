@@ -374,6 +374,39 @@ def conditions_text(run: RunData) -> list[str]:
     return out
 
 
+def funders_table(run: RunData) -> Table | None:
+    """The verdict with each funder missing in turn (funders.csv), the decisive ones marked."""
+    frame = run.funders
+    if frame is None or frame.empty:
+        return None
+    rows = []
+    for r in frame.to_dict("records"):
+        label = r["funder"] or "Tous les financeurs (scénario)"
+        if r["funder"]:
+            label = f"Sans {r['funder']}"
+        outcome = L.OUTCOME_LABELS.get(r["outcome"], r["outcome"]).removeprefix("Avis ")
+        required = "oui" if str(r["required_to_open"]).lower() in ("true", "1") else "non"
+        decisive = str(r["decisive"]).lower() in ("true", "1")
+        rows.append(
+            Row(
+                label,
+                (Cell(outcome + (" (décisif)" if decisive else "")), Cell(required if r["funder"] else DASH),
+                 Cell(fmt_pct(r["rupture_probability"])), Cell(fmt_money(r["startup_need_p50_eur"])),
+                 Cell(fmt_money(r["amount_to_secure_eur"]))),
+                kind="total" if not r["funder"] else "",
+            )
+        )  # fmt: skip
+    return Table(
+        first_col="Financeur manquant",
+        header=("Avis", "Requis pour ouvrir", "Risque de rupture", "Besoin de démarrage (P50)", "À réunir avant l'ouverture"),
+        rows=tuple(rows),
+        caption="Le financeur décisif : l'avis quand chaque financeur manque tour à tour (mêmes tirages aléatoires)",
+        note="Sans un financeur, ses conventions et son engagement sont retirés ; « requis pour ouvrir » dit si la décision "
+        "d'ouverture l'exige. Un financeur est décisif quand l'avis sans lui est moins bon.",
+        compact=True,
+    )
+
+
 def key_figures(run: RunData) -> list[dict[str, str]]:
     """The five figures that matter, with their 5-95 % ranges."""
     figures = (run.verdict or {}).get("figures", {})

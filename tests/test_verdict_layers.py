@@ -1,0 +1,97 @@
+"""The two-layer verdict: economic viability (with the compensation check) and cash sustainability."""
+
+from __future__ import annotations
+
+import simcoop
+from simcoop.report.data import load_run
+from simcoop.report.tables import conditions_text
+from tests.conftest import small_scenario
+
+CRITERIA = {"viability.break_even_by_year": 3, "viability.public_share_year": 2, "viability.max_public_share": 0.9}
+PLAN = [{"name": "France Active", "kind": "quasi_equity", "amount_eur": 400000, "annual_rate": 0.0,
+         "deferral_months": 60, "duration_months": 60, "source": "assumption"}]  # fmt: skip
+
+
+def test_a_scenario_that_balances_only_by_over_compensation_is_unfavourable() -> None:
+    # Public subsidies far above the structure's whole costs: the cash and the result hold,
+    # but no funder may pay that (Décision 2012/21/UE arts. 5-6).
+    scenario = small_scenario(
+        **CRITERIA,
+        **{"cooperative.public_funding": [{"funder": "Région", "amount_eur": 1_500_000, "first_month": "2027-01", "last_month": "2029-12"}]},
+    )
+    verdict = simcoop.simulate(scenario, replications=10, seed=3).verdict()
+    assert verdict.criterion("insolvency").met  # the cash is fine ...
+    assert verdict.outcome == "unfavourable"  # ... and it is still not viable
+    assert verdict.layers["economic"]["viable"] is False
+    assert [c["key"] for c in verdict.conditions][0] == "relies_on_over_compensation"
+    assert verdict.criterion("compensation").detail["max_public_to_costs"]["p50"] > 1.0
+
+
+def test_a_financing_plan_that_covers_the_need_gives_a_favourable_avis() -> None:
+    scenario = small_scenario(**CRITERIA, **{"viability.compensation_margin_share": 0.5, "cooperative.financing.instruments": PLAN})
+    verdict = simcoop.simulate(scenario, replications=40, seed=7).verdict()
+    cash = verdict.layers["cash"]
+    assert cash["startup_need_eur"]["p50"] > 0  # the need is measured before the plan ...
+    assert cash["financing_plan_eur"] == 400000 and cash["sustainable"]  # ... which covers it
+    assert verdict.criterion("insolvency").value == 0.0
+    assert verdict.outcome == "favourable", verdict.to_dict()["conditions"]
+
+
+def test_without_the_plan_the_condition_names_the_amount_and_when(tmp_path) -> None:  # noqa: ANN001
+    scenario = small_scenario(**CRITERIA, **{"viability.compensation_margin_share": 0.5})
+    results = simcoop.simulate(scenario, replications=40, seed=7)
+    verdict = results.verdict()
+    assert verdict.outcome == "favourable_under_conditions"
+    need = next(c for c in verdict.conditions if c["key"] == "financing_need")
+    assert need["amount_eur"] > 0 and need["amount_eur"] % 5000 == 0 and need["by_month"] == "2027-01"
+    # The amount is what the simulations say: the one-off amount at opening that avoids the
+    # rupture in all but the tolerated share of simulations.
+    shortfall = results.kpis["cash_shortfall_eur"]
+    assert (shortfall <= need["amount_eur"]).mean() >= 0.9
+    results.save(tmp_path / "run")
+    text = " ".join(conditions_text(load_run(tmp_path / "run")))
+    assert "avant l'ouverture (janvier 2027)" in text and "k€" in text and "simcoop" not in text
+
+
+def test_a_required_funder_that_never_commits_means_no_opening() -> None:
+    scenario = small_scenario(
+        **{"creation": {"partners": [{"funder": "Région", "probability": 0.0, "decision_month": "2026-06"}],
+                        "go_decision": {"required_funders": ["Région"], "max_postponements": 2}}}
+    )  # fmt: skip
+    results = simcoop.simulate(scenario, replications=8, seed=1)
+    assert (results.kpis["opened"] == 0).all()
+    verdict = results.verdict()
+    go = verdict.layers["go"]
+    assert go["p_go"] == 0.0 and go["never_committed"] == ["Région"]
+    assert verdict.outcome == "unfavourable"
+    assert verdict.conditions == ({"key": "no_go", "never_committed": ["Région"]},)
+
+
+def test_the_gate_opens_when_the_partners_commit_and_postpones_otherwise() -> None:
+    scenario = small_scenario(
+        **{"creation": {"partners": [{"funder": "Région", "probability": 0.5, "decision_month": "2026-06"}],
+                        "go_decision": {"required_funders": ["Région"], "postpone_months": 6, "max_postponements": 1}}}
+    )  # fmt: skip
+    results = simcoop.simulate(scenario, replications=40, seed=2)
+    kpis = results.kpis
+    go = results.verdict().layers["go"]
+    assert 0 < go["p_go"] < 1 and go["opened"] == int(kpis["opened"].sum())
+    assert set(kpis.loc[kpis["opened"] == 1, "opening_delay_months"]) == {0, 6}
+    # Opened simulations all have the Région's conventions; the verdict reads only those.
+    assert results.verdict().replications == go["opened"]
+
+
+def test_the_committed_share_counts_funders_that_are_not_partners() -> None:
+    # Planned first year: Région 60 k€ (a partner that never commits) + EPCI 40 k€ (no
+    # decision to wait for): 40 % is committed, enough for a 0.4 threshold, not for 0.5.
+    conventions = [
+        {"funder": "Région", "amount_eur": 60000, "first_month": "2027-01", "last_month": "2029-12"},
+        {"funder": "EPCI", "amount_eur": 40000, "first_month": "2027-01", "last_month": "2029-12"},
+    ]
+    partners = [{"funder": "Région", "probability": 0.0, "decision_month": "2026-06"}]
+    for threshold, opens in ((0.4, 1), (0.5, 0)):
+        scenario = small_scenario(
+            **{"cooperative.public_funding": conventions,
+               "creation": {"partners": partners, "go_decision": {"min_committed_share": threshold}}}
+        )  # fmt: skip
+        assert set(simcoop.simulate(scenario, replications=3, seed=1).kpis["opened"]) == {opens}
