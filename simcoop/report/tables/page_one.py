@@ -1,0 +1,399 @@
+"""Page one of the report: the criteria, the key figures and the funding needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from simcoop.report import labels as L
+from simcoop.report.data import RunData
+from simcoop.report.format import (
+    NBSP,
+    DASH,
+    fmt_eur,
+    fmt_int,
+    fmt_money,
+    fmt_month,
+    fmt_month_index,
+    fmt_number,
+    fmt_pct,
+    fmt_range,
+    is_missing,
+)
+from simcoop.report.tables.cells import Cell, Row, Table, quantiles, run_years
+
+
+def _ci(low: Any, high: Any) -> str:
+    """``IC 95 % : 7 à 19 %``."""
+    span = fmt_range(low, high, fmt_pct)
+    return f"IC 95{NBSP}%{NBSP}: {span.removeprefix('de ')}"
+
+
+def criteria_rows(run: RunData) -> list[dict[str, Any]]:
+    """One dict per viability criterion: label, status, the sentence that ties it to its figure."""
+    verdict = run.verdict or {}
+    years = run.horizon_months / 12
+    horizon = f"{fmt_number(years, 0 if years.is_integer() else 1)} ans"
+    reasons = list(verdict.get("reasons", []))
+    rows = []
+    for c in verdict.get("criteria", []):
+        key, d = c["key"], c.get("detail", {})
+        met, borderline = bool(c["met"]), bool(c["borderline"])
+        if key == "insolvency":
+            where = (
+                "au-dessus du"
+                if c["value"] > c["threshold"]
+                else "sous le"
+                if c["value"] < c["threshold"]
+                else "égal au"
+            )
+            sentence = (
+                f"Risque de rupture de trésorerie sur {horizon}, après le plan de financement : {fmt_pct(c['value'])} "
+                f"({_ci(c['ci_low'], c['ci_high'])}), {where} seuil de {fmt_pct(c['threshold'])}."
+            )
+            month = d.get("median_insolvency_month")
+            tq = d.get("min_coop_treasury_eur") or {}
+            more = (
+                f"La trésorerie propre passe sous le découvert autorisé de {fmt_money(d.get('overdraft_eur'))} dans "
+                f"{fmt_int(d.get('insolvent_replications'))} simulations sur {fmt_int(verdict.get('replications'))}"
+            )
+            if not is_missing(month):
+                more += f", en médiane au mois {fmt_int(float(month) + 1)} d'activité"
+            more += (
+                f" ; point bas médian : {fmt_money(tq.get('p50'))} ({fmt_range(tq.get('p5'), tq.get('p95'), fmt_money)}). "
+                "Un dépassement du découvert n'est pas une cessation des paiements."
+            )
+        elif key == "break_even":
+            by = d.get("by_year")
+            be = d.get("break_even_month") or {}
+            sentence = (
+                f"Retour à l'équilibre au plus tard en année {by} : atteint dans {fmt_pct(c['value'])} des simulations "
+                f"({_ci(c['ci_low'], c['ci_high'])}) ; il en faut au moins {fmt_pct(c['threshold'])}."
+            )
+            if not is_missing(be.get("p50")):
+                more = (
+                    f"Le résultat glissant sur 12 mois devient durablement positif en {fmt_month_index(be.get('p50'), run.start_month)} "
+                    f"en médiane (entre {fmt_month_index(be.get('p5'), run.start_month)} et {fmt_month_index(be.get('p95'), run.start_month)})"
+                )
+                never = d.get("never_replications") or 0
+                more += f" ; jamais atteint dans {fmt_int(never)} simulations." if never else "."
+            else:
+                more = "L'équilibre n'est atteint dans aucune simulation."
+            if d.get("within_horizon") is False:
+                more += " L'année exigée dépasse l'horizon simulé."
+        elif key == "public_share":
+            ps = d.get("public_share") or {}
+            sentence = (
+                f"Part du financement public dans le budget en année {d.get('year')} : {fmt_pct(ps.get('p50'))} en médiane "
+                f"({fmt_range(ps.get('p5'), ps.get('p95'), fmt_pct)}) ; plafond de {fmt_pct(d.get('max_public_share'))} "
+                f"respecté dans {fmt_pct(c['value'])} des simulations ({_ci(c['ci_low'], c['ci_high'])})."
+            )
+            more = "" if d.get("within_horizon", True) else "L'année de contrôle dépasse l'horizon simulé."
+        elif key == "compensation":
+            oc = d.get("over_compensation_eur") or {}
+            years_over = d.get("years") or []
+            sentence = (
+                f"Subventions d'exploitation au plus égales au coût net du service plus une marge de "
+                f"{fmt_pct(d.get('margin_share'))} des charges (Décision 2012/21/UE, art. 5 et 6) : "
+                f"respecté dans {fmt_pct(c['value'])} des simulations ({_ci(c['ci_low'], c['ci_high'])})."
+            )
+            if years_over:
+                span = f"{years_over[0]}" if len(years_over) == 1 else f"{years_over[0]} à {years_over[-1]}"
+                more = (
+                    f"Surcompensation médiane de {fmt_money(oc.get('p50'))} en tout, années {span} : "
+                    "les conventions de ces années devront être ajustées."
+                )
+            else:
+                more = "Aucune surcompensation en médiane."
+            mp = d.get("max_public_to_costs") or {}
+            if d.get("relies_on_over_compensation"):
+                more += f" Les subventions dépassent même les charges de la structure ({fmt_pct(mp.get('p50'))} au plus une année)."
+        else:  # a criterion added later: say what we know
+            sentence = f"{key} : {fmt_number(c['value'], 2)} (seuil {fmt_number(c['threshold'], 2)})."
+            more = ""
+        status = "limit" if met and borderline else "met" if met else "missed"
+        rows.append(
+            {
+                "key": key,
+                "label": L.CRITERION_LABELS.get(key, key),
+                "status": status,
+                "status_label": (
+                    {"met": "atteint", "missed": "non atteint", "limit": "atteint de justesse"}
+                    if key == "insolvency"
+                    else {"met": "respecté", "missed": "non respecté", "limit": "respecté de justesse"}
+                )[status]
+                + (" (incertain)" if borderline and not met else ""),
+                "sentence": sentence,
+                "detail": more,
+                "decisive": key in reasons,
+            }
+        )
+    rows.sort(key=lambda r: (not r["decisive"], reasons.index(r["key"]) if r["decisive"] else 0))
+    return rows
+
+
+def _offset_label(offset: Any, start_month: str) -> str:
+    """``23`` -> ``au 24e mois d'activité (décembre 2028)``."""
+    if is_missing(offset):
+        return DASH
+    k = int(round(float(offset)))
+    return f"au {k + 1}e mois d'activité ({fmt_month_index(k, start_month)})"
+
+
+def layers_block(run: RunData) -> dict[str, Any] | None:
+    """The two layers of the verdict in words, for page one; None for a verdict without layers."""
+    verdict = run.verdict or {}
+    layers = verdict.get("layers") or {}
+    eco, cash = layers.get("economic"), layers.get("cash")
+    if not eco or not cash:
+        return None
+    criteria = {c["key"]: c for c in verdict.get("criteria", [])}
+    results = eco.get("result_by_year", [])
+    shown = results[:5]
+    by_year = " ; ".join(
+        f"{r['year']} : {fmt_money((r.get('result_eur') or {}).get('p50'))}" for r in shown
+    )
+    be = (criteria.get("break_even") or {}).get("detail", {}).get("break_even_month") or {}
+    eco_lines = [f"Résultat d'exploitation médian par année : {by_year}."]
+    if not is_missing(be.get("p50")):
+        eco_lines.append(f"Le résultat glissant sur 12 mois devient durablement positif {_offset_label(be.get('p50'), run.start_month)} en médiane.")
+    ps = (criteria.get("public_share") or {}).get("detail", {})
+    if ps:
+        eco_lines.append(
+            f"Part des subventions dans le budget en année {ps.get('year')} : {fmt_pct((ps.get('public_share') or {}).get('p50'))} "
+            f"(plafond {fmt_pct(ps.get('max_public_share'))})."
+        )
+    comp = (criteria.get("compensation") or {}).get("detail", {})
+    if comp:
+        years_over = comp.get("years") or []
+        eco_lines.append(
+            "Contrôle de compensation (Décision 2012/21/UE) : "
+            + ("aucune surcompensation en médiane." if not years_over
+               else f"surcompensation de {fmt_money((comp.get('over_compensation_eur') or {}).get('p50'))} sur les années "
+                    f"{years_over[0]} à {years_over[-1]}.")
+        )  # fmt: skip
+    need = cash.get("startup_need_eur") or {}
+    ci = cash.get("rupture_ci") or [None, None]
+    cash_lines = [
+        f"Besoin de financement de démarrage : {fmt_money(need.get('p50'))} en médiane, {fmt_money(need.get('p90'))} "
+        f"dans 9 simulations sur 10 (P90), atteint {_offset_label(cash.get('startup_need_month'), run.start_month)} en médiane.",
+        f"Plan de financement prévu : {fmt_money(cash.get('financing_plan_eur'))} d'apports remboursables, "
+        f"découvert autorisé de {fmt_money(cash.get('overdraft_eur'))}.",
+        f"Risque de rupture de trésorerie après ce plan : {fmt_pct(cash.get('rupture_probability'))} ({_ci(ci[0], ci[1])}), "
+        f"seuil accepté {fmt_pct(cash.get('max_rupture_probability'))}.",
+    ]
+    go = layers.get("go")
+    go_line = None
+    if go:
+        gci = go.get("p_go_ci") or [None, None]
+        months = go.get("opening_months") or {}
+        opening = ", ".join(f"{fmt_month(m)} ({fmt_pct(k / max(go.get('opened') or 1, 1))})" for m, k in months.items())
+        go_line = (
+            f"Décision d'ouverture après la mobilisation des partenaires : la coopérative ouvre dans {fmt_pct(go.get('p_go'))} "
+            f"des simulations ({_ci(gci[0], gci[1])})"
+            + (f" ; ouverture : {opening}" if opening else "")
+            + ". L'avis porte sur les simulations où elle ouvre (l'activité est datée depuis l'ouverture prévue)."
+        )
+    return {
+        "economic": {"ok": bool(eco.get("viable")), "label": "Viabilité économique", "status": "atteinte" if eco.get("viable") else "non atteinte", "lines": eco_lines},
+        "cash": {"ok": bool(cash.get("sustainable")), "label": "Soutenabilité de trésorerie",
+                 "status": "critère de trésorerie : atteint" if cash.get("sustainable") else "critère de trésorerie : non atteint", "lines": cash_lines},
+        "go": go_line,
+    }  # fmt: skip
+
+
+def conditions_text(run: RunData) -> list[str]:
+    """The conditions of the avis, in words (no command line): what must happen, how much and by when."""
+    verdict = run.verdict or {}
+    out = []
+    for c in verdict.get("conditions", []):
+        key = c.get("key")
+        if key == "financing_need":
+            out.append(
+                f"Réunir avant l'ouverture ({fmt_month(c.get('by_month'))}) un financement de démarrage d'au moins "
+                f"{fmt_money(c.get('amount_eur'))} (quasi-fonds propres, avance remboursable, avance sur convention ou "
+                f"mobilisation des créances publiques), en plus du plan actuel : sans lui, la trésorerie propre dépasse le "
+                f"découvert autorisé au plus bas {_offset_label(c.get('need_month_offset'), run.start_month)}."
+            )
+        elif key == "insolvency_borderline":
+            ci = c.get("ci") or [None, None]
+            out.append(
+                f"Le risque de rupture de trésorerie ({fmt_pct(c.get('probability'))}, {_ci(ci[0], ci[1])}) est proche du seuil "
+                f"de {fmt_pct(c.get('threshold'))} : prévoir une marge de sécurité dans le plan de financement."
+            )
+        elif key == "over_compensation":
+            years_over = c.get("years") or []
+            span = f"{years_over[0]} à {years_over[-1]}" if len(years_over) > 1 else (str(years_over[0]) if years_over else "")
+            out.append(
+                f"Ajuster les subventions d'exploitation des années {span} : elles dépassent le coût net du service plus une "
+                f"marge raisonnable de {fmt_money(c.get('amount_eur'))} en tout (médiane), ce que la Décision 2012/21/UE "
+                "(art. 5 et 6) ne permet pas de verser."
+            )
+        elif key == "relies_on_over_compensation":
+            out.append(
+                "Le scénario ne tient que par une surcompensation : les subventions d'exploitation dépassent les charges "
+                "de la structure. Aucun financeur ne peut les verser ; l'avis est défavorable."
+            )
+        elif key == "break_even":
+            out.append(f"La structure ne revient pas à l'équilibre d'exploitation au plus tard en année {c.get('by_year')} : l'avis est défavorable.")
+        elif key == "public_share":
+            out.append(
+                f"Réduire la dépendance aux subventions : elles dépassent {fmt_pct(c.get('max_public_share'))} du budget en "
+                f"année {c.get('year')} dans la plupart des simulations."
+            )
+        elif key in ("break_even_borderline", "public_share_borderline"):
+            what = "le retour à l'équilibre" if key.startswith("break_even") else "la part des subventions"
+            out.append(f"Le critère sur {what} est respecté de justesse : à confirmer sur données locales.")
+        elif key == "no_go":
+            missing = c.get("never_committed") or []
+            who = ", ".join(missing) if missing else "les financeurs requis"
+            out.append(
+                f"La coopérative n'ouvre dans aucune simulation : {who} ne s'engage jamais, et la décision d'ouverture "
+                "l'exige. L'avis est défavorable tant que cet engagement n'est pas obtenu."
+            )
+    return out
+
+
+def funders_table(run: RunData) -> Table | None:
+    """The verdict with each funder missing in turn (funders.csv), the decisive ones marked."""
+    frame = run.funders
+    if frame is None or frame.empty:
+        return None
+    rows = []
+    for r in frame.to_dict("records"):
+        label = r["funder"] or "Tous les financeurs (scénario)"
+        if r["funder"]:
+            label = f"Sans {r['funder']}"
+        outcome = L.OUTCOME_LABELS.get(r["outcome"], r["outcome"]).removeprefix("Avis ")
+        required = "oui" if str(r["required_to_open"]).lower() in ("true", "1") else "non"
+        decisive = str(r["decisive"]).lower() in ("true", "1")
+        rows.append(
+            Row(
+                label,
+                (Cell(outcome + (" (décisif)" if decisive else "")), Cell(required if r["funder"] else DASH),
+                 Cell(fmt_pct(r["rupture_probability"])), Cell(fmt_money(r["startup_need_p50_eur"])),
+                 Cell(fmt_money(r["amount_to_secure_eur"]))),
+                kind="total" if not r["funder"] else "",
+            )
+        )  # fmt: skip
+    return Table(
+        first_col="Financeur manquant",
+        header=("Avis", "Requis pour ouvrir", "Risque de rupture", "Besoin de démarrage (P50)", "À réunir avant l'ouverture"),
+        rows=tuple(rows),
+        caption="Le financeur décisif : l'avis quand chaque financeur manque tour à tour (mêmes tirages aléatoires)",
+        note="Sans un financeur, ses conventions et son engagement sont retirés ; « requis pour ouvrir » dit si la décision "
+        "d'ouverture l'exige. Un financeur est décisif quand l'avis sans lui est moins bon.",
+        compact=True,
+    )
+
+
+def key_figures(run: RunData) -> list[dict[str, str]]:
+    """The five figures that matter, with their 5-95 % ranges."""
+    figures = (run.verdict or {}).get("figures", {})
+    kpis = run.kpis
+
+    def q(name: str, kpi: str | None = None) -> dict[str, Any]:
+        if name in figures:
+            return figures[name]
+        if kpi and kpi in kpis:
+            p5, p50, p95 = quantiles(kpis[kpi])
+            return {"p5": p5, "p50": p50, "p95": p95}
+        return {}
+
+    years = run.horizon_months / 12
+    horizon = f"{fmt_number(years, 0 if years.is_integer() else 1)} ans"
+    last_year = run_years(run)[-1] if len(run.yearly) else ""
+    items = [
+        ("Personnes accompagnées", f"entrées en parcours sur {horizon}", q("people_supported"), fmt_int),
+        (
+            "Emplois créés",
+            f"équivalents temps plein en {last_year}",
+            q("jobs_fte_final_year", "jobs_fte_final_year"),
+            lambda v: fmt_number(v, 0),
+        ),
+        (
+            "Coût public total",
+            f"financements reçus et étude, sur {horizon}",
+            q("public_cost_eur", "public_funding_eur"),
+            fmt_money,
+        ),
+        (
+            "Coût public par personne",
+            "accompagnée",
+            q("public_cost_per_supported_eur", "public_funding_per_supported_eur"),
+            fmt_money,
+        ),
+        (
+            "Besoin de financement de démarrage",
+            "trésorerie propre avant financement, au plus bas",
+            q("startup_need_eur", "startup_need_eur"),
+            fmt_money,
+        ),
+    ]
+    out = []
+    for label, unit, qq, fmt in items:
+        out.append(
+            {
+                "label": label,
+                "unit": unit,
+                "value": fmt(qq.get("p50")),
+                "range": fmt_range(qq.get("p5"), qq.get("p95"), fmt),
+            }
+        )
+    return out
+
+
+def funding_needed(run: RunData) -> dict[str, Any]:
+    """The solver's answer, from solve.json when present, in words (no command line on page one)."""
+    solve = run.solve
+    if not solve:
+        return {
+            "available": False,
+            "text": "Le financement de démarrage qui ramènerait le risque de rupture sous son seuil n'a pas été "
+            "recherché par simulation pour cette étude ; l'estimation ci-dessus en tient lieu.",
+        }
+    target = solve.get("target", "funding")
+    value, spread = solve.get("value"), solve.get("spread") or [None, None]
+    if target == "startup":
+        kind = {"quasi_equity": "quasi-fonds propres", "repayable_advance": "avance remboursable"}.get(solve.get("instrument", ""), "financement")
+        fmt: Callable[[Any], str] = fmt_money
+        what, unit = f"Financement de démarrage ponctuel ({kind}, reçu à l'ouverture)", ""
+    elif target == "funding":
+        fmt, what, unit = fmt_money, "Subvention d'exploitation complémentaire", " par an"
+    elif target == "accueils":
+        fmt, what, unit = fmt_int, "Flux d'accueils minimal", " accueils par an"
+    else:
+        fmt, what, unit = (lambda v: fmt_pct(v, 1)), "Taux de contribution", ""
+    if is_missing(value):
+        if target == "funding":
+            text = (
+                "Aucune subvention d'exploitation dans la limite de la compensation (coût net du service plus une marge, "
+                "Décision 2012/21/UE) ne permet le retour à l'équilibre : une subvention plus forte serait une "
+                "surcompensation ; l'avis est défavorable."
+            )
+        else:
+            text = "Aucun niveau essayé ne respecte les critères recherchés."
+        return {"available": True, "text": text, "met": False}
+    parts = [f"{what} : {fmt(value)}{unit}"]
+    if target == "funding" and solve.get("years") and solve.get("first_month"):
+        parts.append(f"pendant {fmt_int(solve['years'])} ans à partir de {fmt_month(solve['first_month'])}")
+    text = " ".join(parts)
+    if spread and not any(is_missing(x) for x in spread):
+        text += f" (incertitude : {fmt_range(spread[0], spread[1], fmt)})"
+    text += "."
+    binding = solve.get("binding") or ""
+    names = {"insolvency": "le risque de rupture de trésorerie", "break_even": "le retour à l'équilibre", "compensation": "la limite de compensation"}
+    if binding:
+        text += " Contrainte déterminante : " + ", ".join(names.get(b, b) for b in binding.split(",")) + "."
+    if not is_missing(solve.get("insolvency_probability")):
+        ci = solve.get("insolvency_ci") or [None, None]
+        text += (
+            f" À ce niveau, le risque de rupture de trésorerie est de {fmt_pct(solve['insolvency_probability'])} "
+            f"({_ci(ci[0], ci[1])})"
+        )
+        outcome = solve.get("outcome_at_solution")
+        label = L.OUTCOME_LABELS.get(outcome, outcome).lower().removeprefix("avis ")
+        text += f" et l'avis serait {label}." if outcome else "."
+    if solve.get("replications"):
+        text += f" Recherche sur {fmt_int(solve['replications'])} simulations."
+    return {"available": True, "text": text, "met": solve.get("met")}
