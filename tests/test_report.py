@@ -121,13 +121,21 @@ def test_html_is_french_and_in_order(html: str) -> None:
     assert all(p >= 0 for p in positions), dict(zip(SECTION_TITLES, positions))
     assert positions == sorted(positions)
     assert re.search(r"Avis (favorable|favorable sous conditions|défavorable)", html)
-    assert "Probabilité d'insolvabilité sur 6 ans" in html or "Probabilité d&#39;insolvabilité sur 6 ans" in html
+    assert "Risque de rupture de trésorerie sur 6 ans" in html
+    # A month below the overdraft is a rupture de trésorerie, not insolvency (code de commerce L631-1).
+    assert "insolvab" not in html.lower() and "réplication" not in html
+    page_one = html[html.find(SECTION_TITLES[0]) : html.find(SECTION_TITLES[1])]
+    for words in ("Viabilité économique", "Soutenabilité de trésorerie", "Besoin de financement de démarrage", "simulations",
+                  "euros constants de"):
+        assert words in page_one or words in html[: html.find(SECTION_TITLES[0])], words
     assert 'lang="fr"' in html
 
 
 def test_missing_optional_files_are_explained(html: str) -> None:
     assert "Analyse de sensibilité non calculée" in html and "simcoop run --report --sensitivity" in html
-    assert "Financement nécessaire non calculé" in html and "simcoop solve" in html
+    page_one = html[html.find(SECTION_TITLES[0]) : html.find(SECTION_TITLES[1])]
+    assert "n'a pas été recherché par simulation" in page_one or "n&#39;a pas été recherché par simulation" in page_one
+    assert "simcoop" not in page_one  # no command line on page one: the conditions are said in words
 
 
 def test_optional_files_are_used(run_dir: Path, tmp_path: Path) -> None:
@@ -170,7 +178,7 @@ def test_optional_files_are_used(run_dir: Path, tmp_path: Path) -> None:
     (folder / "solve.json").write_text(json.dumps(solve), encoding="utf-8")
     page = render_html(folder)
     assert "non calculée" not in page and "non calculé" not in page
-    assert f"135{NNBSP}000{NBSP}€ par an" in page and "Région" in page
+    assert f"Subvention d'exploitation complémentaire : 135{NBSP}k€ par an" in page.replace("&#39;", "'")
     assert f"IC 95{NBSP}%{NBSP}: 3 à 19{NBSP}%" in page
     assert "Taux de contribution" in page and "Graphique en tornade" in page
 

@@ -115,6 +115,7 @@ KPI_LABELS: dict[str, str] = {
     "public_share_in_criterion_year": "public share of the budget in the criterion year (viability.public_share_year)",
     "public_cost_eur": "public money: funding received + feasibility study (EUR)",
     "public_cost_per_supported_eur": "public money per person supported (EUR)",
+    "are_saved_eur": "ARE saved against the counterfactual: months saved x are_counterfactual_share x average ARE (EUR)",
     "startup_need_eur": "start-up financing need: deepest fall of the own treasury before financing below zero (EUR)",
     "startup_need_month": "month the start-up financing need is reached",
     "cash_shortfall_eur": "one-off funds at opening that would have kept the own treasury above minus the overdraft (EUR)",
@@ -458,6 +459,8 @@ def kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame, 
     kpis["public_cost_per_supported_eur"] = (kpis["public_cost_eur"] / pd.Series(supported, index=kpis.index).where(lambda v: v > 0)).round(2)
     result = monthly["coop_result_eur"].to_numpy().reshape(-1, horizon)
     kpis["break_even_month"] = pd.array([break_even_month(r) for r in result], dtype="Int64")
+    status = scenario.pathway.prior_status
+    kpis["are_saved_eur"] = (kpis["are_months_saved"] * status.are_counterfactual_share * status.are_average_eur_per_month).round(2)
     # The cash layer: the start-up need (before financing) and the shortfall after it.
     before = monthly["treasury_before_financing_eur"].to_numpy().reshape(-1, horizon)
     kpis["startup_need_eur"] = np.maximum(-before.min(axis=1), 0.0).round(2)

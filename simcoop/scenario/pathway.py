@@ -52,6 +52,14 @@ class PriorStatus(Frozen):
             "suspends a full month, as ARE is reduced by 70% of the pay earned). Assumption."
         ),
     )
+    are_counterfactual_share: Share = Field(
+        default=0.5,
+        description=(
+            "Share of the ARE months saved that would have been paid without the CAE (the counterfactual: the others "
+            "would have found work or left ARE anyway). ARE saved in euros = months saved x this share x "
+            "are_average_eur_per_month. Assumption, to be set with the funder's finance department."
+        ),
+    )
 
     @model_validator(mode="after")
     def _shares(self) -> "PriorStatus":

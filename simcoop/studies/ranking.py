@@ -218,6 +218,8 @@ class _Sample:
     min_treasury: np.ndarray  # float, EUR
     max_insolvency: float
     break_even_in_horizon: bool
+    compensation_clean: np.ndarray | None = None  # bool: no over-compensation in any year
+    public_to_costs: np.ndarray | None = None  # float: largest yearly public funding / costs
 
 
 def _sample(results: Any) -> _Sample:
@@ -236,25 +238,36 @@ def _sample(results: Any) -> _Sample:
         min_treasury=kpis["min_coop_treasury_eur"].astype(float).to_numpy(),
         max_insolvency=v.max_insolvency_probability,
         break_even_in_horizon=deadline < scenario.meta.horizon_months,
+        compensation_clean=kpis["over_compensation_eur"].astype(float).to_numpy() <= 0.005,
+        public_to_costs=kpis["max_public_to_costs"].astype(float).to_numpy(),
     )
 
 
-def _outcome(insolvent: int, reached: int, ok: int, checked: int, n: int, s: _Sample) -> int:
-    """Index in OUTCOMES of the verdict, from counts (the rules of ``simcoop.verdict.assess``)."""
+def _outcome(insolvent: int, reached: int, ok: int, checked: int, n: int, s: _Sample, clean: int | None = None,
+             relies: bool = False) -> int:  # fmt: skip
+    """Index in OUTCOMES of the verdict, from counts (the rules of ``simcoop.verdict.assess``).
+
+    Unfavourable when break-even is missed or the scenario relies on over-compensation;
+    favourable when no condition (rupture missed or borderline, over-compensation, public
+    share missed, a borderline criterion); favourable under conditions otherwise.
+    """
     p = insolvent / n
     low, high = wilson_interval(insolvent, n)
     ins_met, ins_border = p <= s.max_insolvency, low <= s.max_insolvency <= high
-    if not ins_met:
-        return 2
     share = reached / n
     low, high = wilson_interval(reached, n)
     be_met, be_border = share >= 0.5 and s.break_even_in_horizon, low <= 0.5 <= high
+    if not be_met or relies:
+        return 2
     share_ok = ok / checked if checked else 0.0
     low, high = wilson_interval(ok, checked)
     ps_met, ps_border = checked > 0 and share_ok >= 0.5, checked > 0 and low <= 0.5 <= high
-    if all(met and not border for met, border in ((ins_met, ins_border), (be_met, be_border), (ps_met, ps_border))):
-        return 0
-    return 1
+    comp_met, comp_border = True, False
+    if clean is not None:
+        low, high = wilson_interval(clean, n)
+        comp_met, comp_border = clean / n >= 0.5, low <= 0.5 <= high
+    conditions = (not ins_met or ins_border) or not comp_met or comp_border or not ps_met or be_border or (ps_met and ps_border)
+    return 1 if conditions else 0
 
 
 def outcome_keys(sample: _Sample, index: np.ndarray) -> np.ndarray:
@@ -268,9 +281,17 @@ def outcome_keys(sample: _Sample, index: np.ndarray) -> np.ndarray:
     reached = sample.break_even_ok[index].sum(axis=1)
     ok = sample.public_ok[index].sum(axis=1)
     checked = sample.public_checked[index].sum(axis=1)
-    outcome = np.array(
-        [_outcome(int(a), int(b), int(c), int(d), n, sample) for a, b, c, d in zip(insolvent, reached, ok, checked)]
-    )
+    if sample.compensation_clean is not None and sample.public_to_costs is not None:
+        clean = sample.compensation_clean[index].sum(axis=1)
+        relies = np.nanmedian(sample.public_to_costs[index], axis=1) > 1.0
+        outcome = np.array(
+            [_outcome(int(a), int(b), int(c), int(d), n, sample, int(e), bool(f))
+             for a, b, c, d, e, f in zip(insolvent, reached, ok, checked, clean, relies)]
+        )  # fmt: skip
+    else:
+        outcome = np.array(
+            [_outcome(int(a), int(b), int(c), int(d), n, sample) for a, b, c, d in zip(insolvent, reached, ok, checked)]
+        )
     median_treasury = np.median(sample.min_treasury[index], axis=1)
     return np.column_stack([outcome, insolvent / n, -median_treasury])
 

@@ -307,7 +307,7 @@ def key_figures(run: RunData) -> list[dict[str, str]]:
         ("Personnes accompagnées", f"entrées en parcours sur {horizon}", q("people_supported"), fmt_int),
         (
             "Emplois créés",
-            f"équivalents temps plein en {last_year}",
+            f"ETP moyens sur {last_year} (heures équivalentes)",
             q("jobs_fte_final_year", "jobs_fte_final_year"),
             lambda v: fmt_number(v, 0),
         ),

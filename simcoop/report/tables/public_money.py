@@ -87,7 +87,8 @@ def public_efficiency_table(run: RunData) -> Table:
         ("par personne accompagnée (€)", "public_funding_per_supported_eur", fmt_int),
         ("par emploi en ETP (€)", "public_funding_per_job_eur", fmt_int),
         ("Cotisations sociales générées par euro public", "contributions_to_funding_ratio", lambda v: fmt_number(v, 1)),
-        ("Mois d'ARE économisés (estimation)", "are_months_saved", fmt_int),
+        ("Mois d'ARE économisés (estimation brute)", "are_months_saved", fmt_int),
+        ("ARE économisée nette du contrefactuel (part qui serait restée indemnisée sans la CAE : hypothèse)", "are_saved_eur", fmt_eur),
     ]
     rows = []
     for label, col, fmt in lines:
@@ -115,7 +116,8 @@ def horizon_public_figures(run: RunData) -> list[dict[str, str]]:
         ("Financements par personne accompagnée", "public_funding_per_supported_eur", fmt_eur),
         ("Financements par emploi-année en ETP", "public_funding_per_job_eur", fmt_eur),
         ("Cotisations sociales générées par euro public", "contributions_to_funding_ratio", lambda v: fmt_number(v, 1)),
-        ("Mois d'ARE économisés (estimation)", "are_months_saved", fmt_int),
+        ("Mois d'ARE économisés (estimation brute)", "are_months_saved", fmt_int),
+        ("ARE économisée nette du contrefactuel (part qui serait restée indemnisée sans la CAE : hypothèse)", "are_saved_eur", fmt_eur),
     ]
     out = []
     for label, col, fmt in items:
