@@ -132,9 +132,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
         print(f"  verdict at that level: {solution.outcome_at_solution}; criteria searched met: {'yes' if solution.met else 'no'}")
         if solution.message:
             print(f"  {solution.message}")
+        spread = f"range on the ends of the intervals: {rng} to {rng2}" if not args.no_uncertainty else "range not searched (--no-uncertainty)"
         print(
             f"  risk of rupture de trésorerie {solution.insolvency_probability:.1%} (95% CI {solution.insolvency_ci[0]:.1%}-{solution.insolvency_ci[1]:.1%}); "
-            f"range on the ends of the intervals: {rng} to {rng2}"
+            f"{spread}"
         )
         print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")
         if args.write_scenario is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "CRITERION_LABELS",
+    "sector_label",
     "DESTINATION_LABELS",
     "FUNDING_KIND_LABELS",
     "KEY_LABELS",
@@ -233,6 +234,24 @@ GROUPED_KEY_LABELS: dict[str, str] = {
     "cooperative.public_funding.*.amount_eur": "Montants de tous les financements publics",
     "activities.sectors.*.turnover_median_eur_per_year": "Chiffre d'affaires médian de tous les secteurs",
 }
+
+
+#: French spelling, accents included, of the words that ASCII sector names write without them.
+_ACCENTED: dict[str, str] = {
+    "a": "à", "batiment": "bâtiment", "energie": "énergie", "metiers": "métiers", "sante": "santé",
+    "numerique": "numérique", "evenementiel": "événementiel", "creation": "création", "ecologie": "écologie",
+    "medias": "médias", "securite": "sécurité", "education": "éducation", "theatre": "théâtre", "eco": "éco",
+    "reparation": "réparation", "pret": "prêt", "ebenisterie": "ébénisterie", "elevage": "élevage",
+    "developpement": "développement", "activites": "activités", "entreprises": "entreprises",
+}
+
+
+def sector_label(name: str) -> str:
+    """A sector name as a reader writes it: ``services_a_la_personne`` -> ``services à la personne``."""
+    words = name.replace("_", " ").split()
+    out = [_ACCENTED.get(w.lower(), w) if w.islower() else w for w in words]
+    text = " ".join(out)
+    return text[:1].upper() + text[1:]
 
 
 def key_label(dotted: str) -> str:

@@ -310,6 +310,7 @@ def build_context(run: RunData) -> dict[str, Any]:
         "economy": T.economy_table(run),
         "income_statement": T.income_statement(run),
         "financing_plan": T.financing_plan(run),
+        "balance_sheet": T.balance_sheet(run),
         "cash_plan": T.cash_plan(run),
         "funding": T.funding_table(run),
         "efficiency": T.public_efficiency_table(run),

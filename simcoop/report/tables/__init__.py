@@ -14,6 +14,7 @@ median and, below it, the 5-95 % range ("de p5 à p95"). One module per part of 
 """
 
 from simcoop.report.tables.accounts import (
+    balance_sheet,
     cash_plan,
     economy_table,
     exits_table,
@@ -57,6 +58,7 @@ __all__ = [
     "economy_table",
     "exits_table",
     "financing_plan",
+    "balance_sheet",
     "format_value",
     "funding_frame",
     "funding_needed",

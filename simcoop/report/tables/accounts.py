@@ -119,21 +119,25 @@ def income_statement(run: RunData) -> Table:
         yearly = yearly.merge(staff, on=["replication", "year"], how="left")
         yearly["other_costs_eur"] = yearly["coop_costs_eur"] - yearly["staff_costs_eur"]
     yearly["revenue_eur"] = yearly["contributions_eur"] + yearly["public_funding_earned_eur"]
-    yearly["net_result_eur"] = yearly["coop_result_eur"] - yearly["corporate_tax_eur"]
+    # In a SCOP the part travail is a charge of the year (participation des salariés), before tax.
+    yearly["net_result_eur"] = yearly["coop_result_eur"] - yearly["part_travail_eur"] - yearly["corporate_tax_eur"]
+    if "interest_eur" not in yearly:
+        yearly["interest_eur"] = 0.0
     lines = [
         ("Contributions des entrepreneurs", "contributions_eur", ""),
-        ("Financements publics acquis", "public_funding_earned_eur", ""),
+        ("Subventions d'exploitation acquises", "public_funding_earned_eur", ""),
         ("Total des produits", "revenue_eur", "total"),
         ("Charges de personnel", "staff_costs_eur", ""),
         ("Autres charges (locaux, frais, logiciel…)", "other_costs_eur", ""),
         ("Pertes sur sorties d'activités", "exit_losses_eur", ""),
+        ("Charges financières (intérêts, agios)", "interest_eur", ""),
         ("Total des charges", "coop_costs_total", "total"),
-        ("Résultat avant impôt", "coop_result_eur", "total"),
+        ("Résultat avant participation et impôt", "coop_result_eur", "total"),
+        ("Participation des salariés (part travail)", "part_travail_eur", ""),
         ("Impôt sur les sociétés", "corporate_tax_eur", ""),
-        ("Résultat après impôt", "net_result_eur", "total"),
-        ("dont part travail (salariés)", "part_travail_eur", "muted"),
+        ("Résultat net", "net_result_eur", "total"),
     ]
-    yearly["coop_costs_total"] = yearly["coop_costs_eur"] + yearly["exit_losses_eur"]
+    yearly["coop_costs_total"] = yearly["coop_costs_eur"] + yearly["exit_losses_eur"] + yearly["interest_eur"]
     rows = []
     for label, col, kind in lines:
         if col not in yearly:
@@ -148,6 +152,33 @@ def income_statement(run: RunData) -> Table:
         note="Budget propre de la coopérative (hors chiffre d'affaires des activités). Financements comptés quand ils sont acquis. "
         "Chaque ligne est une médiane sur les simulations : les médianes ne s'additionnent pas exactement. "
         + partial_note(run),
+    )
+
+
+def balance_sheet(run: RunData) -> Table | None:
+    """Bilan simplifié at each year's end (k€): fonds propres, quasi-fonds propres, dettes, own cash."""
+    yearly = run.yearly
+    if "quasi_equity_end_eur" not in yearly:
+        return None
+    years = run_years(run)
+    lines = [
+        ("Fonds propres (capital, réserves, résultat)", "own_funds_end_eur", ""),
+        ("Quasi-fonds propres (contrats d'apport, prêts participatifs)", "quasi_equity_end_eur", ""),
+        ("Dettes financières (emprunts, avances remboursables, Dailly)", "debt_outstanding_end_eur", ""),
+        ("Trésorerie propre", "coop_treasury_end_eur", "total"),
+    ]
+    rows = []
+    for label, col, kind in lines:
+        by = by_year(yearly, col)
+        rows.append(Row(label, tuple(cell(by.get(y, []), keur) for y in years), kind=kind))
+    return Table(
+        header=tuple(year_label(run, y) for y in years),
+        rows=tuple(rows),
+        compact=True,
+        first_col="En milliers d'euros (k€), fin d'année",
+        caption="Bilan simplifié : ce qui finance la coopérative",
+        note="Les quasi-fonds propres sont remboursables mais subordonnés aux autres dettes ; les banques les comptent avec "
+        "les fonds propres. Médianes sur les simulations.",
     )
 
 
@@ -178,7 +209,8 @@ def financing_plan(run: RunData, opening_funds: float | None = None) -> Table:
         run,
         [
             c
-            for c in ("capital_paid_in_eur", "capital_repaid_eur", "allocations_paid_eur", "public_funding_eur")
+            for c in ("capital_paid_in_eur", "capital_repaid_eur", "allocations_paid_eur", "public_funding_eur",
+                      "financing_received_eur", "financing_repaid_eur")
             if c in run.monthly
         ],
     )
@@ -192,7 +224,7 @@ def financing_plan(run: RunData, opening_funds: float | None = None) -> Table:
         how="last",
     )
     frame = (
-        run.yearly[["replication", "year", "coop_result_eur"]]
+        run.yearly[["replication", "year", "coop_result_eur", "corporate_tax_eur", "part_travail_eur"]]
         .merge(flows, on=["replication", "year"])
         .merge(stocks, on=["replication", "year"])
     )
@@ -208,13 +240,21 @@ def financing_plan(run: RunData, opening_funds: float | None = None) -> Table:
         )  # the opening funds are a resource
         frame[f"delta_{col}"] = frame[col] - previous.fillna(start)
     frame["opening_eur"] = np.where(frame["year"] == first_year, opening, 0.0)
+    # CAF (capacité d'autofinancement): the net result plus non-cash charges; the model has no
+    # depreciation or provisions, so it is the net result after part travail and tax. Those
+    # two are paid the next year: their payment is a use below, with the interest on capital.
+    frame["caf_eur"] = frame["coop_result_eur"] - frame["part_travail_eur"] - frame["corporate_tax_eur"]
+    frame["allocations_accrued_eur"] = frame["part_travail_eur"] + frame["corporate_tax_eur"]
     lines = [
         ("Ressources", None, "head"),
         ("Capital et trésorerie d'ouverture", "opening_eur", ""),
-        ("Résultat avant impôt", "coop_result_eur", ""),
+        ("Capacité d'autofinancement (CAF)", "caf_eur", ""),
+        ("Part travail et impôt de l'année (versés l'année suivante)", "allocations_accrued_eur", ""),
         ("Capital versé par les associés", "capital_paid_in_eur", ""),
+        ("Quasi-fonds propres, emprunts, avances, Dailly reçus", "financing_received_eur", ""),
         ("Emplois", None, "head"),
         ("Capital remboursé aux anciens associés", "capital_repaid_eur", ""),
+        ("Remboursements d'emprunts, d'avances et de Dailly", "financing_repaid_eur", ""),
         ("Impôt, part travail et intérêts versés", "allocations_paid_eur", ""),
         ("Hausse des avances aux activités", "delta_advances_eur", ""),
         ("Hausse des financements à recevoir", "delta_funding_receivable_eur", ""),

@@ -268,7 +268,7 @@ def sectors_table(run: RunData) -> Table:
     header = tuple(h + (" (par an)" if k == "turnover_median_eur_per_year" else "") for h, k in zip(header, keys))
     rows = tuple(
         Row(
-            s["name"].replace("_", " "),
+            L.sector_label(s["name"]),
             tuple(
                 Cell(fmt_eur(s.get(k)) if k == "turnover_median_eur_per_year" else format_value(k, s.get(k)))
                 for k in keys
