@@ -222,7 +222,7 @@ MOTIVE_LABELS: dict[str, str] = {
     "activity_not_viable": "Activité non viable",
     "personal_reasons": "Raisons personnelles",
     "end_of_cape": "Fin de CAPE sans suite",
-    "end_of_trial_period": "Fin en période d'essai",
+    "end_of_trial_period": "Rupture pendant la période d'essai",
     "not_associe_in_time": "Sociétariat non souscrit à l'échéance",
 }
 
