@@ -57,6 +57,16 @@ EXPECTED: dict[str, tuple[int | None, str, str]] = {
         "cooperative.public_funding[1]",
         "last_month 2026-12 is before first_month 2027-01",
     ),
+    "financing_kind_not_allowed.yaml": (
+        13,
+        "cooperative.financing.instruments[0].kind",
+        "(allowed: one of 'quasi_equity', 'bank_loan', 'repayable_advance'); got 'quasi_equty'",
+    ),
+    "advance_without_annual_amount.yaml": (
+        12,
+        "cooperative.public_funding[0]",
+        "advance_at_signature_share needs the year's amount: a fixed convention, or a ceiling_eur_per_year",
+    ),
 }
 
 MANY_PROBLEMS = "many_problems.yaml"
