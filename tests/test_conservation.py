@@ -112,6 +112,8 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
     assert m["turnover_cents"].sum() == m["cash_received_cents"].sum() + m["receivables_cents"][-1]
     # Salary costs split exactly into gross and employer contributions; none in CAPE-only runs.
     assert (m["gross_salaries_cents"] >= 0).all() and (m["employee_contributions_cents"] >= 0).all()
+    # CSG and CRDS are part of the employee contributions, shown apart.
+    assert (m["csg_crds_cents"] >= 0).all() and (m["csg_crds_cents"] <= m["employee_contributions_cents"] + 1).all()
     # Public funding: all that is earned is received or still due, per month and in total.
     assert m["public_funding_earned_cents"].sum() == m["public_funding_cents"].sum() + m["funding_receivable_cents"][-1]
     assert np.array_equal(out.funding_received.sum(axis=0), m["public_funding_cents"])

@@ -68,3 +68,14 @@ def test_dailly_is_repaid_when_the_funder_pays() -> None:
     assert m["interest_cents"].sum() > 0
     # What the bank advanced and was not yet repaid is the debt left at the end.
     assert m["financing_received_cents"].sum() - m["financing_repaid_cents"].sum() == m["debt_outstanding_cents"][-1]
+
+
+def test_csg_crds_known_answer_and_part_of_employee_contributions() -> None:
+    from simcoop.economics import csg_crds_cents, employee_contributions_cents, payroll_rates_at
+
+    rates = payroll_rates_at("2025-01", "below_50")
+    # CSS L136-8: CSG 9.2 % (6.8 deductible + 2.4 not), CRDS 0.5 %, on 98.25 % of the gross.
+    assert rates.csg_deductible_rate + rates.csg_non_deductible_rate + rates.crds_rate == pytest.approx(0.097)
+    gross = np.array([176_692.0])  # the SMIC of 2024, 1 766.92 EUR
+    assert csg_crds_cents(gross, rates)[0] == np.rint(176_692 * 0.9825 * 0.097)
+    assert csg_crds_cents(gross, rates)[0] < employee_contributions_cents(gross, rates)[0]

@@ -16,6 +16,7 @@ from simcoop.economics.contribution import bracket_contribution_cents, cumulativ
 from simcoop.economics.money import monthly_instalments_cents, payment_split, share_cents, to_cents
 from simcoop.economics.payroll import (
     PayrollRates,
+    csg_crds_cents,
     employee_contributions_cents,
     employer_contributions_cents,
     employer_cost_cents,
@@ -34,6 +35,7 @@ __all__ = [
     "amortisation_schedule_cents",
     "bracket_contribution_cents",
     "close_year",
+    "csg_crds_cents",
     "corporate_tax_cents",
     "cumulative_contribution_cents",
     "employee_contributions_cents",

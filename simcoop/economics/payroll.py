@@ -428,6 +428,19 @@ def employee_contributions_cents(gross_cents: npt.ArrayLike, rates: PayrollRates
     return np.rint(total)
 
 
+def csg_crds_cents(gross_cents: npt.ArrayLike, rates: PayrollRates) -> FloatArray:
+    """The CSG and CRDS part of the employee contributions (a tax, not a social contribution), whole cents.
+
+    Same base as in ``employee_contributions_cents``: 98.25 % of the gross up to 4 PASS
+    (CSS L136-1-2), the whole gross above.
+    """
+    r = rates
+    gross = np.maximum(np.asarray(gross_cents, dtype=np.float64), 0.0)
+    abated = np.minimum(gross, r.csg_abatement_cap_pass_multiple * 100.0 * r.pass_monthly_eur)
+    csg_base = abated * (1.0 - r.csg_base_abatement_rate) + (gross - abated)
+    return np.rint(csg_base * (r.csg_deductible_rate + r.csg_non_deductible_rate + r.crds_rate))
+
+
 def net_pay_cents(gross_cents: npt.ArrayLike, rates: PayrollRates) -> FloatArray:
     """Net pay before income tax: gross minus employee contributions, whole cents."""
     gross = np.maximum(np.asarray(gross_cents, dtype=np.float64), 0.0)

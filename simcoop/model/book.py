@@ -125,6 +125,7 @@ FLOW_COLUMNS: tuple[str, ...] = (
     "settlement_pay_cents",
     "employer_contributions_cents",
     "employee_contributions_cents",
+    "csg_crds_cents",
     "jobs_fte",
     "are_months_saved",
     "capital_paid_in_cents",

@@ -35,6 +35,7 @@ import simpy
 
 from simcoop.economics import (
     close_year,
+    csg_crds_cents,
     employee_contributions_cents,
     employer_cost_cents,
     gross_for_employer_budget_cents,
@@ -626,6 +627,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
                 fixed_part = gross_for_employer_budget_cents(budget - bonus * salaried, rates)
                 flows["settlement_pay_cents"] += gross_total - float(fixed_part.sum())
             flows["employee_contributions_cents"] += float(employee.sum())
+            flows["csg_crds_cents"] += float(csg_crds_cents(gross, rates).sum())  # part of the line above, shown apart
             flows["jobs_fte"] += float(hour_equivalents(gross, rates).sum()) / FULL_TIME_HOURS
             # ARE not paid: a salary reduces the benefit by 70% of the pay (Unédic cumul rule),
             # so a month counts as min(1, 0.7 x gross / average ARE); the entitlement not used

@@ -124,4 +124,14 @@ def horizon_public_figures(run: RunData) -> list[dict[str, str]]:
         if col in kpis:
             p5, p50, p95 = quantiles(kpis[col])
             out.append({"label": label, "value": fmt(p50), "range": fmt_range(p5, p95, fmt)})
+    if "csg_crds_eur" in kpis:
+        # What a finance department counts: social contributions net of the réduction générale
+        # (the employer's are computed after it), with CSG and CRDS (taxes) shown apart.
+        social = kpis["employer_contributions_eur"] + kpis["employee_contributions_eur"] - kpis["csg_crds_eur"]
+        for label, values in (
+            ("Cotisations sociales générées (nettes de la réduction générale, hors CSG et CRDS)", social),
+            ("CSG et CRDS sur les salaires des entrepreneurs", kpis["csg_crds_eur"]),
+        ):
+            p5, p50, p95 = quantiles(values)
+            out.append({"label": label, "value": fmt_eur(p50), "range": fmt_range(p5, p95, fmt_eur)})
     return out
