@@ -213,7 +213,7 @@ def conditions_text(run: RunData) -> list[str]:
                 f"Réunir avant l'ouverture ({fmt_month(c.get('by_month'))}) un financement de démarrage d'au moins "
                 f"{fmt_money(c.get('amount_eur'))} (quasi-fonds propres, avance remboursable, avance sur convention ou "
                 f"mobilisation des créances publiques), en plus du plan actuel : sans lui, la trésorerie propre dépasse le "
-                f"découvert autorisé au plus bas {_offset_label(c.get('need_month_offset'), run.start_month)}."
+                f"découvert autorisé ; avant tout financement, elle est au plus bas {_offset_label(c.get('need_month_offset'), run.start_month)} en médiane."
             )
         elif key == "insolvency_borderline":
             ci = c.get("ci") or [None, None]
@@ -225,8 +225,8 @@ def conditions_text(run: RunData) -> list[str]:
             years_over = c.get("years") or []
             span = f"{years_over[0]} à {years_over[-1]}" if len(years_over) > 1 else (str(years_over[0]) if years_over else "")
             out.append(
-                f"Ajuster les subventions d'exploitation des années {span} : elles dépassent le coût net du service plus une "
-                f"marge raisonnable de {fmt_money(c.get('amount_eur'))} en tout (médiane), ce que la Décision 2012/21/UE "
+                f"Ajuster les subventions d'exploitation des années {span} : elles dépassent de {fmt_money(c.get('amount_eur'))} "
+                "en tout (médiane) le coût net du service augmenté d'une marge raisonnable, ce que la Décision 2012/21/UE "
                 "(art. 5 et 6) ne permet pas de verser."
             )
         elif key == "relies_on_over_compensation":
