@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from simcoop._yaml import parse_yaml
+from simcoop.months import month_index
 
 __all__ = [
     "EXIT_TYPES",
@@ -237,7 +238,7 @@ def _map_values(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], mapp
 
 
 def _month_index(text: str) -> int:
-    return int(text[:4]) * 12 + int(text[5:7]) - 1
+    return month_index(text[:7])
 
 
 def read_records(folder: str | Path, mapping: Mapping | None = None) -> Records:

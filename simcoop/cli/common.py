@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "UsageError",
+    "add_executor_options",
+    "executor_from",
     "EXIT_BAD_INPUT",
     "EXIT_FAILURE",
     "EXIT_OK",
@@ -87,3 +93,46 @@ def output_refused(out: Path, exc: OSError) -> int:
 
 def duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+class UsageError(ValueError):
+    """An option value the command cannot use (exit code 2); the message says what is allowed."""
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler`` and ``--dask-workers``: where the replications run (beside ``--jobs``)."""
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=(
+            "where the replications run: tcp://HOST:PORT sends them to an existing Dask scheduler, 'local' starts a "
+            "Dask LocalCluster on this machine, 'pool' (the default) uses --jobs processes; default: the "
+            "SIMCOOP_SCHEDULER environment variable, if set. Results do not depend on it"
+        ),
+    )
+    parser.add_argument(
+        "--dask-workers",
+        type=positive_int,
+        metavar="N",
+        help="workers of the Dask LocalCluster (implies --scheduler local; default: --jobs if above 1, else the CPUs)",
+    )
+
+
+@contextlib.contextmanager
+def executor_from(args: argparse.Namespace) -> Iterator[Any]:
+    """The executor ``--jobs``, ``--scheduler`` and ``--dask-workers`` ask for, shut down on exit.
+
+    Raises UsageError for a scheduler value that is not one, and ``ExecutorError`` when the
+    executor cannot start (Dask missing, scheduler unreachable).
+    """
+    from simcoop.executors import open_executor, parse_scheduler
+
+    try:
+        scheduler = parse_scheduler(args.scheduler if args.scheduler is not None else os.environ.get("SIMCOOP_SCHEDULER"))
+        timeout = float(os.environ.get("SIMCOOP_SCHEDULER_TIMEOUT", "10"))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    with open_executor(args.jobs, scheduler, args.dask_workers, timeout) as executor:
+        if not getattr(args, "quiet", False) and (scheduler or args.dask_workers):
+            print(f"simcoop: running on {executor.description}", file=sys.stderr)
+        yield executor

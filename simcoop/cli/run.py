@@ -13,6 +13,9 @@ from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
     EXIT_OK,
+    UsageError,
+    add_executor_options,
+    executor_from,
     fraction,
     non_negative_int,
     output_refused,
@@ -107,21 +110,7 @@ def add_parser(sub: Any) -> None:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     run.add_argument("--report", action="store_true", help="also write report.html and report.pdf (the French report) into the output folder")
     # --- scale out (simcoop.executors, simcoop.store) ---
-    run.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help=(
-            "where the replications run: tcp://HOST:PORT sends them to an existing Dask scheduler, 'local' starts a "
-            "Dask LocalCluster on this machine, 'pool' (the default) uses --jobs processes; default: the "
-            "SIMCOOP_SCHEDULER environment variable, if set. Results do not depend on it"
-        ),
-    )
-    run.add_argument(
-        "--dask-workers",
-        type=positive_int,
-        metavar="N",
-        help="workers of the Dask LocalCluster (implies --scheduler local; default: --jobs if above 1, else the CPUs)",
-    )
+    add_executor_options(run)
     run.add_argument(
         "--fresh",
         action="store_true",
@@ -169,10 +158,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         from simcoop.studies.precision import simulate_to_precision
 
         try:
-            results, precision_report = simulate_to_precision(
-                scenario, precision=precision, seed=seed, jobs=args.jobs, max_replications=args.max_replications,
-                progress=not args.quiet and sys.stderr.isatty(), compare_portage=args.compare_portage,
-            )  # fmt: skip
+            with executor_from(args) as executor:
+                results, precision_report = simulate_to_precision(
+                    scenario, precision=precision, seed=seed, jobs=args.jobs, max_replications=args.max_replications,
+                    progress=not args.quiet and sys.stderr.isatty(), compare_portage=args.compare_portage,
+                    executor=executor,
+                )  # fmt: skip
+        except UsageError:
+            raise
         except ValueError as exc:
             print(f"simcoop: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -240,18 +233,11 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
 
     An interrupted run (Ctrl-C or SIGTERM) keeps its finished chunks; the same command resumes from them.
     """
-    import os
     import signal
 
-    from simcoop.executors import ExecutorError, open_executor, parse_scheduler
+    from simcoop.executors import ExecutorError
     from simcoop.store import partial_folder, simulate_to_folder
 
-    try:
-        scheduler = parse_scheduler(args.scheduler if args.scheduler is not None else os.environ.get("SIMCOOP_SCHEDULER"))
-        timeout = float(os.environ.get("SIMCOOP_SCHEDULER_TIMEOUT", "10"))
-    except ValueError as exc:
-        print(f"simcoop: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     partial = partial_folder(out)
     show = not args.quiet
 
@@ -264,9 +250,7 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
     previous = signal.signal(signal.SIGTERM, on_sigterm) if main_thread else None
     bar = None
     try:
-        with open_executor(args.jobs, scheduler, args.dask_workers, timeout) as executor:
-            if show and (scheduler or args.dask_workers):
-                print(f"simcoop: running on {executor.description}", file=sys.stderr)
+        with executor_from(args) as executor:
             callback = None
             if show and sys.stderr.isatty():
                 from tqdm import tqdm
