@@ -17,42 +17,52 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simcoop.problems import InputError, Problem
+
 __all__ = ["NON_FIGURES", "ObservedError", "backtest", "coverage", "format_table", "read_observed"]
 
 #: Columns of ``yearly`` that are not figures one can observe.
 NON_FIGURES = frozenset({"scenario", "replication", "year", "months"})
 
 
-class ObservedError(ValueError):
-    """An observed-figures file that cannot be used; the message says where and why."""
+class ObservedError(InputError):
+    """An observed-figures file that cannot be used; its problem says where and why."""
+
+    what = "the observed figures"
 
 
-def read_observed(path: str | Path, allowed: list[str]) -> pd.DataFrame:
-    """Read observed.csv: one row per year; ``year`` plus columns among ``allowed``; empty cells = not observed."""
+def read_observed(path: str | Path, allowed: list[str] | None = None) -> pd.DataFrame:
+    """Read observed.csv: one row per year; ``year`` plus columns among ``allowed`` (default: every
+    figure of the yearly table, ``YEARLY_COLUMNS`` but ``NON_FIGURES``); empty cells = not observed."""
+    if allowed is None:
+        from simcoop.results.frames import YEARLY_COLUMNS
+
+        allowed = [c for c in YEARLY_COLUMNS if c not in NON_FIGURES]
     path = Path(path)
     source = str(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             rows = [row for row in csv.reader(fh) if any(cell.strip() for cell in row) and not row[0].lstrip().startswith("#")]
     except FileNotFoundError:
-        raise ObservedError(f"{source}: file not found") from None
+        raise ObservedError([Problem(source, None, "", "file not found")]) from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ObservedError(f"{source}: cannot read the file as UTF-8 CSV: {exc}") from None
+        raise ObservedError([Problem(source, None, "", f"cannot read the file as UTF-8 CSV: {exc}")]) from None
     if not rows:
-        raise ObservedError(f"{source}: the file is empty; expected a header line with year and yearly.csv columns")
+        raise ObservedError([Problem(source, None, "", "the file is empty; expected a header line with year and yearly.csv columns")])
     header = [h.strip() for h in rows[0]]
     if "year" not in header:
-        raise ObservedError(f"{source}:1: column 'year' missing; the header has: {', '.join(header)}")
+        raise ObservedError([Problem(source, 1, "", f"column 'year' missing; the header has: {', '.join(header)}")])
     unknown = [h for h in header if h != "year" and h not in allowed]
     if unknown:
-        raise ObservedError(
-            f"{source}:1: unknown column(s) {', '.join(unknown)}; allowed: year and the columns of yearly.csv "
+        message = (
+            f"unknown column(s) {', '.join(unknown)}; allowed: year and the columns of yearly.csv "
             f"({', '.join(allowed)}; see docs/outputs.md)"
         )
+        raise ObservedError([Problem(source, 1, "", message)])
     records = []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            raise ObservedError(f"{source}:{line}: expected {len(header)} fields as in the header, found {len(row)}")
+            raise ObservedError([Problem(source, line, "", f"expected {len(header)} fields as in the header, found {len(row)}")])
         values: dict[str, float] = {}
         for name, cell in zip(header, row):
             cell = cell.strip().replace("\u00a0", "").replace(" ", "")
@@ -61,9 +71,9 @@ def read_observed(path: str | Path, allowed: list[str]) -> pd.DataFrame:
             try:
                 values[name] = float(cell)
             except ValueError:
-                raise ObservedError(f"{source}:{line}: column '{name}': expected a number, got {cell!r}") from None
+                raise ObservedError([Problem(source, line, f"column '{name}'", f"expected a number, got {cell!r}")]) from None
         if "year" not in values or not float(values["year"]).is_integer():
-            raise ObservedError(f"{source}:{line}: column 'year': expected a calendar year such as 2000")
+            raise ObservedError([Problem(source, line, "column 'year'", "expected a calendar year such as 2000")])
         records.append(values)
     return pd.DataFrame(records)
 
@@ -75,7 +85,7 @@ def backtest(yearly: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:
     for _, obs in observed.iterrows():
         year = int(obs["year"])
         if year not in years:
-            raise ObservedError(f"year {year} is not simulated; the scenario covers {min(years)}-{max(years)}")
+            raise ObservedError([Problem("observed figures", None, "", f"year {year} is not simulated; the scenario covers {min(years)}-{max(years)}")])
         sim = yearly[yearly["year"] == year]
         for figure, value in obs.items():
             if figure == "year" or value is None or (isinstance(value, float) and math.isnan(value)):

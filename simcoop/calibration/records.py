@@ -22,6 +22,7 @@ import pandas as pd
 
 from simcoop._yaml import parse_yaml
 from simcoop.months import month_index
+from simcoop.problems import InputError, Problem
 
 __all__ = [
     "EXIT_TYPES",
@@ -31,7 +32,6 @@ __all__ = [
     "Mapping",
     "Records",
     "RecordsError",
-    "RecordsProblem",
     "load_mapping",
     "read_records",
 ]
@@ -69,28 +69,15 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-@dataclass(frozen=True)
-class RecordsProblem:
-    """One problem in the records: where it is and what is allowed."""
-
-    file: str
-    line: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        col = f" column '{self.column}':" if self.column else ""
-        return f"{where}:{col} {self.message}"
+def _problem(file: str, line: int | None, column: str, message: str) -> Problem:
+    """One problem in the records: file, line, the column it concerns (if any) and what is allowed."""
+    return Problem(file, line, f"column '{column}'" if column else "", message)
 
 
-class RecordsError(ValueError):
+class RecordsError(InputError):
     """Records that cannot be used; ``problems`` lists what was found (at most 20 per file)."""
 
-    def __init__(self, problems: list[RecordsProblem]) -> None:
-        self.problems = problems
-        count = len(problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the records:\n" + "\n".join(f"  {p}" for p in problems))
+    what = "the records"
 
 
 @dataclass(frozen=True)
@@ -119,17 +106,17 @@ def load_mapping(path: str | Path) -> Mapping:
     try:
         parsed = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise RecordsError([RecordsProblem(source, None, "", f"cannot read the mapping file: {exc}")]) from None
+        raise RecordsError([_problem(source, None, "", f"cannot read the mapping file: {exc}")]) from None
     if parsed.error is not None:
-        raise RecordsError([RecordsProblem(source, parsed.error[0], "", parsed.error[1])])
+        raise RecordsError([_problem(source, parsed.error[0], "", parsed.error[1])])
     data = parsed.data or {}
-    problems: list[RecordsProblem] = []
+    problems: list[Problem] = []
 
     def bad(keys: tuple[Any, ...], message: str) -> None:
-        problems.append(RecordsProblem(source, parsed.marks.get(keys), "", message))
+        problems.append(_problem(source, parsed.marks.get(keys), "", message))
 
     if not isinstance(data, dict):
-        raise RecordsError([RecordsProblem(source, 1, "", "a mapping file must be a mapping with keys files, parcours, chiffre_affaires")])
+        raise RecordsError([_problem(source, 1, "", "a mapping file must be a mapping with keys files, parcours, chiffre_affaires")])
     files = {PARCOURS: "parcours.csv", TURNOVER: "chiffre_affaires.csv"}
     columns: dict[str, dict[str, str]] = {}
     values: dict[str, dict[str, str]] = {}
@@ -172,10 +159,10 @@ def load_mapping(path: str | Path) -> Mapping:
     return Mapping(files=files, columns=columns, values=values)
 
 
-def _read_table(path: Path, table: str, wanted: tuple[str, ...], required: tuple[str, ...], mapping: Mapping, notes: list[str]) -> tuple[pd.DataFrame, list[RecordsProblem]]:
+def _read_table(path: Path, table: str, wanted: tuple[str, ...], required: tuple[str, ...], mapping: Mapping, notes: list[str]) -> tuple[pd.DataFrame, list[Problem]]:
     source = str(path)
     if not path.is_file():
-        return pd.DataFrame(), [RecordsProblem(source, None, "", f"file not found (expected the {table} table, see docs/calibration.md)")]
+        return pd.DataFrame(), [_problem(source, None, "", f"file not found (expected the {table} table, see docs/calibration.md)")]
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             sample = fh.read(4096)
@@ -183,9 +170,9 @@ def _read_table(path: Path, table: str, wanted: tuple[str, ...], required: tuple
             fh.seek(0)
             rows = list(csv.reader(fh, dialect))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        return pd.DataFrame(), [RecordsProblem(source, None, "", f"cannot read the file as UTF-8 CSV: {exc}")]
+        return pd.DataFrame(), [_problem(source, None, "", f"cannot read the file as UTF-8 CSV: {exc}")]
     if not rows:
-        return pd.DataFrame(), [RecordsProblem(source, 1, "", "the file is empty; expected a header line")]
+        return pd.DataFrame(), [_problem(source, 1, "", "the file is empty; expected a header line")]
     header = [h.strip() for h in rows[0]]
     renames = mapping.columns.get(table, {})
     picked: dict[str, int] = {}
@@ -198,11 +185,11 @@ def _read_table(path: Path, table: str, wanted: tuple[str, ...], required: tuple
     missing = [c for c in required if c not in picked]
     if missing:
         names = [renames.get(c, c) for c in missing]
-        return pd.DataFrame(), [RecordsProblem(source, 1, n, f"required column missing; the header has: {', '.join(header)} (use --mapping for other names)") for n in names]
+        return pd.DataFrame(), [_problem(source, 1, n, f"required column missing; the header has: {', '.join(header)} (use --mapping for other names)") for n in names]
     personal = [h for h in header if NAME_LIKE.match(h)]
     if personal:
         notes.append(f"{path.name}: column(s) {', '.join(personal)} look like personal data; they were not read. Remove them before sharing the records: only ids are needed.")
-    problems: list[RecordsProblem] = []
+    problems: list[Problem] = []
     data: dict[str, list[str]] = {c: [] for c in picked}
     lines: list[int] = []
     width = len(header)
@@ -210,7 +197,7 @@ def _read_table(path: Path, table: str, wanted: tuple[str, ...], required: tuple
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != width:
-            problems.append(RecordsProblem(source, k, "", f"expected {width} fields as in the header, found {len(row)}"))
+            problems.append(_problem(source, k, "", f"expected {width} fields as in the header, found {len(row)}"))
             continue
         for col, j in picked.items():
             data[col].append(row[j].strip())
@@ -220,7 +207,7 @@ def _read_table(path: Path, table: str, wanted: tuple[str, ...], required: tuple
     return frame, problems
 
 
-def _map_values(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], mapping: Mapping, source: str, their: str, problems: list[RecordsProblem], optional: bool) -> None:
+def _map_values(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], mapping: Mapping, source: str, their: str, problems: list[Problem], optional: bool) -> None:
     table = mapping.values.get(column, {})
     out = []
     for value, line in zip(frame[column].tolist(), frame["line"].tolist()):
@@ -232,7 +219,7 @@ def _map_values(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], mapp
             out.append(mapped)
         else:
             shown = value if value else "(empty)"
-            problems.append(RecordsProblem(source, line, their, f"unknown value '{shown}'; allowed: {', '.join(allowed)} (map other values with --mapping)"))
+            problems.append(_problem(source, line, their, f"unknown value '{shown}'; allowed: {', '.join(allowed)} (map other values with --mapping)"))
             out.append("")
     frame[column] = out
 
@@ -251,7 +238,7 @@ def read_records(folder: str | Path, mapping: Mapping | None = None) -> Records:
     mapping = mapping or Mapping()
     folder = Path(folder)
     if not folder.is_dir():
-        raise RecordsError([RecordsProblem(str(folder), None, "", "not a folder; expected RECORDS_DIR holding parcours.csv and chiffre_affaires.csv")])
+        raise RecordsError([_problem(str(folder), None, "", "not a folder; expected RECORDS_DIR holding parcours.csv and chiffre_affaires.csv")])
     notes: list[str] = []
     p_path = folder / mapping.files[PARCOURS]
     t_path = folder / mapping.files[TURNOVER]
@@ -270,20 +257,20 @@ def read_records(folder: str | Path, mapping: Mapping | None = None) -> Records:
     # parcours.csv
     for value, line in zip(steps["entrepreneur_id"], steps["line"]):
         if not value:
-            problems.append(RecordsProblem(p_src, line, p_names["entrepreneur_id"], "empty id; every step needs the entrepreneur's (anonymous) id"))
+            problems.append(_problem(p_src, line, p_names["entrepreneur_id"], "empty id; every step needs the entrepreneur's (anonymous) id"))
     bad_dates = [(v, ln) for v, ln in zip(steps["date"], steps["line"]) if not _valid_date(v)]
     for value, line in bad_dates:
-        problems.append(RecordsProblem(p_src, line, p_names["date"], f"expected a date written YYYY-MM-DD (e.g. 2021-03-15); got '{value}'"))
+        problems.append(_problem(p_src, line, p_names["date"], f"expected a date written YYYY-MM-DD (e.g. 2021-03-15); got '{value}'"))
     _map_values(steps, "step", STEPS, mapping, p_src, p_names["step"], problems, optional=False)
     _map_values(steps, "exit_type", EXIT_TYPES, mapping, p_src, p_names["exit_type"], problems, optional=True)
     _map_values(steps, "motive", MOTIVES, mapping, p_src, p_names["motive"], problems, optional=True)
     is_exit = steps["step"] == "sortie"
     for line in steps.loc[is_exit & (steps["exit_type"] == ""), "line"]:
-        problems.append(RecordsProblem(p_src, line, p_names["exit_type"], f"a sortie needs an exit type; allowed: {', '.join(EXIT_TYPES)}"))
+        problems.append(_problem(p_src, line, p_names["exit_type"], f"a sortie needs an exit type; allowed: {', '.join(EXIT_TYPES)}"))
     # chiffre_affaires.csv
     for value, line in zip(turnover["month"], turnover["line"]):
         if not _MONTH.match(value):
-            t_problems.append(RecordsProblem(t_src, line, t_names["month"], f"expected a month written YYYY-MM (e.g. 2021-03); got '{value}'"))
+            t_problems.append(_problem(t_src, line, t_names["month"], f"expected a month written YYYY-MM (e.g. 2021-03); got '{value}'"))
     amounts = []
     for value, line in zip(turnover["turnover_eur"], turnover["line"]):
         text = value.replace("\u00a0", "").replace(" ", "")
@@ -292,19 +279,19 @@ def read_records(folder: str | Path, mapping: Mapping | None = None) -> Records:
         try:
             amounts.append(float(text))
         except ValueError:
-            t_problems.append(RecordsProblem(t_src, line, t_names["turnover_eur"], f"expected an amount in euros (e.g. 1234.56); got '{value}'"))
+            t_problems.append(_problem(t_src, line, t_names["turnover_eur"], f"expected an amount in euros (e.g. 1234.56); got '{value}'"))
             amounts.append(float("nan"))
     if not t_problems:
         turnover["turnover_eur"] = amounts
         dupes = turnover.duplicated(["entrepreneur_id", "month"], keep="first")
         for line in turnover.loc[dupes, "line"].head(20):
-            t_problems.append(RecordsProblem(t_src, int(line), t_names["month"], "a second row for the same entrepreneur and month; expected one row per entrepreneur and month"))
+            t_problems.append(_problem(t_src, int(line), t_names["month"], "a second row for the same entrepreneur and month; expected one row per entrepreneur and month"))
     if problems or t_problems:
         raise RecordsError(problems[:20] + t_problems[:20])
     exits_per_person = steps.loc[is_exit].groupby("entrepreneur_id").size()
     for pid in exits_per_person[exits_per_person > 1].index[:20]:
         line = int(steps.loc[is_exit & (steps["entrepreneur_id"] == pid), "line"].iloc[1])
-        problems.append(RecordsProblem(p_src, line, p_names["step"], f"a second sortie for entrepreneur {pid}; a person who comes back needs a new id"))
+        problems.append(_problem(p_src, line, p_names["step"], f"a second sortie for entrepreneur {pid}; a person who comes back needs a new id"))
     if problems:
         raise RecordsError(problems[:20])
     steps["month"] = [_month_index(d) for d in steps["date"]]

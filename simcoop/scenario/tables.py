@@ -23,9 +23,7 @@ from simcoop.problems import Problem, ScenarioError
 __all__ = [
     "ATTACHED_TABLES",
     "ROSTER_COLUMNS",
-    "RosterError",
     "ZONE_COLUMNS",
-    "ZonesError",
     "read_attached_table",
     "read_roster",
     "read_zones",
@@ -51,10 +49,6 @@ _ZONE_REQUIRED = ZONE_COLUMNS[:5]
 _TRAVEL = "travel_minutes_"
 
 
-class ZonesError(ScenarioError):
-    """Problems in the CSV (each a ``simcoop.scenario.Problem``: file, line, column, message)."""
-
-
 def read_zones(path: str | Path) -> list[dict[str, Any]]:
     """The zones of a CSV as plain dicts (validated later as ``Zone``); problems name file, line and column."""
     path = Path(path)
@@ -73,7 +67,7 @@ def read_zones(path: str | Path) -> list[dict[str, Any]]:
                 Problem(source, 1, ", ".join(unknown), f"unknown column(s); allowed: {', '.join(ZONE_COLUMNS)} and travel_minutes_<site name>")
             )
         if problems:
-            raise ZonesError(problems)
+            raise ScenarioError(problems)
         for record in reader:
             line = reader.line_num
             row: dict[str, Any] = {"travel_minutes": {}}
@@ -97,7 +91,7 @@ def read_zones(path: str | Path) -> list[dict[str, Any]]:
                     row[column] = number
             rows.append(row)
     if problems:
-        raise ZonesError(problems)
+        raise ScenarioError(problems)
     return rows
 
 
@@ -107,10 +101,6 @@ ROSTER_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 _ROSTER_REQUIRED = ROSTER_COLUMNS[:7]
 _NUMBERS = {"monthly_turnover_eur": float, "treasury_eur": float, "are_months_left": int}
-
-
-class RosterError(ScenarioError):
-    """Problems in the CSV (each a ``simcoop.scenario.Problem``: file, line, column, message)."""
 
 
 def read_roster(path: str | Path) -> list[dict[str, Any]]:
@@ -129,7 +119,7 @@ def read_roster(path: str | Path) -> list[dict[str, Any]]:
         if unknown:
             problems.append(Problem(source, 1, ", ".join(unknown), f"unknown column(s); allowed: {', '.join(ROSTER_COLUMNS)}"))
         if problems:
-            raise RosterError(problems)
+            raise ScenarioError(problems)
         for record in reader:
             line = reader.line_num
             row: dict[str, Any] = {}
@@ -147,5 +137,5 @@ def read_roster(path: str | Path) -> list[dict[str, Any]]:
                     row[column] = value
             rows.append(row)
     if problems:
-        raise RosterError(problems)
+        raise ScenarioError(problems)
     return rows
