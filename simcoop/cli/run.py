@@ -209,6 +209,9 @@ def _later_steps(args: argparse.Namespace, scenario: Any, results: Any, out: Pat
 
     def on_event(name: str, info: dict[str, Any]) -> None:
         stage["now"] = name.split("_")[0]
+        if name == "solve_done":  # the answer is printed even with --quiet, as `simcoop solve` does
+            print_solution(scenario, info["solution"], "funding")
+            print(f"wrote {out / 'solve.json'}")
         if args.quiet:
             return
         if name == "sensitivity_start":
@@ -227,9 +230,6 @@ def _later_steps(args: argparse.Namespace, scenario: Any, results: Any, out: Pat
             print(f"simcoop: solving {scenario.meta.name} for funding", file=sys.stderr)
         elif name == "solve_step":
             print_step(info)
-        elif name == "solve_done":
-            print_solution(scenario, info["solution"], "funding")
-            print(f"wrote {out / 'solve.json'}")
         elif name == "report_done":
             for path in info["paths"]:
                 print(path)
