@@ -17,7 +17,14 @@ from typing import Any
 from simcoop.months import MONTH_PATTERN, month_index, month_of_index
 from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario, month_offset
 from simcoop.scenario.edit import derive_scenario
-from simcoop.scenario.studyfiles import check_keys, read_yaml_mapping
+from simcoop.scenario.studyfiles import (
+    NetworkFile,
+    NetworkMemberEntry,
+    PartnerEntry,
+    StudySimulation,
+    read_yaml_mapping,
+    validate_part,
+)
 
 __all__ = ["Network", "NetworkMember", "UnionMember", "load_network"]
 
@@ -86,38 +93,14 @@ class Network:
 
 # --------------------------------------------------------------------------- loading
 
-_TOP_KEYS = {
-    "name": "the network's name",
-    "description": "free text",
-    "base": "a scenario file that members without their own scenario start from",
-    "end_month": "last month simulated, YYYY-MM",
-    "simulation": "replications and seed shared by every member",
-    "members": "the cooperatives simulated, a list",
-    "partners": "the union's other members, a list",
-}
-_MEMBER_KEYS = {
-    "name": "the cooperative's name",
-    "scenario": "its own scenario file (else the base)",
-    "opening_month": "its opening, YYYY-MM",
-    "overrides": "dotted keys and values",
-    "shares": "shares held in the union",
-}
-_PARTNER_KEYS = {
-    "name": "the member's name",
-    "group": "A or B",
-    "shares": "shares held in the union",
-    "joins": "month it joins, YYYY-MM",
-    "leaves": "month it leaves, YYYY-MM",
-}
-
 
 def load_network(path: str | os.PathLike[str]) -> Network:
     """Read and check a network file; raises ScenarioError listing every problem with its line."""
     path = Path(path)
     source = str(path)
     data, marks = read_yaml_mapping(path, "network")
-    problems = check_keys(data, _TOP_KEYS, ("name", "members"), source, marks, (), "")
-    if problems:
+    spec, problems = validate_part(NetworkFile, data, source, marks)
+    if spec is None:
         raise ScenarioError(problems)
     anchor = path.parent
     base: Scenario | None = None
@@ -134,27 +117,12 @@ def load_network(path: str | os.PathLike[str]) -> Network:
             )
         )
         end_month = None
-    simulation = data.get("simulation") or {}
-    problems += check_keys(
-        simulation,
-        {"replications": "a number >= 1", "seed": "a number >= 0"},
-        (),
-        source,
-        marks,
-        ("simulation",),
-        "simulation",
-    )
-    for key, low in (("replications", 1), ("seed", 0)):
-        value = simulation.get(key) if isinstance(simulation, dict) else None
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
-            problems.append(
-                Problem(
-                    source,
-                    marks.get(("simulation", key)),
-                    f"simulation.{key}",
-                    f"expected a whole number >= {low}; got {value!r}",
-                )
-            )
+    settings: dict[str, Any] = {}
+    if spec.simulation is not None:
+        simulation, sim_problems = validate_part(StudySimulation, spec.simulation, source, marks, ("simulation",), "simulation")
+        problems += sim_problems
+        if simulation is not None:
+            settings = {k: v for k, v in simulation.model_dump().items() if v is not None}
 
     raw_members = data["members"]
     if not isinstance(raw_members, list) or not raw_members:
@@ -167,8 +135,8 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     names: set[str] = set()
     for k, raw in enumerate(raw_members):
         where = f"members[{k}]"
-        member_problems = check_keys(raw, _MEMBER_KEYS, ("name",), source, marks, ("members", k), where)
-        if member_problems:
+        entry, member_problems = validate_part(NetworkMemberEntry, raw, source, marks, ("members", k), where)
+        if entry is None:
             problems += member_problems
             continue
         name = raw["name"]
@@ -263,7 +231,6 @@ def load_network(path: str | os.PathLike[str]) -> Network:
         raise ScenarioError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
 
     reference = base if base is not None else members[0].scenario
-    settings = simulation if isinstance(simulation, dict) else {}
     return Network(
         name=str(data["name"]),
         description=str(data.get("description") or ""),
@@ -287,8 +254,8 @@ def _load_partners(
         raw_partners = []
     for k, raw in enumerate(raw_partners):
         where = f"partners[{k}]"
-        partner_problems = check_keys(raw, _PARTNER_KEYS, ("name",), source, marks, ("partners", k), where)
-        if partner_problems:
+        entry, partner_problems = validate_part(PartnerEntry, raw, source, marks, ("partners", k), where)
+        if entry is None:
             problems += partner_problems
             continue
         before = len(problems)
