@@ -271,3 +271,17 @@ def test_the_assumptions_register_reads_the_structured_source() -> None:
     assert source_of(schema["cooperative.contribution.rate"]) == "Notes de domaine §3"
     assert source_of(schema["cooperative.staff.fte_at_opening"]) == "Hypothèse (à calibrer)"
     assert source_of({"description": "Source: DOMAIN.md §9 in prose only"}) == "Choix du scénario"
+
+
+@pytest.mark.parametrize("name", ["reference.yaml", "cap_services_lyon.yaml", "warm_start_example.yaml"])
+def test_the_opening_cash_rule_is_the_one_the_model_uses(name: str) -> None:
+    """``Scenario.opening_cash_eur`` (which the run manifest records and the report prints) is
+    the cash the model opens with, to the cent."""
+    import simcoop
+    from simcoop.economics import to_cents
+    from simcoop.model.params import model_params
+
+    scenario = simcoop.load_scenario(ROOT.parent / "scenarios" / name)
+    assert to_cents(scenario.opening_cash_eur) == model_params(scenario).initial_cash_cents
+    without_setup = scenario.replace({"creation.setup": None}) if scenario.creation.setup is not None else scenario
+    assert to_cents(without_setup.opening_cash_eur) == model_params(without_setup).initial_cash_cents
