@@ -301,3 +301,21 @@ def test_cli_run_sensitivity_writes_sensitivity_csv(tmp_path: Path, base: simcoo
     assert (table["replications"] == 1).all()
     assert set(table["parameter"]) == {v.key for v in DEFAULT_SENSITIVITY}
     assert np.isfinite(table["min_coop_treasury_eur_p50"]).all()
+
+
+def test_run_pipeline_is_the_library_call_behind_run_sensitivity(tmp_path: Path) -> None:
+    """``simcoop.run_pipeline`` simulates, saves the run folder and writes the sensitivity table the
+    report draws its tornado from: the same table ``simcoop.sensitivity`` gives on the same seed."""
+    scenario = small_scenario(**{"meta.horizon_months": 24})
+    seen: list[str] = []
+    outputs = simcoop.run_pipeline(
+        scenario, tmp_path / "run", replications=3, seed=5, sensitivity=True, sensitivity_replications=2,
+        on_event=lambda name, info: seen.append(name),
+    )  # fmt: skip
+    assert seen == ["simulated", "sensitivity_start", "sensitivity_done"]
+    assert outputs.solution is None and outputs.report is None
+    assert simcoop.load_results(tmp_path / "run").replications == 3
+    expected = simcoop.sensitivity(scenario, default_sensitivity_parameters(scenario), 2, 5)
+    written = pd.read_csv(tmp_path / "run" / "sensitivity.csv")
+    pd.testing.assert_frame_equal(outputs.sensitivity.reset_index(drop=True), expected)
+    assert list(written.columns) == list(expected.columns) and len(written) == len(expected)
