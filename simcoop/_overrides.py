@@ -177,16 +177,10 @@ def read_yaml_mapping(path: Path, what: str) -> tuple[dict[str, Any], dict[tuple
 
     Raises ScenarioError (file missing, syntax, duplicate keys, not a mapping).
     """
-    from simcoop._yaml import parse_yaml
+    from simcoop._yaml import read_yaml_file
 
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(source, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(source, None, "", f"cannot read the file: {exc}")]) from None
-    parsed = parse_yaml(text)
+    parsed = read_yaml_file(path)
     if parsed.error is not None:
         line, message = parsed.error
         raise ScenarioError([Problem(source, line, "", message)])

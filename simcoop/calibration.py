@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 from scipy import stats
 
+from simcoop._yaml import read_yaml_file
 from simcoop.records import EXIT_TYPES, HAZARD_MOTIVES, Records
 from simcoop.scenario import Scenario, scenario_from_dict
 
@@ -578,7 +579,7 @@ def calibrated_yaml(base_path: str | Path, calibration: Calibration, today: _dt.
     The base file's comments are not kept (the header says so); a ``variants:`` block is.
     """
     base_path = Path(base_path)
-    data = yaml.safe_load(base_path.read_text(encoding="utf-8"))
+    data = read_yaml_file(base_path).data  # the base was validated when it was loaded
     for key, value in calibration.changes.items():
         _set(data, key, value)
     data["meta"]["name"] = f"{data['meta']['name']}_calibrated"

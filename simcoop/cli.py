@@ -564,12 +564,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _study_kind(path: Path) -> str:
     """'network' or 'candidates' for the study files of `simcoop network` / `territories`, else 'scenario'."""
-    import yaml
+    from simcoop._yaml import read_yaml_file
 
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    parsed = read_yaml_file(path)  # within limits: an alias bomb is refused, not expanded
+    if parsed.error is not None:
         return "scenario"  # load_scenario reports the problem with its line
+    data = parsed.data
     if isinstance(data, dict) and "meta" not in data:
         if "members" in data:
             return "network"

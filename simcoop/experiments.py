@@ -36,7 +36,7 @@ import pandas as pd
 
 from simcoop._atomic import write_json_atomically, write_text_atomically
 from simcoop._version import __version__
-from simcoop._yaml import parse_yaml
+from simcoop._yaml import read_yaml_file
 from simcoop.results import OutputExistsError, Results
 from simcoop.runner import run_replications
 from simcoop.scenario import (
@@ -483,7 +483,7 @@ def load_variants(path: str | os.PathLike[str]) -> dict[str, Scenario]:
     path = Path(path)
     source = str(path)
     base = load_scenario(path)  # the base's problems and the variants block's shape
-    parsed = parse_yaml(path.read_text(encoding="utf-8"))
+    parsed = read_yaml_file(path)  # load_scenario above read it and reported its problems
     marks = parsed.marks
     _, variants, _ = split_variants(parsed.data, source, marks)
     scenarios = {base.meta.name: base}

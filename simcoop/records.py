@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from simcoop._yaml import parse_yaml
+from simcoop._yaml import read_yaml_file
 
 __all__ = [
     "EXIT_TYPES",
@@ -115,10 +115,7 @@ def load_mapping(path: str | Path) -> Mapping:
     """Read a mapping YAML file (docs/calibration.md); raises RecordsError on a bad file."""
     path = Path(path)
     source = str(path)
-    try:
-        parsed = parse_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RecordsError([RecordsProblem(source, None, "", f"cannot read the mapping file: {exc}")]) from None
+    parsed = read_yaml_file(path)
     if parsed.error is not None:
         raise RecordsError([RecordsProblem(source, parsed.error[0], "", parsed.error[1])])
     data = parsed.data or {}

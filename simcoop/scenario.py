@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
-from simcoop._yaml import parse_yaml
+from simcoop._yaml import read_yaml_file
 
 __all__ = [
     "Scenario",
@@ -1045,13 +1045,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(source, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(source, None, "", f"cannot read the file: {exc}")]) from None
-    parsed = parse_yaml(text)
+    parsed = read_yaml_file(path)
     if parsed.error is not None:
         line, message = parsed.error
         raise ScenarioError([Problem(source, line, "", message)])
