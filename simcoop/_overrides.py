@@ -158,14 +158,12 @@ def _reread_files(
         name = block.get(file_key) if isinstance(block, dict) else None
         if not name or name == base_files[section]:
             continue
-        csv_path = (anchor / str(name)).resolve()
+        csv_path = anchor / str(name)
         try:
-            block[rows_key] = read_attached_table(section, csv_path)
-            block[file_key] = str(csv_path)
+            block[rows_key], _ = read_attached_table(section, csv_path, root=anchor)
+            block[file_key] = str(csv_path.resolve())
         except ScenarioError as exc:
             problems += [Problem(p.source, p.line, where or p.key_path, p.message) for p in exc.problems]
-        except OSError as exc:
-            problems.append(Problem(source, line, where, f"{section}.{file_key}: cannot read {csv_path}: {exc}"))
     return problems
 
 

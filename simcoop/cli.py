@@ -42,21 +42,50 @@ docs/scenario.md and in `simcoop schema`.
 """
 
 
+#: Most replications, bootstrap resamples or samples an option takes (as simulation.replications):
+#: beyond it a run would take years, and its arrays would not fit in memory.
+MAX_COUNT = 1_000_000
+#: Most worker processes (far beyond any machine's cores; each process costs memory).
+MAX_JOBS = 256
+
+
 def _non_negative_int(text: str) -> int:
+    """A seed: a whole number from 0 to 2**64 - 1."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    if value > 2**64 - 1:
+        raise argparse.ArgumentTypeError(f"expected a number below 2**64, got {value}")
     return value
 
 
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
+def _positive_int(text: str, most: int = MAX_COUNT) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    if value > most:
+        raise argparse.ArgumentTypeError(f"expected a number of at most {most:_}, got {value}".replace("_", " "))
     return value
+
+
+def _jobs(text: str) -> int:
+    return _positive_int(text, MAX_JOBS)
+
+
+def _bootstrap(text: str) -> int:
+    from simcoop.territories import MAX_BOOTSTRAP
+
+    return _positive_int(text, MAX_BOOTSTRAP)
+
+
+def _years(text: str) -> int:
+    return _positive_int(text, 100)
 
 
 def _replications_or_auto(text: str) -> int | str:
@@ -137,7 +166,7 @@ def _build_parser() -> argparse.ArgumentParser:
     # --- end precision ---
     run.add_argument("-s", "--seed", type=_non_negative_int, help="root random seed (default: the scenario's simulation.seed)")
     run.add_argument("-o", "--out", type=Path, help="output folder (default: outputs/<scenario name>)")
-    run.add_argument("-j", "--jobs", type=_positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    run.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes (default 1); results do not depend on it")
     run.add_argument("--force", action="store_true", help="replace the output folder even if it holds a different run")
     run.add_argument(
         "--compare-portage",
@@ -221,7 +250,7 @@ def _build_parser() -> argparse.ArgumentParser:
     compare.add_argument("files", nargs="+", type=Path, metavar="SCENARIO", help="scenario YAML files (the first is the baseline)")
     compare.add_argument("-n", "--replications", type=_positive_int, help="replications per scenario (default: the baseline's simulation.replications)")
     compare.add_argument("-s", "--seed", type=_non_negative_int, help="root random seed, shared by all (default: the baseline's simulation.seed)")
-    compare.add_argument("-j", "--jobs", type=_positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    compare.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes (default 1); results do not depend on it")
     compare.add_argument("-o", "--out", type=Path, help="CSV file to write (default: outputs/comparison_<names>.csv)")
     compare.add_argument("--force", action="store_true", help="replace the CSV even if it holds a different comparison")
     compare.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no table")
@@ -248,10 +277,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     solve.add_argument("scenario", nargs="?", type=Path, help="scenario YAML file (default: scenarios/reference.yaml)")
     solve.add_argument("--target", choices=["funding", "accueils", "contribution"], default="funding", help="what to search (default funding)")
-    solve.add_argument("--years", type=_positive_int, help="years of the extra funding from the opening (default 3)")
+    solve.add_argument("--years", type=_years, help="years of the extra funding from the opening (default 3)")
     solve.add_argument("-n", "--replications", type=_positive_int, help="replications per candidate (default: the scenario's, at most 100)")
     solve.add_argument("-s", "--seed", type=_non_negative_int, help="root random seed (default: the scenario's)")
-    solve.add_argument("-j", "--jobs", type=_positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    solve.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes (default 1); results do not depend on it")
     solve.add_argument("-o", "--out", type=Path, help="folder for solve.json (default: outputs/<scenario name>)")
     solve.add_argument("--write-scenario", type=Path, metavar="FILE", help="also write the scenario with the answer applied (YAML)")
     solve.add_argument("--force", action="store_true", help="overwrite --write-scenario FILE if it exists")
@@ -305,7 +334,7 @@ def _build_parser() -> argparse.ArgumentParser:
     gsa.add_argument("-n", "--replications", type=_positive_int, default=10, help="replications per sample point (default 10)")
     gsa.add_argument("--samples", type=_positive_int, metavar="N", help="Morris trajectories (default 10) or Sobol base sample, a power of 2 (default 64)")
     gsa.add_argument("-s", "--seed", type=_non_negative_int, help="seed of the sample, the simulations and the bootstrap (default: the scenario's)")
-    gsa.add_argument("-j", "--jobs", type=_positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    gsa.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes (default 1); results do not depend on it")
     gsa.add_argument("-o", "--out", type=Path, metavar="OUTDIR", help="output folder (default: outputs/<scenario name>_sensitivity)")
     gsa.add_argument("--force", action="store_true", help="replace the output files even if they hold a different analysis")
     gsa.add_argument("-q", "--quiet", action="store_true", help="no estimate, progress bar or table")
@@ -355,7 +384,7 @@ def _build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("observed", type=Path, metavar="OBSERVED", help="CSV of observed yearly figures")
     backtest.add_argument("-n", "--replications", type=_positive_int, default=200, help="replications (default 200)")
     backtest.add_argument("-s", "--seed", type=_non_negative_int, help="root random seed (default: the scenario's simulation.seed)")
-    backtest.add_argument("-j", "--jobs", type=_positive_int, default=1, help="worker processes (default 1)")
+    backtest.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes (default 1)")
     backtest.add_argument("-o", "--out", type=Path, metavar="FILE", help="also write the table as CSV")
     # --- end backtest ---
 
@@ -379,7 +408,7 @@ def _build_parser() -> argparse.ArgumentParser:
     network.add_argument("file", type=Path, metavar="FILE", help="network YAML file")
     network.add_argument("-n", "--replications", type=_positive_int, help="replications of every member (default: the file's simulation.replications)")
     network.add_argument("-s", "--seed", type=_non_negative_int, help="root random seed, shared by all members (default: the file's)")
-    network.add_argument("-j", "--jobs", type=_positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    network.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes (default 1); results do not depend on it")
     network.add_argument("-o", "--out", type=Path, help="output folder (default: outputs/network_<name>)")
     network.add_argument("--force", action="store_true", help="replace the output folder even if it holds a different run")
     network.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no table")
@@ -400,8 +429,8 @@ def _build_parser() -> argparse.ArgumentParser:
     territories.add_argument("file", type=Path, metavar="FILE", help="candidates YAML file")
     territories.add_argument("-n", "--replications", type=_positive_int, help="replications per candidate (default: the file's simulation.replications)")
     territories.add_argument("-s", "--seed", type=_non_negative_int, help="root random seed, shared by all candidates (default: the file's)")
-    territories.add_argument("-j", "--jobs", type=_positive_int, default=1, help="worker processes (default 1); results do not depend on it")
-    territories.add_argument("-B", "--bootstrap", type=_positive_int, help="bootstrap resamples for the rank probabilities (default: the file's, else 500)")
+    territories.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes (default 1); results do not depend on it")
+    territories.add_argument("-B", "--bootstrap", type=_bootstrap, help="bootstrap resamples for the rank probabilities (default: the file's, else 500)")
     territories.add_argument("-o", "--out", type=Path, help="output folder (default: outputs/territories_<name>)")
     territories.add_argument("--force", action="store_true", help="replace the output folder even if it holds a different run")
     territories.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no table")
@@ -820,6 +849,23 @@ def _duration(seconds: float) -> str:
 
 
 # --- scale out (simcoop.executors, simcoop.store) ---
+def _env_seconds(name: str, default: float) -> float:
+    """A duration in seconds from an environment variable; ValueError naming the variable when it is not one."""
+    import math
+    import os
+
+    text = os.environ.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0 < value <= 3600:
+        raise ValueError(f"environment variable {name}={text!r}: expected a number of seconds above 0 and at most 3600 (default {default:g})")
+    return value
+
+
 def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replications: int, seed: int) -> Any:
     """Run on the chosen executor, streaming chunks to ``<out>.partial/``, and save ``out``; an exit code on failure.
 
@@ -832,8 +878,12 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
     from simcoop.store import partial_folder, simulate_to_folder
 
     try:
-        scheduler = parse_scheduler(args.scheduler if args.scheduler is not None else os.environ.get("SIMCOOP_SCHEDULER"))
-        timeout = float(os.environ.get("SIMCOOP_SCHEDULER_TIMEOUT", "10"))
+        from_env = args.scheduler is None and os.environ.get("SIMCOOP_SCHEDULER") is not None
+        try:
+            scheduler = parse_scheduler(args.scheduler if args.scheduler is not None else os.environ.get("SIMCOOP_SCHEDULER"))
+        except ValueError as exc:
+            raise ValueError(f"environment variable SIMCOOP_SCHEDULER: {exc}" if from_env else f"--scheduler: {exc}") from None
+        timeout = _env_seconds("SIMCOOP_SCHEDULER_TIMEOUT", 10.0)
     except ValueError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

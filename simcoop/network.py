@@ -47,7 +47,7 @@ from simcoop._outdir import write_study_folder
 from simcoop._overrides import MONTH_PATTERN, check_keys, derive_scenario, read_yaml_mapping
 from simcoop._version import __version__
 from simcoop.governance import Member, college_applies, ues_votes
-from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario, month_offset
+from simcoop.scenario import MAX_REPLICATIONS, MAX_SEED, Problem, Scenario, ScenarioError, load_scenario, month_offset
 
 __all__ = [
     "NETWORK_MEASURES",
@@ -212,15 +212,15 @@ def load_network(path: str | os.PathLike[str]) -> Network:
         ("simulation",),
         "simulation",
     )
-    for key, low in (("replications", 1), ("seed", 0)):
+    for key, low, high in (("replications", 1, MAX_REPLICATIONS), ("seed", 0, MAX_SEED)):
         value = simulation.get(key) if isinstance(simulation, dict) else None
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
             problems.append(
                 Problem(
                     source,
                     marks.get(("simulation", key)),
                     f"simulation.{key}",
-                    f"expected a whole number >= {low}; got {value!r}",
+                    f"expected a whole number from {low} to {high}; got {value!r}",
                 )
             )
 

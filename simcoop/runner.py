@@ -15,7 +15,7 @@ from pathlib import Path
 
 from simcoop.model import ReplicationOutput, run_model
 from simcoop.model.params import ModelParams, model_params
-from simcoop.scenario import Scenario
+from simcoop.scenario import MAX_REPLICATIONS, MAX_SEED, Scenario
 from simcoop.streams import replication_streams
 
 __all__ = ["run_replication", "run_replications", "simulate", "default_scenario_path"]
@@ -91,6 +91,23 @@ def run_replications(
     return outputs
 
 
+def _whole(name: str, value: object, low: int, high: int) -> int:
+    """A whole-number argument checked, never truncated: 2.7 replications is refused, not run as 2."""
+    import numbers
+
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+    value = int(value)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be from {low} to {high}, got {value}")
+    return value
+
+
 def simulate(
     scenario: Scenario,
     replications: int | None = None,
@@ -108,12 +125,9 @@ def simulate(
     """
     from simcoop.results import Results
 
-    n = scenario.simulation.replications if replications is None else int(replications)
-    root = scenario.simulation.seed if seed is None else int(seed)
-    if n < 1:
-        raise ValueError("replications must be >= 1")
-    if root < 0:
-        raise ValueError("seed must be >= 0")
+    n = scenario.simulation.replications if replications is None else _whole("replications", replications, 1, MAX_REPLICATIONS)
+    root = scenario.simulation.seed if seed is None else _whole("seed", seed, 0, MAX_SEED)
+    _whole("jobs", jobs, 1, 1024)
     started = time.perf_counter()
     bar = None
     callback = None

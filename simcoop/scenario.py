@@ -15,11 +15,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 from simcoop._yaml import read_yaml_file
@@ -69,13 +70,42 @@ __all__ = [
 YearMonth = Annotated[
     str,
     Field(
-        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-        description="A calendar month written YYYY-MM, e.g. 2027-01.",
+        pattern=r"^(1[89]|2[01])\d{2}-(0[1-9]|1[0-2])$",
+        description="A calendar month written YYYY-MM between 1800-01 and 2199-12, e.g. 2027-01.",
         examples=["2027-01"],
     ),
 ]
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+# Upper bounds on every number of a scenario (docs/scenario.md, "Bounds"). None is a real
+# limit of a CAE: they are far beyond any (Coopaname, the largest, hosts about a thousand
+# people), and they keep every amount exact to the cent in float64 (below 2**53 cents,
+# about 9e13 euros), every array the run allocates small, and a typo from running for days.
+
+#: Any amount in euros (a year's turnover, a convention, a treasury) is below 1e12 € in absolute value.
+MAX_EUR = 1e12
+#: Accueils a year, given or derived from the zones: below a million.
+MAX_ACCUEILS_PER_YEAR = 1e6
+#: Inhabitants, job seekers or business creations of one zone: below a billion.
+MAX_INHABITANTS = 1e9
+#: Any duration or delay in months: at most 100 years.
+MAX_MONTHS = 1200
+#: Annual hazards (exits, uptake): at most 100 a year (a mean wait of under four days).
+MAX_RATE_PER_YEAR = 100.0
+#: Full-time equivalents and caseloads: at most 100 000.
+MAX_FTE = 1e5
+#: Multipliers and other dimensionless factors (penetrations, attraction, speeds in km/h): at most 1000.
+MAX_FACTOR = 1e3
+#: Travel times in minutes: at most a week.
+MAX_MINUTES = 10080.0
+#: Root seeds: what numpy's SeedSequence takes as one 64-bit word.
+MAX_SEED = 2**64 - 1
+#: Replications of one run (the command line and the API check the same bound).
+MAX_REPLICATIONS = 1_000_000
+
+Factor = Annotated[float, Field(ge=0.0, le=MAX_FACTOR)]
+Minutes = Annotated[float, Field(ge=0.0, le=MAX_MINUTES)]
 
 
 #: Accueils a year at maturity when neither the flow nor zones are given. Assumption (DOMAIN.md §2).
@@ -92,10 +122,111 @@ def month_offset(start: str, month: str) -> int:
     return (y1 - y0) * 12 + (m1 - m0)
 
 
-class _Frozen(BaseModel):
-    """Base of every scenario section: immutable, and unknown keys are errors."""
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A mapping inside a scenario (travel times, sector rates, multipliers): read-only.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    The scenario is immutable all the way down, so that a changed copy can only come from
+    ``Scenario.replace``, which validates it.
+    """
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a scenario cannot be changed in place; use scenario.replace({'dotted.key': value}), which validates the copy")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> Any:
+        return (FrozenDict, (dict(self),))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "FrozenDict":
+        return FrozenDict(dict(self))
+
+
+def _number_slip(value: Any, whole: bool) -> str | None:
+    """Why a value that is not a number was refused where a number is expected, with the usual slips."""
+    kind = "a whole number" if whole else "a number"
+    if isinstance(value, bool):
+        return f"expected {kind}, got {str(value).lower()} (a yes/no value)"
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"[-+]?\d+,\d+", text):
+            return f"expected {kind}, got text {value!r}: write the decimal with a point ({text.replace(',', '.')})"
+        if re.fullmatch(r"[-+]?0\d+(\.\d*)?", text):
+            return (
+                f"expected {kind}, got {value!r}: a number cannot start with 0 (YAML 1.1 would read 010 as octal 8); "
+                f"write {text.lstrip('+-').lstrip('0') or '0'} without the leading zero"
+            )
+        if re.fullmatch(r"[-+]?[\d  _]+([.,]\d+)?", text):
+            return f"expected {kind}, got text {value!r}: write it without spaces or underscores"
+        if re.fullmatch(r"[-+]?\d+([.,]\d+)?\s*(%|€|eur|EUR|euros?)", text):
+            return f"expected {kind}, got text {value!r}: write the bare number (rates as fractions: 10 % is 0.10)"
+        return f"expected {kind}, got text {value!r}"
+    return None
+
+
+def _number_kind(annotation: Any) -> tuple[str, bool] | None:
+    """('scalar'|'items'|'values', whole) when a field holds numbers, else None."""
+    if annotation is bool:
+        return None
+    if annotation in (int, float):
+        return "scalar", annotation is int
+    origin = get_origin(annotation)
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if origin is Annotated:
+        return _number_kind(args[0])
+    if origin is tuple and args and _number_kind(args[0]) is not None:
+        return "items", _number_kind(args[0])[1]  # type: ignore[index]
+    if origin is dict and len(args) == 2 and _number_kind(args[1]) is not None:
+        return "values", _number_kind(args[1])[1]  # type: ignore[index]
+    if origin is not None and len(args) == 1:  # X | None
+        return _number_kind(args[0])
+    return None
+
+
+class _Frozen(BaseModel):
+    """Base of every scenario section: immutable, unknown keys are errors, numbers are finite numbers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_scalars(cls, value: Any, info: ValidationInfo) -> Any:
+        """A number key takes numbers only: no yes/no, no text (pydantic would read "0.1" or true as numbers)."""
+        field = cls.model_fields.get(info.field_name or "")
+        if field is None:
+            return value
+        if _is_month_field(field) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError(f"expected a month written YYYY-MM (e.g. 2027-01); got {value!r}")
+        kind = _number_kind(field.annotation)
+        if kind is None:
+            return value
+        shape, whole = kind
+        if shape == "scalar":
+            items = [("", value)]
+        elif shape == "items" and isinstance(value, (list, tuple)):
+            items = [(f"[{k}]", v) for k, v in enumerate(value)]
+        elif shape == "values" and isinstance(value, dict):
+            items = [(f"[{k!r}]", v) for k, v in value.items()]
+        else:
+            items = []
+        for where, item in items:
+            slip = _number_slip(item, whole)
+            if slip is not None:
+                raise ValueError(f"{where}: {slip}" if where else slip)
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _frozen_mappings(cls, value: Any) -> Any:
+        return FrozenDict(value) if type(value) is dict else value
+
+
+def _is_month_field(field: FieldInfo) -> bool:
+    if any(getattr(m, "pattern", None) for m in field.metadata):
+        return True
+    for arg in get_args(field.annotation):
+        if get_origin(arg) is Annotated and any(getattr(m, "pattern", None) for m in get_args(arg)[1:]):
+            return True
+    return False
 
 
 class Meta(_Frozen):
@@ -122,15 +253,15 @@ class Zone(_Frozen):
 
     zone_code: str = Field(min_length=1, description="INSEE code of the commune or any unique code.")
     name: str = Field(min_length=1)
-    population: float = Field(ge=0.0, description="Inhabitants (INSEE, recensement).")
-    job_seekers_abc: float = Field(ge=0.0, description="Job seekers registered with France Travail, categories A, B and C.")
-    business_creations_per_year: float = Field(ge=0.0, description="Business creations a year (INSEE, SIDE/REE).")
-    creations_by_job_seekers_per_year: float | None = Field(
+    population: float = Field(le=MAX_INHABITANTS, ge=0.0, description="Inhabitants (INSEE, recensement).")
+    job_seekers_abc: float = Field(le=MAX_INHABITANTS, ge=0.0, description="Job seekers registered with France Travail, categories A, B and C.")
+    business_creations_per_year: float = Field(le=MAX_INHABITANTS, ge=0.0, description="Business creations a year (INSEE, SIDE/REE).")
+    creations_by_job_seekers_per_year: float | None = Field(le=MAX_INHABITANTS,
         default=None, ge=0.0, description="Of which by job seekers, where known (informative)."
     )
     lat: float | None = Field(default=None, ge=-90.0, le=90.0, description="Latitude of the zone's centre (WGS84).")
     lon: float | None = Field(default=None, ge=-180.0, le=180.0, description="Longitude of the zone's centre (WGS84).")
-    travel_minutes: dict[str, float] = Field(
+    travel_minutes: dict[str, Minutes] = Field(
         default_factory=dict,
         description="Travel time to each site by site name; missing sites are estimated from the coordinates.",
     )
@@ -139,7 +270,7 @@ class Zone(_Frozen):
 class Demand(_Frozen):
     """How the territory's figures become accueils (used when zones are given)."""
 
-    penetration_per_job_seeker_per_year: float = Field(
+    penetration_per_job_seeker_per_year: float = Field(le=MAX_FACTOR,
         default=0.00675, ge=0.0,
         description=(
             "Accueils a year per job seeker (categories A, B, C) living next to a site. Calibrated: a CAE in an "
@@ -148,7 +279,7 @@ class Demand(_Frozen):
             "at maturity, 60% through job seekers (the 60/40 split is an assumption). See docs/territory.md."
         ),
     )
-    penetration_per_creation_per_year: float = Field(
+    penetration_per_creation_per_year: float = Field(le=MAX_FACTOR,
         default=0.0225, ge=0.0,
         description="Accueils a year per business creation in the zone (the other 40% of the calibration above).",
     )
@@ -159,15 +290,15 @@ class Demand(_Frozen):
             "minutes. Assumption, to calibrate on the origin of a CAE's accueils."
         ),
     )
-    prescriber_multipliers: dict[str, float] = Field(
+    prescriber_multipliers: dict[str, Factor] = Field(
         default_factory=dict,
         description=(
             "Multipliers for the prescribers active in the territory (e.g. france_travail: 1.2, bge: 1.1, "
             "missions_locales: 1.05); their product scales demand. Assumption of the analyst."
         ),
     )
-    road_speed_kmh: float = Field(default=40.0, gt=0.0, description="Mean door-to-door speed for travel times from coordinates. Assumption.")
-    detour_factor: float = Field(default=1.3, ge=1.0, description="Road distance / straight-line distance. Assumption.")
+    road_speed_kmh: float = Field(le=MAX_FACTOR, default=40.0, gt=0.0, description="Mean door-to-door speed for travel times from coordinates. Assumption.")
+    detour_factor: float = Field(le=MAX_FACTOR, default=1.3, ge=1.0, description="Road distance / straight-line distance. Assumption.")
 
 
 class Territory(_Frozen):
@@ -177,7 +308,7 @@ class Territory(_Frozen):
     territory's zones (``zones_file`` or ``zones``) by the demand model (``demand``).
     """
 
-    accueils_per_year_at_maturity: float | None = Field(
+    accueils_per_year_at_maturity: float | None = Field(le=MAX_ACCUEILS_PER_YEAR,
         default=None,
         ge=0.0,
         description=(
@@ -192,7 +323,7 @@ class Territory(_Frozen):
     )
     zones: tuple[Zone, ...] = Field(default=(), description="The zones (filled from zones_file when given).")
     demand: Demand = Field(default=Demand())
-    rampup_months: int = Field(
+    rampup_months: int = Field(le=MAX_MONTHS,
         default=36,
         ge=0,
         description=(
@@ -204,7 +335,7 @@ class Territory(_Frozen):
         default=0.3,
         description="Share of the mature flow reached in the opening month. Assumption.",
     )
-    seasonality: tuple[float, ...] = Field(
+    seasonality: tuple[Factor, ...] = Field(
         default=(1.1, 1.1, 1.1, 1.0, 0.9, 0.9, 0.5, 0.4, 1.2, 1.3, 1.3, 1.2),
         description=(
             "Twelve monthly factors, January first, applied to the flow; they are "
@@ -244,7 +375,7 @@ class PriorStatus(_Frozen):
             "the uniform draw is an assumption."
         ),
     )
-    are_average_eur_per_month: float = Field(
+    are_average_eur_per_month: float = Field(le=MAX_EUR,
         default=1100.0, gt=0.0,
         description=(
             "Average monthly ARE of entrants, used only to estimate ARE months saved (a salary of 1/0.7 of it "
@@ -278,7 +409,7 @@ class CapeRules(_Frozen):
         default=3, ge=0,
         description="Months of test before a conversion to CESA is considered. Source: DOMAIN.md §2 (typical test phase 6-18 months); value an assumption.",
     )
-    after_are_exit_multiplier: float = Field(
+    after_are_exit_multiplier: float = Field(le=MAX_FACTOR,
         default=1.5, ge=0.0,
         description="Once a person's ARE runs out during the CAPE, their exit hazard is multiplied by this. Assumption.",
     )
@@ -294,7 +425,7 @@ class CapeRules(_Frozen):
 class CesaRules(_Frozen):
     """The CESA: when a CAPE converts, and the pay (fixed part, monthly advances, annual settlement)."""
 
-    min_gross_salary_eur_per_month: float = Field(
+    min_gross_salary_eur_per_month: float = Field(le=MAX_EUR,
         default=400.0, ge=0.0,
         description=(
             "Smallest monthly gross salary that justifies a CESA, and the smallest fixed part. Source: DOMAIN.md §3 "
@@ -308,7 +439,7 @@ class CesaRules(_Frozen):
             "employer cost and its recent margin after contribution covers one month of it. Assumption."
         ),
     )
-    margin_smoothing_months: float = Field(
+    margin_smoothing_months: float = Field(le=MAX_MONTHS,
         default=3.0, ge=1.0,
         description="Time constant (months) of the moving average of the activity's margin after contribution ('recent margin'). Assumption.",
     )
@@ -316,7 +447,7 @@ class CesaRules(_Frozen):
         default=8, ge=0, le=8,
         description="Trial period of the CESA; a departure within it has its own motive. Source: DOMAIN.md §2 (at most 8 months).",
     )
-    trial_exit_rate_per_year: float = Field(
+    trial_exit_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.25, ge=0.0, description="Annual exit hazard during the trial period. Assumption.",
     )
     fixed_pay_share: Share = Field(
@@ -335,11 +466,11 @@ class CesaRules(_Frozen):
             "value an assumption."
         ),
     )
-    treasury_floor_eur: float = Field(
+    treasury_floor_eur: float = Field(le=MAX_EUR, ge=-MAX_EUR,
         default=0.0,
         description="Advances never draw the activity's treasury below this floor; only the fixed part may, within the advance cap. Assumption.",
     )
-    advance_cap_eur: float = Field(
+    advance_cap_eur: float = Field(le=MAX_EUR,
         default=3000.0, ge=0.0,
         description=(
             "The cooperative advances the fixed part below the floor up to this much per activity; beyond it the "
@@ -355,7 +486,7 @@ class CesaRules(_Frozen):
             "approved); code de commerce L223-26 (accounts approved within 6 months of year end)."
         ),
     )
-    settlement_reserve_months: float = Field(
+    settlement_reserve_months: float = Field(le=MAX_MONTHS,
         default=2.0, ge=0.0,
         description="At the settlement, the activity keeps this many months of its fixed part's cost in treasury. Assumption.",
     )
@@ -368,11 +499,11 @@ class CesaRules(_Frozen):
 class AssocieRules(_Frozen):
     """Becoming associé (co-owner) of the cooperative: deadline, uptake, capital shares."""
 
-    deadline_months: int = Field(
+    deadline_months: int = Field(le=MAX_MONTHS,
         default=36, ge=1,
         description="A CESA holder must become associé within this many months minus the months spent in CAPE. Source: loi 2014-856 art. 47, code du travail L7331-3.",
     )
-    uptake_rate_per_year: float = Field(
+    uptake_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.25, ge=0.0,
         description="Annual rate at which CESA holders become associé before the deadline. Assumption.",
     )
@@ -380,11 +511,11 @@ class AssocieRules(_Frozen):
         default=0.6,
         description="Probability that a CESA holder still not associé at the deadline subscribes (else the contract ends). Assumption.",
     )
-    capital_subscription_eur: float = Field(
+    capital_subscription_eur: float = Field(le=MAX_EUR,
         default=1000.0, ge=0.0,
         description="Capital shares (parts sociales) subscribed on becoming associé. Source: DOMAIN.md §2; amount an assumption.",
     )
-    capital_instalment_months: int = Field(
+    capital_instalment_months: int = Field(le=MAX_MONTHS,
         default=10, ge=1,
         description="The subscription is paid in this many equal monthly instalments withheld from net pay. Source: DOMAIN.md §2 (often paid in instalments); count an assumption.",
     )
@@ -412,14 +543,14 @@ class ExitDestinations(_Frozen):
 class ExitRules(_Frozen):
     """Exit hazards by stage and where exits go."""
 
-    cape_rate_per_year: float = Field(
+    cape_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.30, ge=0.0,
         description="Annual exit hazard during the test phase. Source: DOMAIN.md §2 (Coopilote: 70 exits a year for a stock of 320, average path 24 months); stage split an assumption.",
     )
-    cesa_rate_per_year: float = Field(
+    cesa_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.18, ge=0.0, description="Annual exit hazard under a CESA, not yet associé. Same source; assumption.",
     )
-    associe_rate_per_year: float = Field(
+    associe_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.12, ge=0.0, description="Annual exit hazard of associés. Same source; assumption.",
     )
     cape_destinations: ExitDestinations = Field(
@@ -448,7 +579,7 @@ class Pathway(_Frozen):
             "0.3 is an assumption for a CAE with longer paths."
         ),
     )
-    diagnostic_months: int = Field(
+    diagnostic_months: int = Field(le=MAX_MONTHS,
         default=1, ge=0, description="Months from accueil to the start of the parcours. Assumption.",
     )
     direct_cesa_share: Share = Field(
@@ -467,14 +598,14 @@ class Sector(_Frozen):
 
     name: str = Field(min_length=1)
     share: Share = Field(description="Share of entrants in this sector; shares must add up to 1.")
-    turnover_median_eur_per_year: float = Field(
+    turnover_median_eur_per_year: float = Field(le=MAX_EUR,
         gt=0.0, description="Median annual turnover excl. VAT at maturity (lognormal median)."
     )
     turnover_sigma: float = Field(
         default=0.8, ge=0.0, le=3.0,
         description="Spread of the lognormal (sigma of log turnover). Source: DOMAIN.md §3 (strongly right-skewed); value an assumption.",
     )
-    rampup_months: int = Field(default=24, ge=0, description="Months from start to reach the mature turnover, linearly.")
+    rampup_months: int = Field(le=MAX_MONTHS, default=24, ge=0, description="Months from start to reach the mature turnover, linearly.")
     rampup_start_share: Share = Field(default=0.25, description="Share of the mature turnover in the first month.")
     monthly_volatility: float = Field(
         default=0.35, ge=0.0, le=3.0, description="Sigma of the monthly lognormal noise (mean 1) on turnover. Assumption."
@@ -500,7 +631,7 @@ class Activities(_Frozen):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"sector shares must add up to 1, got {total:g}")
         names = [s.name for s in self.sectors]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = _duplicates(names)
         if dupes:
             raise ValueError(f"sector names must be unique, repeated: {', '.join(dupes)}")
         return self
@@ -509,7 +640,7 @@ class Activities(_Frozen):
 class ContributionBracket(_Frozen):
     """One bracket of a degressive contribution: a marginal rate above a yearly threshold."""
 
-    above_eur_per_year: float = Field(gt=0.0, description="The rate applies to the part of the year's base above this.")
+    above_eur_per_year: float = Field(le=MAX_EUR, gt=0.0, description="The rate applies to the part of the year's base above this.")
     rate: Share = Field(description="Marginal rate above the threshold.")
 
 
@@ -537,7 +668,7 @@ class Contribution(_Frozen):
             "threshold (thresholds increasing). Below the first threshold the activity's own rate applies."
         ),
     )
-    minimum_eur_per_month: float = Field(
+    minimum_eur_per_month: float = Field(le=MAX_EUR,
         default=0.0, ge=0.0,
         description="Minimum monthly contribution under a CESA (0 = none). Source: DOMAIN.md §3 (some CAE: €150-250 a month).",
     )
@@ -553,24 +684,24 @@ class Contribution(_Frozen):
 class Staff(_Frozen):
     """The cooperative's own team: accompaniment and support (management, accounting)."""
 
-    fte_at_opening: float = Field(default=2.0, gt=0.0, description="Accompaniment FTE (chargés d'accompagnement) from opening. Assumption.")
-    gross_salary_eur_per_month: float = Field(
+    fte_at_opening: float = Field(le=MAX_FTE, default=2.0, gt=0.0, description="Accompaniment FTE (chargés d'accompagnement) from opening. Assumption.")
+    gross_salary_eur_per_month: float = Field(le=MAX_EUR,
         default=2600.0, gt=0.0,
         description="Gross monthly pay of one accompaniment FTE; the employer cost follows the payroll rules. Assumption.",
     )
-    hire_above_caseload_per_fte: float = Field(
+    hire_above_caseload_per_fte: float = Field(le=MAX_FTE,
         default=45.0, gt=0.0,
         description=(
             "When the entrepreneurs followed per accompaniment FTE pass this, half an FTE is hired after the "
             "recruitment delay. Source: DOMAIN.md §3 (each follows about 30-60); value an assumption."
         ),
     )
-    max_caseload_per_fte: float = Field(
+    max_caseload_per_fte: float = Field(le=MAX_FTE,
         default=60.0, gt=0.0,
         description="Capacity: entrepreneurs per accompaniment FTE beyond which new entrants wait. Source: DOMAIN.md §3 (30-60).",
     )
     recruitment_delay_months: int = Field(default=3, ge=0, le=24, description="Months from the decision to hire to the start. Assumption.")
-    hiring_freeze_below_months: float = Field(
+    hiring_freeze_below_months: float = Field(le=MAX_MONTHS,
         default=2.0, ge=0.0,
         description="No hiring while the cooperative's own treasury covers fewer than this many months of its costs. Assumption.",
     )
@@ -578,12 +709,12 @@ class Staff(_Frozen):
         default=3, ge=0, le=24,
         description="Entrants wait at most this many months for a place; then they leave (reported as accueils lost waiting). Assumption.",
     )
-    support_fte_at_opening: float = Field(default=1.0, ge=0.0, description="Management and accounting FTE from opening. Assumption.")
-    support_fte_per_accompaniment_fte: float = Field(
+    support_fte_at_opening: float = Field(le=MAX_FTE, default=1.0, ge=0.0, description="Management and accounting FTE from opening. Assumption.")
+    support_fte_per_accompaniment_fte: float = Field(le=MAX_FTE,
         default=0.5, ge=0.0,
         description="Management and accounting FTE per accompaniment FTE, in half-FTE steps (never below the opening team). Assumption.",
     )
-    support_gross_salary_eur_per_month: float = Field(
+    support_gross_salary_eur_per_month: float = Field(le=MAX_EUR,
         default=2800.0, gt=0.0, description="Gross monthly pay of one management or accounting FTE. Assumption.",
     )
 
@@ -599,8 +730,8 @@ class Site(_Frozen):
 
     name: str = Field(min_length=1)
     opening_month: YearMonth | None = Field(default=None, description="Month the site opens (null = at the CAE's opening).")
-    rent_eur_per_month: float = Field(default=1500.0, ge=0.0, description="Premises: rent and charges. Assumption.")
-    fte_at_opening: float | None = Field(
+    rent_eur_per_month: float = Field(le=MAX_EUR, default=1500.0, ge=0.0, description="Premises: rent and charges. Assumption.")
+    fte_at_opening: float | None = Field(le=MAX_FTE,
         default=None, ge=0.0,
         description=(
             "Accompaniment FTE of the site when it opens (null: cooperative.staff.fte_at_opening for the first site, "
@@ -608,7 +739,7 @@ class Site(_Frozen):
             "at their site."
         ),
     )
-    attraction: float = Field(
+    attraction: float = Field(le=MAX_FACTOR,
         default=1.0, gt=0.0,
         description="Relative pull of the site in the Huff model (size, visibility); without zones, accueils are shared among open sites in proportion to it. Assumption: 1, every site alike.",
     )
@@ -627,8 +758,8 @@ class FundingConvention(_Frozen):
             "person supported (earned monthly); per_cesa_start: amount_eur per CESA started."
         ),
     )
-    amount_eur: float = Field(ge=0.0)
-    ceiling_eur_per_year: float | None = Field(default=None, ge=0.0, description="Most the convention pays per convention year (null = no ceiling).")
+    amount_eur: float = Field(le=MAX_EUR, ge=0.0)
+    ceiling_eur_per_year: float | None = Field(le=MAX_EUR, default=None, ge=0.0, description="Most the convention pays per convention year (null = no ceiling).")
     first_month: YearMonth = Field(description="First month of the convention.")
     last_month: YearMonth = Field(description="Last month of the first term.")
     max_renewals: int = Field(default=0, ge=0, le=50, description="How many times the term may be renewed.")
@@ -678,27 +809,27 @@ class Cooperative(_Frozen):
     contribution: Contribution = Field(default=Contribution())
     staff: Staff = Field(default=Staff())
     sites: tuple[Site, ...] = Field(default=(Site(name="siège"),), min_length=1, description="Sites and their premises.")
-    overheads_eur_per_month: float = Field(
+    overheads_eur_per_month: float = Field(le=MAX_EUR,
         default=2500.0, ge=0.0,
         description="Other costs of the structure (fees, travel, communication, bank). Assumption.",
     )
-    software_eur_per_entrepreneur_month: float = Field(
+    software_eur_per_entrepreneur_month: float = Field(le=MAX_EUR,
         default=9.0, ge=0.0, description="Management software per user. Source: DOMAIN.md §3 (enDI about €9 per user a month).",
     )
-    insurance_eur_per_entrepreneur_month: float = Field(
+    insurance_eur_per_entrepreneur_month: float = Field(le=MAX_EUR,
         default=15.0, ge=0.0, description="Professional liability and other insurance per entrepreneur. Assumption.",
     )
-    audit_eur_per_year: float = Field(
+    audit_eur_per_year: float = Field(le=MAX_EUR,
         default=4000.0, ge=0.0, description="The cooperative audit (révision coopérative) and statutory accounts, paid at each closing. Assumption.",
     )
-    setup_costs_eur: float = Field(
+    setup_costs_eur: float = Field(le=MAX_EUR,
         default=15000.0, ge=0.0, description=(
             "Costs paid in the opening month (equipment, furniture, first purchases). Legal and recruitment costs "
             "before opening belong to creation.setup. Assumption."
         ),
     )
-    initial_treasury_eur: float = Field(default=60000.0, description="Cash at opening, beyond capital. Assumption.")
-    initial_capital_eur: float | None = Field(
+    initial_treasury_eur: float = Field(le=MAX_EUR, ge=-MAX_EUR, default=60000.0, description="Cash at opening, beyond capital. Assumption.")
+    initial_capital_eur: float | None = Field(le=MAX_EUR,
         default=None, ge=0.0,
         description=(
             "Capital paid in at opening by founding members. With creation.setup, leave it out: the set-up step "
@@ -711,7 +842,7 @@ class Cooperative(_Frozen):
     @model_validator(mode="after")
     def _site_names(self) -> "Cooperative":
         names = [s.name for s in self.sites]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = _duplicates(names)
         if dupes:
             raise ValueError(f"site names must be unique, repeated: {', '.join(dupes)}")
         return self
@@ -753,7 +884,7 @@ class Portage(_Frozen):
     mission_months: int = Field(
         default=12, ge=1, le=36, description="Length of a mission contract; a new one is signed only if billing still reaches the floor. Source: DOMAIN.md §5 (max 36 months); value an assumption.",
     )
-    cost_per_consultant_eur_per_month: float = Field(
+    cost_per_consultant_eur_per_month: float = Field(le=MAX_EUR,
         default=150.0, ge=0.0, description="The portage company's own cost per consultant. Assumption.",
     )
 
@@ -763,7 +894,7 @@ class FeasibilityStep(_Frozen):
 
     start_month: YearMonth
     duration_months: int = Field(default=6, ge=1, le=36, description="Length of the feasibility check. Source: DOMAIN.md §4; value an assumption.")
-    cost_eur: float = Field(default=20000.0, ge=0.0, description="Cost of the study (public money: counted in the public cost). Assumption.")
+    cost_eur: float = Field(le=MAX_EUR, default=20000.0, ge=0.0, description="Cost of the study (public money: counted in the public cost). Assumption.")
     funded_by: str = Field(default="", description="Who commissions and pays the study (e.g. the intercommunalité).")
 
 
@@ -779,10 +910,10 @@ class SetupStep(_Frozen):
     """Step 3, montage de la structure: legal set-up, recruitment and capital before opening."""
 
     start_month: YearMonth
-    legal_costs_eur: float = Field(default=8000.0, ge=0.0, description="Statutes, registration, legal advice. Assumption.")
-    recruitment_costs_eur: float = Field(default=6000.0, ge=0.0, description="Recruiting the first team. Assumption.")
-    capital_founders_eur: float = Field(default=15000.0, ge=0.0, description="Capital subscribed by the founding members. Assumption.")
-    capital_partners_eur: float = Field(default=5000.0, ge=0.0, description="Capital subscribed by partners (associés extérieurs, SCIC-style or local bodies). Assumption.")
+    legal_costs_eur: float = Field(le=MAX_EUR, default=8000.0, ge=0.0, description="Statutes, registration, legal advice. Assumption.")
+    recruitment_costs_eur: float = Field(le=MAX_EUR, default=6000.0, ge=0.0, description="Recruiting the first team. Assumption.")
+    capital_founders_eur: float = Field(le=MAX_EUR, default=15000.0, ge=0.0, description="Capital subscribed by the founding members. Assumption.")
+    capital_partners_eur: float = Field(le=MAX_EUR, default=5000.0, ge=0.0, description="Capital subscribed by partners (associés extérieurs, SCIC-style or local bodies). Assumption.")
 
 
 class Creation(_Frozen):
@@ -796,7 +927,7 @@ class Creation(_Frozen):
 class Viability(_Frozen):
     """The criteria of the verdict, with their defaults."""
 
-    overdraft_eur: float = Field(
+    overdraft_eur: float = Field(le=MAX_EUR,
         default=30000.0, ge=0.0,
         description="Authorised overdraft: the cooperative is insolvent when its own treasury falls below minus this. Assumption.",
     )
@@ -823,8 +954,8 @@ class RosterEntry(_Frozen):
     cesa_month: YearMonth | None = Field(default=None, description="Month the CESA started (cesa and associe stages).")
     associe_month: YearMonth | None = Field(default=None, description="Month they became associé (associe stage).")
     sector: str = Field(min_length=1, description="One of activities.sectors[*].name.")
-    monthly_turnover_eur: float = Field(ge=0.0, description="Recent average monthly turnover excl. VAT (e.g. the last 6 months).")
-    treasury_eur: float = Field(default=0.0, description="The activity's treasury today (état de trésorerie).")
+    monthly_turnover_eur: float = Field(le=MAX_EUR, ge=0.0, description="Recent average monthly turnover excl. VAT (e.g. the last 6 months).")
+    treasury_eur: float = Field(le=MAX_EUR, ge=-MAX_EUR, default=0.0, description="The activity's treasury today (état de trésorerie).")
     are_months_left: int = Field(default=0, ge=0, le=36, description="Months of ARE entitlement left (0: none).")
 
 
@@ -841,8 +972,145 @@ class WarmStart(_Frozen):
 class SimulationSettings(_Frozen):
     """How many replications and from which root seed."""
 
-    replications: int = Field(default=200, ge=1, le=1_000_000)
-    seed: int = Field(default=20251126, ge=0, description="Root seed; same scenario and seed give the same numbers.")
+    replications: int = Field(default=200, ge=1, le=MAX_REPLICATIONS)
+    seed: int = Field(le=MAX_SEED, default=20251126, ge=0, description="Root seed; same scenario and seed give the same numbers.")
+
+
+class LocatedErrors(ValueError):
+    """Problems found across sections, each with the key path it belongs to (validate_data places them)."""
+
+    def __init__(self, problems: list[tuple[tuple[Any, ...], str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(message for _, message in problems))
+
+
+def _duplicates(values: list[str]) -> list[str]:
+    """Values given more than once, sorted (in linear time: 35 000 zones must not take a minute)."""
+    from collections import Counter
+
+    return sorted(v for v, n in Counter(values).items() if n > 1)
+
+
+def _cross_problems(scenario: "Scenario") -> list[tuple[tuple[Any, ...], str]]:
+    out: list[tuple[tuple[Any, ...], str]] = []
+    names = [s.name for s in scenario.activities.sectors]
+    for sector in sorted(set(scenario.cooperative.contribution.sector_rates) - set(names)):
+        out.append(
+            (("cooperative", "contribution", "sector_rates", sector), f"names unknown sector {sector!r}; allowed: {', '.join(names)}")
+        )
+    funders = sorted({c.funder for c in scenario.cooperative.public_funding})
+    for k, partner in enumerate(scenario.creation.partners):
+        if partner.funder not in funders:
+            out.append(
+                (
+                    ("creation", "partners", k, "funder"),
+                    f"funder {partner.funder!r} has no public_funding convention; "
+                    f"allowed: {', '.join(funders) or 'none (add a convention to cooperative.public_funding first)'}",
+                )
+            )
+    opening = scenario.meta.start_month
+    territory = scenario.territory
+    if territory.zones:
+        if territory.accueils_per_year_at_maturity is not None:
+            out.append(
+                (
+                    ("territory", "accueils_per_year_at_maturity"),
+                    "give accueils_per_year_at_maturity or zones, not both (with zones the demand model derives the flow)",
+                )
+            )
+        sites = scenario.cooperative.sites
+        site_names = [site.name for site in sites]
+        codes = [z.zone_code for z in territory.zones]
+        dupes = set(_duplicates(codes))
+        seen: set[str] = set()
+        bad_zones = 0
+        for i, zone in enumerate(territory.zones):
+            if bad_zones >= 20:
+                out.append((("territory", "zones"), "more zones have problems; fix these first"))
+                break
+            before = len(out)
+            if zone.zone_code in dupes and zone.zone_code in seen:
+                out.append((("territory", "zones", i, "zone_code"), f"zone code {zone.zone_code!r} is given twice; zone codes must be unique"))
+            seen.add(zone.zone_code)
+            unknown = sorted(set(zone.travel_minutes) - set(site_names))
+            if unknown:
+                out.append(
+                    (
+                        ("territory", "zones", i, "travel_minutes"),
+                        f"zone {zone.zone_code}: travel_minutes names unknown site(s) {', '.join(map(repr, unknown))}; "
+                        f"allowed: {', '.join(site_names)}",
+                    )
+                )
+            for site in sites:
+                if site.name not in zone.travel_minutes and None in (zone.lat, zone.lon, site.lat, site.lon):
+                    out.append(
+                        (
+                            ("territory", "zones", i),
+                            f"zone {zone.zone_code}: no travel time to site {site.name!r} and no coordinates to estimate it "
+                            "(give travel_minutes_<site> in the zones file, or lat/lon of both)",
+                        )
+                    )
+            bad_zones += len(out) > before
+        if not out:
+            accueils = scenario.accueils_per_year
+            if not accueils <= MAX_ACCUEILS_PER_YEAR:
+                out.append(
+                    (
+                        ("territory", "zones"),
+                        f"the zones send {accueils:,.0f} accueils a year; at most {MAX_ACCUEILS_PER_YEAR:,.0f} are allowed "
+                        "(check the population and job seeker columns, and the demand penetrations)",
+                    )
+                )
+    for k, person in enumerate(scenario.warm_start.entrepreneurs):
+        loc: tuple[Any, ...] = ("warm_start", "entrepreneurs", k)
+        if person.sector not in names:
+            out.append(((*loc, "sector"), f"entrepreneur {person.entrepreneur_id}: sector {person.sector!r} is not a sector of activities; allowed: {', '.join(names)}"))
+        months = [person.entry_month, person.cesa_month, person.associe_month]
+        needed = {"cape": 1, "cesa": 2, "associe": 3}[person.stage]
+        if any(m is None for m in months[:needed]) or any(m is not None for m in months[needed:]):
+            keys = ", ".join(["entry_month", "cesa_month", "associe_month"][:needed])
+            out.append(((*loc, "stage"), f"entrepreneur {person.entrepreneur_id}: a {person.stage} gives {keys} and no later month"))
+            continue
+        given = [m for m in months if m is not None]
+        if any(month_offset(a, b) < 0 for a, b in zip(given, given[1:])) or month_offset(given[-1], opening) < 0:
+            out.append(((*loc, "entry_month"), f"entrepreneur {person.entrepreneur_id}: months must be in order and not after the start month {opening}"))
+    ids = [p.entrepreneur_id for p in scenario.warm_start.entrepreneurs]
+    for pid in _duplicates(ids):
+        k = len(ids) - 1 - ids[::-1].index(pid)
+        out.append((("warm_start", "entrepreneurs", k, "entrepreneur_id"), f"entrepreneur id {pid!r} is given more than once; each entrepreneur appears once"))
+    from simcoop.economics.payroll import payroll_dates
+
+    first_rules = payroll_dates()[0][:7]
+    rules_month = scenario.payroll.rules_month
+    if rules_month is not None and month_offset(first_rules, rules_month) < 0:
+        out.append((("payroll", "rules_month"), f"{rules_month} is before the first dated payroll rules ({first_rules})"))
+    if rules_month is None and month_offset(first_rules, opening) < 0:
+        out.append(
+            (
+                ("meta", "start_month"),
+                f"the scenario opens in {opening}, before the first dated payroll rules ({first_rules}); "
+                f"set payroll.rules_month (e.g. {first_rules}) to apply one set of rules to every month",
+            )
+        )
+    setup, feasibility = scenario.creation.setup, scenario.creation.feasibility
+    if setup is not None:
+        if month_offset(setup.start_month, opening) < 0:
+            out.append((("creation", "setup", "start_month"), f"{setup.start_month} is after the opening month {opening}"))
+        if scenario.cooperative.initial_capital_eur is not None:
+            out.append(
+                (
+                    ("cooperative", "initial_capital_eur"),
+                    "give the opening capital once: creation.setup.capital_founders_eur and capital_partners_eur "
+                    "replace cooperative.initial_capital_eur when creation.setup is present",
+                )
+            )
+    if feasibility is not None:
+        end = month_offset(opening, feasibility.start_month) + feasibility.duration_months
+        if end > 0:
+            out.append((("creation", "feasibility"), f"creation.feasibility ends after the opening month {opening}"))
+        if setup is not None and month_offset(feasibility.start_month, setup.start_month) < feasibility.duration_months:
+            out.append((("creation", "setup", "start_month"), "creation.setup starts before the feasibility check ends"))
+    return out
 
 
 class Scenario(_Frozen):
@@ -862,80 +1130,10 @@ class Scenario(_Frozen):
 
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
-        names = [s.name for s in self.activities.sectors]
-        unknown = sorted(set(self.cooperative.contribution.sector_rates) - set(names))
-        if unknown:
-            raise ValueError(
-                f"cooperative.contribution.sector_rates names unknown sectors: {', '.join(unknown)}; "
-                f"allowed: {', '.join(names)}"
-            )
-        funders = sorted({c.funder for c in self.cooperative.public_funding})
-        for partner in self.creation.partners:
-            if partner.funder not in funders:
-                raise ValueError(
-                    f"creation.partners: funder {partner.funder!r} has no public_funding convention; "
-                    f"allowed: {', '.join(funders) or 'none (add a convention first)'}"
-                )
-        opening = self.meta.start_month
-        territory = self.territory
-        if territory.zones:
-            if territory.accueils_per_year_at_maturity is not None:
-                raise ValueError(
-                    "territory: give accueils_per_year_at_maturity or zones, not both (with zones the demand model derives the flow)"
-                )
-            sites = self.cooperative.sites
-            codes = [z.zone_code for z in territory.zones]
-            dupes = sorted({c for c in codes if codes.count(c) > 1})
-            if dupes:
-                raise ValueError(f"territory.zones: zone codes must be unique, repeated: {', '.join(dupes)}")
-            site_names = [site.name for site in sites]
-            for zone in territory.zones:
-                unknown = sorted(set(zone.travel_minutes) - set(site_names))
-                if unknown:
-                    raise ValueError(f"territory.zones {zone.zone_code}: travel_minutes names unknown sites: {', '.join(unknown)}; allowed: {', '.join(site_names)}")
-                for site in sites:
-                    if site.name not in zone.travel_minutes and None in (zone.lat, zone.lon, site.lat, site.lon):
-                        raise ValueError(
-                            f"territory.zones {zone.zone_code}: no travel time to site {site.name!r} and no coordinates "
-                            "to estimate it (give travel_minutes_<site> in the zones file, or lat/lon of both)"
-                        )
-        for k, person in enumerate(self.warm_start.entrepreneurs):
-            where = f"warm_start.entrepreneurs[{k}] ({person.entrepreneur_id})"
-            if person.sector not in names:
-                raise ValueError(f"{where}: sector {person.sector!r} is not a sector of activities; allowed: {', '.join(names)}")
-            months = [person.entry_month, person.cesa_month, person.associe_month]
-            needed = {"cape": 1, "cesa": 2, "associe": 3}[person.stage]
-            if any(m is None for m in months[:needed]) or any(m is not None for m in months[needed:]):
-                raise ValueError(f"{where}: a {person.stage} gives {', '.join(['entry_month', 'cesa_month', 'associe_month'][:needed])} and no later month")
-            given = [m for m in months if m is not None]
-            if any(month_offset(a, b) < 0 for a, b in zip(given, given[1:])) or month_offset(given[-1], opening) < 0:
-                raise ValueError(f"{where}: months must be in order and not after the start month {opening}")
-        from simcoop.economics.payroll import payroll_dates
-
-        first_rules = payroll_dates()[0][:7]
-        rules_month = self.payroll.rules_month
-        if rules_month is not None and month_offset(first_rules, rules_month) < 0:
-            raise ValueError(f"payroll.rules_month {rules_month} is before the first dated payroll rules ({first_rules})")
-        if rules_month is None and month_offset(first_rules, opening) < 0:
-            raise ValueError(
-                f"the scenario opens in {opening}, before the first dated payroll rules ({first_rules}); "
-                f"set payroll.rules_month (e.g. {first_rules}) to apply one set of rules to every month"
-            )
-        setup, feasibility = self.creation.setup, self.creation.feasibility
-        if setup is not None:
-            if month_offset(setup.start_month, opening) < 0:
-                raise ValueError(f"creation.setup.start_month {setup.start_month} is after the opening month {opening}")
-            if self.cooperative.initial_capital_eur is not None:
-                raise ValueError(
-                    "give the opening capital once: creation.setup.capital_founders_eur and capital_partners_eur "
-                    "replace cooperative.initial_capital_eur when creation.setup is present"
-                )
-        if feasibility is not None:
-            end = month_offset(opening, feasibility.start_month) + feasibility.duration_months
-            if end > 0:
-                raise ValueError(f"creation.feasibility ends after the opening month {opening}")
-            if setup is not None and month_offset(feasibility.start_month, setup.start_month) < feasibility.duration_months:
-                raise ValueError("creation.setup starts before the feasibility check ends")
+        """Checks across sections; every problem found is raised at once, each at the key at fault."""
+        found = _cross_problems(self)
+        if found:
+            raise LocatedErrors(found)
         return self
 
     @property
@@ -1037,11 +1235,13 @@ class ScenarioError(ValueError):
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, allow_outside_files: bool = False) -> Scenario:
     """Read and validate a scenario YAML file; raises ScenarioError listing every problem.
 
     A top-level ``variants:`` block is checked for its shape and left out: this is the base
-    scenario (``simcoop.experiments.load_variants`` reads the variants).
+    scenario (``simcoop.experiments.load_variants`` reads the variants). The CSV files it
+    attaches (``zones_file``, ``roster_file``) must be in the scenario's folder or below,
+    unless ``allow_outside_files`` (the command line's ``--allow-outside-files``).
     """
     path = Path(path)
     source = str(path)
@@ -1055,28 +1255,40 @@ def load_scenario(path: str | Path) -> Scenario:
         problems.append(Problem(source, 1, "", f"a scenario must be a mapping of sections (meta, territory, ...), this file is {kind}"))
         raise ScenarioError(problems)
     data, _, variant_problems = split_variants(parsed.data, source, parsed.marks)
-    data, table_problems = _read_attached(data, path, parsed.marks)
-    return validate_data(data, source=source, marks=parsed.marks, prior=problems + variant_problems + table_problems)
+    data, table_problems, rows_from = _read_attached(data, path, parsed.marks, allow_outside_files)
+    return validate_data(
+        data, source=source, marks=parsed.marks, prior=problems + variant_problems + table_problems, rows_from=rows_from
+    )
 
 
 #: Sections a CSV next to the scenario can fill: section -> (file key, rows key).
 ATTACHED_TABLES: dict[str, tuple[str, str]] = {"territory": ("zones_file", "zones"), "warm_start": ("roster_file", "entrepreneurs")}
 
 
-def read_attached_table(section: str, csv_path: Path) -> list[dict[str, Any]]:
-    """The rows of the CSV that fills ``section`` (zones or roster); raises ScenarioError or OSError."""
+def read_attached_table(section: str, csv_path: Path, root: Path | None = None) -> tuple[list[dict[str, Any]], list[int]]:
+    """The rows of the CSV that fills ``section`` (zones or roster) and the line of each; raises ScenarioError.
+
+    With ``root``, the file must be inside that folder (symbolic links resolved).
+    """
     if section == "territory":
-        from simcoop.territory import read_zones
+        from simcoop.territory import read_zones_with_lines
 
-        return read_zones(csv_path)
-    from simcoop.roster import read_roster
+        return read_zones_with_lines(csv_path, root)
+    from simcoop.roster import read_roster_with_lines
 
-    return read_roster(csv_path)
+    return read_roster_with_lines(csv_path, root)
 
 
-def _read_attached(data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...], int]) -> tuple[dict[str, Any], list[Problem]]:
-    """Fill territory.zones and warm_start.entrepreneurs from the CSV files they name (next to the scenario)."""
+def _read_attached(
+    data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...], int], allow_outside_files: bool = False
+) -> tuple[dict[str, Any], list[Problem], dict[tuple[Any, ...], tuple[str, int]]]:
+    """Fill territory.zones and warm_start.entrepreneurs from the CSV files they name (next to the scenario).
+
+    Also returns where each row came from (file and line), for the problems found later.
+    """
     problems: list[Problem] = []
+    rows_from: dict[tuple[Any, ...], tuple[str, int]] = {}
+    root = None if allow_outside_files else path.parent
     for section, (file_key, rows_key) in ATTACHED_TABLES.items():
         block = data.get(section)
         if not isinstance(block, dict) or not block.get(file_key):
@@ -1085,17 +1297,20 @@ def _read_attached(data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...]
         if block.get(rows_key):
             problems.append(Problem(str(path), line, section, f"give {file_key} or {rows_key}, not both"))
             continue
-        csv_path = (path.parent / str(block[file_key])).resolve()
+        if not isinstance(block[file_key], str):
+            continue  # the schema says what a file name is
+        csv_path = path.parent / block[file_key]
         try:
-            rows = read_attached_table(section, csv_path)
+            rows, lines = read_attached_table(section, csv_path, root)
         except ScenarioError as exc:
-            problems += exc.problems
+            for p in exc.problems:
+                if p.line is None and p.source == str(csv_path):  # the file as a whole: point at the key naming it
+                    p = Problem(str(path), line, f"{section}.{file_key}", f"{block[file_key]}: {p.message}")
+                problems.append(p)
             continue
-        except OSError as exc:
-            problems.append(Problem(str(path), line, f"{section}.{file_key}", f"cannot read {csv_path}: {exc}"))
-            continue
+        rows_from.update({(section, rows_key, k): (str(csv_path), ln) for k, ln in enumerate(lines)})
         data = {**data, section: {**block, rows_key: rows}}
-    return data, problems
+    return data, problems, rows_from
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
@@ -1153,10 +1368,16 @@ def validate_data(
     source: str,
     marks: dict[tuple[Any, ...], int] | None = None,
     prior: list[Problem] | None = None,
+    rows_from: dict[tuple[Any, ...], tuple[str, int]] | None = None,
 ) -> Scenario:
-    """Validate parsed data; every problem is reported with its line when marks are given."""
+    """Validate parsed data; every problem is reported with its line when marks are given.
+
+    ``rows_from`` maps the key path of a row read from a CSV (``("territory", "zones", 3)``)
+    to that file and line, so that a problem in the row points at the CSV.
+    """
     problems = list(prior or [])
     marks = marks or {}
+    rows_from = rows_from or {}
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -1167,7 +1388,12 @@ def validate_data(
             # A list whose items failed also looks "too short": report the items only.
             if err["type"] == "too_short" and any(len(o) > len(loc) and o[: len(loc)] == loc for o in failed_locs):
                 continue
-            problems.append(_problem_from_error(err, source, marks))
+            located = err.get("ctx", {}).get("error")
+            if isinstance(located, LocatedErrors):
+                for where, message in located.problems:
+                    problems.append(_placed(Problem(source, _line_for(where, marks), _dotted(where), message), where, rows_from))
+                continue
+            problems.append(_placed(_problem_from_error(err, source, marks), _clean_loc(err["loc"]), rows_from))
         raise ScenarioError(_in_line_order(problems)) from None
     if problems:
         raise ScenarioError(_in_line_order(problems))
@@ -1176,6 +1402,19 @@ def validate_data(
 
 def _in_line_order(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line is None, p.line or 0))
+
+
+def _clean_loc(loc: Any) -> tuple[Any, ...]:
+    return tuple(part for part in loc if not (isinstance(part, str) and part.startswith("function-")))
+
+
+def _placed(problem: Problem, loc: tuple[Any, ...], rows_from: dict[tuple[Any, ...], tuple[str, int]]) -> Problem:
+    """The problem moved to the CSV file and line its row came from, when it did."""
+    for cut in range(len(loc), 0, -1):
+        if loc[:cut] in rows_from:
+            csv_source, line = rows_from[loc[:cut]]
+            return Problem(csv_source, line, problem.key_path, problem.message)
+    return problem
 
 
 def _dotted(path: tuple[Any, ...]) -> str:
@@ -1193,7 +1432,7 @@ def _line_for(loc: tuple[Any, ...], marks: dict[tuple[Any, ...], int]) -> int | 
 
 
 def _problem_from_error(err: dict[str, Any], source: str, marks: dict[tuple[Any, ...], int]) -> Problem:
-    loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+    loc = _clean_loc(err["loc"])
     kind = err["type"]
     line = _line_for(loc, marks)
     if kind == "extra_forbidden":
@@ -1216,7 +1455,11 @@ def _problem_from_error(err: dict[str, Any], source: str, marks: dict[tuple[Any,
         return Problem(source, line, _dotted(loc), message)
     message = err["msg"]
     if kind == "string_pattern_mismatch":
-        return Problem(source, line, _dotted(loc), f"expected a month written YYYY-MM (e.g. 2027-01); got {err['input']!r}")
+        text = str(err["input"])
+        month = "expected a month written YYYY-MM (e.g. 2027-01)"
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            month = "expected a month written YYYY-MM between 1800-01 and 2199-12 (months 01 to 12)"
+        return Problem(source, line, _dotted(loc), f"{month}; got {err['input']!r}")
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     allowed = _allowed(loc)
@@ -1224,6 +1467,9 @@ def _problem_from_error(err: dict[str, Any], source: str, marks: dict[tuple[Any,
         message += f" (allowed: {allowed})"
     if kind not in ("value_error", "assertion_error", "missing") and "input" in err and not isinstance(err["input"], (dict, list)):
         message += f"; got {err['input']!r}"
+    given = err.get("input")
+    if kind == "less_than_equal" and err.get("ctx", {}).get("le") == 1 and isinstance(given, (int, float)) and 1 < given <= 100:
+        message += f" (a rate or share is a fraction: did you mean {given / 100:g}?)"
     return Problem(source, line, _dotted(loc), message)
 
 
@@ -1271,7 +1517,7 @@ def _allowed(loc: tuple[Any, ...]) -> str:
         for attr, word in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
             value = getattr(meta, attr, None)
             if value is not None:
-                bounds.append(f"{word} {value}")
+                bounds.append(f"{word} {value:g}")
         if getattr(meta, "pattern", None):
             return "a month written YYYY-MM"
         if getattr(meta, "min_length", None):

@@ -52,7 +52,7 @@ import pandas as pd
 from simcoop._outdir import write_study_folder
 from simcoop._overrides import MONTH_PATTERN, check_keys, derive_scenario, read_yaml_mapping
 from simcoop._version import __version__
-from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario
+from simcoop.scenario import MAX_REPLICATIONS, MAX_SEED, Problem, Scenario, ScenarioError, load_scenario
 from simcoop.verdict import OUTCOMES, wilson_interval
 
 __all__ = [
@@ -65,6 +65,9 @@ __all__ = [
     "rank_candidates",
     "rank_territories",
 ]
+
+#: Most bootstrap resamples: the resample indices take bootstrap x replications integers in memory.
+MAX_BOOTSTRAP = 100_000
 
 #: Mixed into the bootstrap's seed so its stream differs from every simulation stream.
 BOOTSTRAP_TAG = 0x7E77
@@ -128,21 +131,21 @@ def load_candidates(path: str | os.PathLike[str]) -> Candidates:
         "simulation",
     )
     settings = simulation if isinstance(simulation, dict) else {}
-    for key, low in (("replications", 1), ("seed", 0)):
+    for key, low, high in (("replications", 1, MAX_REPLICATIONS), ("seed", 0, MAX_SEED)):
         value = settings.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
             problems.append(
                 Problem(
                     source,
                     marks.get(("simulation", key)),
                     f"simulation.{key}",
-                    f"expected a whole number >= {low}; got {value!r}",
+                    f"expected a whole number from {low} to {high}; got {value!r}",
                 )
             )
     bootstrap = data.get("bootstrap", 500)
-    if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or bootstrap < 1:
+    if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or not 1 <= bootstrap <= MAX_BOOTSTRAP:
         problems.append(
-            Problem(source, marks.get(("bootstrap",)), "bootstrap", f"expected a whole number >= 1; got {bootstrap!r}")
+            Problem(source, marks.get(("bootstrap",)), "bootstrap", f"expected a whole number from 1 to {MAX_BOOTSTRAP}; got {bootstrap!r}")
         )
     block = data["candidates"]
     if not isinstance(block, dict) or len(block) < 2:
@@ -295,8 +298,8 @@ def rank_candidates(results: dict[str, Any], bootstrap: int = 500, seed: int = 0
         not np.array_equal(results[k].kpis["replication"].to_numpy(), np.arange(n)) for k in names
     ):
         raise ValueError("candidates must be simulated on the same replications 0..n-1 (common random numbers)")
-    if bootstrap < 1:
-        raise ValueError("bootstrap must be >= 1")
+    if not 1 <= bootstrap <= MAX_BOOTSTRAP:
+        raise ValueError(f"bootstrap must be from 1 to {MAX_BOOTSTRAP}, got {bootstrap}")
     samples = {name: _sample(results[name]) for name in names}
     verdicts = {name: results[name].verdict() for name in names}
     observed = np.array(

@@ -20,7 +20,6 @@ zones CSV is the only I/O, done when a scenario is loaded.
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
 
 from simcoop.scenario import ScenarioError
 
-__all__ = ["read_zones", "ZonesError", "ZONE_COLUMNS", "travel_minutes", "zone_potentials", "demand_matrix"]
+__all__ = ["read_zones", "read_zones_with_lines", "ZonesError", "ZONE_COLUMNS", "travel_minutes", "zone_potentials", "demand_matrix"]
 
 #: Columns of a zones CSV; ``travel_minutes_<site name>`` columns may follow.
 ZONE_COLUMNS: tuple[str, ...] = (
@@ -49,52 +48,68 @@ class ZonesError(ScenarioError):
     """Problems in the CSV (each a ``simcoop.scenario.Problem``: file, line, column, message)."""
 
 
-def read_zones(path: str | Path) -> list[dict[str, Any]]:
+def read_zones(path: str | Path, root: Path | None = None) -> list[dict[str, Any]]:
     """The zones of a CSV as plain dicts (validated later as ``Zone``); problems name file, line and column."""
-    from simcoop.scenario import Problem
+    return read_zones_with_lines(path, root)[0]
 
-    path = Path(path)
+
+def read_zones_with_lines(path: str | Path, root: Path | None = None) -> tuple[list[dict[str, Any]], list[int]]:
+    """The zones of a CSV and the line of each, so that later checks can point at it.
+
+    Any CSV a spreadsheet writes is read (``simcoop.tables``: encoding, ``,``/``;``/tab,
+    decimal comma); ``root`` confines the file to a folder.
+    """
+    from simcoop.scenario import Problem
+    from simcoop.tables import TableError, parse_number, read_table, shown
+
     source = str(path)
-    problems: list[Problem] = []
+    try:
+        table = read_table(path, root)
+    except TableError as exc:
+        raise ZonesError([Problem(source, p.line, p.column, p.message) for p in exc.problems]) from None
+    problems = [Problem(source, p.line, p.column, p.message) for p in table.problems]
+    header = table.header
+    missing = [c for c in _REQUIRED if c not in header]
+    unknown = [c for c in header if c not in ZONE_COLUMNS and not c.startswith(_TRAVEL)]
+    if missing:
+        hint = ""
+        if len(header) == 1 and any(sep in header[0] for sep in ",;\t"):
+            hint = " (the header is one single column: is the separator a ',', a ';' or a tab?)"
+        problems.append(Problem(source, 1, ", ".join(missing), f"missing column(s); required: {', '.join(_REQUIRED)}{hint}"))
+    if unknown:
+        names = ", ".join(shown(c, 30) for c in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+        problems.append(Problem(source, 1, "", f"unknown column(s) {names}; allowed: {', '.join(ZONE_COLUMNS)} and travel_minutes_<site name>"))
+    if missing or unknown:
+        raise ZonesError(problems)
     rows: list[dict[str, Any]] = []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        missing = [c for c in _REQUIRED if c not in header]
-        unknown = [c for c in header if c not in ZONE_COLUMNS and not c.startswith(_TRAVEL)]
-        if missing:
-            problems.append(Problem(source, 1, ", ".join(missing), f"missing column(s); required: {', '.join(_REQUIRED)}"))
-        if unknown:
-            problems.append(
-                Problem(source, 1, ", ".join(unknown), f"unknown column(s); allowed: {', '.join(ZONE_COLUMNS)} and travel_minutes_<site name>")
-            )
-        if problems:
-            raise ZonesError(problems)
-        for record in reader:
-            line = reader.line_num
-            row: dict[str, Any] = {"travel_minutes": {}}
-            for column, text in record.items():
-                value = (text or "").strip()
-                if column in ("zone_code", "name"):
-                    row[column] = value
-                    continue
-                if value == "":
-                    if column in _REQUIRED:
-                        problems.append(Problem(source, line, column, "a number is required"))
-                    continue
-                try:
-                    number = float(value)
-                except ValueError:
-                    problems.append(Problem(source, line, column, f"expected a number (dot decimal), got {value!r}"))
-                    continue
-                if column.startswith(_TRAVEL):
-                    row["travel_minutes"][column[len(_TRAVEL) :]] = number
-                else:
-                    row[column] = number
-            rows.append(row)
+    lines: list[int] = []
+    for line, record in table.records():
+        row: dict[str, Any] = {"travel_minutes": {}}
+        for column, value in record.items():
+            if column in ("zone_code", "name"):
+                row[column] = value
+                continue
+            if value == "":
+                if column in _REQUIRED:
+                    problems.append(Problem(source, line, column, "a number is required"))
+                continue
+            try:
+                number = parse_number(value)
+            except ValueError as exc:
+                problems.append(Problem(source, line, column, str(exc)))
+                continue
+            if column.startswith(_TRAVEL):
+                row["travel_minutes"][column[len(_TRAVEL) :]] = number
+            else:
+                row[column] = number
+        rows.append(row)
+        lines.append(line)
+        if len(problems) >= 50:
+            problems.append(Problem(source, None, "", "more problems follow; fix these first"))
+            break
     if problems:
         raise ZonesError(problems)
-    return rows
+    return rows, lines
 
 
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

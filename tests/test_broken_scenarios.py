@@ -27,7 +27,7 @@ EXPECTED: dict[str, tuple[int | None, str, str]] = {
     "text_instead_of_number.yaml": (
         6,
         "territory.accueils_per_year_at_maturity",
-        "Input should be a valid number, unable to parse string as a number",
+        "expected a number, got text 'about 180'",
     ),
     "rate_out_of_range.yaml": (12, "cooperative.contribution.rate", "Input should be less than or equal to 1"),
     "contribution_base_not_allowed.yaml": (
