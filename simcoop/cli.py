@@ -74,6 +74,15 @@ def _positive_int(text: str, most: int = MAX_COUNT) -> int:
     return value
 
 
+def _iso_date(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date of the calendar written YYYY-MM-DD, got {text!r}") from None
+
+
 def _jobs(text: str) -> int:
     return _positive_int(text, MAX_JOBS)
 
@@ -367,6 +376,10 @@ def _build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--out", type=Path, required=True, metavar="FILE", help="calibrated scenario to write (YAML)")
     calibrate.add_argument("--report", type=Path, metavar="FILE", help="fit report to write (markdown; default: FILE next to --out, _fit_report.md)")
     calibrate.add_argument("--mapping", type=Path, metavar="FILE", help="YAML mapping of file, column and value names (docs/calibration.md)")
+    calibrate.add_argument(
+        "--export-date", type=_iso_date, metavar="YYYY-MM-DD",
+        help="the day the records were exported (default today); a date after it is refused as a typo",
+    )
     calibrate.add_argument("--force", action="store_true", help="overwrite --out and --report if they exist")
     # --- end calibrate ---
 
@@ -1138,7 +1151,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     try:
         base = load_scenario(args.base)
         mapping = load_mapping(args.mapping) if args.mapping else None
-        records = read_records(args.records_dir, mapping)
+        records = read_records(args.records_dir, mapping, export_date=args.export_date)
         result = calibrate(records, base)
         text, scenario = calibrated_yaml(args.base, result)
     except (ScenarioError, RecordsError) as exc:
