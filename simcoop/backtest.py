@@ -10,14 +10,17 @@ relative to the observation). Coverage is the share of observations inside.
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["NON_FIGURES", "ObservedError", "backtest", "coverage", "format_table", "read_observed"]
+if TYPE_CHECKING:
+    from simcoop.scenario import Scenario
+
+__all__ = ["NON_FIGURES", "ObservedError", "backtest", "check_years", "coverage", "format_table", "read_observed"]
 
 #: Columns of ``yearly`` that are not figures one can observe.
 NON_FIGURES = frozenset({"scenario", "replication", "year", "months"})
@@ -27,45 +30,80 @@ class ObservedError(ValueError):
     """An observed-figures file that cannot be used; the message says where and why."""
 
 
+#: Observed figures that may be negative (results, treasuries); every other figure is a count or an amount >= 0.
+_SIGNED = ("result", "treasury", "cash", "own_funds", "losses")
+
+
 def read_observed(path: str | Path, allowed: list[str]) -> pd.DataFrame:
-    """Read observed.csv: one row per year; ``year`` plus columns among ``allowed``; empty cells = not observed."""
+    """Read observed.csv: one row per year; ``year`` plus columns among ``allowed``; empty cells = not observed.
+
+    Any CSV a spreadsheet writes is read (``simcoop.tables``); each year appears once; figures
+    are finite, and those that cannot be negative (people, turnover, funding) are not.
+    """
+    from simcoop.scenario import MAX_EUR
+    from simcoop.tables import TableError, parse_number, read_table, shown
+
     path = Path(path)
     source = str(path)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = [row for row in csv.reader(fh) if any(cell.strip() for cell in row) and not row[0].lstrip().startswith("#")]
-    except FileNotFoundError:
-        raise ObservedError(f"{source}: file not found") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ObservedError(f"{source}: cannot read the file as UTF-8 CSV: {exc}") from None
-    if not rows:
-        raise ObservedError(f"{source}: the file is empty; expected a header line with year and yearly.csv columns")
-    header = [h.strip() for h in rows[0]]
+        table = read_table(path, comments=True)
+    except TableError as exc:
+        first = exc.problems[0]
+        where = f"{source}:{first.line}" if first.line else source
+        message = first.message
+        if message.startswith("the file is empty"):
+            message = "the file is empty; expected a header line with year and yearly.csv columns"
+        raise ObservedError(f"{where}: {message}") from None
+    if table.problems:
+        first = table.problems[0]
+        raise ObservedError(f"{source}:{first.line}: {first.message}")
+    header = table.header
     if "year" not in header:
-        raise ObservedError(f"{source}:1: column 'year' missing; the header has: {', '.join(header)}")
+        raise ObservedError(f"{source}:1: column 'year' missing; the header has: {', '.join(shown(h, 30) for h in header)}")
     unknown = [h for h in header if h != "year" and h not in allowed]
     if unknown:
         raise ObservedError(
-            f"{source}:1: unknown column(s) {', '.join(unknown)}; allowed: year and the columns of yearly.csv "
+            f"{source}:1: unknown column(s) {', '.join(shown(h, 30) for h in unknown[:5])}; allowed: year and the columns of yearly.csv "
             f"({', '.join(allowed)}; see docs/outputs.md)"
         )
     records = []
-    for line, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise ObservedError(f"{source}:{line}: expected {len(header)} fields as in the header, found {len(row)}")
+    first_line: dict[int, int] = {}
+    for line, row in table.records():
         values: dict[str, float] = {}
-        for name, cell in zip(header, row):
-            cell = cell.strip().replace("\u00a0", "").replace(" ", "")
+        for name, cell in row.items():
             if cell == "" and name != "year":
                 continue
             try:
-                values[name] = float(cell)
-            except ValueError:
-                raise ObservedError(f"{source}:{line}: column '{name}': expected a number, got {cell!r}") from None
-        if "year" not in values or not float(values["year"]).is_integer():
+                values[name] = parse_number(cell)
+            except ValueError as exc:
+                raise ObservedError(f"{source}:{line}: column '{name}': {exc}") from None
+            if name != "year" and not any(word in name for word in _SIGNED) and values[name] < 0:
+                raise ObservedError(f"{source}:{line}: column '{name}': a count or an amount cannot be negative, got {shown(cell)}")
+            if abs(values[name]) > MAX_EUR:
+                raise ObservedError(f"{source}:{line}: column '{name}': {shown(cell)} is beyond any CAE's figures (at most {MAX_EUR:g})")
+        year = values.get("year")
+        if year is None or not float(year).is_integer() or not 1800 <= year <= 2199:
             raise ObservedError(f"{source}:{line}: column 'year': expected a calendar year such as 2000")
+        if int(year) in first_line:
+            raise ObservedError(f"{source}:{line}: year {int(year)} is already observed on line {first_line[int(year)]}; give each year once")
+        first_line[int(year)] = line
         records.append(values)
+    if not records:
+        raise ObservedError(f"{source}: the file has a header but no observed year; add one row per year")
     return pd.DataFrame(records)
+
+
+def check_years(scenario: "Scenario", observed: pd.DataFrame) -> None:
+    """Every observed year must be simulated: raises ObservedError naming the scenario's years otherwise."""
+    start = int(scenario.meta.start_month[:4])
+    end_index = int(scenario.meta.start_month[5:7]) - 1 + scenario.meta.horizon_months - 1
+    last = start + end_index // 12
+    outside = sorted({int(y) for y in observed["year"] if not start <= int(y) <= last})
+    if outside:
+        raise ObservedError(
+            f"year(s) {', '.join(map(str, outside))} not simulated; the scenario covers {start}-{last} "
+            f"({scenario.meta.horizon_months} months from {scenario.meta.start_month})"
+        )
 
 
 def backtest(yearly: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:

@@ -1180,19 +1180,27 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 def _cmd_backtest(args: argparse.Namespace) -> int:
     """simcoop backtest: simulated median and 90% interval against each observed yearly figure."""
     import simcoop
-    from simcoop.backtest import NON_FIGURES, ObservedError, backtest, format_table, read_observed
+    from simcoop.backtest import NON_FIGURES, ObservedError, backtest, check_years, format_table, read_observed
     from simcoop.scenario import ScenarioError
+
+    from simcoop.results import YEARLY_COLUMNS
 
     try:
         scenario = simcoop.load_scenario(args.scenario)
     except ScenarioError as exc:
         print(f"simcoop backtest: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    figures = [c for c in YEARLY_COLUMNS if c not in NON_FIGURES]
+    try:
+        observed = read_observed(args.observed, figures)  # before the simulation: a bad file costs nothing
+        check_years(scenario, observed)
+    except ObservedError as exc:
+        print(f"simcoop backtest: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     seed = scenario.simulation.seed if args.seed is None else args.seed
     results = simcoop.simulate(scenario, replications=args.replications, seed=seed, jobs=args.jobs)
-    figures = [c for c in results.yearly.columns if c not in NON_FIGURES]
     try:
-        table = backtest(results.yearly, read_observed(args.observed, figures))
+        table = backtest(results.yearly, observed)
     except ObservedError as exc:
         print(f"simcoop backtest: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
