@@ -1004,6 +1004,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    from simcoop.experiments import check_comparable
+
+    try:
+        for note in check_comparable(scenarios, seed_given=args.seed is not None):
+            print(f"simcoop: note: {note}", file=sys.stderr)
+    except ValueError as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     baseline = next(iter(scenarios.values()))
     replications = args.replications or baseline.simulation.replications
     seed = baseline.simulation.seed if args.seed is None else args.seed

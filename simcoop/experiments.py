@@ -48,6 +48,7 @@ from simcoop.scenario import (
     split_variants,
     validate_data,
 )
+from simcoop.scenario import set_dotted as _set_dotted  # the one dotted-key walker, shared with Scenario.replace
 from simcoop.verdict import wilson_interval
 
 if TYPE_CHECKING:
@@ -400,6 +401,38 @@ class Comparison:
         return "\n".join(lines)
 
 
+def check_comparable(scenarios: dict[str, Scenario], seed_given: bool = False) -> list[str]:
+    """Raise ValueError if the scenarios cannot be compared month by month; return notes for the user.
+
+    Every scenario must run over the same number of months (the table compares KPIs over the
+    horizon). Each runs on the comparison's seed and replications (common random numbers),
+    so a scenario's own ``simulation`` section is ignored: the notes say so.
+    """
+    items = list(scenarios.items())
+    base_label, base = items[0]
+    horizon = base.meta.horizon_months
+    differ = [(label, s.meta.horizon_months) for label, s in items if s.meta.horizon_months != horizon]
+    if differ:
+        listed = "; ".join(f"{label!r}: {months} months" for label, months in differ)
+        raise ValueError(
+            f"cannot compare scenarios over different horizons: the baseline {base_label!r} runs {horizon} months, "
+            f"{listed}; give them the same meta.horizon_months"
+        )
+    notes = []
+    for label, s in items[1:]:
+        if s.simulation.seed != base.simulation.seed and not seed_given:
+            notes.append(
+                f"{label!r} sets simulation.seed {s.simulation.seed}; it is ignored: every scenario runs on the "
+                f"comparison's seed (common random numbers)"
+            )
+        if s.simulation.replications != base.simulation.replications:
+            notes.append(
+                f"{label!r} sets simulation.replications {s.simulation.replications}; it is ignored: every scenario "
+                "runs the comparison's replications"
+            )
+    return notes
+
+
 def compare(
     scenarios: dict[str, Scenario],
     replications: int,
@@ -415,6 +448,7 @@ def compare(
     """
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
+    check_comparable(scenarios)
     labels = list(scenarios)
     runs: dict[int, Results] = dict(simulate_many(list(scenarios.values()), replications, seed, jobs, progress))
     return Comparison(results={labels[i]: runs[i] for i in range(len(labels))}, replications=replications, seed=seed)
@@ -521,58 +555,6 @@ def load_variants(path: str | os.PathLike[str]) -> dict[str, Scenario]:
     if problems:
         raise ScenarioError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
     return scenarios
-
-
-def _set_dotted(data: dict[str, Any], key: str, value: Any) -> tuple[Any, ...]:
-    """Set ``value`` at dotted ``key`` in resolved scenario data; return its location (list indices as ints).
-
-    Raises KeyError with a message saying what exists there.
-    """
-    node: Any = data
-    loc: list[Any] = []
-    parts = key.split(".")
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        where = ".".join(parts[:i]) or "the scenario"
-        if isinstance(node, list):
-            index = _list_index(node, part, where)
-            loc.append(index)
-            if last:
-                node[index] = value
-            else:
-                node = node[index]
-        elif isinstance(node, dict):
-            if part not in node:
-                message = "no such key"
-                close = difflib.get_close_matches(part, [str(k) for k in node], n=1, cutoff=0.65)
-                if close:
-                    message += f"; did you mean '{close[0]}'?"
-                raise KeyError(message)
-            loc.append(part)
-            if last:
-                node[part] = value
-            else:
-                node = node[part]
-        else:
-            state = "null" if node is None else "a single value"
-            raise KeyError(f"no such key ({where} is {state})")
-    return tuple(loc)
-
-
-def _list_index(items: list[Any], part: str, where: str) -> int:
-    if part.isdigit():
-        index = int(part)
-        if index >= len(items):
-            raise KeyError(f"no such key ({where} has {len(items)} items, numbered 0 to {len(items) - 1})")
-        return index
-    found = [
-        k for k, item in enumerate(items) if isinstance(item, dict) and part in (item.get("name"), item.get("funder"))
-    ]
-    if len(found) == 1:
-        return found[0]
-    if len(found) > 1:
-        raise KeyError(f"no such key ({where} has {len(found)} items named {part!r}; use the item's number)")
-    raise KeyError(f"no such key ({where} is a list: use an item's number, 0 to {len(items) - 1}, or its name)")
 
 
 # --------------------------------------------------------------------------- sensitivity

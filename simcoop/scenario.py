@@ -65,6 +65,7 @@ __all__ = [
     "Problem",
     "ScenarioError",
     "split_variants",
+    "set_dotted",
 ]
 
 YearMonth = Annotated[
@@ -1175,8 +1176,14 @@ class Scenario(_Frozen):
         merged into the section.
         """
         data = self.to_dict()
+        problems = []
         for path, value in (changes or {}).items():
-            _set_path(data, path.split("."), value)
+            try:
+                set_dotted(data, path, value)
+            except KeyError as exc:
+                problems.append(Problem("<replace>", None, path, exc.args[0]))
+        if problems:
+            raise ScenarioError(problems)
         for section, value in kwargs.items():
             if isinstance(value, BaseModel):
                 value = value.model_dump(mode="json")
@@ -1187,24 +1194,56 @@ class Scenario(_Frozen):
         return validate_data(data, source="<replace>")
 
 
-def _set_path(data: dict[str, Any], keys: list[str], value: Any) -> None:
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> tuple[Any, ...]:
+    """Set ``value`` at dotted ``key`` in resolved scenario data; return its location (list indices as ints).
+
+    Raises KeyError with a message saying what exists there.
+    """
     node: Any = data
-    for i, key in enumerate(keys[:-1]):
+    loc: list[Any] = []
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        where = ".".join(parts[:i]) or "the scenario"
         if isinstance(node, list):
-            node = node[int(key)]
-        elif isinstance(node, dict) and key in node:
-            node = node[key]
+            index = _list_index(node, part, where)
+            loc.append(index)
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+        elif isinstance(node, dict):
+            if part not in node:
+                message = "no such key"
+                close = difflib.get_close_matches(part, [str(k) for k in node], n=1, cutoff=0.65)
+                if close:
+                    message += f"; did you mean '{close[0]}'?"
+                raise KeyError(message)
+            loc.append(part)
+            if last:
+                node[part] = value
+            else:
+                node = node[part]
         else:
-            raise KeyError(f"no such key: {'.'.join(keys[: i + 1])}")
-    last = keys[-1]
-    if isinstance(node, list):
-        node[int(last)] = value
-    elif isinstance(node, dict):
-        if last not in node:
-            raise KeyError(f"no such key: {'.'.join(keys)}")
-        node[last] = value
-    else:
-        raise KeyError(f"no such key: {'.'.join(keys)}")
+            state = "null" if node is None else "a single value"
+            raise KeyError(f"no such key ({where} is {state})")
+    return tuple(loc)
+
+
+def _list_index(items: list[Any], part: str, where: str) -> int:
+    if part.isdigit():
+        index = int(part)
+        if index >= len(items):
+            raise KeyError(f"no such key ({where} has {len(items)} items, numbered 0 to {len(items) - 1})")
+        return index
+    found = [
+        k for k, item in enumerate(items) if isinstance(item, dict) and part in (item.get("name"), item.get("funder"))
+    ]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise KeyError(f"no such key ({where} has {len(found)} items named {part!r}; use the item's number)")
+    raise KeyError(f"no such key ({where} is a list: use an item's number, 0 to {len(items) - 1}, or its name)")
 
 
 # --------------------------------------------------------------------------- validation
