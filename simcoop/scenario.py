@@ -221,11 +221,16 @@ class _Frozen(BaseModel):
         return FrozenDict(value) if type(value) is dict else value
 
 
+def _has_pattern(meta: Any) -> bool:
+    return bool(getattr(meta, "pattern", None)) or any(_has_pattern(m) for m in getattr(meta, "metadata", ()) or ())
+
+
 def _is_month_field(field: FieldInfo) -> bool:
-    if any(getattr(m, "pattern", None) for m in field.metadata):
+    """A YYYY-MM field (YearMonth, or YearMonth | None): the only text fields with a pattern."""
+    if any(_has_pattern(m) for m in field.metadata):
         return True
     for arg in get_args(field.annotation):
-        if get_origin(arg) is Annotated and any(getattr(m, "pattern", None) for m in get_args(arg)[1:]):
+        if get_origin(arg) is Annotated and any(_has_pattern(m) for m in get_args(arg)[1:]):
             return True
     return False
 
@@ -1024,6 +1029,7 @@ def _cross_problems(scenario: "Scenario") -> list[tuple[tuple[Any, ...], str]]:
         codes = [z.zone_code for z in territory.zones]
         dupes = set(_duplicates(codes))
         seen: set[str] = set()
+        unknown_sites: set[str] = set()
         bad_zones = 0
         for i, zone in enumerate(territory.zones):
             if bad_zones >= 20:
@@ -1033,13 +1039,14 @@ def _cross_problems(scenario: "Scenario") -> list[tuple[tuple[Any, ...], str]]:
             if zone.zone_code in dupes and zone.zone_code in seen:
                 out.append((("territory", "zones", i, "zone_code"), f"zone code {zone.zone_code!r} is given twice; zone codes must be unique"))
             seen.add(zone.zone_code)
-            unknown = sorted(set(zone.travel_minutes) - set(site_names))
-            if unknown:
+            unknown = sorted(set(zone.travel_minutes) - set(site_names) - unknown_sites)
+            if unknown:  # said once, at the first zone that names them (a CSV column names them for every zone)
+                unknown_sites.update(unknown)
                 out.append(
                     (
                         ("territory", "zones", i, "travel_minutes"),
-                        f"zone {zone.zone_code}: travel_minutes names unknown site(s) {', '.join(map(repr, unknown))}; "
-                        f"allowed: {', '.join(site_names)}",
+                        f"zone {zone.zone_code}: travel times to unknown site(s) {', '.join(map(repr, unknown))} "
+                        f"(travel_minutes_{unknown[0]}); the sites are: {', '.join(site_names)}",
                     )
                 )
             for site in sites:
@@ -1550,6 +1557,9 @@ def _allowed(loc: tuple[Any, ...]) -> str:
     if field is None:
         return ""
     annotation = field.annotation
+    optional = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) is not None and len(optional) == 1 and type(None) in get_args(annotation):
+        annotation = optional[0]  # X | None reads as X (null is the documented default)
     origin = get_origin(annotation)
     bounds: list[str] = []
     for meta in field.metadata:
