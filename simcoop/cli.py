@@ -454,6 +454,16 @@ def _build_parser() -> argparse.ArgumentParser:
         help="print the JSON Schema of scenario files",
         description="Print the JSON Schema of scenario files, for completion and checks in editors (YAML language server).",
     )
+    for name in ("run", "validate", "compare", "sensitivity", "solve", "gsa", "backtest", "calibrate"):
+        if name in sub.choices:
+            sub.choices[name].add_argument(
+                "--allow-outside-files",
+                action="store_true",
+                help=(
+                    "read the CSV files a scenario attaches (zones_file, roster_file) even outside the scenario's "
+                    "folder; by default they must be in that folder or below it"
+                ),
+            )
     return parser
 
 
@@ -504,7 +514,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, allow_outside_files=args.allow_outside_files)
     except ScenarioError as exc:
         return _problems(f"simcoop: cannot solve {path}:", exc)
     if args.write_scenario is not None and args.write_scenario.exists() and not args.force:
@@ -589,7 +599,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 candidates = load_candidates(path)
                 print(f"{path}: valid candidates file ({len(candidates.scenarios)} candidates)")
                 continue
-            scenarios = load_variants(path)  # the base scenario, then its variants if any
+            scenarios = load_variants(path, allow_outside_files=args.allow_outside_files)  # the base scenario, then its variants if any
             scenario = next(iter(scenarios.values()))
         except ScenarioError as exc:
             status = EXIT_BAD_INPUT
@@ -664,7 +674,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, allow_outside_files=args.allow_outside_files)
     except ScenarioError as exc:
         return _problems(f"simcoop: cannot run {path}:", exc)
     out = args.out if args.out is not None else Path("outputs") / _safe_folder_name(scenario.meta.name)
@@ -769,7 +779,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, allow_outside_files=args.allow_outside_files)
     except ScenarioError as exc:
         return _problems(f"simcoop: cannot analyse {path}:", exc)
     seed = scenario.simulation.seed if args.seed is None else args.seed
@@ -986,7 +996,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.files:
         try:
-            loaded = load_variants(path) if len(args.files) == 1 else {(s := load_scenario(path)).meta.name: s}
+            loaded = (
+                load_variants(path, allow_outside_files=args.allow_outside_files)
+                if len(args.files) == 1
+                else {(s := load_scenario(path, allow_outside_files=args.allow_outside_files)).meta.name: s}
+            )
         except ScenarioError as exc:
             status = _problems(f"simcoop: cannot compare {path}:", exc)
             continue
@@ -1157,7 +1171,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"simcoop calibrate: {', '.join(map(str, existing))} exists; use --force to overwrite", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        base = load_scenario(args.base)
+        base = load_scenario(args.base, allow_outside_files=args.allow_outside_files)
         mapping = load_mapping(args.mapping) if args.mapping else None
         records = read_records(args.records_dir, mapping, export_date=args.export_date)
         result = calibrate(records, base)
@@ -1194,7 +1208,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from simcoop.results import YEARLY_COLUMNS
 
     try:
-        scenario = simcoop.load_scenario(args.scenario)
+        scenario = simcoop.load_scenario(args.scenario, allow_outside_files=args.allow_outside_files)
     except ScenarioError as exc:
         print(f"simcoop backtest: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -503,7 +503,7 @@ def comparison_manifest_key(scenarios: dict[str, Scenario], replications: int, s
 # --------------------------------------------------------------------------- variants
 
 
-def load_variants(path: str | os.PathLike[str]) -> dict[str, Scenario]:
+def load_variants(path: str | os.PathLike[str], allow_outside_files: bool = False) -> dict[str, Scenario]:
     """Read a scenario file and its ``variants:`` block: ``{base name: base, variant name: variant, ...}``.
 
     Each variant is the base scenario (defaults included) with its dotted keys replaced
@@ -516,7 +516,7 @@ def load_variants(path: str | os.PathLike[str]) -> dict[str, Scenario]:
     """
     path = Path(path)
     source = str(path)
-    base = load_scenario(path)  # the base's problems and the variants block's shape
+    base = load_scenario(path, allow_outside_files)  # the base's problems and the variants block's shape
     parsed = read_yaml_file(path)  # load_scenario above read it and reported its problems
     marks = parsed.marks
     _, variants, _ = split_variants(parsed.data, source, marks)

@@ -53,6 +53,10 @@ def read_roster_with_lines(path: str | Path, root: Path | None = None) -> tuple[
     if unknown:
         names = ", ".join(shown(c, 30) for c in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
         problems.append(Problem(source, 1, "", f"unknown column(s) {names}; allowed: {', '.join(ROSTER_COLUMNS)}"))
+    if len(missing) == len(_REQUIRED) and not any(h in header for h in _REQUIRED):
+        # Nothing expected in the header: not this kind of table (its content is not echoed).
+        what = "roster"
+        raise RosterError([Problem(source, 1, "", f"the header has none of the {what} table's columns ({', '.join(_REQUIRED)}): is this the {what} CSV?")])
     if missing or unknown:
         raise RosterError(problems)
     rows: list[dict[str, Any]] = []

@@ -79,6 +79,10 @@ def read_zones_with_lines(path: str | Path, root: Path | None = None) -> tuple[l
     if unknown:
         names = ", ".join(shown(c, 30) for c in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
         problems.append(Problem(source, 1, "", f"unknown column(s) {names}; allowed: {', '.join(ZONE_COLUMNS)} and travel_minutes_<site name>"))
+    if len(missing) == len(_REQUIRED) and not any(h in header for h in _REQUIRED):
+        # Nothing expected in the header: not this kind of table (its content is not echoed).
+        what = "zones"
+        raise ZonesError([Problem(source, 1, "", f"the header has none of the {what} table's columns ({', '.join(_REQUIRED)}): is this the {what} CSV?")])
     if missing or unknown:
         raise ZonesError(problems)
     rows: list[dict[str, Any]] = []
