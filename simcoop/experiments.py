@@ -18,6 +18,7 @@ i.e. the Wald interval for paired proportions), Wilson on a scenario's proportio
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import math
@@ -401,6 +402,60 @@ class Comparison:
         return "\n".join(lines)
 
 
+def _variant_problems_without_base(path: Path, base_problems: list[Problem]) -> list[Problem]:
+    """The variants' own problems when the base scenario is invalid (the base's are not repeated).
+
+    Each variant's overrides are applied to the file as written (defaults are not filled in,
+    so an override of a key the file leaves out cannot be checked and is skipped).
+    """
+    parsed = read_yaml_file(path)
+    if parsed.error is not None or not isinstance(parsed.data, dict):
+        return []
+    source = str(path)
+    rest, variants, _ = split_variants(parsed.data, source, parsed.marks)
+    rest = _sections_resolved(rest)
+    known = {(p.key_path, p.message) for p in base_problems}
+    found: list[Problem] = []
+    for name, overrides in variants.items():
+        where = f"{VARIANTS_KEY}.{name}"
+        name_line = parsed.marks.get((VARIANTS_KEY, name))
+        data = copy.deepcopy(rest)
+        local_marks: dict[tuple[Any, ...], int] = {}
+        for key, value in overrides.items():
+            line = parsed.marks.get((VARIANTS_KEY, name, key), name_line)
+            try:
+                loc = _set_dotted(data, key, value)
+            except KeyError as exc:
+                if key.split(".")[0] in data:  # a section left invalid in the base cannot be walked
+                    found.append(Problem(source, line, where, f"{key}: {exc.args[0]}"))
+                continue
+            if line is not None:
+                local_marks[loc] = line
+        try:
+            validate_data(data, source=source, marks=local_marks)
+        except ScenarioError as exc:
+            for p in exc.problems:
+                if (p.key_path, p.message) in known or p.line is None or p.line not in local_marks.values():
+                    continue  # the base's problem, met again in the variant
+                found.append(Problem(source, p.line, where, f"{p.key_path}: {p.message}" if p.key_path else p.message))
+    return found
+
+
+def _sections_resolved(data: dict[str, Any]) -> dict[str, Any]:
+    """Each section of the scenario that is valid on its own, with its defaults written out; the others as written."""
+    out = dict(data)
+    for name, field in Scenario.model_fields.items():
+        model = field.annotation
+        if not isinstance(model, type):
+            continue
+        value = data.get(name, {})
+        try:
+            out[name] = model.model_validate(value).model_dump(mode="json")
+        except (ValueError, TypeError):
+            continue
+    return out
+
+
 def check_comparable(scenarios: dict[str, Scenario], seed_given: bool = False) -> list[str]:
     """Raise ValueError if the scenarios cannot be compared month by month; return notes for the user.
 
@@ -516,7 +571,11 @@ def load_variants(path: str | os.PathLike[str], allow_outside_files: bool = Fals
     """
     path = Path(path)
     source = str(path)
-    base = load_scenario(path, allow_outside_files)  # the base's problems and the variants block's shape
+    try:
+        base = load_scenario(path, allow_outside_files)  # the base's problems and the variants block's shape
+    except ScenarioError as exc:
+        # Say every problem at once: the variants' own mistakes too, checked on the file as written.
+        raise ScenarioError(exc.problems + _variant_problems_without_base(path, exc.problems)) from None
     parsed = read_yaml_file(path)  # load_scenario above read it and reported its problems
     marks = parsed.marks
     _, variants, _ = split_variants(parsed.data, source, marks)

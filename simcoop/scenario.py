@@ -1514,7 +1514,7 @@ def _problem_from_error(err: dict[str, Any], source: str, marks: dict[tuple[Any,
     if kind not in ("value_error", "assertion_error", "missing") and "input" in err and not isinstance(err["input"], (dict, list)):
         message += f"; got {err['input']!r}"
     given = err.get("input")
-    if kind == "less_than_equal" and err.get("ctx", {}).get("le") == 1 and isinstance(given, (int, float)) and 1 < given <= 100:
+    if kind == "less_than_equal" and err.get("ctx", {}).get("le") == 1 and isinstance(given, (int, float)) and 2 <= given <= 100:
         message += f" (a rate or share is a fraction: did you mean {given / 100:g}?)"
     return Problem(source, line, _dotted(loc), message)
 
