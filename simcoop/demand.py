@@ -14,15 +14,14 @@ times to each site. The demand model (docs/territory.md):
 - the notoriety ramp-up and the seasonality of ``territory`` then shape the flow in time.
 
 Travel times come from ``travel_minutes`` when given, else from coordinates
-(great-circle distance × detour factor at a mean speed). Pure functions; reading the
-zones CSV is the only I/O, done when a scenario is loaded.
+(great-circle distance × detour factor at a mean speed). Pure functions, no I/O: the
+zones CSV is read with the scenario (``simcoop.scenario.tables``).
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -30,90 +29,9 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from simcoop.scenario import Scenario
 
-from simcoop.scenario import ScenarioError
+__all__ = ["travel_minutes", "zone_potentials", "demand_matrix"]
 
-__all__ = ["read_zones", "read_zones_with_lines", "ZonesError", "ZONE_COLUMNS", "travel_minutes", "zone_potentials", "demand_matrix"]
-
-#: Columns of a zones CSV; ``travel_minutes_<site name>`` columns may follow.
-ZONE_COLUMNS: tuple[str, ...] = (
-    "zone_code", "name", "population", "job_seekers_abc", "business_creations_per_year",
-    "creations_by_job_seekers_per_year", "lat", "lon",
-)  # fmt: skip
-_REQUIRED = ZONE_COLUMNS[:5]
-_TRAVEL = "travel_minutes_"
 EARTH_RADIUS_KM = 6371.0
-
-
-class ZonesError(ScenarioError):
-    """Problems in the CSV (each a ``simcoop.scenario.Problem``: file, line, column, message)."""
-
-
-def read_zones(path: str | Path, root: Path | None = None) -> list[dict[str, Any]]:
-    """The zones of a CSV as plain dicts (validated later as ``Zone``); problems name file, line and column."""
-    return read_zones_with_lines(path, root)[0]
-
-
-def read_zones_with_lines(path: str | Path, root: Path | None = None) -> tuple[list[dict[str, Any]], list[int]]:
-    """The zones of a CSV and the line of each, so that later checks can point at it.
-
-    Any CSV a spreadsheet writes is read (``simcoop.tables``: encoding, ``,``/``;``/tab,
-    decimal comma); ``root`` confines the file to a folder.
-    """
-    from simcoop.scenario import Problem
-    from simcoop.tables import TableError, parse_number, read_table, shown
-
-    source = str(path)
-    try:
-        table = read_table(path, root)
-    except TableError as exc:
-        raise ZonesError([Problem(source, p.line, p.column, p.message) for p in exc.problems]) from None
-    problems = [Problem(source, p.line, p.column, p.message) for p in table.problems]
-    header = table.header
-    missing = [c for c in _REQUIRED if c not in header]
-    unknown = [c for c in header if c not in ZONE_COLUMNS and not c.startswith(_TRAVEL)]
-    if missing:
-        hint = ""
-        if len(header) == 1 and any(sep in header[0] for sep in ",;\t"):
-            hint = " (the header is one single column: is the separator a ',', a ';' or a tab?)"
-        problems.append(Problem(source, 1, ", ".join(missing), f"missing column(s); required: {', '.join(_REQUIRED)}{hint}"))
-    if unknown:
-        names = ", ".join(shown(c, 30) for c in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
-        problems.append(Problem(source, 1, "", f"unknown column(s) {names}; allowed: {', '.join(ZONE_COLUMNS)} and travel_minutes_<site name>"))
-    if len(missing) == len(_REQUIRED) and not any(h in header for h in _REQUIRED):
-        # Nothing expected in the header: not this kind of table (its content is not echoed).
-        what = "zones"
-        raise ZonesError([Problem(source, 1, "", f"the header has none of the {what} table's columns ({', '.join(_REQUIRED)}): is this the {what} CSV?")])
-    if missing or unknown:
-        raise ZonesError(problems)
-    rows: list[dict[str, Any]] = []
-    lines: list[int] = []
-    for line, record in table.records():
-        row: dict[str, Any] = {"travel_minutes": {}}
-        for column, value in record.items():
-            if column in ("zone_code", "name"):
-                row[column] = value
-                continue
-            if value == "":
-                if column in _REQUIRED:
-                    problems.append(Problem(source, line, column, "a number is required"))
-                continue
-            try:
-                number = parse_number(value)
-            except ValueError as exc:
-                problems.append(Problem(source, line, column, str(exc)))
-                continue
-            if column.startswith(_TRAVEL):
-                row["travel_minutes"][column[len(_TRAVEL) :]] = number
-            else:
-                row[column] = number
-        rows.append(row)
-        lines.append(line)
-        if len(problems) >= 50:
-            problems.append(Problem(source, None, "", "more problems follow; fix these first"))
-            break
-    if problems:
-        raise ZonesError(problems)
-    return rows, lines
 
 
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

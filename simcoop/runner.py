@@ -15,7 +15,8 @@ from pathlib import Path
 
 from simcoop.model import ReplicationOutput, run_model
 from simcoop.model.params import ModelParams, model_params
-from simcoop.scenario import MAX_REPLICATIONS, MAX_SEED, Scenario
+from simcoop.scenario import Scenario
+from simcoop.scenario.base import MAX_REPLICATIONS, MAX_SEED
 from simcoop.streams import replication_streams
 
 __all__ = ["run_replication", "run_replications", "simulate", "default_scenario_path"]

@@ -53,7 +53,7 @@ def test_bad_observed_files(tmp_path: Path, capsys: pytest.CaptureFixture[str], 
 
 
 def test_french_spreadsheet_observed_file_reads_like_its_twin(tmp_path: Path) -> None:
-    from simcoop.backtest import read_observed
+    from simcoop.calibration.backtest import read_observed
 
     plain = tmp_path / "plain.csv"
     plain.write_text("year,accueils,turnover_eur\n2000,216,1587451.5\n", encoding="utf-8")

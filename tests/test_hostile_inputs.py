@@ -15,7 +15,7 @@ import pytest
 import simcoop
 from simcoop import ScenarioError
 from simcoop.cli import main
-from simcoop.tables import check_file, parse_number, read_table
+from simcoop.csvfile import check_file, parse_number, read_table
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 
@@ -268,7 +268,7 @@ def test_a_35000_zone_file_is_checked_in_linear_time(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX paths")
 def test_study_overrides_are_confined_to_their_folder(tmp_path: Path) -> None:
-    from simcoop._overrides import _reread_files
+    from simcoop.scenario.edit import _reread_files
 
     base = simcoop.load_scenario(SCENARIOS / "territory_example.yaml")
     data = base.to_dict()

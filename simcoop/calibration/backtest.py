@@ -37,11 +37,11 @@ _SIGNED = ("result", "treasury", "cash", "own_funds", "losses")
 def read_observed(path: str | Path, allowed: list[str]) -> pd.DataFrame:
     """Read observed.csv: one row per year; ``year`` plus columns among ``allowed``; empty cells = not observed.
 
-    Any CSV a spreadsheet writes is read (``simcoop.tables``); each year appears once; figures
+    Any CSV a spreadsheet writes is read (``simcoop.csvfile``); each year appears once; figures
     are finite, and those that cannot be negative (people, turnover, funding) are not.
     """
-    from simcoop.scenario import MAX_EUR
-    from simcoop.tables import TableError, parse_number, read_table, shown
+    from simcoop.scenario.base import MAX_EUR
+    from simcoop.csvfile import TableError, parse_number, read_table, shown
 
     path = Path(path)
     source = str(path)

@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 
 from simcoop._yaml import read_yaml_file
-from simcoop.scenario import MAX_EUR
-from simcoop.tables import TableError, parse_number, read_table, shown
+from simcoop.scenario.base import MAX_EUR
+from simcoop.csvfile import TableError, parse_number, read_table, shown
 
 __all__ = [
     "EXIT_TYPES",

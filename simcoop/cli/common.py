@@ -1,0 +1,151 @@
+"""What every command shares: exit codes, option types, how problems and refusals are printed."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILURE",
+    "EXIT_OK",
+    "MAX_COUNT",
+    "MAX_JOBS",
+    "add_allow_outside_files",
+    "bootstrap_option",
+    "duration",
+    "fraction",
+    "iso_date",
+    "jobs_option",
+    "non_negative_int",
+    "output_refused",
+    "positive_int",
+    "print_problems",
+    "replications_or_auto",
+    "safe_folder_name",
+    "years_option",
+]
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+#: Most replications, bootstrap resamples or samples an option takes (as simulation.replications):
+#: beyond it a run would take years, and its arrays would not fit in memory.
+MAX_COUNT = 1_000_000
+#: Most worker processes (far beyond any machine's cores; each process costs memory).
+MAX_JOBS = 256
+
+
+def non_negative_int(text: str) -> int:
+    """A seed: a whole number from 0 to 2**64 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    if value > 2**64 - 1:
+        raise argparse.ArgumentTypeError(f"expected a number below 2**64, got {value}")
+    return value
+
+
+def positive_int(text: str, most: int = MAX_COUNT) -> int:
+    """A count from 1 to ``most``."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    if value > most:
+        raise argparse.ArgumentTypeError(f"expected a number of at most {most:_}, got {value}".replace("_", " "))
+    return value
+
+
+def jobs_option(text: str) -> int:
+    """Worker processes: 1 to MAX_JOBS."""
+    return positive_int(text, MAX_JOBS)
+
+
+def years_option(text: str) -> int:
+    """A number of years: 1 to 100."""
+    return positive_int(text, 100)
+
+
+def bootstrap_option(text: str) -> int:
+    """Bootstrap resamples: 1 to the ranking's bound."""
+    from simcoop.studies.ranking import MAX_BOOTSTRAP
+
+    return positive_int(text, MAX_BOOTSTRAP)
+
+
+def iso_date(text: str) -> Any:
+    """A calendar date written YYYY-MM-DD."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date of the calendar written YYYY-MM-DD, got {text!r}") from None
+
+
+def add_allow_outside_files(parser: argparse.ArgumentParser) -> None:
+    """The option that lets a scenario read its CSV files outside its own folder."""
+    parser.add_argument(
+        "--allow-outside-files",
+        action="store_true",
+        help=(
+            "read the CSV files a scenario attaches (zones_file, roster_file) even outside the scenario's "
+            "folder; by default they must be in that folder or below it"
+        ),
+    )
+
+
+def replications_or_auto(text: str) -> int | str:
+    """``simcoop run -n``: a number of replications >= 1, or ``auto`` (until --precision is reached)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or 'auto', got {text!r}") from None
+    return positive_int(text)
+
+
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1 (e.g. 0.05), got {text}")
+    return value
+
+
+def print_problems(header: str, exc: Any) -> int:
+    """Print ``header`` and every problem of a ScenarioError (file, line, key, message); the bad-input code."""
+    print(header, file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def safe_folder_name(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+    return cleaned or "scenario"
+
+
+def output_refused(out: Path, exc: OSError) -> int:
+    """Say why the output folder cannot be written (a different run there, or the system)."""
+    from simcoop.results import OutputExistsError
+
+    message = str(exc) if isinstance(exc, OutputExistsError) else f"cannot write {out}: {exc}"
+    print(f"simcoop: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
