@@ -198,6 +198,11 @@ def parse_number(text: str) -> float:
     ``12.5``, ``12,5``, ``1 234,56``, ``1.234,56`` and ``1,234.56`` are read; ``nan``,
     ``inf`` and numbers beyond float range raise ValueError saying why.
     """
+    if _NUMBER.match(text):  # the usual case, 12.5: no clean-up needed
+        value = float(text)
+        if math.isfinite(value):
+            return value
+        raise ValueError(f"the number {shown(text)} is too large")
     t = text.strip().translate(_SPACES)
     if "," in t and "." in t:
         t = t.replace(".", "").replace(",", ".") if t.rfind(",") > t.rfind(".") else t.replace(",", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any, get_args, get_origin
 
@@ -138,12 +139,9 @@ class Frozen(BaseModel):
     @classmethod
     def _strict_scalars(cls, value: Any, info: ValidationInfo) -> Any:
         """A number key takes numbers only: no yes/no, no text (pydantic would read "0.1" or true as numbers)."""
-        field = cls.model_fields.get(info.field_name or "")
-        if field is None:
-            return value
-        if _is_month_field(field) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        is_month, kind = _field_rules(cls, info.field_name or "")
+        if is_month and isinstance(value, (int, float)) and not isinstance(value, bool):
             raise ValueError(f"expected a month written YYYY-MM (e.g. 2027-01); got {value!r}")
-        kind = _number_kind(field.annotation)
         if kind is None:
             return value
         shape, whole = kind
@@ -165,6 +163,15 @@ class Frozen(BaseModel):
     @classmethod
     def _frozen_mappings(cls, value: Any) -> Any:
         return FrozenDict(value) if type(value) is dict else value
+
+
+@functools.lru_cache(maxsize=None)
+def _field_rules(model: type[BaseModel], name: str) -> tuple[bool, tuple[str, bool] | None]:
+    """Whether a field holds a month, and what numbers it holds; computed once per field (35 000 zones)."""
+    field = model.model_fields.get(name)
+    if field is None:
+        return False, None
+    return _is_month_field(field), _number_kind(field.annotation)
 
 
 def duplicates(values: list[str]) -> list[str]:
