@@ -246,6 +246,20 @@ def test_tampered_run_folder_gives_a_clean_report_error(tmp_path: Path, capsys: 
     assert "monthly.parquet cannot be read" in err and "run `simcoop run` again" in err and "Traceback" not in err
 
 
+def test_run_folder_with_a_column_removed_gives_a_clean_report_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    out = tmp_path / "run"
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE, encoding="utf-8")
+    assert main(["run", str(scenario), "-o", str(out), "-q"]) == 0
+    monthly = pd.read_parquet(out / "monthly.parquet")
+    monthly.drop(columns=["coop_treasury_eur"]).to_parquet(out / "monthly.parquet")
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "do not fit together (KeyError" in err and "coop_treasury_eur" in err and "Traceback" not in err
+
+
 def test_a_scenario_yaml_in_windows_1252_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_bytes(BASE.replace("name: t", "name: café").encode("cp1252"))

@@ -141,17 +141,22 @@ def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
 
 
 def _check_columns(folder: Path, run: RunData) -> None:
-    """Each table must hold the columns ``simcoop run`` writes."""
-    from simcoop.results import KPI_LABELS, MONTHLY_COLUMNS, YEARLY_COLUMNS
+    """Each table must hold the columns that place its rows, and as many replications as the manifest says.
 
-    for name, frame, columns in (
-        ("monthly.parquet", run.monthly, MONTHLY_COLUMNS),
-        ("yearly.parquet", run.yearly, YEARLY_COLUMNS),
-        ("kpis.csv", run.kpis, ("replication", *KPI_LABELS)),
+    (The full column lists live with the frames, beside the model, which the report never
+    imports; a column missing beyond these is reported by ``simcoop report`` as a damaged folder.)
+    """
+    replications = run.manifest["replications"]
+    for name, frame, keys in (
+        ("monthly.parquet", run.monthly, ("replication", "month")),
+        ("yearly.parquet", run.yearly, ("replication", "year")),
+        ("kpis.csv", run.kpis, ("replication",)),
     ):
-        missing = [c for c in columns if c not in frame.columns]
+        missing = [c for c in keys if c not in frame.columns]
         if missing:
-            listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            raise NotARunFolder(f"{folder / name} lacks the column(s) {listed}; {_EDITED}")
+            raise NotARunFolder(f"{folder / name} lacks the column(s) {', '.join(missing)}; {_EDITED}")
         if frame.empty:
             raise NotARunFolder(f"{folder / name} has no rows; {_EDITED}")
+        found = frame["replication"].nunique()
+        if found != replications:
+            raise NotARunFolder(f"{folder / name} holds {found} replication(s), the manifest {replications}; {_EDITED}")
