@@ -282,10 +282,10 @@ def test_a_35000_zone_file_is_checked_in_linear_time(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX paths")
 def test_study_overrides_are_confined_to_their_folder(tmp_path: Path) -> None:
-    from simcoop.scenario.edit import _reread_files
+    """A network member or a candidate naming a zones file reads it only in the study file's folder."""
+    from simcoop.scenario.edit import derive_scenario
 
     base = simcoop.load_scenario(SCENARIOS / "territory_example.yaml")
-    data = base.to_dict()
-    data["territory"]["zones_file"] = "../../../../etc/passwd"
-    problems = _reread_files(base, data, tmp_path, "study.yaml", 3, "members[0]")
-    assert problems and "is outside the scenario's folder" in problems[0].message
+    with pytest.raises(ScenarioError, match="is outside the scenario's folder") as info:
+        derive_scenario(base, name="x", overrides={"territory.zones_file": "../../../../etc/passwd"}, anchor=tmp_path)
+    assert "root:" not in str(info.value)

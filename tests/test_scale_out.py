@@ -267,3 +267,78 @@ def test_inline_executor_runs_lazily() -> None:
     items = InlineExecutor().imap_unordered(lambda x: ran.append(x) or x, [(1,), (2,)])
     assert ran == []
     assert next(items) == ((1,), 1) and ran == [1]
+
+
+# ---------------------------------------------------------------------- every study on the same executor path
+
+
+def _study_scenarios() -> dict[str, simcoop.Scenario]:
+    base = small_scenario(**{"meta.horizon_months": 24})
+    return {"base": base, "more accueils": base.replace({"territory.accueils_per_year_at_maturity": 140})}
+
+
+@pytest.mark.parametrize(
+    "study",
+    ["compare", "sensitivity", "gsa", "precision", "solve", "network", "ranking"],
+)
+def test_every_study_gives_on_dask_what_it_gives_in_this_process(
+    study: str, cluster: DaskExecutor, tmp_path: Path
+) -> None:
+    """The studies run their replications through ``simcoop.runner.iter_replications``: the
+    executor (this process or a Dask cluster) changes nothing in their numbers."""
+    from simcoop.network import load_network, simulate_network
+    from simcoop.studies import gsa
+    from simcoop.studies.compare import compare
+    from simcoop.studies.precision import simulate_to_precision
+    from simcoop.studies.ranking import load_candidates, rank_territories
+    from simcoop.studies.sensitivity import sensitivity
+    from simcoop.studies.solve import solve
+
+    scenarios = _study_scenarios()
+    base = scenarios["base"]
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(base.to_dict(), allow_unicode=True), encoding="utf-8")
+
+    def run(executor: object) -> object:
+        if study == "compare":
+            return compare(scenarios, 4, SEED, executor=executor).table()
+        if study == "sensitivity":
+            return sensitivity(base, [("cooperative.contribution.rate", 0.08, 0.12)], 3, SEED, executor=executor)
+        if study == "gsa":
+            params = [("cooperative.contribution.rate", 0.08, 0.12), ("pathway.entry_share", 0.2, 0.4)]
+            spec = gsa.problem(params)
+            X = gsa.sample(spec, "morris", 2, seed=SEED)
+            return gsa.evaluate(base, spec, X, replications=2, seed=SEED, executor=executor)
+        if study == "precision":
+            results, report = simulate_to_precision(base, precision=0.5, seed=SEED, initial=4, max_replications=8, executor=executor)
+            return results.kpis
+        if study == "solve":
+            solution = solve(base, target="contribution", replications=4, seed=SEED, uncertainty=False, tolerance=0.02, executor=executor)
+            return pd.DataFrame(solution.history)
+        if study == "network":
+            network = {
+                "name": "n", "base": "base.yaml", "end_month": "2028-06", "simulation": {"replications": 3, "seed": SEED},
+                "members": [{"name": "A", "opening_month": "2027-01"}, {"name": "B", "opening_month": "2027-07"}],
+            }  # fmt: skip
+            path = tmp_path / "network.yaml"
+            path.write_text(yaml.safe_dump(network, allow_unicode=True), encoding="utf-8")
+            return simulate_network(load_network(path), executor=executor).yearly
+        candidates = {
+            "name": "c", "base": "base.yaml", "simulation": {"replications": 4, "seed": SEED}, "bootstrap": 50,
+            "candidates": {"a": {}, "b": {"territory.accueils_per_year_at_maturity": 140}},
+        }  # fmt: skip
+        path = tmp_path / "candidates.yaml"
+        path.write_text(yaml.safe_dump(candidates, allow_unicode=True), encoding="utf-8")
+        return rank_territories(load_candidates(path), executor=executor).table
+
+    local = run(InlineExecutor())
+    on_dask = run(cluster)
+    pd.testing.assert_frame_equal(on_dask, local, check_exact=True)
+
+
+def test_cli_compare_on_two_dask_workers_equals_two_jobs(scenario_file: Path, tmp_path: Path) -> None:
+    args = ["compare", str(scenario_file), str(scenario_file), "-n", "4", "-s", str(SEED), "-q"]
+    assert main([*args, "-j", "2", "-o", str(tmp_path / "pool.csv")]) == 0
+    assert main([*args, "--dask-workers", "2", "-o", str(tmp_path / "dask.csv")]) == 0
+    pool = pd.read_csv(tmp_path / "pool.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dask.csv"), pool, check_exact=True)
+    assert len(pool) > 0

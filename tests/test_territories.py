@@ -14,7 +14,14 @@ import yaml
 import simcoop
 from simcoop.cli import main
 from simcoop.scenario import ScenarioError
-from simcoop.studies.ranking import _ranks, _sample, load_candidates, outcome_keys, rank_candidates, rank_territories
+from simcoop.studies.ranking import (
+    load_candidates,
+    outcome_keys,
+    rank_candidates,
+    rank_territories,
+    ranks,
+    replication_sample,
+)
 from simcoop.verdict import OUTCOMES
 from tests.conftest import SCENARIOS, small_scenario
 
@@ -88,7 +95,7 @@ def test_bootstrap_outcomes_agree_with_the_verdict() -> None:
         results = simcoop.simulate(small_scenario(**changes), replications=n, seed=5)
         seen.add(results.verdict().outcome)
         identity = np.arange(results.replications)[None, :]
-        keys = outcome_keys(_sample(results), identity)[0]
+        keys = outcome_keys(replication_sample(results), identity)[0]
         assert OUTCOMES[int(keys[0])] == results.verdict().outcome
         assert keys[1] == pytest.approx(results.verdict().criteria[0].value)
         assert -keys[2] == pytest.approx(results.kpis["min_coop_treasury_eur"].median())
@@ -97,7 +104,7 @@ def test_bootstrap_outcomes_agree_with_the_verdict() -> None:
 
 def test_ranks_are_lexicographic_with_ties_in_file_order() -> None:
     keys = np.array([[1, 0.2, -5.0], [0, 0.9, 0.0], [1, 0.2, -5.0], [1, 0.1, 100.0]])
-    assert _ranks(keys).tolist() == [2, 0, 3, 1]
+    assert ranks(keys).tolist() == [2, 0, 3, 1]
 
 
 def test_same_seed_same_ranking(ranking: Any) -> None:

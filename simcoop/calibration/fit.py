@@ -34,9 +34,12 @@ from scipy import stats
 
 from simcoop._yaml import read_yaml_file
 from simcoop.calibration.records import EXIT_TYPES, HAZARD_MOTIVES, Records
+from simcoop.months import month_of_index
 from simcoop.scenario import Scenario, scenario_from_dict
+from simcoop.scenario.dotted import set_path
+from simcoop.stats import Z95, poisson_interval, wilson_interval
 
-__all__ = ["Calibration", "Estimate", "calibrate", "calibrated_yaml", "fit_report", "kaplan_meier", "poisson_ci", "wilson_ci"]
+__all__ = ["Calibration", "Estimate", "calibrate", "calibrated_yaml", "fit_report", "kaplan_meier"]
 
 #: Below this many events (or observations for a share) an estimate gets a "thin data" warning.
 THIN = 20
@@ -44,7 +47,6 @@ THIN = 20
 TOO_FEW = 5
 #: Months of accueils used for seasonality (three of each calendar month).
 SEASONALITY_MONTHS = 36
-Z95 = 1.959963984540054
 
 
 @dataclass
@@ -87,24 +89,6 @@ class Calibration:
 # --------------------------------------------------------------------------- statistics
 
 
-def wilson_ci(k: int, n: int) -> tuple[float, float]:
-    """95% Wilson interval of a binomial proportion k/n."""
-    if n <= 0:
-        return (0.0, 1.0)
-    p = k / n
-    denom = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def poisson_ci(k: int) -> tuple[float, float]:
-    """Garwood's exact 95% interval of a Poisson mean given k events."""
-    low = 0.0 if k == 0 else float(stats.chi2.ppf(0.025, 2 * k) / 2)
-    high = float(stats.chi2.ppf(0.975, 2 * k + 2) / 2)
-    return low, high
-
-
 def _rate_per_year(events: float, months: float) -> float:
     """Annual hazard from events per month at risk, with the model's link p = 1 - exp(-rate/12)."""
     if months <= 0:
@@ -145,7 +129,7 @@ def _km_at(km: pd.DataFrame, t: float) -> tuple[float, float, float]:
 
 
 def _month_text(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return month_of_index(index)
 
 
 def people_table(records: Records) -> pd.DataFrame:
@@ -185,14 +169,14 @@ def _flag(est: Estimate, count: int, what: str) -> Estimate:
 
 
 def _share(name: str, k: int, n: int, key: str | None, base: float | None, method: str, what: str) -> Estimate:
-    low, high = wilson_ci(k, n)
+    low, high = wilson_interval(k, n)
     value = k / n if n else float("nan")
     est = Estimate(name, value, low, high, n, what, key, base, "share", method)
     return _flag(est, n, what)
 
 
 def _hazard(name: str, events: int, months: float, key: str | None, base: float | None, what: str) -> Estimate:
-    lo, hi = poisson_ci(events)
+    lo, hi = poisson_interval(events)
     est = Estimate(
         name, _rate_per_year(events, months), _rate_per_year(lo, months), _rate_per_year(hi, months),
         events, f"{what} in {months:,.0f} months at risk", key, base, "per year",
@@ -206,7 +190,7 @@ def _arrivals(people: pd.DataFrame, last: int, scenario: Scenario) -> tuple[list
     first = int(accueil.min()) if len(accueil) else last
     span = last - first + 1
     recent = int(((accueil > last - 12) & (accueil <= last)).sum())
-    lo, hi = poisson_ci(recent)
+    lo, hi = poisson_interval(recent)
     rate = Estimate(
         "accueils per year", float(recent), lo, hi, recent, f"accueils in the 12 months to {_month_text(last)}",
         "territory.accueils_per_year_at_maturity", scenario.territory.accueils_per_year_at_maturity, "per year",
@@ -227,7 +211,7 @@ def _arrivals(people: pd.DataFrame, last: int, scenario: Scenario) -> tuple[list
         counts = np.bincount(months % 12, minlength=12)
         total = int(counts.sum())
         for m in range(12):
-            lo_m, hi_m = wilson_ci(int(counts[m]), total)
+            lo_m, hi_m = wilson_interval(int(counts[m]), total)
             est = Estimate(
                 f"seasonality {m + 1:02d}", 12 * counts[m] / total if total else float("nan"), 12 * lo_m, 12 * hi_m,
                 int(counts[m]), f"accueils in calendar month {m + 1} (last {window} months)", "territory.seasonality",
@@ -362,7 +346,7 @@ def _exits(people: pd.DataFrame, last: int, scenario: Scenario) -> tuple[list[Es
     est.append(uptake)
     yes, n = sp["deadline"]
     p_up = 1 - math.exp(-uptake.value / 12) if math.isfinite(uptake.value) else 0.0
-    lo, hi = wilson_ci(yes, n)
+    lo, hi = wilson_interval(yes, n)
 
     def undo(p: float) -> float:
         # At the deadline the model subscribes with p_up + p_deadline (1 - p_up): solve for p_deadline.
@@ -562,17 +546,6 @@ def _changes(estimates: list[Estimate]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- outputs
 
 
-def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
-    node: Any = data
-    parts = dotted.split(".")
-    for part in parts[:-1]:
-        if isinstance(node, list):
-            node = node[int(part)]
-        else:
-            node = node.setdefault(part, {})
-    node[parts[-1]] = value
-
-
 def calibrated_yaml(base_path: str | Path, calibration: Calibration, today: _dt.date | None = None) -> tuple[str, Scenario]:
     """The base scenario file with the estimated keys replaced, validated, as YAML text with a header.
 
@@ -581,7 +554,7 @@ def calibrated_yaml(base_path: str | Path, calibration: Calibration, today: _dt.
     base_path = Path(base_path)
     data = read_yaml_file(base_path).data  # the base was validated when it was loaded
     for key, value in calibration.changes.items():
-        _set(data, key, value)
+        set_path(data, key.split("."), value, create=True)
     data["meta"]["name"] = f"{data['meta']['name']}_calibrated"
     scenario = scenario_from_dict(data, source=f"{base_path} + calibration")
     day = (today or _dt.date.today()).isoformat()

@@ -21,8 +21,9 @@ from typing import Any
 import pandas as pd
 
 from simcoop._yaml import read_yaml_file
-from simcoop.scenario.base import MAX_EUR
 from simcoop.csvfile import TableError, parse_number, read_table, shown
+from simcoop.months import month_index
+from simcoop.scenario.base import MAX_EUR
 
 __all__ = [
     "EXIT_TYPES",
@@ -229,7 +230,7 @@ def _map_values(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], mapp
 
 
 def _month_index(text: str) -> int:
-    return int(text[:4]) * 12 + int(text[5:7]) - 1
+    return month_index(text[:7])
 
 
 def read_records(folder: str | Path, mapping: Mapping | None = None, export_date: _dt.date | None = None) -> Records:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "UsageError",
+    "add_executor_options",
+    "executor_from",
     "EXIT_BAD_INPUT",
     "EXIT_FAILURE",
     "EXIT_OK",
@@ -17,6 +23,7 @@ __all__ = [
     "add_allow_outside_files",
     "bootstrap_option",
     "duration",
+    "env_seconds",
     "fraction",
     "iso_date",
     "jobs_option",
@@ -149,3 +156,66 @@ def output_refused(out: Path, exc: OSError) -> int:
 
 def duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+class UsageError(ValueError):
+    """An option value the command cannot use (exit code 2); the message says what is allowed."""
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler`` and ``--dask-workers``: where the replications run (beside ``--jobs``)."""
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=(
+            "where the replications run: tcp://HOST:PORT sends them to an existing Dask scheduler, 'local' starts a "
+            "Dask LocalCluster on this machine, 'pool' (the default) uses --jobs processes; default: the "
+            "SIMCOOP_SCHEDULER environment variable, if set. Results do not depend on it"
+        ),
+    )
+    parser.add_argument(
+        "--dask-workers",
+        type=positive_int,
+        metavar="N",
+        help="workers of the Dask LocalCluster (implies --scheduler local; default: --jobs if above 1, else the CPUs)",
+    )
+
+
+def env_seconds(name: str, default: float) -> float:
+    """A duration in seconds from an environment variable; ValueError naming the variable when it is not one."""
+    import math
+
+    text = os.environ.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0 < value <= 3600:
+        raise ValueError(f"environment variable {name}={text!r}: expected a number of seconds above 0 and at most 3600 (default {default:g})")
+    return value
+
+
+@contextlib.contextmanager
+def executor_from(args: argparse.Namespace) -> Iterator[Any]:
+    """The executor ``--jobs``, ``--scheduler`` and ``--dask-workers`` ask for, shut down on exit.
+
+    Raises UsageError for a scheduler value that is not one, and ``ExecutorError`` when the
+    executor cannot start (Dask missing, scheduler unreachable).
+    """
+    from simcoop.executors import open_executor, parse_scheduler
+
+    from_env = args.scheduler is None and os.environ.get("SIMCOOP_SCHEDULER") is not None
+    try:
+        scheduler = parse_scheduler(args.scheduler if args.scheduler is not None else os.environ.get("SIMCOOP_SCHEDULER"))
+    except ValueError as exc:
+        raise UsageError(f"environment variable SIMCOOP_SCHEDULER: {exc}" if from_env else f"--scheduler: {exc}") from None
+    try:
+        timeout = env_seconds("SIMCOOP_SCHEDULER_TIMEOUT", 10.0)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    with open_executor(args.jobs, scheduler, args.dask_workers, timeout) as executor:
+        if not getattr(args, "quiet", False) and (scheduler or args.dask_workers):
+            print(f"simcoop: running on {executor.description}", file=sys.stderr)
+        yield executor

@@ -12,6 +12,8 @@ from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     jobs_option,
+    add_executor_options,
+    executor_from,
     non_negative_int,
     output_refused,
     positive_int,
@@ -52,6 +54,7 @@ def add_parser(sub: Any) -> None:
     compare.add_argument("-n", "--replications", type=positive_int, help="replications per scenario (default: the baseline's simulation.replications)")
     compare.add_argument("-s", "--seed", type=non_negative_int, help="root random seed, shared by all (default: the baseline's simulation.seed)")
     compare.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
+    add_executor_options(compare)
     compare.add_argument("-o", "--out", type=Path, help="CSV file to write (default: outputs/comparison_<names>.csv)")
     compare.add_argument("--force", action="store_true", help="replace the CSV even if it holds a different comparison")
     compare.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no table")
@@ -59,9 +62,9 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from simcoop.scenario import ScenarioError, load_scenario
     from simcoop.scenario.edit import load_variants
     from simcoop.studies.compare import check_comparison_output, compare, comparison_manifest_key
-    from simcoop.scenario import ScenarioError, load_scenario
 
     scenarios: dict = {}
     status = EXIT_OK
@@ -113,7 +116,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except OSError as exc:
         return output_refused(out, exc)
     started = time.perf_counter()
-    comparison = compare(scenarios, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty())
+    with executor_from(args) as executor:
+        comparison = compare(
+            scenarios, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty(), executor=executor
+        )
     try:
         comparison.to_csv(out)
     except OSError as exc:

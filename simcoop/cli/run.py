@@ -13,6 +13,9 @@ from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
     EXIT_OK,
+    UsageError,
+    add_executor_options,
+    executor_from,
     fraction,
     jobs_option,
     non_negative_int,
@@ -108,21 +111,7 @@ def add_parser(sub: Any) -> None:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     run.add_argument("--report", action="store_true", help="also write report.html and report.pdf (the French report) into the output folder")
     # --- scale out (simcoop.executors, simcoop.store) ---
-    run.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help=(
-            "where the replications run: tcp://HOST:PORT sends them to an existing Dask scheduler, 'local' starts a "
-            "Dask LocalCluster on this machine, 'pool' (the default) uses --jobs processes; default: the "
-            "SIMCOOP_SCHEDULER environment variable, if set. Results do not depend on it"
-        ),
-    )
-    run.add_argument(
-        "--dask-workers",
-        type=positive_int,
-        metavar="N",
-        help="workers of the Dask LocalCluster (implies --scheduler local; default: --jobs if above 1, else the CPUs)",
-    )
+    add_executor_options(run)
     run.add_argument(
         "--fresh",
         action="store_true",
@@ -170,10 +159,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         from simcoop.studies.precision import simulate_to_precision
 
         try:
-            results, precision_report = simulate_to_precision(
-                scenario, precision=precision, seed=seed, jobs=args.jobs, max_replications=args.max_replications,
-                progress=not args.quiet and sys.stderr.isatty(), compare_portage=args.compare_portage,
-            )  # fmt: skip
+            with executor_from(args) as executor:
+                results, precision_report = simulate_to_precision(
+                    scenario, precision=precision, seed=seed, jobs=args.jobs, max_replications=args.max_replications,
+                    progress=not args.quiet and sys.stderr.isatty(), compare_portage=args.compare_portage,
+                    executor=executor,
+                )  # fmt: skip
+        except UsageError:
+            raise
         except ValueError as exc:
             print(f"simcoop: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -236,44 +229,16 @@ def _auto_replications_in(out: Path, seed: int, precision: float, max_replicatio
     return int(old.get("replications", -1)) if same else -1
 
 
-def _env_seconds(name: str, default: float) -> float:
-    """A duration in seconds from an environment variable; ValueError naming the variable when it is not one."""
-    import math
-    import os
-
-    text = os.environ.get(name)
-    if text is None or not text.strip():
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not 0 < value <= 3600:
-        raise ValueError(f"environment variable {name}={text!r}: expected a number of seconds above 0 and at most 3600 (default {default:g})")
-    return value
-
-
 def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replications: int, seed: int) -> Any:
     """Run on the chosen executor, streaming chunks to ``<out>.partial/``, and save ``out``; an exit code on failure.
 
     An interrupted run (Ctrl-C or SIGTERM) keeps its finished chunks; the same command resumes from them.
     """
-    import os
     import signal
 
-    from simcoop.executors import ExecutorError, open_executor, parse_scheduler
+    from simcoop.executors import ExecutorError
     from simcoop.store import partial_folder, simulate_to_folder
 
-    try:
-        from_env = args.scheduler is None and os.environ.get("SIMCOOP_SCHEDULER") is not None
-        try:
-            scheduler = parse_scheduler(args.scheduler if args.scheduler is not None else os.environ.get("SIMCOOP_SCHEDULER"))
-        except ValueError as exc:
-            raise ValueError(f"environment variable SIMCOOP_SCHEDULER: {exc}" if from_env else f"--scheduler: {exc}") from None
-        timeout = _env_seconds("SIMCOOP_SCHEDULER_TIMEOUT", 10.0)
-    except ValueError as exc:
-        print(f"simcoop: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     partial = partial_folder(out)
     show = not args.quiet
 
@@ -286,9 +251,7 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
     previous = signal.signal(signal.SIGTERM, on_sigterm) if main_thread else None
     bar = None
     try:
-        with open_executor(args.jobs, scheduler, args.dask_workers, timeout) as executor:
-            if show and (scheduler or args.dask_workers):
-                print(f"simcoop: running on {executor.description}", file=sys.stderr)
+        with executor_from(args) as executor:
             callback = None
             if show and sys.stderr.isatty():
                 from tqdm import tqdm

@@ -12,8 +12,10 @@ from typing import Any
 from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
+    add_executor_options,
     duration,
     jobs_option,
+    executor_from,
     non_negative_int,
     output_refused,
     positive_int,
@@ -67,6 +69,7 @@ def add_parser(sub: Any) -> None:
     gsa.add_argument("--samples", type=positive_int, metavar="N", help="Morris trajectories (default 10) or Sobol base sample, a power of 2 (default 64)")
     gsa.add_argument("-s", "--seed", type=non_negative_int, help="seed of the sample, the simulations and the bootstrap (default: the scenario's)")
     gsa.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
+    add_executor_options(gsa)
     gsa.add_argument("-o", "--out", type=Path, metavar="OUTDIR", help="output folder (default: outputs/<scenario name>_sensitivity)")
     gsa.add_argument("--force", action="store_true", help="replace the output files even if they hold a different analysis")
     gsa.add_argument("-q", "--quiet", action="store_true", help="no estimate, progress bar or table")
@@ -76,12 +79,12 @@ def add_parser(sub: Any) -> None:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Global sensitivity (simcoop.gsa): estimate, run, then write the indices, chart, samples and manifest."""
-    from simcoop.studies import gsa
     from simcoop._atomic import write_json_atomically
-    from simcoop.results.folder import write_csv
     from simcoop.results import OutputExistsError
+    from simcoop.results.folder import write_csv
     from simcoop.runner import default_scenario_path, simulate
     from simcoop.scenario import ScenarioError, load_scenario
+    from simcoop.studies import gsa
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
@@ -146,10 +149,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     try:
-        result = gsa.run_gsa(
-            scenario, params, args.method, outputs, args.replications, samples, seed, args.jobs,
-            progress=not args.quiet and sys.stderr.isatty(),
-        )  # fmt: skip
+        with executor_from(args) as executor:
+            result = gsa.run_gsa(
+                scenario, params, args.method, outputs, args.replications, samples, seed, args.jobs,
+                progress=not args.quiet and sys.stderr.isatty(), executor=executor,
+            )  # fmt: skip
     except ScenarioError as exc:
         print("simcoop: a sample point is not a valid scenario:", file=sys.stderr)
         for problem_ in exc.problems:
@@ -176,8 +180,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def run_sensitivity(args: argparse.Namespace, scenario: Any, out: Path, seed: int, replications: int) -> int:
     """Write sensitivity.csv into the run folder: each default assumption varied one at a time."""
     from simcoop.results.folder import write_csv
-    from simcoop.studies.sensitivity import default_sensitivity_parameters, sensitivity, sensitivity_text
     from simcoop.scenario import ScenarioError
+    from simcoop.studies.sensitivity import default_sensitivity_parameters, sensitivity, sensitivity_text
 
     parameters = default_sensitivity_parameters(scenario)
     if not args.quiet:

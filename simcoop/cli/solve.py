@@ -11,6 +11,9 @@ from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     jobs_option,
+    UsageError,
+    add_executor_options,
+    executor_from,
     non_negative_int,
     output_refused,
     positive_int,
@@ -50,6 +53,7 @@ def add_parser(sub: Any) -> None:
     solve.add_argument("-n", "--replications", type=positive_int, help="replications per candidate (default: the scenario's, at most 100)")
     solve.add_argument("-s", "--seed", type=non_negative_int, help="root random seed (default: the scenario's)")
     solve.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
+    add_executor_options(solve)
     solve.add_argument("-o", "--out", type=Path, help="folder for solve.json (default: outputs/<scenario name>)")
     solve.add_argument("--write-scenario", type=Path, metavar="FILE", help="also write the scenario with the answer applied (YAML)")
     solve.add_argument("--force", action="store_true", help="overwrite --write-scenario FILE if it exists")
@@ -87,10 +91,13 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"simcoop: solving {scenario.meta.name} for {args.target}", file=sys.stderr)
     try:
-        solution = solve(
-            scenario, target=args.target, replications=args.replications, seed=args.seed, jobs=args.jobs,
-            years=args.years, uncertainty=not args.no_uncertainty, on_step=step,
-        )  # fmt: skip
+        with executor_from(args) as executor:
+            solution = solve(
+                scenario, target=args.target, replications=args.replications, seed=args.seed, jobs=args.jobs,
+                years=args.years, uncertainty=not args.no_uncertainty, on_step=step, executor=executor,
+            )  # fmt: skip
+    except UsageError:
+        raise
     except ValueError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

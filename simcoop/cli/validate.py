@@ -38,8 +38,8 @@ def add_schema_parser(sub: Any) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from simcoop.scenario.edit import load_variants
     from simcoop.scenario import ScenarioError
+    from simcoop.scenario.edit import load_variants
 
     status = EXIT_OK
     for path in args.files:

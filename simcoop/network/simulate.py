@@ -43,13 +43,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simcoop.executors import ChunkExecutor
+from simcoop.months import MONTH_PATTERN, month_index, month_of_index
+from simcoop.network.governance import Member, college_applies, ues_votes
 from simcoop.results.folder import write_study_folder
-from simcoop.months import MONTH_PATTERN
+from simcoop.results.manifest import build_manifest
+from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario, month_offset
 from simcoop.scenario.edit import derive_scenario
 from simcoop.scenario.studyfiles import check_keys, read_yaml_mapping
-from simcoop._version import __version__
-from simcoop.network.governance import Member, college_applies, ues_votes
-from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario, month_offset
 from simcoop.scenario.base import MAX_REPLICATIONS, MAX_SEED
 
 __all__ = [
@@ -125,7 +126,7 @@ class Network:
 
     @property
     def first_month(self) -> str:
-        return min(self.members, key=lambda m: _index(m.opening_month)).opening_month
+        return min(self.members, key=lambda m: month_index(m.opening_month)).opening_month
 
     @property
     def years(self) -> list[int]:
@@ -143,11 +144,6 @@ class Network:
         }
         text = json.dumps(content, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("ascii")).hexdigest()
-
-
-def _index(month: str) -> int:
-    year, mon = (int(x) for x in month.split("-"))
-    return year * 12 + mon - 1
 
 
 def _year_end(year: int, end_month: str) -> str:
@@ -300,9 +296,9 @@ def load_network(path: str | os.PathLike[str]) -> Network:
         ends = []
         for _, raw, member_base in specs:
             start = raw.get("opening_month") or member_base.meta.start_month
-            ends.append(_index(start) + member_base.meta.horizon_months - 1)
+            ends.append(month_index(start) + member_base.meta.horizon_months - 1)
         first_end = min(ends)
-        end_month = f"{first_end // 12:04d}-{first_end % 12 + 1:02d}"
+        end_month = month_of_index(first_end)
 
     members = []
     for k, raw, member_base in specs:
@@ -426,11 +422,11 @@ def governance_table(network: Network) -> pd.DataFrame:
     for year in network.years:
         month = _year_end(year, network.end_month)
         present = [
-            (Member(m.name, "A", m.shares), True) for m in network.members if _index(m.opening_month) <= _index(month)
+            (Member(m.name, "A", m.shares), True) for m in network.members if month_index(m.opening_month) <= month_index(month)
         ]
         for p in network.partners:
-            joined = p.joins is None or _index(p.joins) <= _index(month)
-            left = p.leaves is not None and _index(p.leaves) <= _index(month)
+            joined = p.joins is None or month_index(p.joins) <= month_index(month)
+            left = p.leaves is not None and month_index(p.leaves) <= month_index(month)
             if joined and not left:
                 present.append((Member(p.name, p.group, p.shares), False))  # type: ignore[arg-type]
         members = [m for m, _ in present]
@@ -486,7 +482,7 @@ def network_yearly(network: Network, member_yearly: pd.DataFrame, member_kpis: p
     totals["cae_open"] = year_index.map(open_by_year).astype(int)
     totals["cae_opened"] = year_index.map(opened_in_year).astype(int)
     # Calendar year of each member's first insolvency, by replication.
-    start = {m.name: _index(m.opening_month) for m in network.members}
+    start = {m.name: month_index(m.opening_month) for m in network.members}
     kpis = member_kpis.dropna(subset=["insolvency_month"])
     insolvent_year = (kpis["member"].map(start) + kpis["insolvency_month"].astype(int)) // 12
     counts = (
@@ -529,14 +525,15 @@ class NetworkResults:
         return governance_table(self.network)
 
     def manifest(self) -> dict[str, Any]:
-        return {
-            "kind": "network",
-            "name": self.network.name,
-            "input_hash": self.network.input_hash(),
-            "seed": self.seed,
-            "replications": self.replications,
-            "end_month": self.network.end_month,
-            "members": [
+        return build_manifest(
+            "network",
+            self.seed,
+            self.replications,
+            self.runtime_seconds,
+            name=self.network.name,
+            input_hash=self.network.input_hash(),
+            end_month=self.network.end_month,
+            members=[
                 {
                     "name": m.name,
                     "opening_month": m.opening_month,
@@ -547,10 +544,8 @@ class NetworkResults:
                 }
                 for m in self.network.members
             ],
-            "partners": [vars(p) for p in self.network.partners],
-            "simcoop_version": __version__,
-            "runtime_seconds": round(self.runtime_seconds, 3),
-        }
+            partners=[vars(p) for p in self.network.partners],
+        )
 
     def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
         """Write network_yearly.csv, network_summary.csv, governance.csv, members.csv,
@@ -619,10 +614,11 @@ def simulate_network(
     seed: int | None = None,
     jobs: int = 1,
     progress: bool = False,
+    executor: ChunkExecutor | None = None,
 ) -> NetworkResults:
     """Run every member on the same replications and seed (one pool for all) and total them.
 
-    Numbers do not depend on ``jobs``. Each member's results are reduced to its yearly
+    Numbers do not depend on ``jobs`` nor on the ``executor`` (a process pool or a Dask cluster). Each member's results are reduced to its yearly
     table and verdict as soon as it completes, so memory holds one member's raw outputs
     per worker at most.
     """
@@ -635,7 +631,7 @@ def simulate_network(
     yearly_parts: dict[int, pd.DataFrame] = {}
     kpi_parts: dict[int, pd.DataFrame] = {}
     member_rows: dict[int, dict[str, Any]] = {}
-    for index, results in simulate_many(scenarios, n, root, jobs, progress):
+    for index, results in simulate_many(scenarios, n, root, jobs, progress, executor):
         member = network.members[index]
         yearly_parts[index] = results.yearly.assign(member=member.name)
         kpi_parts[index] = results.kpis[["replication", "insolvency_month"]].assign(member=member.name)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from simcoop._atomic import write_file_atomically
+from simcoop.months import shift_month, year_and_month
 from simcoop.report import figures as F
 from simcoop.report import labels as L
 from simcoop.report import tables as T
@@ -39,7 +40,7 @@ def _dates(run: RunData) -> list[Any]:
 
 
 def _ym(value: str) -> datetime:
-    year, month = (int(x) for x in value.split("-")[:2])
+    year, month = year_and_month(value)
     return datetime(year, month, 1)
 
 
@@ -64,8 +65,8 @@ def _treasury_figure(run: RunData, dates: list[Any], height_in: float = 2.6) -> 
 
 
 def _shift(when: datetime, months: int) -> datetime:
-    year, month = divmod(when.year * 12 + when.month - 1 + int(months), 12)
-    return datetime(year, month + 1, 1)
+    year, month = year_and_month(shift_month(f"{when.year:04d}-{when.month:02d}", months))
+    return datetime(year, month, 1)
 
 
 def _map_figure(run: RunData) -> F.Figure | None:

@@ -16,10 +16,8 @@ from __future__ import annotations
 import html
 import json
 import os
-import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from simcoop._atomic import write_folder_atomically
-from simcoop._version import __version__
 from simcoop.model import PORTAGE_MEASURES, ReplicationOutput
 from simcoop.results import plots
 from simcoop.results.folder import check_output_folder, to_csv
@@ -43,6 +40,7 @@ from simcoop.results.frames import (
     territory_frames,
     yearly_frame,
 )
+from simcoop.results.manifest import build_manifest
 from simcoop.results.plots import plain_number
 from simcoop.scenario import Scenario, scenario_from_dict
 
@@ -169,19 +167,16 @@ class Results:
 
     def manifest(self) -> dict[str, Any]:
         """Provenance of the run: version, scenario and its hash, seed, replications, runtime."""
-        return {
-            "simcoop_version": __version__,
-            "scenario_name": self.scenario.meta.name,
-            "scenario_hash": self.scenario.scenario_hash(),
-            "seed": self.seed,
-            "replications": self.replications,
-            "jobs": self.jobs,
-            "runtime_seconds": round(self.runtime_seconds, 3),
-            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "pandas": pd.__version__,
-            "tables": {
+        return build_manifest(
+            None,
+            self.seed,
+            self.replications,
+            self.runtime_seconds,
+            scenario_name=self.scenario.meta.name,
+            scenario_hash=self.scenario.scenario_hash(),
+            jobs=self.jobs,
+            opening_cash_eur=self.scenario.opening_cash_eur,
+            tables={
                 "monthly": "one row per replication and month: flows in the month, stocks at its end",
                 "yearly": "one row per replication and calendar year",
                 "events": "one row per change of state of an entrepreneur",
@@ -200,8 +195,8 @@ class Results:
                     else {}
                 ),
             },
-            "scenario": self.scenario.to_dict(),
-        }
+            scenario=self.scenario.to_dict(),
+        )
 
     def headline(self) -> str:
         """A short plain-text summary of the main KPIs, for the terminal."""

@@ -135,6 +135,20 @@ class Scenario(Frozen):
             return DEFAULT_INITIAL_CAPITAL_EUR
         return self.cooperative.initial_capital_eur
 
+    @property
+    def opening_cash_eur(self) -> float:
+        """Cash at opening: ``cooperative.initial_treasury_eur`` plus the opening capital, minus the
+        set-up step's pre-opening costs (legal, recruitment), counted to the cent as the model does.
+
+        The one statement of this rule: the run folder's manifest records it and the report reads it.
+        """
+        from simcoop.economics.money import to_cents
+
+        setup = self.creation.setup
+        preopening = to_cents(setup.legal_costs_eur) + to_cents(setup.recruitment_costs_eur) if setup is not None else 0
+        cents = to_cents(self.cooperative.initial_treasury_eur) + to_cents(self.opening_capital_eur) - preopening
+        return cents / 100.0
+
     def to_dict(self) -> dict[str, Any]:
         """The fully resolved scenario (defaults included) as plain JSON-able data."""
         return self.model_dump(mode="json")

@@ -20,7 +20,6 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from simcoop._atomic import write_json_atomically
-from simcoop._version import __version__
+from simcoop.executors import ChunkExecutor
 from simcoop.results import OutputExistsError, Results
 from simcoop.results.folder import write_csv
+from simcoop.results.manifest import build_manifest
 from simcoop.scenario import Scenario
 from simcoop.stats import mean_interval, wilson_interval
 from simcoop.studies.batch import simulate_many
@@ -192,13 +192,12 @@ class Comparison:
 
     def manifest(self) -> dict[str, Any]:
         """Provenance of the comparison: version, seed, replications, each scenario's hash and verdict."""
-        return {
-            "simcoop_version": __version__,
-            "kind": "comparison",
-            "seed": self.seed,
-            "replications": self.replications,
-            "baseline": self.baseline,
-            "scenarios": [
+        return build_manifest(
+            "comparison",
+            self.seed,
+            self.replications,
+            baseline=self.baseline,
+            scenarios=[
                 {
                     "label": label,
                     "name": r.scenario.meta.name,
@@ -207,8 +206,7 @@ class Comparison:
                 }
                 for (label, r), outcome in zip(self.results.items(), self.outcomes.values(), strict=True)
             ],
-            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
+        )
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write ``table()`` to ``path`` and the manifest next to it (same name, ``.json``), atomically."""
@@ -294,18 +292,20 @@ def compare(
     seed: int,
     jobs: int = 1,
     progress: bool = False,
+    executor: ChunkExecutor | None = None,
 ) -> Comparison:
     """Run every scenario on the same seed (common random numbers) and compare them with the first.
 
     ``scenarios`` maps a label (as the table will name it) to a scenario; the first is the
     baseline. Replication ``r`` of every scenario draws the same random streams, so the
-    table reads differences replication by replication.
+    table reads differences replication by replication. ``executor`` (``simcoop.executors``: a
+    process pool or a Dask cluster) runs them, else ``jobs`` processes; the numbers are the same.
     """
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
     check_comparable(scenarios)
     labels = list(scenarios)
-    runs: dict[int, Results] = dict(simulate_many(list(scenarios.values()), replications, seed, jobs, progress))
+    runs: dict[int, Results] = dict(simulate_many(list(scenarios.values()), replications, seed, jobs, progress, executor))
     return Comparison(results={labels[i]: runs[i] for i in range(len(labels))}, replications=replications, seed=seed)
 
 

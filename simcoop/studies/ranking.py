@@ -49,15 +49,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simcoop.results.folder import write_study_folder
+from simcoop.executors import ChunkExecutor
 from simcoop.months import MONTH_PATTERN
+from simcoop.results.folder import write_study_folder
+from simcoop.results.manifest import build_manifest
+from simcoop.scenario import Problem, Scenario, ScenarioError, Viability, load_scenario
 from simcoop.scenario.edit import derive_scenario
 from simcoop.scenario.studyfiles import check_keys, read_yaml_mapping
-from simcoop._version import __version__
-from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario
 from simcoop.scenario.base import MAX_REPLICATIONS, MAX_SEED
-from simcoop.stats import wilson_interval
-from simcoop.verdict import OUTCOMES
+from simcoop.verdict import OUTCOMES, Counts, outcome_from_counts
 
 __all__ = [
     "BOOTSTRAP_TAG",
@@ -212,7 +212,7 @@ def load_candidates(path: str | os.PathLike[str]) -> Candidates:
 
 
 @dataclass(frozen=True)
-class _Sample:
+class ReplicationSample:
     """Per replication, what the three ranking keys are computed from (one candidate)."""
 
     insolvent: np.ndarray  # bool
@@ -220,11 +220,11 @@ class _Sample:
     public_checked: np.ndarray  # bool: the criterion year is within the horizon
     public_ok: np.ndarray  # bool: public share <= max in the criterion year
     min_treasury: np.ndarray  # float, EUR
-    max_insolvency: float
+    viability: Viability
     break_even_in_horizon: bool
 
 
-def _sample(results: Any) -> _Sample:
+def replication_sample(results: Any) -> ReplicationSample:
     scenario = results.scenario
     v = scenario.viability
     kpis = results.kpis
@@ -232,36 +232,18 @@ def _sample(results: Any) -> _Sample:
     be = kpis["break_even_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     shares = kpis["public_share_in_criterion_year"].astype(float).to_numpy()
     checked = ~np.isnan(shares)
-    return _Sample(
+    return ReplicationSample(
         insolvent=kpis["insolvent"].astype(bool).to_numpy(),
         break_even_ok=np.nan_to_num(be, nan=np.inf) <= deadline,
         public_checked=checked,
         public_ok=checked & (np.nan_to_num(shares, nan=np.inf) <= v.max_public_share),
         min_treasury=kpis["min_coop_treasury_eur"].astype(float).to_numpy(),
-        max_insolvency=v.max_insolvency_probability,
+        viability=v,
         break_even_in_horizon=deadline < scenario.meta.horizon_months,
     )
 
 
-def _outcome(insolvent: int, reached: int, ok: int, checked: int, n: int, s: _Sample) -> int:
-    """Index in OUTCOMES of the verdict, from counts (the rules of ``simcoop.verdict.assess``)."""
-    p = insolvent / n
-    low, high = wilson_interval(insolvent, n)
-    ins_met, ins_border = p <= s.max_insolvency, low <= s.max_insolvency <= high
-    if not ins_met:
-        return 2
-    share = reached / n
-    low, high = wilson_interval(reached, n)
-    be_met, be_border = share >= 0.5 and s.break_even_in_horizon, low <= 0.5 <= high
-    share_ok = ok / checked if checked else 0.0
-    low, high = wilson_interval(ok, checked)
-    ps_met, ps_border = checked > 0 and share_ok >= 0.5, checked > 0 and low <= 0.5 <= high
-    if all(met and not border for met, border in ((ins_met, ins_border), (be_met, be_border), (ps_met, ps_border))):
-        return 0
-    return 1
-
-
-def outcome_keys(sample: _Sample, index: np.ndarray) -> np.ndarray:
+def outcome_keys(sample: ReplicationSample, index: np.ndarray) -> np.ndarray:
     """The three ranking keys of one candidate on resamples ``index`` (B x n replication positions).
 
     Returns a B x 3 array: outcome index (0 best), P(insolvency), minus the median lowest
@@ -273,18 +255,21 @@ def outcome_keys(sample: _Sample, index: np.ndarray) -> np.ndarray:
     ok = sample.public_ok[index].sum(axis=1)
     checked = sample.public_checked[index].sum(axis=1)
     outcome = np.array(
-        [_outcome(int(a), int(b), int(c), int(d), n, sample) for a, b, c, d in zip(insolvent, reached, ok, checked)]
+        [
+            OUTCOMES.index(outcome_from_counts(Counts(n, int(a), int(b), int(c), int(d), sample.break_even_in_horizon), sample.viability))
+            for a, b, c, d in zip(insolvent, reached, ok, checked)
+        ]
     )
     median_treasury = np.median(sample.min_treasury[index], axis=1)
     return np.column_stack([outcome, insolvent / n, -median_treasury])
 
 
-def _ranks(keys: np.ndarray) -> np.ndarray:
+def ranks(keys: np.ndarray) -> np.ndarray:
     """Ranks (0 = first) of K candidates from their K x 3 keys, lexicographic, ties in given order."""
     order = np.lexsort((np.arange(keys.shape[0]), keys[:, 2], keys[:, 1], keys[:, 0]))
-    ranks = np.empty(keys.shape[0], dtype=int)
-    ranks[order] = np.arange(keys.shape[0])
-    return ranks
+    out = np.empty(keys.shape[0], dtype=int)
+    out[order] = np.arange(keys.shape[0])
+    return out
 
 
 def rank_candidates(results: dict[str, Any], bootstrap: int = 500, seed: int = 0) -> pd.DataFrame:
@@ -304,7 +289,7 @@ def rank_candidates(results: dict[str, Any], bootstrap: int = 500, seed: int = 0
         raise ValueError("candidates must be simulated on the same replications 0..n-1 (common random numbers)")
     if not 1 <= bootstrap <= MAX_BOOTSTRAP:
         raise ValueError(f"bootstrap must be from 1 to {MAX_BOOTSTRAP}, got {bootstrap}")
-    samples = {name: _sample(results[name]) for name in names}
+    samples = {name: replication_sample(results[name]) for name in names}
     verdicts = {name: results[name].verdict() for name in names}
     observed = np.array(
         [
@@ -316,11 +301,11 @@ def rank_candidates(results: dict[str, Any], bootstrap: int = 500, seed: int = 0
             for k in names
         ]
     )
-    observed_rank = _ranks(observed)
+    observed_rank = ranks(observed)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), BOOTSTRAP_TAG])))
     index = rng.integers(0, n, size=(bootstrap, n))  # the same resample for every candidate: paired
     keys = np.stack([outcome_keys(samples[k], index) for k in names], axis=1)  # B x K x 3
-    boot_ranks = np.array([_ranks(keys[b]) for b in range(bootstrap)])  # B x K
+    boot_ranks = np.array([ranks(keys[b]) for b in range(bootstrap)])  # B x K
     k_count = len(names)
     probabilities = np.stack([(boot_ranks == r).mean(axis=0) for r in range(k_count)], axis=1)  # K x ranks
     rows = []
@@ -376,21 +361,20 @@ class TerritoryRanking:
     runtime_seconds: float = 0.0
 
     def manifest(self) -> dict[str, Any]:
-        return {
-            "kind": "territories",
-            "name": self.candidates.name,
-            "input_hash": self.candidates.input_hash(),
-            "seed": self.seed,
-            "replications": self.replications,
-            "bootstrap": self.candidates.bootstrap,
-            "ranking_rule": RANKING_RULE,
-            "candidates": [
+        return build_manifest(
+            "territories",
+            self.seed,
+            self.replications,
+            self.runtime_seconds,
+            name=self.candidates.name,
+            input_hash=self.candidates.input_hash(),
+            bootstrap=self.candidates.bootstrap,
+            ranking_rule=RANKING_RULE,
+            candidates=[
                 {"name": k, "scenario_hash": s.scenario_hash(), "scenario": s.to_dict()}
                 for k, s in self.candidates.scenarios.items()
             ],
-            "simcoop_version": __version__,
-            "runtime_seconds": round(self.runtime_seconds, 3),
-        }
+        )
 
     def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
         """Write territories.csv and manifest.json into ``directory``, atomically."""
@@ -430,8 +414,9 @@ def rank_territories(
     jobs: int = 1,
     progress: bool = False,
     bootstrap: int | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> TerritoryRanking:
-    """Simulate every candidate on common random numbers (one pool) and rank them."""
+    """Simulate every candidate on common random numbers (one executor: ``executor`` or ``jobs`` processes) and rank them."""
     from simcoop.studies.batch import simulate_many
 
     n = candidates.replications if replications is None else int(replications)
@@ -442,7 +427,7 @@ def rank_territories(
         )
     started = time.perf_counter()
     names = list(candidates.scenarios)
-    runs = dict(simulate_many([candidates.scenarios[k] for k in names], n, root, jobs, progress))
+    runs = dict(simulate_many([candidates.scenarios[k] for k in names], n, root, jobs, progress, executor))
     table = rank_candidates({names[i]: runs[i] for i in range(len(names))}, candidates.bootstrap, root)
     return TerritoryRanking(
         candidates=candidates, table=table, seed=root, replications=n, runtime_seconds=time.perf_counter() - started

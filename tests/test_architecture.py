@@ -1,0 +1,194 @@
+"""The package's shape, checked on its source: import layers, no import circle, no private name
+borrowed from another module, no module past about 600 lines, one pool and one Dask client.
+
+Imports are read with ``ast`` from every module of ``simcoop/``, including imports inside
+functions (a lazy import is still a dependency); imports under ``if TYPE_CHECKING:`` are
+left out (they exist for type checkers only).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1] / "simcoop"
+
+#: Folders another helper owns (model and economics); every other module is held to the size limit.
+SIZE_EXEMPT = ("model", "economics")
+MAX_LINES = 620  # "about 600"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES: dict[str, Path] = {_module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(path: Path) -> list[tuple[str, str | None, int]]:
+    """``(module, name or None, line)`` for every import in ``path``, outside TYPE_CHECKING blocks."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[tuple[str, str | None, int]] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, None, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.extend((node.module, alias.name, node.lineno) for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def _targets(module: str, name: str | None) -> str:
+    """The simcoop module an import depends on: ``from simcoop.x import y`` is ``simcoop.x.y`` when y is a module."""
+    if name is not None and f"{module}.{name}" in MODULES:
+        return f"{module}.{name}"
+    return module
+
+
+def _graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {m: set() for m in MODULES}
+    for module, path in MODULES.items():
+        for target, name, _ in _imports(path):
+            if target.split(".")[0] != "simcoop":
+                continue
+            dep = _targets(target, name)
+            if dep != module and dep in MODULES:
+                graph[module].add(dep)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+    counter = [0]
+
+    def strongconnect(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                strongconnect(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            strongconnect(v)
+    return out
+
+
+def _is_package_of(package: str, module: str) -> bool:
+    return module.startswith(package + ".")
+
+
+def test_no_import_circle() -> None:
+    graph = _graph()
+    # A package's __init__ re-exports its modules: importing the package from one of its own
+    # modules would be a circle, so such edges stay; edges from a package to its own modules
+    # are how it re-exports and are not a dependency of the design.
+    design = {m: {d for d in deps if not _is_package_of(m, d)} for m, deps in graph.items()}
+    assert _cycles(design) == []
+
+
+def test_no_private_name_of_another_module_is_imported() -> None:
+    offenders = []
+    for module, path in MODULES.items():
+        for target, name, line in _imports(path):
+            if target.split(".")[0] != "simcoop" or name is None:
+                continue
+            if name.startswith("_") and not name.startswith("__") and _targets(target, name) == target:
+                offenders.append(f"{path.relative_to(ROOT.parent)}:{line}: {name} from {target}")
+            elif target.rsplit(".", 1)[-1].startswith("_") and target not in ("simcoop._version", "simcoop._atomic", "simcoop._yaml"):
+                offenders.append(f"{path.relative_to(ROOT.parent)}:{line}: private module {target}")
+    assert offenders == []
+
+
+#: Private helpers whose known-answer tests reach inside (the payroll's bisection), owned by economics.
+_TESTED_INTERNALS = ("simcoop.economics",)
+
+
+def test_tests_import_no_private_name() -> None:
+    offenders = []
+    for path in sorted((ROOT.parent / "tests").glob("*.py")):
+        for target, name, line in _imports(path):
+            if target.startswith(_TESTED_INTERNALS):
+                continue
+            if target.split(".")[0] == "simcoop" and name is not None and name.startswith("_") and not name.startswith("__"):
+                offenders.append(f"{path.name}:{line}: {name} from {target}")
+    assert offenders == []
+
+
+@pytest.mark.parametrize("library", ["pandas", "matplotlib", "jinja2", "yaml"])
+def test_the_model_imports_no_io_or_plotting_library(library: str) -> None:
+    for module, path in MODULES.items():
+        if module.startswith("simcoop.model"):
+            imported = {target.split(".")[0] for target, _, _ in _imports(path)}
+            assert library not in imported, f"{module} imports {library}"
+
+
+def test_the_report_imports_no_model_and_no_runner() -> None:
+    for module, path in MODULES.items():
+        if module.startswith("simcoop.report"):
+            for target, name, line in _imports(path):
+                dep = _targets(target, name)
+                assert not dep.startswith(("simcoop.model", "simcoop.runner", "simcoop.studies")), (
+                    f"{module}:{line} imports {dep}"
+                )
+
+
+def test_no_module_is_past_about_600_lines() -> None:
+    long = {
+        module: n
+        for module, path in MODULES.items()
+        if module.split(".")[1:2] not in ([e] for e in SIZE_EXEMPT)
+        and (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
+def test_one_process_pool_and_one_dask_client() -> None:
+    """Every study runs its replications through ``simcoop.executors``: one pool, one Dask client."""
+    pools, clients = [], []
+    for module, path in MODULES.items():
+        text = path.read_text(encoding="utf-8")
+        pools += [module] * text.count("ProcessPoolExecutor(")
+        clients += [module] * text.count(".Client(")
+    assert pools == ["simcoop.executors"]
+    assert clients == ["simcoop.executors"]
