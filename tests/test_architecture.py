@@ -192,3 +192,82 @@ def test_one_process_pool_and_one_dask_client() -> None:
         clients += [module] * text.count(".Client(")
     assert pools == ["simcoop.executors"]
     assert clients == ["simcoop.executors"]
+
+
+# ---------------------------------------------------------------------- the public API
+
+
+PUBLIC_API = {
+    "__version__", "Scenario", "ScenarioError", "Problem", "load_scenario", "load_variants", "scenario_from_dict",
+    "default_scenario_path", "simulate", "Results", "load_results", "compare", "sensitivity", "solve",
+    "simulate_network", "load_network", "rank_territories", "load_candidates", "read_records", "calibrate",
+    "read_observed", "backtest", "write_report", "run_pipeline",
+}  # fmt: skip
+
+
+def test_the_public_api_is_what_all_says_and_every_name_resolves() -> None:
+    import simcoop
+
+    assert set(simcoop.__all__) == PUBLIC_API
+    assert len(simcoop.__all__) == len(PUBLIC_API)
+    for name in simcoop.__all__:
+        assert getattr(simcoop, name) is not None, name
+    assert callable(simcoop.run_pipeline) and callable(simcoop.solve) and callable(simcoop.compare)
+    with pytest.raises(AttributeError):
+        simcoop.no_such_name  # noqa: B018
+
+
+def test_notebooks_use_only_the_public_api() -> None:
+    """The notebooks' code imports ``simcoop`` and calls what its ``__all__`` lists, nothing deeper."""
+    import json
+    import re
+
+    import simcoop
+
+    notebooks = sorted((ROOT.parent / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            code = "".join(cell["source"])
+            assert not re.search(r"^\s*(from simcoop[.\w]* import|import simcoop\.)", code, re.M), (path.name, code)
+            for name in re.findall(r"\bsimcoop\.(\w+)", code):
+                assert name in simcoop.__all__ or name == "__file__", (path.name, name)
+
+
+# ---------------------------------------------------------------------- sources as data
+
+
+def _schema_properties() -> list[tuple[str, dict]]:
+    import simcoop
+
+    schema = simcoop.Scenario.model_json_schema()
+    props = [("Scenario." + k, v) for k, v in schema.get("properties", {}).items()]
+    for model, body in schema.get("$defs", {}).items():
+        props += [(f"{model}.{k}", v) for k, v in body.get("properties", {}).items()]
+    return props
+
+
+def test_every_scenario_key_carries_its_source_as_data() -> None:
+    """A key whose description cites a source or says "assumption" has it in structured fields
+    (``json_schema_extra``), which the report and ``simcoop schema`` read; no regex over prose."""
+    missing = []
+    for name, prop in _schema_properties():
+        description = prop.get("description", "")
+        if "Source:" in description and not prop.get("source"):
+            missing.append(f"{name}: no structured source")
+        if "assumption" in description.lower() and prop.get("assumption") is not True:
+            missing.append(f"{name}: not marked as an assumption")
+    assert missing == []
+    assert sum(1 for _, prop in _schema_properties() if prop.get("source")) > 40
+
+
+def test_the_assumptions_register_reads_the_structured_source() -> None:
+    from simcoop.report.tables import schema_descriptions, source_of
+
+    schema = schema_descriptions()
+    assert schema["cooperative.contribution.rate"]["source"] == "DOMAIN.md §3"
+    assert source_of(schema["cooperative.contribution.rate"]) == "Notes de domaine §3"
+    assert source_of(schema["cooperative.staff.fte_at_opening"]) == "Hypothèse (à calibrer)"
+    assert source_of({"description": "Source: DOMAIN.md §9 in prose only"}) == "Choix du scénario"

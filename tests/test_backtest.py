@@ -34,7 +34,7 @@ def test_cap_services_backtest_prints_the_four_figures(tmp_path: Path, capsys: p
         ("year,accueils\n2000,beaucoup\n", ":2: column 'accueils': expected a number (e.g. 12.5 or 12,5), got 'beaucoup'"),
         ("year,accueils\n1990,216\n", "year(s) 1990 not simulated; the scenario covers 1995-2002"),
         # Issue 15: duplicate years, infinite, missing-as-nan and negative observations, header only.
-        ("year,accueils\n2000,216\n2000,300\n", ":3: year 2000 is already observed on line 2; give each year once"),
+        ("year,accueils\n2000,216\n2000,300\n", ":3: column 'year': year 2000 is already observed on line 2; give each year once"),
         ("year,accueils\n2000,inf\n", ":2: column 'accueils': expected a number (e.g. 12.5 or 12,5), got 'inf'"),
         ("year,accueils\n2000,nan\n", ":2: column 'accueils': expected a number (e.g. 12.5 or 12,5), got 'nan'"),
         ("year,accueils\n2000,1e999\n", ":2: column 'accueils': the number '1e999' is too large"),

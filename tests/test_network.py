@@ -174,3 +174,16 @@ def test_cli_writes_the_network_folder(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["network", str(path), "-n", "2", "-s", "4", "-o", str(out), "-q", "--force"]) == 0
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["seed"] == 4
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no temporary folder left
+
+
+def test_network_file_is_validated_as_a_model_with_lines_and_suggestions(tmp_path: Path) -> None:
+    """The network file's keys are checked like a scenario's: a typo gets its line and the key meant."""
+    path = _write_network(tmp_path, simulaton={"replications": 3})
+    with pytest.raises(ScenarioError) as info:
+        load_network(path)
+    problem = next(p for p in info.value.problems if "simulaton" in p.key_path)
+    assert "unknown key 'simulaton'; did you mean 'simulation'?" in problem.message
+    assert problem.line == path.read_text(encoding="utf-8").splitlines().index("simulaton:") + 1
+    path = _write_network(tmp_path, simulation={"replications": 0, "seed": 7})
+    with pytest.raises(ScenarioError, match=r"simulation.replications: expected a whole number from 1 to 1000000; got 0"):
+        load_network(path)

@@ -171,3 +171,13 @@ def test_a_candidate_can_name_its_own_zones_file(tmp_path: Path) -> None:
     scenario = candidates.scenarios["zones"]
     assert len(scenario.territory.zones) > 1 and scenario.accueils_per_year > 0
     assert candidates.scenarios["flux donné"].territory.zones == ()
+
+
+def test_candidates_file_is_validated_as_a_model(tmp_path: Path) -> None:
+    path = tmp_path / "candidates.yaml"
+    path.write_text("name: x\ncandidats: {a: {}, b: {}}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_candidates(path)
+    text = str(info.value)
+    assert "candidats: unknown key 'candidats'; did you mean 'candidates'?" in text
+    assert "base: required key is missing" in text

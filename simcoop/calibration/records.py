@@ -23,6 +23,7 @@ import pandas as pd
 from simcoop._yaml import read_yaml_file
 from simcoop.csvfile import TableError, parse_number, read_table, shown
 from simcoop.months import month_index
+from simcoop.problems import InputError, Problem
 from simcoop.scenario.base import MAX_EUR
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "Mapping",
     "Records",
     "RecordsError",
-    "RecordsProblem",
     "load_mapping",
     "read_records",
 ]
@@ -71,28 +71,15 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-@dataclass(frozen=True)
-class RecordsProblem:
-    """One problem in the records: where it is and what is allowed."""
-
-    file: str
-    line: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        col = f" column '{self.column}':" if self.column else ""
-        return f"{where}:{col} {self.message}"
+def _problem(file: str, line: int | None, column: str, message: str) -> Problem:
+    """One problem in the records: file, line, the column it concerns (if any) and what is allowed."""
+    return Problem(file, line, f"column '{column}'" if column else "", message)
 
 
-class RecordsError(ValueError):
+class RecordsError(InputError):
     """Records that cannot be used; ``problems`` lists what was found (at most 20 per file)."""
 
-    def __init__(self, problems: list[RecordsProblem]) -> None:
-        self.problems = problems
-        count = len(problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the records:\n" + "\n".join(f"  {p}" for p in problems))
+    what = "the records"
 
 
 @dataclass(frozen=True)
@@ -120,15 +107,15 @@ def load_mapping(path: str | Path) -> Mapping:
     source = str(path)
     parsed = read_yaml_file(path)
     if parsed.error is not None:
-        raise RecordsError([RecordsProblem(source, parsed.error[0], "", parsed.error[1])])
+        raise RecordsError([_problem(source, parsed.error[0], "", parsed.error[1])])
     data = parsed.data or {}
-    problems: list[RecordsProblem] = []
+    problems: list[Problem] = []
 
     def bad(keys: tuple[Any, ...], message: str) -> None:
-        problems.append(RecordsProblem(source, parsed.marks.get(keys), "", message))
+        problems.append(_problem(source, parsed.marks.get(keys), "", message))
 
     if not isinstance(data, dict):
-        raise RecordsError([RecordsProblem(source, 1, "", "a mapping file must be a mapping with keys files, parcours, chiffre_affaires")])
+        raise RecordsError([_problem(source, 1, "", "a mapping file must be a mapping with keys files, parcours, chiffre_affaires")])
     files = {PARCOURS: "parcours.csv", TURNOVER: "chiffre_affaires.csv"}
     columns: dict[str, dict[str, str]] = {}
     values: dict[str, dict[str, str]] = {}
@@ -171,14 +158,14 @@ def load_mapping(path: str | Path) -> Mapping:
     return Mapping(files=files, columns=columns, values=values)
 
 
-def _read_table(path: Path, table: str, wanted: tuple[str, ...], required: tuple[str, ...], mapping: Mapping, notes: list[str]) -> tuple[pd.DataFrame, list[RecordsProblem]]:
+def _read_table(path: Path, table: str, wanted: tuple[str, ...], required: tuple[str, ...], mapping: Mapping, notes: list[str]) -> tuple[pd.DataFrame, list[Problem]]:
     source = str(path)
     if not path.exists():
-        return pd.DataFrame(), [RecordsProblem(source, None, "", f"file not found (expected the {table} table, see docs/calibration.md)")]
+        return pd.DataFrame(), [_problem(source, None, "", f"file not found (expected the {table} table, see docs/calibration.md)")]
     try:
         parsed = read_table(path)
     except TableError as exc:
-        return pd.DataFrame(), [RecordsProblem(source, p.line, p.column, p.message) for p in exc.problems]
+        return pd.DataFrame(), [_problem(source, p.line, p.column, p.message) for p in exc.problems]
     header = parsed.header
     renames = mapping.columns.get(table, {})
     picked: dict[str, int] = {}
@@ -191,11 +178,11 @@ def _read_table(path: Path, table: str, wanted: tuple[str, ...], required: tuple
     missing = [c for c in required if c not in picked]
     if missing:
         names = [renames.get(c, c) for c in missing]
-        return pd.DataFrame(), [RecordsProblem(source, 1, n, f"required column missing; the header has: {', '.join(header)} (use --mapping for other names)") for n in names]
+        return pd.DataFrame(), [_problem(source, 1, n, f"required column missing; the header has: {', '.join(header)} (use --mapping for other names)") for n in names]
     personal = [h for h in header if NAME_LIKE.match(h)]
     if personal:
         notes.append(f"{path.name}: column(s) {', '.join(personal)} look like personal data; they were not read. Remove them before sharing the records: only ids are needed.")
-    problems = [RecordsProblem(source, p.line, p.column, p.message) for p in parsed.problems]
+    problems = [_problem(source, p.line, p.column, p.message) for p in parsed.problems]
     data: dict[str, list[str]] = {c: [] for c in picked}
     lines: list[int] = []
     width = len(header)
@@ -206,13 +193,13 @@ def _read_table(path: Path, table: str, wanted: tuple[str, ...], required: tuple
             data[col].append(row[j].strip())
         lines.append(k)
     if not lines and not problems:
-        problems.append(RecordsProblem(source, None, "", f"the file has a header but no rows; expected the {table} table's rows (docs/calibration.md)"))
+        problems.append(_problem(source, None, "", f"the file has a header but no rows; expected the {table} table's rows (docs/calibration.md)"))
     frame = pd.DataFrame(data, dtype=object)
     frame["line"] = lines
     return frame, problems
 
 
-def _map_values(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], mapping: Mapping, source: str, their: str, problems: list[RecordsProblem], optional: bool) -> None:
+def _map_values(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], mapping: Mapping, source: str, their: str, problems: list[Problem], optional: bool) -> None:
     table = mapping.values.get(column, {})
     out = []
     for value, line in zip(frame[column].tolist(), frame["line"].tolist()):
@@ -224,7 +211,7 @@ def _map_values(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], mapp
             out.append(mapped)
         else:
             shown = value if value else "(empty)"
-            problems.append(RecordsProblem(source, line, their, f"unknown value '{shown}'; allowed: {', '.join(allowed)} (map other values with --mapping)"))
+            problems.append(_problem(source, line, their, f"unknown value '{shown}'; allowed: {', '.join(allowed)} (map other values with --mapping)"))
             out.append("")
     frame[column] = out
 
@@ -247,7 +234,7 @@ def read_records(folder: str | Path, mapping: Mapping | None = None, export_date
     export_date = export_date or _dt.date.today()
     folder = Path(folder)
     if not folder.is_dir():
-        raise RecordsError([RecordsProblem(str(folder), None, "", "not a folder; expected RECORDS_DIR holding parcours.csv and chiffre_affaires.csv")])
+        raise RecordsError([_problem(str(folder), None, "", "not a folder; expected RECORDS_DIR holding parcours.csv and chiffre_affaires.csv")])
     notes: list[str] = []
     p_path = folder / mapping.files[PARCOURS]
     t_path = folder / mapping.files[TURNOVER]
@@ -266,25 +253,25 @@ def read_records(folder: str | Path, mapping: Mapping | None = None, export_date
     # parcours.csv
     for value, line in zip(steps["entrepreneur_id"], steps["line"]):
         if not value:
-            problems.append(RecordsProblem(p_src, line, p_names["entrepreneur_id"], "empty id; every step needs the entrepreneur's (anonymous) id"))
+            problems.append(_problem(p_src, line, p_names["entrepreneur_id"], "empty id; every step needs the entrepreneur's (anonymous) id"))
     for value, line in zip(steps["date"], steps["line"]):
         why = _date_problem(value, export_date)
         if why is not None:
-            problems.append(RecordsProblem(p_src, line, p_names["date"], why))
+            problems.append(_problem(p_src, line, p_names["date"], why))
     _map_values(steps, "step", STEPS, mapping, p_src, p_names["step"], problems, optional=False)
     _map_values(steps, "exit_type", EXIT_TYPES, mapping, p_src, p_names["exit_type"], problems, optional=True)
     _map_values(steps, "motive", MOTIVES, mapping, p_src, p_names["motive"], problems, optional=True)
     is_exit = steps["step"] == "sortie"
     for line in steps.loc[is_exit & (steps["exit_type"] == ""), "line"]:
-        problems.append(RecordsProblem(p_src, line, p_names["exit_type"], f"a sortie needs an exit type; allowed: {', '.join(EXIT_TYPES)}"))
+        problems.append(_problem(p_src, line, p_names["exit_type"], f"a sortie needs an exit type; allowed: {', '.join(EXIT_TYPES)}"))
     # chiffre_affaires.csv
     for value, line in zip(turnover["month"], turnover["line"]):
         if not _MONTH.match(value):
-            t_problems.append(RecordsProblem(t_src, line, t_names["month"], f"expected a month written YYYY-MM (e.g. 2021-03); got {shown(value)}"))
+            t_problems.append(_problem(t_src, line, t_names["month"], f"expected a month written YYYY-MM (e.g. 2021-03); got {shown(value)}"))
             continue
         why = _date_problem(value + "-01", export_date.replace(day=1), value)
         if why is not None:
-            t_problems.append(RecordsProblem(t_src, line, t_names["month"], why))
+            t_problems.append(_problem(t_src, line, t_names["month"], why))
     amounts = []
     for value, line in zip(turnover["turnover_eur"], turnover["line"]):
         try:
@@ -293,19 +280,19 @@ def read_records(folder: str | Path, mapping: Mapping | None = None, export_date
                 raise ValueError(f"{shown(value)} is beyond any monthly turnover (at most {MAX_EUR:g} euros)")
             amounts.append(amount)
         except ValueError as exc:
-            t_problems.append(RecordsProblem(t_src, line, t_names["turnover_eur"], f"expected an amount in euros (e.g. 1234.56): {exc}"))
+            t_problems.append(_problem(t_src, line, t_names["turnover_eur"], f"expected an amount in euros (e.g. 1234.56): {exc}"))
             amounts.append(float("nan"))
     if not t_problems:
         turnover["turnover_eur"] = amounts
         dupes = turnover.duplicated(["entrepreneur_id", "month"], keep="first")
         for line in turnover.loc[dupes, "line"].head(20):
-            t_problems.append(RecordsProblem(t_src, int(line), t_names["month"], "a second row for the same entrepreneur and month; expected one row per entrepreneur and month"))
+            t_problems.append(_problem(t_src, int(line), t_names["month"], "a second row for the same entrepreneur and month; expected one row per entrepreneur and month"))
     if problems or t_problems:
         raise RecordsError(problems[:20] + t_problems[:20])
     exits_per_person = steps.loc[is_exit].groupby("entrepreneur_id").size()
     for pid in exits_per_person[exits_per_person > 1].index[:20]:
         line = int(steps.loc[is_exit & (steps["entrepreneur_id"] == pid), "line"].iloc[1])
-        problems.append(RecordsProblem(p_src, line, p_names["step"], f"a second sortie for entrepreneur {pid}; a person who comes back needs a new id"))
+        problems.append(_problem(p_src, line, p_names["step"], f"a second sortie for entrepreneur {pid}; a person who comes back needs a new id"))
     if problems:
         raise RecordsError(problems[:20])
     steps["month"] = [_month_index(d) for d in steps["date"]]
@@ -342,19 +329,19 @@ def _date_problem(text: str, export_date: _dt.date, shown_as: str | None = None)
     return None
 
 
-def _sequence_problems(steps: pd.DataFrame, source: str, names: dict[str, str]) -> list[RecordsProblem]:
+def _sequence_problems(steps: pd.DataFrame, source: str, names: dict[str, str]) -> list[Problem]:
     """Each person's steps, in date order, must follow the parcours (a CAPE renewal may repeat); nothing after a sortie."""
-    problems: list[RecordsProblem] = []
+    problems: list[Problem] = []
     column = names["step"]
     for pid, person in steps.groupby("entrepreneur_id", sort=False):
         highest, highest_step, highest_date = -1, "", ""
         for step, order, date, line in zip(person["step"], person["order"], person["date"], person["line"]):
             if highest_step == "sortie":
-                problems.append(RecordsProblem(source, int(line), column, f"entrepreneur {pid}: step '{step}' on {date} comes after their sortie of {highest_date}; a person who comes back needs a new id"))
+                problems.append(_problem(source, int(line), column, f"entrepreneur {pid}: step '{step}' on {date} comes after their sortie of {highest_date}; a person who comes back needs a new id"))
                 break
             if order < highest:
                 problems.append(
-                    RecordsProblem(source, int(line), column, f"entrepreneur {pid}: step '{step}' on {date} comes after '{highest_step}' on {highest_date}; the steps go {' -> '.join(STEPS)}")
+                    _problem(source, int(line), column, f"entrepreneur {pid}: step '{step}' on {date} comes after '{highest_step}' on {highest_date}; the steps go {' -> '.join(STEPS)}")
                 )
                 break
             highest, highest_step, highest_date = int(order), step, date

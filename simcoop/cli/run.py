@@ -25,9 +25,7 @@ from simcoop.cli.common import (
     replications_or_auto,
     safe_folder_name,
 )
-from simcoop.cli.report import cmd_report
-from simcoop.cli.sensitivity import run_sensitivity
-from simcoop.cli.solve import cmd_solve
+from simcoop.cli.solve import print_solution, print_step
 
 __all__ = ["add_parser", "cmd_run"]
 
@@ -196,22 +194,69 @@ def cmd_run(args: argparse.Namespace) -> int:
         extra = ", funding.csv" + (", portage.csv, portage_comparison.csv" if args.compare_portage else "")
         extra += ", precision.json" if precision_report is not None else ""
         print(f"\nwrote {out}/ (manifest.json, monthly, yearly, events, kpis.csv, summary.csv{extra}) in {elapsed:.1f} s")
-    if args.sensitivity or args.sensitivity_replications:  # before the report, which draws its tornado from it
-        status = run_sensitivity(args, scenario, out, seed, args.sensitivity_replications or min(replications, 100))
-        if status != EXIT_OK:
-            return status
-    if args.solve:  # before the report, whose first page quotes the funding needed
-        solve_args = argparse.Namespace(
-            scenario=path, target="funding", years=None, replications=min(replications, 100), seed=seed,
-            jobs=args.jobs, out=out, write_scenario=None, force=False, no_uncertainty=False, quiet=args.quiet,
-        )  # fmt: skip
-        if not args.quiet:
+    if args.sensitivity or args.sensitivity_replications or args.solve or args.report:
+        return _later_steps(args, scenario, results, out)
+    return EXIT_OK
+
+
+def _later_steps(args: argparse.Namespace, scenario: Any, results: Any, out: Path) -> int:
+    """Sensitivity, solve and report on the saved run (``simcoop.run_pipeline``), printed as they go."""
+    from simcoop.pipeline import run_pipeline
+    from simcoop.report import NotARunFolder
+    from simcoop.scenario import ScenarioError
+    from simcoop.studies.sensitivity import sensitivity_text
+
+    stage = {"now": "sensitivity"}
+
+    def on_event(name: str, info: dict[str, Any]) -> None:
+        stage["now"] = name.split("_")[0]
+        if name == "solve_done":  # the answer is printed even with --quiet, as `simcoop solve` does
+            print_solution(scenario, info["solution"], "funding")
+            print(f"wrote {out / 'solve.json'}")
+        if args.quiet:
+            return
+        if name == "sensitivity_start":
+            runs = 1 + 2 * len(info["parameters"])
+            print(
+                f"\nsimcoop: sensitivity — {len(info['parameters'])} assumptions, up to {runs} runs of "
+                f"{info['replications']} replications",
+                file=sys.stderr,
+            )
+        elif name == "sensitivity_done":
+            print()
+            print(sensitivity_text(info["table"]))
+            print(f"\nwrote {out}/sensitivity.csv in {info['seconds']:.1f} s")
+        elif name == "solve_start":
             print(file=sys.stderr)
-        status = cmd_solve(solve_args)
-        if status != EXIT_OK:
-            return status
-    if args.report and cmd_report(argparse.Namespace(run_dir=out, quiet=args.quiet)) != EXIT_OK:
+            print(f"simcoop: solving {scenario.meta.name} for funding", file=sys.stderr)
+        elif name == "solve_step":
+            print_step(info)
+        elif name == "report_done":
+            for path in info["paths"]:
+                print(path)
+
+    try:
+        with executor_from(args) as executor:
+            run_pipeline(
+                scenario, out, results=results, jobs=args.jobs, executor=executor,
+                sensitivity=args.sensitivity, sensitivity_replications=args.sensitivity_replications,
+                solve=args.solve, report=args.report, progress=not args.quiet and sys.stderr.isatty(), on_event=on_event,
+            )  # fmt: skip
+    except ScenarioError as exc:
+        return print_problems("simcoop: a sensitivity variation is not a valid scenario:", exc)
+    except NotARunFolder as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except OSError as exc:
+        if stage["now"] == "report":
+            print(f"simcoop: cannot write the report into {out}: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        return output_refused(out / "sensitivity.csv" if stage["now"] == "sensitivity" else out, exc)
+    except UsageError:
+        raise
+    except ValueError as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 

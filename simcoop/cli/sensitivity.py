@@ -23,7 +23,7 @@ from simcoop.cli.common import (
     safe_folder_name,
 )
 
-__all__ = ["add_parser", "cmd_sensitivity", "run_sensitivity"]
+__all__ = ["add_parser", "cmd_sensitivity"]
 
 
 def add_parser(sub: Any) -> None:
@@ -174,30 +174,4 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(result.to_text())
         print(f"\nwrote {', '.join(str(f) for f in files)} in {result.runtime_seconds:.1f} s")
-    return EXIT_OK
-
-
-def run_sensitivity(args: argparse.Namespace, scenario: Any, out: Path, seed: int, replications: int) -> int:
-    """Write sensitivity.csv into the run folder: each default assumption varied one at a time."""
-    from simcoop.results.folder import write_csv
-    from simcoop.scenario import ScenarioError
-    from simcoop.studies.sensitivity import default_sensitivity_parameters, sensitivity, sensitivity_text
-
-    parameters = default_sensitivity_parameters(scenario)
-    if not args.quiet:
-        runs = 1 + 2 * len(parameters)
-        print(f"\nsimcoop: sensitivity — {len(parameters)} assumptions, up to {runs} runs of {replications} replications", file=sys.stderr)
-    started = time.perf_counter()
-    try:
-        table = sensitivity(scenario, parameters, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty())
-    except ScenarioError as exc:
-        return print_problems("simcoop: a sensitivity variation is not a valid scenario:", exc)
-    try:
-        write_csv(table, out / "sensitivity.csv")
-    except OSError as exc:
-        return output_refused(out / "sensitivity.csv", exc)
-    if not args.quiet:
-        print()
-        print(sensitivity_text(table))
-        print(f"\nwrote {out}/sensitivity.csv in {time.perf_counter() - started:.1f} s")
     return EXIT_OK

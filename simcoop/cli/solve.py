@@ -22,7 +22,7 @@ from simcoop.cli.common import (
     years_option,
 )
 
-__all__ = ["add_parser", "cmd_solve"]
+__all__ = ["add_parser", "cmd_solve", "print_solution", "print_step"]
 
 
 def add_parser(sub: Any) -> None:
@@ -80,13 +80,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     out = args.out if args.out is not None else Path("outputs") / safe_folder_name(scenario.meta.name)
 
-    def step(info: dict) -> None:  # type: ignore[type-arg]
+    def step(info: dict[str, Any]) -> None:
         if not args.quiet:
-            print(
-                f"  tried {info['value']:>14,.2f}: {info['outcome']:<28} P(insolvency) {info['insolvency']:.1%}, "
-                f"break-even share {info['break_even']:.1%}, public-share ok {info['public_share']:.1%}",
-                file=sys.stderr,
-            )
+            print_step(info)
 
     if not args.quiet:
         print(f"simcoop: solving {scenario.meta.name} for {args.target}", file=sys.stderr)
@@ -105,25 +101,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         write_json_atomically(out / "solve.json", solution.to_dict())
     except OSError as exc:
         return output_refused(out, exc)
-    low, high = solution.spread
-    if solution.value is None:
-        print(f"no {args.target} level in the search range meets the criteria (baseline: {solution.baseline_outcome})")
-    else:
-        what = {
-            "funding": f"{solution.value:,.0f} EUR a year of extra public funding for {solution.years} year(s) from {solution.first_month}",
-            "accueils": f"{solution.value:,.0f} accueils a year at maturity",
-            "contribution": f"a contribution rate of {solution.value:.1%}",
-        }[args.target]
-        shown = "{:.1%}" if args.target == "contribution" else "{:,.0f}"
-        rng = shown.format(low) if low is not None else "?"
-        rng2 = shown.format(high) if high is not None else "beyond the search range"
-        print(f"{scenario.meta.name}: {what}")
-        print(f"  verdict at that level: {solution.outcome_at_solution}; all criteria met: {'yes' if solution.met else 'no'}")
-        print(
-            f"  P(insolvency) {solution.insolvency_probability:.1%} (95% CI {solution.insolvency_ci[0]:.1%}-{solution.insolvency_ci[1]:.1%}); "
-            f"range on the ends of the intervals: {rng} to {rng2}"
-        )
-        print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")
+    print_solution(scenario, solution, args.target)
+    if solution.value is not None:
         if args.write_scenario is not None:
             if args.target == "funding":
                 solved = with_extra_funding(scenario, solution.value, solution.years)
@@ -138,3 +117,35 @@ def cmd_solve(args: argparse.Namespace) -> int:
             print(f"  wrote {args.write_scenario}")
     print(f"wrote {out / 'solve.json'}")
     return EXIT_OK
+
+
+def print_step(info: dict[str, Any]) -> None:
+    """One candidate the solver tried, on stderr."""
+    print(
+        f"  tried {info['value']:>14,.2f}: {info['outcome']:<28} P(insolvency) {info['insolvency']:.1%}, "
+        f"break-even share {info['break_even']:.1%}, public-share ok {info['public_share']:.1%}",
+        file=sys.stderr,
+    )
+
+
+def print_solution(scenario: Any, solution: Any, target: str) -> None:
+    """The solver's answer, its verdict, its uncertainty and its cost, for the terminal."""
+    low, high = solution.spread
+    if solution.value is None:
+        print(f"no {target} level in the search range meets the criteria (baseline: {solution.baseline_outcome})")
+        return
+    what = {
+        "funding": f"{solution.value:,.0f} EUR a year of extra public funding for {solution.years} year(s) from {solution.first_month}",
+        "accueils": f"{solution.value:,.0f} accueils a year at maturity",
+        "contribution": f"a contribution rate of {solution.value:.1%}",
+    }[target]
+    shown = "{:.1%}" if target == "contribution" else "{:,.0f}"
+    rng = shown.format(low) if low is not None else "?"
+    rng2 = shown.format(high) if high is not None else "beyond the search range"
+    print(f"{scenario.meta.name}: {what}")
+    print(f"  verdict at that level: {solution.outcome_at_solution}; all criteria met: {'yes' if solution.met else 'no'}")
+    print(
+        f"  P(insolvency) {solution.insolvency_probability:.1%} (95% CI {solution.insolvency_ci[0]:.1%}-{solution.insolvency_ci[1]:.1%}); "
+        f"range on the ends of the intervals: {rng} to {rng2}"
+    )
+    print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")

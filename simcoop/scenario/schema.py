@@ -68,17 +68,21 @@ class Viability(Frozen):
     overdraft_eur: float = Field(le=MAX_EUR,
         default=30000.0, ge=0.0,
         description="Authorised overdraft: the cooperative is insolvent when its own treasury falls below minus this. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     max_insolvency_probability: Share = Field(
         default=0.10, description="Largest acceptable probability of insolvency within the horizon. Assumption (a usual risk tolerance for public co-funding).",
+        json_schema_extra={"assumption": True},
     )
     break_even_by_year: int = Field(
         default=5, ge=1, le=50,
         description="Year of operation by which the 12-month rolling result must stay positive. Source: DOMAIN.md §4 (2-3 years to an autonomous structure); 5 an assumption.",
+        json_schema_extra={"source": "DOMAIN.md §4", "assumption": True},
     )
     max_public_share: Share = Field(
         default=0.5,
         description="Largest share of the cooperative's budget (contributions + public funding) that is public funding, in public_share_year. Source: DOMAIN.md §3 (self-financing past about 50% is hard).",
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
     )
     public_share_year: int = Field(default=5, ge=1, le=50, description="Year of operation in which the public share is checked.")
 

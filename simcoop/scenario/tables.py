@@ -24,9 +24,7 @@ from simcoop.problems import Problem, ScenarioError
 __all__ = [
     "ATTACHED_TABLES",
     "ROSTER_COLUMNS",
-    "RosterError",
     "ZONE_COLUMNS",
-    "ZonesError",
     "read_attached_table",
     "read_roster",
     "read_roster_with_lines",
@@ -57,9 +55,6 @@ _ZONE_REQUIRED = ZONE_COLUMNS[:5]
 _TRAVEL = "travel_minutes_"
 
 
-class ZonesError(ScenarioError):
-    """Problems in the CSV (each a ``simcoop.scenario.Problem``: file, line, column, message)."""
-
 
 def read_zones(path: str | Path, root: Path | None = None) -> list[dict[str, Any]]:
     """The zones of a CSV as plain dicts (validated later as ``Zone``); problems name file, line and column."""
@@ -78,7 +73,7 @@ def read_zones_with_lines(path: str | Path, root: Path | None = None) -> tuple[l
     try:
         table = read_table(path, root)
     except TableError as exc:
-        raise ZonesError([Problem(source, p.line, p.column, p.message) for p in exc.problems]) from None
+        raise ScenarioError([Problem(source, p.line, p.column, p.message) for p in exc.problems]) from None
     problems = [Problem(source, p.line, p.column, p.message) for p in table.problems]
     header = table.header
     missing = [c for c in _ZONE_REQUIRED if c not in header]
@@ -94,9 +89,9 @@ def read_zones_with_lines(path: str | Path, root: Path | None = None) -> tuple[l
     if len(missing) == len(_ZONE_REQUIRED) and not any(h in header for h in _ZONE_REQUIRED):
         # Nothing expected in the header: not this kind of table (its content is not echoed).
         what = "zones"
-        raise ZonesError([Problem(source, 1, "", f"the header has none of the {what} table's columns ({', '.join(_ZONE_REQUIRED)}): is this the {what} CSV?")])
+        raise ScenarioError([Problem(source, 1, "", f"the header has none of the {what} table's columns ({', '.join(_ZONE_REQUIRED)}): is this the {what} CSV?")])
     if missing or unknown:
-        raise ZonesError(problems)
+        raise ScenarioError(problems)
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
     for line, record in table.records():
@@ -124,7 +119,7 @@ def read_zones_with_lines(path: str | Path, root: Path | None = None) -> tuple[l
             problems.append(Problem(source, None, "", "more problems follow; fix these first"))
             break
     if problems:
-        raise ZonesError(problems)
+        raise ScenarioError(problems)
     return rows, lines
 
 
@@ -135,9 +130,6 @@ ROSTER_COLUMNS: tuple[str, ...] = (
 _ROSTER_REQUIRED = ROSTER_COLUMNS[:7]
 _NUMBERS = {"monthly_turnover_eur": float, "treasury_eur": float, "are_months_left": int}
 
-
-class RosterError(ScenarioError):
-    """Problems in the CSV (each a ``simcoop.scenario.Problem``: file, line, column, message)."""
 
 
 def read_roster(path: str | Path, root: Path | None = None) -> list[dict[str, Any]]:
@@ -153,7 +145,7 @@ def read_roster_with_lines(path: str | Path, root: Path | None = None) -> tuple[
     try:
         table = read_table(path, root)
     except TableError as exc:
-        raise RosterError([Problem(source, p.line, p.column, p.message) for p in exc.problems]) from None
+        raise ScenarioError([Problem(source, p.line, p.column, p.message) for p in exc.problems]) from None
     problems = [Problem(source, p.line, p.column, p.message) for p in table.problems]
     header = table.header
     missing = [c for c in _ROSTER_REQUIRED if c not in header]
@@ -166,9 +158,9 @@ def read_roster_with_lines(path: str | Path, root: Path | None = None) -> tuple[
     if len(missing) == len(_ROSTER_REQUIRED) and not any(h in header for h in _ROSTER_REQUIRED):
         # Nothing expected in the header: not this kind of table (its content is not echoed).
         what = "roster"
-        raise RosterError([Problem(source, 1, "", f"the header has none of the {what} table's columns ({', '.join(_ROSTER_REQUIRED)}): is this the {what} CSV?")])
+        raise ScenarioError([Problem(source, 1, "", f"the header has none of the {what} table's columns ({', '.join(_ROSTER_REQUIRED)}): is this the {what} CSV?")])
     if missing or unknown:
-        raise RosterError(problems)
+        raise ScenarioError(problems)
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
     first_line: dict[str, int] = {}
@@ -202,5 +194,5 @@ def read_roster_with_lines(path: str | Path, root: Path | None = None) -> tuple[
             problems.append(Problem(source, None, "", "more problems follow; fix these first"))
             break
     if problems:
-        raise RosterError(problems)
+        raise ScenarioError(problems)
     return rows, lines

@@ -43,6 +43,7 @@ class Demand(Frozen):
             "national ratios of France Travail and INSEE, 2024, approximate) receives DOMAIN.md's 180 accueils a year "
             "at maturity, 60% through job seekers (the 60/40 split is an assumption). See docs/territory.md."
         ),
+        json_schema_extra={"assumption": True},
     )
     penetration_per_creation_per_year: float = Field(le=MAX_FACTOR,
         default=0.0225, ge=0.0,
@@ -54,6 +55,7 @@ class Demand(Frozen):
             "Attraction of a site decays as exp(-decay x minutes) (Huff model); 0.04 halves demand at about 17 "
             "minutes. Assumption, to calibrate on the origin of a CAE's accueils."
         ),
+        json_schema_extra={"assumption": True},
     )
     prescriber_multipliers: dict[str, Factor] = Field(
         default_factory=dict,
@@ -61,9 +63,10 @@ class Demand(Frozen):
             "Multipliers for the prescribers active in the territory (e.g. france_travail: 1.2, bge: 1.1, "
             "missions_locales: 1.05); their product scales demand. Assumption of the analyst."
         ),
+        json_schema_extra={"assumption": True},
     )
-    road_speed_kmh: float = Field(le=MAX_FACTOR, default=40.0, gt=0.0, description="Mean door-to-door speed for travel times from coordinates. Assumption.")
-    detour_factor: float = Field(le=MAX_FACTOR, default=1.3, ge=1.0, description="Road distance / straight-line distance. Assumption.")
+    road_speed_kmh: float = Field(le=MAX_FACTOR, default=40.0, gt=0.0, description="Mean door-to-door speed for travel times from coordinates. Assumption.", json_schema_extra={"assumption": True})
+    detour_factor: float = Field(le=MAX_FACTOR, default=1.3, ge=1.0, description="Road distance / straight-line distance. Assumption.", json_schema_extra={"assumption": True})
 
 
 class Territory(Frozen):
@@ -81,6 +84,7 @@ class Territory(Frozen):
             "zones are given (the demand model derives it). Without either, 180. Source: DOMAIN.md §2 (Cap Services, "
             "216 accueils in 2000, its 5th year); 180 for a new CAE in a mid-sized urban area is an assumption."
         ),
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
     zones_file: str = Field(
         default="",
@@ -95,10 +99,12 @@ class Territory(Frozen):
             "Months from opening to reach the mature flow, linearly. Source: DOMAIN.md §4 "
             "(2-3 years from idea to an autonomous structure); the value is an assumption."
         ),
+        json_schema_extra={"source": "DOMAIN.md §4", "assumption": True},
     )
     rampup_start_share: Share = Field(
         default=0.3,
         description="Share of the mature flow reached in the opening month. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     seasonality: tuple[Factor, ...] = Field(
         default=(1.1, 1.1, 1.1, 1.0, 0.9, 0.9, 0.5, 0.4, 1.2, 1.3, 1.3, 1.2),
@@ -106,6 +112,7 @@ class Territory(Frozen):
             "Twelve monthly factors, January first, applied to the flow; they are "
             "normalised to average 1. Assumption (summer slowdown, autumn peak)."
         ),
+        json_schema_extra={"assumption": True},
     )
 
     @field_validator("seasonality")

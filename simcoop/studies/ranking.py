@@ -55,8 +55,13 @@ from simcoop.results.folder import write_study_folder
 from simcoop.results.manifest import build_manifest
 from simcoop.scenario import Problem, Scenario, ScenarioError, Viability, load_scenario
 from simcoop.scenario.edit import derive_scenario
-from simcoop.scenario.studyfiles import check_keys, read_yaml_mapping
-from simcoop.scenario.base import MAX_REPLICATIONS, MAX_SEED
+from simcoop.scenario.studyfiles import (
+    CandidatesFile,
+    StudySimulation,
+    read_yaml_mapping,
+    validate_part,
+    whole_number_problem,
+)
 from simcoop.verdict import OUTCOMES, Counts, outcome_from_counts
 
 __all__ = [
@@ -102,14 +107,6 @@ class Candidates:
         return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-_TOP_KEYS = {
-    "name": "the study's name",
-    "description": "free text",
-    "base": "the scenario file the candidates start from",
-    "simulation": "replications and seed shared by every candidate",
-    "bootstrap": "resamples for the rank probabilities (default 500)",
-    "candidates": "candidate name -> dotted overrides",
-}
 
 
 def load_candidates(path: str | os.PathLike[str]) -> Candidates:
@@ -117,40 +114,21 @@ def load_candidates(path: str | os.PathLike[str]) -> Candidates:
     path = Path(path)
     source = str(path)
     data, marks = read_yaml_mapping(path, "candidates")
-    problems = check_keys(data, _TOP_KEYS, ("base", "candidates"), source, marks, (), "")
-    if problems:
+    spec, problems = validate_part(CandidatesFile, data, source, marks)
+    if spec is None:
         raise ScenarioError(problems)
     try:
-        base = load_scenario(path.parent / str(data["base"]))
+        base = load_scenario(path.parent / spec.base)
     except ScenarioError as exc:
         raise ScenarioError(exc.problems) from None
-    simulation = data.get("simulation") or {}
-    problems += check_keys(
-        simulation,
-        {"replications": "a number >= 1", "seed": "a number >= 0"},
-        (),
-        source,
-        marks,
-        ("simulation",),
-        "simulation",
-    )
-    settings = simulation if isinstance(simulation, dict) else {}
-    for key, low, high in (("replications", 1, MAX_REPLICATIONS), ("seed", 0, MAX_SEED)):
-        value = settings.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
-            problems.append(
-                Problem(
-                    source,
-                    marks.get(("simulation", key)),
-                    f"simulation.{key}",
-                    f"expected a whole number from {low} to {high}; got {value!r}",
-                )
-            )
-    bootstrap = data.get("bootstrap", 500)
-    if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or not 1 <= bootstrap <= MAX_BOOTSTRAP:
-        problems.append(
-            Problem(source, marks.get(("bootstrap",)), "bootstrap", f"expected a whole number from 1 to {MAX_BOOTSTRAP}; got {bootstrap!r}")
-        )
+    settings: dict[str, Any] = {}
+    if spec.simulation is not None:
+        simulation, sim_problems = validate_part(StudySimulation, spec.simulation, source, marks, ("simulation",), "simulation")
+        problems += sim_problems
+        if simulation is not None:
+            settings = {k: v for k, v in simulation.model_dump().items() if v is not None}
+    bootstrap = spec.bootstrap
+    problems += whole_number_problem(bootstrap, 1, source, marks.get(("bootstrap",)), "bootstrap", high=MAX_BOOTSTRAP)
     block = data["candidates"]
     if not isinstance(block, dict) or len(block) < 2:
         problems.append(
@@ -200,7 +178,7 @@ def load_candidates(path: str | os.PathLike[str]) -> Candidates:
     if problems:
         raise ScenarioError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
     return Candidates(
-        name=str(data.get("name") or path.stem),
+        name=str(spec.name or path.stem),
         scenarios=scenarios,
         replications=int(settings.get("replications", base.simulation.replications)),
         seed=int(settings.get("seed", base.simulation.seed)),
