@@ -17,6 +17,7 @@ from simcoop.executors import ChunkExecutor, open_executor
 from simcoop.model import ReplicationOutput, run_model
 from simcoop.model.params import ModelParams, model_params
 from simcoop.scenario import Scenario
+from simcoop.scenario.base import MAX_REPLICATIONS, MAX_SEED
 from simcoop.streams import replication_streams
 
 __all__ = [
@@ -147,6 +148,23 @@ def executor_for(executor: ChunkExecutor | None, jobs: int) -> Iterator[ChunkExe
         yield opened
 
 
+def _whole(name: str, value: object, low: int, high: int) -> int:
+    """A whole-number argument checked, never truncated: 2.7 replications is refused, not run as 2."""
+    import numbers
+
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+    value = int(value)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be from {low} to {high}, got {value}")
+    return value
+
+
 def simulate(
     scenario: Scenario,
     replications: int | None = None,
@@ -166,12 +184,9 @@ def simulate(
     """
     from simcoop.results import Results
 
-    n = scenario.simulation.replications if replications is None else int(replications)
-    root = scenario.simulation.seed if seed is None else int(seed)
-    if n < 1:
-        raise ValueError("replications must be >= 1")
-    if root < 0:
-        raise ValueError("seed must be >= 0")
+    n = scenario.simulation.replications if replications is None else _whole("replications", replications, 1, MAX_REPLICATIONS)
+    root = scenario.simulation.seed if seed is None else _whole("seed", seed, 0, MAX_SEED)
+    _whole("jobs", jobs, 1, 1024)
     started = time.perf_counter()
     bar = None
     callback = None

@@ -105,10 +105,11 @@ def test_validate_broken_scenario_exits_2_with_located_problems(path: Path, caps
     assert f"{path}: {count} problem{'s' if count != 1 else ''}" in err
     for problem in problems:
         assert f"  {problem}\n" in err
-        # file:line: [key.path:] message
-        assert re.search(rf"^  {re.escape(str(path))}:{problem.line}: \S", err, re.MULTILINE)
+        # file:line: [key.path:] message (the file is the scenario, or the CSV it attaches for a row's problem)
+        assert problem.source in (str(path), *(str(p) for p in (BROKEN / "tables").glob("*.csv")))
+        assert re.search(rf"^  {re.escape(problem.source)}:{problem.line}: \S", err, re.MULTILINE)
         if problem.key_path:
-            assert f"{path}:{problem.line}: {problem.key_path}: {problem.message}" in err
+            assert f"{problem.source}:{problem.line}: {problem.key_path}: {problem.message}" in err
 
 
 def test_validate_several_files_reports_each(capsys: pytest.CaptureFixture[str]) -> None:

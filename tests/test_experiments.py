@@ -142,7 +142,7 @@ def test_broken_variants_are_located_by_file_line_and_key() -> None:
         ),
         (
             f"{path}:18: variants.taux négatif: cooperative.contribution.rate: Input should be greater than or equal to 0 "
-            "(allowed: a number >= 0.0 and <= 1.0); got -0.1"
+            "(allowed: a number >= 0 and <= 1); got -0.1"
         ),
         (
             f"{path}:20: variants.faute de frappe: territory.accueils_per_year_at_matruity: no such key; "

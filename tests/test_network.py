@@ -185,5 +185,5 @@ def test_network_file_is_validated_as_a_model_with_lines_and_suggestions(tmp_pat
     assert "unknown key 'simulaton'; did you mean 'simulation'?" in problem.message
     assert problem.line == path.read_text(encoding="utf-8").splitlines().index("simulaton:") + 1
     path = _write_network(tmp_path, simulation={"replications": 0, "seed": 7})
-    with pytest.raises(ScenarioError, match=r"simulation.replications: expected a whole number >= 1; got 0"):
+    with pytest.raises(ScenarioError, match=r"simulation.replications: expected a whole number from 1 to 1000000; got 0"):
         load_network(path)

@@ -133,7 +133,7 @@ def test_opening_month_moves_the_plan_and_overrides_say_where(tmp_path: Path) ->
     path = _write_candidates(tmp_path, {"a": {}, "b": {"territory.seasonality": [1, 2]}}, bootstrap=0)
     with pytest.raises(ScenarioError) as info:
         load_candidates(path)
-    assert "bootstrap: expected a whole number >= 1; got 0" in str(info.value)
+    assert "bootstrap: expected a whole number from 1 to 100000; got 0" in str(info.value)
     assert "candidates.b: territory.seasonality: needs exactly 12 monthly factors" in str(info.value)
 
 

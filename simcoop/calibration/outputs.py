@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from simcoop._yaml import read_yaml_file
 from simcoop.calibration.fit import THIN, TOO_FEW, Calibration, Estimate
 from simcoop.scenario import Scenario, scenario_from_dict
 from simcoop.scenario.dotted import set_path
@@ -21,7 +22,7 @@ def calibrated_yaml(base_path: str | Path, calibration: Calibration, today: _dt.
     The base file's comments are not kept (the header says so); a ``variants:`` block is.
     """
     base_path = Path(base_path)
-    data = yaml.safe_load(base_path.read_text(encoding="utf-8"))
+    data = read_yaml_file(base_path).data  # the base was validated when it was loaded
     for key, value in calibration.changes.items():
         set_path(data, key.split("."), value, create=True)
     data["meta"]["name"] = f"{data['meta']['name']}_calibrated"

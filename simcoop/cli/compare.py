@@ -11,6 +11,7 @@ from typing import Any
 from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
+    jobs_option,
     add_executor_options,
     executor_from,
     non_negative_int,
@@ -52,7 +53,7 @@ def add_parser(sub: Any) -> None:
     compare.add_argument("files", nargs="+", type=Path, metavar="SCENARIO", help="scenario YAML files (the first is the baseline)")
     compare.add_argument("-n", "--replications", type=positive_int, help="replications per scenario (default: the baseline's simulation.replications)")
     compare.add_argument("-s", "--seed", type=non_negative_int, help="root random seed, shared by all (default: the baseline's simulation.seed)")
-    compare.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    compare.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
     add_executor_options(compare)
     compare.add_argument("-o", "--out", type=Path, help="CSV file to write (default: outputs/comparison_<names>.csv)")
     compare.add_argument("--force", action="store_true", help="replace the CSV even if it holds a different comparison")
@@ -69,7 +70,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.files:
         try:
-            loaded = load_variants(path) if len(args.files) == 1 else {(s := load_scenario(path)).meta.name: s}
+            loaded = (
+                load_variants(path, allow_outside_files=args.allow_outside_files)
+                if len(args.files) == 1
+                else {(s := load_scenario(path, allow_outside_files=args.allow_outside_files)).meta.name: s}
+            )
         except ScenarioError as exc:
             status = print_problems(f"simcoop: cannot compare {path}:", exc)
             continue
@@ -86,6 +91,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
             "files, or add variants (see simcoop compare --help)",
             file=sys.stderr,
         )
+        return EXIT_BAD_INPUT
+    from simcoop.studies.compare import check_comparable
+
+    try:
+        for note in check_comparable(scenarios, seed_given=args.seed is not None):
+            print(f"simcoop: note: {note}", file=sys.stderr)
+    except ValueError as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     baseline = next(iter(scenarios.values()))
     replications = args.replications or baseline.simulation.replications

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from simcoop.cli import calibration, compare, network, report, run, sensitivity, solve, validate
-from simcoop.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, UsageError
+from simcoop.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, add_allow_outside_files
 from simcoop.executors import ExecutorError
 
 __all__ = ["main", "build_parser"]
@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     network.add_network_parser(sub)
     network.add_territories_parser(sub)
     validate.add_schema_parser(sub)
+    for name in ("run", "validate", "compare", "sensitivity", "solve", "backtest", "calibrate"):
+        add_allow_outside_files(sub.choices[name])
     return parser
 
 

@@ -17,6 +17,7 @@ from simcoop.cli.common import (
     add_executor_options,
     executor_from,
     fraction,
+    jobs_option,
     non_negative_int,
     output_refused,
     positive_int,
@@ -76,7 +77,7 @@ def add_parser(sub: Any) -> None:
     # end precision ---
     run.add_argument("-s", "--seed", type=non_negative_int, help="root random seed (default: the scenario's simulation.seed)")
     run.add_argument("-o", "--out", type=Path, help="output folder (default: outputs/<scenario name>)")
-    run.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    run.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
     run.add_argument("--force", action="store_true", help="replace the output folder even if it holds a different run")
     run.add_argument(
         "--compare-portage",
@@ -128,7 +129,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, allow_outside_files=args.allow_outside_files)
     except ScenarioError as exc:
         return print_problems(f"simcoop: cannot run {path}:", exc)
     out = args.out if args.out is not None else Path("outputs") / safe_folder_name(scenario.meta.name)

@@ -14,6 +14,7 @@ from simcoop.cli.common import (
     EXIT_OK,
     add_executor_options,
     duration,
+    jobs_option,
     executor_from,
     non_negative_int,
     output_refused,
@@ -67,7 +68,7 @@ def add_parser(sub: Any) -> None:
     gsa.add_argument("-n", "--replications", type=positive_int, default=10, help="replications per sample point (default 10)")
     gsa.add_argument("--samples", type=positive_int, metavar="N", help="Morris trajectories (default 10) or Sobol base sample, a power of 2 (default 64)")
     gsa.add_argument("-s", "--seed", type=non_negative_int, help="seed of the sample, the simulations and the bootstrap (default: the scenario's)")
-    gsa.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    gsa.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
     add_executor_options(gsa)
     gsa.add_argument("-o", "--out", type=Path, metavar="OUTDIR", help="output folder (default: outputs/<scenario name>_sensitivity)")
     gsa.add_argument("--force", action="store_true", help="replace the output files even if they hold a different analysis")
@@ -87,7 +88,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, allow_outside_files=args.allow_outside_files)
     except ScenarioError as exc:
         return print_problems(f"simcoop: cannot analyse {path}:", exc)
     seed = scenario.simulation.seed if args.seed is None else args.seed

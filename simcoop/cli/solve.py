@@ -10,6 +10,7 @@ from typing import Any
 from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
+    jobs_option,
     UsageError,
     add_executor_options,
     executor_from,
@@ -18,6 +19,7 @@ from simcoop.cli.common import (
     positive_int,
     print_problems,
     safe_folder_name,
+    years_option,
 )
 
 __all__ = ["add_parser", "cmd_solve", "print_solution", "print_step"]
@@ -47,10 +49,10 @@ def add_parser(sub: Any) -> None:
     )
     solve.add_argument("scenario", nargs="?", type=Path, help="scenario YAML file (default: scenarios/reference.yaml)")
     solve.add_argument("--target", choices=["funding", "accueils", "contribution"], default="funding", help="what to search (default funding)")
-    solve.add_argument("--years", type=positive_int, help="years of the extra funding from the opening (default 3)")
+    solve.add_argument("--years", type=years_option, help="years of the extra funding from the opening (default 3)")
     solve.add_argument("-n", "--replications", type=positive_int, help="replications per candidate (default: the scenario's, at most 100)")
     solve.add_argument("-s", "--seed", type=non_negative_int, help="root random seed (default: the scenario's)")
-    solve.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    solve.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
     add_executor_options(solve)
     solve.add_argument("-o", "--out", type=Path, help="folder for solve.json (default: outputs/<scenario name>)")
     solve.add_argument("--write-scenario", type=Path, metavar="FILE", help="also write the scenario with the answer applied (YAML)")
@@ -70,7 +72,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, allow_outside_files=args.allow_outside_files)
     except ScenarioError as exc:
         return print_problems(f"simcoop: cannot solve {path}:", exc)
     if args.write_scenario is not None and args.write_scenario.exists() and not args.force:

@@ -298,6 +298,10 @@ def _load_partners(
 
 
 def _check_shares(value: Any, source: str, line: int | None, where: str) -> list[Problem]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        return [Problem(source, line, where, f"shares: expected a number >= 0; got {value!r}")]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_SHARES:
+        return [Problem(source, line, where, f"shares: expected a number from 0 to {MAX_SHARES:g}; got {value!r}")]
     return []
+
+
+#: Most shares one member holds in the union (a bound no union reaches; keeps vote shares finite).
+MAX_SHARES = 1e9

@@ -96,17 +96,67 @@ def load_run(path: str | os.PathLike[str]) -> RunData:
     manifest = _read_json(folder / "manifest.json")
     if not manifest or "scenario" not in manifest:
         raise NotARunFolder(f"{folder / 'manifest.json'} is not a simcoop manifest (no scenario)")
+    _check_manifest(folder / "manifest.json", manifest)
     optional_csv = {name: folder / f"{name}.csv" for name in ("funding", "sensitivity", "zones", "sites")}
-    return RunData(
+    run = RunData(
         manifest=manifest,
-        monthly=pd.read_parquet(folder / "monthly.parquet"),
-        yearly=pd.read_parquet(folder / "yearly.parquet"),
-        kpis=pd.read_csv(folder / "kpis.csv"),
-        funding=pd.read_csv(optional_csv["funding"]) if optional_csv["funding"].is_file() else None,
+        monthly=_frame(folder / "monthly.parquet"),
+        yearly=_frame(folder / "yearly.parquet"),
+        kpis=_frame(folder / "kpis.csv"),
+        funding=_frame(optional_csv["funding"]) if optional_csv["funding"].is_file() else None,
         verdict=_read_json(folder / "verdict.json"),
-        sensitivity=pd.read_csv(optional_csv["sensitivity"]) if optional_csv["sensitivity"].is_file() else None,
+        sensitivity=_frame(optional_csv["sensitivity"]) if optional_csv["sensitivity"].is_file() else None,
         solve=_read_json(folder / "solve.json"),
         folder=folder,
-        zones=pd.read_csv(optional_csv["zones"], dtype={"zone_code": str}) if optional_csv["zones"].is_file() else None,
-        sites=pd.read_csv(optional_csv["sites"]) if optional_csv["sites"].is_file() else None,
+        zones=_frame(optional_csv["zones"], dtype={"zone_code": str}) if optional_csv["zones"].is_file() else None,
+        sites=_frame(optional_csv["sites"]) if optional_csv["sites"].is_file() else None,
     )
+    _check_columns(folder, run)
+    return run
+
+
+_EDITED = "the run folder was edited or damaged; run `simcoop run` again to rewrite it"
+
+
+def _frame(path: Path, **kwargs: Any) -> pd.DataFrame:
+    """A table of the run folder; NotARunFolder (not a traceback) when it cannot be read."""
+    try:
+        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, **kwargs)
+    except (OSError, ValueError) as exc:  # pyarrow's and pandas' parse errors are ValueErrors
+        raise NotARunFolder(f"{path} cannot be read ({type(exc).__name__}: {str(exc)[:200]}); {_EDITED}") from None
+
+
+def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """The manifest's scenario must be a valid scenario, and its seed and replications whole numbers."""
+    from simcoop.scenario import ScenarioError, scenario_from_dict
+
+    try:
+        scenario_from_dict(manifest["scenario"], source=str(path))
+    except (ScenarioError, TypeError) as exc:
+        first = str(exc).splitlines()[1:2] or [str(exc)]
+        raise NotARunFolder(f"{path}: its scenario is not a valid scenario ({first[0].strip()}); {_EDITED}") from None
+    for key in ("seed", "replications"):
+        if not isinstance(manifest.get(key), int) or isinstance(manifest.get(key), bool):
+            raise NotARunFolder(f"{path}: {key} is missing or not a whole number; {_EDITED}")
+
+
+def _check_columns(folder: Path, run: RunData) -> None:
+    """Each table must hold the columns that place its rows, and as many replications as the manifest says.
+
+    (The full column lists live with the frames, beside the model, which the report never
+    imports; a column missing beyond these is reported by ``simcoop report`` as a damaged folder.)
+    """
+    replications = run.manifest["replications"]
+    for name, frame, keys in (
+        ("monthly.parquet", run.monthly, ("replication", "month")),
+        ("yearly.parquet", run.yearly, ("replication", "year")),
+        ("kpis.csv", run.kpis, ("replication",)),
+    ):
+        missing = [c for c in keys if c not in frame.columns]
+        if missing:
+            raise NotARunFolder(f"{folder / name} lacks the column(s) {', '.join(missing)}; {_EDITED}")
+        if frame.empty:
+            raise NotARunFolder(f"{folder / name} has no rows; {_EDITED}")
+        found = frame["replication"].nunique()
+        if found != replications:
+            raise NotARunFolder(f"{folder / name} holds {found} replication(s), the manifest {replications}; {_EDITED}")

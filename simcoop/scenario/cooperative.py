@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from simcoop.months import month_offset
-from simcoop.scenario.base import Frozen, Share, YearMonth
+from simcoop.scenario.base import MAX_EUR, MAX_FACTOR, MAX_FTE, MAX_MONTHS, Frozen, Share, YearMonth, duplicates
 
 __all__ = [
     "ContributionBracket",
@@ -29,7 +29,7 @@ __all__ = [
 class ContributionBracket(Frozen):
     """One bracket of a degressive contribution: a marginal rate above a yearly threshold."""
 
-    above_eur_per_year: float = Field(gt=0.0, description="The rate applies to the part of the year's base above this.")
+    above_eur_per_year: float = Field(le=MAX_EUR, gt=0.0, description="The rate applies to the part of the year's base above this.")
     rate: Share = Field(description="Marginal rate above the threshold.")
 
 
@@ -58,7 +58,7 @@ class Contribution(Frozen):
             "threshold (thresholds increasing). Below the first threshold the activity's own rate applies."
         ),
     )
-    minimum_eur_per_month: float = Field(
+    minimum_eur_per_month: float = Field(le=MAX_EUR,
         default=0.0, ge=0.0,
         description="Minimum monthly contribution under a CESA (0 = none). Source: DOMAIN.md §3 (some CAE: €150-250 a month).",
         json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
@@ -75,13 +75,13 @@ class Contribution(Frozen):
 class Staff(Frozen):
     """The cooperative's own team: accompaniment and support (management, accounting)."""
 
-    fte_at_opening: float = Field(default=2.0, gt=0.0, description="Accompaniment FTE (chargés d'accompagnement) from opening. Assumption.", json_schema_extra={"assumption": True})
-    gross_salary_eur_per_month: float = Field(
+    fte_at_opening: float = Field(le=MAX_FTE, default=2.0, gt=0.0, description="Accompaniment FTE (chargés d'accompagnement) from opening. Assumption.", json_schema_extra={"assumption": True})
+    gross_salary_eur_per_month: float = Field(le=MAX_EUR,
         default=2600.0, gt=0.0,
         description="Gross monthly pay of one accompaniment FTE; the employer cost follows the payroll rules. Assumption.",
         json_schema_extra={"assumption": True},
     )
-    hire_above_caseload_per_fte: float = Field(
+    hire_above_caseload_per_fte: float = Field(le=MAX_FTE,
         default=45.0, gt=0.0,
         description=(
             "When the entrepreneurs followed per accompaniment FTE pass this, half an FTE is hired after the "
@@ -89,13 +89,13 @@ class Staff(Frozen):
         ),
         json_schema_extra={"source": "DOMAIN.md §3", "assumption": True},
     )
-    max_caseload_per_fte: float = Field(
+    max_caseload_per_fte: float = Field(le=MAX_FTE,
         default=60.0, gt=0.0,
         description="Capacity: entrepreneurs per accompaniment FTE beyond which new entrants wait. Source: DOMAIN.md §3 (30-60).",
         json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
     )
     recruitment_delay_months: int = Field(default=3, ge=0, le=24, description="Months from the decision to hire to the start. Assumption.", json_schema_extra={"assumption": True})
-    hiring_freeze_below_months: float = Field(
+    hiring_freeze_below_months: float = Field(le=MAX_MONTHS,
         default=2.0, ge=0.0,
         description="No hiring while the cooperative's own treasury covers fewer than this many months of its costs. Assumption.",
         json_schema_extra={"assumption": True},
@@ -105,13 +105,13 @@ class Staff(Frozen):
         description="Entrants wait at most this many months for a place; then they leave (reported as accueils lost waiting). Assumption.",
         json_schema_extra={"assumption": True},
     )
-    support_fte_at_opening: float = Field(default=1.0, ge=0.0, description="Management and accounting FTE from opening. Assumption.", json_schema_extra={"assumption": True})
-    support_fte_per_accompaniment_fte: float = Field(
+    support_fte_at_opening: float = Field(le=MAX_FTE, default=1.0, ge=0.0, description="Management and accounting FTE from opening. Assumption.", json_schema_extra={"assumption": True})
+    support_fte_per_accompaniment_fte: float = Field(le=MAX_FTE,
         default=0.5, ge=0.0,
         description="Management and accounting FTE per accompaniment FTE, in half-FTE steps (never below the opening team). Assumption.",
         json_schema_extra={"assumption": True},
     )
-    support_gross_salary_eur_per_month: float = Field(
+    support_gross_salary_eur_per_month: float = Field(le=MAX_EUR,
         default=2800.0, gt=0.0, description="Gross monthly pay of one management or accounting FTE. Assumption.",
         json_schema_extra={"assumption": True},
     )
@@ -128,8 +128,8 @@ class Site(Frozen):
 
     name: str = Field(min_length=1)
     opening_month: YearMonth | None = Field(default=None, description="Month the site opens (null = at the CAE's opening).")
-    rent_eur_per_month: float = Field(default=1500.0, ge=0.0, description="Premises: rent and charges. Assumption.", json_schema_extra={"assumption": True})
-    fte_at_opening: float | None = Field(
+    rent_eur_per_month: float = Field(le=MAX_EUR, default=1500.0, ge=0.0, description="Premises: rent and charges. Assumption.", json_schema_extra={"assumption": True})
+    fte_at_opening: float | None = Field(le=MAX_FTE,
         default=None, ge=0.0,
         description=(
             "Accompaniment FTE of the site when it opens (null: cooperative.staff.fte_at_opening for the first site, "
@@ -138,7 +138,7 @@ class Site(Frozen):
         ),
         json_schema_extra={"assumption": True},
     )
-    attraction: float = Field(
+    attraction: float = Field(le=MAX_FACTOR,
         default=1.0, gt=0.0,
         description="Relative pull of the site in the Huff model (size, visibility); without zones, accueils are shared among open sites in proportion to it. Assumption: 1, every site alike.",
         json_schema_extra={"assumption": True},
@@ -158,8 +158,8 @@ class FundingConvention(Frozen):
             "person supported (earned monthly); per_cesa_start: amount_eur per CESA started."
         ),
     )
-    amount_eur: float = Field(ge=0.0)
-    ceiling_eur_per_year: float | None = Field(default=None, ge=0.0, description="Most the convention pays per convention year (null = no ceiling).")
+    amount_eur: float = Field(le=MAX_EUR, ge=0.0)
+    ceiling_eur_per_year: float | None = Field(le=MAX_EUR, default=None, ge=0.0, description="Most the convention pays per convention year (null = no ceiling).")
     first_month: YearMonth = Field(description="First month of the convention.")
     last_month: YearMonth = Field(description="Last month of the first term.")
     max_renewals: int = Field(default=0, ge=0, le=50, description="How many times the term may be renewed.")
@@ -213,32 +213,32 @@ class Cooperative(Frozen):
     contribution: Contribution = Field(default=Contribution())
     staff: Staff = Field(default=Staff())
     sites: tuple[Site, ...] = Field(default=(Site(name="siège"),), min_length=1, description="Sites and their premises.")
-    overheads_eur_per_month: float = Field(
+    overheads_eur_per_month: float = Field(le=MAX_EUR,
         default=2500.0, ge=0.0,
         description="Other costs of the structure (fees, travel, communication, bank). Assumption.",
         json_schema_extra={"assumption": True},
     )
-    software_eur_per_entrepreneur_month: float = Field(
+    software_eur_per_entrepreneur_month: float = Field(le=MAX_EUR,
         default=9.0, ge=0.0, description="Management software per user. Source: DOMAIN.md §3 (enDI about €9 per user a month).",
         json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
     )
-    insurance_eur_per_entrepreneur_month: float = Field(
+    insurance_eur_per_entrepreneur_month: float = Field(le=MAX_EUR,
         default=15.0, ge=0.0, description="Professional liability and other insurance per entrepreneur. Assumption.",
         json_schema_extra={"assumption": True},
     )
-    audit_eur_per_year: float = Field(
+    audit_eur_per_year: float = Field(le=MAX_EUR,
         default=4000.0, ge=0.0, description="The cooperative audit (révision coopérative) and statutory accounts, paid at each closing. Assumption.",
         json_schema_extra={"assumption": True},
     )
-    setup_costs_eur: float = Field(
+    setup_costs_eur: float = Field(le=MAX_EUR,
         default=15000.0, ge=0.0, description=(
             "Costs paid in the opening month (equipment, furniture, first purchases). Legal and recruitment costs "
             "before opening belong to creation.setup. Assumption."
         ),
         json_schema_extra={"assumption": True},
     )
-    initial_treasury_eur: float = Field(default=60000.0, description="Cash at opening, beyond capital. Assumption.", json_schema_extra={"assumption": True})
-    initial_capital_eur: float | None = Field(
+    initial_treasury_eur: float = Field(le=MAX_EUR, ge=-MAX_EUR, default=60000.0, description="Cash at opening, beyond capital. Assumption.", json_schema_extra={"assumption": True})
+    initial_capital_eur: float | None = Field(le=MAX_EUR,
         default=None, ge=0.0,
         description=(
             "Capital paid in at opening by founding members. With creation.setup, leave it out: the set-up step "
@@ -252,7 +252,7 @@ class Cooperative(Frozen):
     @model_validator(mode="after")
     def _site_names(self) -> "Cooperative":
         names = [s.name for s in self.sites]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = duplicates(names)
         if dupes:
             raise ValueError(f"site names must be unique, repeated: {', '.join(dupes)}")
         return self
@@ -299,7 +299,7 @@ class Portage(Frozen):
         default=12, ge=1, le=36, description="Length of a mission contract; a new one is signed only if billing still reaches the floor. Source: DOMAIN.md §5 (max 36 months); value an assumption.",
         json_schema_extra={"source": "DOMAIN.md §5", "assumption": True},
     )
-    cost_per_consultant_eur_per_month: float = Field(
+    cost_per_consultant_eur_per_month: float = Field(le=MAX_EUR,
         default=150.0, ge=0.0, description="The portage company's own cost per consultant. Assumption.",
         json_schema_extra={"assumption": True},
     )
@@ -310,7 +310,7 @@ class FeasibilityStep(Frozen):
 
     start_month: YearMonth
     duration_months: int = Field(default=6, ge=1, le=36, description="Length of the feasibility check. Source: DOMAIN.md §4; value an assumption.", json_schema_extra={"source": "DOMAIN.md §4", "assumption": True})
-    cost_eur: float = Field(default=20000.0, ge=0.0, description="Cost of the study (public money: counted in the public cost). Assumption.", json_schema_extra={"assumption": True})
+    cost_eur: float = Field(le=MAX_EUR, default=20000.0, ge=0.0, description="Cost of the study (public money: counted in the public cost). Assumption.", json_schema_extra={"assumption": True})
     funded_by: str = Field(default="", description="Who commissions and pays the study (e.g. the intercommunalité).")
 
 
@@ -326,10 +326,10 @@ class SetupStep(Frozen):
     """Step 3, montage de la structure: legal set-up, recruitment and capital before opening."""
 
     start_month: YearMonth
-    legal_costs_eur: float = Field(default=8000.0, ge=0.0, description="Statutes, registration, legal advice. Assumption.", json_schema_extra={"assumption": True})
-    recruitment_costs_eur: float = Field(default=6000.0, ge=0.0, description="Recruiting the first team. Assumption.", json_schema_extra={"assumption": True})
-    capital_founders_eur: float = Field(default=15000.0, ge=0.0, description="Capital subscribed by the founding members. Assumption.", json_schema_extra={"assumption": True})
-    capital_partners_eur: float = Field(default=5000.0, ge=0.0, description="Capital subscribed by partners (associés extérieurs, SCIC-style or local bodies). Assumption.", json_schema_extra={"assumption": True})
+    legal_costs_eur: float = Field(le=MAX_EUR, default=8000.0, ge=0.0, description="Statutes, registration, legal advice. Assumption.", json_schema_extra={"assumption": True})
+    recruitment_costs_eur: float = Field(le=MAX_EUR, default=6000.0, ge=0.0, description="Recruiting the first team. Assumption.", json_schema_extra={"assumption": True})
+    capital_founders_eur: float = Field(le=MAX_EUR, default=15000.0, ge=0.0, description="Capital subscribed by the founding members. Assumption.", json_schema_extra={"assumption": True})
+    capital_partners_eur: float = Field(le=MAX_EUR, default=5000.0, ge=0.0, description="Capital subscribed by partners (associés extérieurs, SCIC-style or local bodies). Assumption.", json_schema_extra={"assumption": True})
 
 
 class Creation(Frozen):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from simcoop.scenario.base import Frozen, Share, YearMonth
+from simcoop.scenario.base import MAX_EUR, MAX_FACTOR, MAX_MONTHS, MAX_RATE_PER_YEAR, Frozen, Share, YearMonth, duplicates
 
 __all__ = [
     "PriorStatus",
@@ -48,7 +48,7 @@ class PriorStatus(Frozen):
         ),
         json_schema_extra={"source": "Unédic durée d'indemnisation", "assumption": True},
     )
-    are_average_eur_per_month: float = Field(
+    are_average_eur_per_month: float = Field(le=MAX_EUR,
         default=1100.0, gt=0.0,
         description=(
             "Average monthly ARE of entrants, used only to estimate ARE months saved (a salary of 1/0.7 of it "
@@ -87,7 +87,7 @@ class CapeRules(Frozen):
         description="Months of test before a conversion to CESA is considered. Source: DOMAIN.md §2 (typical test phase 6-18 months); value an assumption.",
         json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
-    after_are_exit_multiplier: float = Field(
+    after_are_exit_multiplier: float = Field(le=MAX_FACTOR,
         default=1.5, ge=0.0,
         description="Once a person's ARE runs out during the CAPE, their exit hazard is multiplied by this. Assumption.",
         json_schema_extra={"assumption": True},
@@ -105,7 +105,7 @@ class CapeRules(Frozen):
 class CesaRules(Frozen):
     """The CESA: when a CAPE converts, and the pay (fixed part, monthly advances, annual settlement)."""
 
-    min_gross_salary_eur_per_month: float = Field(
+    min_gross_salary_eur_per_month: float = Field(le=MAX_EUR,
         default=400.0, ge=0.0,
         description=(
             "Smallest monthly gross salary that justifies a CESA, and the smallest fixed part. Source: DOMAIN.md §3 "
@@ -121,7 +121,7 @@ class CesaRules(Frozen):
         ),
         json_schema_extra={"assumption": True},
     )
-    margin_smoothing_months: float = Field(
+    margin_smoothing_months: float = Field(le=MAX_MONTHS,
         default=3.0, ge=1.0,
         description="Time constant (months) of the moving average of the activity's margin after contribution ('recent margin'). Assumption.",
         json_schema_extra={"assumption": True},
@@ -131,7 +131,7 @@ class CesaRules(Frozen):
         description="Trial period of the CESA; a departure within it has its own motive. Source: DOMAIN.md §2 (at most 8 months).",
         json_schema_extra={"source": "DOMAIN.md §2", "assumption": False},
     )
-    trial_exit_rate_per_year: float = Field(
+    trial_exit_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.25, ge=0.0, description="Annual exit hazard during the trial period. Assumption.",
         json_schema_extra={"assumption": True},
     )
@@ -153,12 +153,12 @@ class CesaRules(Frozen):
         ),
         json_schema_extra={"source": "DOMAIN.md §3", "assumption": True},
     )
-    treasury_floor_eur: float = Field(
+    treasury_floor_eur: float = Field(le=MAX_EUR, ge=-MAX_EUR,
         default=0.0,
         description="Advances never draw the activity's treasury below this floor; only the fixed part may, within the advance cap. Assumption.",
         json_schema_extra={"assumption": True},
     )
-    advance_cap_eur: float = Field(
+    advance_cap_eur: float = Field(le=MAX_EUR,
         default=3000.0, ge=0.0,
         description=(
             "The cooperative advances the fixed part below the floor up to this much per activity; beyond it the "
@@ -176,7 +176,7 @@ class CesaRules(Frozen):
         ),
         json_schema_extra={"source": "DOMAIN.md §2", "assumption": False},
     )
-    settlement_reserve_months: float = Field(
+    settlement_reserve_months: float = Field(le=MAX_MONTHS,
         default=2.0, ge=0.0,
         description="At the settlement, the activity keeps this many months of its fixed part's cost in treasury. Assumption.",
         json_schema_extra={"assumption": True},
@@ -191,12 +191,12 @@ class CesaRules(Frozen):
 class AssocieRules(Frozen):
     """Becoming associé (co-owner) of the cooperative: deadline, uptake, capital shares."""
 
-    deadline_months: int = Field(
+    deadline_months: int = Field(le=MAX_MONTHS,
         default=36, ge=1,
         description="A CESA holder must become associé within this many months minus the months spent in CAPE. Source: loi 2014-856 art. 47, code du travail L7331-3.",
         json_schema_extra={"source": "loi 2014-856 art. 47, code du travail L7331-3", "assumption": False},
     )
-    uptake_rate_per_year: float = Field(
+    uptake_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.25, ge=0.0,
         description="Annual rate at which CESA holders become associé before the deadline. Assumption.",
         json_schema_extra={"assumption": True},
@@ -206,12 +206,12 @@ class AssocieRules(Frozen):
         description="Probability that a CESA holder still not associé at the deadline subscribes (else the contract ends). Assumption.",
         json_schema_extra={"assumption": True},
     )
-    capital_subscription_eur: float = Field(
+    capital_subscription_eur: float = Field(le=MAX_EUR,
         default=1000.0, ge=0.0,
         description="Capital shares (parts sociales) subscribed on becoming associé. Source: DOMAIN.md §2; amount an assumption.",
         json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
-    capital_instalment_months: int = Field(
+    capital_instalment_months: int = Field(le=MAX_MONTHS,
         default=10, ge=1,
         description="The subscription is paid in this many equal monthly instalments withheld from net pay. Source: DOMAIN.md §2 (often paid in instalments); count an assumption.",
         json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
@@ -241,16 +241,16 @@ class ExitDestinations(Frozen):
 class ExitRules(Frozen):
     """Exit hazards by stage and where exits go."""
 
-    cape_rate_per_year: float = Field(
+    cape_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.30, ge=0.0,
         description="Annual exit hazard during the test phase. Source: DOMAIN.md §2 (Coopilote: 70 exits a year for a stock of 320, average path 24 months); stage split an assumption.",
         json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
-    cesa_rate_per_year: float = Field(
+    cesa_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.18, ge=0.0, description="Annual exit hazard under a CESA, not yet associé. Same source; assumption.",
         json_schema_extra={"assumption": True},
     )
-    associe_rate_per_year: float = Field(
+    associe_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.12, ge=0.0, description="Annual exit hazard of associés. Same source; assumption.",
         json_schema_extra={"assumption": True},
     )
@@ -284,7 +284,7 @@ class Pathway(Frozen):
         ),
         json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
-    diagnostic_months: int = Field(
+    diagnostic_months: int = Field(le=MAX_MONTHS,
         default=1, ge=0, description="Months from accueil to the start of the parcours. Assumption.",
         json_schema_extra={"assumption": True},
     )
@@ -305,7 +305,7 @@ class Sector(Frozen):
 
     name: str = Field(min_length=1)
     share: Share = Field(description="Share of entrants in this sector; shares must add up to 1.")
-    turnover_median_eur_per_year: float = Field(
+    turnover_median_eur_per_year: float = Field(le=MAX_EUR,
         gt=0.0, description="Median annual turnover excl. VAT at maturity (lognormal median)."
     )
     turnover_sigma: float = Field(
@@ -313,7 +313,7 @@ class Sector(Frozen):
         description="Spread of the lognormal (sigma of log turnover). Source: DOMAIN.md §3 (strongly right-skewed); value an assumption.",
         json_schema_extra={"source": "DOMAIN.md §3", "assumption": True},
     )
-    rampup_months: int = Field(default=24, ge=0, description="Months from start to reach the mature turnover, linearly.")
+    rampup_months: int = Field(le=MAX_MONTHS, default=24, ge=0, description="Months from start to reach the mature turnover, linearly.")
     rampup_start_share: Share = Field(default=0.25, description="Share of the mature turnover in the first month.")
     monthly_volatility: float = Field(
         default=0.35, ge=0.0, le=3.0, description="Sigma of the monthly lognormal noise (mean 1) on turnover. Assumption.",
@@ -342,7 +342,7 @@ class Activities(Frozen):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"sector shares must add up to 1, got {total:g}")
         names = [s.name for s in self.sectors]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = duplicates(names)
         if dupes:
             raise ValueError(f"sector names must be unique, repeated: {', '.join(dupes)}")
         return self
@@ -357,8 +357,8 @@ class RosterEntry(Frozen):
     cesa_month: YearMonth | None = Field(default=None, description="Month the CESA started (cesa and associe stages).")
     associe_month: YearMonth | None = Field(default=None, description="Month they became associé (associe stage).")
     sector: str = Field(min_length=1, description="One of activities.sectors[*].name.")
-    monthly_turnover_eur: float = Field(ge=0.0, description="Recent average monthly turnover excl. VAT (e.g. the last 6 months).")
-    treasury_eur: float = Field(default=0.0, description="The activity's treasury today (état de trésorerie).")
+    monthly_turnover_eur: float = Field(le=MAX_EUR, ge=0.0, description="Recent average monthly turnover excl. VAT (e.g. the last 6 months).")
+    treasury_eur: float = Field(le=MAX_EUR, ge=-MAX_EUR, default=0.0, description="The activity's treasury today (état de trésorerie).")
     are_months_left: int = Field(default=0, ge=0, le=36, description="Months of ARE entitlement left (0: none).")
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from simcoop._yaml import parse_yaml
+from simcoop._yaml import read_yaml_file
 from simcoop.problems import Problem, ScenarioError
-from simcoop.scenario.base import Frozen
+from simcoop.scenario.base import MAX_REPLICATIONS, MAX_SEED, Frozen
 from simcoop.scenario.errors import problems_from_validation
 
 __all__ = [
@@ -33,13 +33,7 @@ def read_yaml_mapping(path: Path, what: str) -> tuple[dict[str, Any], dict[tuple
     Raises ScenarioError (file missing, syntax, duplicate keys, not a mapping).
     """
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(source, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(source, None, "", f"cannot read the file: {exc}")]) from None
-    parsed = parse_yaml(text)
+    parsed = read_yaml_file(path)
     if parsed.error is not None:
         line, message = parsed.error
         raise ScenarioError([Problem(source, line, "", message)])
@@ -59,17 +53,17 @@ def read_yaml_mapping(path: Path, what: str) -> tuple[dict[str, Any], dict[tuple
 # message names the member ("members[0] (Alpha): opening_month: ...") stay in the loaders.
 
 
-def _whole_number(value: Any, low: int) -> Any:
-    """``value`` if None or a whole number >= ``low`` (not a bool, not 2.0: a file says what it means)."""
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
-        raise ValueError(f"expected a whole number >= {low}; got {value!r}")
+def _whole_number(value: Any, low: int, high: int) -> Any:
+    """``value`` if None or a whole number from ``low`` to ``high`` (not a bool, not 2.0: a file says what it means)."""
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
+        raise ValueError(f"expected a whole number from {low} to {high}; got {value!r}")
     return value
 
 
-def whole_number_problem(value: Any, low: int, source: str, line: int | None, key: str) -> list[Problem]:
-    """The problem with a setting that must be a whole number >= ``low`` (checked beside the others)."""
+def whole_number_problem(value: Any, low: int, source: str, line: int | None, key: str, high: int = MAX_REPLICATIONS) -> list[Problem]:
+    """The problem with a setting that must be a whole number from ``low`` to ``high`` (checked beside the others)."""
     try:
-        _whole_number(value, low)
+        _whole_number(value, low, high)
     except ValueError as exc:
         return [Problem(source, line, key, str(exc))]
     return []
@@ -84,12 +78,12 @@ class StudySimulation(Frozen):
     @field_validator("replications")
     @classmethod
     def _at_least_one(cls, value: Any) -> Any:
-        return _whole_number(value, 1)
+        return _whole_number(value, 1, MAX_REPLICATIONS)
 
     @field_validator("seed")
     @classmethod
     def _not_negative(cls, value: Any) -> Any:
-        return _whole_number(value, 0)
+        return _whole_number(value, 0, MAX_SEED)
 
 
 class NetworkMemberEntry(Frozen):

@@ -37,6 +37,7 @@ from simcoop.studies.batch import simulate_many
 from simcoop.verdict import people_supported
 
 __all__ = [
+    "check_comparable",
     "COMPARISON_KPIS",
     "Comparison",
     "ComparisonKpi",
@@ -253,6 +254,38 @@ class Comparison:
         return "\n".join(lines)
 
 
+def check_comparable(scenarios: dict[str, Scenario], seed_given: bool = False) -> list[str]:
+    """Raise ValueError if the scenarios cannot be compared month by month; return notes for the user.
+
+    Every scenario must run over the same number of months (the table compares KPIs over the
+    horizon). Each runs on the comparison's seed and replications (common random numbers),
+    so a scenario's own ``simulation`` section is ignored: the notes say so.
+    """
+    items = list(scenarios.items())
+    base_label, base = items[0]
+    horizon = base.meta.horizon_months
+    differ = [(label, s.meta.horizon_months) for label, s in items if s.meta.horizon_months != horizon]
+    if differ:
+        listed = "; ".join(f"{label!r}: {months} months" for label, months in differ)
+        raise ValueError(
+            f"cannot compare scenarios over different horizons: the baseline {base_label!r} runs {horizon} months, "
+            f"{listed}; give them the same meta.horizon_months"
+        )
+    notes = []
+    for label, s in items[1:]:
+        if s.simulation.seed != base.simulation.seed and not seed_given:
+            notes.append(
+                f"{label!r} sets simulation.seed {s.simulation.seed}; it is ignored: every scenario runs on the "
+                f"comparison's seed (common random numbers)"
+            )
+        if s.simulation.replications != base.simulation.replications:
+            notes.append(
+                f"{label!r} sets simulation.replications {s.simulation.replications}; it is ignored: every scenario "
+                "runs the comparison's replications"
+            )
+    return notes
+
+
 def compare(
     scenarios: dict[str, Scenario],
     replications: int,
@@ -270,6 +303,7 @@ def compare(
     """
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
+    check_comparable(scenarios)
     labels = list(scenarios)
     runs: dict[int, Results] = dict(simulate_many(list(scenarios.values()), replications, seed, jobs, progress, executor))
     return Comparison(results={labels[i]: runs[i] for i in range(len(labels))}, replications=replications, seed=seed)

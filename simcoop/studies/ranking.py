@@ -75,6 +75,9 @@ __all__ = [
     "rank_territories",
 ]
 
+#: Most bootstrap resamples: the resample indices take bootstrap x replications integers in memory.
+MAX_BOOTSTRAP = 100_000
+
 #: Mixed into the bootstrap's seed so its stream differs from every simulation stream.
 BOOTSTRAP_TAG = 0x7E77
 
@@ -125,7 +128,7 @@ def load_candidates(path: str | os.PathLike[str]) -> Candidates:
         if simulation is not None:
             settings = {k: v for k, v in simulation.model_dump().items() if v is not None}
     bootstrap = spec.bootstrap
-    problems += whole_number_problem(bootstrap, 1, source, marks.get(("bootstrap",)), "bootstrap")
+    problems += whole_number_problem(bootstrap, 1, source, marks.get(("bootstrap",)), "bootstrap", high=MAX_BOOTSTRAP)
     block = data["candidates"]
     if not isinstance(block, dict) or len(block) < 2:
         problems.append(
@@ -262,8 +265,8 @@ def rank_candidates(results: dict[str, Any], bootstrap: int = 500, seed: int = 0
         not np.array_equal(results[k].kpis["replication"].to_numpy(), np.arange(n)) for k in names
     ):
         raise ValueError("candidates must be simulated on the same replications 0..n-1 (common random numbers)")
-    if bootstrap < 1:
-        raise ValueError("bootstrap must be >= 1")
+    if not 1 <= bootstrap <= MAX_BOOTSTRAP:
+        raise ValueError(f"bootstrap must be from 1 to {MAX_BOOTSTRAP}, got {bootstrap}")
     samples = {name: replication_sample(results[name]) for name in names}
     verdicts = {name: results[name].verdict() for name in names}
     observed = np.array(
