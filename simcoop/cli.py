@@ -213,8 +213,8 @@ def _build_parser() -> argparse.ArgumentParser:
             "examples:\n"
             "  simcoop compare scenarios/reference.yaml -n 100 -j 2\n"
             "  simcoop compare today.yaml with_antenna.yaml -o outputs/antenna.csv\n\n"
-            "Writes the table as CSV (default outputs/comparison_<names>.csv) with a .json manifest "
-            "beside it; an existing file is replaced only if it holds the same comparison, or with --force."
+            "Writes the table as CSV (default outputs/comparison_<names>.csv) with its manifest "
+            "<name>.manifest.json beside it; an existing file is replaced only if it holds the same comparison, or with --force."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -455,7 +455,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _cmd_solve(args: argparse.Namespace) -> int:
     import yaml
 
-    from simcoop._atomic import write_json_atomically
     from simcoop.runner import default_scenario_path
     from simcoop.scenario import ScenarioError, load_scenario
     from simcoop.solve import solve, with_extra_funding
@@ -478,6 +477,11 @@ def _cmd_solve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
 
+    try:  # before the search: solve.json must belong to the run in --out, if there is one
+        _check_solve_folder(out, scenario)
+        _distinct_outputs(("the scenario", path), ("--write-scenario", args.write_scenario))
+    except OSError as exc:
+        return _output_refused(out, exc)
     if not args.quiet:
         print(f"simcoop: solving {scenario.meta.name} for {args.target}", file=sys.stderr)
     try:
@@ -489,7 +493,14 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        write_json_atomically(out / "solve.json", solution.to_dict())
+        _check_solve_folder(out, scenario)
+        from simcoop._outdir import add_owned_file
+
+        data = {"scenario": {"name": scenario.meta.name, "scenario_hash": scenario.scenario_hash()}, **solution.to_dict()}
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        add_owned_file(
+            out, "solve.json", lambda tmp: tmp.write_text(text, encoding="utf-8"), "scenario", scenario.scenario_hash()
+        )
     except OSError as exc:
         return _output_refused(out, exc)
     low, high = solution.spread
@@ -525,6 +536,43 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             print(f"  wrote {args.write_scenario}")
     print(f"wrote {out / 'solve.json'}")
     return EXIT_OK
+
+
+def _check_solve_folder(out: Path, scenario: Any) -> None:
+    """Refuse to put the solve.json of ``scenario`` into a run folder of another scenario (the report would quote it)."""
+    from simcoop._outdir import OutputExistsError, read_marker
+
+    marker = read_marker(out) if out.is_dir() else None
+    identity = (marker or {}).get("identity") or {}
+    if marker is not None and marker.get("kind") != "run":
+        raise OutputExistsError(f"{out} holds a {marker.get('kind')} study, not a run; choose another --out for solve.json")
+    if identity.get("scenario_hash") not in (None, scenario.scenario_hash()):
+        raise OutputExistsError(
+            f"{out} holds the run of another scenario ({identity.get('scenario_name')!r}, another hash): the solve.json "
+            f"of {scenario.meta.name!r} does not belong there; choose another --out"
+        )
+
+
+def _add_to_run_folder(out: Path, name: str, data: dict[str, Any]) -> None:
+    """Write a JSON file of the run into its folder and register it in the folder's marker."""
+    from simcoop._outdir import add_owned_file
+
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    add_owned_file(out, name, lambda tmp: tmp.write_text(text, encoding="utf-8"), "run")
+
+
+def _distinct_outputs(*paths: tuple[str, Path | None]) -> None:
+    """Refuse two roles (inputs and outputs of one command) that name the same file."""
+    from simcoop._outdir import OutputExistsError
+
+    seen: dict[str, str] = {}
+    for role, path in paths:
+        if path is None:
+            continue
+        key = str(Path(path).resolve())
+        if key in seen:
+            raise OutputExistsError(f"{role} and {seen[key]} are the same file ({path}): give each its own path")
+        seen[key] = role
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -633,6 +681,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
     precision = 0.05 if args.precision is None else args.precision
     replications = "auto" if auto else (args.replications or scenario.simulation.replications)
     seed = scenario.simulation.seed if args.seed is None else args.seed
+    from contextlib import ExitStack
+
+    from simcoop._outdir import folder_lock, recover
+
+    with ExitStack() as hold:
+        try:  # one lock for the whole command: the run, -n auto, solve, sensitivity and the report
+            hold.enter_context(folder_lock(out))
+            for done in recover(out):
+                print(f"simcoop: {done}", file=sys.stderr)
+        except OSError as exc:
+            return _output_refused(out, exc)
+        return _cmd_run_locked(args, path, scenario, out, auto, precision, replications, seed)
+
+
+def _cmd_run_locked(
+    args: argparse.Namespace, path: Path, scenario: Any, out: Path, auto: bool, precision: float, replications: Any, seed: int
+) -> int:
+    """``simcoop run`` once the output folder's lock is held."""
+    from simcoop.results import check_output_folder
+
     if not args.quiet:
         how = (
             f"replications until ±{precision:g} (at most {args.max_replications})" if auto else f"{replications} replications"
@@ -666,9 +734,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if auto:
             results.save(out, force=args.force)
         if precision_report is not None:  # after save, which replaces the whole folder
-            from simcoop._atomic import write_json_atomically
-
-            write_json_atomically(out / "precision.json", precision_report.to_dict())
+            _add_to_run_folder(out, "precision.json", {"run": results.identity(), **precision_report.to_dict()})
     except OSError as exc:
         return _output_refused(out, exc)
     elapsed = time.perf_counter() - started
@@ -863,10 +929,13 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
                 if show:
                     print(f"simcoop: resuming: {done} of {replications} replications already in {partial}/", file=sys.stderr)
 
+            def discarded(message: str) -> None:
+                print(f"simcoop: {message}", file=sys.stderr)  # shown even with -q: files were removed
+
             return simulate_to_folder(
                 scenario, out, replications=replications, seed=seed, executor=executor,
                 compare_portage=args.compare_portage, force=args.force, fresh=args.fresh, on_progress=callback,
-                on_resume=resuming,
+                on_resume=resuming, on_discard=discarded,
             )  # fmt: skip
     except ExecutorError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)
@@ -892,7 +961,7 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
 
 def _run_sensitivity(args: argparse.Namespace, scenario: Any, out: Path, seed: int, replications: int) -> int:
     """Write sensitivity.csv into the run folder: each default assumption varied one at a time."""
-    from simcoop.experiments import default_sensitivity_parameters, sensitivity, sensitivity_text, write_csv
+    from simcoop.experiments import default_sensitivity_parameters, sensitivity, sensitivity_text
     from simcoop.scenario import ScenarioError
 
     parameters = default_sensitivity_parameters(scenario)
@@ -905,7 +974,10 @@ def _run_sensitivity(args: argparse.Namespace, scenario: Any, out: Path, seed: i
     except ScenarioError as exc:
         return _problems("simcoop: a sensitivity variation is not a valid scenario:", exc)
     try:
-        write_csv(table, out / "sensitivity.csv")
+        from simcoop._csvout import write_csv_table
+        from simcoop._outdir import add_owned_file
+
+        add_owned_file(out, "sensitivity.csv", lambda tmp: write_csv_table(table, tmp, atomic=False), "run", scenario.scenario_hash())
     except OSError as exc:
         return _output_refused(out / "sensitivity.csv", exc)
     if not args.quiet:
@@ -916,7 +988,13 @@ def _run_sensitivity(args: argparse.Namespace, scenario: Any, out: Path, seed: i
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from simcoop.experiments import check_comparison_output, compare, comparison_manifest_key, load_variants
+    from simcoop.experiments import (
+        check_comparison_output,
+        compare,
+        comparison_manifest_key,
+        comparison_manifest_path,
+        load_variants,
+    )
     from simcoop.scenario import ScenarioError, load_scenario
 
     scenarios: dict = {}
@@ -952,6 +1030,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     try:  # check the output before spending time on the simulation
+        _distinct_outputs(
+            *((f"input {f}", f) for f in args.files), ("--out", out), ("its manifest", comparison_manifest_path(out))
+        )
         check_comparison_output(out, comparison_manifest_key(scenarios, replications, seed), args.force)
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -964,7 +1045,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         return _output_refused(out, exc)
     if not args.quiet:
         print(comparison.to_text())
-        print(f"\nwrote {out} (and {out.with_suffix('.json').name}) in {time.perf_counter() - started:.1f} s")
+        print(f"\nwrote {out} (and {comparison_manifest_path(out).name}) in {time.perf_counter() - started:.1f} s")
     return EXIT_OK
 
 
@@ -979,9 +1060,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    from simcoop._outdir import OutputExistsError
+
+    def note(text: str) -> None:  # in French, as in the report
+        print(f"simcoop: rapport : {text}", file=sys.stderr)
+
     try:
-        html_path, pdf_path = write_report(args.run_dir)
+        html_path, pdf_path = write_report(args.run_dir, on_note=note)
     except NotARunFolder as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OutputExistsError as exc:  # another writer holds the folder, or a user's report.html is there
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
@@ -1081,6 +1170,11 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from simcoop.scenario import ScenarioError, load_scenario
 
     report = args.report or args.out.with_name(args.out.stem + "_fit_report.md")
+    try:
+        _distinct_outputs(("--base", args.base), ("--mapping", args.mapping), ("--out", args.out), ("--report", report))
+    except OSError as exc:
+        print(f"simcoop calibrate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     existing = [p for p in (args.out, report) if p.exists()]
     if existing and not args.force:
         print(f"simcoop calibrate: {', '.join(map(str, existing))} exists; use --force to overwrite", file=sys.stderr)
@@ -1121,8 +1215,12 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from simcoop.scenario import ScenarioError
 
     try:
+        _distinct_outputs(("SCENARIO", args.scenario), ("OBSERVED", args.observed), ("--out", args.out))
         scenario = simcoop.load_scenario(args.scenario)
     except ScenarioError as exc:
+        print(f"simcoop backtest: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
         print(f"simcoop backtest: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     seed = scenario.simulation.seed if args.seed is None else args.seed
@@ -1137,8 +1235,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     print(format_table(table, args.replications))
     if args.out:
         try:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            table.to_csv(args.out, index=False)
+            from simcoop._csvout import write_csv_table
+
+            write_csv_table(table, args.out)
         except OSError as exc:
             print(f"simcoop backtest: cannot write {args.out}: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT

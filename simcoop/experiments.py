@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simcoop._atomic import write_json_atomically, write_text_atomically
+from simcoop._atomic import write_json_atomically
+from simcoop._csvout import write_csv_table
 from simcoop._version import __version__
 from simcoop._yaml import parse_yaml
 from simcoop.results import OutputExistsError, Results
@@ -70,6 +71,7 @@ __all__ = [
     "sensitivity_text",
     "simulate_many",
     "write_csv",
+    "comparison_manifest_path",
 ]
 
 _CONFIDENCE = 0.95
@@ -355,10 +357,10 @@ class Comparison:
         }
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``table()`` to ``path`` and the manifest next to it (same name, ``.json``), atomically."""
+        """Write ``table()`` to ``path`` and the manifest next to it (``comparison_manifest_path``), atomically."""
         path = Path(path)
         write_csv(self.table(), path)
-        write_json_atomically(path.with_suffix(".json"), self.manifest())
+        write_json_atomically(comparison_manifest_path(path), self.manifest())
         return path
 
     def to_text(self) -> str:
@@ -420,17 +422,23 @@ def compare(
     return Comparison(results={labels[i]: runs[i] for i in range(len(labels))}, replications=replications, seed=seed)
 
 
+def comparison_manifest_path(path: str | os.PathLike[str]) -> Path:
+    """The manifest of the comparison table ``path``: ``<stem>.manifest.json`` beside it, never ``path`` itself."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.manifest.json")
+
+
 def check_comparison_output(path: Path, manifest: dict[str, Any], force: bool = False) -> None:
     """Raise OutputExistsError unless ``path`` is absent, ``force``, or holds the same comparison.
 
-    "The same" means: the manifest next to it (``.json``) names the same scenarios (by hash,
+    "The same" means: the manifest next to it (``<stem>.manifest.json``) names the same scenarios (by hash,
     in the same order), seed and replications as ``manifest``.
     """
     if force or not path.exists():
         return
     if not path.is_file():
         raise OutputExistsError(f"{path} exists and is not a file; choose another --out or use --force")
-    sidecar = path.with_suffix(".json")
+    sidecar = comparison_manifest_path(path)
     try:
         old = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
@@ -868,11 +876,8 @@ def _annotated_metadata(annotation: Any) -> list[Any]:
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``frame`` as CSV atomically (UTF-8, dot decimals): a temporary file renamed into place."""
-    path = Path(path)
-    text = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
-    write_text_atomically(path, text)
-    return path
+    """Write ``frame`` as CSV atomically (``simcoop._csvout``: exact numbers, formula-like text neutralised)."""
+    return write_csv_table(frame, path)
 
 
 # --------------------------------------------------------------------------- formatting

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simcoop._csvout import write_csv_table
 from simcoop._outdir import write_study_folder
 from simcoop._overrides import MONTH_PATTERN, check_keys, derive_scenario, read_yaml_mapping
 from simcoop._version import __version__
@@ -603,7 +604,7 @@ class NetworkResults:
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+    write_csv_table(frame, path, atomic=False)  # inside a folder written atomically
 
 
 def simulate_network(

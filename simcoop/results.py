@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simcoop._atomic import write_folder_atomically
+from simcoop._csvout import write_csv_table
+from simcoop._outdir import OutputExistsError, check_folder, write_owned_folder
 from simcoop._version import __version__
 from simcoop.model import DESTINATIONS, PORTAGE_MEASURES, REASONS, STAGES, ReplicationOutput
 from simcoop.scenario import Scenario, scenario_from_dict
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # the plotting methods import matplotlib lazily
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["Results", "load_results", "OutputExistsError", "check_output_folder", "break_even_month", "KPI_LABELS", "MONTHLY_COLUMNS", "YEARLY_COLUMNS"]
+__all__ = ["Results", "load_results", "OutputExistsError", "check_output_folder", "run_identity", "break_even_month", "KPI_LABELS", "MONTHLY_COLUMNS", "YEARLY_COLUMNS"]
 
 #: Columns of ``monthly``, in order.
 MONTHLY_COLUMNS: tuple[str, ...] = (
@@ -134,10 +135,6 @@ PORTAGE_LABELS: dict[str, str] = {
 
 _CENTS_SUFFIX = "_cents"
 _FRACTIONAL = frozenset({"staff_fte", "support_fte", "jobs_fte", "are_months_saved"})
-
-
-class OutputExistsError(FileExistsError):
-    """The output folder holds something else than this very run."""
 
 
 @dataclass
@@ -499,13 +496,19 @@ class Results:
     def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
         """Write the run folder atomically; refuse to replace a different run unless ``force``.
 
-        Everything is written to a temporary folder next to ``directory`` and renamed
-        into place at the end, so an interrupted save leaves the previous content (or
-        nothing), never a half-written folder.
+        Everything is written to a temporary folder next to ``directory`` and swapped
+        into place at the end, under the folder's lock, so an interrupted save leaves the
+        previous content (or nothing), never a half-written folder. The folder is marked
+        as simcoop's (``.simcoop.json``, see ``simcoop._outdir``): a folder that is not
+        simcoop's is never replaced, and the user's own files in a run folder are kept.
         """
-        target = Path(directory)
-        check_output_folder(target, self.scenario, self.seed, self.replications, force)
-        return write_folder_atomically(target, self._write)
+        return write_owned_folder(
+            Path(directory), "run", self.identity(), self._write, force, scenario_hash=self.scenario.scenario_hash()
+        )
+
+    def identity(self) -> dict[str, Any]:
+        """What identifies this run: scenario (name and hash), seed, replications."""
+        return run_identity(self.scenario, self.seed, self.replications)
 
     def _write(self, folder: Path) -> None:
         with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
@@ -528,55 +531,28 @@ class Results:
         _to_csv(self.kpis, folder / "kpis.csv")
         _to_csv(self.summary(), folder / "summary.csv")
         with open(folder / "verdict.json", "w", encoding="utf-8") as fh:
-            json.dump(self.verdict().to_dict(), fh, indent=2, ensure_ascii=False)
+            json.dump({"run": self.identity(), **self.verdict().to_dict()}, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
 
 
 def _to_csv(frame: pd.DataFrame, path: Path) -> None:
-    """CSV that opens in pandas and spreadsheets: UTF-8, dot decimals, ISO dates."""
-    frame.to_csv(path, index=False, date_format="%Y-%m-%d", float_format="%.10g")
+    """CSV that opens in pandas and spreadsheets: UTF-8, dot decimals, ISO dates, exact numbers (``simcoop._csvout``)."""
+    write_csv_table(frame, path, atomic=False)
+
+
+def run_identity(scenario: Scenario, seed: int, replications: int) -> dict[str, Any]:
+    """The identity of a run, as its folder's marker and derived files record it."""
+    return {
+        "scenario_name": scenario.meta.name,
+        "scenario_hash": scenario.scenario_hash(),
+        "seed": int(seed),
+        "replications": int(replications),
+    }
 
 
 def check_output_folder(target: Path, scenario: Scenario, seed: int, replications: int, force: bool = False) -> None:
-    """Raise OutputExistsError unless ``target`` is absent, empty, the same run, or ``force``."""
-    old = existing_manifest(target, force)
-    if old is None:
-        return
-    same = (
-        old.get("scenario_hash") == scenario.scenario_hash()
-        and old.get("seed") == seed
-        and old.get("replications") == replications
-    )
-    if not same:
-        raise OutputExistsError(
-            f"{target} holds a different run (scenario {old.get('scenario_name')!r}, seed {old.get('seed')}, "
-            f"{old.get('replications')} replications); use --force to replace it, or choose another --out"
-        )
-
-
-def existing_manifest(target: Path, force: bool = False) -> dict[str, Any] | None:
-    """The manifest of what ``target`` holds, or None when it may be written freely (absent, empty, ``force``).
-
-    Raises OutputExistsError when ``target`` is a file, or a non-empty folder without a
-    simcoop manifest: something a user made, never overwritten unasked.
-    """
-    if not target.exists() or force:
-        return None
-    if not target.is_dir():
-        raise OutputExistsError(f"{target} exists and is not a folder; choose another --out or use --force")
-    if not any(target.iterdir()):
-        return None
-    manifest_path = target / "manifest.json"
-    if not manifest_path.is_file():
-        raise OutputExistsError(
-            f"{target} is not empty and holds no simcoop manifest.json; it will not be overwritten "
-            "(choose another --out, or use --force to replace it)"
-        )
-    try:
-        old = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        old = {}
-    return old if isinstance(old, dict) else {}
+    """Raise OutputExistsError unless ``target`` may receive this run (``simcoop._outdir.check_folder``)."""
+    check_folder(Path(target), "run", run_identity(scenario, seed, replications), force)
 
 
 def load_results(directory: str | os.PathLike[str]) -> Results:
