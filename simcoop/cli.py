@@ -479,7 +479,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
     try:  # before the search: solve.json must belong to the run in --out, if there is one
         _check_solve_folder(out, scenario)
-        _distinct_outputs(("the scenario", path), ("--write-scenario", args.write_scenario))
+        _distinct_outputs([("the scenario", path)], [("--write-scenario", args.write_scenario)])
     except OSError as exc:
         return _output_refused(out, exc)
     if not args.quiet:
@@ -561,12 +561,15 @@ def _add_to_run_folder(out: Path, name: str, data: dict[str, Any]) -> None:
     add_owned_file(out, name, lambda tmp: tmp.write_text(text, encoding="utf-8"), "run")
 
 
-def _distinct_outputs(*paths: tuple[str, Path | None]) -> None:
-    """Refuse two roles (inputs and outputs of one command) that name the same file."""
+def _distinct_outputs(inputs: Sequence[tuple[str, Path | None]], outputs: Sequence[tuple[str, Path | None]]) -> None:
+    """Refuse an output that is the same file as an input or as another output of the same command."""
     from simcoop._outdir import OutputExistsError
 
     seen: dict[str, str] = {}
-    for role, path in paths:
+    for role, path in inputs:
+        if path is not None:
+            seen.setdefault(str(Path(path).resolve()), role)
+    for role, path in outputs:
         if path is None:
             continue
         key = str(Path(path).resolve())
@@ -1030,9 +1033,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     try:  # check the output before spending time on the simulation
-        _distinct_outputs(
-            *((f"input {f}", f) for f in args.files), ("--out", out), ("its manifest", comparison_manifest_path(out))
-        )
+        _distinct_outputs([(f"input {f}", f) for f in args.files], [("--out", out), ("its manifest", comparison_manifest_path(out))])
         check_comparison_output(out, comparison_manifest_key(scenarios, replications, seed), args.force)
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -1171,7 +1172,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
     report = args.report or args.out.with_name(args.out.stem + "_fit_report.md")
     try:
-        _distinct_outputs(("--base", args.base), ("--mapping", args.mapping), ("--out", args.out), ("--report", report))
+        _distinct_outputs([("--base", args.base), ("--mapping", args.mapping)], [("--out", args.out), ("--report", report)])
     except OSError as exc:
         print(f"simcoop calibrate: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -1215,7 +1216,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from simcoop.scenario import ScenarioError
 
     try:
-        _distinct_outputs(("SCENARIO", args.scenario), ("OBSERVED", args.observed), ("--out", args.out))
+        _distinct_outputs([("SCENARIO", args.scenario), ("OBSERVED", args.observed)], [("--out", args.out)])
         scenario = simcoop.load_scenario(args.scenario)
     except ScenarioError as exc:
         print(f"simcoop backtest: {exc}", file=sys.stderr)

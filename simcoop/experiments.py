@@ -93,8 +93,12 @@ def simulate_many(
     seed: int,
     jobs: int = 1,
     progress: bool = False,
+    seeds: Sequence[int] | None = None,
 ) -> Iterator[tuple[int, Results]]:
     """Simulate several scenarios on the same seed and yield ``(index, Results)`` as each completes.
+
+    ``seeds`` (one per scenario) replaces ``seed`` when the scenarios must draw
+    independently (the members of a network) rather than on common random numbers.
 
     One pool of ``jobs`` worker processes serves every scenario (rather than one pool per
     scenario), and each scenario's results are assembled as soon as its last replication
@@ -106,6 +110,9 @@ def simulate_many(
         raise ValueError("replications must be >= 1")
     if jobs < 1:
         raise ValueError("jobs must be >= 1")
+    roots = [int(seed)] * len(scenarios) if seeds is None else [int(x) for x in seeds]
+    if len(roots) != len(scenarios):
+        raise ValueError("seeds must give one seed per scenario")
     bar = None
     if progress:
         from tqdm import tqdm
@@ -118,19 +125,19 @@ def simulate_many(
                     bar.set_description(f"simulating {scenario.meta.name}")
                 started = time.perf_counter()
                 outputs = run_replications(
-                    scenario, seed, range(replications), jobs=1, on_progress=bar.update if bar else None
+                    scenario, roots[index], range(replications), jobs=1, on_progress=bar.update if bar else None
                 )
                 runtime = time.perf_counter() - started
-                yield index, Results.from_outputs(scenario, outputs, seed=seed, runtime_seconds=runtime, jobs=1)
+                yield index, Results.from_outputs(scenario, outputs, seed=roots[index], runtime_seconds=runtime, jobs=1)
             return
-        yield from _simulate_in_pool(scenarios, replications, seed, jobs, bar)
+        yield from _simulate_in_pool(scenarios, replications, roots, jobs, bar)
     finally:
         if bar is not None:
             bar.close()
 
 
 def _simulate_in_pool(
-    scenarios: Sequence[Scenario], replications: int, seed: int, jobs: int, bar: Any
+    scenarios: Sequence[Scenario], replications: int, seeds: Sequence[int], jobs: int, bar: Any
 ) -> Iterator[tuple[int, Results]]:
     # Chunks small enough to keep both workers busy and the bar moving, large enough that
     # sending the scenario to the worker is negligible.
@@ -146,7 +153,7 @@ def _simulate_in_pool(
         pending: dict[Future[tuple[list[ReplicationOutput], float]], int] = {}
         for index, scenario in enumerate(scenarios):
             for chunk in chunks:
-                pending[pool.submit(_run_chunk, scenario, seed, chunk)] = index
+                pending[pool.submit(_run_chunk, scenario, seeds[index], chunk)] = index
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -163,7 +170,7 @@ def _simulate_in_pool(
                     yield (
                         index,
                         Results.from_outputs(
-                            scenario, done_outputs, seed=seed, runtime_seconds=seconds[index], jobs=jobs
+                            scenario, done_outputs, seed=seeds[index], runtime_seconds=seconds[index], jobs=jobs
                         ),
                     )
     finally:
@@ -434,20 +441,24 @@ def check_comparison_output(path: Path, manifest: dict[str, Any], force: bool = 
     "The same" means: the manifest next to it (``<stem>.manifest.json``) names the same scenarios (by hash,
     in the same order), seed and replications as ``manifest``.
     """
-    if force or not path.exists():
-        return
-    if not path.is_file():
-        raise OutputExistsError(f"{path} exists and is not a file; choose another --out or use --force")
     sidecar = comparison_manifest_path(path)
+    for target in (path, sidecar):
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise OutputExistsError(f"{target} exists and is not a file; simcoop never replaces it (choose another --out)")
+    if not path.exists() and not sidecar.exists():
+        return
     try:
         old = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError):
         old = None
-    if old is None or old.get("kind") != "comparison":
+    if not isinstance(old, dict) or old.get("kind") != "comparison" or not path.exists():
+        what = path if path.exists() else sidecar
         raise OutputExistsError(
-            f"{path} exists and is not a simcoop comparison (no {sidecar.name} beside it); "
-            "it will not be overwritten (choose another --out, or use --force)"
+            f"{what} exists and is not part of a simcoop comparison (no comparison manifest {sidecar.name} beside "
+            f"{path.name}); simcoop never overwrites it, even with --force: choose another --out"
         )
+    if force:
+        return
 
     def key(m: dict[str, Any]) -> tuple[Any, ...]:
         return (
