@@ -42,7 +42,8 @@ def add_parser(sub: Any) -> None:
         epilog=(
             "The output folder is written atomically: an interrupted run leaves no half-written folder. "
             "An existing folder is replaced only if it holds the same run (same scenario, seed and "
-            "replications), or with --force."
+            "replications), or with --force. A file, or a folder that is not simcoop's (no .simcoop.json), is never "
+            "replaced, even with --force; files you add to a run folder are kept when it is written again."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -77,7 +78,7 @@ def add_parser(sub: Any) -> None:
     run.add_argument("-s", "--seed", type=non_negative_int, help="root random seed (default: the scenario's simulation.seed)")
     run.add_argument("-o", "--out", type=Path, help="output folder (default: outputs/<scenario name>)")
     run.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
-    run.add_argument("--force", action="store_true", help="replace the output folder even if it holds a different run")
+    run.add_argument("--force", action="store_true", help="replace a simcoop folder holding a different run (never a file or a folder that is not simcoop's; your own files in it are kept)")
     run.add_argument(
         "--compare-portage",
         action="store_true",
