@@ -303,3 +303,35 @@ def test_names_with_dollars_are_drawn_as_plain_text(tmp_path: Path) -> None:
     simcoop.simulate(scenario, replications=1, seed=1).save(tmp_path / "run")
     html = render_html(tmp_path / "run")
     assert "nosuchcommand" in html
+
+
+def test_kill_9_during_a_save_leaves_the_old_run_and_nothing_that_blocks(results: simcoop.Results, tmp_path: Path) -> None:
+    """A save killed with SIGKILL after writing its new folder: the old run is intact, the next save cleans up."""
+    import signal
+    import subprocess
+    import sys
+
+    target = tmp_path / "run"
+    results.save(target)
+    before = _tree(target)
+    code = (
+        "import sys, time, simcoop\n"
+        "from tests.conftest import small_scenario\n"
+        "r = simcoop.simulate(small_scenario(), replications=2, seed=4)\n"
+        "write = simcoop.Results._write\n"
+        "def slow(self, folder):\n    write(self, folder); print('written', flush=True); time.sleep(60)\n"
+        "simcoop.Results._write = slow\n"
+        "r.save(sys.argv[1], force=True)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    child = subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True, cwd=root)
+    try:
+        assert child.stdout.readline().strip() == "written"
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        child.kill()
+    assert _tree(target) == before  # the old run, whole
+    assert any(p.name.startswith(".run.") and p.name.endswith(".tmp") for p in tmp_path.iterdir())
+    results.save(target)  # not blocked by the dead writer's lock file or its temporary folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
