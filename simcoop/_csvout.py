@@ -52,9 +52,13 @@ def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
                 cells = series.astype(object)
                 cells[exponent] = [_positional(v) for v in values[exponent]]
                 out[column] = cells
-        elif series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-            if series.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES)).any():
-                out[column] = series.map(neutralise)
+        elif isinstance(series.dtype, pd.CategoricalDtype):  # the scenario name, zone and site names
+            if any(isinstance(c, str) and c.startswith(FORMULA_PREFIXES) for c in series.cat.categories):
+                out[column] = series.astype(object).map(neutralise)
+        elif (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)) and series.map(
+            lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES)
+        ).any():
+            out[column] = series.map(neutralise)
     renamed = {c: neutralise(c) for c in frame.columns if isinstance(c, str) and c.startswith(FORMULA_PREFIXES)}
     return out.rename(columns=renamed) if renamed else out
 

@@ -190,8 +190,14 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
         data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         data = None
-    if isinstance(data, dict) and data.get("format") == _FORMAT and isinstance(data.get("files"), dict):
-        return data
+    if isinstance(data, dict) and data.get("format") == _FORMAT:
+        files, identity = data.get("files"), data.get("identity")
+        well_formed = (
+            isinstance(files, dict)
+            and all(isinstance(k, str) and isinstance(v, dict) for k, v in files.items())
+            and (identity is None or isinstance(identity, dict))
+        )
+        return data if well_formed else None  # a damaged marker: the folder is not recognisably simcoop's
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -261,9 +267,8 @@ def check_folder(target: Path, kind: str, identity: dict[str, Any], force: bool 
         )
     if marker.get("identity") is None:
         return marker
-    if marker.get("kind") != kind or not _same(marker.get("identity"), identity):
-        if not force:
-            raise OutputExistsError(f"{target} holds {_what(marker)}; use --force to replace it, or choose another --out")
+    if (marker.get("kind") != kind or not _same(marker.get("identity"), identity)) and not force:
+        raise OutputExistsError(f"{target} holds {_what(marker)}; use --force to replace it, or choose another --out")
     return marker
 
 

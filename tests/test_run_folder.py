@@ -286,10 +286,14 @@ def test_a_funder_named_like_a_formula_is_neutralised_in_the_run_folder(tmp_path
     scenario = small_scenario()
     data = scenario.to_dict()
     data["cooperative"]["public_funding"][0]["funder"] = '=HYPERLINK("http://evil","x")'
+    data["meta"]["name"] = "@SUM(1+1)"
     evil = simcoop.scenario_from_dict(data)
     simcoop.simulate(evil, replications=1, seed=1).save(tmp_path / "run")
     text = (tmp_path / "run" / "funding.csv").read_text(encoding="utf-8")
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ',=HYPERLINK' not in text
+    for name in ("monthly.csv", "yearly.csv", "kpis.csv", "funding.csv"):  # the scenario column (categorical)
+        lines = (tmp_path / "run" / name).read_text(encoding="utf-8").splitlines()[1:]
+        assert lines and all(line.startswith("'@SUM(1+1)") for line in lines), name
 
 
 def test_names_with_dollars_are_drawn_as_plain_text(tmp_path: Path) -> None:
@@ -335,3 +339,14 @@ def test_kill_9_during_a_save_leaves_the_old_run_and_nothing_that_blocks(results
     assert any(p.name.startswith(".run.") and p.name.endswith(".tmp") for p in tmp_path.iterdir())
     results.save(target)  # not blocked by the dead writer's lock file or its temporary folder
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_a_damaged_marker_is_refused_cleanly(results: simcoop.Results, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A tampered .simcoop.json makes the folder unrecognisable: refused with a message, never a traceback."""
+    target = tmp_path / "run"
+    results.save(target)
+    (target / MARKER).write_text('{"format": "simcoop-folder/1", "kind": "run", "identity": 3, "files": {"a": 1}}')
+    with pytest.raises(OutputExistsError, match="not a simcoop folder"):
+        results.save(target, force=True)
+    assert main(["report", str(target)]) == 2
+    assert "Traceback" not in capsys.readouterr().err

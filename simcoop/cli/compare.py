@@ -60,6 +60,7 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from simcoop.scenario import ScenarioError, load_scenario
     from simcoop.scenario.edit import load_variants
     from simcoop.studies.compare import (
         check_comparison_output,
@@ -67,7 +68,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
         comparison_manifest_key,
         comparison_manifest_path,
     )
-    from simcoop.scenario import ScenarioError, load_scenario
 
     scenarios: dict = {}
     status = EXIT_OK

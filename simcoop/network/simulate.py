@@ -49,13 +49,13 @@ import numpy as np
 import pandas as pd
 
 from simcoop._csvout import write_csv_table
-from simcoop.results.folder import write_study_folder
+from simcoop._version import __version__
 from simcoop.months import MONTH_PATTERN
+from simcoop.network.governance import Member, college_applies, ues_votes
+from simcoop.results.folder import write_study_folder
+from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario, month_offset
 from simcoop.scenario.edit import derive_scenario
 from simcoop.scenario.studyfiles import check_keys, read_yaml_mapping
-from simcoop._version import __version__
-from simcoop.network.governance import Member, college_applies, ues_votes
-from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario, month_offset
 
 __all__ = [
     "NETWORK_MEASURES",

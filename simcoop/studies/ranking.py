@@ -50,12 +50,12 @@ import numpy as np
 import pandas as pd
 
 from simcoop._csvout import write_csv_table
-from simcoop.results.folder import write_study_folder
+from simcoop._version import __version__
 from simcoop.months import MONTH_PATTERN
+from simcoop.results.folder import write_study_folder
+from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario
 from simcoop.scenario.edit import derive_scenario
 from simcoop.scenario.studyfiles import check_keys, read_yaml_mapping
-from simcoop._version import __version__
-from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario
 from simcoop.stats import wilson_interval
 from simcoop.verdict import OUTCOMES
 
