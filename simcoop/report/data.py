@@ -163,17 +163,20 @@ def load_run(path: str | os.PathLike[str]) -> RunData:
                 "simulation (empreinte différente). Relancer « simcoop solve » sur ce scénario."
             )
             solve = None
-    return RunData(
-        manifest=manifest,
-        monthly=pd.read_parquet(folder / "monthly.parquet"),
-        yearly=pd.read_parquet(folder / "yearly.parquet"),
-        kpis=pd.read_csv(folder / "kpis.csv"),
-        funding=csv("funding.csv"),
-        verdict=verdict,
-        sensitivity=csv("sensitivity.csv"),
-        solve=solve,
-        folder=folder,
-        zones=csv("zones.csv", dtype={"zone_code": str}),
-        sites=csv("sites.csv"),
-        notes=notes,
-    )
+    try:  # a folder written by an older simcoop has no digests: damaged files are caught here
+        return RunData(
+            manifest=manifest,
+            monthly=pd.read_parquet(folder / "monthly.parquet"),
+            yearly=pd.read_parquet(folder / "yearly.parquet"),
+            kpis=pd.read_csv(folder / "kpis.csv"),
+            funding=csv("funding.csv"),
+            verdict=verdict,
+            sensitivity=csv("sensitivity.csv"),
+            solve=solve,
+            folder=folder,
+            zones=csv("zones.csv", dtype={"zone_code": str}),
+            sites=csv("sites.csv"),
+            notes=notes,
+        )
+    except (OSError, ValueError, pd.errors.ParserError) as exc:  # pyarrow errors are ValueErrors/OSErrors
+        raise NotARunFolder(f"{folder} holds a damaged file, so the report cannot be written: {exc}") from None
