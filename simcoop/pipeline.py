@@ -73,8 +73,10 @@ def run_pipeline(
     candidate. Raises ScenarioError (a variation that is not a valid scenario), ValueError,
     OSError (the folder refused) and the report's NotARunFolder.
     """
-    from simcoop._atomic import write_json_atomically
-    from simcoop.results.folder import write_csv
+    import json
+
+    from simcoop._csvout import write_csv_table
+    from simcoop._outdir import add_owned_file
 
     out = Path(out)
     emit = on_event or (lambda name, info: None)
@@ -94,7 +96,7 @@ def run_pipeline(
             emit("sensitivity_start", {"parameters": parameters, "replications": per_run})
             started = time.perf_counter()
             table = one_at_a_time(scenario, parameters, per_run, root, jobs, progress=progress, executor=chosen)
-            write_csv(table, out / "sensitivity.csv")
+            add_owned_file(out, "sensitivity.csv", lambda tmp: write_csv_table(table, tmp, atomic=False), "run", scenario.scenario_hash())
             outputs.sensitivity = table
             emit("sensitivity_done", {"table": table, "seconds": time.perf_counter() - started})
         if solve:
@@ -105,7 +107,9 @@ def run_pipeline(
                 scenario, target="funding", replications=min(n, SOLVE_MAX_REPLICATIONS), seed=root, jobs=jobs,
                 on_step=lambda info: emit("solve_step", info), executor=chosen,
             )  # fmt: skip
-            write_json_atomically(out / "solve.json", solution.to_dict())
+            identity = {"name": scenario.meta.name, "scenario_hash": scenario.scenario_hash()}
+            text = json.dumps({"scenario": identity, **solution.to_dict()}, indent=2, ensure_ascii=False) + "\n"
+            add_owned_file(out, "solve.json", lambda tmp: tmp.write_text(text, encoding="utf-8"), "scenario", scenario.scenario_hash())
             outputs.solution = solution
             emit("solve_done", {"solution": solution})
     if report:

@@ -71,7 +71,7 @@ def chunk_size(replications: int, workers: int) -> int:
 
 def iter_replications(
     scenarios: Sequence[Scenario],
-    seed: int,
+    seed: int | Sequence[int],
     replications: Iterable[int],
     executor: ChunkExecutor,
     on_progress: ProgressCallback | None = None,
@@ -84,9 +84,13 @@ def iter_replications(
     outputs are yielded, sorted by replication, as soon as its last chunk is in, so a long
     list never holds every scenario's raw outputs at once. ``seconds`` is the time its
     replications took, summed over workers. Numbers depend only on (scenario, seed,
-    replication), never on the executor.
+    replication), never on the executor. ``seed`` is one root seed for all (common random
+    numbers) or one per scenario (scenarios that must draw independently, e.g. network members).
     """
     indices = list(replications)
+    roots = [int(seed)] * len(scenarios) if isinstance(seed, int) else [int(x) for x in seed]
+    if len(roots) != len(scenarios):
+        raise ValueError("give one seed, or one seed per scenario")
     if not scenarios:
         return
     if not indices:
@@ -103,7 +107,7 @@ def iter_replications(
     def tasks() -> Iterator[tuple[Any, ...]]:
         for index, scenario in enumerate(scenarios):
             for chunk in chunks:
-                task = (scenario, seed, chunk, compare_portage)
+                task = (scenario, roots[index], chunk, compare_portage)
                 task_index[id(task)] = index
                 yield task
 

@@ -238,7 +238,7 @@ def test_cli_compare_writes_the_csv_and_refuses_to_overwrite(
     assert "difference" in printed and f"wrote {out}" in printed
     table = pd.read_csv(out)
     assert {"kpi", "label", "a:mean", "b:mean", "b:diff", "b:significant", "b:verdict"} <= set(table.columns)
-    manifest = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    manifest = json.loads(out.with_name("comparison.manifest.json").read_text(encoding="utf-8"))
     assert [s["label"] for s in manifest["scenarios"]] == ["a", "b"] and manifest["seed"] == 1
     before = out.read_bytes()
 
@@ -248,7 +248,7 @@ def test_cli_compare_writes_the_csv_and_refuses_to_overwrite(
     assert "holds a different comparison" in err and "--force" in err and "Traceback" not in err
     assert out.read_bytes() == before
     assert main(["compare", str(a), str(b), "-n", "3", "-s", "2", "-o", str(out), "-q", "--force"]) == 0
-    assert json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))["seed"] == 2
+    assert json.loads(out.with_name("comparison.manifest.json").read_text(encoding="utf-8"))["seed"] == 2
     assert not [p.name for p in out.parent.iterdir() if p.name.startswith(".")], "no temporary file left"
 
 
@@ -259,8 +259,25 @@ def test_cli_compare_refuses_a_foreign_file(
     out = tmp_path / "notes.csv"
     out.write_text("mine\n", encoding="utf-8")
     assert main(["compare", str(a), str(a), "-n", "2", "-o", str(out), "-q"]) == 2
-    assert "is not a simcoop comparison" in capsys.readouterr().err
+    assert "is not part of a simcoop comparison" in capsys.readouterr().err
+    assert main(["compare", str(a), str(a), "-n", "2", "-o", str(out), "-q", "--force"]) == 2  # --force too
+    assert "never overwrites it, even with --force" in capsys.readouterr().err
     assert out.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_cli_compare_out_json_keeps_the_table_and_its_manifest_apart(tmp_path: Path, base: simcoop.Scenario) -> None:
+    """--out res.json: the table is res.json, the manifest res.manifest.json; neither overwrites the other."""
+    a = _write(tmp_path / "a.yaml", base.replace({"meta.name": "a"}))
+    b = _write(tmp_path / "b.yaml", base.replace({"meta.name": "b", "cooperative.contribution.rate": 0.12}))
+    out = tmp_path / "res.json"
+    assert main(["compare", str(a), str(b), "-n", "2", "-s", "1", "-o", str(out), "-q"]) == 0
+    table = pd.read_csv(out)  # still the comparison table
+    assert {"kpi", "a:mean", "b:mean"} <= set(table.columns)
+    assert json.loads((tmp_path / "res.manifest.json").read_text(encoding="utf-8"))["kind"] == "comparison"
+    # An output may not be an input either.
+    before = a.read_bytes()
+    assert main(["compare", str(a), str(b), "-n", "2", "-o", str(a), "-q"]) == 2
+    assert a.read_bytes() == before
 
 
 def test_cli_compare_one_file_needs_variants(

@@ -12,6 +12,7 @@ from simcoop.cli.common import (
     EXIT_OK,
     iso_date,
     jobs_option,
+    distinct_outputs,
     non_negative_int,
     positive_int,
 )
@@ -74,6 +75,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from simcoop.scenario import ScenarioError, load_scenario
 
     report = args.report or args.out.with_name(args.out.stem + "_fit_report.md")
+    try:  # every output has its own path, and none is an input
+        distinct_outputs([("--base", args.base), ("--mapping", args.mapping)], [("--out", args.out), ("--report", report)])
+    except OSError as exc:
+        print(f"simcoop calibrate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     existing = [p for p in (args.out, report) if p.exists()]
     if existing and not args.force:
         print(f"simcoop calibrate: {', '.join(map(str, existing))} exists; use --force to overwrite", file=sys.stderr)
@@ -115,8 +121,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from simcoop.scenario import ScenarioError
 
     try:
-        scenario = simcoop.load_scenario(args.scenario, allow_outside_files=args.allow_outside_files)
-    except ScenarioError as exc:
+        distinct_outputs([("SCENARIO", args.scenario), ("OBSERVED", args.observed)], [("--out", args.out)])
+        scenario = simcoop.load_scenario(args.scenario)
+    except (ScenarioError, OSError) as exc:
         print(f"simcoop backtest: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     figures = [c for c in YEARLY_COLUMNS if c not in NON_FIGURES]
@@ -137,8 +144,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     print(format_table(table, args.replications))
     if args.out:
         try:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            table.to_csv(args.out, index=False)
+            from simcoop._csvout import write_csv_table
+
+            write_csv_table(table, args.out)
         except OSError as exc:
             print(f"simcoop backtest: cannot write {args.out}: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -8,6 +8,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ __all__ = [
     "MAX_JOBS",
     "add_allow_outside_files",
     "bootstrap_option",
+    "add_to_run_folder",
+    "distinct_outputs",
     "duration",
     "env_seconds",
     "fraction",
@@ -219,3 +222,28 @@ def executor_from(args: argparse.Namespace) -> Iterator[Any]:
         if not getattr(args, "quiet", False) and (scheduler or args.dask_workers):
             print(f"simcoop: running on {executor.description}", file=sys.stderr)
         yield executor
+def add_to_run_folder(out: Path, name: str, data: dict[str, Any], scope: str = "run", scenario_hash: str | None = None) -> None:
+    """Write a JSON file into a run folder and register it in the folder's marker (``simcoop._outdir``)."""
+    import json
+
+    from simcoop._outdir import add_owned_file
+
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    add_owned_file(out, name, lambda tmp: tmp.write_text(text, encoding="utf-8"), scope, scenario_hash)
+
+
+def distinct_outputs(inputs: Sequence[tuple[str, Path | None]], outputs: Sequence[tuple[str, Path | None]]) -> None:
+    """Refuse an output that is the same file as an input or as another output of the same command."""
+    from simcoop._outdir import OutputExistsError
+
+    seen: dict[str, str] = {}
+    for role, path in inputs:
+        if path is not None:
+            seen.setdefault(str(Path(path).resolve()), role)
+    for role, path in outputs:
+        if path is None:
+            continue
+        key = str(Path(path).resolve())
+        if key in seen:
+            raise OutputExistsError(f"{role} and {seen[key]} are the same file ({path}): give each its own path")
+        seen[key] = role

@@ -14,6 +14,7 @@ from simcoop.cli.common import (
     jobs_option,
     add_executor_options,
     executor_from,
+    distinct_outputs,
     non_negative_int,
     output_refused,
     positive_int,
@@ -45,8 +46,9 @@ def add_parser(sub: Any) -> None:
             "examples:\n"
             "  simcoop compare scenarios/reference.yaml -n 100 -j 2\n"
             "  simcoop compare today.yaml with_antenna.yaml -o outputs/antenna.csv\n\n"
-            "Writes the table as CSV (default outputs/comparison_<names>.csv) with a .json manifest "
-            "beside it; an existing file is replaced only if it holds the same comparison, or with --force."
+            "Writes the table as CSV (default outputs/comparison_<names>.csv) with its manifest <name>.manifest.json "
+            "beside it; an existing comparison is replaced only if it is the same one, or with --force (a file that is "
+            "not a simcoop comparison never is)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -64,7 +66,12 @@ def add_parser(sub: Any) -> None:
 def cmd_compare(args: argparse.Namespace) -> int:
     from simcoop.scenario import ScenarioError, load_scenario
     from simcoop.scenario.edit import load_variants
-    from simcoop.studies.compare import check_comparison_output, compare, comparison_manifest_key
+    from simcoop.studies.compare import (
+        check_comparison_output,
+        compare,
+        comparison_manifest_key,
+        comparison_manifest_path,
+    )
 
     scenarios: dict = {}
     status = EXIT_OK
@@ -111,6 +118,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     try:  # check the output before spending time on the simulation
+        distinct_outputs([(f"input {f}", f) for f in args.files], [("--out", out), ("its manifest", comparison_manifest_path(out))])
         check_comparison_output(out, comparison_manifest_key(scenarios, replications, seed), args.force)
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -126,5 +134,5 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return output_refused(out, exc)
     if not args.quiet:
         print(comparison.to_text())
-        print(f"\nwrote {out} (and {out.with_suffix('.json').name}) in {time.perf_counter() - started:.1f} s")
+        print(f"\nwrote {out} (and {comparison_manifest_path(out).name}) in {time.perf_counter() - started:.1f} s")
     return EXIT_OK

@@ -49,7 +49,7 @@ def add_network_parser(sub: Any) -> None:
     network.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
     add_executor_options(network)
     network.add_argument("-o", "--out", type=Path, help="output folder (default: outputs/network_<name>)")
-    network.add_argument("--force", action="store_true", help="replace the output folder even if it holds a different run")
+    network.add_argument("--force", action="store_true", help="replace a simcoop folder holding a different run (never a file or a folder that is not simcoop's; your own files in it are kept)")
     network.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no table")
     network.set_defaults(handler=cmd_network)
 
@@ -76,7 +76,7 @@ def add_territories_parser(sub: Any) -> None:
     add_executor_options(territories)
     territories.add_argument("-B", "--bootstrap", type=bootstrap_option, help="bootstrap resamples for the rank probabilities (default: the file's, else 500)")
     territories.add_argument("-o", "--out", type=Path, help="output folder (default: outputs/territories_<name>)")
-    territories.add_argument("--force", action="store_true", help="replace the output folder even if it holds a different run")
+    territories.add_argument("--force", action="store_true", help="replace a simcoop folder holding a different run (never a file or a folder that is not simcoop's; your own files in it are kept)")
     territories.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no table")
     # end network and territories ---
     territories.set_defaults(handler=cmd_territories)

@@ -43,9 +43,17 @@ def cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    from simcoop._outdir import OutputExistsError
+
+    def note(text: str) -> None:  # in French, as in the report
+        print(f"simcoop: rapport : {text}", file=sys.stderr)
+
     try:
-        html_path, pdf_path = write_report(args.run_dir)
+        html_path, pdf_path = write_report(args.run_dir, on_note=note)
     except NotARunFolder as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OutputExistsError as exc:  # another writer holds the folder, or a user's report.html is there
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:

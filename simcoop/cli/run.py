@@ -16,6 +16,7 @@ from simcoop.cli.common import (
     UsageError,
     add_executor_options,
     executor_from,
+    add_to_run_folder,
     fraction,
     jobs_option,
     non_negative_int,
@@ -43,7 +44,8 @@ def add_parser(sub: Any) -> None:
         epilog=(
             "The output folder is written atomically: an interrupted run leaves no half-written folder. "
             "An existing folder is replaced only if it holds the same run (same scenario, seed and "
-            "replications), or with --force."
+            "replications), or with --force. A file, or a folder that is not simcoop's (no .simcoop.json), is never "
+            "replaced, even with --force; files you add to a run folder are kept when it is written again."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -78,7 +80,7 @@ def add_parser(sub: Any) -> None:
     run.add_argument("-s", "--seed", type=non_negative_int, help="root random seed (default: the scenario's simulation.seed)")
     run.add_argument("-o", "--out", type=Path, help="output folder (default: outputs/<scenario name>)")
     run.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
-    run.add_argument("--force", action="store_true", help="replace the output folder even if it holds a different run")
+    run.add_argument("--force", action="store_true", help="replace a simcoop folder holding a different run (never a file or a folder that is not simcoop's; your own files in it are kept)")
     run.add_argument(
         "--compare-portage",
         action="store_true",
@@ -123,7 +125,6 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from simcoop.results import check_output_folder
     from simcoop.runner import default_scenario_path
     from simcoop.scenario import ScenarioError, load_scenario
 
@@ -140,6 +141,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     precision = 0.05 if args.precision is None else args.precision
     replications = "auto" if auto else (args.replications or scenario.simulation.replications)
     seed = scenario.simulation.seed if args.seed is None else args.seed
+    from contextlib import ExitStack
+
+    from simcoop._outdir import folder_lock, recover
+
+    with ExitStack() as hold:
+        try:  # one lock for the whole command: the run, -n auto, solve, sensitivity and the report
+            hold.enter_context(folder_lock(out))
+            for done in recover(out):
+                print(f"simcoop: {done}", file=sys.stderr)
+        except OSError as exc:
+            return output_refused(out, exc)
+        return _cmd_run_locked(args, path, scenario, out, auto, precision, replications, seed)
+
+
+def _cmd_run_locked(
+    args: argparse.Namespace, path: Path, scenario: Any, out: Path, auto: bool, precision: float, replications: Any, seed: int
+) -> int:
+    """``simcoop run`` once the output folder's lock is held."""
+    from simcoop.results import check_output_folder
+
     if not args.quiet:
         how = (
             f"replications until ±{precision:g} (at most {args.max_replications})" if auto else f"{replications} replications"
@@ -177,9 +198,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if auto:
             results.save(out, force=args.force)
         if precision_report is not None:  # after save, which replaces the whole folder
-            from simcoop._atomic import write_json_atomically
-
-            write_json_atomically(out / "precision.json", precision_report.to_dict())
+            add_to_run_folder(out, "precision.json", {"run": results.identity(), **precision_report.to_dict()})
     except OSError as exc:
         return output_refused(out, exc)
     elapsed = time.perf_counter() - started
@@ -308,10 +327,13 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
                 if show:
                     print(f"simcoop: resuming: {done} of {replications} replications already in {partial}/", file=sys.stderr)
 
+            def discarded(message: str) -> None:
+                print(f"simcoop: {message}", file=sys.stderr)  # shown even with -q: files were removed
+
             return simulate_to_folder(
                 scenario, out, replications=replications, seed=seed, executor=executor,
                 compare_portage=args.compare_portage, force=args.force, fresh=args.fresh, on_progress=callback,
-                on_resume=resuming,
+                on_resume=resuming, on_discard=discarded,
             )  # fmt: skip
     except ExecutorError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)

@@ -119,12 +119,18 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         "replications_per_point": args.replications, "samples": samples, "outputs": outputs,
         "parameters": [{"key": k, "low": lo, "high": hi, "grouped_factor": "*" in k} for k, lo, hi in params],
     }  # fmt: skip
-    if not args.force and any(f.exists() for f in files):
+    if any(f.exists() for f in files):
         try:
             old = json.loads(files[-1].read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+        except (OSError, ValueError):
             old = {}
-        if {k: old.get(k) for k in key} != key:
+        if not isinstance(old, dict) or old.get("kind") != "sensitivity":  # not simcoop's: never replaced
+            present = ", ".join(f.name for f in files if f.exists())
+            return output_refused(out, OutputExistsError(
+                f"{out} holds {present} without a simcoop {files[-1].name} (kind 'sensitivity'): they are not "
+                "simcoop's and are never replaced, even with --force; choose another -o"
+            ))  # fmt: skip
+        if not args.force and {k: old.get(k) for k in key} != key:
             return output_refused(out, OutputExistsError(
                 f"{out} holds other {stem} sensitivity files; use --force to replace them, or choose another -o"
             ))  # fmt: skip

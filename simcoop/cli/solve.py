@@ -14,6 +14,8 @@ from simcoop.cli.common import (
     UsageError,
     add_executor_options,
     executor_from,
+    add_to_run_folder,
+    distinct_outputs,
     non_negative_int,
     output_refused,
     positive_int,
@@ -22,7 +24,7 @@ from simcoop.cli.common import (
     years_option,
 )
 
-__all__ = ["add_parser", "cmd_solve", "print_solution", "print_step"]
+__all__ = ["add_parser", "check_solve_folder", "cmd_solve", "print_solution", "print_step"]
 
 
 def add_parser(sub: Any) -> None:
@@ -65,7 +67,6 @@ def add_parser(sub: Any) -> None:
 def cmd_solve(args: argparse.Namespace) -> int:
     import yaml
 
-    from simcoop._atomic import write_json_atomically
     from simcoop.runner import default_scenario_path
     from simcoop.scenario import ScenarioError, load_scenario
     from simcoop.studies.solve import solve, with_extra_funding
@@ -84,6 +85,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
         if not args.quiet:
             print_step(info)
 
+    try:  # before the search: solve.json must belong to the run in --out, if there is one
+        check_solve_folder(out, scenario)
+        distinct_outputs([("the scenario", path)], [("--write-scenario", args.write_scenario)])
+    except OSError as exc:
+        return output_refused(out, exc)
     if not args.quiet:
         print(f"simcoop: solving {scenario.meta.name} for {args.target}", file=sys.stderr)
     try:
@@ -98,7 +104,12 @@ def cmd_solve(args: argparse.Namespace) -> int:
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        write_json_atomically(out / "solve.json", solution.to_dict())
+        check_solve_folder(out, scenario)
+        add_to_run_folder(
+            out, "solve.json",
+            {"scenario": {"name": scenario.meta.name, "scenario_hash": scenario.scenario_hash()}, **solution.to_dict()},
+            scope="scenario", scenario_hash=scenario.scenario_hash(),
+        )  # fmt: skip
     except OSError as exc:
         return output_refused(out, exc)
     print_solution(scenario, solution, args.target)
@@ -149,3 +160,16 @@ def print_solution(scenario: Any, solution: Any, target: str) -> None:
         f"range on the ends of the intervals: {rng} to {rng2}"
     )
     print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")
+def check_solve_folder(out: Path, scenario: Any) -> None:
+    """Refuse to put the solve.json of ``scenario`` into a run folder of another scenario (the report would quote it)."""
+    from simcoop._outdir import OutputExistsError, read_marker
+
+    marker = read_marker(out) if out.is_dir() else None
+    identity = (marker or {}).get("identity") or {}
+    if marker is not None and marker.get("kind") != "run":
+        raise OutputExistsError(f"{out} holds a {marker.get('kind')} study, not a run; choose another --out for solve.json")
+    if identity.get("scenario_hash") not in (None, scenario.scenario_hash()):
+        raise OutputExistsError(
+            f"{out} holds the run of another scenario ({identity.get('scenario_name')!r}, another hash): the solve.json "
+            f"of {scenario.meta.name!r} does not belong there; choose another --out"
+        )

@@ -20,8 +20,13 @@ simulated)::
     partners:
       - {name: "Région", group: B, shares: 20, joins: 2027-01}
 
-Every member runs with the same replications and seed, so replication ``r`` of the
-network is replication ``r`` of each member. Every member is simulated from its opening
+Every member runs the same replications, replication ``r`` of the network being
+replication ``r`` of each member, but each member draws its own random numbers: its
+root seed is derived from the network's seed and the member's name
+(``member_seed``), so that members are independent (sixty identical members are not
+sixty copies of one draw, and the network's intervals are not those of perfectly
+correlated members), while a member keeps its draws when others are added, removed,
+reordered or changed. Every member is simulated from its opening
 to the network's ``end_month``, so every year of the totals counts every member open
 that year. Network totals are sums over members, by replication and calendar year
 (``NETWORK_MEASURES``); ``summary()`` gives their median and 5-95% range across
@@ -32,6 +37,7 @@ simulated CAE joins group A in its opening month.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -47,6 +53,7 @@ from simcoop.network.file import Network, NetworkMember, UnionMember, load_netwo
 from simcoop.network.governance import Member, college_applies, ues_votes
 from simcoop.results.folder import write_study_folder
 from simcoop.results.manifest import build_manifest
+from simcoop._csvout import write_csv_table
 
 __all__ = [
     "NETWORK_MEASURES",
@@ -55,6 +62,7 @@ __all__ = [
     "NetworkResults",
     "UnionMember",
     "governance_table",
+    "member_seed",
     "load_network",
     "simulate_network",
 ]
@@ -217,6 +225,7 @@ class NetworkResults:
                     "horizon_months": m.scenario.meta.horizon_months,
                     "shares": m.shares,
                     "scenario_hash": m.scenario.scenario_hash(),
+                    "seed": member_seed(self.seed, m.name),
                     "scenario": m.scenario.to_dict(),
                 }
                 for m in self.network.members
@@ -282,7 +291,18 @@ class NetworkResults:
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+    write_csv_table(frame, path, atomic=False)  # inside a folder written atomically
+
+
+def member_seed(seed: int, name: str) -> int:
+    """The root seed of the network member ``name`` under the network seed ``seed`` (a 64-bit number).
+
+    ``SeedSequence([seed, sha256(name)])``: independent streams for distinct names, the
+    same for the same network seed and member name whatever the other members.
+    """
+    digest = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:16], "big")
+    words = np.random.SeedSequence([int(seed), digest]).generate_state(2, np.uint32)
+    return (int(words[0]) << 32) | int(words[1])
 
 
 def simulate_network(
@@ -293,7 +313,7 @@ def simulate_network(
     progress: bool = False,
     executor: ChunkExecutor | None = None,
 ) -> NetworkResults:
-    """Run every member on the same replications and seed (one pool for all) and total them.
+    """Run every member on the same replications, each on its own seed (``member_seed``), in one pool, and total them.
 
     Numbers do not depend on ``jobs`` nor on the ``executor`` (a process pool or a Dask cluster). Each member's results are reduced to its yearly
     table and verdict as soon as it completes, so memory holds one member's raw outputs
@@ -308,7 +328,8 @@ def simulate_network(
     yearly_parts: dict[int, pd.DataFrame] = {}
     kpi_parts: dict[int, pd.DataFrame] = {}
     member_rows: dict[int, dict[str, Any]] = {}
-    for index, results in simulate_many(scenarios, n, root, jobs, progress, executor):
+    seeds = [member_seed(root, m.name) for m in network.members]
+    for index, results in simulate_many(scenarios, n, root, jobs, progress, executor, seeds=seeds):
         member = network.members[index]
         yearly_parts[index] = results.yearly.assign(member=member.name)
         kpi_parts[index] = results.kpis[["replication", "insolvency_month"]].assign(member=member.name)

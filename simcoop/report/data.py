@@ -2,6 +2,12 @@
 
 The report reads the files written by ``simcoop run`` only: it never imports the
 model. ``sensitivity.csv`` and ``solve.json`` are optional.
+
+Every file is checked against the folder's marker (``.simcoop.json``, ``simcoop._outdir``):
+a file simcoop did not write into this folder, or whose bytes changed since, does not
+belong to this run. A required file that fails is a refusal (``NotARunFolder``); an
+optional one is left out and ``RunData.notes`` says why, in French, for the report and
+the terminal. ``solve.json`` must also name the run's scenario (same hash).
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from simcoop._outdir import MARKER, file_problem, read_marker
 
 __all__ = ["REQUIRED_FILES", "NotARunFolder", "RunData", "is_run_folder", "load_run"]
 
@@ -39,6 +47,7 @@ class RunData:
     folder: Path | None = None
     zones: pd.DataFrame | None = None
     sites: pd.DataFrame | None = None
+    notes: list[str] | None = None  # French: the files left out and why
 
     @property
     def scenario(self) -> dict[str, Any]:
@@ -85,32 +94,93 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+_OPTIONAL_LABELS = {
+    "funding.csv": "le financement par convention",
+    "verdict.json": "l'avis de viabilité",
+    "sensitivity.csv": "l'analyse de sensibilité",
+    "solve.json": "le financement nécessaire",
+    "zones.csv": "les résultats par zone",
+    "sites.csv": "les résultats par site",
+}
+
+_PROBLEMS_FR = {
+    "unregistered": "simcoop ne l'a pas écrit dans ce dossier (il n'est pas inscrit dans {marker}) : il peut venir d'une autre simulation",
+    "modified": "il a été modifié depuis que simcoop l'a écrit",
+}
+
+
 def load_run(path: str | os.PathLike[str]) -> RunData:
-    """Read the run folder ``path``; raise ``NotARunFolder`` when it is not one."""
+    """Read the run folder ``path``; raise ``NotARunFolder`` when it is not one, or when a required file is not its own."""
     folder = Path(path)
     if not folder.is_dir():
         raise NotARunFolder(f"{folder} is not a folder")
     missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
     if missing:
         raise NotARunFolder(f"{folder} is not a simcoop run folder (missing {', '.join(missing)})")
+    marker = read_marker(folder)
+    if marker is None or marker.get("kind") != "run" or not marker.get("identity"):
+        raise NotARunFolder(f"{folder} is not a simcoop run folder (no {MARKER} naming a run, no simcoop manifest.json)")
+    for name in REQUIRED_FILES:
+        problem = file_problem(folder, name, marker)
+        if problem in ("unregistered", "modified"):
+            raise NotARunFolder(
+                f"{folder / name} does not belong to the run in {folder} ("
+                + ("simcoop did not write it there" if problem == "unregistered" else "it was changed after simcoop wrote it")
+                + "): the report would mix two runs. Run the simulation again into this folder, or another one"
+            )
     manifest = _read_json(folder / "manifest.json")
     if not manifest or "scenario" not in manifest:
         raise NotARunFolder(f"{folder / 'manifest.json'} is not a simcoop manifest (no scenario)")
+    identity = marker["identity"]
+    if any(manifest.get(k) != identity.get(k) for k in ("scenario_hash", "seed", "replications")):
+        raise NotARunFolder(f"{folder / 'manifest.json'} does not describe the run recorded in {folder / MARKER}")
+    notes: list[str] = []
+
+    def trusted(name: str) -> bool:
+        if not (folder / name).is_file():
+            return False
+        problem = file_problem(folder, name, marker)
+        if problem in _PROBLEMS_FR:
+            notes.append(f"{name} écarté ({_OPTIONAL_LABELS.get(name, name)}) : " + _PROBLEMS_FR[problem].format(marker=MARKER) + ".")
+            return False
+        return True
+
+    def csv(name: str, **options: Any) -> pd.DataFrame | None:
+        return _frame(folder / name, **options) if trusted(name) else None
+
+    verdict = _read_json(folder / "verdict.json") if trusted("verdict.json") else None
+    if verdict is not None and isinstance(verdict.get("run"), dict) and verdict["run"].get("scenario_hash") != identity.get("scenario_hash"):
+        notes.append("verdict.json écarté (l'avis de viabilité) : il appartient à une autre simulation.")
+        verdict = None
+    solve = _read_json(folder / "solve.json") if trusted("solve.json") else None
+    if solve is not None:
+        named = (solve.get("scenario") or {}).get("scenario_hash") if isinstance(solve.get("scenario"), dict) else None
+        if named != identity.get("scenario_hash"):
+            other = (solve.get("scenario") or {}).get("name") if isinstance(solve.get("scenario"), dict) else None
+            whose = f"au scénario « {other} »" if other else "à un scénario qu'il ne nomme pas"
+            notes.append(
+                f"solve.json écarté (le financement nécessaire) : il répond pour {whose}, pas pour celui de cette "
+                "simulation (empreinte différente) ; le calcul du financement doit être refait sur ce scénario."
+            )
+            solve = None
     _check_manifest(folder / "manifest.json", manifest)
-    optional_csv = {name: folder / f"{name}.csv" for name in ("funding", "sensitivity", "zones", "sites")}
-    run = RunData(
-        manifest=manifest,
-        monthly=_frame(folder / "monthly.parquet"),
-        yearly=_frame(folder / "yearly.parquet"),
-        kpis=_frame(folder / "kpis.csv"),
-        funding=_frame(optional_csv["funding"]) if optional_csv["funding"].is_file() else None,
-        verdict=_read_json(folder / "verdict.json"),
-        sensitivity=_frame(optional_csv["sensitivity"]) if optional_csv["sensitivity"].is_file() else None,
-        solve=_read_json(folder / "solve.json"),
-        folder=folder,
-        zones=_frame(optional_csv["zones"], dtype={"zone_code": str}) if optional_csv["zones"].is_file() else None,
-        sites=_frame(optional_csv["sites"]) if optional_csv["sites"].is_file() else None,
-    )
+    try:  # a folder written by an older simcoop has no digests: damaged files are caught here
+        run = RunData(
+            manifest=manifest,
+            monthly=_frame(folder / "monthly.parquet"),
+            yearly=_frame(folder / "yearly.parquet"),
+            kpis=_frame(folder / "kpis.csv"),
+            funding=csv("funding.csv"),
+            verdict=verdict,
+            sensitivity=csv("sensitivity.csv"),
+            solve=solve,
+            folder=folder,
+            zones=csv("zones.csv", dtype={"zone_code": str}),
+            sites=csv("sites.csv"),
+            notes=notes,
+        )
+    except (OSError, ValueError, pd.errors.ParserError) as exc:  # pyarrow errors are ValueErrors/OSErrors
+        raise NotARunFolder(f"{folder} holds a damaged file, so the report cannot be written: {exc}") from None
     _check_columns(folder, run)
     return run
 

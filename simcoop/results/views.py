@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simcoop._atomic import write_folder_atomically
+from simcoop._outdir import write_owned_folder
 from simcoop.model import PORTAGE_MEASURES, ReplicationOutput
 from simcoop.results import plots
-from simcoop.results.folder import check_output_folder, to_csv
+from simcoop.results.folder import run_identity, to_csv
 from simcoop.results.frames import (
     KPI_LABELS,
     PORTAGE_LABELS,
@@ -301,13 +301,19 @@ class Results:
     def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
         """Write the run folder atomically; refuse to replace a different run unless ``force``.
 
-        Everything is written to a temporary folder next to ``directory`` and renamed
-        into place at the end, so an interrupted save leaves the previous content (or
-        nothing), never a half-written folder.
+        Everything is written to a temporary folder next to ``directory`` and swapped
+        into place at the end, under the folder's lock, so an interrupted save leaves the
+        previous content (or nothing), never a half-written folder. The folder is marked
+        as simcoop's (``.simcoop.json``, see ``simcoop._outdir``): a folder that is not
+        simcoop's is never replaced, and the user's own files in a run folder are kept.
         """
-        target = Path(directory)
-        check_output_folder(target, self.scenario, self.seed, self.replications, force)
-        return write_folder_atomically(target, self._write)
+        return write_owned_folder(
+            Path(directory), "run", self.identity(), self._write, force, scenario_hash=self.scenario.scenario_hash()
+        )
+
+    def identity(self) -> dict[str, Any]:
+        """What identifies this run: scenario (name and hash), seed, replications."""
+        return run_identity(self.scenario, self.seed, self.replications)
 
     def _write(self, folder: Path) -> None:
         with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
@@ -330,7 +336,7 @@ class Results:
         to_csv(self.kpis, folder / "kpis.csv")
         to_csv(self.summary(), folder / "summary.csv")
         with open(folder / "verdict.json", "w", encoding="utf-8") as fh:
-            json.dump(self.verdict().to_dict(), fh, indent=2, ensure_ascii=False)
+            json.dump({"run": self.identity(), **self.verdict().to_dict()}, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
 
 

@@ -24,9 +24,12 @@ def simulate_many(
     jobs: int = 1,
     progress: bool = False,
     executor: ChunkExecutor | None = None,
+    seeds: Sequence[int] | None = None,
 ) -> Iterator[tuple[int, Results]]:
     """Simulate several scenarios on the same seed and yield ``(index, Results)`` as each completes.
 
+    ``seeds`` (one per scenario) replaces ``seed`` when the scenarios must draw
+    independently (the members of a network) rather than on common random numbers.
     One executor serves every scenario (``executor``, else ``jobs`` processes opened for the
     call), and each scenario's results are assembled as soon as its last replication is in
     (``simcoop.runner.iter_replications``). Numbers depend neither on ``jobs`` nor on the
@@ -35,6 +38,9 @@ def simulate_many(
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
+    roots = [int(seed)] * len(scenarios) if seeds is None else [int(x) for x in seeds]
+    if len(roots) != len(scenarios):
+        raise ValueError("seeds must give one seed per scenario")
     bar = None
     if progress:
         from tqdm import tqdm
@@ -42,10 +48,10 @@ def simulate_many(
         bar = tqdm(total=replications * len(scenarios), desc="simulating", unit="rep", leave=False)
     try:
         with executor_for(executor, jobs) as chosen:
-            runs = iter_replications(scenarios, seed, range(replications), chosen, bar.update if bar else None)
+            runs = iter_replications(scenarios, roots, range(replications), chosen, bar.update if bar else None)
             for index, outputs, seconds in runs:
                 yield index, Results.from_outputs(
-                    scenarios[index], outputs, seed=seed, runtime_seconds=seconds, jobs=chosen.workers
+                    scenarios[index], outputs, seed=roots[index], runtime_seconds=seconds, jobs=chosen.workers
                 )
     finally:
         if bar is not None:

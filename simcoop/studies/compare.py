@@ -44,6 +44,7 @@ __all__ = [
     "check_comparison_output",
     "compare",
     "comparison_manifest_key",
+    "comparison_manifest_path",
     "fmt_interval",
     "fmt_value",
     "kpi_values",
@@ -209,10 +210,10 @@ class Comparison:
         )
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``table()`` to ``path`` and the manifest next to it (same name, ``.json``), atomically."""
+        """Write ``table()`` to ``path`` and the manifest next to it (``comparison_manifest_path``), atomically."""
         path = Path(path)
         write_csv(self.table(), path)
-        write_json_atomically(path.with_suffix(".json"), self.manifest())
+        write_json_atomically(comparison_manifest_path(path), self.manifest())
         return path
 
     def to_text(self) -> str:
@@ -309,26 +310,36 @@ def compare(
     return Comparison(results={labels[i]: runs[i] for i in range(len(labels))}, replications=replications, seed=seed)
 
 
+def comparison_manifest_path(path: str | os.PathLike[str]) -> Path:
+    """The manifest of the comparison table ``path``: ``<stem>.manifest.json`` beside it, never ``path`` itself."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.manifest.json")
+
+
 def check_comparison_output(path: Path, manifest: dict[str, Any], force: bool = False) -> None:
     """Raise OutputExistsError unless ``path`` is absent, ``force``, or holds the same comparison.
 
-    "The same" means: the manifest next to it (``.json``) names the same scenarios (by hash,
+    "The same" means: the manifest next to it (``<stem>.manifest.json``) names the same scenarios (by hash,
     in the same order), seed and replications as ``manifest``.
     """
-    if force or not path.exists():
+    sidecar = comparison_manifest_path(path)
+    for target in (path, sidecar):
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise OutputExistsError(f"{target} exists and is not a file; simcoop never replaces it (choose another --out)")
+    if not path.exists() and not sidecar.exists():
         return
-    if not path.is_file():
-        raise OutputExistsError(f"{path} exists and is not a file; choose another --out or use --force")
-    sidecar = path.with_suffix(".json")
     try:
         old = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError):
         old = None
-    if old is None or old.get("kind") != "comparison":
+    if not isinstance(old, dict) or old.get("kind") != "comparison" or not path.exists():
+        what = path if path.exists() else sidecar
         raise OutputExistsError(
-            f"{path} exists and is not a simcoop comparison (no {sidecar.name} beside it); "
-            "it will not be overwritten (choose another --out, or use --force)"
+            f"{what} exists and is not part of a simcoop comparison (no comparison manifest {sidecar.name} beside "
+            f"{path.name}); simcoop never overwrites it, even with --force: choose another --out"
         )
+    if force:
+        return
 
     def key(m: dict[str, Any]) -> tuple[Any, ...]:
         return (

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simcoop._csvout import write_csv_table
 from simcoop.executors import ChunkExecutor
 from simcoop.months import MONTH_PATTERN
 from simcoop.results.folder import write_study_folder
@@ -358,7 +359,7 @@ class TerritoryRanking:
         """Write territories.csv and manifest.json into ``directory``, atomically."""
 
         def write(folder: Path) -> None:
-            self.table.to_csv(folder / "territories.csv", index=False, float_format="%.10g", lineterminator="\n")
+            write_csv_table(self.table, folder / "territories.csv", atomic=False)
 
         return write_study_folder(Path(directory), self.manifest(), write, force)
 
