@@ -1,7 +1,10 @@
 """The feasibility verdict in two layers: does the structure pay its way, and can its cash carry it?
 
-Reads ``Results`` only. A funder asks two separate questions (issue: a start-up cash gap
-is not a deficit):
+Reads a run's tables only (``kpis``, ``yearly``, ``events``: a ``Results``, never imported
+here). The rule is stated once, on counts (``Counts`` -> ``criteria_from_counts`` ->
+``outcome_of``), and used by ``assess``, the solver (``criteria_met``) and the ranking of
+candidate territories (``outcome_from_counts`` on bootstrap resamples). A funder asks two
+separate questions (a start-up cash gap is not a deficit):
 
 1. **Viabilité économique** (``economic`` layer):
 
@@ -42,20 +45,57 @@ belong to the report; this module speaks in keys and numbers.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from simcoop.stats import wilson_interval
 
 if TYPE_CHECKING:
-    from simcoop.results import Results
+    import pandas as pd
 
-__all__ = ["Criterion", "Verdict", "assess", "people_supported", "OUTCOMES"]
+    from simcoop.scenario import Scenario, Viability
+
+__all__ = [
+    "Counts",
+    "Criterion",
+    "OUTCOMES",
+    "RunTables",
+    "Verdict",
+    "assess",
+    "criteria_from_counts",
+    "criteria_met",
+    "outcome_from_counts",
+    "outcome_of",
+    "people_supported",
+]
 
 #: Possible outcomes, from best to worst.
 OUTCOMES: tuple[str, ...] = ("favourable", "favourable_under_conditions", "unfavourable")
+
+
+class RunTables(Protocol):
+    """What the verdict reads of a run (``simcoop.results.Results`` has it)."""
+
+    scenario: Scenario
+    kpis: pd.DataFrame
+    yearly: pd.DataFrame
+    events: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The replications that meet each criterion: all the verdict rule needs."""
+
+    replications: int
+    insolvent: int  # replications whose treasury fell below minus the overdraft
+    break_even_reached: int  # replications at break-even by the deadline month
+    public_share_ok: int  # replications whose public share is at most the maximum in the criterion year
+    public_share_checked: int  # replications whose criterion year is within the horizon
+    break_even_in_horizon: bool  # the break-even deadline falls within the horizon
+    compensation_clean: int | None = None  # replications with no over-compensation in any year (None: not checked)
+    relies_on_over_compensation: bool = False  # public subsidies above the whole costs in some year (median simulation)
 
 
 @dataclass(frozen=True)
@@ -126,7 +166,7 @@ def _quantiles(values: Any) -> dict[str, float | None]:
     return {"p5": float(p5), "p50": float(p50), "p95": float(p95), "n": int(array.size)}
 
 
-def assess(results: "Results") -> Verdict:
+def assess(results: RunTables) -> Verdict:
     """Check the scenario's viability criteria on ``results`` and give the verdict.
 
     With a go/no-go gate (``creation.go_decision``), the verdict is conditional on opening:
@@ -160,12 +200,12 @@ class _Subset:
     events: Any
 
 
-def _subset(results: "Results", replications: set[int]) -> _Subset:
+def _subset(results: RunTables, replications: set[int]) -> _Subset:
     keep = lambda frame: frame[frame["replication"].isin(replications)].reset_index(drop=True)  # noqa: E731
     return _Subset(scenario=results.scenario, kpis=keep(results.kpis), yearly=keep(results.yearly), events=keep(results.events))
 
 
-def _go_layer(results: "Results") -> dict[str, Any] | None:
+def _go_layer(results: RunTables) -> dict[str, Any] | None:
     """P(go), the opening delays and which required partners never commit; None without a gate."""
     scenario = results.scenario
     gate = scenario.creation.go_decision
@@ -192,45 +232,100 @@ def _go_layer(results: "Results") -> dict[str, Any] | None:
     }
 
 
-def _assess(results: "Results") -> Verdict:
+def criteria_from_counts(counts: Counts, viability: Viability) -> tuple[Criterion, ...]:
+    """The criteria (insolvency, break-even, public share, and compensation when counted) from counts; ``detail`` left empty."""
+    n = counts.replications
+    p_insolvent = counts.insolvent / n if n else 0.0
+    low, high = wilson_interval(counts.insolvent, n)
+    limit = viability.max_insolvency_probability
+    insolvency = Criterion("insolvency", limit, p_insolvent, low, high, p_insolvent <= limit, low <= limit <= high)
+    share = counts.break_even_reached / n if n else 0.0
+    low, high = wilson_interval(counts.break_even_reached, n)
+    met = share >= 0.5 and counts.break_even_in_horizon
+    break_even = Criterion("break_even", 0.5, share, low, high, met, low <= 0.5 <= high)
+    m = counts.public_share_checked
+    share_ok = counts.public_share_ok / m if m else 0.0
+    low, high = wilson_interval(counts.public_share_ok, m)
+    public_share = Criterion("public_share", 0.5, share_ok, low, high, m > 0 and share_ok >= 0.5, m > 0 and low <= 0.5 <= high)
+    if counts.compensation_clean is None:
+        return insolvency, break_even, public_share
+    clean = counts.compensation_clean / n if n else 0.0
+    low, high = wilson_interval(counts.compensation_clean, n)
+    compensation = Criterion("compensation", 0.5, clean, low, high, clean >= 0.5, low <= 0.5 <= high)
+    return insolvency, break_even, public_share, compensation
+
+
+def outcome_of(criteria: tuple[Criterion, ...], relies_on_over_compensation: bool = False) -> str:
+    """The two-layer rule. Unfavourable when the structure is not economically viable (break-even
+    missed, or it relies on over-compensation); favourable when every criterion is met and none is
+    borderline; otherwise favourable under conditions (rupture risk above its threshold or
+    borderline: the amount to secure; public share above its ceiling; over-compensation)."""
+    break_even = next(c for c in criteria if c.key == "break_even")
+    if not break_even.met or relies_on_over_compensation:
+        return "unfavourable"
+    if all(c.met and not c.borderline for c in criteria):
+        return "favourable"
+    return "favourable_under_conditions"
+
+
+def outcome_from_counts(counts: Counts, viability: Viability) -> str:
+    """The verdict's outcome from counts (``criteria_from_counts`` then ``outcome_of``)."""
+    return outcome_of(criteria_from_counts(counts, viability), counts.relies_on_over_compensation)
+
+
+def criteria_met(verdict: Verdict, side: str = "point", keys: tuple[str, ...] | None = None) -> bool:
+    """The criteria ``keys`` (default: all) met on their point estimates (``side="point"``) or on the
+    pessimistic / optimistic ends of their 95% intervals; a break-even or public-share year beyond
+    the horizon is not met."""
+    for c in verdict.criteria:
+        if keys is not None and c.key not in keys:
+            continue
+        if c.key == "insolvency":
+            figure = {"point": c.value, "pessimistic": c.ci_high, "optimistic": c.ci_low}[side]
+            if figure > c.threshold:
+                return False
+        else:
+            if not c.detail.get("within_horizon", True):
+                return False
+            figure = {"point": c.value, "pessimistic": c.ci_low, "optimistic": c.ci_high}[side]
+            if figure < c.threshold:
+                return False
+    return True
+
+
+def _assess(results: RunTables) -> Verdict:
+    """The criteria, layers and conditions on every replication of ``results``."""
     v = results.scenario.viability
     kpis = results.kpis
     n = len(kpis)
     horizon = results.scenario.meta.horizon_months
-
-    insolvent = int(kpis["insolvent"].sum())
-    p_insolvent = insolvent / n if n else 0.0
-    low, high = wilson_interval(insolvent, n)
+    deadline = 12 * v.break_even_by_year - 1
+    be = kpis["break_even_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    shares = kpis["public_share_in_criterion_year"].astype(float).to_numpy()
+    checked = ~np.isnan(shares)
+    counts = Counts(
+        replications=n,
+        insolvent=int(kpis["insolvent"].sum()),
+        break_even_reached=int(np.sum(be <= deadline)),
+        public_share_ok=int(np.sum(shares[checked] <= v.max_public_share)),
+        public_share_checked=int(checked.sum()),
+        break_even_in_horizon=deadline < horizon,
+        compensation_clean=int(np.sum(kpis["over_compensation_eur"].astype(float).to_numpy() <= 0.005)),
+        relies_on_over_compensation=_relies_on_over_compensation(kpis["max_public_to_costs"].astype(float).to_numpy()),
+    )
+    insolvency, break_even, public_share, compensation = criteria_from_counts(counts, v)
     months = kpis["insolvency_month"].dropna().astype(int)
-    insolvency = Criterion(
-        key="insolvency",
-        threshold=v.max_insolvency_probability,
-        value=p_insolvent,
-        ci_low=low,
-        ci_high=high,
-        met=p_insolvent <= v.max_insolvency_probability,
-        borderline=low <= v.max_insolvency_probability <= high,
+    insolvency = replace(
+        insolvency,
         detail={
             "overdraft_eur": v.overdraft_eur,
-            "insolvent_replications": insolvent,
+            "insolvent_replications": counts.insolvent,
             "median_insolvency_month": float(months.median()) if len(months) else None,
             "min_coop_treasury_eur": _quantiles(kpis["min_coop_treasury_eur"]),
         },
     )
-
-    deadline = 12 * v.break_even_by_year - 1
-    be = kpis["break_even_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    reached = int(np.sum(be <= deadline))
-    share = reached / n if n else 0.0
-    low, high = wilson_interval(reached, n)
-    break_even = Criterion(
-        key="break_even",
-        threshold=0.5,
-        value=share,
-        ci_low=low,
-        ci_high=high,
-        met=share >= 0.5 and deadline < horizon,
-        borderline=low <= 0.5 <= high,
+    break_even = replace(
+        break_even,
         detail={
             "by_year": v.break_even_by_year,
             "deadline_month": deadline,
@@ -239,38 +334,21 @@ def _assess(results: "Results") -> Verdict:
             "never_replications": int(np.sum(np.isnan(be))),
         },
     )
-
-    shares = kpis["public_share_in_criterion_year"].astype(float).to_numpy()
-    checked = ~np.isnan(shares)
-    ok = int(np.sum(shares[checked] <= v.max_public_share))
-    m = int(checked.sum())
-    share_ok = ok / m if m else 0.0
-    low, high = wilson_interval(ok, m)
-    public_share = Criterion(
-        key="public_share",
-        threshold=0.5,
-        value=share_ok,
-        ci_low=low,
-        ci_high=high,
-        met=m > 0 and share_ok >= 0.5,
-        borderline=m > 0 and low <= 0.5 <= high,
+    public_share = replace(
+        public_share,
         detail={
             "year": v.public_share_year,
             "max_public_share": v.max_public_share,
             "public_share": _quantiles(shares),
-            "within_horizon": m > 0,
+            "within_horizon": counts.public_share_checked > 0,
         },
     )
 
-    compensation, relies = _compensation(results, n)
+    relies = counts.relies_on_over_compensation
+    compensation = replace(compensation, detail=_compensation_detail(results, relies))
     criteria = (insolvency, break_even, public_share, compensation)
     layers, conditions = _layers(results, insolvency, break_even, public_share, compensation, relies)
-    if not layers["economic"]["viable"]:
-        outcome = "unfavourable"
-    elif conditions:
-        outcome = "favourable_under_conditions"
-    else:
-        outcome = "favourable"
+    outcome = outcome_of(criteria, relies_on_over_compensation=relies)
     supported = results.yearly.groupby("replication")["supported"].max() if len(results.yearly) else []
     figures = {
         "insolvency_probability": {"p5": insolvency.ci_low, "p50": insolvency.value, "p95": insolvency.ci_high},
@@ -299,53 +377,41 @@ NEED_QUANTILES = (0.5, 0.9)
 ROUND_TO_EUR = 5000.0
 
 
-def _compensation(results: "Results", n: int) -> tuple[Criterion, bool]:
-    """The compensation check, and whether the scenario relies on over-compensation."""
+def _relies_on_over_compensation(public_to_costs: np.ndarray) -> bool:
+    """Public money above the structure's whole costs in some year (median simulation): no
+    net-cost computation can justify that subsidy. Over-compensation below that is a
+    condition (adjust the conventions)."""
+    finite = np.isfinite(public_to_costs)
+    return bool(finite.any() and float(np.nanmedian(public_to_costs)) > 1.0)
+
+
+def _compensation_detail(results: RunTables, relies: bool) -> dict[str, Any]:
+    """The compensation check's figures (Décision 2012/21/UE arts. 5-6); the risk of rupture
+    once every year's excess is recovered at its year-end is reported."""
     v = results.scenario.viability
     kpis = results.kpis
+    n = len(kpis)
     over = kpis["over_compensation_eur"].astype(float).to_numpy()
-    clean = int(np.sum(over <= 0.005))
-    share = clean / n if n else 0.0
-    low, high = wilson_interval(clean, n)
     above_costs = kpis["max_public_to_costs"].astype(float).to_numpy()
-    p_above_costs = float(np.nanmedian(above_costs)) if n and np.isfinite(above_costs).any() else 0.0
-    rupture = kpis["insolvent"].astype(float).to_numpy()
     rupture_recovered = kpis["rupture_without_over_compensation"].astype(float).to_numpy()
-    p_rupture = float(rupture.mean()) if n else 0.0
     p_recovered = float(rupture_recovered.mean()) if n else 0.0
-    # It relies on over-compensation when public money pays more than the structure's whole
-    # costs in some year (median simulation): no net-cost computation can justify that
-    # subsidy. Over-compensation below that is a condition (adjust the conventions); the
-    # risk of rupture once every year's excess is recovered at its year-end is reported.
-    del p_rupture
-    relies = p_above_costs > 1.0
     yearly = results.yearly
     by_year = yearly.groupby("year")["over_compensation_eur"].median()
     years = [int(y) for y, value in by_year.items() if value > 0.005]
-    criterion = Criterion(
-        key="compensation",
-        threshold=0.5,
-        value=share,
-        ci_low=low,
-        ci_high=high,
-        met=share >= 0.5,
-        borderline=low <= 0.5 <= high,
-        detail={
-            "margin_share": v.compensation_margin_share,
-            "over_compensation_eur": _quantiles(over),
-            "years": years,
-            "by_year_eur": {str(int(y)): round(float(value), 2) for y, value in by_year.items()},
-            "max_public_to_costs": _quantiles(above_costs),
-            "relies_on_over_compensation": relies,
-            "rupture_probability_without_excess": p_recovered,
-            "source": "Décision 2012/21/UE arts. 5-6",
-        },
-    )
-    return criterion, relies
+    return {
+        "margin_share": v.compensation_margin_share,
+        "over_compensation_eur": _quantiles(over),
+        "years": years,
+        "by_year_eur": {str(int(y)): round(float(value), 2) for y, value in by_year.items()},
+        "max_public_to_costs": _quantiles(above_costs),
+        "relies_on_over_compensation": relies,
+        "rupture_probability_without_excess": p_recovered,
+        "source": "Décision 2012/21/UE arts. 5-6",
+    }
 
 
 def _layers(
-    results: "Results", insolvency: Criterion, break_even: Criterion, public_share: Criterion, compensation: Criterion, relies: bool
+    results: RunTables, insolvency: Criterion, break_even: Criterion, public_share: Criterion, compensation: Criterion, relies: bool
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The two layers with their figures, and the conditions of a favourable avis."""
     scenario = results.scenario
@@ -359,7 +425,7 @@ def _layers(
         costs = group["coop_costs_eur"] + group["exit_losses_eur"] + group["interest_eur"]
         headroom = group["net_cost_eur"] + v.compensation_margin_share * costs - group["public_funding_earned_eur"]
         result_by_year.append({"year": int(year), "result_eur": q, "public_share": share,
-                               "over_compensation_eur": _quantiles(group["over_compensation_eur"]),
+                           "over_compensation_eur": _quantiles(group["over_compensation_eur"]),
                                "compensation_headroom_eur": _quantiles(headroom),
                                "public_funding_earned_eur": _quantiles(group["public_funding_earned_eur"]),
                                "costs_eur": _quantiles(costs)})  # fmt: skip
@@ -423,14 +489,14 @@ def _month_label(start: str, offset: int) -> str:
     return f"{k // 12:04d}-{k % 12 + 1:02d}"
 
 
-def people_supported(results: "Results") -> Any:
+def people_supported(results: RunTables) -> Any:
     """People who started a parcours over the horizon, per replication (CAPE entries + direct CESA)."""
     kpis = results.kpis
     direct = kpis["cesa_entries"] - _conversions(results)
     return kpis["cape_entries"] + direct
 
 
-def _conversions(results: "Results") -> Any:
+def _conversions(results: RunTables) -> Any:
     events = results.events
     conv = events[(events["from_stage"] == "cape") & (events["to_stage"] == "cesa")]
     counts = conv.groupby("replication").size()

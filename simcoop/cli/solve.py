@@ -11,14 +11,21 @@ from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
     EXIT_OK,
+    jobs_option,
+    UsageError,
+    add_executor_options,
+    executor_from,
+    add_to_run_folder,
+    distinct_outputs,
     non_negative_int,
     output_refused,
     positive_int,
     print_problems,
     safe_folder_name,
+    years_option,
 )
 
-__all__ = ["add_parser", "cmd_solve"]
+__all__ = ["add_parser", "check_solve_folder", "cmd_solve", "print_solution", "print_step"]
 
 
 def add_parser(sub: Any) -> None:
@@ -56,10 +63,11 @@ def add_parser(sub: Any) -> None:
             "limit; accueils; contribution"
         ),
     )
-    solve.add_argument("--years", type=positive_int, help="years of the extra funding from the opening (default 3)")
+    solve.add_argument("--years", type=years_option, help="years of the extra funding from the opening (default 3)")
     solve.add_argument("-n", "--replications", type=positive_int, help="replications per candidate (default: the scenario's, at most 100)")
     solve.add_argument("-s", "--seed", type=non_negative_int, help="root random seed (default: the scenario's)")
-    solve.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    solve.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
+    add_executor_options(solve)
     solve.add_argument("-o", "--out", type=Path, help="folder for solve.json (default: outputs/<scenario name>)")
     solve.add_argument("--write-scenario", type=Path, metavar="FILE", help="also write the scenario with the answer applied (YAML)")
     solve.add_argument("--force", action="store_true", help="overwrite --write-scenario FILE if it exists")
@@ -71,14 +79,13 @@ def add_parser(sub: Any) -> None:
 def cmd_solve(args: argparse.Namespace) -> int:
     import yaml
 
-    from simcoop._atomic import write_json_atomically
     from simcoop.runner import default_scenario_path
     from simcoop.scenario import ScenarioError, load_scenario
     from simcoop.studies.solve import solve, solved_scenario
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, allow_outside_files=args.allow_outside_files)
     except ScenarioError as exc:
         return print_problems(f"simcoop: cannot solve {path}:", exc)
     if args.write_scenario is not None and args.write_scenario.exists() and not args.force:
@@ -86,58 +93,43 @@ def cmd_solve(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     out = args.out if args.out is not None else Path("outputs") / safe_folder_name(scenario.meta.name)
 
-    def step(info: dict) -> None:  # type: ignore[type-arg]
+    def step(info: dict[str, Any]) -> None:
         if not args.quiet:
-            print(
-                f"  tried {info['value']:>14,.2f}: {info['outcome']:<28} P(rupture) {info['insolvency']:.1%}, "
-                f"break-even share {info['break_even']:.1%}, public-share ok {info['public_share']:.1%}",
-                file=sys.stderr,
-            )
+            print_step(info)
 
+    try:  # before the search: solve.json must belong to the run in --out, if there is one
+        check_solve_folder(out, scenario)
+        distinct_outputs([("the scenario", path)], [("--write-scenario", args.write_scenario)])
+    except OSError as exc:
+        return output_refused(out, exc)
     if not args.quiet:
         print(f"simcoop: solving {scenario.meta.name} for {args.target}", file=sys.stderr)
     try:
-        solution = solve(
-            scenario, target=args.target, replications=args.replications, seed=args.seed, jobs=args.jobs,
-            years=args.years, uncertainty=not args.no_uncertainty, on_step=step,
-        )  # fmt: skip
+        with executor_from(args) as executor:
+            solution = solve(
+                scenario, target=args.target, replications=args.replications, seed=args.seed, jobs=args.jobs,
+                years=args.years, uncertainty=not args.no_uncertainty, on_step=step, executor=executor,
+            )  # fmt: skip
+    except UsageError:
+        raise
     except ValueError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        write_json_atomically(out / "solve.json", solution.to_dict())
+        check_solve_folder(out, scenario)
+        add_to_run_folder(
+            out, "solve.json",
+            {"scenario": {"name": scenario.meta.name, "scenario_hash": scenario.scenario_hash()}, **solution.to_dict()},
+            scope="scenario", scenario_hash=scenario.scenario_hash(),
+        )  # fmt: skip
     except OSError as exc:
         return output_refused(out, exc)
-    low, high = solution.spread
+    print_solution(scenario, solution, args.target, uncertainty=not args.no_uncertainty)
     status = EXIT_OK
-    if solution.value is None:
-        print(f"{scenario.meta.name}: no answer for {args.target}: {solution.message} (baseline: {solution.baseline_outcome})")
-        if args.write_scenario is not None:
-            print(f"  {args.write_scenario} not written: there is no solved scenario to write", file=sys.stderr)
-            status = EXIT_FAILURE
-    else:
-        what = {
-            "startup": f"{solution.value:,.0f} EUR of one-off start-up financing ({solution.instrument}) received at the opening ({solution.first_month})",
-            "funding": f"{solution.value:,.0f} EUR a year of extra public funding for {solution.years} year(s) from {solution.first_month}",
-            "accueils": f"{solution.value:,.0f} accueils a year at maturity",
-            "contribution": f"a contribution rate of {solution.value:.1%}",
-        }[args.target]
-        shown = "{:.1%}" if args.target == "contribution" else "{:,.0f}"
-        rng = shown.format(low) if low is not None else "?"
-        rng2 = shown.format(high) if high is not None else "beyond the search range"
-        print(f"{scenario.meta.name}: {what}")
-        if solution.limit is not None:
-            print(f"  compensation limit (Décision 2012/21/UE arts. 5-6): {solution.limit:,.0f} EUR a year in those years")
-        print(f"  binding constraint: {solution.binding or 'none (already met without it)'}")
-        print(f"  verdict at that level: {solution.outcome_at_solution}; criteria searched met: {'yes' if solution.met else 'no'}")
-        if solution.message:
-            print(f"  {solution.message}")
-        spread = f"range on the ends of the intervals: {rng} to {rng2}" if not args.no_uncertainty else "range not searched (--no-uncertainty)"
-        print(
-            f"  risk of rupture de trésorerie {solution.insolvency_probability:.1%} (95% CI {solution.insolvency_ci[0]:.1%}-{solution.insolvency_ci[1]:.1%}); "
-            f"{spread}"
-        )
-        print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")
+    if solution.value is None and args.write_scenario is not None:
+        print(f"  {args.write_scenario} not written: there is no solved scenario to write", file=sys.stderr)
+        status = EXIT_FAILURE
+    if solution.value is not None:
         if args.write_scenario is not None:
             solved = solved_scenario(scenario, solution)
             text = "# Written by `simcoop solve`: the scenario with the answer applied.\n" + yaml.safe_dump(
@@ -147,3 +139,57 @@ def cmd_solve(args: argparse.Namespace) -> int:
             print(f"  wrote {args.write_scenario}")
     print(f"wrote {out / 'solve.json'}")
     return status
+
+
+def print_step(info: dict[str, Any]) -> None:
+    """One candidate the solver tried, on stderr."""
+    print(
+        f"  tried {info['value']:>14,.2f}: {info['outcome']:<28} P(rupture) {info['insolvency']:.1%}, "
+        f"break-even share {info['break_even']:.1%}, public-share ok {info['public_share']:.1%}",
+        file=sys.stderr,
+    )
+
+
+def print_solution(scenario: Any, solution: Any, target: str, uncertainty: bool = True) -> None:
+    """The solver's answer, its verdict, its uncertainty and its cost, for the terminal."""
+    low, high = solution.spread
+    if solution.value is None:
+        print(f"{scenario.meta.name}: no answer for {target}: {solution.message} (baseline: {solution.baseline_outcome})")
+        return
+    what = {
+        "startup": f"{solution.value:,.0f} EUR of one-off start-up financing ({solution.instrument}) received at the opening ({solution.first_month})",
+        "funding": f"{solution.value:,.0f} EUR a year of extra public funding for {solution.years} year(s) from {solution.first_month}",
+        "accueils": f"{solution.value:,.0f} accueils a year at maturity",
+        "contribution": f"a contribution rate of {solution.value:.1%}",
+    }[target]
+    shown = "{:.1%}" if target == "contribution" else "{:,.0f}"
+    rng = shown.format(low) if low is not None else "?"
+    rng2 = shown.format(high) if high is not None else "beyond the search range"
+    print(f"{scenario.meta.name}: {what}")
+    if solution.limit is not None:
+        print(f"  compensation limit (Décision 2012/21/UE arts. 5-6): {solution.limit:,.0f} EUR a year in those years")
+    print(f"  binding constraint: {solution.binding or 'none (already met without it)'}")
+    print(f"  verdict at that level: {solution.outcome_at_solution}; criteria searched met: {'yes' if solution.met else 'no'}")
+    if solution.message:
+        print(f"  {solution.message}")
+    spread = f"range on the ends of the intervals: {rng} to {rng2}" if uncertainty else "range not searched (--no-uncertainty)"
+    print(
+        f"  risk of rupture de trésorerie {solution.insolvency_probability:.1%} (95% CI {solution.insolvency_ci[0]:.1%}-{solution.insolvency_ci[1]:.1%}); "
+        f"{spread}"
+    )
+    print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")
+
+
+def check_solve_folder(out: Path, scenario: Any) -> None:
+    """Refuse to put the solve.json of ``scenario`` into a run folder of another scenario (the report would quote it)."""
+    from simcoop._outdir import OutputExistsError, read_marker
+
+    marker = read_marker(out) if out.is_dir() else None
+    identity = (marker or {}).get("identity") or {}
+    if marker is not None and marker.get("kind") != "run":
+        raise OutputExistsError(f"{out} holds a {marker.get('kind')} study, not a run; choose another --out for solve.json")
+    if identity.get("scenario_hash") not in (None, scenario.scenario_hash()):
+        raise OutputExistsError(
+            f"{out} holds the run of another scenario ({identity.get('scenario_name')!r}, another hash): the solve.json "
+            f"of {scenario.meta.name!r} does not belong there; choose another --out"
+        )

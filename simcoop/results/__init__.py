@@ -6,7 +6,7 @@
 - ``plots``: the charts behind ``Results.plot_fan`` / ``plot_yearly`` / ``plot_kpi``.
 """
 
-from simcoop.results.folder import OutputExistsError, check_output_folder, existing_manifest
+from simcoop.results.folder import OutputExistsError, check_output_folder, existing_manifest, run_identity
 from simcoop.results.frames import KPI_LABELS, MONTHLY_COLUMNS, YEARLY_COLUMNS, break_even_month
 from simcoop.results.views import Results, load_results
 
@@ -16,6 +16,7 @@ __all__ = [
     "OutputExistsError",
     "check_output_folder",
     "existing_manifest",
+    "run_identity",
     "break_even_month",
     "KPI_LABELS",
     "MONTHLY_COLUMNS",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from simcoop.executors import ChunkExecutor
 from simcoop.scenario import Scenario
 from simcoop.verdict import OUTCOMES
 
@@ -42,17 +43,22 @@ def without_funder(scenario: Scenario, funder: str) -> Scenario:
     return validate_data(data, source=f"<without {funder}>")
 
 
-def decisive_funders(scenario: Scenario, replications: int, seed: int, jobs: int = 1) -> list[dict[str, Any]]:
-    """One row per funder: the verdict's outcome and figures without it (same seeds as the base run)."""
-    from simcoop.runner import simulate
+def decisive_funders(
+    scenario: Scenario, replications: int, seed: int, jobs: int = 1, executor: ChunkExecutor | None = None
+) -> list[dict[str, Any]]:
+    """One row per funder: the verdict's outcome and figures without it (same seeds as the base run).
 
-    base = simulate(scenario, replications=replications, seed=seed, jobs=jobs).verdict()
-    gate = scenario.creation.go_decision
-    required = set(gate.required_funders) if gate is not None else set()
-    rows = [_row("", base, base, False)]
-    for funder in dict.fromkeys(c.funder for c in scenario.cooperative.public_funding):
-        verdict = simulate(without_funder(scenario, funder), replications=replications, seed=seed, jobs=jobs).verdict()
-        rows.append(_row(funder, verdict, base, funder in required))
+    Every run goes through ``simcoop.runner`` on ``executor`` (else over ``jobs`` processes)."""
+    from simcoop.runner import executor_for, simulate
+
+    with executor_for(executor, jobs) as chosen:
+        base = simulate(scenario, replications=replications, seed=seed, jobs=jobs, executor=chosen).verdict()
+        gate = scenario.creation.go_decision
+        required = set(gate.required_funders) if gate is not None else set()
+        rows = [_row("", base, base, False)]
+        for funder in dict.fromkeys(c.funder for c in scenario.cooperative.public_funding):
+            verdict = simulate(without_funder(scenario, funder), replications=replications, seed=seed, jobs=jobs, executor=chosen).verdict()
+            rows.append(_row(funder, verdict, base, funder in required))
     return rows
 
 

@@ -31,8 +31,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from simcoop.executors import ChunkExecutor
+from simcoop.months import shift_month
 from simcoop.scenario import Scenario
-from simcoop.verdict import Verdict
+from simcoop.verdict import Verdict, criteria_met
 
 __all__ = ["Solution", "solve", "with_extra_funding", "with_startup_financing", "solved_scenario", "TARGETS"]
 
@@ -82,9 +84,7 @@ class Solution:
 def with_extra_funding(scenario: Scenario, amount_eur_per_year: float, years: int, funder: str = EXTRA_FUNDER) -> Scenario:
     """``scenario`` with one more fixed convention of ``amount_eur_per_year`` for ``years`` years from opening."""
     start = scenario.meta.start_month
-    y, m = (int(x) for x in start.split("-"))
-    k = y * 12 + (m - 1) + 12 * years - 1
-    last = f"{k // 12:04d}-{k % 12 + 1:02d}"
+    last = shift_month(start, 12 * years - 1)
     conventions = [c.model_dump(mode="json") for c in scenario.cooperative.public_funding]
     conventions.append(
         {"funder": funder, "kind": "fixed", "amount_eur": round(float(amount_eur_per_year), 2), "first_month": start, "last_month": last}
@@ -132,24 +132,6 @@ SEARCHED: dict[str, tuple[str, ...]] = {
 }
 
 
-def _criteria_met(verdict: Verdict, side: str, keys: tuple[str, ...] = ("insolvency", "break_even")) -> bool:
-    """The criteria ``keys`` met on the point estimates (``point``), or on the pessimistic/optimistic ends of their intervals."""
-    for c in verdict.criteria:
-        if c.key not in keys:
-            continue
-        if c.key == "insolvency":
-            figure = {"point": c.value, "pessimistic": c.ci_high, "optimistic": c.ci_low}[side]
-            if figure > c.threshold:
-                return False
-        else:
-            if not c.detail.get("within_horizon", True):
-                return False
-            figure = {"point": c.value, "pessimistic": c.ci_low, "optimistic": c.ci_high}[side]
-            if figure < c.threshold:
-                return False
-    return True
-
-
 def solve(
     scenario: Scenario,
     target: Target = "startup",
@@ -160,8 +142,13 @@ def solve(
     tolerance: float | None = None,
     uncertainty: bool = True,
     on_step: Callable[[dict[str, Any]], None] | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> Solution:
-    """Search the smallest public effort (see the module docstring) that meets every criterion."""
+    """Search the smallest public effort (see the module docstring) that meets every criterion.
+
+    Each candidate runs on ``executor`` (a process pool or a Dask cluster), else over ``jobs``
+    processes; the answer does not depend on either.
+    """
     from simcoop.runner import simulate
 
     if target not in TARGETS:
@@ -215,10 +202,10 @@ def solve(
     def evaluate(x: float) -> Verdict:
         x = round(x, 6)
         if x not in cache:
-            verdict = simulate(build(x), replications=n, seed=root, jobs=jobs).verdict()
+            verdict = simulate(build(x), replications=n, seed=root, jobs=jobs, executor=executor).verdict()
             cache[x] = verdict
             step = {"value": x, "outcome": verdict.outcome, **{c.key: c.value for c in verdict.criteria},
-                    "searched_criteria_met": _criteria_met(verdict, "point", searched)}  # fmt: skip
+                    "searched_criteria_met": criteria_met(verdict, "point", searched)}  # fmt: skip
             history.append(step)
             if on_step:
                 on_step(step)
@@ -238,17 +225,17 @@ def solve(
 
     def search(side: str) -> float | None:
         lo, hi = low, high
-        if _criteria_met(evaluate(lo), side, searched):
+        if criteria_met(evaluate(lo), side, searched):
             return lo
         if hi <= lo:
             return None
-        while not _criteria_met(evaluate(hi), side, searched):
+        while not criteria_met(evaluate(hi), side, searched):
             if hi >= cap:
                 return None
             lo, hi = hi, min(hi * 2.0, cap)
         while hi - lo > tol:
             mid = (lo + hi) / 2.0
-            if _criteria_met(evaluate(mid), side, searched):
+            if criteria_met(evaluate(mid), side, searched):
                 hi = mid
             else:
                 lo = mid
@@ -264,9 +251,9 @@ def solve(
             value = min(value, limit)
         at = evaluate(value)
         insolvency = next(c for c in at.criteria if c.key == "insolvency")
-        met = at.outcome != "unfavourable" and _criteria_met(at, "point", searched)
+        met = at.outcome != "unfavourable" and criteria_met(at, "point", searched)
         if target == "startup":
-            met = met and _criteria_met(at, "point", ("insolvency",))
+            met = met and criteria_met(at, "point", ("insolvency",))
         outcome, p, ci = at.outcome, insolvency.value, (insolvency.ci_low, insolvency.ci_high)
         if value == 0:
             binding = ""
