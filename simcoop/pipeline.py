@@ -2,9 +2,9 @@
 
 ``simcoop run --sensitivity --solve --report`` and a notebook call the same function:
 ``run_pipeline`` simulates (or takes a run already made), saves the run folder, then adds
-``sensitivity.csv`` (the report's tornado chart), ``solve.json`` (the funding its first
-page quotes) and ``report.html`` / ``report.pdf``, in that order, since each later step
-reads what the earlier ones wrote. Every step runs its replications on the same executor.
+``sensitivity.csv`` (the report's tornado chart), ``funders.csv`` (the decisive funders),
+``solve.json`` (the start-up financing its first page quotes) and ``report.html`` /
+``report.pdf``, in that order, since each later step reads what the earlier ones wrote. Every step runs its replications on the same executor.
 """
 
 from __future__ import annotations

@@ -350,3 +350,22 @@ def test_a_damaged_marker_is_refused_cleanly(results: simcoop.Results, tmp_path:
         results.save(target, force=True)
     assert main(["report", str(target)]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_pipeline_registers_funders_csv_and_the_startup_solve_json(tmp_path: Path) -> None:
+    """``run_pipeline(funders=True, solve=True)``: funders.csv (scope run) and solve.json (scope
+    scenario, naming the scenario) are simcoop's files of the run folder; the solver's default
+    target is the start-up financing."""
+    scenario = small_scenario(**{"cooperative.public_funding": [
+        {"funder": "Région", "amount_eur": 60000, "first_month": "2027-01", "last_month": "2029-12"}]})  # fmt: skip
+    out = tmp_path / "run"
+    outputs = simcoop.run_pipeline(scenario, out, replications=4, seed=2, funders=True, solve=True)
+    marker = read_marker(out)
+    assert marker is not None
+    assert marker["files"]["funders.csv"]["scope"] == "run"
+    assert marker["files"]["solve.json"]["scope"] == "scenario"
+    assert outputs.solution is not None and outputs.solution.target == "startup"
+    solve = json.loads((out / "solve.json").read_text(encoding="utf-8"))
+    assert solve["scenario"] == {"name": scenario.meta.name, "scenario_hash": scenario.scenario_hash()}
+    table = pd.read_csv(out / "funders.csv", keep_default_na=False)
+    assert list(table["funder"]) == ["", "Région"] and outputs.funders is not None

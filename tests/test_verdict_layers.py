@@ -95,3 +95,27 @@ def test_the_committed_share_counts_funders_that_are_not_partners() -> None:
                "creation": {"partners": partners, "go_decision": {"min_committed_share": threshold}}}
         )  # fmt: skip
         assert set(simcoop.simulate(scenario, replications=3, seed=1).kpis["opened"]) == {opens}
+
+
+def test_the_two_layer_rule_is_the_one_rule_from_counts() -> None:
+    """``assess``, ``outcome_from_counts`` and the ranking's outcome key are one rule: break-even
+    missed or reliance on over-compensation is unfavourable, a rupture risk above its threshold
+    only a condition."""
+    import numpy as np
+
+    from simcoop.studies.ranking import outcome_keys, replication_sample
+    from simcoop.verdict import OUTCOMES, Counts, outcome_from_counts
+
+    v = small_scenario().viability
+    # Every simulation breaks even, none over-compensates, but all of them run out of cash: a condition, not a refusal.
+    counts = Counts(40, insolvent=40, break_even_reached=40, public_share_ok=40, public_share_checked=40,
+                    break_even_in_horizon=True, compensation_clean=40)  # fmt: skip
+    assert outcome_from_counts(counts, v) == "favourable_under_conditions"
+    assert outcome_from_counts(Counts(40, 0, 40, 40, 40, True, 40, relies_on_over_compensation=True), v) == "unfavourable"
+    assert outcome_from_counts(Counts(40, 0, 0, 40, 40, True, 40), v) == "unfavourable"
+    assert outcome_from_counts(Counts(40, 0, 40, 40, 40, True, 40), v) == "favourable"
+    for scenario in (small_scenario(**CRITERIA), small_scenario(**CRITERIA, **{"cooperative.financing.instruments": PLAN})):
+        results = simcoop.simulate(scenario, replications=12, seed=5)
+        verdict = results.verdict()
+        identity = np.arange(len(results.kpis))[None, :]
+        assert OUTCOMES[int(outcome_keys(replication_sample(results), identity)[0, 0])] == verdict.outcome

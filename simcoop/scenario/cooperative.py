@@ -223,7 +223,7 @@ class FinancingInstrument(Frozen):
     )
     source: str = Field(
         min_length=1,
-        description="Where the terms come from (an offer, a programme's rules), or 'assumption'.",
+        description="Where the terms come from: an offer, a programme's rules (free text; terms not sourced yet say so).",
     )
 
 
@@ -235,7 +235,7 @@ class ReceivableFinancing(Frozen):
     )
     share: float = Field(default=0.8, gt=0.0, le=1.0, description="Share of each receivable advanced. Assumption (banks advance 70-90 %).", json_schema_extra={"assumption": True})
     annual_rate: float = Field(default=0.05, ge=0.0, le=0.25, description="Yearly cost on the amount outstanding. Assumption.", json_schema_extra={"assumption": True})
-    source: str = Field(default="assumption", min_length=1, description="Where the terms come from, or 'assumption'.")
+    source: str = Field(default="assumption", min_length=1, description="Where the terms come from: an offer, a programme's rules (free text; the default says the terms are not sourced yet).")
 
 
 class Financing(Frozen):

@@ -349,8 +349,9 @@ def funding_needed(run: RunData) -> dict[str, Any]:
     if not solve:
         return {
             "available": False,
-            "text": "Le financement de démarrage qui ramènerait le risque de rupture sous son seuil n'a pas été "
-            "recherché par simulation pour cette étude ; l'estimation ci-dessus en tient lieu.",
+            "text": "Financement nécessaire non calculé : le financement de démarrage qui ramènerait le risque de "
+            "rupture sous son seuil n'a pas été recherché par simulation pour cette étude ; l'estimation ci-dessus "
+            "en tient lieu.",
         }
     target = solve.get("target", "funding")
     value, spread = solve.get("value"), solve.get("spread") or [None, None]
