@@ -37,3 +37,8 @@ def __getattr__(name: str):  # noqa: ANN202 - lazy import keeps `import simcoop`
 
         return getattr(results, name)
     raise AttributeError(f"module 'simcoop' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names including the lazy ones, so that tab completion offers ``simulate`` & co."""
+    return sorted(set(globals()) | set(__all__))

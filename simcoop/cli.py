@@ -652,7 +652,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         try:
             results, precision_report = simulate_to_precision(
                 scenario, precision=precision, seed=seed, jobs=args.jobs, max_replications=args.max_replications,
-                progress=not args.quiet and sys.stderr.isatty(), compare_portage=args.compare_portage,
+                progress=not args.quiet, compare_portage=args.compare_portage,
             )  # fmt: skip
         except ValueError as exc:
             print(f"simcoop: {exc}", file=sys.stderr)
@@ -790,7 +790,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     try:
         result = gsa.run_gsa(
             scenario, params, args.method, outputs, args.replications, samples, seed, args.jobs,
-            progress=not args.quiet and sys.stderr.isatty(),
+            progress=not args.quiet,
         )  # fmt: skip
     except ScenarioError as exc:
         print("simcoop: a sample point is not a valid scenario:", file=sys.stderr)
@@ -853,10 +853,10 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
             if show and (scheduler or args.dask_workers):
                 print(f"simcoop: running on {executor.description}", file=sys.stderr)
             callback = None
-            if show and sys.stderr.isatty():
-                from tqdm import tqdm
+            if show:
+                from simcoop.progress import progress_bar
 
-                bar = tqdm(total=replications, desc=f"simulating {scenario.meta.name}", unit="rep", leave=False)
+                bar = progress_bar(replications, f"simulating {scenario.meta.name}")
                 callback = bar.update
 
             def resuming(done: int) -> None:
@@ -901,7 +901,7 @@ def _run_sensitivity(args: argparse.Namespace, scenario: Any, out: Path, seed: i
         print(f"\nsimcoop: sensitivity — {len(parameters)} assumptions, up to {runs} runs of {replications} replications", file=sys.stderr)
     started = time.perf_counter()
     try:
-        table = sensitivity(scenario, parameters, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty())
+        table = sensitivity(scenario, parameters, replications, seed, args.jobs, progress=not args.quiet)
     except ScenarioError as exc:
         return _problems("simcoop: a sensitivity variation is not a valid scenario:", exc)
     try:
@@ -957,7 +957,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _output_refused(out, exc)
     started = time.perf_counter()
-    comparison = compare(scenarios, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty())
+    comparison = compare(scenarios, replications, seed, args.jobs, progress=not args.quiet)
     try:
         comparison.to_csv(out)
     except OSError as exc:
@@ -1018,7 +1018,7 @@ def _cmd_network(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     started = time.perf_counter()
-    results = simulate_network(network, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty())
+    results = simulate_network(network, replications, seed, args.jobs, progress=not args.quiet)
     try:
         results.save(out, force=args.force)
     except OSError as exc:
@@ -1060,7 +1060,7 @@ def _cmd_territories(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     started = time.perf_counter()
-    ranking = rank_territories(candidates, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty())
+    ranking = rank_territories(candidates, replications, seed, args.jobs, progress=not args.quiet)
     try:
         ranking.save(out, force=args.force)
     except OSError as exc:

@@ -106,9 +106,9 @@ def simulate_many(
         raise ValueError("jobs must be >= 1")
     bar = None
     if progress:
-        from tqdm import tqdm
+        from simcoop.progress import progress_bar
 
-        bar = tqdm(total=replications * len(scenarios), desc="simulating", unit="rep", leave=False)
+        bar = progress_bar(replications * len(scenarios), f"simulating {len(scenarios)} scenario(s)")
     try:
         if jobs == 1 or replications * len(scenarios) <= 1:
             for index, scenario in enumerate(scenarios):
@@ -377,7 +377,8 @@ class Comparison:
                 if label == self.baseline:
                     columns[label].append("")
                 else:
-                    star = " *" if row["significant"] is True else "  "
+                    # a numpy/pandas boolean, or NA without two pairs: never ``is True``
+                    star = " *" if _is_true(row["significant"]) else "  "
                     columns[label].append(
                         f"{_fmt(row['diff'], kpi.unit, diff=True)} "
                         f"{_interval(row['diff_ci_low'], row['diff_ci_high'], kpi.unit, diff=True)}{star}"
@@ -398,6 +399,11 @@ class Comparison:
             cells = "".join(f"{columns[label][k]:>{widths[label]}}" for label in labels)
             lines.append(f"{name:{label_width}}{cells}".rstrip())
         return "\n".join(lines)
+
+
+def _is_true(value: Any) -> bool:
+    """True for a true Python, numpy or pandas boolean; False for false and for NA."""
+    return not pd.isna(value) and bool(value)
 
 
 def compare(

@@ -118,9 +118,9 @@ def simulate(
     bar = None
     callback = None
     if progress:
-        from tqdm import tqdm
+        from simcoop.progress import progress_bar
 
-        bar = tqdm(total=n, desc=f"simulating {scenario.meta.name}", unit="rep", leave=False)
+        bar = progress_bar(n, f"simulating {scenario.meta.name}")
         callback = bar.update
     try:
         outputs = run_replications(scenario, root, range(n), jobs=jobs, on_progress=callback, compare_portage=compare_portage)
