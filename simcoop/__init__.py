@@ -24,6 +24,8 @@ __all__ = [
     "Results",
     "load_results",
     "default_scenario_path",
+    "sweep",
+    "Sweep",
 ]
 
 
@@ -36,6 +38,10 @@ def __getattr__(name: str):  # noqa: ANN202 - lazy import keeps `import simcoop`
         from simcoop import results
 
         return getattr(results, name)
+    if name in ("sweep", "Sweep"):
+        from simcoop import sweeps
+
+        return getattr(sweeps, name)
     raise AttributeError(f"module 'simcoop' has no attribute {name!r}")
 
 

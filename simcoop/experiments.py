@@ -334,6 +334,13 @@ class Comparison:
             table[f"{label}:verdict"] = table[f"{label}:verdict"].astype("string")
         return table
 
+    def plot(self, kpis: Sequence[str] | None = None, columns: int = 2) -> Any:
+        """A matplotlib Figure: per KPI, each scenario's paired difference with the baseline and its
+        95% interval, significant ones filled (``simcoop.comparison_chart.plot_comparison``)."""
+        from simcoop.comparison_chart import plot_comparison
+
+        return plot_comparison(self, kpis, columns)
+
     def manifest(self) -> dict[str, Any]:
         """Provenance of the comparison: version, seed, replications, each scenario's hash and verdict."""
         return {

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # the plotting methods import matplotlib lazily
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["Results", "load_results", "OutputExistsError", "check_output_folder", "break_even_month", "KPI_LABELS", "MONTHLY_COLUMNS", "YEARLY_COLUMNS"]
+__all__ = ["Results", "load_results", "TABLES", "column_unit", "OutputExistsError", "check_output_folder", "break_even_month", "KPI_LABELS", "MONTHLY_COLUMNS", "YEARLY_COLUMNS"]
 
 #: Columns of ``monthly``, in order.
 MONTHLY_COLUMNS: tuple[str, ...] = (
@@ -131,6 +131,9 @@ PORTAGE_LABELS: dict[str, str] = {
     "jobs_fte_final_year": "jobs in FTE, last year",
     "reserves_end_eur": "reserves built (EUR)",
 }
+
+#: The tables of a Results and of a run folder (``<name>.parquet``), in the order they are written.
+TABLES: tuple[str, ...] = ("monthly", "yearly", "events", "kpis", "funding", "zones", "sites", "portage")
 
 _CENTS_SUFFIX = "_cents"
 _FRACTIONAL = frozenset({"staff_fte", "support_fte", "jobs_fte", "are_months_saved"})
@@ -359,6 +362,13 @@ class Results:
     def __repr__(self) -> str:
         return f"<Results {self.scenario.meta.name!r}: {self.replications} replications, seed {self.seed}>"
 
+    def to_xarray(self, table: str = "monthly") -> "xarray.Dataset":  # noqa: F821 - imported lazily
+        """``monthly`` (replication x month), ``yearly`` (replication x year) or ``kpis`` (replication)
+        as an ``xarray.Dataset``, one variable per column with its unit (``simcoop.arrays``)."""
+        from simcoop.arrays import to_xarray
+
+        return to_xarray(self, table)
+
     # ------------------------------------------------------------------ plots
     def plot_fan(
         self,
@@ -511,21 +521,17 @@ class Results:
         with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
             json.dump(self.manifest(), fh, indent=2, ensure_ascii=False)
             fh.write("\n")
-        for name in ("monthly", "yearly"):
+        # Every table as Parquet (exact: dtypes, categories, cents kept; what load_results
+        # reads) and, except events, as CSV for spreadsheets and other tools.
+        for name in TABLES:
             frame = getattr(self, name)
+            if frame is None:
+                continue
             frame.to_parquet(folder / f"{name}.parquet", index=False)
-            _to_csv(frame, folder / f"{name}.csv")
-        self.events.to_parquet(folder / "events.parquet", index=False)
-        if self.zones is not None:
-            _to_csv(self.zones, folder / "zones.csv")
-        if self.sites is not None:
-            _to_csv(self.sites, folder / "sites.csv")
-        if self.funding is not None:
-            _to_csv(self.funding, folder / "funding.csv")
+            if name != "events":
+                _to_csv(frame, folder / f"{name}.csv")
         if self.portage is not None:
-            _to_csv(self.portage, folder / "portage.csv")
             _to_csv(self.portage_comparison(), folder / "portage_comparison.csv")
-        _to_csv(self.kpis, folder / "kpis.csv")
         _to_csv(self.summary(), folder / "summary.csv")
         with open(folder / "verdict.json", "w", encoding="utf-8") as fh:
             json.dump(self.verdict().to_dict(), fh, indent=2, ensure_ascii=False)
@@ -580,28 +586,41 @@ def existing_manifest(target: Path, force: bool = False) -> dict[str, Any] | Non
 
 
 def load_results(directory: str | os.PathLike[str]) -> Results:
-    """Read a run folder written by ``Results.save`` (or ``simcoop run``)."""
+    """Read a run folder written by ``Results.save`` (or ``simcoop run``): the same Results, table for table.
+
+    Every table is read from its Parquet file, so dtypes (categories, nullable integers,
+    dates) and values come back exactly as saved. A folder written before the tables had
+    Parquet twins (kpis, funding, zones, sites, portage) is read from their CSV files.
+    """
     folder = Path(directory)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     scenario = scenario_from_dict(manifest["scenario"], source=str(folder / "manifest.json"))
-    kpis = pd.read_csv(folder / "kpis.csv")
-    for column in ("break_even_month", "insolvency_month"):
-        kpis[column] = kpis[column].astype("Int64")
+    tables = {name: _read_table(folder, name) for name in TABLES}
+    for name in ("monthly", "yearly", "events", "kpis"):
+        if tables[name] is None:
+            raise FileNotFoundError(f"{folder} is not a complete run folder: {name}.parquet is missing")
     return Results(
         scenario=scenario,
         seed=int(manifest["seed"]),
         replications=int(manifest["replications"]),
-        monthly=pd.read_parquet(folder / "monthly.parquet"),
-        yearly=pd.read_parquet(folder / "yearly.parquet"),
-        events=pd.read_parquet(folder / "events.parquet"),
-        kpis=kpis,
         runtime_seconds=float(manifest.get("runtime_seconds", 0.0)),
         jobs=int(manifest.get("jobs", 1)),
-        funding=pd.read_csv(folder / "funding.csv") if (folder / "funding.csv").is_file() else None,
-        zones=pd.read_csv(folder / "zones.csv", dtype={"zone_code": str}) if (folder / "zones.csv").is_file() else None,
-        sites=pd.read_csv(folder / "sites.csv") if (folder / "sites.csv").is_file() else None,
-        portage=pd.read_csv(folder / "portage.csv") if (folder / "portage.csv").is_file() else None,
+        **tables,
     )
+
+
+def _read_table(folder: Path, name: str) -> pd.DataFrame | None:
+    """One table of a run folder: its Parquet file, else its CSV (older folders), else None."""
+    if (folder / f"{name}.parquet").is_file():
+        return pd.read_parquet(folder / f"{name}.parquet")
+    csv = folder / f"{name}.csv"
+    if name == "events" or not csv.is_file():
+        return None
+    frame = pd.read_csv(csv, dtype={"zone_code": str} if name == "zones" else None)
+    if name == "kpis":
+        for column in ("break_even_month", "insolvency_month"):
+            frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 # ---------------------------------------------------------------------- frames
@@ -976,6 +995,11 @@ _COLUMN_LABELS: dict[str, str] = {
     "coop_treasury_end_eur": "cooperative treasury at year end",
     "public_share_of_budget": "public share of the cooperative's budget",
 }
+
+
+def column_unit(name: str) -> str:
+    """The unit of a table column or KPI, read from its name: EUR, share, FTE, people ... (docs/outputs.md)."""
+    return _unit(name)
 
 
 def _unit(name: str) -> str:
