@@ -255,6 +255,7 @@ class Comparison:
 
     @property
     def baseline(self) -> str:
+        """The label of the first scenario, which the others are compared with."""
         return next(iter(self.results))
 
     @property

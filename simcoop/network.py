@@ -90,6 +90,7 @@ class NetworkMember:
 
     @property
     def opening_month(self) -> str:
+        """The member's opening month (its scenario's ``meta.start_month``, YYYY-MM)."""
         return self.scenario.meta.start_month
 
 
@@ -122,10 +123,12 @@ class Network:
 
     @property
     def first_month(self) -> str:
+        """The earliest opening month among the members (YYYY-MM)."""
         return min(self.members, key=lambda m: _index(m.opening_month)).opening_month
 
     @property
     def years(self) -> list[int]:
+        """Every calendar year from the first opening to the end month."""
         return list(range(int(self.first_month[:4]), int(self.end_month[:4]) + 1))
 
     def input_hash(self) -> str:
@@ -522,6 +525,7 @@ class NetworkResults:
         return governance_table(self.network)
 
     def manifest(self) -> dict[str, Any]:
+        """Provenance of the network run: inputs by hash, seed, replications, version."""
         return {
             "kind": "network",
             "name": self.network.name,

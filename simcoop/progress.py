@@ -24,13 +24,17 @@ class ProgressBar(Protocol):
 
     total: int | float | None
 
-    def update(self, n: int = 1) -> Any: ...
+    def update(self, n: int = 1) -> Any:
+        """Count ``n`` more units of work done."""
 
-    def set_description(self, desc: str) -> Any: ...
+    def set_description(self, desc: str) -> Any:
+        """Say what is being worked on now."""
 
-    def refresh(self) -> Any: ...
+    def refresh(self) -> Any:
+        """Show a change of ``total``."""
 
-    def close(self) -> Any: ...
+    def close(self) -> Any:
+        """End the display."""
 
 
 def _duration(seconds: float) -> str:
@@ -97,6 +101,7 @@ class PlainProgress:
             self._write(self._line())
 
     def set_description(self, desc: str) -> None:
+        """Name the work in the next lines."""
         self.desc = desc
 
     def refresh(self) -> None:

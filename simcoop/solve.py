@@ -61,6 +61,7 @@ class Solution:
     history: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The solution as JSON-ready data (what ``solve.json`` holds)."""
         data = asdict(self)
         data["insolvency_ci"] = list(self.insolvency_ci) if self.insolvency_ci else None
         data["spread"] = list(self.spread)

@@ -74,6 +74,7 @@ class RunKey:
 
     @classmethod
     def of(cls, scenario: Scenario, seed: int, replications: int, compare_portage: bool) -> RunKey:
+        """The key of a run of ``scenario`` under ``seed`` (with the running simcoop version)."""
         return cls(scenario.meta.name, scenario.scenario_hash(), int(seed), int(replications), bool(compare_portage), __version__)
 
     def differences(self, other: dict[str, Any]) -> list[str]:
@@ -231,6 +232,7 @@ class ChunkStore:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def release(self) -> None:
+        """Drop the lock on the work folder (another run may then use it)."""
         if self._lock is not None:
             self._lock.close()  # closing the file drops the flock
             self._lock = None

@@ -570,6 +570,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def sectors_table(run: RunData) -> Table:
+    """The activity sectors of the scenario: share, turnover and its spread, gross margin, ramp-up, volatility, payment delay."""
     sectors = run.scenario["activities"]["sectors"]
     keys = [
         "share",
@@ -607,6 +608,7 @@ def sectors_table(run: RunData) -> Table:
 
 
 def conventions_table(run: RunData) -> Table:
+    """The public funding conventions of the scenario: funder, kind, amount, ceiling, period, renewals and payment."""
     rows = []
     for c in run.scenario["cooperative"].get("public_funding", []):
         kind = c.get("kind", "fixed")
@@ -1119,6 +1121,7 @@ def sensitivity_rows(run: RunData) -> list[dict[str, Any]]:
 
 
 def sensitivity_table(run: RunData) -> Table | None:
+    """The one-at-a-time sensitivity as a table (None without ``sensitivity.csv``)."""
     rows = sensitivity_rows(run)
     if not rows:
         return None
@@ -1183,6 +1186,7 @@ def sensitivity_table(run: RunData) -> Table | None:
 
 
 def provenance(run: RunData) -> list[tuple[str, str]]:
+    """Label/value pairs that identify the run: scenario, hash, seed, replications, version, date."""
     m = run.manifest
     rows = [
         ("Scénario", str(m.get("scenario_name", run.scenario["meta"].get("name", "")))),
