@@ -265,6 +265,19 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
+    new = sub.add_parser(
+        "new",
+        help="write a scenario for a new territory by answering questions",
+        description=(
+            "Ask the questions an analyst can answer (territory, population and job seekers or a zones file, the team, "
+            "the sites, the start-up funds, each funder) and write a commented scenario that validates. Each question "
+            "has a default (Enter keeps it). Answers can be scripted, one a line on standard input: "
+            "`simcoop new my.yaml < answers.txt`. Guide: docs/new_territory.md."
+        ),
+    )
+    new.add_argument("file", nargs="?", type=Path, metavar="FILE", help="scenario file to write (default: <short name>.yaml)")
+    new.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
     # --- sensitivity (simcoop.gsa) ---
     gsa = sub.add_parser(
         "sensitivity",
@@ -429,6 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_solve(args)
         if args.command == "validate":
             return _cmd_validate(args)
+        if args.command == "new":
+            return _cmd_new(args)
         if args.command == "compare":
             return _cmd_compare(args)
         if args.command == "schema":
@@ -559,7 +574,31 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             variants = list(scenarios)[1:]
             extra = f"; {len(variants)} valid variant(s): {', '.join(variants)}" if variants else ""
             print(f"{path}: valid scenario '{scenario.meta.name}' ({scenario.meta.horizon_months} months from {scenario.meta.start_month}){extra}")
+            from simcoop.derived import derived_figures
+
+            for line in derived_figures(scenario):
+                print(f"  {line}")
     return status
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from simcoop.derived import derived_figures
+    from simcoop.new_scenario import NewScenarioError, write_new_scenario
+    from simcoop.scenario import ScenarioError, load_scenario
+
+    try:
+        path = write_new_scenario(args.file, force=args.force)
+    except NewScenarioError as exc:
+        print(f"\nsimcoop: {exc}; nothing was written", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ScenarioError as exc:  # pragma: no cover - every answer is checked before writing
+        return _problems("simcoop: the new scenario does not validate (nothing was kept):", exc)
+    scenario = load_scenario(path)
+    print(f"\nwrote {path}: valid scenario '{scenario.meta.name}'")
+    for line in derived_figures(scenario):
+        print(f"  {line}")
+    print(f"next: simcoop run {path} --report   (then edit {path}: every key is in docs/scenario.md)")
+    return EXIT_OK
 
 
 def _study_kind(path: Path) -> str:
