@@ -150,3 +150,24 @@ def test_plain_progress_prints_every_tenth_and_every_30_seconds() -> None:
         now[0] += 31.0
         bar.update(1)
     assert len(slow.getvalue().splitlines()) == 3  # far from 10 %, but a line every 30 s
+
+
+def test_long_work_prints_plain_progress_lines_when_stderr_is_a_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = small_scenario(**{"meta.horizon_months": 12})
+    simcoop.simulate(scenario, replications=20, seed=1, progress=True)
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("simcoop: simulating small: ")]
+    assert len(lines) >= 5 and lines[-1].startswith("simcoop: simulating small: 20/20 rep (100%)")
+    assert "\r" not in err  # no bar redrawn in a log
+    # The command line too (its progress went to a log only on a terminal before).
+    import yaml
+
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(scenario.to_dict(), allow_unicode=True), encoding="utf-8")
+    from simcoop.cli import main
+
+    assert main(["run", str(path), "-n", "20", "--out", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err
+    assert "simcoop: simulating small: 20/20 rep (100%)" in err
