@@ -39,9 +39,9 @@ def __getattr__(name: str):  # noqa: ANN202 - lazy import keeps `import simcoop`
 
         return getattr(results, name)
     if name in ("sweep", "Sweep"):
-        from simcoop import sweeps
+        from simcoop.studies import sweep as sweep_module
 
-        return getattr(sweeps, name)
+        return getattr(sweep_module, name)
     raise AttributeError(f"module 'simcoop' has no attribute {name!r}")
 
 

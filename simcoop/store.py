@@ -40,13 +40,13 @@ import pandas as pd
 from simcoop._atomic import write_json_atomically
 from simcoop._version import __version__
 from simcoop.executors import ChunkExecutor, InlineExecutor
-from simcoop.results import OutputExistsError, Results, check_output_folder
+from simcoop.results import TABLES, OutputExistsError, Results, check_output_folder
 from simcoop.scenario import Scenario
 
 __all__ = ["simulate_to_folder", "partial_folder", "compute_chunk", "ChunkStore", "RunKey", "PartialRunError", "TABLES"]
 
-#: Tables written per chunk, in this order; ``portage`` only with the portage comparison.
-TABLES: tuple[str, ...] = ("monthly", "yearly", "events", "kpis", "funding", "zones", "sites", "portage")
+# Tables written per chunk: those of a run folder (``simcoop.results.TABLES``), in that order;
+# ``portage`` only with the portage comparison.
 
 PARTIAL_SUFFIX = ".partial"
 _MANIFEST = "partial.json"

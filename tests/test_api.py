@@ -117,7 +117,7 @@ def test_to_xarray_holds_the_tables_values_on_their_dimensions(rich: simcoop.Res
 
 
 def test_comparison_plot_draws_one_panel_per_kpi_with_every_variant() -> None:
-    from simcoop.experiments import compare
+    from simcoop.studies.compare import compare
 
     base = small_scenario(**{"meta.horizon_months": 24})
     richer = base.replace({"cooperative.public_funding.0.amount_eur": 2 * base.cooperative.public_funding[0].amount_eur})

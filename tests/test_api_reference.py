@@ -69,7 +69,7 @@ def test_every_public_name_has_a_docstring() -> None:
 def test_the_api_reference_builds_offline_with_every_public_module(tmp_path: Path) -> None:
     tool = _tool()
     documented = tool.build(tmp_path)
-    assert {"simcoop", "simcoop.results", "simcoop.sweeps", "simcoop.arrays", "simcoop.experiments"} <= set(documented)
+    assert {"simcoop", "simcoop.results", "simcoop.studies.sweep", "simcoop.results.arrays", "simcoop.studies.compare"} <= set(documented)
     for name in documented:
         page = tmp_path.joinpath(*name.split(".")).with_suffix(".html")
         assert page.is_file(), f"no page for {name}"

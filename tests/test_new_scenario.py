@@ -10,7 +10,7 @@ import pytest
 
 import simcoop
 from simcoop.cli import main
-from simcoop.new_scenario import estimate_accueils, percent, year_month, _plain_number
+from simcoop.scenario.new import estimate_accueils, percent, year_month, _plain_number
 
 from .conftest import SCENARIOS
 

@@ -10,7 +10,7 @@ import yaml
 
 import simcoop
 from simcoop.cli import main
-from simcoop.workbook import EUR, PCT, SHEETS
+from simcoop.report.workbook import EUR, PCT, SHEETS
 
 from .conftest import SCENARIOS
 

@@ -30,11 +30,11 @@ def plot_comparison(comparison: Any, kpis: Sequence[str] | None = None, columns:
 
     A filled marker is a significant difference (its interval excludes zero), a hollow one
     is not; the vertical line is "no difference". ``kpis`` are keys of
-    ``simcoop.experiments.COMPARISON_KPIS``.
+    ``simcoop.studies.compare.COMPARISON_KPIS``.
     """
     from matplotlib.figure import Figure
 
-    from simcoop.experiments import COMPARISON_KPIS
+    from simcoop.studies.compare import COMPARISON_KPIS
 
     known = {k.key: k for k in COMPARISON_KPIS}
     chosen = list(DEFAULT_CHART_KPIS if kpis is None else kpis)

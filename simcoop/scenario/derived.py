@@ -45,7 +45,7 @@ def derived_figures(scenario: Scenario) -> list[str]:
     start = scenario.meta.start_month
     opening = [_month_index(start, s.opening_month) <= 0 for s in sites]
     if territory.zones:
-        from simcoop.territory import demand_matrix
+        from simcoop.demand import demand_matrix
 
         every = demand_matrix(scenario).sum(axis=0)
         at_opening = demand_matrix(scenario, opening).sum()

@@ -38,7 +38,7 @@ def to_xarray(results: Results, table: str = "monthly") -> xarray.Dataset:
     """One table of ``results`` as an ``xarray.Dataset`` (see the module docstring)."""
     import xarray as xr
 
-    from simcoop.results import column_unit
+    from simcoop.results.plots import column_unit
 
     if table not in ARRAY_TABLES:
         raise ValueError(f"to_xarray: table must be one of {', '.join(ARRAY_TABLES)}, not {table!r}")

@@ -104,23 +104,6 @@ def _income_statement(monthly: pd.DataFrame, yearly: pd.DataFrame) -> tuple[list
     return lines, _yearly_means(frame, [c for _, c, _ in lines])
 
 
-def _opening_funds(scenario: dict[str, Any]) -> float | None:
-    """Cash at opening as the model counts it: initial treasury + opening capital - pre-opening costs."""
-    coop = scenario.get("cooperative", {})
-    setup = (scenario.get("creation") or {}).get("setup")
-    preopening = 0.0
-    if setup:
-        capital = float(setup.get("capital_founders_eur", 0)) + float(setup.get("capital_partners_eur", 0))
-        preopening = float(setup.get("legal_costs_eur", 0)) + float(setup.get("recruitment_costs_eur", 0))
-    elif coop.get("initial_capital_eur") is not None:
-        capital = float(coop["initial_capital_eur"])
-    else:
-        from simcoop.scenario import DEFAULT_INITIAL_CAPITAL_EUR
-
-        capital = float(DEFAULT_INITIAL_CAPITAL_EUR)
-    return float(coop.get("initial_treasury_eur", 0.0)) + capital - preopening
-
-
 def _financing_plan(
     monthly: pd.DataFrame, yearly: pd.DataFrame, opening: float | None
 ) -> tuple[list[tuple[str, str | None, str]], pd.DataFrame]:
@@ -258,7 +241,11 @@ def workbook_tables(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     monthly = monthly.assign(year=start_year + (start_month - 1 + month_index) // 12)
     replications = int(manifest["replications"])
     income_lines, income = _income_statement(monthly, yearly)
-    financing_lines, financing = _financing_plan(monthly, yearly, _opening_funds(scenario))
+    from simcoop.scenario import scenario_from_dict
+    from simcoop.scenario.derived import opening_funds_eur
+
+    opening = opening_funds_eur(scenario_from_dict(scenario, source=str(folder / "manifest.json")))[3]
+    financing_lines, financing = _financing_plan(monthly, yearly, opening)
     cash_columns = [c for c in CASH_PLAN_COLUMNS if c[1] in monthly]
     cash = monthly.groupby("month", sort=True)[[c for _, c, _ in cash_columns]].mean()
     cash.insert(0, "date", monthly.groupby("month", sort=True)["date"].first())

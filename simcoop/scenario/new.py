@@ -285,7 +285,7 @@ def ask_questions(asker: Asker, today: date | None = None) -> Answers:
         if not path.is_file():
             raise ValueError(f"no file {value.strip()!r} (give its path, or leave empty to give totals)")
         from simcoop.scenario import ScenarioError
-        from simcoop.territory import read_zones
+        from simcoop.scenario.tables import read_zones
 
         try:
             zones = read_zones(path)

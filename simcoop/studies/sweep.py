@@ -109,7 +109,7 @@ def sweep(
     is validated before anything runs (a bad value raises ``ScenarioError`` naming the key);
     the numbers do not depend on ``jobs``.
     """
-    from simcoop.experiments import simulate_many
+    from simcoop.studies.batch import simulate_many
 
     if not grid:
         raise ValueError("sweep needs at least one key with values, e.g. {'cooperative.contribution.rate': [0.1, 0.12]}")
