@@ -16,7 +16,7 @@ import sys
 import time
 from typing import IO, Any, Protocol
 
-__all__ = ["ProgressBar", "PlainProgress", "progress_bar"]
+__all__ = ["PlainProgress", "ProgressBar", "progress_bar"]
 
 
 class ProgressBar(Protocol):
@@ -41,7 +41,7 @@ def _duration(seconds: float) -> str:
     seconds = max(0.0, seconds)
     if seconds < 60:
         return f"{seconds:.0f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
+    minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
         return f"{minutes} min {secs:02d} s"
     hours, minutes = divmod(minutes, 60)
@@ -56,7 +56,7 @@ class PlainProgress:
 
     def __init__(
         self,
-        total: int | float | None,
+        total: float | None,
         desc: str,
         unit: str = "rep",
         stream: IO[str] | None = None,
@@ -128,7 +128,7 @@ def _in_jupyter() -> bool:
     return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
 
 
-def progress_bar(total: int | float | None, desc: str, unit: str = "rep", enabled: bool = True) -> ProgressBar | None:
+def progress_bar(total: float | None, desc: str, unit: str = "rep", enabled: bool = True) -> ProgressBar | None:
     """A progress display for ``total`` units of work, or None when ``enabled`` is false.
 
     A ``tqdm.auto`` bar on a terminal or in Jupyter; plain periodic lines on stderr otherwise.

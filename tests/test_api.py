@@ -62,7 +62,9 @@ def test_a_folder_without_parquet_twins_is_still_read_from_its_csv(rich: simcoop
 def test_sweep_tables_are_keyed_by_the_swept_values_on_common_random_numbers() -> None:
     base = small_scenario(**{"meta.horizon_months": 24})
     rates = [0.10, 0.13]
-    sw = simcoop.sweep(base, {"cooperative.contribution.rate": rates, "territory.rampup_months": [6, 12]}, replications=3, seed=4)
+    sw = simcoop.sweep(
+        base, {"cooperative.contribution.rate": rates, "territory.rampup_months": [6, 12]}, replications=3, seed=4
+    )
     assert list(sw.points.columns) == ["point", "cooperative.contribution.rate", "territory.rampup_months"]
     assert len(sw.points) == 4 and len(sw.results) == 4
     kpis = sw.kpis
@@ -70,11 +72,15 @@ def test_sweep_tables_are_keyed_by_the_swept_values_on_common_random_numbers() -
     assert len(kpis) == 4 * 3
     assert kpis.groupby(["cooperative.contribution.rate", "territory.rampup_months"]).size().tolist() == [3, 3, 3, 3]
     # Each point is exactly the scenario with its values, simulated alone on the same seed.
-    alone = simcoop.simulate(base.replace({"cooperative.contribution.rate": 0.13, "territory.rampup_months": 6}), 3, seed=4)
+    alone = simcoop.simulate(
+        base.replace({"cooperative.contribution.rate": 0.13, "territory.rampup_months": 6}), 3, seed=4
+    )
     point = kpis[(kpis["cooperative.contribution.rate"] == 0.13) & (kpis["territory.rampup_months"] == 6)]
     pd.testing.assert_frame_equal(point.drop(columns=list(sw.points.columns)).reset_index(drop=True), alone.kpis)
     # Common random numbers: the contribution rate does not change who comes (same accueils per replication).
-    by_rate = kpis[kpis["territory.rampup_months"] == 6].pivot(index="replication", columns="cooperative.contribution.rate", values="accueils")
+    by_rate = kpis[kpis["territory.rampup_months"] == 6].pivot(
+        index="replication", columns="cooperative.contribution.rate", values="accueils"
+    )
     assert (by_rate[0.10] == by_rate[0.13]).all()
     # ... and a higher rate leaves the cooperative more cash in every replication.
     cash = kpis[kpis["territory.rampup_months"] == 6].pivot(
@@ -120,7 +126,9 @@ def test_comparison_plot_draws_one_panel_per_kpi_with_every_variant() -> None:
     from simcoop.studies.compare import compare
 
     base = small_scenario(**{"meta.horizon_months": 24})
-    richer = base.replace({"cooperative.public_funding.0.amount_eur": 2 * base.cooperative.public_funding[0].amount_eur})
+    richer = base.replace(
+        {"cooperative.public_funding.0.amount_eur": 2 * base.cooperative.public_funding[0].amount_eur}
+    )
     comparison = compare({"base": base, "richer": richer, "same": base}, replications=4, seed=3)
     fig = comparison.plot(kpis=["final_coop_treasury_eur", "people_supported", "break_even_reached"])
     visible = [ax for ax in fig.axes if ax.get_visible()]

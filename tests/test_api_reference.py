@@ -29,7 +29,7 @@ def _tool():  # tools/ is not a package
     return module
 
 
-def _public_names(module) -> list[str]:  # noqa: ANN001
+def _public_names(module) -> list[str]:
     names = getattr(module, "__all__", None)
     if names is None:
         names = [
@@ -69,7 +69,13 @@ def test_every_public_name_has_a_docstring() -> None:
 def test_the_api_reference_builds_offline_with_every_public_module(tmp_path: Path) -> None:
     tool = _tool()
     documented = tool.build(tmp_path)
-    assert {"simcoop", "simcoop.results", "simcoop.studies.sweep", "simcoop.results.arrays", "simcoop.studies.compare"} <= set(documented)
+    assert {
+        "simcoop",
+        "simcoop.results",
+        "simcoop.studies.sweep",
+        "simcoop.results.arrays",
+        "simcoop.studies.compare",
+    } <= set(documented)
     for name in documented:
         page = tmp_path.joinpath(*name.split(".")).with_suffix(".html")
         assert page.is_file(), f"no page for {name}"

@@ -10,7 +10,7 @@ import pytest
 
 import simcoop
 from simcoop.cli import main
-from simcoop.scenario.new import estimate_accueils, percent, year_month, _plain_number
+from simcoop.scenario.new import _plain_number, estimate_accueils, percent, year_month
 
 from .conftest import SCENARIOS
 
@@ -41,6 +41,7 @@ def test_scripted_answers_write_a_commented_scenario_that_validates_and_runs(
     path = tmp_path / "brie.yaml"
     assert _new(monkeypatch, RURAL, str(path)) == 0
     out, err = capsys.readouterr()
+    assert err == ""
     assert f"wrote {path}: valid scenario 'pays_de_brie'" in out
     assert "team at opening: 1 accompaniment FTE (siège 1, antenne Nord 0.5 from 2028-01)" in out
     text = path.read_text(encoding="utf-8")
@@ -56,9 +57,17 @@ def test_scripted_answers_write_a_commented_scenario_that_validates_and_runs(
     assert scenario.territory.accueils_per_year_at_maturity == round(estimate_accueils(seekers, creations))
     region, departement, fse = scenario.cooperative.public_funding
     assert (region.funder, region.kind, region.amount_eur, region.last_month, region.payment_lag_months) == (
-        "Région", "fixed", 60000, "2029-12", 2
+        "Région",
+        "fixed",
+        60000,
+        "2029-12",
+        2,
     )
-    assert (departement.kind, departement.ceiling_eur_per_year, departement.payment) == ("per_supported", 40000, "annual")
+    assert (departement.kind, departement.ceiling_eur_per_year, departement.payment) == (
+        "per_supported",
+        40000,
+        "annual",
+    )
     assert (fse.kind, fse.payment_lag_months) == ("per_cesa_start", 12)
     assert scenario.cooperative.initial_treasury_eur == 80000
     run = tmp_path / "run"
@@ -72,7 +81,25 @@ def test_a_zones_file_answer_gives_the_accueils_through_the_demand_model(
     zones = tmp_path / "data" / "communes.csv"
     zones.parent.mkdir()
     shutil.copy(SCENARIOS / "territory_example.csv", zones)
-    answers = ["Valmont", "valmont", "2027-01", "3", str(zones), "2", "100", "1", "100", "", "", "", "", "0", "", "", ""]
+    answers = [
+        "Valmont",
+        "valmont",
+        "2027-01",
+        "3",
+        str(zones),
+        "2",
+        "100",
+        "1",
+        "100",
+        "",
+        "",
+        "",
+        "",
+        "0",
+        "",
+        "",
+        "",
+    ]
     path = tmp_path / "scen" / "valmont.yaml"
     path.parent.mkdir()
     assert _new(monkeypatch, answers, str(path)) == 0
@@ -82,7 +109,7 @@ def test_a_zones_file_answer_gives_the_accueils_through_the_demand_model(
     capsys.readouterr()
     assert main(["validate", str(path)]) == 0
     out, _ = capsys.readouterr()
-    assert f"accueils a year at maturity from the 8 zones (188,000 inhabitants" in out
+    assert "accueils a year at maturity from the 8 zones (188,000 inhabitants" in out
     assert f": {scenario.accueils_per_year:,.0f}" in out
 
 
@@ -126,5 +153,11 @@ def test_validate_prints_the_figures_a_scenario_implies(capsys: pytest.CaptureFi
     assert "  accueils a year at maturity: 180 (given)" in out
     assert "  team at opening: 2 accompaniment FTE (siège 2) + 1 management and accounting FTE = 3 FTE" in out
     # 60 000 start-up funds + 15 000 + 5 000 capital - 8 000 legal - 6 000 recruitment
-    assert "  cash at opening: 60,000 EUR start-up funds + 20,000 EUR capital - 14,000 EUR pre-opening costs = 66,000 EUR" in out
-    assert "public funding earned in the first 12 months: 100,000 EUR fixed (Région 60,000 EUR, Intercommunalité (EPCI) 40,000 EUR)" in out
+    assert (
+        "  cash at opening: 60,000 EUR start-up funds + 20,000 EUR capital - 14,000 EUR pre-opening costs = 66,000 EUR"
+        in out
+    )
+    assert (
+        "public funding earned in the first 12 months: 100,000 EUR fixed (Région 60,000 EUR, Intercommunalité (EPCI) 40,000 EUR)"
+        in out
+    )

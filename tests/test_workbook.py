@@ -35,11 +35,11 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _rows(ws) -> dict[str, list]:  # noqa: ANN001 - label in column A -> the cells after it
+def _rows(ws) -> dict[str, list]:
     return {row[0].value: row[1:] for row in ws.iter_rows() if isinstance(row[0].value, str)}
 
 
-def _header(ws, first: str | None = None) -> list:  # noqa: ANN001
+def _header(ws, first: str | None = None) -> list:
     for row in ws.iter_rows():
         if row[0].value == first and row[1].value is not None:
             return [c.value for c in row[1:]]
@@ -75,9 +75,18 @@ def test_the_income_statement_and_yearly_indicators_are_the_means_of_yearly_csv(
     contributions = [c.value for c in rows["Contributions des entrepreneurs"]]
     funding = [c.value for c in rows["Financements publics acquis"]]
     assert produits == pytest.approx([a + b for a, b in zip(contributions, funding, strict=True)], abs=0.02)
-    charges = sum(rows[label][0].value for label in ("Charges de personnel", "Autres charges (locaux, frais, logiciel…)", "Pertes sur sorties d'activités"))
+    charges = sum(
+        rows[label][0].value
+        for label in (
+            "Charges de personnel",
+            "Autres charges (locaux, frais, logiciel…)",
+            "Pertes sur sorties d'activités",
+        )
+    )
     assert rows["Total des charges"][0].value == pytest.approx(charges, abs=0.02)
-    assert rows["Résultat avant impôt"][0].value == pytest.approx(produits[0] - rows["Total des charges"][0].value, abs=0.02)
+    assert rows["Résultat avant impôt"][0].value == pytest.approx(
+        produits[0] - rows["Total des charges"][0].value, abs=0.02
+    )
     indicators = _rows(wb["Indicateurs annuels"])
     for label, column in (("Accueils", "accueils"), ("Personnes accompagnées dans l'année", "supported")):
         assert [c.value for c in indicators[label][: len(years)]] == pytest.approx(list(means[column]), abs=1e-9)

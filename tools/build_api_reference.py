@@ -52,7 +52,9 @@ def build(output: Path) -> list[str]:
         # references in annotations that pdoc cannot evaluate only lose a link: keep quiet.
         warnings.filterwarnings("ignore", message="Error parsing type annotation", category=UserWarning)
         # A package without __all__ brings its submodules along; naming them too is harmless.
-        warnings.filterwarnings("ignore", message="The module specification .* adds a module named", category=UserWarning)
+        warnings.filterwarnings(
+            "ignore", message="The module specification .* adds a module named", category=UserWarning
+        )
         warnings.filterwarnings("error", message=".*does not resolve", category=UserWarning)
         pdoc.pdoc(*modules, output_directory=output)
     return modules

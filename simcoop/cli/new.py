@@ -24,7 +24,9 @@ def add_parser(sub: Any) -> None:
             "`simcoop new my.yaml < answers.txt`. Guide: docs/new_territory.md."
         ),
     )
-    new.add_argument("file", nargs="?", type=Path, metavar="FILE", help="scenario file to write (default: <short name>.yaml)")
+    new.add_argument(
+        "file", nargs="?", type=Path, metavar="FILE", help="scenario file to write (default: <short name>.yaml)"
+    )
     new.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     new.set_defaults(handler=cmd_new)
 

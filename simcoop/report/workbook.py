@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["WORKBOOK", "SHEETS", "write_workbook", "workbook_tables"]
+__all__ = ["SHEETS", "WORKBOOK", "workbook_tables", "write_workbook"]
 
 #: File name of the workbook in a run folder.
 WORKBOOK = "workbook.xlsx"
@@ -108,7 +108,11 @@ def _financing_plan(
     monthly: pd.DataFrame, yearly: pd.DataFrame, opening: float | None
 ) -> tuple[list[tuple[str, str | None, str]], pd.DataFrame]:
     flows = [c for c in ("capital_paid_in_eur", "capital_repaid_eur", "allocations_paid_eur") if c in monthly]
-    stocks = [c for c in ("advances_eur", "funding_receivable_eur", "coop_treasury_eur", "consolidated_cash_eur") if c in monthly]
+    stocks = [
+        c
+        for c in ("advances_eur", "funding_receivable_eur", "coop_treasury_eur", "consolidated_cash_eur")
+        if c in monthly
+    ]
     grouped = monthly.groupby(["replication", "year"], sort=True)
     frame = (
         yearly[["replication", "year", "coop_result_eur"]]
@@ -410,7 +414,10 @@ def write_workbook(run_dir: str | os.PathLike[str], path: str | os.PathLike[str]
     for label, col, kind in t["income_lines"]:
         row = t["income"].loc[col].reindex(years)
         s.values(label, [*row.tolist(), float(row.sum())], EUR, kind)
-    s.text("Budget propre de la coopérative, hors chiffre d'affaires des activités. Financements comptés quand ils sont acquis.", muted=True)
+    s.text(
+        "Budget propre de la coopérative, hors chiffre d'affaires des activités. Financements comptés quand ils sont acquis.",
+        muted=True,
+    )
     s.widths(44, 15, len(years) + 1)
 
     # Plan de financement
@@ -451,7 +458,11 @@ def write_workbook(run_dir: str | os.PathLike[str], path: str | os.PathLike[str]
         s.header("Financeur", [*year_header, "Total", "Part du budget", "Total reçu sur l'horizon"])
         formats = [EUR] * (len(years) + 1) + [PCT, EUR]
         for funder, row in funders.iterrows():
-            s.values(str(funder), [*row[years].tolist(), row["total"], row["share_of_budget"], row["received_total"]], formats)
+            s.values(
+                str(funder),
+                [*row[years].tolist(), row["total"], row["share_of_budget"], row["received_total"]],
+                formats,
+            )
         totals = funders[[*years, "total", "share_of_budget", "received_total"]].sum()
         s.values("Total des financements publics", totals.tolist(), formats, "total")
         s.text(
@@ -459,7 +470,10 @@ def write_workbook(run_dir: str | os.PathLike[str], path: str | os.PathLike[str]
             "(contributions des entrepreneurs et financements publics acquis) sur l'horizon.",
             muted=True,
         )
-        s.text("Reçu : versements encaissés sur l'horizon, après le calendrier et le décalage de chaque convention.", muted=True)
+        s.text(
+            "Reçu : versements encaissés sur l'horizon, après le calendrier et le décalage de chaque convention.",
+            muted=True,
+        )
     s.widths(40, 15, len(years) + 3)
 
     # Indicateurs annuels
@@ -479,7 +493,11 @@ def write_workbook(run_dir: str | os.PathLike[str], path: str | os.PathLike[str]
         if kpi not in kpis:
             continue
         values = pd.to_numeric(kpis[kpi], errors="coerce").astype(float).dropna()
-        stats = [values.mean(), values.quantile(0.05), values.quantile(0.5), values.quantile(0.95)] if len(values) else [np.nan] * 4
+        stats = (
+            [values.mean(), values.quantile(0.05), values.quantile(0.5), values.quantile(0.95)]
+            if len(values)
+            else [np.nan] * 4
+        )
         s.values(label, [*stats, len(values)], [fmt] * 4 + [COUNT])
     s.widths(52, 15, 5)
 
@@ -494,7 +512,7 @@ def write_workbook(run_dir: str | os.PathLike[str], path: str | os.PathLike[str]
         shown = json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
         s.ws.cell(s.row, 1, label if label != key else key.split(".")[-1].replace("_", " "))
         cell = s.ws.cell(s.row, 2, _number(shown))
-        if isinstance(shown, float) and (key.endswith("rate") or key.endswith("share") or "_rate" in key):
+        if isinstance(shown, float) and (key.endswith(("rate", "share")) or "_rate" in key):
             cell.number_format = "0.0## %"
         elif isinstance(shown, (int, float)) and not isinstance(shown, bool) and key.endswith("_eur"):
             cell.number_format = EUR

@@ -55,7 +55,11 @@ def derived_figures(scenario: Scenario) -> list[str]:
         lines.append(
             f"accueils a year at maturity from the {len(territory.zones)} zones ({population:,.0f} inhabitants, "
             f"{seekers:,.0f} job seekers A-B-C): {every.sum():,.0f}"
-            + (f" ({per_site}) once every site is open; {at_opening:,.0f} with the sites open at opening" if len(sites) > 1 else "")
+            + (
+                f" ({per_site}) once every site is open; {at_opening:,.0f} with the sites open at opening"
+                if len(sites) > 1
+                else ""
+            )
         )
     elif territory.accueils_per_year_at_maturity is None:
         lines.append(f"accueils a year at maturity: {scenario.accueils_per_year:,.0f} (the default, an assumption)")
@@ -71,7 +75,8 @@ def derived_figures(scenario: Scenario) -> list[str]:
     ]
     now = sum(f for f, o in zip(site_fte, opening, strict=True) if o)
     detail = ", ".join(
-        f"{s.name} {f:g}" + (f" from {s.opening_month}" if not o else "") for s, f, o in zip(sites, site_fte, opening, strict=True)
+        f"{s.name} {f:g}" + (f" from {s.opening_month}" if not o else "")
+        for s, f, o in zip(sites, site_fte, opening, strict=True)
     )
     lines.append(
         f"team at opening: {now:g} accompaniment FTE ({detail}) + {staff.support_fte_at_opening:g} management and "
@@ -100,7 +105,11 @@ def derived_figures(scenario: Scenario) -> list[str]:
         else:
             variable.append(c.funder)
     if fixed or variable:
-        parts = [f"{_eur(sum(a for _, a in fixed))} fixed ({', '.join(f'{f} {_eur(a)}' for f, a in fixed)})"] if fixed else []
+        parts = (
+            [f"{_eur(sum(a for _, a in fixed))} fixed ({', '.join(f'{f} {_eur(a)}' for f, a in fixed)})"]
+            if fixed
+            else []
+        )
         if variable:
             parts.append(f"amounts per person or per CESA from {', '.join(variable)} (they follow the activity)")
         lines.append("public funding earned in the first 12 months: " + " + ".join(parts))

@@ -266,7 +266,7 @@ class Answers:
 def ask_questions(asker: Asker, today: date | None = None) -> Answers:
     """Ask every question in order; return the answers (raise NewScenarioError on a bad scripted answer)."""
     today = today or date.today()
-    say = lambda line="": print(line, file=asker.stdout)  # noqa: E731
+    say = lambda line="": print(line, file=asker.stdout)
     say("A new scenario: a few questions, each with a default in [brackets] (Enter keeps it).")
     say()
     say("-- The territory")
@@ -302,7 +302,9 @@ def ask_questions(asker: Asker, today: date | None = None) -> Answers:
     say("-- Where the accueils come from")
     zones = asker.ask(
         "Zones file (CSV: zone_code, name, population, job_seekers_abc, business_creations_per_year), or empty to give totals",
-        "", zones_path, "docs/territory.md lists the columns and where to find the figures",
+        "",
+        zones_path,
+        "docs/territory.md lists the columns and where to find the figures",
     )
     if zones:
         answers.zones_file = zones
@@ -310,12 +312,14 @@ def ask_questions(asker: Asker, today: date | None = None) -> Answers:
         population = asker.ask("Inhabitants of the territory", 200000, number(1000, 20_000_000, integer=True))
         seekers = asker.ask(
             "Job seekers registered in categories A, B and C (France Travail)",
-            round(population * JOB_SEEKERS_PER_INHABITANT), number(0, population, integer=True),
+            round(population * JOB_SEEKERS_PER_INHABITANT),
+            number(0, population, integer=True),
             f"default: {JOB_SEEKERS_PER_INHABITANT:.1%} of inhabitants, the national ratio",
         )
         creations = asker.ask(
             "Business creations a year (INSEE, micro-entrepreneurs included)",
-            round(population * CREATIONS_PER_INHABITANT), number(0, population, integer=True),
+            round(population * CREATIONS_PER_INHABITANT),
+            number(0, population, integer=True),
             f"default: {CREATIONS_PER_INHABITANT:.1%} of inhabitants, the national ratio",
         )
         estimate = estimate_accueils(seekers, creations)
@@ -327,11 +331,15 @@ def ask_questions(asker: Asker, today: date | None = None) -> Answers:
     say()
     say("-- The team at opening (it grows with the number of entrepreneurs)")
     answers.accompaniment_people = asker.ask(
-        "People who accompany entrepreneurs (chargés d'accompagnement) at the head office", 2, number(1, 50, integer=True)
+        "People who accompany entrepreneurs (chargés d'accompagnement) at the head office",
+        2,
+        number(1, 50, integer=True),
     )
     answers.accompaniment_time = asker.ask("Their working time on accompaniment, % of full time", 100, percent)
     answers.support_people = asker.ask(
-        "People for management, administration and accounting", 1, number(0, 50, integer=True),
+        "People for management, administration and accounting",
+        1,
+        number(0, 50, integer=True),
         "a director who also accompanies half time counts in both: 1 person at 50 % in each",
     )
     if answers.support_people:
@@ -383,18 +391,23 @@ def ask_questions(asker: Asker, today: date | None = None) -> Answers:
     answers.initial_treasury_eur = asker.ask(
         "Start-up funds beyond capital (grants, quasi-equity, loans), EUR", 60000, number(0, 10_000_000)
     )
-    answers.initial_capital_eur = asker.ask("Capital subscribed at opening by founders and partners, EUR", 20000, number(0, 10_000_000))
+    answers.initial_capital_eur = asker.ask(
+        "Capital subscribed at opening by founders and partners, EUR", 20000, number(0, 10_000_000)
+    )
 
     say()
     say("-- Public funding: one convention per funder (empty name when done)")
     k = 0
     while True:
         k += 1
-        funder = asker.ask(f"Funder {k}: name (e.g. Région, Département, EPCI, FSE+), empty when done", "", lambda v: v.strip())
+        funder = asker.ask(
+            f"Funder {k}: name (e.g. Région, Département, EPCI, FSE+), empty when done", "", lambda v: v.strip()
+        )
         if not funder:
             break
         kind = asker.ask(
-            f"{funder}: kind ({', '.join(f'{key} = {unit}' for key, unit in FUNDING_KINDS.items())})", "fixed",
+            f"{funder}: kind ({', '.join(f'{key} = {unit}' for key, unit in FUNDING_KINDS.items())})",
+            "fixed",
             choice(tuple(FUNDING_KINDS)),
         )
         amount = asker.ask(f"{funder}: amount ({FUNDING_KINDS[kind]})", None, number(0, 100_000_000))
@@ -472,8 +485,10 @@ def scenario_text(answers: Answers, scenario_path: Path) -> str:
         "",
         "cooperative:",
         "  staff:",
-        f"    # {a.accompaniment_people} {'person' if a.accompaniment_people == 1 else 'people'} accompanying at "
-        f"{a.accompaniment_time:.0%} of full time at the head office (docs/new_territory.md: people -> FTE)",
+        (
+            f"    # {a.accompaniment_people} {'person' if a.accompaniment_people == 1 else 'people'} accompanying at "
+            f"{a.accompaniment_time:.0%} of full time at the head office (docs/new_territory.md: people -> FTE)"
+        ),
         f"    fte_at_opening: {_q(a.fte_at_opening)}",
         f"    # {a.support_people} {'person' if a.support_people == 1 else 'people'} for management, administration and accounting"
         + (f" at {a.support_time:.0%} of full time" if a.support_people else ""),

@@ -67,13 +67,20 @@ def plot_comparison(comparison: Any, kpis: Sequence[str] | None = None, columns:
         )  # fmt: skip
         ax.scatter(diff[significant], positions[significant], color="C0", zorder=3, label="significant")
         ax.scatter(
-            diff[~significant], positions[~significant], facecolor="white", edgecolor="C0", zorder=3, label="not significant"
+            diff[~significant],
+            positions[~significant],
+            facecolor="white",
+            edgecolor="C0",
+            zorder=3,
+            label="not significant",
         )
         ax.axvline(0.0, color="0.5", linewidth=0.8)
         ax.set_yticks(positions, others)
         ax.set_ylim(-0.6, len(others) - 0.4)
         ax.set_title(kpi.label, fontsize="medium")
-        unit = {"share": "points", "eur": "EUR", "months": "months", "people": "people", "fte": "FTE", "ratio": ""}[kpi.unit]
+        unit = {"share": "points", "eur": "EUR", "months": "months", "people": "people", "fte": "FTE", "ratio": ""}[
+            kpi.unit
+        ]
         ax.set_xlabel(f"difference with {comparison.baseline!r}" + (f" ({unit})" if unit else ""))
         ax.locator_params(axis="x", nbins=5)
         if kpi.unit == "eur":

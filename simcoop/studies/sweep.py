@@ -112,7 +112,9 @@ def sweep(
     from simcoop.studies.batch import simulate_many
 
     if not grid:
-        raise ValueError("sweep needs at least one key with values, e.g. {'cooperative.contribution.rate': [0.1, 0.12]}")
+        raise ValueError(
+            "sweep needs at least one key with values, e.g. {'cooperative.contribution.rate': [0.1, 0.12]}"
+        )
     keys = tuple(grid)
     values: list[list[Any]] = []
     for key in keys:
@@ -126,10 +128,14 @@ def sweep(
         try:
             scenarios.append(base.replace(dict(zip(keys, combo, strict=True))))
         except KeyError as exc:
-            raise ValueError(f"sweep: {exc.args[0]} in the scenario (keys are dotted paths, as in Scenario.replace)") from None
+            raise ValueError(
+                f"sweep: {exc.args[0]} in the scenario (keys are dotted paths, as in Scenario.replace)"
+            ) from None
     n = base.simulation.replications if replications is None else int(replications)
     root = base.simulation.seed if seed is None else int(seed)
     runs = dict(simulate_many(scenarios, n, root, jobs, progress))
     points = pd.DataFrame([dict(zip(keys, combo, strict=True)) for combo in combos], columns=list(keys))
     points.insert(0, "point", range(len(combos)))
-    return Sweep(keys=keys, points=points, results=tuple(runs[i] for i in range(len(combos))), replications=n, seed=root)
+    return Sweep(
+        keys=keys, points=points, results=tuple(runs[i] for i in range(len(combos))), replications=n, seed=root
+    )
