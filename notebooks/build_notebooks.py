@@ -154,16 +154,16 @@ Two ways to make variants of a scenario, both validated like a YAML file:
 
 1. in Python, with `Scenario.replace({dotted.key: value})`;
 2. in the scenario file, with a `variants:` block (`scenarios/reference.yaml` has three),
-   read by `simcoop.scenario.edit.load_variants`.
+   read by `simcoop.load_variants`.
 
-`simcoop.studies.compare.compare` runs every scenario on the **same seed**: replication *r*
+`simcoop.compare` runs every scenario on the **same seed**: replication *r*
 of each scenario meets the same entrants, turnover shocks and funders' decisions as far
 as its rules allow. Differences are read replication by replication (paired), which
 removes most of the Monte Carlo noise.
 
 **Run time:** about 1.5 minutes on a busy 2-core machine (83 s measured): **30 replications** per scenario and sweep point only, to stay
 quick. Use 200 or more for a decision."""),
-    ("py", setup("from simcoop.scenario.edit import load_variants\nfrom simcoop.studies.compare import compare\n")),
+    ("py", setup()),
     ("py", "REPLICATIONS, SEED = 30, 1  # few replications, to run quickly"),
     ("md", """\
 ## A variant in Python
@@ -180,17 +180,17 @@ try:
 except simcoop.ScenarioError as error:
     print(error)"""),
     ("py", """\
-pair = compare({"reference": base, "contribution 12 %": higher}, replications=REPLICATIONS, seed=SEED, jobs=2)
+pair = simcoop.compare({"reference": base, "contribution 12 %": higher}, replications=REPLICATIONS, seed=SEED, jobs=2)
 print(pair.to_text())"""),
     ("md", """\
 ## The variants of the scenario file
 
 `load_variants` returns the base scenario and each variant, by name."""),
     ("py", """\
-variants = load_variants(simcoop.default_scenario_path())
+variants = simcoop.load_variants(simcoop.default_scenario_path())
 list(variants)"""),
     ("py", """\
-comparison = compare(variants, replications=REPLICATIONS, seed=SEED, jobs=2)
+comparison = simcoop.compare(variants, replications=REPLICATIONS, seed=SEED, jobs=2)
 comparison.outcomes"""),
     ("md", """\
 `table()` is the wide table (`simcoop compare --out` writes it as CSV); `long()` is the
@@ -328,17 +328,13 @@ How the simulated CAE gets there: people supported each year since the opening
     ("py", """\
 results.plot_yearly("supported")"""),
     ("md", """\
-The same check with `simcoop.calibration.backtest`, on the observed figures bundled as
+The same check with `simcoop.backtest`, on the observed figures bundled as
 `scenarios/cap_services_observed.csv` (the command line does it with
 `simcoop backtest scenarios/cap_services_lyon.yaml scenarios/cap_services_observed.csv`)."""),
     ("py", """\
-from simcoop.calibration.backtest import NON_FIGURES, backtest, coverage, read_observed
-
-figures = [c for c in results.yearly.columns if c not in NON_FIGURES]
-observed_csv = read_observed(path.parent / "cap_services_observed.csv", figures)
-checked = backtest(results.yearly, observed_csv)
-inside, total = coverage(checked)
-print(f"coverage: {inside} of {total} observations inside their 90% interval")
+observed_csv = simcoop.read_observed(path.parent / "cap_services_observed.csv")
+checked = simcoop.backtest(results.yearly, observed_csv)
+print(f"coverage: {int(checked['inside'].sum())} of {len(checked)} observations inside their 90% interval")
 checked"""),
     ("md", """\
 ## Calibrating from a CAE's own records
@@ -346,7 +342,7 @@ checked"""),
 A CAE with records shaped like enDI's statistical exports (`parcours.csv`: career-path
 steps with dates; `chiffre_affaires.csv`: monthly turnover per entrepreneur; see
 `docs/calibration.md`) can estimate the scenario's parameters from them:
-`simcoop.calibration.records.read_records` reads and checks the tables, `simcoop.calibration.fit.calibrate`
+`simcoop.read_records` reads and checks the tables, `simcoop.calibrate`
 returns each estimate with its 95% interval, its sample size and warnings, and the
 scenario keys it replaces (`simcoop calibrate` writes the calibrated YAML and a fit report).
 
@@ -356,12 +352,9 @@ the repository's tests, not in the installed package."""),
     ("py", """\
 from pathlib import Path
 
-from simcoop.calibration import calibrate
-from simcoop.calibration.records import read_records
-
 repository = Path(simcoop.__file__).resolve().parents[1]  # these notebooks run from a source checkout
-records = read_records(repository / "tests" / "data" / "synthetic_records")
-calibration = calibrate(records, simcoop.load_scenario(simcoop.default_scenario_path()))
+records = simcoop.read_records(repository / "tests" / "data" / "synthetic_records")
+calibration = simcoop.calibrate(records, simcoop.load_scenario(simcoop.default_scenario_path()))
 pd.DataFrame(
     [
         {"estimate": e.name, "value": e.value, "ci_low": e.low, "ci_high": e.high, "n": e.n,

@@ -115,7 +115,7 @@ class DaskExecutor:
         except ValueError as exc:
             raise ExecutorError(f"{address!r} is not a Dask scheduler address ({exc}); expected tcp://HOST:PORT") from None
         try:
-            client = distributed.Client(address, timeout=timeout_seconds, set_as_default=False)
+            client = _client(distributed, address, timeout=timeout_seconds)
         except (OSError, TimeoutError) as exc:  # refused, unknown host, or no answer in time
             raise ExecutorError(
                 f"cannot reach the Dask scheduler at {address} within {timeout_seconds:g} s ({_reason(exc)}); "
@@ -145,7 +145,7 @@ class DaskExecutor:
             silence_logs=logging.ERROR,
         )
         try:
-            client = distributed.Client(cluster, set_as_default=False)
+            client = _client(distributed, cluster)
         except BaseException:
             cluster.close()
             raise
@@ -247,6 +247,11 @@ def open_executor(
     finally:
         if isinstance(executor, DaskExecutor):
             executor.close()
+
+
+def _client(distributed: Any, target: Any, **options: Any) -> Any:
+    """The one place a Dask client is made: to a scheduler address or a LocalCluster, never the global default."""
+    return distributed.Client(target, set_as_default=False, **options)
 
 
 def _worker_simcoop_version() -> str:

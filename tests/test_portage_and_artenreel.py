@@ -85,3 +85,12 @@ def test_run_compare_portage_prints_the_table(tmp_path, capsys) -> None:  # noqa
     assert (out / "portage_comparison.csv").is_file()
     loaded = simcoop.load_results(out)
     assert loaded.portage_comparison()["measure"].tolist()[0] == "entrants"
+
+
+def test_warm_start_example_compares_with_portage() -> None:
+    """Roster people entered before month 0; their portage entry is judged on month 0's rules (was an IndexError)."""
+    from pathlib import Path
+
+    scenario = simcoop.load_scenario(Path(__file__).parents[1] / "scenarios" / "warm_start_example.yaml")
+    results = simcoop.simulate(scenario.replace(simulation={"replications": 1}), compare_portage=True)
+    assert results.portage is not None and len(results.portage) > 0

@@ -11,7 +11,8 @@ import sys
 from collections.abc import Sequence
 
 from simcoop.cli import calibration, compare, network, new, report, run, sensitivity, solve, validate
-from simcoop.cli.common import EXIT_BAD_INPUT
+from simcoop.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, add_allow_outside_files
+from simcoop.executors import ExecutorError
 
 __all__ = ["main", "build_parser"]
 
@@ -65,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     network.add_network_parser(sub)
     network.add_territories_parser(sub)
     validate.add_schema_parser(sub)
+    for name in ("run", "validate", "compare", "sensitivity", "solve", "backtest", "calibrate"):
+        add_allow_outside_files(sub.choices[name])
     return parser
 
 
@@ -77,6 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         return args.handler(args)
+    except UsageError as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ExecutorError as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("simcoop: interrupted; no output was written", file=sys.stderr)
         return 130

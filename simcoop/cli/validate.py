@@ -43,8 +43,8 @@ def add_schema_parser(sub: Any) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``simcoop validate``: check each file as what it is; list every problem, or the figures a valid scenario implies."""
-    from simcoop.scenario.edit import load_variants
     from simcoop.scenario import ScenarioError
+    from simcoop.scenario.edit import load_variants
 
     status = EXIT_OK
     for path in args.files:
@@ -62,7 +62,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 candidates = load_candidates(path)
                 print(f"{path}: valid candidates file ({len(candidates.scenarios)} candidates)")
                 continue
-            scenarios = load_variants(path)  # the base scenario, then its variants if any
+            scenarios = load_variants(path, allow_outside_files=args.allow_outside_files)  # the base scenario, then its variants if any
             scenario = next(iter(scenarios.values()))
         except ScenarioError as exc:
             status = EXIT_BAD_INPUT
@@ -83,12 +83,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _study_kind(path: Path) -> str:
     """'network' or 'candidates' for the study files of `simcoop network` / `territories`, else 'scenario'."""
-    import yaml
+    from simcoop._yaml import read_yaml_file
 
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    parsed = read_yaml_file(path)  # within limits: an alias bomb is refused, not expanded
+    if parsed.error is not None:
         return "scenario"  # load_scenario reports the problem with its line
+    data = parsed.data
     if isinstance(data, dict) and "meta" not in data:
         if "members" in data:
             return "network"

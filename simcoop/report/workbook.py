@@ -520,5 +520,9 @@ def write_workbook(run_dir: str | os.PathLike[str], path: str | os.PathLike[str]
         s.row += 1
     s.widths(60, 22, 2)
 
+    if path is None:  # in the run folder: a file of the run, registered in its marker
+        from simcoop._outdir import add_owned_file
+
+        return add_owned_file(folder, WORKBOOK, wb.save, "run", manifest.get("scenario_hash"))
     write_file_atomically(target, wb.save)
     return target

@@ -7,7 +7,7 @@
 - ``arrays``: the tables as xarray Datasets (``Results.to_xarray``).
 """
 
-from simcoop.results.folder import OutputExistsError, check_output_folder, existing_manifest
+from simcoop.results.folder import OutputExistsError, check_output_folder, existing_manifest, run_identity
 from simcoop.results.frames import KPI_LABELS, MONTHLY_COLUMNS, TABLES, YEARLY_COLUMNS, break_even_month
 from simcoop.results.plots import column_unit
 from simcoop.results.views import Results, load_results
@@ -18,6 +18,7 @@ __all__ = [
     "OutputExistsError",
     "check_output_folder",
     "existing_manifest",
+    "run_identity",
     "break_even_month",
     "KPI_LABELS",
     "MONTHLY_COLUMNS",

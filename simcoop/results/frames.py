@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from simcoop.model import DESTINATIONS, REASONS, STAGES, ReplicationOutput
+from simcoop.months import calendar_years
 from simcoop.scenario import Scenario
 
 __all__ = [
@@ -190,8 +191,7 @@ def people_frame(outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
 def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     """One row per replication and calendar year, in the shape CAE report (``YEARLY_COLUMNS``)."""
     horizon = scenario.meta.horizon_months
-    start_year, start_month = (int(x) for x in scenario.meta.start_month.split("-"))
-    year_of_month = start_year + (start_month - 1 + np.arange(horizon)) // 12
+    year_of_month = np.array(calendar_years(scenario.meta.start_month, horizon), dtype=np.int64)
     years = np.unique(year_of_month)
     frame = monthly.assign(year=year_of_month[monthly["month"].to_numpy()])
     sums = [
@@ -278,8 +278,7 @@ def funding_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
     if not conventions or not outputs:
         return pd.DataFrame({c: [] for c in columns})
     horizon = scenario.meta.horizon_months
-    start_year, start_month = (int(x) for x in scenario.meta.start_month.split("-"))
-    year_of_month = start_year + (start_month - 1 + np.arange(horizon)) // 12
+    year_of_month = np.array(calendar_years(scenario.meta.start_month, horizon), dtype=np.int64)
     years = np.unique(year_of_month)
     rows = []
     for o in outputs:
@@ -303,8 +302,7 @@ def territory_frames(
     if not outputs or outputs[0].by_site is None:
         return None, None
     horizon = scenario.meta.horizon_months
-    start_year, start_month = (int(x) for x in scenario.meta.start_month.split("-"))
-    year_of_month = start_year + (start_month - 1 + np.arange(horizon)) // 12
+    year_of_month = np.array(calendar_years(scenario.meta.start_month, horizon), dtype=np.int64)
     years = np.unique(year_of_month)
     last_of_year = {int(y): int(np.flatnonzero(year_of_month == y)[-1]) for y in years}
     first_of_year = {int(y): int(np.flatnonzero(year_of_month == y)[0]) for y in years}

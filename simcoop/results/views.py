@@ -16,21 +16,18 @@ from __future__ import annotations
 import html
 import json
 import os
-import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from simcoop._atomic import write_folder_atomically
-from simcoop._version import __version__
+from simcoop._outdir import write_owned_folder
 from simcoop.model import PORTAGE_MEASURES, ReplicationOutput
 from simcoop.results import plots
-from simcoop.results.folder import check_output_folder, to_csv
+from simcoop.results.folder import run_identity, to_csv
 from simcoop.results.frames import (
     KPI_LABELS,
     PORTAGE_LABELS,
@@ -44,6 +41,7 @@ from simcoop.results.frames import (
     territory_frames,
     yearly_frame,
 )
+from simcoop.results.manifest import build_manifest
 from simcoop.results.plots import plain_number
 from simcoop.scenario import Scenario, scenario_from_dict
 
@@ -170,19 +168,16 @@ class Results:
 
     def manifest(self) -> dict[str, Any]:
         """Provenance of the run: version, scenario and its hash, seed, replications, runtime."""
-        return {
-            "simcoop_version": __version__,
-            "scenario_name": self.scenario.meta.name,
-            "scenario_hash": self.scenario.scenario_hash(),
-            "seed": self.seed,
-            "replications": self.replications,
-            "jobs": self.jobs,
-            "runtime_seconds": round(self.runtime_seconds, 3),
-            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "pandas": pd.__version__,
-            "tables": {
+        return build_manifest(
+            None,
+            self.seed,
+            self.replications,
+            self.runtime_seconds,
+            scenario_name=self.scenario.meta.name,
+            scenario_hash=self.scenario.scenario_hash(),
+            jobs=self.jobs,
+            opening_cash_eur=self.scenario.opening_cash_eur,
+            tables={
                 "monthly": "one row per replication and month: flows in the month, stocks at its end",
                 "yearly": "one row per replication and calendar year",
                 "events": "one row per change of state of an entrepreneur",
@@ -201,8 +196,8 @@ class Results:
                     else {}
                 ),
             },
-            "scenario": self.scenario.to_dict(),
-        }
+            scenario=self.scenario.to_dict(),
+        )
 
     def headline(self) -> str:
         """A short plain-text summary of the main KPIs, for the terminal."""
@@ -314,13 +309,19 @@ class Results:
     def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
         """Write the run folder atomically; refuse to replace a different run unless ``force``.
 
-        Everything is written to a temporary folder next to ``directory`` and renamed
-        into place at the end, so an interrupted save leaves the previous content (or
-        nothing), never a half-written folder.
+        Everything is written to a temporary folder next to ``directory`` and swapped
+        into place at the end, under the folder's lock, so an interrupted save leaves the
+        previous content (or nothing), never a half-written folder. The folder is marked
+        as simcoop's (``.simcoop.json``, see ``simcoop._outdir``): a folder that is not
+        simcoop's is never replaced, and the user's own files in a run folder are kept.
         """
-        target = Path(directory)
-        check_output_folder(target, self.scenario, self.seed, self.replications, force)
-        return write_folder_atomically(target, self._write)
+        return write_owned_folder(
+            Path(directory), "run", self.identity(), self._write, force, scenario_hash=self.scenario.scenario_hash()
+        )
+
+    def identity(self) -> dict[str, Any]:
+        """What identifies this run: scenario (name and hash), seed, replications."""
+        return run_identity(self.scenario, self.seed, self.replications)
 
     def _write(self, folder: Path) -> None:
         with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
@@ -339,7 +340,7 @@ class Results:
             to_csv(self.portage_comparison(), folder / "portage_comparison.csv")
         to_csv(self.summary(), folder / "summary.csv")
         with open(folder / "verdict.json", "w", encoding="utf-8") as fh:
-            json.dump(self.verdict().to_dict(), fh, indent=2, ensure_ascii=False)
+            json.dump({"run": self.identity(), **self.verdict().to_dict()}, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
 
 
