@@ -75,8 +75,8 @@ def run_pipeline(
     """
     import json
 
-    from simcoop._csvout import write_csv_table
-    from simcoop._outdir import add_owned_file
+    from simcoop.csvout import write_csv_table
+    from simcoop.outdir import add_owned_file
 
     out = Path(out)
     emit = on_event or (lambda name, info: None)

@@ -27,7 +27,7 @@ An interruption leaves the work folder and no output folder.
 Every chunk file is flushed to disk (fsync) and listed with its SHA-256 in the chunk's
 ``chunk.json``, written last; on resume a chunk whose files do not match (a zero-length
 file after a power cut, a truncated copy) is discarded and recomputed. The run holds
-the output folder's lock (``simcoop._outdir.folder_lock``) from the first check to the
+the output folder's lock (``simcoop.outdir.folder_lock``) from the first check to the
 final save, so no other writer (run, ``-n auto``, ``Results.save``, solve, report) can
 come in between.
 """
@@ -48,7 +48,7 @@ from typing import Any
 import pandas as pd
 
 from simcoop._atomic import fsync_file, fsync_folder, write_json_atomically
-from simcoop._outdir import describe_folder, folder_lock, sha256_of
+from simcoop.outdir import describe_folder, folder_lock, sha256_of
 from simcoop._version import __version__
 from simcoop.executors import ChunkExecutor, InlineExecutor
 from simcoop.results import TABLES, OutputExistsError, Results, check_output_folder
@@ -356,7 +356,7 @@ def _simulate_locked(
     on_resume: Callable[[int], None] | None,
     on_discard: Callable[[str], None] | None,
 ) -> Results:
-    from simcoop._outdir import recover
+    from simcoop.outdir import recover
 
     recover(target)  # leftovers of a crashed save
     check_output_folder(target, scenario, root, n, force)  # before any work

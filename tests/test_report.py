@@ -152,7 +152,7 @@ def test_optional_files_are_used(run_dir: Path, tmp_path: Path) -> None:
                     "replications": 4,
                 }
             )
-    from simcoop._outdir import add_owned_file
+    from simcoop.outdir import add_owned_file
 
     add_owned_file(folder, "sensitivity.csv", lambda p: pd.DataFrame(rows).to_csv(p, index=False))
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -186,7 +186,7 @@ def test_files_of_another_run_or_scenario_are_left_out_and_said_in_french(
     other = tmp_path / "other"
     small = simcoop.load_scenario(SCENARIOS / "reference.yaml").replace({"meta.horizon_months": 24, "meta.name": "Cap 1995"})
     simcoop.simulate(small, replications=2, seed=1).save(other)
-    from simcoop._outdir import add_owned_file
+    from simcoop.outdir import add_owned_file
 
     foreign = {"scenario": {"name": "Cap 1995", "scenario_hash": small.scenario_hash()}, "target": "funding", "value": 999999}
     add_owned_file(other, "solve.json", lambda p: p.write_text(json.dumps(foreign), encoding="utf-8"), "scenario")

@@ -16,8 +16,8 @@ import pytest
 
 import simcoop
 from simcoop._atomic import write_folder_atomically
-from simcoop._csvout import csv_text
-from simcoop._outdir import MARKER, FolderBusyError, OutputExistsError, folder_lock, read_marker
+from simcoop.csvout import csv_text
+from simcoop.outdir import MARKER, FolderBusyError, OutputExistsError, folder_lock, read_marker
 from simcoop.cli import main
 from tests.conftest import small_scenario
 
@@ -147,7 +147,7 @@ def test_the_lock_is_held_across_processes(results: simcoop.Results, tmp_path: P
 
     target = tmp_path / "run"
     code = (
-        "import sys, time; from simcoop._outdir import folder_lock\n"
+        "import sys, time; from simcoop.outdir import folder_lock\n"
         "with folder_lock(sys.argv[1]):\n    print('locked', flush=True); time.sleep(30)\n"
     )
     holder = subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True)
@@ -183,7 +183,7 @@ def test_a_crash_between_two_renames_gives_the_folder_back(results: simcoop.Resu
     results.save(target)
     before = _tree(target)
     target.rename(tmp_path / ".run.x1y2.old")  # as a crash after the first rename leaves it
-    from simcoop._outdir import recover
+    from simcoop.outdir import recover
 
     with folder_lock(target):
         done = recover(target)

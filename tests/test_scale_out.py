@@ -249,7 +249,7 @@ def test_a_run_holds_the_output_lock_against_every_other_writer(
     scenario: simcoop.Scenario, in_memory: simcoop.Results, tmp_path: Path
 ) -> None:
     """While a run streams into <out>.partial, Results.save into the same folder is refused (one lock)."""
-    from simcoop._outdir import FolderBusyError
+    from simcoop.outdir import FolderBusyError
 
     out = tmp_path / "run"
     refused: list[str] = []

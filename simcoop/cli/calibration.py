@@ -144,7 +144,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     print(format_table(table, args.replications))
     if args.out:
         try:
-            from simcoop._csvout import write_csv_table
+            from simcoop.csvout import write_csv_table
 
             write_csv_table(table, args.out)
         except OSError as exc:

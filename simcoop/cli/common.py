@@ -228,10 +228,10 @@ def executor_from(args: argparse.Namespace) -> Iterator[Any]:
 
 
 def add_to_run_folder(out: Path, name: str, data: dict[str, Any], scope: str = "run", scenario_hash: str | None = None) -> None:
-    """Write a JSON file into a run folder and register it in the folder's marker (``simcoop._outdir``)."""
+    """Write a JSON file into a run folder and register it in the folder's marker (``simcoop.outdir``)."""
     import json
 
-    from simcoop._outdir import add_owned_file
+    from simcoop.outdir import add_owned_file
 
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     add_owned_file(out, name, lambda tmp: tmp.write_text(text, encoding="utf-8"), scope, scenario_hash)
@@ -239,7 +239,7 @@ def add_to_run_folder(out: Path, name: str, data: dict[str, Any], scope: str = "
 
 def distinct_outputs(inputs: Sequence[tuple[str, Path | None]], outputs: Sequence[tuple[str, Path | None]]) -> None:
     """Refuse an output that is the same file as an input or as another output of the same command."""
-    from simcoop._outdir import OutputExistsError
+    from simcoop.outdir import OutputExistsError
 
     seen: dict[str, str] = {}
     for role, path in inputs:

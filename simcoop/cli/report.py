@@ -43,7 +43,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    from simcoop._outdir import OutputExistsError
+    from simcoop.outdir import OutputExistsError
 
     def note(text: str) -> None:  # in French, as in the report
         print(f"simcoop: rapport : {text}", file=sys.stderr)

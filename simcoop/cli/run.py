@@ -144,7 +144,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = scenario.simulation.seed if args.seed is None else args.seed
     from contextlib import ExitStack
 
-    from simcoop._outdir import folder_lock, recover
+    from simcoop.outdir import folder_lock, recover
 
     with ExitStack() as hold:
         try:  # one lock for the whole command: the run, -n auto, solve, sensitivity and the report

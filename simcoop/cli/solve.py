@@ -163,7 +163,7 @@ def print_solution(scenario: Any, solution: Any, target: str) -> None:
     print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")
 def check_solve_folder(out: Path, scenario: Any) -> None:
     """Refuse to put the solve.json of ``scenario`` into a run folder of another scenario (the report would quote it)."""
-    from simcoop._outdir import OutputExistsError, read_marker
+    from simcoop.outdir import OutputExistsError, read_marker
 
     marker = read_marker(out) if out.is_dir() else None
     identity = (marker or {}).get("identity") or {}

@@ -53,7 +53,7 @@ from simcoop.network.file import Network, NetworkMember, UnionMember, load_netwo
 from simcoop.network.governance import Member, college_applies, ues_votes
 from simcoop.results.folder import write_study_folder
 from simcoop.results.manifest import build_manifest
-from simcoop._csvout import write_csv_table
+from simcoop.csvout import write_csv_table
 
 __all__ = [
     "NETWORK_MEASURES",

@@ -3,7 +3,7 @@
 The report reads the files written by ``simcoop run`` only: it never imports the
 model. ``sensitivity.csv`` and ``solve.json`` are optional.
 
-Every file is checked against the folder's marker (``.simcoop.json``, ``simcoop._outdir``):
+Every file is checked against the folder's marker (``.simcoop.json``, ``simcoop.outdir``):
 a file simcoop did not write into this folder, or whose bytes changed since, does not
 belong to this run. A required file that fails is a refusal (``NotARunFolder``); an
 optional one is left out and ``RunData.notes`` says why, in French, for the report and
@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from simcoop._outdir import MARKER, file_problem, read_marker
+from simcoop.outdir import MARKER, file_problem, read_marker
 
 __all__ = ["REQUIRED_FILES", "NotARunFolder", "RunData", "is_run_folder", "load_run"]
 

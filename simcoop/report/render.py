@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from simcoop.months import shift_month, year_and_month
-from simcoop._outdir import add_owned_file, folder_lock
+from simcoop.outdir import add_owned_file, folder_lock
 from simcoop.report import figures as F
 from simcoop.report import labels as L
 from simcoop.report import tables as T

@@ -521,7 +521,7 @@ def write_workbook(run_dir: str | os.PathLike[str], path: str | os.PathLike[str]
     s.widths(60, 22, 2)
 
     if path is None:  # in the run folder: a file of the run, registered in its marker
-        from simcoop._outdir import add_owned_file
+        from simcoop.outdir import add_owned_file
 
         return add_owned_file(folder, WORKBOOK, wb.save, "run", manifest.get("scenario_hash"))
     write_file_atomically(target, wb.save)

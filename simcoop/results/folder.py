@@ -1,11 +1,11 @@
 """The run folder and study folders on disk: the overwrite policy, atomic writes, CSV outputs.
 
-The rules live in ``simcoop._outdir`` (which the report also uses, without importing the
+The rules live in ``simcoop.outdir`` (which the report also uses, without importing the
 model): a folder simcoop writes carries a marker (``.simcoop.json``) with the run's
 identity and the digest of every file simcoop wrote; it is written to a temporary
 sibling and swapped into place under the folder's writers' lock; a folder that is not
 simcoop's is never replaced, ``force`` or not; the user's own files in a simcoop folder
-are kept. CSV outputs follow ``simcoop._csvout`` (exact numbers, formula-like text
+are kept. CSV outputs follow ``simcoop.csvout`` (exact numbers, formula-like text
 neutralised).
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from simcoop._csvout import write_csv_table
-from simcoop._outdir import (
+from simcoop.csvout import write_csv_table
+from simcoop.outdir import (
     OutputExistsError,
     check_folder,
     check_study_folder,
@@ -40,12 +40,12 @@ __all__ = [
 
 
 def to_csv(frame: pd.DataFrame, path: Path) -> None:
-    """A table of a folder being written atomically: exact numbers, formula-like text neutralised (``simcoop._csvout``)."""
+    """A table of a folder being written atomically: exact numbers, formula-like text neutralised (``simcoop.csvout``)."""
     write_csv_table(frame, path, atomic=False)
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``frame`` as CSV atomically (``simcoop._csvout``: exact numbers, formula-like text neutralised)."""
+    """Write ``frame`` as CSV atomically (``simcoop.csvout``: exact numbers, formula-like text neutralised)."""
     return write_csv_table(frame, path)
 
 
@@ -60,7 +60,7 @@ def run_identity(scenario: Scenario, seed: int, replications: int) -> dict[str, 
 
 
 def check_output_folder(target: Path, scenario: Scenario, seed: int, replications: int, force: bool = False) -> None:
-    """Raise OutputExistsError unless ``target`` may receive this run (``simcoop._outdir.check_folder``)."""
+    """Raise OutputExistsError unless ``target`` may receive this run (``simcoop.outdir.check_folder``)."""
     check_folder(Path(target), "run", run_identity(scenario, seed, replications), force)
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simcoop._outdir import write_owned_folder
+from simcoop.outdir import write_owned_folder
 from simcoop.model import PORTAGE_MEASURES, ReplicationOutput
 from simcoop.results import plots
 from simcoop.results.folder import run_identity, to_csv
@@ -312,7 +312,7 @@ class Results:
         Everything is written to a temporary folder next to ``directory`` and swapped
         into place at the end, under the folder's lock, so an interrupted save leaves the
         previous content (or nothing), never a half-written folder. The folder is marked
-        as simcoop's (``.simcoop.json``, see ``simcoop._outdir``): a folder that is not
+        as simcoop's (``.simcoop.json``, see ``simcoop.outdir``): a folder that is not
         simcoop's is never replaced, and the user's own files in a run folder are kept.
         """
         return write_owned_folder(

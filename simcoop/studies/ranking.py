@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simcoop._csvout import write_csv_table
+from simcoop.csvout import write_csv_table
 from simcoop.executors import ChunkExecutor
 from simcoop.months import MONTH_PATTERN
 from simcoop.results.folder import write_study_folder
