@@ -64,9 +64,10 @@ def run_chunk(
 
 
 def chunk_size(replications: int, workers: int) -> int:
-    """Replications per task: small enough to keep every worker busy and a progress bar moving,
-    large enough that sending the scenario to a worker is negligible (at most 25)."""
-    return max(1, min(25, replications // (workers * 4)))
+    """Replications per task: small enough to keep every worker busy and a progress bar moving
+    (about ten steps per worker), large enough that sending the scenario to a worker is
+    negligible (at most 25)."""
+    return max(1, min(25, replications // (workers * 10)))
 
 
 def iter_replications(

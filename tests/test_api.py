@@ -96,7 +96,7 @@ def test_sweep_tables_are_keyed_by_the_swept_values_on_common_random_numbers() -
 
 def test_sweep_refuses_bad_keys_and_values() -> None:
     base = small_scenario()
-    with pytest.raises(ValueError, match="no such key: cooperative.contribution.rte"):
+    with pytest.raises(ValueError, match=r"cooperative.contribution.rte: no such key; did you mean 'rate'\?"):
         simcoop.sweep(base, {"cooperative.contribution.rte": [0.1]}, replications=2)
     with pytest.raises(ValueError, match="non-empty list"):
         simcoop.sweep(base, {"cooperative.contribution.rate": 0.1}, replications=2)  # type: ignore[dict-item]

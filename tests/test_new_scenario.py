@@ -10,7 +10,7 @@ import pytest
 
 import simcoop
 from simcoop.cli import main
-from simcoop.scenario.new import _plain_number, estimate_accueils, percent, year_month
+from simcoop.scenario.new import plain_number, estimate_accueils, percent, year_month
 
 from .conftest import SCENARIOS
 
@@ -103,7 +103,9 @@ def test_a_zones_file_answer_gives_the_accueils_through_the_demand_model(
     path = tmp_path / "scen" / "valmont.yaml"
     path.parent.mkdir()
     assert _new(monkeypatch, answers, str(path)) == 0
-    assert 'zones_file: "../data/communes.csv"' in path.read_text(encoding="utf-8")
+    # A zones file outside the scenario's folder is copied beside it (attached files are read there only).
+    assert 'zones_file: "valmont_zones.csv"' in path.read_text(encoding="utf-8")
+    assert (path.parent / "valmont_zones.csv").read_bytes() == (tmp_path / "data" / "communes.csv").read_bytes()
     scenario = simcoop.load_scenario(path)
     assert len(scenario.territory.zones) == 8
     capsys.readouterr()
@@ -139,8 +141,8 @@ def test_no_answers_at_all_take_every_default(tmp_path: Path, monkeypatch: pytes
 
 
 def test_answers_are_read_the_way_people_type_them() -> None:
-    assert _plain_number("190 000") == 190000 and _plain_number("60 000 €") == 60000
-    assert _plain_number("1,5") == 1.5 and _plain_number("1,500,000") == 1_500_000
+    assert plain_number("190 000") == 190000 and plain_number("60 000 €") == 60000
+    assert plain_number("1,5") == 1.5 and plain_number("1,500,000") == 1_500_000
     assert percent("50") == 0.5 and percent("50 %") == 0.5
     assert year_month("01/2028") == "2028-01" and year_month("2028-1") == "2028-01"
     with pytest.raises(ValueError, match="between 01 and 12"):

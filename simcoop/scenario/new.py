@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["Answers", "NewScenarioError", "ask_questions", "estimate_accueils", "scenario_text", "write_new_scenario"]
+__all__ = ["Answers", "NewScenarioError", "ask_questions", "estimate_accueils", "plain_number", "scenario_text", "write_new_scenario"]
 
 #: France Travail A-B-C job seekers per inhabitant, 2024, national (about 5.4 M for 68 M): the default ratio.
 JOB_SEEKERS_PER_INHABITANT = 0.079
@@ -47,7 +47,7 @@ class NewScenarioError(ValueError):
 # --------------------------------------------------------------------------- parsing answers
 
 
-def _plain_number(text: str) -> float:
+def plain_number(text: str) -> float:
     """A number as people type it: ``190 000``, ``190000``, ``60 000 €``, ``1,5`` (decimal comma), ``1,500,000``."""
     cleaned = re.sub(r"[\s\u00a0\u202f_€]|EUR|eur", "", text)
     if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", cleaned):
@@ -64,7 +64,7 @@ def number(low: float | None = None, high: float | None = None, integer: bool = 
     """A parser of a number within [low, high]."""
 
     def parse(text: str) -> float:
-        value = _plain_number(text)
+        value = plain_number(text)
         if integer and value != int(value):
             raise ValueError(f"{text!r}: a whole number is needed")
         if low is not None and value < low:
@@ -78,7 +78,7 @@ def number(low: float | None = None, high: float | None = None, integer: bool = 
 
 def percent(text: str) -> float:
     """A share of full time written as a percentage (``50``, ``50 %``), returned as a fraction."""
-    value = _plain_number(text.replace("%", ""))
+    value = plain_number(text.replace("%", ""))
     if 0 < value <= 1 and "%" not in text:
         raise ValueError(f"{text!r}: write a percentage, e.g. 50 for half time ({value:g} would be {value:g} %)")
     if not 0 < value <= 100:
@@ -557,10 +557,34 @@ def write_new_scenario(
     target = path if path is not None else Path(f"{answers.name}.yaml")
     if target.exists() and not force:
         raise NewScenarioError(f"{target} exists; use --force to overwrite it, or give another file name")
+    copied = _zones_beside(answers, target, force)
+    if copied is not None:
+        stdout.write(f"copied the zones file to {copied}: a scenario's attached files live in its folder\n")
     write_text_atomically(target, scenario_text(answers, target))
     try:
         load_scenario(target)
     except ScenarioError:
         target.unlink(missing_ok=True)
+        if copied is not None:
+            copied.unlink(missing_ok=True)
         raise
     return target
+
+
+def _zones_beside(answers: Answers, target: Path, force: bool) -> Path | None:
+    """Copy a zones file from outside the scenario's folder beside it (the loader reads attached files
+    only inside that folder, docs/scenario.md); return the copy, or None when it is already inside."""
+    import shutil
+
+    if not answers.zones_file:
+        return None
+    source = Path(answers.zones_file).resolve()
+    folder = target.parent.resolve()
+    if source.is_relative_to(folder):
+        return None
+    copy = target.parent / f"{target.stem}_zones.csv"
+    if copy.exists() and not force and copy.read_bytes() != source.read_bytes():
+        raise NewScenarioError(f"{copy} exists (the zones file would be copied there); use --force, or give another file name")
+    shutil.copyfile(source, copy)
+    answers.zones_file = str(copy.resolve())
+    return copy

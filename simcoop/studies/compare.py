@@ -198,7 +198,7 @@ class Comparison:
         95% interval, significant ones filled (``simcoop.studies.compare_chart.plot_comparison``)."""
         from simcoop.studies.compare_chart import plot_comparison
 
-        return plot_comparison(self, kpis, columns)
+        return plot_comparison(self, COMPARISON_KPIS, kpis, columns)
 
     def manifest(self) -> dict[str, Any]:
         """Provenance of the comparison: version, seed, replications, each scenario's hash and verdict."""

@@ -25,18 +25,16 @@ DEFAULT_CHART_KPIS: tuple[str, ...] = (
 )
 
 
-def plot_comparison(comparison: Any, kpis: Sequence[str] | None = None, columns: int = 2) -> Figure:
+def plot_comparison(comparison: Any, specs: Sequence[Any], kpis: Sequence[str] | None = None, columns: int = 2) -> Figure:
     """One panel per KPI: each scenario's mean paired difference with the baseline and its 95% interval.
 
     A filled marker is a significant difference (its interval excludes zero), a hollow one
-    is not; the vertical line is "no difference". ``kpis`` are keys of
-    ``simcoop.studies.compare.COMPARISON_KPIS``.
+    is not; the vertical line is "no difference". ``specs`` are the comparison's KPI
+    definitions (``simcoop.studies.compare.COMPARISON_KPIS``), ``kpis`` keys among them.
     """
     from matplotlib.figure import Figure
 
-    from simcoop.studies.compare import COMPARISON_KPIS
-
-    known = {k.key: k for k in COMPARISON_KPIS}
+    known = {k.key: k for k in specs}
     chosen = list(DEFAULT_CHART_KPIS if kpis is None else kpis)
     if not chosen:
         raise ValueError("plot needs at least one KPI")
