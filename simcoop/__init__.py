@@ -35,6 +35,8 @@ __all__ = [
     "simulate",
     "Results",
     "load_results",
+    "sweep",
+    "Sweep",
     "compare",
     "sensitivity",
     "solve",
@@ -70,6 +72,8 @@ _LAZY: dict[str, str] = {
     "backtest": "simcoop.calibration.backtest",
     "write_report": "simcoop.report",
     "run_pipeline": "simcoop.pipeline",
+    "sweep": "simcoop.studies.sweep",
+    "Sweep": "simcoop.studies.sweep",
 }
 
 
@@ -83,4 +87,5 @@ def __getattr__(name: str):  # noqa: ANN202 - lazy import keeps `import simcoop`
 
 
 def __dir__() -> list[str]:
+    """The module's names including the lazy ones, so that tab completion offers ``simulate`` & co."""
     return sorted(set(globals()) | set(__all__))

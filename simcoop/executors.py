@@ -41,7 +41,9 @@ class ChunkExecutor(Protocol):
     workers: int
     description: str
 
-    def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]: ...
+    def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Run ``fn(*task)`` for each task; yield ``(task, result)`` as each finishes, in any order."""
+        ...
 
 
 class InlineExecutor:
@@ -51,6 +53,7 @@ class InlineExecutor:
     description = "this process"
 
     def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Run ``fn(*task)`` for each task; yield ``(task, result)`` as each finishes."""
         for task in tasks:
             yield task, fn(*task)
 
@@ -65,6 +68,7 @@ class PoolExecutor:
         self.description = f"a pool of {jobs} processes"
 
     def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Run ``fn(*task)`` for each task; yield ``(task, result)`` as each finishes."""
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
         try:
             # A finished future is dropped as soon as its result is handed on, so the
@@ -162,6 +166,7 @@ class DaskExecutor:
             )
 
     def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Run ``fn(*task)`` for each task; yield ``(task, result)`` as each finishes."""
         distributed = _import_distributed()
         finished = distributed.as_completed(loop=self.client.loop)
         keys: dict[str, Task] = {}

@@ -64,9 +64,10 @@ def run_chunk(
 
 
 def chunk_size(replications: int, workers: int) -> int:
-    """Replications per task: small enough to keep every worker busy and a progress bar moving,
-    large enough that sending the scenario to a worker is negligible (at most 25)."""
-    return max(1, min(25, replications // (workers * 4)))
+    """Replications per task: small enough to keep every worker busy and a progress bar moving
+    (about ten steps per worker), large enough that sending the scenario to a worker is
+    negligible (at most 25)."""
+    return max(1, min(25, replications // (workers * 10)))
 
 
 def iter_replications(
@@ -195,9 +196,9 @@ def simulate(
     bar = None
     callback = None
     if progress:
-        from tqdm import tqdm
+        from simcoop.progress import progress_bar
 
-        bar = tqdm(total=n, desc=f"simulating {scenario.meta.name}", unit="rep", leave=False)
+        bar = progress_bar(n, f"simulating {scenario.meta.name}")
         callback = bar.update
     try:
         outputs = run_replications(

@@ -51,13 +51,13 @@ from simcoop._atomic import fsync_file, fsync_folder, write_json_atomically
 from simcoop.outdir import describe_folder, folder_lock, sha256_of
 from simcoop._version import __version__
 from simcoop.executors import ChunkExecutor, InlineExecutor
-from simcoop.results import OutputExistsError, Results, check_output_folder
+from simcoop.results import TABLES, OutputExistsError, Results, check_output_folder
 from simcoop.scenario import Scenario
 
 __all__ = ["simulate_to_folder", "partial_folder", "compute_chunk", "ChunkStore", "RunKey", "PartialRunError", "TABLES"]
 
-#: Tables written per chunk, in this order; ``portage`` only with the portage comparison.
-TABLES: tuple[str, ...] = ("monthly", "yearly", "events", "kpis", "funding", "zones", "sites", "portage")
+# Tables written per chunk: those of a run folder (``simcoop.results.TABLES``), in that order;
+# ``portage`` only with the portage comparison.
 
 PARTIAL_SUFFIX = ".partial"
 _MANIFEST = "partial.json"
@@ -86,6 +86,7 @@ class RunKey:
 
     @classmethod
     def of(cls, scenario: Scenario, seed: int, replications: int, compare_portage: bool) -> RunKey:
+        """The key of a run of ``scenario`` under ``seed`` (with the running simcoop version)."""
         return cls(scenario.meta.name, scenario.scenario_hash(), int(seed), int(replications), bool(compare_portage), __version__)
 
     def differences(self, other: dict[str, Any]) -> list[str]:

@@ -131,6 +131,7 @@ class Verdict:
         return missed + borderline
 
     def to_dict(self) -> dict[str, Any]:
+        """The verdict as JSON-ready data (what ``verdict.json`` holds)."""
         return {
             "outcome": self.outcome,
             "replications": self.replications,
@@ -143,6 +144,7 @@ class Verdict:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Verdict":
+        """The verdict back from ``to_dict()`` data (e.g. a run folder's ``verdict.json``)."""
         return cls(
             outcome=data["outcome"],
             criteria=tuple(Criterion(**c) for c in data["criteria"]),

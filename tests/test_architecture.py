@@ -201,7 +201,7 @@ PUBLIC_API = {
     "__version__", "Scenario", "ScenarioError", "Problem", "load_scenario", "load_variants", "scenario_from_dict",
     "default_scenario_path", "simulate", "Results", "load_results", "compare", "sensitivity", "solve",
     "simulate_network", "load_network", "rank_territories", "load_candidates", "read_records", "calibrate",
-    "read_observed", "backtest", "write_report", "run_pipeline",
+    "read_observed", "backtest", "write_report", "run_pipeline", "sweep", "Sweep",
 }  # fmt: skip
 
 

@@ -33,12 +33,17 @@ OUTPUT_FILES = {
     "yearly.parquet",
     "yearly.csv",
     "events.parquet",
+    "kpis.parquet",
     "kpis.csv",
     "summary.csv",
+    "funding.parquet",
     "funding.csv",
     "verdict.json",
+    "zones.parquet",
     "zones.csv",
+    "sites.parquet",
     "sites.csv",
+    "workbook.xlsx",
 }
 
 

@@ -75,7 +75,14 @@ def test_more_public_funding_raises_the_treasury_significantly(base: simcoop.Sce
     assert "base:diff" not in table.columns
     text = comparison.to_text()
     assert "richer" in text and "difference" in text and "," in text  # thousands separators
-    assert " *" in text
+    # The star marks each significant difference on its own line (a numpy bool is not ``True``).
+    lines = text.splitlines()
+    for kpi in ("final_coop_treasury_eur", "public_funding_eur"):
+        label = next(k.label for k in COMPARISON_KPIS if k.key == kpi)
+        at = next(i for i, line in enumerate(lines) if line.startswith(label))
+        assert lines[at + 1].lstrip().startswith("difference") and lines[at + 1].endswith(" *"), lines[at + 1]
+    starred = sum(line.endswith(" *") for line in lines if line.lstrip().startswith("difference"))
+    assert starred == int(long.xs("richer", level="scenario")["significant"].fillna(False).sum())
 
 
 def test_simulate_many_does_not_depend_on_jobs(base: simcoop.Scenario) -> None:

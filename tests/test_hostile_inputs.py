@@ -242,6 +242,10 @@ def test_tampered_run_folder_gives_a_clean_report_error(tmp_path: Path, capsys: 
     assert main(["run", str(scenario), "-o", str(out), "-q"]) == 0
     (out / "monthly.parquet").write_bytes(b"xx")
     assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err  # the folder's digests catch the change first
+    assert "monthly.parquet does not belong to the run" in err and "Traceback" not in err
+    (out / ".simcoop.json").unlink()  # a folder of an older simcoop, without digests: the table itself is checked
+    assert main(["report", str(out)]) == 2
     err = capsys.readouterr().err
     assert "monthly.parquet cannot be read" in err and "run `simcoop run` again" in err and "Traceback" not in err
 
@@ -255,6 +259,7 @@ def test_run_folder_with_a_column_removed_gives_a_clean_report_error(tmp_path: P
     assert main(["run", str(scenario), "-o", str(out), "-q"]) == 0
     monthly = pd.read_parquet(out / "monthly.parquet")
     monthly.drop(columns=["coop_treasury_eur"]).to_parquet(out / "monthly.parquet")
+    (out / ".simcoop.json").unlink()  # without digests (an older simcoop's folder), the columns themselves are checked
     assert main(["report", str(out)]) == 2
     err = capsys.readouterr().err
     assert "do not fit together (KeyError" in err and "coop_treasury_eur" in err and "Traceback" not in err

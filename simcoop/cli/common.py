@@ -126,6 +126,7 @@ def replications_or_auto(text: str) -> int | str:
 
 
 def fraction(text: str) -> float:
+    """An argparse type: a number strictly between 0 and 1 (a precision such as 0.05)."""
     try:
         value = float(text)
     except ValueError:
@@ -144,6 +145,7 @@ def print_problems(header: str, exc: Any) -> int:
 
 
 def safe_folder_name(name: str) -> str:
+    """A scenario name made safe as a folder name (letters, digits, ``._-``; other runs of characters become ``_``)."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
     return cleaned or "scenario"
 
@@ -158,6 +160,7 @@ def output_refused(out: Path, exc: OSError) -> int:
 
 
 def duration(seconds: float) -> str:
+    """Seconds as a short duration for the terminal: ``42 s``, then whole minutes from 2 minutes."""
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 

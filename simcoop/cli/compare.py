@@ -64,6 +64,7 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    """``simcoop compare``: run the scenarios (or a file's variants) on common random numbers, write and print the comparison."""
     from simcoop.scenario import ScenarioError, load_scenario
     from simcoop.scenario.edit import load_variants
     from simcoop.studies.compare import (
@@ -125,9 +126,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return output_refused(out, exc)
     started = time.perf_counter()
     with executor_from(args) as executor:
-        comparison = compare(
-            scenarios, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty(), executor=executor
-        )
+        comparison = compare(scenarios, replications, seed, args.jobs, progress=not args.quiet, executor=executor)
     try:
         comparison.to_csv(out)
     except OSError as exc:

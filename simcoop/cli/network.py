@@ -83,6 +83,7 @@ def add_territories_parser(sub: Any) -> None:
 
 
 def cmd_network(args: argparse.Namespace) -> int:
+    """``simcoop network``: simulate the member CAE together and write the network's tables."""
     from simcoop.network import load_network, simulate_network
     from simcoop.results.folder import check_study_folder
     from simcoop.scenario import ScenarioError
@@ -108,7 +109,7 @@ def cmd_network(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with executor_from(args) as executor:
         results = simulate_network(
-            network, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty(), executor=executor
+            network, replications, seed, args.jobs, progress=not args.quiet, executor=executor
         )
     try:
         results.save(out, force=args.force)
@@ -124,6 +125,7 @@ def cmd_network(args: argparse.Namespace) -> int:
 
 
 def cmd_territories(args: argparse.Namespace) -> int:
+    """``simcoop territories``: simulate the candidate territories and write their ranking."""
     from simcoop.results.folder import check_study_folder
     from simcoop.scenario import ScenarioError
     from simcoop.studies.ranking import load_candidates, rank_territories
@@ -153,7 +155,7 @@ def cmd_territories(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with executor_from(args) as executor:
         ranking = rank_territories(
-            candidates, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty(), executor=executor
+            candidates, replications, seed, args.jobs, progress=not args.quiet, executor=executor
         )
     try:
         ranking.save(out, force=args.force)

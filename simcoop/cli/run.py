@@ -130,6 +130,7 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """``simcoop run``: simulate a scenario, write its run folder and workbook, then the sensitivity, solver and report asked for."""
     from simcoop.runner import default_scenario_path
     from simcoop.scenario import ScenarioError, load_scenario
 
@@ -186,7 +187,7 @@ def _cmd_run_locked(
             with executor_from(args) as executor:
                 results, precision_report = simulate_to_precision(
                     scenario, precision=precision, seed=seed, jobs=args.jobs, max_replications=args.max_replications,
-                    progress=not args.quiet and sys.stderr.isatty(), compare_portage=args.compare_portage,
+                    progress=not args.quiet, compare_portage=args.compare_portage,
                     executor=executor,
                 )  # fmt: skip
         except UsageError:
@@ -204,6 +205,9 @@ def _cmd_run_locked(
             results.save(out, force=args.force)
         if precision_report is not None:  # after save, which replaces the whole folder
             add_to_run_folder(out, "precision.json", {"run": results.identity(), **precision_report.to_dict()})
+        from simcoop.report.workbook import write_workbook  # after save too: the office's tables, from the folder
+
+        write_workbook(out)
     except OSError as exc:
         return output_refused(out, exc)
     elapsed = time.perf_counter() - started
@@ -217,7 +221,7 @@ def _cmd_run_locked(
             print(results.portage_table())
         extra = ", funding.csv" + (", portage.csv, portage_comparison.csv" if args.compare_portage else "")
         extra += ", precision.json" if precision_report is not None else ""
-        print(f"\nwrote {out}/ (manifest.json, monthly, yearly, events, kpis.csv, summary.csv{extra}) in {elapsed:.1f} s")
+        print(f"\nwrote {out}/ (manifest.json, monthly, yearly, events, kpis.csv, summary.csv{extra}, workbook.xlsx) in {elapsed:.1f} s")
     if args.sensitivity or args.sensitivity_replications or args.solve or args.report or getattr(args, "funders", False):
         return _later_steps(args, scenario, results, out)
     return EXIT_OK
@@ -269,7 +273,7 @@ def _later_steps(args: argparse.Namespace, scenario: Any, results: Any, out: Pat
             run_pipeline(
                 scenario, out, results=results, jobs=args.jobs, executor=executor,
                 sensitivity=args.sensitivity, sensitivity_replications=args.sensitivity_replications,
-                solve=args.solve, funders=getattr(args, "funders", False), report=args.report, progress=not args.quiet and sys.stderr.isatty(), on_event=on_event,
+                solve=args.solve, funders=getattr(args, "funders", False), report=args.report, progress=not args.quiet, on_event=on_event,
             )  # fmt: skip
     except ScenarioError as exc:
         return print_problems("simcoop: a sensitivity variation is not a valid scenario:", exc)
@@ -327,10 +331,10 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
     try:
         with executor_from(args) as executor:
             callback = None
-            if show and sys.stderr.isatty():
-                from tqdm import tqdm
+            if show:
+                from simcoop.progress import progress_bar
 
-                bar = tqdm(total=replications, desc=f"simulating {scenario.meta.name}", unit="rep", leave=False)
+                bar = progress_bar(replications, f"simulating {scenario.meta.name}")
                 callback = bar.update
 
             def resuming(done: int) -> None:

@@ -158,7 +158,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         with executor_from(args) as executor:
             result = gsa.run_gsa(
                 scenario, params, args.method, outputs, args.replications, samples, seed, args.jobs,
-                progress=not args.quiet and sys.stderr.isatty(), executor=executor,
+                progress=not args.quiet, executor=executor,
             )  # fmt: skip
     except ScenarioError as exc:
         print("simcoop: a sample point is not a valid scenario:", file=sys.stderr)

@@ -77,6 +77,7 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
+    """``simcoop solve``: search the funding (or accueils, or contribution rate) that meets the criteria; write solve.json."""
     import yaml
 
     from simcoop.runner import default_scenario_path

@@ -21,7 +21,11 @@ def add_validate_parser(sub: Any) -> None:
     validate = sub.add_parser(
         "validate",
         help="check scenario files and list every problem",
-        description="Check one or more scenario files; every problem is listed with its file, line and key.",
+        description=(
+            "Check one or more scenario files; every problem is listed with its file, line and key. Under a valid "
+            "scenario, the figures it implies: accueils a year (from its zones file, if any), team FTE at opening, "
+            "cash at opening, public funding of the first year."
+        ),
     )
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     validate.set_defaults(handler=cmd_validate)
@@ -38,6 +42,7 @@ def add_schema_parser(sub: Any) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """``simcoop validate``: check each file as what it is; list every problem, or the figures a valid scenario implies."""
     from simcoop.scenario import ScenarioError
     from simcoop.scenario.edit import load_variants
 
@@ -69,6 +74,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             variants = list(scenarios)[1:]
             extra = f"; {len(variants)} valid variant(s): {', '.join(variants)}" if variants else ""
             print(f"{path}: valid scenario '{scenario.meta.name}' ({scenario.meta.horizon_months} months from {scenario.meta.start_month}){extra}")
+            from simcoop.scenario.derived import derived_figures
+
+            for line in derived_figures(scenario):
+                print(f"  {line}")
     return status
 
 
@@ -89,6 +98,7 @@ def _study_kind(path: Path) -> str:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    """``simcoop schema``: print the JSON Schema of scenario files."""
     from simcoop.scenario import Scenario
 
     schema = Scenario.model_json_schema()

@@ -39,6 +39,7 @@ class NetworkMember:
 
     @property
     def opening_month(self) -> str:
+        """The member's opening month (its scenario's ``meta.start_month``, YYYY-MM)."""
         return self.scenario.meta.start_month
 
 
@@ -71,10 +72,12 @@ class Network:
 
     @property
     def first_month(self) -> str:
+        """The earliest opening month among the members (YYYY-MM)."""
         return min(self.members, key=lambda m: month_index(m.opening_month)).opening_month
 
     @property
     def years(self) -> list[int]:
+        """Every calendar year from the first opening to the end month."""
         return list(range(int(self.first_month[:4]), int(self.end_month[:4]) + 1))
 
     def input_hash(self) -> str:

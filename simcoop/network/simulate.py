@@ -210,6 +210,7 @@ class NetworkResults:
         return governance_table(self.network)
 
     def manifest(self) -> dict[str, Any]:
+        """Provenance of the network run: inputs by hash, each member's seed, replications, version."""
         return build_manifest(
             "network",
             self.seed,

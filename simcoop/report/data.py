@@ -52,14 +52,17 @@ class RunData:
 
     @property
     def scenario(self) -> dict[str, Any]:
+        """The resolved scenario as plain data, from the manifest."""
         return self.manifest["scenario"]
 
     @property
     def start_month(self) -> str:
+        """The first simulated month (YYYY-MM)."""
         return str(self.scenario["meta"]["start_month"])
 
     @property
     def horizon_months(self) -> int:
+        """The number of simulated months."""
         return int(self.scenario["meta"]["horizon_months"])
 
     @classmethod

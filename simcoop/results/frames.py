@@ -20,6 +20,7 @@ __all__ = [
     "KPI_LABELS",
     "MONTHLY_COLUMNS",
     "PORTAGE_LABELS",
+    "TABLES",
     "YEARLY_COLUMNS",
     "break_even_month",
     "events_frame",
@@ -145,6 +146,9 @@ PORTAGE_LABELS: dict[str, str] = {
     "reserves_end_eur": "reserves built (EUR)",
 }
 
+#: The tables of a Results and of a run folder (``<name>.parquet``), in the order they are written.
+TABLES: tuple[str, ...] = ("monthly", "yearly", "events", "kpis", "funding", "zones", "sites", "portage")
+
 _CENTS_SUFFIX = "_cents"
 _FRACTIONAL = frozenset({"staff_fte", "support_fte", "jobs_fte", "are_months_saved"})
 
@@ -157,6 +161,7 @@ def _month_dates(scenario: Scenario) -> pd.DatetimeIndex:
 
 
 def monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    """One row per replication and month: the monthly records in euros (from cents) and counts (``MONTHLY_COLUMNS``)."""
     horizon = scenario.meta.horizon_months
     reps = len(outputs)
     data: dict[str, Any] = {
@@ -190,6 +195,7 @@ def monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
 
 
 def people_frame(outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    """The per-person records of every replication, with a ``replication`` column."""
     parts = []
     for o in outputs:
         part = pd.DataFrame(o.people)
@@ -201,6 +207,7 @@ def people_frame(outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
 
 
 def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """One row per replication and calendar year, in the shape CAE report (``YEARLY_COLUMNS``)."""
     horizon = scenario.meta.horizon_months
     year_of_month = np.array(calendar_years(scenario.meta.start_month, horizon), dtype=np.int64)
     years = np.unique(year_of_month)
@@ -386,6 +393,7 @@ def portage_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
 
 
 def events_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    """One row per change of state of an entrepreneur (stages, reason and destination as categories)."""
     arrays = [o.events for o in outputs]
     events = np.concatenate(arrays) if arrays else np.zeros((0, 6), dtype=np.int64)
     reps = np.concatenate([np.full(len(o.events), o.replication, dtype=np.int64) for o in outputs]) if outputs else np.zeros(0, dtype=np.int64)
@@ -407,6 +415,7 @@ def events_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd
 
 
 def kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """One row per replication: the KPIs of ``KPI_LABELS``, from the monthly, yearly and per-person tables."""
     horizon = scenario.meta.horizon_months
     g = monthly.groupby("replication", sort=True)
     sums = g[

@@ -78,6 +78,7 @@ class FrozenDict(dict):  # type: ignore[type-arg]
     """
 
     def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        """Refused: a scenario cannot be changed in place (``Scenario.replace`` validates a changed copy)."""
         raise TypeError("a scenario cannot be changed in place; use scenario.replace({'dotted.key': value}), which validates the copy")
 
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]

@@ -77,6 +77,7 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> tuple[Any, ...]:
 
 
 def list_index(items: list[Any], part: str, where: str) -> int:
+    """The position in ``items`` named by ``part``: a number from 0, or an item's ``name`` or ``funder``; KeyError otherwise."""
     if part.isdigit():
         index = int(part)
         if index >= len(items):

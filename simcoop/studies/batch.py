@@ -43,9 +43,9 @@ def simulate_many(
         raise ValueError("seeds must give one seed per scenario")
     bar = None
     if progress:
-        from tqdm import tqdm
+        from simcoop.progress import progress_bar
 
-        bar = tqdm(total=replications * len(scenarios), desc="simulating", unit="rep", leave=False)
+        bar = progress_bar(replications * len(scenarios), f"simulating {len(scenarios)} scenario(s)")
     try:
         with executor_for(executor, jobs) as chosen:
             runs = iter_replications(scenarios, roots, range(replications), chosen, bar.update if bar else None)

@@ -21,6 +21,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -112,6 +113,7 @@ class Comparison:
 
     @property
     def baseline(self) -> str:
+        """The label of the first scenario, which the others are compared with."""
         return next(iter(self.results))
 
     @property
@@ -191,6 +193,13 @@ class Comparison:
             table[f"{label}:verdict"] = table[f"{label}:verdict"].astype("string")
         return table
 
+    def plot(self, kpis: Sequence[str] | None = None, columns: int = 2) -> Any:
+        """A matplotlib Figure: per KPI, each scenario's paired difference with the baseline and its
+        95% interval, significant ones filled (``simcoop.studies.compare_chart.plot_comparison``)."""
+        from simcoop.studies.compare_chart import plot_comparison
+
+        return plot_comparison(self, COMPARISON_KPIS, kpis, columns)
+
     def manifest(self) -> dict[str, Any]:
         """Provenance of the comparison: version, seed, replications, each scenario's hash and verdict."""
         return build_manifest(
@@ -232,7 +241,8 @@ class Comparison:
                 if label == self.baseline:
                     columns[label].append("")
                 else:
-                    star = " *" if row["significant"] is True else "  "
+                    # a numpy/pandas boolean, or NA without two pairs: never ``is True``
+                    star = " *" if _is_true(row["significant"]) else "  "
                     columns[label].append(
                         f"{fmt_value(row['diff'], kpi.unit, diff=True)} "
                         f"{fmt_interval(row['diff_ci_low'], row['diff_ci_high'], kpi.unit, diff=True)}{star}"
@@ -253,6 +263,11 @@ class Comparison:
             cells = "".join(f"{columns[label][k]:>{widths[label]}}" for label in labels)
             lines.append(f"{name:{label_width}}{cells}".rstrip())
         return "\n".join(lines)
+
+
+def _is_true(value: Any) -> bool:
+    """True for a true Python, numpy or pandas boolean; False for false and for NA."""
+    return not pd.isna(value) and bool(value)
 
 
 def check_comparable(scenarios: dict[str, Scenario], seed_given: bool = False) -> list[str]:
@@ -370,6 +385,7 @@ def comparison_manifest_key(scenarios: dict[str, Scenario], replications: int, s
 
 
 def fmt_interval(low: Any, high: Any, unit: str, diff: bool = False) -> str:
+    """A 95 % interval for the terminal: ``[low; high]`` in the KPI's unit."""
     return f"[{fmt_value(low, unit, diff=diff, bare=True)}; {fmt_value(high, unit, diff=diff, bare=True)}]"
 
 

@@ -242,9 +242,9 @@ def simulate_to_precision(
     checkpoints: list[int] = []
     bar = None
     if progress:
-        from tqdm import tqdm
+        from simcoop.progress import progress_bar
 
-        bar = tqdm(total=initial, desc=f"simulating {scenario.meta.name} to ±{precision:g}", unit="rep", leave=False)
+        bar = progress_bar(initial, f"simulating {scenario.meta.name} to ±{precision:g}")
     try:
         with executor_for(executor, jobs) as chosen:
             workers = chosen.workers

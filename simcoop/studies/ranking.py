@@ -99,6 +99,7 @@ class Candidates:
     bootstrap: int = 500
 
     def input_hash(self) -> str:
+        """SHA-256 of the candidates (scenarios by hash) and the bootstrap size; identifies them in manifests."""
         content = {
             "name": self.name,
             "candidates": [[k, s.scenario_hash()] for k, s in self.scenarios.items()],
@@ -352,6 +353,7 @@ class TerritoryRanking:
     runtime_seconds: float = 0.0
 
     def manifest(self) -> dict[str, Any]:
+        """Provenance of the ranking: inputs by hash, seed, replications, version."""
         return build_manifest(
             "territories",
             self.seed,

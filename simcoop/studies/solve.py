@@ -74,6 +74,7 @@ class Solution:
     message: str = ""  # why there is no answer, in plain words (English)
 
     def to_dict(self) -> dict[str, Any]:
+        """The solution as JSON-ready data (what ``solve.json`` holds)."""
         data = asdict(self)
         data["insolvency_ci"] = list(self.insolvency_ci) if self.insolvency_ci else None
         data["spread"] = list(self.spread)

@@ -303,6 +303,7 @@ def cash_plan(run: RunData, months: int = 24) -> Table:
 
 
 def public_share_rows(run: RunData) -> dict[str, Any]:
+    """The public share of the cooperative's budget per year: the years and the 5/50/95 % quantiles (for the chart)."""
     years = run_years(run)
     by = by_year(run.yearly, "public_share_of_budget")
     q = {y: quantiles(by.get(y, [])) for y in years}

@@ -253,6 +253,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def sectors_table(run: RunData) -> Table:
+    """The activity sectors of the scenario: share, turnover and its spread, gross margin, ramp-up, volatility, payment delay."""
     sectors = run.scenario["activities"]["sectors"]
     keys = [
         "share",
@@ -290,6 +291,7 @@ def sectors_table(run: RunData) -> Table:
 
 
 def conventions_table(run: RunData) -> Table:
+    """The public funding conventions of the scenario: funder, kind, amount, ceiling, period, renewals and payment."""
     rows = []
     for c in run.scenario["cooperative"].get("public_funding", []):
         kind = c.get("kind", "fixed")
