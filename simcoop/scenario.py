@@ -586,6 +586,14 @@ class Staff(_Frozen):
     support_gross_salary_eur_per_month: float = Field(
         default=2800.0, gt=0.0, description="Gross monthly pay of one management or accounting FTE. Assumption.",
     )
+    hiring_step_fte: float = Field(
+        default=0.5, gt=0.0, le=5.0,
+        description="FTE hired at a time at a crowded site; support staff also move in steps of this size. Assumption.",
+    )
+    antenna_fte_at_opening: float = Field(
+        default=0.5, ge=0.0,
+        description="Accompaniment FTE of an antenna (a site after the first) when it opens, unless the site sets fte_at_opening. Assumption.",
+    )
 
     @model_validator(mode="after")
     def _capacity_above_threshold(self) -> "Staff":
@@ -604,7 +612,7 @@ class Site(_Frozen):
         default=None, ge=0.0,
         description=(
             "Accompaniment FTE of the site when it opens (null: cooperative.staff.fte_at_opening for the first site, "
-            "0.5 for an antenna, an assumption). Each site hires on its own caseload; new entrants wait for a place "
+            "cooperative.staff.antenna_fte_at_opening for an antenna). Each site hires on its own caseload; new entrants wait for a place "
             "at their site."
         ),
     )

@@ -20,6 +20,7 @@ from simcoop.economics import (
     payroll_rates_at,
     to_cents,
 )
+from simcoop.economics.rules import rule_at
 from simcoop.scenario import ExitDestinations, Scenario, month_offset
 
 __all__ = ["ModelParams", "ConventionParams", "RosterParams", "model_params", "FUNDING_KINDS", "PAYMENTS", "CAPE", "CESA", "ASSOCIE", "SORTIE", "ACCUEIL", "STAGES"]
@@ -30,9 +31,6 @@ STAGES: tuple[str, ...] = ("accueil", "cape", "cesa", "associe", "sortie")
 
 FloatArray = npt.NDArray[np.float64]
 
-
-#: Accompaniment FTE of an antenna when it opens, unless the site says otherwise. Assumption.
-ANTENNA_FTE = 0.5
 
 #: Kinds of public funding conventions and payment schedules, as coded in ``ConventionParams``.
 FUNDING_KINDS: tuple[str, ...] = ("fixed", "per_accueil", "per_supported", "per_cesa_start")
@@ -92,6 +90,7 @@ class ModelParams:
     rsa_share: float
     are_max_months: int
     are_average_cents: float
+    are_cumul_reduction_rate: float  # ARE reduced by this share of gross pay (cae_rules_fr.yaml)
     # contracts
     cape_term_months: int
     cape_max_renewals: int
@@ -150,6 +149,7 @@ class ModelParams:
     support_fte_at_opening: float
     support_ratio: float
     support_gross_cents: float
+    hiring_step_fte: float
     rent_cents_by_month: FloatArray
     overheads_cents_per_month: int
     per_entrepreneur_cents_per_month: int
@@ -202,7 +202,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         [0 if s.opening_month is None else max(month_offset(meta.start_month, s.opening_month), 0) for s in sites], dtype=np.int64
     )
     site_fte = np.array(
-        [s.fte_at_opening if s.fte_at_opening is not None else (coop.staff.fte_at_opening if k == 0 else ANTENNA_FTE) for k, s in enumerate(sites)]
+        [s.fte_at_opening if s.fte_at_opening is not None else (coop.staff.fte_at_opening if k == 0 else coop.staff.antenna_fte_at_opening) for k, s in enumerate(sites)]
     )
     zones = terr.zones
     configs: list[FloatArray] = []
@@ -332,6 +332,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         rsa_share=path.prior_status.rsa_share,
         are_max_months=path.prior_status.are_remaining_months_max,
         are_average_cents=float(to_cents(path.prior_status.are_average_eur_per_month)),
+        are_cumul_reduction_rate=float(rule_at("are_cumul_reduction_rate", meta.start_month)),
         cape_term_months=path.cape.term_months,
         cape_max_renewals=path.cape.max_renewals,
         cape_renewal_probability=path.cape.renewal_probability,
@@ -386,6 +387,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         support_fte_at_opening=coop.staff.support_fte_at_opening,
         support_ratio=coop.staff.support_fte_per_accompaniment_fte,
         support_gross_cents=float(to_cents(coop.staff.support_gross_salary_eur_per_month)),
+        hiring_step_fte=coop.staff.hiring_step_fte,
         rent_cents_by_month=rent,
         overheads_cents_per_month=to_cents(coop.overheads_eur_per_month),
         per_entrepreneur_cents_per_month=to_cents(coop.software_eur_per_entrepreneur_month) + to_cents(coop.insurance_eur_per_entrepreneur_month),

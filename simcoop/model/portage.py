@@ -42,7 +42,6 @@ PORTAGE_MEASURES: tuple[str, ...] = (
     "reserves_end_eur",
 )
 
-FULL_TIME_HOURS = 151.67
 #: Exit reasons that are the person's own choice: they would leave portage too.
 _OWN_CHOICE = [R_OWN_COMPANY, R_SALARIED_JOB, R_PERSONAL]
 
@@ -108,7 +107,7 @@ def portage_replication(
         gross = gross_for_employer_budget_cents(budget, rates)
         gross_total += float(gross.sum())
         person_months += int(on.sum())
-        fte_by_month[t] = float(hour_equivalents(gross, rates).sum()) / FULL_TIME_HOURS
+        fte_by_month[t] = float(hour_equivalents(gross, rates).sum()) / rates.full_time_hours_per_month
         fees_by_month[t] = float(np.rint(billing * rules.fee_rate).sum())
         active_by_month[t] = float(on.sum())
     # The portage company's result: fees minus its own cost per consultant; reserves at the
