@@ -204,6 +204,18 @@ class Territory(_Frozen):
         default=0.3,
         description="Share of the mature flow reached in the opening month. Assumption.",
     )
+    population: float | None = Field(
+        default=None, ge=0.0,
+        description="Inhabitants of the territory served (INSEE); with zones, their sum is used. Only for the reality check (entrepreneurs per 1 000 inhabitants).",
+    )
+    versement_mobilite_rate: float = Field(
+        default=0.0, ge=0.0, le=0.0295,
+        description=(
+            "Rate of the versement mobilité set by the territory's mobility authority (AOM), on gross pay, due once the "
+            "CAE employs 11 people or more (smoothed over 5 years). Source: CGCT L2333-64 and L2333-67 (at most 2 % in "
+            "most areas, 2.95 % in Paris); 0 = no AOM levy. Set it from the AOM's deliberation."
+        ),
+    )
     seasonality: tuple[float, ...] = Field(
         default=(1.1, 1.1, 1.1, 1.0, 0.9, 0.9, 0.5, 0.4, 1.2, 1.3, 1.3, 1.2),
         description=(
@@ -281,6 +293,15 @@ class CapeRules(_Frozen):
     after_are_exit_multiplier: float = Field(
         default=1.5, ge=0.0,
         description="Once a person's ARE runs out during the CAPE, their exit hazard is multiplied by this. Assumption.",
+    )
+    min_income_gain_share_on_are: Share = Field(
+        default=0.0,
+        description=(
+            "A person still on ARE converts to a CESA only if it raises their monthly income by at least this share of "
+            "the net pay: in CAPE they keep the full ARE, in CESA the ARE is reduced by 70 % of the gross pay "
+            "(cae_rules_fr.yaml), so while ARE lasts most stay in CAPE. 0 = ARE does not weigh. Source: DOMAIN.md §2; "
+            "value an assumption."
+        ),
     )
     after_are_min_salary_share: float = Field(
         default=0.75, gt=0.0, le=1.0,
@@ -487,6 +508,21 @@ class Sector(_Frozen):
         default=30.0, ge=0.0, le=120.0,
         description="Mean client payment delay. Source: DOMAIN.md §3 (legal maximum 60 days from invoice).",
     )
+    at_mp_rate: float | None = Field(
+        default=None, ge=0.0, le=0.3,
+        description=(
+            "AT/MP rate of the sector's risk, on the entrepreneurs-salariés' gross pay (null: the office rate of "
+            "payroll_fr.yaml). Set by the Carsat per risk code (arrêté of the year's collective rates)."
+        ),
+    )
+    insurance_eur_per_month: float = Field(
+        default=0.0, ge=0.0,
+        description="Insurance specific to the sector, borne by each activity (e.g. décennale for building trades), on top of the cooperative's general insurance.",
+    )
+    vat_exempt_share: Share = Field(
+        default=0.0,
+        description="Share of the sector's turnover exempt from VAT (e.g. vocational training, CGI 261-4-4°): it makes the CAE liable to the taxe sur les salaires (CGI 231).",
+    )
 
 
 class Activities(_Frozen):
@@ -586,6 +622,13 @@ class Staff(_Frozen):
     support_gross_salary_eur_per_month: float = Field(
         default=2800.0, gt=0.0, description="Gross monthly pay of one management or accounting FTE. Assumption.",
     )
+    support_fte_per_100_entrepreneurs: float = Field(
+        default=0.0, ge=0.0,
+        description=(
+            "Accounting, payroll and administration FTE per 100 active entrepreneurs, on top of the share of the "
+            "accompaniment team (support_fte_per_accompaniment_fte). 0 = none. Assumption."
+        ),
+    )
     hiring_step_fte: float = Field(
         default=0.5, gt=0.0, le=5.0,
         description="FTE hired at a time at a crowded site; support staff also move in steps of this size. Assumption.",
@@ -680,6 +723,16 @@ class ResultAllocation(_Frozen):
         return self
 
 
+class MembershipDue(_Frozen):
+    """A membership due: a rate on turnover or on the contributions, with a yearly floor."""
+
+    name: str = Field(min_length=1, description="Who it is paid to (CG Scop / URSCOP, Les CAE ...).")
+    rate: Share = Field(description="Share of the base paid.")
+    base: Literal["turnover", "contributions"] = Field(default="turnover", description="The entrepreneurs' turnover, or the contributions the cooperative receives.")
+    floor_eur_per_year: float = Field(default=0.0, ge=0.0, description="Least paid in a calendar year (topped up in December).")
+    source: str = Field(default="assumption", description="Where the rate comes from.")
+
+
 class Cooperative(_Frozen):
     """The cooperative's own budget: contribution, team, costs, funds, public funding, closing."""
 
@@ -695,6 +748,34 @@ class Cooperative(_Frozen):
     )
     insurance_eur_per_entrepreneur_month: float = Field(
         default=15.0, ge=0.0, description="Professional liability and other insurance per entrepreneur. Assumption.",
+    )
+    overheads_eur_per_fte_month: float = Field(
+        default=0.0, ge=0.0,
+        description="Premises, equipment, travel and phone per FTE of the team (accompaniment and support), on top of the sites' rent: the structure's costs step up with its team. Assumption.",
+    )
+    legal_and_accounts_eur_per_year: float = Field(
+        default=0.0, ge=0.0,
+        description="Chartered accountant or statutory auditor, legal advice, general meeting: paid at each closing, besides the révision. Assumption.",
+    )
+    payroll_outsourcing_eur_per_payslip: float = Field(
+        default=0.0, ge=0.0,
+        description="Payroll outsourced: cost per payslip of an entrepreneur-salarié (0 when payroll is done by the support team). Assumption.",
+    )
+    mutuelle_employer_eur_per_month: float = Field(
+        default=30.0, ge=0.0,
+        description=(
+            "Employer share of the compulsory health cover (complémentaire santé) per employee, entrepreneurs-salariés "
+            "included, borne by each CESA activity. Source: CSS L911-7 (employer pays at least half, cae_rules_fr.yaml); "
+            "30 € (half of a 60 € individual contract) is an assumption."
+        ),
+    )
+    occupational_health_eur_per_year: float = Field(
+        default=110.0, ge=0.0,
+        description="Occupational health service (médecine du travail) fee per employee and year. Source: code du travail L4622-6 (per-capita fee of the SPSTI); 110 € is an assumption.",
+    )
+    membership_dues: tuple["MembershipDue", ...] = Field(
+        default=(),
+        description="Dues to the cooperative movement (CG Scop / URSCOP, the CAE federation ...): each a rate on a base with a yearly floor.",
     )
     audit_eur_per_year: float = Field(
         default=4000.0, ge=0.0, description="The cooperative audit (révision coopérative) and statutory accounts, paid at each closing. Assumption.",
@@ -734,6 +815,15 @@ class Payroll(_Frozen):
             "Headcount band for the employer rates: below_11 (training levy 0.55%), below_50 (11 to 49), "
             "50_or_more (FNAL 0.5%, construction levy, réduction générale coefficient). Entrepreneurs-salariés "
             "count in the headcount; the default is for a young CAE of 11 to 49 people. Source: payroll_fr.yaml."
+        ),
+    )
+    employer_size_follows_headcount: bool = Field(
+        default=False,
+        description=(
+            "When true, employer_size is the band at opening and the band then follows the CAE's annual average "
+            "headcount (entrepreneurs-salariés and team), a threshold counting as crossed upwards after 5 consecutive "
+            "calendar years and downwards after one (CSS L130-1, cae_rules_fr.yaml); the versement mobilité is due "
+            "from the 11-49 band. False: the band stays as given."
         ),
     )
     rules_month: YearMonth | None = Field(

@@ -125,6 +125,7 @@ FLOW_COLUMNS: tuple[str, ...] = (
     "settlement_pay_cents",
     "employer_contributions_cents",
     "employee_contributions_cents",
+    "activity_charges_cents",
     "jobs_fte",
     "are_months_saved",
     "capital_paid_in_cents",
@@ -250,6 +251,27 @@ class Book:
         self.events: list[tuple[int, int, int, int, int, int]] = []
         self.wake: list[Any] = []
         self.sector_template = _sector_template(params)
+        # Employer size band (index in EMPLOYER_SIZES) and what the smoothing rule needs:
+        # this year's headcount so far, consecutive years at or above each band's threshold.
+        self.size_band = params.size_band_at_opening
+        self.headcount_sum_year = 0.0
+        self.headcount_months_year = 0
+        self.years_at_or_above = [0, 0, 0]
+        # Taxe sur les salaires: turnover and VAT-exempt turnover of the year, last year's ratio.
+        self.turnover_year_cents = 0.0
+        self.exempt_turnover_year_cents = 0.0
+        self.taxe_salaires_ratio_last_year: float | None = None
+        self.dues_year_cents = np.zeros(len(params.dues_rate))
+
+    def rates(self, month: int) -> Any:
+        """The payroll rules of ``month`` for the cooperative's current employer size."""
+        return self.p.payroll_by_band[self.size_band][month]
+
+    def taxe_salaires_ratio(self) -> float:
+        """Share of turnover exempt from VAT: last calendar year's, or this year's so far in the first year."""
+        if self.taxe_salaires_ratio_last_year is not None:
+            return self.taxe_salaires_ratio_last_year
+        return self.exempt_turnover_year_cents / self.turnover_year_cents if self.turnover_year_cents > 0 else 0.0
 
     # ------------------------------------------------------------------ storage
     def _alloc_people(self, capacity: int) -> None:

@@ -20,6 +20,7 @@ from simcoop.economics import (
     payroll_rates_at,
     to_cents,
 )
+from simcoop.economics.payroll import EMPLOYER_SIZES
 from simcoop.economics.rules import rule_at
 from simcoop.scenario import ExitDestinations, Scenario, month_offset
 
@@ -97,6 +98,7 @@ class ModelParams:
     cape_renewal_probability: float
     cape_min_months_before_cesa: int
     cape_exit_probability_after_are: float
+    min_income_gain_share_on_are: float
     after_are_min_salary_share: float
     min_gross_cents: float
     min_salary_cost_by_month: FloatArray  # the same under the payroll rules of each month
@@ -130,6 +132,9 @@ class ModelParams:
     sector_margin_rate: FloatArray
     sector_lag_months: npt.NDArray[np.int64]
     sector_late_share: FloatArray
+    sector_at_mp_rate: FloatArray  # NaN: the payroll table's rate
+    sector_insurance_cents_per_month: FloatArray
+    sector_vat_exempt_share: FloatArray
     receivable_slots: int
     # contribution
     contribution_base: str
@@ -154,6 +159,21 @@ class ModelParams:
     overheads_cents_per_month: int
     per_entrepreneur_cents_per_month: int
     audit_cents_per_year: int
+    legal_cents_per_year: int
+    overheads_cents_per_fte_month: int
+    payroll_outsourcing_cents_per_payslip: int
+    support_fte_per_100_entrepreneurs: float
+    mutuelle_cents_per_month: int
+    occupational_health_cents_per_year: int
+    versement_mobilite_rate: float
+    dues_rate: FloatArray  # per membership due
+    dues_on_turnover: npt.NDArray[np.bool_]  # else on contributions
+    dues_floor_cents: FloatArray
+    taxe_salaires_rates: tuple[float, ...]
+    taxe_salaires_thresholds_by_month: tuple[tuple[float, ...], ...]
+    size_band_at_opening: int  # index in EMPLOYER_SIZES
+    size_follows_headcount: bool
+    headcount_threshold_years: int
     setup_cents: int
     initial_cash_cents: int
     initial_capital_cents: int
@@ -162,7 +182,8 @@ class ModelParams:
     conventions: tuple[ConventionParams, ...]
     allocation: AllocationRules
     # payroll: the rules in force each simulated month
-    payroll_by_month: tuple[PayrollRates, ...]
+    payroll_by_month: tuple[PayrollRates, ...]  # at the opening band
+    payroll_by_band: tuple[tuple[PayrollRates, ...], ...]  # [band][month]: the rules for each employer size
 
 
 def _monthly_probability(rate_per_year: float) -> float:
@@ -232,12 +253,20 @@ def model_params(scenario: Scenario) -> ModelParams:
 
     # Payroll rules in force each month (one object per distinct set of rules).
     cache: dict[str, PayrollRates] = {}
-    payroll: list[PayrollRates] = []
-    for t in range(horizon):
-        month = pay.rules_month or _month_string(meta.start_month, t)
-        rates = payroll_rates_at(month, pay.employer_size)
-        key = repr(rates.__dict__ | {"month": ""})
-        payroll.append(cache.setdefault(key, rates))
+    by_band: list[tuple[PayrollRates, ...]] = []
+    for size in EMPLOYER_SIZES:
+        if size != pay.employer_size and not pay.employer_size_follows_headcount:
+            by_band.append(())
+            continue
+        rows: list[PayrollRates] = []
+        for t in range(horizon):
+            month = pay.rules_month or _month_string(meta.start_month, t)
+            rates = payroll_rates_at(month, size)
+            key = repr(rates.__dict__ | {"month": ""})
+            rows.append(cache.setdefault(key, rates))
+        by_band.append(tuple(rows))
+    payroll = list(by_band[EMPLOYER_SIZES.index(pay.employer_size)])
+    months_text = [pay.rules_month or _month_string(meta.start_month, t) for t in range(horizon)]
 
     exits = path.exits
     exit_p = np.zeros(len(STAGES))
@@ -337,6 +366,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         cape_max_renewals=path.cape.max_renewals,
         cape_renewal_probability=path.cape.renewal_probability,
         cape_min_months_before_cesa=path.cape.min_months_before_cesa,
+        min_income_gain_share_on_are=path.cape.min_income_gain_share_on_are,
         cape_exit_probability_after_are=_monthly_probability(exits.cape_rate_per_year * path.cape.after_are_exit_multiplier),
         after_are_min_salary_share=path.cape.after_are_min_salary_share,
         min_gross_cents=float(min_gross),
@@ -370,6 +400,9 @@ def model_params(scenario: Scenario) -> ModelParams:
         sector_margin_rate=np.array([s.gross_margin_rate for s in sectors]),
         sector_lag_months=lag,
         sector_late_share=np.array([f for _, f in splits]),
+        sector_at_mp_rate=np.array([np.nan if s.at_mp_rate is None else s.at_mp_rate for s in sectors]),
+        sector_insurance_cents_per_month=np.array([float(to_cents(s.insurance_eur_per_month)) for s in sectors]),
+        sector_vat_exempt_share=np.array([s.vat_exempt_share for s in sectors]),
         receivable_slots=int(lag.max()) + 2,
         contribution_base=contribution.base,
         sector_rate_cape=cape_rates,
@@ -392,6 +425,21 @@ def model_params(scenario: Scenario) -> ModelParams:
         overheads_cents_per_month=to_cents(coop.overheads_eur_per_month),
         per_entrepreneur_cents_per_month=to_cents(coop.software_eur_per_entrepreneur_month) + to_cents(coop.insurance_eur_per_entrepreneur_month),
         audit_cents_per_year=to_cents(coop.audit_eur_per_year),
+        legal_cents_per_year=to_cents(coop.legal_and_accounts_eur_per_year),
+        overheads_cents_per_fte_month=to_cents(coop.overheads_eur_per_fte_month),
+        payroll_outsourcing_cents_per_payslip=to_cents(coop.payroll_outsourcing_eur_per_payslip),
+        support_fte_per_100_entrepreneurs=coop.staff.support_fte_per_100_entrepreneurs,
+        mutuelle_cents_per_month=to_cents(coop.mutuelle_employer_eur_per_month),
+        occupational_health_cents_per_year=to_cents(coop.occupational_health_eur_per_year),
+        versement_mobilite_rate=terr.versement_mobilite_rate,
+        dues_rate=np.array([d.rate for d in coop.membership_dues], dtype=float),
+        dues_on_turnover=np.array([d.base == "turnover" for d in coop.membership_dues], dtype=bool),
+        dues_floor_cents=np.array([float(to_cents(d.floor_eur_per_year)) for d in coop.membership_dues], dtype=float),
+        taxe_salaires_rates=tuple(float(x) for x in rule_at("taxe_salaires_rates", months_text[0])),
+        taxe_salaires_thresholds_by_month=tuple(tuple(float(x) for x in rule_at("taxe_salaires_thresholds_eur_per_year", m)) for m in months_text),
+        size_band_at_opening=EMPLOYER_SIZES.index(pay.employer_size),
+        size_follows_headcount=pay.employer_size_follows_headcount,
+        headcount_threshold_years=int(rule_at("headcount_threshold_years", meta.start_month)),
         setup_cents=to_cents(coop.setup_costs_eur),
         initial_cash_cents=to_cents(coop.initial_treasury_eur) + to_cents(scenario.opening_capital_eur) - preopening,
         # Associés of the roster hold their capital shares (assumed fully paid in).
@@ -401,4 +449,5 @@ def model_params(scenario: Scenario) -> ModelParams:
         conventions=conventions,
         allocation=allocation,
         payroll_by_month=tuple(payroll),
+        payroll_by_band=tuple(by_band),
     )

@@ -43,6 +43,7 @@ from simcoop.economics import (
 )
 from simcoop.economics.cesa import are_months_saved, fixed_gross_cents, pay_budget_cents, settlement_bonus_cents
 from simcoop.economics.contribution import bracket_contribution_cents
+from simcoop.economics.employment import payroll_taxes_cents, per_head_costs_cents, smoothed_size_band
 from simcoop.model.book import (
     ROW_ARE_END_MONTH,
     ROW_CAPITAL_DUE_CENTS,
@@ -63,6 +64,7 @@ from simcoop.model.book import (
     ROW_RAMPUP_SLOPE_PER_MONTH,
     ROW_RAMPUP_START_SHARE,
     ROW_CAPE_RENEWALS_LEFT,
+    ROW_SECTOR,
     ROW_SITE,
     ROW_STAGE,
     ROW_CAPE_TERM_END_MONTH,
@@ -241,7 +243,7 @@ def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) 
     book.set_activity(i, ROW_ASSOCIE_DEADLINE_MONTH, now + max(p.associe_deadline_months - cape_months, 0))
     book.set_activity(i, ROW_TRIAL_END_MONTH, now + p.trial_period_months)
     margin = book.get_activity(i, ROW_RECENT_NET_MARGIN_CENTS)
-    fixed = fixed_gross_cents(margin, p.fixed_pay_share, p.min_gross_cents, p.payroll_by_month[now])
+    fixed = fixed_gross_cents(margin, p.fixed_pay_share, p.min_gross_cents, book.rates(now))
     book.set_activity(i, ROW_FIXED_GROSS_CENTS, float(fixed[0]))
     book.flows["cesa_entries"] += 1
 
@@ -447,7 +449,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     col = t % slots
     a = book.a[:, :m]
     pending = book.pending
-    rates = p.payroll_by_month[t]
+    rates = book.rates(t)
     calendar = int(p.calendar_month[t])
     contributions = capital_in = 0.0
     if m:
@@ -490,8 +492,11 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         treasury = a[ROW_TREASURY_CENTS]
         treasury += received - purchases - contrib
         gross_total = cost_total = 0.0
+        gross = None
         if salaried.any():
-            gross_total, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t)
+            gross, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t)
+            gross_total = float(gross.sum())
+        _activity_charges(book, p, a, salaried, gross, invoiced, rates, calendar, t)
         contributions = float(contrib.sum())
         flows["turnover_cents"] += float(invoiced.sum())
         flows["turnover_salaried_cents"] += float(invoiced @ salaried)
@@ -510,13 +515,8 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     # The cooperative's own costs.
     active = book.n_active
     _staffing(book, p, t, active)
-    one_fte = employer_cost_cents(np.array([p.staff_gross_cents, p.support_gross_cents]), rates)
-    staff = float(round(book.staff_fte * one_fte[0] + book.support_fte * one_fte[1]))
-    costs = staff + p.rent_cents_by_month[t] + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
-    if calendar == 12:
-        costs += p.audit_cents_per_year
-    if t == 0:
-        costs += p.setup_cents
+    staff, costs = _structure_costs(book, p, rates, calendar, t, contributions)
+    _headcount_band(book, p, calendar)
     flows["staff_costs_cents"] += staff
     flows["coop_costs_cents"] += costs
     book.year_result_cents += contributions - costs
@@ -532,8 +532,8 @@ def _cesa_pay(
     rates: Any,
     calendar: int,
     t: int,
-) -> tuple[float, float, float]:
-    """Pay every CESA holder this month (``simcoop.economics.cesa``); returns gross, employer cost, capital withheld.
+) -> tuple[npt.NDArray[np.float64], float, float]:
+    """Pay every CESA holder this month (``simcoop.economics.cesa``); returns gross pay by activity, employer cost, capital withheld.
 
     The fixed part is owed whatever the month brings (the cooperative advances it below the
     floor, within the cap), plus advances on the variable part from the treasury above the
@@ -582,7 +582,96 @@ def _cesa_pay(
         a[ROW_CAPITAL_DUE_CENTS] -= withheld
         a[ROW_CAPITAL_PAID_CENTS] += withheld
         capital_in = float(withheld.sum())
-    return gross_total, cost_total, capital_in
+    return gross, cost_total, capital_in
+
+
+def _activity_charges(
+    book: Book,
+    p: ModelParams,
+    a: npt.NDArray[np.float64],
+    salaried: npt.NDArray[np.bool_],
+    gross: npt.NDArray[np.float64] | None,
+    invoiced: npt.NDArray[np.float64],
+    rates: Any,
+    calendar: int,
+    t: int,
+) -> None:
+    """What each activity bears besides pay and purchases (``simcoop.economics.employment``).
+
+    Every activity: its sector's insurance (décennale for building trades). Each CESA
+    holder's activity: the employer share of the health cover and the occupational health
+    fee, the sector's AT/MP rate above the payroll table's office rate, the versement
+    mobilité once the employer size band is 11 or more, and the taxe sur les salaires in
+    proportion to the cooperative's VAT-exempt turnover. Also keeps the year's turnover and
+    VAT-exempt turnover for next year's ratio.
+    """
+    sector = a[ROW_SECTOR].astype(np.intp)
+    if calendar == 1:
+        book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
+    book.turnover_year_cents += float(invoiced.sum())
+    book.exempt_turnover_year_cents += float(invoiced @ p.sector_vat_exempt_share[sector])
+    charges = p.sector_insurance_cents_per_month[sector].copy()
+    if gross is not None:
+        charges += per_head_costs_cents(salaried.astype(np.float64), p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
+        at_mp = p.sector_at_mp_rate[sector]
+        charges += np.rint(gross * np.where(np.isnan(at_mp), 0.0, at_mp - rates.employer_at_mp_rate))
+        vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0
+        charges += payroll_taxes_cents(gross, vm, book.taxe_salaires_ratio(), p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
+    a[ROW_TREASURY_CENTS] -= charges
+    book.flows["activity_charges_cents"] += float(charges.sum())
+
+
+def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float) -> tuple[float, float]:
+    """The cooperative's own costs this month: (staff costs, all costs), whole cents.
+
+    Staff: employer cost of each FTE, their health cover and occupational health, and the
+    payroll taxes (versement mobilité, taxe sur les salaires). Structure: the sites' rent,
+    fixed overheads and overheads per team FTE, software and insurance per entrepreneur,
+    payroll outsourced per payslip, membership dues (topped up to their floor in December),
+    the audit and legal costs at each closing, set-up costs in the opening month.
+    """
+    active = book.n_active
+    team = book.staff_fte + book.support_fte
+    pay = np.array([p.staff_gross_cents, p.support_gross_cents])
+    one_fte = employer_cost_cents(pay, rates)
+    vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0
+    taxes = payroll_taxes_cents(pay, vm, book.taxe_salaires_ratio(), p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
+    staff = float(round(book.staff_fte * (one_fte[0] + taxes[0]) + book.support_fte * (one_fte[1] + taxes[1])))
+    staff += float(per_head_costs_cents(team, p.mutuelle_cents_per_month, p.occupational_health_cents_per_year))
+    costs = staff + p.rent_cents_by_month[t] + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
+    costs += float(round(p.overheads_cents_per_fte_month * team))
+    costs += p.payroll_outsourcing_cents_per_payslip * (book.stage_count[CESA] + book.stage_count[ASSOCIE])
+    if len(p.dues_rate):
+        if calendar == 1:
+            book.dues_year_cents[:] = 0.0
+        base = np.where(p.dues_on_turnover, book.flows["turnover_cents"], contributions)
+        dues = np.rint(p.dues_rate * base)
+        if calendar == 12:
+            dues = np.maximum(dues, p.dues_floor_cents - book.dues_year_cents)
+        book.dues_year_cents += dues
+        costs += float(dues.sum())
+    if calendar == 12:
+        costs += p.audit_cents_per_year + p.legal_cents_per_year
+    if t == 0:
+        costs += p.setup_cents
+    return staff, costs
+
+
+def _headcount_band(book: Book, p: ModelParams, calendar: int) -> None:
+    """Count this month's headcount; in December, set next year's employer size band (CSS L130-1)."""
+    book.headcount_sum_year += book.stage_count[CESA] + book.stage_count[ASSOCIE] + book.staff_fte + book.support_fte
+    book.headcount_months_year += 1
+    if calendar != 12:
+        return
+    average = book.headcount_sum_year / book.headcount_months_year
+    book.headcount_sum_year, book.headcount_months_year = 0.0, 0
+    band_of_year = 0 if average < 11 else (1 if average < 50 else 2)
+    for b, threshold in ((1, 11), (2, 50)):
+        book.years_at_or_above[b] = book.years_at_or_above[b] + 1 if average >= threshold else 0
+    if p.size_follows_headcount:
+        book.size_band = smoothed_size_band(book.size_band, book.years_at_or_above, band_of_year, p.headcount_threshold_years)
+    if book.turnover_year_cents > 0:
+        book.taxe_salaires_ratio_last_year = book.exempt_turnover_year_cents / book.turnover_year_cents
 
 
 def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
@@ -611,7 +700,8 @@ def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
             book.site_hire_month[crowded] = t + p.recruitment_delay_months
     book.staff_fte = float(book.site_staff.sum())
     step = p.hiring_step_fte
-    book.support_fte = max(p.support_fte_at_opening, math.ceil(p.support_ratio * book.staff_fte / step) * step)
+    needed = p.support_ratio * book.staff_fte + p.support_fte_per_100_entrepreneurs * book.n_active / 100.0
+    book.support_fte = max(p.support_fte_at_opening, book.support_fte, math.ceil(needed / step) * step)
 
 
 def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
@@ -643,6 +733,8 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     min_cost = min_cost_now * np.where(are_out, p.after_are_min_salary_share, 1.0)
     viable = cape & (a[ROW_CESA_POSSIBLE_FROM_MONTH] <= t) & (a[ROW_RECENT_NET_MARGIN_CENTS] >= min_cost) & (a[ROW_TREASURY_CENTS] >= p.treasury_months_required * min_cost)
     term_over = cape & (a[ROW_CAPE_TERM_END_MONTH] <= t)
+    if p.min_income_gain_share_on_are > 0.0:
+        _stay_while_are_lasts(book, p, a, viable, term_over, t)
     p_up = p.associe_uptake_probability_per_month
     subscribe = cesa & ~in_trial & ((u_decide < p_up) | (a[ROW_ASSOCIE_DEADLINE_MONTH] <= t))
     due = np.flatnonzero(exiting | viable | term_over | subscribe)
@@ -679,6 +771,26 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
             event.succeed((TO_ASSOCIE, None))
         else:  # the associé deadline passed without subscription
             event.succeed((EXIT, (_destination(cum[CESA], u_dest[j]), R_NOT_ASSOCIE)))
+
+
+def _stay_while_are_lasts(
+    book: Book, p: ModelParams, a: npt.NDArray[np.float64], viable: npt.NDArray[np.bool_], term_over: npt.NDArray[np.bool_], t: int
+) -> None:
+    """Hold back (in place) the conversions of people still on ARE for whom a CESA adds too little income.
+
+    In CAPE they keep the full ARE; in CESA it is reduced by ``are_cumul_reduction_rate`` of
+    the gross pay (the fixed part they would get), so the gain is net pay minus the ARE
+    lost. They convert only if it is at least ``min_income_gain_share_on_are`` of the net
+    pay, or when their CAPE term is over (converting beats leaving).
+    """
+    candidates = np.flatnonzero(viable & (a[ROW_ARE_END_MONTH] > t) & ~term_over)
+    if len(candidates) == 0:
+        return
+    rates = book.rates(t)
+    gross = fixed_gross_cents(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p.fixed_pay_share, p.min_gross_cents, rates)
+    net = gross - employee_contributions_cents(gross, rates)
+    gain = net - np.minimum(p.are_cumul_reduction_rate * gross, p.are_average_cents)
+    viable[candidates[gain < p.min_income_gain_share_on_are * net]] = False
 
 
 def _destination(cumshares: npt.NDArray[np.float64], u: float) -> int:
