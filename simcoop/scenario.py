@@ -251,10 +251,19 @@ class PriorStatus(_Frozen):
     are_remaining_months_max: int = Field(
         default=18, ge=1, le=36,
         description=(
-            "Longest ARE entitlement left at entry; the entitlement left is drawn uniformly from 1 to this. "
-            "Source: Unédic durée d'indemnisation (at most 18 months under 53 since 2023, DOMAIN.md §2); "
-            "the uniform draw is an assumption."
+            "Longest ARE entitlement left at entry for entrants under 55; the entitlement left is drawn uniformly "
+            "from 1 to this. Source: Unédic durée d'indemnisation (at most 18 months under 55 since 1 April 2025, "
+            "are_max_duration_months in cae_rules_fr.yaml); the uniform draw is an assumption. Older entrants get "
+            "the longer maxima of their age band from the rules."
         ),
+    )
+    aged_55_56_share: Share = Field(
+        default=0.0,
+        description="Share of ARE entrants aged 55-56 (at most 22.5 months of ARE since 1 April 2025). 0 = none. Assumption.",
+    )
+    aged_57_plus_share: Share = Field(
+        default=0.0,
+        description="Share of ARE entrants aged 57 or over (at most 27 months of ARE since 1 April 2025). 0 = none. Assumption.",
     )
     are_average_eur_per_month: float = Field(
         default=1100.0, gt=0.0,

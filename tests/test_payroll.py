@@ -333,3 +333,20 @@ def test_cost_table_gives_exactly_what_the_rules_give() -> None:
             assert np.array_equal(employer_cost_cents(gross, rates), _employer_cost(gross, rates))
             budget = np.floor(rng.uniform(0, 6 * rates.smic_monthly_eur * 100, 20_000))
             assert np.array_equal(gross_for_employer_budget_cents(budget, rates), _inverse_by_bisection(budget, rates))
+
+
+def test_annual_relief_keeps_a_june_settlement_at_the_full_coefficient() -> None:
+    """CSS L241-13 / D241-7: the relief is annual; monthly amounts are provisional."""
+    from simcoop.economics.payroll import annual_reduction_generale_cents
+
+    r = payroll_rates_at("2025-06", "below_50")
+    months = [80_000.0] * 5 + [380_000.0]  # five months at 800 €, then June with a 3 000 € settlement
+    monthly = sum(float(reduction_generale_cents(np.array([g]), r)[0]) for g in months)
+    annual = float(annual_reduction_generale_cents(np.array([sum(months)]), np.array([6]), r)[0])
+    # 7 800 € over six months stays below six monthly SMIC: the full coefficient on all of it.
+    full = float(reduction_generale_cents(np.array([130_000.0]), r)[0]) * 6  # 1 300 € a month, same total
+    assert abs(annual - full) <= 6
+    assert annual > monthly + 0.9 * r.relief_max_coefficient * 300_000.0 * 0.5
+    # Regular pay: the annual relief equals the sum of the monthly ones (to rounding).
+    steady = float(annual_reduction_generale_cents(np.array([12 * 150_000.0]), np.array([12]), r)[0])
+    assert abs(steady - 12 * float(reduction_generale_cents(np.array([150_000.0]), r)[0])) <= 12

@@ -196,8 +196,11 @@ STOCK_COLUMNS: tuple[str, ...] = (
     ROW_CAPITAL_PAID_CENTS,
     ROW_SITE,
     ROW_ZONE,
-) = range(27)
-N_ACTIVITY_ROWS = 27
+    ROW_GROSS_YTD_CENTS,  # gross pay since January (réduction générale, annual)
+    ROW_RELIEF_YTD_CENTS,  # réduction générale granted since January
+    ROW_PAID_MONTHS_YTD,  # months paid since January
+) = range(30)
+N_ACTIVITY_ROWS = 30
 
 
 class Book:

@@ -89,7 +89,11 @@ class ModelParams:
     # prior status
     are_share: float
     rsa_share: float
-    are_max_months: int
+    are_max_months: int  # under the first age limit
+    are_max_months_between: float  # between the two age limits
+    are_max_months_older: float  # from the second age limit on
+    are_aged_between_share: float
+    are_aged_older_share: float
     are_average_cents: float
     are_cumul_reduction_rate: float  # ARE reduced by this share of gross pay (cae_rules_fr.yaml)
     # contracts
@@ -342,6 +346,7 @@ def model_params(scenario: Scenario) -> ModelParams:
     )
 
     cesa, associe = path.cesa, path.associe
+    are_durations = rule_at("are_max_duration_months", meta.start_month)
     min_gross = to_cents(cesa.min_gross_salary_eur_per_month)
     subscription = to_cents(associe.capital_subscription_eur)
     return ModelParams(
@@ -360,6 +365,10 @@ def model_params(scenario: Scenario) -> ModelParams:
         are_share=path.prior_status.are_share,
         rsa_share=path.prior_status.rsa_share,
         are_max_months=path.prior_status.are_remaining_months_max,
+        are_max_months_between=float(are_durations["between"]),
+        are_max_months_older=float(are_durations["from_second"]),
+        are_aged_between_share=path.prior_status.aged_55_56_share,
+        are_aged_older_share=path.prior_status.aged_57_plus_share,
         are_average_cents=float(to_cents(path.prior_status.are_average_eur_per_month)),
         are_cumul_reduction_rate=float(rule_at("are_cumul_reduction_rate", meta.start_month)),
         cape_term_months=path.cape.term_months,

@@ -43,6 +43,7 @@ from simcoop.economics import (
 )
 from simcoop.economics.cesa import are_months_saved, fixed_gross_cents, pay_budget_cents, settlement_bonus_cents
 from simcoop.economics.contribution import bracket_contribution_cents
+from simcoop.economics.payroll import annual_reduction_generale_cents, reduction_generale_cents
 from simcoop.economics.employment import payroll_taxes_cents, per_head_costs_cents, smoothed_size_band
 from simcoop.model.book import (
     ROW_ARE_END_MONTH,
@@ -64,6 +65,9 @@ from simcoop.model.book import (
     ROW_RAMPUP_SLOPE_PER_MONTH,
     ROW_RAMPUP_START_SHARE,
     ROW_CAPE_RENEWALS_LEFT,
+    ROW_GROSS_YTD_CENTS,
+    ROW_PAID_MONTHS_YTD,
+    ROW_RELIEF_YTD_CENTS,
     ROW_SECTOR,
     ROW_SITE,
     ROW_STAGE,
@@ -432,7 +436,14 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     # Prior status: ARE with 1..are_max_months months left, RSA, or none (DOMAIN.md §2).
     u = streams.status.random((2, k))
     status = np.where(u[0] < p.are_share, 1, np.where(u[0] < p.are_share + p.rsa_share, 2, 0))
-    are_end = np.where(status == 1, t + 1 + np.floor(u[1] * p.are_max_months), -1.0)
+    # Given ARE (u[0] < are_share), u[0] / are_share is uniform on [0, 1): it draws the age
+    # band, whose longest entitlement is dated data (cae_rules_fr.yaml), without a new draw.
+    v = u[0] / max(p.are_share, 1e-300)
+    are_max = np.where(
+        v < p.are_aged_older_share, p.are_max_months_older,
+        np.where(v < p.are_aged_older_share + p.are_aged_between_share, p.are_max_months_between, p.are_max_months),
+    )
+    are_end = np.where(status == 1, t + 1 + np.floor(u[1] * are_max), -1.0)
     ids = book.add_entrants(t, first, sector, mature, status, are_end, zones, sites)
     np.add.at(book.by_zone["entries"][:, t], zones, 1)
     np.add.at(book.by_site["entries"][:, t], sites, 1)
@@ -554,7 +565,7 @@ def _cesa_pay(
         bonus = None
     budget *= salaried
     gross = gross_for_employer_budget_cents(budget, rates)
-    cost = employer_cost_cents(gross, rates)
+    cost = employer_cost_cents(gross, rates) - _relief_regularisation(a, salaried, gross, rates, calendar)
     treasury -= cost
     employee = employee_contributions_cents(gross, rates)
     gross_total = float(gross.sum())
@@ -583,6 +594,29 @@ def _cesa_pay(
         a[ROW_CAPITAL_PAID_CENTS] += withheld
         capital_in = float(withheld.sum())
     return gross, cost_total, capital_in
+
+
+def _relief_regularisation(
+    a: npt.NDArray[np.float64], salaried: npt.NDArray[np.bool_], gross: npt.NDArray[np.float64], rates: Any, calendar: int
+) -> npt.NDArray[np.float64]:
+    """This month's regularisation of the réduction générale, whole cents (CSS L241-13, D241-7).
+
+    The monthly relief inside the employer cost is provisional; the relief due is the annual
+    one on the pay since January (``annual_reduction_generale_cents``), so each month adds
+    the difference between what is due so far and what was granted (progressive
+    regularisation). Positive: more relief, a lower cost.
+    """
+    if calendar == 1:
+        a[ROW_GROSS_YTD_CENTS] = 0.0
+        a[ROW_RELIEF_YTD_CENTS] = 0.0
+        a[ROW_PAID_MONTHS_YTD] = 0.0
+    provisional = reduction_generale_cents(gross, rates)
+    a[ROW_GROSS_YTD_CENTS] += gross
+    a[ROW_PAID_MONTHS_YTD] += salaried
+    due = annual_reduction_generale_cents(a[ROW_GROSS_YTD_CENTS], a[ROW_PAID_MONTHS_YTD], rates)
+    regularisation = np.where(salaried, due - a[ROW_RELIEF_YTD_CENTS] - provisional, 0.0)
+    a[ROW_RELIEF_YTD_CENTS] = np.where(salaried, due, a[ROW_RELIEF_YTD_CENTS])
+    return regularisation
 
 
 def _activity_charges(
