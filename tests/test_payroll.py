@@ -350,3 +350,16 @@ def test_annual_relief_keeps_a_june_settlement_at_the_full_coefficient() -> None
     # Regular pay: the annual relief equals the sum of the monthly ones (to rounding).
     steady = float(annual_reduction_generale_cents(np.array([12 * 150_000.0]), np.array([12]), r)[0])
     assert abs(steady - 12 * float(reduction_generale_cents(np.array([150_000.0]), r)[0])) <= 12
+
+
+def test_annual_relief_counts_the_legal_time_of_the_contract_months_of_the_year() -> None:
+    from simcoop.economics.payroll import annual_reduction_generale_cents
+
+    r = payroll_rates_at("2025-06", "below_50")
+    # January to June: 5 x 800 € + 9 000 € in June = 13 000 €, above six monthly SMIC but below
+    # twelve: with the contract running to December, the year's SMIC_ref is not yet reached.
+    paid_so_far = np.array([13_000_00.0])
+    to_date = float(annual_reduction_generale_cents(paid_so_far, np.array([6]), r)[0])
+    whole_year = float(annual_reduction_generale_cents(paid_so_far, np.array([6]), r, np.array([12]))[0])
+    assert whole_year > to_date
+    assert whole_year == float(annual_reduction_generale_cents(paid_so_far, np.array([6]), r, np.array([6 + 6]))[0])

@@ -389,21 +389,26 @@ def reduction_generale_cents(gross_cents: npt.ArrayLike, rates: PayrollRates) ->
     return _relief(gross, np.rint(covered), rates, exact=True)
 
 
-def annual_reduction_generale_cents(cumulative_gross_cents: npt.ArrayLike, months: npt.ArrayLike, rates: PayrollRates) -> FloatArray:
+def annual_reduction_generale_cents(
+    cumulative_gross_cents: npt.ArrayLike, months: npt.ArrayLike, rates: PayrollRates, contract_months: npt.ArrayLike | None = None
+) -> FloatArray:
     """The réduction générale due on the pay of the year so far, whole cents (CSS L241-13, D241-7).
 
     The relief is annual: its coefficient comes from the year's SMIC_ref against the year's
     gross, and the monthly relief is only provisional, regularised month by month
-    ("régularisation progressive"). With CAE hour equivalents (décret 2015-1363) the year's
-    SMIC_ref is the relief SMIC × hours, at most ``months`` full-time months: a June
-    settlement that lifts one month above the SMIC no longer loses the relief when the
-    year's pay stays below the year's SMIC. ``months`` are the months paid this year; the
-    contributions the relief may cover are those of the average month, times ``months``.
+    ("régularisation progressive"). With CAE hour equivalents (décret 2015-1363: gross /
+    hourly SMIC within the legal working time) the year's SMIC_ref is the relief SMIC ×
+    hours, within the legal time of the ``contract_months`` of the calendar year the
+    contract covers (151.67 h each; default: the ``months`` paid so far). So a June
+    settlement no longer loses the relief when the year's pay stays below the year's SMIC.
+    ``months`` are the months paid this year; the contributions the relief may cover are
+    those of the average month, times ``months``.
     """
     gross = np.maximum(np.asarray(cumulative_gross_cents, dtype=np.float64), 0.0)
     n = np.maximum(np.asarray(months, dtype=np.float64), 1.0)
+    cap_months = n if contract_months is None else np.maximum(np.asarray(contract_months, dtype=np.float64), n)
     r = rates
-    smic_ref = np.minimum(gross * (r.relief_smic_hourly_eur / r.smic_hourly_eur), 100.0 * r.relief_smic_monthly_eur * n)
+    smic_ref = np.minimum(gross * (r.relief_smic_hourly_eur / r.smic_hourly_eur), 100.0 * r.relief_smic_monthly_eur * cap_months)
     coefficient = _coefficient_of_ratio(smic_ref / np.maximum(gross, 1.0), r, exact=True)
     average = gross / n
     _, covered = _employer_full(average, r)

@@ -199,8 +199,10 @@ STOCK_COLUMNS: tuple[str, ...] = (
     ROW_GROSS_YTD_CENTS,  # gross pay since January (réduction générale, annual)
     ROW_RELIEF_YTD_CENTS,  # réduction générale granted since January
     ROW_PAID_MONTHS_YTD,  # months paid since January
-) = range(30)
-N_ACTIVITY_ROWS = 30
+    ROW_PREVIOUS_YEAR_GROSS_CENTS,  # last calendar year's gross (and the settlement attached to it)
+    ROW_PREVIOUS_YEAR_MONTHS,  # months paid last calendar year
+) = range(32)
+N_ACTIVITY_ROWS = 32
 
 
 class Book:

@@ -67,6 +67,8 @@ from simcoop.model.book import (
     ROW_CAPE_RENEWALS_LEFT,
     ROW_GROSS_YTD_CENTS,
     ROW_PAID_MONTHS_YTD,
+    ROW_PREVIOUS_YEAR_GROSS_CENTS,
+    ROW_PREVIOUS_YEAR_MONTHS,
     ROW_RELIEF_YTD_CENTS,
     ROW_SECTOR,
     ROW_SITE,
@@ -565,14 +567,16 @@ def _cesa_pay(
         bonus = None
     budget *= salaried
     gross = gross_for_employer_budget_cents(budget, rates)
-    cost = employer_cost_cents(gross, rates) - _relief_regularisation(a, salaried, gross, rates, calendar)
+    settlement_gross = None
+    if bonus is not None:
+        settlement_gross = (gross - gross_for_employer_budget_cents(budget - bonus * salaried, rates)) * salaried
+    cost = employer_cost_cents(gross, rates) - _relief_regularisation(a, salaried, gross, settlement_gross, rates, calendar)
     treasury -= cost
     employee = employee_contributions_cents(gross, rates)
     gross_total = float(gross.sum())
     cost_total = float(cost.sum())
-    if bonus is not None:
-        fixed_part = gross_for_employer_budget_cents(budget - bonus * salaried, rates)
-        flows["settlement_pay_cents"] += gross_total - float(fixed_part.sum())
+    if settlement_gross is not None:
+        flows["settlement_pay_cents"] += float(settlement_gross.sum())
     flows["employee_contributions_cents"] += float(employee.sum())
     flows["jobs_fte"] += float(hour_equivalents(gross, rates).sum()) / rates.full_time_hours_per_month
     # ARE not paid: a salary reduces the benefit (cumul rule), so a month counts as
@@ -597,26 +601,47 @@ def _cesa_pay(
 
 
 def _relief_regularisation(
-    a: npt.NDArray[np.float64], salaried: npt.NDArray[np.bool_], gross: npt.NDArray[np.float64], rates: Any, calendar: int
+    a: npt.NDArray[np.float64],
+    salaried: npt.NDArray[np.bool_],
+    gross: npt.NDArray[np.float64],
+    settlement_gross: npt.NDArray[np.float64] | None,
+    rates: Any,
+    calendar: int,
 ) -> npt.NDArray[np.float64]:
-    """This month's regularisation of the réduction générale, whole cents (CSS L241-13, D241-7).
+    """This month's correction of the provisional réduction générale, whole cents (CSS L241-13, D241-7).
 
-    The monthly relief inside the employer cost is provisional; the relief due is the annual
-    one on the pay since January (``annual_reduction_generale_cents``), so each month adds
-    the difference between what is due so far and what was granted (progressive
-    regularisation). Positive: more relief, a lower cost.
+    The monthly relief inside the employer cost is provisional; the relief due is the
+    annual one (``annual_reduction_generale_cents``): each month adds the difference
+    between what is due on the pay since January, against the SMIC of the months paid,
+    and what was granted (progressive regularisation). The settlement of the variable part
+    is pay for the previous year's activity: its relief is the previous year's relief
+    recomputed with it (rappel de salaire attached to its period), not this month's.
+    Positive: more relief, a lower cost.
     """
     if calendar == 1:
+        a[ROW_PREVIOUS_YEAR_GROSS_CENTS] = a[ROW_GROSS_YTD_CENTS]
+        a[ROW_PREVIOUS_YEAR_MONTHS] = a[ROW_PAID_MONTHS_YTD]
         a[ROW_GROSS_YTD_CENTS] = 0.0
         a[ROW_RELIEF_YTD_CENTS] = 0.0
         a[ROW_PAID_MONTHS_YTD] = 0.0
     provisional = reduction_generale_cents(gross, rates)
-    a[ROW_GROSS_YTD_CENTS] += gross
+    attached = np.zeros_like(gross)
+    if settlement_gross is not None:
+        # Attached to last year when there was pay last year; else it is this year's pay.
+        months = a[ROW_PREVIOUS_YEAR_MONTHS]
+        attached = np.where(months > 0, settlement_gross, 0.0)
+        previous = a[ROW_PREVIOUS_YEAR_GROSS_CENTS]
+        recomputed = annual_reduction_generale_cents(previous + attached, months, rates)
+        already = annual_reduction_generale_cents(previous, months, rates)
+        a[ROW_PREVIOUS_YEAR_GROSS_CENTS] += attached
+    a[ROW_GROSS_YTD_CENTS] += gross - attached
     a[ROW_PAID_MONTHS_YTD] += salaried
     due = annual_reduction_generale_cents(a[ROW_GROSS_YTD_CENTS], a[ROW_PAID_MONTHS_YTD], rates)
-    regularisation = np.where(salaried, due - a[ROW_RELIEF_YTD_CENTS] - provisional, 0.0)
+    correction = due - a[ROW_RELIEF_YTD_CENTS] - provisional
     a[ROW_RELIEF_YTD_CENTS] = np.where(salaried, due, a[ROW_RELIEF_YTD_CENTS])
-    return regularisation
+    if settlement_gross is not None:
+        correction += np.where(attached > 0, recomputed - already, 0.0)
+    return np.where(salaried, correction, 0.0)
 
 
 def _activity_charges(
