@@ -682,7 +682,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(results.portage_table())
         extra = ", funding.csv" + (", portage.csv, portage_comparison.csv" if args.compare_portage else "")
         extra += ", precision.json" if precision_report is not None else ""
-        print(f"\nwrote {out}/ (manifest.json, monthly, yearly, events, kpis.csv, summary.csv{extra}) in {elapsed:.1f} s")
+        print(f"\nwrote {out}/ (manifest.json, monthly, yearly, events, kpis.csv, summary.csv, reality_check.csv{extra}) in {elapsed:.1f} s")
     if args.sensitivity or args.sensitivity_replications:  # before the report, which draws its tornado from it
         status = _run_sensitivity(args, scenario, out, seed, args.sensitivity_replications or min(replications, 100))
         if status != EXIT_OK:
