@@ -343,8 +343,12 @@ class CesaRules(_Frozen):
         description="Time constant (months) of the moving average of the activity's margin after contribution ('recent margin'). Assumption.",
     )
     trial_period_months: int = Field(
-        default=8, ge=0, le=8,
-        description="Trial period of the CESA; a departure within it has its own motive. Source: DOMAIN.md §2 (at most 8 months).",
+        default=2, ge=0, le=8,
+        description=(
+            "Trial period of the CESA; a departure within it has its own motive. Source: ordinary law, code du travail "
+            "L1221-19 to L1221-21 (cesa_trial_period_months in cae_rules_fr.yaml): 2 months for employees, 3 for "
+            "supervisors and technicians, 4 for cadres, renewable once only where a branch agreement allows (8 at most)."
+        ),
     )
     trial_exit_rate_per_year: float = Field(
         default=0.25, ge=0.0, description="Annual exit hazard during the trial period. Assumption.",

@@ -45,3 +45,22 @@ def test_are_cumul_is_seventy_percent_of_gross_with_its_reference() -> None:
     assert "art. 30" in rule_reference("are_cumul_reduction_rate", "2027-01")["title"]
     # 800 € gross against an ARE of 1 120 €: 560 € not paid = half a month saved; a big pay saves at most one month.
     assert are_months_saved(np.array([80_000.0, 500_000.0]), 112_000.0, rate).tolist() == [0.5, 1.0]
+
+
+def test_trial_period_default_is_ordinary_law_for_employees() -> None:
+    from simcoop.scenario import CesaRules
+
+    law = rule_at("cesa_trial_period_months", "2027-01")
+    assert CesaRules().trial_period_months == law["employees"] == 2
+    assert (law["supervisors_technicians"], law["cadres"]) == (3, 4)
+    assert "L1221-19" in rule_reference("cesa_trial_period_months", "2027-01")["title"]
+    # At most twice the longest period, renewed once by a branch agreement.
+    assert CesaRules.model_fields["trial_period_months"].metadata[-1].le == 2 * law["cadres"]
+
+
+def test_are_durations_since_april_2025_by_age() -> None:
+    before = rule_at("are_max_duration_months", "2025-03")
+    after = rule_at("are_max_duration_months", "2025-04")
+    assert (before["first_age"], before["second_age"]) == (53, 55)
+    assert (after["first_age"], after["second_age"]) == (55, 57)
+    assert (after["under_first"], after["between"], after["from_second"]) == (18, 22.5, 27)

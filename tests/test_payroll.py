@@ -363,3 +363,8 @@ def test_annual_relief_counts_the_legal_time_of_the_contract_months_of_the_year(
     whole_year = float(annual_reduction_generale_cents(paid_so_far, np.array([6]), r, np.array([12]))[0])
     assert whole_year > to_date
     assert whole_year == float(annual_reduction_generale_cents(paid_so_far, np.array([6]), r, np.array([6 + 6]))[0])
+
+
+def test_at_mp_rates_of_2025_apply_from_the_first_of_may() -> None:
+    assert payroll_rates_at("2025-04", "below_50").employer_at_mp_rate == payroll_rates_at("2024-12", "below_50").employer_at_mp_rate
+    assert payroll_rates_at("2025-05", "below_50").employer_at_mp_rate == 0.007
