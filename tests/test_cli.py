@@ -27,6 +27,7 @@ BROKEN_FILES = sorted(BROKEN.glob("*.yaml"))
 
 OUTPUT_FILES = {
     "manifest.json",
+    "reality_check.csv",
     "monthly.parquet",
     "monthly.csv",
     "yearly.parquet",

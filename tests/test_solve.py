@@ -31,7 +31,7 @@ def test_solve_finds_funding_and_a_rerun_at_that_level_meets_the_criteria() -> N
 
 
 def test_a_viable_scenario_needs_no_extra_funding() -> None:
-    rich = small_scenario(**CRITERIA, **{"cooperative.initial_treasury_eur": 2_000_000})
+    rich = small_scenario(**CRITERIA, **{"cooperative.initial_treasury_eur": 2_000_000, "cooperative.public_funding.2.amount_eur": 300000})
     solution = solve(rich, replications=10, seed=1, years=1, uncertainty=False)
     assert solution.value == 0.0
 

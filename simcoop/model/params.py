@@ -346,7 +346,9 @@ def model_params(scenario: Scenario) -> ModelParams:
     )
 
     cesa, associe = path.cesa, path.associe
-    are_durations = rule_at("are_max_duration_months", meta.start_month)
+    # The CAE rules of the opening month, or of payroll.rules_month for a historical scenario.
+    rules_date = pay.rules_month or meta.start_month
+    are_durations = rule_at("are_max_duration_months", rules_date)
     min_gross = to_cents(cesa.min_gross_salary_eur_per_month)
     subscription = to_cents(associe.capital_subscription_eur)
     return ModelParams(
@@ -370,7 +372,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         are_aged_between_share=path.prior_status.aged_55_56_share,
         are_aged_older_share=path.prior_status.aged_57_plus_share,
         are_average_cents=float(to_cents(path.prior_status.are_average_eur_per_month)),
-        are_cumul_reduction_rate=float(rule_at("are_cumul_reduction_rate", meta.start_month)),
+        are_cumul_reduction_rate=float(rule_at("are_cumul_reduction_rate", rules_date)),
         cape_term_months=path.cape.term_months,
         cape_max_renewals=path.cape.max_renewals,
         cape_renewal_probability=path.cape.renewal_probability,
@@ -448,7 +450,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         taxe_salaires_thresholds_by_month=tuple(tuple(float(x) for x in rule_at("taxe_salaires_thresholds_eur_per_year", m)) for m in months_text),
         size_band_at_opening=EMPLOYER_SIZES.index(pay.employer_size),
         size_follows_headcount=pay.employer_size_follows_headcount,
-        headcount_threshold_years=int(rule_at("headcount_threshold_years", meta.start_month)),
+        headcount_threshold_years=int(rule_at("headcount_threshold_years", rules_date)),
         setup_cents=to_cents(coop.setup_costs_eur),
         initial_cash_cents=to_cents(coop.initial_treasury_eur) + to_cents(scenario.opening_capital_eur) - preopening,
         # Associés of the roster hold their capital shares (assumed fully paid in).
