@@ -143,16 +143,16 @@ Two ways to make variants of a scenario, both validated like a YAML file:
 
 1. in Python, with `Scenario.replace({dotted.key: value})`;
 2. in the scenario file, with a `variants:` block (`scenarios/reference.yaml` has three),
-   read by `simcoop.experiments.load_variants`.
+   read by `simcoop.scenario.edit.load_variants`.
 
-`simcoop.experiments.compare` runs every scenario on the **same seed**: replication *r*
+`simcoop.studies.compare.compare` runs every scenario on the **same seed**: replication *r*
 of each scenario meets the same entrants, turnover shocks and funders' decisions as far
 as its rules allow. Differences are read replication by replication (paired), which
 removes most of the Monte Carlo noise.
 
 **Run time:** about 20-40 s on 2 cores: **30 replications** per scenario only, to stay
 quick. Use 200 or more for a decision."""),
-    ("py", setup("from simcoop.experiments import compare, load_variants\n")),
+    ("py", setup("from simcoop.scenario.edit import load_variants\nfrom simcoop.studies.compare import compare\n")),
     ("py", "REPLICATIONS, SEED = 30, 1  # few replications, to run quickly"),
     ("md", """\
 ## A variant in Python
@@ -319,11 +319,11 @@ How the simulated CAE gets there: people supported each year since the opening
     ("py", """\
 results.plot_yearly("supported")"""),
     ("md", """\
-The same check with `simcoop.backtest`, on the observed figures bundled as
+The same check with `simcoop.calibration.backtest`, on the observed figures bundled as
 `scenarios/cap_services_observed.csv` (the command line does it with
 `simcoop backtest scenarios/cap_services_lyon.yaml scenarios/cap_services_observed.csv`)."""),
     ("py", """\
-from simcoop.backtest import NON_FIGURES, backtest, coverage, read_observed
+from simcoop.calibration.backtest import NON_FIGURES, backtest, coverage, read_observed
 
 figures = [c for c in results.yearly.columns if c not in NON_FIGURES]
 observed_csv = read_observed(path.parent / "cap_services_observed.csv", figures)
@@ -337,7 +337,7 @@ checked"""),
 A CAE with records shaped like enDI's statistical exports (`parcours.csv`: career-path
 steps with dates; `chiffre_affaires.csv`: monthly turnover per entrepreneur; see
 `docs/calibration.md`) can estimate the scenario's parameters from them:
-`simcoop.records.read_records` reads and checks the tables, `simcoop.calibration.calibrate`
+`simcoop.calibration.records.read_records` reads and checks the tables, `simcoop.calibration.fit.calibrate`
 returns each estimate with its 95% interval, its sample size and warnings, and the
 scenario keys it replaces (`simcoop calibrate` writes the calibrated YAML and a fit report).
 
@@ -348,7 +348,7 @@ the repository's tests, not in the installed package."""),
 from pathlib import Path
 
 from simcoop.calibration import calibrate
-from simcoop.records import read_records
+from simcoop.calibration.records import read_records
 
 repository = Path(simcoop.__file__).resolve().parents[1]  # these notebooks run from a source checkout
 records = read_records(repository / "tests" / "data" / "synthetic_records")

@@ -14,16 +14,14 @@ times to each site. The demand model (docs/territory.md):
 - the notoriety ramp-up and the seasonality of ``territory`` then shape the flow in time.
 
 Travel times come from ``travel_minutes`` when given, else from coordinates
-(great-circle distance × detour factor at a mean speed). Pure functions; reading the
-zones CSV is the only I/O, done when a scenario is loaded.
+(great-circle distance × detour factor at a mean speed). Pure functions, no I/O: the
+zones CSV is read with the scenario (``simcoop.scenario.tables``).
 """
 
 from __future__ import annotations
 
-import csv
 import math
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -31,70 +29,9 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from simcoop.scenario import Scenario
 
-from simcoop.scenario import ScenarioError
+__all__ = ["travel_minutes", "zone_potentials", "demand_matrix"]
 
-__all__ = ["read_zones", "ZonesError", "ZONE_COLUMNS", "travel_minutes", "zone_potentials", "demand_matrix"]
-
-#: Columns of a zones CSV; ``travel_minutes_<site name>`` columns may follow.
-ZONE_COLUMNS: tuple[str, ...] = (
-    "zone_code", "name", "population", "job_seekers_abc", "business_creations_per_year",
-    "creations_by_job_seekers_per_year", "lat", "lon",
-)  # fmt: skip
-_REQUIRED = ZONE_COLUMNS[:5]
-_TRAVEL = "travel_minutes_"
 EARTH_RADIUS_KM = 6371.0
-
-
-class ZonesError(ScenarioError):
-    """Problems in the CSV (each a ``simcoop.scenario.Problem``: file, line, column, message)."""
-
-
-def read_zones(path: str | Path) -> list[dict[str, Any]]:
-    """The zones of a CSV as plain dicts (validated later as ``Zone``); problems name file, line and column."""
-    from simcoop.scenario import Problem
-
-    path = Path(path)
-    source = str(path)
-    problems: list[Problem] = []
-    rows: list[dict[str, Any]] = []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        missing = [c for c in _REQUIRED if c not in header]
-        unknown = [c for c in header if c not in ZONE_COLUMNS and not c.startswith(_TRAVEL)]
-        if missing:
-            problems.append(Problem(source, 1, ", ".join(missing), f"missing column(s); required: {', '.join(_REQUIRED)}"))
-        if unknown:
-            problems.append(
-                Problem(source, 1, ", ".join(unknown), f"unknown column(s); allowed: {', '.join(ZONE_COLUMNS)} and travel_minutes_<site name>")
-            )
-        if problems:
-            raise ZonesError(problems)
-        for record in reader:
-            line = reader.line_num
-            row: dict[str, Any] = {"travel_minutes": {}}
-            for column, text in record.items():
-                value = (text or "").strip()
-                if column in ("zone_code", "name"):
-                    row[column] = value
-                    continue
-                if value == "":
-                    if column in _REQUIRED:
-                        problems.append(Problem(source, line, column, "a number is required"))
-                    continue
-                try:
-                    number = float(value)
-                except ValueError:
-                    problems.append(Problem(source, line, column, f"expected a number (dot decimal), got {value!r}"))
-                    continue
-                if column.startswith(_TRAVEL):
-                    row["travel_minutes"][column[len(_TRAVEL) :]] = number
-                else:
-                    row[column] = number
-            rows.append(row)
-    if problems:
-        raise ZonesError(problems)
-    return rows
 
 
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

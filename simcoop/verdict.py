@@ -21,32 +21,20 @@ belong to the report; this module speaks in keys and numbers.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simcoop.stats import wilson_interval
+
 if TYPE_CHECKING:
     from simcoop.results import Results
 
-__all__ = ["Criterion", "Verdict", "assess", "wilson_interval", "OUTCOMES"]
+__all__ = ["Criterion", "Verdict", "assess", "people_supported", "OUTCOMES"]
 
 #: Possible outcomes, from best to worst.
 OUTCOMES: tuple[str, ...] = ("favourable", "favourable_under_conditions", "unfavourable")
-
-_Z95 = 1.959963984540054
-
-
-def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (95% by default)."""
-    if n <= 0:
-        return (0.0, 1.0)
-    p = successes / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 @dataclass(frozen=True)
@@ -189,7 +177,7 @@ def assess(results: "Results") -> Verdict:
     figures = {
         "insolvency_probability": {"p5": insolvency.ci_low, "p50": insolvency.value, "p95": insolvency.ci_high},
         "break_even_month": _quantiles(be),
-        "people_supported": _quantiles(_people_supported(results)),
+        "people_supported": _quantiles(people_supported(results)),
         "active_end": _quantiles(kpis["active_end"]),
         "jobs_fte_final_year": _quantiles(kpis["jobs_fte_final_year"]),
         "public_cost_eur": _quantiles(kpis["public_cost_eur"]),
@@ -203,7 +191,7 @@ def assess(results: "Results") -> Verdict:
     return Verdict(outcome=outcome, criteria=criteria, replications=n, figures=figures)
 
 
-def _people_supported(results: "Results") -> Any:
+def people_supported(results: "Results") -> Any:
     """People who started a parcours over the horizon, per replication (CAPE entries + direct CESA)."""
     kpis = results.kpis
     direct = kpis["cesa_entries"] - _conversions(results)

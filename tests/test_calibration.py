@@ -16,7 +16,7 @@ import pytest
 import simcoop
 from simcoop.calibration import Calibration, calibrate
 from simcoop.cli import main
-from simcoop.records import RecordsError, load_mapping, read_records
+from simcoop.calibration.records import RecordsError, load_mapping, read_records
 from simcoop.runner import run_replication
 from tests.conftest import ROOT
 

@@ -1,4 +1,4 @@
-"""Comparisons, variants and sensitivity on common random numbers (``simcoop.experiments``).
+"""Comparisons, variants and sensitivity on common random numbers (``simcoop.studies.compare``, ``simcoop.studies.sensitivity``).
 
 Scenarios here are the small reference (tests/conftest.py) cut to 24 months and run over
 a handful of replications: enough to check pairing, signs and file handling, fast.
@@ -17,17 +17,10 @@ import yaml
 
 import simcoop
 from simcoop.cli import main
-from simcoop.experiments import (
-    COMPARISON_KPIS,
-    DEFAULT_SENSITIVITY,
-    SENSITIVITY_COLUMNS,
-    compare,
-    default_sensitivity_parameters,
-    load_variants,
-    sensitivity,
-    sensitivity_swings,
-    simulate_many,
-)
+from simcoop.scenario.edit import load_variants
+from simcoop.studies.batch import simulate_many
+from simcoop.studies.compare import COMPARISON_KPIS, compare
+from simcoop.studies.sensitivity import DEFAULT_SENSITIVITY, SENSITIVITY_COLUMNS, default_sensitivity_parameters, sensitivity, sensitivity_swings
 from simcoop.verdict import OUTCOMES
 from tests.conftest import SCENARIOS, reference_data, small_scenario
 

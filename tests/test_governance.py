@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simcoop.governance import Member, college_applies, ues_votes, ues_votes_exact
+from simcoop.network.governance import Member, college_applies, ues_votes, ues_votes_exact
 
 
 def _members(n_a: int, n_b: int, b_shares: list[float] | None = None) -> list[Member]:

@@ -1,4 +1,4 @@
-"""Global sensitivity analysis (``simcoop.gsa``, ``simcoop sensitivity``): SALib on replication means.
+"""Global sensitivity analysis (``simcoop.studies.gsa``, ``simcoop sensitivity``): SALib on replication means.
 
 Model runs use the reference scenario cut to 24 months, a few Morris trajectories and two
 replications per point: enough to check ranking, files and reproducibility, fast.
@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 import simcoop
-from simcoop import gsa
+from simcoop.studies import gsa
 from simcoop.cli import main
 from tests.conftest import SCENARIOS
 

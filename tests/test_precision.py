@@ -1,4 +1,4 @@
-"""Replications until a stated precision (``simcoop.precision``, ``simcoop run -n auto --precision``)."""
+"""Replications until a stated precision (``simcoop.studies.precision``, ``simcoop run -n auto --precision``)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import yaml
 
 import simcoop
 from simcoop.cli import main
-from simcoop.experiments import _kpi_values
-from simcoop.precision import PrecisionTarget, next_total, precision_table, simulate_to_precision
+from simcoop.studies.compare import kpi_values
+from simcoop.studies.precision import PrecisionTarget, next_total, precision_table, simulate_to_precision
 from tests.conftest import small_scenario
 
 
@@ -65,7 +65,7 @@ def test_stops_at_the_stated_precision_and_equals_a_plain_run(short: simcoop.Sce
     # It stopped at the first check that met the target: the one before did not.
     assert len(report.checkpoints) >= 2
     before = simcoop.simulate(short, replications=report.checkpoints[-2], seed=5)
-    assert not precision_table(_kpi_values(before), 0.1)["met"].all()
+    assert not precision_table(kpi_values(before), 0.1)["met"].all()
 
 
 def test_cap_stops_an_unreachable_precision(short: simcoop.Scenario) -> None:

@@ -6,7 +6,7 @@ import json
 
 import simcoop
 from simcoop.cli import main
-from simcoop.solve import solve, with_extra_funding
+from simcoop.studies.solve import solve, with_extra_funding
 from tests.conftest import small_scenario
 
 CRITERIA = {"viability.break_even_by_year": 3, "viability.public_share_year": 2, "viability.max_public_share": 0.9}

@@ -14,7 +14,7 @@ import yaml
 import simcoop
 from simcoop.cli import main
 from simcoop.scenario import ScenarioError
-from simcoop.territories import _ranks, _sample, load_candidates, outcome_keys, rank_candidates, rank_territories
+from simcoop.studies.ranking import _ranks, _sample, load_candidates, outcome_keys, rank_candidates, rank_territories
 from simcoop.verdict import OUTCOMES
 from tests.conftest import SCENARIOS, small_scenario
 

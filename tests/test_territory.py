@@ -10,7 +10,7 @@ import pytest
 import simcoop
 from simcoop.model import run_model
 from simcoop.streams import replication_streams
-from simcoop.territory import demand_matrix, travel_minutes, zone_potentials
+from simcoop.demand import demand_matrix, travel_minutes, zone_potentials
 from tests.conftest import SCENARIOS
 from tests.test_conservation import check_cash_and_people
 

@@ -241,7 +241,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         key = is_open.tobytes()
         if key not in config_index:
             if zones:
-                from simcoop.territory import demand_matrix
+                from simcoop.demand import demand_matrix
 
                 matrix = demand_matrix(scenario, is_open)
             else:

@@ -26,7 +26,7 @@ to the network's ``end_month``, so every year of the totals counts every member 
 that year. Network totals are sums over members, by replication and calendar year
 (``NETWORK_MEASURES``); ``summary()`` gives their median and 5-95% range across
 replications, the figures networks publish. ``governance()`` applies the union's voting
-rule (``simcoop.governance.ues_votes``) to the membership at the end of each year: each
+rule (``simcoop.network.governance.ues_votes``) to the membership at the end of each year: each
 simulated CAE joins group A in its opening month.
 """
 
@@ -43,10 +43,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simcoop._outdir import write_study_folder
-from simcoop._overrides import MONTH_PATTERN, check_keys, derive_scenario, read_yaml_mapping
+from simcoop.results.folder import write_study_folder
+from simcoop.months import MONTH_PATTERN
+from simcoop.scenario.edit import derive_scenario
+from simcoop.scenario.studyfiles import check_keys, read_yaml_mapping
 from simcoop._version import __version__
-from simcoop.governance import Member, college_applies, ues_votes
+from simcoop.network.governance import Member, college_applies, ues_votes
 from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario, month_offset
 
 __all__ = [
@@ -413,7 +415,7 @@ def governance_table(network: Network) -> pd.DataFrame:
     Columns: year, month (the month the membership is read), member, group, shares,
     simulated (a CAE of the network), vote_share, college (group B votes as one
     college), n_group_a, n_group_b, group_a_share, group_b_share. Years without any group
-    A member are left out (the rule needs one; see ``simcoop.governance.ues_votes``).
+    A member are left out (the rule needs one; see ``simcoop.network.governance.ues_votes``).
     """
     rows = []
     for year in network.years:
@@ -547,7 +549,7 @@ class NetworkResults:
 
     def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
         """Write network_yearly.csv, network_summary.csv, governance.csv, members.csv,
-        members_yearly.csv and manifest.json, atomically (``simcoop._outdir``)."""
+        members_yearly.csv and manifest.json, atomically (``simcoop.results.folder``)."""
 
         def write(folder: Path) -> None:
             _csv(self.yearly, folder / "network_yearly.csv")
@@ -619,7 +621,7 @@ def simulate_network(
     table and verdict as soon as it completes, so memory holds one member's raw outputs
     per worker at most.
     """
-    from simcoop.experiments import simulate_many
+    from simcoop.studies.batch import simulate_many
 
     n = network.replications if replications is None else int(replications)
     root = network.seed if seed is None else int(seed)

@@ -1,56 +1,31 @@
-"""Derive a scenario from a base: move its opening, apply dotted overrides, validate.
+"""Edit a scenario: variants of a base, derived scenarios (moved opening, overrides), re-validated.
 
-Shared by the network (``simcoop.network``) and candidate territories
-(``simcoop.territories``). Dotted keys work as in a ``variants:`` block
-(``simcoop.experiments.load_variants``): mappings by key, lists by index or by the item's
-``name`` / ``funder``.
+Dotted keys are walked by ``simcoop.scenario.dotted`` (mappings by key, lists by index or
+by the item's ``name`` / ``funder``), here as in a ``variants:`` block, a network's
+members and candidate territories. Every edit is validated again like a file, and its
+problems name the file, the override's line and where it was given.
 """
 
 from __future__ import annotations
 
 import copy
-import re
+import os
 from pathlib import Path
 from typing import Any
 
-from simcoop.experiments import _set_dotted
-from simcoop.scenario import (
-    ATTACHED_TABLES,
-    Problem,
-    Scenario,
-    ScenarioError,
-    month_offset,
-    read_attached_table,
-    validate_data,
-)
+from simcoop._yaml import parse_yaml
+from simcoop.months import MONTH_PATTERN, month_end_offset, month_offset, shift_month
+from simcoop.problems import Problem, ScenarioError
+from simcoop.scenario.dotted import set_dotted
+from simcoop.scenario.load import VARIANTS_KEY, load_scenario, split_variants
+from simcoop.scenario.schema import Scenario, validate_data
+from simcoop.scenario.tables import ATTACHED_TABLES, read_attached_table
 
-__all__ = [
-    "MONTH_PATTERN",
-    "check_keys",
-    "derive_scenario",
-    "month_end_offset",
-    "read_yaml_mapping",
-    "shift_dates",
-    "shift_month",
-]
-
-MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+__all__ = ["derive_scenario", "load_variants", "shift_dates"]
 
 #: Sections whose months are not moved with the opening: payroll.rules_month picks legal
 #: rules by calendar date, which do not move with a cooperative's opening.
 _FIXED_SECTIONS = frozenset({"payroll"})
-
-
-def shift_month(month: str, months: int) -> str:
-    """``month`` (YYYY-MM) moved by ``months`` (may be negative)."""
-    year, mon = (int(x) for x in month.split("-"))
-    index = year * 12 + (mon - 1) + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def month_end_offset(start: str, end: str) -> int:
-    """Months from ``start`` to ``end`` inclusive (2027-01 to 2027-12 is 12)."""
-    return month_offset(start, end) + 1
 
 
 def shift_dates(data: dict[str, Any], months: int) -> dict[str, Any]:
@@ -114,7 +89,7 @@ def derive_scenario(
     for key, value in overrides.items():
         key_line = override_lines.get(key, line)
         try:
-            loc = _set_dotted(data, key, value)
+            loc = set_dotted(data, key, value)
         except KeyError as exc:
             problems.append(Problem(source, key_line, where, f"{key}: {exc.args[0]}"))
             continue
@@ -169,63 +144,58 @@ def _reread_files(
     return problems
 
 
-# --------------------------------------------------------------------------- study files
+# --------------------------------------------------------------------------- variants
 
 
-def read_yaml_mapping(path: Path, what: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
-    """Parse a YAML file that must hold a mapping; its data and the line of each key path.
+def load_variants(path: str | os.PathLike[str]) -> dict[str, Scenario]:
+    """Read a scenario file and its ``variants:`` block: ``{base name: base, variant name: variant, ...}``.
 
-    Raises ScenarioError (file missing, syntax, duplicate keys, not a mapping).
+    Each variant is the base scenario (defaults included) with its dotted keys replaced
+    and ``meta.name`` set to the variant's name, validated like a file. A dotted key walks
+    mappings by key and lists by index (``cooperative.public_funding.3.amount_eur``) or by
+    the item's ``name`` / ``funder`` (``activities.sectors.conseil_formation.share``).
+    Problems name the file, the line of the override and the variant, e.g.
+    ``scenario.yaml:88: variants.sans FSE: cooperative.public_funding.9.amount_eur: no such key``.
+    A file without variants gives the base scenario alone.
     """
-    from simcoop._yaml import parse_yaml
-
+    path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(source, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(source, None, "", f"cannot read the file: {exc}")]) from None
-    parsed = parse_yaml(text)
-    if parsed.error is not None:
-        line, message = parsed.error
-        raise ScenarioError([Problem(source, line, "", message)])
-    problems = [Problem(source, line, ".".join(map(str, p)), message) for p, line, message in parsed.duplicates]
-    if not isinstance(parsed.data, dict):
-        kind = "empty" if parsed.data is None else f"a {type(parsed.data).__name__}"
-        problems.append(Problem(source, 1, "", f"a {what} file must be a mapping of keys, this file is {kind}"))
+    base = load_scenario(path)  # the base's problems and the variants block's shape
+    parsed = parse_yaml(path.read_text(encoding="utf-8"))
+    marks = parsed.marks
+    _, variants, _ = split_variants(parsed.data, source, marks)
+    scenarios = {base.meta.name: base}
+    problems: list[Problem] = []
+    for name, overrides in variants.items():
+        where = f"{VARIANTS_KEY}.{name}"
+        name_line = marks.get((VARIANTS_KEY, name))
+        if name in scenarios:
+            problems.append(
+                Problem(source, name_line, where, f"a variant cannot be named like the base scenario ({name!r})")
+            )
+            continue
+        data = base.to_dict()
+        data["meta"]["name"] = name
+        local_marks: dict[tuple[Any, ...], int] = {(): name_line} if name_line is not None else {}
+        failed = False
+        for key, value in overrides.items():
+            line = marks.get((VARIANTS_KEY, name, key), name_line)
+            try:
+                loc = set_dotted(data, key, value)
+            except KeyError as exc:
+                problems.append(Problem(source, line, where, f"{key}: {exc.args[0]}"))
+                failed = True
+                continue
+            if line is not None:
+                local_marks[loc] = line
+        if failed:
+            continue
+        try:
+            scenarios[name] = validate_data(data, source=source, marks=local_marks)
+        except ScenarioError as exc:
+            for p in exc.problems:
+                message = f"{p.key_path}: {p.message}" if p.key_path else p.message
+                problems.append(Problem(source, p.line, where, message))
     if problems:
-        raise ScenarioError(problems)
-    return parsed.data, parsed.marks
-
-
-def check_keys(
-    node: Any,
-    allowed: dict[str, str],
-    required: tuple[str, ...],
-    source: str,
-    marks: dict[tuple[Any, ...], int],
-    path: tuple[Any, ...],
-    where: str,
-) -> list[Problem]:
-    """Problems with a mapping's keys: not a mapping, unknown keys (with a suggestion), missing keys.
-
-    ``allowed`` maps each key to a short description used in the messages.
-    """
-    import difflib
-
-    line = marks.get(path)
-    if not isinstance(node, dict):
-        return [Problem(source, line, where, f"expected a mapping with keys {', '.join(allowed)}; got {node!r}")]
-    problems = []
-    for key in node:
-        if key not in allowed:
-            message = f"unknown key '{key}'"
-            close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.65)
-            message += f"; did you mean '{close[0]}'?" if close else "."
-            message += f" Allowed keys here: {', '.join(allowed)}."
-            problems.append(Problem(source, marks.get((*path, key), line), where, message))
-    for key in required:
-        if key not in node:
-            problems.append(Problem(source, line, where, f"required key '{key}' is missing ({allowed[key]})"))
-    return problems
+        raise ScenarioError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
+    return scenarios

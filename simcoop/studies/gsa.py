@@ -1,6 +1,6 @@
 """Global sensitivity analysis with SALib: Morris screening and Sobol indices on common random numbers.
 
-The one-at-a-time analysis of ``simcoop.experiments.sensitivity`` moves each assumption
+The one-at-a-time analysis of ``simcoop.studies.sensitivity.sensitivity`` moves each assumption
 alone around the base scenario; this module moves them all at once over their ranges,
 so that interactions and non-linear effects show:
 
@@ -43,18 +43,13 @@ import numpy as np
 import pandas as pd
 
 from simcoop._version import __version__
-from simcoop.experiments import (
-    COMPARISON_KPIS,
-    _clip_to_field,
-    _expand,
-    _get,
-    _kpi_values,
-    _set_dotted,
-    default_sensitivity_parameters,
-    simulate_many,
-)
 from simcoop.results import KPI_LABELS, Results
 from simcoop.scenario import Scenario, validate_data
+from simcoop.scenario.dotted import expand, get_path, set_dotted
+from simcoop.scenario.errors import clip_to_field
+from simcoop.studies.batch import simulate_many
+from simcoop.studies.compare import COMPARISON_KPIS, kpi_values
+from simcoop.studies.sensitivity import default_sensitivity_parameters
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -224,23 +219,23 @@ def scenario_at(scenario: Scenario, names: Sequence[str], values: Sequence[float
         parts = key.split(".")
         if "*" not in parts:
             try:
-                _set_dotted(data, key, _clip_to_field(key, float(value)))
+                set_dotted(data, key, clip_to_field(Scenario, key, float(value)))
             except KeyError as exc:
                 raise KeyError(f"{key}: {exc.args[0]}") from None
             continue
-        locations = _expand(base, parts)
+        locations = expand(base, parts)
         if not locations:
             raise KeyError(f"{key}: matches nothing in scenario {scenario.meta.name!r}")
         for loc in locations:
             dotted = ".".join(str(p) for p in loc)
-            current = _get(base, [str(p) for p in loc])
-            _set_dotted(data, dotted, _clip_to_field(dotted, float(current) * float(value)))
+            current = get_path(base, [str(p) for p in loc])
+            set_dotted(data, dotted, clip_to_field(Scenario, dotted, float(current) * float(value)))
     return validate_data(data, source="<sensitivity point>")
 
 
 def _output_means(results: Results, outputs: Sequence[str]) -> dict[str, float]:
     """Each output's mean over the replications (replications without a value left out)."""
-    frame = _kpi_values(results)
+    frame = kpi_values(results)
     kpis = results.kpis
     means = {}
     for name in outputs:
@@ -477,7 +472,7 @@ def check_parameters(scenario: Scenario, params: Sequence[tuple[str, float, floa
         for bound in (low, high):
             scenario_at(scenario, [key], [bound])  # KeyError or ScenarioError
             if "*" not in key:
-                applied = _clip_to_field(key, bound)
+                applied = clip_to_field(Scenario, key, bound)
                 if applied == bound:
                     continue
                 if applied != round(bound):  # not a whole-number field's rounding

@@ -37,11 +37,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simcoop.experiments import COMPARISON_KPIS, _kpi_values, _t_quantile
 from simcoop.results import Results
 from simcoop.runner import run_replications
 from simcoop.scenario import Scenario
-from simcoop.verdict import wilson_interval
+from simcoop.stats import t_quantile, wilson_interval
+from simcoop.studies.compare import COMPARISON_KPIS, kpi_values
 
 if TYPE_CHECKING:
     from simcoop.model import ReplicationOutput
@@ -109,7 +109,7 @@ def precision_table(
             half = (high - low) / 2 if n >= 2 else math.inf
             target = precision
         elif kpi.rule == "relative":
-            half = _t_quantile(n - 1) * float(present.std(ddof=1)) / math.sqrt(n) if n >= 2 else math.inf
+            half = t_quantile(n - 1) * float(present.std(ddof=1)) / math.sqrt(n) if n >= 2 else math.inf
             target = precision * abs(mean) if n else math.nan
         else:
             raise ValueError(f"{kpi.key}: unknown precision rule {kpi.rule!r}")
@@ -253,7 +253,7 @@ def simulate_to_precision(
         while True:
             batch = _run_batch(scenario, root, range(len(outputs), target), jobs, pool, bar, compare_portage)
             outputs.extend(batch)
-            values.append(_kpi_values(Results.from_outputs(scenario, batch, seed=root)))
+            values.append(kpi_values(Results.from_outputs(scenario, batch, seed=root)))
             checkpoints.append(len(outputs))
             table = precision_table(pd.concat(values), precision, kpis)
             if table["met"].all() or len(outputs) >= max_replications:

@@ -14,7 +14,7 @@ each a name and dotted overrides, as in a ``variants:`` block::
       "Nord, ouverture 2028": {opening_month: 2028-01, territory.zones_file: zones_nord.csv}
 
 The key ``opening_month`` (no dot) moves the opening and every dated item of the
-scenario with it (``simcoop._overrides.shift_dates``); ``meta.start_month`` moves the
+scenario with it (``simcoop.scenario.edit.shift_dates``); ``meta.start_month`` moves the
 opening alone. A ``territory.zones_file`` or ``warm_start.roster_file`` override is read
 relative to the candidates file.
 
@@ -49,11 +49,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simcoop._outdir import write_study_folder
-from simcoop._overrides import MONTH_PATTERN, check_keys, derive_scenario, read_yaml_mapping
+from simcoop.results.folder import write_study_folder
+from simcoop.months import MONTH_PATTERN
+from simcoop.scenario.edit import derive_scenario
+from simcoop.scenario.studyfiles import check_keys, read_yaml_mapping
 from simcoop._version import __version__
 from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario
-from simcoop.verdict import OUTCOMES, wilson_interval
+from simcoop.stats import wilson_interval
+from simcoop.verdict import OUTCOMES
 
 __all__ = [
     "BOOTSTRAP_TAG",
@@ -425,7 +428,7 @@ def rank_territories(
     bootstrap: int | None = None,
 ) -> TerritoryRanking:
     """Simulate every candidate on common random numbers (one pool) and rank them."""
-    from simcoop.experiments import simulate_many
+    from simcoop.studies.batch import simulate_many
 
     n = candidates.replications if replications is None else int(replications)
     root = candidates.seed if seed is None else int(seed)

@@ -1,6 +1,6 @@
 """Calibration: estimate a scenario's parameters from a CAE's own records.
 
-``calibrate(records, base)`` turns the enDI-shaped tables read by ``simcoop.records``
+``calibrate(records, base)`` turns the enDI-shaped tables read by ``simcoop.calibration.records``
 into estimates, each with a 95% confidence interval, its sample size and warnings, and
 into the dotted scenario keys they replace. ``calibrated_yaml`` writes the base scenario
 with those keys replaced, and ``fit_report`` the markdown report. The methods are
@@ -32,7 +32,7 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from simcoop.records import EXIT_TYPES, HAZARD_MOTIVES, Records
+from simcoop.calibration.records import EXIT_TYPES, HAZARD_MOTIVES, Records
 from simcoop.scenario import Scenario, scenario_from_dict
 
 __all__ = ["Calibration", "Estimate", "calibrate", "calibrated_yaml", "fit_report", "kaplan_meier", "poisson_ci", "wilson_ci"]

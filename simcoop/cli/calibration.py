@@ -1,0 +1,134 @@
+"""``simcoop calibrate`` and ``simcoop backtest``: a CAE's records -> a calibrated scenario, and the check against observed years."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from simcoop.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    non_negative_int,
+    positive_int,
+)
+
+__all__ = ["add_backtest_parser", "add_calibrate_parser", "cmd_backtest", "cmd_calibrate"]
+
+
+def add_calibrate_parser(sub: Any) -> None:
+    """Add the ``calibrate`` command to the subparsers ``sub``."""
+    # --- calibrate (simcoop.calibration) ---
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="estimate a scenario's parameters from a CAE's own records (enDI-shaped exports)",
+        description=(
+            "Read RECORDS_DIR (parcours.csv: career-path steps; chiffre_affaires.csv: monthly turnover per entrepreneur; "
+            "see docs/calibration.md), estimate arrivals, seasonality, entry and direct-CESA shares, exit hazards, "
+            "destinations and turnover by sector, and write the base scenario with those keys replaced."
+        ),
+    )
+    calibrate.add_argument("records_dir", type=Path, metavar="RECORDS_DIR", help="folder holding parcours.csv and chiffre_affaires.csv")
+    calibrate.add_argument("--base", type=Path, required=True, metavar="SCENARIO", help="scenario whose other values are kept")
+    calibrate.add_argument("--out", type=Path, required=True, metavar="FILE", help="calibrated scenario to write (YAML)")
+    calibrate.add_argument("--report", type=Path, metavar="FILE", help="fit report to write (markdown; default: FILE next to --out, _fit_report.md)")
+    calibrate.add_argument("--mapping", type=Path, metavar="FILE", help="YAML mapping of file, column and value names (docs/calibration.md)")
+    calibrate.add_argument("--force", action="store_true", help="overwrite --out and --report if they exist")
+    # end calibrate ---
+    calibrate.set_defaults(handler=cmd_calibrate)
+
+
+def add_backtest_parser(sub: Any) -> None:
+    """Add the ``backtest`` command to the subparsers ``sub``."""
+    # --- backtest (simcoop.backtest) ---
+    backtest = sub.add_parser(
+        "backtest",
+        help="compare a scenario's simulated years with figures a CAE published",
+        description=(
+            "Simulate SCENARIO and, for each figure of OBSERVED (a CSV: year plus any yearly.csv columns), print the "
+            "simulated median, the 90%% predictive interval (5-95%%), whether the observation is inside and the error; "
+            "then the overall coverage."
+        ),
+    )
+    backtest.add_argument("scenario", type=Path, metavar="SCENARIO")
+    backtest.add_argument("observed", type=Path, metavar="OBSERVED", help="CSV of observed yearly figures")
+    backtest.add_argument("-n", "--replications", type=positive_int, default=200, help="replications (default 200)")
+    backtest.add_argument("-s", "--seed", type=non_negative_int, help="root random seed (default: the scenario's simulation.seed)")
+    backtest.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1)")
+    backtest.add_argument("-o", "--out", type=Path, metavar="FILE", help="also write the table as CSV")
+    # end backtest ---
+    backtest.set_defaults(handler=cmd_backtest)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """simcoop calibrate: records -> estimates -> calibrated scenario and fit report."""
+    from simcoop.calibration import calibrate, calibrated_yaml, fit_report
+    from simcoop.calibration.records import RecordsError, load_mapping, read_records
+    from simcoop.scenario import ScenarioError, load_scenario
+
+    report = args.report or args.out.with_name(args.out.stem + "_fit_report.md")
+    existing = [p for p in (args.out, report) if p.exists()]
+    if existing and not args.force:
+        print(f"simcoop calibrate: {', '.join(map(str, existing))} exists; use --force to overwrite", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        base = load_scenario(args.base)
+        mapping = load_mapping(args.mapping) if args.mapping else None
+        records = read_records(args.records_dir, mapping)
+        result = calibrate(records, base)
+        text, scenario = calibrated_yaml(args.base, result)
+    except (ScenarioError, RecordsError) as exc:
+        print(f"simcoop calibrate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(fit_report(result, base.meta.name, str(args.base)), encoding="utf-8")
+    except OSError as exc:
+        print(f"simcoop calibrate: cannot write the output: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    used = sum(1 for e in result.estimates if e.used and e.key)
+    warned = [e for e in result.estimates if e.warnings]
+    print(f"calibrated '{scenario.meta.name}' from {args.records_dir} (records up to {result.as_of}): "
+          f"{len(result.changes)} keys replaced from {used} usable estimates")
+    for e in warned:
+        print(f"  warning: {e.name}: {'; '.join(e.warnings)}")
+    for note in result.notes:
+        print(f"  note: {note}")
+    print(f"wrote {args.out} and {report}")
+    return EXIT_OK
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """simcoop backtest: simulated median and 90% interval against each observed yearly figure."""
+    import simcoop
+    from simcoop.calibration.backtest import NON_FIGURES, ObservedError, backtest, format_table, read_observed
+    from simcoop.scenario import ScenarioError
+
+    try:
+        scenario = simcoop.load_scenario(args.scenario)
+    except ScenarioError as exc:
+        print(f"simcoop backtest: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    seed = scenario.simulation.seed if args.seed is None else args.seed
+    results = simcoop.simulate(scenario, replications=args.replications, seed=seed, jobs=args.jobs)
+    figures = [c for c in results.yearly.columns if c not in NON_FIGURES]
+    try:
+        table = backtest(results.yearly, read_observed(args.observed, figures))
+    except ObservedError as exc:
+        print(f"simcoop backtest: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"backtest of '{scenario.meta.name}' against {args.observed} ({args.replications} replications, seed {seed})")
+    print(format_table(table, args.replications))
+    if args.out:
+        try:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(args.out, index=False)
+        except OSError as exc:
+            print(f"simcoop backtest: cannot write {args.out}: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"wrote {args.out}")
+    return EXIT_OK
+

@@ -1,0 +1,57 @@
+"""``simcoop report``: the feasibility report (HTML and PDF) of a run folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from simcoop.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    EXIT_OK,
+)
+
+__all__ = ["add_parser", "cmd_report"]
+
+
+def add_parser(sub: Any) -> None:
+    """Add the ``report`` command to the subparsers ``sub``."""
+    # --- report (simcoop.report) ---
+    report = sub.add_parser(
+        "report",
+        help="write the French report (report.html, report.pdf) of a run folder",
+        description=(
+            "Write report.html (one self-contained file) and report.pdf (A4) into RUN_DIR, a folder written by "
+            "`simcoop run`. The report reads the run folder only; sensitivity.csv and solve.json are used when present."
+        ),
+    )
+    report.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="run folder written by `simcoop run`")
+    # end report ---
+    report.set_defaults(handler=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write report.html and report.pdf into a run folder; print their paths."""
+    from simcoop.report import NotARunFolder, is_run_folder, write_report
+
+    if not is_run_folder(args.run_dir):
+        print(
+            f"simcoop: {args.run_dir} is not a simcoop run folder (it needs manifest.json, monthly.parquet, "
+            "yearly.parquet and kpis.csv, as written by `simcoop run`)",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    try:
+        html_path, pdf_path = write_report(args.run_dir)
+    except NotARunFolder as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"simcoop: cannot write the report into {args.run_dir}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    if not getattr(args, "quiet", False):
+        print(html_path)
+        print(pdf_path)
+    return EXIT_OK

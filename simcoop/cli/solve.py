@@ -1,0 +1,131 @@
+"""``simcoop solve``: the smallest funding, accueil flow or contribution rate that makes the CAE viable."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from simcoop.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    non_negative_int,
+    output_refused,
+    positive_int,
+    print_problems,
+    safe_folder_name,
+)
+
+__all__ = ["add_parser", "cmd_solve"]
+
+
+def add_parser(sub: Any) -> None:
+    """Add the ``solve`` command to the subparsers ``sub``."""
+    solve = sub.add_parser(
+        "solve",
+        help="find the smallest public funding (or accueil flow, or contribution rate) that makes the CAE viable",
+        description=(
+            "Search, on common random numbers, the smallest extra annual public funding (paid from the opening "
+            "for --years years) with which the scenario's viability criteria are met (insolvency risk and "
+            "break-even; the public-share criterion is checked at the answer). --target accueils finds the "
+            "smallest accueil flow at maturity; --target contribution the lowest contribution rate that still works. "
+            "Writes solve.json into the output folder (next to a run's results, which the report reads) and, "
+            "with --write-scenario, the scenario with the answer applied."
+        ),
+        epilog=(
+            "examples:\n"
+            "  simcoop solve                                  funding needed by the reference scenario\n"
+            "  simcoop solve my.yaml --years 2 -n 200          two years of start-up funding, 200 replications\n"
+            "  simcoop solve my.yaml --target accueils\n"
+            "  simcoop solve my.yaml --write-scenario my_funded.yaml && simcoop run my_funded.yaml --report"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    solve.add_argument("scenario", nargs="?", type=Path, help="scenario YAML file (default: scenarios/reference.yaml)")
+    solve.add_argument("--target", choices=["funding", "accueils", "contribution"], default="funding", help="what to search (default funding)")
+    solve.add_argument("--years", type=positive_int, help="years of the extra funding from the opening (default 3)")
+    solve.add_argument("-n", "--replications", type=positive_int, help="replications per candidate (default: the scenario's, at most 100)")
+    solve.add_argument("-s", "--seed", type=non_negative_int, help="root random seed (default: the scenario's)")
+    solve.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    solve.add_argument("-o", "--out", type=Path, help="folder for solve.json (default: outputs/<scenario name>)")
+    solve.add_argument("--write-scenario", type=Path, metavar="FILE", help="also write the scenario with the answer applied (YAML)")
+    solve.add_argument("--force", action="store_true", help="overwrite --write-scenario FILE if it exists")
+    solve.add_argument("--no-uncertainty", action="store_true", help="skip the searches on the ends of the intervals (3 times faster)")
+    solve.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    solve.set_defaults(handler=cmd_solve)
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    import yaml
+
+    from simcoop._atomic import write_json_atomically
+    from simcoop.runner import default_scenario_path
+    from simcoop.scenario import ScenarioError, load_scenario
+    from simcoop.studies.solve import solve, with_extra_funding
+
+    path = args.scenario if args.scenario is not None else default_scenario_path()
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as exc:
+        return print_problems(f"simcoop: cannot solve {path}:", exc)
+    if args.write_scenario is not None and args.write_scenario.exists() and not args.force:
+        print(f"simcoop: {args.write_scenario} exists; use --force to overwrite it", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = args.out if args.out is not None else Path("outputs") / safe_folder_name(scenario.meta.name)
+
+    def step(info: dict) -> None:  # type: ignore[type-arg]
+        if not args.quiet:
+            print(
+                f"  tried {info['value']:>14,.2f}: {info['outcome']:<28} P(insolvency) {info['insolvency']:.1%}, "
+                f"break-even share {info['break_even']:.1%}, public-share ok {info['public_share']:.1%}",
+                file=sys.stderr,
+            )
+
+    if not args.quiet:
+        print(f"simcoop: solving {scenario.meta.name} for {args.target}", file=sys.stderr)
+    try:
+        solution = solve(
+            scenario, target=args.target, replications=args.replications, seed=args.seed, jobs=args.jobs,
+            years=args.years, uncertainty=not args.no_uncertainty, on_step=step,
+        )  # fmt: skip
+    except ValueError as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        write_json_atomically(out / "solve.json", solution.to_dict())
+    except OSError as exc:
+        return output_refused(out, exc)
+    low, high = solution.spread
+    if solution.value is None:
+        print(f"no {args.target} level in the search range meets the criteria (baseline: {solution.baseline_outcome})")
+    else:
+        what = {
+            "funding": f"{solution.value:,.0f} EUR a year of extra public funding for {solution.years} year(s) from {solution.first_month}",
+            "accueils": f"{solution.value:,.0f} accueils a year at maturity",
+            "contribution": f"a contribution rate of {solution.value:.1%}",
+        }[args.target]
+        shown = "{:.1%}" if args.target == "contribution" else "{:,.0f}"
+        rng = shown.format(low) if low is not None else "?"
+        rng2 = shown.format(high) if high is not None else "beyond the search range"
+        print(f"{scenario.meta.name}: {what}")
+        print(f"  verdict at that level: {solution.outcome_at_solution}; all criteria met: {'yes' if solution.met else 'no'}")
+        print(
+            f"  P(insolvency) {solution.insolvency_probability:.1%} (95% CI {solution.insolvency_ci[0]:.1%}-{solution.insolvency_ci[1]:.1%}); "
+            f"range on the ends of the intervals: {rng} to {rng2}"
+        )
+        print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")
+        if args.write_scenario is not None:
+            if args.target == "funding":
+                solved = with_extra_funding(scenario, solution.value, solution.years)
+            elif args.target == "accueils":
+                solved = scenario.replace({"territory.accueils_per_year_at_maturity": solution.value})
+            else:
+                solved = scenario.replace({"cooperative.contribution.rate": solution.value})
+            text = "# Written by `simcoop solve`: the scenario with the answer applied.\n" + yaml.safe_dump(
+                solved.to_dict(), allow_unicode=True, sort_keys=False
+            )
+            args.write_scenario.write_text(text, encoding="utf-8")
+            print(f"  wrote {args.write_scenario}")
+    print(f"wrote {out / 'solve.json'}")
+    return EXIT_OK

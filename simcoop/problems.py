@@ -1,0 +1,37 @@
+"""Problems found in an input file, and the error that carries them.
+
+Shared by every reader of user input (the scenario, its attached CSV tables, variants,
+network and candidates files, records): each problem names the file, the line and the
+key or column, and says what is allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Problem", "ScenarioError"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a scenario: where it is and what is allowed."""
+
+    source: str
+    line: int | None
+    key_path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        key = f" {self.key_path}:" if self.key_path else ""
+        return f"{where}:{key} {self.message}"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        count = len(problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in scenario"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))

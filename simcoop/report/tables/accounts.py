@@ -1,0 +1,287 @@
+"""The parcours and the economy, and the cooperative's accounts: income statement, financing and cash plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from simcoop.report import labels as L
+from simcoop.report.data import RunData
+from simcoop.report.format import (
+    NBSP,
+    fmt_int,
+    fmt_keur,
+    fmt_month_index,
+    fmt_number,
+    fmt_pct,
+)
+from simcoop.report.tables.cells import (
+    Cell,
+    Row,
+    Table,
+    by_year,
+    cell,
+    keur,
+    monthly_by_year,
+    partial_note,
+    quantiles,
+    run_years,
+    year_label,
+)
+
+
+def exits_table(run: RunData) -> Table:
+    """Exits over the horizon by destination and by motive: medians and ranges, share of exits."""
+    monthly = run.monthly
+    totals = monthly.groupby("replication")[[c for c in monthly.columns if c.startswith("exits")]].sum()
+    exits = totals["exits"].replace(0, np.nan)
+    rows = [Row("Par destination", (), kind="head")]
+    for dest in ("own_company", "salaried_job", "stop"):
+        col = f"exits_{dest}"
+        if col in totals:
+            rows.append(
+                Row(L.DESTINATION_LABELS[dest], (cell(totals[col], fmt_int), cell(totals[col] / exits, fmt_pct)))
+            )
+    rows.append(
+        Row("Toutes les sorties", (cell(totals["exits"], fmt_int), Cell("100 %".replace(" ", NBSP))), kind="total")
+    )
+    rows.append(Row("Par motif", (), kind="head"))
+    # The motives own_company / salaried_job are hazard exits with that destination; the
+    # others have their own columns. Hazard exits to a company or a job = destination minus
+    # those counted in the motive columns with that destination, which the tables do not split:
+    # only the motive columns are shown, with the remainder as "départ vers une entreprise ou un emploi".
+    motive_cols = [
+        c
+        for c in (
+            "activity_not_viable",
+            "personal_reasons",
+            "end_of_cape",
+            "end_of_trial_period",
+            "not_associe_in_time",
+        )
+        if f"exits_{c}" in totals
+    ]
+    rest = totals["exits"] - totals[[f"exits_{c}" for c in motive_cols]].sum(axis=1)
+    rows.append(Row("Départ vers une entreprise ou un emploi", (cell(rest, fmt_int), cell(rest / exits, fmt_pct))))
+    for motive in motive_cols:
+        col = totals[f"exits_{motive}"]
+        rows.append(Row(L.MOTIVE_LABELS[motive], (cell(col, fmt_int), cell(col / exits, fmt_pct))))
+    return Table(
+        header=("Sorties sur l'horizon", "Part des sorties"),
+        rows=tuple(rows),
+        first_col="",
+        note="Médiane et, dessous, l'intervalle de 5 à 95 % des réplications. Une sortie a une destination et un motif : "
+        "les fins de CAPE, de période d'essai et d'échéance du sociétariat ont aussi une destination.",
+    )
+
+
+def economy_table(run: RunData) -> Table:
+    """Turnover, salaries, jobs and income per salaried person, by year."""
+    yearly = run.yearly.copy()
+    yearly["pay_per_salaried"] = yearly["gross_salaries_eur"] / yearly["salaried"].replace(0, np.nan)
+    years = run_years(run)
+    lines = [
+        ("Chiffre d'affaires (k€)", "turnover_eur", keur),
+        ("Salaires bruts versés (k€)", "gross_salaries_eur", keur),
+        ("Cotisations sociales (k€)", None, keur),
+        ("Emplois (ETP, moyenne de l'année)", "jobs_fte", lambda v: fmt_number(v, 0)),
+        ("Personnes accompagnées", "supported", fmt_int),
+        ("dont entrepreneurs-salariés", "salaried", fmt_int),
+        ("Salaire brut annuel par salarié (k€)", "pay_per_salaried", lambda v: fmt_keur(v, 1)),
+    ]
+    yearly["social_contributions"] = yearly["employer_contributions_eur"] + yearly["employee_contributions_eur"]
+    rows = []
+    for label, col, fmt in lines:
+        col = col or "social_contributions"
+        by = by_year(yearly, col)
+        rows.append(Row(label, tuple(cell(by.get(y, []), fmt) for y in years)))
+    return Table(
+        header=tuple(year_label(run, y) for y in years),
+        rows=tuple(rows),
+        compact=True,
+        first_col="Par année",
+        note="Médiane et, dessous, l'intervalle de 5 à 95 % des réplications. Salaire par salarié : salaires bruts de l'année "
+        "divisés par le nombre de personnes passées en CESA dans l'année (présentes tout ou partie de l'année). "
+        + partial_note(run),
+    )
+
+
+# --------------------------------------------------------------------------- the cooperative's accounts
+
+
+def income_statement(run: RunData) -> Table:
+    """Compte de résultat prévisionnel by year (k€): medians with 5-95 % ranges."""
+    years = run_years(run)
+    yearly = run.yearly.copy()
+    staff = monthly_by_year(run, ["staff_costs_eur"]) if "staff_costs_eur" in run.monthly else None
+    if staff is not None:
+        yearly = yearly.merge(staff, on=["replication", "year"], how="left")
+        yearly["other_costs_eur"] = yearly["coop_costs_eur"] - yearly["staff_costs_eur"]
+    yearly["revenue_eur"] = yearly["contributions_eur"] + yearly["public_funding_earned_eur"]
+    yearly["net_result_eur"] = yearly["coop_result_eur"] - yearly["corporate_tax_eur"]
+    lines = [
+        ("Contributions des entrepreneurs", "contributions_eur", ""),
+        ("Financements publics acquis", "public_funding_earned_eur", ""),
+        ("Total des produits", "revenue_eur", "total"),
+        ("Charges de personnel", "staff_costs_eur", ""),
+        ("Autres charges (locaux, frais, logiciel…)", "other_costs_eur", ""),
+        ("Pertes sur sorties d'activités", "exit_losses_eur", ""),
+        ("Total des charges", "coop_costs_total", "total"),
+        ("Résultat avant impôt", "coop_result_eur", "total"),
+        ("Impôt sur les sociétés", "corporate_tax_eur", ""),
+        ("Résultat après impôt", "net_result_eur", "total"),
+        ("dont part travail (salariés)", "part_travail_eur", "muted"),
+    ]
+    yearly["coop_costs_total"] = yearly["coop_costs_eur"] + yearly["exit_losses_eur"]
+    rows = []
+    for label, col, kind in lines:
+        if col not in yearly:
+            continue
+        by = by_year(yearly, col)
+        rows.append(Row(label, tuple(cell(by.get(y, []), keur) for y in years), kind=kind))
+    return Table(
+        header=tuple(year_label(run, y) for y in years),
+        rows=tuple(rows),
+        compact=True,
+        first_col="En milliers d'euros (k€)",
+        note="Budget propre de la coopérative (hors chiffre d'affaires des activités). Financements comptés quand ils sont acquis. "
+        "Chaque ligne est une médiane sur les réplications : les médianes ne s'additionnent pas exactement. "
+        + partial_note(run),
+    )
+
+
+def opening_funds_eur(run: RunData) -> float | None:
+    """Cash at opening: initial treasury plus the opening capital (set-up step, or initial_capital_eur),
+    minus the set-up step's pre-opening costs (legal, recruitment), as the model counts it."""
+    coop = run.scenario.get("cooperative", {})
+    setup = (run.scenario.get("creation") or {}).get("setup")
+    preopening = 0.0
+    if setup:
+        capital = float(setup.get("capital_founders_eur", 0)) + float(setup.get("capital_partners_eur", 0))
+        preopening = float(setup.get("legal_costs_eur", 0)) + float(setup.get("recruitment_costs_eur", 0))
+    elif coop.get("initial_capital_eur") is not None:
+        capital = float(coop["initial_capital_eur"])
+    else:
+        try:
+            from simcoop.scenario import DEFAULT_INITIAL_CAPITAL_EUR
+        except ImportError:  # pragma: no cover
+            return None
+        capital = float(DEFAULT_INITIAL_CAPITAL_EUR)
+    return float(coop.get("initial_treasury_eur", 0.0)) + capital - preopening
+
+
+def financing_plan(run: RunData, opening_funds: float | None = None) -> Table:
+    """Plan de financement by year (k€): resources, uses and the change in the cooperative's own cash."""
+    years = run_years(run)
+    flows = monthly_by_year(
+        run,
+        [
+            c
+            for c in ("capital_paid_in_eur", "capital_repaid_eur", "allocations_paid_eur", "public_funding_eur")
+            if c in run.monthly
+        ],
+    )
+    stocks = monthly_by_year(
+        run,
+        [
+            c
+            for c in ("advances_eur", "funding_receivable_eur", "coop_treasury_eur", "consolidated_cash_eur")
+            if c in run.monthly
+        ],
+        how="last",
+    )
+    frame = (
+        run.yearly[["replication", "year", "coop_result_eur"]]
+        .merge(flows, on=["replication", "year"])
+        .merge(stocks, on=["replication", "year"])
+    )
+    frame = frame.sort_values(["replication", "year"])
+    first_year = years[0] if years else None
+    if opening_funds is None:
+        opening_funds = opening_funds_eur(run)
+    opening = float(opening_funds) if opening_funds is not None else np.nan
+    for col in ("advances_eur", "funding_receivable_eur", "coop_treasury_eur"):
+        previous = frame.groupby("replication")[col].shift(1)
+        start = (
+            0.0 if col != "coop_treasury_eur" or not np.isnan(opening) else np.nan
+        )  # the opening funds are a resource
+        frame[f"delta_{col}"] = frame[col] - previous.fillna(start)
+    frame["opening_eur"] = np.where(frame["year"] == first_year, opening, 0.0)
+    lines = [
+        ("Ressources", None, "head"),
+        ("Capital et trésorerie d'ouverture", "opening_eur", ""),
+        ("Résultat avant impôt", "coop_result_eur", ""),
+        ("Capital versé par les associés", "capital_paid_in_eur", ""),
+        ("Emplois", None, "head"),
+        ("Capital remboursé aux anciens associés", "capital_repaid_eur", ""),
+        ("Impôt, part travail et intérêts versés", "allocations_paid_eur", ""),
+        ("Hausse des avances aux activités", "delta_advances_eur", ""),
+        ("Hausse des financements à recevoir", "delta_funding_receivable_eur", ""),
+        ("Trésorerie", None, "head"),
+        ("Variation de la trésorerie propre", "delta_coop_treasury_eur", "total"),
+        ("Trésorerie propre en fin d'année", "coop_treasury_eur", "total"),
+        ("Trésorerie consolidée (banque) en fin d'année", "consolidated_cash_eur", ""),
+    ]
+    rows = []
+    for label, col, kind in lines:
+        if col is None:
+            rows.append(Row(label, (), kind="head"))
+            continue
+        if col not in frame or (col == "opening_eur" and np.isnan(opening)):
+            continue
+        by = by_year(frame, col)
+        with_range = col != "opening_eur"
+        rows.append(Row(label, tuple(cell(by.get(y, []), keur, with_range) for y in years), kind=kind))
+    return Table(
+        header=tuple(year_label(run, y) for y in years),
+        rows=tuple(rows),
+        compact=True,
+        first_col="En milliers d'euros (k€)",
+        note="La variation de trésorerie comprend aussi des mouvements non détaillés ici (soldes versés aux sortants, encaissements "
+        "pour le compte d'activités fermées, décalages de paiement). Trésorerie consolidée : trésorerie propre plus celle des activités. "
+        + partial_note(run),
+    )
+
+
+def cash_plan(run: RunData, months: int = 24) -> Table:
+    """Plan de trésorerie of the first ``months`` months: medians per month (k€)."""
+    monthly = run.monthly[run.monthly["month"] < months]
+    columns = [
+        ("Contributions", "contributions_eur"),
+        ("Financements reçus", "public_funding_eur"),
+        ("Capital versé", "capital_paid_in_eur"),
+        ("Charges", "coop_costs_eur"),
+        ("Avances aux activités (fin de mois)", "advances_eur"),
+        ("Trésorerie propre (fin de mois)", "coop_treasury_eur"),
+        ("Trésorerie consolidée (fin de mois)", "consolidated_cash_eur"),
+        ("Entrepreneurs actifs", "n_active"),
+    ]
+    columns = [(label, col) for label, col in columns if col in monthly]
+    med = monthly.groupby("month")[[c for _, c in columns]].median()
+    rows = []
+    for month, values in med.iterrows():
+        cells = []
+        for _, col in columns:
+            value = values[col]
+            cells.append(Cell(fmt_int(value) if col == "n_active" else fmt_number(value / 1000, 1)))
+        rows.append(Row(fmt_month_index(month, run.start_month), tuple(cells)))
+    return Table(
+        header=tuple(label for label, _ in columns),
+        rows=tuple(rows),
+        compact=True,
+        first_col="Mois",
+        note="Médianes sur les réplications, en milliers d'euros (k€) sauf les entrepreneurs. Flux du mois ; trésoreries en fin de mois.",
+    )
+
+
+def public_share_rows(run: RunData) -> dict[str, Any]:
+    years = run_years(run)
+    by = by_year(run.yearly, "public_share_of_budget")
+    q = {y: quantiles(by.get(y, [])) for y in years}
+    return {
+        "years": years,
+        "p5": [q[y][0] for y in years],
+        "p50": [q[y][1] for y in years],
+        "p95": [q[y][2] for y in years],
+    }

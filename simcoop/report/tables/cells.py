@@ -1,0 +1,97 @@
+"""The building blocks of the report's tables: cells, rows, tables, and helpers over a run's frames."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simcoop.report.data import RunData
+from simcoop.report.format import (
+    fmt_keur,
+    fmt_range,
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: the main text (a median, a value) and an optional range below it."""
+
+    text: str
+    sub: str = ""
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: tuple[Cell, ...]
+    kind: str = ""  # "" | "total" | "head" (a sub-heading row) | "muted"
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[Row, ...]
+    caption: str = ""
+    note: str = ""
+    compact: bool = False  # small type for wide tables
+    long: bool = False  # may break across pages (rows never do)
+    first_col: str = ""  # header of the label column
+    text: bool = False  # cells are words: left-aligned, wrapped
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def quantiles(values: Iterable[Any]) -> tuple[float, float, float]:
+    """(p5, p50, p95) of the non-missing values; NaNs when there are none."""
+    array = pd.to_numeric(pd.Series(list(values) if not isinstance(values, pd.Series) else values), errors="coerce")
+    array = array.astype(float).to_numpy()
+    array = array[~np.isnan(array)]
+    if array.size == 0:
+        return (np.nan, np.nan, np.nan)
+    p5, p50, p95 = np.quantile(array, [0.05, 0.5, 0.95])
+    return (float(p5), float(p50), float(p95))
+
+
+def cell(values: Iterable[Any], fmt: Callable[[Any], str], with_range: bool = True) -> Cell:
+    p5, p50, p95 = quantiles(values)
+    text = fmt(p50)
+    sub = fmt_range(p5, p95, fmt) if with_range else ""
+    return Cell(text, "" if sub == text else sub)
+
+
+def by_year(frame: pd.DataFrame, column: str) -> dict[int, pd.Series]:
+    return {int(year): group for year, group in frame.groupby("year")[column]}
+
+
+def run_years(run: RunData) -> list[int]:
+    return sorted(int(y) for y in run.yearly["year"].unique())
+
+
+def year_label(run: RunData, year: int) -> str:
+    months = run.yearly.loc[run.yearly["year"] == year, "months"]
+    partial = len(months) and int(months.iloc[0]) < 12
+    return f"{year}*" if partial else str(year)
+
+
+def partial_note(run: RunData) -> str:
+    months = run.yearly.groupby("year")["months"].first()
+    partial = [f"{int(y)} ({int(m)} mois)" for y, m in months.items() if int(m) < 12]
+    return f"* Année partielle : {', '.join(partial)}." if partial else ""
+
+
+def monthly_by_year(run: RunData, columns: list[str], how: str = "sum") -> pd.DataFrame:
+    """Monthly columns aggregated per replication and calendar year (sum, or the last month's value)."""
+    monthly = run.monthly.copy()
+    monthly["year"] = pd.to_datetime(monthly["date"]).dt.year
+    grouped = monthly.sort_values("month").groupby(["replication", "year"])[columns]
+    return (grouped.sum() if how == "sum" else grouped.last()).reset_index()
+
+
+def keur(value: Any) -> str:
+    return fmt_keur(value)

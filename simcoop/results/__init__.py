@@ -1,0 +1,23 @@
+"""Results of a run: tidy tables, KPIs, views, charts and the run folder on disk.
+
+- ``views``: the ``Results`` class (tables, ``summary()``, ``verdict()``, notebook views) and ``load_results``;
+- ``frames``: replication outputs -> the tidy tables, and their column lists;
+- ``folder``: the run and study folders on disk (overwrite policy, atomic writes);
+- ``plots``: the charts behind ``Results.plot_fan`` / ``plot_yearly`` / ``plot_kpi``.
+"""
+
+from simcoop.results.folder import OutputExistsError, check_output_folder, existing_manifest
+from simcoop.results.frames import KPI_LABELS, MONTHLY_COLUMNS, YEARLY_COLUMNS, break_even_month
+from simcoop.results.views import Results, load_results
+
+__all__ = [
+    "Results",
+    "load_results",
+    "OutputExistsError",
+    "check_output_folder",
+    "existing_manifest",
+    "break_even_month",
+    "KPI_LABELS",
+    "MONTHLY_COLUMNS",
+    "YEARLY_COLUMNS",
+]

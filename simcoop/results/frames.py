@@ -1,0 +1,456 @@
+"""Replication outputs -> the tidy tables of a run (monthly, yearly, events, kpis, ...).
+
+Every table has ``scenario`` and ``replication`` columns. Money columns end in ``_eur`` and
+hold euros rounded to the cent (the model counts in cents).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simcoop.model import DESTINATIONS, REASONS, STAGES, ReplicationOutput
+from simcoop.scenario import Scenario
+
+__all__ = [
+    "KPI_LABELS",
+    "MONTHLY_COLUMNS",
+    "PORTAGE_LABELS",
+    "YEARLY_COLUMNS",
+    "break_even_month",
+    "events_frame",
+    "funding_frame",
+    "kpis_frame",
+    "monthly_frame",
+    "people_frame",
+    "portage_frame",
+    "territory_frames",
+    "yearly_frame",
+]
+
+#: Columns of ``monthly``, in order.
+MONTHLY_COLUMNS: tuple[str, ...] = (
+    "scenario", "replication", "month", "date",
+    "accueils", "accueils_not_entered", "accueils_lost_waiting", "n_waiting", "roster_starts",
+    "cape_entries", "cesa_entries", "associe_entries", "cape_renewals",
+    "exits", "exits_own_company", "exits_salaried_job", "exits_stop",
+    "exits_activity_not_viable", "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period",
+    "exits_not_associe_in_time",
+    "n_cape", "n_cesa", "n_associe", "n_active", "n_exited", "staff_fte", "support_fte",
+    "turnover_eur", "turnover_salaried_eur", "cash_received_eur", "purchases_eur", "contributions_eur",
+    "gross_salaries_eur", "settlement_pay_eur", "employer_contributions_eur", "employee_contributions_eur",
+    "activity_charges_eur", "jobs_fte", "are_months_saved",
+    "exit_payouts_eur", "exit_losses_eur", "collected_for_exited_eur",
+    "public_funding_earned_eur", "public_funding_eur", "staff_costs_eur", "coop_costs_eur", "coop_result_eur",
+    "capital_paid_in_eur", "capital_repaid_eur",
+    "closing_result_eur", "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
+    "legal_reserve_allocated_eur", "statutory_reserves_allocated_eur", "allocations_paid_eur",
+    "coop_ledger_eur", "coop_treasury_eur", "advances_eur", "activities_treasury_eur", "consolidated_cash_eur",
+    "receivables_eur", "funding_receivable_eur",
+    "capital_eur", "capital_to_repay_eur", "allocations_payable_eur",
+    "legal_reserve_eur", "statutory_reserves_eur", "loss_carried_forward_eur", "own_funds_eur",
+)  # fmt: skip
+
+#: Columns of ``yearly``, in order.
+YEARLY_COLUMNS: tuple[str, ...] = (
+    "scenario", "replication", "year", "months",
+    "accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "associe_entries",
+    "supported", "salaried", "associes", "exits", "exits_own_company", "exits_salaried_job", "exits_stop",
+    "exits_activity_not_viable", "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period",
+    "exits_not_associe_in_time",
+    "active_end", "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "settlement_pay_eur",
+    "employer_contributions_eur", "employee_contributions_eur", "activity_charges_eur", "jobs_fte", "are_months_saved",
+    "public_funding_earned_eur", "public_funding_eur", "public_funding_per_supported_eur", "public_funding_per_job_eur",
+    "contributions_to_funding_ratio", "public_share_of_budget",
+    "staff_fte_end", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
+    "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
+    "coop_treasury_end_eur", "consolidated_cash_end_eur", "advances_end_eur",
+    "capital_end_eur", "legal_reserve_end_eur", "statutory_reserves_end_eur", "own_funds_end_eur",
+)  # fmt: skip
+
+#: KPI columns of ``kpis`` with a short English label (the report translates them).
+KPI_LABELS: dict[str, str] = {
+    "accueils": "accueils over the horizon",
+    "accueils_lost_waiting": "entrants lost while waiting for a place",
+    "cape_entries": "entries in CAPE (test phase)",
+    "cesa_entries": "entries in CESA (direct or after CAPE)",
+    "associe_entries": "new associés",
+    "exits": "exits",
+    "exits_own_company": "exits to own company",
+    "exits_salaried_job": "exits to a salaried job",
+    "exits_stop": "exits: stop",
+    "exits_end_of_trial_period": "exits during the CESA trial period",
+    "positive_exit_rate": "share of exits that are positive (own company or job)",
+    "active_end": "entrepreneurs active at the end",
+    "entrepreneur_months": "entrepreneur-months simulated",
+    "turnover_eur": "turnover invoiced (EUR)",
+    "gross_salaries_eur": "gross salaries paid (EUR)",
+    "employer_contributions_eur": "employer social contributions (EUR)",
+    "employee_contributions_eur": "employee social contributions (EUR)",
+    "jobs_fte_final_year": "jobs in full-time equivalents, last year",
+    "are_months_saved": "months of ARE not paid (estimate)",
+    "contributions_eur": "contributions to the cooperative (EUR)",
+    "public_funding_eur": "public funding received (EUR)",
+    "public_funding_per_supported_eur": "public funding per person supported (EUR)",
+    "public_funding_per_job_eur": "public funding per job-year in FTE (EUR)",
+    "contributions_to_funding_ratio": "social contributions generated per euro of public funding",
+    "coop_result_eur": "cumulated cooperative result before tax (EUR)",
+    "exit_losses_eur": "losses on exits with a negative balance (EUR)",
+    "max_advances_eur": "largest advances to activities (EUR)",
+    "min_coop_treasury_eur": "lowest cooperative treasury (EUR)",
+    "min_coop_treasury_month": "month of the lowest cooperative treasury",
+    "final_coop_treasury_eur": "cooperative treasury at the end (EUR)",
+    "final_own_funds_eur": "own funds at the end (EUR)",
+    "break_even_month": "first month from which the 12-month rolling result stays positive",
+    "insolvent": "1 if the cooperative's own treasury fell below minus the authorised overdraft",
+    "insolvency_month": "first month the own treasury fell below minus the overdraft",
+    "min_consolidated_cash_eur": "lowest consolidated cash (cooperative + activities) (EUR)",
+    "public_share_in_criterion_year": "public share of the budget in the criterion year (viability.public_share_year)",
+    "public_cost_eur": "public money: funding received + feasibility study (EUR)",
+    "public_cost_per_supported_eur": "public money per person supported (EUR)",
+}
+
+#: Labels of the portage comparison measures.
+PORTAGE_LABELS: dict[str, str] = {
+    "entrants": "entrants (the same people in both models)",
+    "admitted": "admitted (portage: billing pays the floor)",
+    "present_end": "present at the end of the horizon",
+    "salaried_end": "salaried at the end of the horizon",
+    "salaried_person_months": "salaried person-months",
+    "gross_pay_eur": "gross pay over the horizon (EUR)",
+    "gross_pay_per_salaried_year_eur": "gross pay per salaried person-year (EUR)",
+    "jobs_fte_final_year": "jobs in FTE, last year",
+    "reserves_end_eur": "reserves built (EUR)",
+}
+
+_CENTS_SUFFIX = "_cents"
+_FRACTIONAL = frozenset({"staff_fte", "support_fte", "jobs_fte", "are_months_saved"})
+
+
+# ---------------------------------------------------------------------- frames
+
+
+def _month_dates(scenario: Scenario) -> pd.DatetimeIndex:
+    return pd.period_range(scenario.meta.start_month, periods=scenario.meta.horizon_months, freq="M").to_timestamp()
+
+
+def monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    horizon = scenario.meta.horizon_months
+    reps = len(outputs)
+    data: dict[str, Any] = {
+        "scenario": pd.Categorical([scenario.meta.name] * (reps * horizon)),
+        "replication": np.repeat([o.replication for o in outputs], horizon).astype(np.int64),
+        "month": np.tile(np.arange(horizon, dtype=np.int64), reps),
+        "date": np.tile(_month_dates(scenario).values, reps),
+    }
+    names = list(outputs[0].monthly) if outputs else []
+    stacked = {name: np.concatenate([o.monthly[name] for o in outputs]) for name in names}
+    for name, values in stacked.items():
+        if name.endswith(_CENTS_SUFFIX):
+            data[name[: -len(_CENTS_SUFFIX)] + "_eur"] = np.round(values / 100.0, 2)
+        elif name in _FRACTIONAL:
+            data[name] = np.round(values, 4)
+        else:
+            data[name] = values.astype(np.int64)
+    frame = pd.DataFrame(data)
+    frame["n_active"] = frame["n_cape"] + frame["n_cesa"] + frame["n_associe"]
+    # The cooperative's result before tax: what it earns (contributions, funding earned) minus
+    # its costs and exit losses.
+    if stacked:
+        result_cents = (
+            stacked["contributions_cents"] + stacked["public_funding_earned_cents"]
+            - stacked["coop_costs_cents"] - stacked["exit_losses_cents"]
+        )  # fmt: skip
+        frame["coop_result_eur"] = np.round(result_cents / 100.0, 2)
+    else:
+        frame["coop_result_eur"] = np.zeros(0)
+    return frame[list(MONTHLY_COLUMNS)]
+
+
+def people_frame(outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    parts = []
+    for o in outputs:
+        part = pd.DataFrame(o.people)
+        part.insert(0, "replication", o.replication)
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True)
+
+
+def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    horizon = scenario.meta.horizon_months
+    start_year, start_month = (int(x) for x in scenario.meta.start_month.split("-"))
+    year_of_month = start_year + (start_month - 1 + np.arange(horizon)) // 12
+    years = np.unique(year_of_month)
+    frame = monthly.assign(year=year_of_month[monthly["month"].to_numpy()])
+    sums = [
+        "accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "associe_entries", "exits",
+        "exits_own_company", "exits_salaried_job", "exits_stop", "exits_activity_not_viable",
+        "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period", "exits_not_associe_in_time",
+        "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "settlement_pay_eur",
+        "employer_contributions_eur", "employee_contributions_eur", "activity_charges_eur", "jobs_fte", "are_months_saved",
+        "public_funding_earned_eur", "public_funding_eur", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
+        "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
+    ]  # fmt: skip
+    grouped = frame.groupby(["replication", "year"], sort=True)
+    yearly = grouped[sums].sum()
+    yearly["months"] = grouped["month"].count()
+    # Jobs in FTE: the year's mean of the monthly FTE (hour equivalents / 151.67 h).
+    yearly["jobs_fte"] = (yearly["jobs_fte"] / yearly["months"]).round(4)
+    yearly["are_months_saved"] = yearly["are_months_saved"].round(4)
+    ends = {
+        "active_end": "n_active", "staff_fte_end": "staff_fte", "coop_treasury_end_eur": "coop_treasury_eur",
+        "consolidated_cash_end_eur": "consolidated_cash_eur", "advances_end_eur": "advances_eur",
+        "capital_end_eur": "capital_eur", "legal_reserve_end_eur": "legal_reserve_eur",
+        "statutory_reserves_end_eur": "statutory_reserves_eur", "own_funds_end_eur": "own_funds_eur",
+    }  # fmt: skip
+    last = grouped[list(ends.values())].last()
+    for name, column in ends.items():
+        yearly[name] = last[column]
+    for col in [c for c in sums if c.endswith("_eur")]:
+        yearly[col] = yearly[col].round(2)
+    yearly = yearly.reset_index()
+
+    # Distinct people present in a stage at any time in the year (exit month counts as present).
+    reps = np.sort(monthly["replication"].unique())
+    rep_pos = {r: k for k, r in enumerate(reps)}
+    counts = {name: np.zeros((len(reps), len(years)), dtype=np.int64) for name in ("supported", "salaried", "associes")}
+    if len(people):
+        rep_index = people["replication"].map(rep_pos).to_numpy()
+        exit_or_end = people["exit_month"].to_numpy().copy()
+        exit_or_end[exit_or_end < 0] = horizon - 1
+        starts = {
+            "supported": people["entry_month"].to_numpy().copy(),
+            "salaried": people["cesa_month"].to_numpy().copy(),
+            "associes": people["associe_month"].to_numpy().copy(),
+        }
+        if "from_roster" in people:
+            # People of a warm-start roster started before month 0 (negative months, which
+            # the -1 "never" sentinel would hide): they are present from month 0 in the stages
+            # they had reached.
+            roster = people["from_roster"].to_numpy() == 1
+            first = people["first_stage"].to_numpy()
+            starts["supported"][roster] = 0
+            starts["salaried"][roster & (first >= 2)] = 0
+            starts["associes"][roster & (first == 3)] = 0
+        for k, year in enumerate(years):
+            months = np.flatnonzero(year_of_month == year)
+            first, last_m = months[0], months[-1]
+            present = exit_or_end >= first
+            for name, start in starts.items():
+                mask = present & (start >= 0) & (start <= last_m)
+                counts[name][:, k] = np.bincount(rep_index[mask], minlength=len(reps))
+    year_pos = {y: k for k, y in enumerate(years)}
+    r_idx = yearly["replication"].map(rep_pos).to_numpy()
+    y_idx = yearly["year"].map(year_pos).to_numpy()
+    for name, table in counts.items():
+        yearly[name] = table[r_idx, y_idx]
+    # What an elected official asks: public money per person supported and per job, and the
+    # social contributions generated per euro of public funding (received in the year).
+    funding = yearly["public_funding_eur"]
+    job_years = yearly["jobs_fte"] * yearly["months"] / 12.0
+    yearly["public_funding_per_supported_eur"] = (funding / yearly["supported"].where(yearly["supported"] > 0)).round(2)
+    yearly["public_funding_per_job_eur"] = (funding / job_years.where(job_years > 0)).round(2)
+    social = yearly["employer_contributions_eur"] + yearly["employee_contributions_eur"]
+    yearly["contributions_to_funding_ratio"] = (social / funding.where(funding > 0)).round(4)
+    # The share of the cooperative's budget (contributions + funding earned) that is public.
+    budget = yearly["contributions_eur"] + yearly["public_funding_earned_eur"]
+    yearly["public_share_of_budget"] = (yearly["public_funding_earned_eur"] / budget.where(budget > 0)).round(4)
+    yearly.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(yearly)))
+    return yearly[list(YEARLY_COLUMNS)]
+
+
+def funding_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    """Public funding earned and received, by replication, calendar year and convention."""
+    conventions = scenario.cooperative.public_funding
+    columns = ["scenario", "replication", "year", "funder", "kind", "earned_eur", "received_eur"]
+    if not conventions or not outputs:
+        return pd.DataFrame({c: [] for c in columns})
+    horizon = scenario.meta.horizon_months
+    start_year, start_month = (int(x) for x in scenario.meta.start_month.split("-"))
+    year_of_month = start_year + (start_month - 1 + np.arange(horizon)) // 12
+    years = np.unique(year_of_month)
+    rows = []
+    for o in outputs:
+        for c, conv in enumerate(conventions):
+            for year in years:
+                months = year_of_month == year
+                rows.append(
+                    (o.replication, int(year), conv.funder, conv.kind,
+                     round(float(o.funding_earned[c, months].sum()) / 100.0, 2),
+                     round(float(o.funding_received[c, months].sum()) / 100.0, 2))
+                )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=columns[1:])
+    frame.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(frame)))
+    return frame
+
+
+def territory_frames(
+    scenario: Scenario, outputs: Sequence[ReplicationOutput], people: pd.DataFrame
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Accueils, entries and people by zone and by site, per replication and calendar year."""
+    if not outputs or outputs[0].by_site is None:
+        return None, None
+    horizon = scenario.meta.horizon_months
+    start_year, start_month = (int(x) for x in scenario.meta.start_month.split("-"))
+    year_of_month = start_year + (start_month - 1 + np.arange(horizon)) // 12
+    years = np.unique(year_of_month)
+    last_of_year = {int(y): int(np.flatnonzero(year_of_month == y)[-1]) for y in years}
+    first_of_year = {int(y): int(np.flatnonzero(year_of_month == y)[0]) for y in years}
+    site_names = [s.name for s in scenario.cooperative.sites]
+    zones = scenario.territory.zones
+    zone_codes = [z.zone_code for z in zones] or [""]
+    zone_names = [z.name for z in zones] or [scenario.meta.territory_name or "territoire"]
+    seekers = [z.job_seekers_abc for z in zones] or [np.nan]
+    population = [z.population for z in zones] or [np.nan]
+    site_rows, zone_rows = [], []
+    for o in outputs:
+        mine = people[people["replication"] == o.replication] if len(people) else people
+        exit_or_end = mine["exit_month"].to_numpy().copy() if len(mine) else np.zeros(0, dtype=np.int64)
+        exit_or_end[exit_or_end < 0] = horizon - 1
+        for year in years:
+            y = int(year)
+            months = year_of_month == year
+            last = last_of_year[y]
+            for s, name in enumerate(site_names):
+                bs = o.by_site
+                site_rows.append(
+                    (o.replication, y, name, int(bs["accueils"][s, months].sum()), int(bs["entries"][s, months].sum()),
+                     int(bs["lost_waiting"][s, months].sum()), int(bs["active"][s, last]), int(bs["waiting"][s, last]),
+                     float(bs["staff_fte"][s, last]))
+                )  # fmt: skip
+            present = (exit_or_end >= first_of_year[y]) & (mine["entry_month"].to_numpy() <= last) if len(mine) else np.zeros(0, bool)
+            supported = np.bincount(mine["zone"].to_numpy()[present], minlength=len(zone_codes)) if len(mine) else np.zeros(len(zone_codes))
+            for z, code in enumerate(zone_codes):
+                bz = o.by_zone
+                per_1000 = 1000.0 * supported[z] / seekers[z] if seekers[z] and not np.isnan(seekers[z]) else np.nan
+                zone_rows.append(
+                    (o.replication, y, code, zone_names[z], population[z], seekers[z], int(bz["accueils"][z, months].sum()),
+                     int(bz["entries"][z, months].sum()), int(supported[z]), int(bz["active"][z, last]), round(per_1000, 4))
+                )  # fmt: skip
+    sites = pd.DataFrame(
+        site_rows,
+        columns=["replication", "year", "site", "accueils", "entries", "lost_waiting", "active_end", "waiting_end", "staff_fte_end"],
+    )
+    zones_frame = pd.DataFrame(
+        zone_rows,
+        columns=["replication", "year", "zone_code", "zone_name", "population", "job_seekers_abc", "accueils", "entries",
+                 "supported", "active_end", "supported_per_1000_job_seekers"],
+    )  # fmt: skip
+    for frame in (sites, zones_frame):
+        frame.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(frame)))
+    return zones_frame, sites
+
+
+def portage_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame | None:
+    """One row per replication and model (cae, portage) with the comparison measures."""
+    if not outputs or outputs[0].portage is None:
+        return None
+    rows = []
+    for o in outputs:
+        for model in ("cae", "portage"):
+            rows.append({"replication": o.replication, "model": model, **o.portage[model]})
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(frame)))
+    return frame
+
+
+def events_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    arrays = [o.events for o in outputs]
+    events = np.concatenate(arrays) if arrays else np.zeros((0, 6), dtype=np.int64)
+    reps = np.concatenate([np.full(len(o.events), o.replication, dtype=np.int64) for o in outputs]) if outputs else np.zeros(0, dtype=np.int64)
+    dates = _month_dates(scenario)
+    destinations = ["", *DESTINATIONS]
+    return pd.DataFrame(
+        {
+            "scenario": pd.Categorical([scenario.meta.name] * len(events)),
+            "replication": reps,
+            "entrepreneur_id": events[:, 0],
+            "month": events[:, 1],
+            "date": dates.values[events[:, 1]] if len(events) else np.array([], dtype="datetime64[ns]"),
+            "from_stage": pd.Categorical.from_codes(events[:, 2], categories=list(STAGES)),
+            "to_stage": pd.Categorical.from_codes(events[:, 3], categories=list(STAGES)),
+            "reason": pd.Categorical.from_codes(events[:, 4], categories=list(REASONS)),
+            "destination": pd.Categorical.from_codes(events[:, 5] + 1, categories=destinations),
+        }
+    )
+
+
+def kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    horizon = scenario.meta.horizon_months
+    g = monthly.groupby("replication", sort=True)
+    sums = g[
+        ["accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "associe_entries", "exits",
+         "exits_own_company", "exits_salaried_job", "exits_stop", "exits_end_of_trial_period", "turnover_eur",
+         "gross_salaries_eur", "employer_contributions_eur", "employee_contributions_eur", "are_months_saved",
+         "contributions_eur", "public_funding_eur", "coop_result_eur", "exit_losses_eur"]
+    ].sum()  # fmt: skip
+    kpis = sums.copy()
+    for col in [c for c in kpis.columns if c.endswith("_eur")]:
+        kpis[col] = kpis[col].round(2)
+    positive = kpis["exits_own_company"] + kpis["exits_salaried_job"]
+    kpis["positive_exit_rate"] = np.where(kpis["exits"] > 0, positive / kpis["exits"].where(kpis["exits"] > 0, 1), np.nan)
+    kpis["active_end"] = g["n_active"].last()
+    kpis["entrepreneur_months"] = g["n_active"].sum()
+    kpis["max_advances_eur"] = g["advances_eur"].max()
+    treasury = monthly["coop_treasury_eur"].to_numpy().reshape(-1, horizon)
+    kpis["min_coop_treasury_eur"] = treasury.min(axis=1)
+    kpis["min_coop_treasury_month"] = treasury.argmin(axis=1)
+    kpis["final_coop_treasury_eur"] = treasury[:, -1]
+    kpis["final_own_funds_eur"] = g["own_funds_eur"].last()
+    kpis["jobs_fte_final_year"] = yearly.groupby("replication", sort=True)["jobs_fte"].last()
+    supported = people.groupby("replication").size().reindex(kpis.index, fill_value=0) if len(people) else 0
+    job_years = g["jobs_fte"].sum() / 12.0
+    funding = kpis["public_funding_eur"]
+    kpis["public_funding_per_supported_eur"] = (funding / pd.Series(supported, index=kpis.index).where(lambda v: v > 0)).round(2)
+    kpis["public_funding_per_job_eur"] = (funding / job_years.where(job_years > 0)).round(2)
+    social = kpis["employer_contributions_eur"] + kpis["employee_contributions_eur"]
+    kpis["contributions_to_funding_ratio"] = (social / funding.where(funding > 0)).round(4)
+    # Viability: insolvency against the authorised overdraft, cash minimum,
+    # public share of the budget in the criterion year, public cost per person supported.
+    viability = scenario.viability
+    below = treasury < -viability.overdraft_eur - 1e-9
+    kpis["insolvent"] = below.any(axis=1).astype(np.int64)
+    kpis["insolvency_month"] = pd.array([int(np.argmax(row)) if row.any() else None for row in below], dtype="Int64")
+    kpis["min_consolidated_cash_eur"] = monthly["consolidated_cash_eur"].to_numpy().reshape(-1, horizon).min(axis=1)
+    year_k = viability.public_share_year
+    months = monthly["month"].to_numpy()
+    in_year = (months >= 12 * (year_k - 1)) & (months < 12 * year_k)
+    if in_year.any():
+        sub = monthly.loc[in_year].groupby("replication", sort=True)[["contributions_eur", "public_funding_earned_eur"]].sum()
+        total = sub["contributions_eur"] + sub["public_funding_earned_eur"]
+        kpis["public_share_in_criterion_year"] = (sub["public_funding_earned_eur"] / total.where(total > 0)).round(4)
+    else:
+        kpis["public_share_in_criterion_year"] = np.nan
+    feasibility = scenario.creation.feasibility
+    study = feasibility.cost_eur if feasibility is not None else 0.0
+    kpis["public_cost_eur"] = (kpis["public_funding_eur"] + study).round(2)
+    kpis["public_cost_per_supported_eur"] = (kpis["public_cost_eur"] / pd.Series(supported, index=kpis.index).where(lambda v: v > 0)).round(2)
+    result = monthly["coop_result_eur"].to_numpy().reshape(-1, horizon)
+    kpis["break_even_month"] = pd.array([break_even_month(r) for r in result], dtype="Int64")
+    kpis = kpis.reset_index()
+    kpis.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(kpis)))
+    return kpis[["scenario", "replication", *KPI_LABELS]]
+
+
+def break_even_month(result_by_month: np.ndarray, window: int = 12) -> int | None:
+    """First month from which the rolling ``window``-month result stays positive, or None.
+
+    The rolling result at month t sums months t-window+1..t, so the earliest possible
+    answer is month ``window - 1``.
+    """
+    values = np.rint(np.asarray(result_by_month, dtype=float) * 100.0)  # whole cents: exact sums
+    if len(values) < window:
+        return None
+    rolling = np.convolve(values, np.ones(window), mode="valid")  # rolling[k] ends at month k+window-1
+    not_positive = np.flatnonzero(rolling <= 0)
+    if len(not_positive) == 0:
+        return window - 1
+    k = int(not_positive[-1]) + 1
+    if k >= len(rolling):
+        return None
+    return k + window - 1

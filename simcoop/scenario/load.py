@@ -1,0 +1,121 @@
+"""Reading a scenario: the YAML file, its attached CSV tables, its variants block, validation.
+
+``load_scenario`` reports every problem at once, each with file, line and key
+(``simcoop.problems.ScenarioError``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from simcoop._yaml import parse_yaml
+from simcoop.problems import Problem, ScenarioError
+from simcoop.scenario.errors import dotted
+from simcoop.scenario.schema import Scenario, validate_data
+from simcoop.scenario.tables import ATTACHED_TABLES, read_attached_table
+
+__all__ = ["VARIANTS_KEY", "load_scenario", "scenario_from_dict", "split_variants"]
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file; raises ScenarioError listing every problem.
+
+    A top-level ``variants:`` block is checked for its shape and left out: this is the base
+    scenario (``simcoop.scenario.edit.load_variants`` reads the variants).
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(source, None, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(source, None, "", f"cannot read the file: {exc}")]) from None
+    parsed = parse_yaml(text)
+    if parsed.error is not None:
+        line, message = parsed.error
+        raise ScenarioError([Problem(source, line, "", message)])
+    problems = [Problem(source, line, dotted(path_), msg) for path_, line, msg in parsed.duplicates]
+    if not isinstance(parsed.data, dict):
+        kind = "empty" if parsed.data is None else f"a {type(parsed.data).__name__}"
+        problems.append(Problem(source, 1, "", f"a scenario must be a mapping of sections (meta, territory, ...), this file is {kind}"))
+        raise ScenarioError(problems)
+    data, _, variant_problems = split_variants(parsed.data, source, parsed.marks)
+    data, table_problems = _read_attached(data, path, parsed.marks)
+    return validate_data(data, source=source, marks=parsed.marks, prior=problems + variant_problems + table_problems)
+
+
+def _read_attached(data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...], int]) -> tuple[dict[str, Any], list[Problem]]:
+    """Fill territory.zones and warm_start.entrepreneurs from the CSV files they name (next to the scenario)."""
+    problems: list[Problem] = []
+    for section, (file_key, rows_key) in ATTACHED_TABLES.items():
+        block = data.get(section)
+        if not isinstance(block, dict) or not block.get(file_key):
+            continue
+        line = marks.get((section, file_key))
+        if block.get(rows_key):
+            problems.append(Problem(str(path), line, section, f"give {file_key} or {rows_key}, not both"))
+            continue
+        csv_path = (path.parent / str(block[file_key])).resolve()
+        try:
+            rows = read_attached_table(section, csv_path)
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
+        except OSError as exc:
+            problems.append(Problem(str(path), line, f"{section}.{file_key}", f"cannot read {csv_path}: {exc}"))
+            continue
+        data = {**data, section: {**block, rows_key: rows}}
+    return data, problems
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
+    """Validate plain data into a Scenario (a ``variants`` block is left out, as in a file)."""
+    problems: list[Problem] = []
+    if isinstance(data, dict):
+        data, _, problems = split_variants(data, source)
+    return validate_data(data, source=source, prior=problems)
+
+
+#: Top-level key of a scenario file holding named variants: name -> {dotted key: value}.
+VARIANTS_KEY = "variants"
+
+
+def split_variants(
+    data: dict[str, Any], source: str, marks: dict[tuple[Any, ...], int] | None = None
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[Problem]]:
+    """Take the ``variants:`` block out of scenario data and check its shape.
+
+    Returns the scenario data without the block (a shallow copy), the variants as
+    ``{name: {dotted key: value}}`` and the problems in the block's shape. Whether each
+    dotted key exists in the scenario is checked by ``simcoop.scenario.edit.load_variants``.
+    """
+    if VARIANTS_KEY not in data:
+        return data, {}, []
+    marks = marks or {}
+    rest = {k: v for k, v in data.items() if k != VARIANTS_KEY}
+    block = data[VARIANTS_KEY]
+    example = 'e.g. variants: {"contribution 12 %": {cooperative.contribution.rate: 0.12}}'
+    if not isinstance(block, dict):
+        message = f"expected a mapping of variant names to their overrides ({example})"
+        return rest, {}, [Problem(source, marks.get((VARIANTS_KEY,)), VARIANTS_KEY, message)]
+    variants: dict[str, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    for name, overrides in block.items():
+        line = marks.get((VARIANTS_KEY, name))
+        if not isinstance(name, str) or not name.strip():
+            problems.append(Problem(source, line, VARIANTS_KEY, f"a variant name must be non-empty text, got {name!r}"))
+            continue
+        where = f"{VARIANTS_KEY}.{name}"
+        if not isinstance(overrides, dict):
+            message = f"expected a mapping of dotted keys to values ({example}); got {overrides!r}"
+            problems.append(Problem(source, line, where, message))
+            continue
+        for key in overrides:
+            if not isinstance(key, str) or not all(part.strip() for part in key.split(".")):
+                message = f"{key!r}: expected a dotted key such as cooperative.contribution.rate"
+                problems.append(Problem(source, marks.get((VARIANTS_KEY, name, key), line), where, message))
+        variants[name] = dict(overrides)
+    return rest, variants, problems
+
