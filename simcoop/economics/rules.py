@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["rule_at", "rule_reference", "rule_names"]
+__all__ = ["rule_at", "rule_reference", "rule_names", "interest_on_capital_cap_rate"]
 
 _DATA_FILE = "cae_rules_fr.yaml"
 
@@ -49,6 +49,18 @@ def _entry(name: str, date: str) -> dict[str, Any]:
 def rule_at(name: str, date: str) -> Any:
     """The value of rule ``name`` in force on ``date`` (``YYYY-MM-DD`` or ``YYYY-MM``)."""
     return _entry(name, date if len(date) > 7 else f"{date}-01")["value"]
+
+
+def interest_on_capital_cap_rate(meeting_year: int) -> float:
+    """Highest interest rate on capital shares at a general meeting held in ``meeting_year``.
+
+    Loi 47-1775 art. 14: the mean TMO of the three calendar years before the meeting, plus
+    two points (both dated data; the last TMO known is kept for later years).
+    """
+    years = [meeting_year - 3, meeting_year - 2, meeting_year - 1]
+    first = int(str(_rules()["tmo_rate"]["values"][0]["date"])[:4])
+    tmo = [float(rule_at("tmo_rate", f"{max(y, first)}-01")) for y in years]
+    return sum(tmo) / 3.0 + float(rule_at("interest_on_capital_cap_points", f"{meeting_year}-01"))
 
 
 def rule_reference(name: str, date: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from simcoop.economics import (
     to_cents,
 )
 from simcoop.economics.payroll import EMPLOYER_SIZES
-from simcoop.economics.rules import rule_at
+from simcoop.economics.rules import interest_on_capital_cap_rate, rule_at
 from simcoop.scenario import ExitDestinations, Scenario, month_offset
 
 __all__ = ["ModelParams", "ConventionParams", "RosterParams", "model_params", "FUNDING_KINDS", "PAYMENTS", "CAPE", "CESA", "ASSOCIE", "SORTIE", "ACCUEIL", "STAGES"]
@@ -185,6 +185,7 @@ class ModelParams:
     partner_conventions: tuple[tuple[float, tuple[int, ...]], ...]  # (probability, conventions of that funder)
     conventions: tuple[ConventionParams, ...]
     allocation: AllocationRules
+    interest_cap_by_month: FloatArray  # highest interest rate on capital at a closing in that month (loi 47-1775 art. 14)
     # payroll: the rules in force each simulated month
     payroll_by_month: tuple[PayrollRates, ...]  # at the opening band
     payroll_by_band: tuple[tuple[PayrollRates, ...], ...]  # [band][month]: the rules for each employer size
@@ -459,6 +460,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         partner_conventions=partner_conventions,
         conventions=conventions,
         allocation=allocation,
+        interest_cap_by_month=np.array([interest_on_capital_cap_rate(int(m[:4]) + 1) for m in months_text]),
         payroll_by_month=tuple(payroll),
         payroll_by_band=tuple(by_band),
     )

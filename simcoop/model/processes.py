@@ -41,6 +41,7 @@ from simcoop.economics import (
     hour_equivalents,
     monthly_instalments_cents,
 )
+from simcoop.economics.closing import capped_interest
 from simcoop.economics.cesa import are_months_saved, fixed_gross_cents, pay_budget_cents, settlement_bonus_cents
 from simcoop.economics.contribution import bracket_contribution_cents
 from simcoop.economics.payroll import annual_reduction_generale_cents, reduction_generale_cents
@@ -354,7 +355,7 @@ def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
         legal_reserve_cents=book.legal_reserve_cents,
         highest_capital_cents=book.highest_capital_cents,
         capital_cents=book.capital_cents,
-        rules=p.allocation,
+        rules=capped_interest(p.allocation, float(p.interest_cap_by_month[t])),
     )
     flows = book.flows
     flows["closing_result_cents"] += book.year_result_cents

@@ -124,6 +124,7 @@ PORTAGE_LABELS: dict[str, str] = {
     "gross_pay_per_salaried_year_eur": "gross pay per salaried person-year (EUR)",
     "jobs_fte_final_year": "jobs in FTE, last year",
     "reserves_end_eur": "reserves built (EUR)",
+    "public_funding_eur": "public funding received (EUR), beside the reserves",
 }
 
 _CENTS_SUFFIX = "_cents"

@@ -324,8 +324,27 @@ class Portage(Frozen):
     """Portage salarial rules for the comparison run (DOMAIN.md §5)."""
 
     pay_floor_share_of_pass: float = Field(
-        default=0.75, gt=0.0, le=2.0,
-        description="Entry needs an expected gross pay of at least this share of the monthly social-security ceiling. Source: code du travail L1254-2 (75% of the PASS, full time).",
+        default=0.70, gt=0.0, le=2.0,
+        description=(
+            "Entry needs an expected gross pay of at least this share of the monthly social-security ceiling, full "
+            "time. Source: extended CCN du portage salarial of 22 March 2017, art. 21.3: 70 % for a junior porté "
+            "(less than 3 years), 75 % senior, 85 % on a days-based contract (L1254-2's 75 % applies only without an agreement)."
+        ),
+    )
+    financial_reserve_share: float = Field(
+        default=0.10, ge=0.0, le=0.5,
+        description="Réserve financière on top of the minimum pay (CCN du portage salarial of 22 March 2017, art. 21.3: 10 %): the billing must carry it too.",
+    )
+    excluded_sectors: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Sectors that cannot be porté: the client must be a business, so services to private households "
+            "(services à la personne) are excluded (code du travail L1254-5, DOMAIN.md §5). Names of activities.sectors."
+        ),
+    )
+    company_capital_eur: float = Field(
+        default=37000.0, ge=0.0,
+        description="Capital of the portage company: its 5 % legal reserve stops at 10 % of it (code de commerce L232-10). Assumption (an SA's minimum).",
     )
     fee_rate: float = Field(
         default=0.07, ge=0.03, le=0.10, description="Management fee on turnover. Source: DOMAIN.md §5 (3-10%).",
