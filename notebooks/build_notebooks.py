@@ -125,14 +125,25 @@ pd.DataFrame(verdict.to_dict()["criteria"]).drop(columns="detail")"""),
 ## Save and reload
 
 `save` writes the run folder (manifest, Parquet and CSV tables, verdict), the same as
-`simcoop run`; `load_results` reads it back. Here it goes to a temporary folder."""),
+`simcoop run`; `load_results` reads it back from the Parquet files, every table exactly
+as it was (same values, same dtypes). Here it goes to a temporary folder."""),
     ("py", """\
 import tempfile
 from pathlib import Path
 
 folder = results.save(Path(tempfile.mkdtemp()) / "reference")
 print(sorted(p.name for p in folder.iterdir()))
-simcoop.load_results(folder)"""),
+again = simcoop.load_results(folder)
+pd.testing.assert_frame_equal(again.kpis, results.kpis)
+again"""),
+    ("md", """\
+## As labelled arrays
+
+`to_xarray` gives a table as an `xarray.Dataset`: `monthly` on (replication, month),
+`yearly` on (replication, year), `kpis` on (replication); each variable carries its unit."""),
+    ("py", """\
+monthly = results.to_xarray("monthly")
+monthly["coop_treasury_eur"].quantile([0.05, 0.5, 0.95], dim="replication").isel(month=[0, 11, 23, 35])"""),
 ]
 
 COMPARE: Cells = [
@@ -143,16 +154,16 @@ Two ways to make variants of a scenario, both validated like a YAML file:
 
 1. in Python, with `Scenario.replace({dotted.key: value})`;
 2. in the scenario file, with a `variants:` block (`scenarios/reference.yaml` has three),
-   read by `simcoop.scenario.edit.load_variants`.
+   read by `simcoop.load_variants`.
 
-`simcoop.studies.compare.compare` runs every scenario on the **same seed**: replication *r*
+`simcoop.compare` runs every scenario on the **same seed**: replication *r*
 of each scenario meets the same entrants, turnover shocks and funders' decisions as far
 as its rules allow. Differences are read replication by replication (paired), which
 removes most of the Monte Carlo noise.
 
-**Run time:** about 20-40 s on 2 cores: **30 replications** per scenario only, to stay
+**Run time:** about 1.5 minutes on a busy 2-core machine (83 s measured): **30 replications** per scenario and sweep point only, to stay
 quick. Use 200 or more for a decision."""),
-    ("py", setup("from simcoop.scenario.edit import load_variants\nfrom simcoop.studies.compare import compare\n")),
+    ("py", setup()),
     ("py", "REPLICATIONS, SEED = 30, 1  # few replications, to run quickly"),
     ("md", """\
 ## A variant in Python
@@ -169,17 +180,17 @@ try:
 except simcoop.ScenarioError as error:
     print(error)"""),
     ("py", """\
-pair = compare({"reference": base, "contribution 12 %": higher}, replications=REPLICATIONS, seed=SEED, jobs=2)
+pair = simcoop.compare({"reference": base, "contribution 12 %": higher}, replications=REPLICATIONS, seed=SEED, jobs=2)
 print(pair.to_text())"""),
     ("md", """\
 ## The variants of the scenario file
 
 `load_variants` returns the base scenario and each variant, by name."""),
     ("py", """\
-variants = load_variants(simcoop.default_scenario_path())
+variants = simcoop.load_variants(simcoop.default_scenario_path())
 list(variants)"""),
     ("py", """\
-comparison = compare(variants, replications=REPLICATIONS, seed=SEED, jobs=2)
+comparison = simcoop.compare(variants, replications=REPLICATIONS, seed=SEED, jobs=2)
 comparison.outcomes"""),
     ("md", """\
 `table()` is the wide table (`simcoop compare --out` writes it as CSV); `long()` is the
@@ -192,39 +203,37 @@ differences[["label", "scenario", "mean", "diff", "diff_ci_low", "diff_ci_high",
     ("md", """\
 ## Differences with the baseline, as a chart
 
-Each variant's paired difference with the baseline and its 95% interval, for four KPIs a
-funder reads."""),
+`plot()` draws each variant's paired difference with the baseline and its 95% interval
+for four KPIs a funder reads (filled: significant; hollow: not). Pass `kpis=[...]` for
+others (the keys of `simcoop.studies.compare.COMPARISON_KPIS`)."""),
     ("py", """\
-from matplotlib.figure import Figure
-
-kpis = ["final_coop_treasury_eur", "min_coop_treasury_eur", "public_cost_eur", "people_supported"]
-fig = Figure(figsize=(10, 5), layout="constrained")
-for ax, kpi in zip(fig.subplots(2, 2).flat, kpis):
-    rows = differences[differences["kpi"] == kpi]
-    positions = range(len(rows))
-    ax.errorbar(
-        rows["diff"], positions,
-        xerr=[rows["diff"] - rows["diff_ci_low"], rows["diff_ci_high"] - rows["diff"]],
-        fmt="o", capsize=3,
-    )
-    ax.axvline(0, color="0.5", linewidth=0.8)
-    ax.set_yticks(list(positions), rows["scenario"])
-    ax.set_title(rows["label"].iloc[0], fontsize="medium")
-    ax.set_xlabel(f"difference with {comparison.baseline!r} (95% CI)")
-    ax.locator_params(axis="x", nbins=5)
-    ax.xaxis.set_major_formatter("{x:,.0f}")
-fig"""),
+comparison.plot()"""),
+    ("py", """\
+comparison.plot(kpis=["break_even_month", "jobs_fte_final_year"])"""),
     ("md", """\
 Every `Results` of the comparison is at hand, e.g. the cooperative's treasury of the
 baseline and of the variant without the European Social Fund, side by side on the same
 scale (the helpers draw on the axes you pass)."""),
     ("py", """\
+from matplotlib.figure import Figure
+
 fig = Figure(figsize=(11, 4), layout="constrained")
 axes = fig.subplots(1, 2, sharey=True)
 for ax, name in zip(axes, [comparison.baseline, "sans FSE"]):
     comparison.results[name].plot_fan("coop_treasury_eur", ax=ax)
     ax.set_title(name)
 fig"""),
+    ("md", """\
+## A sweep: one assumption over a range of values
+
+`simcoop.sweep` runs a grid of values of one or more dotted keys on common random
+numbers and returns tidy tables with one column per swept key, ready for `groupby`."""),
+    ("py", """\
+sw = simcoop.sweep(base, {"cooperative.contribution.rate": [0.10, 0.11, 0.12]}, replications=REPLICATIONS, seed=SEED, jobs=2)
+(sw.kpis.groupby("cooperative.contribution.rate")[["insolvent", "min_coop_treasury_eur", "final_coop_treasury_eur"]]
+   .mean().round(2))"""),
+    ("py", """\
+sw.outcomes()"""),
 ]
 
 CALIBRATE: Cells = [
@@ -319,17 +328,13 @@ How the simulated CAE gets there: people supported each year since the opening
     ("py", """\
 results.plot_yearly("supported")"""),
     ("md", """\
-The same check with `simcoop.calibration.backtest`, on the observed figures bundled as
+The same check with `simcoop.backtest`, on the observed figures bundled as
 `scenarios/cap_services_observed.csv` (the command line does it with
 `simcoop backtest scenarios/cap_services_lyon.yaml scenarios/cap_services_observed.csv`)."""),
     ("py", """\
-from simcoop.calibration.backtest import NON_FIGURES, backtest, coverage, read_observed
-
-figures = [c for c in results.yearly.columns if c not in NON_FIGURES]
-observed_csv = read_observed(path.parent / "cap_services_observed.csv", figures)
-checked = backtest(results.yearly, observed_csv)
-inside, total = coverage(checked)
-print(f"coverage: {inside} of {total} observations inside their 90% interval")
+observed_csv = simcoop.read_observed(path.parent / "cap_services_observed.csv")
+checked = simcoop.backtest(results.yearly, observed_csv)
+print(f"coverage: {int(checked['inside'].sum())} of {len(checked)} observations inside their 90% interval")
 checked"""),
     ("md", """\
 ## Calibrating from a CAE's own records
@@ -337,7 +342,7 @@ checked"""),
 A CAE with records shaped like enDI's statistical exports (`parcours.csv`: career-path
 steps with dates; `chiffre_affaires.csv`: monthly turnover per entrepreneur; see
 `docs/calibration.md`) can estimate the scenario's parameters from them:
-`simcoop.calibration.records.read_records` reads and checks the tables, `simcoop.calibration.fit.calibrate`
+`simcoop.read_records` reads and checks the tables, `simcoop.calibrate`
 returns each estimate with its 95% interval, its sample size and warnings, and the
 scenario keys it replaces (`simcoop calibrate` writes the calibrated YAML and a fit report).
 
@@ -347,12 +352,9 @@ the repository's tests, not in the installed package."""),
     ("py", """\
 from pathlib import Path
 
-from simcoop.calibration import calibrate
-from simcoop.calibration.records import read_records
-
 repository = Path(simcoop.__file__).resolve().parents[1]  # these notebooks run from a source checkout
-records = read_records(repository / "tests" / "data" / "synthetic_records")
-calibration = calibrate(records, simcoop.load_scenario(simcoop.default_scenario_path()))
+records = simcoop.read_records(repository / "tests" / "data" / "synthetic_records")
+calibration = simcoop.calibrate(records, simcoop.load_scenario(simcoop.default_scenario_path()))
 pd.DataFrame(
     [
         {"estimate": e.name, "value": e.value, "ci_low": e.low, "ci_high": e.high, "n": e.n,

@@ -41,7 +41,9 @@ class ChunkExecutor(Protocol):
     workers: int
     description: str
 
-    def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]: ...
+    def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Run ``fn(*task)`` for each task; yield ``(task, result)`` as each finishes, in any order."""
+        ...
 
 
 class InlineExecutor:
@@ -51,6 +53,7 @@ class InlineExecutor:
     description = "this process"
 
     def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Run ``fn(*task)`` for each task; yield ``(task, result)`` as each finishes."""
         for task in tasks:
             yield task, fn(*task)
 
@@ -65,6 +68,7 @@ class PoolExecutor:
         self.description = f"a pool of {jobs} processes"
 
     def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Run ``fn(*task)`` for each task; yield ``(task, result)`` as each finishes."""
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
         try:
             # A finished future is dropped as soon as its result is handed on, so the
@@ -111,7 +115,7 @@ class DaskExecutor:
         except ValueError as exc:
             raise ExecutorError(f"{address!r} is not a Dask scheduler address ({exc}); expected tcp://HOST:PORT") from None
         try:
-            client = distributed.Client(address, timeout=timeout_seconds, set_as_default=False)
+            client = _client(distributed, address, timeout=timeout_seconds)
         except (OSError, TimeoutError) as exc:  # refused, unknown host, or no answer in time
             raise ExecutorError(
                 f"cannot reach the Dask scheduler at {address} within {timeout_seconds:g} s ({_reason(exc)}); "
@@ -141,7 +145,7 @@ class DaskExecutor:
             silence_logs=logging.ERROR,
         )
         try:
-            client = distributed.Client(cluster, set_as_default=False)
+            client = _client(distributed, cluster)
         except BaseException:
             cluster.close()
             raise
@@ -162,6 +166,7 @@ class DaskExecutor:
             )
 
     def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Run ``fn(*task)`` for each task; yield ``(task, result)`` as each finishes."""
         distributed = _import_distributed()
         finished = distributed.as_completed(loop=self.client.loop)
         keys: dict[str, Task] = {}
@@ -242,6 +247,11 @@ def open_executor(
     finally:
         if isinstance(executor, DaskExecutor):
             executor.close()
+
+
+def _client(distributed: Any, target: Any, **options: Any) -> Any:
+    """The one place a Dask client is made: to a scheduler address or a LocalCluster, never the global default."""
+    return distributed.Client(target, set_as_default=False, **options)
 
 
 def _worker_simcoop_version() -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Problem", "ScenarioError"]
+__all__ = ["InputError", "Problem", "ScenarioError"]
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,23 @@ class Problem:
         return f"{where}:{key} {self.message}"
 
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be used; ``problems`` lists every problem found."""
+class InputError(ValueError):
+    """Input that cannot be used; ``problems`` lists every problem found (file, line, key, message).
+
+    The one error type of every reader; subclasses only name what was read in the first line
+    of the message ("3 problems in scenario:", "... in the records:").
+    """
+
+    what = "the input"
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         count = len(problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in scenario"
+        head = f"{count} problem{'s' if count != 1 else ''} in {self.what}"
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
+
+
+class ScenarioError(InputError):
+    """A scenario (or a file beside it: an attached table, variants, a study file) that cannot be used."""
+
+    what = "scenario"

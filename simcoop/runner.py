@@ -7,18 +7,29 @@ replication's numbers depend only on (scenario, seed, replication).
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+from simcoop.executors import ChunkExecutor, open_executor
 from simcoop.model import ReplicationOutput, run_model
 from simcoop.model.params import ModelParams, model_params
 from simcoop.scenario import Scenario
+from simcoop.scenario.base import MAX_REPLICATIONS, MAX_SEED
 from simcoop.streams import replication_streams
 
-__all__ = ["run_replication", "run_replications", "simulate", "default_scenario_path"]
+__all__ = [
+    "chunk_size",
+    "executor_for",
+    "default_scenario_path",
+    "iter_replications",
+    "run_chunk",
+    "run_replication",
+    "run_replications",
+    "simulate",
+]
 
 ProgressCallback = Callable[[int], None]
 
@@ -42,14 +53,74 @@ def run_replication(
     return run_model(scenario, replication_streams(seed, replication), params, compare_portage)
 
 
-def _run_chunk(scenario: Scenario, seed: int, replications: list[int], compare_portage: bool = False) -> list[ReplicationOutput]:
+def run_chunk(
+    scenario: Scenario, seed: int, replications: Sequence[int], compare_portage: bool = False
+) -> tuple[list[ReplicationOutput], float]:
+    """Some replications of one scenario, in this process or a worker; also how long they took (s)."""
+    started = time.perf_counter()
     params = model_params(scenario)
-    return [run_replication(scenario, seed, r, params, compare_portage) for r in replications]
+    outputs = [run_replication(scenario, seed, r, params, compare_portage) for r in replications]
+    return outputs, time.perf_counter() - started
 
 
-def _chunks(indices: list[int], size: int) -> Iterable[list[int]]:
-    for start in range(0, len(indices), size):
-        yield indices[start : start + size]
+def chunk_size(replications: int, workers: int) -> int:
+    """Replications per task: small enough to keep every worker busy and a progress bar moving
+    (about ten steps per worker), large enough that sending the scenario to a worker is
+    negligible (at most 25)."""
+    return max(1, min(25, replications // (workers * 10)))
+
+
+def iter_replications(
+    scenarios: Sequence[Scenario],
+    seed: int | Sequence[int],
+    replications: Iterable[int],
+    executor: ChunkExecutor,
+    on_progress: ProgressCallback | None = None,
+    compare_portage: bool = False,
+) -> Iterator[tuple[int, list[ReplicationOutput], float]]:
+    """Run ``replications`` of every scenario on ``executor``; yield ``(index, outputs, seconds)`` per scenario.
+
+    The one path by which replications run, whatever the study: every scenario's chunks go
+    to the same executor (this process, a process pool or a Dask cluster), and a scenario's
+    outputs are yielded, sorted by replication, as soon as its last chunk is in, so a long
+    list never holds every scenario's raw outputs at once. ``seconds`` is the time its
+    replications took, summed over workers. Numbers depend only on (scenario, seed,
+    replication), never on the executor. ``seed`` is one root seed for all (common random
+    numbers) or one per scenario (scenarios that must draw independently, e.g. network members).
+    """
+    indices = list(replications)
+    roots = [int(seed)] * len(scenarios) if isinstance(seed, int) else [int(x) for x in seed]
+    if len(roots) != len(scenarios):
+        raise ValueError("give one seed, or one seed per scenario")
+    if not scenarios:
+        return
+    if not indices:
+        for index in range(len(scenarios)):
+            yield index, [], 0.0
+        return
+    size = chunk_size(len(indices), executor.workers)
+    chunks = [tuple(indices[i : i + size]) for i in range(0, len(indices), size)]
+    outputs: dict[int, list[ReplicationOutput]] = {i: [] for i in range(len(scenarios))}
+    seconds = dict.fromkeys(range(len(scenarios)), 0.0)
+    left = dict.fromkeys(range(len(scenarios)), len(chunks))
+    task_index: dict[int, int] = {}  # executors hand back the very task tuple they were given
+
+    def tasks() -> Iterator[tuple[Any, ...]]:
+        for index, scenario in enumerate(scenarios):
+            for chunk in chunks:
+                task = (scenario, roots[index], chunk, compare_portage)
+                task_index[id(task)] = index
+                yield task
+
+    for task, (chunk_outputs, chunk_seconds) in executor.imap_unordered(run_chunk, tasks()):
+        index = task_index.pop(id(task))
+        outputs[index].extend(chunk_outputs)
+        seconds[index] += chunk_seconds
+        left[index] -= 1
+        if on_progress is not None:
+            on_progress(len(chunk_outputs))
+        if left[index] == 0:
+            yield index, sorted(outputs.pop(index), key=lambda o: o.replication), seconds[index]
 
 
 def run_replications(
@@ -59,36 +130,44 @@ def run_replications(
     jobs: int = 1,
     on_progress: ProgressCallback | None = None,
     compare_portage: bool = False,
+    executor: ChunkExecutor | None = None,
 ) -> list[ReplicationOutput]:
-    """Run the given replications, in this process (``jobs=1``) or over ``jobs`` workers."""
-    indices = list(replications)
+    """Run the given replications, sorted by replication, on ``executor`` or else over ``jobs`` processes."""
     if jobs < 1:
         raise ValueError("jobs must be >= 1")
-    if jobs == 1 or len(indices) <= 1:
-        params = model_params(scenario)
-        outputs = []
-        for r in indices:
-            outputs.append(run_replication(scenario, seed, r, params, compare_portage))
-            if on_progress:
-                on_progress(1)
-        return outputs
-    # Small chunks keep the progress bar moving and the workers evenly loaded.
-    size = max(1, min(25, len(indices) // (jobs * 4)))
-    outputs = []
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        pending: set[Future[list[ReplicationOutput]]] = {
-            pool.submit(_run_chunk, scenario, seed, chunk, compare_portage) for chunk in _chunks(indices, size)
-        }
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                chunk_out = future.result()
-                outputs.extend(chunk_out)
-                if on_progress:
-                    on_progress(len(chunk_out))
-    outputs.sort(key=lambda o: o.replication)
-    return outputs
+    with executor_for(executor, jobs) as chosen:
+        for _, outputs, _ in iter_replications([scenario], seed, replications, chosen, on_progress, compare_portage):
+            return outputs
+    return []  # pragma: no cover - one scenario always yields once
+
+
+@contextlib.contextmanager
+def executor_for(executor: ChunkExecutor | None, jobs: int) -> Iterator[ChunkExecutor]:
+    """``executor`` as given (its owner closes it), or ``jobs`` processes opened for this call (1: this process)."""
+    if jobs < 1:
+        raise ValueError("jobs must be >= 1")
+    if executor is not None:
+        yield executor
+        return
+    with open_executor(jobs) as opened:
+        yield opened
+
+
+def _whole(name: str, value: object, low: int, high: int) -> int:
+    """A whole-number argument checked, never truncated: 2.7 replications is refused, not run as 2."""
+    import numbers
+
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+    value = int(value)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be from {low} to {high}, got {value}")
+    return value
 
 
 def simulate(
@@ -98,34 +177,36 @@ def simulate(
     jobs: int = 1,
     progress: bool = False,
     compare_portage: bool = False,
+    executor: ChunkExecutor | None = None,
 ) -> "Results":  # noqa: F821 - imported lazily below
     """Run a Monte Carlo experiment and return its tidy ``Results``.
 
     ``replications`` and ``seed`` default to the scenario's ``simulation`` section. The
-    same scenario and seed give the same numbers whatever ``jobs`` is. With
+    same scenario and seed give the same numbers whatever ``jobs`` is, and on any
+    ``executor`` (``simcoop.executors``: a process pool or a Dask cluster). With
     ``compare_portage`` the results also hold ``portage``: the same entrants under
     portage salarial rules, side by side with the CAE.
     """
     from simcoop.results import Results
 
-    n = scenario.simulation.replications if replications is None else int(replications)
-    root = scenario.simulation.seed if seed is None else int(seed)
-    if n < 1:
-        raise ValueError("replications must be >= 1")
-    if root < 0:
-        raise ValueError("seed must be >= 0")
+    n = scenario.simulation.replications if replications is None else _whole("replications", replications, 1, MAX_REPLICATIONS)
+    root = scenario.simulation.seed if seed is None else _whole("seed", seed, 0, MAX_SEED)
+    _whole("jobs", jobs, 1, 1024)
     started = time.perf_counter()
     bar = None
     callback = None
     if progress:
-        from tqdm import tqdm
+        from simcoop.progress import progress_bar
 
-        bar = tqdm(total=n, desc=f"simulating {scenario.meta.name}", unit="rep", leave=False)
+        bar = progress_bar(n, f"simulating {scenario.meta.name}")
         callback = bar.update
     try:
-        outputs = run_replications(scenario, root, range(n), jobs=jobs, on_progress=callback, compare_portage=compare_portage)
+        outputs = run_replications(
+            scenario, root, range(n), jobs=jobs, on_progress=callback, compare_portage=compare_portage, executor=executor
+        )
     finally:
         if bar is not None:
             bar.close()
     runtime = time.perf_counter() - started
-    return Results.from_outputs(scenario, outputs, seed=root, runtime_seconds=runtime, jobs=jobs)
+    workers = executor.workers if executor is not None else jobs
+    return Results.from_outputs(scenario, outputs, seed=root, runtime_seconds=runtime, jobs=workers)

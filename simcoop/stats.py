@@ -1,4 +1,4 @@
-"""Confidence intervals, stated once: Wilson for a proportion, Student t for a mean (95 %)."""
+"""Confidence intervals, stated once: Wilson for a proportion, Student t for a mean, Garwood for a Poisson count (95 %)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-__all__ = ["CONFIDENCE", "Z95", "mean_interval", "t_quantile", "wilson_interval"]
+__all__ = ["CONFIDENCE", "Z95", "mean_interval", "poisson_interval", "t_quantile", "wilson_interval"]
 
 #: The confidence level of every interval simcoop reports.
 CONFIDENCE = 0.95
@@ -43,3 +43,12 @@ def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
         return (mean, math.nan, math.nan)
     half = t_quantile(n - 1) * float(values.std(ddof=1)) / math.sqrt(n)
     return (mean, mean - half, mean + half)
+
+
+def poisson_interval(k: int) -> tuple[float, float]:
+    """Garwood's exact 95% interval of a Poisson mean given k events."""
+    from scipy.stats import chi2
+
+    low = 0.0 if k == 0 else float(chi2.ppf(0.025, 2 * k) / 2)
+    high = float(chi2.ppf(0.975, 2 * k + 2) / 2)
+    return low, high

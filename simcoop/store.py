@@ -18,13 +18,23 @@ more than one chunk's replication outputs; its peak is the final tables.
 
 Resume is automatic: a work folder of the same run (same scenario hash, seed,
 replications, portage comparison and simcoop version) is continued, its chunks kept and
-only the missing replications computed; ``fresh=True`` starts over. A work folder of
-another run is refused (``PartialRunError``) unless ``force=True``, which discards it.
+only the missing replications computed; ``fresh=True`` starts over. A stale work folder
+of another run (an interrupted run of a scenario since corrected, say) never blocks:
+its chunks are discarded, and ``on_discard`` says so. A folder at ``<out>.partial`` that
+is not a simcoop work folder (no ``partial.json``) is never touched, ``force`` or not.
 An interruption leaves the work folder and no output folder.
+
+Every chunk file is flushed to disk (fsync) and listed with its SHA-256 in the chunk's
+``chunk.json``, written last; on resume a chunk whose files do not match (a zero-length
+file after a power cut, a truncated copy) is discarded and recomputed. The run holds
+the output folder's lock (``simcoop.outdir.folder_lock``) from the first check to the
+final save, so no other writer (run, ``-n auto``, ``Results.save``, solve, report) can
+come in between.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -37,19 +47,21 @@ from typing import Any
 
 import pandas as pd
 
-from simcoop._atomic import write_json_atomically
+from simcoop._atomic import fsync_file, fsync_folder, write_json_atomically
+from simcoop.outdir import describe_folder, folder_lock, sha256_of
 from simcoop._version import __version__
 from simcoop.executors import ChunkExecutor, InlineExecutor
-from simcoop.results import OutputExistsError, Results, check_output_folder
+from simcoop.results import TABLES, OutputExistsError, Results, check_output_folder
 from simcoop.scenario import Scenario
 
 __all__ = ["simulate_to_folder", "partial_folder", "compute_chunk", "ChunkStore", "RunKey", "PartialRunError", "TABLES"]
 
-#: Tables written per chunk, in this order; ``portage`` only with the portage comparison.
-TABLES: tuple[str, ...] = ("monthly", "yearly", "events", "kpis", "funding", "zones", "sites", "portage")
+# Tables written per chunk: those of a run folder (``simcoop.results.TABLES``), in that order;
+# ``portage`` only with the portage comparison.
 
 PARTIAL_SUFFIX = ".partial"
 _MANIFEST = "partial.json"
+_CHUNK_MANIFEST = "chunk.json"
 _FORMAT = "simcoop-partial/1"
 #: Largest chunk: ~2-4 s of work for the reference scenario, so an interruption loses little.
 MAX_CHUNK_SIZE = 25
@@ -58,7 +70,7 @@ ChunkCallback = Callable[[int, int], None]
 
 
 class PartialRunError(OutputExistsError):
-    """The work folder next to the output holds another run (or another run is writing it)."""
+    """The work folder next to the output is not simcoop's, or another run is writing it."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class RunKey:
 
     @classmethod
     def of(cls, scenario: Scenario, seed: int, replications: int, compare_portage: bool) -> RunKey:
+        """The key of a run of ``scenario`` under ``seed`` (with the running simcoop version)."""
         return cls(scenario.meta.name, scenario.scenario_hash(), int(seed), int(replications), bool(compare_portage), __version__)
 
     def differences(self, other: dict[str, Any]) -> list[str]:
@@ -111,50 +124,91 @@ class ChunkStore:
         self._lock: Any = None
 
     @classmethod
-    def open(cls, folder: Path, key: RunKey, force: bool = False, fresh: bool = False) -> ChunkStore:
-        """Open (or create) the work folder for ``key``; refuse one of another run unless ``force``.
+    def open(
+        cls,
+        folder: Path,
+        key: RunKey,
+        force: bool = False,
+        fresh: bool = False,
+        on_discard: Callable[[str], None] | None = None,
+    ) -> ChunkStore:
+        """Open (or create) the work folder for ``key``, under the output folder's lock.
 
-        Takes an exclusive lock on it, so two runs cannot write the same work folder.
+        The chunks of another run, or damaged chunks, are discarded (``on_discard`` is
+        told why); a folder that is not a simcoop work folder is refused, whatever
+        ``force`` says (it only concerns the output folder).
         """
         store = cls(folder, key)
-        manifest = folder / _MANIFEST
-        if folder.exists() and not folder.is_dir():
-            raise PartialRunError(f"{folder} exists and is not a folder; remove it or choose another --out")
-        if folder.is_dir() and not fresh:
-            try:
-                stored = json.loads(manifest.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
-                stored = None
-            if stored is None or stored.get("format") != _FORMAT:
-                if any(folder.iterdir()) and not force:
-                    raise PartialRunError(
-                        f"{folder} is not a simcoop work folder (no readable {_MANIFEST}); remove it, "
-                        "choose another --out, or use --force to replace it"
-                    )
-                fresh = True
-            elif differences := key.differences(stored):
-                if not force:
-                    raise PartialRunError(
-                        f"{folder} holds the unfinished chunks of another run (scenario {stored.get('scenario_name')!r}, "
-                        f"seed {stored.get('seed')}, {stored.get('replications')} replications; differs in "
-                        f"{'; '.join(differences)}); use --force to discard them, or choose another --out"
-                    )
-                fresh = True
-        store._acquire_lock()
+        out = folder.with_name(folder.name[: -len(PARTIAL_SUFFIX)]) if folder.name.endswith(PARTIAL_SUFFIX) else folder
+        stack = contextlib.ExitStack()
+        stack.enter_context(folder_lock(out))
+        store._lock = stack
         try:
-            if fresh and folder.is_dir():
-                for child in folder.iterdir():
-                    if child.name != ".lock":
-                        shutil.rmtree(child) if child.is_dir() else child.unlink()
-            folder.mkdir(parents=True, exist_ok=True)
-            for stale in folder.glob("*.tmp"):  # a chunk being written when the run stopped
-                shutil.rmtree(stale, ignore_errors=True)
-            if not manifest.is_file():
-                write_json_atomically(manifest, {"format": _FORMAT, **asdict(key)})
+            store._prepare(fresh, on_discard or (lambda _message: None))
         except BaseException:
             store.release()
             raise
         return store
+
+    def _prepare(self, fresh: bool, on_discard: Callable[[str], None]) -> None:
+        folder, manifest = self.folder, self.folder / _MANIFEST
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise PartialRunError(
+                f"{folder} exists and is not a folder; simcoop will not touch it: move it away, or choose another --out"
+            )
+        if folder.is_dir():
+            try:
+                stored = json.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                stored = None
+            leftover = [p for p in folder.iterdir() if p.name != ".lock"]
+            if not isinstance(stored, dict) or stored.get("format") != _FORMAT:
+                if leftover:
+                    raise PartialRunError(
+                        f"{folder} is not a simcoop work folder (no readable {_MANIFEST}); it holds "
+                        f"{describe_folder(folder)}. simcoop never deletes it, even with --force: move it away, "
+                        "or choose another --out"
+                    )
+                fresh = True
+            elif differences := self.key.differences(stored):
+                on_discard(
+                    f"discarded the unfinished chunks of another run in {folder}/ (scenario "
+                    f"{stored.get('scenario_name')!r}, seed {stored.get('seed')}, {stored.get('replications')} "
+                    f"replications; differs in {'; '.join(differences)})"
+                )
+                fresh = True
+            elif fresh and len(leftover) > 1:
+                on_discard(f"discarded the finished chunks in {folder}/ (--fresh)")
+        if fresh and folder.is_dir():
+            for child in folder.iterdir():
+                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+        folder.mkdir(parents=True, exist_ok=True)
+        for child in folder.iterdir():
+            if child.name.endswith(".tmp") or child.name == ".lock":  # a chunk being written when the run stopped
+                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+            elif child.is_dir() and child.name.startswith("r") and (problem := self._chunk_problem(child)):
+                on_discard(f"recomputing the replications of {child.name} in {folder}/: {problem}")
+                shutil.rmtree(child)
+        if not manifest.is_file():
+            write_json_atomically(manifest, {"format": _FORMAT, **asdict(self.key)})
+
+    @staticmethod
+    def _chunk_problem(chunk: Path) -> str | None:
+        """Why a finished chunk cannot be used (None when every file matches its recorded digest)."""
+        try:
+            listed = json.loads((chunk / _CHUNK_MANIFEST).read_text(encoding="utf-8"))["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return f"no readable {_CHUNK_MANIFEST} (written by an older simcoop, or damaged)"
+        if not isinstance(listed, dict) or "kpis.parquet" not in listed:
+            return f"{_CHUNK_MANIFEST} lists no kpis.parquet"
+        for name, record in listed.items():
+            path = chunk / name
+            try:
+                if path.stat().st_size != record["bytes"] or sha256_of(path) != record["sha256"]:
+                    return f"{name} does not match its recorded size and digest (damaged or truncated)"
+            except (OSError, KeyError, TypeError):
+                return f"{name} is missing or unreadable"
+        return None
 
     # ------------------------------------------------------------------ chunks
     def chunks(self) -> list[tuple[int, int]]:
@@ -166,7 +220,7 @@ class ChunkStore:
                     start, stop = (int(x) for x in child.name[1:].split("-"))
                 except ValueError:
                     continue
-                if 0 <= start < stop <= self.key.replications and (child / "kpis.parquet").is_file():
+                if 0 <= start < stop <= self.key.replications and (child / _CHUNK_MANIFEST).is_file():
                     found.append((start, stop))
         return sorted(found)
 
@@ -184,9 +238,19 @@ class ChunkStore:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         try:
+            files = {}
             for table, frame in tables.items():
-                frame.to_parquet(tmp / f"{table}.parquet", index=False)
+                path = tmp / f"{table}.parquet"
+                frame.to_parquet(path, index=False)
+                fsync_file(path)
+                files[path.name] = {"bytes": path.stat().st_size, "sha256": sha256_of(path)}
+            with open(tmp / _CHUNK_MANIFEST, "w", encoding="utf-8") as fh:  # last: a chunk without it is unfinished
+                json.dump({"files": files}, fh, indent=2)
+                fh.flush()
+                os.fsync(fh.fileno())
+            fsync_folder(tmp)
             tmp.rename(self.folder / name)
+            fsync_folder(self.folder)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -231,23 +295,10 @@ class ChunkStore:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def release(self) -> None:
+        """Drop the output folder's lock (the chunks stay on disk)."""
         if self._lock is not None:
-            self._lock.close()  # closing the file drops the flock
+            self._lock.close()
             self._lock = None
-
-    def _acquire_lock(self) -> None:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - no advisory locks on this platform
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        handle = open(self.folder / ".lock", "a+")  # noqa: SIM115 - held for the run's duration
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            raise PartialRunError(f"another simcoop run is writing {self.folder}; wait for it or choose another --out") from None
-        self._lock = handle
 
 
 def simulate_to_folder(
@@ -263,6 +314,7 @@ def simulate_to_folder(
     on_progress: Callable[[int], None] | None = None,
     on_chunk: ChunkCallback | None = None,
     on_resume: Callable[[int], None] | None = None,
+    on_discard: Callable[[str], None] | None = None,
 ) -> Results:
     """Run the experiment chunk by chunk into ``<out>.partial``, then save the run folder ``out``.
 
@@ -270,7 +322,9 @@ def simulate_to_folder(
     to a quarter of the replications per worker, at most ``MAX_CHUNK_SIZE``.
     ``on_progress(n)`` is called with the replications of each chunk (and once with those
     already on disk); ``on_chunk(start, stop)`` after each chunk is on disk; ``on_resume(n)``
-    when ``n`` replications of an interrupted run are found on disk. Results are
+    when ``n`` replications of an interrupted run are found on disk; ``on_discard(message)``
+    when stale or damaged chunks are discarded. ``force`` concerns the output folder only
+    (replace a simcoop run folder of another run). Results are
     identical to ``simulate(...)`` whatever the executor, chunk size or interruptions.
     """
     n = scenario.simulation.replications if replications is None else int(replications)
@@ -280,10 +334,35 @@ def simulate_to_folder(
     if root < 0:
         raise ValueError("seed must be >= 0")
     target = Path(out)
+    with folder_lock(target):  # one writer from the first check to the final save
+        return _simulate_locked(
+            scenario, target, n, root, executor, compare_portage, force, fresh, chunk_size,
+            on_progress, on_chunk, on_resume, on_discard,
+        )  # fmt: skip
+
+
+def _simulate_locked(
+    scenario: Scenario,
+    target: Path,
+    n: int,
+    root: int,
+    executor: ChunkExecutor | None,
+    compare_portage: bool,
+    force: bool,
+    fresh: bool,
+    chunk_size: int | None,
+    on_progress: Callable[[int], None] | None,
+    on_chunk: ChunkCallback | None,
+    on_resume: Callable[[int], None] | None,
+    on_discard: Callable[[str], None] | None,
+) -> Results:
+    from simcoop.outdir import recover
+
+    recover(target)  # leftovers of a crashed save
     check_output_folder(target, scenario, root, n, force)  # before any work
     runner = executor if executor is not None else InlineExecutor()
     started = time.perf_counter()
-    store = ChunkStore.open(partial_folder(target), RunKey.of(scenario, root, n, compare_portage), force, fresh)
+    store = ChunkStore.open(partial_folder(target), RunKey.of(scenario, root, n, compare_portage), fresh=fresh, on_discard=on_discard)
     try:
         missing = store.missing()
         if n - len(missing):

@@ -27,7 +27,7 @@ EXPECTED: dict[str, tuple[int | None, str, str]] = {
     "text_instead_of_number.yaml": (
         6,
         "territory.accueils_per_year_at_maturity",
-        "Input should be a valid number, unable to parse string as a number",
+        "expected a number, got text 'about 180'",
     ),
     "rate_out_of_range.yaml": (12, "cooperative.contribution.rate", "Input should be less than or equal to 1"),
     "contribution_base_not_allowed.yaml": (
@@ -56,6 +56,39 @@ EXPECTED: dict[str, tuple[int | None, str, str]] = {
         13,
         "cooperative.public_funding[1]",
         "last_month 2026-12 is before first_month 2027-01",
+    ),
+    # Issue 15: hostile files answered fast and clearly, strict numbers, bounds, slips.
+    "octal_number.yaml": (5, "meta.horizon_months", "a number cannot start with 0 (YAML 1.1 would read 010 as octal 8); write 10"),
+    "bool_for_number.yaml": (5, "meta.horizon_months", "expected a whole number, got true (a yes/no value)"),
+    "infinite_treasury.yaml": (11, "cooperative.initial_treasury_eur", "Input should be a finite number"),
+    "nan_rate.yaml": (12, "cooperative.contribution.rate", "Input should be a finite number"),
+    "huge_amount.yaml": (12, "cooperative.public_funding[0].amount_eur", "(allowed: a number >= 0 and <= 1e+12); got 1000000000000000.0"),
+    "huge_accueils.yaml": (11, "territory.accueils_per_year_at_maturity", "(allowed: a number >= 0 and <= 1e+06); got 1000000000000.0"),
+    "month_thirteen.yaml": (4, "meta.start_month", "expected a month written YYYY-MM between 1800-01 and 2199-12 (months 01 to 12); got '2027-13'"),
+    "far_future_month.yaml": (4, "meta.start_month", "between 1800-01 and 2199-12 (months 01 to 12); got '9999-01'"),
+    "rate_as_percent.yaml": (12, "cooperative.contribution.rate", "(a rate or share is a fraction: did you mean 0.1?)"),
+    "decimal_comma.yaml": (12, "cooperative.contribution.rate", "expected a number, got text '0,10': write the decimal with a point (0.10)"),
+    "opening_month_as_number.yaml": (14, "cooperative.sites[1].opening_month", "expected a month written YYYY-MM (e.g. 2027-01); got 12"),
+    "partner_without_convention.yaml": (15, "creation.partners[0].funder", "funder 'Département' has no public_funding convention; allowed: Région"),
+    "recursive_alias.yaml": (2, "", "YAML error: a recursive alias (an anchor used inside itself) cannot be read"),
+    "alias_bomb.yaml": (7, "", "YAML error: the file expands to more than 200,000 values"),
+    "deep_nesting.yaml": (2, "", "YAML error: the file nests mappings or lists more than 50 levels deep"),
+    "not_utf8.yaml": (3, "", "the file is not UTF-8 text: byte 0xE9 at column 12 (probably saved as Windows-1252/Latin-1: save it as UTF-8)"),
+    "zones_outside_folder.yaml": (11, "territory.zones_file", "is outside the scenario's folder"),
+    "zones_is_a_device.yaml": (11, "territory.zones_file", "is outside the scenario's folder"),
+}
+
+# Mistakes in a CSV the scenario attaches: reported at the CSV's own line.
+# file name -> (CSV file in tables/, line, key path or column, exact message fragment)
+EXPECTED_IN_TABLE: dict[str, tuple[str, int, str, str]] = {
+    "zones_unknown_site.yaml": (
+        "zones_unknown_site.csv", 2, "territory.zones[0].travel_minutes", "travel times to unknown site(s) 'antene' (travel_minutes_antene)"
+    ),
+    "zones_bad_value.yaml": ("zones_bad_value.csv", 3, "population", "expected a number (e.g. 12.5 or 12,5), got 'beaucoup'"),
+    "zones_negative.yaml": ("zones_negative.csv", 3, "territory.zones[1].job_seekers_abc", "Input should be greater than or equal to 0"),
+    "roster_duplicate_ids.yaml": ("roster_duplicate_ids.csv", 4, "entrepreneur_id", "id 'E1' already given on line 2; each entrepreneur appears once"),
+    "roster_unknown_sector.yaml": (
+        "roster_unknown_sector.csv", 3, "warm_start.entrepreneurs[1].sector", "sector 'bâtiment' is not a sector of activities; allowed: conseil"
     ),
 }
 
@@ -122,16 +155,32 @@ def test_scenario_error_message_lists_every_problem() -> None:
         assert str(problem) in text
 
 
+@pytest.mark.parametrize(("name", "expected"), sorted(EXPECTED_IN_TABLE.items()), ids=sorted(EXPECTED_IN_TABLE))
+def test_broken_table_is_reported_at_its_csv_line(name: str, expected: tuple[str, int, str, str]) -> None:
+    table, line, key_path, fragment = expected
+    problems = _problems(BROKEN / name)
+    assert len(problems) == 1, f"{name} should hold a single mistake; got:\n" + _describe(problems)
+    problem = problems[0]
+    assert problem.source == str(BROKEN / "tables" / table), problem
+    assert (problem.line, problem.key_path) == (line, key_path) and fragment in problem.message, _describe(problems)
+
+
+def test_outside_file_is_not_echoed() -> None:
+    """A scenario pointing at a foreign file never prints that file's content."""
+    problems = _problems(BROKEN / "zones_outside_folder.yaml")
+    assert "root:" not in str(problems[0]) and "/bin/" not in str(problems[0])
+
+
 def test_every_broken_file_has_an_expectation() -> None:
     files = {p.name for p in BROKEN.iterdir() if p.is_file()}
-    expected = set(EXPECTED) | {MANY_PROBLEMS}
+    expected = set(EXPECTED) | set(EXPECTED_IN_TABLE) | {MANY_PROBLEMS}
     assert files - expected == set(), "broken scenarios without an expectation in EXPECTED"
     assert expected - files == set(), "expectations for files that do not exist"
 
 
-@pytest.mark.parametrize("name", sorted(set(EXPECTED) | {MANY_PROBLEMS}))
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) | set(EXPECTED_IN_TABLE) | {MANY_PROBLEMS}))
 def test_broken_file_starts_with_a_comment_saying_what_is_wrong(name: str) -> None:
-    first = (BROKEN / name).read_text(encoding="utf-8").splitlines()[0]
+    first = (BROKEN / name).read_bytes().decode("utf-8", errors="replace").splitlines()[0]  # not_utf8.yaml is not
     assert first.startswith("# Wrong:"), f"{name} must start with a '# Wrong: ...' comment line"
 
 

@@ -125,7 +125,13 @@ def _edit(path: Path, line: int, old: str, new: str) -> None:
     [
         ("parcours.csv", 3, "candidat", "candidate", "parcours.csv:3: column 'step': unknown value 'candidate'; allowed: candidat, diagnostic, cape, avenant_cape, cesa, associe, sortie"),
         ("parcours.csv", 2, "2015-01-19", "19/01/2015", "parcours.csv:2: column 'date': expected a date written YYYY-MM-DD"),
-        ("parcours.csv", 2, "2015-01-19", "2015-02-30", "parcours.csv:2: column 'date': expected a date written YYYY-MM-DD"),
+        ("parcours.csv", 2, "2015-01-19", "2015-02-30", "parcours.csv:2: column 'date': 2015-02-30 is not a date of the calendar"),
+        # One typo in a year must not stretch the records to 2999 (exit rates would fall to about zero).
+        ("parcours.csv", 2, "2015-01-19", "2999-01-19", "parcours.csv:2: column 'date': date 2999-01-19 is after the export date"),
+        ("parcours.csv", 2, "2015-01-19", "0001-01-19", "parcours.csv:2: column 'date': date 0001-01-19 is before 1995, when the first CAE opened"),
+        ("chiffre_affaires.csv", 2, "122.66", "nan", "chiffre_affaires.csv:2: column 'turnover_eur': expected an amount in euros (e.g. 1234.56): expected a number"),
+        ("chiffre_affaires.csv", 2, "122.66", "1e400", "chiffre_affaires.csv:2: column 'turnover_eur': expected an amount in euros (e.g. 1234.56): the number '1e400' is too large"),
+        ("chiffre_affaires.csv", 2, "2015-03", "2999-03", "chiffre_affaires.csv:2: column 'month': month 2999-03 is after the export month"),
         ("chiffre_affaires.csv", 2, "122.66", "12O.5", "chiffre_affaires.csv:2: column 'turnover_eur': expected an amount in euros"),
         ("chiffre_affaires.csv", 3, "2015-03", "2015-13", "chiffre_affaires.csv:3: column 'month': expected a month written YYYY-MM"),
         ("parcours.csv", 1, "step", "etape", "parcours.csv:1: column 'step': required column missing; the header has: entrepreneur_id, date, etape"),
@@ -207,3 +213,56 @@ def test_thin_data_warns_and_keeps_the_base(truth: simcoop.Scenario) -> None:
     assert "territory.accueils_per_year_at_maturity" not in fitted.changes
     associe = fitted.estimate("associe exit hazard")
     assert not associe.used and "too few" in associe.warnings[0]
+
+
+def _tiny_records(folder: Path, parcours: str, turnover: str = "entrepreneur_id,month,turnover_eur\nA,2016-01,100\n") -> Path:
+    folder.mkdir()
+    (folder / "parcours.csv").write_text(parcours, encoding="utf-8")
+    (folder / "chiffre_affaires.csv").write_text(turnover, encoding="utf-8")
+    return folder
+
+
+def test_a_step_after_a_sortie_is_refused_with_its_line(tmp_path: Path) -> None:
+    folder = _tiny_records(
+        tmp_path / "r",
+        "entrepreneur_id,date,step,exit_type\nA,2016-01-04,cape,\nA,2016-06-01,sortie,stop\nA,2016-09-01,cesa,\n",
+    )
+    with pytest.raises(RecordsError) as info:
+        read_records(folder)
+    assert "parcours.csv:4: column 'step': entrepreneur A: step 'cesa' on 2016-09-01 comes after their sortie of 2016-06-01" in str(info.value)
+
+
+def test_steps_out_of_order_are_refused_with_their_line(tmp_path: Path) -> None:
+    folder = _tiny_records(tmp_path / "r", "entrepreneur_id,date,step\nA,2016-05-01,cape\nA,2016-01-04,cesa\n")
+    with pytest.raises(RecordsError) as info:
+        read_records(folder)
+    assert "parcours.csv:2: column 'step': entrepreneur A: step 'cape' on 2016-05-01 comes after 'cesa' on 2016-01-04" in str(info.value)
+
+
+def test_header_only_records_are_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _tiny_records(tmp_path / "r", "entrepreneur_id,date,step\n", "entrepreneur_id,month,turnover_eur\n")
+    code = main(["calibrate", str(folder), "--base", str(TRUTH), "--out", str(tmp_path / "c.yaml")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "parcours.csv: the file has a header but no rows" in err and "Traceback" not in err
+
+
+def test_export_date_option_accepts_later_records(tmp_path: Path) -> None:
+    folder = _tiny_records(tmp_path / "r", "entrepreneur_id,date,step\nA,2016-01-04,cape\n")
+    import datetime as dt
+
+    with pytest.raises(RecordsError, match="after the export date 2015-12-31"):
+        read_records(folder, export_date=dt.date(2015, 12, 31))
+    assert len(read_records(folder, export_date=dt.date(2016, 1, 4)).steps) == 1
+
+
+def test_french_spreadsheet_records_read_like_their_utf8_twin(tmp_path: Path) -> None:
+    parcours = "entrepreneur_id;date;step;secteur\nA;2016-01-04;cape;bâtiment\n"
+    turnover = "entrepreneur_id;month;turnover_eur\nA;2016-01;1 234,50\n"
+    folder = tmp_path / "fr"
+    folder.mkdir()
+    (folder / "parcours.csv").write_bytes(parcours.encode("cp1252"))
+    (folder / "chiffre_affaires.csv").write_bytes(turnover.encode("utf-16"))
+    records = read_records(folder)
+    assert records.steps["sector"].tolist() == ["bâtiment"]
+    assert records.turnover["turnover_eur"].tolist() == [1234.5]

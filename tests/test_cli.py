@@ -26,6 +26,7 @@ BROKEN = Path(__file__).parent / "broken_scenarios"
 BROKEN_FILES = sorted(BROKEN.glob("*.yaml"))
 
 OUTPUT_FILES = {
+    ".simcoop.json",
     "manifest.json",
     "reality_check.csv",
     "monthly.parquet",
@@ -33,12 +34,17 @@ OUTPUT_FILES = {
     "yearly.parquet",
     "yearly.csv",
     "events.parquet",
+    "kpis.parquet",
     "kpis.csv",
     "summary.csv",
+    "funding.parquet",
     "funding.csv",
     "verdict.json",
+    "zones.parquet",
     "zones.csv",
+    "sites.parquet",
     "sites.csv",
+    "workbook.xlsx",
 }
 
 
@@ -106,10 +112,11 @@ def test_validate_broken_scenario_exits_2_with_located_problems(path: Path, caps
     assert f"{path}: {count} problem{'s' if count != 1 else ''}" in err
     for problem in problems:
         assert f"  {problem}\n" in err
-        # file:line: [key.path:] message
-        assert re.search(rf"^  {re.escape(str(path))}:{problem.line}: \S", err, re.MULTILINE)
+        # file:line: [key.path:] message (the file is the scenario, or the CSV it attaches for a row's problem)
+        assert problem.source in (str(path), *(str(p) for p in (BROKEN / "tables").glob("*.csv")))
+        assert re.search(rf"^  {re.escape(problem.source)}:{problem.line}: \S", err, re.MULTILINE)
         if problem.key_path:
-            assert f"{path}:{problem.line}: {problem.key_path}: {problem.message}" in err
+            assert f"{problem.source}:{problem.line}: {problem.key_path}: {problem.message}" in err
 
 
 def test_validate_several_files_reports_each(capsys: pytest.CaptureFixture[str]) -> None:
@@ -299,7 +306,8 @@ def test_run_refuses_a_foreign_non_empty_folder(
 
     assert _run(tiny_scenario, "--out", str(out_dir)) == 2
     out, err = capsys.readouterr()
-    assert "holds no simcoop manifest.json" in err
+    assert "is not a simcoop folder" in err and "chapter1.md, data/ (2 entries)" in err
+    assert "even with --force" in err
     assert "Traceback" not in out + err
     assert _snapshot(out_dir) == before
     assert _hidden(tmp_path) == []
@@ -355,11 +363,24 @@ def test_run_unwritable_out_exits_2_without_traceback(tiny_scenario: Path, tmp_p
     assert _run(tiny_scenario, "--out", str(blocker / "out")) == 2
 
 
-def test_run_force_over_a_file_leaves_no_backup(tiny_scenario: Path, tmp_path: Path) -> None:
+def test_run_force_never_replaces_a_file_or_a_foreign_folder(
+    tiny_scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--force replaces a simcoop run folder only: a file or a user's folder at --out is left alone."""
     target = tmp_path / "out"
     target.write_text("an old file\n", encoding="utf-8")
-    assert _run(tiny_scenario, "--out", str(target), "--force") == 0
-    assert {p.name for p in target.iterdir()} == OUTPUT_FILES
+    assert _run(tiny_scenario, "--out", str(target), "--force") == 2
+    assert "is not a folder; simcoop never replaces it, even with --force" in capsys.readouterr().err
+    assert target.read_text(encoding="utf-8") == "an old file\n"
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"name": "my web app"}\n', encoding="utf-8")  # not simcoop's
+    (folder / "thesis.tex").write_text("\\chapter{1}\n", encoding="utf-8")
+    before = _snapshot(folder)
+    assert _run(tiny_scenario, "--out", str(folder), "--force") == 2
+    err = capsys.readouterr().err
+    assert "is not a simcoop folder" in err and "manifest.json, thesis.tex" in err
+    assert _snapshot(folder) == before
     assert _hidden(tmp_path) == []
 
 

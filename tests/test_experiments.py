@@ -76,7 +76,14 @@ def test_more_public_funding_raises_the_treasury_significantly(base: simcoop.Sce
     assert "base:diff" not in table.columns
     text = comparison.to_text()
     assert "richer" in text and "difference" in text and "," in text  # thousands separators
-    assert " *" in text
+    # The star marks each significant difference on its own line (a numpy bool is not ``True``).
+    lines = text.splitlines()
+    for kpi in ("final_coop_treasury_eur", "public_funding_eur"):
+        label = next(k.label for k in COMPARISON_KPIS if k.key == kpi)
+        at = next(i for i, line in enumerate(lines) if line.startswith(label))
+        assert lines[at + 1].lstrip().startswith("difference") and lines[at + 1].endswith(" *"), lines[at + 1]
+    starred = sum(line.endswith(" *") for line in lines if line.lstrip().startswith("difference"))
+    assert starred == int(long.xs("richer", level="scenario")["significant"].fillna(False).sum())
 
 
 def test_simulate_many_does_not_depend_on_jobs(base: simcoop.Scenario) -> None:
@@ -143,7 +150,7 @@ def test_broken_variants_are_located_by_file_line_and_key() -> None:
         ),
         (
             f"{path}:18: variants.taux négatif: cooperative.contribution.rate: Input should be greater than or equal to 0 "
-            "(allowed: a number >= 0.0 and <= 1.0); got -0.1"
+            "(allowed: a number >= 0 and <= 1); got -0.1"
         ),
         (
             f"{path}:20: variants.faute de frappe: territory.accueils_per_year_at_matruity: no such key; "
@@ -239,7 +246,7 @@ def test_cli_compare_writes_the_csv_and_refuses_to_overwrite(
     assert "difference" in printed and f"wrote {out}" in printed
     table = pd.read_csv(out)
     assert {"kpi", "label", "a:mean", "b:mean", "b:diff", "b:significant", "b:verdict"} <= set(table.columns)
-    manifest = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    manifest = json.loads(out.with_name("comparison.manifest.json").read_text(encoding="utf-8"))
     assert [s["label"] for s in manifest["scenarios"]] == ["a", "b"] and manifest["seed"] == 1
     before = out.read_bytes()
 
@@ -249,7 +256,7 @@ def test_cli_compare_writes_the_csv_and_refuses_to_overwrite(
     assert "holds a different comparison" in err and "--force" in err and "Traceback" not in err
     assert out.read_bytes() == before
     assert main(["compare", str(a), str(b), "-n", "3", "-s", "2", "-o", str(out), "-q", "--force"]) == 0
-    assert json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))["seed"] == 2
+    assert json.loads(out.with_name("comparison.manifest.json").read_text(encoding="utf-8"))["seed"] == 2
     assert not [p.name for p in out.parent.iterdir() if p.name.startswith(".")], "no temporary file left"
 
 
@@ -260,8 +267,25 @@ def test_cli_compare_refuses_a_foreign_file(
     out = tmp_path / "notes.csv"
     out.write_text("mine\n", encoding="utf-8")
     assert main(["compare", str(a), str(a), "-n", "2", "-o", str(out), "-q"]) == 2
-    assert "is not a simcoop comparison" in capsys.readouterr().err
+    assert "is not part of a simcoop comparison" in capsys.readouterr().err
+    assert main(["compare", str(a), str(a), "-n", "2", "-o", str(out), "-q", "--force"]) == 2  # --force too
+    assert "never overwrites it, even with --force" in capsys.readouterr().err
     assert out.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_cli_compare_out_json_keeps_the_table_and_its_manifest_apart(tmp_path: Path, base: simcoop.Scenario) -> None:
+    """--out res.json: the table is res.json, the manifest res.manifest.json; neither overwrites the other."""
+    a = _write(tmp_path / "a.yaml", base.replace({"meta.name": "a"}))
+    b = _write(tmp_path / "b.yaml", base.replace({"meta.name": "b", "cooperative.contribution.rate": 0.12}))
+    out = tmp_path / "res.json"
+    assert main(["compare", str(a), str(b), "-n", "2", "-s", "1", "-o", str(out), "-q"]) == 0
+    table = pd.read_csv(out)  # still the comparison table
+    assert {"kpi", "a:mean", "b:mean"} <= set(table.columns)
+    assert json.loads((tmp_path / "res.manifest.json").read_text(encoding="utf-8"))["kind"] == "comparison"
+    # An output may not be an input either.
+    before = a.read_bytes()
+    assert main(["compare", str(a), str(b), "-n", "2", "-o", str(a), "-q"]) == 2
+    assert a.read_bytes() == before
 
 
 def test_cli_compare_one_file_needs_variants(
@@ -302,3 +326,21 @@ def test_cli_run_sensitivity_writes_sensitivity_csv(tmp_path: Path, base: simcoo
     assert (table["replications"] == 1).all()
     assert set(table["parameter"]) == {v.key for v in DEFAULT_SENSITIVITY}
     assert np.isfinite(table["min_coop_treasury_eur_p50"]).all()
+
+
+def test_run_pipeline_is_the_library_call_behind_run_sensitivity(tmp_path: Path) -> None:
+    """``simcoop.run_pipeline`` simulates, saves the run folder and writes the sensitivity table the
+    report draws its tornado from: the same table ``simcoop.sensitivity`` gives on the same seed."""
+    scenario = small_scenario(**{"meta.horizon_months": 24})
+    seen: list[str] = []
+    outputs = simcoop.run_pipeline(
+        scenario, tmp_path / "run", replications=3, seed=5, sensitivity=True, sensitivity_replications=2,
+        on_event=lambda name, info: seen.append(name),
+    )  # fmt: skip
+    assert seen == ["simulated", "sensitivity_start", "sensitivity_done"]
+    assert outputs.solution is None and outputs.report is None
+    assert simcoop.load_results(tmp_path / "run").replications == 3
+    expected = simcoop.sensitivity(scenario, default_sensitivity_parameters(scenario), 2, 5)
+    written = pd.read_csv(tmp_path / "run" / "sensitivity.csv")
+    pd.testing.assert_frame_equal(outputs.sensitivity.reset_index(drop=True), expected)
+    assert list(written.columns) == list(expected.columns) and len(written) == len(expected)

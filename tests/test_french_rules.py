@@ -230,7 +230,7 @@ def test_contribution_rates_by_stage_and_sector() -> None:
 
 
 def test_unknown_sector_in_sector_rates_is_an_error() -> None:
-    with pytest.raises(simcoop.ScenarioError, match="sector_rates names unknown sectors: nope"):
+    with pytest.raises(simcoop.ScenarioError, match="sector_rates.nope: names unknown sector 'nope'"):
         small_scenario(**{"cooperative.contribution.sector_rates": {"nope": 0.1}})
 
 

@@ -153,6 +153,17 @@ def test_morris_cli_on_the_reference_ranks_and_writes_chart_and_csv(
     assert "use --force" in capsys.readouterr().err
 
 
+def test_cli_force_never_replaces_files_that_are_not_simcoops(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A user's morris.png in OUTDIR (no simcoop morris.json beside it) is kept, even with --force."""
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "morris.png").write_bytes(b"my own chart")
+    reference = str(SCENARIOS / "reference.yaml")
+    assert main(["sensitivity", reference, "-n", "1", "--samples", "2", "-o", str(out), "-q", "--force"]) == 2
+    assert "never replaced, even with --force" in capsys.readouterr().err
+    assert (out / "morris.png").read_bytes() == b"my own chart"
+
+
 def test_cli_rejects_bad_params_before_running(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reference = str(SCENARIOS / "reference.yaml")
     assert (

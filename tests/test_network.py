@@ -174,3 +174,43 @@ def test_cli_writes_the_network_folder(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["network", str(path), "-n", "2", "-s", "4", "-o", str(out), "-q", "--force"]) == 0
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["seed"] == 4
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no temporary folder left
+
+
+def test_network_file_is_validated_as_a_model_with_lines_and_suggestions(tmp_path: Path) -> None:
+    """The network file's keys are checked like a scenario's: a typo gets its line and the key meant."""
+    path = _write_network(tmp_path, simulaton={"replications": 3})
+    with pytest.raises(ScenarioError) as info:
+        load_network(path)
+    problem = next(p for p in info.value.problems if "simulaton" in p.key_path)
+    assert "unknown key 'simulaton'; did you mean 'simulation'?" in problem.message
+    assert problem.line == path.read_text(encoding="utf-8").splitlines().index("simulaton:") + 1
+    path = _write_network(tmp_path, simulation={"replications": 0, "seed": 7})
+    with pytest.raises(ScenarioError, match=r"simulation.replications: expected a whole number from 1 to 1000000; got 0"):
+        load_network(path)
+def test_identical_members_draw_independently(tmp_path: Path) -> None:
+    """Two identical members are two CAE, not one drawn twice: their replications differ (independent streams)."""
+    twins = [
+        {"name": "Jumelle A", "opening_month": "2027-01"},
+        {"name": "Jumelle B", "opening_month": "2027-01"},
+    ]
+    network = load_network(_write_network(tmp_path, members=twins, partners=[]))
+    results = simulate_network(network, replications=3, seed=7)
+    yearly = results.member_yearly.set_index(["member", "replication", "year"])
+    a, b = yearly.loc["Jumelle A"], yearly.loc["Jumelle B"]
+    assert not np.array_equal(a["turnover_eur"].to_numpy(), b["turnover_eur"].to_numpy())
+    assert not np.array_equal(a["accueils"].to_numpy(), b["accueils"].to_numpy())
+    seeds = {m["name"]: m["seed"] for m in results.manifest()["members"]}
+    assert seeds["Jumelle A"] != seeds["Jumelle B"]
+
+
+def test_a_member_keeps_its_draws_when_another_member_is_added(tmp_path: Path) -> None:
+    alone = load_network(_write_network(tmp_path, members=[{"name": "Alpha", "opening_month": "2027-01"}], partners=[]))
+    more = load_network(_write_network(tmp_path, members=[
+        {"name": "Zeta", "opening_month": "2027-01"}, {"name": "Alpha", "opening_month": "2027-01"},
+    ], partners=[]))  # fmt: skip
+    first = simulate_network(alone, replications=2, seed=7).member_yearly
+    second = simulate_network(more, replications=2, seed=7).member_yearly
+    pd.testing.assert_frame_equal(
+        first[first["member"] == "Alpha"].reset_index(drop=True),
+        second[second["member"] == "Alpha"].reset_index(drop=True),
+    )

@@ -4,7 +4,7 @@ Each notebook runs in a temporary working directory (so it writes nothing into t
 repository) on an IPython kernel of this very interpreter: the test writes its own
 ``python3`` kernel spec pointing at ``sys.executable`` and puts it first on
 ``JUPYTER_PATH``, so a user-level kernel of another Python can never be picked up and
-no ``ipykernel install`` step is needed. About 50 s for the three on 2 cores.
+no ``ipykernel install`` step is needed. About 2 minutes for the three on a busy 2-core machine (137 s measured).
 """
 
 from __future__ import annotations

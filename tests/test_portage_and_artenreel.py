@@ -106,3 +106,12 @@ def test_portage_follows_the_branch_agreement() -> None:
     assert portage(**{"portage.excluded_sectors": [], "portage.financial_reserve_share": 0.0})["admitted"] > base["admitted"]
     # The legal reserve stops at 10 % of the company's capital.
     assert portage(**{"portage.company_capital_eur": 1000, "portage.fee_rate": 0.10})["reserves_end_eur"] <= 100.0
+
+
+def test_warm_start_example_compares_with_portage() -> None:
+    """Roster people entered before month 0; their portage entry is judged on month 0's rules (was an IndexError)."""
+    from pathlib import Path
+
+    scenario = simcoop.load_scenario(Path(__file__).parents[1] / "scenarios" / "warm_start_example.yaml")
+    results = simcoop.simulate(scenario.replace(simulation={"replications": 1}), compare_portage=True)
+    assert results.portage is not None and len(results.portage) > 0

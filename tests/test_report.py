@@ -152,8 +152,12 @@ def test_optional_files_are_used(run_dir: Path, tmp_path: Path) -> None:
                     "replications": 4,
                 }
             )
-    pd.DataFrame(rows).to_csv(folder / "sensitivity.csv", index=False)
+    from simcoop.outdir import add_owned_file
+
+    add_owned_file(folder, "sensitivity.csv", lambda p: pd.DataFrame(rows).to_csv(p, index=False))
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     solve = {
+        "scenario": {"name": manifest["scenario_name"], "scenario_hash": manifest["scenario_hash"]},
         "target": "funding",
         "value": 135000,
         "unit": "EUR/year",
@@ -167,12 +171,54 @@ def test_optional_files_are_used(run_dir: Path, tmp_path: Path) -> None:
         "spread": [120000, 150000],
         "replications": 4,
     }
-    (folder / "solve.json").write_text(json.dumps(solve), encoding="utf-8")
+    add_owned_file(folder, "solve.json", lambda p: p.write_text(json.dumps(solve), encoding="utf-8"), "scenario")
     page = render_html(folder)
-    assert "non calculée" not in page and "non calculé" not in page
+    assert "non calculée" not in page and "non calculé" not in page and "Fichiers écartés" not in page
     assert f"135{NNBSP}000{NBSP}€ par an" in page and "Région" in page
     assert f"IC 95{NBSP}%{NBSP}: 3 à 19{NBSP}%" in page
     assert "Taux de contribution" in page and "Graphique en tornade" in page
+
+
+def test_files_of_another_run_or_scenario_are_left_out_and_said_in_french(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A solve.json of another scenario, or a sensitivity.csv copied in, is not quoted: the report says why."""
+    other = tmp_path / "other"
+    small = simcoop.load_scenario(SCENARIOS / "reference.yaml").replace({"meta.horizon_months": 24, "meta.name": "Cap 1995"})
+    simcoop.simulate(small, replications=2, seed=1).save(other)
+    from simcoop.outdir import add_owned_file
+
+    foreign = {"scenario": {"name": "Cap 1995", "scenario_hash": small.scenario_hash()}, "target": "funding", "value": 999999}
+    add_owned_file(other, "solve.json", lambda p: p.write_text(json.dumps(foreign), encoding="utf-8"), "scenario")
+    folder = tmp_path / "run"
+    shutil.copytree(run_dir, folder)
+    shutil.copy(other / "solve.json", folder / "solve.json")  # copied by hand: not in this folder's marker
+    (folder / "sensitivity.csv").write_text("parameter,side,value\nx,low,1\n", encoding="utf-8")
+    assert main(["report", str(folder)]) == 0
+    err = capsys.readouterr().err
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    for text in (err, html):
+        assert "solve.json écarté (le financement nécessaire)" in text
+        assert "sensitivity.csv écarté (l" in text and "analyse de sensibilité) : simcoop ne l" in text
+    assert f"999{NNBSP}999" not in html and "Fichiers écartés" in html
+    assert "Financement nécessaire non calculé" in html
+
+    # Registered in this folder but answering for another scenario (solve written into the wrong folder).
+    (folder / "solve.json").unlink()
+    add_owned_file(folder, "solve.json", lambda p: p.write_text(json.dumps(foreign), encoding="utf-8"), "scenario")
+    assert main(["report", str(folder)]) == 0
+    assert "il répond pour au scénario « Cap 1995 »" in capsys.readouterr().err
+
+
+def test_a_kpis_csv_of_another_run_is_refused(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "run"
+    shutil.copytree(run_dir, folder)
+    kpis = pd.read_csv(folder / "kpis.csv")
+    kpis["min_coop_treasury_eur"] += 1000.0  # another run's numbers, same shape
+    kpis.to_csv(folder / "kpis.csv", index=False)
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "kpis.csv does not belong to the run" in err and "Traceback" not in err
 
 
 def test_cli_refuses_a_folder_that_is_not_a_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

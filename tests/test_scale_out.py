@@ -186,21 +186,90 @@ def test_a_chunk_being_written_when_interrupted_is_discarded(
     assert_same_results(simulate_to_folder(scenario, out, replications=8, seed=SEED), in_memory)
 
 
-def test_partial_folder_of_another_run_is_refused_unless_forced(
+def test_stale_work_folder_of_another_run_is_discarded_with_a_message(
     scenario: simcoop.Scenario, in_memory: simcoop.Results, tmp_path: Path
 ) -> None:
+    """An interrupted run's chunks never block a corrected run: they are discarded, and it is said."""
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
         simulate_to_folder(scenario, out, replications=8, seed=SEED + 1, chunk_size=4, on_chunk=Interrupt(after=1))
-    with pytest.raises(PartialRunError, match=r"unfinished chunks of another run .*seed 12.*seed 12 -> 11"):
-        simulate_to_folder(scenario, out, replications=8, seed=SEED)
-    other = scenario.replace({"cooperative.contribution.rate": 0.12})
-    with pytest.raises(PartialRunError, match="scenario_hash"):
-        simulate_to_folder(other, out, replications=8, seed=SEED + 1)
-    with pytest.raises(PartialRunError, match="replications 8 -> 9"):
-        simulate_to_folder(scenario, out, replications=9, seed=SEED + 1)
-    results = simulate_to_folder(scenario, out, replications=8, seed=SEED, force=True)
+    told: list[str] = []
+    results = simulate_to_folder(scenario, out, replications=8, seed=SEED, on_discard=told.append)
     assert_same_results(results, in_memory)
+    assert len(told) == 1 and "unfinished chunks of another run" in told[0] and "seed 12 -> 11" in told[0]
+    assert "--force" not in told[0]
+    assert not partial_folder(out).exists()
+
+
+def test_a_foreign_partial_folder_is_never_deleted(scenario: simcoop.Scenario, tmp_path: Path) -> None:
+    """A user's folder that happens to be at <out>.partial is refused, even with force, and kept."""
+    out = tmp_path / "run"
+    mine = partial_folder(out)
+    mine.mkdir()
+    (mine / "notes.md").write_text("mes notes\n", encoding="utf-8")
+    for force in (False, True):
+        with pytest.raises(PartialRunError, match=r"not a simcoop work folder .*notes\.md.*never deletes it, even with --force"):
+            simulate_to_folder(scenario, out, replications=2, seed=SEED, force=force)
+    assert (mine / "notes.md").read_text(encoding="utf-8") == "mes notes\n"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "no_manifest"])
+def test_a_damaged_chunk_is_recomputed_on_resume(
+    scenario: simcoop.Scenario, in_memory: simcoop.Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """A zero-length or truncated chunk file (power cut, no fsync) is found at once and only that chunk recomputed."""
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        simulate_to_folder(scenario, out, replications=8, seed=SEED, chunk_size=4, on_chunk=Interrupt(after=2))
+    chunk = partial_folder(out) / "r000000-000004"
+    if damage == "empty":
+        (chunk / "kpis.parquet").write_bytes(b"")
+    elif damage == "truncated":
+        data = (chunk / "monthly.parquet").read_bytes()
+        (chunk / "monthly.parquet").write_bytes(data[: len(data) // 2])
+    else:
+        (chunk / "chunk.json").unlink()
+    computed: list[tuple[int, int]] = []
+    original = store.compute_chunk
+
+    def counting(scenario: simcoop.Scenario, seed: int, start: int, stop: int, portage: bool) -> dict:
+        computed.append((start, stop))
+        return original(scenario, seed, start, stop, portage)
+
+    monkeypatch.setattr(store, "compute_chunk", counting)
+    told: list[str] = []
+    results = simulate_to_folder(scenario, out, replications=8, seed=SEED, chunk_size=4, on_discard=told.append)
+    assert_same_results(results, in_memory)
+    assert computed == [(0, 4)], "only the damaged chunk is computed again"
+    assert len(told) == 1 and "recomputing the replications of r000000-000004" in told[0]
+
+
+def test_a_run_holds_the_output_lock_against_every_other_writer(
+    scenario: simcoop.Scenario, in_memory: simcoop.Results, tmp_path: Path
+) -> None:
+    """While a run streams into <out>.partial, Results.save into the same folder is refused (one lock)."""
+    from simcoop.outdir import FolderBusyError
+
+    out = tmp_path / "run"
+    refused: list[str] = []
+
+    def another_writer(start: int, stop: int) -> None:
+        import threading
+
+        def save() -> None:
+            try:
+                in_memory.save(out)
+            except FolderBusyError as exc:
+                refused.append(str(exc))
+
+        thread = threading.Thread(target=save)
+        thread.start()
+        thread.join()
+
+    simulate_to_folder(scenario, out, replications=8, seed=SEED, chunk_size=4, on_chunk=another_writer)
+    assert len(refused) == 2 and "is writing" in refused[0]
+    assert not (tmp_path / ".run.lock").exists(), "the lock file is removed when released"
 
 
 def test_cli_interrupt_then_resume_and_mismatch(
@@ -225,13 +294,22 @@ def test_cli_interrupt_then_resume_and_mismatch(
     assert "Traceback" not in err
     monkeypatch.setattr(store, "compute_chunk", original)
 
-    assert main([*args[:-4], "-s", str(SEED + 1), "-o", str(out)]) == 2  # another seed: refused
-    assert "unfinished chunks of another run" in capsys.readouterr().err
-
     assert main(args) == 0
     assert "resuming: 4 of 8 replications already in" in capsys.readouterr().err
     pd.testing.assert_frame_equal(pd.read_parquet(out / "yearly.parquet"), in_memory.yearly, check_exact=True)
     assert not partial_folder(out).exists()
+
+    # Interrupted again into another folder, then corrected (another seed): not blocked, and no --force suggested.
+    other = tmp_path / "other"
+    calls.clear()
+    monkeypatch.setattr(store, "compute_chunk", interrupted_at_third)
+    assert main([*args[:-1], str(other)]) == 130
+    monkeypatch.setattr(store, "compute_chunk", original)
+    capsys.readouterr()
+    assert main([*args[:-4], "-s", str(SEED + 1), "-o", str(other), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "discarded the unfinished chunks of another run" in err and "--force" not in err
+    assert json.loads((other / "manifest.json").read_text(encoding="utf-8"))["seed"] == SEED + 1
 
 
 def test_sigterm_keeps_the_chunks_and_writes_no_output(scenario_file: Path, tmp_path: Path) -> None:
@@ -267,3 +345,78 @@ def test_inline_executor_runs_lazily() -> None:
     items = InlineExecutor().imap_unordered(lambda x: ran.append(x) or x, [(1,), (2,)])
     assert ran == []
     assert next(items) == ((1,), 1) and ran == [1]
+
+
+# ---------------------------------------------------------------------- every study on the same executor path
+
+
+def _study_scenarios() -> dict[str, simcoop.Scenario]:
+    base = small_scenario(**{"meta.horizon_months": 24})
+    return {"base": base, "more accueils": base.replace({"territory.accueils_per_year_at_maturity": 140})}
+
+
+@pytest.mark.parametrize(
+    "study",
+    ["compare", "sensitivity", "gsa", "precision", "solve", "network", "ranking"],
+)
+def test_every_study_gives_on_dask_what_it_gives_in_this_process(
+    study: str, cluster: DaskExecutor, tmp_path: Path
+) -> None:
+    """The studies run their replications through ``simcoop.runner.iter_replications``: the
+    executor (this process or a Dask cluster) changes nothing in their numbers."""
+    from simcoop.network import load_network, simulate_network
+    from simcoop.studies import gsa
+    from simcoop.studies.compare import compare
+    from simcoop.studies.precision import simulate_to_precision
+    from simcoop.studies.ranking import load_candidates, rank_territories
+    from simcoop.studies.sensitivity import sensitivity
+    from simcoop.studies.solve import solve
+
+    scenarios = _study_scenarios()
+    base = scenarios["base"]
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(base.to_dict(), allow_unicode=True), encoding="utf-8")
+
+    def run(executor: object) -> object:
+        if study == "compare":
+            return compare(scenarios, 4, SEED, executor=executor).table()
+        if study == "sensitivity":
+            return sensitivity(base, [("cooperative.contribution.rate", 0.08, 0.12)], 3, SEED, executor=executor)
+        if study == "gsa":
+            params = [("cooperative.contribution.rate", 0.08, 0.12), ("pathway.entry_share", 0.2, 0.4)]
+            spec = gsa.problem(params)
+            X = gsa.sample(spec, "morris", 2, seed=SEED)
+            return gsa.evaluate(base, spec, X, replications=2, seed=SEED, executor=executor)
+        if study == "precision":
+            results, report = simulate_to_precision(base, precision=0.5, seed=SEED, initial=4, max_replications=8, executor=executor)
+            return results.kpis
+        if study == "solve":
+            solution = solve(base, target="contribution", replications=4, seed=SEED, uncertainty=False, tolerance=0.02, executor=executor)
+            return pd.DataFrame(solution.history)
+        if study == "network":
+            network = {
+                "name": "n", "base": "base.yaml", "end_month": "2028-06", "simulation": {"replications": 3, "seed": SEED},
+                "members": [{"name": "A", "opening_month": "2027-01"}, {"name": "B", "opening_month": "2027-07"}],
+            }  # fmt: skip
+            path = tmp_path / "network.yaml"
+            path.write_text(yaml.safe_dump(network, allow_unicode=True), encoding="utf-8")
+            return simulate_network(load_network(path), executor=executor).yearly
+        candidates = {
+            "name": "c", "base": "base.yaml", "simulation": {"replications": 4, "seed": SEED}, "bootstrap": 50,
+            "candidates": {"a": {}, "b": {"territory.accueils_per_year_at_maturity": 140}},
+        }  # fmt: skip
+        path = tmp_path / "candidates.yaml"
+        path.write_text(yaml.safe_dump(candidates, allow_unicode=True), encoding="utf-8")
+        return rank_territories(load_candidates(path), executor=executor).table
+
+    local = run(InlineExecutor())
+    on_dask = run(cluster)
+    pd.testing.assert_frame_equal(on_dask, local, check_exact=True)
+
+
+def test_cli_compare_on_two_dask_workers_equals_two_jobs(scenario_file: Path, tmp_path: Path) -> None:
+    args = ["compare", str(scenario_file), str(scenario_file), "-n", "4", "-s", str(SEED), "-q"]
+    assert main([*args, "-j", "2", "-o", str(tmp_path / "pool.csv")]) == 0
+    assert main([*args, "--dask-workers", "2", "-o", str(tmp_path / "dask.csv")]) == 0
+    pool = pd.read_csv(tmp_path / "pool.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dask.csv"), pool, check_exact=True)
+    assert len(pool) > 0

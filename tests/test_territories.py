@@ -14,7 +14,14 @@ import yaml
 import simcoop
 from simcoop.cli import main
 from simcoop.scenario import ScenarioError
-from simcoop.studies.ranking import _ranks, _sample, load_candidates, outcome_keys, rank_candidates, rank_territories
+from simcoop.studies.ranking import (
+    load_candidates,
+    outcome_keys,
+    rank_candidates,
+    rank_territories,
+    ranks,
+    replication_sample,
+)
 from simcoop.verdict import OUTCOMES
 from tests.conftest import SCENARIOS, small_scenario
 
@@ -88,7 +95,7 @@ def test_bootstrap_outcomes_agree_with_the_verdict() -> None:
         results = simcoop.simulate(small_scenario(**changes), replications=n, seed=5)
         seen.add(results.verdict().outcome)
         identity = np.arange(results.replications)[None, :]
-        keys = outcome_keys(_sample(results), identity)[0]
+        keys = outcome_keys(replication_sample(results), identity)[0]
         assert OUTCOMES[int(keys[0])] == results.verdict().outcome
         assert keys[1] == pytest.approx(results.verdict().criteria[0].value)
         assert -keys[2] == pytest.approx(results.kpis["min_coop_treasury_eur"].median())
@@ -97,7 +104,7 @@ def test_bootstrap_outcomes_agree_with_the_verdict() -> None:
 
 def test_ranks_are_lexicographic_with_ties_in_file_order() -> None:
     keys = np.array([[1, 0.2, -5.0], [0, 0.9, 0.0], [1, 0.2, -5.0], [1, 0.1, 100.0]])
-    assert _ranks(keys).tolist() == [2, 0, 3, 1]
+    assert ranks(keys).tolist() == [2, 0, 3, 1]
 
 
 def test_same_seed_same_ranking(ranking: Any) -> None:
@@ -126,7 +133,7 @@ def test_opening_month_moves_the_plan_and_overrides_say_where(tmp_path: Path) ->
     path = _write_candidates(tmp_path, {"a": {}, "b": {"territory.seasonality": [1, 2]}}, bootstrap=0)
     with pytest.raises(ScenarioError) as info:
         load_candidates(path)
-    assert "bootstrap: expected a whole number >= 1; got 0" in str(info.value)
+    assert "bootstrap: expected a whole number from 1 to 100000; got 0" in str(info.value)
     assert "candidates.b: territory.seasonality: needs exactly 12 monthly factors" in str(info.value)
 
 
@@ -164,3 +171,13 @@ def test_a_candidate_can_name_its_own_zones_file(tmp_path: Path) -> None:
     scenario = candidates.scenarios["zones"]
     assert len(scenario.territory.zones) > 1 and scenario.accueils_per_year > 0
     assert candidates.scenarios["flux donné"].territory.zones == ()
+
+
+def test_candidates_file_is_validated_as_a_model(tmp_path: Path) -> None:
+    path = tmp_path / "candidates.yaml"
+    path.write_text("name: x\ncandidats: {a: {}, b: {}}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_candidates(path)
+    text = str(info.value)
+    assert "candidats: unknown key 'candidats'; did you mean 'candidates'?" in text
+    assert "base: required key is missing" in text

@@ -6,7 +6,8 @@
 """
 
 from simcoop.calibration.backtest import NON_FIGURES, ObservedError, backtest, coverage, format_table, read_observed
-from simcoop.calibration.fit import Calibration, Estimate, calibrate, calibrated_yaml, fit_report
+from simcoop.calibration.fit import Calibration, Estimate, calibrate
+from simcoop.calibration.outputs import calibrated_yaml, fit_report
 from simcoop.calibration.records import Records, RecordsError, load_mapping, read_records
 
 __all__ = [

@@ -10,62 +10,114 @@ relative to the observation). Coverage is the share of observations inside.
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["NON_FIGURES", "ObservedError", "backtest", "coverage", "format_table", "read_observed"]
+from simcoop.problems import InputError, Problem
+
+if TYPE_CHECKING:
+    from simcoop.scenario import Scenario
+
+__all__ = ["NON_FIGURES", "ObservedError", "backtest", "check_years", "coverage", "format_table", "read_observed"]
 
 #: Columns of ``yearly`` that are not figures one can observe.
 NON_FIGURES = frozenset({"scenario", "replication", "year", "months"})
 
 
-class ObservedError(ValueError):
-    """An observed-figures file that cannot be used; the message says where and why."""
+class ObservedError(InputError):
+    """An observed-figures file that cannot be used; its problem says where and why."""
+
+    what = "the observed figures"
 
 
-def read_observed(path: str | Path, allowed: list[str]) -> pd.DataFrame:
-    """Read observed.csv: one row per year; ``year`` plus columns among ``allowed``; empty cells = not observed."""
+#: Observed figures that may be negative (results, treasuries); every other figure is a count or an amount >= 0.
+_SIGNED = ("result", "treasury", "cash", "own_funds", "losses")
+
+
+def read_observed(path: str | Path, allowed: list[str] | None = None) -> pd.DataFrame:
+    """Read observed.csv: one row per year; ``year`` plus columns among ``allowed`` (default: every
+    figure of the yearly table, ``YEARLY_COLUMNS`` but ``NON_FIGURES``); empty cells = not observed.
+
+    Any CSV a spreadsheet writes is read (``simcoop.csvfile``); each year appears once; figures
+    are finite, and those that cannot be negative (people, turnover, funding) are not.
+    """
+    from simcoop.csvfile import TableError, parse_number, read_table, shown
+    from simcoop.scenario.base import MAX_EUR
+
+    if allowed is None:
+        from simcoop.results.frames import YEARLY_COLUMNS
+
+        allowed = [c for c in YEARLY_COLUMNS if c not in NON_FIGURES]
     path = Path(path)
     source = str(path)
+
+    def bad(line: int | None, key: str, message: str) -> ObservedError:
+        return ObservedError([Problem(source, line, key, message)])
+
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = [row for row in csv.reader(fh) if any(cell.strip() for cell in row) and not row[0].lstrip().startswith("#")]
-    except FileNotFoundError:
-        raise ObservedError(f"{source}: file not found") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ObservedError(f"{source}: cannot read the file as UTF-8 CSV: {exc}") from None
-    if not rows:
-        raise ObservedError(f"{source}: the file is empty; expected a header line with year and yearly.csv columns")
-    header = [h.strip() for h in rows[0]]
+        table = read_table(path, comments=True)
+    except TableError as exc:
+        first = exc.problems[0]
+        message = first.message
+        if message.startswith("the file is empty"):
+            message = "the file is empty; expected a header line with year and yearly.csv columns"
+        raise bad(first.line, "", message) from None
+    if table.problems:
+        raise bad(table.problems[0].line, "", table.problems[0].message)
+    header = table.header
     if "year" not in header:
-        raise ObservedError(f"{source}:1: column 'year' missing; the header has: {', '.join(header)}")
+        raise bad(1, "", f"column 'year' missing; the header has: {', '.join(shown(h, 30) for h in header)}")
     unknown = [h for h in header if h != "year" and h not in allowed]
     if unknown:
-        raise ObservedError(
-            f"{source}:1: unknown column(s) {', '.join(unknown)}; allowed: year and the columns of yearly.csv "
-            f"({', '.join(allowed)}; see docs/outputs.md)"
+        raise bad(
+            1,
+            "",
+            f"unknown column(s) {', '.join(shown(h, 30) for h in unknown[:5])}; allowed: year and the columns of yearly.csv "
+            f"({', '.join(allowed)}; see docs/outputs.md)",
         )
     records = []
-    for line, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise ObservedError(f"{source}:{line}: expected {len(header)} fields as in the header, found {len(row)}")
+    first_line: dict[int, int] = {}
+    for line, row in table.records():
         values: dict[str, float] = {}
-        for name, cell in zip(header, row):
-            cell = cell.strip().replace("\u00a0", "").replace(" ", "")
+        for name, cell in row.items():
             if cell == "" and name != "year":
                 continue
             try:
-                values[name] = float(cell)
-            except ValueError:
-                raise ObservedError(f"{source}:{line}: column '{name}': expected a number, got {cell!r}") from None
-        if "year" not in values or not float(values["year"]).is_integer():
-            raise ObservedError(f"{source}:{line}: column 'year': expected a calendar year such as 2000")
+                values[name] = parse_number(cell)
+            except ValueError as exc:
+                raise bad(line, f"column '{name}'", str(exc)) from None
+            if name != "year" and not any(word in name for word in _SIGNED) and values[name] < 0:
+                raise bad(line, f"column '{name}'", f"a count or an amount cannot be negative, got {shown(cell)}")
+            if abs(values[name]) > MAX_EUR:
+                raise bad(line, f"column '{name}'", f"{shown(cell)} is beyond any CAE's figures (at most {MAX_EUR:g})")
+        year = values.get("year")
+        if year is None or not float(year).is_integer() or not 1800 <= year <= 2199:
+            raise bad(line, "column 'year'", "expected a calendar year such as 2000")
+        if int(year) in first_line:
+            raise bad(line, "column 'year'", f"year {int(year)} is already observed on line {first_line[int(year)]}; give each year once")
+        first_line[int(year)] = line
         records.append(values)
+    if not records:
+        raise bad(None, "", "the file has a header but no observed year; add one row per year")
     return pd.DataFrame(records)
+
+
+def check_years(scenario: "Scenario", observed: pd.DataFrame) -> None:
+    """Every observed year must be simulated: raises ObservedError naming the scenario's years otherwise."""
+    start = int(scenario.meta.start_month[:4])
+    end_index = int(scenario.meta.start_month[5:7]) - 1 + scenario.meta.horizon_months - 1
+    last = start + end_index // 12
+    outside = sorted({int(y) for y in observed["year"] if not start <= int(y) <= last})
+    if outside:
+        message = (
+            f"year(s) {', '.join(map(str, outside))} not simulated; the scenario covers {start}-{last} "
+            f"({scenario.meta.horizon_months} months from {scenario.meta.start_month})"
+        )
+        raise ObservedError([Problem("observed figures", None, "", message)])
 
 
 def backtest(yearly: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:
@@ -75,7 +127,7 @@ def backtest(yearly: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:
     for _, obs in observed.iterrows():
         year = int(obs["year"])
         if year not in years:
-            raise ObservedError(f"year {year} is not simulated; the scenario covers {min(years)}-{max(years)}")
+            raise ObservedError([Problem("observed figures", None, "", f"year {year} is not simulated; the scenario covers {min(years)}-{max(years)}")])
         sim = yearly[yearly["year"] == year]
         for figure, value in obs.items():
             if figure == "year" or value is None or (isinstance(value, float) and math.isnan(value)):

@@ -21,21 +21,20 @@ described in docs/calibration.md; the essentials:
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats
 
 from simcoop.calibration.records import EXIT_TYPES, HAZARD_MOTIVES, Records
-from simcoop.scenario import Scenario, scenario_from_dict
+from simcoop.months import month_of_index
+from simcoop.scenario import Scenario
+from simcoop.stats import Z95, poisson_interval, wilson_interval
 
-__all__ = ["Calibration", "Estimate", "calibrate", "calibrated_yaml", "fit_report", "kaplan_meier", "poisson_ci", "wilson_ci"]
+__all__ = ["THIN", "TOO_FEW", "Calibration", "Estimate", "calibrate", "kaplan_meier"]
 
 #: Below this many events (or observations for a share) an estimate gets a "thin data" warning.
 THIN = 20
@@ -43,7 +42,6 @@ THIN = 20
 TOO_FEW = 5
 #: Months of accueils used for seasonality (three of each calendar month).
 SEASONALITY_MONTHS = 36
-Z95 = 1.959963984540054
 
 
 @dataclass
@@ -86,24 +84,6 @@ class Calibration:
 # --------------------------------------------------------------------------- statistics
 
 
-def wilson_ci(k: int, n: int) -> tuple[float, float]:
-    """95% Wilson interval of a binomial proportion k/n."""
-    if n <= 0:
-        return (0.0, 1.0)
-    p = k / n
-    denom = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def poisson_ci(k: int) -> tuple[float, float]:
-    """Garwood's exact 95% interval of a Poisson mean given k events."""
-    low = 0.0 if k == 0 else float(stats.chi2.ppf(0.025, 2 * k) / 2)
-    high = float(stats.chi2.ppf(0.975, 2 * k + 2) / 2)
-    return low, high
-
-
 def _rate_per_year(events: float, months: float) -> float:
     """Annual hazard from events per month at risk, with the model's link p = 1 - exp(-rate/12)."""
     if months <= 0:
@@ -144,7 +124,7 @@ def _km_at(km: pd.DataFrame, t: float) -> tuple[float, float, float]:
 
 
 def _month_text(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return month_of_index(index)
 
 
 def people_table(records: Records) -> pd.DataFrame:
@@ -184,14 +164,14 @@ def _flag(est: Estimate, count: int, what: str) -> Estimate:
 
 
 def _share(name: str, k: int, n: int, key: str | None, base: float | None, method: str, what: str) -> Estimate:
-    low, high = wilson_ci(k, n)
+    low, high = wilson_interval(k, n)
     value = k / n if n else float("nan")
     est = Estimate(name, value, low, high, n, what, key, base, "share", method)
     return _flag(est, n, what)
 
 
 def _hazard(name: str, events: int, months: float, key: str | None, base: float | None, what: str) -> Estimate:
-    lo, hi = poisson_ci(events)
+    lo, hi = poisson_interval(events)
     est = Estimate(
         name, _rate_per_year(events, months), _rate_per_year(lo, months), _rate_per_year(hi, months),
         events, f"{what} in {months:,.0f} months at risk", key, base, "per year",
@@ -205,7 +185,7 @@ def _arrivals(people: pd.DataFrame, last: int, scenario: Scenario) -> tuple[list
     first = int(accueil.min()) if len(accueil) else last
     span = last - first + 1
     recent = int(((accueil > last - 12) & (accueil <= last)).sum())
-    lo, hi = poisson_ci(recent)
+    lo, hi = poisson_interval(recent)
     rate = Estimate(
         "accueils per year", float(recent), lo, hi, recent, f"accueils in the 12 months to {_month_text(last)}",
         "territory.accueils_per_year_at_maturity", scenario.territory.accueils_per_year_at_maturity, "per year",
@@ -226,7 +206,7 @@ def _arrivals(people: pd.DataFrame, last: int, scenario: Scenario) -> tuple[list
         counts = np.bincount(months % 12, minlength=12)
         total = int(counts.sum())
         for m in range(12):
-            lo_m, hi_m = wilson_ci(int(counts[m]), total)
+            lo_m, hi_m = wilson_interval(int(counts[m]), total)
             est = Estimate(
                 f"seasonality {m + 1:02d}", 12 * counts[m] / total if total else float("nan"), 12 * lo_m, 12 * hi_m,
                 int(counts[m]), f"accueils in calendar month {m + 1} (last {window} months)", "territory.seasonality",
@@ -361,7 +341,7 @@ def _exits(people: pd.DataFrame, last: int, scenario: Scenario) -> tuple[list[Es
     est.append(uptake)
     yes, n = sp["deadline"]
     p_up = 1 - math.exp(-uptake.value / 12) if math.isfinite(uptake.value) else 0.0
-    lo, hi = wilson_ci(yes, n)
+    lo, hi = wilson_interval(yes, n)
 
     def undo(p: float) -> float:
         # At the deadline the model subscribes with p_up + p_deadline (1 - p_up): solve for p_deadline.
@@ -556,104 +536,3 @@ def _changes(estimates: list[Estimate]) -> dict[str, Any]:
         values = [changes[k] for k in keys]
         changes[keys[-1]] = round(1.0 - sum(values[:-1]), 4)  # rounding must not break the sum of 1
     return changes
-
-
-# --------------------------------------------------------------------------- outputs
-
-
-def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
-    node: Any = data
-    parts = dotted.split(".")
-    for part in parts[:-1]:
-        if isinstance(node, list):
-            node = node[int(part)]
-        else:
-            node = node.setdefault(part, {})
-    node[parts[-1]] = value
-
-
-def calibrated_yaml(base_path: str | Path, calibration: Calibration, today: _dt.date | None = None) -> tuple[str, Scenario]:
-    """The base scenario file with the estimated keys replaced, validated, as YAML text with a header.
-
-    The base file's comments are not kept (the header says so); a ``variants:`` block is.
-    """
-    base_path = Path(base_path)
-    data = yaml.safe_load(base_path.read_text(encoding="utf-8"))
-    for key, value in calibration.changes.items():
-        _set(data, key, value)
-    data["meta"]["name"] = f"{data['meta']['name']}_calibrated"
-    scenario = scenario_from_dict(data, source=f"{base_path} + calibration")
-    day = (today or _dt.date.today()).isoformat()
-    header = (
-        f"# Calibrated by `simcoop calibrate` on {day} from the records in {calibration.source}\n"
-        f"# (parcours.csv and chiffre_affaires.csv, up to {calibration.as_of}), starting from the base scenario\n"
-        f"# {base_path}. {len(calibration.changes)} keys were estimated; every other value is the base's.\n"
-        "# The base file's comments are not kept: see the fit report for each estimate, its 95% interval,\n"
-        "# its sample size and its warnings.\n"
-    )
-    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
-    return header + body, scenario
-
-
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None or not math.isfinite(value):
-        return "-"
-    if unit.startswith("EUR"):
-        return f"{value:,.0f}"
-    if unit == "per year" and value >= 20:
-        return f"{value:,.0f}"
-    return f"{value:.3f}"
-
-
-def fit_report(calibration: Calibration, base_name: str, base_path: str) -> str:
-    """The fit report (markdown): every estimate with its interval, sample size, base value and warnings."""
-    out = [
-        (
-        f"# Calibration fit report\n\nRecords: `{calibration.source}`, up to {calibration.as_of}. "
-        f"Base scenario: `{base_name}` ({base_path}).\n\n"
-        "Each estimate has its 95% confidence interval and its sample size. \"Used\" says whether it replaced the "
-        f"base value in the calibrated scenario: estimates from fewer than {TOO_FEW} observations are not used, "
-        f"and fewer than {THIN} get a thin-data warning. Methods: docs/calibration.md.\n"
-        )
-    ]
-    if calibration.notes:
-        out.append("\n## Notes on the records\n\n" + "".join(f"- {n}\n" for n in calibration.notes))
-    groups = (
-        ("Arrivals", lambda e: e.name.startswith(("accueils", "seasonality"))),
-        ("Parcours", lambda e: e.name in ("entry share", "direct CESA share", "CAPE renewal probability", "associé uptake rate", "associé at deadline probability")),
-        ("Exit hazards", lambda e: "hazard" in e.name),
-        ("Exit destinations", lambda e: " exits to " in e.name),
-        ("Turnover and sectors", lambda e: ":" in e.name),
-    )
-    for title, test in groups:
-        rows = [e for e in calibration.estimates if test(e)]
-        if not rows:
-            continue
-        out.append(f"\n## {title}\n\n| estimate | value | 95% interval | n | base | used | key | warnings |\n|---|---:|---|---|---:|---|---|---|\n")
-        for e in rows:
-            out.append(
-                f"| {e.name} | {_fmt(e.value, e.unit)} | {_fmt(e.low, e.unit)}-{_fmt(e.high, e.unit)} | {e.n} {e.n_label} | "
-                f"{_fmt(e.base, e.unit)} | {'yes' if e.used and e.key else 'no'} | {('`' + e.key + '`') if e.key else '-'} | "
-                f"{'; '.join(e.warnings)} |\n"
-            )
-        if title == "Arrivals":
-            out.append("\nAccueils by calendar year:\n\n" + calibration.tables["arrivals"])
-        if title == "Parcours":
-            out.append("\n" + calibration.tables["cape_conversion"])
-        if title == "Exit hazards":
-            for stage in ("cape", "cesa", "associe"):
-                out.append("\n" + calibration.tables[f"km_{stage}"])
-        if title == "Turnover and sectors":
-            out.append("\nTurnover by sector and seniority (EUR per year):\n\n" + calibration.tables["turnover"])
-    out.append("\n## Methods in brief\n\n" + "".join(f"- {e.name}: {e.method}\n" for e in _first_by_method(calibration.estimates)))
-    return "".join(out)
-
-
-def _first_by_method(estimates: list[Estimate]) -> list[Estimate]:
-    seen: set[str] = set()
-    out = []
-    for e in estimates:
-        if e.method not in seen:
-            seen.add(e.method)
-            out.append(e)
-    return out

@@ -10,6 +10,9 @@ from typing import Any
 from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
+    iso_date,
+    jobs_option,
+    distinct_outputs,
     non_negative_int,
     positive_int,
 )
@@ -34,6 +37,10 @@ def add_calibrate_parser(sub: Any) -> None:
     calibrate.add_argument("--out", type=Path, required=True, metavar="FILE", help="calibrated scenario to write (YAML)")
     calibrate.add_argument("--report", type=Path, metavar="FILE", help="fit report to write (markdown; default: FILE next to --out, _fit_report.md)")
     calibrate.add_argument("--mapping", type=Path, metavar="FILE", help="YAML mapping of file, column and value names (docs/calibration.md)")
+    calibrate.add_argument(
+        "--export-date", type=iso_date, metavar="YYYY-MM-DD",
+        help="the day the records were exported (default today); a date after it is refused as a typo",
+    )
     calibrate.add_argument("--force", action="store_true", help="overwrite --out and --report if they exist")
     # end calibrate ---
     calibrate.set_defaults(handler=cmd_calibrate)
@@ -55,7 +62,7 @@ def add_backtest_parser(sub: Any) -> None:
     backtest.add_argument("observed", type=Path, metavar="OBSERVED", help="CSV of observed yearly figures")
     backtest.add_argument("-n", "--replications", type=positive_int, default=200, help="replications (default 200)")
     backtest.add_argument("-s", "--seed", type=non_negative_int, help="root random seed (default: the scenario's simulation.seed)")
-    backtest.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1)")
+    backtest.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1)")
     backtest.add_argument("-o", "--out", type=Path, metavar="FILE", help="also write the table as CSV")
     # end backtest ---
     backtest.set_defaults(handler=cmd_backtest)
@@ -68,14 +75,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from simcoop.scenario import ScenarioError, load_scenario
 
     report = args.report or args.out.with_name(args.out.stem + "_fit_report.md")
+    try:  # every output has its own path, and none is an input
+        distinct_outputs([("--base", args.base), ("--mapping", args.mapping)], [("--out", args.out), ("--report", report)])
+    except OSError as exc:
+        print(f"simcoop calibrate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     existing = [p for p in (args.out, report) if p.exists()]
     if existing and not args.force:
         print(f"simcoop calibrate: {', '.join(map(str, existing))} exists; use --force to overwrite", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        base = load_scenario(args.base)
+        base = load_scenario(args.base, allow_outside_files=args.allow_outside_files)
         mapping = load_mapping(args.mapping) if args.mapping else None
-        records = read_records(args.records_dir, mapping)
+        records = read_records(args.records_dir, mapping, export_date=args.export_date)
         result = calibrate(records, base)
         text, scenario = calibrated_yaml(args.base, result)
     except (ScenarioError, RecordsError) as exc:
@@ -104,19 +116,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_backtest(args: argparse.Namespace) -> int:
     """simcoop backtest: simulated median and 90% interval against each observed yearly figure."""
     import simcoop
-    from simcoop.calibration.backtest import NON_FIGURES, ObservedError, backtest, format_table, read_observed
+    from simcoop.calibration.backtest import NON_FIGURES, ObservedError, backtest, check_years, format_table, read_observed
+    from simcoop.results import YEARLY_COLUMNS
     from simcoop.scenario import ScenarioError
 
     try:
+        distinct_outputs([("SCENARIO", args.scenario), ("OBSERVED", args.observed)], [("--out", args.out)])
         scenario = simcoop.load_scenario(args.scenario)
-    except ScenarioError as exc:
+    except (ScenarioError, OSError) as exc:
+        print(f"simcoop backtest: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    figures = [c for c in YEARLY_COLUMNS if c not in NON_FIGURES]
+    try:
+        observed = read_observed(args.observed, figures)  # before the simulation: a bad file costs nothing
+        check_years(scenario, observed)
+    except ObservedError as exc:
         print(f"simcoop backtest: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     seed = scenario.simulation.seed if args.seed is None else args.seed
     results = simcoop.simulate(scenario, replications=args.replications, seed=seed, jobs=args.jobs)
-    figures = [c for c in results.yearly.columns if c not in NON_FIGURES]
     try:
-        table = backtest(results.yearly, read_observed(args.observed, figures))
+        table = backtest(results.yearly, observed)
     except ObservedError as exc:
         print(f"simcoop backtest: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -124,8 +144,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     print(format_table(table, args.replications))
     if args.out:
         try:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            table.to_csv(args.out, index=False)
+            from simcoop.csvout import write_csv_table
+
+            write_csv_table(table, args.out)
         except OSError as exc:
             print(f"simcoop backtest: cannot write {args.out}: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT

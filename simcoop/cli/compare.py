@@ -11,6 +11,10 @@ from typing import Any
 from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
+    jobs_option,
+    add_executor_options,
+    executor_from,
+    distinct_outputs,
     non_negative_int,
     output_refused,
     positive_int,
@@ -42,15 +46,17 @@ def add_parser(sub: Any) -> None:
             "examples:\n"
             "  simcoop compare scenarios/reference.yaml -n 100 -j 2\n"
             "  simcoop compare today.yaml with_antenna.yaml -o outputs/antenna.csv\n\n"
-            "Writes the table as CSV (default outputs/comparison_<names>.csv) with a .json manifest "
-            "beside it; an existing file is replaced only if it holds the same comparison, or with --force."
+            "Writes the table as CSV (default outputs/comparison_<names>.csv) with its manifest <name>.manifest.json "
+            "beside it; an existing comparison is replaced only if it is the same one, or with --force (a file that is "
+            "not a simcoop comparison never is)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     compare.add_argument("files", nargs="+", type=Path, metavar="SCENARIO", help="scenario YAML files (the first is the baseline)")
     compare.add_argument("-n", "--replications", type=positive_int, help="replications per scenario (default: the baseline's simulation.replications)")
     compare.add_argument("-s", "--seed", type=non_negative_int, help="root random seed, shared by all (default: the baseline's simulation.seed)")
-    compare.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    compare.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
+    add_executor_options(compare)
     compare.add_argument("-o", "--out", type=Path, help="CSV file to write (default: outputs/comparison_<names>.csv)")
     compare.add_argument("--force", action="store_true", help="replace the CSV even if it holds a different comparison")
     compare.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no table")
@@ -58,15 +64,25 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from simcoop.scenario.edit import load_variants
-    from simcoop.studies.compare import check_comparison_output, compare, comparison_manifest_key
+    """``simcoop compare``: run the scenarios (or a file's variants) on common random numbers, write and print the comparison."""
     from simcoop.scenario import ScenarioError, load_scenario
+    from simcoop.scenario.edit import load_variants
+    from simcoop.studies.compare import (
+        check_comparison_output,
+        compare,
+        comparison_manifest_key,
+        comparison_manifest_path,
+    )
 
     scenarios: dict = {}
     status = EXIT_OK
     for path in args.files:
         try:
-            loaded = load_variants(path) if len(args.files) == 1 else {(s := load_scenario(path)).meta.name: s}
+            loaded = (
+                load_variants(path, allow_outside_files=args.allow_outside_files)
+                if len(args.files) == 1
+                else {(s := load_scenario(path, allow_outside_files=args.allow_outside_files)).meta.name: s}
+            )
         except ScenarioError as exc:
             status = print_problems(f"simcoop: cannot compare {path}:", exc)
             continue
@@ -84,6 +100,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    from simcoop.studies.compare import check_comparable
+
+    try:
+        for note in check_comparable(scenarios, seed_given=args.seed is not None):
+            print(f"simcoop: note: {note}", file=sys.stderr)
+    except ValueError as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     baseline = next(iter(scenarios.values()))
     replications = args.replications or baseline.simulation.replications
     seed = baseline.simulation.seed if args.seed is None else args.seed
@@ -95,17 +119,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     try:  # check the output before spending time on the simulation
+        distinct_outputs([(f"input {f}", f) for f in args.files], [("--out", out), ("its manifest", comparison_manifest_path(out))])
         check_comparison_output(out, comparison_manifest_key(scenarios, replications, seed), args.force)
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return output_refused(out, exc)
     started = time.perf_counter()
-    comparison = compare(scenarios, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty())
+    with executor_from(args) as executor:
+        comparison = compare(scenarios, replications, seed, args.jobs, progress=not args.quiet, executor=executor)
     try:
         comparison.to_csv(out)
     except OSError as exc:
         return output_refused(out, exc)
     if not args.quiet:
         print(comparison.to_text())
-        print(f"\nwrote {out} (and {out.with_suffix('.json').name}) in {time.perf_counter() - started:.1f} s")
+        print(f"\nwrote {out} (and {comparison_manifest_path(out).name}) in {time.perf_counter() - started:.1f} s")
     return EXIT_OK

@@ -10,8 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from simcoop.cli import calibration, compare, network, report, run, sensitivity, solve, validate
-from simcoop.cli.common import EXIT_BAD_INPUT
+from simcoop.cli import calibration, compare, network, new, report, run, sensitivity, solve, validate
+from simcoop.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, add_allow_outside_files
+from simcoop.executors import ExecutorError
 
 __all__ = ["main", "build_parser"]
 
@@ -31,7 +32,8 @@ examples:
   simcoop run --sensitivity                    also vary each key assumption (sensitivity.csv)
   simcoop compare scenarios/reference.yaml     the reference and its variants, side by side
   simcoop compare a.yaml b.yaml -n 100 -j 2    two scenarios on common random numbers
-  simcoop validate my_territory.yaml           list every problem in a scenario
+  simcoop new my_territory.yaml                questions -> a scenario for a new territory
+  simcoop validate my_territory.yaml           list every problem in a scenario, and the figures it implies
   simcoop schema > simcoop.schema.json         JSON Schema for editor completion
 
 Start from a copy of scenarios/reference.yaml; every key is described in
@@ -56,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_parser(sub)
     solve.add_parser(sub)
     validate.add_validate_parser(sub)
+    new.add_parser(sub)
     sensitivity.add_parser(sub)
     report.add_parser(sub)
     calibration.add_calibrate_parser(sub)
@@ -63,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     network.add_network_parser(sub)
     network.add_territories_parser(sub)
     validate.add_schema_parser(sub)
+    for name in ("run", "validate", "compare", "sensitivity", "solve", "backtest", "calibrate"):
+        add_allow_outside_files(sub.choices[name])
     return parser
 
 
@@ -75,6 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         return args.handler(args)
+    except UsageError as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ExecutorError as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("simcoop: interrupted; no output was written", file=sys.stderr)
         return 130

@@ -10,6 +10,10 @@ from typing import Any
 
 from simcoop.cli.common import (
     EXIT_OK,
+    bootstrap_option,
+    jobs_option,
+    add_executor_options,
+    executor_from,
     non_negative_int,
     output_refused,
     positive_int,
@@ -42,9 +46,10 @@ def add_network_parser(sub: Any) -> None:
     network.add_argument("file", type=Path, metavar="FILE", help="network YAML file")
     network.add_argument("-n", "--replications", type=positive_int, help="replications of every member (default: the file's simulation.replications)")
     network.add_argument("-s", "--seed", type=non_negative_int, help="root random seed, shared by all members (default: the file's)")
-    network.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    network.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
+    add_executor_options(network)
     network.add_argument("-o", "--out", type=Path, help="output folder (default: outputs/network_<name>)")
-    network.add_argument("--force", action="store_true", help="replace the output folder even if it holds a different run")
+    network.add_argument("--force", action="store_true", help="replace a simcoop folder holding a different run (never a file or a folder that is not simcoop's; your own files in it are kept)")
     network.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no table")
     network.set_defaults(handler=cmd_network)
 
@@ -67,18 +72,20 @@ def add_territories_parser(sub: Any) -> None:
     territories.add_argument("file", type=Path, metavar="FILE", help="candidates YAML file")
     territories.add_argument("-n", "--replications", type=positive_int, help="replications per candidate (default: the file's simulation.replications)")
     territories.add_argument("-s", "--seed", type=non_negative_int, help="root random seed, shared by all candidates (default: the file's)")
-    territories.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
-    territories.add_argument("-B", "--bootstrap", type=positive_int, help="bootstrap resamples for the rank probabilities (default: the file's, else 500)")
+    territories.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
+    add_executor_options(territories)
+    territories.add_argument("-B", "--bootstrap", type=bootstrap_option, help="bootstrap resamples for the rank probabilities (default: the file's, else 500)")
     territories.add_argument("-o", "--out", type=Path, help="output folder (default: outputs/territories_<name>)")
-    territories.add_argument("--force", action="store_true", help="replace the output folder even if it holds a different run")
+    territories.add_argument("--force", action="store_true", help="replace a simcoop folder holding a different run (never a file or a folder that is not simcoop's; your own files in it are kept)")
     territories.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no table")
     # end network and territories ---
     territories.set_defaults(handler=cmd_territories)
 
 
 def cmd_network(args: argparse.Namespace) -> int:
-    from simcoop.results.folder import check_study_folder
+    """``simcoop network``: simulate the member CAE together and write the network's tables."""
     from simcoop.network import load_network, simulate_network
+    from simcoop.results.folder import check_study_folder
     from simcoop.scenario import ScenarioError
 
     try:
@@ -100,7 +107,10 @@ def cmd_network(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     started = time.perf_counter()
-    results = simulate_network(network, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty())
+    with executor_from(args) as executor:
+        results = simulate_network(
+            network, replications, seed, args.jobs, progress=not args.quiet, executor=executor
+        )
     try:
         results.save(out, force=args.force)
     except OSError as exc:
@@ -115,6 +125,7 @@ def cmd_network(args: argparse.Namespace) -> int:
 
 
 def cmd_territories(args: argparse.Namespace) -> int:
+    """``simcoop territories``: simulate the candidate territories and write their ranking."""
     from simcoop.results.folder import check_study_folder
     from simcoop.scenario import ScenarioError
     from simcoop.studies.ranking import load_candidates, rank_territories
@@ -142,7 +153,10 @@ def cmd_territories(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     started = time.perf_counter()
-    ranking = rank_territories(candidates, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty())
+    with executor_from(args) as executor:
+        ranking = rank_territories(
+            candidates, replications, seed, args.jobs, progress=not args.quiet, executor=executor
+        )
     try:
         ranking.save(out, force=args.force)
     except OSError as exc:

@@ -43,14 +43,31 @@ def cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    from simcoop.outdir import OutputExistsError
+
+    def note(text: str) -> None:  # in French, as in the report
+        print(f"simcoop: rapport : {text}", file=sys.stderr)
+
     try:
-        html_path, pdf_path = write_report(args.run_dir)
+        html_path, pdf_path = write_report(args.run_dir, on_note=note)
     except NotARunFolder as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OutputExistsError as exc:  # another writer holds the folder, or a user's report.html is there
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
         print(f"simcoop: cannot write the report into {args.run_dir}: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        # The folder passed the checks of load_run but its files do not fit together (a column
+        # removed, a value of the wrong kind): one line, not a traceback.
+        print(
+            f"simcoop: the files of {args.run_dir} do not fit together ({type(exc).__name__}: {str(exc)[:200]}); "
+            "the run folder was edited or damaged; run `simcoop run` again to rewrite it",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     if not getattr(args, "quiet", False):
         print(html_path)
         print(pdf_path)

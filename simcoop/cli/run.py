@@ -13,7 +13,12 @@ from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
     EXIT_OK,
+    UsageError,
+    add_executor_options,
+    executor_from,
+    add_to_run_folder,
     fraction,
+    jobs_option,
     non_negative_int,
     output_refused,
     positive_int,
@@ -21,9 +26,7 @@ from simcoop.cli.common import (
     replications_or_auto,
     safe_folder_name,
 )
-from simcoop.cli.report import cmd_report
-from simcoop.cli.sensitivity import run_sensitivity
-from simcoop.cli.solve import cmd_solve
+from simcoop.cli.solve import print_solution, print_step
 
 __all__ = ["add_parser", "cmd_run"]
 
@@ -41,7 +44,8 @@ def add_parser(sub: Any) -> None:
         epilog=(
             "The output folder is written atomically: an interrupted run leaves no half-written folder. "
             "An existing folder is replaced only if it holds the same run (same scenario, seed and "
-            "replications), or with --force."
+            "replications), or with --force. A file, or a folder that is not simcoop's (no .simcoop.json), is never "
+            "replaced, even with --force; files you add to a run folder are kept when it is written again."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -75,8 +79,8 @@ def add_parser(sub: Any) -> None:
     # end precision ---
     run.add_argument("-s", "--seed", type=non_negative_int, help="root random seed (default: the scenario's simulation.seed)")
     run.add_argument("-o", "--out", type=Path, help="output folder (default: outputs/<scenario name>)")
-    run.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
-    run.add_argument("--force", action="store_true", help="replace the output folder even if it holds a different run")
+    run.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
+    run.add_argument("--force", action="store_true", help="replace a simcoop folder holding a different run (never a file or a folder that is not simcoop's; your own files in it are kept)")
     run.add_argument(
         "--compare-portage",
         action="store_true",
@@ -107,21 +111,7 @@ def add_parser(sub: Any) -> None:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     run.add_argument("--report", action="store_true", help="also write report.html and report.pdf (the French report) into the output folder")
     # --- scale out (simcoop.executors, simcoop.store) ---
-    run.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help=(
-            "where the replications run: tcp://HOST:PORT sends them to an existing Dask scheduler, 'local' starts a "
-            "Dask LocalCluster on this machine, 'pool' (the default) uses --jobs processes; default: the "
-            "SIMCOOP_SCHEDULER environment variable, if set. Results do not depend on it"
-        ),
-    )
-    run.add_argument(
-        "--dask-workers",
-        type=positive_int,
-        metavar="N",
-        help="workers of the Dask LocalCluster (implies --scheduler local; default: --jobs if above 1, else the CPUs)",
-    )
+    add_executor_options(run)
     run.add_argument(
         "--fresh",
         action="store_true",
@@ -135,13 +125,13 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from simcoop.results import check_output_folder
+    """``simcoop run``: simulate a scenario, write its run folder and workbook, then the sensitivity, solver and report asked for."""
     from simcoop.runner import default_scenario_path
     from simcoop.scenario import ScenarioError, load_scenario
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, allow_outside_files=args.allow_outside_files)
     except ScenarioError as exc:
         return print_problems(f"simcoop: cannot run {path}:", exc)
     out = args.out if args.out is not None else Path("outputs") / safe_folder_name(scenario.meta.name)
@@ -152,6 +142,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     precision = 0.05 if args.precision is None else args.precision
     replications = "auto" if auto else (args.replications or scenario.simulation.replications)
     seed = scenario.simulation.seed if args.seed is None else args.seed
+    from contextlib import ExitStack
+
+    from simcoop.outdir import folder_lock, recover
+
+    with ExitStack() as hold:
+        try:  # one lock for the whole command: the run, -n auto, solve, sensitivity and the report
+            hold.enter_context(folder_lock(out))
+            for done in recover(out):
+                print(f"simcoop: {done}", file=sys.stderr)
+        except OSError as exc:
+            return output_refused(out, exc)
+        return _cmd_run_locked(args, path, scenario, out, auto, precision, replications, seed)
+
+
+def _cmd_run_locked(
+    args: argparse.Namespace, path: Path, scenario: Any, out: Path, auto: bool, precision: float, replications: Any, seed: int
+) -> int:
+    """``simcoop run`` once the output folder's lock is held."""
+    from simcoop.results import check_output_folder
+
     if not args.quiet:
         how = (
             f"replications until ±{precision:g} (at most {args.max_replications})" if auto else f"{replications} replications"
@@ -169,10 +179,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         from simcoop.studies.precision import simulate_to_precision
 
         try:
-            results, precision_report = simulate_to_precision(
-                scenario, precision=precision, seed=seed, jobs=args.jobs, max_replications=args.max_replications,
-                progress=not args.quiet and sys.stderr.isatty(), compare_portage=args.compare_portage,
-            )  # fmt: skip
+            with executor_from(args) as executor:
+                results, precision_report = simulate_to_precision(
+                    scenario, precision=precision, seed=seed, jobs=args.jobs, max_replications=args.max_replications,
+                    progress=not args.quiet, compare_portage=args.compare_portage,
+                    executor=executor,
+                )  # fmt: skip
+        except UsageError:
+            raise
         except ValueError as exc:
             print(f"simcoop: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -185,9 +199,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if auto:
             results.save(out, force=args.force)
         if precision_report is not None:  # after save, which replaces the whole folder
-            from simcoop._atomic import write_json_atomically
+            add_to_run_folder(out, "precision.json", {"run": results.identity(), **precision_report.to_dict()})
+        from simcoop.report.workbook import write_workbook  # after save too: the office's tables, from the folder
 
-            write_json_atomically(out / "precision.json", precision_report.to_dict())
+        write_workbook(out)
     except OSError as exc:
         return output_refused(out, exc)
     elapsed = time.perf_counter() - started
@@ -201,23 +216,70 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(results.portage_table())
         extra = ", funding.csv" + (", portage.csv, portage_comparison.csv" if args.compare_portage else "")
         extra += ", precision.json" if precision_report is not None else ""
-        print(f"\nwrote {out}/ (manifest.json, monthly, yearly, events, kpis.csv, summary.csv, reality_check.csv{extra}) in {elapsed:.1f} s")
-    if args.sensitivity or args.sensitivity_replications:  # before the report, which draws its tornado from it
-        status = run_sensitivity(args, scenario, out, seed, args.sensitivity_replications or min(replications, 100))
-        if status != EXIT_OK:
-            return status
-    if args.solve:  # before the report, whose first page quotes the funding needed
-        solve_args = argparse.Namespace(
-            scenario=path, target="funding", years=None, replications=min(replications, 100), seed=seed,
-            jobs=args.jobs, out=out, write_scenario=None, force=False, no_uncertainty=False, quiet=args.quiet,
-        )  # fmt: skip
-        if not args.quiet:
+        print(f"\nwrote {out}/ (manifest.json, monthly, yearly, events, kpis.csv, summary.csv, reality_check.csv{extra}, workbook.xlsx) in {elapsed:.1f} s")
+    if args.sensitivity or args.sensitivity_replications or args.solve or args.report:
+        return _later_steps(args, scenario, results, out)
+    return EXIT_OK
+
+
+def _later_steps(args: argparse.Namespace, scenario: Any, results: Any, out: Path) -> int:
+    """Sensitivity, solve and report on the saved run (``simcoop.run_pipeline``), printed as they go."""
+    from simcoop.pipeline import run_pipeline
+    from simcoop.report import NotARunFolder
+    from simcoop.scenario import ScenarioError
+    from simcoop.studies.sensitivity import sensitivity_text
+
+    stage = {"now": "sensitivity"}
+
+    def on_event(name: str, info: dict[str, Any]) -> None:
+        stage["now"] = name.split("_")[0]
+        if name == "solve_done":  # the answer is printed even with --quiet, as `simcoop solve` does
+            print_solution(scenario, info["solution"], "funding")
+            print(f"wrote {out / 'solve.json'}")
+        if args.quiet:
+            return
+        if name == "sensitivity_start":
+            runs = 1 + 2 * len(info["parameters"])
+            print(
+                f"\nsimcoop: sensitivity — {len(info['parameters'])} assumptions, up to {runs} runs of "
+                f"{info['replications']} replications",
+                file=sys.stderr,
+            )
+        elif name == "sensitivity_done":
+            print()
+            print(sensitivity_text(info["table"]))
+            print(f"\nwrote {out}/sensitivity.csv in {info['seconds']:.1f} s")
+        elif name == "solve_start":
             print(file=sys.stderr)
-        status = cmd_solve(solve_args)
-        if status != EXIT_OK:
-            return status
-    if args.report and cmd_report(argparse.Namespace(run_dir=out, quiet=args.quiet)) != EXIT_OK:
+            print(f"simcoop: solving {scenario.meta.name} for funding", file=sys.stderr)
+        elif name == "solve_step":
+            print_step(info)
+        elif name == "report_done":
+            for path in info["paths"]:
+                print(path)
+
+    try:
+        with executor_from(args) as executor:
+            run_pipeline(
+                scenario, out, results=results, jobs=args.jobs, executor=executor,
+                sensitivity=args.sensitivity, sensitivity_replications=args.sensitivity_replications,
+                solve=args.solve, report=args.report, progress=not args.quiet, on_event=on_event,
+            )  # fmt: skip
+    except ScenarioError as exc:
+        return print_problems("simcoop: a sensitivity variation is not a valid scenario:", exc)
+    except NotARunFolder as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except OSError as exc:
+        if stage["now"] == "report":
+            print(f"simcoop: cannot write the report into {out}: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        return output_refused(out / "sensitivity.csv" if stage["now"] == "sensitivity" else out, exc)
+    except UsageError:
+        raise
+    except ValueError as exc:
+        print(f"simcoop: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 
@@ -240,18 +302,11 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
 
     An interrupted run (Ctrl-C or SIGTERM) keeps its finished chunks; the same command resumes from them.
     """
-    import os
     import signal
 
-    from simcoop.executors import ExecutorError, open_executor, parse_scheduler
+    from simcoop.executors import ExecutorError
     from simcoop.store import partial_folder, simulate_to_folder
 
-    try:
-        scheduler = parse_scheduler(args.scheduler if args.scheduler is not None else os.environ.get("SIMCOOP_SCHEDULER"))
-        timeout = float(os.environ.get("SIMCOOP_SCHEDULER_TIMEOUT", "10"))
-    except ValueError as exc:
-        print(f"simcoop: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     partial = partial_folder(out)
     show = not args.quiet
 
@@ -264,24 +319,25 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
     previous = signal.signal(signal.SIGTERM, on_sigterm) if main_thread else None
     bar = None
     try:
-        with open_executor(args.jobs, scheduler, args.dask_workers, timeout) as executor:
-            if show and (scheduler or args.dask_workers):
-                print(f"simcoop: running on {executor.description}", file=sys.stderr)
+        with executor_from(args) as executor:
             callback = None
-            if show and sys.stderr.isatty():
-                from tqdm import tqdm
+            if show:
+                from simcoop.progress import progress_bar
 
-                bar = tqdm(total=replications, desc=f"simulating {scenario.meta.name}", unit="rep", leave=False)
+                bar = progress_bar(replications, f"simulating {scenario.meta.name}")
                 callback = bar.update
 
             def resuming(done: int) -> None:
                 if show:
                     print(f"simcoop: resuming: {done} of {replications} replications already in {partial}/", file=sys.stderr)
 
+            def discarded(message: str) -> None:
+                print(f"simcoop: {message}", file=sys.stderr)  # shown even with -q: files were removed
+
             return simulate_to_folder(
                 scenario, out, replications=replications, seed=seed, executor=executor,
                 compare_portage=args.compare_portage, force=args.force, fresh=args.fresh, on_progress=callback,
-                on_resume=resuming,
+                on_resume=resuming, on_discard=discarded,
             )  # fmt: skip
     except ExecutorError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)

@@ -12,7 +12,10 @@ from typing import Any
 from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
+    add_executor_options,
     duration,
+    jobs_option,
+    executor_from,
     non_negative_int,
     output_refused,
     positive_int,
@@ -20,7 +23,7 @@ from simcoop.cli.common import (
     safe_folder_name,
 )
 
-__all__ = ["add_parser", "cmd_sensitivity", "run_sensitivity"]
+__all__ = ["add_parser", "cmd_sensitivity"]
 
 
 def add_parser(sub: Any) -> None:
@@ -65,7 +68,8 @@ def add_parser(sub: Any) -> None:
     gsa.add_argument("-n", "--replications", type=positive_int, default=10, help="replications per sample point (default 10)")
     gsa.add_argument("--samples", type=positive_int, metavar="N", help="Morris trajectories (default 10) or Sobol base sample, a power of 2 (default 64)")
     gsa.add_argument("-s", "--seed", type=non_negative_int, help="seed of the sample, the simulations and the bootstrap (default: the scenario's)")
-    gsa.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    gsa.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
+    add_executor_options(gsa)
     gsa.add_argument("-o", "--out", type=Path, metavar="OUTDIR", help="output folder (default: outputs/<scenario name>_sensitivity)")
     gsa.add_argument("--force", action="store_true", help="replace the output files even if they hold a different analysis")
     gsa.add_argument("-q", "--quiet", action="store_true", help="no estimate, progress bar or table")
@@ -75,16 +79,16 @@ def add_parser(sub: Any) -> None:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Global sensitivity (simcoop.gsa): estimate, run, then write the indices, chart, samples and manifest."""
-    from simcoop.studies import gsa
     from simcoop._atomic import write_json_atomically
-    from simcoop.results.folder import write_csv
     from simcoop.results import OutputExistsError
+    from simcoop.results.folder import write_csv
     from simcoop.runner import default_scenario_path, simulate
     from simcoop.scenario import ScenarioError, load_scenario
+    from simcoop.studies import gsa
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, allow_outside_files=args.allow_outside_files)
     except ScenarioError as exc:
         return print_problems(f"simcoop: cannot analyse {path}:", exc)
     seed = scenario.simulation.seed if args.seed is None else args.seed
@@ -115,12 +119,18 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         "replications_per_point": args.replications, "samples": samples, "outputs": outputs,
         "parameters": [{"key": k, "low": lo, "high": hi, "grouped_factor": "*" in k} for k, lo, hi in params],
     }  # fmt: skip
-    if not args.force and any(f.exists() for f in files):
+    if any(f.exists() for f in files):
         try:
             old = json.loads(files[-1].read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+        except (OSError, ValueError):
             old = {}
-        if {k: old.get(k) for k in key} != key:
+        if not isinstance(old, dict) or old.get("kind") != "sensitivity":  # not simcoop's: never replaced
+            present = ", ".join(f.name for f in files if f.exists())
+            return output_refused(out, OutputExistsError(
+                f"{out} holds {present} without a simcoop {files[-1].name} (kind 'sensitivity'): they are not "
+                "simcoop's and are never replaced, even with --force; choose another -o"
+            ))  # fmt: skip
+        if not args.force and {k: old.get(k) for k in key} != key:
             return output_refused(out, OutputExistsError(
                 f"{out} holds other {stem} sensitivity files; use --force to replace them, or choose another -o"
             ))  # fmt: skip
@@ -145,10 +155,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     try:
-        result = gsa.run_gsa(
-            scenario, params, args.method, outputs, args.replications, samples, seed, args.jobs,
-            progress=not args.quiet and sys.stderr.isatty(),
-        )  # fmt: skip
+        with executor_from(args) as executor:
+            result = gsa.run_gsa(
+                scenario, params, args.method, outputs, args.replications, samples, seed, args.jobs,
+                progress=not args.quiet, executor=executor,
+            )  # fmt: skip
     except ScenarioError as exc:
         print("simcoop: a sample point is not a valid scenario:", file=sys.stderr)
         for problem_ in exc.problems:
@@ -169,30 +180,4 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(result.to_text())
         print(f"\nwrote {', '.join(str(f) for f in files)} in {result.runtime_seconds:.1f} s")
-    return EXIT_OK
-
-
-def run_sensitivity(args: argparse.Namespace, scenario: Any, out: Path, seed: int, replications: int) -> int:
-    """Write sensitivity.csv into the run folder: each default assumption varied one at a time."""
-    from simcoop.results.folder import write_csv
-    from simcoop.studies.sensitivity import default_sensitivity_parameters, sensitivity, sensitivity_text
-    from simcoop.scenario import ScenarioError
-
-    parameters = default_sensitivity_parameters(scenario)
-    if not args.quiet:
-        runs = 1 + 2 * len(parameters)
-        print(f"\nsimcoop: sensitivity — {len(parameters)} assumptions, up to {runs} runs of {replications} replications", file=sys.stderr)
-    started = time.perf_counter()
-    try:
-        table = sensitivity(scenario, parameters, replications, seed, args.jobs, progress=not args.quiet and sys.stderr.isatty())
-    except ScenarioError as exc:
-        return print_problems("simcoop: a sensitivity variation is not a valid scenario:", exc)
-    try:
-        write_csv(table, out / "sensitivity.csv")
-    except OSError as exc:
-        return output_refused(out / "sensitivity.csv", exc)
-    if not args.quiet:
-        print()
-        print(sensitivity_text(table))
-        print(f"\nwrote {out}/sensitivity.csv in {time.perf_counter() - started:.1f} s")
     return EXIT_OK

@@ -10,14 +10,21 @@ from typing import Any
 from simcoop.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
+    jobs_option,
+    UsageError,
+    add_executor_options,
+    executor_from,
+    add_to_run_folder,
+    distinct_outputs,
     non_negative_int,
     output_refused,
     positive_int,
     print_problems,
     safe_folder_name,
+    years_option,
 )
 
-__all__ = ["add_parser", "cmd_solve"]
+__all__ = ["add_parser", "check_solve_folder", "cmd_solve", "print_solution", "print_step"]
 
 
 def add_parser(sub: Any) -> None:
@@ -44,10 +51,11 @@ def add_parser(sub: Any) -> None:
     )
     solve.add_argument("scenario", nargs="?", type=Path, help="scenario YAML file (default: scenarios/reference.yaml)")
     solve.add_argument("--target", choices=["funding", "accueils", "contribution"], default="funding", help="what to search (default funding)")
-    solve.add_argument("--years", type=positive_int, help="years of the extra funding from the opening (default 3)")
+    solve.add_argument("--years", type=years_option, help="years of the extra funding from the opening (default 3)")
     solve.add_argument("-n", "--replications", type=positive_int, help="replications per candidate (default: the scenario's, at most 100)")
     solve.add_argument("-s", "--seed", type=non_negative_int, help="root random seed (default: the scenario's)")
-    solve.add_argument("-j", "--jobs", type=positive_int, default=1, help="worker processes (default 1); results do not depend on it")
+    solve.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1); results do not depend on it")
+    add_executor_options(solve)
     solve.add_argument("-o", "--out", type=Path, help="folder for solve.json (default: outputs/<scenario name>)")
     solve.add_argument("--write-scenario", type=Path, metavar="FILE", help="also write the scenario with the answer applied (YAML)")
     solve.add_argument("--force", action="store_true", help="overwrite --write-scenario FILE if it exists")
@@ -57,16 +65,16 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
+    """``simcoop solve``: search the funding (or accueils, or contribution rate) that meets the criteria; write solve.json."""
     import yaml
 
-    from simcoop._atomic import write_json_atomically
     from simcoop.runner import default_scenario_path
     from simcoop.scenario import ScenarioError, load_scenario
     from simcoop.studies.solve import solve, with_extra_funding
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, allow_outside_files=args.allow_outside_files)
     except ScenarioError as exc:
         return print_problems(f"simcoop: cannot solve {path}:", exc)
     if args.write_scenario is not None and args.write_scenario.exists() and not args.force:
@@ -74,47 +82,39 @@ def cmd_solve(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     out = args.out if args.out is not None else Path("outputs") / safe_folder_name(scenario.meta.name)
 
-    def step(info: dict) -> None:  # type: ignore[type-arg]
+    def step(info: dict[str, Any]) -> None:
         if not args.quiet:
-            print(
-                f"  tried {info['value']:>14,.2f}: {info['outcome']:<28} P(insolvency) {info['insolvency']:.1%}, "
-                f"break-even share {info['break_even']:.1%}, public-share ok {info['public_share']:.1%}",
-                file=sys.stderr,
-            )
+            print_step(info)
 
+    try:  # before the search: solve.json must belong to the run in --out, if there is one
+        check_solve_folder(out, scenario)
+        distinct_outputs([("the scenario", path)], [("--write-scenario", args.write_scenario)])
+    except OSError as exc:
+        return output_refused(out, exc)
     if not args.quiet:
         print(f"simcoop: solving {scenario.meta.name} for {args.target}", file=sys.stderr)
     try:
-        solution = solve(
-            scenario, target=args.target, replications=args.replications, seed=args.seed, jobs=args.jobs,
-            years=args.years, uncertainty=not args.no_uncertainty, on_step=step,
-        )  # fmt: skip
+        with executor_from(args) as executor:
+            solution = solve(
+                scenario, target=args.target, replications=args.replications, seed=args.seed, jobs=args.jobs,
+                years=args.years, uncertainty=not args.no_uncertainty, on_step=step, executor=executor,
+            )  # fmt: skip
+    except UsageError:
+        raise
     except ValueError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        write_json_atomically(out / "solve.json", solution.to_dict())
+        check_solve_folder(out, scenario)
+        add_to_run_folder(
+            out, "solve.json",
+            {"scenario": {"name": scenario.meta.name, "scenario_hash": scenario.scenario_hash()}, **solution.to_dict()},
+            scope="scenario", scenario_hash=scenario.scenario_hash(),
+        )  # fmt: skip
     except OSError as exc:
         return output_refused(out, exc)
-    low, high = solution.spread
-    if solution.value is None:
-        print(f"no {args.target} level in the search range meets the criteria (baseline: {solution.baseline_outcome})")
-    else:
-        what = {
-            "funding": f"{solution.value:,.0f} EUR a year of extra public funding for {solution.years} year(s) from {solution.first_month}",
-            "accueils": f"{solution.value:,.0f} accueils a year at maturity",
-            "contribution": f"a contribution rate of {solution.value:.1%}",
-        }[args.target]
-        shown = "{:.1%}" if args.target == "contribution" else "{:,.0f}"
-        rng = shown.format(low) if low is not None else "?"
-        rng2 = shown.format(high) if high is not None else "beyond the search range"
-        print(f"{scenario.meta.name}: {what}")
-        print(f"  verdict at that level: {solution.outcome_at_solution}; all criteria met: {'yes' if solution.met else 'no'}")
-        print(
-            f"  P(insolvency) {solution.insolvency_probability:.1%} (95% CI {solution.insolvency_ci[0]:.1%}-{solution.insolvency_ci[1]:.1%}); "
-            f"range on the ends of the intervals: {rng} to {rng2}"
-        )
-        print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")
+    print_solution(scenario, solution, args.target)
+    if solution.value is not None:
         if args.write_scenario is not None:
             if args.target == "funding":
                 solved = with_extra_funding(scenario, solution.value, solution.years)
@@ -129,3 +129,48 @@ def cmd_solve(args: argparse.Namespace) -> int:
             print(f"  wrote {args.write_scenario}")
     print(f"wrote {out / 'solve.json'}")
     return EXIT_OK
+
+
+def print_step(info: dict[str, Any]) -> None:
+    """One candidate the solver tried, on stderr."""
+    print(
+        f"  tried {info['value']:>14,.2f}: {info['outcome']:<28} P(insolvency) {info['insolvency']:.1%}, "
+        f"break-even share {info['break_even']:.1%}, public-share ok {info['public_share']:.1%}",
+        file=sys.stderr,
+    )
+
+
+def print_solution(scenario: Any, solution: Any, target: str) -> None:
+    """The solver's answer, its verdict, its uncertainty and its cost, for the terminal."""
+    low, high = solution.spread
+    if solution.value is None:
+        print(f"no {target} level in the search range meets the criteria (baseline: {solution.baseline_outcome})")
+        return
+    what = {
+        "funding": f"{solution.value:,.0f} EUR a year of extra public funding for {solution.years} year(s) from {solution.first_month}",
+        "accueils": f"{solution.value:,.0f} accueils a year at maturity",
+        "contribution": f"a contribution rate of {solution.value:.1%}",
+    }[target]
+    shown = "{:.1%}" if target == "contribution" else "{:,.0f}"
+    rng = shown.format(low) if low is not None else "?"
+    rng2 = shown.format(high) if high is not None else "beyond the search range"
+    print(f"{scenario.meta.name}: {what}")
+    print(f"  verdict at that level: {solution.outcome_at_solution}; all criteria met: {'yes' if solution.met else 'no'}")
+    print(
+        f"  P(insolvency) {solution.insolvency_probability:.1%} (95% CI {solution.insolvency_ci[0]:.1%}-{solution.insolvency_ci[1]:.1%}); "
+        f"range on the ends of the intervals: {rng} to {rng2}"
+    )
+    print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")
+def check_solve_folder(out: Path, scenario: Any) -> None:
+    """Refuse to put the solve.json of ``scenario`` into a run folder of another scenario (the report would quote it)."""
+    from simcoop.outdir import OutputExistsError, read_marker
+
+    marker = read_marker(out) if out.is_dir() else None
+    identity = (marker or {}).get("identity") or {}
+    if marker is not None and marker.get("kind") != "run":
+        raise OutputExistsError(f"{out} holds a {marker.get('kind')} study, not a run; choose another --out for solve.json")
+    if identity.get("scenario_hash") not in (None, scenario.scenario_hash()):
+        raise OutputExistsError(
+            f"{out} holds the run of another scenario ({identity.get('scenario_name')!r}, another hash): the solve.json "
+            f"of {scenario.meta.name!r} does not belong there; choose another --out"
+        )

@@ -21,7 +21,11 @@ def add_validate_parser(sub: Any) -> None:
     validate = sub.add_parser(
         "validate",
         help="check scenario files and list every problem",
-        description="Check one or more scenario files; every problem is listed with its file, line and key.",
+        description=(
+            "Check one or more scenario files; every problem is listed with its file, line and key. Under a valid "
+            "scenario, the figures it implies: accueils a year (from its zones file, if any), team FTE at opening, "
+            "cash at opening, public funding of the first year."
+        ),
     )
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     validate.set_defaults(handler=cmd_validate)
@@ -38,8 +42,9 @@ def add_schema_parser(sub: Any) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from simcoop.scenario.edit import load_variants
+    """``simcoop validate``: check each file as what it is; list every problem, or the figures a valid scenario implies."""
     from simcoop.scenario import ScenarioError
+    from simcoop.scenario.edit import load_variants
 
     status = EXIT_OK
     for path in args.files:
@@ -57,7 +62,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 candidates = load_candidates(path)
                 print(f"{path}: valid candidates file ({len(candidates.scenarios)} candidates)")
                 continue
-            scenarios = load_variants(path)  # the base scenario, then its variants if any
+            scenarios = load_variants(path, allow_outside_files=args.allow_outside_files)  # the base scenario, then its variants if any
             scenario = next(iter(scenarios.values()))
         except ScenarioError as exc:
             status = EXIT_BAD_INPUT
@@ -69,17 +74,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
             variants = list(scenarios)[1:]
             extra = f"; {len(variants)} valid variant(s): {', '.join(variants)}" if variants else ""
             print(f"{path}: valid scenario '{scenario.meta.name}' ({scenario.meta.horizon_months} months from {scenario.meta.start_month}){extra}")
+            from simcoop.scenario.derived import derived_figures
+
+            for line in derived_figures(scenario):
+                print(f"  {line}")
     return status
 
 
 def _study_kind(path: Path) -> str:
     """'network' or 'candidates' for the study files of `simcoop network` / `territories`, else 'scenario'."""
-    import yaml
+    from simcoop._yaml import read_yaml_file
 
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    parsed = read_yaml_file(path)  # within limits: an alias bomb is refused, not expanded
+    if parsed.error is not None:
         return "scenario"  # load_scenario reports the problem with its line
+    data = parsed.data
     if isinstance(data, dict) and "meta" not in data:
         if "members" in data:
             return "network"
@@ -89,6 +98,7 @@ def _study_kind(path: Path) -> str:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    """``simcoop schema``: print the JSON Schema of scenario files."""
     from simcoop.scenario import Scenario
 
     schema = Scenario.model_json_schema()

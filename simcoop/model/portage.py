@@ -94,7 +94,8 @@ def portage_replication(
         return float(employer_cost_cents(np.array([floor_gross]), rates)[0])
 
     # Entry: the expected billing, once established, must pay the floor after fees and expenses.
-    entry_cost = np.array([floor_cost(int(t)) for t in np.minimum(entry, horizon - 1)]) if n else np.zeros(0)
+    # People of a warm-start roster entered before month 0: their entry is judged on month 0's rules.
+    entry_cost = np.array([floor_cost(int(t)) for t in np.clip(entry, 0, horizon - 1)]) if n else np.zeros(0)
     admitted = mature * keep_share >= entry_cost
     if rules.excluded_sectors is not None and n:
         admitted &= ~rules.excluded_sectors[sector]  # services to households cannot be porté

@@ -20,8 +20,13 @@ simulated)::
     partners:
       - {name: "Région", group: B, shares: 20, joins: 2027-01}
 
-Every member runs with the same replications and seed, so replication ``r`` of the
-network is replication ``r`` of each member. Every member is simulated from its opening
+Every member runs the same replications, replication ``r`` of the network being
+replication ``r`` of each member, but each member draws its own random numbers: its
+root seed is derived from the network's seed and the member's name
+(``member_seed``), so that members are independent (sixty identical members are not
+sixty copies of one draw, and the network's intervals are not those of perfectly
+correlated members), while a member keeps its draws when others are added, removed,
+reordered or changed. Every member is simulated from its opening
 to the network's ``end_month``, so every year of the totals counts every member open
 that year. Network totals are sums over members, by replication and calendar year
 (``NETWORK_MEASURES``); ``summary()`` gives their median and 5-95% range across
@@ -33,7 +38,6 @@ simulated CAE joins group A in its opening month.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -43,13 +47,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simcoop.results.folder import write_study_folder
-from simcoop.months import MONTH_PATTERN
-from simcoop.scenario.edit import derive_scenario
-from simcoop.scenario.studyfiles import check_keys, read_yaml_mapping
-from simcoop._version import __version__
+from simcoop.executors import ChunkExecutor
+from simcoop.months import month_index
+from simcoop.network.file import Network, NetworkMember, UnionMember, load_network
 from simcoop.network.governance import Member, college_applies, ues_votes
-from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario, month_offset
+from simcoop.results.folder import write_study_folder
+from simcoop.results.manifest import build_manifest
+from simcoop.csvout import write_csv_table
 
 __all__ = [
     "NETWORK_MEASURES",
@@ -58,6 +62,7 @@ __all__ = [
     "NetworkResults",
     "UnionMember",
     "governance_table",
+    "member_seed",
     "load_network",
     "simulate_network",
 ]
@@ -82,328 +87,9 @@ _SUMMED = (
 )
 
 
-@dataclass(frozen=True)
-class NetworkMember:
-    """A simulated cooperative of the network: its scenario (opening and horizon set) and its union shares."""
-
-    name: str
-    scenario: Scenario
-    shares: float = 1.0
-
-    @property
-    def opening_month(self) -> str:
-        return self.scenario.meta.start_month
-
-
-@dataclass(frozen=True)
-class UnionMember:
-    """A member of the union that is not simulated: a partner (group B) or another cooperative (group A).
-
-    ``joins`` and ``leaves`` are months (YYYY-MM); ``None`` means before the network's
-    first month, and never.
-    """
-
-    name: str
-    group: str = "B"
-    shares: float = 1.0
-    joins: str | None = None
-    leaves: str | None = None
-
-
-@dataclass(frozen=True)
-class Network:
-    """A network: its simulated members, the union's other members, and its time frame."""
-
-    name: str
-    members: tuple[NetworkMember, ...]
-    partners: tuple[UnionMember, ...] = ()
-    end_month: str = ""
-    replications: int = 200
-    seed: int = 0
-    description: str = ""
-
-    @property
-    def first_month(self) -> str:
-        return min(self.members, key=lambda m: _index(m.opening_month)).opening_month
-
-    @property
-    def years(self) -> list[int]:
-        return list(range(int(self.first_month[:4]), int(self.end_month[:4]) + 1))
-
-    def input_hash(self) -> str:
-        """SHA-256 of the resolved network (member scenarios by hash); identifies it in manifests."""
-        content = {
-            "name": self.name,
-            "end_month": self.end_month,
-            "members": [
-                {"name": m.name, "shares": m.shares, "scenario_hash": m.scenario.scenario_hash()} for m in self.members
-            ],
-            "partners": [vars(p) for p in self.partners],
-        }
-        text = json.dumps(content, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode("ascii")).hexdigest()
-
-
-def _index(month: str) -> int:
-    year, mon = (int(x) for x in month.split("-"))
-    return year * 12 + mon - 1
-
-
 def _year_end(year: int, end_month: str) -> str:
     """The last month of ``year`` inside the network's window."""
     return end_month if int(end_month[:4]) == year else f"{year:04d}-12"
-
-
-# --------------------------------------------------------------------------- loading
-
-_TOP_KEYS = {
-    "name": "the network's name",
-    "description": "free text",
-    "base": "a scenario file that members without their own scenario start from",
-    "end_month": "last month simulated, YYYY-MM",
-    "simulation": "replications and seed shared by every member",
-    "members": "the cooperatives simulated, a list",
-    "partners": "the union's other members, a list",
-}
-_MEMBER_KEYS = {
-    "name": "the cooperative's name",
-    "scenario": "its own scenario file (else the base)",
-    "opening_month": "its opening, YYYY-MM",
-    "overrides": "dotted keys and values",
-    "shares": "shares held in the union",
-}
-_PARTNER_KEYS = {
-    "name": "the member's name",
-    "group": "A or B",
-    "shares": "shares held in the union",
-    "joins": "month it joins, YYYY-MM",
-    "leaves": "month it leaves, YYYY-MM",
-}
-
-
-def load_network(path: str | os.PathLike[str]) -> Network:
-    """Read and check a network file; raises ScenarioError listing every problem with its line."""
-    path = Path(path)
-    source = str(path)
-    data, marks = read_yaml_mapping(path, "network")
-    problems = check_keys(data, _TOP_KEYS, ("name", "members"), source, marks, (), "")
-    if problems:
-        raise ScenarioError(problems)
-    anchor = path.parent
-    base: Scenario | None = None
-    if data.get("base") is not None:
-        try:
-            base = load_scenario(anchor / str(data["base"]))
-        except ScenarioError as exc:
-            problems += exc.problems
-    end_month = data.get("end_month")
-    if end_month is not None and not (isinstance(end_month, str) and MONTH_PATTERN.match(end_month)):
-        problems.append(
-            Problem(
-                source, marks.get(("end_month",)), "end_month", f"expected a month written YYYY-MM; got {end_month!r}"
-            )
-        )
-        end_month = None
-    simulation = data.get("simulation") or {}
-    problems += check_keys(
-        simulation,
-        {"replications": "a number >= 1", "seed": "a number >= 0"},
-        (),
-        source,
-        marks,
-        ("simulation",),
-        "simulation",
-    )
-    for key, low in (("replications", 1), ("seed", 0)):
-        value = simulation.get(key) if isinstance(simulation, dict) else None
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
-            problems.append(
-                Problem(
-                    source,
-                    marks.get(("simulation", key)),
-                    f"simulation.{key}",
-                    f"expected a whole number >= {low}; got {value!r}",
-                )
-            )
-
-    raw_members = data["members"]
-    if not isinstance(raw_members, list) or not raw_members:
-        problems.append(
-            Problem(source, marks.get(("members",)), "members", "expected a list of at least one cooperative")
-        )
-        raise ScenarioError(problems)
-    # First pass: each member's scenario before the network's end is known.
-    specs: list[tuple[int, dict[str, Any], Scenario]] = []
-    names: set[str] = set()
-    for k, raw in enumerate(raw_members):
-        where = f"members[{k}]"
-        member_problems = check_keys(raw, _MEMBER_KEYS, ("name",), source, marks, ("members", k), where)
-        if member_problems:
-            problems += member_problems
-            continue
-        name = raw["name"]
-        where = f"members[{k}] ({name})"
-        line = marks.get(("members", k, "name"))
-        if not isinstance(name, str) or not name.strip():
-            problems.append(Problem(source, line, where, "name must be non-empty text"))
-            continue
-        if name in names:
-            problems.append(Problem(source, line, where, f"two members are named {name!r}"))
-        names.add(name)
-        problems += _check_shares(raw.get("shares", 1), source, marks.get(("members", k, "shares"), line), where)
-        opening = raw.get("opening_month")
-        if opening is not None and not (isinstance(opening, str) and MONTH_PATTERN.match(opening)):
-            problems.append(
-                Problem(
-                    source,
-                    marks.get(("members", k, "opening_month"), line),
-                    where,
-                    f"opening_month: expected a month written YYYY-MM; got {opening!r}",
-                )
-            )
-            continue
-        overrides = raw.get("overrides") or {}
-        if not isinstance(overrides, dict):
-            problems.append(
-                Problem(
-                    source,
-                    marks.get(("members", k, "overrides"), line),
-                    where,
-                    "overrides: expected a mapping of dotted keys to values",
-                )
-            )
-            continue
-        if raw.get("scenario") is not None:
-            try:
-                member_base = load_scenario(anchor / str(raw["scenario"]))
-            except ScenarioError as exc:
-                problems += exc.problems
-                continue
-        elif base is not None:
-            member_base = base
-        else:
-            if data.get("base") is None:
-                problems.append(
-                    Problem(
-                        source, line, where, "no scenario: give the member a `scenario:` file, or the network a `base:`"
-                    )
-                )
-            continue
-        specs.append((k, raw, member_base))
-    partners, partner_problems = _load_partners(data, marks, source, names)
-    problems += partner_problems
-    if problems:
-        raise ScenarioError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
-
-    if end_month is None:  # the first member's end: every member runs to it
-        ends = []
-        for _, raw, member_base in specs:
-            start = raw.get("opening_month") or member_base.meta.start_month
-            ends.append(_index(start) + member_base.meta.horizon_months - 1)
-        first_end = min(ends)
-        end_month = f"{first_end // 12:04d}-{first_end % 12 + 1:02d}"
-
-    members = []
-    for k, raw, member_base in specs:
-        name = raw["name"]
-        overrides = raw.get("overrides") or {}
-        try:
-            scenario = derive_scenario(
-                member_base,
-                name=name,
-                overrides=overrides,
-                opening_month=raw.get("opening_month"),
-                end_month=end_month,
-                source=source,
-                where=f"members[{k}] ({name})",
-                line=marks.get(("members", k, "name")),
-                override_lines={
-                    key: marks[("members", k, "overrides", key)]
-                    for key in overrides
-                    if ("members", k, "overrides", key) in marks
-                },
-                anchor=anchor,
-            )
-        except ScenarioError as exc:
-            problems += exc.problems
-            continue
-        members.append(NetworkMember(name=name, scenario=scenario, shares=float(raw.get("shares", 1))))
-
-    if problems:
-        raise ScenarioError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
-
-    reference = base if base is not None else members[0].scenario
-    settings = simulation if isinstance(simulation, dict) else {}
-    return Network(
-        name=str(data["name"]),
-        description=str(data.get("description") or ""),
-        members=tuple(members),
-        partners=tuple(partners),
-        end_month=end_month,
-        replications=int(settings.get("replications", reference.simulation.replications)),
-        seed=int(settings.get("seed", reference.simulation.seed)),
-    )
-
-
-def _load_partners(
-    data: dict[str, Any], marks: dict[tuple[Any, ...], int], source: str, names: set[str]
-) -> tuple[list[UnionMember], list[Problem]]:
-    """The union's other members of a network file, and the problems found in them."""
-    problems: list[Problem] = []
-    partners = []
-    raw_partners = data.get("partners") or []
-    if not isinstance(raw_partners, list):
-        problems.append(Problem(source, marks.get(("partners",)), "partners", "expected a list of union members"))
-        raw_partners = []
-    for k, raw in enumerate(raw_partners):
-        where = f"partners[{k}]"
-        partner_problems = check_keys(raw, _PARTNER_KEYS, ("name",), source, marks, ("partners", k), where)
-        if partner_problems:
-            problems += partner_problems
-            continue
-        before = len(problems)
-        name = raw["name"]
-        line = marks.get(("partners", k, "name"))
-        where = f"partners[{k}] ({name})"
-        if not isinstance(name, str) or not name.strip():
-            problems.append(Problem(source, line, where, "name must be non-empty text"))
-            continue
-        if name in names:
-            problems.append(Problem(source, line, where, f"two members are named {name!r}"))
-        names.add(name)
-        group = raw.get("group", "B")
-        if group not in ("A", "B"):
-            problems.append(
-                Problem(
-                    source, marks.get(("partners", k, "group"), line), where, f"group must be A or B; got {group!r}"
-                )
-            )
-        problems += _check_shares(raw.get("shares", 1), source, marks.get(("partners", k, "shares"), line), where)
-        for key in ("joins", "leaves"):
-            value = raw.get(key)
-            if value is not None and not (isinstance(value, str) and MONTH_PATTERN.match(value)):
-                problems.append(
-                    Problem(
-                        source,
-                        marks.get(("partners", k, key), line),
-                        where,
-                        f"{key}: expected a month written YYYY-MM; got {value!r}",
-                    )
-                )
-        if len(problems) == before:
-            joins, leaves = raw.get("joins"), raw.get("leaves")
-            if joins is not None and leaves is not None and month_offset(joins, leaves) <= 0:
-                problems.append(Problem(source, line, where, f"leaves ({leaves}) must come after joins ({joins})"))
-            partners.append(
-                UnionMember(name=name, group=group, shares=float(raw.get("shares", 1)), joins=joins, leaves=leaves)
-            )
-    return partners, problems
-
-
-def _check_shares(value: Any, source: str, line: int | None, where: str) -> list[Problem]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        return [Problem(source, line, where, f"shares: expected a number >= 0; got {value!r}")]
-    return []
 
 
 # --------------------------------------------------------------------------- governance
@@ -421,11 +107,11 @@ def governance_table(network: Network) -> pd.DataFrame:
     for year in network.years:
         month = _year_end(year, network.end_month)
         present = [
-            (Member(m.name, "A", m.shares), True) for m in network.members if _index(m.opening_month) <= _index(month)
+            (Member(m.name, "A", m.shares), True) for m in network.members if month_index(m.opening_month) <= month_index(month)
         ]
         for p in network.partners:
-            joined = p.joins is None or _index(p.joins) <= _index(month)
-            left = p.leaves is not None and _index(p.leaves) <= _index(month)
+            joined = p.joins is None or month_index(p.joins) <= month_index(month)
+            left = p.leaves is not None and month_index(p.leaves) <= month_index(month)
             if joined and not left:
                 present.append((Member(p.name, p.group, p.shares), False))  # type: ignore[arg-type]
         members = [m for m, _ in present]
@@ -481,7 +167,7 @@ def network_yearly(network: Network, member_yearly: pd.DataFrame, member_kpis: p
     totals["cae_open"] = year_index.map(open_by_year).astype(int)
     totals["cae_opened"] = year_index.map(opened_in_year).astype(int)
     # Calendar year of each member's first insolvency, by replication.
-    start = {m.name: _index(m.opening_month) for m in network.members}
+    start = {m.name: month_index(m.opening_month) for m in network.members}
     kpis = member_kpis.dropna(subset=["insolvency_month"])
     insolvent_year = (kpis["member"].map(start) + kpis["insolvency_month"].astype(int)) // 12
     counts = (
@@ -524,28 +210,29 @@ class NetworkResults:
         return governance_table(self.network)
 
     def manifest(self) -> dict[str, Any]:
-        return {
-            "kind": "network",
-            "name": self.network.name,
-            "input_hash": self.network.input_hash(),
-            "seed": self.seed,
-            "replications": self.replications,
-            "end_month": self.network.end_month,
-            "members": [
+        """Provenance of the network run: inputs by hash, each member's seed, replications, version."""
+        return build_manifest(
+            "network",
+            self.seed,
+            self.replications,
+            self.runtime_seconds,
+            name=self.network.name,
+            input_hash=self.network.input_hash(),
+            end_month=self.network.end_month,
+            members=[
                 {
                     "name": m.name,
                     "opening_month": m.opening_month,
                     "horizon_months": m.scenario.meta.horizon_months,
                     "shares": m.shares,
                     "scenario_hash": m.scenario.scenario_hash(),
+                    "seed": member_seed(self.seed, m.name),
                     "scenario": m.scenario.to_dict(),
                 }
                 for m in self.network.members
             ],
-            "partners": [vars(p) for p in self.network.partners],
-            "simcoop_version": __version__,
-            "runtime_seconds": round(self.runtime_seconds, 3),
-        }
+            partners=[vars(p) for p in self.network.partners],
+        )
 
     def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
         """Write network_yearly.csv, network_summary.csv, governance.csv, members.csv,
@@ -605,7 +292,18 @@ class NetworkResults:
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+    write_csv_table(frame, path, atomic=False)  # inside a folder written atomically
+
+
+def member_seed(seed: int, name: str) -> int:
+    """The root seed of the network member ``name`` under the network seed ``seed`` (a 64-bit number).
+
+    ``SeedSequence([seed, sha256(name)])``: independent streams for distinct names, the
+    same for the same network seed and member name whatever the other members.
+    """
+    digest = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:16], "big")
+    words = np.random.SeedSequence([int(seed), digest]).generate_state(2, np.uint32)
+    return (int(words[0]) << 32) | int(words[1])
 
 
 def simulate_network(
@@ -614,10 +312,11 @@ def simulate_network(
     seed: int | None = None,
     jobs: int = 1,
     progress: bool = False,
+    executor: ChunkExecutor | None = None,
 ) -> NetworkResults:
-    """Run every member on the same replications and seed (one pool for all) and total them.
+    """Run every member on the same replications, each on its own seed (``member_seed``), in one pool, and total them.
 
-    Numbers do not depend on ``jobs``. Each member's results are reduced to its yearly
+    Numbers do not depend on ``jobs`` nor on the ``executor`` (a process pool or a Dask cluster). Each member's results are reduced to its yearly
     table and verdict as soon as it completes, so memory holds one member's raw outputs
     per worker at most.
     """
@@ -630,7 +329,8 @@ def simulate_network(
     yearly_parts: dict[int, pd.DataFrame] = {}
     kpi_parts: dict[int, pd.DataFrame] = {}
     member_rows: dict[int, dict[str, Any]] = {}
-    for index, results in simulate_many(scenarios, n, root, jobs, progress):
+    seeds = [member_seed(root, m.name) for m in network.members]
+    for index, results in simulate_many(scenarios, n, root, jobs, progress, executor, seeds=seeds):
         member = network.members[index]
         yearly_parts[index] = results.yearly.assign(member=member.name)
         kpi_parts[index] = results.kpis[["replication", "insolvency_month"]].assign(member=member.name)

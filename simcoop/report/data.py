@@ -2,6 +2,12 @@
 
 The report reads the files written by ``simcoop run`` only: it never imports the
 model. ``sensitivity.csv`` and ``solve.json`` are optional.
+
+Every file is checked against the folder's marker (``.simcoop.json``, ``simcoop.outdir``):
+a file simcoop did not write into this folder, or whose bytes changed since, does not
+belong to this run. A required file that fails is a refusal (``NotARunFolder``); an
+optional one is left out and ``RunData.notes`` says why, in French, for the report and
+the terminal. ``solve.json`` must also name the run's scenario (same hash).
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from simcoop.outdir import MARKER, file_problem, read_marker
 
 __all__ = ["REQUIRED_FILES", "NotARunFolder", "RunData", "is_run_folder", "load_run"]
 
@@ -39,17 +47,21 @@ class RunData:
     folder: Path | None = None
     zones: pd.DataFrame | None = None
     sites: pd.DataFrame | None = None
+    notes: list[str] | None = None  # French: the files left out and why
 
     @property
     def scenario(self) -> dict[str, Any]:
+        """The resolved scenario as plain data, from the manifest."""
         return self.manifest["scenario"]
 
     @property
     def start_month(self) -> str:
+        """The first simulated month (YYYY-MM)."""
         return str(self.scenario["meta"]["start_month"])
 
     @property
     def horizon_months(self) -> int:
+        """The number of simulated months."""
         return int(self.scenario["meta"]["horizon_months"])
 
     @classmethod
@@ -85,28 +97,139 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+_OPTIONAL_LABELS = {
+    "funding.csv": "le financement par convention",
+    "verdict.json": "l'avis de viabilité",
+    "sensitivity.csv": "l'analyse de sensibilité",
+    "solve.json": "le financement nécessaire",
+    "zones.csv": "les résultats par zone",
+    "sites.csv": "les résultats par site",
+}
+
+_PROBLEMS_FR = {
+    "unregistered": "simcoop ne l'a pas écrit dans ce dossier (il n'est pas inscrit dans {marker}) : il peut venir d'une autre simulation",
+    "modified": "il a été modifié depuis que simcoop l'a écrit",
+}
+
+
 def load_run(path: str | os.PathLike[str]) -> RunData:
-    """Read the run folder ``path``; raise ``NotARunFolder`` when it is not one."""
+    """Read the run folder ``path``; raise ``NotARunFolder`` when it is not one, or when a required file is not its own."""
     folder = Path(path)
     if not folder.is_dir():
         raise NotARunFolder(f"{folder} is not a folder")
     missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
     if missing:
         raise NotARunFolder(f"{folder} is not a simcoop run folder (missing {', '.join(missing)})")
+    marker = read_marker(folder)
+    if marker is None or marker.get("kind") != "run" or not marker.get("identity"):
+        raise NotARunFolder(f"{folder} is not a simcoop run folder (no {MARKER} naming a run, no simcoop manifest.json)")
+    for name in REQUIRED_FILES:
+        problem = file_problem(folder, name, marker)
+        if problem in ("unregistered", "modified"):
+            raise NotARunFolder(
+                f"{folder / name} does not belong to the run in {folder} ("
+                + ("simcoop did not write it there" if problem == "unregistered" else "it was changed after simcoop wrote it")
+                + "): the report would mix two runs. Run the simulation again into this folder, or another one"
+            )
     manifest = _read_json(folder / "manifest.json")
     if not manifest or "scenario" not in manifest:
         raise NotARunFolder(f"{folder / 'manifest.json'} is not a simcoop manifest (no scenario)")
-    optional_csv = {name: folder / f"{name}.csv" for name in ("funding", "sensitivity", "zones", "sites")}
-    return RunData(
-        manifest=manifest,
-        monthly=pd.read_parquet(folder / "monthly.parquet"),
-        yearly=pd.read_parquet(folder / "yearly.parquet"),
-        kpis=pd.read_csv(folder / "kpis.csv"),
-        funding=pd.read_csv(optional_csv["funding"]) if optional_csv["funding"].is_file() else None,
-        verdict=_read_json(folder / "verdict.json"),
-        sensitivity=pd.read_csv(optional_csv["sensitivity"]) if optional_csv["sensitivity"].is_file() else None,
-        solve=_read_json(folder / "solve.json"),
-        folder=folder,
-        zones=pd.read_csv(optional_csv["zones"], dtype={"zone_code": str}) if optional_csv["zones"].is_file() else None,
-        sites=pd.read_csv(optional_csv["sites"]) if optional_csv["sites"].is_file() else None,
-    )
+    identity = marker["identity"]
+    if any(manifest.get(k) != identity.get(k) for k in ("scenario_hash", "seed", "replications")):
+        raise NotARunFolder(f"{folder / 'manifest.json'} does not describe the run recorded in {folder / MARKER}")
+    notes: list[str] = []
+
+    def trusted(name: str) -> bool:
+        if not (folder / name).is_file():
+            return False
+        problem = file_problem(folder, name, marker)
+        if problem in _PROBLEMS_FR:
+            notes.append(f"{name} écarté ({_OPTIONAL_LABELS.get(name, name)}) : " + _PROBLEMS_FR[problem].format(marker=MARKER) + ".")
+            return False
+        return True
+
+    def csv(name: str, **options: Any) -> pd.DataFrame | None:
+        return _frame(folder / name, **options) if trusted(name) else None
+
+    verdict = _read_json(folder / "verdict.json") if trusted("verdict.json") else None
+    if verdict is not None and isinstance(verdict.get("run"), dict) and verdict["run"].get("scenario_hash") != identity.get("scenario_hash"):
+        notes.append("verdict.json écarté (l'avis de viabilité) : il appartient à une autre simulation.")
+        verdict = None
+    solve = _read_json(folder / "solve.json") if trusted("solve.json") else None
+    if solve is not None:
+        named = (solve.get("scenario") or {}).get("scenario_hash") if isinstance(solve.get("scenario"), dict) else None
+        if named != identity.get("scenario_hash"):
+            other = (solve.get("scenario") or {}).get("name") if isinstance(solve.get("scenario"), dict) else None
+            whose = f"au scénario « {other} »" if other else "à un scénario qu'il ne nomme pas"
+            notes.append(
+                f"solve.json écarté (le financement nécessaire) : il répond pour {whose}, pas pour celui de cette "
+                "simulation (empreinte différente) ; le calcul du financement doit être refait sur ce scénario."
+            )
+            solve = None
+    _check_manifest(folder / "manifest.json", manifest)
+    try:  # a folder written by an older simcoop has no digests: damaged files are caught here
+        run = RunData(
+            manifest=manifest,
+            monthly=_frame(folder / "monthly.parquet"),
+            yearly=_frame(folder / "yearly.parquet"),
+            kpis=_frame(folder / "kpis.csv"),
+            funding=csv("funding.csv"),
+            verdict=verdict,
+            sensitivity=csv("sensitivity.csv"),
+            solve=solve,
+            folder=folder,
+            zones=csv("zones.csv", dtype={"zone_code": str}),
+            sites=csv("sites.csv"),
+            notes=notes,
+        )
+    except (OSError, ValueError, pd.errors.ParserError) as exc:  # pyarrow errors are ValueErrors/OSErrors
+        raise NotARunFolder(f"{folder} holds a damaged file, so the report cannot be written: {exc}") from None
+    _check_columns(folder, run)
+    return run
+
+
+_EDITED = "the run folder was edited or damaged; run `simcoop run` again to rewrite it"
+
+
+def _frame(path: Path, **kwargs: Any) -> pd.DataFrame:
+    """A table of the run folder; NotARunFolder (not a traceback) when it cannot be read."""
+    try:
+        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, **kwargs)
+    except (OSError, ValueError) as exc:  # pyarrow's and pandas' parse errors are ValueErrors
+        raise NotARunFolder(f"{path} cannot be read ({type(exc).__name__}: {str(exc)[:200]}); {_EDITED}") from None
+
+
+def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """The manifest's scenario must be a valid scenario, and its seed and replications whole numbers."""
+    from simcoop.scenario import ScenarioError, scenario_from_dict
+
+    try:
+        scenario_from_dict(manifest["scenario"], source=str(path))
+    except (ScenarioError, TypeError) as exc:
+        first = str(exc).splitlines()[1:2] or [str(exc)]
+        raise NotARunFolder(f"{path}: its scenario is not a valid scenario ({first[0].strip()}); {_EDITED}") from None
+    for key in ("seed", "replications"):
+        if not isinstance(manifest.get(key), int) or isinstance(manifest.get(key), bool):
+            raise NotARunFolder(f"{path}: {key} is missing or not a whole number; {_EDITED}")
+
+
+def _check_columns(folder: Path, run: RunData) -> None:
+    """Each table must hold the columns that place its rows, and as many replications as the manifest says.
+
+    (The full column lists live with the frames, beside the model, which the report never
+    imports; a column missing beyond these is reported by ``simcoop report`` as a damaged folder.)
+    """
+    replications = run.manifest["replications"]
+    for name, frame, keys in (
+        ("monthly.parquet", run.monthly, ("replication", "month")),
+        ("yearly.parquet", run.yearly, ("replication", "year")),
+        ("kpis.csv", run.kpis, ("replication",)),
+    ):
+        missing = [c for c in keys if c not in frame.columns]
+        if missing:
+            raise NotARunFolder(f"{folder / name} lacks the column(s) {', '.join(missing)}; {_EDITED}")
+        if frame.empty:
+            raise NotARunFolder(f"{folder / name} has no rows; {_EDITED}")
+        found = frame["replication"].nunique()
+        if found != replications:
+            raise NotARunFolder(f"{folder / name} holds {found} replication(s), the manifest {replications}; {_EDITED}")

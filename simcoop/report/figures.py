@@ -75,6 +75,7 @@ def _plt() -> Any:
             "svg.hashsalt": "simcoop-report",
             "hatch.linewidth": 0.6,
             "axes.formatter.use_locale": False,
+            "text.parse_math": False,  # names from scenarios ('$...$' in a funder or site) are plain text, never maths
         }
     )
     return plt

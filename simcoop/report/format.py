@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from simcoop.months import shift_month, year_and_month
+
 __all__ = [
     "MINUS",
     "MONTHS_FR",
@@ -98,9 +100,7 @@ def fmt_pct(value: Any, decimals: int = 0) -> str:
 
 def add_months(year_month: str, months: int) -> tuple[int, int]:
     """(year, month) ``months`` after ``YYYY-MM``."""
-    year, month = (int(x) for x in year_month.split("-")[:2])
-    index = year * 12 + (month - 1) + int(months)
-    return index // 12, index % 12 + 1
+    return year_and_month(shift_month(year_month[:7], months))
 
 
 def fmt_month(value: Any) -> str:
@@ -111,7 +111,7 @@ def fmt_month(value: Any) -> str:
         return f"{MONTHS_FR[value.month - 1]} {value.year}"
     if hasattr(value, "month") and hasattr(value, "year"):  # pandas Timestamp / Period
         return f"{MONTHS_FR[int(value.month) - 1]} {int(value.year)}"
-    year, month = (int(x) for x in str(value).split("-")[:2])
+    year, month = year_and_month(str(value))
     return f"{MONTHS_FR[month - 1]} {year}"
 
 

@@ -8,6 +8,7 @@ charts are embedded as SVG ``data:`` URIs, so the HTML needs nothing else.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simcoop._atomic import write_file_atomically
+from simcoop.months import shift_month, year_and_month
+from simcoop.outdir import add_owned_file, folder_lock
 from simcoop.reality import reality_check, reality_sentence_fr
 from simcoop.report import figures as F
 from simcoop.report import labels as L
@@ -40,7 +42,7 @@ def _dates(run: RunData) -> list[Any]:
 
 
 def _ym(value: str) -> datetime:
-    year, month = (int(x) for x in value.split("-")[:2])
+    year, month = year_and_month(value)
     return datetime(year, month, 1)
 
 
@@ -65,8 +67,8 @@ def _treasury_figure(run: RunData, dates: list[Any], height_in: float = 2.6) -> 
 
 
 def _shift(when: datetime, months: int) -> datetime:
-    year, month = divmod(when.year * 12 + when.month - 1 + int(months), 12)
-    return datetime(year, month + 1, 1)
+    year, month = year_and_month(shift_month(f"{when.year:04d}-{when.month:02d}", months))
+    return datetime(year, month, 1)
 
 
 def _map_figure(run: RunData) -> F.Figure | None:
@@ -315,6 +317,7 @@ def build_context(run: RunData) -> dict[str, Any]:
         "sensitivity": T.sensitivity_table(run),
         "has_sensitivity": run.sensitivity is not None and not run.sensitivity.empty,
         "provenance": T.provenance(run),
+        "notes": run.notes or [],
         "replications": fmt_int(run.manifest.get("replications", len(run.kpis))),
         "generated": fmt_date(datetime.now(UTC)),
         "figures": _figures(run),
@@ -391,15 +394,23 @@ def render_pdf(html: str, target: str | os.PathLike[str]) -> None:
     HTML(string=html, url_fetcher=_data_only_fetcher()).write_pdf(str(target))
 
 
-def write_report(run_dir: str | os.PathLike[str], pdf: bool = True) -> tuple[Path, Path | None]:
-    """Write ``report.html`` and ``report.pdf`` into the run folder, each atomically; return their paths."""
+def write_report(
+    run_dir: str | os.PathLike[str], pdf: bool = True, on_note: Callable[[str], None] | None = None
+) -> tuple[Path, Path | None]:
+    """Write ``report.html`` and ``report.pdf`` into the run folder, each atomically; return their paths.
+
+    Under the folder's writers' lock; both files are registered in the folder's marker.
+    ``on_note(text)`` receives each French note on a file left out (also printed in the report).
+    """
     folder = Path(run_dir)
-    run = load_run(folder)
-    html = render_html(run)
-    html_path = folder / REPORT_HTML
-    write_file_atomically(html_path, lambda p: p.write_text(html, encoding="utf-8"))
-    pdf_path = None
-    if pdf:
-        pdf_path = folder / REPORT_PDF
-        write_file_atomically(pdf_path, lambda p: render_pdf(html, p))
+    with folder_lock(folder):
+        run = load_run(folder)
+        for note in run.notes or []:
+            if on_note is not None:
+                on_note(note)
+        html = render_html(run)
+        html_path = add_owned_file(folder, REPORT_HTML, lambda p: p.write_text(html, encoding="utf-8"))
+        pdf_path = None
+        if pdf:
+            pdf_path = add_owned_file(folder, REPORT_PDF, lambda p: render_pdf(html, p))
     return html_path, pdf_path

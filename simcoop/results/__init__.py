@@ -3,11 +3,13 @@
 - ``views``: the ``Results`` class (tables, ``summary()``, ``verdict()``, notebook views) and ``load_results``;
 - ``frames``: replication outputs -> the tidy tables, and their column lists;
 - ``folder``: the run and study folders on disk (overwrite policy, atomic writes);
-- ``plots``: the charts behind ``Results.plot_fan`` / ``plot_yearly`` / ``plot_kpi``.
+- ``plots``: the charts behind ``Results.plot_fan`` / ``plot_yearly`` / ``plot_kpi``;
+- ``arrays``: the tables as xarray Datasets (``Results.to_xarray``).
 """
 
-from simcoop.results.folder import OutputExistsError, check_output_folder, existing_manifest
-from simcoop.results.frames import KPI_LABELS, MONTHLY_COLUMNS, YEARLY_COLUMNS, break_even_month
+from simcoop.results.folder import OutputExistsError, check_output_folder, existing_manifest, run_identity
+from simcoop.results.frames import KPI_LABELS, MONTHLY_COLUMNS, TABLES, YEARLY_COLUMNS, break_even_month
+from simcoop.results.plots import column_unit
 from simcoop.results.views import Results, load_results
 
 __all__ = [
@@ -16,8 +18,11 @@ __all__ = [
     "OutputExistsError",
     "check_output_folder",
     "existing_manifest",
+    "run_identity",
     "break_even_month",
     "KPI_LABELS",
     "MONTHLY_COLUMNS",
     "YEARLY_COLUMNS",
+    "TABLES",
+    "column_unit",
 ]

@@ -13,12 +13,14 @@ import numpy as np
 import pandas as pd
 
 from simcoop.model import DESTINATIONS, REASONS, STAGES, ReplicationOutput
+from simcoop.months import calendar_years
 from simcoop.scenario import Scenario
 
 __all__ = [
     "KPI_LABELS",
     "MONTHLY_COLUMNS",
     "PORTAGE_LABELS",
+    "TABLES",
     "YEARLY_COLUMNS",
     "break_even_month",
     "events_frame",
@@ -127,6 +129,9 @@ PORTAGE_LABELS: dict[str, str] = {
     "public_funding_eur": "public funding received (EUR), beside the reserves",
 }
 
+#: The tables of a Results and of a run folder (``<name>.parquet``), in the order they are written.
+TABLES: tuple[str, ...] = ("monthly", "yearly", "events", "kpis", "funding", "zones", "sites", "portage")
+
 _CENTS_SUFFIX = "_cents"
 _FRACTIONAL = frozenset({"staff_fte", "support_fte", "jobs_fte", "are_months_saved"})
 
@@ -139,6 +144,7 @@ def _month_dates(scenario: Scenario) -> pd.DatetimeIndex:
 
 
 def monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    """One row per replication and month: the monthly records in euros (from cents) and counts (``MONTHLY_COLUMNS``)."""
     horizon = scenario.meta.horizon_months
     reps = len(outputs)
     data: dict[str, Any] = {
@@ -172,6 +178,7 @@ def monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
 
 
 def people_frame(outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    """The per-person records of every replication, with a ``replication`` column."""
     parts = []
     for o in outputs:
         part = pd.DataFrame(o.people)
@@ -183,9 +190,9 @@ def people_frame(outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
 
 
 def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """One row per replication and calendar year, in the shape CAE report (``YEARLY_COLUMNS``)."""
     horizon = scenario.meta.horizon_months
-    start_year, start_month = (int(x) for x in scenario.meta.start_month.split("-"))
-    year_of_month = start_year + (start_month - 1 + np.arange(horizon)) // 12
+    year_of_month = np.array(calendar_years(scenario.meta.start_month, horizon), dtype=np.int64)
     years = np.unique(year_of_month)
     frame = monthly.assign(year=year_of_month[monthly["month"].to_numpy()])
     sums = [
@@ -272,8 +279,7 @@ def funding_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
     if not conventions or not outputs:
         return pd.DataFrame({c: [] for c in columns})
     horizon = scenario.meta.horizon_months
-    start_year, start_month = (int(x) for x in scenario.meta.start_month.split("-"))
-    year_of_month = start_year + (start_month - 1 + np.arange(horizon)) // 12
+    year_of_month = np.array(calendar_years(scenario.meta.start_month, horizon), dtype=np.int64)
     years = np.unique(year_of_month)
     rows = []
     for o in outputs:
@@ -297,8 +303,7 @@ def territory_frames(
     if not outputs or outputs[0].by_site is None:
         return None, None
     horizon = scenario.meta.horizon_months
-    start_year, start_month = (int(x) for x in scenario.meta.start_month.split("-"))
-    year_of_month = start_year + (start_month - 1 + np.arange(horizon)) // 12
+    year_of_month = np.array(calendar_years(scenario.meta.start_month, horizon), dtype=np.int64)
     years = np.unique(year_of_month)
     last_of_year = {int(y): int(np.flatnonzero(year_of_month == y)[-1]) for y in years}
     first_of_year = {int(y): int(np.flatnonzero(year_of_month == y)[0]) for y in years}
@@ -361,6 +366,7 @@ def portage_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
 
 
 def events_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
+    """One row per change of state of an entrepreneur (stages, reason and destination as categories)."""
     arrays = [o.events for o in outputs]
     events = np.concatenate(arrays) if arrays else np.zeros((0, 6), dtype=np.int64)
     reps = np.concatenate([np.full(len(o.events), o.replication, dtype=np.int64) for o in outputs]) if outputs else np.zeros(0, dtype=np.int64)
@@ -382,6 +388,7 @@ def events_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd
 
 
 def kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """One row per replication: the KPIs of ``KPI_LABELS``, from the monthly, yearly and per-person tables."""
     horizon = scenario.meta.horizon_months
     g = monthly.groupby("replication", sort=True)
     sums = g[

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from simcoop.results.views import Results
 
-__all__ = ["plot_fan", "plot_yearly", "plot_kpi", "plain_number"]
+__all__ = ["plot_fan", "plot_yearly", "plot_kpi", "plain_number", "column_unit"]
 
 #: KPIs and columns that are shares (0-1), shown as percentages.
 _SHARES = frozenset({"positive_exit_rate", "public_share_in_criterion_year", "public_share_of_budget"})
@@ -47,6 +47,11 @@ _COLUMN_LABELS: dict[str, str] = {
     "coop_treasury_end_eur": "cooperative treasury at year end",
     "public_share_of_budget": "public share of the cooperative's budget",
 }
+
+
+def column_unit(name: str) -> str:
+    """The unit of a table column or KPI, read from its name: EUR, share, FTE, people ... (docs/outputs.md)."""
+    return _unit(name)
 
 
 def _unit(name: str) -> str:
@@ -136,6 +141,7 @@ def _pct(value: float) -> str:
 
 
 def plain_number(value: float, name: str) -> str:
+    """A number for a chart label: a share as ``12.5%``, euros with thousands separators, else one decimal."""
     if name in _SHARES or name.endswith("_rate"):
         return f"{100 * value:.1f}%"
     if name.endswith("_eur"):

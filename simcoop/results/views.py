@@ -16,24 +16,22 @@ from __future__ import annotations
 import html
 import json
 import os
-import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from simcoop._atomic import write_folder_atomically
-from simcoop._version import __version__
+from simcoop.outdir import write_owned_folder
 from simcoop.model import PORTAGE_MEASURES, ReplicationOutput
 from simcoop.results import plots
-from simcoop.results.folder import check_output_folder, to_csv
+from simcoop.results.folder import run_identity, to_csv
 from simcoop.results.frames import (
     KPI_LABELS,
     PORTAGE_LABELS,
+    TABLES,
     events_frame,
     funding_frame,
     kpis_frame,
@@ -43,6 +41,7 @@ from simcoop.results.frames import (
     territory_frames,
     yearly_frame,
 )
+from simcoop.results.manifest import build_manifest
 from simcoop.results.plots import plain_number
 from simcoop.scenario import Scenario, scenario_from_dict
 from simcoop.reality import RealityRow, reality_check, reality_frame, reality_sentence_fr
@@ -170,19 +169,16 @@ class Results:
 
     def manifest(self) -> dict[str, Any]:
         """Provenance of the run: version, scenario and its hash, seed, replications, runtime."""
-        return {
-            "simcoop_version": __version__,
-            "scenario_name": self.scenario.meta.name,
-            "scenario_hash": self.scenario.scenario_hash(),
-            "seed": self.seed,
-            "replications": self.replications,
-            "jobs": self.jobs,
-            "runtime_seconds": round(self.runtime_seconds, 3),
-            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "pandas": pd.__version__,
-            "tables": {
+        return build_manifest(
+            None,
+            self.seed,
+            self.replications,
+            self.runtime_seconds,
+            scenario_name=self.scenario.meta.name,
+            scenario_hash=self.scenario.scenario_hash(),
+            jobs=self.jobs,
+            opening_cash_eur=self.scenario.opening_cash_eur,
+            tables={
                 "monthly": "one row per replication and month: flows in the month, stocks at its end",
                 "yearly": "one row per replication and calendar year",
                 "events": "one row per change of state of an entrepreneur",
@@ -201,8 +197,8 @@ class Results:
                     else {}
                 ),
             },
-            "scenario": self.scenario.to_dict(),
-        }
+            scenario=self.scenario.to_dict(),
+        )
 
     def headline(self) -> str:
         """A short plain-text summary of the main KPIs, for the terminal."""
@@ -282,6 +278,13 @@ class Results:
     def __repr__(self) -> str:
         return f"<Results {self.scenario.meta.name!r}: {self.replications} replications, seed {self.seed}>"
 
+    def to_xarray(self, table: str = "monthly") -> "xarray.Dataset":  # noqa: F821 - imported lazily
+        """``monthly`` (replication x month), ``yearly`` (replication x year) or ``kpis`` (replication)
+        as an ``xarray.Dataset``, one variable per column with its unit (``simcoop.results.arrays``)."""
+        from simcoop.results.arrays import to_xarray
+
+        return to_xarray(self, table)
+
     # ------------------------------------------------------------------ plots
     def plot_fan(
         self,
@@ -317,64 +320,79 @@ class Results:
     def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
         """Write the run folder atomically; refuse to replace a different run unless ``force``.
 
-        Everything is written to a temporary folder next to ``directory`` and renamed
-        into place at the end, so an interrupted save leaves the previous content (or
-        nothing), never a half-written folder.
+        Everything is written to a temporary folder next to ``directory`` and swapped
+        into place at the end, under the folder's lock, so an interrupted save leaves the
+        previous content (or nothing), never a half-written folder. The folder is marked
+        as simcoop's (``.simcoop.json``, see ``simcoop.outdir``): a folder that is not
+        simcoop's is never replaced, and the user's own files in a run folder are kept.
         """
-        target = Path(directory)
-        check_output_folder(target, self.scenario, self.seed, self.replications, force)
-        return write_folder_atomically(target, self._write)
+        return write_owned_folder(
+            Path(directory), "run", self.identity(), self._write, force, scenario_hash=self.scenario.scenario_hash()
+        )
+
+    def identity(self) -> dict[str, Any]:
+        """What identifies this run: scenario (name and hash), seed, replications."""
+        return run_identity(self.scenario, self.seed, self.replications)
 
     def _write(self, folder: Path) -> None:
         with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
             json.dump(self.manifest(), fh, indent=2, ensure_ascii=False)
             fh.write("\n")
-        for name in ("monthly", "yearly"):
+        # Every table as Parquet (exact: dtypes, categories, cents kept; what load_results
+        # reads) and, except events, as CSV for spreadsheets and other tools.
+        for name in TABLES:
             frame = getattr(self, name)
+            if frame is None:
+                continue
             frame.to_parquet(folder / f"{name}.parquet", index=False)
-            to_csv(frame, folder / f"{name}.csv")
-        self.events.to_parquet(folder / "events.parquet", index=False)
-        if self.zones is not None:
-            to_csv(self.zones, folder / "zones.csv")
-        if self.sites is not None:
-            to_csv(self.sites, folder / "sites.csv")
-        if self.funding is not None:
-            to_csv(self.funding, folder / "funding.csv")
+            if name != "events":
+                to_csv(frame, folder / f"{name}.csv")
         if self.portage is not None:
-            to_csv(self.portage, folder / "portage.csv")
             to_csv(self.portage_comparison(), folder / "portage_comparison.csv")
-        to_csv(self.kpis, folder / "kpis.csv")
         to_csv(self.summary(), folder / "summary.csv")
         to_csv(reality_frame(self.reality_check()), folder / "reality_check.csv")
         with open(folder / "verdict.json", "w", encoding="utf-8") as fh:
-            json.dump(self.verdict().to_dict(), fh, indent=2, ensure_ascii=False)
+            json.dump({"run": self.identity(), **self.verdict().to_dict()}, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
 
 
 
 def load_results(directory: str | os.PathLike[str]) -> Results:
-    """Read a run folder written by ``Results.save`` (or ``simcoop run``)."""
+    """Read a run folder written by ``Results.save`` (or ``simcoop run``): the same Results, table for table.
+
+    Every table is read from its Parquet file, so dtypes (categories, nullable integers,
+    dates) and values come back exactly as saved. A folder written before the tables had
+    Parquet twins (kpis, funding, zones, sites, portage) is read from their CSV files.
+    """
     folder = Path(directory)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     scenario = scenario_from_dict(manifest["scenario"], source=str(folder / "manifest.json"))
-    kpis = pd.read_csv(folder / "kpis.csv")
-    for column in ("break_even_month", "insolvency_month"):
-        kpis[column] = kpis[column].astype("Int64")
+    tables = {name: _read_table(folder, name) for name in TABLES}
+    for name in ("monthly", "yearly", "events", "kpis"):
+        if tables[name] is None:
+            raise FileNotFoundError(f"{folder} is not a complete run folder: {name}.parquet is missing")
     return Results(
         scenario=scenario,
         seed=int(manifest["seed"]),
         replications=int(manifest["replications"]),
-        monthly=pd.read_parquet(folder / "monthly.parquet"),
-        yearly=pd.read_parquet(folder / "yearly.parquet"),
-        events=pd.read_parquet(folder / "events.parquet"),
-        kpis=kpis,
         runtime_seconds=float(manifest.get("runtime_seconds", 0.0)),
         jobs=int(manifest.get("jobs", 1)),
-        funding=pd.read_csv(folder / "funding.csv") if (folder / "funding.csv").is_file() else None,
-        zones=pd.read_csv(folder / "zones.csv", dtype={"zone_code": str}) if (folder / "zones.csv").is_file() else None,
-        sites=pd.read_csv(folder / "sites.csv") if (folder / "sites.csv").is_file() else None,
-        portage=pd.read_csv(folder / "portage.csv") if (folder / "portage.csv").is_file() else None,
+        **tables,
     )
+
+
+def _read_table(folder: Path, name: str) -> pd.DataFrame | None:
+    """One table of a run folder: its Parquet file, else its CSV (older folders), else None."""
+    if (folder / f"{name}.parquet").is_file():
+        return pd.read_parquet(folder / f"{name}.parquet")
+    csv = folder / f"{name}.csv"
+    if name == "events" or not csv.is_file():
+        return None
+    frame = pd.read_csv(csv, dtype={"zone_code": str} if name == "zones" else None)
+    if name == "kpis":
+        for column in ("break_even_month", "insolvency_month"):
+            frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def _fmt(value: Any, name: str) -> str:

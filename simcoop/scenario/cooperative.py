@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from simcoop.months import month_offset
-from simcoop.scenario.base import Frozen, Share, YearMonth
+from simcoop.scenario.base import MAX_EUR, MAX_FACTOR, MAX_FTE, MAX_MONTHS, Frozen, Share, YearMonth, duplicates
 
 __all__ = [
     "MembershipDue",
@@ -30,7 +30,7 @@ __all__ = [
 class ContributionBracket(Frozen):
     """One bracket of a degressive contribution: a marginal rate above a yearly threshold."""
 
-    above_eur_per_year: float = Field(gt=0.0, description="The rate applies to the part of the year's base above this.")
+    above_eur_per_year: float = Field(le=MAX_EUR, gt=0.0, description="The rate applies to the part of the year's base above this.")
     rate: Share = Field(description="Marginal rate above the threshold.")
 
 
@@ -40,6 +40,7 @@ class Contribution(Frozen):
     rate: Share = Field(
         default=0.10,
         description="Contribution rate. Source: DOMAIN.md §3 (10% of turnover at Cap Services, Coopaname, Coopilote; network range 8-15%).",
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
     )
     base: Literal["turnover", "gross_margin"] = Field(
         default="turnover", description="What the rate applies to: turnover excl. VAT, or gross margin (Oxalis: 15% of margin)."
@@ -58,9 +59,10 @@ class Contribution(Frozen):
             "threshold (thresholds increasing). Below the first threshold the activity's own rate applies."
         ),
     )
-    minimum_eur_per_month: float = Field(
+    minimum_eur_per_month: float = Field(le=MAX_EUR,
         default=0.0, ge=0.0,
         description="Minimum monthly contribution under a CESA (0 = none). Source: DOMAIN.md §3 (some CAE: €150-250 a month).",
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
     )
 
     @model_validator(mode="after")
@@ -74,53 +76,63 @@ class Contribution(Frozen):
 class Staff(Frozen):
     """The cooperative's own team: accompaniment and support (management, accounting)."""
 
-    fte_at_opening: float = Field(default=2.0, gt=0.0, description="Accompaniment FTE (chargés d'accompagnement) from opening. Assumption.")
-    gross_salary_eur_per_month: float = Field(
+    fte_at_opening: float = Field(le=MAX_FTE, default=2.0, gt=0.0, description="Accompaniment FTE (chargés d'accompagnement) from opening. Assumption.", json_schema_extra={"assumption": True})
+    gross_salary_eur_per_month: float = Field(le=MAX_EUR,
         default=2600.0, gt=0.0,
         description="Gross monthly pay of one accompaniment FTE; the employer cost follows the payroll rules. Assumption.",
+        json_schema_extra={"assumption": True},
     )
-    hire_above_caseload_per_fte: float = Field(
+    hire_above_caseload_per_fte: float = Field(le=MAX_FTE,
         default=45.0, gt=0.0,
         description=(
             "When the entrepreneurs followed per accompaniment FTE pass this, half an FTE is hired after the "
             "recruitment delay. Source: DOMAIN.md §3 (each follows about 30-60); value an assumption."
         ),
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": True},
     )
-    max_caseload_per_fte: float = Field(
+    max_caseload_per_fte: float = Field(le=MAX_FTE,
         default=60.0, gt=0.0,
         description="Capacity: entrepreneurs per accompaniment FTE beyond which new entrants wait. Source: DOMAIN.md §3 (30-60).",
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
     )
-    recruitment_delay_months: int = Field(default=3, ge=0, le=24, description="Months from the decision to hire to the start. Assumption.")
-    hiring_freeze_below_months: float = Field(
+    recruitment_delay_months: int = Field(default=3, ge=0, le=24, description="Months from the decision to hire to the start. Assumption.", json_schema_extra={"assumption": True})
+    hiring_freeze_below_months: float = Field(le=MAX_MONTHS,
         default=2.0, ge=0.0,
         description="No hiring while the cooperative's own treasury covers fewer than this many months of its costs. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     max_wait_months: int = Field(
         default=3, ge=0, le=24,
         description="Entrants wait at most this many months for a place; then they leave (reported as accueils lost waiting). Assumption.",
+        json_schema_extra={"assumption": True},
     )
-    support_fte_at_opening: float = Field(default=1.0, ge=0.0, description="Management and accounting FTE from opening. Assumption.")
-    support_fte_per_accompaniment_fte: float = Field(
+    support_fte_at_opening: float = Field(le=MAX_FTE, default=1.0, ge=0.0, description="Management and accounting FTE from opening. Assumption.", json_schema_extra={"assumption": True})
+    support_fte_per_accompaniment_fte: float = Field(le=MAX_FTE,
         default=0.5, ge=0.0,
         description="Management and accounting FTE per accompaniment FTE, in half-FTE steps (never below the opening team). Assumption.",
+        json_schema_extra={"assumption": True},
     )
-    support_gross_salary_eur_per_month: float = Field(
+    support_gross_salary_eur_per_month: float = Field(le=MAX_EUR,
         default=2800.0, gt=0.0, description="Gross monthly pay of one management or accounting FTE. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     support_fte_per_100_entrepreneurs: float = Field(
-        default=0.0, ge=0.0,
+        default=0.0, ge=0.0, le=MAX_FTE,
         description=(
             "Accounting, payroll and administration FTE per 100 active entrepreneurs, on top of the share of the "
             "accompaniment team (support_fte_per_accompaniment_fte). 0 = none. Assumption."
         ),
+        json_schema_extra={"assumption": True},
     )
     hiring_step_fte: float = Field(
         default=0.5, gt=0.0, le=5.0,
         description="FTE hired at a time at a crowded site; support staff also move in steps of this size. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     antenna_fte_at_opening: float = Field(
-        default=0.5, ge=0.0,
+        default=0.5, ge=0.0, le=MAX_FTE,
         description="Accompaniment FTE of an antenna (a site after the first) when it opens, unless the site sets fte_at_opening. Assumption.",
+        json_schema_extra={"assumption": True},
     )
 
     @model_validator(mode="after")
@@ -135,18 +147,20 @@ class Site(Frozen):
 
     name: str = Field(min_length=1)
     opening_month: YearMonth | None = Field(default=None, description="Month the site opens (null = at the CAE's opening).")
-    rent_eur_per_month: float = Field(default=1500.0, ge=0.0, description="Premises: rent and charges. Assumption.")
-    fte_at_opening: float | None = Field(
+    rent_eur_per_month: float = Field(le=MAX_EUR, default=1500.0, ge=0.0, description="Premises: rent and charges. Assumption.", json_schema_extra={"assumption": True})
+    fte_at_opening: float | None = Field(le=MAX_FTE,
         default=None, ge=0.0,
         description=(
             "Accompaniment FTE of the site when it opens (null: cooperative.staff.fte_at_opening for the first site, "
             "cooperative.staff.antenna_fte_at_opening for an antenna). Each site hires on its own caseload; new entrants wait for a place "
             "at their site."
         ),
+        json_schema_extra={"assumption": True},
     )
-    attraction: float = Field(
+    attraction: float = Field(le=MAX_FACTOR,
         default=1.0, gt=0.0,
         description="Relative pull of the site in the Huff model (size, visibility); without zones, accueils are shared among open sites in proportion to it. Assumption: 1, every site alike.",
+        json_schema_extra={"assumption": True},
     )
     lat: float | None = Field(default=None, ge=-90.0, le=90.0, description="Latitude (WGS84), for travel times and the map.")
     lon: float | None = Field(default=None, ge=-180.0, le=180.0, description="Longitude (WGS84).")
@@ -163,18 +177,19 @@ class FundingConvention(Frozen):
             "person supported (earned monthly); per_cesa_start: amount_eur per CESA started."
         ),
     )
-    amount_eur: float = Field(ge=0.0)
-    ceiling_eur_per_year: float | None = Field(default=None, ge=0.0, description="Most the convention pays per convention year (null = no ceiling).")
+    amount_eur: float = Field(le=MAX_EUR, ge=0.0)
+    ceiling_eur_per_year: float | None = Field(le=MAX_EUR, default=None, ge=0.0, description="Most the convention pays per convention year (null = no ceiling).")
     first_month: YearMonth = Field(description="First month of the convention.")
     last_month: YearMonth = Field(description="Last month of the first term.")
     max_renewals: int = Field(default=0, ge=0, le=50, description="How many times the term may be renewed.")
-    renewal_probability: Share = Field(default=0.0, description="Probability of renewal at each end of term. Assumption of the analyst.")
+    renewal_probability: Share = Field(default=0.0, description="Probability of renewal at each end of term. Assumption of the analyst.", json_schema_extra={"assumption": True})
     payment: Literal["monthly", "quarterly", "annual"] = Field(
         default="monthly", description="When what is earned is paid: each month, each quarter, or once per convention year.",
     )
     payment_lag_months: int = Field(
         default=0, ge=0, le=60,
         description="Months between the end of the period earned and the payment. Source: DOMAIN.md §3 (the European Social Fund pays a year or more after the expense).",
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
     )
 
     @model_validator(mode="after")
@@ -190,14 +205,17 @@ class ResultAllocation(Frozen):
     part_travail_share: float = Field(
         default=0.25, ge=0.25, le=0.85,
         description="Share of the result paid to the workers (part travail). Source: loi 78-763 art. 33 (at least 25%).",
+        json_schema_extra={"source": "loi 78-763 art. 33", "assumption": False},
     )
     interest_rate_on_capital: float = Field(
         default=0.0, ge=0.0, le=0.1,
         description="Interest paid on capital (never above the part travail). Source: loi 78-763 art. 33; rate an assumption.",
+        json_schema_extra={"source": "loi 78-763 art. 33", "assumption": True},
     )
     legal_reserve_share: float = Field(
         default=0.15, ge=0.15, le=1.0,
         description="Share to the legal reserve until it equals the highest capital reached. Source: loi 78-763 art. 33.",
+        json_schema_extra={"source": "loi 78-763 art. 33", "assumption": False},
     )
 
     @model_validator(mode="after")
@@ -214,7 +232,7 @@ class MembershipDue(Frozen):
     name: str = Field(min_length=1, description="Who it is paid to (CG Scop / URSCOP, Les CAE ...).")
     rate: Share = Field(description="Share of the base paid.")
     base: Literal["turnover", "contributions"] = Field(default="turnover", description="The entrepreneurs' turnover, or the contributions the cooperative receives.")
-    floor_eur_per_year: float = Field(default=0.0, ge=0.0, description="Least paid in a calendar year (topped up in December).")
+    floor_eur_per_year: float = Field(default=0.0, ge=0.0, le=MAX_EUR, description="Least paid in a calendar year (topped up in December).")
     source: str = Field(default="assumption", description="Where the rate comes from.")
 
 
@@ -224,60 +242,71 @@ class Cooperative(Frozen):
     contribution: Contribution = Field(default=Contribution())
     staff: Staff = Field(default=Staff())
     sites: tuple[Site, ...] = Field(default=(Site(name="siège"),), min_length=1, description="Sites and their premises.")
-    overheads_eur_per_month: float = Field(
+    overheads_eur_per_month: float = Field(le=MAX_EUR,
         default=2500.0, ge=0.0,
         description="Other costs of the structure (fees, travel, communication, bank). Assumption.",
+        json_schema_extra={"assumption": True},
     )
-    software_eur_per_entrepreneur_month: float = Field(
+    software_eur_per_entrepreneur_month: float = Field(le=MAX_EUR,
         default=9.0, ge=0.0, description="Management software per user. Source: DOMAIN.md §3 (enDI about €9 per user a month).",
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
     )
-    insurance_eur_per_entrepreneur_month: float = Field(
+    insurance_eur_per_entrepreneur_month: float = Field(le=MAX_EUR,
         default=15.0, ge=0.0, description="Professional liability and other insurance per entrepreneur. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     overheads_eur_per_fte_month: float = Field(
-        default=0.0, ge=0.0,
+        default=0.0, ge=0.0, le=MAX_EUR,
         description="Premises, equipment, travel and phone per FTE of the team (accompaniment and support), on top of the sites' rent: the structure's costs step up with its team. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     legal_and_accounts_eur_per_year: float = Field(
-        default=0.0, ge=0.0,
+        default=0.0, ge=0.0, le=MAX_EUR,
         description="Chartered accountant or statutory auditor, legal advice, general meeting: paid at each closing, besides the révision. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     payroll_outsourcing_eur_per_payslip: float = Field(
-        default=0.0, ge=0.0,
+        default=0.0, ge=0.0, le=MAX_EUR,
         description="Payroll outsourced: cost per payslip of an entrepreneur-salarié (0 when payroll is done by the support team). Assumption.",
+        json_schema_extra={"assumption": True},
     )
     mutuelle_employer_eur_per_month: float = Field(
-        default=30.0, ge=0.0,
+        default=30.0, ge=0.0, le=MAX_EUR,
         description=(
             "Employer share of the compulsory health cover (complémentaire santé) per employee, entrepreneurs-salariés "
             "included, borne by each CESA activity. Source: CSS L911-7 (employer pays at least half, cae_rules_fr.yaml); "
             "30 € (half of a 60 € individual contract) is an assumption."
         ),
+        json_schema_extra={"source": "CSS L911-7", "assumption": True},
     )
     occupational_health_eur_per_year: float = Field(
-        default=110.0, ge=0.0,
+        default=110.0, ge=0.0, le=MAX_EUR,
         description="Occupational health service (médecine du travail) fee per employee and year. Source: code du travail L4622-6 (per-capita fee of the SPSTI); 110 € is an assumption.",
+        json_schema_extra={"source": "code du travail L4622-6", "assumption": True},
     )
     membership_dues: tuple["MembershipDue", ...] = Field(
         default=(),
         description="Dues to the cooperative movement (CG Scop / URSCOP, the CAE federation ...): each a rate on a base with a yearly floor.",
     )
-    audit_eur_per_year: float = Field(
+    audit_eur_per_year: float = Field(le=MAX_EUR,
         default=4000.0, ge=0.0, description="The cooperative audit (révision coopérative) and statutory accounts, paid at each closing. Assumption.",
+        json_schema_extra={"assumption": True},
     )
-    setup_costs_eur: float = Field(
+    setup_costs_eur: float = Field(le=MAX_EUR,
         default=15000.0, ge=0.0, description=(
             "Costs paid in the opening month (equipment, furniture, first purchases). Legal and recruitment costs "
             "before opening belong to creation.setup. Assumption."
         ),
+        json_schema_extra={"assumption": True},
     )
-    initial_treasury_eur: float = Field(default=60000.0, description="Cash at opening, beyond capital. Assumption.")
-    initial_capital_eur: float | None = Field(
+    initial_treasury_eur: float = Field(le=MAX_EUR, ge=-MAX_EUR, default=60000.0, description="Cash at opening, beyond capital. Assumption.", json_schema_extra={"assumption": True})
+    initial_capital_eur: float | None = Field(le=MAX_EUR,
         default=None, ge=0.0,
         description=(
             "Capital paid in at opening by founding members. With creation.setup, leave it out: the set-up step "
             "gives the capital. Without either, 20000 € (an assumption)."
         ),
+        json_schema_extra={"assumption": True},
     )
     public_funding: tuple[FundingConvention, ...] = Field(default=())
     closing: ResultAllocation = Field(default=ResultAllocation())
@@ -285,7 +314,7 @@ class Cooperative(Frozen):
     @model_validator(mode="after")
     def _site_names(self) -> "Cooperative":
         names = [s.name for s in self.sites]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = duplicates(names)
         if dupes:
             raise ValueError(f"site names must be unique, repeated: {', '.join(dupes)}")
         return self
@@ -301,6 +330,7 @@ class Payroll(Frozen):
             "50_or_more (FNAL 0.5%, construction levy, réduction générale coefficient). Entrepreneurs-salariés "
             "count in the headcount; the default is for a young CAE of 11 to 49 people. Source: payroll_fr.yaml."
         ),
+        json_schema_extra={"source": "payroll_fr.yaml", "assumption": False},
     )
     employer_size_follows_headcount: bool = Field(
         default=False,
@@ -330,10 +360,12 @@ class Portage(Frozen):
             "time. Source: extended CCN du portage salarial of 22 March 2017, art. 21.3: 70 % for a junior porté "
             "(less than 3 years), 75 % senior, 85 % on a days-based contract (L1254-2's 75 % applies only without an agreement)."
         ),
+        json_schema_extra={"source": "CCN du portage salarial of 22 March 2017, art. 21.3", "assumption": False},
     )
     financial_reserve_share: float = Field(
         default=0.10, ge=0.0, le=0.5,
         description="Réserve financière on top of the minimum pay (CCN du portage salarial of 22 March 2017, art. 21.3: 10 %): the billing must carry it too.",
+        json_schema_extra={"source": "CCN du portage salarial of 22 March 2017, art. 21.3", "assumption": False},
     )
     excluded_sectors: tuple[str, ...] = Field(
         default=(),
@@ -341,22 +373,28 @@ class Portage(Frozen):
             "Sectors that cannot be porté: the client must be a business, so services to private households "
             "(services à la personne) are excluded (code du travail L1254-5, DOMAIN.md §5). Names of activities.sectors."
         ),
+        json_schema_extra={"source": "code du travail L1254-5", "assumption": False},
     )
     company_capital_eur: float = Field(
-        default=37000.0, ge=0.0,
+        default=37000.0, ge=0.0, le=MAX_EUR,
         description="Capital of the portage company: its 5 % legal reserve stops at 10 % of it (code de commerce L232-10). Assumption (an SA's minimum).",
+        json_schema_extra={"source": "code de commerce L232-10", "assumption": True},
     )
     fee_rate: float = Field(
         default=0.07, ge=0.03, le=0.10, description="Management fee on turnover. Source: DOMAIN.md §5 (3-10%).",
+        json_schema_extra={"source": "DOMAIN.md §5", "assumption": False},
     )
     reserve_share: float = Field(
         default=0.05, ge=0.0, le=1.0, description="Share of the portage company's result put in reserves. Source: DOMAIN.md §3 (about 5%, the legal minimum).",
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
     )
     mission_months: int = Field(
         default=12, ge=1, le=36, description="Length of a mission contract; a new one is signed only if billing still reaches the floor. Source: DOMAIN.md §5 (max 36 months); value an assumption.",
+        json_schema_extra={"source": "DOMAIN.md §5", "assumption": True},
     )
-    cost_per_consultant_eur_per_month: float = Field(
+    cost_per_consultant_eur_per_month: float = Field(le=MAX_EUR,
         default=150.0, ge=0.0, description="The portage company's own cost per consultant. Assumption.",
+        json_schema_extra={"assumption": True},
     )
 
 
@@ -364,8 +402,8 @@ class FeasibilityStep(Frozen):
     """Step 1, vérification de la faisabilité: the study that simcoop stands for."""
 
     start_month: YearMonth
-    duration_months: int = Field(default=6, ge=1, le=36, description="Length of the feasibility check. Source: DOMAIN.md §4; value an assumption.")
-    cost_eur: float = Field(default=20000.0, ge=0.0, description="Cost of the study (public money: counted in the public cost). Assumption.")
+    duration_months: int = Field(default=6, ge=1, le=36, description="Length of the feasibility check. Source: DOMAIN.md §4; value an assumption.", json_schema_extra={"source": "DOMAIN.md §4", "assumption": True})
+    cost_eur: float = Field(le=MAX_EUR, default=20000.0, ge=0.0, description="Cost of the study (public money: counted in the public cost). Assumption.", json_schema_extra={"assumption": True})
     funded_by: str = Field(default="", description="Who commissions and pays the study (e.g. the intercommunalité).")
 
 
@@ -373,7 +411,7 @@ class PartnerCommitment(Frozen):
     """Step 2, mobilisation des partenaires: one funder's commitment, which may not come through."""
 
     funder: str = Field(min_length=1, description="Must match the funder of one or more public_funding conventions.")
-    probability: Share = Field(description="Probability that the commitment comes through. Assumption of the analyst.")
+    probability: Share = Field(description="Probability that the commitment comes through. Assumption of the analyst.", json_schema_extra={"assumption": True})
     decision_month: YearMonth = Field(description="When the funder decides.")
 
 
@@ -381,10 +419,10 @@ class SetupStep(Frozen):
     """Step 3, montage de la structure: legal set-up, recruitment and capital before opening."""
 
     start_month: YearMonth
-    legal_costs_eur: float = Field(default=8000.0, ge=0.0, description="Statutes, registration, legal advice. Assumption.")
-    recruitment_costs_eur: float = Field(default=6000.0, ge=0.0, description="Recruiting the first team. Assumption.")
-    capital_founders_eur: float = Field(default=15000.0, ge=0.0, description="Capital subscribed by the founding members. Assumption.")
-    capital_partners_eur: float = Field(default=5000.0, ge=0.0, description="Capital subscribed by partners (associés extérieurs, SCIC-style or local bodies). Assumption.")
+    legal_costs_eur: float = Field(le=MAX_EUR, default=8000.0, ge=0.0, description="Statutes, registration, legal advice. Assumption.", json_schema_extra={"assumption": True})
+    recruitment_costs_eur: float = Field(le=MAX_EUR, default=6000.0, ge=0.0, description="Recruiting the first team. Assumption.", json_schema_extra={"assumption": True})
+    capital_founders_eur: float = Field(le=MAX_EUR, default=15000.0, ge=0.0, description="Capital subscribed by the founding members. Assumption.", json_schema_extra={"assumption": True})
+    capital_partners_eur: float = Field(le=MAX_EUR, default=5000.0, ge=0.0, description="Capital subscribed by partners (associés extérieurs, SCIC-style or local bodies). Assumption.", json_schema_extra={"assumption": True})
 
 
 class Creation(Frozen):

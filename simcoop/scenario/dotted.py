@@ -15,27 +15,29 @@ from typing import Any
 __all__ = ["expand", "get_path", "list_index", "set_dotted", "set_path"]
 
 
-def set_path(data: dict[str, Any], keys: list[str], value: Any) -> None:
-    """Set ``value`` at ``keys`` (list items by number); KeyError "no such key: a.b" when a key is absent."""
+def set_path(data: dict[str, Any], keys: list[str], value: Any, create: bool = False) -> None:
+    """Set ``value`` at ``keys`` (list items by number); KeyError "no such key: a.b" when a key is absent.
+
+    With ``create``, missing mappings on the way and the last key are created instead (a
+    scenario file's data, where a section may be left to its defaults).
+    """
     node: Any = data
     for i, key in enumerate(keys[:-1]):
         if isinstance(node, list):
             node = node[int(key)]
-        elif isinstance(node, dict) and key in node:
-            node = node[key]
+        elif isinstance(node, dict) and (key in node or create):
+            node = node.setdefault(key, {}) if create else node[key]
         else:
             raise KeyError(f"no such key: {'.'.join(keys[: i + 1])}")
     last = keys[-1]
     if isinstance(node, list):
         node[int(last)] = value
     elif isinstance(node, dict):
-        if last not in node:
+        if last not in node and not create:
             raise KeyError(f"no such key: {'.'.join(keys)}")
         node[last] = value
     else:
         raise KeyError(f"no such key: {'.'.join(keys)}")
-
-
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any) -> tuple[Any, ...]:
@@ -75,6 +77,7 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> tuple[Any, ...]:
 
 
 def list_index(items: list[Any], part: str, where: str) -> int:
+    """The position in ``items`` named by ``part``: a number from 0, or an item's ``name`` or ``funder``; KeyError otherwise."""
     if part.isdigit():
         index = int(part)
         if index >= len(items):

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from simcoop._yaml import parse_yaml
+from simcoop._yaml import read_yaml_file
 from simcoop.months import MONTH_PATTERN, month_end_offset, month_offset, shift_month
 from simcoop.problems import Problem, ScenarioError
 from simcoop.scenario.dotted import set_dotted
@@ -133,21 +133,19 @@ def _reread_files(
         name = block.get(file_key) if isinstance(block, dict) else None
         if not name or name == base_files[section]:
             continue
-        csv_path = (anchor / str(name)).resolve()
-        try:
-            block[rows_key] = read_attached_table(section, csv_path)
-            block[file_key] = str(csv_path)
+        csv_path = anchor / str(name)
+        try:  # confined to the study file's folder, as a scenario's tables are to its own
+            block[rows_key], _ = read_attached_table(section, csv_path, root=anchor)
+            block[file_key] = str(csv_path.resolve())
         except ScenarioError as exc:
             problems += [Problem(p.source, p.line, where or p.key_path, p.message) for p in exc.problems]
-        except OSError as exc:
-            problems.append(Problem(source, line, where, f"{section}.{file_key}: cannot read {csv_path}: {exc}"))
     return problems
 
 
 # --------------------------------------------------------------------------- variants
 
 
-def load_variants(path: str | os.PathLike[str]) -> dict[str, Scenario]:
+def load_variants(path: str | os.PathLike[str], allow_outside_files: bool = False) -> dict[str, Scenario]:
     """Read a scenario file and its ``variants:`` block: ``{base name: base, variant name: variant, ...}``.
 
     Each variant is the base scenario (defaults included) with its dotted keys replaced
@@ -160,8 +158,12 @@ def load_variants(path: str | os.PathLike[str]) -> dict[str, Scenario]:
     """
     path = Path(path)
     source = str(path)
-    base = load_scenario(path)  # the base's problems and the variants block's shape
-    parsed = parse_yaml(path.read_text(encoding="utf-8"))
+    try:
+        base = load_scenario(path, allow_outside_files)  # the base's problems and the variants block's shape
+    except ScenarioError as exc:
+        # Say every problem at once: the variants' own mistakes too, checked on the file as written.
+        raise ScenarioError(exc.problems + _variant_problems_without_base(path, exc.problems)) from None
+    parsed = read_yaml_file(path)  # load_scenario above read it and reported its problems
     marks = parsed.marks
     _, variants, _ = split_variants(parsed.data, source, marks)
     scenarios = {base.meta.name: base}
@@ -199,3 +201,71 @@ def load_variants(path: str | os.PathLike[str]) -> dict[str, Scenario]:
     if problems:
         raise ScenarioError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
     return scenarios
+
+
+def _variant_problems_without_base(path: Path, base_problems: list[Problem]) -> list[Problem]:
+    """The variants' own problems when the base scenario is invalid (the base's are not repeated).
+
+    Each variant's overrides are applied to the file as written (defaults are not filled in,
+    so an override of a key the file leaves out cannot be checked and is skipped).
+    """
+    parsed = read_yaml_file(path)
+    if parsed.error is not None or not isinstance(parsed.data, dict):
+        return []
+    source = str(path)
+    rest, variants, _ = split_variants(parsed.data, source, parsed.marks)
+    rest = _sections_resolved(rest)
+    known = {(p.key_path, p.message) for p in base_problems}
+    found: list[Problem] = []
+    for name, overrides in variants.items():
+        where = f"{VARIANTS_KEY}.{name}"
+        name_line = parsed.marks.get((VARIANTS_KEY, name))
+        data = copy.deepcopy(rest)
+        local_marks: dict[tuple[Any, ...], int] = {}
+        for key, value in overrides.items():
+            line = parsed.marks.get((VARIANTS_KEY, name, key), name_line)
+            try:
+                loc = set_dotted(data, key, value)
+            except KeyError as exc:
+                if key.split(".")[0] in data:  # a section left invalid in the base cannot be walked
+                    found.append(Problem(source, line, where, f"{key}: {exc.args[0]}"))
+                continue
+            if line is not None:
+                local_marks[loc] = line
+        try:
+            validate_data(data, source=source, marks=local_marks)
+        except ScenarioError as exc:
+            for p in exc.problems:
+                if (p.key_path, p.message) in known or p.line is None or p.line not in local_marks.values():
+                    continue  # the base's problem, met again in the variant
+                found.append(Problem(source, p.line, where, f"{p.key_path}: {p.message}" if p.key_path else p.message))
+    return found
+
+
+def _sections_resolved(data: dict[str, Any]) -> dict[str, Any]:
+    """Each section of the scenario that is valid on its own, with its defaults written out; the others as written."""
+    out = dict(data)
+    for name, field in Scenario.model_fields.items():
+        model = field.annotation
+        if not isinstance(model, type):
+            continue
+        value = data.get(name, {})
+        try:
+            out[name] = model.model_validate(value).model_dump(mode="json")
+        except (ValueError, TypeError):
+            continue
+    return out
+
+
+def _sections_resolved(data: dict[str, Any]) -> dict[str, Any]:
+    """Each section of the scenario that is valid on its own, with its defaults written out; the others as written."""
+    out = dict(data)
+    for name, field in Scenario.model_fields.items():
+        model = field.annotation
+        if not isinstance(model, type):
+            continue
+        try:
+            out[name] = model.model_validate(data.get(name, {})).model_dump(mode="json")
+        except (ValueError, TypeError):
+            continue
+    return out

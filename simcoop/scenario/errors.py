@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -16,8 +17,10 @@ from pydantic.fields import FieldInfo
 from simcoop.problems import Problem
 
 __all__ = [
+    "LocatedErrors",
     "allowed",
     "annotated_metadata",
+    "clean_loc",
     "clip_to_field",
     "dotted",
     "field_at",
@@ -53,7 +56,7 @@ def line_for(loc: tuple[Any, ...], marks: dict[tuple[Any, ...], int]) -> int | N
 
 def problem_from_error(root: type[BaseModel], err: dict[str, Any], source: str, marks: dict[tuple[Any, ...], int]) -> Problem:
     """One pydantic error as a Problem: the key's line, its dotted path and what is allowed there."""
-    loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+    loc = clean_loc(err["loc"])
     kind = err["type"]
     line = line_for(loc, marks)
     if kind == "extra_forbidden":
@@ -76,7 +79,11 @@ def problem_from_error(root: type[BaseModel], err: dict[str, Any], source: str, 
         return Problem(source, line, dotted(loc), message)
     message = err["msg"]
     if kind == "string_pattern_mismatch":
-        return Problem(source, line, dotted(loc), f"expected a month written YYYY-MM (e.g. 2027-01); got {err['input']!r}")
+        text = str(err["input"])
+        month = "expected a month written YYYY-MM (e.g. 2027-01)"
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            month = "expected a month written YYYY-MM between 1800-01 and 2199-12 (months 01 to 12)"
+        return Problem(source, line, dotted(loc), f"{month}; got {err['input']!r}")
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     allowed_text = allowed(root, loc)
@@ -84,6 +91,9 @@ def problem_from_error(root: type[BaseModel], err: dict[str, Any], source: str, 
         message += f" (allowed: {allowed_text})"
     if kind not in ("value_error", "assertion_error", "missing") and "input" in err and not isinstance(err["input"], (dict, list)):
         message += f"; got {err['input']!r}"
+    given = err.get("input")
+    if kind == "less_than_equal" and err.get("ctx", {}).get("le") == 1 and isinstance(given, (int, float)) and 2 <= given <= 100:
+        message += f" (a rate or share is a fraction: did you mean {given / 100:g}?)"
     return Problem(source, line, dotted(loc), message)
 
 
@@ -128,13 +138,16 @@ def allowed(root: type[BaseModel], loc: tuple[Any, ...]) -> str:
     if field is None:
         return ""
     annotation = field.annotation
+    optional = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) is not None and len(optional) == 1 and type(None) in get_args(annotation):
+        annotation = optional[0]  # X | None reads as X (null is the documented default)
     origin = get_origin(annotation)
     bounds: list[str] = []
     for meta in field.metadata:
         for attr, word in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
             value = getattr(meta, attr, None)
             if value is not None:
-                bounds.append(f"{word} {value}")
+                bounds.append(f"{word} {value:g}")
         if getattr(meta, "pattern", None):
             return "a month written YYYY-MM"
         if getattr(meta, "min_length", None):
@@ -160,10 +173,27 @@ def allowed(root: type[BaseModel], loc: tuple[Any, ...]) -> str:
     return " ".join(x for x in [kind, " and ".join(bounds)] if x)
 
 
+class LocatedErrors(ValueError):
+    """Problems found across sections, each with the key path it belongs to (placed by problems_from_validation)."""
+
+    def __init__(self, problems: list[tuple[tuple[Any, ...], str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(message for _, message in problems))
+
+
 def problems_from_validation(
-    root: type[BaseModel], exc: ValidationError, source: str, marks: dict[tuple[Any, ...], int]
+    root: type[BaseModel],
+    exc: ValidationError,
+    source: str,
+    marks: dict[tuple[Any, ...], int],
+    rows_from: dict[tuple[Any, ...], tuple[str, int]] | None = None,
 ) -> list[Problem]:
-    """Every error of a failed validation of ``root`` as a Problem (file, line, key, what is allowed)."""
+    """Every error of a failed validation of ``root`` as a Problem (file, line, key, what is allowed).
+
+    A ``LocatedErrors`` raised by a validator becomes one problem per key it names; a
+    problem inside a row read from a CSV (``rows_from``) points at that file and line.
+    """
+    rows_from = rows_from or {}
     errors = exc.errors(include_url=False)
     failed_locs = [tuple(e["loc"]) for e in errors]
     problems = []
@@ -172,8 +202,27 @@ def problems_from_validation(
         # A list whose items failed also looks "too short": report the items only.
         if err["type"] == "too_short" and any(len(o) > len(loc) and o[: len(loc)] == loc for o in failed_locs):
             continue
-        problems.append(problem_from_error(root, err, source, marks))
+        located = err.get("ctx", {}).get("error")
+        if isinstance(located, LocatedErrors):
+            for where, message in located.problems:
+                problems.append(_placed(Problem(source, line_for(where, marks), dotted(where), message), where, rows_from))
+            continue
+        problems.append(_placed(problem_from_error(root, err, source, marks), clean_loc(err["loc"]), rows_from))
     return problems
+
+
+def clean_loc(loc: Any) -> tuple[Any, ...]:
+    """A pydantic error location without its validator-function parts."""
+    return tuple(part for part in loc if not (isinstance(part, str) and part.startswith("function-")))
+
+
+def _placed(problem: Problem, loc: tuple[Any, ...], rows_from: dict[tuple[Any, ...], tuple[str, int]]) -> Problem:
+    """The problem moved to the CSV file and line its row came from, when it did."""
+    for cut in range(len(loc), 0, -1):
+        if loc[:cut] in rows_from:
+            csv_source, line = rows_from[loc[:cut]]
+            return Problem(csv_source, line, problem.key_path, problem.message)
+    return problem
 
 
 def clip_to_field(root: type[BaseModel], key: str, value: float) -> float:

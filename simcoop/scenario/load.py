@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from simcoop._yaml import parse_yaml
+from simcoop._yaml import read_yaml_file
 from simcoop.problems import Problem, ScenarioError
 from simcoop.scenario.errors import dotted
 from simcoop.scenario.schema import Scenario, validate_data
@@ -18,21 +18,17 @@ from simcoop.scenario.tables import ATTACHED_TABLES, read_attached_table
 __all__ = ["VARIANTS_KEY", "load_scenario", "scenario_from_dict", "split_variants"]
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, allow_outside_files: bool = False) -> Scenario:
     """Read and validate a scenario YAML file; raises ScenarioError listing every problem.
 
     A top-level ``variants:`` block is checked for its shape and left out: this is the base
-    scenario (``simcoop.scenario.edit.load_variants`` reads the variants).
+    scenario (``simcoop.scenario.edit.load_variants`` reads the variants). The CSV files it
+    attaches (``zones_file``, ``roster_file``) must be in the scenario's folder or below,
+    unless ``allow_outside_files`` (the command line's ``--allow-outside-files``).
     """
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(source, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(source, None, "", f"cannot read the file: {exc}")]) from None
-    parsed = parse_yaml(text)
+    parsed = read_yaml_file(path)
     if parsed.error is not None:
         line, message = parsed.error
         raise ScenarioError([Problem(source, line, "", message)])
@@ -42,13 +38,22 @@ def load_scenario(path: str | Path) -> Scenario:
         problems.append(Problem(source, 1, "", f"a scenario must be a mapping of sections (meta, territory, ...), this file is {kind}"))
         raise ScenarioError(problems)
     data, _, variant_problems = split_variants(parsed.data, source, parsed.marks)
-    data, table_problems = _read_attached(data, path, parsed.marks)
-    return validate_data(data, source=source, marks=parsed.marks, prior=problems + variant_problems + table_problems)
+    data, table_problems, rows_from = _read_attached(data, path, parsed.marks, allow_outside_files)
+    return validate_data(
+        data, source=source, marks=parsed.marks, prior=problems + variant_problems + table_problems, rows_from=rows_from
+    )
 
 
-def _read_attached(data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...], int]) -> tuple[dict[str, Any], list[Problem]]:
-    """Fill territory.zones and warm_start.entrepreneurs from the CSV files they name (next to the scenario)."""
+def _read_attached(
+    data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...], int], allow_outside_files: bool = False
+) -> tuple[dict[str, Any], list[Problem], dict[tuple[Any, ...], tuple[str, int]]]:
+    """Fill territory.zones and warm_start.entrepreneurs from the CSV files they name (next to the scenario).
+
+    Also returns where each row came from (file and line), for the problems found later.
+    """
     problems: list[Problem] = []
+    rows_from: dict[tuple[Any, ...], tuple[str, int]] = {}
+    root = None if allow_outside_files else path.parent
     for section, (file_key, rows_key) in ATTACHED_TABLES.items():
         block = data.get(section)
         if not isinstance(block, dict) or not block.get(file_key):
@@ -57,17 +62,20 @@ def _read_attached(data: dict[str, Any], path: Path, marks: dict[tuple[Any, ...]
         if block.get(rows_key):
             problems.append(Problem(str(path), line, section, f"give {file_key} or {rows_key}, not both"))
             continue
-        csv_path = (path.parent / str(block[file_key])).resolve()
+        if not isinstance(block[file_key], str):
+            continue  # the schema says what a file name is
+        csv_path = path.parent / block[file_key]
         try:
-            rows = read_attached_table(section, csv_path)
+            rows, lines = read_attached_table(section, csv_path, root)
         except ScenarioError as exc:
-            problems += exc.problems
+            for p in exc.problems:
+                if p.line is None and p.source == str(csv_path):  # the file as a whole: point at the key naming it
+                    p = Problem(str(path), line, f"{section}.{file_key}", f"{block[file_key]}: {p.message}")
+                problems.append(p)
             continue
-        except OSError as exc:
-            problems.append(Problem(str(path), line, f"{section}.{file_key}", f"cannot read {csv_path}: {exc}"))
-            continue
+        rows_from.update({(section, rows_key, k): (str(csv_path), ln) for k, ln in enumerate(lines)})
         data = {**data, section: {**block, rows_key: rows}}
-    return data, problems
+    return data, problems, rows_from
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from simcoop.scenario.base import Frozen, Share, YearMonth
+from simcoop.scenario.base import MAX_EUR, MAX_FACTOR, MAX_MONTHS, MAX_RATE_PER_YEAR, Frozen, Share, YearMonth, duplicates
 
 __all__ = [
     "PriorStatus",
@@ -32,10 +32,12 @@ class PriorStatus(Frozen):
             "Share of entrants who are job seekers on ARE (unemployment benefit) with an entitlement left. "
             "Source: DOMAIN.md §2 (most entrants are job seekers on ARE); value an assumption."
         ),
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
     rsa_share: Share = Field(
         default=0.2,
         description="Share of entrants on RSA; the rest have no benefit. Source: DOMAIN.md §2 (others are on RSA); value an assumption.",
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
     are_remaining_months_max: int = Field(
         default=18, ge=1, le=36,
@@ -45,21 +47,25 @@ class PriorStatus(Frozen):
             "are_max_duration_months in cae_rules_fr.yaml); the uniform draw is an assumption. Older entrants get "
             "the longer maxima of their age band from the rules."
         ),
+        json_schema_extra={"source": "Unédic durée d'indemnisation", "assumption": True},
     )
     aged_55_56_share: Share = Field(
         default=0.0,
         description="Share of ARE entrants aged 55-56 (at most 22.5 months of ARE since 1 April 2025). 0 = none. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     aged_57_plus_share: Share = Field(
         default=0.0,
         description="Share of ARE entrants aged 57 or over (at most 27 months of ARE since 1 April 2025). 0 = none. Assumption.",
+        json_schema_extra={"assumption": True},
     )
-    are_average_eur_per_month: float = Field(
+    are_average_eur_per_month: float = Field(le=MAX_EUR,
         default=1100.0, gt=0.0,
         description=(
             "Average monthly ARE of entrants, used only to estimate ARE months saved (a salary of 1/0.7 of it "
             "suspends a full month, as ARE is reduced by 70% of the pay earned). Assumption."
         ),
+        json_schema_extra={"assumption": True},
     )
 
     @model_validator(mode="after")
@@ -75,22 +81,27 @@ class CapeRules(Frozen):
     term_months: int = Field(
         default=12, ge=1, le=12,
         description="Length of one CAPE term. Source: code de commerce L127-1 ff., décret 2005-505 (12 months at most).",
+        json_schema_extra={"source": "code de commerce L127-1 ff., décret 2005-505", "assumption": False},
     )
     max_renewals: int = Field(
         default=2, ge=0, le=2,
         description="Renewals allowed after the first term. Source: décret 2005-505 (renewable twice, 36 months at most).",
+        json_schema_extra={"source": "décret 2005-505", "assumption": False},
     )
     renewal_probability: Share = Field(
         default=0.6,
         description="Probability that a CAPE not yet converted is renewed at the end of a term (else: end of CAPE). Assumption.",
+        json_schema_extra={"assumption": True},
     )
     min_months_before_cesa: int = Field(
         default=3, ge=0,
         description="Months of test before a conversion to CESA is considered. Source: DOMAIN.md §2 (typical test phase 6-18 months); value an assumption.",
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
-    after_are_exit_multiplier: float = Field(
+    after_are_exit_multiplier: float = Field(le=MAX_FACTOR,
         default=1.5, ge=0.0,
         description="Once a person's ARE runs out during the CAPE, their exit hazard is multiplied by this. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     min_income_gain_share_on_are: Share = Field(
         default=0.0,
@@ -100,6 +111,7 @@ class CapeRules(Frozen):
             "(cae_rules_fr.yaml), so while ARE lasts most stay in CAPE. 0 = ARE does not weigh. Source: DOMAIN.md §2; "
             "value an assumption."
         ),
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
     after_are_min_salary_share: float = Field(
         default=0.75, gt=0.0, le=1.0,
@@ -107,18 +119,20 @@ class CapeRules(Frozen):
             "Once ARE runs out during the CAPE, the person converts to a CESA as soon as the activity carries this "
             "share of the minimum salary (they accept a smaller salary rather than no income). Assumption."
         ),
+        json_schema_extra={"assumption": True},
     )
 
 
 class CesaRules(Frozen):
     """The CESA: when a CAPE converts, and the pay (fixed part, monthly advances, annual settlement)."""
 
-    min_gross_salary_eur_per_month: float = Field(
+    min_gross_salary_eur_per_month: float = Field(le=MAX_EUR,
         default=400.0, ge=0.0,
         description=(
             "Smallest monthly gross salary that justifies a CESA, and the smallest fixed part. Source: DOMAIN.md §3 "
             "(Artenréel: average gross €4.2k a year under 3 years of seniority); the value is an assumption."
         ),
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": True},
     )
     treasury_months_required: float = Field(
         default=2.0, ge=0.0,
@@ -126,10 +140,12 @@ class CesaRules(Frozen):
             "A CAPE converts when the activity's treasury covers this many months of the minimum salary's "
             "employer cost and its recent margin after contribution covers one month of it. Assumption."
         ),
+        json_schema_extra={"assumption": True},
     )
-    margin_smoothing_months: float = Field(
+    margin_smoothing_months: float = Field(le=MAX_MONTHS,
         default=3.0, ge=1.0,
         description="Time constant (months) of the moving average of the activity's margin after contribution ('recent margin'). Assumption.",
+        json_schema_extra={"assumption": True},
     )
     trial_period_months: int = Field(
         default=2, ge=0, le=8,
@@ -138,9 +154,11 @@ class CesaRules(Frozen):
             "L1221-19 to L1221-21 (cesa_trial_period_months in cae_rules_fr.yaml): 2 months for employees, 3 for "
             "supervisors and technicians, 4 for cadres, renewable once only where a branch agreement allows (8 at most)."
         ),
+        json_schema_extra={"source": "code du travail L1221-19 to L1221-21", "assumption": False},
     )
-    trial_exit_rate_per_year: float = Field(
+    trial_exit_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.25, ge=0.0, description="Annual exit hazard during the trial period. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     fixed_pay_share: Share = Field(
         default=0.6,
@@ -149,6 +167,7 @@ class CesaRules(Frozen):
             "whose employer cost is this share of the activity's monthly margin after contribution (at least the "
             "minimum salary). Source: DOMAIN.md §2 (pay = fixed part + variable part); value an assumption."
         ),
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
     salary_payout_rate: Share = Field(
         default=0.9,
@@ -157,18 +176,21 @@ class CesaRules(Frozen):
             "(employer cost). Source: DOMAIN.md §3 (Artenréel: gross salaries ≈ 50% of turnover, costs ≈ 30%); "
             "value an assumption."
         ),
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": True},
     )
-    treasury_floor_eur: float = Field(
+    treasury_floor_eur: float = Field(le=MAX_EUR, ge=-MAX_EUR,
         default=0.0,
         description="Advances never draw the activity's treasury below this floor; only the fixed part may, within the advance cap. Assumption.",
+        json_schema_extra={"assumption": True},
     )
-    advance_cap_eur: float = Field(
+    advance_cap_eur: float = Field(le=MAX_EUR,
         default=3000.0, ge=0.0,
         description=(
             "The cooperative advances the fixed part below the floor up to this much per activity; beyond it the "
             "fixed part is cut to what the treasury allows. Source: DOMAIN.md §3 (a temporary negative treasury "
             "can be advanced by the cooperative); value an assumption."
         ),
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": True},
     )
     settlement_month: int = Field(
         default=6, ge=1, le=12,
@@ -177,43 +199,52 @@ class CesaRules(Frozen):
             "year are approved. Source: DOMAIN.md §2 (variable part settled once a year after the accounts are "
             "approved); code de commerce L223-26 (accounts approved within 6 months of year end)."
         ),
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": False},
     )
-    settlement_reserve_months: float = Field(
+    settlement_reserve_months: float = Field(le=MAX_MONTHS,
         default=2.0, ge=0.0,
         description="At the settlement, the activity keeps this many months of its fixed part's cost in treasury. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     settlement_payout_share: Share = Field(
         default=0.8,
         description="Share of the treasury above that reserve paid as the variable part at the settlement. Assumption.",
+        json_schema_extra={"assumption": True},
     )
 
 
 class AssocieRules(Frozen):
     """Becoming associé (co-owner) of the cooperative: deadline, uptake, capital shares."""
 
-    deadline_months: int = Field(
+    deadline_months: int = Field(le=MAX_MONTHS,
         default=36, ge=1,
         description="A CESA holder must become associé within this many months minus the months spent in CAPE. Source: loi 2014-856 art. 47, code du travail L7331-3.",
+        json_schema_extra={"source": "loi 2014-856 art. 47, code du travail L7331-3", "assumption": False},
     )
-    uptake_rate_per_year: float = Field(
+    uptake_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.25, ge=0.0,
         description="Annual rate at which CESA holders become associé before the deadline. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     at_deadline_probability: Share = Field(
         default=0.6,
         description="Probability that a CESA holder still not associé at the deadline subscribes (else the contract ends). Assumption.",
+        json_schema_extra={"assumption": True},
     )
-    capital_subscription_eur: float = Field(
+    capital_subscription_eur: float = Field(le=MAX_EUR,
         default=1000.0, ge=0.0,
         description="Capital shares (parts sociales) subscribed on becoming associé. Source: DOMAIN.md §2; amount an assumption.",
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
-    capital_instalment_months: int = Field(
+    capital_instalment_months: int = Field(le=MAX_MONTHS,
         default=10, ge=1,
         description="The subscription is paid in this many equal monthly instalments withheld from net pay. Source: DOMAIN.md §2 (often paid in instalments); count an assumption.",
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
     capital_repayment_delay_months: int = Field(
         default=24, ge=0, le=120,
         description="Months after an associé leaves before their capital is paid back. Assumption (statutes commonly allow up to 5 years).",
+        json_schema_extra={"assumption": True},
     )
 
 
@@ -235,27 +266,33 @@ class ExitDestinations(Frozen):
 class ExitRules(Frozen):
     """Exit hazards by stage and where exits go."""
 
-    cape_rate_per_year: float = Field(
+    cape_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.30, ge=0.0,
         description="Annual exit hazard during the test phase. Source: DOMAIN.md §2 (Coopilote: 70 exits a year for a stock of 320, average path 24 months); stage split an assumption.",
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
-    cesa_rate_per_year: float = Field(
+    cesa_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.18, ge=0.0, description="Annual exit hazard under a CESA, not yet associé. Same source; assumption.",
+        json_schema_extra={"assumption": True},
     )
-    associe_rate_per_year: float = Field(
+    associe_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.12, ge=0.0, description="Annual exit hazard of associés. Same source; assumption.",
+        json_schema_extra={"assumption": True},
     )
     cape_destinations: ExitDestinations = Field(
         default=ExitDestinations(own_company=0.15, salaried_job=0.25, stop=0.60),
         description="Destinations of exits from the test phase (including ends of CAPE). Source: DOMAIN.md §2 (Coopilote: 40% not viable; Cap Services own firm : job ≈ 2 : 3); split an assumption.",
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
     cesa_destinations: ExitDestinations = Field(
         default=ExitDestinations(own_company=0.25, salaried_job=0.35, stop=0.40),
         description="Destinations of exits under a CESA. Same sources; assumption.",
+        json_schema_extra={"assumption": True},
     )
     associe_destinations: ExitDestinations = Field(
         default=ExitDestinations(own_company=0.35, salaried_job=0.35, stop=0.30),
         description="Destinations of exits of associés. Same sources; assumption.",
+        json_schema_extra={"assumption": True},
     )
 
 
@@ -270,13 +307,16 @@ class Pathway(Frozen):
             "already present; scenarios/cap_services_lyon.yaml reproduces it with 0.18 and short paths). "
             "0.3 is an assumption for a CAE with longer paths."
         ),
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
-    diagnostic_months: int = Field(
+    diagnostic_months: int = Field(le=MAX_MONTHS,
         default=1, ge=0, description="Months from accueil to the start of the parcours. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     direct_cesa_share: Share = Field(
         default=0.25,
         description="Share of entrants who skip the test phase and start under a CESA. Source: DOMAIN.md §2 (Oxalis 2017: about 25%).",
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": False},
     )
     prior_status: PriorStatus = Field(default=PriorStatus())
     cape: CapeRules = Field(default=CapeRules())
@@ -290,25 +330,29 @@ class Sector(Frozen):
 
     name: str = Field(min_length=1)
     share: Share = Field(description="Share of entrants in this sector; shares must add up to 1.")
-    turnover_median_eur_per_year: float = Field(
+    turnover_median_eur_per_year: float = Field(le=MAX_EUR,
         gt=0.0, description="Median annual turnover excl. VAT at maturity (lognormal median)."
     )
     turnover_sigma: float = Field(
         default=0.8, ge=0.0, le=3.0,
         description="Spread of the lognormal (sigma of log turnover). Source: DOMAIN.md §3 (strongly right-skewed); value an assumption.",
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": True},
     )
-    rampup_months: int = Field(default=24, ge=0, description="Months from start to reach the mature turnover, linearly.")
+    rampup_months: int = Field(le=MAX_MONTHS, default=24, ge=0, description="Months from start to reach the mature turnover, linearly.")
     rampup_start_share: Share = Field(default=0.25, description="Share of the mature turnover in the first month.")
     monthly_volatility: float = Field(
-        default=0.35, ge=0.0, le=3.0, description="Sigma of the monthly lognormal noise (mean 1) on turnover. Assumption."
+        default=0.35, ge=0.0, le=3.0, description="Sigma of the monthly lognormal noise (mean 1) on turnover. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     gross_margin_rate: Share = Field(
         default=0.7,
         description="Turnover minus purchases and direct costs, as a share of turnover. Source: DOMAIN.md §3 (Artenréel: costs ≈ 30%).",
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
     )
     payment_delay_days: float = Field(
         default=30.0, ge=0.0, le=120.0,
         description="Mean client payment delay. Source: DOMAIN.md §3 (legal maximum 60 days from invoice).",
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
     )
     at_mp_rate: float | None = Field(
         default=None, ge=0.0, le=0.3,
@@ -316,14 +360,16 @@ class Sector(Frozen):
             "AT/MP rate of the sector's risk, on the entrepreneurs-salariés' gross pay (null: the office rate of "
             "payroll_fr.yaml). Set by the Carsat per risk code (arrêté of the year's collective rates)."
         ),
+        json_schema_extra={"source": "arrêté of the year's collective AT/MP rates", "assumption": False},
     )
     insurance_eur_per_month: float = Field(
-        default=0.0, ge=0.0,
+        default=0.0, ge=0.0, le=MAX_EUR,
         description="Insurance specific to the sector, borne by each activity (e.g. décennale for building trades), on top of the cooperative's general insurance.",
     )
     vat_exempt_share: Share = Field(
         default=0.0,
         description="Share of the sector's turnover exempt from VAT (e.g. vocational training, CGI 261-4-4°): it makes the CAE liable to the taxe sur les salaires (CGI 231).",
+        json_schema_extra={"source": "CGI 231 and 261-4-4°", "assumption": False},
     )
 
 
@@ -338,7 +384,7 @@ class Activities(Frozen):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"sector shares must add up to 1, got {total:g}")
         names = [s.name for s in self.sectors]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = duplicates(names)
         if dupes:
             raise ValueError(f"sector names must be unique, repeated: {', '.join(dupes)}")
         return self
@@ -353,8 +399,8 @@ class RosterEntry(Frozen):
     cesa_month: YearMonth | None = Field(default=None, description="Month the CESA started (cesa and associe stages).")
     associe_month: YearMonth | None = Field(default=None, description="Month they became associé (associe stage).")
     sector: str = Field(min_length=1, description="One of activities.sectors[*].name.")
-    monthly_turnover_eur: float = Field(ge=0.0, description="Recent average monthly turnover excl. VAT (e.g. the last 6 months).")
-    treasury_eur: float = Field(default=0.0, description="The activity's treasury today (état de trésorerie).")
+    monthly_turnover_eur: float = Field(le=MAX_EUR, ge=0.0, description="Recent average monthly turnover excl. VAT (e.g. the last 6 months).")
+    treasury_eur: float = Field(le=MAX_EUR, ge=-MAX_EUR, default=0.0, description="The activity's treasury today (état de trésorerie).")
     are_months_left: int = Field(default=0, ge=0, le=36, description="Months of ARE entitlement left (0: none).")
 
 

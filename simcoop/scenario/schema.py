@@ -20,10 +20,11 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from simcoop.months import month_offset
 from simcoop.problems import Problem, ScenarioError
-from simcoop.scenario.base import Frozen, Share, YearMonth
+from simcoop.scenario.base import MAX_EUR, MAX_REPLICATIONS, MAX_SEED, Frozen, Share, YearMonth
 from simcoop.scenario.cooperative import Cooperative, Creation, Payroll, Portage
-from simcoop.scenario.dotted import set_path
-from simcoop.scenario.errors import in_line_order, problems_from_validation
+from simcoop.scenario.checks import cross_problems
+from simcoop.scenario.dotted import set_dotted
+from simcoop.scenario.errors import LocatedErrors, in_line_order, problems_from_validation
 from simcoop.scenario.pathway import Activities, Pathway, WarmStart
 from simcoop.scenario.territory import Territory
 
@@ -64,20 +65,24 @@ class Meta(Frozen):
 class Viability(Frozen):
     """The criteria of the verdict, with their defaults."""
 
-    overdraft_eur: float = Field(
+    overdraft_eur: float = Field(le=MAX_EUR,
         default=30000.0, ge=0.0,
         description="Authorised overdraft: the cooperative is insolvent when its own treasury falls below minus this. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     max_insolvency_probability: Share = Field(
         default=0.10, description="Largest acceptable probability of insolvency within the horizon. Assumption (a usual risk tolerance for public co-funding).",
+        json_schema_extra={"assumption": True},
     )
     break_even_by_year: int = Field(
         default=5, ge=1, le=50,
         description="Year of operation by which the 12-month rolling result must stay positive. Source: DOMAIN.md §4 (2-3 years to an autonomous structure); 5 an assumption.",
+        json_schema_extra={"source": "DOMAIN.md §4", "assumption": True},
     )
     max_public_share: Share = Field(
         default=0.5,
         description="Largest share of the cooperative's budget (contributions + public funding) that is public funding, in public_share_year. Source: DOMAIN.md §3 (self-financing past about 50% is hard).",
+        json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
     )
     public_share_year: int = Field(default=5, ge=1, le=50, description="Year of operation in which the public share is checked.")
 
@@ -85,8 +90,8 @@ class Viability(Frozen):
 class SimulationSettings(Frozen):
     """How many replications and from which root seed."""
 
-    replications: int = Field(default=200, ge=1, le=1_000_000)
-    seed: int = Field(default=20251126, ge=0, description="Root seed; same scenario and seed give the same numbers.")
+    replications: int = Field(default=200, ge=1, le=MAX_REPLICATIONS)
+    seed: int = Field(le=MAX_SEED, default=20251126, ge=0, description="Root seed; same scenario and seed give the same numbers.")
 
 
 class Scenario(Frozen):
@@ -106,80 +111,10 @@ class Scenario(Frozen):
 
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
-        names = [s.name for s in self.activities.sectors]
-        unknown = sorted(set(self.cooperative.contribution.sector_rates) - set(names))
-        if unknown:
-            raise ValueError(
-                f"cooperative.contribution.sector_rates names unknown sectors: {', '.join(unknown)}; "
-                f"allowed: {', '.join(names)}"
-            )
-        funders = sorted({c.funder for c in self.cooperative.public_funding})
-        for partner in self.creation.partners:
-            if partner.funder not in funders:
-                raise ValueError(
-                    f"creation.partners: funder {partner.funder!r} has no public_funding convention; "
-                    f"allowed: {', '.join(funders) or 'none (add a convention first)'}"
-                )
-        opening = self.meta.start_month
-        territory = self.territory
-        if territory.zones:
-            if territory.accueils_per_year_at_maturity is not None:
-                raise ValueError(
-                    "territory: give accueils_per_year_at_maturity or zones, not both (with zones the demand model derives the flow)"
-                )
-            sites = self.cooperative.sites
-            codes = [z.zone_code for z in territory.zones]
-            dupes = sorted({c for c in codes if codes.count(c) > 1})
-            if dupes:
-                raise ValueError(f"territory.zones: zone codes must be unique, repeated: {', '.join(dupes)}")
-            site_names = [site.name for site in sites]
-            for zone in territory.zones:
-                unknown = sorted(set(zone.travel_minutes) - set(site_names))
-                if unknown:
-                    raise ValueError(f"territory.zones {zone.zone_code}: travel_minutes names unknown sites: {', '.join(unknown)}; allowed: {', '.join(site_names)}")
-                for site in sites:
-                    if site.name not in zone.travel_minutes and None in (zone.lat, zone.lon, site.lat, site.lon):
-                        raise ValueError(
-                            f"territory.zones {zone.zone_code}: no travel time to site {site.name!r} and no coordinates "
-                            "to estimate it (give travel_minutes_<site> in the zones file, or lat/lon of both)"
-                        )
-        for k, person in enumerate(self.warm_start.entrepreneurs):
-            where = f"warm_start.entrepreneurs[{k}] ({person.entrepreneur_id})"
-            if person.sector not in names:
-                raise ValueError(f"{where}: sector {person.sector!r} is not a sector of activities; allowed: {', '.join(names)}")
-            months = [person.entry_month, person.cesa_month, person.associe_month]
-            needed = {"cape": 1, "cesa": 2, "associe": 3}[person.stage]
-            if any(m is None for m in months[:needed]) or any(m is not None for m in months[needed:]):
-                raise ValueError(f"{where}: a {person.stage} gives {', '.join(['entry_month', 'cesa_month', 'associe_month'][:needed])} and no later month")
-            given = [m for m in months if m is not None]
-            if any(month_offset(a, b) < 0 for a, b in zip(given, given[1:])) or month_offset(given[-1], opening) < 0:
-                raise ValueError(f"{where}: months must be in order and not after the start month {opening}")
-        from simcoop.economics.payroll import payroll_dates
-
-        first_rules = payroll_dates()[0][:7]
-        rules_month = self.payroll.rules_month
-        if rules_month is not None and month_offset(first_rules, rules_month) < 0:
-            raise ValueError(f"payroll.rules_month {rules_month} is before the first dated payroll rules ({first_rules})")
-        if rules_month is None and month_offset(first_rules, opening) < 0:
-            raise ValueError(
-                f"the scenario opens in {opening}, before the first dated payroll rules ({first_rules}); "
-                f"set payroll.rules_month (e.g. {first_rules}) to apply one set of rules to every month"
-            )
-        setup, feasibility = self.creation.setup, self.creation.feasibility
-        if setup is not None:
-            if month_offset(setup.start_month, opening) < 0:
-                raise ValueError(f"creation.setup.start_month {setup.start_month} is after the opening month {opening}")
-            if self.cooperative.initial_capital_eur is not None:
-                raise ValueError(
-                    "give the opening capital once: creation.setup.capital_founders_eur and capital_partners_eur "
-                    "replace cooperative.initial_capital_eur when creation.setup is present"
-                )
-        if feasibility is not None:
-            end = month_offset(opening, feasibility.start_month) + feasibility.duration_months
-            if end > 0:
-                raise ValueError(f"creation.feasibility ends after the opening month {opening}")
-            if setup is not None and month_offset(feasibility.start_month, setup.start_month) < feasibility.duration_months:
-                raise ValueError("creation.setup starts before the feasibility check ends")
+        """Checks across sections (scenario/checks.py); every problem found is raised at once, each at its key."""
+        found = cross_problems(self)
+        if found:
+            raise LocatedErrors(found)
         return self
 
     @property
@@ -204,6 +139,20 @@ class Scenario(Frozen):
             return DEFAULT_INITIAL_CAPITAL_EUR
         return self.cooperative.initial_capital_eur
 
+    @property
+    def opening_cash_eur(self) -> float:
+        """Cash at opening: ``cooperative.initial_treasury_eur`` plus the opening capital, minus the
+        set-up step's pre-opening costs (legal, recruitment), counted to the cent as the model does.
+
+        The one statement of this rule: the run folder's manifest records it and the report reads it.
+        """
+        from simcoop.economics.money import to_cents
+
+        setup = self.creation.setup
+        preopening = to_cents(setup.legal_costs_eur) + to_cents(setup.recruitment_costs_eur) if setup is not None else 0
+        cents = to_cents(self.cooperative.initial_treasury_eur) + to_cents(self.opening_capital_eur) - preopening
+        return cents / 100.0
+
     def to_dict(self) -> dict[str, Any]:
         """The fully resolved scenario (defaults included) as plain JSON-able data."""
         return self.model_dump(mode="json")
@@ -221,8 +170,14 @@ class Scenario(Frozen):
         merged into the section.
         """
         data = self.to_dict()
+        problems = []
         for path, value in (changes or {}).items():
-            set_path(data, path.split("."), value)
+            try:
+                set_dotted(data, path, value)  # list items by number or by name, as in variants
+            except KeyError as exc:
+                problems.append(Problem("<replace>", None, path, exc.args[0]))
+        if problems:
+            raise ScenarioError(problems)
         for section, value in kwargs.items():
             if isinstance(value, BaseModel):
                 value = value.model_dump(mode="json")
@@ -238,13 +193,18 @@ def validate_data(
     source: str,
     marks: dict[tuple[Any, ...], int] | None = None,
     prior: list[Problem] | None = None,
+    rows_from: dict[tuple[Any, ...], tuple[str, int]] | None = None,
 ) -> Scenario:
-    """Validate parsed data; every problem is reported with its line when marks are given."""
+    """Validate parsed data; every problem is reported with its line when marks are given.
+
+    ``rows_from`` maps the key path of a row read from a CSV (``("territory", "zones", 3)``)
+    to that file and line, so that a problem in the row points at the CSV.
+    """
     problems = list(prior or [])
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems += problems_from_validation(Scenario, exc, source, marks or {})
+        problems += problems_from_validation(Scenario, exc, source, marks or {}, rows_from or {})
         raise ScenarioError(in_line_order(problems)) from None
     if problems:
         raise ScenarioError(in_line_order(problems))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from simcoop.scenario.base import Frozen, Share
+from simcoop.scenario.base import MAX_ACCUEILS_PER_YEAR, MAX_FACTOR, MAX_INHABITANTS, MAX_MONTHS, Factor, Frozen, Minutes, Share
 
 __all__ = [
     "Zone",
@@ -18,15 +18,15 @@ class Zone(Frozen):
 
     zone_code: str = Field(min_length=1, description="INSEE code of the commune or any unique code.")
     name: str = Field(min_length=1)
-    population: float = Field(ge=0.0, description="Inhabitants (INSEE, recensement).")
-    job_seekers_abc: float = Field(ge=0.0, description="Job seekers registered with France Travail, categories A, B and C.")
-    business_creations_per_year: float = Field(ge=0.0, description="Business creations a year (INSEE, SIDE/REE).")
-    creations_by_job_seekers_per_year: float | None = Field(
+    population: float = Field(le=MAX_INHABITANTS, ge=0.0, description="Inhabitants (INSEE, recensement).")
+    job_seekers_abc: float = Field(le=MAX_INHABITANTS, ge=0.0, description="Job seekers registered with France Travail, categories A, B and C.")
+    business_creations_per_year: float = Field(le=MAX_INHABITANTS, ge=0.0, description="Business creations a year (INSEE, SIDE/REE).")
+    creations_by_job_seekers_per_year: float | None = Field(le=MAX_INHABITANTS,
         default=None, ge=0.0, description="Of which by job seekers, where known (informative)."
     )
     lat: float | None = Field(default=None, ge=-90.0, le=90.0, description="Latitude of the zone's centre (WGS84).")
     lon: float | None = Field(default=None, ge=-180.0, le=180.0, description="Longitude of the zone's centre (WGS84).")
-    travel_minutes: dict[str, float] = Field(
+    travel_minutes: dict[str, Minutes] = Field(
         default_factory=dict,
         description="Travel time to each site by site name; missing sites are estimated from the coordinates.",
     )
@@ -35,7 +35,7 @@ class Zone(Frozen):
 class Demand(Frozen):
     """How the territory's figures become accueils (used when zones are given)."""
 
-    penetration_per_job_seeker_per_year: float = Field(
+    penetration_per_job_seeker_per_year: float = Field(le=MAX_FACTOR,
         default=0.00675, ge=0.0,
         description=(
             "Accueils a year per job seeker (categories A, B, C) living next to a site. Calibrated: a CAE in an "
@@ -43,8 +43,9 @@ class Demand(Frozen):
             "national ratios of France Travail and INSEE, 2024, approximate) receives DOMAIN.md's 180 accueils a year "
             "at maturity, 60% through job seekers (the 60/40 split is an assumption). See docs/territory.md."
         ),
+        json_schema_extra={"assumption": True},
     )
-    penetration_per_creation_per_year: float = Field(
+    penetration_per_creation_per_year: float = Field(le=MAX_FACTOR,
         default=0.0225, ge=0.0,
         description="Accueils a year per business creation in the zone (the other 40% of the calibration above).",
     )
@@ -54,16 +55,18 @@ class Demand(Frozen):
             "Attraction of a site decays as exp(-decay x minutes) (Huff model); 0.04 halves demand at about 17 "
             "minutes. Assumption, to calibrate on the origin of a CAE's accueils."
         ),
+        json_schema_extra={"assumption": True},
     )
-    prescriber_multipliers: dict[str, float] = Field(
+    prescriber_multipliers: dict[str, Factor] = Field(
         default_factory=dict,
         description=(
             "Multipliers for the prescribers active in the territory (e.g. france_travail: 1.2, bge: 1.1, "
             "missions_locales: 1.05); their product scales demand. Assumption of the analyst."
         ),
+        json_schema_extra={"assumption": True},
     )
-    road_speed_kmh: float = Field(default=40.0, gt=0.0, description="Mean door-to-door speed for travel times from coordinates. Assumption.")
-    detour_factor: float = Field(default=1.3, ge=1.0, description="Road distance / straight-line distance. Assumption.")
+    road_speed_kmh: float = Field(le=MAX_FACTOR, default=40.0, gt=0.0, description="Mean door-to-door speed for travel times from coordinates. Assumption.", json_schema_extra={"assumption": True})
+    detour_factor: float = Field(le=MAX_FACTOR, default=1.3, ge=1.0, description="Road distance / straight-line distance. Assumption.", json_schema_extra={"assumption": True})
 
 
 class Territory(Frozen):
@@ -73,7 +76,7 @@ class Territory(Frozen):
     territory's zones (``zones_file`` or ``zones``) by the demand model (``demand``).
     """
 
-    accueils_per_year_at_maturity: float | None = Field(
+    accueils_per_year_at_maturity: float | None = Field(le=MAX_ACCUEILS_PER_YEAR,
         default=None,
         ge=0.0,
         description=(
@@ -81,6 +84,7 @@ class Territory(Frozen):
             "zones are given (the demand model derives it). Without either, 180. Source: DOMAIN.md §2 (Cap Services, "
             "216 accueils in 2000, its 5th year); 180 for a new CAE in a mid-sized urban area is an assumption."
         ),
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
     )
     zones_file: str = Field(
         default="",
@@ -88,20 +92,22 @@ class Territory(Frozen):
     )
     zones: tuple[Zone, ...] = Field(default=(), description="The zones (filled from zones_file when given).")
     demand: Demand = Field(default=Demand())
-    rampup_months: int = Field(
+    rampup_months: int = Field(le=MAX_MONTHS,
         default=36,
         ge=0,
         description=(
             "Months from opening to reach the mature flow, linearly. Source: DOMAIN.md §4 "
             "(2-3 years from idea to an autonomous structure); the value is an assumption."
         ),
+        json_schema_extra={"source": "DOMAIN.md §4", "assumption": True},
     )
     rampup_start_share: Share = Field(
         default=0.3,
         description="Share of the mature flow reached in the opening month. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     population: float | None = Field(
-        default=None, ge=0.0,
+        default=None, ge=0.0, le=MAX_INHABITANTS,
         description="Inhabitants of the territory served (INSEE); with zones, their sum is used. Only for the reality check (entrepreneurs per 1 000 inhabitants).",
     )
     versement_mobilite_rate: float = Field(
@@ -111,13 +117,15 @@ class Territory(Frozen):
             "CAE employs 11 people or more (smoothed over 5 years). Source: CGCT L2333-64 and L2333-67 (at most 2 % in "
             "most areas, 2.95 % in Paris); 0 = no AOM levy. Set it from the AOM's deliberation."
         ),
+        json_schema_extra={"source": "CGCT L2333-64 and L2333-67", "assumption": False},
     )
-    seasonality: tuple[float, ...] = Field(
+    seasonality: tuple[Factor, ...] = Field(
         default=(1.1, 1.1, 1.1, 1.0, 0.9, 0.9, 0.5, 0.4, 1.2, 1.3, 1.3, 1.2),
         description=(
             "Twelve monthly factors, January first, applied to the flow; they are "
             "normalised to average 1. Assumption (summer slowdown, autumn peak)."
         ),
+        json_schema_extra={"assumption": True},
     )
 
     @field_validator("seasonality")

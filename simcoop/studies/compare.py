@@ -20,29 +20,32 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from simcoop._atomic import write_json_atomically
-from simcoop._version import __version__
+from simcoop.executors import ChunkExecutor
 from simcoop.results import OutputExistsError, Results
 from simcoop.results.folder import write_csv
+from simcoop.results.manifest import build_manifest
 from simcoop.scenario import Scenario
 from simcoop.stats import mean_interval, wilson_interval
 from simcoop.studies.batch import simulate_many
 from simcoop.verdict import people_supported
 
 __all__ = [
+    "check_comparable",
     "COMPARISON_KPIS",
     "Comparison",
     "ComparisonKpi",
     "check_comparison_output",
     "compare",
     "comparison_manifest_key",
+    "comparison_manifest_path",
     "fmt_interval",
     "fmt_value",
     "kpi_values",
@@ -110,6 +113,7 @@ class Comparison:
 
     @property
     def baseline(self) -> str:
+        """The label of the first scenario, which the others are compared with."""
         return next(iter(self.results))
 
     @property
@@ -189,15 +193,21 @@ class Comparison:
             table[f"{label}:verdict"] = table[f"{label}:verdict"].astype("string")
         return table
 
+    def plot(self, kpis: Sequence[str] | None = None, columns: int = 2) -> Any:
+        """A matplotlib Figure: per KPI, each scenario's paired difference with the baseline and its
+        95% interval, significant ones filled (``simcoop.studies.compare_chart.plot_comparison``)."""
+        from simcoop.studies.compare_chart import plot_comparison
+
+        return plot_comparison(self, COMPARISON_KPIS, kpis, columns)
+
     def manifest(self) -> dict[str, Any]:
         """Provenance of the comparison: version, seed, replications, each scenario's hash and verdict."""
-        return {
-            "simcoop_version": __version__,
-            "kind": "comparison",
-            "seed": self.seed,
-            "replications": self.replications,
-            "baseline": self.baseline,
-            "scenarios": [
+        return build_manifest(
+            "comparison",
+            self.seed,
+            self.replications,
+            baseline=self.baseline,
+            scenarios=[
                 {
                     "label": label,
                     "name": r.scenario.meta.name,
@@ -206,14 +216,13 @@ class Comparison:
                 }
                 for (label, r), outcome in zip(self.results.items(), self.outcomes.values(), strict=True)
             ],
-            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
+        )
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``table()`` to ``path`` and the manifest next to it (same name, ``.json``), atomically."""
+        """Write ``table()`` to ``path`` and the manifest next to it (``comparison_manifest_path``), atomically."""
         path = Path(path)
         write_csv(self.table(), path)
-        write_json_atomically(path.with_suffix(".json"), self.manifest())
+        write_json_atomically(comparison_manifest_path(path), self.manifest())
         return path
 
     def to_text(self) -> str:
@@ -232,7 +241,8 @@ class Comparison:
                 if label == self.baseline:
                     columns[label].append("")
                 else:
-                    star = " *" if row["significant"] is True else "  "
+                    # a numpy/pandas boolean, or NA without two pairs: never ``is True``
+                    star = " *" if _is_true(row["significant"]) else "  "
                     columns[label].append(
                         f"{fmt_value(row['diff'], kpi.unit, diff=True)} "
                         f"{fmt_interval(row['diff_ci_low'], row['diff_ci_high'], kpi.unit, diff=True)}{star}"
@@ -255,46 +265,96 @@ class Comparison:
         return "\n".join(lines)
 
 
+def _is_true(value: Any) -> bool:
+    """True for a true Python, numpy or pandas boolean; False for false and for NA."""
+    return not pd.isna(value) and bool(value)
+
+
+def check_comparable(scenarios: dict[str, Scenario], seed_given: bool = False) -> list[str]:
+    """Raise ValueError if the scenarios cannot be compared month by month; return notes for the user.
+
+    Every scenario must run over the same number of months (the table compares KPIs over the
+    horizon). Each runs on the comparison's seed and replications (common random numbers),
+    so a scenario's own ``simulation`` section is ignored: the notes say so.
+    """
+    items = list(scenarios.items())
+    base_label, base = items[0]
+    horizon = base.meta.horizon_months
+    differ = [(label, s.meta.horizon_months) for label, s in items if s.meta.horizon_months != horizon]
+    if differ:
+        listed = "; ".join(f"{label!r}: {months} months" for label, months in differ)
+        raise ValueError(
+            f"cannot compare scenarios over different horizons: the baseline {base_label!r} runs {horizon} months, "
+            f"{listed}; give them the same meta.horizon_months"
+        )
+    notes = []
+    for label, s in items[1:]:
+        if s.simulation.seed != base.simulation.seed and not seed_given:
+            notes.append(
+                f"{label!r} sets simulation.seed {s.simulation.seed}; it is ignored: every scenario runs on the "
+                f"comparison's seed (common random numbers)"
+            )
+        if s.simulation.replications != base.simulation.replications:
+            notes.append(
+                f"{label!r} sets simulation.replications {s.simulation.replications}; it is ignored: every scenario "
+                "runs the comparison's replications"
+            )
+    return notes
+
+
 def compare(
     scenarios: dict[str, Scenario],
     replications: int,
     seed: int,
     jobs: int = 1,
     progress: bool = False,
+    executor: ChunkExecutor | None = None,
 ) -> Comparison:
     """Run every scenario on the same seed (common random numbers) and compare them with the first.
 
     ``scenarios`` maps a label (as the table will name it) to a scenario; the first is the
     baseline. Replication ``r`` of every scenario draws the same random streams, so the
-    table reads differences replication by replication.
+    table reads differences replication by replication. ``executor`` (``simcoop.executors``: a
+    process pool or a Dask cluster) runs them, else ``jobs`` processes; the numbers are the same.
     """
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
+    check_comparable(scenarios)
     labels = list(scenarios)
-    runs: dict[int, Results] = dict(simulate_many(list(scenarios.values()), replications, seed, jobs, progress))
+    runs: dict[int, Results] = dict(simulate_many(list(scenarios.values()), replications, seed, jobs, progress, executor))
     return Comparison(results={labels[i]: runs[i] for i in range(len(labels))}, replications=replications, seed=seed)
+
+
+def comparison_manifest_path(path: str | os.PathLike[str]) -> Path:
+    """The manifest of the comparison table ``path``: ``<stem>.manifest.json`` beside it, never ``path`` itself."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.manifest.json")
 
 
 def check_comparison_output(path: Path, manifest: dict[str, Any], force: bool = False) -> None:
     """Raise OutputExistsError unless ``path`` is absent, ``force``, or holds the same comparison.
 
-    "The same" means: the manifest next to it (``.json``) names the same scenarios (by hash,
+    "The same" means: the manifest next to it (``<stem>.manifest.json``) names the same scenarios (by hash,
     in the same order), seed and replications as ``manifest``.
     """
-    if force or not path.exists():
+    sidecar = comparison_manifest_path(path)
+    for target in (path, sidecar):
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise OutputExistsError(f"{target} exists and is not a file; simcoop never replaces it (choose another --out)")
+    if not path.exists() and not sidecar.exists():
         return
-    if not path.is_file():
-        raise OutputExistsError(f"{path} exists and is not a file; choose another --out or use --force")
-    sidecar = path.with_suffix(".json")
     try:
         old = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError):
         old = None
-    if old is None or old.get("kind") != "comparison":
+    if not isinstance(old, dict) or old.get("kind") != "comparison" or not path.exists():
+        what = path if path.exists() else sidecar
         raise OutputExistsError(
-            f"{path} exists and is not a simcoop comparison (no {sidecar.name} beside it); "
-            "it will not be overwritten (choose another --out, or use --force)"
+            f"{what} exists and is not part of a simcoop comparison (no comparison manifest {sidecar.name} beside "
+            f"{path.name}); simcoop never overwrites it, even with --force: choose another --out"
         )
+    if force:
+        return
 
     def key(m: dict[str, Any]) -> tuple[Any, ...]:
         return (
@@ -325,6 +385,7 @@ def comparison_manifest_key(scenarios: dict[str, Scenario], replications: int, s
 
 
 def fmt_interval(low: Any, high: Any, unit: str, diff: bool = False) -> str:
+    """A 95 % interval for the terminal: ``[low; high]`` in the KPI's unit."""
     return f"[{fmt_value(low, unit, diff=diff, bare=True)}; {fmt_value(high, unit, diff=diff, bare=True)}]"
 
 

@@ -36,14 +36,14 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from simcoop._version import __version__
+from simcoop.executors import ChunkExecutor
 from simcoop.results import KPI_LABELS, Results
+from simcoop.results.manifest import build_manifest
 from simcoop.scenario import Scenario, validate_data
 from simcoop.scenario.dotted import expand, get_path, set_dotted
 from simcoop.scenario.errors import clip_to_field
@@ -255,6 +255,7 @@ def evaluate(
     seed: int | None = None,
     jobs: int = 1,
     progress: bool = False,
+    executor: ChunkExecutor | None = None,
 ) -> pd.DataFrame:
     """Run the scenario at every row of ``X``; one row per point, one column per output.
 
@@ -279,7 +280,7 @@ def evaluate(
             runs.append(point)
         index_of_row.append(hashes[digest])
     means: dict[int, dict[str, float]] = {}
-    for index, results in simulate_many(runs, replications, seed, jobs, progress):
+    for index, results in simulate_many(runs, replications, seed, jobs, progress, executor):
         means[index] = _output_means(results, outputs)
     frame = pd.DataFrame([means[i] for i in index_of_row], columns=list(outputs))
     frame.attrs["distinct_runs"] = len(runs)
@@ -378,28 +379,27 @@ class GsaResult:
 
     def manifest(self) -> dict[str, Any]:
         """Provenance: version, scenario hash, method, sizes, seed, the problem and the outputs."""
-        return {
-            "simcoop_version": __version__,
-            "kind": "sensitivity",
-            "method": self.method,
-            "scenario_name": self.scenario_name,
-            "scenario_hash": self.scenario_hash,
-            "seed": self.seed,
-            "replications_per_point": self.replications,
-            "samples": self.samples,
-            "points": len(self.X),
-            "distinct_runs": self.runs,
-            "morris_levels": MORRIS_LEVELS if self.method == "morris" else None,
-            "confidence": _CONFIDENCE,
-            "bootstrap_resamples": _RESAMPLES,
-            "parameters": [
+        return build_manifest(
+            "sensitivity",
+            self.seed,
+            None,
+            self.runtime_seconds,
+            method=self.method,
+            scenario_name=self.scenario_name,
+            scenario_hash=self.scenario_hash,
+            replications_per_point=self.replications,
+            samples=self.samples,
+            points=len(self.X),
+            distinct_runs=self.runs,
+            morris_levels=MORRIS_LEVELS if self.method == "morris" else None,
+            confidence=_CONFIDENCE,
+            bootstrap_resamples=_RESAMPLES,
+            parameters=[
                 {"key": name, "low": low, "high": high, "grouped_factor": "*" in name}
                 for name, (low, high) in zip(self.problem["names"], self.problem["bounds"], strict=True)
             ],
-            "outputs": list(self.Y.columns),
-            "runtime_seconds": round(self.runtime_seconds, 3),
-            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
+            outputs=list(self.Y.columns),
+        )
 
     def to_text(self) -> str:
         """The ranked indices for the terminal, one block per output."""
@@ -434,6 +434,7 @@ def run_gsa(
     seed: int | None = None,
     jobs: int = 1,
     progress: bool = False,
+    executor: ChunkExecutor | None = None,
 ) -> GsaResult:
     """Sample, run and analyse: ``problem`` -> ``sample`` -> ``evaluate`` -> ``analyze``.
 
@@ -450,7 +451,7 @@ def run_gsa(
     spec = problem(default_parameters(scenario) if params is None else params)
     started = time.perf_counter()
     X = sample(spec, method, samples, seed)
-    Y = evaluate(scenario, spec, X, outputs, replications, seed, jobs, progress)
+    Y = evaluate(scenario, spec, X, outputs, replications, seed, jobs, progress, executor)
     indices = analyze(spec, method, X, Y, seed)
     return GsaResult(
         method=method, problem=spec, X=X, Y=Y, indices=indices, scenario_name=scenario.meta.name,

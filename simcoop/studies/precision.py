@@ -27,18 +27,17 @@ so a noisy early estimate neither stalls nor overshoots, and never beyond the ca
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from simcoop.executors import ChunkExecutor
 from simcoop.results import Results
-from simcoop.runner import run_replications
+from simcoop.runner import executor_for, run_replications
 from simcoop.scenario import Scenario
 from simcoop.stats import t_quantile, wilson_interval
 from simcoop.studies.compare import COMPARISON_KPIS, kpi_values
@@ -220,12 +219,13 @@ def simulate_to_precision(
     kpis: Sequence[PrecisionTarget] = PRECISION_KPIS,
     progress: bool = False,
     compare_portage: bool = False,
+    executor: ChunkExecutor | None = None,
 ) -> tuple[Results, PrecisionReport]:
     """Simulate in batches until every KPI of ``kpis`` meets ``precision`` (or ``max_replications``).
 
     Returns the results, equal to ``simulate(scenario, replications=report.replications,
     seed=seed)`` (same seeds, same numbers), and the report. ``seed`` defaults to the
-    scenario's. One pool of ``jobs`` workers serves every batch.
+    scenario's. One executor serves every batch: ``executor``, else ``jobs`` processes.
     """
     if not 0 < precision < 1:
         raise ValueError(f"precision must be between 0 and 1 (e.g. 0.05), got {precision}")
@@ -242,69 +242,39 @@ def simulate_to_precision(
     checkpoints: list[int] = []
     bar = None
     if progress:
-        from tqdm import tqdm
+        from simcoop.progress import progress_bar
 
-        bar = tqdm(total=initial, desc=f"simulating {scenario.meta.name} to ±{precision:g}", unit="rep", leave=False)
-    pool = None
-    if jobs > 1:
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+        bar = progress_bar(initial, f"simulating {scenario.meta.name} to ±{precision:g}")
     try:
-        target = initial
-        while True:
-            batch = _run_batch(scenario, root, range(len(outputs), target), jobs, pool, bar, compare_portage)
-            outputs.extend(batch)
-            values.append(kpi_values(Results.from_outputs(scenario, batch, seed=root)))
-            checkpoints.append(len(outputs))
-            table = precision_table(pd.concat(values), precision, kpis)
-            if table["met"].all() or len(outputs) >= max_replications:
-                break
-            target = next_total(len(outputs), table, initial, max_replications)
-            if bar is not None:
-                bar.total = target
-                bar.refresh()
+        with executor_for(executor, jobs) as chosen:
+            workers = chosen.workers
+            target = initial
+            while True:
+                batch = run_replications(
+                    scenario, root, range(len(outputs), target), on_progress=bar.update if bar is not None else None,
+                    compare_portage=compare_portage, executor=chosen,
+                )  # fmt: skip
+                outputs.extend(batch)
+                values.append(kpi_values(Results.from_outputs(scenario, batch, seed=root)))
+                checkpoints.append(len(outputs))
+                table = precision_table(pd.concat(values), precision, kpis)
+                if table["met"].all() or len(outputs) >= max_replications:
+                    break
+                target = next_total(len(outputs), table, initial, max_replications)
+                if bar is not None:
+                    bar.total = target
+                    bar.refresh()
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:
             bar.close()
     runtime = time.perf_counter() - started
-    results = Results.from_outputs(scenario, outputs, seed=root, runtime_seconds=runtime, jobs=jobs)
+    results = Results.from_outputs(scenario, outputs, seed=root, runtime_seconds=runtime, jobs=workers)
     report = PrecisionReport(
         precision=precision, replications=len(outputs), reached=bool(table["met"].all()), initial=initial,
         max_replications=max_replications, checkpoints=tuple(checkpoints), table=table, seed=root,
         runtime_seconds=runtime,
     )  # fmt: skip
     return results, report
-
-
-def _run_batch(
-    scenario: Scenario,
-    seed: int,
-    indices: range,
-    jobs: int,
-    pool: ProcessPoolExecutor | None,
-    bar: Any,
-    compare_portage: bool,
-) -> list[ReplicationOutput]:
-    """Replications ``indices``, in this process or over the pool, in replication order."""
-    if pool is None:
-        return run_replications(
-            scenario, seed, indices, jobs=1, on_progress=bar.update if bar is not None else None,
-            compare_portage=compare_portage,
-        )  # fmt: skip
-    items = list(indices)
-    size = max(1, min(25, len(items) // (jobs * 4)))
-    futures = [
-        pool.submit(run_replications, scenario, seed, items[i : i + size], 1, None, compare_portage)
-        for i in range(0, len(items), size)
-    ]
-    outputs: list[ReplicationOutput] = []
-    for future in futures:
-        chunk = future.result()
-        outputs.extend(chunk)
-        if bar is not None:
-            bar.update(len(chunk))
-    return sorted(outputs, key=lambda o: o.replication)
 
 
 def _json_number(value: float) -> float | None:

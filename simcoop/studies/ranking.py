@@ -49,14 +49,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simcoop.results.folder import write_study_folder
+from simcoop.csvout import write_csv_table
+from simcoop.executors import ChunkExecutor
 from simcoop.months import MONTH_PATTERN
+from simcoop.results.folder import write_study_folder
+from simcoop.results.manifest import build_manifest
+from simcoop.scenario import Problem, Scenario, ScenarioError, Viability, load_scenario
 from simcoop.scenario.edit import derive_scenario
-from simcoop.scenario.studyfiles import check_keys, read_yaml_mapping
-from simcoop._version import __version__
-from simcoop.scenario import Problem, Scenario, ScenarioError, load_scenario
-from simcoop.stats import wilson_interval
-from simcoop.verdict import OUTCOMES
+from simcoop.scenario.studyfiles import (
+    CandidatesFile,
+    StudySimulation,
+    read_yaml_mapping,
+    validate_part,
+    whole_number_problem,
+)
+from simcoop.verdict import OUTCOMES, Counts, outcome_from_counts
 
 __all__ = [
     "BOOTSTRAP_TAG",
@@ -68,6 +75,9 @@ __all__ = [
     "rank_candidates",
     "rank_territories",
 ]
+
+#: Most bootstrap resamples: the resample indices take bootstrap x replications integers in memory.
+MAX_BOOTSTRAP = 100_000
 
 #: Mixed into the bootstrap's seed so its stream differs from every simulation stream.
 BOOTSTRAP_TAG = 0x7E77
@@ -89,6 +99,7 @@ class Candidates:
     bootstrap: int = 500
 
     def input_hash(self) -> str:
+        """SHA-256 of the candidates (scenarios by hash) and the bootstrap size; identifies them in manifests."""
         content = {
             "name": self.name,
             "candidates": [[k, s.scenario_hash()] for k, s in self.scenarios.items()],
@@ -98,14 +109,6 @@ class Candidates:
         return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-_TOP_KEYS = {
-    "name": "the study's name",
-    "description": "free text",
-    "base": "the scenario file the candidates start from",
-    "simulation": "replications and seed shared by every candidate",
-    "bootstrap": "resamples for the rank probabilities (default 500)",
-    "candidates": "candidate name -> dotted overrides",
-}
 
 
 def load_candidates(path: str | os.PathLike[str]) -> Candidates:
@@ -113,40 +116,21 @@ def load_candidates(path: str | os.PathLike[str]) -> Candidates:
     path = Path(path)
     source = str(path)
     data, marks = read_yaml_mapping(path, "candidates")
-    problems = check_keys(data, _TOP_KEYS, ("base", "candidates"), source, marks, (), "")
-    if problems:
+    spec, problems = validate_part(CandidatesFile, data, source, marks)
+    if spec is None:
         raise ScenarioError(problems)
     try:
-        base = load_scenario(path.parent / str(data["base"]))
+        base = load_scenario(path.parent / spec.base)
     except ScenarioError as exc:
         raise ScenarioError(exc.problems) from None
-    simulation = data.get("simulation") or {}
-    problems += check_keys(
-        simulation,
-        {"replications": "a number >= 1", "seed": "a number >= 0"},
-        (),
-        source,
-        marks,
-        ("simulation",),
-        "simulation",
-    )
-    settings = simulation if isinstance(simulation, dict) else {}
-    for key, low in (("replications", 1), ("seed", 0)):
-        value = settings.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
-            problems.append(
-                Problem(
-                    source,
-                    marks.get(("simulation", key)),
-                    f"simulation.{key}",
-                    f"expected a whole number >= {low}; got {value!r}",
-                )
-            )
-    bootstrap = data.get("bootstrap", 500)
-    if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or bootstrap < 1:
-        problems.append(
-            Problem(source, marks.get(("bootstrap",)), "bootstrap", f"expected a whole number >= 1; got {bootstrap!r}")
-        )
+    settings: dict[str, Any] = {}
+    if spec.simulation is not None:
+        simulation, sim_problems = validate_part(StudySimulation, spec.simulation, source, marks, ("simulation",), "simulation")
+        problems += sim_problems
+        if simulation is not None:
+            settings = {k: v for k, v in simulation.model_dump().items() if v is not None}
+    bootstrap = spec.bootstrap
+    problems += whole_number_problem(bootstrap, 1, source, marks.get(("bootstrap",)), "bootstrap", high=MAX_BOOTSTRAP)
     block = data["candidates"]
     if not isinstance(block, dict) or len(block) < 2:
         problems.append(
@@ -196,7 +180,7 @@ def load_candidates(path: str | os.PathLike[str]) -> Candidates:
     if problems:
         raise ScenarioError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
     return Candidates(
-        name=str(data.get("name") or path.stem),
+        name=str(spec.name or path.stem),
         scenarios=scenarios,
         replications=int(settings.get("replications", base.simulation.replications)),
         seed=int(settings.get("seed", base.simulation.seed)),
@@ -208,7 +192,7 @@ def load_candidates(path: str | os.PathLike[str]) -> Candidates:
 
 
 @dataclass(frozen=True)
-class _Sample:
+class ReplicationSample:
     """Per replication, what the three ranking keys are computed from (one candidate)."""
 
     insolvent: np.ndarray  # bool
@@ -216,11 +200,11 @@ class _Sample:
     public_checked: np.ndarray  # bool: the criterion year is within the horizon
     public_ok: np.ndarray  # bool: public share <= max in the criterion year
     min_treasury: np.ndarray  # float, EUR
-    max_insolvency: float
+    viability: Viability
     break_even_in_horizon: bool
 
 
-def _sample(results: Any) -> _Sample:
+def replication_sample(results: Any) -> ReplicationSample:
     scenario = results.scenario
     v = scenario.viability
     kpis = results.kpis
@@ -228,36 +212,18 @@ def _sample(results: Any) -> _Sample:
     be = kpis["break_even_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     shares = kpis["public_share_in_criterion_year"].astype(float).to_numpy()
     checked = ~np.isnan(shares)
-    return _Sample(
+    return ReplicationSample(
         insolvent=kpis["insolvent"].astype(bool).to_numpy(),
         break_even_ok=np.nan_to_num(be, nan=np.inf) <= deadline,
         public_checked=checked,
         public_ok=checked & (np.nan_to_num(shares, nan=np.inf) <= v.max_public_share),
         min_treasury=kpis["min_coop_treasury_eur"].astype(float).to_numpy(),
-        max_insolvency=v.max_insolvency_probability,
+        viability=v,
         break_even_in_horizon=deadline < scenario.meta.horizon_months,
     )
 
 
-def _outcome(insolvent: int, reached: int, ok: int, checked: int, n: int, s: _Sample) -> int:
-    """Index in OUTCOMES of the verdict, from counts (the rules of ``simcoop.verdict.assess``)."""
-    p = insolvent / n
-    low, high = wilson_interval(insolvent, n)
-    ins_met, ins_border = p <= s.max_insolvency, low <= s.max_insolvency <= high
-    if not ins_met:
-        return 2
-    share = reached / n
-    low, high = wilson_interval(reached, n)
-    be_met, be_border = share >= 0.5 and s.break_even_in_horizon, low <= 0.5 <= high
-    share_ok = ok / checked if checked else 0.0
-    low, high = wilson_interval(ok, checked)
-    ps_met, ps_border = checked > 0 and share_ok >= 0.5, checked > 0 and low <= 0.5 <= high
-    if all(met and not border for met, border in ((ins_met, ins_border), (be_met, be_border), (ps_met, ps_border))):
-        return 0
-    return 1
-
-
-def outcome_keys(sample: _Sample, index: np.ndarray) -> np.ndarray:
+def outcome_keys(sample: ReplicationSample, index: np.ndarray) -> np.ndarray:
     """The three ranking keys of one candidate on resamples ``index`` (B x n replication positions).
 
     Returns a B x 3 array: outcome index (0 best), P(insolvency), minus the median lowest
@@ -269,18 +235,21 @@ def outcome_keys(sample: _Sample, index: np.ndarray) -> np.ndarray:
     ok = sample.public_ok[index].sum(axis=1)
     checked = sample.public_checked[index].sum(axis=1)
     outcome = np.array(
-        [_outcome(int(a), int(b), int(c), int(d), n, sample) for a, b, c, d in zip(insolvent, reached, ok, checked)]
+        [
+            OUTCOMES.index(outcome_from_counts(Counts(n, int(a), int(b), int(c), int(d), sample.break_even_in_horizon), sample.viability))
+            for a, b, c, d in zip(insolvent, reached, ok, checked)
+        ]
     )
     median_treasury = np.median(sample.min_treasury[index], axis=1)
     return np.column_stack([outcome, insolvent / n, -median_treasury])
 
 
-def _ranks(keys: np.ndarray) -> np.ndarray:
+def ranks(keys: np.ndarray) -> np.ndarray:
     """Ranks (0 = first) of K candidates from their K x 3 keys, lexicographic, ties in given order."""
     order = np.lexsort((np.arange(keys.shape[0]), keys[:, 2], keys[:, 1], keys[:, 0]))
-    ranks = np.empty(keys.shape[0], dtype=int)
-    ranks[order] = np.arange(keys.shape[0])
-    return ranks
+    out = np.empty(keys.shape[0], dtype=int)
+    out[order] = np.arange(keys.shape[0])
+    return out
 
 
 def rank_candidates(results: dict[str, Any], bootstrap: int = 500, seed: int = 0) -> pd.DataFrame:
@@ -298,9 +267,9 @@ def rank_candidates(results: dict[str, Any], bootstrap: int = 500, seed: int = 0
         not np.array_equal(results[k].kpis["replication"].to_numpy(), np.arange(n)) for k in names
     ):
         raise ValueError("candidates must be simulated on the same replications 0..n-1 (common random numbers)")
-    if bootstrap < 1:
-        raise ValueError("bootstrap must be >= 1")
-    samples = {name: _sample(results[name]) for name in names}
+    if not 1 <= bootstrap <= MAX_BOOTSTRAP:
+        raise ValueError(f"bootstrap must be from 1 to {MAX_BOOTSTRAP}, got {bootstrap}")
+    samples = {name: replication_sample(results[name]) for name in names}
     verdicts = {name: results[name].verdict() for name in names}
     observed = np.array(
         [
@@ -312,11 +281,11 @@ def rank_candidates(results: dict[str, Any], bootstrap: int = 500, seed: int = 0
             for k in names
         ]
     )
-    observed_rank = _ranks(observed)
+    observed_rank = ranks(observed)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), BOOTSTRAP_TAG])))
     index = rng.integers(0, n, size=(bootstrap, n))  # the same resample for every candidate: paired
     keys = np.stack([outcome_keys(samples[k], index) for k in names], axis=1)  # B x K x 3
-    boot_ranks = np.array([_ranks(keys[b]) for b in range(bootstrap)])  # B x K
+    boot_ranks = np.array([ranks(keys[b]) for b in range(bootstrap)])  # B x K
     k_count = len(names)
     probabilities = np.stack([(boot_ranks == r).mean(axis=0) for r in range(k_count)], axis=1)  # K x ranks
     rows = []
@@ -372,27 +341,27 @@ class TerritoryRanking:
     runtime_seconds: float = 0.0
 
     def manifest(self) -> dict[str, Any]:
-        return {
-            "kind": "territories",
-            "name": self.candidates.name,
-            "input_hash": self.candidates.input_hash(),
-            "seed": self.seed,
-            "replications": self.replications,
-            "bootstrap": self.candidates.bootstrap,
-            "ranking_rule": RANKING_RULE,
-            "candidates": [
+        """Provenance of the ranking: inputs by hash, seed, replications, version."""
+        return build_manifest(
+            "territories",
+            self.seed,
+            self.replications,
+            self.runtime_seconds,
+            name=self.candidates.name,
+            input_hash=self.candidates.input_hash(),
+            bootstrap=self.candidates.bootstrap,
+            ranking_rule=RANKING_RULE,
+            candidates=[
                 {"name": k, "scenario_hash": s.scenario_hash(), "scenario": s.to_dict()}
                 for k, s in self.candidates.scenarios.items()
             ],
-            "simcoop_version": __version__,
-            "runtime_seconds": round(self.runtime_seconds, 3),
-        }
+        )
 
     def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
         """Write territories.csv and manifest.json into ``directory``, atomically."""
 
         def write(folder: Path) -> None:
-            self.table.to_csv(folder / "territories.csv", index=False, float_format="%.10g", lineterminator="\n")
+            write_csv_table(self.table, folder / "territories.csv", atomic=False)
 
         return write_study_folder(Path(directory), self.manifest(), write, force)
 
@@ -426,8 +395,9 @@ def rank_territories(
     jobs: int = 1,
     progress: bool = False,
     bootstrap: int | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> TerritoryRanking:
-    """Simulate every candidate on common random numbers (one pool) and rank them."""
+    """Simulate every candidate on common random numbers (one executor: ``executor`` or ``jobs`` processes) and rank them."""
     from simcoop.studies.batch import simulate_many
 
     n = candidates.replications if replications is None else int(replications)
@@ -438,7 +408,7 @@ def rank_territories(
         )
     started = time.perf_counter()
     names = list(candidates.scenarios)
-    runs = dict(simulate_many([candidates.scenarios[k] for k in names], n, root, jobs, progress))
+    runs = dict(simulate_many([candidates.scenarios[k] for k in names], n, root, jobs, progress, executor))
     table = rank_candidates({names[i]: runs[i] for i in range(len(names))}, candidates.bootstrap, root)
     return TerritoryRanking(
         candidates=candidates, table=table, seed=root, replications=n, runtime_seconds=time.perf_counter() - started

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simcoop.executors import ChunkExecutor
 from simcoop.results import Results
 from simcoop.scenario import Scenario, validate_data
 from simcoop.scenario.dotted import expand, get_path, set_dotted
@@ -111,6 +112,7 @@ def sensitivity(
     seed: int | None = None,
     jobs: int = 1,
     progress: bool = False,
+    executor: ChunkExecutor | None = None,
 ) -> pd.DataFrame:
     """One-at-a-time sensitivity on common random numbers; columns ``SENSITIVITY_COLUMNS``.
 
@@ -146,7 +148,7 @@ def sensitivity(
                 runs.append(varied)
             plan.append((key, side, actual, hashes[digest]))
     summaries: dict[int, dict[str, Any]] = {}
-    for index, results in simulate_many(runs, replications, seed, jobs, progress):
+    for index, results in simulate_many(runs, replications, seed, jobs, progress, executor):
         summaries[index] = _sensitivity_summary(results)
     rows = [{"parameter": key, "side": side, "value": value, **summaries[index]} for key, side, value, index in plan]
     table = pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))

@@ -26,8 +26,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from simcoop.executors import ChunkExecutor
+from simcoop.months import shift_month
 from simcoop.scenario import Scenario
-from simcoop.verdict import Verdict
+from simcoop.verdict import Verdict, criteria_met
 
 __all__ = ["Solution", "solve", "with_extra_funding", "TARGETS"]
 
@@ -61,6 +63,7 @@ class Solution:
     history: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The solution as JSON-ready data (what ``solve.json`` holds)."""
         data = asdict(self)
         data["insolvency_ci"] = list(self.insolvency_ci) if self.insolvency_ci else None
         data["spread"] = list(self.spread)
@@ -71,9 +74,7 @@ class Solution:
 def with_extra_funding(scenario: Scenario, amount_eur_per_year: float, years: int, funder: str = EXTRA_FUNDER) -> Scenario:
     """``scenario`` with one more fixed convention of ``amount_eur_per_year`` for ``years`` years from opening."""
     start = scenario.meta.start_month
-    y, m = (int(x) for x in start.split("-"))
-    k = y * 12 + (m - 1) + 12 * years - 1
-    last = f"{k // 12:04d}-{k % 12 + 1:02d}"
+    last = shift_month(start, 12 * years - 1)
     conventions = [c.model_dump(mode="json") for c in scenario.cooperative.public_funding]
     conventions.append(
         {"funder": funder, "kind": "fixed", "amount_eur": round(float(amount_eur_per_year), 2), "first_month": start, "last_month": last}
@@ -83,24 +84,6 @@ def with_extra_funding(scenario: Scenario, amount_eur_per_year: float, years: in
 
 #: Criteria that more effort (funding, accueils, contribution) can only help.
 SEARCHED = ("insolvency", "break_even")
-
-
-def _criteria_met(verdict: Verdict, side: str, keys: tuple[str, ...] = SEARCHED) -> bool:
-    """The criteria ``keys`` met on the point estimates (``point``), or on the pessimistic/optimistic ends of their intervals."""
-    for c in verdict.criteria:
-        if c.key not in keys:
-            continue
-        if c.key == "insolvency":
-            figure = {"point": c.value, "pessimistic": c.ci_high, "optimistic": c.ci_low}[side]
-            if figure > c.threshold:
-                return False
-        else:
-            if not c.detail.get("within_horizon", True):
-                return False
-            figure = {"point": c.value, "pessimistic": c.ci_low, "optimistic": c.ci_high}[side]
-            if figure < c.threshold:
-                return False
-    return True
 
 
 def solve(
@@ -113,8 +96,13 @@ def solve(
     tolerance: float | None = None,
     uncertainty: bool = True,
     on_step: Callable[[dict[str, Any]], None] | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> Solution:
-    """Search the smallest public effort (see the module docstring) that meets every criterion."""
+    """Search the smallest public effort (see the module docstring) that meets every criterion.
+
+    Each candidate runs on ``executor`` (a process pool or a Dask cluster), else over ``jobs``
+    processes; the answer does not depend on either.
+    """
     from simcoop.runner import simulate
 
     if target not in TARGETS:
@@ -160,10 +148,10 @@ def solve(
     def evaluate(x: float) -> Verdict:
         x = round(x, 6)
         if x not in cache:
-            verdict = simulate(build(x), replications=n, seed=root, jobs=jobs).verdict()
+            verdict = simulate(build(x), replications=n, seed=root, jobs=jobs, executor=executor).verdict()
             cache[x] = verdict
             step = {"value": x, "outcome": verdict.outcome, **{c.key: c.value for c in verdict.criteria},
-                    "searched_criteria_met": _criteria_met(verdict, "point")}  # fmt: skip
+                    "searched_criteria_met": criteria_met(verdict, "point", SEARCHED)}  # fmt: skip
             history.append(step)
             if on_step:
                 on_step(step)
@@ -173,15 +161,15 @@ def solve(
 
     def search(side: str) -> float | None:
         lo, hi = low, high
-        if _criteria_met(evaluate(lo), side):
+        if criteria_met(evaluate(lo), side, SEARCHED):
             return lo
-        while not _criteria_met(evaluate(hi), side):
+        while not criteria_met(evaluate(hi), side, SEARCHED):
             if hi >= cap:
                 return None
             lo, hi = hi, min(hi * 2.0, cap)
         while hi - lo > tol:
             mid = (lo + hi) / 2.0
-            if _criteria_met(evaluate(mid), side):
+            if criteria_met(evaluate(mid), side, SEARCHED):
                 hi = mid
             else:
                 lo = mid
@@ -194,7 +182,7 @@ def solve(
         value = _round_answer(value, target)
         at = evaluate(value)
         insolvency = next(c for c in at.criteria if c.key == "insolvency")
-        met = _criteria_met(at, "point", tuple(c.key for c in at.criteria))
+        met = criteria_met(at, "point")
         outcome, p, ci = at.outcome, insolvency.value, (insolvency.ci_low, insolvency.ci_high)
     else:
         met, outcome, p, ci = False, None, None, None

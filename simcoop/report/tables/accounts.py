@@ -152,23 +152,10 @@ def income_statement(run: RunData) -> Table:
 
 
 def opening_funds_eur(run: RunData) -> float | None:
-    """Cash at opening: initial treasury plus the opening capital (set-up step, or initial_capital_eur),
-    minus the set-up step's pre-opening costs (legal, recruitment), as the model counts it."""
-    coop = run.scenario.get("cooperative", {})
-    setup = (run.scenario.get("creation") or {}).get("setup")
-    preopening = 0.0
-    if setup:
-        capital = float(setup.get("capital_founders_eur", 0)) + float(setup.get("capital_partners_eur", 0))
-        preopening = float(setup.get("legal_costs_eur", 0)) + float(setup.get("recruitment_costs_eur", 0))
-    elif coop.get("initial_capital_eur") is not None:
-        capital = float(coop["initial_capital_eur"])
-    else:
-        try:
-            from simcoop.scenario import DEFAULT_INITIAL_CAPITAL_EUR
-        except ImportError:  # pragma: no cover
-            return None
-        capital = float(DEFAULT_INITIAL_CAPITAL_EUR)
-    return float(coop.get("initial_treasury_eur", 0.0)) + capital - preopening
+    """Cash at opening, as the run folder's manifest records it (``Scenario.opening_cash_eur``:
+    initial treasury plus opening capital, minus pre-opening costs); None for a folder that predates it."""
+    value = run.manifest.get("opening_cash_eur")
+    return None if value is None else float(value)
 
 
 def financing_plan(run: RunData, opening_funds: float | None = None) -> Table:
@@ -276,6 +263,7 @@ def cash_plan(run: RunData, months: int = 24) -> Table:
 
 
 def public_share_rows(run: RunData) -> dict[str, Any]:
+    """The public share of the cooperative's budget per year: the years and the 5/50/95 % quantiles (for the chart)."""
     years = run_years(run)
     by = by_year(run.yearly, "public_share_of_budget")
     q = {y: quantiles(by.get(y, [])) for y in years}

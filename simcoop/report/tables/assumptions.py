@@ -23,7 +23,8 @@ from simcoop.report.tables.cells import Cell, Row, Table
 
 @lru_cache(maxsize=1)
 def schema_descriptions() -> dict[str, dict[str, Any]]:
-    """Dotted key (list indices dropped) -> {description, default} from the scenario's JSON Schema."""
+    """Dotted key (list indices dropped) -> {description, default, source, assumption} from the scenario's
+    JSON Schema; ``source`` and ``assumption`` are the structured fields each key carries in the schema."""
     try:
         from simcoop.scenario import Scenario
     except ImportError:  # pragma: no cover - the schema is a nicety
@@ -47,7 +48,12 @@ def schema_descriptions() -> dict[str, dict[str, Any]]:
             return
         for name, prop in node.get("properties", {}).items():
             dotted = f"{path}.{name}" if path else name
-            out[dotted] = {"description": prop.get("description", ""), "default": prop.get("default", "<required>")}
+            out[dotted] = {
+                "description": prop.get("description", ""),
+                "default": prop.get("default", "<required>"),
+                "source": prop.get("source", ""),  # json_schema_extra of the field: its reference
+                "assumption": bool(prop.get("assumption", False)),
+            }
             walk(prop, dotted)
 
     walk(schema, "")
@@ -55,26 +61,18 @@ def schema_descriptions() -> dict[str, dict[str, Any]]:
 
 
 _DOMAIN = re.compile(r"DOMAIN(?:\.md)? §(\d+)")
-_PARENS = re.compile(r"\s*\([^()]*\)")
-_SENTENCE_END = re.compile(r"(?<!\bart)(?<!\bff)(?<!\barts)\.(?=\s|$)|;")
 
 
-def source_of(description: str) -> str:
-    """The source of a key from its schema description, in French: references kept, "hypothèse" marked."""
-    if not description:
+def source_of(info: dict[str, Any] | None) -> str:
+    """The source of a key in French, from its schema entry's structured ``source`` and ``assumption``:
+    references kept, "hypothèse" marked."""
+    if not info:
         return "Choix du scénario"
-    refs = ""
-    text = description
-    while _PARENS.search(text):
-        text = _PARENS.sub("", text)
-    match = re.search(r"Source:\s*(.+)", text)
-    if match:
-        refs = _SENTENCE_END.split(match.group(1), maxsplit=1)[0].strip().rstrip(",")
-        refs = _DOMAIN.sub(lambda m: f"notes de domaine §{m.group(1)}", refs)
-        refs = refs.replace(" ff.", " et s.").replace("Same source", "").strip()
-        if refs and refs[0].islower() and not re.match(r"\S*[._]", refs):
-            refs = refs[0].upper() + refs[1:]
-    assumption = "assumption" in description.lower()
+    refs = _DOMAIN.sub(lambda m: f"notes de domaine §{m.group(1)}", str(info.get("source") or ""))
+    refs = refs.replace(" ff.", " et s.").strip()
+    if refs and refs[0].islower() and not re.match(r"\S*[._]", refs):
+        refs = refs[0].upper() + refs[1:]
+    assumption = bool(info.get("assumption"))
     if refs and assumption:
         return f"{refs} ; valeur : hypothèse"
     if refs:
@@ -220,7 +218,8 @@ def assumptions_register(run: RunData) -> list[dict[str, Any]]:
         plain = re.sub(r"\.\d+(?=\.|$)", "", key)
         info = dict(schema.get(plain, {}))
         if info and not info.get("description"):  # e.g. a destination share: the parent key says where it comes from
-            info["description"] = schema.get(plain.rsplit(".", 1)[0], {}).get("description", "")
+            parent = schema.get(plain.rsplit(".", 1)[0], {})
+            info.update({k: parent.get(k, "") for k in ("description", "source", "assumption")})
         default = info.get("default", "<unknown>")
         is_default = default != "<required>" and default != "<unknown>" and _same(default, value)
         label = L.key_label(key)
@@ -234,7 +233,7 @@ def assumptions_register(run: RunData) -> list[dict[str, Any]]:
                 "key": key,
                 "label": label,
                 "value": format_value(key, value),
-                "source": source_of(info.get("description", "")) if info else "Choix du scénario",
+                "source": source_of(info),
                 "origin": "défaut" if is_default else "scénario",
             }
         )
@@ -254,6 +253,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def sectors_table(run: RunData) -> Table:
+    """The activity sectors of the scenario: share, turnover and its spread, gross margin, ramp-up, volatility, payment delay."""
     sectors = run.scenario["activities"]["sectors"]
     keys = [
         "share",
@@ -280,9 +280,9 @@ def sectors_table(run: RunData) -> Table:
     refs: list[str] = []
     assumption = False
     for k in keys:
-        description = schema.get(f"activities.sectors.{k}", {}).get("description", "")
-        assumption = assumption or "assumption" in description.lower()
-        ref = source_of(description).split(" ; ")[0]
+        info = schema.get(f"activities.sectors.{k}", {})
+        assumption = assumption or bool(info.get("assumption"))
+        ref = source_of(info).split(" ; ")[0]
         if ref not in refs and not ref.startswith(("Hypothèse", "Choix")):
             refs.append(ref)
     note = "Sources : " + (" ; ".join(refs) if refs else "choix du scénario")
@@ -291,6 +291,7 @@ def sectors_table(run: RunData) -> Table:
 
 
 def conventions_table(run: RunData) -> Table:
+    """The public funding conventions of the scenario: funder, kind, amount, ceiling, period, renewals and payment."""
     rows = []
     for c in run.scenario["cooperative"].get("public_funding", []):
         kind = c.get("kind", "fixed")

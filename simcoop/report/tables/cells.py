@@ -59,6 +59,7 @@ def quantiles(values: Iterable[Any]) -> tuple[float, float, float]:
 
 
 def cell(values: Iterable[Any], fmt: Callable[[Any], str], with_range: bool = True) -> Cell:
+    """A cell for a value across replications: the median, and below it the 5-95 % range (unless ``with_range`` is false)."""
     p5, p50, p95 = quantiles(values)
     text = fmt(p50)
     sub = fmt_range(p5, p95, fmt) if with_range else ""
@@ -66,20 +67,24 @@ def cell(values: Iterable[Any], fmt: Callable[[Any], str], with_range: bool = Tr
 
 
 def by_year(frame: pd.DataFrame, column: str) -> dict[int, pd.Series]:
+    """A column of a yearly frame split by calendar year: year -> its values across replications."""
     return {int(year): group for year, group in frame.groupby("year")[column]}
 
 
 def run_years(run: RunData) -> list[int]:
+    """The calendar years of the run, in order."""
     return sorted(int(y) for y in run.yearly["year"].unique())
 
 
 def year_label(run: RunData, year: int) -> str:
+    """A year as a column header, with ``*`` when the horizon covers only part of it."""
     months = run.yearly.loc[run.yearly["year"] == year, "months"]
     partial = len(months) and int(months.iloc[0]) < 12
     return f"{year}*" if partial else str(year)
 
 
 def partial_note(run: RunData) -> str:
+    """The footnote that names the partial years and their months (empty when every year is whole)."""
     months = run.yearly.groupby("year")["months"].first()
     partial = [f"{int(y)} ({int(m)} mois)" for y, m in months.items() if int(m) < 12]
     return f"* Année partielle : {', '.join(partial)}." if partial else ""
@@ -94,4 +99,5 @@ def monthly_by_year(run: RunData, columns: list[str], how: str = "sum") -> pd.Da
 
 
 def keur(value: Any) -> str:
+    """An amount in euros as thousands of euros for a table (``fmt_keur``)."""
     return fmt_keur(value)

@@ -57,6 +57,7 @@ def sensitivity_rows(run: RunData) -> list[dict[str, Any]]:
 
 
 def sensitivity_table(run: RunData) -> Table | None:
+    """The one-at-a-time sensitivity as a table (None without ``sensitivity.csv``)."""
     rows = sensitivity_rows(run)
     if not rows:
         return None
@@ -121,6 +122,7 @@ def sensitivity_table(run: RunData) -> Table | None:
 
 
 def provenance(run: RunData) -> list[tuple[str, str]]:
+    """Label/value pairs that identify the run: scenario, hash, seed, replications, version, date."""
     m = run.manifest
     rows = [
         ("Scénario", str(m.get("scenario_name", run.scenario["meta"].get("name", "")))),

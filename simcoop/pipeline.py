@@ -1,0 +1,120 @@
+"""The run -> sensitivity -> solve -> report pipeline as one library call.
+
+``simcoop run --sensitivity --solve --report`` and a notebook call the same function:
+``run_pipeline`` simulates (or takes a run already made), saves the run folder, then adds
+``sensitivity.csv`` (the report's tornado chart), ``solve.json`` (the funding its first
+page quotes) and ``report.html`` / ``report.pdf``, in that order, since each later step
+reads what the earlier ones wrote. Every step runs its replications on the same executor.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from simcoop.executors import ChunkExecutor
+from simcoop.runner import executor_for, simulate
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from simcoop.results import Results
+    from simcoop.scenario import Scenario
+    from simcoop.studies.solve import Solution
+
+__all__ = ["PipelineOutputs", "SOLVE_MAX_REPLICATIONS", "SENSITIVITY_MAX_REPLICATIONS", "run_pipeline"]
+
+#: Replications per sensitivity run and per solver candidate, at most (the run's, if fewer).
+SENSITIVITY_MAX_REPLICATIONS = 100
+SOLVE_MAX_REPLICATIONS = 100
+
+#: ``on_event(name, info)`` hears each step: ``simulated``, ``sensitivity_start`` / ``sensitivity_done``,
+#: ``solve_start`` / ``solve_step`` / ``solve_done``, ``report_done``.
+EventCallback = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class PipelineOutputs:
+    """What the pipeline made: the run's results and folder, and each later step's output (None if not asked)."""
+
+    results: Results
+    folder: Path
+    sensitivity: pd.DataFrame | None = None
+    solution: Solution | None = None
+    report: tuple[Path, Path] | None = None
+
+
+def run_pipeline(
+    scenario: Scenario,
+    out: str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    executor: ChunkExecutor | None = None,
+    sensitivity: bool = False,
+    sensitivity_replications: int | None = None,
+    solve: bool = False,
+    report: bool = False,
+    force: bool = False,
+    results: Results | None = None,
+    progress: bool = False,
+    on_event: EventCallback | None = None,
+) -> PipelineOutputs:
+    """Simulate ``scenario`` into the run folder ``out``, then its sensitivity, funding solve and report.
+
+    ``results`` skips the simulation (a run already made, e.g. streamed to disk by
+    ``simcoop run``; it must already be saved in ``out``). ``replications`` and ``seed`` default
+    to the scenario's. The sensitivity varies each default assumption one at a time over
+    ``sensitivity_replications`` (default: the run's, at most 100); the solver searches the
+    extra public funding that meets the viability criteria over at most 100 replications per
+    candidate. Raises ScenarioError (a variation that is not a valid scenario), ValueError,
+    OSError (the folder refused) and the report's NotARunFolder.
+    """
+    import json
+
+    from simcoop.csvout import write_csv_table
+    from simcoop.outdir import add_owned_file
+
+    out = Path(out)
+    emit = on_event or (lambda name, info: None)
+    with executor_for(executor, jobs) as chosen:
+        if results is None:
+            results = simulate(scenario, replications, seed, jobs=jobs, progress=progress, executor=chosen)
+            results.save(out, force=force)
+        emit("simulated", {"results": results, "folder": out})
+        outputs = PipelineOutputs(results=results, folder=out)
+        n, root = results.replications, results.seed
+        if sensitivity or sensitivity_replications:
+            from simcoop.studies.sensitivity import default_sensitivity_parameters
+            from simcoop.studies.sensitivity import sensitivity as one_at_a_time
+
+            parameters = default_sensitivity_parameters(scenario)
+            per_run = sensitivity_replications or min(n, SENSITIVITY_MAX_REPLICATIONS)
+            emit("sensitivity_start", {"parameters": parameters, "replications": per_run})
+            started = time.perf_counter()
+            table = one_at_a_time(scenario, parameters, per_run, root, jobs, progress=progress, executor=chosen)
+            add_owned_file(out, "sensitivity.csv", lambda tmp: write_csv_table(table, tmp, atomic=False), "run", scenario.scenario_hash())
+            outputs.sensitivity = table
+            emit("sensitivity_done", {"table": table, "seconds": time.perf_counter() - started})
+        if solve:
+            from simcoop.studies.solve import solve as solve_funding
+
+            emit("solve_start", {"target": "funding"})
+            solution = solve_funding(
+                scenario, target="funding", replications=min(n, SOLVE_MAX_REPLICATIONS), seed=root, jobs=jobs,
+                on_step=lambda info: emit("solve_step", info), executor=chosen,
+            )  # fmt: skip
+            identity = {"name": scenario.meta.name, "scenario_hash": scenario.scenario_hash()}
+            text = json.dumps({"scenario": identity, **solution.to_dict()}, indent=2, ensure_ascii=False) + "\n"
+            add_owned_file(out, "solve.json", lambda tmp: tmp.write_text(text, encoding="utf-8"), "scenario", scenario.scenario_hash())
+            outputs.solution = solution
+            emit("solve_done", {"solution": solution})
+    if report:
+        from simcoop.report import write_report
+
+        outputs.report = write_report(out)
+        emit("report_done", {"paths": outputs.report})
+    return outputs
