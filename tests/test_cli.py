@@ -28,6 +28,7 @@ BROKEN_FILES = sorted(BROKEN.glob("*.yaml"))
 OUTPUT_FILES = {
     ".simcoop.json",
     "manifest.json",
+    "reality_check.csv",
     "monthly.parquet",
     "monthly.csv",
     "yearly.parquet",

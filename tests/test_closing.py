@@ -408,3 +408,22 @@ def test_a_larger_profit_never_shrinks_any_part(result: int, more: int) -> None:
     assert hi.corporate_tax >= lo.corporate_tax
     assert hi.excedents_nets_de_gestion >= lo.excedents_nets_de_gestion
     assert hi.part_travail >= lo.part_travail
+
+
+def test_interest_on_capital_is_capped_at_three_years_of_tmo_plus_two_points() -> None:
+    from simcoop.economics.rules import interest_on_capital_cap_rate, rule_at, rule_reference
+    from simcoop.model.params import model_params
+    from tests.conftest import small_scenario
+
+    # A meeting in 2025: mean TMO of 2022-2024 plus 2 points (loi 47-1775 art. 14).
+    tmo = [rule_at("tmo_rate", f"{y}-01") for y in (2022, 2023, 2024)]
+    assert interest_on_capital_cap_rate(2025) == sum(tmo) / 3 + 0.02
+    assert "47-1775" in rule_reference("interest_on_capital_cap_points", "2025-01")["title"]
+    # A scenario asking for 10 % gets the cap at its closings.
+    from simcoop.economics.closing import AllocationRules, capped_interest
+
+    p = model_params(small_scenario(**{"cooperative.closing.interest_rate_on_capital": 0.1}))
+    assert p.interest_cap_by_month[11] == interest_on_capital_cap_rate(2028)  # closing of 2027, meeting in 2028
+    capped = capped_interest(p.allocation, p.interest_cap_by_month[11])
+    assert capped.interest_rate_on_capital == interest_on_capital_cap_rate(2028) < 0.1
+    assert capped_interest(AllocationRules(interest_rate_on_capital=0.01), 0.05).interest_rate_on_capital == 0.01

@@ -77,6 +77,21 @@ scenario_changes = st.fixed_dictionaries(
         "cooperative.financing.overdraft_annual_rate": st.floats(min_value=0, max_value=0.3),
         "cooperative.public_funding.0.advance_at_signature_share": st.floats(min_value=0, max_value=1),
         "cooperative.public_funding.3.advance_at_signature_share": st.floats(min_value=0, max_value=1),
+        # Costs of employment and of the structure (each a cash outflow that must be counted).
+        "activities.sectors.1.at_mp_rate": st.one_of(st.none(), st.floats(min_value=0, max_value=0.1)),
+        "activities.sectors.1.insurance_eur_per_month": st.floats(min_value=0, max_value=300),
+        "activities.sectors.0.vat_exempt_share": st.floats(min_value=0, max_value=1),
+        "territory.versement_mobilite_rate": st.floats(min_value=0, max_value=0.02),
+        "payroll.employer_size_follows_headcount": st.booleans(),
+        "cooperative.mutuelle_employer_eur_per_month": st.floats(min_value=0, max_value=80),
+        "cooperative.occupational_health_eur_per_year": st.floats(min_value=0, max_value=200),
+        "cooperative.overheads_eur_per_fte_month": st.floats(min_value=0, max_value=500),
+        "cooperative.legal_and_accounts_eur_per_year": st.floats(min_value=0, max_value=10000),
+        "cooperative.payroll_outsourcing_eur_per_payslip": st.floats(min_value=0, max_value=30),
+        "cooperative.staff.support_fte_per_100_entrepreneurs": st.floats(min_value=0, max_value=3),
+        "cooperative.membership_dues": st.sampled_from([[], [{"name": "CG Scop", "rate": 0.003, "floor_eur_per_year": 900}],
+                                                         [{"name": "Les CAE", "rate": 0.02, "base": "contributions", "floor_eur_per_year": 500}]]),
+        "pathway.cape.min_income_gain_share_on_are": st.floats(min_value=0, max_value=1),
     }
 )
 
@@ -98,6 +113,7 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
         m["purchases_cents"]
         + m["gross_salaries_cents"]
         + m["employer_contributions_cents"]
+        + m["activity_charges_cents"]
         + m["coop_costs_cents"]
         + m["exit_payouts_cents"]
         + m["capital_repaid_cents"]

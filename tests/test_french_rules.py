@@ -74,12 +74,21 @@ def test_associe_capital_is_withheld_then_paid_back_after_the_delay() -> None:
 
 @pytest.mark.parametrize("cap_eur", [0.0, 2000.0])
 def test_advances_stay_within_the_cap(cap_eur: float) -> None:
-    """With clients paying at once, only the fixed pay can draw a treasury below zero, within the cap."""
+    """With clients paying at once and no charges borne by the activities (sector insurance, health
+    cover, occupational health, AT/MP above the table, payroll taxes), only the fixed pay can draw a
+    treasury below zero, within the cap."""
     changes = {f"activities.sectors.{k}.payment_delay_days": 0.0 for k in range(4)}
+    changes |= {f"activities.sectors.{k}.insurance_eur_per_month": 0.0 for k in range(4)}
+    changes |= {f"activities.sectors.{k}.at_mp_rate": None for k in range(4)}
+    changes |= {f"activities.sectors.{k}.vat_exempt_share": 0.0 for k in range(4)}
+    changes |= {"cooperative.mutuelle_employer_eur_per_month": 0.0, "cooperative.occupational_health_eur_per_year": 0.0,
+                "territory.versement_mobilite_rate": 0.0}
     changes |= {"pathway.cesa.advance_cap_eur": cap_eur, "pathway.cesa.fixed_pay_share": 1.0, "meta.horizon_months": 48}
     m = _run(small_scenario(**changes)).monthly
     salaried = m["n_cesa"] + m["n_associe"]
-    assert (m["advances_cents"] <= cap_eur * 100 * salaried).all()
+    # The réduction générale is regularised on annual pay: rounding the year's relief against the
+    # sum of the monthly ones may cost a holder a cent or two beyond the budget in a month.
+    assert (m["advances_cents"] <= cap_eur * 100 * salaried + 2 * salaried).all()
     if cap_eur:
         assert m["advances_cents"].max() > 0
 
@@ -105,7 +114,9 @@ def test_capacity_full_means_waiting_then_leaving() -> None:
 
 
 def test_hiring_follows_the_caseload_after_the_delay_and_freezes_without_cash() -> None:
-    base = {"territory.accueils_per_year_at_maturity": 400, "pathway.entry_share": 0.6, "meta.horizon_months": 48}
+    # A generous EPCI convention keeps the own treasury above the hiring freeze.
+    base = {"territory.accueils_per_year_at_maturity": 400, "pathway.entry_share": 0.6, "meta.horizon_months": 48,
+            "cooperative.public_funding.2.amount_eur": 300000}
     m = _run(small_scenario(**base, **{"cooperative.staff.recruitment_delay_months": 4})).monthly
     staff = m["staff_fte"]
     assert staff[-1] > staff[0]

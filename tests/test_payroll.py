@@ -333,3 +333,38 @@ def test_cost_table_gives_exactly_what_the_rules_give() -> None:
             assert np.array_equal(employer_cost_cents(gross, rates), _employer_cost(gross, rates))
             budget = np.floor(rng.uniform(0, 6 * rates.smic_monthly_eur * 100, 20_000))
             assert np.array_equal(gross_for_employer_budget_cents(budget, rates), _inverse_by_bisection(budget, rates))
+
+
+def test_annual_relief_keeps_a_june_settlement_at_the_full_coefficient() -> None:
+    """CSS L241-13 / D241-7: the relief is annual; monthly amounts are provisional."""
+    from simcoop.economics.payroll import annual_reduction_generale_cents
+
+    r = payroll_rates_at("2025-06", "below_50")
+    months = [80_000.0] * 5 + [380_000.0]  # five months at 800 €, then June with a 3 000 € settlement
+    monthly = sum(float(reduction_generale_cents(np.array([g]), r)[0]) for g in months)
+    annual = float(annual_reduction_generale_cents(np.array([sum(months)]), np.array([6]), r)[0])
+    # 7 800 € over six months stays below six monthly SMIC: the full coefficient on all of it.
+    full = float(reduction_generale_cents(np.array([130_000.0]), r)[0]) * 6  # 1 300 € a month, same total
+    assert abs(annual - full) <= 6
+    assert annual > monthly + 0.9 * r.relief_max_coefficient * 300_000.0 * 0.5
+    # Regular pay: the annual relief equals the sum of the monthly ones (to rounding).
+    steady = float(annual_reduction_generale_cents(np.array([12 * 150_000.0]), np.array([12]), r)[0])
+    assert abs(steady - 12 * float(reduction_generale_cents(np.array([150_000.0]), r)[0])) <= 12
+
+
+def test_annual_relief_counts_the_legal_time_of_the_contract_months_of_the_year() -> None:
+    from simcoop.economics.payroll import annual_reduction_generale_cents
+
+    r = payroll_rates_at("2025-06", "below_50")
+    # January to June: 5 x 800 € + 9 000 € in June = 13 000 €, above six monthly SMIC but below
+    # twelve: with the contract running to December, the year's SMIC_ref is not yet reached.
+    paid_so_far = np.array([13_000_00.0])
+    to_date = float(annual_reduction_generale_cents(paid_so_far, np.array([6]), r)[0])
+    whole_year = float(annual_reduction_generale_cents(paid_so_far, np.array([6]), r, np.array([12]))[0])
+    assert whole_year > to_date
+    assert whole_year == float(annual_reduction_generale_cents(paid_so_far, np.array([6]), r, np.array([6 + 6]))[0])
+
+
+def test_at_mp_rates_of_2025_apply_from_the_first_of_may() -> None:
+    assert payroll_rates_at("2025-04", "below_50").employer_at_mp_rate == payroll_rates_at("2024-12", "below_50").employer_at_mp_rate
+    assert payroll_rates_at("2025-05", "below_50").employer_at_mp_rate == 0.007

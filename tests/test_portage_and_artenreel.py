@@ -62,7 +62,9 @@ def test_portage_keeps_fewer_people_who_earn_more(reference_results: simcoop.Res
     assert table.loc["admitted", "portage_p50"] < table.loc["admitted", "cae_p50"]
     assert table.loc["salaried_end", "portage_p50"] < table.loc["salaried_end", "cae_p50"]
     assert table.loc["gross_pay_per_salaried_year_eur", "portage_p50"] > table.loc["gross_pay_per_salaried_year_eur", "cae_p50"]
-    assert table.loc["reserves_end_eur", "portage_p50"] < table.loc["reserves_end_eur", "cae_p50"]
+    # With the costs of a real CAE the reference's cooperative makes no lasting profit of its own
+    # (its reserves come from public money, docs/sources.md), while the portage company keeps its 5 %.
+    assert table.loc["reserves_end_eur", "portage_p50"] > 0 <= table.loc["reserves_end_eur", "cae_p50"]
 
 
 def test_portage_admits_only_billing_that_pays_the_floor() -> None:
@@ -85,6 +87,25 @@ def test_run_compare_portage_prints_the_table(tmp_path, capsys) -> None:  # noqa
     assert (out / "portage_comparison.csv").is_file()
     loaded = simcoop.load_results(out)
     assert loaded.portage_comparison()["measure"].tolist()[0] == "entrants"
+
+
+def test_portage_follows_the_branch_agreement() -> None:
+    """CCN du portage salarial of 22 March 2017, art. 21.3, and code du travail L1254-5."""
+    from simcoop.scenario import Portage
+
+    assert (Portage().pay_floor_share_of_pass, Portage().financial_reserve_share) == (0.70, 0.10)
+
+    def portage(**changes: object) -> dict[str, float]:
+        results = simcoop.simulate(small_scenario(**changes), replications=2, seed=3, compare_portage=True)
+        return results.portage_comparison().set_index("measure")["portage_p50"].to_dict()
+
+    names = ["conseil_formation", "artisanat_batiment", "services_a_la_personne", "culture_communication"]
+    base = portage(**{"portage.excluded_sectors": []})
+    assert portage(**{"portage.excluded_sectors": names})["admitted"] == 0  # no client a business: nobody porté
+    # The réserve financière raises the billing needed: fewer are admitted than without it.
+    assert portage(**{"portage.excluded_sectors": [], "portage.financial_reserve_share": 0.0})["admitted"] > base["admitted"]
+    # The legal reserve stops at 10 % of the company's capital.
+    assert portage(**{"portage.company_capital_eur": 1000, "portage.fee_rate": 0.10})["reserves_end_eur"] <= 100.0
 
 
 def test_warm_start_example_compares_with_portage() -> None:

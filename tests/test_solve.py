@@ -49,7 +49,7 @@ def test_annual_subsidy_never_goes_beyond_the_compensation_limit() -> None:
 
 
 def test_a_viable_scenario_needs_no_startup_financing() -> None:
-    rich = small_scenario(**CRITERIA, **{"cooperative.initial_treasury_eur": 2_000_000})
+    rich = small_scenario(**CRITERIA, **{"cooperative.initial_treasury_eur": 2_000_000, "cooperative.public_funding.2.amount_eur": 300000})
     solution = solve(rich, target="startup", replications=10, seed=1, uncertainty=False)
     assert solution.value == 0.0 and solution.binding == ""
 

@@ -61,6 +61,8 @@ def test_viable_cape_converts_then_becomes_associe_at_the_deadline() -> None:
             "pathway.associe.uptake_rate_per_year": 0.0,
             "pathway.associe.at_deadline_probability": 1.0,
             "pathway.associe.deadline_months": 36,
+            "pathway.cape.min_income_gain_share_on_are": 0.0,  # ARE does not hold anyone back here
+            "activities.sectors.1.insurance_eur_per_month": 0.0,  # no décennale pushing the treasury below 0
         },
     )
     rows, out = _trace(scenario)
@@ -123,3 +125,33 @@ def test_first_month_of_activity_invoices_the_ramp_start() -> None:
     per_head = round(sector.turnover_median_eur_per_year * 100 / 12 * sector.rampup_start_share)
     assert out.monthly["turnover_cents"][0] == 0  # entrants start invoicing the month after they enter
     assert abs(out.monthly["turnover_cents"][1] - entrants_month0 * per_head) <= entrants_month0
+
+
+def test_people_on_are_stay_in_cape_until_their_are_runs_out() -> None:
+    """A viable activity converts at once without ARE; with ARE left, only once it has run out."""
+    changes = {
+        "meta.horizon_months": 48,
+        "territory.accueils_per_year_at_maturity": 12,
+        "pathway.direct_cesa_share": 0.0,
+        "pathway.cape.min_months_before_cesa": 1,
+        "pathway.cape.renewal_probability": 1.0,
+        "pathway.cesa.min_gross_salary_eur_per_month": 10.0,
+        "pathway.cesa.treasury_months_required": 0.0,
+        "pathway.prior_status.are_share": 1.0,
+        "pathway.prior_status.rsa_share": 0.0,
+        "pathway.prior_status.are_remaining_months_max": 18,
+        "pathway.cape.min_income_gain_share_on_are": 0.9,
+        "activities.sectors.1.insurance_eur_per_month": 0.0,
+    }
+    rows, out = _trace(_deterministic(**changes))
+    converted = {r[0]: r[1] for r in rows if r[3] == "cesa"}
+    entered = {r[0]: r[1] for r in rows if r[2] == "accueil"}
+    assert converted, "some activities should convert"
+    # Without the rule, every conversion comes one month after entry; with it, later.
+    rows_free, _ = _trace(_deterministic(**{**changes, "pathway.cape.min_income_gain_share_on_are": 0.0}))
+    free = {r[0]: r[1] - [x for x in rows_free if x[0] == r[0]][0][1] for r in rows_free if r[3] == "cesa"}
+    assert max(free.values()) <= 3
+    waits = [converted[i] - entered[i] for i in converted]
+    assert np.mean(waits) > np.mean(list(free.values())) + 3
+    # Nobody converts while more than 18 months of ARE could be left, and all wait at most that long.
+    assert max(waits) <= 19

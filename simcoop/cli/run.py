@@ -221,7 +221,7 @@ def _cmd_run_locked(
             print(results.portage_table())
         extra = ", funding.csv" + (", portage.csv, portage_comparison.csv" if args.compare_portage else "")
         extra += ", precision.json" if precision_report is not None else ""
-        print(f"\nwrote {out}/ (manifest.json, monthly, yearly, events, kpis.csv, summary.csv{extra}, workbook.xlsx) in {elapsed:.1f} s")
+        print(f"\nwrote {out}/ (manifest.json, monthly, yearly, events, kpis.csv, summary.csv, reality_check.csv{extra}, workbook.xlsx) in {elapsed:.1f} s")
     if args.sensitivity or args.sensitivity_replications or args.solve or args.report or getattr(args, "funders", False):
         return _later_steps(args, scenario, results, out)
     return EXIT_OK

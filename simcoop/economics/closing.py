@@ -57,12 +57,15 @@ Simplified on purpose
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 __all__ = [
+    "capped_interest",
     "LEGAL_RESERVE_MIN_SHARE",
     "LOSS_OFFSET_FLOOR_CENTS",
     "PART_TRAVAIL_MIN_SHARE",
@@ -237,6 +240,13 @@ def _require_cents(name: str, value: float, *, non_negative: bool) -> float:
     if non_negative and value < 0:
         raise ValueError(f"{name} must be >= 0, got {value!r}")
     return value
+
+
+def capped_interest(rules: AllocationRules, cap_rate: float) -> AllocationRules:
+    """``rules`` with the interest rate on capital at most ``cap_rate`` (loi 47-1775 art. 14: mean TMO + 2 points)."""
+    if rules.interest_rate_on_capital <= cap_rate:
+        return rules
+    return dataclasses.replace(rules, interest_rate_on_capital=cap_rate)
 
 
 def close_year(

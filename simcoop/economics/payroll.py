@@ -287,6 +287,11 @@ def _smic_ref_cents(gross: FloatArray, r: PayrollRates) -> FloatArray:
 def _coefficient(gross: FloatArray, r: PayrollRates, exact: bool) -> FloatArray:
     """The relief coefficient C; rounded to 4 decimals when ``exact`` (CSS D241-7)."""
     ratio = _smic_ref_cents(gross, r) / np.maximum(gross, 1.0)  # SMIC_ref / gross
+    return _coefficient_of_ratio(ratio, r, exact)
+
+
+def _coefficient_of_ratio(ratio: FloatArray, r: PayrollRates, exact: bool) -> FloatArray:
+    """The relief coefficient for a ratio SMIC_ref / gross (CSS D241-7)."""
     if r.relief_formula == "fillon":
         m = r.relief_exit_smic_multiple
         c = r.relief_max_coefficient * np.clip((m * ratio - 1.0) / (m - 1.0), 0.0, 1.0)
@@ -382,6 +387,32 @@ def reduction_generale_cents(gross_cents: npt.ArrayLike, rates: PayrollRates) ->
     gross = np.maximum(np.asarray(gross_cents, dtype=np.float64), 0.0)
     _, covered = _employer_full(gross, rates)
     return _relief(gross, np.rint(covered), rates, exact=True)
+
+
+def annual_reduction_generale_cents(
+    cumulative_gross_cents: npt.ArrayLike, months: npt.ArrayLike, rates: PayrollRates, contract_months: npt.ArrayLike | None = None
+) -> FloatArray:
+    """The réduction générale due on the pay of the year so far, whole cents (CSS L241-13, D241-7).
+
+    The relief is annual: its coefficient comes from the year's SMIC_ref against the year's
+    gross, and the monthly relief is only provisional, regularised month by month
+    ("régularisation progressive"). With CAE hour equivalents (décret 2015-1363: gross /
+    hourly SMIC within the legal working time) the year's SMIC_ref is the relief SMIC ×
+    hours, within the legal time of the ``contract_months`` of the calendar year the
+    contract covers (151.67 h each; default: the ``months`` paid so far). So a June
+    settlement no longer loses the relief when the year's pay stays below the year's SMIC.
+    ``months`` are the months paid this year; the contributions the relief may cover are
+    those of the average month, times ``months``.
+    """
+    gross = np.maximum(np.asarray(cumulative_gross_cents, dtype=np.float64), 0.0)
+    n = np.maximum(np.asarray(months, dtype=np.float64), 1.0)
+    cap_months = n if contract_months is None else np.maximum(np.asarray(contract_months, dtype=np.float64), n)
+    r = rates
+    smic_ref = np.minimum(gross * (r.relief_smic_hourly_eur / r.smic_hourly_eur), 100.0 * r.relief_smic_monthly_eur * cap_months)
+    coefficient = _coefficient_of_ratio(smic_ref / np.maximum(gross, 1.0), r, exact=True)
+    average = gross / n
+    _, covered = _employer_full(average, r)
+    return np.rint(np.minimum(coefficient * gross, covered * n))
 
 
 def employer_contributions_cents(gross_cents: npt.ArrayLike, rates: PayrollRates) -> FloatArray:

@@ -87,9 +87,13 @@ def run_model(
     portage = None
     if compare_portage:
         pr = scenario.portage
+        names = [s.name for s in scenario.activities.sectors]
         rules = PortageRules(
             pr.pay_floor_share_of_pass, pr.fee_rate, pr.reserve_share, pr.mission_months,
             float(to_cents(pr.cost_per_consultant_eur_per_month)),
+            financial_reserve_share=pr.financial_reserve_share,
+            excluded_sectors=np.array([name in pr.excluded_sectors for name in names], dtype=bool),
+            legal_reserve_cap_cents=0.10 * float(to_cents(pr.company_capital_eur)),
         )
         portage = {"cae": cae_measures(flows, n), "portage": portage_replication(people, p, rules, p.horizon_months)}
     return ReplicationOutput(

@@ -126,6 +126,7 @@ FLOW_COLUMNS: tuple[str, ...] = (
     "employer_contributions_cents",
     "employee_contributions_cents",
     "csg_crds_cents",
+    "activity_charges_cents",
     "jobs_fte",
     "are_months_saved",
     "capital_paid_in_cents",
@@ -176,35 +177,40 @@ STOCK_COLUMNS: tuple[str, ...] = (
 
 # Rows of the activity table ``Book.a`` (one column per active activity).
 (
-    A_ID,
-    A_STAGE,
-    A_ENTRY,
-    A_RAMP_START,
-    A_RAMP_SLOPE,
-    A_MATURE,
-    A_VOL,
-    A_HALF_VAR,
-    A_MARGIN_RATE,
-    A_ON_TIME,
-    A_TREASURY,
-    A_EMA,
-    A_CESA_FROM,
-    A_TERM_END,
-    A_RENEWALS,
-    A_DEADLINE,
-    A_EXIT_PROBABILITY,
-    A_SECTOR,
-    A_CRATE,
-    A_CUM_BASE,
-    A_FIXED_GROSS,
-    A_ARE_END,
-    A_TRIAL_END,
-    A_CAPITAL_DUE,
-    A_CAPITAL_PAID,
-    A_SITE,
-    A_ZONE,
-) = range(27)
-N_ACTIVITY_FIELDS = 27
+    ROW_PERSON_ID,
+    ROW_STAGE,
+    ROW_ENTRY_MONTH,
+    ROW_RAMPUP_START_SHARE,
+    ROW_RAMPUP_SLOPE_PER_MONTH,
+    ROW_MATURE_TURNOVER_CENTS,
+    ROW_MONTHLY_VOLATILITY,
+    ROW_HALF_VARIANCE,
+    ROW_GROSS_MARGIN_RATE,
+    ROW_ON_TIME_SHARE,
+    ROW_TREASURY_CENTS,
+    ROW_RECENT_NET_MARGIN_CENTS,
+    ROW_CESA_POSSIBLE_FROM_MONTH,
+    ROW_CAPE_TERM_END_MONTH,
+    ROW_CAPE_RENEWALS_LEFT,
+    ROW_ASSOCIE_DEADLINE_MONTH,
+    ROW_EXIT_PROBABILITY,
+    ROW_SECTOR,
+    ROW_CONTRIBUTION_RATE,
+    ROW_CONTRIBUTION_BASE_YTD_CENTS,
+    ROW_FIXED_GROSS_CENTS,
+    ROW_ARE_END_MONTH,
+    ROW_TRIAL_END_MONTH,
+    ROW_CAPITAL_DUE_CENTS,
+    ROW_CAPITAL_PAID_CENTS,
+    ROW_SITE,
+    ROW_ZONE,
+    ROW_GROSS_YTD_CENTS,  # gross pay since January (réduction générale, annual)
+    ROW_RELIEF_YTD_CENTS,  # réduction générale granted since January
+    ROW_PAID_MONTHS_YTD,  # months paid since January
+    ROW_PREVIOUS_YEAR_GROSS_CENTS,  # last calendar year's gross (and the settlement attached to it)
+    ROW_PREVIOUS_YEAR_MONTHS,  # months paid last calendar year
+) = range(32)
+N_ACTIVITY_ROWS = 32
 
 
 class Book:
@@ -272,6 +278,27 @@ class Book:
         self.events: list[tuple[int, int, int, int, int, int]] = []
         self.wake: list[Any] = []
         self.sector_template = _sector_template(params)
+        # Employer size band (index in EMPLOYER_SIZES) and what the smoothing rule needs:
+        # this year's headcount so far, consecutive years at or above each band's threshold.
+        self.size_band = params.size_band_at_opening
+        self.headcount_sum_year = 0.0
+        self.headcount_months_year = 0
+        self.years_at_or_above = [0, 0, 0]
+        # Taxe sur les salaires: turnover and VAT-exempt turnover of the year, last year's ratio.
+        self.turnover_year_cents = 0.0
+        self.exempt_turnover_year_cents = 0.0
+        self.taxe_salaires_ratio_last_year: float | None = None
+        self.dues_year_cents = np.zeros(len(params.dues_rate))
+
+    def rates(self, month: int) -> Any:
+        """The payroll rules of ``month`` for the cooperative's current employer size."""
+        return self.p.payroll_by_band[self.size_band][month]
+
+    def taxe_salaires_ratio(self) -> float:
+        """Share of turnover exempt from VAT: last calendar year's, or this year's so far in the first year."""
+        if self.taxe_salaires_ratio_last_year is not None:
+            return self.taxe_salaires_ratio_last_year
+        return self.exempt_turnover_year_cents / self.turnover_year_cents if self.turnover_year_cents > 0 else 0.0
 
     # ------------------------------------------------------------------ storage
     def _alloc_people(self, capacity: int) -> None:
@@ -303,7 +330,7 @@ class Book:
 
     def _alloc_activities(self, capacity: int) -> None:
         self.activity_capacity = capacity
-        self.a = np.zeros((N_ACTIVITY_FIELDS, capacity))
+        self.a = np.zeros((N_ACTIVITY_ROWS, capacity))
         self.lag = np.zeros(capacity, dtype=np.int64)
         self.pending = np.zeros((self.slots, capacity))
         self.arange = np.arange(capacity)
@@ -352,12 +379,12 @@ class Book:
         self.slot_of[people] = np.arange(self.m, self.m + k)
         a = self.a
         a[:, slots] = self.sector_template[:, sector]
-        a[A_ID, slots] = np.arange(ids.start, ids.stop)
-        a[A_ENTRY, slots] = month
-        a[A_MATURE, slots] = mature_cents
-        a[A_ARE_END, slots] = are_end
-        a[A_ZONE, slots] = 0 if zone is None else zone
-        a[A_SITE, slots] = 0 if site is None else site
+        a[ROW_PERSON_ID, slots] = np.arange(ids.start, ids.stop)
+        a[ROW_ENTRY_MONTH, slots] = month
+        a[ROW_MATURE_TURNOVER_CENTS, slots] = mature_cents
+        a[ROW_ARE_END_MONTH, slots] = are_end
+        a[ROW_ZONE, slots] = 0 if zone is None else zone
+        a[ROW_SITE, slots] = 0 if site is None else site
         self.lag[slots] = p.sector_lag_months[sector]
         self.pending[:, slots] = 0.0
         self.n = ids.stop
@@ -374,12 +401,12 @@ class Book:
         self.stage[i] = to_stage
         if to_stage != SORTIE:
             slot = self.slot_of[i]
-            self.a[A_STAGE, slot] = to_stage
-            self.a[A_EXIT_PROBABILITY, slot] = self.p.exit_probability_by_stage[to_stage]
+            self.a[ROW_STAGE, slot] = to_stage
+            self.a[ROW_EXIT_PROBABILITY, slot] = self.p.exit_probability_by_stage[to_stage]
             if to_stage == CAPE:
-                self.a[A_CRATE, slot] = self.p.sector_rate_cape[int(self.a[A_SECTOR, slot])]
+                self.a[ROW_CONTRIBUTION_RATE, slot] = self.p.sector_rate_cape[int(self.a[ROW_SECTOR, slot])]
             elif to_stage == CESA:
-                self.a[A_CRATE, slot] = self.p.sector_rate_cesa[int(self.a[A_SECTOR, slot])]
+                self.a[ROW_CONTRIBUTION_RATE, slot] = self.p.sector_rate_cesa[int(self.a[ROW_SECTOR, slot])]
         if from_stage > ACCUEIL:
             self.stage_count[from_stage] -= 1
         self.stage_count[to_stage] += 1
@@ -402,7 +429,7 @@ class Book:
         (DOMAIN.md §3: an exit with a negative treasury is a loss to the cooperative).
         """
         s = int(self.slot_of[i])
-        treasury = float(self.a[A_TREASURY, s])
+        treasury = float(self.a[ROW_TREASURY_CENTS, s])
         receivables = self.pending[:, s]
         balance = treasury + float(receivables.sum())
         payout = balance if balance > 0 else 0.0
@@ -417,7 +444,7 @@ class Book:
         if motive is not None:
             flows[motive] += 1
         # Capital paid in is paid back after the delay; what was not yet paid is cancelled.
-        paid = float(self.a[A_CAPITAL_PAID, s])
+        paid = float(self.a[ROW_CAPITAL_PAID_CENTS, s])
         if paid > 0:
             self.capital_cents -= paid
             self.capital_due[month + self.p.capital_repayment_delay_months] += paid
@@ -434,7 +461,7 @@ class Book:
             self.a[:, s] = self.a[:, last]
             self.lag[s] = self.lag[last]
             self.pending[:, s] = self.pending[:, last]
-            self.slot_of[int(self.a[A_ID, s])] = s
+            self.slot_of[int(self.a[ROW_PERSON_ID, s])] = s
         self.slot_of[i] = -1
         self.m = last
 
@@ -451,7 +478,7 @@ class Book:
 
     def stocks(self, month: int) -> dict[str, float]:
         """End-of-month stocks: people by stage, team size, cash, capital and reserves, in cents."""
-        treasury = self.a[A_TREASURY, : self.m]
+        treasury = self.a[ROW_TREASURY_CENTS, : self.m]
         activities = float(treasury.sum())
         advances = float(-treasury[treasury < 0].sum())
         capital_to_repay = float(self.capital_due[month + 1 :].sum())
@@ -493,18 +520,18 @@ class Book:
 def _sector_template(p: ModelParams) -> npt.NDArray[np.float64]:
     """The activity-table column of a new activity of each sector (per-entrant fields zero)."""
     k = len(p.sector_shares)
-    template = np.zeros((N_ACTIVITY_FIELDS, k))
+    template = np.zeros((N_ACTIVITY_ROWS, k))
     ramp_months = p.sector_rampup_months
     start_share = np.where(ramp_months > 0, p.sector_rampup_start_share, 1.0)
-    template[A_STAGE] = ACCUEIL
-    template[A_RAMP_START] = start_share
-    template[A_RAMP_SLOPE] = (1.0 - start_share) / np.maximum(ramp_months, 1.0)
-    template[A_VOL] = p.sector_volatility
-    template[A_HALF_VAR] = 0.5 * p.sector_volatility**2
-    template[A_MARGIN_RATE] = p.sector_margin_rate
-    template[A_ON_TIME] = 1.0 - p.sector_late_share
-    template[A_TERM_END] = -1
-    template[A_DEADLINE] = -1
-    template[A_SECTOR] = np.arange(k)
-    template[A_TRIAL_END] = -1
+    template[ROW_STAGE] = ACCUEIL
+    template[ROW_RAMPUP_START_SHARE] = start_share
+    template[ROW_RAMPUP_SLOPE_PER_MONTH] = (1.0 - start_share) / np.maximum(ramp_months, 1.0)
+    template[ROW_MONTHLY_VOLATILITY] = p.sector_volatility
+    template[ROW_HALF_VARIANCE] = 0.5 * p.sector_volatility**2
+    template[ROW_GROSS_MARGIN_RATE] = p.sector_margin_rate
+    template[ROW_ON_TIME_SHARE] = 1.0 - p.sector_late_share
+    template[ROW_CAPE_TERM_END_MONTH] = -1
+    template[ROW_ASSOCIE_DEADLINE_MONTH] = -1
+    template[ROW_SECTOR] = np.arange(k)
+    template[ROW_TRIAL_END_MONTH] = -1
     return template

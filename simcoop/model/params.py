@@ -22,6 +22,8 @@ from simcoop.economics import (
     payroll_rates_at,
     to_cents,
 )
+from simcoop.economics.payroll import EMPLOYER_SIZES
+from simcoop.economics.rules import interest_on_capital_cap_rate, rule_at
 from simcoop.scenario import ExitDestinations, Scenario, month_offset
 
 __all__ = ["ModelParams", "ConventionParams", "FinancingParams", "financing_params", "RosterParams", "model_params", "FUNDING_KINDS", "PAYMENTS", "CAPE", "CESA", "ASSOCIE", "SORTIE", "ACCUEIL", "STAGES"]
@@ -32,9 +34,6 @@ STAGES: tuple[str, ...] = ("accueil", "cape", "cesa", "associe", "sortie")
 
 FloatArray = npt.NDArray[np.float64]
 
-
-#: Accompaniment FTE of an antenna when it opens, unless the site says otherwise. Assumption.
-ANTENNA_FTE = 0.5
 
 #: Kinds of public funding conventions and payment schedules, as coded in ``ConventionParams``.
 FUNDING_KINDS: tuple[str, ...] = ("fixed", "per_accueil", "per_supported", "per_cesa_start")
@@ -94,14 +93,20 @@ class ModelParams:
     # prior status
     are_share: float
     rsa_share: float
-    are_max_months: int
+    are_max_months: int  # under the first age limit
+    are_max_months_between: float  # between the two age limits
+    are_max_months_older: float  # from the second age limit on
+    are_aged_between_share: float
+    are_aged_older_share: float
     are_average_cents: float
+    are_cumul_reduction_rate: float  # ARE reduced by this share of gross pay (cae_rules_fr.yaml)
     # contracts
     cape_term_months: int
     cape_max_renewals: int
     cape_renewal_probability: float
     cape_min_months_before_cesa: int
     cape_exit_probability_after_are: float
+    min_income_gain_share_on_are: float
     after_are_min_salary_share: float
     min_gross_cents: float
     min_salary_cost_by_month: FloatArray  # the same under the payroll rules of each month
@@ -135,6 +140,9 @@ class ModelParams:
     sector_margin_rate: FloatArray
     sector_lag_months: npt.NDArray[np.int64]
     sector_late_share: FloatArray
+    sector_at_mp_rate: FloatArray  # NaN: the payroll table's rate
+    sector_insurance_cents_per_month: FloatArray
+    sector_vat_exempt_share: FloatArray
     receivable_slots: int
     # contribution
     contribution_base: str
@@ -154,10 +162,26 @@ class ModelParams:
     support_fte_at_opening: float
     support_ratio: float
     support_gross_cents: float
+    hiring_step_fte: float
     rent_cents_by_month: FloatArray
     overheads_cents_per_month: int
     per_entrepreneur_cents_per_month: int
     audit_cents_per_year: int
+    legal_cents_per_year: int
+    overheads_cents_per_fte_month: int
+    payroll_outsourcing_cents_per_payslip: int
+    support_fte_per_100_entrepreneurs: float
+    mutuelle_cents_per_month: int
+    occupational_health_cents_per_year: int
+    versement_mobilite_rate: float
+    dues_rate: FloatArray  # per membership due
+    dues_on_turnover: npt.NDArray[np.bool_]  # else on contributions
+    dues_floor_cents: FloatArray
+    taxe_salaires_rates: tuple[float, ...]
+    taxe_salaires_thresholds_by_month: tuple[tuple[float, ...], ...]
+    size_band_at_opening: int  # index in EMPLOYER_SIZES
+    size_follows_headcount: bool
+    headcount_threshold_years: int
     setup_cents: int
     initial_cash_cents: int
     initial_capital_cents: int
@@ -165,8 +189,10 @@ class ModelParams:
     partner_conventions: tuple[tuple[float, tuple[int, ...]], ...]  # (probability, conventions of that funder)
     conventions: tuple[ConventionParams, ...]
     allocation: AllocationRules
+    interest_cap_by_month: FloatArray  # highest interest rate on capital at a closing in that month (loi 47-1775 art. 14)
     # payroll: the rules in force each simulated month
-    payroll_by_month: tuple[PayrollRates, ...]
+    payroll_by_month: tuple[PayrollRates, ...]  # at the opening band
+    payroll_by_band: tuple[tuple[PayrollRates, ...], ...]  # [band][month]: the rules for each employer size
     # financing plan (simcoop.economics.financing): scheduled cash by month, cents
     financing: "FinancingParams | None" = None
     # go/no-go gate: (required partner indexes, min committed share, planned weight of each
@@ -224,7 +250,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         [0 if s.opening_month is None else max(month_offset(meta.start_month, s.opening_month), 0) for s in sites], dtype=np.int64
     )
     site_fte = np.array(
-        [s.fte_at_opening if s.fte_at_opening is not None else (coop.staff.fte_at_opening if k == 0 else ANTENNA_FTE) for k, s in enumerate(sites)]
+        [s.fte_at_opening if s.fte_at_opening is not None else (coop.staff.fte_at_opening if k == 0 else coop.staff.antenna_fte_at_opening) for k, s in enumerate(sites)]
     )
     zones = terr.zones
     configs: list[FloatArray] = []
@@ -254,12 +280,20 @@ def model_params(scenario: Scenario) -> ModelParams:
 
     # Payroll rules in force each month (one object per distinct set of rules).
     cache: dict[str, PayrollRates] = {}
-    payroll: list[PayrollRates] = []
-    for t in range(horizon):
-        month = pay.rules_month or _month_string(meta.start_month, t)
-        rates = payroll_rates_at(month, pay.employer_size)
-        key = repr(rates.__dict__ | {"month": ""})
-        payroll.append(cache.setdefault(key, rates))
+    by_band: list[tuple[PayrollRates, ...]] = []
+    for size in EMPLOYER_SIZES:
+        if size != pay.employer_size and not pay.employer_size_follows_headcount:
+            by_band.append(())
+            continue
+        rows: list[PayrollRates] = []
+        for t in range(horizon):
+            month = pay.rules_month or _month_string(meta.start_month, t)
+            rates = payroll_rates_at(month, size)
+            key = repr(rates.__dict__ | {"month": ""})
+            rows.append(cache.setdefault(key, rates))
+        by_band.append(tuple(rows))
+    payroll = list(by_band[EMPLOYER_SIZES.index(pay.employer_size)])
+    months_text = [pay.rules_month or _month_string(meta.start_month, t) for t in range(horizon)]
 
     exits = path.exits
     exit_p = np.zeros(len(STAGES))
@@ -339,6 +373,9 @@ def model_params(scenario: Scenario) -> ModelParams:
     )
 
     cesa, associe = path.cesa, path.associe
+    # The CAE rules of the opening month, or of payroll.rules_month for a historical scenario.
+    rules_date = pay.rules_month or meta.start_month
+    are_durations = rule_at("are_max_duration_months", rules_date)
     min_gross = to_cents(cesa.min_gross_salary_eur_per_month)
     subscription = to_cents(associe.capital_subscription_eur)
     return ModelParams(
@@ -357,11 +394,17 @@ def model_params(scenario: Scenario) -> ModelParams:
         are_share=path.prior_status.are_share,
         rsa_share=path.prior_status.rsa_share,
         are_max_months=path.prior_status.are_remaining_months_max,
+        are_max_months_between=float(are_durations["between"]),
+        are_max_months_older=float(are_durations["from_second"]),
+        are_aged_between_share=path.prior_status.aged_55_56_share,
+        are_aged_older_share=path.prior_status.aged_57_plus_share,
         are_average_cents=float(to_cents(path.prior_status.are_average_eur_per_month)),
+        are_cumul_reduction_rate=float(rule_at("are_cumul_reduction_rate", rules_date)),
         cape_term_months=path.cape.term_months,
         cape_max_renewals=path.cape.max_renewals,
         cape_renewal_probability=path.cape.renewal_probability,
         cape_min_months_before_cesa=path.cape.min_months_before_cesa,
+        min_income_gain_share_on_are=path.cape.min_income_gain_share_on_are,
         cape_exit_probability_after_are=_monthly_probability(exits.cape_rate_per_year * path.cape.after_are_exit_multiplier),
         after_are_min_salary_share=path.cape.after_are_min_salary_share,
         min_gross_cents=float(min_gross),
@@ -395,6 +438,9 @@ def model_params(scenario: Scenario) -> ModelParams:
         sector_margin_rate=np.array([s.gross_margin_rate for s in sectors]),
         sector_lag_months=lag,
         sector_late_share=np.array([f for _, f in splits]),
+        sector_at_mp_rate=np.array([np.nan if s.at_mp_rate is None else s.at_mp_rate for s in sectors]),
+        sector_insurance_cents_per_month=np.array([float(to_cents(s.insurance_eur_per_month)) for s in sectors]),
+        sector_vat_exempt_share=np.array([s.vat_exempt_share for s in sectors]),
         receivable_slots=int(lag.max()) + 2,
         contribution_base=contribution.base,
         sector_rate_cape=cape_rates,
@@ -412,10 +458,26 @@ def model_params(scenario: Scenario) -> ModelParams:
         support_fte_at_opening=coop.staff.support_fte_at_opening,
         support_ratio=coop.staff.support_fte_per_accompaniment_fte,
         support_gross_cents=float(to_cents(coop.staff.support_gross_salary_eur_per_month)),
+        hiring_step_fte=coop.staff.hiring_step_fte,
         rent_cents_by_month=rent,
         overheads_cents_per_month=to_cents(coop.overheads_eur_per_month),
         per_entrepreneur_cents_per_month=to_cents(coop.software_eur_per_entrepreneur_month) + to_cents(coop.insurance_eur_per_entrepreneur_month),
         audit_cents_per_year=to_cents(coop.audit_eur_per_year),
+        legal_cents_per_year=to_cents(coop.legal_and_accounts_eur_per_year),
+        overheads_cents_per_fte_month=to_cents(coop.overheads_eur_per_fte_month),
+        payroll_outsourcing_cents_per_payslip=to_cents(coop.payroll_outsourcing_eur_per_payslip),
+        support_fte_per_100_entrepreneurs=coop.staff.support_fte_per_100_entrepreneurs,
+        mutuelle_cents_per_month=to_cents(coop.mutuelle_employer_eur_per_month),
+        occupational_health_cents_per_year=to_cents(coop.occupational_health_eur_per_year),
+        versement_mobilite_rate=terr.versement_mobilite_rate,
+        dues_rate=np.array([d.rate for d in coop.membership_dues], dtype=float),
+        dues_on_turnover=np.array([d.base == "turnover" for d in coop.membership_dues], dtype=bool),
+        dues_floor_cents=np.array([float(to_cents(d.floor_eur_per_year)) for d in coop.membership_dues], dtype=float),
+        taxe_salaires_rates=tuple(float(x) for x in rule_at("taxe_salaires_rates", months_text[0])),
+        taxe_salaires_thresholds_by_month=tuple(tuple(float(x) for x in rule_at("taxe_salaires_thresholds_eur_per_year", m)) for m in months_text),
+        size_band_at_opening=EMPLOYER_SIZES.index(pay.employer_size),
+        size_follows_headcount=pay.employer_size_follows_headcount,
+        headcount_threshold_years=int(rule_at("headcount_threshold_years", rules_date)),
         setup_cents=to_cents(coop.setup_costs_eur),
         initial_cash_cents=to_cents(coop.initial_treasury_eur) + to_cents(scenario.opening_capital_eur) - preopening,
         # Associés of the roster hold their capital shares (assumed fully paid in).
@@ -424,7 +486,9 @@ def model_params(scenario: Scenario) -> ModelParams:
         partner_conventions=partner_conventions,
         conventions=conventions,
         allocation=allocation,
+        interest_cap_by_month=np.array([interest_on_capital_cap_rate(int(m[:4]) + 1) for m in months_text]),
         payroll_by_month=tuple(payroll),
+        payroll_by_band=tuple(by_band),
         financing=financing_params(scenario),
         go_gate=_go_gate(scenario),
     )

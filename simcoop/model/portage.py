@@ -40,9 +40,9 @@ PORTAGE_MEASURES: tuple[str, ...] = (
     "gross_pay_per_salaried_year_eur",
     "jobs_fte_final_year",
     "reserves_end_eur",
+    "public_funding_eur",
 )
 
-FULL_TIME_HOURS = 151.67
 #: Exit reasons that are the person's own choice: they would leave portage too.
 _OWN_CHOICE = [R_OWN_COMPANY, R_SALARIED_JOB, R_PERSONAL]
 
@@ -50,7 +50,20 @@ _OWN_CHOICE = [R_OWN_COMPANY, R_SALARIED_JOB, R_PERSONAL]
 class PortageRules:
     """Portage salarial parameters in model units."""
 
-    def __init__(self, pay_floor_share_of_pass: float, fee_rate: float, reserve_share: float, mission_months: int, cost_per_consultant_cents: float) -> None:
+    def __init__(
+        self,
+        pay_floor_share_of_pass: float,
+        fee_rate: float,
+        reserve_share: float,
+        mission_months: int,
+        cost_per_consultant_cents: float,
+        financial_reserve_share: float = 0.0,
+        excluded_sectors: npt.NDArray[np.bool_] | None = None,
+        legal_reserve_cap_cents: float = float("inf"),
+    ) -> None:
+        self.financial_reserve_share = financial_reserve_share
+        self.excluded_sectors = excluded_sectors
+        self.legal_reserve_cap_cents = legal_reserve_cap_cents
         self.pay_floor_share_of_pass = pay_floor_share_of_pass
         self.fee_rate = fee_rate
         self.reserve_share = reserve_share
@@ -76,13 +89,16 @@ def portage_replication(
 
     def floor_cost(t: int) -> float:
         rates = p.payroll_by_month[t]
-        floor_gross = np.rint(rules.pay_floor_share_of_pass * rates.pass_monthly_eur * 100.0)
+        # The CCN's minimum pay plus its réserve financière (art. 21.3).
+        floor_gross = np.rint(rules.pay_floor_share_of_pass * (1.0 + rules.financial_reserve_share) * rates.pass_monthly_eur * 100.0)
         return float(employer_cost_cents(np.array([floor_gross]), rates)[0])
 
     # Entry: the expected billing, once established, must pay the floor after fees and expenses.
     # People of a warm-start roster entered before month 0: their entry is judged on month 0's rules.
     entry_cost = np.array([floor_cost(int(t)) for t in np.clip(entry, 0, horizon - 1)]) if n else np.zeros(0)
     admitted = mature * keep_share >= entry_cost
+    if rules.excluded_sectors is not None and n:
+        admitted &= ~rules.excluded_sectors[sector]  # services to households cannot be porté
     employed = admitted.copy()
     gross_total = 0.0
     person_months = 0
@@ -109,14 +125,15 @@ def portage_replication(
         gross = gross_for_employer_budget_cents(budget, rates)
         gross_total += float(gross.sum())
         person_months += int(on.sum())
-        fte_by_month[t] = float(hour_equivalents(gross, rates).sum()) / FULL_TIME_HOURS
+        fte_by_month[t] = float(hour_equivalents(gross, rates).sum()) / rates.full_time_hours_per_month
         fees_by_month[t] = float(np.rint(billing * rules.fee_rate).sum())
         active_by_month[t] = float(on.sum())
     # The portage company's result: fees minus its own cost per consultant; reserves at the
     # legal share of each positive yearly result.
     result = fees_by_month - rules.cost_per_consultant_cents * active_by_month
     years = [result[k : k + 12].sum() for k in range(0, horizon, 12)]
-    reserves = sum(max(y, 0.0) * rules.reserve_share for y in years)
+    # The legal reserve stops at 10 % of the company's capital (code de commerce L232-10).
+    reserves = min(sum(max(y, 0.0) * rules.reserve_share for y in years), rules.legal_reserve_cap_cents)
     last_year = fte_by_month[max(horizon - 12, 0) :]
     return {
         "entrants": float(n),
@@ -128,6 +145,7 @@ def portage_replication(
         "gross_pay_per_salaried_year_eur": round(gross_total / 100.0 / (person_months / 12.0), 2) if person_months else float("nan"),
         "jobs_fte_final_year": float(last_year.mean()) if len(last_year) else 0.0,
         "reserves_end_eur": round(reserves / 100.0, 2),
+        "public_funding_eur": 0.0,
     }
 
 
@@ -150,6 +168,8 @@ def cae_measures(monthly: dict[str, npt.NDArray[np.float64]], entrants: int) -> 
         "reserves_end_eur": round(float(monthly["legal_reserve_cents"][-1] + monthly["statutory_reserves_cents"][-1]) / 100.0, 2)
         if len(fte)
         else 0.0,
+        # Shown beside the reserves: the public money the cooperative received over the horizon.
+        "public_funding_eur": round(float(monthly["public_funding_cents"].sum()) / 100.0, 2),
     }
 
 

@@ -43,34 +43,44 @@ from simcoop.economics import (
     monthly_instalments_cents,
     monthly_interest_cents,
 )
+from simcoop.economics.closing import capped_interest
+from simcoop.economics.cesa import are_months_saved, fixed_gross_cents, pay_budget_cents, settlement_bonus_cents
 from simcoop.economics.contribution import bracket_contribution_cents
+from simcoop.economics.payroll import annual_reduction_generale_cents, reduction_generale_cents
+from simcoop.economics.employment import payroll_taxes_cents, per_head_costs_cents, smoothed_size_band
 from simcoop.model.book import (
-    A_ARE_END,
-    A_CAPITAL_DUE,
-    A_CAPITAL_PAID,
-    A_CESA_FROM,
-    A_CRATE,
-    A_CUM_BASE,
-    A_DEADLINE,
-    A_EMA,
-    A_ENTRY,
-    A_EXIT_PROBABILITY,
-    A_FIXED_GROSS,
-    A_HALF_VAR,
-    A_ID,
-    A_MARGIN_RATE,
-    A_MATURE,
-    A_ON_TIME,
-    A_RAMP_SLOPE,
-    A_RAMP_START,
-    A_RENEWALS,
-    A_SITE,
-    A_STAGE,
-    A_TERM_END,
-    A_TREASURY,
-    A_TRIAL_END,
-    A_VOL,
-    A_ZONE,
+    ROW_ARE_END_MONTH,
+    ROW_CAPITAL_DUE_CENTS,
+    ROW_CAPITAL_PAID_CENTS,
+    ROW_CESA_POSSIBLE_FROM_MONTH,
+    ROW_CONTRIBUTION_RATE,
+    ROW_CONTRIBUTION_BASE_YTD_CENTS,
+    ROW_ASSOCIE_DEADLINE_MONTH,
+    ROW_RECENT_NET_MARGIN_CENTS,
+    ROW_ENTRY_MONTH,
+    ROW_EXIT_PROBABILITY,
+    ROW_FIXED_GROSS_CENTS,
+    ROW_HALF_VARIANCE,
+    ROW_PERSON_ID,
+    ROW_GROSS_MARGIN_RATE,
+    ROW_MATURE_TURNOVER_CENTS,
+    ROW_ON_TIME_SHARE,
+    ROW_RAMPUP_SLOPE_PER_MONTH,
+    ROW_RAMPUP_START_SHARE,
+    ROW_CAPE_RENEWALS_LEFT,
+    ROW_GROSS_YTD_CENTS,
+    ROW_PAID_MONTHS_YTD,
+    ROW_PREVIOUS_YEAR_GROSS_CENTS,
+    ROW_PREVIOUS_YEAR_MONTHS,
+    ROW_RELIEF_YTD_CENTS,
+    ROW_SECTOR,
+    ROW_SITE,
+    ROW_STAGE,
+    ROW_CAPE_TERM_END_MONTH,
+    ROW_TREASURY_CENTS,
+    ROW_TRIAL_END_MONTH,
+    ROW_MONTHLY_VOLATILITY,
+    ROW_ZONE,
     R_DIAGNOSTIC,
     R_DIRECT_CESA,
     R_END_OF_CAPE,
@@ -93,9 +103,6 @@ __all__ = ["monthly_books", "parcours", "MonthlyRecorder", "close_month", "draw_
 
 # What the monthly books tell a parcours when they wake it.
 EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
-
-#: Hours in a full-time month (35 h a week): the cap on CAE hour equivalents.
-FULL_TIME_HOURS = 151.67
 
 # Kinds of funding conventions (params.FUNDING_KINDS order).
 _FIXED, _PER_ACCUEIL, _PER_SUPPORTED, _PER_CESA_START = 0, 1, 2, 3
@@ -133,9 +140,9 @@ def parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Gene
     now = int(env.now)
     if book.first_stage[i] == CAPE:
         book.cape_start[i] = now
-        book.set_activity(i, A_TERM_END, now + p.cape_term_months)
-        book.set_activity(i, A_RENEWALS, p.cape_max_renewals)
-        book.set_activity(i, A_CESA_FROM, now + p.cape_min_months_before_cesa)
+        book.set_activity(i, ROW_CAPE_TERM_END_MONTH, now + p.cape_term_months)
+        book.set_activity(i, ROW_CAPE_RENEWALS_LEFT, p.cape_max_renewals)
+        book.set_activity(i, ROW_CESA_POSSIBLE_FROM_MONTH, now + p.cape_min_months_before_cesa)
         book.flows["cape_entries"] += 1
         book.set_stage(i, now, CAPE, R_DIAGNOSTIC)
     else:
@@ -152,8 +159,8 @@ def _follow(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Gener
         code, detail = yield wake
         now = int(env.now)
         if code == RENEW:
-            book.set_activity(i, A_RENEWALS, book.get_activity(i, A_RENEWALS) - 1)
-            book.set_activity(i, A_TERM_END, now + p.cape_term_months)
+            book.set_activity(i, ROW_CAPE_RENEWALS_LEFT, book.get_activity(i, ROW_CAPE_RENEWALS_LEFT) - 1)
+            book.set_activity(i, ROW_CAPE_TERM_END_MONTH, now + p.cape_term_months)
             book.flows["cape_renewals"] += 1
             book.record(i, now, CAPE, CAPE, R_RENEWAL)
         elif code == TO_CESA:
@@ -162,7 +169,7 @@ def _follow(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Gener
         elif code == TO_ASSOCIE:
             book.associe_month[i] = now
             book.flows["associe_entries"] += 1
-            book.set_activity(i, A_CAPITAL_DUE, p.capital_subscription_cents)
+            book.set_activity(i, ROW_CAPITAL_DUE_CENTS, p.capital_subscription_cents)
             book.set_stage(i, now, ASSOCIE, R_SUBSCRIPTION)
         else:  # EXIT: detail = (destination, reason)
             destination, reason = detail
@@ -206,49 +213,47 @@ def start_roster(env: simpy.Environment, book: Book, p: ModelParams) -> None:
     ids = book.add_entrants(0, r.stage.copy(), sector, mature, status, are_end)
     book.wake.extend([None] * k)
     margin_rate = p.sector_margin_rate[sector]
-    crate = np.where(r.stage == CAPE, p.sector_rate_cape[sector], p.sector_rate_cesa[sector])
+    contribution_rate = np.where(r.stage == CAPE, p.sector_rate_cape[sector], p.sector_rate_cesa[sector])
     base = r.turnover_cents if p.contribution_base == "turnover" else r.turnover_cents * margin_rate
-    ema = np.rint(r.turnover_cents * margin_rate - base * crate)
+    recent_margin = np.rint(r.turnover_cents * margin_rate - base * contribution_rate)
     rates = p.payroll_by_month[0]
     for j, i in enumerate(ids):
         stage = int(r.stage[j])
         entry = int(r.entry[j])
         book.entry_month[i] = entry
-        book.set_activity(i, A_ENTRY, entry)
-        book.set_activity(i, A_EMA, float(ema[j]))
-        book.set_activity(i, A_TREASURY, float(r.treasury_cents[j]))
-        book.set_activity(i, A_CRATE, float(crate[j]))
+        book.set_activity(i, ROW_ENTRY_MONTH, entry)
+        book.set_activity(i, ROW_RECENT_NET_MARGIN_CENTS, float(recent_margin[j]))
+        book.set_activity(i, ROW_TREASURY_CENTS, float(r.treasury_cents[j]))
+        book.set_activity(i, ROW_CONTRIBUTION_RATE, float(contribution_rate[j]))
         if stage == CAPE:
             used = min(max(-entry, 0) // p.cape_term_months, p.cape_max_renewals)
             book.cape_start[i] = entry
-            book.set_activity(i, A_TERM_END, max(entry + p.cape_term_months * (used + 1), 0))
-            book.set_activity(i, A_RENEWALS, p.cape_max_renewals - used)
-            book.set_activity(i, A_CESA_FROM, entry + p.cape_min_months_before_cesa)
+            book.set_activity(i, ROW_CAPE_TERM_END_MONTH, max(entry + p.cape_term_months * (used + 1), 0))
+            book.set_activity(i, ROW_CAPE_RENEWALS_LEFT, p.cape_max_renewals - used)
+            book.set_activity(i, ROW_CESA_POSSIBLE_FROM_MONTH, entry + p.cape_min_months_before_cesa)
         else:
             cesa = int(r.cesa[j])
             book.cesa_month[i] = cesa
-            book.set_activity(i, A_DEADLINE, cesa + max(p.associe_deadline_months - (cesa - entry), 0))
-            book.set_activity(i, A_TRIAL_END, cesa + p.trial_period_months)
-            budget = np.array([round(p.fixed_pay_share * max(float(ema[j]), 0.0))], dtype=np.float64)
-            fixed = float(gross_for_employer_budget_cents(budget, rates)[0])
-            book.set_activity(i, A_FIXED_GROSS, max(fixed, p.min_gross_cents))
+            book.set_activity(i, ROW_ASSOCIE_DEADLINE_MONTH, cesa + max(p.associe_deadline_months - (cesa - entry), 0))
+            book.set_activity(i, ROW_TRIAL_END_MONTH, cesa + p.trial_period_months)
+            fixed = fixed_gross_cents(recent_margin[j], p.fixed_pay_share, p.min_gross_cents, rates)
+            book.set_activity(i, ROW_FIXED_GROSS_CENTS, float(fixed[0]))
             if stage == ASSOCIE:
                 book.associe_month[i] = int(r.associe[j])
-                book.set_activity(i, A_CAPITAL_PAID, p.capital_subscription_cents)
-        book.set_activity(i, A_EXIT_PROBABILITY, p.exit_probability_by_stage[stage])
-        book.set_activity(i, A_STAGE, stage)
+                book.set_activity(i, ROW_CAPITAL_PAID_CENTS, p.capital_subscription_cents)
+        book.set_activity(i, ROW_EXIT_PROBABILITY, p.exit_probability_by_stage[stage])
+        book.set_activity(i, ROW_STAGE, stage)
         env.process(resumed_parcours(env, book, p, i, stage))
 
 
 def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) -> None:
     """Start a CESA: trial period, fixed pay, and the associé deadline (36 months minus the CAPE)."""
     book.cesa_month[i] = now
-    book.set_activity(i, A_DEADLINE, now + max(p.associe_deadline_months - cape_months, 0))
-    book.set_activity(i, A_TRIAL_END, now + p.trial_period_months)
-    margin = max(book.get_activity(i, A_EMA), 0.0)
-    budget = np.array([round(p.fixed_pay_share * margin)], dtype=np.float64)
-    fixed = float(gross_for_employer_budget_cents(budget, p.payroll_by_month[now])[0])
-    book.set_activity(i, A_FIXED_GROSS, max(fixed, p.min_gross_cents))
+    book.set_activity(i, ROW_ASSOCIE_DEADLINE_MONTH, now + max(p.associe_deadline_months - cape_months, 0))
+    book.set_activity(i, ROW_TRIAL_END_MONTH, now + p.trial_period_months)
+    margin = book.get_activity(i, ROW_RECENT_NET_MARGIN_CENTS)
+    fixed = fixed_gross_cents(margin, p.fixed_pay_share, p.min_gross_cents, book.rates(now))
+    book.set_activity(i, ROW_FIXED_GROSS_CENTS, float(fixed[0]))
     book.flows["cesa_entries"] += 1
 
 
@@ -338,8 +343,8 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     m = book.m
     by_site, by_zone = book.by_site, book.by_zone
     if m:
-        by_site["active"][:, month] = np.bincount(book.a[A_SITE, :m].astype(np.int64), minlength=p.n_sites)
-        by_zone["active"][:, month] = np.bincount(book.a[A_ZONE, :m].astype(np.int64), minlength=p.n_zones)
+        by_site["active"][:, month] = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites)
+        by_zone["active"][:, month] = np.bincount(book.a[ROW_ZONE, :m].astype(np.int64), minlength=p.n_zones)
     by_site["waiting"][:, month] = [len(w) for w in book.waiting]
     by_site["staff_fte"][:, month] = book.site_staff
     book.last_costs_cents = flows["coop_costs_cents"]
@@ -451,7 +456,7 @@ def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
         legal_reserve_cents=book.legal_reserve_cents,
         highest_capital_cents=book.highest_capital_cents,
         capital_cents=book.capital_cents,
-        rules=p.allocation,
+        rules=capped_interest(p.allocation, float(p.interest_cap_by_month[t])),
     )
     flows = book.flows
     flows["closing_result_cents"] += book.year_result_cents
@@ -510,7 +515,7 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     for zone, site, cesa in due or ():
         book.waiting[site].append((t, zone, cesa))
     m = book.m
-    active = np.bincount(book.a[A_SITE, :m].astype(np.int64), minlength=p.n_sites) if m else np.zeros(p.n_sites, dtype=np.int64)
+    active = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites) if m else np.zeros(p.n_sites, dtype=np.int64)
     taken: list[tuple[int, int, bool]] = []
     for s, queue in enumerate(book.waiting):
         while queue and queue[0][0] + p.max_wait_months < t:
@@ -535,7 +540,14 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     # Prior status: ARE with 1..are_max_months months left, RSA, or none (DOMAIN.md §2).
     u = streams.status.random((2, k))
     status = np.where(u[0] < p.are_share, 1, np.where(u[0] < p.are_share + p.rsa_share, 2, 0))
-    are_end = np.where(status == 1, t + 1 + np.floor(u[1] * p.are_max_months), -1.0)
+    # Given ARE (u[0] < are_share), u[0] / are_share is uniform on [0, 1): it draws the age
+    # band, whose longest entitlement is dated data (cae_rules_fr.yaml), without a new draw.
+    v = u[0] / max(p.are_share, 1e-300)
+    are_max = np.where(
+        v < p.are_aged_older_share, p.are_max_months_older,
+        np.where(v < p.are_aged_older_share + p.are_aged_between_share, p.are_max_months_between, p.are_max_months),
+    )
+    are_end = np.where(status == 1, t + 1 + np.floor(u[1] * are_max), -1.0)
     ids = book.add_entrants(t, first, sector, mature, status, are_end, zones, sites)
     np.add.at(book.by_zone["entries"][:, t], zones, 1)
     np.add.at(book.by_site["entries"][:, t], sites, 1)
@@ -552,33 +564,33 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     col = t % slots
     a = book.a[:, :m]
     pending = book.pending
-    rates = p.payroll_by_month[t]
+    rates = book.rates(t)
     calendar = int(p.calendar_month[t])
     contributions = capital_in = 0.0
     if m:
         # Turnover invoiced: mature level x linear ramp-up x lognormal noise of mean 1.
-        ramp = a[A_RAMP_SLOPE] * (t - 1 - a[A_ENTRY])
-        ramp += a[A_RAMP_START]
+        ramp = a[ROW_RAMPUP_SLOPE_PER_MONTH] * (t - 1 - a[ROW_ENTRY_MONTH])
+        ramp += a[ROW_RAMPUP_START_SHARE]
         np.minimum(ramp, 1.0, out=ramp)
-        noise = a[A_VOL] * streams.volatility.standard_normal(m)
-        noise -= a[A_HALF_VAR]
+        noise = a[ROW_MONTHLY_VOLATILITY] * streams.volatility.standard_normal(m)
+        noise -= a[ROW_HALF_VARIANCE]
         np.exp(noise, out=noise)
-        invoiced = np.rint(a[A_MATURE] * ramp * noise)
-        margin = np.rint(invoiced * a[A_MARGIN_RATE])
+        invoiced = np.rint(a[ROW_MATURE_TURNOVER_CENTS] * ramp * noise)
+        margin = np.rint(invoiced * a[ROW_GROSS_MARGIN_RATE])
         # Assumption: purchases are paid, and the contribution charged, in the month invoiced.
         purchases = invoiced - margin
-        salaried = a[A_STAGE] >= CESA
+        salaried = a[ROW_STAGE] >= CESA
         # Contribution: the activity's rate (stage and sector), degressive brackets on the
         # calendar year's base, a monthly minimum under a CESA.
         base = invoiced if p.contribution_base == "turnover" else margin
         if calendar == 1:
-            a[A_CUM_BASE] = 0.0
-        contrib = bracket_contribution_cents(a[A_CUM_BASE], base, a[A_CRATE], p.bracket_thresholds_cents, p.bracket_rates)
-        a[A_CUM_BASE] += base
+            a[ROW_CONTRIBUTION_BASE_YTD_CENTS] = 0.0
+        contrib = bracket_contribution_cents(a[ROW_CONTRIBUTION_BASE_YTD_CENTS], base, a[ROW_CONTRIBUTION_RATE], p.bracket_thresholds_cents, p.bracket_rates)
+        a[ROW_CONTRIBUTION_BASE_YTD_CENTS] += base
         if p.contribution_minimum_cents > 0:
             contrib = np.where(salaried, np.maximum(contrib, p.contribution_minimum_cents), contrib)
         # Client payments: a share after `lag` months, the rest one month later.
-        on_time = np.rint(invoiced * a[A_ON_TIME])
+        on_time = np.rint(invoiced * a[ROW_ON_TIME_SHARE])
         due_col = book.lag[:m] + t
         due_col %= slots
         rows = book.arange[:m]
@@ -590,62 +602,16 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         pending[col, :m] = 0.0
         # Recent margin after contribution (exponential moving average).
         net_margin = margin - contrib
-        ema = a[A_EMA]
-        ema += (net_margin - ema) / p.margin_smoothing_months
-        treasury = a[A_TREASURY]
+        recent_margin = a[ROW_RECENT_NET_MARGIN_CENTS]
+        recent_margin += (net_margin - recent_margin) / p.margin_smoothing_months
+        treasury = a[ROW_TREASURY_CENTS]
         treasury += received - purchases - contrib
         gross_total = cost_total = 0.0
+        gross = None
         if salaried.any():
-            # Pay under a CESA: the fixed part, owed whatever the month brings (the
-            # cooperative advances it below the floor, within the cap), plus advances on the
-            # variable part from the treasury above the floor, aiming at a share of the
-            # recent margin (DOMAIN.md §2: fixed part + variable part with monthly advances).
-            fixed_cost = employer_cost_cents(a[A_FIXED_GROSS], rates)
-            target = np.rint(np.maximum(ema, 0.0) * p.salary_payout_rate)
-            above_floor = treasury - p.treasury_floor_cents
-            budget = np.maximum(np.minimum(target, above_floor), np.minimum(fixed_cost, above_floor + p.advance_cap_cents))
-            np.maximum(budget, 0.0, out=budget)
-            if calendar == p.settlement_month:
-                # Annual settlement of the variable part: the treasury above a reserve of a few
-                # months of fixed pay is paid out; the fixed part is then reset on the margin.
-                surplus = above_floor - budget - p.settlement_reserve_months * fixed_cost
-                bonus = np.rint(np.maximum(surplus, 0.0) * p.settlement_payout_share)
-                budget += bonus
-                fixed_budget = np.rint(np.maximum(ema, 0.0) * p.fixed_pay_share)
-                new_fixed = np.maximum(gross_for_employer_budget_cents(fixed_budget, rates), p.min_gross_cents)
-                a[A_FIXED_GROSS] = np.where(salaried, new_fixed, a[A_FIXED_GROSS])
-            else:
-                bonus = None
-            budget *= salaried
-            gross = gross_for_employer_budget_cents(budget, rates)
-            cost = employer_cost_cents(gross, rates)
-            treasury -= cost
-            employee = employee_contributions_cents(gross, rates)
+            gross, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t)
             gross_total = float(gross.sum())
-            cost_total = float(cost.sum())
-            if bonus is not None:
-                fixed_part = gross_for_employer_budget_cents(budget - bonus * salaried, rates)
-                flows["settlement_pay_cents"] += gross_total - float(fixed_part.sum())
-            flows["employee_contributions_cents"] += float(employee.sum())
-            flows["csg_crds_cents"] += float(csg_crds_cents(gross, rates).sum())  # part of the line above, shown apart
-            flows["jobs_fte"] += float(hour_equivalents(gross, rates).sum()) / FULL_TIME_HOURS
-            # ARE not paid: a salary reduces the benefit by 70% of the pay (Unédic cumul rule),
-            # so a month counts as min(1, 0.7 x gross / average ARE); the entitlement not used
-            # is kept for later (droits rechargeables).
-            on_are = salaried & (a[A_ARE_END] > t)
-            if on_are.any():
-                saved = np.minimum(0.7 * gross / p.are_average_cents, 1.0) * on_are
-                a[A_ARE_END] += saved
-                flows["are_months_saved"] += float(saved.sum())
-            # Capital shares of new associés: instalments withheld from net pay.
-            owing = a[A_CAPITAL_DUE] > 0
-            if owing.any():
-                withheld = np.minimum(np.minimum(a[A_CAPITAL_DUE], p.capital_instalment_cents), gross - employee)
-                np.maximum(withheld, 0.0, out=withheld)
-                withheld *= owing
-                a[A_CAPITAL_DUE] -= withheld
-                a[A_CAPITAL_PAID] += withheld
-                capital_in = float(withheld.sum())
+        _activity_charges(book, p, a, salaried, gross, invoiced, rates, calendar, t)
         contributions = float(contrib.sum())
         flows["turnover_cents"] += float(invoiced.sum())
         flows["turnover_salaried_cents"] += float(invoiced @ salaried)
@@ -664,25 +630,219 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     # The cooperative's own costs.
     active = book.n_active
     _staffing(book, p, t, active)
-    one_fte = employer_cost_cents(np.array([p.staff_gross_cents, p.support_gross_cents]), rates)
-    staff = float(round(book.staff_fte * one_fte[0] + book.support_fte * one_fte[1]))
-    costs = staff + p.rent_cents_by_month[t] + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
-    if calendar == 12:
-        costs += p.audit_cents_per_year
-    if t == 0:
-        costs += p.setup_cents
+    staff, costs = _structure_costs(book, p, rates, calendar, t, contributions)
+    _headcount_band(book, p, calendar)
     flows["staff_costs_cents"] += staff
     flows["coop_costs_cents"] += costs
     book.year_result_cents += contributions - costs
     book.coop_ledger_cents += contributions + collected + capital_in - costs
 
 
+def _cesa_pay(
+    book: Book,
+    p: ModelParams,
+    a: npt.NDArray[np.float64],
+    salaried: npt.NDArray[np.bool_],
+    treasury: npt.NDArray[np.float64],
+    rates: Any,
+    calendar: int,
+    t: int,
+) -> tuple[npt.NDArray[np.float64], float, float]:
+    """Pay every CESA holder this month (``simcoop.economics.cesa``); returns gross pay by activity, employer cost, capital withheld.
+
+    The fixed part is owed whatever the month brings (the cooperative advances it below the
+    floor, within the cap), plus advances on the variable part from the treasury above the
+    floor; in the settlement month the variable part is settled and the fixed part reset on
+    the recent margin. ``treasury`` (a view of the activity table) is debited in place.
+    """
+    flows = book.flows
+    recent_margin = a[ROW_RECENT_NET_MARGIN_CENTS]
+    fixed_cost = employer_cost_cents(a[ROW_FIXED_GROSS_CENTS], rates)
+    budget = pay_budget_cents(recent_margin, treasury, fixed_cost, p.salary_payout_rate, p.treasury_floor_cents, p.advance_cap_cents)
+    if calendar == p.settlement_month:
+        above_floor = treasury - p.treasury_floor_cents
+        bonus = settlement_bonus_cents(above_floor, budget, fixed_cost, p.settlement_reserve_months, p.settlement_payout_share)
+        budget += bonus
+        new_fixed = fixed_gross_cents(recent_margin, p.fixed_pay_share, p.min_gross_cents, rates)
+        a[ROW_FIXED_GROSS_CENTS] = np.where(salaried, new_fixed, a[ROW_FIXED_GROSS_CENTS])
+    else:
+        bonus = None
+    budget *= salaried
+    gross = gross_for_employer_budget_cents(budget, rates)
+    settlement_gross = None
+    if bonus is not None:
+        settlement_gross = (gross - gross_for_employer_budget_cents(budget - bonus * salaried, rates)) * salaried
+    cost = employer_cost_cents(gross, rates) - _relief_regularisation(a, salaried, gross, settlement_gross, rates, calendar)
+    treasury -= cost
+    employee = employee_contributions_cents(gross, rates)
+    gross_total = float(gross.sum())
+    cost_total = float(cost.sum())
+    if settlement_gross is not None:
+        flows["settlement_pay_cents"] += float(settlement_gross.sum())
+    flows["employee_contributions_cents"] += float(employee.sum())
+    flows["csg_crds_cents"] += float(csg_crds_cents(gross, rates).sum())  # part of the line above, shown apart
+    flows["jobs_fte"] += float(hour_equivalents(gross, rates).sum()) / rates.full_time_hours_per_month
+    # ARE not paid: a salary reduces the benefit (cumul rule), so a month counts as
+    # min(1, rate x gross / average ARE); the entitlement not used is kept for later
+    # (droits rechargeables).
+    on_are = salaried & (a[ROW_ARE_END_MONTH] > t)
+    if on_are.any():
+        saved = are_months_saved(gross, p.are_average_cents, p.are_cumul_reduction_rate) * on_are
+        a[ROW_ARE_END_MONTH] += saved
+        flows["are_months_saved"] += float(saved.sum())
+    # Capital shares of new associés: instalments withheld from net pay.
+    capital_in = 0.0
+    owing = a[ROW_CAPITAL_DUE_CENTS] > 0
+    if owing.any():
+        withheld = np.minimum(np.minimum(a[ROW_CAPITAL_DUE_CENTS], p.capital_instalment_cents), gross - employee)
+        np.maximum(withheld, 0.0, out=withheld)
+        withheld *= owing
+        a[ROW_CAPITAL_DUE_CENTS] -= withheld
+        a[ROW_CAPITAL_PAID_CENTS] += withheld
+        capital_in = float(withheld.sum())
+    return gross, cost_total, capital_in
+
+
+def _relief_regularisation(
+    a: npt.NDArray[np.float64],
+    salaried: npt.NDArray[np.bool_],
+    gross: npt.NDArray[np.float64],
+    settlement_gross: npt.NDArray[np.float64] | None,
+    rates: Any,
+    calendar: int,
+) -> npt.NDArray[np.float64]:
+    """This month's correction of the provisional réduction générale, whole cents (CSS L241-13, D241-7).
+
+    The monthly relief inside the employer cost is provisional; the relief due is the
+    annual one (``annual_reduction_generale_cents``): each month adds the difference
+    between what is due on the pay since January, against the SMIC of the months paid,
+    and what was granted (progressive regularisation). The settlement of the variable part
+    is pay for the previous year's activity: its relief is the previous year's relief
+    recomputed with it (rappel de salaire attached to its period), not this month's.
+    Positive: more relief, a lower cost.
+    """
+    if calendar == 1:
+        a[ROW_PREVIOUS_YEAR_GROSS_CENTS] = a[ROW_GROSS_YTD_CENTS]
+        a[ROW_PREVIOUS_YEAR_MONTHS] = a[ROW_PAID_MONTHS_YTD]
+        a[ROW_GROSS_YTD_CENTS] = 0.0
+        a[ROW_RELIEF_YTD_CENTS] = 0.0
+        a[ROW_PAID_MONTHS_YTD] = 0.0
+    provisional = reduction_generale_cents(gross, rates)
+    attached = np.zeros_like(gross)
+    if settlement_gross is not None:
+        # Attached to last year when there was pay last year; else it is this year's pay.
+        months = a[ROW_PREVIOUS_YEAR_MONTHS]
+        attached = np.where(months > 0, settlement_gross, 0.0)
+        previous = a[ROW_PREVIOUS_YEAR_GROSS_CENTS]
+        recomputed = annual_reduction_generale_cents(previous + attached, months, rates)
+        already = annual_reduction_generale_cents(previous, months, rates)
+        a[ROW_PREVIOUS_YEAR_GROSS_CENTS] += attached
+    a[ROW_GROSS_YTD_CENTS] += gross - attached
+    a[ROW_PAID_MONTHS_YTD] += salaried
+    due = annual_reduction_generale_cents(a[ROW_GROSS_YTD_CENTS], a[ROW_PAID_MONTHS_YTD], rates)
+    correction = due - a[ROW_RELIEF_YTD_CENTS] - provisional
+    a[ROW_RELIEF_YTD_CENTS] = np.where(salaried, due, a[ROW_RELIEF_YTD_CENTS])
+    if settlement_gross is not None:
+        correction += np.where(attached > 0, recomputed - already, 0.0)
+    return np.where(salaried, correction, 0.0)
+
+
+def _activity_charges(
+    book: Book,
+    p: ModelParams,
+    a: npt.NDArray[np.float64],
+    salaried: npt.NDArray[np.bool_],
+    gross: npt.NDArray[np.float64] | None,
+    invoiced: npt.NDArray[np.float64],
+    rates: Any,
+    calendar: int,
+    t: int,
+) -> None:
+    """What each activity bears besides pay and purchases (``simcoop.economics.employment``).
+
+    Every activity: its sector's insurance (décennale for building trades). Each CESA
+    holder's activity: the employer share of the health cover and the occupational health
+    fee, the sector's AT/MP rate above the payroll table's office rate, the versement
+    mobilité once the employer size band is 11 or more, and the taxe sur les salaires in
+    proportion to the cooperative's VAT-exempt turnover. Also keeps the year's turnover and
+    VAT-exempt turnover for next year's ratio.
+    """
+    sector = a[ROW_SECTOR].astype(np.intp)
+    if calendar == 1:
+        book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
+    book.turnover_year_cents += float(invoiced.sum())
+    book.exempt_turnover_year_cents += float(invoiced @ p.sector_vat_exempt_share[sector])
+    charges = p.sector_insurance_cents_per_month[sector].copy()
+    if gross is not None:
+        charges += per_head_costs_cents(salaried.astype(np.float64), p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
+        at_mp = p.sector_at_mp_rate[sector]
+        charges += np.rint(gross * np.where(np.isnan(at_mp), 0.0, at_mp - rates.employer_at_mp_rate))
+        vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0
+        charges += payroll_taxes_cents(gross, vm, book.taxe_salaires_ratio(), p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
+    a[ROW_TREASURY_CENTS] -= charges
+    book.flows["activity_charges_cents"] += float(charges.sum())
+
+
+def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float) -> tuple[float, float]:
+    """The cooperative's own costs this month: (staff costs, all costs), whole cents.
+
+    Staff: employer cost of each FTE, their health cover and occupational health, and the
+    payroll taxes (versement mobilité, taxe sur les salaires). Structure: the sites' rent,
+    fixed overheads and overheads per team FTE, software and insurance per entrepreneur,
+    payroll outsourced per payslip, membership dues (topped up to their floor in December),
+    the audit and legal costs at each closing, set-up costs in the opening month.
+    """
+    active = book.n_active
+    team = book.staff_fte + book.support_fte
+    pay = np.array([p.staff_gross_cents, p.support_gross_cents])
+    one_fte = employer_cost_cents(pay, rates)
+    vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0
+    taxes = payroll_taxes_cents(pay, vm, book.taxe_salaires_ratio(), p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
+    staff = float(round(book.staff_fte * (one_fte[0] + taxes[0]) + book.support_fte * (one_fte[1] + taxes[1])))
+    staff += float(per_head_costs_cents(team, p.mutuelle_cents_per_month, p.occupational_health_cents_per_year))
+    costs = staff + p.rent_cents_by_month[t] + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
+    costs += float(round(p.overheads_cents_per_fte_month * team))
+    costs += p.payroll_outsourcing_cents_per_payslip * (book.stage_count[CESA] + book.stage_count[ASSOCIE])
+    if len(p.dues_rate):
+        if calendar == 1:
+            book.dues_year_cents[:] = 0.0
+        base = np.where(p.dues_on_turnover, book.flows["turnover_cents"], contributions)
+        dues = np.rint(p.dues_rate * base)
+        if calendar == 12:
+            dues = np.maximum(dues, p.dues_floor_cents - book.dues_year_cents)
+        book.dues_year_cents += dues
+        costs += float(dues.sum())
+    if calendar == 12:
+        costs += p.audit_cents_per_year + p.legal_cents_per_year
+    if t == 0:
+        costs += p.setup_cents
+    return staff, costs
+
+
+def _headcount_band(book: Book, p: ModelParams, calendar: int) -> None:
+    """Count this month's headcount; in December, set next year's employer size band (CSS L130-1)."""
+    book.headcount_sum_year += book.stage_count[CESA] + book.stage_count[ASSOCIE] + book.staff_fte + book.support_fte
+    book.headcount_months_year += 1
+    if calendar != 12:
+        return
+    average = book.headcount_sum_year / book.headcount_months_year
+    book.headcount_sum_year, book.headcount_months_year = 0.0, 0
+    band_of_year = 0 if average < 11 else (1 if average < 50 else 2)
+    for b, threshold in ((1, 11), (2, 50)):
+        book.years_at_or_above[b] = book.years_at_or_above[b] + 1 if average >= threshold else 0
+    if p.size_follows_headcount:
+        book.size_band = smoothed_size_band(book.size_band, book.years_at_or_above, band_of_year, p.headcount_threshold_years)
+    if book.turnover_year_cents > 0:
+        book.taxe_salaires_ratio_last_year = book.exempt_turnover_year_cents / book.turnover_year_cents
+
+
 def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
-    """Open sites with their team; hire half an FTE at a site, after the delay, when its caseload is too high.
+    """Open sites with their team; hire ``hiring_step_fte`` at a site, after the delay, when its caseload is too high.
 
     No hiring while the cooperative's own treasury covers fewer than ``hiring_freeze_months``
-    months of its costs. Support staff follow the whole team at their ratio, in half-FTE
-    steps; teams never shrink (an assumption: a CAE keeps its staff through a bad year).
+    months of its costs. Support staff follow the whole team at their ratio, in steps of
+    ``hiring_step_fte``; teams never shrink (an assumption: a CAE keeps its staff through a
+    bad year).
     """
     del active
     opening = p.site_opening == t
@@ -690,18 +850,20 @@ def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
         book.site_staff[opening] += p.site_fte_at_opening[opening]
     arrived = book.site_hire_month == t
     if arrived.any():
-        book.site_staff[arrived] += 0.5
+        book.site_staff[arrived] += p.hiring_step_fte
         book.site_hire_month[arrived] = -1
     m = book.m
-    per_site = np.bincount(book.a[A_SITE, :m].astype(np.int64), minlength=p.n_sites) if m else np.zeros(p.n_sites)
+    per_site = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites) if m else np.zeros(p.n_sites)
     crowded = (book.site_hire_month < 0) & (p.site_opening <= t) & (per_site > p.hire_above_caseload * book.site_staff)
     if crowded.any() and book.own_treasury_cents >= p.hiring_freeze_months * book.last_costs_cents:
         if p.recruitment_delay_months == 0:
-            book.site_staff[crowded] += 0.5
+            book.site_staff[crowded] += p.hiring_step_fte
         else:
             book.site_hire_month[crowded] = t + p.recruitment_delay_months
     book.staff_fte = float(book.site_staff.sum())
-    book.support_fte = max(p.support_fte_at_opening, math.ceil(2.0 * p.support_ratio * book.staff_fte) / 2.0)
+    step = p.hiring_step_fte
+    needed = p.support_ratio * book.staff_fte + p.support_fte_per_100_entrepreneurs * book.n_active / 100.0
+    book.support_fte = max(p.support_fte_at_opening, book.support_fte, math.ceil(needed / step) * step)
 
 
 def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
@@ -717,28 +879,30 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     if m == 0:
         return
     a = book.a[:, :m]
-    stage = a[A_STAGE]
+    stage = a[ROW_STAGE]
     u_exit = streams.hazards.random(m)
     u_dest = streams.destinations.random(m)
     u_decide = streams.decisions.random(m)
     cape = stage == CAPE
     cesa = stage == CESA
     # Once ARE runs out in a CAPE, leaving is likelier and a smaller salary is accepted.
-    are_out = cape & (a[A_ARE_END] >= 0) & (a[A_ARE_END] <= t)
-    in_trial = cesa & (a[A_TRIAL_END] > t)
-    p_exit = np.where(are_out, p.cape_exit_probability_after_are, a[A_EXIT_PROBABILITY])
+    are_out = cape & (a[ROW_ARE_END_MONTH] >= 0) & (a[ROW_ARE_END_MONTH] <= t)
+    in_trial = cesa & (a[ROW_TRIAL_END_MONTH] > t)
+    p_exit = np.where(are_out, p.cape_exit_probability_after_are, a[ROW_EXIT_PROBABILITY])
     p_exit = np.where(in_trial, p.trial_exit_probability, p_exit)
     exiting = u_exit < p_exit
     min_cost_now = float(p.min_salary_cost_by_month[t])
     min_cost = min_cost_now * np.where(are_out, p.after_are_min_salary_share, 1.0)
-    viable = cape & (a[A_CESA_FROM] <= t) & (a[A_EMA] >= min_cost) & (a[A_TREASURY] >= p.treasury_months_required * min_cost)
-    term_over = cape & (a[A_TERM_END] <= t)
+    viable = cape & (a[ROW_CESA_POSSIBLE_FROM_MONTH] <= t) & (a[ROW_RECENT_NET_MARGIN_CENTS] >= min_cost) & (a[ROW_TREASURY_CENTS] >= p.treasury_months_required * min_cost)
+    term_over = cape & (a[ROW_CAPE_TERM_END_MONTH] <= t)
+    if p.min_income_gain_share_on_are > 0.0:
+        _stay_while_are_lasts(book, p, a, viable, term_over, t)
     p_up = p.associe_uptake_probability_per_month
-    subscribe = cesa & ~in_trial & ((u_decide < p_up) | (a[A_DEADLINE] <= t))
+    subscribe = cesa & ~in_trial & ((u_decide < p_up) | (a[ROW_ASSOCIE_DEADLINE_MONTH] <= t))
     due = np.flatnonzero(exiting | viable | term_over | subscribe)
     if len(due) == 0:
         return
-    ids = a[A_ID]
+    ids = a[ROW_PERSON_ID]
     wake = book.wake
     cum = p.destination_cumshares_by_stage
     p_renew = p.cape_renewal_probability
@@ -756,12 +920,12 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
             elif d == 1:
                 reason = R_SALARIED_JOB
             else:  # a stop: the activity not carrying the minimum salary, or personal reasons
-                reason = R_NOT_VIABLE if a[A_EMA, j] < min_cost_now else R_PERSONAL
+                reason = R_NOT_VIABLE if a[ROW_RECENT_NET_MARGIN_CENTS, j] < min_cost_now else R_PERSONAL
             event.succeed((EXIT, (d, reason)))
         elif st == CAPE:
             if viable[j]:
                 event.succeed((TO_CESA, None))
-            elif a[A_RENEWALS, j] > 0 and u_decide[j] < p_renew:
+            elif a[ROW_CAPE_RENEWALS_LEFT, j] > 0 and u_decide[j] < p_renew:
                 event.succeed((RENEW, None))
             else:
                 event.succeed((EXIT, (_destination(cum[CAPE], u_dest[j]), R_END_OF_CAPE)))
@@ -769,6 +933,26 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
             event.succeed((TO_ASSOCIE, None))
         else:  # the associé deadline passed without subscription
             event.succeed((EXIT, (_destination(cum[CESA], u_dest[j]), R_NOT_ASSOCIE)))
+
+
+def _stay_while_are_lasts(
+    book: Book, p: ModelParams, a: npt.NDArray[np.float64], viable: npt.NDArray[np.bool_], term_over: npt.NDArray[np.bool_], t: int
+) -> None:
+    """Hold back (in place) the conversions of people still on ARE for whom a CESA adds too little income.
+
+    In CAPE they keep the full ARE; in CESA it is reduced by ``are_cumul_reduction_rate`` of
+    the gross pay (the fixed part they would get), so the gain is net pay minus the ARE
+    lost. They convert only if it is at least ``min_income_gain_share_on_are`` of the net
+    pay, or when their CAPE term is over (converting beats leaving).
+    """
+    candidates = np.flatnonzero(viable & (a[ROW_ARE_END_MONTH] > t) & ~term_over)
+    if len(candidates) == 0:
+        return
+    rates = book.rates(t)
+    gross = fixed_gross_cents(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p.fixed_pay_share, p.min_gross_cents, rates)
+    net = gross - employee_contributions_cents(gross, rates)
+    gain = net - np.minimum(p.are_cumul_reduction_rate * gross, p.are_average_cents)
+    viable[candidates[gain < p.min_income_gain_share_on_are * net]] = False
 
 
 def _destination(cumshares: npt.NDArray[np.float64], u: float) -> int:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from simcoop.months import shift_month, year_and_month
 from simcoop.outdir import add_owned_file, folder_lock
+from simcoop.reality import reality_check, reality_sentence_fr
 from simcoop.report import figures as F
 from simcoop.report import labels as L
 from simcoop.report import tables as T
@@ -317,6 +318,7 @@ def build_context(run: RunData) -> dict[str, Any]:
         "funding": T.funding_table(run),
         "efficiency": T.public_efficiency_table(run),
         "public_figures": T.horizon_public_figures(run),
+        "reality": _reality(run),
         "sensitivity": T.sensitivity_table(run),
         "has_sensitivity": run.sensitivity is not None and not run.sensitivity.empty,
         "provenance": T.provenance(run),
@@ -324,6 +326,32 @@ def build_context(run: RunData) -> dict[str, Any]:
         "replications": fmt_int(run.manifest.get("replications", len(run.kpis))),
         "generated": fmt_date(datetime.now(UTC)),
         "figures": _figures(run),
+    }
+
+
+def _fmt_reality(value: float, unit: str) -> str:
+    if unit == "share":
+        return fmt_pct(value)
+    if unit.startswith("EUR"):
+        return fmt_eur(value)
+    return fmt_number(value, 2 if abs(value) < 10 else 0)
+
+
+def _reality(run: RunData) -> dict[str, Any]:
+    """The reality check of the run (simcoop.reality, the rule the run folder's reality_check.csv follows)."""
+    rows = reality_check(run.scenario, run.monthly, run.yearly)
+    return {
+        "sentence": reality_sentence_fr(rows),
+        "outside": any(not r.within for r in rows),
+        "rows": [
+            {
+                "label": r.label_fr[:1].upper() + r.label_fr[1:],
+                "value": _fmt_reality(r.value, r.unit),
+                "range": f"{_fmt_reality(r.low, r.unit)} à {_fmt_reality(r.high, r.unit)}",
+                "within": r.within,
+            }
+            for r in rows
+        ],
     }
 
 

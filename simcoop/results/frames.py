@@ -44,7 +44,7 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
     "n_cape", "n_cesa", "n_associe", "n_active", "n_exited", "staff_fte", "support_fte",
     "turnover_eur", "turnover_salaried_eur", "cash_received_eur", "purchases_eur", "contributions_eur",
     "gross_salaries_eur", "settlement_pay_eur", "employer_contributions_eur", "employee_contributions_eur",
-    "csg_crds_eur", "jobs_fte", "are_months_saved",
+    "csg_crds_eur", "activity_charges_eur", "jobs_fte", "are_months_saved",
     "exit_payouts_eur", "exit_losses_eur", "collected_for_exited_eur",
     "public_funding_earned_eur", "public_funding_eur", "staff_costs_eur", "coop_costs_eur", "coop_result_eur",
     "capital_paid_in_eur", "capital_repaid_eur",
@@ -66,7 +66,7 @@ YEARLY_COLUMNS: tuple[str, ...] = (
     "exits_activity_not_viable", "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period",
     "exits_not_associe_in_time",
     "active_end", "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "settlement_pay_eur",
-    "employer_contributions_eur", "employee_contributions_eur", "csg_crds_eur", "jobs_fte", "are_months_saved",
+    "employer_contributions_eur", "employee_contributions_eur", "csg_crds_eur", "activity_charges_eur", "jobs_fte", "are_months_saved",
     "public_funding_earned_eur", "public_funding_eur", "public_funding_per_supported_eur", "public_funding_per_job_eur",
     "contributions_to_funding_ratio", "public_share_of_budget",
     "staff_fte_end", "coop_costs_eur", "coop_result_eur", "exit_losses_eur", "interest_eur",
@@ -144,6 +144,7 @@ PORTAGE_LABELS: dict[str, str] = {
     "gross_pay_per_salaried_year_eur": "gross pay per salaried person-year (EUR)",
     "jobs_fte_final_year": "jobs in FTE, last year",
     "reserves_end_eur": "reserves built (EUR)",
+    "public_funding_eur": "public funding received (EUR), beside the reserves",
 }
 
 #: The tables of a Results and of a run folder (``<name>.parquet``), in the order they are written.
@@ -217,7 +218,7 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
         "exits_own_company", "exits_salaried_job", "exits_stop", "exits_activity_not_viable",
         "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period", "exits_not_associe_in_time",
         "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "settlement_pay_eur",
-        "employer_contributions_eur", "employee_contributions_eur", "csg_crds_eur", "jobs_fte", "are_months_saved",
+        "employer_contributions_eur", "employee_contributions_eur", "csg_crds_eur", "activity_charges_eur", "jobs_fte", "are_months_saved",
         "public_funding_earned_eur", "public_funding_eur", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
         "interest_eur", "financing_received_eur", "financing_repaid_eur",
         "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",

@@ -44,6 +44,7 @@ from simcoop.results.frames import (
 from simcoop.results.manifest import build_manifest
 from simcoop.results.plots import plain_number
 from simcoop.scenario import Scenario, scenario_from_dict
+from simcoop.reality import RealityRow, reality_check, reality_frame, reality_sentence_fr
 
 if TYPE_CHECKING:  # the plotting methods import matplotlib lazily
     from matplotlib.axes import Axes
@@ -225,7 +226,17 @@ class Results:
         missing = self.replications - int(be["n"])
         if missing:
             lines.append(f"  (break-even not reached within the horizon in {missing} of {self.replications} replications)")
+        lines.append("")
+        lines.append("reality check (medians, last year, against published ranges; reality_check.csv):")
+        for r in self.reality_check():
+            mark = "ok     " if r.within else "OUTSIDE"
+            lines.append(f"  {mark} {r.measure:36} {r.value:12.4g}   observed {r.low:g} to {r.high:g}")
+        lines.append("  " + reality_sentence_fr(self.reality_check()))
         return "\n".join(lines)
+
+    def reality_check(self) -> list[RealityRow]:
+        """The run's figures against the ranges observed in existing CAE (``simcoop.reality``)."""
+        return reality_check(self.scenario.to_dict(), self.monthly, self.yearly)
 
     def _repr_html_(self) -> str:
         """Jupyter view: the scenario, the run, the verdict and the headline KPIs (mean, 5/50/95%)."""
@@ -341,6 +352,7 @@ class Results:
         if self.portage is not None:
             to_csv(self.portage_comparison(), folder / "portage_comparison.csv")
         to_csv(self.summary(), folder / "summary.csv")
+        to_csv(reality_frame(self.reality_check()), folder / "reality_check.csv")
         with open(folder / "verdict.json", "w", encoding="utf-8") as fh:
             json.dump({"run": self.identity(), **self.verdict().to_dict()}, fh, indent=2, ensure_ascii=False)
             fh.write("\n")

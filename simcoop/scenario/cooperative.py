@@ -10,6 +10,7 @@ from simcoop.months import month_offset
 from simcoop.scenario.base import MAX_EUR, MAX_FACTOR, MAX_FTE, MAX_MONTHS, Frozen, Share, YearMonth, duplicates
 
 __all__ = [
+    "MembershipDue",
     "ContributionBracket",
     "Contribution",
     "Staff",
@@ -119,6 +120,24 @@ class Staff(Frozen):
         default=2800.0, gt=0.0, description="Gross monthly pay of one management or accounting FTE. Assumption.",
         json_schema_extra={"assumption": True},
     )
+    support_fte_per_100_entrepreneurs: float = Field(
+        default=0.0, ge=0.0, le=MAX_FTE,
+        description=(
+            "Accounting, payroll and administration FTE per 100 active entrepreneurs, on top of the share of the "
+            "accompaniment team (support_fte_per_accompaniment_fte). 0 = none. Assumption."
+        ),
+        json_schema_extra={"assumption": True},
+    )
+    hiring_step_fte: float = Field(
+        default=0.5, gt=0.0, le=5.0,
+        description="FTE hired at a time at a crowded site; support staff also move in steps of this size. Assumption.",
+        json_schema_extra={"assumption": True},
+    )
+    antenna_fte_at_opening: float = Field(
+        default=0.5, ge=0.0, le=MAX_FTE,
+        description="Accompaniment FTE of an antenna (a site after the first) when it opens, unless the site sets fte_at_opening. Assumption.",
+        json_schema_extra={"assumption": True},
+    )
 
     @model_validator(mode="after")
     def _capacity_above_threshold(self) -> "Staff":
@@ -137,7 +156,7 @@ class Site(Frozen):
         default=None, ge=0.0,
         description=(
             "Accompaniment FTE of the site when it opens (null: cooperative.staff.fte_at_opening for the first site, "
-            "0.5 for an antenna, an assumption). Each site hires on its own caseload; new entrants wait for a place "
+            "cooperative.staff.antenna_fte_at_opening for an antenna). Each site hires on its own caseload; new entrants wait for a place "
             "at their site."
         ),
         json_schema_extra={"assumption": True},
@@ -290,6 +309,16 @@ class ResultAllocation(Frozen):
         return self
 
 
+class MembershipDue(Frozen):
+    """A membership due: a rate on turnover or on the contributions, with a yearly floor."""
+
+    name: str = Field(min_length=1, description="Who it is paid to (CG Scop / URSCOP, Les CAE ...).")
+    rate: Share = Field(description="Share of the base paid.")
+    base: Literal["turnover", "contributions"] = Field(default="turnover", description="The entrepreneurs' turnover, or the contributions the cooperative receives.")
+    floor_eur_per_year: float = Field(default=0.0, ge=0.0, le=MAX_EUR, description="Least paid in a calendar year (topped up in December).")
+    source: str = Field(default="assumption", description="Where the rate comes from.")
+
+
 class Cooperative(Frozen):
     """The cooperative's own budget: contribution, team, costs, funds, public funding, closing."""
 
@@ -308,6 +337,39 @@ class Cooperative(Frozen):
     insurance_eur_per_entrepreneur_month: float = Field(le=MAX_EUR,
         default=15.0, ge=0.0, description="Professional liability and other insurance per entrepreneur. Assumption.",
         json_schema_extra={"assumption": True},
+    )
+    overheads_eur_per_fte_month: float = Field(
+        default=0.0, ge=0.0, le=MAX_EUR,
+        description="Premises, equipment, travel and phone per FTE of the team (accompaniment and support), on top of the sites' rent: the structure's costs step up with its team. Assumption.",
+        json_schema_extra={"assumption": True},
+    )
+    legal_and_accounts_eur_per_year: float = Field(
+        default=0.0, ge=0.0, le=MAX_EUR,
+        description="Chartered accountant or statutory auditor, legal advice, general meeting: paid at each closing, besides the révision. Assumption.",
+        json_schema_extra={"assumption": True},
+    )
+    payroll_outsourcing_eur_per_payslip: float = Field(
+        default=0.0, ge=0.0, le=MAX_EUR,
+        description="Payroll outsourced: cost per payslip of an entrepreneur-salarié (0 when payroll is done by the support team). Assumption.",
+        json_schema_extra={"assumption": True},
+    )
+    mutuelle_employer_eur_per_month: float = Field(
+        default=30.0, ge=0.0, le=MAX_EUR,
+        description=(
+            "Employer share of the compulsory health cover (complémentaire santé) per employee, entrepreneurs-salariés "
+            "included, borne by each CESA activity. Source: CSS L911-7 (employer pays at least half, cae_rules_fr.yaml); "
+            "30 € (half of a 60 € individual contract) is an assumption."
+        ),
+        json_schema_extra={"source": "CSS L911-7", "assumption": True},
+    )
+    occupational_health_eur_per_year: float = Field(
+        default=110.0, ge=0.0, le=MAX_EUR,
+        description="Occupational health service (médecine du travail) fee per employee and year. Source: code du travail L4622-6 (per-capita fee of the SPSTI); 110 € is an assumption.",
+        json_schema_extra={"source": "code du travail L4622-6", "assumption": True},
+    )
+    membership_dues: tuple["MembershipDue", ...] = Field(
+        default=(),
+        description="Dues to the cooperative movement (CG Scop / URSCOP, the CAE federation ...): each a rate on a base with a yearly floor.",
     )
     audit_eur_per_year: float = Field(le=MAX_EUR,
         default=4000.0, ge=0.0, description="The cooperative audit (révision coopérative) and statutory accounts, paid at each closing. Assumption.",
@@ -354,6 +416,15 @@ class Payroll(Frozen):
         ),
         json_schema_extra={"source": "payroll_fr.yaml", "assumption": False},
     )
+    employer_size_follows_headcount: bool = Field(
+        default=False,
+        description=(
+            "When true, employer_size is the band at opening and the band then follows the CAE's annual average "
+            "headcount (entrepreneurs-salariés and team), a threshold counting as crossed upwards after 5 consecutive "
+            "calendar years and downwards after one (CSS L130-1, cae_rules_fr.yaml); the versement mobilité is due "
+            "from the 11-49 band. False: the band stays as given."
+        ),
+    )
     rules_month: YearMonth | None = Field(
         default=None,
         description=(
@@ -367,9 +438,31 @@ class Portage(Frozen):
     """Portage salarial rules for the comparison run (DOMAIN.md §5)."""
 
     pay_floor_share_of_pass: float = Field(
-        default=0.75, gt=0.0, le=2.0,
-        description="Entry needs an expected gross pay of at least this share of the monthly social-security ceiling. Source: code du travail L1254-2 (75% of the PASS, full time).",
-        json_schema_extra={"source": "code du travail L1254-2", "assumption": False},
+        default=0.70, gt=0.0, le=2.0,
+        description=(
+            "Entry needs an expected gross pay of at least this share of the monthly social-security ceiling, full "
+            "time. Source: extended CCN du portage salarial of 22 March 2017, art. 21.3: 70 % for a junior porté "
+            "(less than 3 years), 75 % senior, 85 % on a days-based contract (L1254-2's 75 % applies only without an agreement)."
+        ),
+        json_schema_extra={"source": "CCN du portage salarial of 22 March 2017, art. 21.3", "assumption": False},
+    )
+    financial_reserve_share: float = Field(
+        default=0.10, ge=0.0, le=0.5,
+        description="Réserve financière on top of the minimum pay (CCN du portage salarial of 22 March 2017, art. 21.3: 10 %): the billing must carry it too.",
+        json_schema_extra={"source": "CCN du portage salarial of 22 March 2017, art. 21.3", "assumption": False},
+    )
+    excluded_sectors: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Sectors that cannot be porté: the client must be a business, so services to private households "
+            "(services à la personne) are excluded (code du travail L1254-5, DOMAIN.md §5). Names of activities.sectors."
+        ),
+        json_schema_extra={"source": "code du travail L1254-5", "assumption": False},
+    )
+    company_capital_eur: float = Field(
+        default=37000.0, ge=0.0, le=MAX_EUR,
+        description="Capital of the portage company: its 5 % legal reserve stops at 10 % of it (code de commerce L232-10). Assumption (an SA's minimum).",
+        json_schema_extra={"source": "code de commerce L232-10", "assumption": True},
     )
     fee_rate: float = Field(
         default=0.07, ge=0.03, le=0.10, description="Management fee on turnover. Source: DOMAIN.md §5 (3-10%).",

@@ -42,11 +42,22 @@ class PriorStatus(Frozen):
     are_remaining_months_max: int = Field(
         default=18, ge=1, le=36,
         description=(
-            "Longest ARE entitlement left at entry; the entitlement left is drawn uniformly from 1 to this. "
-            "Source: Unédic durée d'indemnisation (at most 18 months under 53 since 2023, DOMAIN.md §2); "
-            "the uniform draw is an assumption."
+            "Longest ARE entitlement left at entry for entrants under 55; the entitlement left is drawn uniformly "
+            "from 1 to this. Source: Unédic durée d'indemnisation (at most 18 months under 55 since 1 April 2025, "
+            "are_max_duration_months in cae_rules_fr.yaml); the uniform draw is an assumption. Older entrants get "
+            "the longer maxima of their age band from the rules."
         ),
         json_schema_extra={"source": "Unédic durée d'indemnisation", "assumption": True},
+    )
+    aged_55_56_share: Share = Field(
+        default=0.0,
+        description="Share of ARE entrants aged 55-56 (at most 22.5 months of ARE since 1 April 2025). 0 = none. Assumption.",
+        json_schema_extra={"assumption": True},
+    )
+    aged_57_plus_share: Share = Field(
+        default=0.0,
+        description="Share of ARE entrants aged 57 or over (at most 27 months of ARE since 1 April 2025). 0 = none. Assumption.",
+        json_schema_extra={"assumption": True},
     )
     are_average_eur_per_month: float = Field(le=MAX_EUR,
         default=1100.0, gt=0.0,
@@ -101,6 +112,16 @@ class CapeRules(Frozen):
         description="Once a person's ARE runs out during the CAPE, their exit hazard is multiplied by this. Assumption.",
         json_schema_extra={"assumption": True},
     )
+    min_income_gain_share_on_are: Share = Field(
+        default=0.0,
+        description=(
+            "A person still on ARE converts to a CESA only if it raises their monthly income by at least this share of "
+            "the net pay: in CAPE they keep the full ARE, in CESA the ARE is reduced by 70 % of the gross pay "
+            "(cae_rules_fr.yaml), so while ARE lasts most stay in CAPE. 0 = ARE does not weigh. Source: DOMAIN.md §2; "
+            "value an assumption."
+        ),
+        json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
+    )
     after_are_min_salary_share: float = Field(
         default=0.75, gt=0.0, le=1.0,
         description=(
@@ -136,9 +157,13 @@ class CesaRules(Frozen):
         json_schema_extra={"assumption": True},
     )
     trial_period_months: int = Field(
-        default=8, ge=0, le=8,
-        description="Trial period of the CESA; a departure within it has its own motive. Source: DOMAIN.md §2 (at most 8 months).",
-        json_schema_extra={"source": "DOMAIN.md §2", "assumption": False},
+        default=2, ge=0, le=8,
+        description=(
+            "Trial period of the CESA; a departure within it has its own motive. Source: ordinary law, code du travail "
+            "L1221-19 to L1221-21 (cesa_trial_period_months in cae_rules_fr.yaml): 2 months for employees, 3 for "
+            "supervisors and technicians, 4 for cadres, renewable once only where a branch agreement allows (8 at most)."
+        ),
+        json_schema_extra={"source": "code du travail L1221-19 to L1221-21", "assumption": False},
     )
     trial_exit_rate_per_year: float = Field(le=MAX_RATE_PER_YEAR,
         default=0.25, ge=0.0, description="Annual exit hazard during the trial period. Assumption.",
@@ -337,6 +362,23 @@ class Sector(Frozen):
         default=30.0, ge=0.0, le=120.0,
         description="Mean client payment delay. Source: DOMAIN.md §3 (legal maximum 60 days from invoice).",
         json_schema_extra={"source": "DOMAIN.md §3", "assumption": False},
+    )
+    at_mp_rate: float | None = Field(
+        default=None, ge=0.0, le=0.3,
+        description=(
+            "AT/MP rate of the sector's risk, on the entrepreneurs-salariés' gross pay (null: the office rate of "
+            "payroll_fr.yaml). Set by the Carsat per risk code (arrêté of the year's collective rates)."
+        ),
+        json_schema_extra={"source": "arrêté of the year's collective AT/MP rates", "assumption": False},
+    )
+    insurance_eur_per_month: float = Field(
+        default=0.0, ge=0.0, le=MAX_EUR,
+        description="Insurance specific to the sector, borne by each activity (e.g. décennale for building trades), on top of the cooperative's general insurance.",
+    )
+    vat_exempt_share: Share = Field(
+        default=0.0,
+        description="Share of the sector's turnover exempt from VAT (e.g. vocational training, CGI 261-4-4°): it makes the CAE liable to the taxe sur les salaires (CGI 231).",
+        json_schema_extra={"source": "CGI 231 and 261-4-4°", "assumption": False},
     )
 
 

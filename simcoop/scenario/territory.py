@@ -106,6 +106,19 @@ class Territory(Frozen):
         description="Share of the mature flow reached in the opening month. Assumption.",
         json_schema_extra={"assumption": True},
     )
+    population: float | None = Field(
+        default=None, ge=0.0, le=MAX_INHABITANTS,
+        description="Inhabitants of the territory served (INSEE); with zones, their sum is used. Only for the reality check (entrepreneurs per 1 000 inhabitants).",
+    )
+    versement_mobilite_rate: float = Field(
+        default=0.0, ge=0.0, le=0.0295,
+        description=(
+            "Rate of the versement mobilité set by the territory's mobility authority (AOM), on gross pay, due once the "
+            "CAE employs 11 people or more (smoothed over 5 years). Source: CGCT L2333-64 and L2333-67 (at most 2 % in "
+            "most areas, 2.95 % in Paris); 0 = no AOM levy. Set it from the AOM's deliberation."
+        ),
+        json_schema_extra={"source": "CGCT L2333-64 and L2333-67", "assumption": False},
+    )
     seasonality: tuple[Factor, ...] = Field(
         default=(1.1, 1.1, 1.1, 1.0, 0.9, 0.9, 0.5, 0.4, 1.2, 1.3, 1.3, 1.2),
         description=(
