@@ -8,6 +8,9 @@ from simcoop.report.tables import conditions_text
 from tests.conftest import small_scenario
 
 CRITERIA = {"viability.break_even_by_year": 3, "viability.public_share_year": 2, "viability.max_public_share": 0.9}
+# An EPCI convention large enough to carry the costs a real CAE pays (issue 12), so that the
+# small CAE is economically viable and only its start-up cash is at stake.
+FUNDED = {"cooperative.public_funding.2.amount_eur": 100000}
 PLAN = [{"name": "France Active", "kind": "quasi_equity", "amount_eur": 400000, "annual_rate": 0.0,
          "deferral_months": 60, "duration_months": 60, "source": "assumption"}]  # fmt: skip
 
@@ -28,7 +31,7 @@ def test_a_scenario_that_balances_only_by_over_compensation_is_unfavourable() ->
 
 
 def test_a_financing_plan_that_covers_the_need_gives_a_favourable_avis() -> None:
-    scenario = small_scenario(**CRITERIA, **{"viability.compensation_margin_share": 0.5, "cooperative.financing.instruments": PLAN})
+    scenario = small_scenario(**CRITERIA, **FUNDED, **{"viability.compensation_margin_share": 0.5, "cooperative.financing.instruments": PLAN})
     verdict = simcoop.simulate(scenario, replications=40, seed=7).verdict()
     cash = verdict.layers["cash"]
     assert cash["startup_need_eur"]["p50"] > 0  # the need is measured before the plan ...
@@ -38,7 +41,7 @@ def test_a_financing_plan_that_covers_the_need_gives_a_favourable_avis() -> None
 
 
 def test_without_the_plan_the_condition_names_the_amount_and_when(tmp_path) -> None:  # noqa: ANN001
-    scenario = small_scenario(**CRITERIA, **{"viability.compensation_margin_share": 0.5})
+    scenario = small_scenario(**CRITERIA, **FUNDED, **{"viability.compensation_margin_share": 0.5})
     results = simcoop.simulate(scenario, replications=40, seed=7)
     verdict = results.verdict()
     assert verdict.outcome == "favourable_under_conditions"
