@@ -104,46 +104,14 @@ def _income_statement(monthly: pd.DataFrame, yearly: pd.DataFrame) -> tuple[list
     return lines, _yearly_means(frame, [c for _, c, _ in lines])
 
 
-def _financing_plan(
-    monthly: pd.DataFrame, yearly: pd.DataFrame, opening: float | None
-) -> tuple[list[tuple[str, str | None, str]], pd.DataFrame]:
-    flows = [c for c in ("capital_paid_in_eur", "capital_repaid_eur", "allocations_paid_eur") if c in monthly]
-    stocks = [
-        c
-        for c in ("advances_eur", "funding_receivable_eur", "coop_treasury_eur", "consolidated_cash_eur")
-        if c in monthly
-    ]
-    grouped = monthly.groupby(["replication", "year"], sort=True)
-    frame = (
-        yearly[["replication", "year", "coop_result_eur"]]
-        .merge(grouped[flows].sum().reset_index(), on=["replication", "year"])
-        .merge(grouped[stocks].last().reset_index(), on=["replication", "year"])
-        .sort_values(["replication", "year"])
-    )
-    first = frame["year"].min()
-    for col in ("advances_eur", "funding_receivable_eur", "coop_treasury_eur"):
-        if col not in frame:
-            continue
-        start = opening if col == "coop_treasury_eur" and opening is not None else 0.0
-        frame[f"delta_{col}"] = frame[col] - frame.groupby("replication")[col].shift(1).fillna(start)
-    frame["opening_eur"] = np.where(frame["year"] == first, opening if opening is not None else np.nan, 0.0)
-    lines: list[tuple[str, str | None, str]] = [
-        ("Ressources", None, "head"),
-        ("Capital et trésorerie d'ouverture", "opening_eur", ""),
-        ("Résultat avant impôt", "coop_result_eur", ""),
-        ("Capital versé par les associés", "capital_paid_in_eur", ""),
-        ("Emplois", None, "head"),
-        ("Capital remboursé aux anciens associés", "capital_repaid_eur", ""),
-        ("Impôt, part travail et intérêts versés", "allocations_paid_eur", ""),
-        ("Hausse des avances aux activités", "delta_advances_eur", ""),
-        ("Hausse des financements à recevoir", "delta_funding_receivable_eur", ""),
-        ("Trésorerie", None, "head"),
-        ("Variation de la trésorerie propre", "delta_coop_treasury_eur", "total"),
-        ("Trésorerie propre en fin d'année", "coop_treasury_eur", "total"),
-        ("Trésorerie consolidée (banque) en fin d'année", "consolidated_cash_eur", ""),
-    ]
+def _financing_plan(folder: Path, opening: float | None) -> tuple[list[tuple[str, str | None, str]], pd.DataFrame]:
+    """The report's plan de financement (``report.tables.financing_plan_frame``), as means by year."""
+    from simcoop.report.data import load_run
+    from simcoop.report.tables import financing_plan_frame
+
+    lines, frame, opening_eur = financing_plan_frame(load_run(folder), opening)
     lines = [line for line in lines if line[1] is None or line[1] in frame]
-    if opening is None:
+    if np.isnan(opening_eur):
         lines = [line for line in lines if line[1] != "opening_eur"]
     return lines, _yearly_means(frame, [c for _, c, _ in lines if c is not None])
 
@@ -209,6 +177,7 @@ HORIZON_INDICATORS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+
 def _funders(funding: pd.DataFrame | None, yearly: pd.DataFrame, replications: int) -> pd.DataFrame | None:
     """Per funder: mean amount earned per year, total, and share of the cooperative's budget over the horizon.
 
@@ -249,7 +218,7 @@ def workbook_tables(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     from simcoop.scenario.derived import opening_funds_eur
 
     opening = opening_funds_eur(scenario_from_dict(scenario, source=str(folder / "manifest.json")))[3]
-    financing_lines, financing = _financing_plan(monthly, yearly, opening)
+    financing_lines, financing = _financing_plan(folder, opening)
     cash_columns = [c for c in CASH_PLAN_COLUMNS if c[1] in monthly]
     cash = monthly.groupby("month", sort=True)[[c for _, c, _ in cash_columns]].mean()
     cash.insert(0, "date", monthly.groupby("month", sort=True)["date"].first())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from simcoop.report import labels as L
 from simcoop.report.data import RunData
@@ -189,8 +190,15 @@ def opening_funds_eur(run: RunData) -> float | None:
     return None if value is None else float(value)
 
 
-def financing_plan(run: RunData, opening_funds: float | None = None) -> Table:
-    """Plan de financement by year (k€): resources, uses and the change in the cooperative's own cash."""
+FinancingLines = list[tuple[str, "str | None", str]]
+
+
+def financing_plan_frame(run: RunData, opening_funds: float | None = None) -> tuple[FinancingLines, pd.DataFrame, float]:
+    """The plan de financement's lines (label, column, kind) and its figures per replication and year.
+
+    Shared by the report's table and the workbook's sheet, so that both state one plan.
+    Returns the lines, the frame and the opening funds (NaN when unknown).
+    """
     years = run_years(run)
     flows = monthly_by_year(
         run,
@@ -250,6 +258,13 @@ def financing_plan(run: RunData, opening_funds: float | None = None) -> Table:
         ("Trésorerie propre en fin d'année", "coop_treasury_eur", "total"),
         ("Trésorerie consolidée (banque) en fin d'année", "consolidated_cash_eur", ""),
     ]
+    return lines, frame, opening
+
+
+def financing_plan(run: RunData, opening_funds: float | None = None) -> Table:
+    """Plan de financement by year (k€): resources, uses and the change in the cooperative's own cash."""
+    years = run_years(run)
+    lines, frame, opening = financing_plan_frame(run, opening_funds)
     rows = []
     for label, col, kind in lines:
         if col is None:

@@ -10,7 +10,6 @@ from simcoop.report.data import RunData
 from simcoop.report.format import (
     NBSP,
     DASH,
-    fmt_eur,
     fmt_int,
     fmt_money,
     fmt_month,
