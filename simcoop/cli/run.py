@@ -28,7 +28,7 @@ from simcoop.cli.common import (
 )
 from simcoop.cli.solve import print_solution, print_step
 
-__all__ = ["add_parser", "cmd_run"]
+__all__ = ["add_parser", "cmd_run", "print_verdict"]
 
 
 def add_parser(sub: Any) -> None:
@@ -222,9 +222,12 @@ def _cmd_run_locked(
         extra = ", funding.csv" + (", portage.csv, portage_comparison.csv" if args.compare_portage else "")
         extra += ", precision.json" if precision_report is not None else ""
         print(f"\nwrote {out}/ (manifest.json, monthly, yearly, events, kpis.csv, summary.csv, reality_check.csv{extra}, workbook.xlsx) in {elapsed:.1f} s")
+    code = EXIT_OK
     if args.sensitivity or args.sensitivity_replications or args.solve or args.report or getattr(args, "funders", False):
-        return _later_steps(args, scenario, results, out)
-    return EXIT_OK
+        code = _later_steps(args, scenario, results, out)
+    if code == EXIT_OK and not args.quiet:  # the answer last, where the eye lands when the command ends
+        print_verdict(out)
+    return code
 
 
 def _later_steps(args: argparse.Namespace, scenario: Any, results: Any, out: Path) -> int:
@@ -291,6 +294,20 @@ def _later_steps(args: argparse.Namespace, scenario: Any, results: Any, out: Pat
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_OK
+
+
+def print_verdict(out: Path) -> None:
+    """Print the run folder's verdict.json in a few plain lines (what the file says, rounded as it is)."""
+    from simcoop.results.verdict_text import verdict_lines
+    from simcoop.verdict import Verdict
+
+    try:
+        data = json.loads((out / "verdict.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return
+    data.pop("run", None)
+    print()
+    print("\n".join(verdict_lines(Verdict.from_dict(data))))
 
 
 def _auto_replications_in(out: Path, seed: int, precision: float, max_replications: int) -> int:

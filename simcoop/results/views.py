@@ -28,6 +28,7 @@ from simcoop.outdir import write_owned_folder
 from simcoop.model import PORTAGE_MEASURES, ReplicationOutput
 from simcoop.results import plots
 from simcoop.results.folder import run_identity, to_csv
+from simcoop.results.verdict_text import claimable
 from simcoop.results.frames import (
     KPI_LABELS,
     PORTAGE_LABELS,
@@ -354,7 +355,8 @@ class Results:
         to_csv(self.summary(), folder / "summary.csv")
         to_csv(reality_frame(self.reality_check()), folder / "reality_check.csv")
         with open(folder / "verdict.json", "w", encoding="utf-8") as fh:
-            json.dump({"run": self.identity(), **self.verdict().to_dict()}, fh, indent=2, ensure_ascii=False)
+            # Rounded to what the model can claim (simcoop.results.verdict_text; docs/outputs.md).
+            json.dump({"run": self.identity(), **claimable(self.verdict().to_dict())}, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
 
 
