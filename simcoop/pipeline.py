@@ -4,7 +4,7 @@
 ``run_pipeline`` simulates (or takes a run already made), saves the run folder, then adds
 ``sensitivity.csv`` (the report's tornado chart), ``funders.csv`` (the decisive funders),
 ``solve.json`` (the start-up financing its first page quotes) and ``report.html`` /
-``report.pdf``, in that order, since each later step reads what the earlier ones wrote. Every step runs its replications on the same executor.
+``report.pdf`` (with the note de synthèse ``note.html`` / ``note.pdf`` when asked), in that order, since each later step reads what the earlier ones wrote. Every step runs its replications on the same executor.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class PipelineOutputs:
     folder: Path
     sensitivity: pd.DataFrame | None = None
     solution: Solution | None = None
-    report: tuple[Path, Path] | None = None
+    report: tuple[Path, ...] | None = None  # report.html, report.pdf, then note.html, note.pdf when asked
     funders: pd.DataFrame | None = None
 
 
@@ -66,6 +66,8 @@ def run_pipeline(
     results: Results | None = None,
     progress: bool = False,
     on_event: EventCallback | None = None,
+    reader: str | None = None,
+    note: bool = False,
 ) -> PipelineOutputs:
     """Simulate ``scenario`` into the run folder ``out``, then its sensitivity, decisive funders, solve and report.
 
@@ -76,7 +78,8 @@ def run_pipeline(
     without each funder in turn (``funders.csv``, the decisive funders the report shows); the
     solver searches ``solve_target`` (default ``startup``: the one-off start-up financing that
     brings the risk of rupture de trésorerie under its threshold; see ``simcoop.studies.solve``)
-    over at most 100 replications per candidate. Raises ScenarioError (a variation that is not a valid scenario), ValueError,
+    over at most 100 replications per candidate. The report states the amount asked of
+    ``reader`` (a funder of the scenario) and, with ``note``, adds the note de synthèse. Raises ScenarioError (a variation that is not a valid scenario), ValueError,
     OSError (the folder refused) and the report's NotARunFolder.
     """
     import json
@@ -133,6 +136,6 @@ def run_pipeline(
     if report:
         from simcoop.report import write_report
 
-        outputs.report = write_report(out)
+        outputs.report = write_report(out, reader=reader, note=note)
         emit("report_done", {"paths": outputs.report})
     return outputs

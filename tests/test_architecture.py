@@ -268,7 +268,9 @@ def test_the_assumptions_register_reads_the_structured_source() -> None:
 
     schema = schema_descriptions()
     assert schema["cooperative.contribution.rate"]["source"] == "DOMAIN.md §3"
-    assert source_of(schema["cooperative.contribution.rate"]) == "Notes de domaine §3"
+    # The reader gets the published sources the domain notes gather, not the internal file (issue 16).
+    assert source_of(schema["cooperative.contribution.rate"]).startswith("Rapports d'activité publiés de Cap Services")
+    assert "DOMAIN" not in source_of(schema["cooperative.contribution.rate"])
     assert source_of(schema["cooperative.staff.fte_at_opening"]) == "Hypothèse (à calibrer)"
     assert source_of({"description": "Source: DOMAIN.md §9 in prose only"}) == "Choix du scénario"
 

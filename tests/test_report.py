@@ -132,10 +132,12 @@ def test_html_is_french_and_in_order(html: str) -> None:
 
 
 def test_missing_optional_files_are_explained(html: str) -> None:
-    assert "Analyse de sensibilité non calculée" in html and "simcoop run --report --sensitivity" in html
-    page_one = html[html.find(SECTION_TITLES[0]) : html.find(SECTION_TITLES[1])]
-    assert "n'a pas été recherché par simulation" in page_one or "n&#39;a pas été recherché par simulation" in page_one
-    assert "simcoop" not in page_one  # no command line on page one: the conditions are said in words
+    # What was not computed is said in words, never as a command to run (issue 16).
+    text = html.replace("&#39;", "'")
+    assert "L'effet de chaque hypothèse prise isolément n'a pas été mesuré" in text
+    assert "simcoop run" not in text and "simcoop report" not in text and "« simcoop" not in text
+    page_one = text[text.find(SECTION_TITLES[0]) : text.find(SECTION_TITLES[1])]
+    assert "Financement supplémentaire" not in page_one  # no solve.json: the solver's box is left out
 
 
 def test_optional_files_are_used(run_dir: Path, tmp_path: Path) -> None:
@@ -182,8 +184,9 @@ def test_optional_files_are_used(run_dir: Path, tmp_path: Path) -> None:
     add_owned_file(folder, "solve.json", lambda p: p.write_text(json.dumps(solve), encoding="utf-8"), "scenario")
     page = render_html(folder)
     assert "non calculée" not in page and "non calculé" not in page and "Fichiers écartés" not in page
-    assert f"Subvention d'exploitation complémentaire : 135{NBSP}k€ par an" in page.replace("&#39;", "'")
-    assert f"IC 95{NBSP}%{NBSP}: 3 à 19{NBSP}%" in page
+    # The solver's figure is an addition to the planned conventions, said so (issue 16).
+    assert f"Subvention d'exploitation supplémentaire : 135{NBSP}k€ par an, en plus des " in page.replace("&#39;", "'")
+    assert f"fourchette{NBSP}: 3 à 19{NBSP}%*" in page and "IC 95" not in page
     assert "Taux de contribution" in page and "Graphique en tornade" in page
 
 
@@ -207,9 +210,9 @@ def test_files_of_another_run_or_scenario_are_left_out_and_said_in_french(
     html = (folder / "report.html").read_text(encoding="utf-8")
     for text in (err, html):
         assert "solve.json écarté (le financement nécessaire)" in text
-        assert "sensitivity.csv écarté (l" in text and "analyse de sensibilité) : simcoop ne l" in text
+        assert "sensitivity.csv écarté (l" in text and "analyse de sensibilité) : il n'a pas été écrit dans ce dossier par cette simulation" in text.replace("&#39;", "'")
     assert f"999{NNBSP}999" not in html and "Fichiers écartés" in html
-    assert "Financement nécessaire non calculé" in html
+    assert "Financement supplémentaire" not in html  # the solver's answer left out is not quoted
 
     # Registered in this folder but answering for another scenario (solve written into the wrong folder).
     (folder / "solve.json").unlink()

@@ -13,7 +13,24 @@ from simcoop.cli.common import (
     EXIT_OK,
 )
 
-__all__ = ["add_parser", "cmd_report"]
+__all__ = ["add_parser", "add_reader_options", "cmd_report"]
+
+
+def add_reader_options(parser: Any) -> None:
+    """``--reader`` and ``--note``, shared by ``simcoop report`` and ``simcoop run``."""
+    parser.add_argument(
+        "--reader",
+        metavar="FUNDER",
+        help=(
+            "the funder reading the report, as the scenario's public_funding names it (e.g. 'Région'; case is ignored): "
+            "page one and the note state the amount asked of it and its share of the budget"
+        ),
+    )
+    parser.add_argument(
+        "--note",
+        action="store_true",
+        help="also write the 2-4 page note de synthèse (note.html, note.pdf) beside the report",
+    )
 
 
 def add_parser(sub: Any) -> None:
@@ -24,17 +41,19 @@ def add_parser(sub: Any) -> None:
         help="write the French report (report.html, report.pdf) of a run folder",
         description=(
             "Write report.html (one self-contained file) and report.pdf (A4) into RUN_DIR, a folder written by "
-            "`simcoop run`. The report reads the run folder only; sensitivity.csv and solve.json are used when present."
+            "`simcoop run`, and with --note the note de synthèse (note.html, note.pdf). The report reads the run folder "
+            "only; sensitivity.csv, funders.csv and solve.json are used when present."
         ),
     )
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="run folder written by `simcoop run`")
+    add_reader_options(report)
     # end report ---
     report.set_defaults(handler=cmd_report)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write report.html and report.pdf into a run folder; print their paths."""
-    from simcoop.report import NotARunFolder, is_run_folder, write_report
+    from simcoop.report import NotARunFolder, ReaderError, is_run_folder, write_report
 
     if not is_run_folder(args.run_dir):
         print(
@@ -49,7 +68,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"simcoop: rapport : {text}", file=sys.stderr)
 
     try:
-        html_path, pdf_path = write_report(args.run_dir, on_note=note)
+        paths = write_report(args.run_dir, on_note=note, reader=args.reader, note=args.note)
+    except ReaderError as exc:
+        print(f"simcoop: --reader: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except NotARunFolder as exc:
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -69,6 +91,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
         return EXIT_BAD_INPUT
     if not getattr(args, "quiet", False):
-        print(html_path)
-        print(pdf_path)
+        for path in paths:
+            print(path)
     return EXIT_OK

@@ -26,6 +26,7 @@ from simcoop.cli.common import (
     replications_or_auto,
     safe_folder_name,
 )
+from simcoop.cli.report import add_reader_options
 from simcoop.cli.solve import print_solution, print_step
 
 __all__ = ["add_parser", "cmd_run", "print_verdict"]
@@ -115,6 +116,7 @@ def add_parser(sub: Any) -> None:
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     run.add_argument("--report", action="store_true", help="also write report.html and report.pdf (the French report) into the output folder")
+    add_reader_options(run)
     # --- scale out (simcoop.executors, simcoop.store) ---
     add_executor_options(run)
     run.add_argument(
@@ -140,6 +142,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         return print_problems(f"simcoop: cannot run {path}:", exc)
     out = args.out if args.out is not None else Path("outputs") / safe_folder_name(scenario.meta.name)
+    if args.reader is not None or args.note:  # checked before any simulation: a typo must not cost the run
+        from simcoop.report import ReaderError
+        from simcoop.report.tables import check_reader
+
+        if not args.report:
+            print("simcoop: --reader and --note go with --report", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        try:
+            args.reader = check_reader(scenario.to_dict(), args.reader)
+        except ReaderError as exc:
+            print(f"simcoop: --reader: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     auto = args.replications == "auto" or (args.precision is not None and args.replications is None)
     if args.precision is not None and not auto:
         print("simcoop: --precision goes with --replications auto (or without -n)", file=sys.stderr)
@@ -277,6 +291,7 @@ def _later_steps(args: argparse.Namespace, scenario: Any, results: Any, out: Pat
                 scenario, out, results=results, jobs=args.jobs, executor=executor,
                 sensitivity=args.sensitivity, sensitivity_replications=args.sensitivity_replications,
                 solve=args.solve, funders=getattr(args, "funders", False), report=args.report, progress=not args.quiet, on_event=on_event,
+                reader=args.reader, note=args.note,
             )  # fmt: skip
     except ScenarioError as exc:
         return print_problems("simcoop: a sensitivity variation is not a valid scenario:", exc)

@@ -109,8 +109,8 @@ _OPTIONAL_LABELS = {
 }
 
 _PROBLEMS_FR = {
-    "unregistered": "simcoop ne l'a pas écrit dans ce dossier (il n'est pas inscrit dans {marker}) : il peut venir d'une autre simulation",
-    "modified": "il a été modifié depuis que simcoop l'a écrit",
+    "unregistered": "il n'a pas été écrit dans ce dossier par cette simulation (il n'est pas inscrit dans {marker}) : il peut venir d'une autre simulation",
+    "modified": "il a été modifié après avoir été écrit par la simulation",
 }
 
 

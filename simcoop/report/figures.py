@@ -419,11 +419,18 @@ def zone_map(
     pop = np.asarray(population, dtype=float)
     size = 60 + 900 * pop / max(float(np.nanmax(pop)), 1.0)
     points = ax.scatter(lon, lat, s=size, c=value, cmap=cmap, edgecolors="#555555", linewidths=0.6, zorder=2)
-    for x, y, name in zip(lon, lat, names):
-        ax.annotate(name, (x, y), xytext=(0, -14), textcoords="offset points", ha="center", fontsize=7, color="#333333")
+    from matplotlib import patheffects
+
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    for x, y, name, area in zip(lon, lat, names, size):
+        # Below the disc's edge (a marker of area s pt² has a radius of sqrt(s/π) pt), on a white halo, above the discs.
+        below = float(np.sqrt(area / np.pi)) + 2.0
+        ax.annotate(name, (x, y), xytext=(0, -below), textcoords="offset points", ha="center", va="top", fontsize=7,
+                    color="#222222", zorder=4, path_effects=halo)  # fmt: skip
     for name, x, y in sites:
         ax.scatter([x], [y], marker="^", s=120, color="#b03a2e", edgecolors="white", linewidths=0.8, zorder=3)
-        ax.annotate(name, (x, y), xytext=(0, 11), textcoords="offset points", ha="center", fontsize=8, color="#b03a2e", weight="bold")
+        ax.annotate(name, (x, y), xytext=(0, 9), textcoords="offset points", ha="center", va="bottom", fontsize=8,
+                    color="#b03a2e", weight="bold", zorder=5, path_effects=halo)  # fmt: skip
     ax.set_aspect(1.0 / max(np.cos(np.radians(float(np.nanmean(lat)))), 0.1))
     ax.set_xticks([])
     ax.set_yticks([])

@@ -8,6 +8,7 @@ key shows up in the report (untranslated) rather than disappearing.
 from __future__ import annotations
 
 __all__ = [
+    "ANNEX_TITLE",
     "CRITERION_LABELS",
     "sector_label",
     "DESTINATION_LABELS",
@@ -46,6 +47,9 @@ SECTION_TITLES: tuple[str, ...] = (
     "8. Méthode et limites",
 )
 
+#: The annex at the end of the report: the assumptions register, after the eight sections.
+ANNEX_TITLE = "Annexe. Registre des hypothèses et sources"
+
 SCENARIO_SECTIONS: dict[str, str] = {
     "meta": "Scénario",
     "territory": "Territoire : flux d'accueils",
@@ -63,9 +67,32 @@ SCENARIO_SECTIONS: dict[str, str] = {
     "payroll": "Paie",
     "viability": "Critères de l'avis",
     "simulation": "Simulation",
+    "warm_start": "Reprise d'une CAE existante",
 }
 
 KEY_LABELS: dict[str, str] = {
+    "territory.population": "Population du territoire",
+    "territory.versement_mobilite_rate": "Taux du versement mobilité",
+    "pathway.prior_status.aged_55_56_share": "Part des entrants de 55 ou 56 ans",
+    "pathway.prior_status.aged_57_plus_share": "Part des entrants de 57 ans et plus",
+    "pathway.prior_status.are_counterfactual_share": "Part qui resterait indemnisée sans la CAE",
+    "pathway.cape.min_income_gain_share_on_are": "Gain de revenu minimal pour passer en CESA sous ARE (part du salaire net)",
+    "cooperative.overheads_eur_per_fte_month": "Frais généraux par ETP de l'équipe",
+    "cooperative.legal_and_accounts_eur_per_year": "Comptabilité, conseil juridique et assemblée générale",
+    "cooperative.payroll_outsourcing_eur_per_payslip": "Paie sous-traitée, par bulletin",
+    "cooperative.mutuelle_employer_eur_per_month": "Mutuelle, part employeur par salarié",
+    "cooperative.occupational_health_eur_per_year": "Médecine du travail, par salarié",
+    "cooperative.membership_dues.rate": "Cotisation d'adhésion : taux",
+    "cooperative.membership_dues.base": "Cotisation d'adhésion : assiette",
+    "cooperative.membership_dues.floor_eur_per_year": "Cotisation d'adhésion : minimum",
+    "cooperative.financing.overdraft_annual_rate": "Taux annuel du découvert",
+    "cooperative.financing.startup_instrument": "Forme du financement de démarrage",
+    "cooperative.financing.startup_deferral_months": "Différé de remboursement du financement de démarrage",
+    "cooperative.financing.startup_duration_months": "Durée du financement de démarrage",
+    "cooperative.staff.support_fte_per_100_entrepreneurs": "Gestion : ETP pour 100 entrepreneurs",
+    "cooperative.staff.hiring_step_fte": "Pas d'embauche (ETP)",
+    "cooperative.staff.antenna_fte_at_opening": "Accompagnement d'une antenne à son ouverture (ETP)",
+    "payroll.employer_size_follows_headcount": "L'effectif de l'employeur suit les embauches",
     "meta.territory_name": "Territoire",
     "meta.start_month": "Mois d'ouverture",
     "meta.horizon_months": "Horizon simulé",
@@ -194,6 +221,11 @@ KEY_LABELS: dict[str, str] = {
 
 #: Values that are words rather than numbers.
 VALUE_LABELS: dict[str, str] = {
+    "quasi_equity": "quasi-fonds propres",
+    "repayable_advance": "avance remboursable",
+    "below_11": "moins de 11 salariés",
+    "11_to_49": "de 11 à 49 salariés",
+    "contributions": "contributions",
     "turnover": "chiffre d'affaires",
     "gross_margin": "marge brute",
     "below_50": "moins de 50 salariés",

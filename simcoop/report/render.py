@@ -23,9 +23,10 @@ from simcoop.report import figures as F
 from simcoop.report import labels as L
 from simcoop.report import tables as T
 from simcoop.report.data import RunData, load_run
+from simcoop.report.templating import jinja_environment
 from simcoop.report.format import fmt_date, fmt_eur, fmt_int, fmt_month, fmt_month_index, fmt_number, fmt_pct
 
-__all__ = ["REPORT_HTML", "REPORT_PDF", "build_context", "render_html", "render_pdf", "write_report"]
+__all__ = ["REPORT_HTML", "REPORT_PDF", "build_context", "render_html", "render_pdf", "scenario_title", "write_report"]
 
 REPORT_HTML = "report.html"
 REPORT_PDF = "report.pdf"
@@ -243,9 +244,11 @@ def _figures(run: RunData) -> dict[str, Any]:
             height_in=2.8,
         )
     rows = T.sensitivity_rows(run)
+    figs["tornado"] = figs["tornado_treasury"] = None
     if rows:
         top = rows[:12]
         base = float(top[0]["base_insolvency_probability"])
+    if rows and _moves(top, "low_insolvency_probability", "high_insolvency_probability", base):
         figs["tornado"] = F.tornado(
             [
                 {"label": r["label"], "low": r["low_insolvency_probability"], "high": r["high_insolvency_probability"]}
@@ -258,8 +261,10 @@ def _figures(run: RunData) -> dict[str, Any]:
             alt="Graphique en tornade : pour chaque hypothèse, le risque de rupture de trésorerie à sa valeur basse et haute, "
             f"autour de la valeur de base {fmt_pct(base)}.",
         )
+    if rows:
         by_treasury = sorted(rows, key=lambda r: -r["swing_treasury"])[:12]
         base_t = float(by_treasury[0]["base_min_coop_treasury_eur_p50"])
+    if rows and _moves(by_treasury, "low_min_coop_treasury_eur_p50", "high_min_coop_treasury_eur_p50", base_t):
         figs["tornado_treasury"] = F.tornado(
             [
                 {
@@ -279,8 +284,34 @@ def _figures(run: RunData) -> dict[str, Any]:
     return figs
 
 
-def build_context(run: RunData) -> dict[str, Any]:
-    """Everything the template shows, as plain data."""
+def _moves(rows: list[dict[str, Any]], low: str, high: str, base: float) -> bool:
+    """Whether any assumption moves the measure off its base value: a tornado with nothing to show is left out."""
+    return any(abs(float(r[low]) - base) > 1e-9 or abs(float(r[high]) - base) > 1e-9 for r in rows)
+
+
+def _tornado_sentence(run: RunData) -> str:
+    """What the sensitivity says when the risk of rupture does not move: said in words, not as an empty chart."""
+    rows = T.sensitivity_rows(run)
+    if not rows:
+        return ""
+    base = float(rows[0]["base_insolvency_probability"])
+    if _moves(rows, "low_insolvency_probability", "high_insolvency_probability", base):
+        return ""
+    return (
+        f"Le risque de rupture de trésorerie reste de {fmt_pct(base)} quelle que soit l'hypothèse déplacée : aucune "
+        "ne suffit à elle seule à changer ce constat. Le graphique suivant montre, lui, de combien chacune déplace le "
+        "point bas de la trésorerie."
+    )
+
+
+def scenario_title(run: RunData) -> str:
+    """The scenario's name for a reader: its territory's name (the file name, often English, stays in the annex)."""
+    meta = run.scenario["meta"]
+    return str(meta.get("territory_name") or meta.get("name"))
+
+
+def build_context(run: RunData, reader: str | None = None) -> dict[str, Any]:
+    """Everything the template shows, as plain data; ``reader`` is the funder reading it (its amount is stated)."""
     meta = run.scenario["meta"]
     verdict = run.verdict
     horizon_years = run.horizon_months / 12
@@ -301,9 +332,15 @@ def build_context(run: RunData) -> dict[str, Any]:
         "funding_needed": T.funding_needed(run),
         "layers": T.layers_block(run) if verdict else None,
         "funders_table": T.funders_table(run),
+        "synthesis": T.synthesis_sentences(run),
+        "budget_funders": T.budget_funders_table(run, reader),
+        "reader": T.reader_request(run, reader),
+        "scenario_title": scenario_title(run),
+        "tornado_sentence": _tornado_sentence(run),
         "conditions": T.conditions_text(run) if verdict else [],
         "base_year": str(meta["start_month"])[:4],
         "register": T.assumptions_register(run),
+        "annex_title": L.ANNEX_TITLE,
         "sectors": T.sectors_table(run),
         "conventions": T.conventions_table(run),
         "creation": T.creation_table(run),
@@ -355,23 +392,15 @@ def _reality(run: RunData) -> dict[str, Any]:
     }
 
 
-def _environment() -> Any:
-    from jinja2 import Environment, PackageLoader, StrictUndefined
+def render_html(run_dir: str | os.PathLike[str] | RunData, reader: str | None = None) -> str:
+    """The report of the run folder ``run_dir`` (or of a ``RunData``) as one self-contained HTML page.
 
-    env = Environment(
-        loader=PackageLoader("simcoop.report", "templates"),
-        autoescape=True,  # every string from a scenario is escaped
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env
-
-
-def render_html(run_dir: str | os.PathLike[str] | RunData) -> str:
-    """The report of the run folder ``run_dir`` (or of a ``RunData``) as one self-contained HTML page."""
+    ``reader``: the funder reading it (a funder of the scenario; ValueError otherwise): page one
+    states the amount asked of it.
+    """
     run = run_dir if isinstance(run_dir, RunData) else load_run(run_dir)
-    return _environment().get_template("report.html.j2").render(**build_context(run))
+    reader = T.check_reader(run.scenario, reader)
+    return jinja_environment().get_template("report.html.j2").render(**build_context(run, reader))
 
 
 def _data_only_fetcher() -> Any:
@@ -400,22 +429,35 @@ def render_pdf(html: str, target: str | os.PathLike[str]) -> None:
 
 
 def write_report(
-    run_dir: str | os.PathLike[str], pdf: bool = True, on_note: Callable[[str], None] | None = None
-) -> tuple[Path, Path | None]:
+    run_dir: str | os.PathLike[str],
+    pdf: bool = True,
+    on_note: Callable[[str], None] | None = None,
+    reader: str | None = None,
+    note: bool = False,
+) -> tuple[Path, ...]:
     """Write ``report.html`` and ``report.pdf`` into the run folder, each atomically; return their paths.
 
-    Under the folder's writers' lock; both files are registered in the folder's marker.
+    Under the folder's writers' lock; every file is registered in the folder's marker.
     ``on_note(text)`` receives each French note on a file left out (also printed in the report).
+    ``reader`` names the funder reading it (checked against the scenario's funders before
+    anything is written); ``note`` also writes the 2-4 page note de synthèse beside the
+    report (``note.html``, ``note.pdf``: ``simcoop.report.note``), whose paths follow.
     """
+    from simcoop.report.note import NOTE_HTML, NOTE_PDF, render_note_html
+
     folder = Path(run_dir)
     with folder_lock(folder):
         run = load_run(folder)
-        for note in run.notes or []:
+        reader = T.check_reader(run.scenario, reader)
+        for text in run.notes or []:
             if on_note is not None:
-                on_note(note)
-        html = render_html(run)
-        html_path = add_owned_file(folder, REPORT_HTML, lambda p: p.write_text(html, encoding="utf-8"))
-        pdf_path = None
-        if pdf:
-            pdf_path = add_owned_file(folder, REPORT_PDF, lambda p: render_pdf(html, p))
-    return html_path, pdf_path
+                on_note(text)
+        html = render_html(run, reader)
+        paths: list[Path | None] = [add_owned_file(folder, REPORT_HTML, lambda p: p.write_text(html, encoding="utf-8"))]
+        paths.append(add_owned_file(folder, REPORT_PDF, lambda p: render_pdf(html, p)) if pdf else None)
+        if note:
+            note_html = render_note_html(run, reader)
+            paths.append(add_owned_file(folder, NOTE_HTML, lambda p: p.write_text(note_html, encoding="utf-8")))
+            if pdf:
+                paths.append(add_owned_file(folder, NOTE_PDF, lambda p: render_pdf(note_html, p)))
+    return tuple(paths)  # type: ignore[arg-type]

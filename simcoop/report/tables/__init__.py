@@ -10,7 +10,8 @@ median and, below it, the 5-95 % range ("de p5 à p95"). One module per part of 
 - ``accounts``: exits, economy, income statement, financing and cash plans;
 - ``public_money``: funding by convention and what it buys;
 - ``method``: sensitivity rows and table, provenance;
-- ``territory``: zones and sites.
+- ``territory``: zones and sites;
+- ``synthesis``: page one's plain-French synthesis, who pays what, the amount asked of the reader.
 """
 
 from simcoop.report.tables.accounts import (
@@ -42,9 +43,23 @@ from simcoop.report.tables.public_money import (
     horizon_public_figures,
     public_efficiency_table,
 )
+from simcoop.report.tables.synthesis import (
+    ReaderError,
+    budget_funders_table,
+    check_reader,
+    fmt_keur_round,
+    reader_request,
+    synthesis_sentences,
+)
 from simcoop.report.tables.territory import sites_table, territory_last_year, zones_table
 
 __all__ = [
+    "ReaderError",
+    "budget_funders_table",
+    "check_reader",
+    "fmt_keur_round",
+    "reader_request",
+    "synthesis_sentences",
     "Cell",
     "Row",
     "conditions_text",

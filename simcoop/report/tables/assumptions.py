@@ -62,14 +62,38 @@ def schema_descriptions() -> dict[str, dict[str, Any]]:
 
 _DOMAIN = re.compile(r"DOMAIN(?:\.md)? §(\d+)")
 
+#: The project's domain notes, by section, as the published sources they gather (a reader can
+#: follow these; the notes themselves are an internal file).
+_DOMAIN_SOURCES = {
+    "1": "Fédération des CAE (Les CAE), présentation des CAE ; loi ESS 2014-856, art. 47-48",
+    "2": "rapports d'activité publiés de Cap Services, Oxalis et Coopilote ; Fédération des CAE (Les CAE)",
+    "3": "rapports d'activité publiés de Cap Services, Coopaname, Coopilote et Artenréel ; Fédération des CAE (Les CAE)",
+    "4": "Fédération des CAE (Les CAE), étapes de création d'une CAE",
+    "5": "convention collective du portage salarial du 22 mars 2017 ; code du travail L1254-1 et s.",
+    "8": "chiffres publiés des CAE et du réseau national (Fédération des CAE ; rapport IGAS-IGF de 2021)",
+}
+
+#: Sources written in English in the schema, as a French reader reads them.
+_SOURCE_FR = {
+    "payroll_fr.yaml": "barèmes de l'URSSAF et code de la sécurité sociale, datés",
+    "arrêté of the year's collective AT/MP rates": "arrêté annuel des taux collectifs AT/MP",
+    "usual clause of public conventions": "clause usuelle des conventions publiques",
+    "Unédic durée d'indemnisation": "Unédic, durée d'indemnisation",
+}
+_WORDS_FR = (("22 March 2017", "22 mars 2017"), (" of ", " du "), (" to ", " à "), (" and ", " et "), ("arts. ", "art. "), (" ff.", " et s."))
+
 
 def source_of(info: dict[str, Any] | None) -> str:
     """The source of a key in French, from its schema entry's structured ``source`` and ``assumption``:
-    references kept, "hypothèse" marked."""
+    published references kept (the domain notes replaced by the sources they cite), "hypothèse" marked."""
     if not info:
         return "Choix du scénario"
-    refs = _DOMAIN.sub(lambda m: f"notes de domaine §{m.group(1)}", str(info.get("source") or ""))
-    refs = refs.replace(" ff.", " et s.").strip()
+    refs = str(info.get("source") or "").strip()
+    refs = _SOURCE_FR.get(refs, refs)
+    refs = _DOMAIN.sub(lambda m: _DOMAIN_SOURCES.get(m.group(1), "publications de la Fédération des CAE"), refs)
+    for english, french in _WORDS_FR:
+        refs = refs.replace(english, french)
+    refs = refs.strip()
     if refs and refs[0].islower() and not re.match(r"\S*[._]", refs):
         refs = refs[0].upper() + refs[1:]
     assumption = bool(info.get("assumption"))
@@ -132,6 +156,10 @@ def format_value(key: str, value: Any) -> str:
         return f"année {_plain(value)}"
     if leaf.endswith("_rate_per_year"):
         return f"{_plain(value)} par an"
+    if leaf.endswith("_eur_per_fte_month"):
+        return f"{fmt_eur(value)} par mois et par ETP"
+    if leaf.endswith("_eur_per_payslip"):
+        return f"{fmt_eur(value)} par bulletin"
     if leaf.endswith(("_eur_per_month", "_eur_per_entrepreneur_month")):
         return f"{fmt_eur(value)} par mois" + (" et par entrepreneur" if "entrepreneur" in leaf else "")
     if leaf.endswith("_eur_per_year"):
@@ -206,12 +234,34 @@ def _accueils_per_year(run: RunData) -> str:
     return f"{fmt_number(flow, 0)} par an ({origin})"
 
 
+#: Keys of the register that say how the computer ran, not what the world is (the annex's traceability has them).
+_REGISTER_TECHNICAL = ("simulation.seed", "simulation.jobs")
+
+
+def _applies(key: str, value: Any) -> bool:
+    """Whether a leaf says something for this run: not an empty or unset option (a warm start without a roster)."""
+    if value is None:
+        leaf = key.rsplit(".", 1)[-1]
+        return leaf in ("cape_rate", "rules_month", "opening_month", "ceiling_eur_per_year", "initial_capital_eur")
+    return not (isinstance(value, (str, list, tuple, dict)) and len(value) == 0)
+
+
 def assumptions_register(run: RunData) -> list[dict[str, Any]]:
-    """The scenario's assumptions, grouped by section: label, value, source, and whether it is the default."""
+    """The scenario's assumptions, grouped by section: label, value, source, and whether it is the default.
+
+    Options the run does not use (unset or empty) are left out, and so are the technical keys;
+    the number of simulations is the run's own, not the scenario's default.
+    """
     schema = schema_descriptions()
     groups: dict[str, list[dict[str, str]]] = {}
     for key, value in _leaves(run.scenario):
-        if key.startswith(_REGISTER_SKIP_PREFIXES):
+        if key.startswith(_REGISTER_SKIP_PREFIXES) or key in _REGISTER_TECHNICAL or not _applies(key, value):
+            continue
+        if key == "simulation.replications":
+            groups.setdefault("simulation", []).append(
+                {"key": key, "label": "Nombre de simulations", "value": fmt_int(run.manifest.get("replications", len(run.kpis))),
+                 "source": "Choix de cette étude", "origin": "étude"}
+            )  # fmt: skip
             continue
         if key == "territory.accueils_per_year_at_maturity" and value is None:
             value = _accueils_per_year(run)
@@ -228,6 +278,13 @@ def assumptions_register(run: RunData) -> list[dict[str, Any]]:
             label = f"{label} ({site})"
         elif plain == "cooperative.sites.name":
             continue
+        if plain.startswith("cooperative.membership_dues."):
+            if plain.endswith((".name", ".source")):
+                continue
+            dues = run.scenario["cooperative"]["membership_dues"][int(key.split(".")[2])]
+            label = f"{label} ({dues['name']})"
+            if str(dues.get("source", "")).startswith("assumption"):
+                info = {**info, "assumption": True}
         groups.setdefault(_section_of(key), []).append(
             {
                 "key": key,
@@ -331,7 +388,7 @@ def conventions_table(run: RunData) -> Table:
         first_col="Financeur",
         compact=True,
         text=True,
-        note="Probabilités de renouvellement : hypothèses de l'analyste. Décalage de versement : notes de domaine §3 (le FSE paie souvent un an ou plus après la dépense).",
+        note="Probabilités de renouvellement : hypothèses de l'analyste. Décalage de versement : le Fonds social européen paie souvent un an ou plus après la dépense (retours des CAE et de leurs financeurs).",
     )
 
 

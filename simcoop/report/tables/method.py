@@ -125,11 +125,11 @@ def provenance(run: RunData) -> list[tuple[str, str]]:
     """Label/value pairs that identify the run: scenario, hash, seed, replications, version, date."""
     m = run.manifest
     rows = [
-        ("Scénario", str(m.get("scenario_name", run.scenario["meta"].get("name", "")))),
+        ("Fichier du scénario (nom interne)", str(m.get("scenario_name", run.scenario["meta"].get("name", "")))),
         ("Empreinte du scénario (SHA-256)", str(m.get("scenario_hash", DASH))),
-        ("Réplications", fmt_int(m.get("replications"))),
-        ("Graine aléatoire", str(m.get("seed", DASH))),
-        ("Version de simcoop", str(m.get("simcoop_version", DASH))),
+        ("Simulations", fmt_int(m.get("replications"))),
+        ("Point de départ des tirages aléatoires", str(m.get("seed", DASH))),
+        ("Version du modèle (simcoop)", str(m.get("simcoop_version", DASH))),
         ("Date de la simulation", _created(m.get("created_utc"))),
         (
             "Durée de calcul",

@@ -23,9 +23,9 @@ from simcoop.report.tables.cells import Cell, Row, Table, quantiles, run_years
 
 
 def _ci(low: Any, high: Any) -> str:
-    """``IC 95 % : 7 à 19 %``."""
+    """``fourchette : 7 à 19 %*``: the 95 % interval in words; page one's footnote says what it means."""
     span = fmt_range(low, high, fmt_pct)
-    return f"IC 95{NBSP}%{NBSP}: {span.removeprefix('de ')}"
+    return f"fourchette{NBSP}: {span.removeprefix('de ')}*"
 
 
 def criteria_rows(run: RunData) -> list[dict[str, Any]]:
@@ -71,7 +71,7 @@ def criteria_rows(run: RunData) -> list[dict[str, Any]]:
             )
             if not is_missing(be.get("p50")):
                 more = (
-                    f"Le résultat glissant sur 12 mois devient durablement positif en {fmt_month_index(be.get('p50'), run.start_month)} "
+                    f"Le résultat des douze derniers mois devient durablement positif en {fmt_month_index(be.get('p50'), run.start_month)} "
                     f"en médiane (entre {fmt_month_index(be.get('p5'), run.start_month)} et {fmt_month_index(be.get('p95'), run.start_month)})"
                 )
                 never = d.get("never_replications") or 0
@@ -155,7 +155,7 @@ def layers_block(run: RunData) -> dict[str, Any] | None:
     be = (criteria.get("break_even") or {}).get("detail", {}).get("break_even_month") or {}
     eco_lines = [f"Résultat d'exploitation médian par année : {by_year}."]
     if not is_missing(be.get("p50")):
-        eco_lines.append(f"Le résultat glissant sur 12 mois devient durablement positif {_offset_label(be.get('p50'), run.start_month)} en médiane.")
+        eco_lines.append(f"Le résultat des douze derniers mois devient durablement positif {_offset_label(be.get('p50'), run.start_month)} en médiane.")
     ps = (criteria.get("public_share") or {}).get("detail", {})
     if ps:
         eco_lines.append(
@@ -222,6 +222,8 @@ def conditions_text(run: RunData) -> list[str]:
             )
         elif key == "over_compensation":
             years_over = c.get("years") or []
+            if not years_over or not float(c.get("amount_eur") or 0.0):
+                continue  # no year over in the median simulation: nothing to adjust
             span = f"{years_over[0]} à {years_over[-1]}" if len(years_over) > 1 else (str(years_over[0]) if years_over else "")
             out.append(
                 f"Ajuster les subventions d'exploitation des années {span} : elles dépassent de {fmt_money(c.get('amount_eur'))} "
@@ -342,49 +344,84 @@ def key_figures(run: RunData) -> list[dict[str, str]]:
     return out
 
 
+def _planned(run: RunData, target: str) -> tuple[str, float]:
+    """What the solver's figure comes on top of: the financing plan (start-up) or the planned public funding."""
+    verdict = run.verdict or {}
+    if target == "startup":
+        return "de financement de démarrage", float(((verdict.get("layers") or {}).get("cash") or {}).get("financing_plan_eur") or 0.0)
+    if target == "funding" and run.funding is not None and not run.funding.empty:
+        total = run.funding.groupby("replication")["earned_eur"].sum().median()
+        return "de financements publics sur la période", float(total)
+    return "", 0.0
+
+
+def _no_answer(run: RunData, solve: dict[str, Any], what: str, fmt: Callable[[Any], str]) -> str:
+    """Why the search found no level, from its history: the best level tried and what it still misses."""
+    history = solve.get("history") or []
+    if not history:
+        return f"Aucun niveau de {what} essayé ne respecte les critères recherchés."
+    best = min(history, key=lambda h: (h.get("insolvency") if h.get("insolvency") is not None else 1.0, h.get("value") or 0.0))
+    top = max(h.get("value") or 0.0 for h in history)
+    threshold = ((run.verdict or {}).get("layers") or {}).get("cash", {}).get("max_rupture_probability")
+    text = (
+        f"Aucun niveau de {what} essayé, jusqu'à {fmt(top)}, ne suffit : au mieux, le risque de rupture de trésorerie reste de "
+        f"{fmt_pct(best.get('insolvency'))}"
+        + (f", au-dessus du seuil de {fmt_pct(threshold)}" if threshold is not None else "")
+        + "."
+    )
+    if all(float(h.get("break_even") or 0.0) < 0.5 for h in history):
+        text += (
+            " La cause n'est pas le seul démarrage : la structure ne revient pas à l'équilibre d'exploitation, et un apport "
+            "ponctuel ne fait que reculer la date de la rupture. Il faut d'abord plus de ressources durables (accueils, "
+            "contribution, subventions d'exploitation) ou moins de charges."
+        )
+    return text
+
+
 def funding_needed(run: RunData) -> dict[str, Any]:
-    """The solver's answer, from solve.json when present, in words (no command line on page one)."""
+    """The solver's answer, from solve.json when present, in words (no command line on page one).
+
+    The figure is an addition: "financement supplémentaire, en plus des X prévus". Without an
+    answer, the reason is read from the search's history.
+    """
     solve = run.solve
     if not solve:
-        return {
-            "available": False,
-            "text": "Financement nécessaire non calculé : le financement de démarrage qui ramènerait le risque de "
-            "rupture sous son seuil n'a pas été recherché par simulation pour cette étude ; l'estimation ci-dessus "
-            "en tient lieu.",
-        }
+        return {"available": False, "text": ""}
     target = solve.get("target", "funding")
     value, spread = solve.get("value"), solve.get("spread") or [None, None]
+    planned_what, planned = _planned(run, target)
     if target == "startup":
-        kind = {"quasi_equity": "quasi-fonds propres", "repayable_advance": "avance remboursable"}.get(solve.get("instrument", ""), "financement")
+        kind = {"quasi_equity": "quasi-fonds propres", "repayable_advance": "avance remboursable"}.get(solve.get("instrument", ""), "apport")
         fmt: Callable[[Any], str] = fmt_money
-        what, unit = f"Financement de démarrage ponctuel ({kind}, reçu à l'ouverture)", ""
+        what, unit = f"financement de démarrage supplémentaire ({kind}, reçu à l'ouverture)", ""
     elif target == "funding":
-        fmt, what, unit = fmt_money, "Subvention d'exploitation complémentaire", " par an"
+        fmt, what, unit = fmt_money, "subvention d'exploitation supplémentaire", " par an"
     elif target == "accueils":
-        fmt, what, unit = fmt_int, "Flux d'accueils minimal", " accueils par an"
+        fmt, what, unit = fmt_int, "flux d'accueils minimal", " accueils par an"
     else:
-        fmt, what, unit = (lambda v: fmt_pct(v, 1)), "Taux de contribution", ""
+        fmt, what, unit = (lambda v: fmt_pct(v, 1)), "taux de contribution", ""
     if is_missing(value):
-        if target == "funding":
+        if target == "funding" and not solve.get("history"):
             text = (
                 "Aucune subvention d'exploitation dans la limite de la compensation (coût net du service plus une marge, "
                 "Décision 2012/21/UE) ne permet le retour à l'équilibre : une subvention plus forte serait une "
                 "surcompensation ; l'avis est défavorable."
             )
         else:
-            text = "Aucun niveau essayé ne respecte les critères recherchés."
+            text = _no_answer(run, solve, what.split(" (")[0], fmt)
         return {"available": True, "text": text, "met": False}
-    parts = [f"{what} : {fmt(value)}{unit}"]
+    text = f"{what[:1].upper()}{what[1:]} : {fmt(value)}{unit}"
+    if target in ("startup", "funding"):
+        text += f", en plus des {fmt_money(planned)} {planned_what} prévus" if planned > 0 else f", aucun financement {planned_what.removeprefix('de ')} n'étant prévu aujourd'hui"
     if target == "funding" and solve.get("years") and solve.get("first_month"):
-        parts.append(f"pendant {fmt_int(solve['years'])} ans à partir de {fmt_month(solve['first_month'])}")
-    text = " ".join(parts)
+        text += f", pendant {fmt_int(solve['years'])} ans à partir de {fmt_month(solve['first_month'])}"
     if spread and not any(is_missing(x) for x in spread):
-        text += f" (incertitude : {fmt_range(spread[0], spread[1], fmt)})"
+        text += f" (selon les simulations, {fmt_range(spread[0], spread[1], fmt)})"
     text += "."
     binding = solve.get("binding") or ""
     names = {"insolvency": "le risque de rupture de trésorerie", "break_even": "le retour à l'équilibre", "compensation": "la limite de compensation"}
     if binding:
-        text += " Contrainte déterminante : " + ", ".join(names.get(b, b) for b in binding.split(",")) + "."
+        text += " Ce qui fixe ce montant : " + ", ".join(names.get(b, b) for b in binding.split(",")) + "."
     if not is_missing(solve.get("insolvency_probability")):
         ci = solve.get("insolvency_ci") or [None, None]
         text += (
