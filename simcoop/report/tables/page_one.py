@@ -175,7 +175,7 @@ def layers_block(run: RunData) -> dict[str, Any] | None:
     ci = cash.get("rupture_ci") or [None, None]
     cash_lines = [
         f"Besoin de financement de démarrage : {fmt_money(need.get('p50'))} en médiane, {fmt_money(need.get('p90'))} "
-        f"dans 9 simulations sur 10 (P90), atteint {_offset_label(cash.get('startup_need_month'), run.start_month)} en médiane.",
+        f"dans 9 simulations sur 10, atteint {_offset_label(cash.get('startup_need_month'), run.start_month)} en médiane.",
         f"Plan de financement prévu : {fmt_money(cash.get('financing_plan_eur'))} d'apports remboursables, "
         f"découvert autorisé de {fmt_money(cash.get('overdraft_eur'))}.",
         f"Risque de rupture de trésorerie après ce plan : {fmt_pct(cash.get('rupture_probability'))} ({_ci(ci[0], ci[1])}), "
@@ -279,7 +279,7 @@ def funders_table(run: RunData) -> Table | None:
         )  # fmt: skip
     return Table(
         first_col="Financeur manquant",
-        header=("Avis", "Requis pour ouvrir", "Risque de rupture", "Besoin de démarrage (P50)", "À réunir avant l'ouverture"),
+        header=("Avis", "Requis pour ouvrir", "Risque de rupture", "Besoin de démarrage (médiane)", "À réunir avant l'ouverture"),
         rows=tuple(rows),
         caption="Le financeur décisif : l'avis quand chaque financeur manque tour à tour (mêmes tirages aléatoires)",
         note="Sans un financeur, ses conventions et son engagement sont retirés ; « requis pour ouvrir » dit si la décision "
@@ -364,7 +364,7 @@ def _no_answer(run: RunData, solve: dict[str, Any], what: str, fmt: Callable[[An
     top = max(h.get("value") or 0.0 for h in history)
     threshold = ((run.verdict or {}).get("layers") or {}).get("cash", {}).get("max_rupture_probability")
     text = (
-        f"Aucun niveau de {what} essayé, jusqu'à {fmt(top)}, ne suffit : au mieux, le risque de rupture de trésorerie reste de "
+        f"Aucun niveau de {what} essayé, jusqu'à {fmt(top).replace(',00', '')}, ne suffit : au mieux, le risque de rupture de trésorerie reste de "
         f"{fmt_pct(best.get('insolvency'))}"
         + (f", au-dessus du seuil de {fmt_pct(threshold)}" if threshold is not None else "")
         + "."

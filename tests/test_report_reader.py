@@ -1,0 +1,159 @@
+"""The report and the note as an élu reads them (issue 16), in a headless browser and on the printed pages.
+
+One small run of the reference scenario (6 years, 6 replications) with its decisive funders
+is reported once, for the Région, with the note de synthèse. The HTML is opened in headless
+Chromium (the DOM after scripts, as a reader's browser shows it); the pages are those of the
+PDF WeasyPrint prints, read with pdftotext and, for charts, by the ink on the page.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from html import unescape
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import simcoop
+from simcoop.cli import main
+from simcoop.report.format import NBSP, NNBSP
+
+from .conftest import SCENARIOS
+
+_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+_POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm") and shutil.which("pdfinfo")
+
+#: English words and internal terms that slipped into the French report before (issue 16 and
+#: what its review found): model vocabulary, YAML values, file names, English source notes.
+ENGLISH_WORDS = (
+    "replication", "replications", "réplication", "réplications", "seed", "threshold", "funding", "break-even",
+    "insolvency", "assumption", "default", "startup", "quasi_equity", "below_11", "per_supported", "fixed", "the",
+    "of", "and", "to", "None", "True", "False", "NaN", "nan", "null", "March", "DOMAIN", "docs", "verdict",
+    "glissant", "IC", "P90", "P50",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def folder() -> Path:
+    from simcoop.pipeline import run_pipeline
+
+    scenario = simcoop.load_scenario(SCENARIOS / "reference.yaml").replace({"meta.horizon_months": 72})
+    out = Path(tempfile.mkdtemp(prefix="simcoop-reader-")) / "run"
+    run_pipeline(scenario, out, replications=6, seed=11, funders=True)
+    assert main(["report", str(out), "--reader", "région", "--note"]) == 0
+    yield out
+    shutil.rmtree(out.parent, ignore_errors=True)
+
+
+def _visible_text(dom: str) -> str:
+    """The text a reader sees: no style, script, attributes or embedded images; entities decoded, spaces normalised."""
+    dom = re.sub(r"<(style|script)\b.*?</\1>", " ", dom, flags=re.S | re.I)
+    dom = re.sub(r"<!--.*?-->", " ", dom, flags=re.S)
+    text = unescape(re.sub(r"<[^>]+>", " ", dom))
+    return re.sub(r"\s+", " ", text.replace(NBSP, " ").replace(NNBSP, " "))
+
+
+def _dom(page: Path, tmp_path: Path) -> str:
+    completed = subprocess.run(
+        [_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=3000", "--dump-dom", page.resolve().as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "</body>" in completed.stdout, completed.stderr[-2000:]
+    return completed.stdout
+
+
+def _english(text: str) -> list[str]:
+    return sorted({w for w in ENGLISH_WORDS if re.search(rf"(?<![\w.@/-]){re.escape(w)}(?![\w-])", text)})
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+@pytest.mark.parametrize("name", ["report.html", "note.html"])
+def test_the_reports_speak_french_to_the_reader(folder: Path, tmp_path: Path, name: str) -> None:
+    text = _visible_text(_dom(folder / name, tmp_path))
+    assert "simcoop " not in text.lower()  # no command line, nor the program's name in a sentence
+    assert _english(text) == []
+    assert "Région" in text and "Qui paie quoi" in text and "Part du budget" in text
+    assert "Montant demandé par le projet à votre collectivité (Région)" in text
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+def test_the_report_opens_with_the_synthesis_then_the_avis_and_who_pays(folder: Path, tmp_path: Path) -> None:
+    text = _visible_text(_dom(folder / "report.html", tmp_path))
+    body = text[text.find("1. Avis et chiffres clés") :]
+    synthesis = body.find("La coopérative")
+    avis = re.search(r"Avis (favorable sous conditions|favorable|défavorable)", body)
+    table = body.find("Qui paie quoi")
+    assert 0 < synthesis < avis.start() < table, (synthesis, avis, table)
+    assert re.search(r"\d+ k€|\d,\d M€", body[synthesis : avis.start()])  # amounts in k€, rounded
+    assert "scénario « reference »" not in text  # the file's English name is not the scenario's title
+
+
+def _pages(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def _page_text(pdf: Path, page: int) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _inked_share(pdf: Path, page: int, tmp_path: Path) -> float:
+    """Share of the page's body (footer left out) whose pixel rows carry ink: a chart counts, a blank page does not."""
+    stem = tmp_path / f"p{page}"
+    subprocess.run(["pdftoppm", "-gray", "-r", "40", "-f", str(page), "-l", str(page), "-singlefile", str(pdf), str(stem)], check=True)
+    raw = (stem.with_suffix(".pgm")).read_bytes()
+    header = raw.split(b"\n", 3)
+    width, height = (int(x) for x in header[1].split())
+    pixels = np.frombuffer(header[3][: width * height], dtype=np.uint8).reshape(height, width)
+    body = pixels[: int(height * 0.93)]
+    return float((body.min(axis=1) < 200).mean())
+
+
+@pytest.mark.skipif(not _POPPLER, reason="poppler-utils (pdftotext, pdftoppm, pdfinfo) is not installed")
+@pytest.mark.parametrize("name", ["report.pdf", "note.pdf"])
+def test_no_page_is_nearly_blank(folder: Path, tmp_path: Path, name: str) -> None:
+    pdf = folder / name
+    thin = []
+    for page in range(1, _pages(pdf) + 1):
+        lines = [line for line in _page_text(pdf, page).splitlines() if line.strip()][:-1]  # the footer left out
+        # Five lines of text, or as much ink as five lines take (a chart: its text is drawn, not written).
+        if len(lines) < 5 and _inked_share(pdf, page, tmp_path) < 0.12:
+            thin.append((page, lines))
+    assert thin == []
+
+
+@pytest.mark.skipif(not _POPPLER, reason="poppler-utils (pdftotext, pdftoppm, pdfinfo) is not installed")
+def test_page_one_holds_the_synthesis_and_the_funders_table(folder: Path) -> None:
+    one = re.sub(r"\s+", " ", _page_text(folder / "report.pdf", 1).replace(NBSP, " ").replace(NNBSP, " "))
+    assert "La coopérative" in one.split("1. Avis et chiffres clés")[1].split("Avis ")[0]  # the synthesis comes first
+    assert "Qui paie quoi" in one and "Région (vous)" in one and "Budget de la" in one
+    assert "simcoop" not in one
+
+
+@pytest.mark.skipif(not _POPPLER, reason="poppler-utils (pdftotext, pdftoppm, pdfinfo) is not installed")
+def test_the_note_is_two_to_four_a4_pages_in_the_order_a_region_expects(folder: Path) -> None:
+    pdf = folder / "note.pdf"
+    assert 2 <= _pages(pdf) <= 4
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:\s+595\.\d* x 841\.\d* pts", info)  # A4
+    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+    titles = ["1. Contexte", "2. Montant demandé", "3. Qui paie quoi", "4. Avis motivé", "5. ", "6. Indicateurs de suivi"]
+    positions = [text.find(t) for t in titles]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), positions
+
+
+def test_a_reader_who_is_not_a_funder_is_refused_with_the_allowed_names(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(folder), "--reader", "Regoin"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'Région'?" in err and "'Département'" in err
+    assert main(["run", "--report", "--reader", "Conseil régional", "-n", "2", "-o", str(folder.parent / "x")]) == 2
+    assert "is not a funder of the scenario" in capsys.readouterr().err
+    assert not (folder.parent / "x").exists()  # refused before simulating
