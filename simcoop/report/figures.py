@@ -429,7 +429,10 @@ def zone_map(
                     color="#222222", zorder=4, path_effects=halo)  # fmt: skip
     for name, x, y in sites:
         ax.scatter([x], [y], marker="^", s=120, color="#b03a2e", edgecolors="white", linewidths=0.8, zorder=3)
-        ax.annotate(name, (x, y), xytext=(0, 9), textcoords="offset points", ha="center", va="bottom", fontsize=8,
+        # Beside the triangle (above it sits the label of the zone to the north), towards the map's middle
+        # so that it stays clear of the colour bar.
+        east = x > float(np.nanmedian(np.asarray(lon, dtype=float)))
+        ax.annotate(name, (x, y), xytext=(-7 if east else 7, 0), textcoords="offset points", ha="right" if east else "left", va="center", fontsize=8,
                     color="#b03a2e", weight="bold", zorder=5, path_effects=halo)  # fmt: skip
     ax.set_aspect(1.0 / max(np.cos(np.radians(float(np.nanmean(lat)))), 0.1))
     ax.set_xticks([])
