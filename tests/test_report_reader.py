@@ -157,3 +157,32 @@ def test_a_reader_who_is_not_a_funder_is_refused_with_the_allowed_names(folder: 
     assert main(["run", "--report", "--reader", "Conseil régional", "-n", "2", "-o", str(folder.parent / "x")]) == 2
     assert "is not a funder of the scenario" in capsys.readouterr().err
     assert not (folder.parent / "x").exists()  # refused before simulating
+
+
+def test_the_synthesis_says_what_goes_wrong_when_and_what_would_fix_it_in_rounded_k_eur() -> None:
+    from types import SimpleNamespace
+
+    from simcoop.report.tables import synthesis_sentences
+
+    criteria = [
+        {"key": "break_even", "met": False, "detail": {"by_year": 3, "within_horizon": True, "never_replications": 0,
+                                                       "break_even_month": {"p50": 41.0}}},
+        {"key": "insolvency", "met": False, "detail": {"median_insolvency_month": 8.0}},
+    ]  # fmt: skip
+    layers = {
+        "economic": {"result_by_year": [{"year": 2027, "result_eur": {"p50": -121077.0}}, {"year": 2028, "result_eur": {"p50": -50000.0}},
+                                        {"year": 2029, "result_eur": {"p50": -23612.0}}]},
+        "cash": {"sustainable": False, "rupture_probability": 0.42, "startup_need_eur": {"p50": 304340.0}, "financing_plan_eur": 50000.0},
+    }  # fmt: skip
+    conditions = [{"key": "break_even", "by_year": 3}, {"key": "financing_need", "amount_eur": 827400.0, "by_month": "2027-01"}]
+    run = SimpleNamespace(verdict={"outcome": "unfavourable", "replications": 100, "criteria": criteria, "layers": layers,
+                                   "conditions": conditions}, start_month="2027-01", solve=None)  # fmt: skip
+    text = re.sub(r"\s+", " ", " ".join(synthesis_sentences(run)).replace(NBSP, " ").replace(NNBSP, " "))
+    assert "ne revient pas à l'équilibre en 3e année" in text and "de −120 k€ en 2027 à −24 k€ en 2029" in text
+    assert "qu'en juin 2030" in text  # month 41 from January 2027
+    assert "dans 42 % des simulations, dès septembre 2027" in text and "jusqu'à 300 k€" in text
+    assert "environ 24 k€ par an de ressources en plus" in text
+    assert "environ 830 k€ de financement de démarrage" in text and "en plus des 50 k€ prévus" in text
+    run.verdict = {**run.verdict, "outcome": "favourable", "conditions": [], "layers": {**layers, "cash": {"rupture_probability": 0.03}}}
+    text = " ".join(synthesis_sentences(run)).replace(NBSP, " ")
+    assert "revient à l'équilibre dès juin 2030" in text and "dans 97 % des simulations" in text

@@ -205,6 +205,7 @@ def _what_goes_wrong(run: RunData, verdict: dict[str, Any]) -> list[str]:
 
 def _what_would_fix(run: RunData, verdict: dict[str, Any]) -> str | None:
     parts = []
+    after = ""
     layers = verdict.get("layers") or {}
     cash = layers.get("cash") or {}
     plan = float(cash.get("financing_plan_eur") or 0.0)
@@ -212,6 +213,14 @@ def _what_would_fix(run: RunData, verdict: dict[str, Any]) -> str | None:
     for c in verdict.get("conditions", []):
         key = c.get("key")
         if key == "financing_need":
+            solve = run.solve or {}
+            if solve.get("target") == "startup" and is_missing(solve.get("value")) and solve.get("history"):
+                # The search tried one-off sums and none carried the cash: do not offer one as the fix.
+                after = (
+                    " Un apport ponctuel au démarrage ne suffirait pas, quel qu'en soit le montant essayé : la trésorerie "
+                    "ne tient qu'avec un résultat durablement positif."
+                )
+                continue
             planned = f"en plus des {fmt_keur_round(plan)} prévus" if plan > 0 else "aucun n'étant prévu aujourd'hui"
             parts.append(
                 f"réunir avant l'ouverture ({fmt_month(c.get('by_month'))}) environ {fmt_keur_round(c.get('amount_eur'))} "
@@ -235,8 +244,8 @@ def _what_would_fix(run: RunData, verdict: dict[str, Any]) -> str | None:
             who = ", ".join(c.get("never_committed") or []) or "les financeurs requis"
             parts.append(f"obtenir l'engagement de {who}, sans lequel la coopérative n'ouvre pas")
     if not parts:
-        return None
-    return "Pour y remédier, il faudrait " + " ; et ".join(parts) + "."
+        return after.strip() or None
+    return "Pour y remédier, il faudrait " + " ; et ".join(parts) + "." + after
 
 
 def synthesis_sentences(run: RunData) -> list[str]:
