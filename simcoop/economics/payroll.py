@@ -512,12 +512,19 @@ def _knots_cents(r: PayrollRates) -> FloatArray:
     return np.unique(np.array([0.0, *[k for k in knots if 0.0 < k < math.inf]]))
 
 
-def _continuous_inverse(budget: FloatArray, r: PayrollRates) -> FloatArray:
-    """sup{g : continuous_cost(g) <= budget}, to a small fraction of a cent."""
+@lru_cache(maxsize=8)
+def _pieces(r: PayrollRates) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The knots (with a far sentinel), the continuous cost at each knot, and its left limit at the next."""
     knots = _knots_cents(r)
     knots = np.append(knots, 2.0 * knots[-1] + 1e12)  # a far sentinel closes the last piece
     at_knot = _continuous_cost(knots, r)  # right values
     before_next = _continuous_cost(knots[1:] - 1e-6, r)  # left limits
+    return knots, at_knot, before_next
+
+
+def _continuous_inverse(budget: FloatArray, r: PayrollRates) -> FloatArray:
+    """sup{g : continuous_cost(g) <= budget}, to a small fraction of a cent."""
+    knots, at_knot, before_next = _pieces(r)
     budget = np.minimum(budget, at_knot[-1])
     piece = np.clip(np.searchsorted(at_knot, budget, side="right") - 1, 0, knots.size - 2)
     lo, hi = knots[piece], knots[piece + 1]
@@ -526,8 +533,11 @@ def _continuous_inverse(budget: FloatArray, r: PayrollRates) -> FloatArray:
     span = np.where(in_gap, 1.0, cost_hi - cost_lo)
     g = np.where(in_gap, hi, lo + (budget - cost_lo) * (hi - lo) / span)
     # Newton steps (secant over a small step): a no-op on linear pieces, a few on the RGDU taper.
+    curved = lo < _relief_exit_cents(r)  # beyond the relief's exit every piece is linear
     for _ in range(4):
-        inside = ~in_gap & (g > lo) & (g < hi)
+        inside = ~in_gap & (g > lo) & (g < hi) & curved
+        if not inside.any():
+            break
         step = np.minimum(np.maximum(1e-3 * g, 1.0), 0.5 * (hi - g))
         step = np.where(step > 0.0, step, 1.0)
         f0 = _continuous_cost(g, r)
