@@ -578,8 +578,26 @@ def gross_for_employer_budget_cents(budget_cents: npt.ArrayLike, rates: PayrollR
 _TABLE_SMIC = 4.0
 
 
-@lru_cache(maxsize=8)
+_COST_TABLES: dict[int, tuple[PayrollRates, FloatArray]] = {}
+
+
 def _cost_table(r: PayrollRates) -> FloatArray:
+    """``employer_cost_cents`` of every whole cent of gross from 0 to ``_TABLE_SMIC`` monthly SMIC.
+
+    Looked up by identity first (hashing the rules costs more than a small search), then by value.
+    """
+    hit = _COST_TABLES.get(id(r))
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    table = _cost_table_by_value(r)
+    if len(_COST_TABLES) > 64:
+        _COST_TABLES.clear()
+    _COST_TABLES[id(r)] = (r, table)
+    return table
+
+
+@lru_cache(maxsize=8)
+def _cost_table_by_value(r: PayrollRates) -> FloatArray:
     """``employer_cost_cents`` of every whole cent of gross from 0 to ``_TABLE_SMIC`` monthly SMIC."""
     n = int(math.ceil(_TABLE_SMIC * r.smic_monthly_eur * 100.0)) + 1
     table = _employer_cost(np.arange(n, dtype=np.float64), r)

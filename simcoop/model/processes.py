@@ -40,9 +40,9 @@ from simcoop.economics import (
     employer_cost_cents,
     gross_for_employer_budget_cents,
     hour_equivalents,
-    monthly_instalments_cents,
     monthly_interest_cents,
 )
+from simcoop.economics.money import monthly_instalment_cents
 from simcoop.economics.closing import capped_interest
 from simcoop.economics.cesa import are_months_saved, fixed_gross_cents, pay_budget_cents, settlement_bonus_cents
 from simcoop.economics.contribution import bracket_contribution_cents
@@ -359,7 +359,7 @@ def _public_funding(book: Book, p: ModelParams, t: int) -> None:
         if conv.first <= t <= book.convention_last[c]:
             k = t - conv.first
             if conv.kind == _FIXED:
-                earned = float(monthly_instalments_cents(conv.amount_cents, k, 1)[0])
+                earned = float(monthly_instalment_cents(conv.amount_cents, k))
             elif conv.kind == _PER_ACCUEIL:
                 earned = flows["accueils"] * conv.amount_cents
             elif conv.kind == _PER_SUPPORTED:
@@ -802,11 +802,19 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
     """
     active = book.n_active
     team = book.staff_fte + book.support_fte
-    pay = np.array([p.staff_gross_cents, p.support_gross_cents])
-    one_fte = employer_cost_cents(pay, rates)
     vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0
-    taxes = payroll_taxes_cents(pay, vm, book.taxe_salaires_ratio(), p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
-    staff = float(round(book.staff_fte * (one_fte[0] + taxes[0]) + book.support_fte * (one_fte[1] + taxes[1])))
+    ratio = book.taxe_salaires_ratio()
+    thresholds = p.taxe_salaires_thresholds_by_month[t]
+    # The cost of one FTE of each kind changes only with the rules, the band, the ratio and the brackets:
+    # computed once per combination (the rules live in p as long as the run).
+    key = (id(rates), vm, ratio, thresholds)
+    per_fte = book.fte_cost_cache.get(key)
+    if per_fte is None:
+        pay = np.array([p.staff_gross_cents, p.support_gross_cents])
+        one_fte = employer_cost_cents(pay, rates)
+        taxes = payroll_taxes_cents(pay, vm, ratio, thresholds, p.taxe_salaires_rates)
+        per_fte = book.fte_cost_cache[key] = (one_fte[0] + taxes[0], one_fte[1] + taxes[1])
+    staff = float(round(book.staff_fte * per_fte[0] + book.support_fte * per_fte[1]))
     staff += float(per_head_costs_cents(team, p.mutuelle_cents_per_month, p.occupational_health_cents_per_year))
     costs = staff + p.rent_cents_by_month[t] + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
     costs += float(round(p.overheads_cents_per_fte_month * team))
