@@ -494,8 +494,8 @@ def _arrivals(book: Book, p: ModelParams, streams: Streams, scheduled: dict[int,
     else:
         pairs = np.zeros(accueils, dtype=np.int64)
     zone, site = np.divmod(pairs, p.n_sites)
-    np.add.at(book.by_zone["accueils"][:, t], zone, 1)
-    np.add.at(book.by_site["accueils"][:, t], site, 1)
+    book.by_zone["accueils"][:, t] += np.bincount(zone, minlength=p.n_zones)
+    book.by_site["accueils"][:, t] += np.bincount(site, minlength=p.n_sites)
     book.flows["accueils"] += accueils
     book.flows["accueils_not_entered"] += accueils - entering
     if entering:
@@ -549,8 +549,8 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     )
     are_end = np.where(status == 1, t + 1 + np.floor(u[1] * are_max), -1.0)
     ids = book.add_entrants(t, first, sector, mature, status, are_end, zones, sites)
-    np.add.at(book.by_zone["entries"][:, t], zones, 1)
-    np.add.at(book.by_site["entries"][:, t], sites, 1)
+    book.by_zone["entries"][:, t] += np.bincount(zones, minlength=p.n_zones)
+    book.by_site["entries"][:, t] += np.bincount(sites, minlength=p.n_sites)
     book.wake.extend([None] * k)
     for i in ids:
         env.process(parcours(env, book, p, i))
