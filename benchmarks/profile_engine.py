@@ -6,11 +6,11 @@
     python benchmarks/profile_engine.py -n 50 --cprofile # also cProfile's top 30 by own time
 
 The per-function timing wraps the monthly steps of ``simcoop.model.processes`` with a
-``time.perf_counter`` pair (a few microseconds of overhead per call, counted in the
+``time.process_time`` pair (CPU time of this process, so other work on a shared machine
+weighs less than on wall time; about a microsecond of overhead per call, counted in the
 caller) and runs ``simcoop.runner.run_replication`` on the reference scenario, so the
 figures exclude building the result tables; ``simulate`` (tables included) is timed
-apart. The two headline figures are CPU time of this process (``time.process_time``),
-less sensitive than wall time to other work on a shared machine. Nested functions are shown indented under their caller; their time is inside it.
+apart. All figures are CPU time. Nested functions are shown indented under their caller; their time is inside it.
 """
 
 from __future__ import annotations
@@ -47,11 +47,11 @@ TIMED = [
 def _wrap(totals: dict[str, float], counts: dict[str, int], name: str, f):  # type: ignore[no-untyped-def]
     @functools.wraps(f)
     def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             return f(*args, **kwargs)
         finally:
-            totals[name] += time.perf_counter() - started
+            totals[name] += time.process_time() - started
             counts[name] += 1
 
     return timed
@@ -85,10 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, _ in TIMED:
         setattr(processes, name, _wrap(totals, counts, name, originals[name]))
     try:
-        started = time.perf_counter()
+        started = time.process_time()
         for r in range(n):
             run_replication(scenario, seed, r, params)
-        timed_s = time.perf_counter() - started
+        timed_s = time.process_time() - started
     finally:
         for name, f in originals.items():
             setattr(processes, name, f)
