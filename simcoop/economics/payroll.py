@@ -32,8 +32,9 @@ below one monthly SMIC the relief coefficient is at its maximum (except in 2026 
 the June SMIC revaluation, when SMIC_ref keeps the January SMIC, décret 2026-509).
 
 Simplified or left out: prévoyance, mutuelle (complémentaire santé), APEC and other cadre
-contributions; overtime and its relief; Alsace-Moselle; the annual regularisation of the
-relief (computed month by month here); the 5-year smoothing of headcount thresholds;
+contributions; overtime and its relief; Alsace-Moselle (the annual relief and its
+progressive regularisation are :func:`annual_reduction_generale_cents`, applied by the
+model); the 5-year smoothing of headcount thresholds;
 versement mobilité (a rate field defaulting to 0; set it with ``dataclasses.replace``);
 AT/MP is an ASSUMPTION (the office / support-functions rate), each CAE has its own.
 
@@ -68,6 +69,7 @@ __all__ = [
     "payroll_dates",
     "payroll_rates_at",
     "payroll_tables",
+    "progressive_relief_correction_cents",
     "reduction_generale_cents",
 ]
 
@@ -415,6 +417,27 @@ def annual_reduction_generale_cents(
     average = gross / n
     _, covered = _employer_full(average, r)
     return np.rint(np.minimum(coefficient * gross, covered * n))
+
+
+def progressive_relief_correction_cents(
+    gross_ytd_cents: npt.ArrayLike,
+    months_ytd: npt.ArrayLike,
+    relief_granted_ytd_cents: npt.ArrayLike,
+    provisional_cents: npt.ArrayLike,
+    rates: PayrollRates,
+) -> tuple[FloatArray, FloatArray]:
+    """This month's regularisation of the réduction générale, and the relief due so far (CSS D241-7).
+
+    Progressive regularisation: each month the relief due on the pay since January
+    (``gross_ytd_cents``, this month's included, over ``months_ytd`` months paid) is
+    :func:`annual_reduction_generale_cents`; the correction is what is due minus what the
+    earlier months granted (``relief_granted_ytd_cents``) minus this month's provisional
+    relief already inside its employer cost (``provisional_cents``). Positive: more relief.
+    Returns ``(correction, due)``; ``due`` is the next month's ``relief_granted_ytd_cents``.
+    """
+    due = annual_reduction_generale_cents(gross_ytd_cents, months_ytd, rates)
+    granted = np.asarray(relief_granted_ytd_cents, dtype=np.float64)
+    return due - granted - np.asarray(provisional_cents, dtype=np.float64), due
 
 
 def employer_contributions_cents(gross_cents: npt.ArrayLike, rates: PayrollRates) -> FloatArray:

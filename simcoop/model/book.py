@@ -209,8 +209,10 @@ STOCK_COLUMNS: tuple[str, ...] = (
     ROW_PAID_MONTHS_YTD,  # months paid since January
     ROW_PREVIOUS_YEAR_GROSS_CENTS,  # last calendar year's gross (and the settlement attached to it)
     ROW_PREVIOUS_YEAR_MONTHS,  # months paid last calendar year
-) = range(32)
-N_ACTIVITY_ROWS = 32
+    ROW_SETTLEMENT_OWED_CENTS,  # the last settlement's budget (employer cost) not yet paid in instalments
+    ROW_SETTLEMENT_INSTALMENT_CENTS,  # the monthly instalment of that settlement
+) = range(34)
+N_ACTIVITY_ROWS = 34
 
 
 class Book:

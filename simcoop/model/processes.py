@@ -38,7 +38,6 @@ from simcoop.economics import (
     csg_crds_cents,
     employee_contributions_cents,
     employer_cost_cents,
-    gross_for_employer_budget_cents,
     hour_equivalents,
     monthly_interest_cents,
 )
@@ -46,7 +45,12 @@ from simcoop.economics.money import monthly_instalment_cents
 from simcoop.economics.closing import capped_interest
 from simcoop.economics.cesa import are_months_saved, fixed_gross_cents, pay_budget_cents, settlement_bonus_cents
 from simcoop.economics.contribution import bracket_contribution_cents
-from simcoop.economics.payroll import annual_reduction_generale_cents, payroll_tables, reduction_generale_cents
+from simcoop.economics.payroll import (
+    annual_reduction_generale_cents,
+    payroll_tables,
+    progressive_relief_correction_cents,
+    reduction_generale_cents,
+)
 from simcoop.economics.employment import payroll_taxes_cents, per_head_costs_cents, smoothed_size_band
 from simcoop.model.book import (
     ROW_ARE_END_MONTH,
@@ -72,6 +76,8 @@ from simcoop.model.book import (
     ROW_PAID_MONTHS_YTD,
     ROW_PREVIOUS_YEAR_GROSS_CENTS,
     ROW_PREVIOUS_YEAR_MONTHS,
+    ROW_SETTLEMENT_INSTALMENT_CENTS,
+    ROW_SETTLEMENT_OWED_CENTS,
     ROW_RELIEF_YTD_CENTS,
     ROW_SECTOR,
     ROW_SITE,
@@ -659,20 +665,23 @@ def _cesa_pay(
     tables = payroll_tables(rates)  # whole-cent tables: the same numbers as the payroll functions
     recent_margin = a[ROW_RECENT_NET_MARGIN_CENTS]
     fixed_cost = tables.employer_cost(a[ROW_FIXED_GROSS_CENTS])
-    budget = pay_budget_cents(recent_margin, treasury, fixed_cost, p.salary_payout_rate, p.treasury_floor_cents, p.advance_cap_cents)
+    owed = a[ROW_SETTLEMENT_OWED_CENTS]  # set aside for the settlement's instalments, not available for pay
+    budget = pay_budget_cents(recent_margin, treasury - owed, fixed_cost, p.salary_payout_rate, p.treasury_floor_cents, p.advance_cap_cents)
     if calendar == p.settlement_month:
-        above_floor = treasury - p.treasury_floor_cents
+        above_floor = treasury - owed - p.treasury_floor_cents
         bonus = settlement_bonus_cents(above_floor, budget, fixed_cost, p.settlement_reserve_months, p.settlement_payout_share)
-        budget += bonus
+        owed += bonus * salaried
+        a[ROW_SETTLEMENT_INSTALMENT_CENTS] = np.ceil(owed / p.settlement_instalments)
         new_fixed = fixed_gross_cents(recent_margin, p.fixed_pay_share, p.min_gross_cents, rates)
         a[ROW_FIXED_GROSS_CENTS] = np.where(salaried, new_fixed, a[ROW_FIXED_GROSS_CENTS])
-    else:
-        bonus = None
+    instalment = np.minimum(a[ROW_SETTLEMENT_INSTALMENT_CENTS], owed) * salaried
+    owed -= instalment
+    budget += instalment
     budget *= salaried
     gross = tables.gross_for_budget(budget)
     settlement_gross = None
-    if bonus is not None:
-        settlement_gross = (gross - tables.gross_for_budget(budget - bonus * salaried)) * salaried
+    if instalment.any():
+        settlement_gross = (gross - tables.gross_for_budget(budget - instalment)) * salaried
     index = tables.index(gross)
     if index is None:
         cost, provisional = employer_cost_cents(gross, rates), reduction_generale_cents(gross, rates)
@@ -680,7 +689,9 @@ def _cesa_pay(
     else:
         cost, provisional = tables.cost[index], tables.relief[index]
         employee, csg_crds = tables.employee[index], tables.csg_crds[index]
-    cost = cost - _relief_regularisation(a, salaried, gross, settlement_gross, rates, calendar, provisional)
+    # Paid at once, the settlement is a rappel attached to last year's relief; in instalments it is this year's pay.
+    attached = settlement_gross if p.settlement_instalments == 1 else None
+    cost = cost - _relief_regularisation(a, salaried, gross, attached, rates, calendar, provisional)
     treasury -= cost
     gross_total = float(gross.sum())
     cost_total = float(cost.sum())
@@ -747,8 +758,7 @@ def _relief_regularisation(
         a[ROW_PREVIOUS_YEAR_GROSS_CENTS] += attached
     a[ROW_GROSS_YTD_CENTS] += gross - attached
     a[ROW_PAID_MONTHS_YTD] += salaried
-    due = annual_reduction_generale_cents(a[ROW_GROSS_YTD_CENTS], a[ROW_PAID_MONTHS_YTD], rates)
-    correction = due - a[ROW_RELIEF_YTD_CENTS] - provisional
+    correction, due = progressive_relief_correction_cents(a[ROW_GROSS_YTD_CENTS], a[ROW_PAID_MONTHS_YTD], a[ROW_RELIEF_YTD_CENTS], provisional, rates)
     a[ROW_RELIEF_YTD_CENTS] = np.where(salaried, due, a[ROW_RELIEF_YTD_CENTS])
     if settlement_gross is not None:
         correction += np.where(attached > 0, recomputed - already, 0.0)
