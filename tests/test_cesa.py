@@ -64,3 +64,43 @@ def test_are_durations_since_april_2025_by_age() -> None:
     assert (before["first_age"], before["second_age"]) == (53, 55)
     assert (after["first_age"], after["second_age"]) == (55, 57)
     assert (after["under_first"], after["between"], after["from_second"]) == (18, 22.5, 27)
+
+
+def test_progressive_relief_regularisation_keeps_the_month_of_a_settlement_instalment_at_the_same_rate() -> None:
+    """CSS L241-13, D241-7: the réduction générale is annual, regularised each month on cumulative pay.
+
+    Worked example, June 2025 rules, 11-49 employees (Fillon T = 0.3193, SMIC 11.88 €/h and
+    1 801.80 € a month; CAE hour equivalents, so SMIC_ref = gross within one monthly SMIC).
+    Employer rates before relief (tests/test_payroll.py): maladie 7 + famille 3.45 (reduced)
+    + 4.716 on gross + 14.66 on T1 + chômage/AGS 4.25 = 34.076 % of gross below the PASS.
+
+    - January to March, 1 500 € a month: SMIC_ref = 1 500, ratio 1, C = 0.3193/0.6 × (1.6 - 1)
+      = 0.3193; relief 0.3193 × 1 500 = 478.95 €; contributions 34.076 % × 1 500 = 511.14 €,
+      after relief 32.19 €, i.e. 2.146 % of gross. The annual relief on the pay so far equals
+      the monthly ones: no correction.
+    - April, 2 500 € (1 500 € + a 1 000 € instalment of the variable part): the monthly relief
+      sees SMIC_ref = 1 801.80, ratio 0.720720, C = 0.3193/0.6 × (1.6 × 0.720720 - 1) =
+      0.0815 (4 decimals), relief 203.75 €. The year so far: 7 000 € against 4 × 1 801.80 =
+      7 207.20 € of SMIC_ref, so SMIC_ref = 7 000, ratio 1, C = 0.3193, relief due 2 235.10 €;
+      granted 3 × 478.95 + 203.75 = 1 640.60 €, so April's regularisation adds 594.50 €.
+      Contributions 34.076 % × 2 500 = 851.90 € - 203.75 - 594.50 = 53.65 €, 2.146 % of gross:
+      the same rate as the other months, where the monthly relief alone would give
+      (851.90 - 203.75) / 2 500 = 25.926 %.
+    """
+    from simcoop.economics.payroll import progressive_relief_correction_cents, reduction_generale_cents
+
+    rates = payroll_rates_at("2025-06", "below_50")
+    gross_ytd = months = granted = 0.0
+    contributions, corrections = [], []
+    for gross_eur in (1_500.0, 1_500.0, 1_500.0, 2_500.0):
+        gross = np.array([gross_eur * 100.0])
+        gross_ytd, months = gross_ytd + gross[0], months + 1
+        provisional = reduction_generale_cents(gross, rates)
+        correction, due = progressive_relief_correction_cents(np.array([gross_ytd]), np.array([months]), np.array([granted]), provisional, rates)
+        granted = float(due[0])
+        corrections.append(float(correction[0]))
+        contributions.append(float(employer_cost_cents(gross, rates)[0] - correction[0] - gross[0]))
+    assert corrections == [0.0, 0.0, 0.0, 59_450.0]
+    assert granted == 223_510.0
+    assert contributions == [3_219.0, 3_219.0, 3_219.0, 5_365.0]
+    assert contributions[3] / 250_000.0 == contributions[0] / 150_000.0 == 0.02146

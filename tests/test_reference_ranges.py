@@ -52,3 +52,27 @@ def test_reality_check_passes_on_the_reference_and_flags_a_runaway_scenario(refe
     sentence = reality_sentence_fr(results.reality_check())
     assert sentence.startswith("Ce scénario dépasse ce qu'on observe dans les CAE existantes : ")
     assert "part des entrepreneurs en CAPE" in sentence
+
+
+def _employer_rate_by_calendar_month(monthly):  # type: ignore[no-untyped-def]
+    calendar = monthly["date"].astype(str).str[5:7].astype(int)
+    sums = monthly.groupby(calendar)[["employer_contributions_eur", "gross_salaries_eur"]].sum()
+    return sums["employer_contributions_eur"] / sums["gross_salaries_eur"]
+
+
+def test_june_employer_cost_rate_is_within_one_and_a_half_points_of_the_other_months(reference: simcoop.Results) -> None:
+    """Issue 12: the June settlement of the variable part no longer makes June's employer cost jump.
+
+    The settlement is paid in twelve monthly instalments (pathway.cesa.settlement_instalments)
+    and the réduction générale is annual with progressive regularisation; paid at once, the
+    same settlement bears the full rates and the relief it loses in June alone.
+    """
+    rate = _employer_rate_by_calendar_month(reference.monthly)
+    others = rate.drop(index=6)
+    assert abs(rate[6] - others.mean()) <= 0.015, rate.round(4).to_dict()
+    assert (reference.monthly["settlement_pay_eur"] > 0).groupby(reference.monthly["date"].astype(str).str[5:7]).any().all()
+    at_once = simcoop.simulate(reference.scenario.replace({"pathway.cesa.settlement_instalments": 1}), replications=2, seed=2027)
+    lump = at_once.monthly
+    assert (lump.loc[lump["settlement_pay_eur"] > 0, "date"].astype(str).str[5:7] == "06").all()
+    lump_rate = _employer_rate_by_calendar_month(lump)
+    assert lump_rate[6] > lump_rate.drop(index=6).mean() + 0.05

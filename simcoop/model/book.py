@@ -209,8 +209,10 @@ STOCK_COLUMNS: tuple[str, ...] = (
     ROW_PAID_MONTHS_YTD,  # months paid since January
     ROW_PREVIOUS_YEAR_GROSS_CENTS,  # last calendar year's gross (and the settlement attached to it)
     ROW_PREVIOUS_YEAR_MONTHS,  # months paid last calendar year
-) = range(32)
-N_ACTIVITY_ROWS = 32
+    ROW_SETTLEMENT_OWED_CENTS,  # the last settlement's budget (employer cost) not yet paid in instalments
+    ROW_SETTLEMENT_INSTALMENT_CENTS,  # the monthly instalment of that settlement
+) = range(34)
+N_ACTIVITY_ROWS = 34
 
 
 class Book:
@@ -289,6 +291,8 @@ class Book:
         self.exempt_turnover_year_cents = 0.0
         self.taxe_salaires_ratio_last_year: float | None = None
         self.dues_year_cents = np.zeros(len(params.dues_rate))
+        # (rules, versement mobilité, taxe ratio, thresholds) -> employer cost of one staff and one support FTE.
+        self.fte_cost_cache: dict[tuple[int, float, float, tuple[float, ...]], tuple[float, float]] = {}
 
     def rates(self, month: int) -> Any:
         """The payroll rules of ``month`` for the cooperative's current employer size."""

@@ -121,6 +121,7 @@ class ModelParams:
     settlement_month: int
     settlement_reserve_months: float
     settlement_payout_share: float
+    settlement_instalments: int  # the settlement paid in this many monthly instalments
     associe_deadline_months: int
     associe_uptake_probability_per_month: float
     associe_at_deadline_probability: float
@@ -420,6 +421,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         settlement_month=cesa.settlement_month,
         settlement_reserve_months=cesa.settlement_reserve_months,
         settlement_payout_share=cesa.settlement_payout_share,
+        settlement_instalments=cesa.settlement_instalments,
         associe_deadline_months=associe.deadline_months,
         associe_uptake_probability_per_month=_monthly_probability(associe.uptake_rate_per_year),
         associe_at_deadline_probability=associe.at_deadline_probability,

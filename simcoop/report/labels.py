@@ -137,6 +137,7 @@ KEY_LABELS: dict[str, str] = {
     "pathway.cesa.settlement_month": "Mois de la régularisation annuelle",
     "pathway.cesa.settlement_reserve_months": "Réserve gardée à la régularisation",
     "pathway.cesa.settlement_payout_share": "Part versée à la régularisation",
+    "pathway.cesa.settlement_instalments": "Mensualités de la régularisation",
     "pathway.associe.deadline_months": "Délai pour devenir associé",
     "pathway.associe.uptake_rate_per_year": "Taux annuel d'entrée au sociétariat",
     "pathway.associe.at_deadline_probability": "Probabilité de souscrire à l'échéance",

@@ -220,6 +220,18 @@ class CesaRules(Frozen):
         description="Share of the treasury above that reserve paid as the variable part at the settlement. Assumption.",
         json_schema_extra={"assumption": True},
     )
+    settlement_instalments: int = Field(
+        default=12, ge=1, le=12,
+        description=(
+            "The variable part settled in the settlement month is paid in this many equal monthly instalments from "
+            "that month on (1: all at once). The amount is set aside in the activity's treasury until paid. Spread "
+            "over 12 months, the settlement is paid like a raised monthly salary (lissage, CAE practice) and June's "
+            "employer cost rate stays that of the other months; paid at once, the bonus bears the full employer "
+            "rates and the relief it loses in one month (CSS L241-13, D241-7: the réduction générale is annual, so "
+            "its marginal cost is high in the taper). Assumption."
+        ),
+        json_schema_extra={"assumption": True},
+    )
 
 
 class AssocieRules(Frozen):
