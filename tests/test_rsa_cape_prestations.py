@@ -83,3 +83,14 @@ def test_a_cape_remuneration_is_paid_with_its_contributions_and_reduces_the_are(
     assert m["employer_contributions_cents"].sum() > 0 and m["employee_contributions_cents"].sum() > 0
     assert m["are_months_saved"].sum() > 0 and base["are_months_saved"].sum() == 0
     assert m["jobs_fte"].sum() == 0  # a CAPE is not a job
+
+
+def test_the_settlement_is_paid_in_its_instalments_from_the_settlement_month() -> None:
+    scenario = small_scenario(**{"meta.horizon_months": 48, "pathway.cesa.settlement_instalments": 3})
+    m = _run(scenario)
+    start = int(scenario.meta.start_month[5:7])
+    calendar = (start - 1 + np.arange(len(m["settlement_pay_cents"]))) % 12 + 1
+    paid = calendar[m["settlement_pay_cents"] > 0]
+    assert len(paid) > 0 and set(paid.tolist()) <= {6, 7, 8}
+    at_once = _run(scenario.replace({"pathway.cesa.settlement_instalments": 1}))
+    assert set(calendar[at_once["settlement_pay_cents"] > 0].tolist()) == {6}
