@@ -427,3 +427,42 @@ def test_interest_on_capital_is_capped_at_three_years_of_tmo_plus_two_points() -
     capped = capped_interest(p.allocation, p.interest_cap_by_month[11])
     assert capped.interest_rate_on_capital == interest_on_capital_cap_rate(2028) < 0.1
     assert capped_interest(AllocationRules(interest_rate_on_capital=0.01), 0.05).interest_rate_on_capital == 0.01
+
+
+def test_scic_puts_its_reserves_first_and_deducts_them_from_the_taxable_profit() -> None:
+    """Loi 47-1775 art. 19 nonies, CGI 209 VIII: a SCIC closing, computed by hand.
+
+    Result 100 000 €, no loss carried forward, capital 200 000 € at 5 % interest (10 000 €).
+    The reserves (ENG - interest) are deducted, so taxable = result - (ENG - 10 000) =
+    tax + 10 000 and tax = 15 % × (tax + 10 000): 1 764.71 € (the whole-cent fixed point:
+    0.15 × (176 471 + 1 000 000) = 176 470.65 -> 176 471 cents). ENG = 98 235.29 €; legal
+    reserve 15 % = 14 735.29 €; interest 10 000 € (within 42.5 % of 83 500 €); statutory
+    reserve 98 235.29 - 14 735.29 - 10 000 = 73 500.00 €, at least 57.5 % of 83 500 €.
+    No part travail.
+    """
+    rules = AllocationRules(form="scic", interest_rate_on_capital=0.05)
+    a = close_year(10_000_000.0, loss_carried_forward_cents=0.0, tax_loss_carried_forward_cents=0.0,
+                   legal_reserve_cents=0.0, highest_capital_cents=20_000_000.0, capital_cents=20_000_000.0, rules=rules)
+    assert (a.corporate_tax, a.legal_reserve, a.part_travail, a.interest_on_capital, a.statutory_reserves) == (
+        176_471.0, 1_473_529.0, 0.0, 1_000_000.0, 7_350_000.0)
+    assert a.taxable_profit == 1_176_471.0 and a.is_balanced
+    assert a.statutory_reserves >= 0.575 * (a.excedents_nets_de_gestion - a.legal_reserve)
+    scop = close_year(10_000_000.0, loss_carried_forward_cents=0.0, tax_loss_carried_forward_cents=0.0,
+                      legal_reserve_cents=0.0, highest_capital_cents=20_000_000.0, capital_cents=20_000_000.0,
+                      rules=AllocationRules(interest_rate_on_capital=0.05))
+    assert scop.corporate_tax > a.corporate_tax and scop.part_travail > 0
+
+
+def test_scic_keys_are_validated() -> None:
+    import simcoop
+
+    scenario = simcoop.load_scenario(simcoop.default_scenario_path())
+    with pytest.raises(Exception, match="needs form: scic"):
+        scenario.replace({"cooperative.closing.collectivites_capital_share": 0.3})
+    with pytest.raises(Exception, match="less than or equal to 0.5"):
+        scenario.replace({"cooperative.closing.form": "scic", "cooperative.closing.collectivites_capital_share": 0.6})
+    with pytest.raises(Exception, match="greater than or equal to 0.575"):
+        scenario.replace({"cooperative.closing.form": "scic", "cooperative.closing.scic_reserve_share": 0.5})
+    scic = scenario.replace({"cooperative.closing.form": "scic", "cooperative.closing.collectivites_capital_share": 0.5})
+    results = simcoop.simulate(scic, replications=2, seed=3)
+    assert (results.monthly["part_travail_eur"] == 0).all()

@@ -92,6 +92,24 @@ scenario_changes = st.fixed_dictionaries(
         "cooperative.membership_dues": st.sampled_from([[], [{"name": "CG Scop", "rate": 0.003, "floor_eur_per_year": 900}],
                                                          [{"name": "Les CAE", "rate": 0.02, "base": "contributions", "floor_eur_per_year": 500}]]),
         "pathway.cape.min_income_gain_share_on_are": st.floats(min_value=0, max_value=1),
+        # Issue 12: settlement instalments, RSA entrants and their funding, CAPE pay and fee, prestations.
+        "pathway.cesa.settlement_instalments": st.integers(min_value=1, max_value=12),
+        "pathway.prior_status.rsa_share": st.floats(min_value=0, max_value=0.3),
+        "pathway.cape.remuneration_eur_per_month": st.sampled_from([0.0, 150.0, 700.55]),
+        "pathway.cape.fee_eur_per_month": st.floats(min_value=0, max_value=120),
+        "cooperative.public_funding.1.kind": st.sampled_from(["per_supported", "per_rsa_entrant"]),
+        "cooperative.prestations": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "buyer": st.sampled_from(["France Travail", "Département"]),
+                    "per": st.sampled_from(["accueil", "cape_entrant", "rsa_entrant", "supported"]),
+                    "amount_eur": st.floats(min_value=0, max_value=3000),
+                    "first_month": st.sampled_from(["2026-01", "2027-01", "2028-06"]),
+                    "last_month": st.sampled_from(["2028-06", "2035-12"]),
+                }
+            ),
+            max_size=2,
+        ),
     }
 )
 
@@ -105,7 +123,7 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
     # Cash: the consolidated cash moves only by external flows, month by month, to the cent.
     # Capital instalments are withheld from pay already counted in the salary costs, so
     # they come back in as an inflow; allocations paid are tax, part travail and interest.
-    inflows = m["cash_received_cents"] + m["public_funding_cents"] + m["capital_paid_in_cents"] + m["financing_received_cents"]
+    inflows = m["cash_received_cents"] + m["public_funding_cents"] + m["prestations_cents"] + m["capital_paid_in_cents"] + m["financing_received_cents"]
     outflows = (
         m["financing_repaid_cents"]
         + m["interest_cents"]
@@ -171,7 +189,7 @@ def check_cash_and_people(scenario: simcoop.Scenario, replication: int, seed: in
     assert payable.sum() == m["allocations_paid_cents"].sum() + m["allocations_payable_cents"][-1]
     # Own funds move only by the result, capital movements and allocations paid out.
     own = m["own_funds_cents"]
-    result = m["contributions_cents"] + m["public_funding_earned_cents"] - m["coop_costs_cents"] - m["exit_losses_cents"] - m["interest_cents"]
+    result = m["contributions_cents"] + m["public_funding_earned_cents"] + m["prestations_cents"] - m["coop_costs_cents"] - m["exit_losses_cents"] - m["interest_cents"]
     capital_change = m["capital_cents"] - np.concatenate([[opening], m["capital_cents"][:-1]])
     assert np.array_equal(own - np.concatenate([[out.initial_cash_cents], own[:-1]]), result + capital_change - payable)
 

@@ -16,7 +16,11 @@ its costs and the contribution. What simcoop does, month by month, for every CES
    treasury above a reserve of a few months of fixed pay is paid out, in part;
 4. **ARE cumul** (:func:`are_months_saved`): an entrepreneur still on ARE has the benefit
    reduced by a share of the gross pay (70 % since 2014, ``cae_rules_fr.yaml``); the
-   entitlement not paid is kept for later, counted here in months of average ARE.
+   entitlement not paid is kept for later, counted here in months of average ARE;
+5. **RSA** (:func:`rsa_not_paid_cents`, :func:`rsa_income_gain_cents`): the RSA is a
+   differential allowance (CASF L262-2: the montant forfaitaire minus the household's
+   resources), so the net pay replaces it euro for euro; the prime d'activité (CSS L842-3)
+   gives back a share of the earnings.
 
 Money in whole cents held in float64 (``simcoop.economics.money``); no SimPy, no RNG.
 """
@@ -28,7 +32,7 @@ import numpy.typing as npt
 
 from simcoop.economics.payroll import PayrollRates, gross_for_employer_budget_cents
 
-__all__ = ["fixed_gross_cents", "pay_budget_cents", "settlement_bonus_cents", "are_months_saved"]
+__all__ = ["fixed_gross_cents", "pay_budget_cents", "settlement_bonus_cents", "are_months_saved", "rsa_not_paid_cents", "rsa_income_gain_cents"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -79,3 +83,15 @@ def settlement_bonus_cents(
 def are_months_saved(gross_cents: FloatArray, are_average_cents: float, cumul_reduction_rate: float) -> FloatArray:
     """Months of ARE not paid because of the month's gross pay: min(1, rate × gross / average ARE)."""
     return np.minimum(cumul_reduction_rate * gross_cents / are_average_cents, 1.0)
+
+
+def rsa_not_paid_cents(net_pay_cents: npt.ArrayLike, rsa_cents: float) -> FloatArray:
+    """RSA not paid because of the month's net pay: min(net pay, RSA), >= 0 (CASF L262-2, differential)."""
+    return np.minimum(np.maximum(np.asarray(net_pay_cents, dtype=np.float64), 0.0), rsa_cents)
+
+
+def rsa_income_gain_cents(net_pay_cents: npt.ArrayLike, rsa_cents: float, prime_activite_share: float) -> FloatArray:
+    """What a month of net pay adds to the income of an RSA recipient: the pay, minus the RSA it
+    replaces, plus the prime d'activité's share of that (CSS L842-3; one person, simplified)."""
+    net = np.maximum(np.asarray(net_pay_cents, dtype=np.float64), 0.0)
+    return net - (1.0 - prime_activite_share) * rsa_not_paid_cents(net, rsa_cents)

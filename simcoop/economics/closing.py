@@ -24,6 +24,18 @@ Sources
 - CGI art. 209 I, 3rd paragraph: tax losses are carried forward without time limit, offset
   each year up to 1 M€ plus 50 % of the taxable profit above 1 M€.
 
+The SCIC form (loi 47-1775 titre II ter)
+---------------------------------------
+- Art. 19 nonies: after the legal reserve, at least 57.5 % of what remains goes to a
+  statutory reserve; every reserve of a SCIC is impartageable. No part travail is owed.
+  Interest on capital (art. 14 cap) comes out of the rest.
+- CGI art. 209 VIII: the sums allocated to the impartageable reserves are deductible from
+  the taxable profit; read here as the year's legal and statutory reserves (a limitation
+  tied to public subsidies, if any applies, is not modelled).
+- Art. 19 septies: collectivités territoriales may hold up to 50 % of the capital (a
+  scenario check, no effect on the closing).
+The deduction plays the part the part travail plays in a SCOP in the circularity below.
+
 The circularity
 ---------------
 The part travail is a share of the ENG, the ENG are after corporate tax, and the part travail
@@ -69,6 +81,7 @@ __all__ = [
     "LEGAL_RESERVE_MIN_SHARE",
     "LOSS_OFFSET_FLOOR_CENTS",
     "PART_TRAVAIL_MIN_SHARE",
+    "SCIC_RESERVE_MIN_SHARE",
     "REDUCED_RATE_CEILING_CENTS",
     "Allocation",
     "AllocationRules",
@@ -81,6 +94,8 @@ __all__ = [
 LEGAL_RESERVE_MIN_SHARE = 0.15
 #: Loi 78-763 art. 33 3°: minimum share of the ENG to the salariés (part travail).
 PART_TRAVAIL_MIN_SHARE = 0.25
+#: Loi 47-1775 art. 19 nonies: a SCIC's minimum share to the statutory reserve, after the legal reserve.
+SCIC_RESERVE_MIN_SHARE = 0.575
 #: CGI art. 219 I-b: taxable profit taxed at the reduced rate, 42 500 €.
 REDUCED_RATE_CEILING_CENTS = 4_250_000.0
 #: CGI art. 209 I al. 3: tax losses offset in full up to 1 M€ of profit ...
@@ -112,8 +127,16 @@ class AllocationRules:
     reduced_rate: float = 0.15
     #: CGI art. 219 I: normal rate (since 2022).
     normal_rate: float = 0.25
+    #: ``"scop"`` (loi 78-763) or ``"scic"`` (loi 47-1775 titre II ter; ``part_travail_share`` unused).
+    form: str = "scop"
+    #: Loi 47-1775 art. 19 nonies: a SCIC's statutory reserve, at least 57.5 % of the ENG after the legal reserve.
+    scic_reserve_share: float = SCIC_RESERVE_MIN_SHARE
 
     def __post_init__(self) -> None:
+        if self.form not in ("scop", "scic"):
+            raise ValueError(f"form must be 'scop' or 'scic', got {self.form!r}")
+        if not SCIC_RESERVE_MIN_SHARE <= self.scic_reserve_share <= 1:
+            raise ValueError("scic_reserve_share must be between 0.575 (loi 47-1775 art. 19 nonies) and 1")
         if not LEGAL_RESERVE_MIN_SHARE <= self.legal_reserve_share <= 1:
             raise ValueError("legal_reserve_share must be between 0.15 (loi 78-763 art. 33 1°) and 1")
         if not PART_TRAVAIL_MIN_SHARE <= self.part_travail_share <= 1:
@@ -214,9 +237,10 @@ class _GivenPartTravail:
 
 
 def _given_part_travail(
-    part_travail: float, result: float, loss_cf: float, tax_loss_cf: float, room: float, rules: AllocationRules
+    part_travail: float, result: float, loss_cf: float, tax_loss_cf: float, room: float, rules: AllocationRules, capital: float = 0.0
 ) -> _GivenPartTravail:
-    # CGI art. 214 1 2°: the part travail is deducted from the taxable profit.
+    # CGI art. 214 1 2°: the part travail is deducted from the taxable profit (a SCIC's
+    # reserves under CGI 209 VIII: then ``part_travail`` stands for that deduction).
     fiscal_profit = result - part_travail
     # CGI art. 209 I: earlier tax losses first, within the 1 M€ + 50 % cap.
     used = min(tax_loss_cf, tax_loss_offset_cap_cents(fiscal_profit))
@@ -228,9 +252,19 @@ def _given_part_travail(
     eng = net - absorbed
     # Loi 78-763 art. 33 1°: 15 %, never more than the room left below the highest capital.
     legal_reserve = min(float(np.rint(eng * rules.legal_reserve_share)), room)
-    # Art. 33 3°; the min only catches a cent of double rounding when the shares sum to 1.
-    implied = min(float(np.rint(eng * rules.part_travail_share)), eng - legal_reserve)
+    if rules.form == "scic":
+        # CGI 209 VIII: the deduction is the reserves, i.e. the ENG less the interest on capital.
+        implied = eng - _scic_interest(eng, legal_reserve, rules, capital)
+    else:
+        # Art. 33 3°; the min only catches a cent of double rounding when the shares sum to 1.
+        implied = min(float(np.rint(eng * rules.part_travail_share)), eng - legal_reserve)
     return _GivenPartTravail(used, taxable, tax, net, absorbed, eng, legal_reserve, implied)
+
+
+def _scic_interest(eng: float, legal_reserve: float, rules: AllocationRules, capital: float) -> float:
+    """Interest on a SCIC's capital: the rate × capital, within what art. 19 nonies leaves after the reserves."""
+    room = math.floor((eng - legal_reserve) * (1.0 - rules.scic_reserve_share))
+    return max(min(float(np.rint(capital * rules.interest_rate_on_capital)), float(room)), 0.0)
 
 
 def _require_cents(name: str, value: float, *, non_negative: bool) -> float:
@@ -308,7 +342,7 @@ def close_year(
     # Least whole-cent fixed point of P -> implied part travail; monotone from 0 (module doc).
     part_travail = 0.0
     for _ in range(_MAX_ITERATIONS):
-        state = _given_part_travail(part_travail, result, loss_cf, tax_loss_cf, room, rules)
+        state = _given_part_travail(part_travail, result, loss_cf, tax_loss_cf, room, rules, capital)
         if state.implied_part_travail == part_travail:
             break
         part_travail = state.implied_part_travail
@@ -316,6 +350,22 @@ def close_year(
         raise RuntimeError("part travail fixed point did not converge")
 
     eng = state.eng
+    if rules.form == "scic":
+        interest = _scic_interest(eng, state.legal_reserve, rules, capital)
+        return Allocation(
+            result_before_tax=result,
+            corporate_tax=state.corporate_tax,
+            net_result=state.net_result,
+            loss_absorbed=state.loss_absorbed,
+            legal_reserve=state.legal_reserve,
+            part_travail=0.0,
+            interest_on_capital=interest,
+            statutory_reserves=eng - state.legal_reserve - interest,
+            loss_carried_forward=loss_cf - state.loss_absorbed,
+            tax_loss_carried_forward=tax_loss_cf - state.tax_loss_used,
+            taxable_profit=state.taxable_profit,
+            tax_loss_used=state.tax_loss_used,
+        )
     left = eng - state.legal_reserve - part_travail
     # Art. 33 4°: interest <= part travail and <= the year's reserves (legal + statutory),
     # i.e. interest <= eng - part_travail - interest; and never more than is left.

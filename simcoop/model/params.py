@@ -36,7 +36,9 @@ FloatArray = npt.NDArray[np.float64]
 
 
 #: Kinds of public funding conventions and payment schedules, as coded in ``ConventionParams``.
-FUNDING_KINDS: tuple[str, ...] = ("fixed", "per_accueil", "per_supported", "per_cesa_start")
+FUNDING_KINDS: tuple[str, ...] = ("fixed", "per_accueil", "per_supported", "per_cesa_start", "per_rsa_entrant")
+#: What a prestation is paid per (scenario ``Prestation.per``), in order.
+PRESTATION_BASES: tuple[str, ...] = ("accueil", "cape_entrant", "rsa_entrant", "supported")
 PAYMENTS: tuple[str, ...] = ("monthly", "quarterly", "annual")
 _PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
 
@@ -93,6 +95,8 @@ class ModelParams:
     # prior status
     are_share: float
     rsa_share: float
+    rsa_cents: float  # montant forfaitaire of the RSA (a differential allowance, CASF L262-2)
+    prime_activite_earnings_share: float  # share of earnings the prime d'activité adds (CSS L842-3)
     are_max_months: int  # under the first age limit
     are_max_months_between: float  # between the two age limits
     are_max_months_older: float  # from the second age limit on
@@ -107,6 +111,8 @@ class ModelParams:
     cape_min_months_before_cesa: int
     cape_exit_probability_after_are: float
     min_income_gain_share_on_are: float
+    cape_remuneration_cents: int  # optional monthly gross a CAPE carries (0 = none)
+    cape_fee_cents: int  # flat monthly fee of a CAPE activity (0 = none)
     after_are_min_salary_share: float
     min_gross_cents: float
     min_salary_cost_by_month: FloatArray  # the same under the payroll rules of each month
@@ -189,6 +195,7 @@ class ModelParams:
     roster: RosterParams
     partner_conventions: tuple[tuple[float, tuple[int, ...]], ...]  # (probability, conventions of that funder)
     conventions: tuple[ConventionParams, ...]
+    prestations: tuple[tuple[int, int, int, int], ...]  # (index in PRESTATION_BASES, cents per unit, first, last month)
     allocation: AllocationRules
     interest_cap_by_month: FloatArray  # highest interest rate on capital at a closing in that month (loi 47-1775 art. 14)
     # payroll: the rules in force each simulated month
@@ -344,6 +351,8 @@ def model_params(scenario: Scenario) -> ModelParams:
         legal_reserve_share=closing.legal_reserve_share,
         part_travail_share=closing.part_travail_share,
         interest_rate_on_capital=closing.interest_rate_on_capital,
+        form=closing.form,
+        scic_reserve_share=closing.scic_reserve_share,
     )
 
     # Pre-opening set-up costs are paid out of the opening cash; partners' commitments decide,
@@ -394,6 +403,8 @@ def model_params(scenario: Scenario) -> ModelParams:
         diagnostic_months=path.diagnostic_months,
         are_share=path.prior_status.are_share,
         rsa_share=path.prior_status.rsa_share,
+        rsa_cents=float(to_cents(path.prior_status.rsa_eur_per_month)),
+        prime_activite_earnings_share=path.prior_status.prime_activite_earnings_share,
         are_max_months=path.prior_status.are_remaining_months_max,
         are_max_months_between=float(are_durations["between"]),
         are_max_months_older=float(are_durations["from_second"]),
@@ -406,6 +417,8 @@ def model_params(scenario: Scenario) -> ModelParams:
         cape_renewal_probability=path.cape.renewal_probability,
         cape_min_months_before_cesa=path.cape.min_months_before_cesa,
         min_income_gain_share_on_are=path.cape.min_income_gain_share_on_are,
+        cape_remuneration_cents=to_cents(path.cape.remuneration_eur_per_month),
+        cape_fee_cents=to_cents(path.cape.fee_eur_per_month),
         cape_exit_probability_after_are=_monthly_probability(exits.cape_rate_per_year * path.cape.after_are_exit_multiplier),
         after_are_min_salary_share=path.cape.after_are_min_salary_share,
         min_gross_cents=float(min_gross),
@@ -487,6 +500,10 @@ def model_params(scenario: Scenario) -> ModelParams:
         roster=roster,
         partner_conventions=partner_conventions,
         conventions=conventions,
+        prestations=tuple(
+            (PRESTATION_BASES.index(x.per), to_cents(x.amount_eur), month_offset(meta.start_month, x.first_month), month_offset(meta.start_month, x.last_month))
+            for x in coop.prestations
+        ),
         allocation=allocation,
         interest_cap_by_month=np.array([interest_on_capital_cap_rate(int(m[:4]) + 1) for m in months_text]),
         payroll_by_month=tuple(payroll),

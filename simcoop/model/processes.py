@@ -43,7 +43,14 @@ from simcoop.economics import (
 )
 from simcoop.economics.money import monthly_instalment_cents
 from simcoop.economics.closing import capped_interest
-from simcoop.economics.cesa import are_months_saved, fixed_gross_cents, pay_budget_cents, settlement_bonus_cents
+from simcoop.economics.cesa import (
+    are_months_saved,
+    fixed_gross_cents,
+    pay_budget_cents,
+    rsa_income_gain_cents,
+    rsa_not_paid_cents,
+    settlement_bonus_cents,
+)
 from simcoop.economics.contribution import bracket_contribution_cents
 from simcoop.economics.payroll import (
     annual_reduction_generale_cents,
@@ -111,7 +118,7 @@ __all__ = ["monthly_books", "parcours", "MonthlyRecorder", "close_month", "draw_
 EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
 
 # Kinds of funding conventions (params.FUNDING_KINDS order).
-_FIXED, _PER_ACCUEIL, _PER_SUPPORTED, _PER_CESA_START = 0, 1, 2, 3
+_FIXED, _PER_ACCUEIL, _PER_SUPPORTED, _PER_CESA_START, _PER_RSA_ENTRANT = 0, 1, 2, 3, 4
 
 
 class MonthlyRecorder:
@@ -337,6 +344,7 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     """End-of-month treasury operations, the annual closing in December, then the month's row."""
     flows = book.flows
     _public_funding(book, p, month)
+    _prestations(book, p, month)
     _financing(book, p, month)
     repaid = float(book.capital_due[month])
     paid = float(book.allocations_due[month])
@@ -370,8 +378,10 @@ def _public_funding(book: Book, p: ModelParams, t: int) -> None:
                 earned = flows["accueils"] * conv.amount_cents
             elif conv.kind == _PER_SUPPORTED:
                 earned = float(round(book.n_active * conv.amount_cents / 12.0))
-            else:
+            elif conv.kind == _PER_CESA_START:
                 earned = flows["cesa_entries"] * conv.amount_cents
+            else:
+                earned = flows["rsa_entries"] * conv.amount_cents
             if math.isfinite(conv.ceiling_cents):
                 year_start = conv.first + 12 * (k // 12)
                 so_far = float(book.funding_earned[c, max(year_start, 0) : t].sum())
@@ -396,6 +406,18 @@ def _public_funding(book: Book, p: ModelParams, t: int) -> None:
             book.funding_received[c, t] = received
             flows["public_funding_cents"] += received
             book.coop_ledger_cents += received
+
+
+def _prestations(book: Book, p: ModelParams, t: int) -> None:
+    """Services sold per person to France Travail or the Département: a revenue earned and paid in the month."""
+    flows = book.flows
+    for base, amount, first, last in p.prestations:
+        if first <= t <= last:
+            count = (flows["accueils"], flows["cape_entries"], flows["rsa_entries"], book.n_active / 12.0)[base]
+            earned = float(round(count * amount))
+            flows["prestations_cents"] += earned
+            book.year_result_cents += earned
+            book.coop_ledger_cents += earned
 
 
 def _convention_advance(book: Book, conv: Any, c: int, t: int, k: int, earned: float, due_month: int) -> float:
@@ -555,6 +577,7 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     )
     are_end = np.where(status == 1, t + 1 + np.floor(u[1] * are_max), -1.0)
     ids = book.add_entrants(t, first, sector, mature, status, are_end, zones, sites)
+    book.flows["rsa_entries"] += float(np.count_nonzero(status == 2))
     book.by_zone["entries"][:, t] += np.bincount(zones, minlength=p.n_zones)
     book.by_site["entries"][:, t] += np.bincount(sites, minlength=p.n_sites)
     book.wake.extend([None] * k)
@@ -595,6 +618,8 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         a[ROW_CONTRIBUTION_BASE_YTD_CENTS] += base
         if p.contribution_minimum_cents > 0:
             contrib = np.where(salaried, np.maximum(contrib, p.contribution_minimum_cents), contrib)
+        if p.cape_fee_cents > 0:  # a flat monthly fee under a CAPE
+            contrib = contrib + np.where(a[ROW_STAGE] == CAPE, float(p.cape_fee_cents), 0.0)
         # Client payments: a share after `lag` months, the rest one month later.
         on_time = np.rint(invoiced * a[ROW_ON_TIME_SHARE])
         due_col = book.lag[:m] + t
@@ -617,6 +642,10 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         if salaried.any():
             gross, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t)
             gross_total = float(gross.sum())
+        if p.cape_remuneration_cents > 0:
+            cape_gross, cape_cost = _cape_pay(book, p, a, treasury, rates, t)
+            gross_total += cape_gross
+            cost_total += cape_cost
         _activity_charges(book, p, a, salaried, gross, invoiced, rates, calendar, t)
         contributions = float(contrib.sum())
         flows["turnover_cents"] += float(invoiced.sum())
@@ -703,6 +732,7 @@ def _cesa_pay(
     # ARE not paid: a salary reduces the benefit (cumul rule), so a month counts as
     # min(1, rate x gross / average ARE); the entitlement not used is kept for later
     # (droits rechargeables).
+    _rsa_not_paid(book, p, a, salaried, gross - employee)
     on_are = salaried & (a[ROW_ARE_END_MONTH] > t)
     if on_are.any():
         saved = are_months_saved(gross, p.are_average_cents, p.are_cumul_reduction_rate) * on_are
@@ -721,6 +751,40 @@ def _cesa_pay(
     return gross, cost_total, capital_in
 
 
+def _cape_pay(book: Book, p: ModelParams, a: npt.NDArray[np.float64], treasury: npt.NDArray[np.float64], rates: Any, t: int) -> tuple[float, float]:
+    """The optional remuneration of CAPE holders, out of their activity's treasury (never advanced).
+
+    Each CAPE activity pays ``cape_remuneration_cents`` of gross when its treasury has the
+    employer cost, else the gross its treasury can carry; the ARE is reduced like a salary
+    and the RSA by the net. Returns the gross and the employer cost paid (whole cents).
+    """
+    cape = a[ROW_STAGE] == CAPE
+    full_cost = float(employer_cost_cents(np.array([float(p.cape_remuneration_cents)]), rates)[0])
+    budget = np.where(cape, np.clip(treasury, 0.0, full_cost), 0.0)
+    gross = gross_for_employer_budget_cents(budget, rates)
+    cost = employer_cost_cents(gross, rates)
+    treasury -= cost
+    employee = employee_contributions_cents(gross, rates)
+    flows = book.flows
+    flows["cape_pay_cents"] += float(gross.sum())
+    flows["employee_contributions_cents"] += float(employee.sum())
+    flows["csg_crds_cents"] += float(csg_crds_cents(gross, rates).sum())
+    _rsa_not_paid(book, p, a, cape, gross - employee)
+    on_are = cape & (a[ROW_ARE_END_MONTH] > t)
+    if on_are.any():
+        saved = are_months_saved(gross, p.are_average_cents, p.are_cumul_reduction_rate) * on_are
+        a[ROW_ARE_END_MONTH] += saved
+        flows["are_months_saved"] += float(saved.sum())
+    return float(gross.sum()), float(cost.sum())
+
+
+def _rsa_not_paid(book: Book, p: ModelParams, a: npt.NDArray[np.float64], paid: npt.NDArray[np.bool_], net: npt.NDArray[np.float64]) -> None:
+    """Count the RSA that the net pay of RSA recipients replaces (a differential allowance, CASF L262-2)."""
+    on_rsa = paid & (book.prior_status[a[ROW_PERSON_ID].astype(np.intp)] == 2)
+    if on_rsa.any():
+        book.flows["rsa_saved_cents"] += float(rsa_not_paid_cents(net[on_rsa], p.rsa_cents).sum())
+
+
 def _relief_regularisation(
     a: npt.NDArray[np.float64],
     salaried: npt.NDArray[np.bool_],
@@ -735,9 +799,11 @@ def _relief_regularisation(
     The monthly relief inside the employer cost is provisional; the relief due is the
     annual one (``annual_reduction_generale_cents``): each month adds the difference
     between what is due on the pay since January, against the SMIC of the months paid,
-    and what was granted (progressive regularisation). The settlement of the variable part
-    is pay for the previous year's activity: its relief is the previous year's relief
-    recomputed with it (rappel de salaire attached to its period), not this month's.
+    and what was granted (progressive regularisation). A settlement of the variable part
+    paid at once (``settlement_gross``, only with ``settlement_instalments == 1``) is pay
+    for the previous year's activity: its relief is the previous year's relief recomputed
+    with it (rappel de salaire attached to its period), not this month's; instalments are
+    this year's pay.
     ``provisional`` is the monthly relief inside this month's employer cost
     (``reduction_generale_cents`` of ``gross``). Positive: more relief, a lower cost.
     """
@@ -964,20 +1030,28 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
 def _stay_while_are_lasts(
     book: Book, p: ModelParams, a: npt.NDArray[np.float64], viable: npt.NDArray[np.bool_], term_over: npt.NDArray[np.bool_], t: int
 ) -> None:
-    """Hold back (in place) the conversions of people still on ARE for whom a CESA adds too little income.
+    """Hold back (in place) the conversions of people on ARE or RSA for whom a CESA adds too little income.
 
     In CAPE they keep the full ARE; in CESA it is reduced by ``are_cumul_reduction_rate`` of
     the gross pay (the fixed part they would get), so the gain is net pay minus the ARE
-    lost. They convert only if it is at least ``min_income_gain_share_on_are`` of the net
-    pay, or when their CAPE term is over (converting beats leaving).
+    lost. An RSA recipient's RSA falls by the net pay (a differential allowance), the prime
+    d'activité giving back a share of it (``rsa_income_gain_cents``). They convert only if
+    the gain is at least ``min_income_gain_share_on_are`` of the net pay, or when their CAPE
+    term is over (converting beats leaving).
     """
-    candidates = np.flatnonzero(viable & (a[ROW_ARE_END_MONTH] > t) & ~term_over)
+    on_are = a[ROW_ARE_END_MONTH] > t
+    on_rsa = book.prior_status[a[ROW_PERSON_ID].astype(np.intp)] == 2
+    candidates = np.flatnonzero(viable & (on_are | on_rsa) & ~term_over)
     if len(candidates) == 0:
         return
     rates = book.rates(t)
     gross = fixed_gross_cents(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p.fixed_pay_share, p.min_gross_cents, rates)
     net = gross - employee_contributions_cents(gross, rates)
-    gain = net - np.minimum(p.are_cumul_reduction_rate * gross, p.are_average_cents)
+    gain = np.where(
+        on_are[candidates],
+        net - np.minimum(p.are_cumul_reduction_rate * gross, p.are_average_cents),
+        rsa_income_gain_cents(net, p.rsa_cents, p.prime_activite_earnings_share),
+    )
     viable[candidates[gain < p.min_income_gain_share_on_are * net]] = False
 
 

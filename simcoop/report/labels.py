@@ -117,6 +117,10 @@ KEY_LABELS: dict[str, str] = {
     "pathway.direct_cesa_share": "Part des entrées directes en CESA",
     "pathway.prior_status.are_share": "Part des entrants indemnisés (ARE)",
     "pathway.prior_status.rsa_share": "Part des entrants au RSA",
+    "pathway.prior_status.rsa_eur_per_month": "RSA (montant forfaitaire, personne seule)",
+    "pathway.prior_status.prime_activite_earnings_share": "Part des revenus d'activité ajoutée par la prime d'activité",
+    "pathway.cape.remuneration_eur_per_month": "Rémunération brute en CAPE",
+    "pathway.cape.fee_eur_per_month": "Forfait mensuel en CAPE",
     "pathway.prior_status.are_remaining_months_max": "Droits ARE restants au plus",
     "pathway.prior_status.are_average_eur_per_month": "ARE moyenne des entrants",
     "pathway.cape.term_months": "Durée d'un CAPE",
@@ -183,6 +187,9 @@ KEY_LABELS: dict[str, str] = {
     "cooperative.initial_treasury_eur": "Trésorerie à l'ouverture (hors capital)",
     "cooperative.initial_capital_eur": "Capital à l'ouverture",
     "cooperative.closing.part_travail_share": "Part travail",
+    "cooperative.closing.form": "Forme coopérative (SCOP ou SCIC)",
+    "cooperative.closing.scic_reserve_share": "Part mise en réserves impartageables (SCIC)",
+    "cooperative.closing.collectivites_capital_share": "Part du capital détenue par des collectivités (SCIC)",
     "cooperative.closing.interest_rate_on_capital": "Intérêt servi au capital",
     "cooperative.closing.legal_reserve_share": "Dotation à la réserve légale",
     "payroll.employer_size": "Effectif de l'employeur (taux de cotisation)",
@@ -241,6 +248,7 @@ FUNDING_KIND_LABELS: dict[str, str] = {
     "per_accueil": "par accueil",
     "per_supported": "par personne accompagnée et par an",
     "per_cesa_start": "par CESA signé",
+    "per_rsa_entrant": "par allocataire du RSA entré",
 }
 
 DESTINATION_LABELS: dict[str, str] = {

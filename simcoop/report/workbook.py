@@ -84,7 +84,7 @@ def _income_statement(monthly: pd.DataFrame, yearly: pd.DataFrame) -> tuple[list
     if staff is not None:
         frame = frame.merge(staff.rename("staff_costs_eur").reset_index(), on=["replication", "year"], how="left")
         frame["other_costs_eur"] = frame["coop_costs_eur"] - frame["staff_costs_eur"]
-    frame["revenue_eur"] = frame["contributions_eur"] + frame["public_funding_earned_eur"]
+    frame["revenue_eur"] = frame["contributions_eur"] + frame.get("prestations_eur", 0.0) + frame["public_funding_earned_eur"]
     frame["costs_total_eur"] = frame["coop_costs_eur"] + frame["exit_losses_eur"]
     frame["net_result_eur"] = frame["coop_result_eur"] - frame["corporate_tax_eur"]
     lines = [
@@ -192,7 +192,7 @@ def _funders(funding: pd.DataFrame | None, yearly: pd.DataFrame, replications: i
     order = list(dict.fromkeys(funding["funder"]))
     per_year = per_year.reindex(order)
     per_year["total"] = per_year[years].sum(axis=1)
-    budget = float((yearly["contributions_eur"] + yearly["public_funding_earned_eur"]).sum()) / replications
+    budget = float((yearly["contributions_eur"] + yearly.get("prestations_eur", 0.0) + yearly["public_funding_earned_eur"]).sum()) / replications
     per_year["share_of_budget"] = per_year["total"] / budget if budget > 0 else np.nan
     received = funding.groupby("funder", sort=False)["received_eur"].sum().reindex(order) / replications
     per_year["received_total"] = received

@@ -37,14 +37,14 @@ __all__ = [
 MONTHLY_COLUMNS: tuple[str, ...] = (
     "scenario", "replication", "month", "date",
     "accueils", "accueils_not_entered", "accueils_lost_waiting", "n_waiting", "roster_starts",
-    "cape_entries", "cesa_entries", "associe_entries", "cape_renewals",
+    "cape_entries", "cesa_entries", "rsa_entries", "associe_entries", "cape_renewals",
     "exits", "exits_own_company", "exits_salaried_job", "exits_stop",
     "exits_activity_not_viable", "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period",
     "exits_not_associe_in_time",
     "n_cape", "n_cesa", "n_associe", "n_active", "n_exited", "staff_fte", "support_fte",
     "turnover_eur", "turnover_salaried_eur", "cash_received_eur", "purchases_eur", "contributions_eur",
     "gross_salaries_eur", "settlement_pay_eur", "employer_contributions_eur", "employee_contributions_eur",
-    "csg_crds_eur", "activity_charges_eur", "jobs_fte", "are_months_saved",
+    "csg_crds_eur", "activity_charges_eur", "jobs_fte", "are_months_saved", "rsa_saved_eur", "cape_pay_eur", "prestations_eur",
     "exit_payouts_eur", "exit_losses_eur", "collected_for_exited_eur",
     "public_funding_earned_eur", "public_funding_eur", "staff_costs_eur", "coop_costs_eur", "coop_result_eur",
     "capital_paid_in_eur", "capital_repaid_eur",
@@ -61,12 +61,13 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
 #: Columns of ``yearly``, in order.
 YEARLY_COLUMNS: tuple[str, ...] = (
     "scenario", "replication", "year", "months",
-    "accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "associe_entries",
+    "accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "rsa_entries", "associe_entries",
     "supported", "salaried", "associes", "exits", "exits_own_company", "exits_salaried_job", "exits_stop",
     "exits_activity_not_viable", "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period",
     "exits_not_associe_in_time",
     "active_end", "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "settlement_pay_eur",
     "employer_contributions_eur", "employee_contributions_eur", "csg_crds_eur", "activity_charges_eur", "jobs_fte", "are_months_saved",
+    "rsa_saved_eur", "cape_pay_eur", "prestations_eur",
     "public_funding_earned_eur", "public_funding_eur", "public_funding_per_supported_eur", "public_funding_per_job_eur",
     "contributions_to_funding_ratio", "public_share_of_budget",
     "staff_fte_end", "coop_costs_eur", "coop_result_eur", "exit_losses_eur", "interest_eur",
@@ -186,7 +187,7 @@ def monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
     # its costs, exit losses and financial charges (interest).
     if stacked:
         result_cents = (
-            stacked["contributions_cents"] + stacked["public_funding_earned_cents"]
+            stacked["contributions_cents"] + stacked["public_funding_earned_cents"] + stacked["prestations_cents"]
             - stacked["coop_costs_cents"] - stacked["exit_losses_cents"] - stacked["interest_cents"]
         )  # fmt: skip
         frame["coop_result_eur"] = np.round(result_cents / 100.0, 2)
@@ -214,11 +215,12 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
     years = np.unique(year_of_month)
     frame = monthly.assign(year=year_of_month[monthly["month"].to_numpy()])
     sums = [
-        "accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "associe_entries", "exits",
+        "accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "rsa_entries", "associe_entries", "exits",
         "exits_own_company", "exits_salaried_job", "exits_stop", "exits_activity_not_viable",
         "exits_personal_reasons", "exits_end_of_cape", "exits_end_of_trial_period", "exits_not_associe_in_time",
         "turnover_eur", "turnover_salaried_eur", "contributions_eur", "gross_salaries_eur", "settlement_pay_eur",
         "employer_contributions_eur", "employee_contributions_eur", "csg_crds_eur", "activity_charges_eur", "jobs_fte", "are_months_saved",
+        "rsa_saved_eur", "cape_pay_eur", "prestations_eur",
         "public_funding_earned_eur", "public_funding_eur", "coop_costs_eur", "coop_result_eur", "exit_losses_eur",
         "interest_eur", "financing_received_eur", "financing_repaid_eur",
         "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
@@ -286,13 +288,13 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
     social = yearly["employer_contributions_eur"] + yearly["employee_contributions_eur"]
     yearly["contributions_to_funding_ratio"] = (social / funding.where(funding > 0)).round(4)
     # The share of the cooperative's budget (contributions + funding earned) that is public.
-    budget = yearly["contributions_eur"] + yearly["public_funding_earned_eur"]
+    budget = yearly["contributions_eur"] + yearly["prestations_eur"] + yearly["public_funding_earned_eur"]  # prestations: own revenue
     yearly["public_share_of_budget"] = (yearly["public_funding_earned_eur"] / budget.where(budget > 0)).round(4)
     # Compensation check (Décision 2012/21/UE arts. 5-6): public operating subsidies above the
     # net cost of the service (the structure's costs less its own revenue, the contributions)
     # plus a reasonable profit (viability.compensation_margin_share of the costs).
     costs = yearly["coop_costs_eur"] + yearly["exit_losses_eur"] + yearly["interest_eur"]
-    yearly["net_cost_eur"] = (costs - yearly["contributions_eur"]).round(2)
+    yearly["net_cost_eur"] = (costs - yearly["contributions_eur"] - yearly["prestations_eur"]).round(2)
     limit = yearly["net_cost_eur"] + scenario.viability.compensation_margin_share * costs
     excess = np.minimum(yearly["public_funding_earned_eur"], np.maximum(yearly["public_funding_earned_eur"] - limit, 0.0))
     yearly["over_compensation_eur"] = excess.round(2)
@@ -457,8 +459,8 @@ def kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame, 
     months = monthly["month"].to_numpy()
     in_year = (months >= 12 * (year_k - 1)) & (months < 12 * year_k)
     if in_year.any():
-        sub = monthly.loc[in_year].groupby("replication", sort=True)[["contributions_eur", "public_funding_earned_eur"]].sum()
-        total = sub["contributions_eur"] + sub["public_funding_earned_eur"]
+        sub = monthly.loc[in_year].groupby("replication", sort=True)[["contributions_eur", "prestations_eur", "public_funding_earned_eur"]].sum()
+        total = sub["contributions_eur"] + sub["prestations_eur"] + sub["public_funding_earned_eur"]  # prestations: own revenue
         kpis["public_share_in_criterion_year"] = (sub["public_funding_earned_eur"] / total.where(total > 0)).round(4)
     else:
         kpis["public_share_in_criterion_year"] = np.nan

@@ -174,11 +174,13 @@ class FundingConvention(Frozen):
     """A public funding convention: what is earned, when it is paid, and whether it is renewed."""
 
     funder: str = Field(min_length=1, description="Région, Département, EPCI, city, FSE, ...")
-    kind: Literal["fixed", "per_accueil", "per_supported", "per_cesa_start"] = Field(
+    kind: Literal["fixed", "per_accueil", "per_supported", "per_cesa_start", "per_rsa_entrant"] = Field(
         default="fixed",
         description=(
             "fixed: amount_eur a year; per_accueil: amount_eur per accueil; per_supported: amount_eur a year per "
-            "person supported (earned monthly); per_cesa_start: amount_eur per CESA started."
+            "person supported (earned monthly); per_cesa_start: amount_eur per CESA started; per_rsa_entrant: "
+            "amount_eur per RSA recipient who enters (the Département funds the support of RSA recipients it "
+            "orients to the CAE, CASF L262-29, L262-33)."
         ),
     )
     amount_eur: float = Field(le=MAX_EUR, ge=0.0)
@@ -215,6 +217,28 @@ class FundingConvention(Frozen):
             raise ValueError(
                 "advance_at_signature_share needs the year's amount: a fixed convention, or a ceiling_eur_per_year"
             )
+        return self
+
+
+class Prestation(Frozen):
+    """A service the cooperative sells to France Travail or the Département, paid per person (a revenue, not a subsidy)."""
+
+    buyer: str = Field(min_length=1, description="Who buys the service: France Travail, the Département, ...")
+    per: Literal["accueil", "cape_entrant", "rsa_entrant", "supported"] = Field(
+        description=(
+            "accueil: amount_eur per accueil; cape_entrant: per person entering a CAPE; rsa_entrant: per RSA recipient "
+            "who enters; supported: amount_eur a year per person supported (earned monthly)."
+        ),
+    )
+    amount_eur: float = Field(le=MAX_EUR, ge=0.0, description="Price per person (a year for `supported`). Assumption of the analyst.",
+                              json_schema_extra={"assumption": True})
+    first_month: YearMonth = Field(description="First month of the contract.")
+    last_month: YearMonth = Field(description="Last month of the contract.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Prestation":
+        if month_offset(self.first_month, self.last_month) < 0:
+            raise ValueError(f"last_month {self.last_month} is before first_month {self.first_month}")
         return self
 
 
@@ -283,7 +307,32 @@ class Financing(Frozen):
 
 
 class ResultAllocation(Frozen):
-    """How the cooperative's annual result is allocated (a SCOP), and the corporate tax."""
+    """How the cooperative's annual result is allocated (a SCOP or a SCIC), and the corporate tax."""
+
+    form: Literal["scop", "scic"] = Field(
+        default="scop",
+        description=(
+            "Legal form of the cooperative. scop: loi 78-763 (part travail at least 25 %, the part travail deducted "
+            "from the taxable profit, CGI 214 1 2°). scic: loi 47-1775 titre II ter (at least 57.5 % of the result "
+            "after the legal reserve to impartageable reserves, art. 19 nonies; those reserves deducted from the "
+            "taxable profit, CGI 209 VIII; no part travail owed; collectivités may hold up to 50 % of the capital, "
+            "art. 19 septies). Source: DOMAIN.md §1 (usually a SCOP, sometimes a SCIC)."
+        ),
+        json_schema_extra={"source": "loi 78-763; loi 47-1775 titre II ter; CGI 209 VIII", "assumption": False},
+    )
+    scic_reserve_share: float = Field(
+        default=0.575, ge=0.575, le=1.0,
+        description="In a SCIC, share of the result after the legal reserve put in the statutory (impartageable) reserve. Source: loi 47-1775 art. 19 nonies (at least 57.5 %).",
+        json_schema_extra={"source": "loi 47-1775 art. 19 nonies", "assumption": False},
+    )
+    collectivites_capital_share: float = Field(
+        default=0.0, ge=0.0, le=0.5,
+        description=(
+            "Share of the opening capital subscribed by collectivités territoriales and their groupings (0 = none). "
+            "Only in a SCIC, at most 50 %. Source: loi 47-1775 art. 19 septies."
+        ),
+        json_schema_extra={"source": "loi 47-1775 art. 19 septies", "assumption": False},
+    )
 
     part_travail_share: float = Field(
         default=0.25, ge=0.25, le=0.85,
@@ -303,6 +352,8 @@ class ResultAllocation(Frozen):
 
     @model_validator(mode="after")
     def _shares_fit(self) -> "ResultAllocation":
+        if self.collectivites_capital_share > 0 and self.form != "scic":
+            raise ValueError("collectivites_capital_share needs form: scic (loi 47-1775 art. 19 septies: collectivités hold capital in a SCIC)")
         total = self.legal_reserve_share + self.part_travail_share
         if total > 1.0 + 1e-9:
             raise ValueError(f"legal_reserve_share + part_travail_share must be at most 1, got {total:g}")
@@ -392,6 +443,14 @@ class Cooperative(Frozen):
         json_schema_extra={"assumption": True},
     )
     public_funding: tuple[FundingConvention, ...] = Field(default=())
+    prestations: tuple[Prestation, ...] = Field(
+        default=(),
+        description=(
+            "Services sold per person to France Travail or the Département (e.g. support of job seekers or RSA "
+            "recipients): a revenue of the cooperative earned and paid in the month, shown apart from public "
+            "funding (prestations_eur) and counted as own revenue in the public share. None by default."
+        ),
+    )
     financing: Financing = Field(default=Financing(), description="Financing plan: quasi-fonds propres, loans, advances, Dailly, overdraft cost.")
     closing: ResultAllocation = Field(default=ResultAllocation())
 

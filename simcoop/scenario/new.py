@@ -36,6 +36,7 @@ FUNDING_KINDS = {
     "per_supported": "EUR a year per person supported",
     "per_accueil": "EUR per accueil",
     "per_cesa_start": "EUR per CESA started",
+    "per_rsa_entrant": "EUR per RSA recipient who enters",
 }
 PAYMENTS = ("monthly", "quarterly", "annual")
 

@@ -77,6 +77,28 @@ class PriorStatus(Frozen):
         json_schema_extra={"assumption": True},
     )
 
+    rsa_eur_per_month: float = Field(le=MAX_EUR,
+        default=646.52, ge=0.0,
+        description=(
+            "RSA of an entrant on RSA: the montant forfaitaire for a single person without children from 1 April 2025. "
+            "The RSA is a differential allowance (CASF L262-2): it is the montant forfaitaire minus the household's "
+            "resources, so the net pay of a CESA (or of a CAPE remuneration) replaces it euro for euro; an RSA "
+            "recipient has no ARE. Used for the RSA not paid (rsa_saved_eur, gross of the prime d'activité) and the "
+            "conversion decision. Source: CASF L262-2, L262-3; revaluation of 1 April 2025 (646.52 €)."
+        ),
+        json_schema_extra={"source": "CASF L262-2, L262-3; RSA revaluation of 1 April 2025", "assumption": False},
+    )
+    prime_activite_earnings_share: Share = Field(
+        default=0.61,
+        description=(
+            "The prime d'activité adds this share of the earned income to the montant forfaitaire (CSS L842-3, D843-1: "
+            "61 %), so an RSA recipient who takes a CESA keeps about this share of the net pay that replaces the RSA. "
+            "The conversion decision of an RSA recipient weighs net pay minus the RSA lost plus this share of it "
+            "(simplified: one person, no bonification individuelle, no forfait logement)."
+        ),
+        json_schema_extra={"source": "CSS L842-3, D843-1", "assumption": False},
+    )
+
     @model_validator(mode="after")
     def _shares(self) -> "PriorStatus":
         if self.are_share + self.rsa_share > 1.0 + 1e-9:
@@ -121,6 +143,26 @@ class CapeRules(Frozen):
             "value an assumption."
         ),
         json_schema_extra={"source": "DOMAIN.md §2", "assumption": True},
+    )
+    remuneration_eur_per_month: float = Field(le=MAX_EUR,
+        default=0.0, ge=0.0,
+        description=(
+            "Optional monthly gross remuneration a CAPE carries (0 = none), paid out of the activity's treasury when it "
+            "has the employer cost (never advanced), with contributions at the payroll table's rates (simplified: a CAPE "
+            "holder owes no unemployment contributions, counted here). It reduces the ARE like a salary (70 % of the "
+            "gross, cae_rules_fr.yaml) and the RSA by its net (CASF L262-2). Source: code de commerce L127-1 ff. "
+            "(the CAPE may provide a remuneration), CSS L311-3 31° (CAPE holders affiliated to the régime général); "
+            "value an assumption."
+        ),
+        json_schema_extra={"source": "code de commerce L127-1 ff., CSS L311-3 31°", "assumption": True},
+    )
+    fee_eur_per_month: float = Field(le=MAX_EUR,
+        default=0.0, ge=0.0,
+        description=(
+            "Flat monthly fee each CAPE activity pays the cooperative on top of its contribution (0 = none), counted in "
+            "contributions_eur. Some CAE charge one during the test phase. Assumption."
+        ),
+        json_schema_extra={"assumption": True},
     )
     after_are_min_salary_share: float = Field(
         default=0.75, gt=0.0, le=1.0,

@@ -119,7 +119,7 @@ def income_statement(run: RunData) -> Table:
     if staff is not None:
         yearly = yearly.merge(staff, on=["replication", "year"], how="left")
         yearly["other_costs_eur"] = yearly["coop_costs_eur"] - yearly["staff_costs_eur"]
-    yearly["revenue_eur"] = yearly["contributions_eur"] + yearly["public_funding_earned_eur"]
+    yearly["revenue_eur"] = yearly["contributions_eur"] + yearly.get("prestations_eur", 0.0) + yearly["public_funding_earned_eur"]
     # In a SCOP the part travail is a charge of the year (participation des salariés), before tax.
     yearly["net_result_eur"] = yearly["coop_result_eur"] - yearly["part_travail_eur"] - yearly["corporate_tax_eur"]
     if "interest_eur" not in yearly:
