@@ -38,6 +38,7 @@ from simcoop.economics import (
     csg_crds_cents,
     employee_contributions_cents,
     employer_cost_cents,
+    gross_for_employer_budget_cents,
     hour_equivalents,
     monthly_interest_cents,
 )
@@ -722,7 +723,6 @@ def _cesa_pay(
     attached = settlement_gross if p.settlement_instalments == 1 else None
     cost = cost - _relief_regularisation(a, salaried, gross, attached, rates, calendar, provisional)
     treasury -= cost
-    gross_total = float(gross.sum())
     cost_total = float(cost.sum())
     if settlement_gross is not None:
         flows["settlement_pay_cents"] += float(settlement_gross.sum())

@@ -18,7 +18,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from simcoop.months import month_offset
 from simcoop.problems import Problem, ScenarioError
 from simcoop.scenario.base import MAX_EUR, MAX_REPLICATIONS, MAX_SEED, Frozen, Share, YearMonth
 from simcoop.scenario.cooperative import Cooperative, Creation, Payroll, Portage
