@@ -286,6 +286,7 @@ class ChunkStore:
             zones=tables["zones"],
             sites=tables["sites"],
             portage=tables["portage"],
+            parameters=tables["parameters"],
         )
 
     # ------------------------------------------------------------------ lifetime

@@ -57,7 +57,7 @@ def lift_uncertain(
     shipped population prior are read, and set the keys the scenario does not write.
     ``marks`` gains the lines of the lifted keys.
     """
-    data, lifted, written = lift_distributions(data, marks, Scenario)
+    data, lifted = lift_distributions(data, marks, Scenario)
     problems = [Problem(source, marks.get(loc), key, message) for loc, key, message in lifted]
     block = data.get("uncertainty")
     if not isinstance(block, dict) or block.get("joint") is not None:
@@ -77,7 +77,7 @@ def lift_uncertain(
             else:
                 problems.append(Problem(str(csv_path), row_line, "uncertainty.priors_file", message))
         return data, problems
-    return attach_joint(data, joint, written), problems
+    return attach_joint(data, joint), problems
 
 
 def _read_attached(

@@ -9,236 +9,40 @@ own values (``simcoop.draws``). Joint samples (``uncertainty.priors_file`` or th
 population prior) are read here too, into ``uncertainty.joint``: one column per dotted
 key, one row per joint sample.
 
-Which keys the joint samples set (docs/scenario.md, "Uncertain parameters"): every column
-except a key the scenario writes itself, as a number (the user's knowledge: fixed) or as a
-distribution (the user's own prior). ``Scenario.replace`` and variants follow the same
-rule: replacing a key by a number fixes it, by a distribution makes it uncertain.
+Which keys the joint samples set (docs/scenario.md, "Uncertain parameters"): every column,
+except a key the scenario gives a distribution of its own or lists in
+``uncertainty.fixed`` (what the user knows). The number written at a drawn key is its
+central value: ``--fixed-parameters`` runs it. ``Scenario.replace`` and variants set a key
+for good: replacing a key by a number fixes it (a variant "entry share 0.4" runs 0.4 in
+every replication), by a distribution makes it uncertain.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from simcoop.scenario.base import Frozen, FrozenDict
-from simcoop.scenario.dotted import list_index
+from simcoop.scenario.distributions import DIST_KEY, Distribution, parse_distribution
 from simcoop.scenario.errors import annotated_metadata, inner_model
 
 __all__ = [
-    "DIST_KEY",
-    "Beta",
-    "Distribution",
+    "ALLOWED_KEYS",
     "JointSamples",
-    "LogNormal",
-    "Normal",
-    "Triangular",
-    "Uniform",
     "Uncertainty",
+    "attach_joint",
+    "central_value",
+    "is_distribution",
     "key_problems",
+    "lift_distributions",
     "numeric_field",
+    "population_prior_path",
+    "read_joint_samples",
     "set_key",
 ]
-
-#: The key that marks a mapping as a distribution in scenario data.
-DIST_KEY = "dist"
-
-#: Unbounded tails (normal, lognormal) must fit a key's bounds out to this probability on each side.
-TAIL_PROBABILITY = 1e-9
-
-
-class _Dist(Frozen):
-    """What every distribution offers: its central value, its support and its quantile function."""
-
-    def central(self) -> float:  # pragma: no cover - every kind defines it
-        raise NotImplementedError
-
-    def support(self) -> tuple[float, float]:  # pragma: no cover - every kind defines it
-        raise NotImplementedError
-
-    def ppf(self, u: float) -> float:  # pragma: no cover - every kind defines it
-        raise NotImplementedError
-
-
-class Uniform(_Dist):
-    """Every value from low to high equally likely; central value the midpoint."""
-
-    dist: Literal["uniform"]
-    low: float
-    high: float
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "Uniform":
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
-        return self
-
-    def central(self) -> float:
-        return (self.low + self.high) / 2.0
-
-    def support(self) -> tuple[float, float]:
-        return self.low, self.high
-
-    def ppf(self, u: float) -> float:
-        return self.low + u * (self.high - self.low)
-
-
-class Triangular(_Dist):
-    """From low to high, most likely at mode (the midpoint when not given); central value the mode."""
-
-    dist: Literal["triangular"]
-    low: float
-    high: float
-    mode: float | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "Triangular":
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
-        if self.mode is not None and not self.low <= self.mode <= self.high:
-            raise ValueError(f"mode ({self.mode:g}) must be from low ({self.low:g}) to high ({self.high:g})")
-        return self
-
-    def _mode(self) -> float:
-        return (self.low + self.high) / 2.0 if self.mode is None else self.mode
-
-    def central(self) -> float:
-        return self._mode()
-
-    def support(self) -> tuple[float, float]:
-        return self.low, self.high
-
-    def ppf(self, u: float) -> float:
-        low, high, mode = self.low, self.high, self._mode()
-        cut = (mode - low) / (high - low)
-        if u < cut:
-            return low + math.sqrt(u * (high - low) * (mode - low))
-        return high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
-
-
-class Normal(_Dist):
-    """Normal of mean and sd, truncated to [low, high] when given; central value the mean (inside the bounds)."""
-
-    dist: Literal["normal"]
-    mean: float
-    sd: float = Field(gt=0.0)
-    low: float | None = None
-    high: float | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "Normal":
-        low = -math.inf if self.low is None else self.low
-        high = math.inf if self.high is None else self.high
-        if not low < high:
-            raise ValueError(f"low ({low:g}) must be below high ({high:g})")
-        if not low <= self.mean <= high:
-            raise ValueError(f"mean ({self.mean:g}) must be from low to high")
-        return self
-
-    def central(self) -> float:
-        return self.mean
-
-    def support(self) -> tuple[float, float]:
-        from scipy.stats import norm
-
-        tail = float(norm.ppf(TAIL_PROBABILITY))  # about -6 sd
-        low = self.mean + tail * self.sd if self.low is None else self.low
-        high = self.mean - tail * self.sd if self.high is None else self.high
-        return low, high
-
-    def ppf(self, u: float) -> float:
-        from scipy.stats import norm
-
-        a = 0.0 if self.low is None else float(norm.cdf((self.low - self.mean) / self.sd))
-        b = 1.0 if self.high is None else float(norm.cdf((self.high - self.mean) / self.sd))
-        value = self.mean + self.sd * float(norm.ppf(a + u * (b - a)))
-        low, high = self.support()
-        return min(max(value, low), high)
-
-
-class LogNormal(_Dist):
-    """Lognormal of median and sigma (of the log); central value the median. For positive, skewed amounts."""
-
-    dist: Literal["lognormal"]
-    median: float = Field(gt=0.0)
-    sigma: float = Field(gt=0.0, le=5.0)
-
-    def central(self) -> float:
-        return self.median
-
-    def support(self) -> tuple[float, float]:
-        from scipy.stats import norm
-
-        z = float(norm.ppf(1.0 - TAIL_PROBABILITY))
-        return self.median * math.exp(-z * self.sigma), self.median * math.exp(z * self.sigma)
-
-    def ppf(self, u: float) -> float:
-        from scipy.stats import norm
-
-        low, high = self.support()
-        return min(max(self.median * math.exp(self.sigma * float(norm.ppf(u))), low), high)
-
-
-class Beta(_Dist):
-    """Beta of mean and sd, on (0, 1): for shares and probabilities; central value the mean."""
-
-    dist: Literal["beta"]
-    mean: float = Field(gt=0.0, lt=1.0)
-    sd: float = Field(gt=0.0)
-
-    @model_validator(mode="after")
-    def _feasible(self) -> "Beta":
-        limit = math.sqrt(self.mean * (1.0 - self.mean))
-        if not self.sd < limit:
-            raise ValueError(f"sd ({self.sd:g}) must be below sqrt(mean (1 - mean)) = {limit:.4g} for a beta of mean {self.mean:g}")
-        return self
-
-    def _shape(self) -> tuple[float, float]:
-        m, v = self.mean, self.sd**2
-        k = m * (1.0 - m) / v - 1.0
-        return m * k, (1.0 - m) * k
-
-    def central(self) -> float:
-        return self.mean
-
-    def support(self) -> tuple[float, float]:
-        return 0.0, 1.0
-
-    def ppf(self, u: float) -> float:
-        from scipy.stats import beta
-
-        a, b = self._shape()
-        return float(beta.ppf(u, a, b))
-
-
-#: A distribution of any kind (chosen by its ``dist`` key: ``parse_distribution``).
-Distribution = Union[Uniform, Triangular, Normal, LogNormal, Beta]
-_KINDS: dict[str, type[_Dist]] = {"uniform": Uniform, "triangular": Triangular, "normal": Normal, "lognormal": LogNormal, "beta": Beta}
-
-
-def parse_distribution(spec: Any) -> _Dist:
-    """A distribution from its data (``{dist: beta, mean: 0.3, sd: 0.05}``); ValueError saying what is allowed."""
-    if isinstance(spec, _Dist):
-        return spec
-    if not isinstance(spec, dict) or spec.get(DIST_KEY) not in _KINDS:
-        got = spec.get(DIST_KEY) if isinstance(spec, dict) else spec
-        raise ValueError(f"unknown distribution {got!r}; allowed: {'; '.join(DIST_FORMS.values())}")
-    try:
-        return _KINDS[spec[DIST_KEY]].model_validate(spec)
-    except ValidationError as exc:
-        raise ValueError(distribution_message(exc, spec[DIST_KEY])) from None
-
-#: What each kind takes, for messages and docs.
-DIST_FORMS: dict[str, str] = {
-    "uniform": "{dist: uniform, low, high}",
-    "triangular": "{dist: triangular, low, high, mode}",
-    "normal": "{dist: normal, mean, sd, low, high} (low and high optional: truncation)",
-    "lognormal": "{dist: lognormal, median, sigma}",
-    "beta": "{dist: beta, mean, sd} (shares)",
-}
-
 
 class JointSamples(Frozen):
     """Joint samples of some keys (a prior or a posterior): one column per dotted key, one row per sample."""
@@ -289,6 +93,13 @@ class Uncertainty(Frozen):
             "jointly, except the keys this scenario writes itself. Not with population_prior."
         ),
     )
+    fixed: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Dotted keys the joint samples cover but this scenario knows: kept at the number written here "
+            "(e.g. an entry share measured in a nearby CAE)."
+        ),
+    )
     distributions: dict[str, Distribution] = Field(
         default_factory=dict,
         description=(
@@ -331,22 +142,6 @@ class Uncertainty(Frozen):
     def empty(self) -> bool:
         """True when nothing is drawn: the scenario runs at fixed values."""
         return not self.keys
-
-
-def distribution_message(exc: ValidationError, kind: str) -> str:
-    """One readable message for a refused distribution, saying what is allowed."""
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden":
-            parts.append(f"{loc}: not a parameter of {kind} (expected {DIST_FORMS[kind]})")
-            continue
-        if err["type"] == "missing":
-            parts.append(f"{loc} is missing (expected {DIST_FORMS[kind]})")
-            continue
-        message = str(err["msg"]).removeprefix("Value error, ")
-        parts.append(f"{loc}: {message}" if loc else message)
-    return "; ".join(parts)
 
 
 # --------------------------------------------------------------------------- keys and their bounds
@@ -440,6 +235,9 @@ def key_problems(scenario: BaseModel, uncertainty: Uncertainty) -> list[tuple[tu
         why = _outside(field, low, high)
         if why:
             found.append((loc, f"{key}: the distribution's support [{low:.6g}, {high:.6g}] {why}"))
+    for key in uncertainty.fixed:
+        if numeric_field(root, key) is None or not _exists(scenario, key):
+            found.append((("uncertainty", "fixed"), f"{key}: not a numeric key of this scenario; {ALLOWED_KEYS}"))
     joint = uncertainty.joint
     if joint is not None:
         for key in joint.columns:
@@ -554,20 +352,18 @@ def _forget(data: dict[str, Any], key: str) -> None:
 
 def lift_distributions(
     data: dict[str, Any], marks: dict[tuple[Any, ...], int], root: type[BaseModel]
-) -> tuple[dict[str, Any], list[tuple[tuple[Any, ...], str, str]], set[str]]:
+) -> tuple[dict[str, Any], list[tuple[tuple[Any, ...], str, str]]]:
     """Take every distribution written at a key out of raw scenario data.
 
     Returns the data with each distribution replaced by its central value and listed in
     ``uncertainty.distributions`` (marks updated so that its problems point at the key's
-    line), the problems ``(loc, key, message)`` of refused distributions, and the dotted
-    keys the file writes as numbers (they stay fixed whatever the joint samples hold).
+    line), and the problems ``(loc, key, message)`` of refused distributions.
     """
     import copy
 
     data = copy.deepcopy(data)
     lifted: dict[str, Any] = {}
     problems: list[tuple[tuple[Any, ...], str, str]] = []
-    written: set[str] = set()
 
     def walk(node: Any, loc: tuple[Any, ...], names: tuple[str, ...]) -> None:
         items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
@@ -592,10 +388,6 @@ def lift_distributions(
                     marks[("uncertainty", "distributions", key)] = marks[here]
             elif isinstance(value, (dict, list)):
                 walk(value, here, (*names, str(label)))
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                written.add(key)
-                if str(label) != str(k):
-                    written.add(".".join((*names, str(k))))
 
     for section, value in data.items():
         if section != "uncertainty" and isinstance(value, (dict, list)):
@@ -605,7 +397,7 @@ def lift_distributions(
         if isinstance(block, dict):
             given = block.get("distributions") if isinstance(block.get("distributions"), dict) else {}
             block["distributions"] = {**given, **lifted}
-    return data, problems, written
+    return data, problems
 
 
 def read_joint_samples(path: Path, shown_as: str, root: Path | None = None) -> tuple[JointSamples | None, list[tuple[int | None, str]]]:
@@ -672,45 +464,21 @@ def population_prior_path() -> Path:
     return Path(str(files("simcoop") / "data" / "population_prior.csv"))
 
 
-def attach_joint(data: dict[str, Any], joint: JointSamples, written: set[str]) -> dict[str, Any]:
-    """Scenario data with ``joint`` applied: the keys it covers that the scenario does not write get the samples' median.
+def attach_joint(data: dict[str, Any], joint: JointSamples) -> dict[str, Any]:
+    """Scenario data with ``joint`` in ``uncertainty.joint``, less the columns of keys the scenario fixes or gives a distribution.
 
-    Columns for keys the scenario writes (``written``) or gives a distribution are left out: the user's value wins.
+    The numbers written at the keys stay as they are: they are the central values
+    (``--fixed-parameters`` runs them); each replication draws a row of the samples instead.
     """
     block = data.setdefault("uncertainty", {})
     own = set(block.get("distributions") or {}) if isinstance(block, dict) else set()
-    keep = [k for k, c in enumerate(joint.columns) if c not in written and c not in own]
+    fixed = block.get("fixed") if isinstance(block.get("fixed"), (list, tuple)) else ()
+    own |= {str(k) for k in fixed}
+    keep = [k for k, c in enumerate(joint.columns) if c not in own]
     if not keep:
         block["joint"] = None
         return data
     columns = [joint.columns[k] for k in keep]
     rows = [[row[k] for k in keep] for row in joint.rows]
     block["joint"] = {"source": joint.source, "columns": columns, "rows": rows}
-    picked = JointSamples(source=joint.source, columns=tuple(columns), rows=tuple(tuple(r) for r in rows))
-    for key in columns:
-        try:
-            _set_creating(data, key, picked.median(key))
-        except (KeyError, ValueError, IndexError):
-            continue  # key_problems names the column
     return data
-
-
-def _set_creating(data: dict[str, Any], key: str, value: float) -> None:
-    """Set dotted ``key`` in raw scenario data, creating the mappings on the way (list items by number or name)."""
-    node: Any = data
-    parts = key.split(".")
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        if isinstance(node, list):
-            index = list_index(node, part, ".".join(parts[:i]))
-            if last:
-                node[index] = value
-            else:
-                node = node[index]
-        elif isinstance(node, dict):
-            if last:
-                node[part] = value
-            else:
-                node = node.setdefault(part, {})
-        else:
-            raise KeyError(key)
