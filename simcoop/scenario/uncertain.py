@@ -26,7 +26,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from simcoop.scenario.base import Frozen, FrozenDict
-from simcoop.scenario.distributions import DIST_KEY, Distribution, parse_distribution
+from simcoop.scenario.distributions import DIST_FORMS, DIST_KEY, Distribution, parse_distribution
 from simcoop.scenario.errors import annotated_metadata, inner_model
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "numeric_field",
     "population_prior_path",
     "read_joint_samples",
+    "schema_with_distributions",
     "set_key",
 ]
 
@@ -482,3 +483,38 @@ def attach_joint(data: dict[str, Any], joint: JointSamples) -> dict[str, Any]:
     rows = [[row[k] for k in keep] for row in joint.rows]
     block["joint"] = {"source": joint.source, "columns": columns, "rows": rows}
     return data
+
+
+def schema_with_distributions(schema: dict[str, Any]) -> dict[str, Any]:
+    """The scenario's JSON Schema where every number (or list of numbers) also accepts a distribution object.
+
+    Adds ``$defs.Distribution`` (one of the five kinds); the ``uncertainty`` section itself is left as it is.
+    """
+    defs = schema.setdefault("$defs", {})
+    for kind in ("Uniform", "Triangular", "Normal", "LogNormal", "Beta"):
+        if kind not in defs:
+            import simcoop.scenario.distributions as dists
+
+            defs[kind] = getattr(dists, kind).model_json_schema(ref_template="#/$defs/{model}")
+    defs["Distribution"] = {
+        "description": "A distribution instead of a number: " + "; ".join(DIST_FORMS.values()),
+        "oneOf": [{"$ref": f"#/$defs/{k}"} for k in ("Uniform", "Triangular", "Normal", "LogNormal", "Beta")],
+    }
+    skip = {"Uncertainty", "JointSamples", "Distribution", "Uniform", "Triangular", "Normal", "LogNormal", "Beta"}
+
+    def widen(node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.get("type") in ("number", "integer"):
+                inner = {k: v for k, v in node.items() if k not in ("description", "title", "default", "source", "assumption")}
+                outer = {k: v for k, v in node.items() if k not in inner}
+                return {**outer, "anyOf": [inner, {"$ref": "#/$defs/Distribution"}]}
+            return {k: widen(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [widen(v) for v in node]
+        return node
+
+    for name, body in list(defs.items()):
+        if name not in skip:
+            defs[name] = widen(body)
+    schema["properties"] = {k: (v if k == "uncertainty" else widen(v)) for k, v in schema.get("properties", {}).items()}
+    return schema
