@@ -341,13 +341,16 @@ def _forget(data: dict[str, Any], key: str) -> None:
     block = data.get("uncertainty")
     if not isinstance(block, dict):
         return
-    if isinstance(block.get("distributions"), dict) and key in block["distributions"]:
-        block["distributions"] = {k: v for k, v in block["distributions"].items() if k != key}
+    def under(other: str) -> bool:  # the key itself, or a key inside a replaced section or list
+        return other == key or other.startswith(key + ".")
+
+    if isinstance(block.get("distributions"), dict):
+        block["distributions"] = {k: v for k, v in block["distributions"].items() if not under(k)}
     joint = block.get("joint")
-    if isinstance(joint, dict) and key in (joint.get("columns") or ()):
-        k = list(joint["columns"]).index(key)
-        columns = [c for i, c in enumerate(joint["columns"]) if i != k]
-        rows = [[v for i, v in enumerate(row) if i != k] for row in joint["rows"]]
+    if isinstance(joint, dict) and any(under(c) for c in joint.get("columns") or ()):
+        keep = [i for i, c in enumerate(joint["columns"]) if not under(c)]
+        columns = [joint["columns"][i] for i in keep]
+        rows = [[row[i] for i in keep] for row in joint["rows"]]
         block["joint"] = {**joint, "columns": columns, "rows": rows} if columns else None
 
 
