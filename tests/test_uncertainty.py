@@ -218,3 +218,17 @@ def test_the_json_schema_lets_a_number_be_a_distribution(capsys: pytest.CaptureF
     data["pathway"]["entry_share"] = {"dist": "weibull", "k": 2}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema)
+
+
+def test_global_sensitivity_varies_the_declared_distributions_by_default(tmp_path: Path) -> None:
+    from simcoop.studies.gsa import default_parameters, scenario_at
+
+    scenario = simcoop.load_scenario(_write(tmp_path, _data()))
+    params = {key: (low, high) for key, low, high in default_parameters(scenario)}
+    assert set(params) == set(scenario.uncertainty.distributions)
+    assert params["pathway.exits.cesa_rate_per_year"] == (0.2, 0.5)  # triangular: its whole range
+    low, high = params["pathway.entry_share"]
+    assert 0.2 < low < 0.3 < high < 0.4  # beta: its central 90 %
+    point = scenario_at(scenario, ["pathway.entry_share"], [0.35])
+    assert point.pathway.entry_share == 0.35 and "pathway.entry_share" not in point.uncertainty.keys
+    assert "pathway.exits.cesa_rate_per_year" in point.uncertainty.keys  # the others are still drawn
