@@ -232,3 +232,16 @@ def test_global_sensitivity_varies_the_declared_distributions_by_default(tmp_pat
     point = scenario_at(scenario, ["pathway.entry_share"], [0.35])
     assert point.pathway.entry_share == 0.35 and "pathway.entry_share" not in point.uncertainty.keys
     assert "pathway.exits.cesa_rate_per_year" in point.uncertainty.keys  # the others are still drawn
+
+
+def test_the_parameters_share_of_the_variance_is_estimated_from_the_runs_own_draws() -> None:
+    from simcoop.report.unknowns import parameter_share
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(400, 3))
+    driven = 3 * x[:, 0] + x[:, 1] ** 2 + rng.normal(0, 0.1, 400)
+    assert parameter_share(driven, x) > 0.95
+    assert parameter_share(rng.normal(size=400), x) < 0.05
+    half = x[:, 0] + rng.normal(0, x[:, 0].std(), 400)  # as much chance as parameter
+    assert 0.4 < parameter_share(half, x) < 0.6
+    assert parameter_share(np.ones(400), x) is None  # nothing to decompose
