@@ -348,6 +348,9 @@ def test_report_loads_in_chromium_without_errors_or_requests(run_dir: Path, tmp_
 
 def test_page_one_and_the_unknowns_section_say_what_is_not_known(html: str) -> None:
     """The reference draws its unknown parameters: page one says its figures include them; a section says which matter."""
+    import html as html_text
+
+    html = html_text.unescape(html)
     page_one = html[html.find(SECTION_TITLES[0]) : html.find(SECTION_TITLES[1])]
     assert "intègrent ce que l'on ne sait pas" in page_one
     section = html[html.find("<h2>Ce que l'on ne sait pas</h2>") :]

@@ -39,12 +39,15 @@ class BaseDistribution(Frozen):
     """What every distribution offers: its central value, its support and its quantile function."""
 
     def central(self) -> float:  # pragma: no cover - every kind defines it
+        """The central value: what the scenario runs at with ``--fixed-parameters``."""
         raise NotImplementedError
 
     def support(self) -> tuple[float, float]:  # pragma: no cover - every kind defines it
+        """The smallest and largest values it can draw (unbounded tails cut at ``TAIL_PROBABILITY``)."""
         raise NotImplementedError
 
     def ppf(self, u: float) -> float:  # pragma: no cover - every kind defines it
+        """The quantile at ``u`` in (0, 1): the value a replication draws from its uniform number ``u``."""
         raise NotImplementedError
 
 
@@ -62,12 +65,15 @@ class Uniform(BaseDistribution):
         return self
 
     def central(self) -> float:
+        """The central value: what the scenario runs at with ``--fixed-parameters``."""
         return (self.low + self.high) / 2.0
 
     def support(self) -> tuple[float, float]:
+        """The smallest and largest values it can draw (unbounded tails cut at ``TAIL_PROBABILITY``)."""
         return self.low, self.high
 
     def ppf(self, u: float) -> float:
+        """The quantile at ``u`` in (0, 1): the value a replication draws from its uniform number ``u``."""
         return self.low + u * (self.high - self.low)
 
 
@@ -91,12 +97,15 @@ class Triangular(BaseDistribution):
         return (self.low + self.high) / 2.0 if self.mode is None else self.mode
 
     def central(self) -> float:
+        """The central value: what the scenario runs at with ``--fixed-parameters``."""
         return self._mode()
 
     def support(self) -> tuple[float, float]:
+        """The smallest and largest values it can draw (unbounded tails cut at ``TAIL_PROBABILITY``)."""
         return self.low, self.high
 
     def ppf(self, u: float) -> float:
+        """The quantile at ``u`` in (0, 1): the value a replication draws from its uniform number ``u``."""
         low, high, mode = self.low, self.high, self._mode()
         cut = (mode - low) / (high - low)
         if u < cut:
@@ -124,9 +133,11 @@ class Normal(BaseDistribution):
         return self
 
     def central(self) -> float:
+        """The central value: what the scenario runs at with ``--fixed-parameters``."""
         return self.mean
 
     def support(self) -> tuple[float, float]:
+        """The smallest and largest values it can draw (unbounded tails cut at ``TAIL_PROBABILITY``)."""
         from scipy.stats import norm
 
         tail = float(norm.ppf(TAIL_PROBABILITY))  # about -6 sd
@@ -135,6 +146,7 @@ class Normal(BaseDistribution):
         return low, high
 
     def ppf(self, u: float) -> float:
+        """The quantile at ``u`` in (0, 1): the value a replication draws from its uniform number ``u``."""
         from scipy.stats import norm
 
         a = 0.0 if self.low is None else float(norm.cdf((self.low - self.mean) / self.sd))
@@ -152,15 +164,18 @@ class LogNormal(BaseDistribution):
     sigma: float = Field(gt=0.0, le=5.0)
 
     def central(self) -> float:
+        """The central value: what the scenario runs at with ``--fixed-parameters``."""
         return self.median
 
     def support(self) -> tuple[float, float]:
+        """The smallest and largest values it can draw (unbounded tails cut at ``TAIL_PROBABILITY``)."""
         from scipy.stats import norm
 
         z = float(norm.ppf(1.0 - TAIL_PROBABILITY))
         return self.median * math.exp(-z * self.sigma), self.median * math.exp(z * self.sigma)
 
     def ppf(self, u: float) -> float:
+        """The quantile at ``u`` in (0, 1): the value a replication draws from its uniform number ``u``."""
         from scipy.stats import norm
 
         low, high = self.support()
@@ -187,12 +202,15 @@ class Beta(BaseDistribution):
         return m * k, (1.0 - m) * k
 
     def central(self) -> float:
+        """The central value: what the scenario runs at with ``--fixed-parameters``."""
         return self.mean
 
     def support(self) -> tuple[float, float]:
+        """The smallest and largest values it can draw (unbounded tails cut at ``TAIL_PROBABILITY``)."""
         return 0.0, 1.0
 
     def ppf(self, u: float) -> float:
+        """The quantile at ``u`` in (0, 1): the value a replication draws from its uniform number ``u``."""
         from scipy.stats import beta
 
         a, b = self._shape()
