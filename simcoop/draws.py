@@ -70,7 +70,8 @@ def replication_scenario(scenario: Scenario, seed: int, replication: int) -> Sce
     except ScenarioError as exc:
         values = ", ".join(f"{k} = {v:.6g}" for k, v in drawn.items())
         where = f"(replication {replication} of seed {seed} drew {values})"
-        raise ScenarioError([Problem(p.source, p.line, p.key_path, f"{p.message} {where}") for p in exc.problems]) from None
+        source = f"scenario {scenario.meta.name!r}, drawn parameters"
+        raise ScenarioError([Problem(source, None, p.key_path, f"{p.message} {where}") for p in exc.problems]) from None
 
 
 def _without_uncertainty(scenario: Scenario) -> Scenario:

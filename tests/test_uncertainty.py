@@ -207,6 +207,13 @@ def test_fixed_parameters_on_the_command_line_runs_the_central_values(tmp_path: 
     assert (tmp_path / "a" / "parameters.parquet").is_file()
     assert not (tmp_path / "b" / "parameters.parquet").exists()
     assert load_results(tmp_path / "b").scenario.uncertainty.empty
+    # the command line's run (chunked into its work folder) ran on the draws it saved: the same as simulate()
+    scenario = simcoop.load_scenario(path)
+    direct = simcoop.simulate(scenario, replications=2)
+    pd.testing.assert_frame_equal(load_results(tmp_path / "a").kpis, direct.kpis, check_exact=True)
+    central = simcoop.simulate(fixed_parameters(scenario), replications=2)
+    pd.testing.assert_frame_equal(load_results(tmp_path / "b").kpis, central.kpis, check_exact=True)
+    assert not load_results(tmp_path / "a").kpis.equals(load_results(tmp_path / "b").kpis)
 
 
 def test_the_json_schema_lets_a_number_be_a_distribution(capsys: pytest.CaptureFixture[str]) -> None:
@@ -245,3 +252,19 @@ def test_the_parameters_share_of_the_variance_is_estimated_from_the_runs_own_dra
     half = x[:, 0] + rng.normal(0, x[:, 0].std(), 400)  # as much chance as parameter
     assert 0.4 < parameter_share(half, x) < 0.6
     assert parameter_share(np.ones(400), x) is None  # nothing to decompose
+
+
+def test_drawn_parameters_that_break_a_rule_stop_the_run_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _data()
+    data["activities"]["sectors"][0]["turnover_median_eur_per_year"] = 20000
+    share = data["activities"]["sectors"][0]["share"]
+    data["activities"]["sectors"][0]["share"] = {"dist": "uniform", "low": share - 0.05, "high": share + 0.05}
+    path = _write(tmp_path, data)
+    assert main(["validate", str(path)]) == 0  # valid at its central values ...
+    assert main(["run", str(path), "-n", "3", "-q", "-o", str(tmp_path / "out"), "-j", "2"]) == 2  # ... not once drawn
+    err = capsys.readouterr().err
+    assert "a replication's drawn parameters make an invalid scenario" in err
+    assert "sector shares must add up to 1" in err and "activities.sectors.conseil_formation.share = " in err
+    assert "Traceback" not in err
