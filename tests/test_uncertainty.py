@@ -17,6 +17,7 @@ from simcoop.draws import draw_parameters, fixed_parameters, replication_scenari
 from simcoop.results import load_results
 from simcoop.scenario import ScenarioError
 from simcoop.scenario.edit import derive_scenario
+from tests.conftest import SCENARIOS as SCENARIOS_DIR
 from tests.conftest import reference_data
 
 UNCERTAIN = {
@@ -268,3 +269,15 @@ def test_drawn_parameters_that_break_a_rule_stop_the_run_with_a_clear_message(
     assert "a replication's drawn parameters make an invalid scenario" in err
     assert "sector shares must add up to 1" in err and "activities.sectors.conseil_formation.share = " in err
     assert "Traceback" not in err
+
+
+def test_global_sensitivity_runs_on_the_reference_s_population_prior(tmp_path: Path) -> None:
+    """Sector keys named by their sector, whole-month ones included, are varied and rounded like any key."""
+    from simcoop.studies.gsa import check_parameters, default_parameters, scenario_at
+
+    reference = simcoop.load_scenario(SCENARIOS_DIR / "reference.yaml").replace({"meta.horizon_months": 24})
+    params = default_parameters(reference)
+    assert "activities.sectors.conseil_formation.rampup_months" in [k for k, _, _ in params]
+    check_parameters(reference, params)
+    point = scenario_at(reference, ["activities.sectors.conseil_formation.rampup_months"], [29.4])
+    assert point.activities.sectors[0].rampup_months == 29
