@@ -356,5 +356,6 @@ def test_page_one_and_the_unknowns_section_say_what_is_not_known(html: str) -> N
     section = html[html.find("<h2>Ce que l'on ne sait pas</h2>") :]
     assert section.startswith("<h2>Ce que l'on ne sait pas</h2>")
     for words in ("Part due aux paramètres inconnus", "Part due au hasard", "Les inconnues qui changent le plus l'avis",
-                  "Donnée qui la réduirait", "borne basse"):
+                  "Donnée qui la réduirait", "borne basse", "paramètres inconnus), puis son propre hasard"):
         assert words in section, words
+    assert "built-in method" not in section

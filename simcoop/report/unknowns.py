@@ -146,7 +146,7 @@ def unknowns_block(run: Any) -> dict[str, Any] | None:
     ranking = _ranking(joined, list(params.columns))
     return {
         "n": len(joined),
-        "keys": len({_group(k) for k in params.columns}),
+        "count": len({_group(k) for k in params.columns}),
         "decomposition": decomposition,
         "top": ranking[:3],
     }
