@@ -42,6 +42,10 @@ class InputError(ValueError):
         head = f"{count} problem{'s' if count != 1 else ''} in {self.what}"
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
 
+    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
+        # Rebuilt from its problems when it comes back from a worker process (pickle would pass the message).
+        return (type(self), (self.problems,))
+
 
 class ScenarioError(InputError):
     """A scenario (or a file beside it: an attached table, variants, a study file) that cannot be used."""

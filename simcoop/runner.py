@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from simcoop.draws import replication_scenario
 from simcoop.executors import ChunkExecutor, open_executor
 from simcoop.model import ReplicationOutput, run_model
 from simcoop.model.params import ModelParams, model_params
@@ -56,10 +57,21 @@ def run_replication(
 def run_chunk(
     scenario: Scenario, seed: int, replications: Sequence[int], compare_portage: bool = False
 ) -> tuple[list[ReplicationOutput], float]:
-    """Some replications of one scenario, in this process or a worker; also how long they took (s)."""
+    """Some replications of one scenario, in this process or a worker; also how long they took (s).
+
+    The one place where uncertain parameters enter a run: each replication runs on its own
+    scenario (``simcoop.draws.replication_scenario``: its parameter set drawn from its own
+    streams), so the draws depend on (scenario, seed, replication) only, whatever the chunk.
+    """
     started = time.perf_counter()
-    params = model_params(scenario)
-    outputs = [run_replication(scenario, seed, r, params, compare_portage) for r in replications]
+    if scenario.uncertainty.empty:
+        params = model_params(scenario)
+        outputs = [run_replication(scenario, seed, r, params, compare_portage) for r in replications]
+    else:
+        outputs = []
+        for r in replications:
+            drawn = replication_scenario(scenario, seed, r)
+            outputs.append(run_replication(drawn, seed, r, model_params(drawn), compare_portage))
     return outputs, time.perf_counter() - started
 
 

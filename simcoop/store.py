@@ -105,12 +105,14 @@ def partial_folder(out: str | os.PathLike[str]) -> Path:
 
 
 def compute_chunk(scenario: Scenario, seed: int, start: int, stop: int, compare_portage: bool) -> dict[str, pd.DataFrame]:
-    """Simulate replications ``start``..``stop - 1`` and return their tables (runs on a worker)."""
-    from simcoop.model.params import model_params
-    from simcoop.runner import run_replication
+    """Simulate replications ``start``..``stop - 1`` and return their tables (runs on a worker).
 
-    params = model_params(scenario)
-    outputs = [run_replication(scenario, seed, r, params, compare_portage) for r in range(start, stop)]
+    Through ``simcoop.runner.run_chunk``, the one place where each replication draws its
+    uncertain parameters.
+    """
+    from simcoop.runner import run_chunk
+
+    outputs, _ = run_chunk(scenario, seed, range(start, stop), compare_portage)
     results = Results.from_outputs(scenario, outputs, seed=seed)
     return {name: frame for name in TABLES if (frame := getattr(results, name)) is not None}
 
@@ -286,6 +288,7 @@ class ChunkStore:
             zones=tables["zones"],
             sites=tables["sites"],
             portage=tables["portage"],
+            parameters=tables["parameters"],
         )
 
     # ------------------------------------------------------------------ lifetime

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SOURCES", "Streams", "replication_streams"]
+__all__ = ["PARAMETER_TAG", "SOURCES", "Streams", "parameter_stream", "replication_streams"]
 
 #: Random sources of a replication, in a fixed order. Append new sources at the end.
 SOURCES: tuple[str, ...] = (
@@ -58,3 +58,22 @@ def replication_streams(seed: int, replication: int) -> Streams:
     }
     return Streams(replication=replication, **generators)
 
+
+
+#: Marks the parameter streams apart from the replication's sources (whose spawn keys have two words).
+PARAMETER_TAG = 0x5041524D  # "PARM"
+
+
+def parameter_stream(seed: int, replication: int, key: str) -> np.random.Generator:
+    """The stream from which replication ``replication`` draws uncertain parameter ``key``.
+
+    One stream per key, named by a stable hash of the key, so that a variant that changes
+    one key's distribution keeps every other key's draws, and a key added or removed
+    shifts none of the others; apart from the model's sources of the same replication.
+    """
+    if seed < 0 or replication < 0:
+        raise ValueError("seed and replication must be >= 0")
+    import zlib
+
+    word = zlib.crc32(key.encode("utf-8"))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, PARAMETER_TAG, word))))

@@ -26,8 +26,11 @@ def test_tab_completion_lists_the_lazy_public_names() -> None:
 
 @pytest.fixture(scope="module")
 def rich() -> simcoop.Results:
-    """A run with every optional table: zones and sites (a territory), funding, the portage comparison."""
-    scenario = simcoop.load_scenario(SCENARIOS / "territory_example.yaml").replace({"meta.horizon_months": 24})
+    """A run with every optional table: zones and sites (a territory), funding, the portage comparison, the drawn parameters."""
+    uncertain = {"dist": "beta", "mean": 0.3, "sd": 0.05}
+    scenario = simcoop.load_scenario(SCENARIOS / "territory_example.yaml").replace(
+        {"meta.horizon_months": 24, "pathway.entry_share": uncertain}
+    )
     return simulate_small(scenario)
 
 

@@ -45,6 +45,8 @@ OUTPUT_FILES = {
     "sites.parquet",
     "sites.csv",
     "workbook.xlsx",
+    "parameters.parquet",  # the reference draws its unknown parameters from the population prior
+    "parameters.csv",
 }
 
 

@@ -24,7 +24,11 @@ SHORT = {"meta.horizon_months": 24}
 
 @pytest.fixture(scope="module")
 def reference_short() -> simcoop.Scenario:
-    return simcoop.load_scenario(SCENARIOS / "reference.yaml").replace(SHORT)
+    """The reference, shortened, at its central values: without uncertain keys, the defaults are DEFAULT_GSA_KEYS
+    (tests/test_uncertainty.py checks that the declared distributions are the defaults of an uncertain scenario)."""
+    from simcoop.draws import fixed_parameters
+
+    return fixed_parameters(simcoop.load_scenario(SCENARIOS / "reference.yaml").replace(SHORT))
 
 
 def _write(scenario: simcoop.Scenario, path: Path) -> Path:

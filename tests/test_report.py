@@ -347,3 +347,18 @@ def test_report_loads_in_chromium_without_errors_or_requests(run_dir: Path, tmp_
     console, requests = _load_in_chromium(run_dir / "report.html", tmp_path)
     assert console == []
     assert requests == []
+
+
+def test_page_one_and_the_unknowns_section_say_what_is_not_known(html: str) -> None:
+    """The reference draws its unknown parameters: page one says its figures include them; a section says which matter."""
+    import html as html_text
+
+    html = html_text.unescape(html)
+    page_one = html[html.find(SECTION_TITLES[0]) : html.find(SECTION_TITLES[1])]
+    assert "intègrent ce que l'on ne sait pas" in page_one
+    section = html[html.find("<h2>Ce que l'on ne sait pas</h2>") :]
+    assert section.startswith("<h2>Ce que l'on ne sait pas</h2>")
+    for words in ("Part due aux paramètres inconnus", "Part due au hasard", "Les inconnues qui changent le plus l'avis",
+                  "Donnée qui la réduirait", "borne basse", "paramètres inconnus), puis son propre hasard"):
+        assert words in section, words
+    assert "built-in method" not in section

@@ -62,6 +62,7 @@ def cluster() -> Iterator[DaskExecutor]:
 def scenario_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = reference_data()
     data.pop("creation", None)
+    data.pop("uncertainty", None)  # the file of small_scenario(): at fixed parameters
     data["meta"].update(horizon_months=36, name="small")
     path = tmp_path_factory.mktemp("scenario") / "small.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

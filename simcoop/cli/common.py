@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "add_fixed_parameters",
+    "fixed_if_asked",
     "UsageError",
     "add_executor_options",
     "executor_from",
@@ -112,6 +114,27 @@ def add_allow_outside_files(parser: argparse.ArgumentParser) -> None:
             "folder; by default they must be in that folder or below it"
         ),
     )
+
+
+def add_fixed_parameters(parser: argparse.ArgumentParser) -> None:
+    """Add ``--fixed-parameters``: run at the central values, nothing drawn (for comparison with the uncertain run)."""
+    parser.add_argument(
+        "--fixed-parameters",
+        action="store_true",
+        help=(
+            "run every uncertain key (distributions, priors file, population prior) at its central value, "
+            "so that the spread is chance alone: for comparison with the default run, which includes what is not known"
+        ),
+    )
+
+
+def fixed_if_asked(scenario: Any, args: argparse.Namespace) -> Any:
+    """``scenario`` at its central values when ``--fixed-parameters`` was given, else as it is."""
+    if not getattr(args, "fixed_parameters", False):
+        return scenario
+    from simcoop.draws import fixed_parameters
+
+    return fixed_parameters(scenario)
 
 
 def replications_or_auto(text: str) -> int | str:

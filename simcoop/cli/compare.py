@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from simcoop.cli.common import (
+    add_fixed_parameters,
+    fixed_if_asked,
     EXIT_BAD_INPUT,
     EXIT_OK,
     jobs_option,
@@ -60,6 +62,7 @@ def add_parser(sub: Any) -> None:
     compare.add_argument("-o", "--out", type=Path, help="CSV file to write (default: outputs/comparison_<names>.csv)")
     compare.add_argument("--force", action="store_true", help="replace the CSV even if it holds a different comparison")
     compare.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no table")
+    add_fixed_parameters(compare)
     compare.set_defaults(handler=cmd_compare)
 
 
@@ -90,7 +93,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             label, k = name, 2
             while label in scenarios:  # two files may share a meta.name
                 label, k = f"{name} ({k})", k + 1
-            scenarios[label] = scenario
+            scenarios[label] = fixed_if_asked(scenario, args)
     if status != EXIT_OK:
         return status
     if len(scenarios) < 2:

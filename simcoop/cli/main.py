@@ -11,8 +11,9 @@ import sys
 from collections.abc import Sequence
 
 from simcoop.cli import calibration, compare, network, new, report, run, sensitivity, solve, validate
-from simcoop.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, add_allow_outside_files
+from simcoop.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, add_allow_outside_files, print_problems
 from simcoop.executors import ExecutorError
+from simcoop.problems import ScenarioError
 
 __all__ = ["main", "build_parser"]
 
@@ -86,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ExecutorError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except ScenarioError as exc:  # a replication's drawn parameters (scenario.uncertainty) break a rule across keys
+        return print_problems("simcoop: a replication's drawn parameters make an invalid scenario:", exc)
     except KeyboardInterrupt:
         print("simcoop: interrupted; no output was written", file=sys.stderr)
         return 130

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from simcoop.cli.common import (
+    add_fixed_parameters,
+    fixed_if_asked,
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
     EXIT_OK,
@@ -119,6 +121,7 @@ def add_parser(sub: Any) -> None:
     add_reader_options(run)
     # --- scale out (simcoop.executors, simcoop.store) ---
     add_executor_options(run)
+    add_fixed_parameters(run)
     run.add_argument(
         "--fresh",
         action="store_true",
@@ -138,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
-        scenario = load_scenario(path, allow_outside_files=args.allow_outside_files)
+        scenario = fixed_if_asked(load_scenario(path, allow_outside_files=args.allow_outside_files), args)
     except ScenarioError as exc:
         return print_problems(f"simcoop: cannot run {path}:", exc)
     out = args.out if args.out is not None else Path("outputs") / safe_folder_name(scenario.meta.name)

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from simcoop.cli.common import (
+    add_fixed_parameters,
+    fixed_if_asked,
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
     EXIT_OK,
@@ -73,6 +75,7 @@ def add_parser(sub: Any) -> None:
     solve.add_argument("--force", action="store_true", help="overwrite --write-scenario FILE if it exists")
     solve.add_argument("--no-uncertainty", action="store_true", help="skip the searches on the ends of the intervals (3 times faster)")
     solve.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    add_fixed_parameters(solve)
     solve.set_defaults(handler=cmd_solve)
 
 
@@ -86,7 +89,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
-        scenario = load_scenario(path, allow_outside_files=args.allow_outside_files)
+        scenario = fixed_if_asked(load_scenario(path, allow_outside_files=args.allow_outside_files), args)
     except ScenarioError as exc:
         return print_problems(f"simcoop: cannot solve {path}:", exc)
     if args.write_scenario is not None and args.write_scenario.exists() and not args.force:

@@ -101,7 +101,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
     """``simcoop schema``: print the JSON Schema of scenario files."""
     from simcoop.scenario import Scenario
 
-    schema = Scenario.model_json_schema()
+    from simcoop.scenario.uncertain import schema_with_distributions
+
+    schema = schema_with_distributions(Scenario.model_json_schema())
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "simcoop scenario"
     schema.setdefault("properties", {})["variants"] = {

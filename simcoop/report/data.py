@@ -49,6 +49,7 @@ class RunData:
     zones: pd.DataFrame | None = None
     sites: pd.DataFrame | None = None
     notes: list[str] | None = None  # French: the files left out and why
+    parameters: pd.DataFrame | None = None  # parameters.parquet: each replication's drawn uncertain keys
 
     @property
     def scenario(self) -> dict[str, Any]:
@@ -79,6 +80,7 @@ class RunData:
             verdict=verdict,
             zones=getattr(results, "zones", None),
             sites=getattr(results, "sites", None),
+            parameters=getattr(results, "parameters", None),
         )
 
 
@@ -106,6 +108,7 @@ _OPTIONAL_LABELS = {
     "zones.csv": "les résultats par zone",
     "sites.csv": "les résultats par site",
     "funders.csv": "les financeurs décisifs",
+    "parameters.parquet": "les paramètres tirés par simulation",
 }
 
 _PROBLEMS_FR = {
@@ -184,6 +187,7 @@ def load_run(path: str | os.PathLike[str]) -> RunData:
             sites=csv("sites.csv"),
             funders=csv("funders.csv", keep_default_na=False),
             notes=notes,
+            parameters=_frame(folder / "parameters.parquet") if trusted("parameters.parquet") else None,
         )
     except (OSError, ValueError, pd.errors.ParserError) as exc:  # pyarrow errors are ValueErrors/OSErrors
         raise NotARunFolder(f"{folder} holds a damaged file, so the report cannot be written: {exc}") from None

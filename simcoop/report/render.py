@@ -24,6 +24,7 @@ from simcoop.report import labels as L
 from simcoop.report import tables as T
 from simcoop.report.data import RunData, load_run
 from simcoop.report.templating import jinja_environment
+from simcoop.report.unknowns import UNKNOWNS_TITLE, page_one_sentence, unknowns_block
 from simcoop.report.format import fmt_date, fmt_eur, fmt_int, fmt_month, fmt_month_index, fmt_number, fmt_pct
 
 __all__ = ["REPORT_HTML", "REPORT_PDF", "build_context", "render_html", "render_pdf", "scenario_title", "write_report"]
@@ -357,6 +358,9 @@ def build_context(run: RunData, reader: str | None = None) -> dict[str, Any]:
         "public_figures": T.horizon_public_figures(run),
         "reality": _reality(run),
         "sensitivity": T.sensitivity_table(run),
+        "unknowns": unknowns_block(run),
+        "unknowns_title": UNKNOWNS_TITLE,
+        "uncertainty_sentence": page_one_sentence(run),
         "has_sensitivity": run.sensitivity is not None and not run.sensitivity.empty,
         "provenance": T.provenance(run),
         "notes": run.notes or [],

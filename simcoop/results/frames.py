@@ -21,6 +21,7 @@ __all__ = [
     "MONTHLY_COLUMNS",
     "PORTAGE_LABELS",
     "TABLES",
+    "parameters_frame",
     "YEARLY_COLUMNS",
     "break_even_month",
     "events_frame",
@@ -149,7 +150,7 @@ PORTAGE_LABELS: dict[str, str] = {
 }
 
 #: The tables of a Results and of a run folder (``<name>.parquet``), in the order they are written.
-TABLES: tuple[str, ...] = ("monthly", "yearly", "events", "kpis", "funding", "zones", "sites", "portage")
+TABLES: tuple[str, ...] = ("monthly", "yearly", "events", "kpis", "funding", "zones", "sites", "portage", "parameters")
 
 _CENTS_SUFFIX = "_cents"
 _FRACTIONAL = frozenset({"staff_fte", "support_fte", "jobs_fte", "are_months_saved"})
@@ -380,6 +381,22 @@ def territory_frames(
     for frame in (sites, zones_frame):
         frame.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(frame)))
     return zones_frame, sites
+
+
+def parameters_frame(scenario: Scenario, seed: int, replications: Sequence[int]) -> pd.DataFrame | None:
+    """One row per replication: the value it drew for each uncertain key (one column per dotted key); None when nothing is uncertain.
+
+    Draws depend only on (scenario, seed, replication) (``simcoop.draws``), so they are
+    recomputed here exactly as the runner drew them, whatever worker ran the replication.
+    """
+    if scenario.uncertainty.empty:
+        return None
+    from simcoop.draws import drawn_rows
+
+    frame = pd.DataFrame(drawn_rows(scenario, seed, replications))
+    frame.insert(0, "scenario", scenario.meta.name)
+    frame["replication"] = frame["replication"].astype(np.int64)
+    return frame
 
 
 def portage_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd.DataFrame | None:

@@ -37,6 +37,7 @@ from simcoop.results.frames import (
     funding_frame,
     kpis_frame,
     monthly_frame,
+    parameters_frame,
     people_frame,
     portage_frame,
     territory_frames,
@@ -70,6 +71,8 @@ class Results:
     zones: pd.DataFrame | None = None
     sites: pd.DataFrame | None = None
     portage: pd.DataFrame | None = None
+    #: Per replication, the value it drew for each uncertain key (None when nothing is uncertain).
+    parameters: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -92,6 +95,7 @@ class Results:
         funding = funding_frame(scenario, outputs)
         zones, sites = territory_frames(scenario, outputs, people)
         portage = portage_frame(scenario, outputs)
+        parameters = parameters_frame(scenario, seed, [o.replication for o in outputs])
         return cls(
             scenario=scenario,
             seed=seed,
@@ -106,6 +110,7 @@ class Results:
             zones=zones,
             sites=sites,
             portage=portage,
+            parameters=parameters,
         )
 
     # ------------------------------------------------------------------ views
@@ -197,6 +202,11 @@ class Results:
                         "portage_comparison": "per measure, CAE and portage medians and 5-95% ranges",
                     }
                     if self.portage is not None
+                    else {}
+                ),
+                **(
+                    {"parameters": "per replication, the value it drew for each uncertain key (dotted key columns)"}
+                    if self.parameters is not None
                     else {}
                 ),
             },

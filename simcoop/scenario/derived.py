@@ -115,4 +115,14 @@ def derived_figures(scenario: Scenario) -> list[str]:
         lines.append("public funding earned in the first 12 months: " + " + ".join(parts))
     else:
         lines.append("public funding in the first 12 months: none planned")
+    unknown = scenario.uncertainty
+    if not unknown.empty:
+        joint = unknown.joint
+        parts = [f"{len(unknown.distributions)} given as distributions"] if unknown.distributions else []
+        if joint is not None:
+            parts.append(f"{len(joint.columns)} from {joint.source} ({len(joint.rows)} joint samples)")
+        lines.append(
+            f"uncertain parameters, drawn by each replication: {len(unknown.keys)} keys ({'; '.join(parts)}); "
+            "the values above are the central ones (--fixed-parameters runs them)"
+        )
     return lines

@@ -20,6 +20,7 @@ from simcoop.scenario.dotted import set_dotted
 from simcoop.scenario.load import VARIANTS_KEY, load_scenario, split_variants
 from simcoop.scenario.schema import Scenario, validate_data
 from simcoop.scenario.tables import ATTACHED_TABLES, read_attached_table
+from simcoop.scenario.uncertain import set_key
 
 __all__ = ["derive_scenario", "load_variants", "shift_dates"]
 
@@ -89,8 +90,8 @@ def derive_scenario(
     for key, value in overrides.items():
         key_line = override_lines.get(key, line)
         try:
-            loc = set_dotted(data, key, value)
-        except KeyError as exc:
+            loc = set_key(data, key, value)  # a number fixes an uncertain key, a distribution makes it uncertain
+        except (KeyError, ValueError) as exc:
             problems.append(Problem(source, key_line, where, f"{key}: {exc.args[0]}"))
             continue
         if key_line is not None:

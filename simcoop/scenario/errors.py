@@ -232,13 +232,16 @@ def clip_to_field(root: type[BaseModel], key: str, value: float) -> float:
     """
     model: Any = root
     field = None
+    item = False  # the next part selects a list item (by number, name or '*')
     for part in key.split("."):
-        if part.isdigit() or part == "*":
+        if item or part.isdigit() or part == "*":
+            item = False
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
             return value
         field = model.model_fields[part]
         model = inner_model(field.annotation)
+        item = model is not None and get_origin(field.annotation) in (tuple, list)
     if field is None:
         return value
     low, high = -math.inf, math.inf

@@ -14,6 +14,7 @@ from simcoop.problems import Problem, ScenarioError
 from simcoop.scenario.errors import dotted
 from simcoop.scenario.schema import Scenario, validate_data
 from simcoop.scenario.tables import ATTACHED_TABLES, read_attached_table
+from simcoop.scenario.uncertain import attach_joint, lift_distributions, population_prior_path, read_joint_samples
 
 __all__ = ["VARIANTS_KEY", "load_scenario", "scenario_from_dict", "split_variants"]
 
@@ -39,9 +40,44 @@ def load_scenario(path: str | Path, allow_outside_files: bool = False) -> Scenar
         raise ScenarioError(problems)
     data, _, variant_problems = split_variants(parsed.data, source, parsed.marks)
     data, table_problems, rows_from = _read_attached(data, path, parsed.marks, allow_outside_files)
+    marks = dict(parsed.marks)
+    data, uncertain_problems = lift_uncertain(data, source, marks, path.parent, None if allow_outside_files else path.parent)
     return validate_data(
-        data, source=source, marks=parsed.marks, prior=problems + variant_problems + table_problems, rows_from=rows_from
+        data, source=source, marks=marks, prior=problems + variant_problems + table_problems + uncertain_problems, rows_from=rows_from
     )
+
+
+def lift_uncertain(
+    data: dict[str, Any], source: str, marks: dict[tuple[Any, ...], int], folder: Path, root: Path | None
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Raw scenario data with its uncertain parameters lifted into ``uncertainty`` (``simcoop.scenario.uncertain``).
+
+    Distributions written at keys are replaced by their central values; the joint samples of
+    ``uncertainty.priors_file`` (relative to ``folder``, inside ``root`` when given) or of the
+    shipped population prior are read, and set the keys the scenario does not write.
+    ``marks`` gains the lines of the lifted keys.
+    """
+    data, lifted = lift_distributions(data, marks, Scenario)
+    problems = [Problem(source, marks.get(loc), key, message) for loc, key, message in lifted]
+    block = data.get("uncertainty")
+    if not isinstance(block, dict) or block.get("joint") is not None:
+        return data, problems  # no joint samples asked, or already read (a resolved scenario)
+    if block.get("population_prior") is True and not block.get("priors_file"):
+        csv_path, shown, inside = population_prior_path(), "population_prior.csv (shipped)", None
+    elif isinstance(block.get("priors_file"), str) and block.get("priors_file") and block.get("population_prior") is not True:
+        csv_path, shown, inside = folder / block["priors_file"], block["priors_file"], root
+    else:
+        return data, problems  # nothing to read, or both given: the schema says so
+    line = marks.get(("uncertainty", "priors_file"), marks.get(("uncertainty", "population_prior")))
+    joint, read_problems = read_joint_samples(csv_path, shown, inside)
+    if joint is None:
+        for row_line, message in read_problems:
+            if row_line is None:
+                problems.append(Problem(source, line, "uncertainty.priors_file", f"{shown}: {message}"))
+            else:
+                problems.append(Problem(str(csv_path), row_line, "uncertainty.priors_file", message))
+        return data, problems
+    return attach_joint(data, joint), problems
 
 
 def _read_attached(
@@ -81,8 +117,11 @@ def _read_attached(
 def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
     """Validate plain data into a Scenario (a ``variants`` block is left out, as in a file)."""
     problems: list[Problem] = []
+    marks: dict[tuple[Any, ...], int] = {}
     if isinstance(data, dict):
         data, _, problems = split_variants(data, source)
+        data, uncertain_problems = lift_uncertain(data, source, marks, Path("."), None)
+        problems += uncertain_problems
     return validate_data(data, source=source, prior=problems)
 
 

@@ -22,10 +22,10 @@ from simcoop.problems import Problem, ScenarioError
 from simcoop.scenario.base import MAX_EUR, MAX_REPLICATIONS, MAX_SEED, Frozen, Share, YearMonth
 from simcoop.scenario.cooperative import Cooperative, Creation, Payroll, Portage
 from simcoop.scenario.checks import cross_problems
-from simcoop.scenario.dotted import set_dotted
 from simcoop.scenario.errors import LocatedErrors, in_line_order, problems_from_validation
 from simcoop.scenario.pathway import Activities, Pathway, WarmStart
 from simcoop.scenario.territory import Territory
+from simcoop.scenario.uncertain import Uncertainty, key_problems, set_key
 
 __all__ = [
     "Scenario",
@@ -117,11 +117,14 @@ class Scenario(Frozen):
     viability: Viability = Field(default=Viability())
     warm_start: WarmStart = Field(default=WarmStart())
     simulation: SimulationSettings = Field(default=SimulationSettings())
+    uncertainty: Uncertainty = Field(default=Uncertainty())
 
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
         """Checks across sections (scenario/checks.py); every problem found is raised at once, each at its key."""
         found = cross_problems(self)
+        if not self.uncertainty.empty:
+            found = [*found, *key_problems(self, self.uncertainty)]
         if found:
             raise LocatedErrors(found)
         return self
@@ -176,15 +179,18 @@ class Scenario(Frozen):
 
         Keys are dotted paths (``"cooperative.contribution.rate"``) in ``changes``; keyword
         arguments replace whole sections (``simulation={"replications": 10}``) and are
-        merged into the section.
+        merged into the section. A number fixes an uncertain key; a distribution
+        (``{"dist": "uniform", "low": 0.2, "high": 0.4}``) makes the key uncertain.
         """
         data = self.to_dict()
         problems = []
         for path, value in (changes or {}).items():
             try:
-                set_dotted(data, path, value)  # list items by number or by name, as in variants
+                set_key(data, path, value)  # list items by number or by name, as in variants
             except KeyError as exc:
                 problems.append(Problem("<replace>", None, path, exc.args[0]))
+            except ValueError as exc:
+                problems.append(Problem("<replace>", None, path, str(exc)))
         if problems:
             raise ScenarioError(problems)
         for section, value in kwargs.items():

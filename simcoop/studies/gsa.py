@@ -45,7 +45,8 @@ from simcoop.executors import ChunkExecutor
 from simcoop.results import KPI_LABELS, Results
 from simcoop.results.manifest import build_manifest
 from simcoop.scenario import Scenario, validate_data
-from simcoop.scenario.dotted import expand, get_path, set_dotted
+from simcoop.scenario.dotted import expand, get_path
+from simcoop.scenario.uncertain import set_key
 from simcoop.scenario.errors import clip_to_field
 from simcoop.studies.batch import simulate_many
 from simcoop.studies.compare import COMPARISON_KPIS, kpi_values
@@ -73,6 +74,7 @@ __all__ = [
     "run_gsa",
     "sample",
     "scenario_at",
+    "uncertain_parameters",
 ]
 
 METHODS: tuple[str, ...] = ("morris", "sobol")
@@ -128,14 +130,36 @@ def parse_param(text: str) -> tuple[str, float, float]:
 
 
 def default_parameters(scenario: Scenario) -> list[tuple[str, float, float]]:
-    """``DEFAULT_GSA_KEYS`` with the ranges of ``experiments.default_sensitivity_parameters``.
+    """The scenario's uncertain keys over their declared distributions, else ``DEFAULT_GSA_KEYS``.
 
-    Plain keys get absolute bounds around the scenario's value (clipped to the field's
-    range); grouped keys are factors (0.8 to 1.2). A grouped key that matches nothing in
-    the scenario (no public funding, say) is left out.
+    With uncertain keys (``scenario.uncertainty``), each is varied over the central 90 % of
+    its distribution (a uniform or triangular one over its whole range) or of its joint
+    samples' column; keys whose samples do not vary are left out. Without, the ranges of
+    ``experiments.default_sensitivity_parameters``: plain keys get absolute bounds around
+    the scenario's value (clipped to the field's range); grouped keys are factors (0.8 to
+    1.2); a grouped key that matches nothing in the scenario (no public funding, say) is
+    left out.
     """
+    if not scenario.uncertainty.empty:
+        return uncertain_parameters(scenario)
     resolved = {key: (key, low, high) for key, low, high in default_sensitivity_parameters(scenario)}
     return [resolved[key] for key in DEFAULT_GSA_KEYS if key in resolved]
+
+
+def uncertain_parameters(scenario: Scenario) -> list[tuple[str, float, float]]:
+    """Each uncertain key of ``scenario`` with the range its distribution or joint samples declare (``default_parameters``)."""
+    out = []
+    for key, dist in scenario.uncertainty.distributions.items():
+        bounded = dist.dist in ("uniform", "triangular")
+        low, high = dist.support() if bounded else (dist.ppf(0.05), dist.ppf(0.95))
+        out.append((key, float(low), float(high)))
+    joint = scenario.uncertainty.joint
+    if joint is not None:
+        for key in joint.columns:
+            low, high = np.quantile(np.asarray(joint.column(key), dtype=float), [0.05, 0.95])
+            if high > low:
+                out.append((key, float(low), float(high)))
+    return out
 
 
 def problem(params: Sequence[tuple[str, float, float]]) -> dict[str, Any]:
@@ -211,7 +235,9 @@ def scenario_at(scenario: Scenario, names: Sequence[str], values: Sequence[float
     """``scenario`` with every parameter set at once, validated once.
 
     Plain keys take the value clipped to the field's range (whole numbers rounded);
-    grouped keys multiply every matched item of the base scenario by the value.
+    grouped keys multiply every matched item of the base scenario by the value. A varied
+    key is fixed at the point's value (no longer drawn); the scenario's other uncertain
+    keys are still drawn by each replication.
     """
     data = scenario.to_dict()
     base = scenario.to_dict()
@@ -219,7 +245,7 @@ def scenario_at(scenario: Scenario, names: Sequence[str], values: Sequence[float
         parts = key.split(".")
         if "*" not in parts:
             try:
-                set_dotted(data, key, clip_to_field(Scenario, key, float(value)))
+                set_key(data, key, clip_to_field(Scenario, key, float(value)))
             except KeyError as exc:
                 raise KeyError(f"{key}: {exc.args[0]}") from None
             continue
@@ -229,7 +255,7 @@ def scenario_at(scenario: Scenario, names: Sequence[str], values: Sequence[float
         for loc in locations:
             dotted = ".".join(str(p) for p in loc)
             current = get_path(base, [str(p) for p in loc])
-            set_dotted(data, dotted, clip_to_field(Scenario, dotted, float(current) * float(value)))
+            set_key(data, dotted, clip_to_field(Scenario, dotted, float(current) * float(value)))
     return validate_data(data, source="<sensitivity point>")
 
 
