@@ -119,6 +119,7 @@ FLOW_COLUMNS: tuple[str, ...] = (
     "contributions_cents",
     "public_funding_earned_cents",
     "public_funding_cents",
+    "public_funding_recovered_cents",
     "coop_costs_cents",
     "staff_costs_cents",
     "gross_salaries_cents",
@@ -250,6 +251,8 @@ class Book:
         self.loss_carried_forward_cents = 0.0
         self.tax_loss_carried_forward_cents = 0.0
         self.year_result_cents = 0.0  # the cooperative's result since the last closing
+        self.year_contributions_cents = 0.0  # contributions since the last closing (the compensation check)
+        self.year_first_month = 0  # first month of the year being closed
         horizon = params.horizon_months
         self.capital_due = np.zeros(horizon + params.capital_repayment_delay_months + 1)  # repayments by month
         self.allocations_due = np.zeros(horizon + 13)  # tax, part travail and interest by month of payment

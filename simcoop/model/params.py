@@ -198,6 +198,9 @@ class ModelParams:
     # go/no-go gate: (required partner indexes, min committed share, planned weight of each
     # partner, total planned, postpone months, max postponements); None when there is no gate
     go_gate: "tuple[tuple[int, ...], float, tuple[float, ...], float, int, int] | None" = None
+    # clause de reversement: the share of the year's costs allowed above the net cost, or
+    # None when over-compensation is not recovered (Décision 2012/21/UE art. 6)
+    recovery_margin_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,7 @@ class FinancingParams:
     quasi_received_cents: FloatArray  # the quasi-fonds propres part of received_cents
     dailly_rate: float  # yearly cost of the Dailly outstanding
     overdraft_rate: float  # yearly interest on the overdraft used
+    overdraft_limit_cents: float = math.inf  # the authorised overdraft: interest runs on the part used within it
 
 
 def _monthly_probability(rate_per_year: float) -> float:
@@ -327,7 +331,7 @@ def model_params(scenario: Scenario) -> ModelParams:
             ceiling_cents=math.inf if c.ceiling_eur_per_year is None else float(to_cents(c.ceiling_eur_per_year)),
             first=month_offset(meta.start_month, c.first_month),
             term_months=month_offset(c.first_month, c.last_month) + 1,
-            max_renewals=c.max_renewals,
+            max_renewals=_renewals(c, meta.start_month, horizon),
             renewal_probability=c.renewal_probability,
             period_months=_PERIOD_MONTHS[c.payment],
             lag_months=c.payment_lag_months,
@@ -491,6 +495,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         payroll_by_band=tuple(by_band),
         financing=financing_params(scenario),
         go_gate=_go_gate(scenario),
+        recovery_margin_share=scenario.viability.compensation_margin_share if coop.recover_over_compensation else None,
     )
 
 
@@ -511,6 +516,15 @@ def _go_gate(scenario: Scenario) -> "tuple[tuple[int, ...], float, tuple[float, 
     total = sum(_planned_cents(c) for c in conventions)
     required = tuple(k for k, p in enumerate(partners) if p.funder in gate.required_funders)
     return (required, gate.min_committed_share, weights, total, gate.postpone_months, gate.max_postponements)
+
+
+def _renewals(c: Any, start: str, horizon: int) -> int:
+    """Renewals a convention may have: its ``max_renewals``, or (null) as many terms as reach the horizon's end."""
+    if c.max_renewals is not None:
+        return int(c.max_renewals)
+    term = month_offset(c.first_month, c.last_month) + 1
+    beyond = horizon - 1 - month_offset(start, c.last_month)  # months of the horizon after the first term
+    return max(math.ceil(beyond / term), 0)
 
 
 def _dailly_share(dailly: Any, funder: str) -> float:
@@ -552,4 +566,5 @@ def financing_params(scenario: Scenario) -> FinancingParams:
         quasi_received_cents=quasi_received,
         dailly_rate=plan.receivable_financing.annual_rate if plan.receivable_financing is not None else 0.0,
         overdraft_rate=plan.overdraft_annual_rate,
+        overdraft_limit_cents=float(to_cents(scenario.viability.overdraft_eur)),
     )

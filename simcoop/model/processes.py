@@ -338,6 +338,8 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     flows["capital_repaid_cents"] += repaid
     flows["allocations_paid_cents"] += paid
     if p.calendar_month[month] == 12:
+        if p.recovery_margin_share is not None:
+            _recover_over_compensation(book, p, month)
         _annual_closing(book, p, month)
     stocks = book.stocks(month)
     m = book.m
@@ -429,10 +431,12 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
         received = float(f.received_cents[t])
         repaid = quasi_out + float(f.debt_principal_cents[t])
         # Interest: on the instruments, on the Dailly outstanding of the month, and on the
-        # overdraft used at the end of the previous month.
+        # overdraft used at the end of the previous month, within the authorised overdraft:
+        # below it the bank lends nothing more (a rupture de trésorerie, counted as a cash
+        # need to finance, not as a loan whose interest would compound).
         interest = float(f.interest_cents[t])
         interest += monthly_interest_cents(book.dailly_outstanding_cents, f.dailly_rate)
-        interest += monthly_interest_cents(-book.own_treasury_cents, f.overdraft_rate)
+        interest += monthly_interest_cents(min(-book.own_treasury_cents, f.overdraft_limit_cents), f.overdraft_rate)
     book.quasi_equity_cents += quasi_in - quasi_out
     book.dailly_outstanding_cents += dailly_in - dailly_out
     book.debt_outstanding_cents += (received - quasi_in) - (repaid - quasi_out) + dailly_in - dailly_out
@@ -444,6 +448,32 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
     flows["financing_received_cents"] += received
     flows["financing_repaid_cents"] += repaid
     flows["interest_cents"] += interest
+
+
+def _recover_over_compensation(book: Book, p: ModelParams, t: int) -> None:
+    """The clause de reversement at the closing: public subsidies above the net cost plus the margin go back.
+
+    The year's costs (structure, exit losses, interest) are what the result leaves of its
+    revenue: earned + contributions - result. The excess (Décision 2012/21/UE art. 6) is
+    taken off what each convention earned this year, in proportion, in December, and falls
+    due at the settlement month after the closing (a negative payment of the convention).
+    """
+    assert p.recovery_margin_share is not None
+    first = book.year_first_month
+    earned_by_conv = book.funding_earned[:, first : t + 1].sum(axis=1)
+    earned = float(earned_by_conv.sum())
+    costs = earned + book.year_contributions_cents - book.year_result_cents
+    excess = min(earned, max(book.year_result_cents - float(np.rint(p.recovery_margin_share * costs)), 0.0))
+    if excess <= 0 or earned <= 0:
+        return
+    shares = np.floor(excess * earned_by_conv / earned)
+    shares[int(np.argmax(earned_by_conv))] += excess - float(shares.sum())  # the cents rounding left
+    due = t + p.settlement_month
+    book.funding_earned[:, t] -= shares
+    book.funding_due[:, due] -= shares
+    book.flows["public_funding_earned_cents"] -= excess
+    book.flows["public_funding_recovered_cents"] += excess
+    book.year_result_cents -= excess
 
 
 def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
@@ -472,6 +502,8 @@ def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
     payable = allocation.corporate_tax + allocation.part_travail + allocation.interest_on_capital
     book.allocations_due[t + p.settlement_month] += payable
     book.year_result_cents = 0.0
+    book.year_contributions_cents = 0.0
+    book.year_first_month = t + 1
 
 
 def _arrivals(book: Book, p: ModelParams, streams: Streams, scheduled: dict[int, list[Any]], t: int) -> None:
@@ -635,6 +667,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     flows["staff_costs_cents"] += staff
     flows["coop_costs_cents"] += costs
     book.year_result_cents += contributions - costs
+    book.year_contributions_cents += contributions
     book.coop_ledger_cents += contributions + collected + capital_in - costs
 
 
@@ -855,7 +888,7 @@ def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
     m = book.m
     per_site = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites) if m else np.zeros(p.n_sites)
     crowded = (book.site_hire_month < 0) & (p.site_opening <= t) & (per_site > p.hire_above_caseload * book.site_staff)
-    if crowded.any() and book.own_treasury_cents >= p.hiring_freeze_months * book.last_costs_cents:
+    if crowded.any() and _cash_for_hiring(book, t) >= p.hiring_freeze_months * book.last_costs_cents:
         if p.recruitment_delay_months == 0:
             book.site_staff[crowded] += p.hiring_step_fte
         else:
@@ -864,6 +897,18 @@ def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
     step = p.hiring_step_fte
     needed = p.support_ratio * book.staff_fte + p.support_fte_per_100_entrepreneurs * book.n_active / 100.0
     book.support_fte = max(p.support_fte_at_opening, book.support_fte, math.ceil(needed / step) * step)
+
+
+def _cash_for_hiring(book: Book, t: int) -> float:
+    """What a director counts before hiring: the own treasury plus the public funding earned and not yet paid.
+
+    A convention's receivable (the FSE+ pays a year late) is cash to come, which the bank
+    already advances under a Dailly: counting only the treasury would freeze hiring
+    through every payment lag. Advances received and not yet earned, and the Dailly
+    outstanding (already in the treasury), are taken off.
+    """
+    receivable = float(book.funding_due[:, t + 1 :].sum() - book.advance_left.sum()) - book.dailly_outstanding_cents
+    return book.own_treasury_cents + max(receivable, 0.0)
 
 
 def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:

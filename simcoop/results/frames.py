@@ -46,7 +46,7 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
     "gross_salaries_eur", "settlement_pay_eur", "employer_contributions_eur", "employee_contributions_eur",
     "csg_crds_eur", "activity_charges_eur", "jobs_fte", "are_months_saved",
     "exit_payouts_eur", "exit_losses_eur", "collected_for_exited_eur",
-    "public_funding_earned_eur", "public_funding_eur", "staff_costs_eur", "coop_costs_eur", "coop_result_eur",
+    "public_funding_earned_eur", "public_funding_eur", "public_funding_recovered_eur", "staff_costs_eur", "coop_costs_eur", "coop_result_eur",
     "capital_paid_in_eur", "capital_repaid_eur",
     "closing_result_eur", "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
     "legal_reserve_allocated_eur", "statutory_reserves_allocated_eur", "allocations_paid_eur",

@@ -102,7 +102,7 @@ class Staff(Frozen):
     recruitment_delay_months: int = Field(default=3, ge=0, le=24, description="Months from the decision to hire to the start. Assumption.", json_schema_extra={"assumption": True})
     hiring_freeze_below_months: float = Field(le=MAX_MONTHS,
         default=2.0, ge=0.0,
-        description="No hiring while the cooperative's own treasury covers fewer than this many months of its costs. Assumption.",
+        description="No hiring while the cooperative's own treasury, plus the public funding earned and not yet paid, covers fewer than this many months of its costs. Assumption.",
         json_schema_extra={"assumption": True},
     )
     max_wait_months: int = Field(
@@ -185,7 +185,13 @@ class FundingConvention(Frozen):
     ceiling_eur_per_year: float | None = Field(le=MAX_EUR, default=None, ge=0.0, description="Most the convention pays per convention year (null = no ceiling).")
     first_month: YearMonth = Field(description="First month of the convention.")
     last_month: YearMonth = Field(description="Last month of the first term.")
-    max_renewals: int = Field(default=0, ge=0, le=50, description="How many times the term may be renewed.")
+    max_renewals: int | None = Field(
+        default=0, ge=0, le=50,
+        description=(
+            "How many times the term may be renewed; null: renewed term after term (each with renewal_probability) "
+            "until the horizon's end, as a standing operating convention is."
+        ),
+    )
     renewal_probability: Share = Field(default=0.0, description="Probability of renewal at each end of term. Assumption of the analyst.", json_schema_extra={"assumption": True})
     payment: Literal["monthly", "quarterly", "annual"] = Field(
         default="monthly", description="When what is earned is paid: each month, each quarter, or once per convention year.",
@@ -392,6 +398,19 @@ class Cooperative(Frozen):
         json_schema_extra={"assumption": True},
     )
     public_funding: tuple[FundingConvention, ...] = Field(default=())
+    recover_over_compensation: bool = Field(
+        default=False,
+        description=(
+            "The conventions' clause de reversement: at each closing, public operating subsidies above the net cost "
+            "of the service plus the reasonable margin (viability.compensation_margin_share of the costs) are "
+            "taken off the year's funding earned and paid back to the funders, in proportion to what each earned, "
+            "at the settlement month (pathway.cesa.settlement_month) after the closing. The planned amounts are "
+            "then maximum amounts (subvention « dans la limite de »). Source: Décision 2012/21/UE art. 6 (the "
+            "funder checks and recovers any over-compensation); false keeps the planned amounts and lets the "
+            "verdict's compensation check flag the excess."
+        ),
+        json_schema_extra={"source": "Décision 2012/21/UE art. 6", "assumption": False},
+    )
     financing: Financing = Field(default=Financing(), description="Financing plan: quasi-fonds propres, loans, advances, Dailly, overdraft cost.")
     closing: ResultAllocation = Field(default=ResultAllocation())
 
