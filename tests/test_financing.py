@@ -39,7 +39,8 @@ def test_interest_on_a_balance() -> None:
 
 
 def test_a_quasi_equity_lifts_the_treasury_by_its_amount_until_repaid() -> None:
-    base = small_scenario(**{"cooperative.financing.overdraft_annual_rate": 0.0})
+    base = small_scenario(**{"cooperative.financing.overdraft_annual_rate": 0.0, "cooperative.financing.receivable_financing": None,
+                             "cooperative.financing.instruments": [], "cooperative.public_funding.0.advance_at_signature_share": 0.0})  # fmt: skip
     plan = base.replace(
         {
             "cooperative.financing.instruments": [
@@ -61,7 +62,8 @@ def test_a_quasi_equity_lifts_the_treasury_by_its_amount_until_repaid() -> None:
 
 def test_dailly_is_repaid_when_the_funder_pays() -> None:
     scenario = small_scenario(
-        **{"cooperative.financing.receivable_financing": {"share": 0.8, "annual_rate": 0.06, "funders": ["Fonds social européen (FSE+)"]}}
+        **{"cooperative.financing.receivable_financing": {"share": 0.8, "annual_rate": 0.06, "funders": ["Fonds social européen (FSE+)"]},
+           "cooperative.financing.instruments": []}
     )
     m = run_model(scenario, replication_streams(4, 0)).monthly
     assert m["financing_received_cents"].sum() > 0
