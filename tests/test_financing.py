@@ -40,7 +40,8 @@ def test_interest_on_a_balance() -> None:
 
 def test_a_quasi_equity_lifts_the_treasury_by_its_amount_until_repaid() -> None:
     base = small_scenario(**{"cooperative.financing.overdraft_annual_rate": 0.0, "cooperative.financing.receivable_financing": None,
-                             "cooperative.financing.instruments": [], "cooperative.public_funding.0.advance_at_signature_share": 0.0})  # fmt: skip
+                             "cooperative.financing.instruments": [], "cooperative.public_funding.0.advance_at_signature_share": 0.0,
+                             "cooperative.public_funding.1.advance_at_signature_share": 0.0})  # fmt: skip
     plan = base.replace(
         {
             "cooperative.financing.instruments": [
@@ -81,3 +82,30 @@ def test_csg_crds_known_answer_and_part_of_employee_contributions() -> None:
     gross = np.array([176_692.0])  # the SMIC of 2024, 1 766.92 EUR
     assert csg_crds_cents(gross, rates)[0] == np.rint(176_692 * 0.9825 * 0.097)
     assert csg_crds_cents(gross, rates)[0] < employee_contributions_cents(gross, rates)[0]
+
+
+def test_titres_participatifs_repaid_from_the_caf_wait_for_a_positive_result() -> None:
+    # Repayment from the CAF: nothing during the deferral or after a loss year; after a
+    # closing with a positive result, caf_share of it (never more than owed), paid at the
+    # settlement month; what is still owed is the quasi-equity stock.
+    scenario = small_scenario(
+        **{"cooperative.financing.receivable_financing": None,
+           "cooperative.financing.instruments": [
+               {"name": "France Active", "kind": "quasi_equity", "amount_eur": 100000, "annual_rate": 0.0,
+                "deferral_months": 12, "repayment": "from_caf", "caf_share": 0.5, "source": "assumption"}],
+           "cooperative.public_funding.2.amount_eur": 150000}
+    )  # fmt: skip
+    out = run_model(scenario, replication_streams(2, 0))
+    m = out.monthly
+    assert m["financing_received_cents"][0] == 10_000_000
+    closings = m["closing_result_cents"]
+    december = np.flatnonzero(closings != 0)
+    repaid = m["financing_repaid_cents"]
+    # Nothing repaid before the first closing after the deferral (month 11 is within it).
+    assert repaid[: december[1] + 1].sum() == 0
+    for k in december[1:]:
+        paid = repaid[k + 1 : k + 1 + 12].sum()
+        expected = min(np.floor(0.5 * max(closings[k], 0)), 10_000_000)
+        if k + 6 < len(repaid):
+            assert paid == expected
+    assert repaid.sum() > 0 and m["quasi_equity_cents"][-1] == 10_000_000 - repaid.sum()

@@ -215,6 +215,10 @@ class FinancingParams:
     dailly_rate: float  # yearly cost of the Dailly outstanding
     overdraft_rate: float  # yearly interest on the overdraft used
     overdraft_limit_cents: float = math.inf  # the authorised overdraft: interest runs on the part used within it
+    # instruments repaid from the CAF: (received month, amount, yearly rate, deferral months,
+    # CAF share, is quasi-equity); their receipt is in received_cents, their repayment and
+    # interest are decided in the run (close_month's _financing and the annual closing)
+    from_caf: tuple[tuple[int, float, float, int, float, bool], ...] = ()
 
 
 def _monthly_probability(rate_per_year: float) -> float:
@@ -543,11 +547,18 @@ def financing_params(scenario: Scenario) -> FinancingParams:
     quasi_principal = np.zeros(horizon)
     debt_principal = np.zeros(horizon)
     interest = np.zeros(horizon)
+    from_caf: list[tuple[int, float, float, int, float, bool]] = []
     for inst in plan.instruments:
         month = 0 if inst.received_month is None else max(month_offset(scenario.meta.start_month, inst.received_month), 0)
         if month >= horizon:
             continue
         amount = float(to_cents(inst.amount_eur))
+        if inst.repayment == "from_caf":
+            received[month] += amount
+            if inst.kind == "quasi_equity":
+                quasi_received[month] += amount
+            from_caf.append((month, amount, inst.annual_rate, inst.deferral_months, inst.caf_share, inst.kind == "quasi_equity"))
+            continue
         principal, paid_interest = amortisation_schedule_cents(amount, inst.annual_rate, inst.duration_months, inst.deferral_months)
         received[month] += amount
         span = slice(month + 1, min(month + 1 + len(principal), horizon))
@@ -567,4 +578,5 @@ def financing_params(scenario: Scenario) -> FinancingParams:
         dailly_rate=plan.receivable_financing.annual_rate if plan.receivable_financing is not None else 0.0,
         overdraft_rate=plan.overdraft_annual_rate,
         overdraft_limit_cents=float(to_cents(scenario.viability.overdraft_eur)),
+        from_caf=tuple(from_caf),
     )

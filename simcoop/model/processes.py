@@ -337,9 +337,9 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     book.coop_ledger_cents -= repaid + paid
     flows["capital_repaid_cents"] += repaid
     flows["allocations_paid_cents"] += paid
+    if p.recovery_margin_share is not None:
+        _recover_over_compensation(book, p, month, settle=p.calendar_month[month] == 12 or month == p.horizon_months - 1)
     if p.calendar_month[month] == 12:
-        if p.recovery_margin_share is not None:
-            _recover_over_compensation(book, p, month)
         _annual_closing(book, p, month)
     stocks = book.stocks(month)
     m = book.m
@@ -435,6 +435,16 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
         # below it the bank lends nothing more (a rupture de trésorerie, counted as a cash
         # need to finance, not as a loan whose interest would compound).
         interest = float(f.interest_cents[t])
+        for i, (month, amount, rate, _, _, quasi) in enumerate(f.from_caf):
+            if t == month:
+                book.caf_outstanding[i] += amount
+            elif book.caf_outstanding[i] > 0:
+                interest += monthly_interest_cents(book.caf_outstanding[i], rate)
+                paid = min(float(book.caf_due[i, t]), float(book.caf_outstanding[i]))
+                book.caf_outstanding[i] -= paid
+                repaid += paid
+                if quasi:
+                    quasi_out += paid
         interest += monthly_interest_cents(book.dailly_outstanding_cents, f.dailly_rate)
         interest += monthly_interest_cents(min(-book.own_treasury_cents, f.overdraft_limit_cents), f.overdraft_rate)
     book.quasi_equity_cents += quasi_in - quasi_out
@@ -450,34 +460,59 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
     flows["interest_cents"] += interest
 
 
-def _recover_over_compensation(book: Book, p: ModelParams, t: int) -> None:
-    """The clause de reversement at the closing: public subsidies above the net cost plus the margin go back.
+def _repayments_from_caf(book: Book, p: ModelParams, t: int) -> None:
+    """Instruments repaid from the CAF: past their deferral, each takes its share of the year's
+    positive result (in the plan's order, never more than it is owed), paid at the settlement month."""
+    assert p.financing is not None
+    left = max(book.year_result_cents, 0.0)
+    for i, (month, _, _, deferral, share, _) in enumerate(p.financing.from_caf):
+        owed = float(book.caf_outstanding[i] - book.caf_due[i, t + 1 :].sum())
+        if t < month + deferral or owed <= 0 or left <= 0:
+            continue
+        due = min(owed, float(np.floor(share * left)))
+        book.caf_due[i, t + p.settlement_month] += due
+        left -= due
 
-    The year's costs (structure, exit losses, interest) are what the result leaves of its
-    revenue: earned + contributions - result. The excess (Décision 2012/21/UE art. 6) is
-    taken off what each convention earned this year, in proportion, in December, and falls
+
+def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool) -> None:
+    """The clause de reversement: public subsidies above the net cost plus the margin go back to the funders.
+
+    Booked month by month on the year to date, as a provision for repayment (it moves with
+    the year's result, never below zero), so the monthly result carries the recovery when
+    it arises rather than as a lump in December. The year's costs (structure, exit losses,
+    interest) are what the result leaves of its revenue: earned + contributions - result.
+    At the closing (``settle``: December, or the horizon's last month) the provision is
+    shared among the conventions in proportion to what each earned in the year and falls
     due at the settlement month after the closing (a negative payment of the convention).
+    Décision 2012/21/UE art. 6.
     """
     assert p.recovery_margin_share is not None
     first = book.year_first_month
     earned_by_conv = book.funding_earned[:, first : t + 1].sum(axis=1)
     earned = float(earned_by_conv.sum())
-    costs = earned + book.year_contributions_cents - book.year_result_cents
-    excess = min(earned, max(book.year_result_cents - float(np.rint(p.recovery_margin_share * costs)), 0.0))
-    if excess <= 0 or earned <= 0:
-        return
-    shares = np.floor(excess * earned_by_conv / earned)
-    shares[int(np.argmax(earned_by_conv))] += excess - float(shares.sum())  # the cents rounding left
-    due = t + p.settlement_month
-    book.funding_earned[:, t] -= shares
-    book.funding_due[:, due] -= shares
-    book.flows["public_funding_earned_cents"] -= excess
-    book.flows["public_funding_recovered_cents"] += excess
-    book.year_result_cents -= excess
+    result = book.year_result_cents + book.year_recovered_cents  # before the provision
+    costs = earned + book.year_contributions_cents - result
+    target = min(max(earned, 0.0), max(result - float(np.rint(p.recovery_margin_share * costs)), 0.0))
+    delta = target - book.year_recovered_cents
+    if delta:
+        book.flows["public_funding_earned_cents"] -= delta
+        book.flows["public_funding_recovered_cents"] += delta
+        book.year_result_cents -= delta
+        book.year_recovered_cents = target
+    if settle and book.year_recovered_cents > 0:
+        excess = book.year_recovered_cents
+        shares = np.floor(excess * earned_by_conv / earned)
+        shares[int(np.argmax(earned_by_conv))] += excess - float(shares.sum())  # the cents rounding left
+        book.funding_recovered[:, t] += shares
+        book.funding_due[:, t + p.settlement_month] -= shares
+    if settle:
+        book.year_recovered_cents = 0.0
 
 
 def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
     """Close the year: SCOP allocation of the result and corporate tax, paid at the next settlement month."""
+    if p.financing is not None and p.financing.from_caf:
+        _repayments_from_caf(book, p, t)
     book.highest_capital_cents = max(book.highest_capital_cents, book.capital_cents)
     allocation = close_year(
         book.year_result_cents,

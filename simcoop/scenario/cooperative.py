@@ -250,6 +250,22 @@ class FinancingInstrument(Frozen):
         min_length=1,
         description="Where the terms come from: an offer, a programme's rules (free text; terms not sourced yet say so).",
     )
+    repayment: Literal["scheduled", "from_caf"] = Field(
+        default="scheduled",
+        description=(
+            "scheduled: constant instalments after the deferral; from_caf: after the deferral, each closing repays "
+            "caf_share of the year's positive result (the CAF of a structure without depreciation), paid at the "
+            "settlement month after the closing, until nothing is owed; nothing in a loss year. Source: titres "
+            "participatifs (loi 83-1 of 3 January 1983) are redeemed at the issuer's initiative, and quasi-fonds "
+            "propres lenders size repayments on the CAF; the rule itself is an assumption."
+        ),
+        json_schema_extra={"source": "loi 83-1 (titres participatifs)", "assumption": True},
+    )
+    caf_share: float = Field(
+        default=0.5, gt=0.0, le=1.0,
+        description="With repayment: from_caf, the share of the year's positive result that goes to repayment. Assumption (the rest keeps the part travail, reserves and working capital).",
+        json_schema_extra={"assumption": True},
+    )
 
 
 class ReceivableFinancing(Frozen):
@@ -272,6 +288,10 @@ class Financing(Frozen):
         default=0.08, ge=0.0, le=0.3,
         description="Yearly interest on the overdraft used (agios), charged monthly. Assumption (usual bank rate on an authorised overdraft for a small company, 2024).",
         json_schema_extra={"assumption": True},
+    )
+    startup_repayment: Literal["scheduled", "from_caf"] = Field(
+        default="scheduled",
+        description="How the start-up financing the solver proposes is repaid after its deferral (see instruments[].repayment).",
     )
     startup_instrument: Literal["quasi_equity", "repayable_advance"] = Field(
         default="quasi_equity",

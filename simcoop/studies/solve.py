@@ -110,6 +110,7 @@ def with_startup_financing(scenario: Scenario, amount_eur: float) -> Scenario:
         {"name": STARTUP_LENDER, "kind": plan.startup_instrument, "amount_eur": round(float(amount_eur), 2),
          "received_month": scenario.meta.start_month, "annual_rate": 0.0,
          "deferral_months": plan.startup_deferral_months, "duration_months": plan.startup_duration_months,
+         "repayment": plan.startup_repayment,
          "source": "simcoop solve --target startup; terms: cooperative.financing.startup_* (assumption)"}
     )  # fmt: skip
     return scenario.replace({"cooperative.financing.instruments": instruments})
