@@ -295,7 +295,9 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
     yearly["net_cost_eur"] = (costs - yearly["contributions_eur"]).round(2)
     limit = yearly["net_cost_eur"] + scenario.viability.compensation_margin_share * costs
     excess = np.minimum(yearly["public_funding_earned_eur"], np.maximum(yearly["public_funding_earned_eur"] - limit, 0.0))
-    yearly["over_compensation_eur"] = excess.round(2)
+    # Below one euro the excess is the rounding of the margin to the cent (the clause de
+    # reversement computes it in whole cents), not over-compensation.
+    yearly["over_compensation_eur"] = excess.where(excess >= 1.0, 0.0).round(2)
     yearly.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(yearly)))
     return yearly[list(YEARLY_COLUMNS)]
 
