@@ -109,3 +109,17 @@ def test_titres_participatifs_repaid_from_the_caf_wait_for_a_positive_result() -
         if k + 6 < len(repaid):
             assert paid == expected
     assert repaid.sum() > 0 and m["quasi_equity_cents"][-1] == 10_000_000 - repaid.sum()
+
+
+def test_a_standing_convention_is_renewed_to_the_horizon_and_no_further() -> None:
+    # max_renewals null: as many three-year terms as reach the horizon's end (a 36-month run:
+    # a first term of 12 months and two renewals), each with its probability.
+    conv = {"funder": "Région", "kind": "fixed", "amount_eur": 12000, "first_month": "2027-01", "last_month": "2027-12",
+            "max_renewals": None, "renewal_probability": 1.0}  # fmt: skip
+    scenario = small_scenario(**{"cooperative.public_funding": [conv], "cooperative.financing.receivable_financing": None,
+                                 "cooperative.recover_over_compensation": False})  # fmt: skip
+    out = run_model(scenario, replication_streams(1, 0))
+    assert (out.funding_earned[0] == 100_000).all()  # 1 000 EUR every month of the 36
+    never = scenario.replace({"cooperative.public_funding.0.renewal_probability": 0.0})
+    earned = run_model(never, replication_streams(1, 0)).funding_earned[0]
+    assert (earned[:12] == 100_000).all() and (earned[12:] == 0).all()
