@@ -123,3 +123,15 @@ def test_a_standing_convention_is_renewed_to_the_horizon_and_no_further() -> Non
     never = scenario.replace({"cooperative.public_funding.0.renewal_probability": 0.0})
     earned = run_model(never, replication_streams(1, 0)).funding_earned[0]
     assert (earned[:12] == 100_000).all() and (earned[12:] == 0).all()
+
+
+def test_overdraft_interest_runs_only_within_the_authorised_overdraft() -> None:
+    # A CAE far below its overdraft pays the agios of the overdraft, not interest on the
+    # whole shortfall (the bank lends no more: that is a rupture, not a loan that compounds).
+    scenario = small_scenario(**{"cooperative.initial_treasury_eur": -500000, "cooperative.financing.instruments": [],
+                                 "cooperative.financing.receivable_financing": None, "viability.overdraft_eur": 30000,
+                                 "cooperative.financing.overdraft_annual_rate": 0.12})  # fmt: skip
+    m = run_model(scenario, replication_streams(1, 0)).monthly
+    assert (m["coop_treasury_cents"] < -3_000_000).all()
+    cap = round(3_000_000 * 0.12 / 12)  # 300 EUR a month
+    assert (m["interest_cents"][1:] == cap).all()
