@@ -12,11 +12,13 @@ from simcoop.studies.solve import solve, with_extra_funding, with_startup_financ
 from tests.conftest import small_scenario
 
 CRITERIA = {"viability.break_even_by_year": 3, "viability.public_share_year": 2, "viability.max_public_share": 0.9}
+# Without the reference's financing plan (issue 11): the start-up gap is the solver's to fill.
+NO_PLAN = {"cooperative.financing.instruments": [], "cooperative.financing.receivable_financing": None}
 
 
 def _poor() -> simcoop.Scenario:
     """A small CAE whose own treasury cannot carry its first years (a start-up cash gap)."""
-    return small_scenario(**CRITERIA, **{"cooperative.initial_treasury_eur": 10000})
+    return small_scenario(**CRITERIA, **NO_PLAN, **{"cooperative.initial_treasury_eur": 10000})
 
 
 def test_startup_financing_is_one_off_and_a_rerun_meets_the_rupture_criterion() -> None:
@@ -100,7 +102,7 @@ def test_cli_solve_says_why_it_writes_no_scenario(tmp_path, capsys) -> None:  # 
 def test_accueils_cannot_fix_a_startup_cash_problem_and_the_solver_says_so() -> None:
     # Break-even holds (lenient criteria) but the treasury cannot carry the start: more accueils
     # do not lower the rupture risk, so the search stops early and points at start-up financing.
-    scenario = small_scenario(**CRITERIA, **{"cooperative.initial_treasury_eur": -150000})
+    scenario = small_scenario(**CRITERIA, **NO_PLAN, **{"cooperative.initial_treasury_eur": -150000})
     solution = solve(scenario, target="accueils", replications=10, seed=3, uncertainty=False)
     assert solution.value is None and not solution.met
     assert solution.stalled == ["insolvency"] and solution.binding == "insolvency"

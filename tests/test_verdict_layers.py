@@ -64,7 +64,8 @@ def test_a_financing_plan_that_covers_the_need_gives_a_favourable_avis() -> None
 
 
 def test_without_the_plan_the_condition_names_the_amount_and_when(tmp_path) -> None:  # noqa: ANN001
-    scenario = small_scenario(**CRITERIA, **FUNDED, **{"viability.compensation_margin_share": 0.5})
+    scenario = small_scenario(**CRITERIA, **FUNDED, **{"viability.compensation_margin_share": 0.5,
+                                                       "cooperative.financing.instruments": []})  # without the plan
     results = simcoop.simulate(scenario, replications=40, seed=7)
     verdict = results.verdict()
     assert verdict.outcome == "favourable_under_conditions"
