@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from simcoop.scenario import Scenario, Viability
 
 __all__ = [
+    "relies_ceiling",
     "Counts",
     "Criterion",
     "OUTCOMES",
@@ -313,7 +314,7 @@ def _assess(results: RunTables) -> Verdict:
         public_share_checked=int(checked.sum()),
         break_even_in_horizon=deadline < horizon,
         compensation_clean=int(np.sum(kpis["over_compensation_eur"].astype(float).to_numpy() <= 0.005)),
-        relies_on_over_compensation=_relies_on_over_compensation(kpis["max_public_to_costs"].astype(float).to_numpy()),
+        relies_on_over_compensation=_relies_on_over_compensation(kpis["max_public_to_costs"].astype(float).to_numpy(), v.compensation_margin_share),
     )
     insolvency, break_even, public_share, compensation = criteria_from_counts(counts, v)
     months = kpis["insolvency_month"].dropna().astype(int)
@@ -379,12 +380,20 @@ NEED_QUANTILES = (0.5, 0.9)
 ROUND_TO_EUR = 5000.0
 
 
-def _relies_on_over_compensation(public_to_costs: np.ndarray) -> bool:
-    """Public money above the structure's whole costs in some year (median simulation): no
-    net-cost computation can justify that subsidy. Over-compensation below that is a
-    condition (adjust the conventions)."""
+def relies_ceiling(viability: Viability) -> float:
+    """The ratio of public subsidies to the structure's whole costs above which a scenario relies on
+    over-compensation: 1 + the reasonable margin (a young CAE may receive its net cost plus the margin)."""
+    return 1.0 + viability.compensation_margin_share + 1e-9
+
+
+def _relies_on_over_compensation(public_to_costs: np.ndarray, margin_share: float) -> bool:
+    """Public money above the structure's whole costs plus the reasonable margin in some year
+    (median simulation): no net-cost computation can justify that subsidy (a young CAE whose
+    contributions are still below the margin may receive up to its net cost plus the margin,
+    a little above its costs: that is allowed). Over-compensation below that is a condition
+    (adjust the conventions)."""
     finite = np.isfinite(public_to_costs)
-    return bool(finite.any() and float(np.nanmedian(public_to_costs)) > 1.0)
+    return bool(finite.any() and float(np.nanmedian(public_to_costs)) > 1.0 + margin_share + 1e-9)  # relies_ceiling
 
 
 def _compensation_detail(results: RunTables, relies: bool) -> dict[str, Any]:

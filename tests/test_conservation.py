@@ -65,6 +65,8 @@ scenario_changes = st.fixed_dictionaries(
                     "annual_rate": st.floats(min_value=0, max_value=0.12),
                     "deferral_months": st.integers(min_value=0, max_value=30),
                     "duration_months": st.integers(min_value=1, max_value=40),
+                    "repayment": st.sampled_from(["scheduled", "from_caf"]),
+                    "caf_share": st.floats(min_value=0.05, max_value=1),
                     "source": st.just("assumption"),
                 }
             ),
@@ -75,6 +77,8 @@ scenario_changes = st.fixed_dictionaries(
             st.fixed_dictionaries({"share": st.floats(min_value=0.01, max_value=1), "annual_rate": st.floats(min_value=0, max_value=0.2)}),
         ),
         "cooperative.financing.overdraft_annual_rate": st.floats(min_value=0, max_value=0.3),
+        "cooperative.recover_over_compensation": st.booleans(),  # the clause de reversement's repayments
+        "viability.compensation_margin_share": st.floats(min_value=0, max_value=0.3),
         "cooperative.public_funding.0.advance_at_signature_share": st.floats(min_value=0, max_value=1),
         "cooperative.public_funding.3.advance_at_signature_share": st.floats(min_value=0, max_value=1),
         # Costs of employment and of the structure (each a cash outflow that must be counted).

@@ -39,7 +39,9 @@ def test_interest_on_a_balance() -> None:
 
 
 def test_a_quasi_equity_lifts_the_treasury_by_its_amount_until_repaid() -> None:
-    base = small_scenario(**{"cooperative.financing.overdraft_annual_rate": 0.0})
+    base = small_scenario(**{"cooperative.financing.overdraft_annual_rate": 0.0, "cooperative.financing.receivable_financing": None,
+                             "cooperative.financing.instruments": [], "cooperative.public_funding.0.advance_at_signature_share": 0.0,
+                             "cooperative.public_funding.1.advance_at_signature_share": 0.0})  # fmt: skip
     plan = base.replace(
         {
             "cooperative.financing.instruments": [
@@ -61,7 +63,8 @@ def test_a_quasi_equity_lifts_the_treasury_by_its_amount_until_repaid() -> None:
 
 def test_dailly_is_repaid_when_the_funder_pays() -> None:
     scenario = small_scenario(
-        **{"cooperative.financing.receivable_financing": {"share": 0.8, "annual_rate": 0.06, "funders": ["Fonds social européen (FSE+)"]}}
+        **{"cooperative.financing.receivable_financing": {"share": 0.8, "annual_rate": 0.06, "funders": ["Fonds social européen (FSE+)"]},
+           "cooperative.financing.instruments": []}
     )
     m = run_model(scenario, replication_streams(4, 0)).monthly
     assert m["financing_received_cents"].sum() > 0
@@ -79,3 +82,56 @@ def test_csg_crds_known_answer_and_part_of_employee_contributions() -> None:
     gross = np.array([176_692.0])  # the SMIC of 2024, 1 766.92 EUR
     assert csg_crds_cents(gross, rates)[0] == np.rint(176_692 * 0.9825 * 0.097)
     assert csg_crds_cents(gross, rates)[0] < employee_contributions_cents(gross, rates)[0]
+
+
+def test_titres_participatifs_repaid_from_the_caf_wait_for_a_positive_result() -> None:
+    # Repayment from the CAF: nothing during the deferral or after a loss year; after a
+    # closing with a positive result, caf_share of it (never more than owed), paid at the
+    # settlement month; what is still owed is the quasi-equity stock.
+    scenario = small_scenario(
+        **{"cooperative.financing.receivable_financing": None,
+           "cooperative.financing.instruments": [
+               {"name": "France Active", "kind": "quasi_equity", "amount_eur": 100000, "annual_rate": 0.0,
+                "deferral_months": 12, "repayment": "from_caf", "caf_share": 0.5, "source": "assumption"}],
+           "cooperative.public_funding.2.amount_eur": 150000}
+    )  # fmt: skip
+    out = run_model(scenario, replication_streams(2, 0))
+    m = out.monthly
+    assert m["financing_received_cents"][0] == 10_000_000
+    closings = m["closing_result_cents"]
+    december = np.flatnonzero(closings != 0)
+    repaid = m["financing_repaid_cents"]
+    # Nothing repaid before the first closing after the deferral (month 11 is within it).
+    assert repaid[: december[1] + 1].sum() == 0
+    for k in december[1:]:
+        paid = repaid[k + 1 : k + 1 + 12].sum()
+        expected = min(np.floor(0.5 * max(closings[k], 0)), 10_000_000)
+        if k + 6 < len(repaid):
+            assert paid == expected
+    assert repaid.sum() > 0 and m["quasi_equity_cents"][-1] == 10_000_000 - repaid.sum()
+
+
+def test_a_standing_convention_is_renewed_to_the_horizon_and_no_further() -> None:
+    # max_renewals null: as many three-year terms as reach the horizon's end (a 36-month run:
+    # a first term of 12 months and two renewals), each with its probability.
+    conv = {"funder": "Région", "kind": "fixed", "amount_eur": 12000, "first_month": "2027-01", "last_month": "2027-12",
+            "max_renewals": None, "renewal_probability": 1.0}  # fmt: skip
+    scenario = small_scenario(**{"cooperative.public_funding": [conv], "cooperative.financing.receivable_financing": None,
+                                 "cooperative.recover_over_compensation": False})  # fmt: skip
+    out = run_model(scenario, replication_streams(1, 0))
+    assert (out.funding_earned[0] == 100_000).all()  # 1 000 EUR every month of the 36
+    never = scenario.replace({"cooperative.public_funding.0.renewal_probability": 0.0})
+    earned = run_model(never, replication_streams(1, 0)).funding_earned[0]
+    assert (earned[:12] == 100_000).all() and (earned[12:] == 0).all()
+
+
+def test_overdraft_interest_runs_only_within_the_authorised_overdraft() -> None:
+    # A CAE far below its overdraft pays the agios of the overdraft, not interest on the
+    # whole shortfall (the bank lends no more: that is a rupture, not a loan that compounds).
+    scenario = small_scenario(**{"cooperative.initial_treasury_eur": -500000, "cooperative.financing.instruments": [],
+                                 "cooperative.financing.receivable_financing": None, "viability.overdraft_eur": 30000,
+                                 "cooperative.financing.overdraft_annual_rate": 0.12})  # fmt: skip
+    m = run_model(scenario, replication_streams(1, 0)).monthly
+    assert (m["coop_treasury_cents"] < -3_000_000).all()
+    cap = round(3_000_000 * 0.12 / 12)  # 300 EUR a month
+    assert (m["interest_cents"][1:] == cap).all()

@@ -154,12 +154,13 @@ def test_validate_prints_the_figures_a_scenario_implies(capsys: pytest.CaptureFi
     out, _ = capsys.readouterr()
     assert "  accueils a year at maturity: 150 (given)" in out
     assert "  team at opening: 2 accompaniment FTE (siège 2) + 1 management and accounting FTE = 3 FTE" in out
-    # 60 000 start-up funds + 15 000 + 5 000 capital - 8 000 legal - 6 000 recruitment
+    # no start-up funds beyond the plan + 15 000 + 5 000 capital - 8 000 legal - 6 000 recruitment
     assert (
-        "  cash at opening: 60,000 EUR start-up funds + 20,000 EUR capital - 14,000 EUR pre-opening costs = 66,000 EUR"
+        "  cash at opening: 0 EUR start-up funds + 20,000 EUR capital - 14,000 EUR pre-opening costs = 6,000 EUR"
         in out
     )
+    assert "  financing plan: 90,000 EUR (France Active (titres participatifs) 30,000 EUR, Socoden" in out
     assert (
-        "public funding earned in the first 12 months: 100,000 EUR fixed (Région 60,000 EUR, Intercommunalité (EPCI) 40,000 EUR)"
-        in out
+        "public funding earned in the first 12 months: 160,000 EUR fixed (Région 60,000 EUR, Intercommunalité (EPCI) 40,000 EUR, "
+        "Fonds social européen (FSE+) 60,000 EUR)" in out
     )

@@ -186,3 +186,25 @@ def test_the_synthesis_says_what_goes_wrong_when_and_what_would_fix_it_in_rounde
     run.verdict = {**run.verdict, "outcome": "favourable", "conditions": [], "layers": {**layers, "cash": {"rupture_probability": 0.03}}}
     text = " ".join(synthesis_sentences(run)).replace(NBSP, " ")
     assert "revient à l'équilibre dès juin 2030" in text and "dans 97 % des simulations" in text
+
+
+def test_a_viable_cooperative_short_of_cash_is_named_before_its_cash_gap() -> None:
+    """Favourable under conditions (break-even met, cash short): the synthesis opens on the
+    cooperative paying its way, then says what its cash lacks (no dangling "Sa trésorerie")."""
+    from types import SimpleNamespace
+
+    from simcoop.report.tables import synthesis_sentences
+
+    criteria = [
+        {"key": "break_even", "met": True, "detail": {"by_year": 5, "within_horizon": True, "break_even_month": {"p50": 30.0}}},
+        {"key": "insolvency", "met": False, "detail": {"median_insolvency_month": 28.0}},
+    ]  # fmt: skip
+    layers = {"economic": {"result_by_year": []},
+              "cash": {"sustainable": False, "rupture_probability": 0.67, "startup_need_eur": {"p50": 203000.0}, "financing_plan_eur": 90000.0}}  # fmt: skip
+    conditions = [{"key": "financing_need", "amount_eur": 85000.0, "by_month": "2027-01"}]
+    run = SimpleNamespace(verdict={"outcome": "favourable_with_conditions", "replications": 100, "criteria": criteria,
+                                   "layers": layers, "conditions": conditions}, start_month="2027-01", solve=None)  # fmt: skip
+    sentences = [re.sub(r"\s+", " ", s.replace(NBSP, " ").replace(NNBSP, " ")) for s in synthesis_sentences(run)]
+    assert sentences[0].startswith("La coopérative revient à l'équilibre dès juillet 2029 en médiane, mais sa trésorerie passe")
+    assert "dans 67 % des simulations, dès mai 2029" in sentences[0]
+    assert "environ 85 k€ de financement de démarrage" in sentences[1] and "en plus des 90 k€ prévus" in sentences[1]

@@ -35,7 +35,7 @@ def _run(scenario: simcoop.Scenario) -> dict[str, np.ndarray]:
 
 
 def test_a_departement_convention_per_rsa_entrant_earns_its_amount_for_each_rsa_recipient_who_enters() -> None:
-    scenario = small_scenario(**{"pathway.prior_status.rsa_share": 0.4})
+    scenario = small_scenario(**{"pathway.prior_status.rsa_share": 0.4, "cooperative.recover_over_compensation": False})
     convention = {"funder": "Département", "kind": "per_rsa_entrant", "amount_eur": 1200.0,
                   "first_month": scenario.meta.start_month, "last_month": "2040-12"}
     base = _run(scenario)

@@ -12,11 +12,13 @@ from simcoop.studies.solve import solve, with_extra_funding, with_startup_financ
 from tests.conftest import small_scenario
 
 CRITERIA = {"viability.break_even_by_year": 3, "viability.public_share_year": 2, "viability.max_public_share": 0.9}
+# Without the reference's financing plan (issue 11): the start-up gap is the solver's to fill.
+NO_PLAN = {"cooperative.financing.instruments": [], "cooperative.financing.receivable_financing": None}
 
 
 def _poor() -> simcoop.Scenario:
     """A small CAE whose own treasury cannot carry its first years (a start-up cash gap)."""
-    return small_scenario(**CRITERIA, **{"cooperative.initial_treasury_eur": 10000})
+    return small_scenario(**CRITERIA, **NO_PLAN, **{"cooperative.initial_treasury_eur": 10000})
 
 
 def test_startup_financing_is_one_off_and_a_rerun_meets_the_rupture_criterion() -> None:
@@ -82,7 +84,7 @@ def test_cli_solve_writes_solve_json_and_a_solved_scenario_that_runs(tmp_path, c
 
 def test_cli_solve_says_why_it_writes_no_scenario(tmp_path, capsys) -> None:  # noqa: ANN001
     scenario = small_scenario(**{"viability.break_even_by_year": 1, "viability.compensation_margin_share": 0.0,
-                                 "cooperative.public_funding": []})  # fmt: skip
+                                 "cooperative.public_funding": [], "cooperative.financing.receivable_financing": None})  # fmt: skip
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(scenario.to_dict(), allow_unicode=True), encoding="utf-8")
     solved = tmp_path / "solved.yaml"
@@ -90,4 +92,44 @@ def test_cli_solve_says_why_it_writes_no_scenario(tmp_path, capsys) -> None:  # 
                  "--no-uncertainty", "-q", "--write-scenario", str(solved)])  # fmt: skip
     captured = capsys.readouterr()
     assert code == 1
-    assert not solved.exists() and "not written" in captured.err and "compensation limit" in captured.out
+    assert not solved.exists() and "not written" in captured.err
+    # A subsidy paid in year 1 only cannot make break-even hold to the end of a 3-year horizon:
+    # the solver stops early, says so and what to try, instead of doubling up to its cap.
+    assert "does not move with the extra annual subsidy" in captured.out and "try --years 3" in captured.out
+    assert "best level tried" in captured.out and "?" not in captured.out
+
+
+def test_accueils_cannot_fix_a_startup_cash_problem_and_the_solver_says_so() -> None:
+    # Break-even holds (lenient criteria) but the treasury cannot carry the start: more accueils
+    # do not lower the rupture risk, so the search stops early and points at start-up financing.
+    scenario = small_scenario(**CRITERIA, **NO_PLAN, **{"cooperative.initial_treasury_eur": -150000})
+    solution = solve(scenario, target="accueils", replications=10, seed=3, uncertainty=False)
+    assert solution.value is None and not solution.met
+    assert solution.stalled == ["insolvency"] and solution.binding == "insolvency"
+    assert "does not move with the accueil flow" in solution.message
+    assert any("--target startup" in h for h in solution.hints)
+    # It stopped well before the 5,000 accueils of its range, and says what the best level met.
+    assert max(h["value"] for h in solution.history) < 5000 and solution.evaluations <= 6
+    assert solution.best_value is not None and "insolvency" not in solution.best_criteria_met
+
+
+def test_funding_that_stops_before_the_deadline_cannot_buy_break_even_and_the_solver_says_try_years() -> None:
+    scenario = small_scenario(**{"viability.break_even_by_year": 2, "viability.compensation_margin_share": 0.0,
+                                 "cooperative.public_funding": [], "cooperative.financing.receivable_financing": None})  # fmt: skip
+    solution = solve(scenario, target="funding", replications=8, seed=5, years=1, uncertainty=False)
+    assert solution.value is None and solution.stalled == ["break_even"]
+    assert any("--years 3" in h for h in solution.hints)
+    # Funding for the whole horizon does move break-even: the hint is a real way out.
+    longer = solve(scenario, target="funding", replications=8, seed=5, years=3, uncertainty=False)
+    assert not longer.stalled
+
+
+def test_the_answer_range_never_reads_as_a_question_mark(capsys) -> None:  # noqa: ANN001
+    from simcoop.cli.solve import print_solution
+
+    solution = solve(_poor(), target="startup", replications=10, seed=4, uncertainty=False, tolerance=4000)
+    low_only = type(solution)(**{**solution.__dict__, "spread": (solution.value, None)})
+    print_solution(_poor(), low_only, "startup", uncertainty=True)
+    out = capsys.readouterr().out
+    assert "?" not in out and "beyond the search range" not in out
+    assert "(optimistic)" in out and "not reached up to" in out and "(pessimistic)" in out

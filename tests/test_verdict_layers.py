@@ -9,8 +9,9 @@ from tests.conftest import small_scenario
 
 CRITERIA = {"viability.break_even_by_year": 3, "viability.public_share_year": 2, "viability.max_public_share": 0.9}
 # An EPCI convention large enough to carry the costs a real CAE pays (issue 12), so that the
-# small CAE is economically viable and only its start-up cash is at stake.
-FUNDED = {"cooperative.public_funding.2.amount_eur": 100000}
+# small CAE is economically viable and only its start-up cash is at stake (60 kEUR with the
+# reference's funding plan of issue 11; more would put the public share at its ceiling).
+FUNDED = {"cooperative.public_funding.2.amount_eur": 60000}
 PLAN = [{"name": "France Active", "kind": "quasi_equity", "amount_eur": 400000, "annual_rate": 0.0,
          "deferral_months": 60, "duration_months": 60, "source": "assumption"}]  # fmt: skip
 
@@ -20,7 +21,8 @@ def test_a_scenario_that_balances_only_by_over_compensation_is_unfavourable() ->
     # but no funder may pay that (Décision 2012/21/UE arts. 5-6).
     scenario = small_scenario(
         **CRITERIA,
-        **{"cooperative.public_funding": [{"funder": "Région", "amount_eur": 1_500_000, "first_month": "2027-01", "last_month": "2029-12"}]},
+        **{"cooperative.public_funding": [{"funder": "Région", "amount_eur": 1_500_000, "first_month": "2027-01", "last_month": "2029-12"}],
+           "cooperative.recover_over_compensation": False},  # no clause de reversement: the funder pays it all
     )
     verdict = simcoop.simulate(scenario, replications=10, seed=3).verdict()
     assert verdict.criterion("insolvency").met  # the cash is fine ...
@@ -28,6 +30,27 @@ def test_a_scenario_that_balances_only_by_over_compensation_is_unfavourable() ->
     assert verdict.layers["economic"]["viable"] is False
     assert [c["key"] for c in verdict.conditions][0] == "relies_on_over_compensation"
     assert verdict.criterion("compensation").detail["max_public_to_costs"]["p50"] > 1.0
+
+
+def test_the_clause_de_reversement_takes_the_over_compensation_back_at_each_closing() -> None:
+    # The same over-funded scenario with the clause: what exceeds the net cost plus the margin
+    # is taken off each year's funding earned and paid back, so no year is over-compensated
+    # and the compensation check holds in every simulation.
+    scenario = small_scenario(
+        **CRITERIA,
+        **{"cooperative.public_funding": [{"funder": "Région", "amount_eur": 1_500_000, "first_month": "2027-01", "last_month": "2029-12"}],
+           "cooperative.recover_over_compensation": True},
+    )
+    results = simcoop.simulate(scenario, replications=5, seed=3)
+    yearly = results.yearly
+    assert (yearly["over_compensation_eur"] <= 0.01).all()
+    costs = yearly["coop_costs_eur"] + yearly["exit_losses_eur"] + yearly["interest_eur"]
+    margin = scenario.viability.compensation_margin_share
+    assert (yearly["public_funding_earned_eur"] <= yearly["net_cost_eur"] + margin * costs + 0.01).all()
+    recovered = results.monthly.groupby("replication")["public_funding_recovered_eur"].sum()
+    assert (recovered > 1_000_000).all()  # most of the 1.5 MEUR a year went back
+    verdict = results.verdict()
+    assert verdict.criterion("compensation").value == 1.0 and verdict.outcome != "unfavourable"
 
 
 def test_a_financing_plan_that_covers_the_need_gives_a_favourable_avis() -> None:
@@ -41,7 +64,8 @@ def test_a_financing_plan_that_covers_the_need_gives_a_favourable_avis() -> None
 
 
 def test_without_the_plan_the_condition_names_the_amount_and_when(tmp_path) -> None:  # noqa: ANN001
-    scenario = small_scenario(**CRITERIA, **FUNDED, **{"viability.compensation_margin_share": 0.5})
+    scenario = small_scenario(**CRITERIA, **FUNDED, **{"viability.compensation_margin_share": 0.5,
+                                                       "cooperative.financing.instruments": []})  # without the plan
     results = simcoop.simulate(scenario, replications=40, seed=7)
     verdict = results.verdict()
     assert verdict.outcome == "favourable_under_conditions"

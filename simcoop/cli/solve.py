@@ -131,7 +131,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     print_solution(scenario, solution, args.target, uncertainty=not args.no_uncertainty)
     status = EXIT_OK
     if solution.value is None and args.write_scenario is not None:
-        print(f"  {args.write_scenario} not written: there is no solved scenario to write", file=sys.stderr)
+        print(f"  {args.write_scenario} not written: no level of the lever meets the criteria ({solution.message})", file=sys.stderr)
         status = EXIT_FAILURE
     if solution.value is not None:
         if args.write_scenario is not None:
@@ -157,8 +157,15 @@ def print_step(info: dict[str, Any]) -> None:
 def print_solution(scenario: Any, solution: Any, target: str, uncertainty: bool = True) -> None:
     """The solver's answer, its verdict, its uncertainty and its cost, for the terminal."""
     low, high = solution.spread
+    shown = "{:.1%}" if target == "contribution" else "{:,.0f}"
     if solution.value is None:
         print(f"{scenario.meta.name}: no answer for {target}: {solution.message} (baseline: {solution.baseline_outcome})")
+        if solution.best_value is not None:
+            met = ", ".join(solution.best_criteria_met) or "none"
+            print(f"  best level tried: {shown.format(solution.best_value)} ({solution.unit}); criteria met there: {met}")
+        for hint in solution.hints:
+            print(f"  try: {hint}")
+        print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")
         return
     what = {
         "startup": f"{solution.value:,.0f} EUR of one-off start-up financing ({solution.instrument}) received at the opening ({solution.first_month})",
@@ -166,9 +173,6 @@ def print_solution(scenario: Any, solution: Any, target: str, uncertainty: bool 
         "accueils": f"{solution.value:,.0f} accueils a year at maturity",
         "contribution": f"a contribution rate of {solution.value:.1%}",
     }[target]
-    shown = "{:.1%}" if target == "contribution" else "{:,.0f}"
-    rng = shown.format(low) if low is not None else "?"
-    rng2 = shown.format(high) if high is not None else "beyond the search range"
     print(f"{scenario.meta.name}: {what}")
     if solution.limit is not None:
         print(f"  compensation limit (Décision 2012/21/UE arts. 5-6): {solution.limit:,.0f} EUR a year in those years")
@@ -176,12 +180,22 @@ def print_solution(scenario: Any, solution: Any, target: str, uncertainty: bool 
     print(f"  verdict at that level: {solution.outcome_at_solution}; criteria searched met: {'yes' if solution.met else 'no'}")
     if solution.message:
         print(f"  {solution.message}")
-    spread = f"range on the ends of the intervals: {rng} to {rng2}" if uncertainty else "range not searched (--no-uncertainty)"
+    spread = _spread_words(solution, shown) if uncertainty else "range not searched (--no-uncertainty)"
     print(
         f"  risk of rupture de trésorerie {solution.insolvency_probability:.1%} (95% CI {solution.insolvency_ci[0]:.1%}-{solution.insolvency_ci[1]:.1%}); "
         f"{spread}"
     )
     print(f"  {solution.replications} replications per candidate, seed {solution.seed}, {solution.evaluations} candidates")
+
+
+def _spread_words(solution: Any, shown: str) -> str:
+    """The answer on the optimistic and pessimistic ends of the intervals, in words (no "?")."""
+    low, high = solution.spread
+    cap = shown.format(solution.search_range[1])
+    ends = []
+    for name, x in (("optimistic", low), ("pessimistic", high)):
+        ends.append(f"{shown.format(x)} ({name})" if x is not None else f"not reached up to {cap} ({name})")
+    return "on the ends of the 95% intervals: " + ", ".join(ends)
 
 
 def check_solve_folder(out: Path, scenario: Any) -> None:

@@ -101,7 +101,7 @@ def run_model(
         monthly=flows,
         people=people,
         events=events,
-        funding_earned=book.funding_earned,
+        funding_earned=book.funding_earned - book.funding_recovered,  # net of the over-compensation taken back
         funding_received=book.funding_received,
         initial_cash_cents=p.initial_cash_cents,
         initial_capital_cents=p.initial_capital_cents,

@@ -120,6 +120,7 @@ FLOW_COLUMNS: tuple[str, ...] = (
     "contributions_cents",
     "public_funding_earned_cents",
     "public_funding_cents",
+    "public_funding_recovered_cents",
     "coop_costs_cents",
     "staff_costs_cents",
     "gross_salaries_cents",
@@ -256,6 +257,9 @@ class Book:
         self.loss_carried_forward_cents = 0.0
         self.tax_loss_carried_forward_cents = 0.0
         self.year_result_cents = 0.0  # the cooperative's result since the last closing
+        self.year_contributions_cents = 0.0  # contributions since the last closing (the compensation check)
+        self.year_recovered_cents = 0.0  # over-compensation provisioned since the last closing (clause de reversement)
+        self.year_first_month = 0  # first month of the year being closed
         horizon = params.horizon_months
         self.capital_due = np.zeros(horizon + params.capital_repayment_delay_months + 1)  # repayments by month
         self.allocations_due = np.zeros(horizon + 13)  # tax, part travail and interest by month of payment
@@ -267,6 +271,7 @@ class Book:
         self.opening_delay_months = 0  # postponements of the opening, in months
         self.funding_earned = np.zeros((n_conv, horizon))
         self.funding_received = np.zeros((n_conv, horizon))
+        self.funding_recovered = np.zeros((n_conv, horizon))  # over-compensation taken back, at each closing
         self.funding_due = np.zeros((n_conv, horizon + 12 + 60 + 1))
         # Financing (close_month's _financing): what is owed on instruments and Dailly, the
         # convention advances not yet settled, and the net cash the financing brought so far.
@@ -277,6 +282,9 @@ class Book:
         self.dailly_in = np.zeros(span)
         self.dailly_out = np.zeros(span)
         self.quasi_equity_cents = 0.0
+        n_caf = len(params.financing.from_caf) if params.financing is not None else 0
+        self.caf_outstanding = np.zeros(n_caf)  # instruments repaid from the CAF: owed
+        self.caf_due = np.zeros((n_caf, span))  # their repayments decided at the closings, by month
         self.debt_outstanding_cents = 0.0  # loans, repayable advances and Dailly
         self.dailly_outstanding_cents = 0.0
         self.financing_net_cents = 0.0

@@ -206,6 +206,9 @@ class ModelParams:
     # go/no-go gate: (required partner indexes, min committed share, planned weight of each
     # partner, total planned, postpone months, max postponements); None when there is no gate
     go_gate: "tuple[tuple[int, ...], float, tuple[float, ...], float, int, int] | None" = None
+    # clause de reversement: the share of the year's costs allowed above the net cost, or
+    # None when over-compensation is not recovered (Décision 2012/21/UE art. 6)
+    recovery_margin_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,11 @@ class FinancingParams:
     quasi_received_cents: FloatArray  # the quasi-fonds propres part of received_cents
     dailly_rate: float  # yearly cost of the Dailly outstanding
     overdraft_rate: float  # yearly interest on the overdraft used
+    overdraft_limit_cents: float = math.inf  # the authorised overdraft: interest runs on the part used within it
+    # instruments repaid from the CAF: (received month, amount, yearly rate, deferral months,
+    # CAF share, is quasi-equity); their receipt is in received_cents, their repayment and
+    # interest are decided in the run (close_month's _financing and the annual closing)
+    from_caf: tuple[tuple[int, float, float, int, float, bool], ...] = ()
 
 
 def _monthly_probability(rate_per_year: float) -> float:
@@ -335,7 +343,7 @@ def model_params(scenario: Scenario) -> ModelParams:
             ceiling_cents=math.inf if c.ceiling_eur_per_year is None else float(to_cents(c.ceiling_eur_per_year)),
             first=month_offset(meta.start_month, c.first_month),
             term_months=month_offset(c.first_month, c.last_month) + 1,
-            max_renewals=c.max_renewals,
+            max_renewals=_renewals(c, meta.start_month, horizon),
             renewal_probability=c.renewal_probability,
             period_months=_PERIOD_MONTHS[c.payment],
             lag_months=c.payment_lag_months,
@@ -510,6 +518,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         payroll_by_band=tuple(by_band),
         financing=financing_params(scenario),
         go_gate=_go_gate(scenario),
+        recovery_margin_share=scenario.viability.compensation_margin_share if coop.recover_over_compensation else None,
     )
 
 
@@ -532,6 +541,15 @@ def _go_gate(scenario: Scenario) -> "tuple[tuple[int, ...], float, tuple[float, 
     return (required, gate.min_committed_share, weights, total, gate.postpone_months, gate.max_postponements)
 
 
+def _renewals(c: Any, start: str, horizon: int) -> int:
+    """Renewals a convention may have: its ``max_renewals``, or (null) as many terms as reach the horizon's end."""
+    if c.max_renewals is not None:
+        return int(c.max_renewals)
+    term = month_offset(c.first_month, c.last_month) + 1
+    beyond = horizon - 1 - month_offset(start, c.last_month)  # months of the horizon after the first term
+    return max(math.ceil(beyond / term), 0)
+
+
 def _dailly_share(dailly: Any, funder: str) -> float:
     """Share of this funder's receivables financed by Dailly (0 when none)."""
     if dailly is None or (dailly.funders and funder not in dailly.funders):
@@ -548,11 +566,18 @@ def financing_params(scenario: Scenario) -> FinancingParams:
     quasi_principal = np.zeros(horizon)
     debt_principal = np.zeros(horizon)
     interest = np.zeros(horizon)
+    from_caf: list[tuple[int, float, float, int, float, bool]] = []
     for inst in plan.instruments:
         month = 0 if inst.received_month is None else max(month_offset(scenario.meta.start_month, inst.received_month), 0)
         if month >= horizon:
             continue
         amount = float(to_cents(inst.amount_eur))
+        if inst.repayment == "from_caf":
+            received[month] += amount
+            if inst.kind == "quasi_equity":
+                quasi_received[month] += amount
+            from_caf.append((month, amount, inst.annual_rate, inst.deferral_months, inst.caf_share, inst.kind == "quasi_equity"))
+            continue
         principal, paid_interest = amortisation_schedule_cents(amount, inst.annual_rate, inst.duration_months, inst.deferral_months)
         received[month] += amount
         span = slice(month + 1, min(month + 1 + len(principal), horizon))
@@ -571,4 +596,6 @@ def financing_params(scenario: Scenario) -> FinancingParams:
         quasi_received_cents=quasi_received,
         dailly_rate=plan.receivable_financing.annual_rate if plan.receivable_financing is not None else 0.0,
         overdraft_rate=plan.overdraft_annual_rate,
+        overdraft_limit_cents=float(to_cents(scenario.viability.overdraft_eur)),
+        from_caf=tuple(from_caf),
     )

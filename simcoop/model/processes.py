@@ -352,6 +352,8 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     book.coop_ledger_cents -= repaid + paid
     flows["capital_repaid_cents"] += repaid
     flows["allocations_paid_cents"] += paid
+    if p.recovery_margin_share is not None:
+        _recover_over_compensation(book, p, month, settle=p.calendar_month[month] == 12 or month == p.horizon_months - 1)
     if p.calendar_month[month] == 12:
         _annual_closing(book, p, month)
     stocks = book.stocks(month)
@@ -418,6 +420,7 @@ def _prestations(book: Book, p: ModelParams, t: int) -> None:
             earned = float(round(count * amount))
             flows["prestations_cents"] += earned
             book.year_result_cents += earned
+            book.year_contributions_cents += earned  # own revenue in the clause de reversement, as in the yearly check
             book.coop_ledger_cents += earned
 
 
@@ -458,10 +461,22 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
         received = float(f.received_cents[t])
         repaid = quasi_out + float(f.debt_principal_cents[t])
         # Interest: on the instruments, on the Dailly outstanding of the month, and on the
-        # overdraft used at the end of the previous month.
+        # overdraft used at the end of the previous month, within the authorised overdraft:
+        # below it the bank lends nothing more (a rupture de trésorerie, counted as a cash
+        # need to finance, not as a loan whose interest would compound).
         interest = float(f.interest_cents[t])
+        for i, (month, amount, rate, _, _, quasi) in enumerate(f.from_caf):
+            if t == month:
+                book.caf_outstanding[i] += amount
+            elif book.caf_outstanding[i] > 0:
+                interest += monthly_interest_cents(book.caf_outstanding[i], rate)
+                paid = min(float(book.caf_due[i, t]), float(book.caf_outstanding[i]))
+                book.caf_outstanding[i] -= paid
+                repaid += paid
+                if quasi:
+                    quasi_out += paid
         interest += monthly_interest_cents(book.dailly_outstanding_cents, f.dailly_rate)
-        interest += monthly_interest_cents(-book.own_treasury_cents, f.overdraft_rate)
+        interest += monthly_interest_cents(min(-book.own_treasury_cents, f.overdraft_limit_cents), f.overdraft_rate)
     book.quasi_equity_cents += quasi_in - quasi_out
     book.dailly_outstanding_cents += dailly_in - dailly_out
     book.debt_outstanding_cents += (received - quasi_in) - (repaid - quasi_out) + dailly_in - dailly_out
@@ -475,8 +490,59 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
     flows["interest_cents"] += interest
 
 
+def _repayments_from_caf(book: Book, p: ModelParams, t: int) -> None:
+    """Instruments repaid from the CAF: past their deferral, each takes its share of the year's
+    positive result (in the plan's order, never more than it is owed), paid at the settlement month."""
+    assert p.financing is not None
+    left = max(book.year_result_cents, 0.0)
+    for i, (month, _, _, deferral, share, _) in enumerate(p.financing.from_caf):
+        owed = float(book.caf_outstanding[i] - book.caf_due[i, t + 1 :].sum())
+        if t < month + deferral or owed <= 0 or left <= 0:
+            continue
+        due = min(owed, float(np.floor(share * left)))
+        book.caf_due[i, t + p.settlement_month] += due
+        left -= due
+
+
+def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool) -> None:
+    """The clause de reversement: public subsidies above the net cost plus the margin go back to the funders.
+
+    Booked month by month on the year to date, as a provision for repayment (it moves with
+    the year's result, never below zero), so the monthly result carries the recovery when
+    it arises rather than as a lump in December. The year's costs (structure, exit losses,
+    interest) are what the result leaves of its revenue: earned + contributions - result.
+    At the closing (``settle``: December, or the horizon's last month) the provision is
+    shared among the conventions in proportion to what each earned in the year and falls
+    due at the settlement month after the closing (a negative payment of the convention).
+    Décision 2012/21/UE art. 6.
+    """
+    assert p.recovery_margin_share is not None
+    first = book.year_first_month
+    earned_by_conv = book.funding_earned[:, first : t + 1].sum(axis=1)
+    earned = float(earned_by_conv.sum())
+    result = book.year_result_cents + book.year_recovered_cents  # before the provision
+    costs = earned + book.year_contributions_cents - result
+    target = min(max(earned, 0.0), max(result - float(np.rint(p.recovery_margin_share * costs)), 0.0))
+    delta = target - book.year_recovered_cents
+    if delta:
+        book.flows["public_funding_earned_cents"] -= delta
+        book.flows["public_funding_recovered_cents"] += delta
+        book.year_result_cents -= delta
+        book.year_recovered_cents = target
+    if settle and book.year_recovered_cents > 0:
+        excess = book.year_recovered_cents
+        shares = np.floor(excess * earned_by_conv / earned)
+        shares[int(np.argmax(earned_by_conv))] += excess - float(shares.sum())  # the cents rounding left
+        book.funding_recovered[:, t] += shares
+        book.funding_due[:, t + p.settlement_month] -= shares
+    if settle:
+        book.year_recovered_cents = 0.0
+
+
 def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
     """Close the year: SCOP allocation of the result and corporate tax, paid at the next settlement month."""
+    if p.financing is not None and p.financing.from_caf:
+        _repayments_from_caf(book, p, t)
     book.highest_capital_cents = max(book.highest_capital_cents, book.capital_cents)
     allocation = close_year(
         book.year_result_cents,
@@ -501,6 +567,8 @@ def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
     payable = allocation.corporate_tax + allocation.part_travail + allocation.interest_on_capital
     book.allocations_due[t + p.settlement_month] += payable
     book.year_result_cents = 0.0
+    book.year_contributions_cents = 0.0
+    book.year_first_month = t + 1
 
 
 def _arrivals(book: Book, p: ModelParams, streams: Streams, scheduled: dict[int, list[Any]], t: int) -> None:
@@ -671,6 +739,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     flows["staff_costs_cents"] += staff
     flows["coop_costs_cents"] += costs
     book.year_result_cents += contributions - costs
+    book.year_contributions_cents += contributions
     book.coop_ledger_cents += contributions + collected + capital_in - costs
 
 
@@ -947,7 +1016,7 @@ def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
     m = book.m
     per_site = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites) if m else np.zeros(p.n_sites)
     crowded = (book.site_hire_month < 0) & (p.site_opening <= t) & (per_site > p.hire_above_caseload * book.site_staff)
-    if crowded.any() and book.own_treasury_cents >= p.hiring_freeze_months * book.last_costs_cents:
+    if crowded.any() and _cash_for_hiring(book, t) >= p.hiring_freeze_months * book.last_costs_cents:
         if p.recruitment_delay_months == 0:
             book.site_staff[crowded] += p.hiring_step_fte
         else:
@@ -956,6 +1025,18 @@ def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
     step = p.hiring_step_fte
     needed = p.support_ratio * book.staff_fte + p.support_fte_per_100_entrepreneurs * book.n_active / 100.0
     book.support_fte = max(p.support_fte_at_opening, book.support_fte, math.ceil(needed / step) * step)
+
+
+def _cash_for_hiring(book: Book, t: int) -> float:
+    """What a director counts before hiring: the own treasury plus the public funding earned and not yet paid.
+
+    A convention's receivable (the FSE+ pays a year late) is cash to come, which the bank
+    already advances under a Dailly: counting only the treasury would freeze hiring
+    through every payment lag. Advances received and not yet earned, and the Dailly
+    outstanding (already in the treasury), are taken off.
+    """
+    receivable = float(book.funding_due[:, t + 1 :].sum() - book.advance_left.sum()) - book.dailly_outstanding_cents
+    return book.own_treasury_cents + max(receivable, 0.0)
 
 
 def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:

@@ -169,7 +169,8 @@ def network_yearly(network: Network, member_yearly: pd.DataFrame, member_kpis: p
     # Calendar year of each member's first insolvency, by replication.
     start = {m.name: month_index(m.opening_month) for m in network.members}
     kpis = member_kpis.dropna(subset=["insolvency_month"])
-    insolvent_year = (kpis["member"].map(start) + kpis["insolvency_month"].astype(int)) // 12
+    # (typed explicitly: with no insolvency at all the empty column would not be a number)
+    insolvent_year = (kpis["member"].astype(str).map(start).astype("int64") + kpis["insolvency_month"].astype("int64")) // 12
     counts = (
         pd.DataFrame({"replication": kpis["replication"].to_numpy(), "year": insolvent_year.to_numpy()})
         .groupby(["replication", "year"]).size()

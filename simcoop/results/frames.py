@@ -47,7 +47,7 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
     "gross_salaries_eur", "settlement_pay_eur", "employer_contributions_eur", "employee_contributions_eur",
     "csg_crds_eur", "activity_charges_eur", "jobs_fte", "are_months_saved", "rsa_saved_eur", "cape_pay_eur", "prestations_eur",
     "exit_payouts_eur", "exit_losses_eur", "collected_for_exited_eur",
-    "public_funding_earned_eur", "public_funding_eur", "staff_costs_eur", "coop_costs_eur", "coop_result_eur",
+    "public_funding_earned_eur", "public_funding_eur", "public_funding_recovered_eur", "staff_costs_eur", "coop_costs_eur", "coop_result_eur",
     "capital_paid_in_eur", "capital_repaid_eur",
     "closing_result_eur", "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
     "legal_reserve_allocated_eur", "statutory_reserves_allocated_eur", "allocations_paid_eur",
@@ -298,7 +298,9 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
     yearly["net_cost_eur"] = (costs - yearly["contributions_eur"] - yearly["prestations_eur"]).round(2)
     limit = yearly["net_cost_eur"] + scenario.viability.compensation_margin_share * costs
     excess = np.minimum(yearly["public_funding_earned_eur"], np.maximum(yearly["public_funding_earned_eur"] - limit, 0.0))
-    yearly["over_compensation_eur"] = excess.round(2)
+    # Below one euro the excess is the rounding of the margin to the cent (the clause de
+    # reversement computes it in whole cents), not over-compensation.
+    yearly["over_compensation_eur"] = excess.where(excess >= 1.0, 0.0).round(2)
     yearly.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(yearly)))
     return yearly[list(YEARLY_COLUMNS)]
 

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from simcoop.months import month_offset
 from simcoop.scenario.base import MAX_EUR, MAX_FACTOR, MAX_FTE, MAX_MONTHS, Frozen, Share, YearMonth, duplicates
+from simcoop.scenario.financing import Financing, FinancingInstrument, ReceivableFinancing
 
 __all__ = [
     "MembershipDue",
@@ -102,7 +103,7 @@ class Staff(Frozen):
     recruitment_delay_months: int = Field(default=3, ge=0, le=24, description="Months from the decision to hire to the start. Assumption.", json_schema_extra={"assumption": True})
     hiring_freeze_below_months: float = Field(le=MAX_MONTHS,
         default=2.0, ge=0.0,
-        description="No hiring while the cooperative's own treasury covers fewer than this many months of its costs. Assumption.",
+        description="No hiring while the cooperative's own treasury, plus the public funding earned and not yet paid, covers fewer than this many months of its costs. Assumption.",
         json_schema_extra={"assumption": True},
     )
     max_wait_months: int = Field(
@@ -187,7 +188,13 @@ class FundingConvention(Frozen):
     ceiling_eur_per_year: float | None = Field(le=MAX_EUR, default=None, ge=0.0, description="Most the convention pays per convention year (null = no ceiling).")
     first_month: YearMonth = Field(description="First month of the convention.")
     last_month: YearMonth = Field(description="Last month of the first term.")
-    max_renewals: int = Field(default=0, ge=0, le=50, description="How many times the term may be renewed.")
+    max_renewals: int | None = Field(
+        default=0, ge=0, le=50,
+        description=(
+            "How many times the term may be renewed; null: renewed term after term (each with renewal_probability) "
+            "until the horizon's end, as a standing operating convention is."
+        ),
+    )
     renewal_probability: Share = Field(default=0.0, description="Probability of renewal at each end of term. Assumption of the analyst.", json_schema_extra={"assumption": True})
     payment: Literal["monthly", "quarterly", "annual"] = Field(
         default="monthly", description="When what is earned is paid: each month, each quarter, or once per convention year.",
@@ -240,70 +247,6 @@ class Prestation(Frozen):
         if month_offset(self.first_month, self.last_month) < 0:
             raise ValueError(f"last_month {self.last_month} is before first_month {self.first_month}")
         return self
-
-
-class FinancingInstrument(Frozen):
-    """One start-up financing: quasi-fonds propres, bank loan or repayable advance."""
-
-    name: str = Field(min_length=1, description="Who lends (e.g. France Active, Socoden, Région, a bank).")
-    kind: Literal["quasi_equity", "bank_loan", "repayable_advance"] = Field(
-        description=(
-            "quasi_equity: quasi-fonds propres (contrat d'apport, prêt participatif, titres participatifs), "
-            "subordinated and counted with own funds by banks; bank_loan: an ordinary loan (a debt); "
-            "repayable_advance: a public repayable advance, usually at zero rate (a debt)."
-        ),
-    )
-    amount_eur: float = Field(ge=0.0, le=MAX_EUR, description="Amount received.")
-    received_month: YearMonth | None = Field(
-        default=None, description="Month the funds arrive (null = the opening month, meta.start_month; earlier months count at the opening).",
-    )
-    annual_rate: float = Field(default=0.0, ge=0.0, le=0.25, description="Yearly interest or remuneration rate (0 for a repayable advance).")
-    deferral_months: int = Field(
-        default=0, ge=0, le=240, description="Months after receipt during which only interest is paid (différé d'amortissement).",
-    )
-    duration_months: int = Field(
-        default=60, ge=1, le=360, description="Months of amortisation after the deferral (constant instalments).",
-    )
-    source: str = Field(
-        min_length=1,
-        description="Where the terms come from: an offer, a programme's rules (free text; terms not sourced yet say so).",
-    )
-
-
-class ReceivableFinancing(Frozen):
-    """Dailly: a bank advances a share of public funding receivable until the funder pays."""
-
-    funders: tuple[str, ...] = Field(
-        default=(), description="Funders whose receivables are financed (empty: every convention paid with a lag).",
-    )
-    share: float = Field(default=0.8, gt=0.0, le=1.0, description="Share of each receivable advanced. Assumption (banks advance 70-90 %).", json_schema_extra={"assumption": True})
-    annual_rate: float = Field(default=0.05, ge=0.0, le=0.25, description="Yearly cost on the amount outstanding. Assumption.", json_schema_extra={"assumption": True})
-    source: str = Field(default="assumption", min_length=1, description="Where the terms come from: an offer, a programme's rules (free text; the default says the terms are not sourced yet).")
-
-
-class Financing(Frozen):
-    """The cooperative's financing plan beyond its opening funds, and the cost of its overdraft."""
-
-    instruments: tuple[FinancingInstrument, ...] = Field(default=(), description="Quasi-fonds propres, loans and repayable advances.")
-    receivable_financing: ReceivableFinancing | None = Field(default=None, description="Dailly financing of public receivables (null: none).")
-    overdraft_annual_rate: float = Field(
-        default=0.08, ge=0.0, le=0.3,
-        description="Yearly interest on the overdraft used (agios), charged monthly. Assumption (usual bank rate on an authorised overdraft for a small company, 2024).",
-        json_schema_extra={"assumption": True},
-    )
-    startup_instrument: Literal["quasi_equity", "repayable_advance"] = Field(
-        default="quasi_equity",
-        description="Kind of one-off start-up financing the solver proposes (simcoop solve --target startup).",
-    )
-    startup_deferral_months: int = Field(
-        default=36, ge=0, le=240,
-        description="Deferral of the start-up financing the solver proposes. Assumption (France Active prêts participatifs: up to 7 years with a deferral).",
-        json_schema_extra={"assumption": True},
-    )
-    startup_duration_months: int = Field(
-        default=60, ge=1, le=360, description="Amortisation of the start-up financing the solver proposes, after its deferral. Assumption.",
-        json_schema_extra={"assumption": True},
-    )
 
 
 class ResultAllocation(Frozen):
@@ -450,6 +393,19 @@ class Cooperative(Frozen):
             "recipients): a revenue of the cooperative earned and paid in the month, shown apart from public "
             "funding (prestations_eur) and counted as own revenue in the public share. None by default."
         ),
+    )
+    recover_over_compensation: bool = Field(
+        default=False,
+        description=(
+            "The conventions' clause de reversement: at each closing, public operating subsidies above the net cost "
+            "of the service plus the reasonable margin (viability.compensation_margin_share of the costs) are "
+            "taken off the year's funding earned and paid back to the funders, in proportion to what each earned, "
+            "at the settlement month (pathway.cesa.settlement_month) after the closing. The planned amounts are "
+            "then maximum amounts (subvention « dans la limite de »). Source: Décision 2012/21/UE art. 6 (the "
+            "funder checks and recovers any over-compensation); false keeps the planned amounts and lets the "
+            "verdict's compensation check flag the excess."
+        ),
+        json_schema_extra={"source": "Décision 2012/21/UE art. 6", "assumption": False},
     )
     financing: Financing = Field(default=Financing(), description="Financing plan: quasi-fonds propres, loans, advances, Dailly, overdraft cost.")
     closing: ResultAllocation = Field(default=ResultAllocation())

@@ -89,6 +89,13 @@ def derived_figures(scenario: Scenario) -> list[str]:
         + (f" - {_eur(preopening)} pre-opening costs" if preopening else "")
         + f" = {_eur(cash)}; authorised overdraft {_eur(scenario.viability.overdraft_eur)}"
     )
+    instruments = scenario.cooperative.financing.instruments
+    if instruments:
+        lines.append(
+            f"financing plan: {_eur(sum(i.amount_eur for i in instruments))} ("
+            + ", ".join(f"{i.name} {_eur(i.amount_eur)}" for i in instruments)
+            + ")"
+        )
     fixed = []
     variable = []
     for c in scenario.cooperative.public_funding:

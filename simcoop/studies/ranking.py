@@ -63,7 +63,7 @@ from simcoop.scenario.studyfiles import (
     validate_part,
     whole_number_problem,
 )
-from simcoop.verdict import OUTCOMES, Counts, outcome_from_counts
+from simcoop.verdict import OUTCOMES, Counts, outcome_from_counts, relies_ceiling
 
 __all__ = [
     "BOOTSTRAP_TAG",
@@ -240,7 +240,7 @@ def outcome_keys(sample: ReplicationSample, index: np.ndarray) -> np.ndarray:
     checked = sample.public_checked[index].sum(axis=1)
     if sample.compensation_clean is not None and sample.public_to_costs is not None:
         clean = sample.compensation_clean[index].sum(axis=1).tolist()
-        relies = (np.nanmedian(sample.public_to_costs[index], axis=1) > 1.0).tolist()
+        relies = (np.nanmedian(sample.public_to_costs[index], axis=1) > relies_ceiling(sample.viability)).tolist()
     else:
         clean, relies = [None] * len(index), [False] * len(index)
     outcome = np.array(

@@ -72,6 +72,10 @@ class Solution:
     limit: float | None = None  # the compensation limit of the funding target (EUR a year), None otherwise
     instrument: str = ""  # startup target: quasi_equity or repayable_advance
     message: str = ""  # why there is no answer, in plain words (English)
+    stalled: list[str] = field(default_factory=list)  # searched criteria that did not move with the lever
+    hints: list[str] = field(default_factory=list)  # what to try instead, in plain words
+    best_value: float | None = None  # with no answer: the level tried that came closest
+    best_criteria_met: list[str] = field(default_factory=list)  # the criteria met at best_value (or at value)
 
     def to_dict(self) -> dict[str, Any]:
         """The solution as JSON-ready data (what ``solve.json`` holds)."""
@@ -106,6 +110,7 @@ def with_startup_financing(scenario: Scenario, amount_eur: float) -> Scenario:
         {"name": STARTUP_LENDER, "kind": plan.startup_instrument, "amount_eur": round(float(amount_eur), 2),
          "received_month": scenario.meta.start_month, "annual_rate": 0.0,
          "deferral_months": plan.startup_deferral_months, "duration_months": plan.startup_duration_months,
+         "repayment": plan.startup_repayment,
          "source": "simcoop solve --target startup; terms: cooperative.financing.startup_* (assumption)"}
     )  # fmt: skip
     return scenario.replace({"cooperative.financing.instruments": instruments})
@@ -224,14 +229,22 @@ def solve(
         cap = limit
         high = min(high, cap) if cap > 0 else 0.0
 
+    stalled: list[str] = []
+
     def search(side: str) -> float | None:
         lo, hi = low, high
         if criteria_met(evaluate(lo), side, searched):
             return lo
         if hi <= lo:
             return None
+        tried = [lo]
         while not criteria_met(evaluate(hi), side, searched):
-            if hi >= cap:
+            tried.append(hi)
+            if hi >= cap:  # the end of the range (for funding: the compensation limit) binds
+                return None
+            flat = _not_moving(target, [evaluate(x) for x in tried], searched, n)
+            if flat:
+                stalled[:] = flat  # more of the lever would not help: stop early and say why
                 return None
             lo, hi = hi, min(hi * 2.0, cap)
         while hi - lo > tol:
@@ -243,8 +256,10 @@ def solve(
         return hi
 
     value = search("point")
-    optimistic = search("optimistic") if uncertainty else None
-    pessimistic = search("pessimistic") if uncertainty else None
+    point_stalled = list(stalled)
+    optimistic = search("optimistic") if uncertainty and not point_stalled else None
+    pessimistic = search("pessimistic") if uncertainty and not point_stalled else None
+    stalled[:] = point_stalled
     binding = ",".join(searched)
     if value is not None:
         value = _round_answer(value, target)
@@ -262,7 +277,10 @@ def solve(
             message = "the criteria searched are met, but the avis stays unfavourable: " + ", ".join(at.reasons)
     else:
         met, outcome, p, ci = False, None, None, None
-        if target == "funding":
+        if stalled:
+            binding = ",".join(stalled)
+            message = _stall_message(target, stalled, history, unit)
+        elif target == "funding":
             binding = "compensation"
             message = (
                 f"break-even is not reached with an extra subsidy within the compensation limit ({limit:,.0f} EUR a year "
@@ -270,7 +288,15 @@ def solve(
                 "subsidy would be over-compensation"
             )
         else:
-            message = f"no {target} level in the search range (up to {cap:,.0f}) meets the criteria searched ({', '.join(searched)})"
+            unmet = [k for k in searched if not criteria_met(cache[max(cache)], "point", (k,))]
+            message = (
+                f"no {target} level up to {cap:,.0f} ({unit}) meets the criteria searched; still not met at that level: "
+                f"{', '.join(unmet) or ', '.join(searched)}"
+            )
+    hints = _hints(target, stalled or ([] if value is not None else list(searched)), scenario, years, horizon_years) if value is None else []
+    best = value if value is not None else _best(cache, searched)
+    at_best = evaluate(best) if best is not None else None
+    best_met = [c.key for c in at_best.criteria if criteria_met(at_best, "point", (c.key,))] if at_best is not None else []
     return Solution(
         target=target,
         value=value,
@@ -296,7 +322,124 @@ def solve(
         limit=limit,
         instrument=scenario.cooperative.financing.startup_instrument if target == "startup" else "",
         message=message,
+        stalled=list(stalled) if value is None else [],
+        hints=hints,
+        best_value=best if value is None else None,
+        best_criteria_met=best_met,
     )
+
+
+#: What each searched criterion is called in the solver's messages.
+_CRITERION_WORDS = {"insolvency": "the risk of rupture de trésorerie", "break_even": "break-even by the deadline year"}
+#: What each target's lever is called.
+_LEVER_WORDS = {
+    "startup": "the one-off start-up financing",
+    "funding": "the extra annual subsidy",
+    "accueils": "the accueil flow",
+    "contribution": "the contribution rate",
+}
+
+
+def _not_moving(target: str, verdicts: list[Verdict], searched: tuple[str, ...], n: int) -> list[str]:
+    """The searched criteria still unmet that did not improve over the last two steps of the lever (empty: keep going).
+
+    Two steps back is the lever divided by four. A criterion moves when its gap closes by a
+    tenth or more (the median lowest own treasury below the overdraft, for the rupture risk;
+    the worst median yearly result from the break-even year on, for break-even) or its
+    share gets better by more than one simulation's worth (1/n). Shares alone would
+    mislead: the share at break-even stays at 0 until the subsidy nearly covers the deficit.
+    When every unmet criterion is flat, more of the lever will not help.
+    """
+    del target
+    if len(verdicts) < 3:
+        return []
+    now, before = verdicts[-1], verdicts[-3]
+    unmet = [k for k in searched if not criteria_met(now, "point", (k,))]
+    flat = []
+    for key in unmet:
+        a, b = now.criterion(key), before.criterion(key)
+        if a is None or b is None:
+            continue
+        gain = (b.value - a.value) if key == "insolvency" else (a.value - b.value)
+        gap_now, gap_before = _gap(now, key), _gap(before, key)
+        closing = gap_now is not None and gap_before is not None and gap_before - gap_now > 0.1 * gap_before
+        if gain <= 1.0 / max(n, 1) and not closing:
+            flat.append(key)
+    return flat if flat and flat == unmet else []
+
+
+def _gap(verdict: Verdict, key: str) -> float | None:
+    """How far a criterion is from being met, in euros (None when the verdict does not say)."""
+    c = verdict.criterion(key)
+    if c is None:
+        return None
+    if key == "insolvency":
+        lowest = (c.detail.get("min_coop_treasury_eur") or {}).get("p50")
+        return None if lowest is None else max(-float(c.detail.get("overdraft_eur", 0.0)) - lowest, 0.0)
+    rows = verdict.layers.get("economic", {}).get("result_by_year", [])
+    from_year = max(int(c.detail.get("by_year", 1)) - 1, 0)
+    results = [r["result_eur"]["p50"] for r in rows[from_year:] if r["result_eur"]["p50"] is not None]
+    return max(-min(results), 0.0) if results else None
+
+
+def _stall_message(target: str, stalled: list[str], history: list[dict[str, Any]], unit: str) -> str:
+    """Why the search stopped early, with the values it saw."""
+    parts = []
+    for key in stalled:
+        seen = ", ".join(
+            f"{h[key]:.0%} at {h['value']:,.0f}" if target != "contribution" else f"{h[key]:.0%} at {h['value']:.1%}"
+            for h in sorted(history, key=lambda h: h["value"])
+        )
+        parts.append(f"{_CRITERION_WORDS.get(key, key)} does not move with {_LEVER_WORDS[target]} ({seen})")
+    return "stopped early: " + "; ".join(parts) + f" [{unit}]"
+
+
+def _hints(target: str, stalled: list[str], scenario: Scenario, years: int, horizon_years: int) -> list[str]:
+    """What to try when the lever cannot meet the criteria, in plain words."""
+    hints: list[str] = []
+    by_year = scenario.viability.break_even_by_year
+    if "break_even" in stalled:
+        if target == "funding" and years < horizon_years:
+            hints.append(
+                f"the extra subsidy stops after year {years}, while break-even must hold from year {by_year} to the end of "
+                f"the horizon: try --years {horizon_years} (the funding must last), or fix the deficit that remains "
+                "once it stops (--target accueils or --target contribution)"
+            )
+        elif target == "startup":
+            hints.append("break-even is not searched by this target; for a recurring deficit try --target funding (within the compensation limit)")
+        else:
+            hints.append("the structure's deficit is recurring: try --target funding (within the compensation limit) or revise the costs")
+    if "insolvency" in stalled:
+        if target in ("accueils", "contribution"):
+            hints.append(
+                "the rupture risk does not come from the activity level: it is a start-up cash problem; try --target startup "
+                "(a one-off start-up financing), a convention's advance at signature or a Dailly of the late receivables"
+            )
+        elif target == "startup":
+            hints.append(
+                "the cash keeps falling after the start-up financing is received (recurring deficits, or its repayment): "
+                "try --target funding for break-even first, or a longer deferral (cooperative.financing.startup_deferral_months)"
+            )
+        else:
+            hints.append("an operating subsidy cannot fix the start-up cash gap alone: try --target startup")
+    return hints
+
+
+def _best(cache: dict[float, Verdict], searched: tuple[str, ...]) -> float | None:
+    """The level tried that came closest: most searched criteria met, then the best point values."""
+    if not cache:
+        return None
+
+    def score(x: float) -> tuple[float, ...]:
+        v = cache[x]
+        met = sum(criteria_met(v, "point", (k,)) for k in searched)
+        values = []
+        for k in searched:
+            c = v.criterion(k)
+            values.append(0.0 if c is None else (-c.value if k == "insolvency" else c.value))
+        return (met, *values, -x)
+
+    return max(cache, key=score)
 
 
 def _round_answer(value: float, target: str) -> float:

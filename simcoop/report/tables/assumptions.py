@@ -353,11 +353,12 @@ def conventions_table(run: RunData) -> Table:
     for c in run.scenario["cooperative"].get("public_funding", []):
         kind = c.get("kind", "fixed")
         amount = fmt_eur(c["amount_eur"]) + (" par an" if kind == "fixed" else "")
-        renewals = (
-            f"{fmt_int(c.get('max_renewals', 0))} × {fmt_pct(c.get('renewal_probability', 0))}"
-            if c.get("max_renewals")
-            else "aucun"
-        )
+        if "max_renewals" in c and c["max_renewals"] is None:
+            renewals = f"jusqu'à la fin de l'horizon, chaque fois à {fmt_pct(c.get('renewal_probability', 0))}"
+        elif c.get("max_renewals"):
+            renewals = f"{fmt_int(c.get('max_renewals', 0))} × {fmt_pct(c.get('renewal_probability', 0))}"
+        else:
+            renewals = "aucun"
         rows.append(
             Row(
                 c["funder"],

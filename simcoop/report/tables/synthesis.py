@@ -196,8 +196,18 @@ def _what_goes_wrong(run: RunData, verdict: dict[str, Any]) -> list[str]:
         month = ins.get("median_insolvency_month")
         when = "" if is_missing(month) else f", dès {_month_of(month, run.start_month)} en médiane"
         need = (cash.get("startup_need_eur") or {}).get("p50")
+        if out:
+            subject = "Sa trésorerie"
+        elif be and be["met"] and not is_missing((be["detail"].get("break_even_month") or {}).get("p50")):
+            # The structure pays its way: say so first, then what its cash lacks.
+            subject = (
+                f"La coopérative revient à l'équilibre dès {_month_of(be['detail']['break_even_month']['p50'], run.start_month)} "
+                "en médiane, mais sa trésorerie"
+            )
+        else:
+            subject = "La trésorerie de la coopérative"
         out.append(
-            f"Sa trésorerie passe sous le découvert autorisé dans {fmt_pct(cash.get('rupture_probability'))} des simulations{when} ; "
+            f"{subject} passe sous le découvert autorisé dans {fmt_pct(cash.get('rupture_probability'))} des simulations{when} ; "
             f"sans financement de démarrage, il lui manque jusqu'à {fmt_keur_round(need)} en médiane."
         )
     return out
