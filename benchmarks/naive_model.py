@@ -132,7 +132,8 @@ class _Sector:
 class _Coop:
     """State shared by all processes of one replication."""
 
-    def __init__(self, p: ModelParams) -> None:
+    def __init__(self, p: ModelParams, payroll: Any) -> None:
+        self.payroll = payroll  # NumpyPayroll or scalar_payroll.ScalarPayroll
         self.count = [0, 0, 0, 0, 0]  # people by stage code
         self.slots = p.receivable_slots
         self.pending = [0.0] * self.slots  # receivables of exited activities, by month modulo slots
@@ -228,6 +229,7 @@ def _entrepreneur(
 ) -> Generator[simpy.Event, Any, None]:
     """One entrepreneur: monthly accounts and decisions, one timeout a month, until exit."""
     t0 = int(env.now)
+    pay = coop.payroll
     slots = coop.slots
     receivables = [0.0] * slots
     treasury = ema = cum_base = 0.0
@@ -245,7 +247,7 @@ def _entrepreneur(
     else:  # direct CESA: no margin yet, so the fixed pay is the minimum gross
         deadline = t0 + p.associe_deadline_months
         trial_end = t0 + p.trial_period_months
-        fixed_gross = max(float(gross_for_employer_budget_cents(0.0, p.payroll_by_month[t0])), p.min_gross_cents)
+        fixed_gross = max(pay.gross_for_budget(0.0, p.payroll_by_month[t0]), p.min_gross_cents)
         crate = sector.rate_cesa
         coop.cesa_entries += 1
         coop.month_cesa_entries += 1
@@ -290,7 +292,7 @@ def _entrepreneur(
         treasury += received - purchases - contrib
         if salaried:
             # Fixed part (advanced below the floor within the cap) or the variable target.
-            fixed_cost = float(employer_cost_cents(fixed_gross, rates))
+            fixed_cost = pay.employer_cost(fixed_gross, rates)
             target = float(round(max(ema, 0.0) * p.salary_payout_rate))
             above_floor = treasury - p.treasury_floor_cents
             budget = max(min(target, above_floor), min(fixed_cost, above_floor + p.advance_cap_cents), 0.0)
@@ -298,13 +300,13 @@ def _entrepreneur(
                 surplus = above_floor - budget - p.settlement_reserve_months * fixed_cost
                 budget += float(round(max(surplus, 0.0) * p.settlement_payout_share))
                 fixed_budget = float(round(max(ema, 0.0) * p.fixed_pay_share))
-                fixed_gross = max(float(gross_for_employer_budget_cents(fixed_budget, rates)), p.min_gross_cents)
-            gross = float(gross_for_employer_budget_cents(budget, rates))
-            treasury -= float(employer_cost_cents(gross, rates))
+                fixed_gross = max(pay.gross_for_budget(fixed_budget, rates), p.min_gross_cents)
+            gross = pay.gross_for_budget(budget, rates)
+            treasury -= pay.employer_cost(gross, rates)
             if are_end > t:  # ARE not paid is kept for later
                 are_end += min(0.7 * gross / p.are_average_cents, 1.0)
             if capital_due > 0.0:
-                net = gross - float(employee_contributions_cents(gross, rates))
+                net = gross - pay.employee(gross, rates)
                 withheld = max(min(capital_due, p.capital_instalment_cents, net), 0.0)
                 capital_due -= withheld
                 capital_paid += withheld
@@ -345,7 +347,7 @@ def _entrepreneur(
                 deadline = t + max(p.associe_deadline_months - (t - cape_start), 0)
                 trial_end = t + p.trial_period_months
                 budget = float(round(p.fixed_pay_share * max(ema, 0.0)))
-                fixed_gross = max(float(gross_for_employer_budget_cents(budget, rates)), p.min_gross_cents)
+                fixed_gross = max(pay.gross_for_budget(budget, rates), p.min_gross_cents)
             elif term_end <= t:
                 if renewals > 0 and u_decide < p.cape_renewal_probability:
                     renewals -= 1
@@ -462,6 +464,7 @@ def _cooperative(
     env: simpy.Environment, coop: _Coop, p: ModelParams, rng: random.Random, counts: np.random.Generator
 ) -> Generator[simpy.Event, Any, None]:
     """Month ``t``: close ``t - 1``, accueils, the cooperative's accounts and staff, entries."""
+    pay = coop.payroll
     sectors = _sectors(p)
     cumshares = [float(x) for x in p.sector_cumshares]
     rates_per_month = [float(x) for x in p.accueils_rate_per_month]
@@ -499,8 +502,8 @@ def _cooperative(
                 coop.hire_month = t + p.recruitment_delay_months
         coop.support_fte = max(p.support_fte_at_opening, math.ceil(2.0 * p.support_ratio * coop.staff_fte) / 2.0)
         rates = p.payroll_by_month[t]
-        staff_cost = float(employer_cost_cents(p.staff_gross_cents, rates))
-        support_cost = float(employer_cost_cents(p.support_gross_cents, rates))
+        staff_cost = pay.employer_cost(p.staff_gross_cents, rates)
+        support_cost = pay.employer_cost(p.support_gross_cents, rates)
         costs = float(round(coop.staff_fte * staff_cost + coop.support_fte * support_cost))
         costs += rent[t] + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
         if int(p.calendar_month[t]) == 12:
@@ -541,11 +544,30 @@ def _cooperative(
         yield env.timeout(1)
 
 
-def run_naive_replication(p: ModelParams, seed: int, replication: int) -> NaiveReplication:
-    """Simulate one replication of the naive model."""
+class NumpyPayroll:
+    """The ``simcoop.economics`` payroll functions called on one scalar at a time (numpy per call)."""
+
+    def employer_cost(self, gross: float, rates: Any) -> float:
+        return float(employer_cost_cents(gross, rates))
+
+    def gross_for_budget(self, budget: float, rates: Any) -> float:
+        return float(gross_for_employer_budget_cents(budget, rates))
+
+    def employee(self, gross: float, rates: Any) -> float:
+        return float(employee_contributions_cents(gross, rates))
+
+
+def run_naive_replication(p: ModelParams, seed: int, replication: int, payroll: Any = None) -> NaiveReplication:
+    """Simulate one replication of the naive model.
+
+    ``payroll``: an object with ``employer_cost``, ``gross_for_budget`` and ``employee`` on
+    one scalar; default :class:`NumpyPayroll` (the numpy functions one value at a time),
+    or ``scalar_payroll.ScalarPayroll()`` (the same rules in plain Python floats). Both
+    give the same whole cents, so the same replication.
+    """
     rng = random.Random(seed + replication)
     counts = np.random.default_rng(seed + replication)
-    coop = _Coop(p)
+    coop = _Coop(p, NumpyPayroll() if payroll is None else payroll)
     _draw_renewals(coop, p, counts)
     env = simpy.Environment()
     env.process(_cooperative(env, coop, p, rng, counts))

@@ -18,6 +18,7 @@ __all__ = [
     "to_cents",
     "share_cents",
     "monthly_instalments_cents",
+    "monthly_instalment_cents",
     "payment_split",
 ]
 
@@ -48,6 +49,12 @@ def monthly_instalments_cents(annual_cents: int, skip: int, count: int) -> npt.N
     k = np.arange(skip, skip + count + 1, dtype=np.int64)
     cumulative = (int(annual_cents) * k + 6) // 12
     return np.diff(cumulative)
+
+
+def monthly_instalment_cents(annual_cents: int, k: int) -> int:
+    """Month ``k`` of :func:`monthly_instalments_cents` alone, in Python integers (no array)."""
+    a = int(annual_cents)
+    return (a * (k + 1) + 6) // 12 - (a * k + 6) // 12
 
 
 def payment_split(payment_delay_days: float) -> tuple[int, float]:

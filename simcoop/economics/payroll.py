@@ -58,6 +58,7 @@ import yaml
 __all__ = [
     "EMPLOYER_SIZES",
     "PayrollRates",
+    "PayrollTables",
     "employee_contributions_cents",
     "employer_contributions_cents",
     "employer_cost_cents",
@@ -66,6 +67,7 @@ __all__ = [
     "net_pay_cents",
     "payroll_dates",
     "payroll_rates_at",
+    "payroll_tables",
     "reduction_generale_cents",
 ]
 
@@ -510,12 +512,19 @@ def _knots_cents(r: PayrollRates) -> FloatArray:
     return np.unique(np.array([0.0, *[k for k in knots if 0.0 < k < math.inf]]))
 
 
-def _continuous_inverse(budget: FloatArray, r: PayrollRates) -> FloatArray:
-    """sup{g : continuous_cost(g) <= budget}, to a small fraction of a cent."""
+@lru_cache(maxsize=8)
+def _pieces(r: PayrollRates) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The knots (with a far sentinel), the continuous cost at each knot, and its left limit at the next."""
     knots = _knots_cents(r)
     knots = np.append(knots, 2.0 * knots[-1] + 1e12)  # a far sentinel closes the last piece
     at_knot = _continuous_cost(knots, r)  # right values
     before_next = _continuous_cost(knots[1:] - 1e-6, r)  # left limits
+    return knots, at_knot, before_next
+
+
+def _continuous_inverse(budget: FloatArray, r: PayrollRates) -> FloatArray:
+    """sup{g : continuous_cost(g) <= budget}, to a small fraction of a cent."""
+    knots, at_knot, before_next = _pieces(r)
     budget = np.minimum(budget, at_knot[-1])
     piece = np.clip(np.searchsorted(at_knot, budget, side="right") - 1, 0, knots.size - 2)
     lo, hi = knots[piece], knots[piece + 1]
@@ -524,8 +533,11 @@ def _continuous_inverse(budget: FloatArray, r: PayrollRates) -> FloatArray:
     span = np.where(in_gap, 1.0, cost_hi - cost_lo)
     g = np.where(in_gap, hi, lo + (budget - cost_lo) * (hi - lo) / span)
     # Newton steps (secant over a small step): a no-op on linear pieces, a few on the RGDU taper.
+    curved = lo < _relief_exit_cents(r)  # beyond the relief's exit every piece is linear
     for _ in range(4):
-        inside = ~in_gap & (g > lo) & (g < hi)
+        inside = ~in_gap & (g > lo) & (g < hi) & curved
+        if not inside.any():
+            break
         step = np.minimum(np.maximum(1e-3 * g, 1.0), 0.5 * (hi - g))
         step = np.where(step > 0.0, step, 1.0)
         f0 = _continuous_cost(g, r)
@@ -566,8 +578,26 @@ def gross_for_employer_budget_cents(budget_cents: npt.ArrayLike, rates: PayrollR
 _TABLE_SMIC = 4.0
 
 
-@lru_cache(maxsize=8)
+_COST_TABLES: dict[int, tuple[PayrollRates, FloatArray]] = {}
+
+
 def _cost_table(r: PayrollRates) -> FloatArray:
+    """``employer_cost_cents`` of every whole cent of gross from 0 to ``_TABLE_SMIC`` monthly SMIC.
+
+    Looked up by identity first (hashing the rules costs more than a small search), then by value.
+    """
+    hit = _COST_TABLES.get(id(r))
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    table = _cost_table_by_value(r)
+    if len(_COST_TABLES) > 64:
+        _COST_TABLES.clear()
+    _COST_TABLES[id(r)] = (r, table)
+    return table
+
+
+@lru_cache(maxsize=8)
+def _cost_table_by_value(r: PayrollRates) -> FloatArray:
     """``employer_cost_cents`` of every whole cent of gross from 0 to ``_TABLE_SMIC`` monthly SMIC."""
     n = int(math.ceil(_TABLE_SMIC * r.smic_monthly_eur * 100.0)) + 1
     table = _employer_cost(np.arange(n, dtype=np.float64), r)
@@ -581,6 +611,8 @@ def _inverse_by_bisection(budget: FloatArray, r: PayrollRates) -> FloatArray:
     # |exact - continuous| <= 1 cent of rounding + 0.00005 × gross from the coefficient;
     # the continuous cost rises by at least 1 per cent, so the answer is within `margin`.
     margin = np.ceil(3.0 + 6e-5 * g_star)
+    # Beyond the relief's exit the coefficient is exactly 0: only the cent roundings remain.
+    margin = np.where(g_star > _relief_exit_cents(r) + 10.0, 3.0, margin)
     lo = np.clip(np.floor(g_star - margin), 0.0, budget)
     hi = np.minimum(np.ceil(g_star + margin), budget + 1.0)
     gross = _bisect(lo, hi, budget, r)
@@ -601,3 +633,76 @@ def _bisect(lo: FloatArray, hi: FloatArray, budget: FloatArray, r: PayrollRates)
         lo = np.where(fits, mid, lo)
         hi = np.where(fits, hi, mid)
     return lo
+
+
+def _relief_exit_cents(r: PayrollRates) -> float:
+    """A gross (cents) from which the relief coefficient is 0 whatever the formula (exit x SMIC_ref cap)."""
+    return 100.0 * r.relief_smic_monthly_eur * r.relief_exit_smic_multiple
+
+
+class PayrollTables:
+    """Whole-cent tables of one set of rules, for the model's monthly hot loop.
+
+    ``cost``, ``relief``, ``employee`` and ``csg_crds`` hold, at index g, exactly what
+    :func:`employer_cost_cents`, :func:`reduction_generale_cents`,
+    :func:`employee_contributions_cents` and :func:`csg_crds_cents` give for a gross of g
+    cents (they are computed by those functions), for g from 0 to ``_TABLE_SMIC`` monthly
+    SMIC. :meth:`index` says whether an array of gross pay can be read from them; the
+    other methods give the same answers as the functions of this module, reading the
+    tables when they can and calling the rules otherwise.
+    """
+
+    def __init__(self, rates: PayrollRates) -> None:
+        self.rates = rates
+        self.cost = _cost_table(rates)
+        gross = np.arange(len(self.cost), dtype=np.float64)
+        self.relief = reduction_generale_cents(gross, rates)
+        self.employee = employee_contributions_cents(gross, rates)
+        self.csg_crds = csg_crds_cents(gross, rates)
+        for table in (self.relief, self.employee, self.csg_crds):
+            table.flags.writeable = False
+        self.size = len(self.cost)
+        self._top = float(self.cost[-1])
+
+    def index(self, gross: FloatArray) -> npt.NDArray[np.intp] | None:
+        """Indices into the tables for a 1-d array of gross pay, or None when some value is not a whole cent in range."""
+        index = gross.astype(np.intp)
+        if gross.size and (index.min() < 0 or index.max() >= self.size or not np.array_equal(index, gross)):
+            return None
+        return index
+
+    def employer_cost(self, gross: FloatArray) -> FloatArray:
+        """:func:`employer_cost_cents` of a 1-d array of gross pay."""
+        index = self.index(gross)
+        return employer_cost_cents(gross, self.rates) if index is None else self.cost[index]
+
+    def gross_for_budget(self, budget: FloatArray) -> FloatArray:
+        """:func:`gross_for_employer_budget_cents` of a 1-d array of budgets (whole cents, >= 0 out)."""
+        if budget.size and budget.max() < self._top:
+            gross = np.searchsorted(self.cost, budget, side="right") - 1.0
+            return np.maximum(gross, 0.0)  # a negative budget buys 0
+        return gross_for_employer_budget_cents(budget, self.rates)
+
+
+_TABLES: dict[int, tuple[PayrollRates, PayrollTables]] = {}
+
+
+def payroll_tables(rates: PayrollRates) -> PayrollTables:
+    """The :class:`PayrollTables` of ``rates`` (built once per set of rules, then reused).
+
+    Looked up by identity first (the model asks for the same object every month), then by
+    value, so equal rules built apart share one set of tables.
+    """
+    hit = _TABLES.get(id(rates))
+    if hit is not None and hit[0] is rates:
+        return hit[1]
+    tables = _tables_by_value(rates)
+    if len(_TABLES) > 64:
+        _TABLES.clear()
+    _TABLES[id(rates)] = (rates, tables)
+    return tables
+
+
+@lru_cache(maxsize=8)
+def _tables_by_value(rates: PayrollRates) -> PayrollTables:
+    return PayrollTables(rates)

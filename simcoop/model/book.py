@@ -289,6 +289,8 @@ class Book:
         self.exempt_turnover_year_cents = 0.0
         self.taxe_salaires_ratio_last_year: float | None = None
         self.dues_year_cents = np.zeros(len(params.dues_rate))
+        # (rules, versement mobilité, taxe ratio, thresholds) -> employer cost of one staff and one support FTE.
+        self.fte_cost_cache: dict[tuple[int, float, float, tuple[float, ...]], tuple[float, float]] = {}
 
     def rates(self, month: int) -> Any:
         """The payroll rules of ``month`` for the cooperative's current employer size."""

@@ -40,13 +40,13 @@ from simcoop.economics import (
     employer_cost_cents,
     gross_for_employer_budget_cents,
     hour_equivalents,
-    monthly_instalments_cents,
     monthly_interest_cents,
 )
+from simcoop.economics.money import monthly_instalment_cents
 from simcoop.economics.closing import capped_interest
 from simcoop.economics.cesa import are_months_saved, fixed_gross_cents, pay_budget_cents, settlement_bonus_cents
 from simcoop.economics.contribution import bracket_contribution_cents
-from simcoop.economics.payroll import annual_reduction_generale_cents, reduction_generale_cents
+from simcoop.economics.payroll import annual_reduction_generale_cents, payroll_tables, reduction_generale_cents
 from simcoop.economics.employment import payroll_taxes_cents, per_head_costs_cents, smoothed_size_band
 from simcoop.model.book import (
     ROW_ARE_END_MONTH,
@@ -359,7 +359,7 @@ def _public_funding(book: Book, p: ModelParams, t: int) -> None:
         if conv.first <= t <= book.convention_last[c]:
             k = t - conv.first
             if conv.kind == _FIXED:
-                earned = float(monthly_instalments_cents(conv.amount_cents, k, 1)[0])
+                earned = float(monthly_instalment_cents(conv.amount_cents, k))
             elif conv.kind == _PER_ACCUEIL:
                 earned = flows["accueils"] * conv.amount_cents
             elif conv.kind == _PER_SUPPORTED:
@@ -656,8 +656,9 @@ def _cesa_pay(
     the recent margin. ``treasury`` (a view of the activity table) is debited in place.
     """
     flows = book.flows
+    tables = payroll_tables(rates)  # whole-cent tables: the same numbers as the payroll functions
     recent_margin = a[ROW_RECENT_NET_MARGIN_CENTS]
-    fixed_cost = employer_cost_cents(a[ROW_FIXED_GROSS_CENTS], rates)
+    fixed_cost = tables.employer_cost(a[ROW_FIXED_GROSS_CENTS])
     budget = pay_budget_cents(recent_margin, treasury, fixed_cost, p.salary_payout_rate, p.treasury_floor_cents, p.advance_cap_cents)
     if calendar == p.settlement_month:
         above_floor = treasury - p.treasury_floor_cents
@@ -668,19 +669,25 @@ def _cesa_pay(
     else:
         bonus = None
     budget *= salaried
-    gross = gross_for_employer_budget_cents(budget, rates)
+    gross = tables.gross_for_budget(budget)
     settlement_gross = None
     if bonus is not None:
-        settlement_gross = (gross - gross_for_employer_budget_cents(budget - bonus * salaried, rates)) * salaried
-    cost = employer_cost_cents(gross, rates) - _relief_regularisation(a, salaried, gross, settlement_gross, rates, calendar)
+        settlement_gross = (gross - tables.gross_for_budget(budget - bonus * salaried)) * salaried
+    index = tables.index(gross)
+    if index is None:
+        cost, provisional = employer_cost_cents(gross, rates), reduction_generale_cents(gross, rates)
+        employee, csg_crds = employee_contributions_cents(gross, rates), csg_crds_cents(gross, rates)
+    else:
+        cost, provisional = tables.cost[index], tables.relief[index]
+        employee, csg_crds = tables.employee[index], tables.csg_crds[index]
+    cost = cost - _relief_regularisation(a, salaried, gross, settlement_gross, rates, calendar, provisional)
     treasury -= cost
-    employee = employee_contributions_cents(gross, rates)
     gross_total = float(gross.sum())
     cost_total = float(cost.sum())
     if settlement_gross is not None:
         flows["settlement_pay_cents"] += float(settlement_gross.sum())
     flows["employee_contributions_cents"] += float(employee.sum())
-    flows["csg_crds_cents"] += float(csg_crds_cents(gross, rates).sum())  # part of the line above, shown apart
+    flows["csg_crds_cents"] += float(csg_crds.sum())  # part of the line above, shown apart
     flows["jobs_fte"] += float(hour_equivalents(gross, rates).sum()) / rates.full_time_hours_per_month
     # ARE not paid: a salary reduces the benefit (cumul rule), so a month counts as
     # min(1, rate x gross / average ARE); the entitlement not used is kept for later
@@ -710,6 +717,7 @@ def _relief_regularisation(
     settlement_gross: npt.NDArray[np.float64] | None,
     rates: Any,
     calendar: int,
+    provisional: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.float64]:
     """This month's correction of the provisional réduction générale, whole cents (CSS L241-13, D241-7).
 
@@ -719,7 +727,8 @@ def _relief_regularisation(
     and what was granted (progressive regularisation). The settlement of the variable part
     is pay for the previous year's activity: its relief is the previous year's relief
     recomputed with it (rappel de salaire attached to its period), not this month's.
-    Positive: more relief, a lower cost.
+    ``provisional`` is the monthly relief inside this month's employer cost
+    (``reduction_generale_cents`` of ``gross``). Positive: more relief, a lower cost.
     """
     if calendar == 1:
         a[ROW_PREVIOUS_YEAR_GROSS_CENTS] = a[ROW_GROSS_YTD_CENTS]
@@ -727,7 +736,6 @@ def _relief_regularisation(
         a[ROW_GROSS_YTD_CENTS] = 0.0
         a[ROW_RELIEF_YTD_CENTS] = 0.0
         a[ROW_PAID_MONTHS_YTD] = 0.0
-    provisional = reduction_generale_cents(gross, rates)
     attached = np.zeros_like(gross)
     if settlement_gross is not None:
         # Attached to last year when there was pay last year; else it is this year's pay.
@@ -794,11 +802,19 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
     """
     active = book.n_active
     team = book.staff_fte + book.support_fte
-    pay = np.array([p.staff_gross_cents, p.support_gross_cents])
-    one_fte = employer_cost_cents(pay, rates)
     vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0
-    taxes = payroll_taxes_cents(pay, vm, book.taxe_salaires_ratio(), p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
-    staff = float(round(book.staff_fte * (one_fte[0] + taxes[0]) + book.support_fte * (one_fte[1] + taxes[1])))
+    ratio = book.taxe_salaires_ratio()
+    thresholds = p.taxe_salaires_thresholds_by_month[t]
+    # The cost of one FTE of each kind changes only with the rules, the band, the ratio and the brackets:
+    # computed once per combination (the rules live in p as long as the run).
+    key = (id(rates), vm, ratio, thresholds)
+    per_fte = book.fte_cost_cache.get(key)
+    if per_fte is None:
+        pay = np.array([p.staff_gross_cents, p.support_gross_cents])
+        one_fte = employer_cost_cents(pay, rates)
+        taxes = payroll_taxes_cents(pay, vm, ratio, thresholds, p.taxe_salaires_rates)
+        per_fte = book.fte_cost_cache[key] = (one_fte[0] + taxes[0], one_fte[1] + taxes[1])
+    staff = float(round(book.staff_fte * per_fte[0] + book.support_fte * per_fte[1]))
     staff += float(per_head_costs_cents(team, p.mutuelle_cents_per_month, p.occupational_health_cents_per_year))
     costs = staff + p.rent_cents_by_month[t] + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
     costs += float(round(p.overheads_cents_per_fte_month * team))

@@ -1,0 +1,119 @@
+"""Where one replication's time goes: per-function wall time and, optionally, a cProfile listing.
+
+::
+
+    python benchmarks/profile_engine.py                  # 20 replications, per-function timing
+    python benchmarks/profile_engine.py -n 50 --cprofile # also cProfile's top 30 by own time
+
+The per-function timing wraps the monthly steps of ``simcoop.model.processes`` with a
+``time.perf_counter`` pair (a few microseconds of overhead per call, counted in the
+caller) and runs ``simcoop.runner.run_replication`` on the reference scenario, so the
+figures exclude building the result tables; ``simulate`` (tables included) is timed
+apart. The two headline figures are CPU time of this process (``time.process_time``),
+less sensitive than wall time to other work on a shared machine. Nested functions are shown indented under their caller; their time is inside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import pstats
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+
+import simcoop
+from simcoop.model import processes
+from simcoop.model.params import model_params
+from simcoop.runner import run_replication
+
+#: (function name in simcoop.model.processes, depth for display)
+TIMED = [
+    ("close_month", 0),
+    ("_public_funding", 1),
+    ("_arrivals", 0),
+    ("_accounting", 0),
+    ("_cesa_pay", 1),
+    ("_relief_regularisation", 2),
+    ("_activity_charges", 1),
+    ("_staffing", 1),
+    ("_structure_costs", 1),
+    ("_decisions", 0),
+    ("_start_entries", 0),
+]
+
+
+def _wrap(totals: dict[str, float], counts: dict[str, int], name: str, f):  # type: ignore[no-untyped-def]
+    @functools.wraps(f)
+    def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return f(*args, **kwargs)
+        finally:
+            totals[name] += time.perf_counter() - started
+            counts[name] += 1
+
+    return timed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--replications", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--cprofile", action="store_true", help="also print cProfile's top 30 functions by own time")
+    args = parser.parse_args(argv)
+    scenario = simcoop.load_scenario(simcoop.default_scenario_path())
+    seed = scenario.simulation.seed if args.seed is None else args.seed
+    n = args.replications
+    params = model_params(scenario)
+    simcoop.simulate(scenario, replications=1, seed=seed, jobs=1)  # warm-up: payroll tables, lazy imports
+
+    started = time.process_time()
+    res = simcoop.simulate(scenario, replications=n, seed=seed, jobs=1)
+    simulate_s = time.process_time() - started
+    months = float(res.kpis["entrepreneur_months"].sum())
+
+    started = time.process_time()
+    for r in range(n):
+        run_replication(scenario, seed, r, params)
+    model_s = time.process_time() - started
+
+    totals: dict[str, float] = defaultdict(float)
+    counts: dict[str, int] = defaultdict(int)
+    originals = {name: getattr(processes, name) for name, _ in TIMED}
+    for name, _ in TIMED:
+        setattr(processes, name, _wrap(totals, counts, name, originals[name]))
+    try:
+        started = time.perf_counter()
+        for r in range(n):
+            run_replication(scenario, seed, r, params)
+        timed_s = time.perf_counter() - started
+    finally:
+        for name, f in originals.items():
+            setattr(processes, name, f)
+
+    print(f"reference scenario, seed {seed}, {n} replications, one process")
+    print(f"simulate (tables included): {1000 * simulate_s / n:7.2f} ms/rep  {months / simulate_s:12,.0f} entrepreneur-months/s")
+    print(f"run_replication only      : {1000 * model_s / n:7.2f} ms/rep  {months / model_s:12,.0f} entrepreneur-months/s")
+    print(f"per function (timed run: {1000 * timed_s / n:.2f} ms/rep; ms per replication, us per call):")
+    accounted = 0.0
+    for name, depth in TIMED:
+        if depth == 0:
+            accounted += totals[name]
+        per_call = 1e6 * totals[name] / max(counts[name], 1)
+        print(f"  {'  ' * depth}{name:<{26 - 2 * depth}} {1000 * totals[name] / n:7.2f} ms  {per_call:8.1f} us x {counts[name] / n:6.0f}")
+    print(f"  {'rest (SimPy, parcours, book)':<26} {1000 * (timed_s - accounted) / n:7.2f} ms")
+
+    if args.cprofile:
+        profile = cProfile.Profile()
+        profile.enable()
+        for r in range(n):
+            run_replication(scenario, seed, r, params)
+        profile.disable()
+        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
