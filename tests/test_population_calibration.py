@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import simcoop
-from simcoop.calibration.crossval import coverage_summary, cross_validate
+from simcoop.calibration.crossval import coverage_summary
 from simcoop.calibration.figures import CaeFigures, Figure, FiguresError, cae_scenario, read_figures, simulated_figures
 from simcoop.calibration.popfit import fit_from_figures, stage1
 from simcoop.calibration.population import CENTRE, PARAMS, scenario_changes
@@ -74,16 +74,22 @@ def _three_cae(tmp_path: Path) -> Path:
     return path
 
 
-def test_cross_validation_predicts_every_left_out_figure(base: simcoop.Scenario, tmp_path: Path) -> None:
+def test_cross_validation_predicts_every_left_out_figure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
     path = _three_cae(tmp_path)
-    _, _, sims, _ = stage1(path, base, 12, 3, InlineExecutor())
-    table = cross_validate(base, sims, 3, InlineExecutor(), per_cae=8, draws=50, burn=50)
+    out = tmp_path / "cv.csv"
+    args = ["backtest", "--cross-validate", str(path), "--draws", "12", "--per-cae", "8", "-s", "3", "-o", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "coverage 90%" in printed and "overall" in printed
+    table = pd.read_csv(out)
     assert len(table) == 6 and set(table["cae"]) == {"A", "B", "C"}
     assert (table["p05"] <= table["median"]).all() and (table["median"] <= table["p95"]).all()
     summary = coverage_summary(table)
     overall = summary[summary["measure"] == "overall"].iloc[0]
     assert overall.figures == 6
-    assert overall.coverage_90 == pytest.approx(table["inside_90"].mean())
+    assert f"{100 * overall.coverage_90:.0f}% of 6 left-out figures" in printed
 
 
 def test_same_seed_same_prior_whatever_the_jobs(base: simcoop.Scenario, tmp_path: Path) -> None:

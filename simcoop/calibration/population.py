@@ -292,6 +292,7 @@ def log_normal_pdf(z: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarr
 
 
 def logsumexp(a: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log(sum(exp(a))) along ``axis``, without overflow; -inf when every term is -inf."""
     m = np.max(a, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
     return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(a - m), axis=axis))
