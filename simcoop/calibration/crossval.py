@@ -152,7 +152,7 @@ def format_coverage(table: pd.DataFrame, markdown: bool = False) -> str:
         for r in table.itertuples()
     ]
     summary = coverage_summary(table)
-    shead = ("measure", "figures", "coverage 50%", "coverage 90%", "median |error|")
+    shead = ("measure", "figures", "coverage 50%", "coverage 90%", "median abs. relative error")
     slines = [
         (r.measure, str(r.figures), f"{100 * r.coverage_50:.0f}%", f"{100 * r.coverage_90:.0f}%", f"{100 * r.median_abs_relative_error:.0f}%")
         for r in summary.itertuples()
