@@ -17,7 +17,10 @@ from simcoop.cli.common import (
     positive_int,
 )
 
-__all__ = ["add_backtest_parser", "add_calibrate_parser", "cmd_backtest", "cmd_calibrate"]
+#: The published figures shipped with simcoop (a copy of shared/data/cae_public_figures.csv).
+SHIPPED_FIGURES = Path(__file__).resolve().parent.parent / "data" / "cae_public_figures.csv"
+
+__all__ = ["SHIPPED_FIGURES", "add_backtest_parser", "add_calibrate_parser", "cmd_backtest", "cmd_calibrate"]
 
 
 def add_calibrate_parser(sub: Any) -> None:
@@ -25,16 +28,23 @@ def add_calibrate_parser(sub: Any) -> None:
     # --- calibrate (simcoop.calibration) ---
     calibrate = sub.add_parser(
         "calibrate",
-        help="estimate a scenario's parameters from a CAE's own records (enDI-shaped exports)",
+        help="estimate parameters from a CAE's own records, or a population prior from many CAE's published figures",
         description=(
-            "Read RECORDS_DIR (parcours.csv: career-path steps; chiffre_affaires.csv: monthly turnover per entrepreneur; "
+            "Either read RECORDS_DIR (parcours.csv: career-path steps; chiffre_affaires.csv: monthly turnover per entrepreneur; "
             "see docs/calibration.md), estimate arrivals, seasonality, entry and direct-CESA shares, exit hazards, "
-            "destinations and turnover by sector, and write the base scenario with those keys replaced."
+            "destinations and turnover by sector, and write the base scenario with those keys replaced; or, with "
+            "--observed FIGURES.csv (published figures of many CAE, one a row), fit a population prior by hierarchical "
+            "ABC with the simcoop engine and write its joint samples (a priors file), the hyperparameters and a fit report."
         ),
     )
-    calibrate.add_argument("records_dir", type=Path, metavar="RECORDS_DIR", help="folder holding parcours.csv and chiffre_affaires.csv")
-    calibrate.add_argument("--base", type=Path, required=True, metavar="SCENARIO", help="scenario whose other values are kept")
-    calibrate.add_argument("--out", type=Path, required=True, metavar="FILE", help="calibrated scenario to write (YAML)")
+    calibrate.add_argument("records_dir", type=Path, nargs="?", metavar="RECORDS_DIR", help="folder holding parcours.csv and chiffre_affaires.csv")
+    calibrate.add_argument("--observed", type=Path, metavar="FIGURES", help="published figures of many CAE (cae_public_figures.csv shape): fit the population prior")
+    calibrate.add_argument("--base", type=Path, metavar="SCENARIO", help="scenario whose other values are kept (required with RECORDS_DIR; with --observed, default the reference)")
+    calibrate.add_argument("--out", type=Path, metavar="FILE", help="calibrated scenario (YAML) to write; with --observed the population prior (CSV, default population_prior.csv)")
+    calibrate.add_argument("-n", "--draws", type=positive_int, default=300, help="with --observed: simulations per CAE (default 300)")
+    calibrate.add_argument("-s", "--seed", type=non_negative_int, default=2026, help="with --observed: random seed (default 2026)")
+    calibrate.add_argument("-j", "--jobs", type=jobs_option, default=1, help="with --observed: worker processes (default 1)")
+    calibrate.add_argument("--work", type=Path, metavar="DIR", help="with --observed: keep the simulations here and reuse them when run again with the same inputs")
     calibrate.add_argument("--report", type=Path, metavar="FILE", help="fit report to write (markdown; default: FILE next to --out, _fit_report.md)")
     calibrate.add_argument("--mapping", type=Path, metavar="FILE", help="YAML mapping of file, column and value names (docs/calibration.md)")
     calibrate.add_argument(
@@ -58,8 +68,17 @@ def add_backtest_parser(sub: Any) -> None:
             "then the overall coverage."
         ),
     )
-    backtest.add_argument("scenario", type=Path, metavar="SCENARIO")
-    backtest.add_argument("observed", type=Path, metavar="OBSERVED", help="CSV of observed yearly figures")
+    backtest.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO")
+    backtest.add_argument("observed", type=Path, nargs="?", metavar="OBSERVED", help="CSV of observed yearly figures")
+    backtest.add_argument(
+        "--cross-validate", type=Path, nargs="?", const=SHIPPED_FIGURES, metavar="FIGURES",
+        help="leave each CAE of FIGURES out (default: the shipped cae_public_figures.csv), fit the population prior on "
+             "the others and print the coverage of its 50%% and 90%% intervals for the left-out figures",
+    )
+    backtest.add_argument("--draws", type=positive_int, default=300, help="with --cross-validate: stage-1 simulations per CAE (default 300)")
+    backtest.add_argument("--per-cae", type=positive_int, default=100, help="with --cross-validate: predictive simulations per left-out CAE (default 100)")
+    backtest.add_argument("--work", type=Path, metavar="DIR", help="with --cross-validate: reuse (or keep) the stage-1 simulations of `calibrate --observed --work DIR`")
+    backtest.add_argument("--markdown", type=Path, metavar="FILE", help="with --cross-validate: also write the tables as markdown")
     backtest.add_argument("-n", "--replications", type=positive_int, default=200, help="replications (default 200)")
     backtest.add_argument("-s", "--seed", type=non_negative_int, help="root random seed (default: the scenario's simulation.seed)")
     backtest.add_argument("-j", "--jobs", type=jobs_option, default=1, help="worker processes (default 1)")
@@ -69,7 +88,18 @@ def add_backtest_parser(sub: Any) -> None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """simcoop calibrate: records -> estimates -> calibrated scenario and fit report."""
+    """simcoop calibrate: records -> estimates -> calibrated scenario and fit report; or figures -> population prior."""
+    if args.observed is not None:
+        if args.records_dir is not None:
+            print("simcoop calibrate: give RECORDS_DIR or --observed FIGURES, not both", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        from simcoop.cli.population import calibrate_population
+
+        return calibrate_population(args)
+    if args.records_dir is None or args.base is None or args.out is None:
+        print("simcoop calibrate: give RECORDS_DIR with --base and --out (a CAE's records), or --observed FIGURES "
+              "(published figures of many CAE)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     from simcoop.calibration import calibrate, calibrated_yaml, fit_report
     from simcoop.calibration.records import RecordsError, load_mapping, read_records
     from simcoop.scenario import ScenarioError, load_scenario
@@ -115,6 +145,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     """simcoop backtest: simulated median and 90% interval against each observed yearly figure."""
+    if args.cross_validate is not None:
+        from simcoop.cli.population import cross_validate_population
+
+        return cross_validate_population(args)
+    if args.scenario is None or args.observed is None:
+        print("simcoop backtest: give SCENARIO and OBSERVED, or --cross-validate [FIGURES]", file=sys.stderr)
+        return EXIT_BAD_INPUT
     import simcoop
     from simcoop.calibration.backtest import NON_FIGURES, ObservedError, backtest, check_years, format_table, read_observed
     from simcoop.results import YEARLY_COLUMNS

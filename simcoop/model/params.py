@@ -291,7 +291,7 @@ def model_params(scenario: Scenario) -> ModelParams:
             configs.append(np.concatenate([(matrix / total).ravel() if total > 0 else np.full(matrix.size, 1.0 / matrix.size), [total]]))
         c = config_index[key]
         config_of_month[t] = c
-        rate[t] = configs[c][-1] / 12.0 * shape[t]
+        rate[t] = configs[c][-1] / 12.0 * shape[t] * terr.accueils_multiplier
     pair_probabilities = tuple(cfg[:-1] for cfg in configs)
 
     # Payroll rules in force each month (one object per distinct set of rules).

@@ -101,6 +101,15 @@ class Territory(Frozen):
         ),
         json_schema_extra={"source": "DOMAIN.md §4", "assumption": True},
     )
+    accueils_multiplier: Factor = Field(
+        default=1.0,
+        description=(
+            "Factor on the accueil flow the territory gives (given or derived from the zones): 1 keeps it. It stands "
+            "for the error of a territory's own flow estimate; the population prior (simcoop/data/population_prior.csv) "
+            "draws it. Assumption (docs/sources.md)."
+        ),
+        json_schema_extra={"assumption": True},
+    )
     rampup_start_share: Share = Field(
         default=0.3,
         description="Share of the mature flow reached in the opening month. Assumption.",

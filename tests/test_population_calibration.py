@@ -1,0 +1,138 @@
+"""The population prior: hierarchical ABC on published figures (simcoop.calibration.population, popfit, crossval).
+
+Small sample counts throughout (tens of simulations on short horizons), but real runs of the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import simcoop
+from simcoop.calibration.crossval import coverage_summary
+from simcoop.calibration.figures import CaeFigures, Figure, FiguresError, cae_scenario, read_figures, simulated_figures
+from simcoop.calibration.popfit import fit_from_figures
+from simcoop.calibration.population import CENTRE, PARAMS, scenario_changes
+from simcoop.cli.main import main
+from simcoop.executors import InlineExecutor, PoolExecutor
+from simcoop.runner import default_scenario_path, run_replication
+
+HEADER = "cae,city,founded,year,measure,value,approx,source\n"
+TURNOVER = [p.name for p in PARAMS].index("turnover_factor")
+TRUE_TURNOVER = math.log(1.8)  # 1.5 stage-1 scales above the centre (0): a fit that ignores the data stays near 0
+
+
+@pytest.fixture(scope="module")
+def base() -> simcoop.Scenario:
+    return simcoop.load_scenario(default_scenario_path())
+
+
+def _synthetic_figures(base: simcoop.Scenario, path: Path, n_cae: int = 6) -> None:
+    """Figures made by the model itself: every CAE's turnover factor is 1.8 (the rest at the stage-1 centre)."""
+    rng = np.random.default_rng(11)
+    lines = [HEADER]
+    for k in range(n_cae):
+        name = f"Synth {k}"
+        z = CENTRE.copy()
+        z[TURNOVER] = TRUE_TURNOVER + 0.05 * rng.standard_normal()
+        cae = CaeFigures(name, f"{2018 + k % 2}-01", [Figure(name, 2021, "turnover_eur", 1.0, False, 0, "")])
+        scenario = cae_scenario(base, cae)
+        drawn = scenario.replace(scenario_changes(scenario, z))
+        wanted = [(2020, "supported"), (2020, "turnover_eur"), (2021, "supported"), (2021, "turnover_eur")]
+        values = simulated_figures(run_replication(drawn, 99, k), scenario.meta.start_month, scenario.meta.horizon_months, wanted)
+        for (year, measure), value in zip(wanted, values, strict=True):
+            # The file's euros are deflated to the model's 2024 prices: write them in euros of their year.
+            value = value / (1 + 0.0165) ** (2024 - year) if measure == "turnover_eur" else value
+            lines.append(f"{name},X,{cae.founded},{year},{measure},{value:.0f},no,synthetic\n")
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_recovers_a_known_population_turnover(base: simcoop.Scenario, tmp_path: Path) -> None:
+    figures = tmp_path / "synthetic.csv"
+    _synthetic_figures(base, figures)
+    fit = fit_from_figures(figures, base, 40, 5, InlineExecutor(), hyper_draws=300, burn=300, prior_samples=200)
+    mu = fit.hyper.mu[:, TURNOVER]
+    # The population's median turnover factor moves from the prior's 1.0 to the truth's 1.8.
+    assert abs(float(mu.mean()) - TRUE_TURNOVER) < 0.25, float(np.exp(mu.mean()))
+    # and the shipped samples of a new CAE's turnover follow it (conseil_formation: 20 000 at factor 1).
+    medians = fit.prior["activities.sectors.conseil_formation.turnover_median_eur_per_year"]
+    assert 27_000 < float(medians.median()) < 46_000
+
+
+def _three_cae(tmp_path: Path) -> Path:
+    path = tmp_path / "three.csv"
+    path.write_text(
+        "# three small CAE, short horizons\n" + HEADER
+        + "A,X,2019-01,2020,supported,40,no,test\nA,X,2019-01,2020,turnover_eur,500000,approx,test\n"
+        + "B,X,2019-06,2020,salaried,12,no,test\nB,X,2019-06,2020,entries,25,approx,test\n"
+        + "C,X,2018-01,2020,supported,70,approx,test\nC,X,2018-01,2020,exits_share_own_company,0.25,approx,test\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_cross_validation_predicts_every_left_out_figure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    path = _three_cae(tmp_path)
+    out = tmp_path / "cv.csv"
+    args = ["backtest", "--cross-validate", str(path), "--draws", "12", "--per-cae", "8", "-s", "3", "-o", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "coverage 90%" in printed and "overall" in printed
+    table = pd.read_csv(out)
+    assert len(table) == 6 and set(table["cae"]) == {"A", "B", "C"}
+    assert (table["p05"] <= table["median"]).all() and (table["median"] <= table["p95"]).all()
+    summary = coverage_summary(table)
+    overall = summary[summary["measure"] == "overall"].iloc[0]
+    assert overall.figures == 6
+    assert f"{100 * overall.coverage_90:.0f}% of 6 left-out figures" in printed
+
+
+def test_same_seed_same_prior_whatever_the_jobs(base: simcoop.Scenario, tmp_path: Path) -> None:
+    path = _three_cae(tmp_path)
+    one = fit_from_figures(path, base, 6, 8, InlineExecutor(), hyper_draws=20, burn=20, prior_samples=20)
+    two = fit_from_figures(path, base, 6, 8, PoolExecutor(2), hyper_draws=20, burn=20, prior_samples=20)
+    for a, b in zip(one.sims, two.sims, strict=True):
+        np.testing.assert_array_equal(a.simulated, b.simulated)
+    assert one.prior.equals(two.prior)
+
+
+def test_calibrate_observed_writes_the_prior_and_reuses_its_simulations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _three_cae(tmp_path)
+    out = tmp_path / "prior.csv"
+    args = ["calibrate", "--observed", str(path), "-n", "4", "--out", str(out), "--work", str(tmp_path / "w")]
+    assert main(args) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# simcoop population prior")
+    prior = simcoop.csvfile.read_table(out, comments=True)
+    assert "pathway.entry_share" in prior.header and "territory.accueils_multiplier" in prior.header
+    assert (tmp_path / "prior_fit_report.md").exists()
+    assert main([*args, "--force"]) == 0
+    assert "reused" in capsys.readouterr().out
+
+
+def test_bad_figures_name_file_line_and_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "A,X,2019,2020,supported,40,no,s\nA,X,2019,2020,happiness,3,no,s\n", encoding="utf-8")
+    with pytest.raises(FiguresError, match=r"bad.csv:3: measure: unknown measure .happiness."):
+        read_figures(path)
+    assert main(["calibrate", "--observed", str(path), "--out", str(tmp_path / "p.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and "happiness" in err and "allowed" in err
+
+
+def test_shipped_prior_is_a_priors_file_for_the_reference(base: simcoop.Scenario) -> None:
+    from simcoop.csvfile import read_table
+
+    path = Path(simcoop.__file__).parent / "data" / "population_prior.csv"
+    table = read_table(path, comments=True)
+    rows = table.records()
+    assert len(rows) >= 500
+    # Every column is a key of the reference, and a row applied to it validates.
+    _, first = rows[0]
+    changed = base.replace({k: float(v) if "." in v else int(v) for k, v in first.items()})
+    assert changed.pathway.entry_share == pytest.approx(float(first["pathway.entry_share"]))
