@@ -136,3 +136,50 @@ def test_shipped_prior_is_a_priors_file_for_the_reference(base: simcoop.Scenario
     _, first = rows[0]
     changed = base.replace({k: float(v) if "." in v else int(v) for k, v in first.items()})
     assert changed.pathway.entry_share == pytest.approx(float(first["pathway.entry_share"]))
+
+
+def test_the_average_cae_constrains_the_population_mean_jointly() -> None:
+    """National totals describe the average CAE: its figures hold the population's mean, along their ridge.
+
+    A published split that only fixes turnover *relative to* direct CESA entries (a ridge) must hold for
+    mu itself, while a big CAE's high turnover pulls one coordinate: mu moves along the ridge, not off it.
+    """
+    from simcoop.calibration.figures import NATIONAL
+    from simcoop.calibration.population import CaeSims, fit_population, log_normal_pdf
+
+    k_turnover = [p.name for p in PARAMS].index("turnover_factor")
+    k_direct = [p.name for p in PARAMS].index("direct_cesa_share")
+    rng = np.random.default_rng(5)
+    from simcoop.calibration.population import SCALE
+
+    def unit(name: str, measure: str, observed: float, figure) -> CaeSims:  # type: ignore[no-untyped-def]
+        z = CENTRE + SCALE * rng.standard_normal((3000, len(PARAMS)))
+        cae = CaeFigures(name, "2008-01", [Figure(name, 2019, measure, observed, False, 0, "")])
+        return CaeSims(cae, z, log_normal_pdf(z, CENTRE, SCALE), figure(z)[:, None], [(2019, measure)],
+                       np.array([observed]), np.array([0.1]))
+
+    ridge = lambda z: z[:, k_turnover] + (z[:, k_direct] - CENTRE[k_direct])  # noqa: E731
+    average = unit(NATIONAL, "salaried_share", 0.5, lambda z: 1 / (1 + np.exp(-ridge(z))))
+    big = unit("Big", "turnover_eur", 1.5e6, lambda z: 1e6 * np.exp(z[:, k_turnover]))
+    hyper = fit_population([big, average], 3, draws=400, burn=400)
+    # turnover is on the log scale: the average CAE's is the mean of a lognormal, mu + sigma^2 / 2
+    average_turnover = hyper.mu[:, k_turnover] + 0.5 * hyper.sigma[:, k_turnover] ** 2
+    on_ridge = average_turnover + hyper.mu[:, k_direct] - CENTRE[k_direct]
+    assert abs(float(on_ridge.mean())) < 0.1, float(on_ridge.mean())
+    # The big CAE still pulls turnover up (log 1.5 = 0.41), and the ridge takes direct entries down with it.
+    assert float(average_turnover.mean()) > 0.1
+    assert float(hyper.mu[:, k_direct].mean()) < CENTRE[k_direct] - 0.1
+
+
+def test_national_split_is_read_as_the_share_it_is() -> None:
+    """2019's 6,200 salaried of 11,750 entrepreneurs: a share (exact tolerance), not 40 salaried per average CAE."""
+    from simcoop.calibration.figures import NATIONAL
+
+    caes, notes = read_figures(Path(simcoop.__file__).parent / "data" / "cae_public_figures.csv")
+    average = next(c for c in caes if c.name == NATIONAL)
+    by_key = {(f.year, f.measure): f for f in average.figures}
+    assert (2019, "salaried") not in by_key
+    share = by_key[(2019, "salaried_share")]
+    assert share.value == pytest.approx(6200 / 11750) and not share.approx
+    assert (2014, "salaried") in by_key and by_key[(2014, "salaried")].approx  # no total of entrepreneurs in 2014
+    assert any("salaried_share" in n or "share of entrepreneurs-salaries" in n for n in notes)

@@ -8,7 +8,9 @@ off one replication's raw output, so that the calibration compares like with lik
 
 The national rows (``cae`` = ``(national)``) are turned into the figures of an *average CAE*
 (totals divided by the year's ``n_cae``): a pseudo-CAE opened in ``NATIONAL_FOUNDED`` whose
-figures all count as approximate. docs/calibration.md says why and what it implies.
+figures all count as approximate, except the split of the entrepreneurs between CAPE and
+salaried status where a year gives both totals (``salaried_share``: a ratio the sources publish
+as such, which the division by ``n_cae`` does not blur). docs/calibration.md says why and what it implies.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ MEASURES: dict[str, str] = {
     "salaried": "entrepreneurs-salaries during the year (a CESA at any time in it)",
     "entrepreneurs": "entrepreneurs present in January of the year (stock)",
     "associes": "associes present in January of the year (stock)",
+    "salaried_share": "share of entrepreneurs-salaries (CESA, associe or not) among the entrepreneurs present in January of the year (stock)",
     "turnover_eur": "entrepreneurs' turnover in the year, euros of the model's prices",
     "exits_share_own_company": "share of the year's exits to the person's own company",
     "exits_share_not_viable": "share of the year's exits because the activity was not viable (its failure, or a CAPE or trial ended without a viable activity)",
@@ -55,7 +58,7 @@ MEASURES: dict[str, str] = {
     "exits_own_company_cumulative": "exits to an own company since opening, to the end of the year",
 }
 #: Measures that are shares (compared on the logit scale).
-SHARES = frozenset({"exits_share_own_company", "exits_share_not_viable", "direct_cesa_share"})
+SHARES = frozenset({"exits_share_own_company", "exits_share_not_viable", "direct_cesa_share", "salaried_share"})
 #: Measures of the file that the model does not simulate; reported as left out.
 NOT_SIMULATED = {
     "staff": "the support team is a cooperative choice, not a behaviour of the entrepreneurs",
@@ -212,6 +215,13 @@ def _national_average(national: dict[tuple[int, str], tuple[float, bool, int, st
     for (year, measure), (value, _approx, line, source) in sorted(national.items()):
         if measure == "n_cae" or measure not in MEASURES:
             continue
+        total = national.get((year, "entrepreneurs"))
+        if measure == "salaried" and total is not None and total[0] > 0:
+            # A year with both totals: the source publishes the split ("53 % of entrepreneurs are ES"),
+            # which n_cae and the average CAE's size do not blur; it is kept as the share it is.
+            cae.figures.append(Figure(NATIONAL, year, "salaried_share", value / total[0], False, line,
+                                      f"{source} / entrepreneurs {year}"))
+            continue
         count = national.get((year, "n_cae"))
         if count is None or count[0] <= 0:
             notes.append(f"national {measure} {year} left out: no n_cae for {year}")
@@ -220,23 +230,34 @@ def _national_average(national: dict[tuple[int, str], tuple[float, bool, int, st
         cae.figures.append(Figure(NATIONAL, year, measure, per_cae, True, line, f"{source} / n_cae {year}"))
     if not cae.figures:
         return None
+    shares = sum(f.measure == "salaried_share" for f in cae.figures)
     notes.append(
         f"national totals used as the figures of an average CAE (total / n_cae of the year), opened in "
-        f"{NATIONAL_FOUNDED} (assumption) and all approximate: {len(cae.figures)} figure(s)"
+        f"{NATIONAL_FOUNDED} (assumption) and all approximate: {len(cae.figures) - shares} figure(s)"
     )
+    if shares:
+        notes.append(
+            f"national salaried / entrepreneurs of the same year used as the share of entrepreneurs-salaries among "
+            f"the entrepreneurs (stock), with the tolerance of an exact figure: {shares} figure(s)"
+        )
     return cae
 
 
 def cae_scenario(base: "Scenario", cae: CaeFigures) -> "Scenario":
     """The base scenario moved to the CAE's opening month, with a horizon to the end of its last figure's year.
 
-    The creation steps and the base's dated public funding are dropped, hiring is never frozen
+    The base's uncertain keys are at their central values, the creation steps and the base's
+    dated public funding are dropped, hiring is never frozen
     for want of treasury (the CAE observed did open and grow: the figures are about the
     entrepreneurs' paths, not the funding of the time), and one set of payroll rules applies.
     """
+    from simcoop.draws import fixed_parameters
+
     start_year, start_month = int(cae.founded[:4]), int(cae.founded[5:7])
     horizon = (cae.last_year - start_year) * 12 + (12 - start_month + 1)
-    return base.replace({
+    # At the base's central values: the calibration draws its own parameters, and the prior it
+    # fits (the reference's population_prior) must neither enter the runs nor key the work folder.
+    return fixed_parameters(base).replace({
         "meta.name": "calib_" + "".join(c if c.isalnum() else "_" for c in cae.name.lower()).strip("_"),
         "meta.start_month": cae.founded,
         "meta.horizon_months": horizon,
@@ -281,6 +302,9 @@ def simulated_figures(output: "ReplicationOutput", start: str, horizon: int, wan
             v = m["n_cape"][a] + m["n_cesa"][a] + m["n_associe"][a]
         elif measure == "associes":
             v = m["n_associe"][a]
+        elif measure == "salaried_share":
+            stock = m["n_cape"][a] + m["n_cesa"][a] + m["n_associe"][a]
+            v = (m["n_cesa"][a] + m["n_associe"][a]) / stock if stock else math.nan
         elif measure == "turnover_eur":
             v = m["turnover_cents"][sl].sum() / 100.0
         elif measure in ("exits_share_own_company", "exits_share_not_viable"):

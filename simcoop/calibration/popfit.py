@@ -45,7 +45,7 @@ __all__ = ["PRIOR_SAMPLES", "PopulationFit", "fit_from_figures", "stage1", "writ
 
 #: Joint samples written to the population prior.
 PRIOR_SAMPLES = 1000
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: the national salaried_share
 
 
 @dataclass
@@ -67,7 +67,10 @@ class PopulationFit:
 def _cache_key(figures_path: Path, base: "Scenario", n: int, seed: int) -> str:
     digest = hashlib.sha256()
     digest.update(figures_path.read_bytes())
-    digest.update(base.scenario_hash().encode("ascii"))
+    from simcoop.draws import fixed_parameters
+
+    # The base at its central values: the prior being fitted (the reference's population_prior) is not an input.
+    digest.update(fixed_parameters(base).scenario_hash().encode("ascii"))
     digest.update(repr((n, seed, _CACHE_VERSION, [(p.name, p.transform, p.centre, p.scale) for p in PARAMS], TOL_EXACT, TOL_APPROX)).encode())
     return digest.hexdigest()[:16]
 

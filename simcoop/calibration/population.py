@@ -14,7 +14,9 @@ A two-stage approximation of hierarchical ABC (docs/calibration.md says what it 
    ``mu`` and standard deviation ``sigma`` per parameter (the hyperparameters). The likelihood of
    (mu, sigma) for CAE j is the stage-1 weighted mean of N(z | mu, sigma) / pi0(z) (importance
    sampling, as in two-stage hierarchical fits, Lunn et al. 2013); a random-walk Metropolis
-   sampler draws (mu, sigma) from their posterior under a weakly informative hyperprior.
+   sampler draws (mu, sigma) from their posterior under a weakly informative hyperprior. The
+   average CAE of the national totals is not a member: it constrains ``mu`` itself, jointly
+   (``average_cae_likelihood``).
 
 The posterior predictive for a NEW CAE is z ~ N(mu, sigma) with (mu, sigma) from the posterior:
 ``predictive_samples`` turns it into joint samples of dotted scenario keys, the shipped
@@ -46,6 +48,7 @@ __all__ = [
     "CaeSims",
     "Hyper",
     "Param",
+    "average_cae_likelihood",
     "cae_likelihood",
     "cae_log_weights",
     "cae_seed",
@@ -111,6 +114,7 @@ PARAMS: tuple[Param, ...] = (
     Param("sector_rampup_factor", "log", 0.0, 0.4),
 )
 CENTRE = np.array([p.centre for p in PARAMS])
+LOG_SCALE = np.array([p.transform == "log" for p in PARAMS])
 SCALE = np.array([p.scale for p in PARAMS])
 
 
@@ -345,24 +349,65 @@ def cae_likelihood(sims: CaeSims) -> tuple[np.ndarray, np.ndarray]:
     return centre, np.where(informed, precision, 1e-6 / SCALE**2)
 
 
+def average_cae_likelihood(sims: CaeSims) -> tuple[np.ndarray, np.ndarray]:
+    """What the figures of the *average* CAE (national totals / n_cae) say about the population's mean: (centre, precision matrix).
+
+    The national figures average over 100-160 CAE, so their parameters are the population's mean
+    up to sigma / sqrt(n_cae) (on the log scale ``mu + sigma^2 / 2``, the mean of a lognormal; on
+    the logit scale about ``mu``): they constrain the population itself, not one more draw from it, and jointly: a split between CAPE and salaried status is a ridge (more turnover
+    with fewer direct CESA entries gives the same split), which independent summaries would lose.
+    The weighted draws' covariance is shrunk towards pi0's with one pseudo-draw, divided by pi0
+    (information form), and its negative directions (posterior wider than pi0, by chance) dropped.
+    """
+    logw = cae_log_weights(sims) + log_normal_pdf(sims.z, CENTRE, SCALE) - sims.log_q
+    top = np.max(logw)
+    k = len(PARAMS)
+    if not np.isfinite(top):
+        return CENTRE.copy(), np.zeros((k, k))
+    w = np.exp(logw - top)
+    w = w / w.sum()
+    ess = 1.0 / float(np.sum(w * w))
+    mean = w @ sims.z
+    dev = sims.z - mean
+    cov = (ess * (dev.T * w) @ dev + np.diag(SCALE**2)) / (ess + 1.0)
+    posterior_precision = np.linalg.inv(cov)
+    values, vectors = np.linalg.eigh(posterior_precision - np.diag(1.0 / SCALE**2))
+    values = np.where(values > 0.1 / float(np.max(SCALE)) ** 2, values, 0.0)
+    precision = (vectors * values) @ vectors.T
+    # centre: where the likelihood peaks in its informed directions (pi0's centre in the others)
+    b = posterior_precision @ mean - CENTRE / SCALE**2
+    centre = CENTRE + np.linalg.lstsq(precision, b - precision @ CENTRE, rcond=1e-9)[0] if values.any() else CENTRE.copy()
+    return centre, precision
+
+
 def fit_population(sims: list[CaeSims], seed: int, draws: int = 1000, burn: int = 1000, thin: int = 2) -> Hyper:
     """Stage 2: Metropolis-within-Gibbs draws of (mu, log sigma) given every CAE's normal likelihood.
 
     With CAE j's likelihood N(l_j | theta_j, 1/P_j) and theta_j ~ N(mu, sigma), the CAE's
-    marginal likelihood is N(l_j | mu, sqrt(sigma^2 + 1/P_j)). One sweep proposes each of the
-    2K coordinates in turn (a normal step, adapted during the ``burn`` sweeps towards 44 %
-    acceptance); ``draws`` sweeps are kept, one every ``thin``.
+    marginal likelihood is N(l_j | mu, sqrt(sigma^2 + 1/P_j)). The average CAE of the national
+    totals, when there is one, constrains ``mu`` jointly (``average_cae_likelihood``). One sweep
+    proposes each of the 2K coordinates in turn (a normal step, adapted during the ``burn``
+    sweeps towards 44 % acceptance); ``draws`` sweeps are kept, one every ``thin``.
     """
     k = len(PARAMS)
-    pairs = [cae_likelihood(s) for s in sims]
-    centres = np.array([c for c, _ in pairs])
-    variances = np.array([1.0 / p for _, p in pairs])
+    units = [s for s in sims if not s.cae.national]
+    averages = [average_cae_likelihood(s) for s in sims if s.cae.national]
+    pairs = [cae_likelihood(s) for s in units]
+    centres = np.array([c for c, _ in pairs]).reshape(len(pairs), k)
+    variances = np.array([1.0 / p for _, p in pairs]).reshape(len(pairs), k)
 
     def log_post(theta: np.ndarray) -> float:
         mu, log_sigma = theta[:k], theta[k:]
         sigma = np.maximum(np.exp(log_sigma), SIGMA_FLOOR * SCALE)
         total_var = sigma**2 + variances
-        return _log_hyperprior(mu, log_sigma) + float(np.sum(-0.5 * (centres - mu) ** 2 / total_var - 0.5 * np.log(total_var)))
+        value = _log_hyperprior(mu, log_sigma) + float(np.sum(-0.5 * (centres - mu) ** 2 / total_var - 0.5 * np.log(total_var)))
+        # The average CAE of national totals: arithmetic means over CAE, so on the log scale
+        # mu + sigma^2 / 2 (the mean of a lognormal), on the logit scale about mu.
+        average = mu + np.where(LOG_SCALE, 0.5 * sigma**2, 0.0)
+        for centre, precision in averages:
+            gap = average - centre
+            value -= 0.5 * float(gap @ precision @ gap)
+        return value
 
     rng = np.random.default_rng([seed, 2])
     theta = np.concatenate([CENTRE, np.log(0.5 * SCALE)])
