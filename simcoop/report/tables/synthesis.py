@@ -187,10 +187,12 @@ def _what_goes_wrong(run: RunData, verdict: dict[str, Any]) -> list[str]:
     ps = criteria.get("public_share")
     if ps and not ps["met"] and ps["detail"].get("within_horizon", True):
         d = ps["detail"]
-        out.append(
+        subsidies = (
             f"Les subventions pèsent {fmt_pct((d.get('public_share') or {}).get('p50'))} du budget en {d.get('year')}e année, "
             f"au-delà du plafond de {fmt_pct(d.get('max_public_share'))}."
         )
+    else:
+        subsidies = None
     if cash and not cash.get("sustainable", True):
         ins = (criteria.get("insolvency") or {}).get("detail", {})
         month = ins.get("median_insolvency_month")
@@ -210,6 +212,8 @@ def _what_goes_wrong(run: RunData, verdict: dict[str, Any]) -> list[str]:
             f"{subject} passe sous le découvert autorisé dans {fmt_pct(cash.get('rupture_probability'))} des simulations{when} ; "
             f"sans financement de démarrage, il lui manque jusqu'à {fmt_keur_round(need)} en médiane."
         )
+    if subsidies:  # after the sentence about the cooperative, so that its "Sa" and "La coopérative" keep their subject
+        out.append(subsidies)
     return out
 
 
