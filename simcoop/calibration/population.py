@@ -99,7 +99,7 @@ def _logit(p: float) -> float:
 
 
 #: The calibrated parameters. Centres: the reference scenario (docs/sources.md); scales give the
-#: broad stage-1 ranges of /work/coord/prior_keys.md (95 % within centre +- 2 scales).
+#: broad stage-1 ranges (95 % within centre +- 2 scales) of docs/calibration.md, grounded in DOMAIN.md's ranges.
 PARAMS: tuple[Param, ...] = (
     Param("accueils_per_year", "log", math.log(150.0), 1.0, shipped=False),
     Param("territory_rampup_months", "log", math.log(36.0), 0.45),
@@ -160,10 +160,8 @@ class CaeSims:
 
     def ess(self) -> float:
         """Effective sample size of the CAE's own posterior draws (stage-1 prior x kernel / proposal)."""
-        logw = cae_log_weights(self) + log_normal_pdf(self.z, CENTRE, SCALE) - self.log_q
-        logw = logw - np.max(logw)
-        w = np.exp(logw)
-        return float(w.sum() ** 2 / np.sum(w * w)) if w.sum() > 0 else 0.0
+        posterior = _posterior_weights(self)
+        return posterior[1] if posterior is not None else 0.0
 
 
 def cae_seed(seed: int, name: str) -> int:
@@ -325,6 +323,18 @@ def _log_hyperprior(mu: np.ndarray, log_sigma: np.ndarray) -> float:
     return float(lp)
 
 
+def _posterior_weights(sims: CaeSims) -> tuple[np.ndarray, float] | None:
+    """The CAE's posterior under pi0 as normalised weights on its draws (kernel x pi0 / proposal), and their
+    effective sample size; None when no draw has any weight."""
+    logw = cae_log_weights(sims) + log_normal_pdf(sims.z, CENTRE, SCALE) - sims.log_q
+    top = np.max(logw)
+    if not np.isfinite(top):
+        return None
+    w = np.exp(logw - top)
+    w = w / w.sum()
+    return w, 1.0 / float(np.sum(w * w))
+
+
 def cae_likelihood(sims: CaeSims) -> tuple[np.ndarray, np.ndarray]:
     """What one CAE's figures say about its parameters, as independent normal likelihoods: (mean, precision) per parameter.
 
@@ -333,13 +343,10 @@ def cae_likelihood(sims: CaeSims) -> tuple[np.ndarray, np.ndarray]:
     (``(ESS x var + scale^2) / (ESS + 1)``), so a CAE with few effective draws does not claim to
     know more than it does. Dividing that normal by pi0 leaves the likelihood's normal form.
     """
-    logw = cae_log_weights(sims) + log_normal_pdf(sims.z, CENTRE, SCALE) - sims.log_q
-    top = np.max(logw)
-    if not np.isfinite(top):
+    posterior = _posterior_weights(sims)
+    if posterior is None:
         return CENTRE.copy(), np.full(len(PARAMS), 1e-6)
-    w = np.exp(logw - top)
-    w = w / w.sum()
-    ess = 1.0 / float(np.sum(w * w))
+    w, ess = posterior
     mean = w @ sims.z
     var = (ess * (w @ (sims.z - mean) ** 2) + SCALE**2) / (ess + 1.0)
     precision = 1.0 / var - 1.0 / SCALE**2
@@ -359,14 +366,11 @@ def average_cae_likelihood(sims: CaeSims) -> tuple[np.ndarray, np.ndarray]:
     The weighted draws' covariance is shrunk towards pi0's with one pseudo-draw, divided by pi0
     (information form), and its negative directions (posterior wider than pi0, by chance) dropped.
     """
-    logw = cae_log_weights(sims) + log_normal_pdf(sims.z, CENTRE, SCALE) - sims.log_q
-    top = np.max(logw)
     k = len(PARAMS)
-    if not np.isfinite(top):
+    posterior = _posterior_weights(sims)
+    if posterior is None:
         return CENTRE.copy(), np.zeros((k, k))
-    w = np.exp(logw - top)
-    w = w / w.sum()
-    ess = 1.0 / float(np.sum(w * w))
+    w, ess = posterior
     mean = w @ sims.z
     dev = sims.z - mean
     cov = (ess * (dev.T * w) @ dev + np.diag(SCALE**2)) / (ess + 1.0)

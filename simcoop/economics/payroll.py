@@ -50,7 +50,7 @@ import math
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -601,22 +601,28 @@ def gross_for_employer_budget_cents(budget_cents: npt.ArrayLike, rates: PayrollR
 _TABLE_SMIC = 4.0
 
 
-_COST_TABLES: dict[int, tuple[PayrollRates, FloatArray]] = {}
+_T = TypeVar("_T")
+
+
+def _by_identity(cache: dict[int, tuple[PayrollRates, Any]], rates: PayrollRates, by_value: Callable[[PayrollRates], _T]) -> _T:
+    """``by_value(rates)``, looked up by the rules' identity first (the model asks for the same object
+    every month, and hashing the rules costs more than a small search), then by value."""
+    hit = cache.get(id(rates))
+    if hit is not None and hit[0] is rates:
+        return hit[1]  # type: ignore[no-any-return]
+    value = by_value(rates)
+    if len(cache) > 64:
+        cache.clear()
+    cache[id(rates)] = (rates, value)
+    return value
+
+
+_COST_TABLES: dict[int, tuple[PayrollRates, Any]] = {}
 
 
 def _cost_table(r: PayrollRates) -> FloatArray:
-    """``employer_cost_cents`` of every whole cent of gross from 0 to ``_TABLE_SMIC`` monthly SMIC.
-
-    Looked up by identity first (hashing the rules costs more than a small search), then by value.
-    """
-    hit = _COST_TABLES.get(id(r))
-    if hit is not None and hit[0] is r:
-        return hit[1]
-    table = _cost_table_by_value(r)
-    if len(_COST_TABLES) > 64:
-        _COST_TABLES.clear()
-    _COST_TABLES[id(r)] = (r, table)
-    return table
+    """``employer_cost_cents`` of every whole cent of gross from 0 to ``_TABLE_SMIC`` monthly SMIC."""
+    return _by_identity(_COST_TABLES, r, _cost_table_by_value)
 
 
 @lru_cache(maxsize=8)
@@ -707,23 +713,15 @@ class PayrollTables:
         return gross_for_employer_budget_cents(budget, self.rates)
 
 
-_TABLES: dict[int, tuple[PayrollRates, PayrollTables]] = {}
+_TABLES: dict[int, tuple[PayrollRates, Any]] = {}
 
 
 def payroll_tables(rates: PayrollRates) -> PayrollTables:
     """The :class:`PayrollTables` of ``rates`` (built once per set of rules, then reused).
 
-    Looked up by identity first (the model asks for the same object every month), then by
-    value, so equal rules built apart share one set of tables.
+    Looked up by identity first, then by value, so equal rules built apart share one set of tables.
     """
-    hit = _TABLES.get(id(rates))
-    if hit is not None and hit[0] is rates:
-        return hit[1]
-    tables = _tables_by_value(rates)
-    if len(_TABLES) > 64:
-        _TABLES.clear()
-    _TABLES[id(rates)] = (rates, tables)
-    return tables
+    return _by_identity(_TABLES, rates, _tables_by_value)
 
 
 @lru_cache(maxsize=8)

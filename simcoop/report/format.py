@@ -25,6 +25,7 @@ __all__ = [
     "fmt_eur",
     "fmt_int",
     "fmt_keur",
+    "fmt_keur_round",
     "fmt_money",
     "fmt_median_range",
     "fmt_month",
@@ -105,6 +106,21 @@ def fmt_money(value: Any) -> str:
     if a >= 1000:
         return f"{fmt_number(v / 1000, 1)}{NBSP}k€"
     return f"{fmt_number(v, 0)}{NBSP}€"
+
+
+def fmt_keur_round(value: Any) -> str:
+    """Euros in k€, rounded as a reader quotes them: ``827 400`` -> ``830 k€``, ``1 462 000`` -> ``1,5 M€``, ``23 600`` -> ``24 k€``."""
+    if is_missing(value):
+        return DASH
+    v = float(value)
+    a = abs(v)
+    if a >= 1_000_000:
+        return f"{fmt_number(v / 1_000_000, 1)}{NBSP}M€"
+    if a >= 100_000:
+        return f"{fmt_number(round(v / 10_000) * 10, 0)}{NBSP}k€"
+    if a >= 1000:
+        return f"{fmt_number(v / 1000, 0)}{NBSP}k€"
+    return f"{fmt_number(round(v / 100) * 100, 0)}{NBSP}€"
 
 
 def fmt_pct(value: Any, decimals: int = 0) -> str:

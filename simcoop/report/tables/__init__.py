@@ -47,10 +47,10 @@ from simcoop.report.tables.synthesis import (
     ReaderError,
     budget_funders_table,
     check_reader,
-    fmt_keur_round,
     reader_request,
     synthesis_sentences,
 )
+from simcoop.report.format import fmt_keur_round
 from simcoop.report.tables.territory import sites_table, territory_last_year, zones_table
 
 __all__ = [

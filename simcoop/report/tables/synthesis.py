@@ -17,7 +17,7 @@ import pandas as pd
 
 from simcoop.report import labels as L
 from simcoop.report.data import RunData
-from simcoop.report.format import NBSP, fmt_month, fmt_month_index, fmt_number, fmt_pct, is_missing
+from simcoop.report.format import fmt_keur_round, fmt_month, fmt_month_index, fmt_number, fmt_pct, is_missing
 from simcoop.report.tables.cells import Cell, Row, Table
 
 __all__ = [
@@ -25,7 +25,6 @@ __all__ = [
     "budget_frame",
     "budget_funders_table",
     "check_reader",
-    "fmt_keur_round",
     "funders_of",
     "reader_request",
     "synthesis_sentences",
@@ -34,21 +33,6 @@ __all__ = [
 
 class ReaderError(ValueError):
     """The reader named for a report is not a funder of its scenario."""
-
-
-def fmt_keur_round(value: Any) -> str:
-    """Euros in k€, rounded as a reader quotes them: ``827 400`` -> ``830 k€``, ``1 462 000`` -> ``1,5 M€``, ``23 600`` -> ``24 k€``."""
-    if is_missing(value):
-        return "—"
-    v = float(value)
-    a = abs(v)
-    if a >= 1_000_000:
-        return f"{fmt_number(v / 1_000_000, 1)}{NBSP}M€"
-    if a >= 100_000:
-        return f"{fmt_number(round(v / 10_000) * 10, 0)}{NBSP}k€"
-    if a >= 1000:
-        return f"{fmt_number(v / 1000, 0)}{NBSP}k€"
-    return f"{fmt_number(round(v / 100) * 100, 0)}{NBSP}€"
 
 
 def funders_of(scenario: dict[str, Any]) -> list[str]:
