@@ -214,7 +214,7 @@ def test_sensitivity_columns_rows_and_ranking(base: simcoop.Scenario) -> None:
 
 
 def test_default_sensitivity_parameters_are_clipped_and_documented() -> None:
-    scenario = tiny(**{"pathway.entry_share": 0.9, "territory.rampup_months": 6})
+    scenario = tiny(**{"pathway.entry_share": 0.9, "territory.rampup_months": 6, "cooperative.initial_treasury_eur": 20000})
     params = {key: (low, high) for key, low, high in default_sensitivity_parameters(scenario)}
     assert list(params) == [v.key for v in DEFAULT_SENSITIVITY]
     assert params["pathway.entry_share"] == (0.675, 1.0)  # 0.9 x 1.25 clipped to the share's maximum
@@ -225,6 +225,23 @@ def test_default_sensitivity_parameters_are_clipped_and_documented() -> None:
     no_funding = tiny(**{"cooperative.public_funding": []})
     keys = [key for key, _, _ in default_sensitivity_parameters(no_funding)]
     assert "cooperative.public_funding.*.amount_eur" not in keys
+
+
+def test_the_one_at_a_time_sensitivity_leaves_out_what_would_not_move() -> None:
+    # Keys every replication draws from the population prior (entry share, turnover medians,
+    # CESA exits, ramp-up) would move nothing: the run uses the drawn values, not the
+    # scenario's. A factor on an opening cash of zero would compare 0 with 0.
+    reference = simcoop.load_scenario("scenarios/reference.yaml")
+    assert reference.cooperative.initial_treasury_eur == 0 and not reference.uncertainty.empty
+    keys = [key for key, _, _ in default_sensitivity_parameters(reference)]
+    for drawn in ("pathway.entry_share", "pathway.exits.cesa_rate_per_year", "territory.rampup_months",
+                  "activities.sectors.*.turnover_median_eur_per_year", "cooperative.initial_treasury_eur"):  # fmt: skip
+        assert drawn not in keys
+    assert "cooperative.contribution.rate" in keys and "territory.accueils_per_year_at_maturity" in keys
+    from simcoop.draws import fixed_parameters
+
+    fixed = [key for key, _, _ in default_sensitivity_parameters(fixed_parameters(reference))]
+    assert "pathway.entry_share" in fixed and "activities.sectors.*.turnover_median_eur_per_year" in fixed
 
 
 # --------------------------------------------------------------------------- command line
@@ -325,7 +342,7 @@ def test_cli_run_sensitivity_writes_sensitivity_csv(tmp_path: Path, base: simcoo
     table = pd.read_csv(out / "sensitivity.csv")
     assert tuple(table.columns) == SENSITIVITY_COLUMNS
     assert (table["replications"] == 1).all()
-    assert set(table["parameter"]) == {v.key for v in DEFAULT_SENSITIVITY}
+    assert set(table["parameter"]) == {key for key, _, _ in default_sensitivity_parameters(base)}  # the default list, resolved on the scenario
     assert np.isfinite(table["min_coop_treasury_eur_p50"]).all()
 
 

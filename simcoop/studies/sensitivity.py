@@ -84,25 +84,45 @@ DEFAULT_SENSITIVITY: tuple[Variation, ...] = (
 def default_sensitivity_parameters(scenario: Scenario) -> list[tuple[str, float, float]]:
     """``DEFAULT_SENSITIVITY`` resolved on ``scenario``: ``(key, low, high)``, clipped to each field's range.
 
-    Plain keys get absolute values; grouped keys (with ``*``) keep their factors. A
-    grouped key that matches nothing in the scenario (no public funding, say) is left out.
+    Plain keys get absolute values; grouped keys (with ``*``) keep their factors. Left out:
+    a grouped key that matches nothing in the scenario (no public funding, say); a key
+    every replication draws from ``scenario.uncertainty`` (the scenario's value is not the
+    one simulated, so moving it would move nothing: its effect is in the variance
+    decomposition of the uncertain parameters, ``simcoop.studies.gsa``); a factor on a
+    value of zero (an opening cash of 0 stays 0).
     """
     data = scenario.to_dict()
+    drawn = set(scenario.uncertainty.keys)
     out: list[tuple[str, float, float]] = []
     for v in DEFAULT_SENSITIVITY:
         if "*" in v.key:
-            if expand(data, v.key.split(".")):
+            paths = expand(data, v.key.split("."))
+            if paths and not all(_is_drawn(data, path, drawn) for path in paths):
                 out.append((v.key, float(v.low), float(v.high)))
+            continue
+        if v.key in drawn:
             continue
         base = get_path(data, v.key.split("."))
         if base is None and v.key == "territory.accueils_per_year_at_maturity" and not scenario.territory.zones:
             base = scenario.accueils_per_year  # the default flow, made explicit
-        if base is None:  # e.g. accueils derived from zones: nothing to vary under this key
+        if base is None or (v.how == "factor" and base == 0):  # e.g. accueils derived from zones: nothing to vary
             continue
         lows_highs = [base * f if v.how == "factor" else base + f for f in (v.low, v.high)]
         low, high = (float(f"{clip_to_field(Scenario, v.key, x):.10g}") for x in lows_highs)  # 0.3*0.75 -> 0.225
         out.append((v.key, low, high))
     return out
+
+
+def _is_drawn(data: Any, path: tuple[Any, ...], drawn: set[str]) -> bool:
+    """The location ``path`` is an uncertain key, named with list indices or with its items' names."""
+    by_index, by_name, node = [], [], data
+    for part in path:
+        item = node[part]
+        by_index.append(str(part))
+        label = item.get("name", item.get("funder")) if isinstance(part, int) and isinstance(item, dict) else None
+        by_name.append(str(label) if label is not None else str(part))
+        node = item
+    return ".".join(by_index) in drawn or ".".join(by_name) in drawn
 
 
 def sensitivity(

@@ -117,7 +117,13 @@ def sensitivity_table(run: RunData) -> Table | None:
         compact=True,
         first_col="Hypothèse",
         note="Une hypothèse à la fois, les autres à leur valeur de base, sur les mêmes tirages aléatoires"
-        + (f" ({fmt_int(reps)} simulations par variante)." if reps is not None and not is_missing(reps) else "."),
+        + (f" ({fmt_int(reps)} simulations par variante)." if reps is not None and not is_missing(reps) else ".")
+        + (
+            " Les hypothèses que chaque simulation tire de la loi a priori (part des accueils qui entrent, chiffre "
+            "d'affaires, sorties…) n'y figurent pas : leur effet est mesuré dans « Ce que l'on ne sait pas »."
+            if run.parameters is not None and len(run.parameters.columns) > 2
+            else ""
+        ),
     )
 
 
