@@ -20,7 +20,13 @@ separate questions (a start-up cash gap is not a deficit):
      some year, median simulation) is not viable; below that, over-compensation is a
      condition: the conventions must be adjusted.
 
-2. **Soutenabilité de trésorerie** (``cash`` layer):
+   The **economic risk** is the share of simulations that never pay their way by that year
+   (1 - the break-even share): above ``max_non_viable_probability`` it is a condition.
+
+2. **Soutenabilité de trésorerie** (``cash`` layer), read on the simulations that are at
+   break-even by the deadline (``viable_mask``): their deficits are a start-up gap, which a
+   financing plan covers; a simulation that never pays its way has a lasting deficit, which
+   no one-off financing covers, and counts in the economic risk instead:
 
    - the **start-up financing need**: how far the own treasury *before financing* (without
      the financing plan) falls below zero, its P50 and P90 and the month it is reached;
@@ -38,7 +44,7 @@ missed, or it relies on over-compensation); **favourable under conditions** when
 but the financing plan does not cover the need (the condition gives the amount to secure
 before opening: the quantile of the shortfall that brings the rupture risk to its
 threshold), the public share is above its ceiling, subsidies over-compensate and must be
-adjusted, or a criterion is borderline; **favourable** otherwise. Labels in French
+adjusted, the economic risk is above its tolerance, or a criterion is borderline; **favourable** otherwise. Labels in French
 belong to the report; this module speaks in keys and numbers.
 """
 
@@ -67,9 +73,11 @@ __all__ = [
     "assess",
     "criteria_from_counts",
     "criteria_met",
+    "economic_risk_of",
     "outcome_from_counts",
     "outcome_of",
     "people_supported",
+    "viable_mask",
 ]
 
 #: Possible outcomes, from best to worst.
@@ -97,6 +105,7 @@ class Counts:
     break_even_in_horizon: bool  # the break-even deadline falls within the horizon
     compensation_clean: int | None = None  # replications with no over-compensation in any year (None: not checked)
     relies_on_over_compensation: bool = False  # public subsidies above the whole costs in some year (median simulation)
+    rupture_base: int | None = None  # replications the rupture risk is read on (the economically viable ones; None: all)
 
 
 @dataclass(frozen=True)
@@ -238,8 +247,9 @@ def _go_layer(results: RunTables) -> dict[str, Any] | None:
 def criteria_from_counts(counts: Counts, viability: Viability) -> tuple[Criterion, ...]:
     """The criteria (insolvency, break-even, public share, and compensation when counted) from counts; ``detail`` left empty."""
     n = counts.replications
-    p_insolvent = counts.insolvent / n if n else 0.0
-    low, high = wilson_interval(counts.insolvent, n)
+    base = n if counts.rupture_base is None else counts.rupture_base
+    p_insolvent = counts.insolvent / base if base else 0.0
+    low, high = wilson_interval(counts.insolvent, base)
     limit = viability.max_insolvency_probability
     insolvency = Criterion("insolvency", limit, p_insolvent, low, high, p_insolvent <= limit, low <= limit <= high)
     share = counts.break_even_reached / n if n else 0.0
@@ -258,22 +268,47 @@ def criteria_from_counts(counts: Counts, viability: Viability) -> tuple[Criterio
     return insolvency, break_even, public_share, compensation
 
 
-def outcome_of(criteria: tuple[Criterion, ...], relies_on_over_compensation: bool = False) -> str:
+def outcome_of(criteria: tuple[Criterion, ...], relies_on_over_compensation: bool = False, economic_risk: bool = False) -> str:
     """The two-layer rule. Unfavourable when the structure is not economically viable (break-even
-    missed, or it relies on over-compensation); favourable when every criterion is met and none is
-    borderline; otherwise favourable under conditions (rupture risk above its threshold or
-    borderline: the amount to secure; public share above its ceiling; over-compensation)."""
+    missed, or it relies on over-compensation); favourable when every criterion is met, none is
+    borderline and the risk that the structure never pays its way is within its tolerance
+    (``economic_risk`` False); otherwise favourable under conditions (rupture risk above its
+    threshold or borderline: the amount to secure; public share above its ceiling;
+    over-compensation; economic risk above its tolerance)."""
     break_even = next(c for c in criteria if c.key == "break_even")
     if not break_even.met or relies_on_over_compensation:
         return "unfavourable"
-    if all(c.met and not c.borderline for c in criteria):
+    if all(c.met and not c.borderline for c in criteria) and not economic_risk:
         return "favourable"
     return "favourable_under_conditions"
 
 
+def economic_risk_of(counts: Counts, viability: Viability) -> bool:
+    """The share of replications that never pay their way by the deadline (1 - break-even share)
+    is above ``viability.max_non_viable_probability``: no one-off financing removes that risk."""
+    n = counts.replications
+    return bool(n and (n - counts.break_even_reached) / n > viability.max_non_viable_probability + 1e-12)
+
+
 def outcome_from_counts(counts: Counts, viability: Viability) -> str:
     """The verdict's outcome from counts (``criteria_from_counts`` then ``outcome_of``)."""
-    return outcome_of(criteria_from_counts(counts, viability), counts.relies_on_over_compensation)
+    criteria = criteria_from_counts(counts, viability)
+    return outcome_of(criteria, counts.relies_on_over_compensation, economic_risk_of(counts, viability))
+
+
+def viable_mask(break_even_month: np.ndarray, deadline: int, horizon: int) -> np.ndarray:
+    """The replications whose deficit is a start-up gap: at break-even by the deadline month.
+
+    The rupture risk and the start-up financing need are read on them; a replication that
+    never pays its way has a lasting deficit, which no start-up financing covers (it counts
+    in the economic layer's risk). All replications when the deadline is beyond the horizon
+    or none is at break-even (the economic layer then decides alone).
+    """
+    be = np.nan_to_num(np.asarray(break_even_month, dtype=float), nan=np.inf)
+    mask = be <= deadline
+    if deadline >= horizon or not mask.any():
+        return np.ones(be.shape, dtype=bool)
+    return mask
 
 
 def criteria_met(verdict: Verdict, side: str = "point", keys: tuple[str, ...] | None = None) -> bool:
@@ -306,25 +341,31 @@ def _assess(results: RunTables) -> Verdict:
     be = kpis["break_even_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     shares = kpis["public_share_in_criterion_year"].astype(float).to_numpy()
     checked = ~np.isnan(shares)
+    viable = viable_mask(be, deadline, horizon)
+    insolvent = kpis["insolvent"].astype(bool).to_numpy()
     counts = Counts(
         replications=n,
-        insolvent=int(kpis["insolvent"].sum()),
+        insolvent=int(np.sum(insolvent & viable)),
         break_even_reached=int(np.sum(be <= deadline)),
         public_share_ok=int(np.sum(shares[checked] <= v.max_public_share)),
         public_share_checked=int(checked.sum()),
         break_even_in_horizon=deadline < horizon,
         compensation_clean=int(np.sum(kpis["over_compensation_eur"].astype(float).to_numpy() <= 0.005)),
         relies_on_over_compensation=_relies_on_over_compensation(kpis["max_public_to_costs"].astype(float).to_numpy(), v.compensation_margin_share),
+        rupture_base=int(viable.sum()),
     )
     insolvency, break_even, public_share, compensation = criteria_from_counts(counts, v)
-    months = kpis["insolvency_month"].dropna().astype(int)
+    months = kpis.loc[viable, "insolvency_month"].dropna().astype(int)
     insolvency = replace(
         insolvency,
         detail={
             "overdraft_eur": v.overdraft_eur,
             "insolvent_replications": counts.insolvent,
+            "read_on_replications": counts.rupture_base,
+            "replications": n,
+            "insolvent_replications_all": int(insolvent.sum()),
             "median_insolvency_month": float(months.median()) if len(months) else None,
-            "min_coop_treasury_eur": _quantiles(kpis["min_coop_treasury_eur"]),
+            "min_coop_treasury_eur": _quantiles(kpis.loc[viable, "min_coop_treasury_eur"]),
         },
     )
     break_even = replace(
@@ -335,6 +376,8 @@ def _assess(results: RunTables) -> Verdict:
             "within_horizon": deadline < horizon,
             "break_even_month": _quantiles(be),
             "never_replications": int(np.sum(np.isnan(be))),
+            "non_viable_probability": 1.0 - break_even.value,
+            "max_non_viable_probability": v.max_non_viable_probability,
         },
     )
     public_share = replace(
@@ -348,10 +391,11 @@ def _assess(results: RunTables) -> Verdict:
     )
 
     relies = counts.relies_on_over_compensation
-    compensation = replace(compensation, detail=_compensation_detail(results, relies))
+    compensation = replace(compensation, detail=_compensation_detail(results, relies, viable))
     criteria = (insolvency, break_even, public_share, compensation)
-    layers, conditions = _layers(results, insolvency, break_even, public_share, compensation, relies)
-    outcome = outcome_of(criteria, relies_on_over_compensation=relies)
+    risky = economic_risk_of(counts, v)
+    layers, conditions = _layers(results, viable, criteria, relies, risky)
+    outcome = outcome_of(criteria, relies_on_over_compensation=relies, economic_risk=risky)
     supported = results.yearly.groupby("replication")["supported"].max() if len(results.yearly) else []
     figures = {
         "insolvency_probability": {"p5": insolvency.ci_low, "p50": insolvency.value, "p95": insolvency.ci_high},
@@ -396,7 +440,7 @@ def _relies_on_over_compensation(public_to_costs: np.ndarray, margin_share: floa
     return bool(finite.any() and float(np.nanmedian(public_to_costs)) > 1.0 + margin_share + 1e-9)  # relies_ceiling
 
 
-def _compensation_detail(results: RunTables, relies: bool) -> dict[str, Any]:
+def _compensation_detail(results: RunTables, relies: bool, viable: np.ndarray) -> dict[str, Any]:
     """The compensation check's figures (Décision 2012/21/UE arts. 5-6); the risk of rupture
     once every year's excess is recovered at its year-end is reported."""
     v = results.scenario.viability
@@ -404,8 +448,8 @@ def _compensation_detail(results: RunTables, relies: bool) -> dict[str, Any]:
     n = len(kpis)
     over = kpis["over_compensation_eur"].astype(float).to_numpy()
     above_costs = kpis["max_public_to_costs"].astype(float).to_numpy()
-    rupture_recovered = kpis["rupture_without_over_compensation"].astype(float).to_numpy()
-    p_recovered = float(rupture_recovered.mean()) if n else 0.0
+    rupture_recovered = kpis.loc[viable, "rupture_without_over_compensation"].astype(float).to_numpy()
+    p_recovered = float(rupture_recovered.mean()) if len(rupture_recovered) else 0.0
     yearly = results.yearly
     by_year = yearly.groupby("year")["over_compensation_eur"].median()
     years = [int(y) for y, value in by_year.items() if value > 0.005]
@@ -422,9 +466,11 @@ def _compensation_detail(results: RunTables, relies: bool) -> dict[str, Any]:
 
 
 def _layers(
-    results: RunTables, insolvency: Criterion, break_even: Criterion, public_share: Criterion, compensation: Criterion, relies: bool
+    results: RunTables, viable: np.ndarray, criteria: tuple[Criterion, ...], relies: bool, risky: bool
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The two layers with their figures, and the conditions of a favourable avis."""
+    """The two layers with their figures, and the conditions of a favourable avis. The cash
+    layer is read on the ``viable`` replications (a start-up gap, not a lasting deficit)."""
+    insolvency, break_even, public_share, compensation = criteria
     scenario = results.scenario
     v = scenario.viability
     kpis = results.kpis
@@ -440,16 +486,18 @@ def _layers(
                                "compensation_headroom_eur": _quantiles(headroom),
                                "public_funding_earned_eur": _quantiles(group["public_funding_earned_eur"]),
                                "costs_eur": _quantiles(costs)})  # fmt: skip
-    viable = break_even.met and not relies
     economic = {
-        "viable": bool(viable),
+        "viable": bool(break_even.met and not relies),
         "criteria": ["break_even", "public_share", "compensation"],
         "result_by_year": result_by_year,
         "cumulated_result_eur": _quantiles(kpis["coop_result_eur"]),
+        "non_viable_probability": 1.0 - break_even.value,
+        "max_non_viable_probability": v.max_non_viable_probability,
+        "within_risk_tolerance": not risky,
     }
-    need = kpis["startup_need_eur"].astype(float).to_numpy()
-    month = kpis["startup_need_month"].astype(float).to_numpy()
-    shortfall = kpis["cash_shortfall_eur"].astype(float).to_numpy()
+    need = kpis.loc[viable, "startup_need_eur"].astype(float).to_numpy()
+    month = kpis.loc[viable, "startup_need_month"].astype(float).to_numpy()
+    shortfall = kpis.loc[viable, "cash_shortfall_eur"].astype(float).to_numpy()
     # The one-off amount at opening that would have avoided a rupture in all but the tolerated
     # share of simulations (the shortfall's quantile): an estimate on the same simulations,
     # which the solver (simcoop solve --target startup) checks by simulating it.
@@ -460,6 +508,8 @@ def _layers(
     planned = sum(i.amount_eur for i in plan.instruments)
     cash = {
         "sustainable": bool(insolvency.met and not insolvency.borderline),
+        "read_on_replications": int(viable.sum()),
+        "replications": int(len(viable)),
         "startup_need_eur": {f"p{int(100 * p)}": float(np.quantile(need, p)) if len(need) else None for p in NEED_QUANTILES},
         "startup_need_month": float(np.median(month)) if len(month) else None,
         "startup_need_date": _month_label(scenario.meta.start_month, int(np.median(month))) if len(month) else None,
@@ -476,6 +526,9 @@ def _layers(
         conditions.append({"key": "relies_on_over_compensation", **{k: compensation.detail[k] for k in ("years", "max_public_to_costs")}})
     if not break_even.met:
         conditions.append({"key": "break_even", "by_year": v.break_even_by_year})
+    elif risky:
+        conditions.append({"key": "economic_risk", "probability": 1.0 - break_even.value, "by_year": v.break_even_by_year,
+                           "max_probability": v.max_non_viable_probability})  # fmt: skip
     if not insolvency.met:
         conditions.append({"key": "financing_need", "amount_eur": to_secure, "by_month": scenario.meta.start_month,
                            "need_month": cash["startup_need_date"], "need_month_offset": cash["startup_need_month"]})  # fmt: skip

@@ -141,8 +141,49 @@ def test_the_two_layer_rule_is_the_one_rule_from_counts() -> None:
     assert outcome_from_counts(Counts(40, 0, 40, 40, 40, True, 40, relies_on_over_compensation=True), v) == "unfavourable"
     assert outcome_from_counts(Counts(40, 0, 0, 40, 40, True, 40), v) == "unfavourable"
     assert outcome_from_counts(Counts(40, 0, 40, 40, 40, True, 40), v) == "favourable"
+    # A quarter of the simulations never pay their way: above the 10 % tolerated, a condition
+    # (no start-up financing covers a lasting deficit); within a 30 % tolerance, favourable.
+    assert outcome_from_counts(Counts(80, 0, 60, 80, 80, True, 80, rupture_base=60), v) == "favourable_under_conditions"
+    tolerant = small_scenario(**{"viability.max_non_viable_probability": 0.3}).viability
+    assert outcome_from_counts(Counts(80, 0, 60, 80, 80, True, 80, rupture_base=60), tolerant) == "favourable"
     for scenario in (small_scenario(**CRITERIA), small_scenario(**CRITERIA, **{"cooperative.financing.instruments": PLAN})):
         results = simcoop.simulate(scenario, replications=12, seed=5)
         verdict = results.verdict()
         identity = np.arange(len(results.kpis))[None, :]
         assert OUTCOMES[int(outcome_keys(replication_sample(results), identity)[0, 0])] == verdict.outcome
+
+
+def test_a_lasting_deficit_is_the_economic_risk_not_a_start_up_need() -> None:
+    """Simulations that never pay their way (a CAE whose activities earn too little) do not
+    inflate the start-up need, the rupture risk or the amount to secure: those are read on the
+    simulations at break-even; the others are the economic risk, a condition of their own."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from simcoop.verdict import assess
+
+    scenario = small_scenario(**CRITERIA, **FUNDED, **{"viability.compensation_margin_share": 0.5,
+                                                       "cooperative.financing.instruments": []})  # fmt: skip
+    results = simcoop.simulate(scenario, replications=40, seed=7)
+    before = results.verdict()
+    assert before.layers["economic"]["non_viable_probability"] <= 0.1  # the small CAE pays its way
+    kpis = results.kpis.copy()
+    lasting = kpis["replication"] < 10  # a quarter of the futures: a deficit that grows to the horizon
+    kpis["break_even_month"] = kpis["break_even_month"].astype("Float64")
+    kpis.loc[lasting, "break_even_month"] = None
+    for column in ("startup_need_eur", "cash_shortfall_eur"):
+        kpis.loc[lasting, column] = 5_000_000.0
+    kpis.loc[lasting, "insolvent"] = 1
+    mixed = assess(SimpleNamespace(scenario=scenario, kpis=kpis, yearly=results.yearly, events=results.events))
+    viable = ~lasting.to_numpy() & (before.criterion("break_even").detail["deadline_month"] >= np.nan_to_num(
+        results.kpis["break_even_month"].astype(float).to_numpy(), nan=np.inf))  # fmt: skip
+    cash = mixed.layers["cash"]
+    assert cash["read_on_replications"] == int(viable.sum()) and cash["replications"] == 40
+    assert cash["startup_need_eur"]["p90"] < 5_000_000 and cash["amount_to_secure_eur"] < 5_000_000
+    expected = results.kpis.loc[viable, "insolvent"].mean()
+    assert mixed.criterion("insolvency").value == expected
+    assert mixed.criterion("insolvency").detail["insolvent_replications_all"] >= 10
+    risk = next(c for c in mixed.conditions if c["key"] == "economic_risk")
+    assert risk["probability"] == 1 - viable.mean() > 0.25 - 1e-9
+    assert mixed.outcome == "favourable_under_conditions"

@@ -91,7 +91,9 @@ def _criterion_line(c: Criterion) -> str:
     if d.get("within_horizon") is False:
         figure = f"year {d.get('by_year', d.get('year'))} is beyond the horizon, not checked"
     elif c.key == "insolvency":
-        figure = f"rupture de trésorerie in {_pct(c.value)} of simulations {interval}, at most {_pct(c.threshold)} allowed"
+        base = d.get("read_on_replications")
+        among = f"of the {base} simulations at break-even" if base is not None and base != d.get("replications", base) else "of simulations"
+        figure = f"rupture de trésorerie in {_pct(c.value)} {among} {interval}, at most {_pct(c.threshold)} allowed"
     elif c.key == "break_even":
         figure = f"break-even by year {d.get('by_year')} in {_pct(c.value)} of simulations {interval}, at least {_pct(c.threshold)} needed"
     elif c.key == "public_share":
@@ -113,6 +115,11 @@ def _condition_line(c: dict[str, Any]) -> str | None:
         return f"secure at least {_eur(c.get('amount_eur'))} of start-up financing before {c.get('by_month')} (the own treasury falls below the overdraft without it)"
     if key == "break_even":
         return f"the cooperative does not reach break-even by year {c.get('by_year')}"
+    if key == "economic_risk":
+        return (
+            f"in {_pct(c.get('probability'))} of simulations the cooperative never pays its way by year {c.get('by_year')} "
+            f"(tolerated: {_pct(c.get('max_probability'))}); no start-up financing covers that: resolve the main unknowns first"
+        )
     if key == "public_share":
         return f"public funding is above {_pct(c.get('max_public_share'))} of the budget in year {c.get('year')}"
     if key == "over_compensation" and c.get("years"):

@@ -73,6 +73,15 @@ class Viability(Frozen):
         default=0.10, description="Largest acceptable risk of rupture de trésorerie (own treasury below minus the overdraft, after the financing plan) within the horizon. Assumption (a usual risk tolerance for public co-funding).",
         json_schema_extra={"assumption": True},
     )
+    max_non_viable_probability: Share = Field(
+        default=0.10,
+        description=(
+            "Largest acceptable share of simulations in which the structure never pays its way by break_even_by_year "
+            "(a lasting deficit, which no start-up financing covers); above it the avis is at best favourable under "
+            "conditions, above one half unfavourable. Assumption (the same tolerance as the rupture risk)."
+        ),
+        json_schema_extra={"assumption": True},
+    )
     break_even_by_year: int = Field(
         default=5, ge=1, le=50,
         description="Year of operation by which the 12-month rolling result must stay positive. Source: DOMAIN.md §4 (2-3 years to an autonomous structure); 5 an assumption.",

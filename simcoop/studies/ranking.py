@@ -234,8 +234,12 @@ def outcome_keys(sample: ReplicationSample, index: np.ndarray) -> np.ndarray:
     treasury (so that smaller is better in every column).
     """
     n = index.shape[1]
-    insolvent = sample.insolvent[index].sum(axis=1)
     reached = sample.break_even_ok[index].sum(axis=1)
+    # The rupture risk is read on the viable replications (verdict.viable_mask), all of them
+    # when the deadline is beyond the horizon or none is viable.
+    on_viable = sample.break_even_in_horizon & (reached > 0)
+    insolvent = np.where(on_viable, (sample.insolvent & sample.break_even_ok)[index].sum(axis=1), sample.insolvent[index].sum(axis=1))
+    base = np.where(on_viable, reached, n)
     ok = sample.public_ok[index].sum(axis=1)
     checked = sample.public_checked[index].sum(axis=1)
     if sample.compensation_clean is not None and sample.public_to_costs is not None:
@@ -247,13 +251,13 @@ def outcome_keys(sample: ReplicationSample, index: np.ndarray) -> np.ndarray:
         [
             OUTCOMES.index(outcome_from_counts(
                 Counts(n, int(a), int(b), int(c), int(d), sample.break_even_in_horizon,
-                       None if e is None else int(e), bool(f)),
+                       None if e is None else int(e), bool(f), int(g)),
                 sample.viability))
-            for a, b, c, d, e, f in zip(insolvent, reached, ok, checked, clean, relies)
+            for a, b, c, d, e, f, g in zip(insolvent, reached, ok, checked, clean, relies, base)
         ]
     )  # fmt: skip
     median_treasury = np.median(sample.min_treasury[index], axis=1)
-    return np.column_stack([outcome, insolvent / n, -median_treasury])
+    return np.column_stack([outcome, insolvent / base, -median_treasury])
 
 
 def ranks(keys: np.ndarray) -> np.ndarray:
@@ -287,7 +291,7 @@ def rank_candidates(results: dict[str, Any], bootstrap: int = 500, seed: int = 0
         [
             [
                 OUTCOMES.index(verdicts[k].outcome),
-                samples[k].insolvent.mean(),
+                verdicts[k].criterion("insolvency").value,
                 -float(np.median(samples[k].min_treasury)),
             ]
             for k in names

@@ -46,15 +46,21 @@ def criteria_rows(run: RunData) -> list[dict[str, Any]]:
                 if c["value"] < c["threshold"]
                 else "égal au"
             )
+            base = d.get("read_on_replications")
+            among = (
+                f", parmi les {fmt_int(base)} simulations où la structure s'équilibre,"
+                if base is not None and base != d.get("replications", base)
+                else ""
+            )
             sentence = (
-                f"Risque de rupture de trésorerie sur {horizon}, après le plan de financement : {fmt_pct(c['value'])} "
+                f"Risque de rupture de trésorerie sur {horizon}, après le plan de financement{among} : {fmt_pct(c['value'])} "
                 f"({_ci(c['ci_low'], c['ci_high'])}), {where} seuil de {fmt_pct(c['threshold'])}."
             )
             month = d.get("median_insolvency_month")
             tq = d.get("min_coop_treasury_eur") or {}
             more = (
                 f"La trésorerie propre passe sous le découvert autorisé de {fmt_money(d.get('overdraft_eur'))} dans "
-                f"{fmt_int(d.get('insolvent_replications'))} simulations sur {fmt_int(verdict.get('replications'))}"
+                f"{fmt_int(d.get('insolvent_replications'))} simulations sur {fmt_int(base if base is not None else verdict.get('replications'))}"
             )
             if not is_missing(month):
                 more += f", en médiane au mois {fmt_int(float(month) + 1)} d'activité"
@@ -76,6 +82,12 @@ def criteria_rows(run: RunData) -> list[dict[str, Any]]:
                 )
                 never = d.get("never_replications") or 0
                 more += f" ; jamais atteint dans {fmt_int(never)} simulations." if never else "."
+                risk, tolerated = d.get("non_viable_probability"), d.get("max_non_viable_probability")
+                if not is_missing(risk) and risk > 0:
+                    more += (
+                        f" Quand l'équilibre n'est pas atteint en année {by} ({fmt_pct(risk)} des simulations ; "
+                        f"toléré : {fmt_pct(tolerated)}), le déficit est durable : aucun financement de démarrage ne le couvre."
+                    )
             else:
                 more = "L'équilibre n'est atteint dans aucune simulation."
             if d.get("within_horizon") is False:
@@ -156,6 +168,12 @@ def layers_block(run: RunData) -> dict[str, Any] | None:
     eco_lines = [f"Résultat d'exploitation médian par année : {by_year}."]
     if not is_missing(be.get("p50")):
         eco_lines.append(f"Le résultat des douze derniers mois devient durablement positif {_offset_label(be.get('p50'), run.start_month)} en médiane.")
+    risk = eco.get("non_viable_probability")
+    if not is_missing(risk):
+        eco_lines.append(
+            f"Risque économique : la structure ne s'équilibre pas en année {(criteria.get('break_even') or {}).get('detail', {}).get('by_year')} "
+            f"dans {fmt_pct(risk)} des simulations (toléré : {fmt_pct(eco.get('max_non_viable_probability'))})."
+        )
     ps = (criteria.get("public_share") or {}).get("detail", {})
     if ps:
         eco_lines.append(
@@ -173,8 +191,15 @@ def layers_block(run: RunData) -> dict[str, Any] | None:
         )  # fmt: skip
     need = cash.get("startup_need_eur") or {}
     ci = cash.get("rupture_ci") or [None, None]
+    base, total = cash.get("read_on_replications"), cash.get("replications")
+    among = (
+        f" (lu sur les {fmt_int(base)} simulations sur {fmt_int(total)} où la structure s'équilibre : "
+        "ailleurs le déficit est durable et relève du risque économique)"
+        if base is not None and total is not None and base != total
+        else ""
+    )
     cash_lines = [
-        f"Besoin de financement de démarrage : {fmt_money(need.get('p50'))} en médiane, {fmt_money(need.get('p90'))} "
+        f"Besoin de financement de démarrage{among} : {fmt_money(need.get('p50'))} en médiane, {fmt_money(need.get('p90'))} "
         f"dans 9 simulations sur 10, atteint {_offset_label(cash.get('startup_need_month'), run.start_month)} en médiane.",
         f"Plan de financement prévu : {fmt_money(cash.get('financing_plan_eur'))} d'apports remboursables, "
         f"découvert autorisé de {fmt_money(cash.get('overdraft_eur'))}.",
@@ -237,6 +262,13 @@ def conditions_text(run: RunData) -> list[str]:
             )
         elif key == "break_even":
             out.append(f"La structure ne revient pas à l'équilibre d'exploitation au plus tard en année {c.get('by_year')} : l'avis est défavorable.")
+        elif key == "economic_risk":
+            out.append(
+                f"Réduire le risque économique : dans {fmt_pct(c.get('probability'))} des simulations (toléré : "
+                f"{fmt_pct(c.get('max_probability'))}), la structure ne s'équilibre pas en année {c.get('by_year')} et son déficit "
+                "dure ; aucun financement de démarrage n'y remédie. Ce risque tient surtout à ce que l'on ne sait pas du "
+                "territoire (voir « Ce que l'on ne sait pas ») : le vérifier sur les chiffres des CAE voisines avant l'ouverture."
+            )
         elif key == "public_share":
             out.append(
                 f"Réduire la dépendance aux subventions : elles dépassent {fmt_pct(c.get('max_public_share'))} du budget en "

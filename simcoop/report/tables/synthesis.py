@@ -168,6 +168,12 @@ def _what_goes_wrong(run: RunData, verdict: dict[str, Any]) -> list[str]:
         else:
             sentence += f", et il ne devient durablement positif qu'en {_month_of(month, run.start_month)}."
         out.append(sentence)
+    elif be and eco.get("within_risk_tolerance") is False:
+        out.append(
+            f"Dans {fmt_pct(eco.get('non_viable_probability'))} des simulations, la coopérative ne revient pas à l'équilibre "
+            f"en {int(be['detail'].get('by_year') or 0)}e année et son déficit dure : c'est le risque économique du projet, "
+            "qu'aucun financement de démarrage ne couvre."
+        )
     ps = criteria.get("public_share")
     if ps and not ps["met"] and ps["detail"].get("within_horizon", True):
         d = ps["detail"]
@@ -192,8 +198,9 @@ def _what_goes_wrong(run: RunData, verdict: dict[str, Any]) -> list[str]:
             )
         else:
             subject = "La trésorerie de la coopérative"
+        where = " où elle s'équilibre" if cash.get("read_on_replications") not in (None, cash.get("replications")) else ""
         out.append(
-            f"{subject} passe sous le découvert autorisé dans {fmt_pct(cash.get('rupture_probability'))} des simulations{when} ; "
+            f"{subject} passe sous le découvert autorisé dans {fmt_pct(cash.get('rupture_probability'))} des simulations{where}{when} ; "
             f"sans financement de démarrage, il lui manque jusqu'à {fmt_keur_round(need)} en médiane."
         )
     if subsidies:  # after the sentence about the cooperative, so that its "Sa" and "La coopérative" keep their subject
@@ -233,6 +240,11 @@ def _what_would_fix(run: RunData, verdict: dict[str, Any]) -> str | None:
                     f"trouver environ {fmt_keur_round(gap)} par an de ressources en plus, ou de charges en moins, pour "
                     f"équilibrer le résultat dès {at['year']}"
                 )
+        elif key == "economic_risk":
+            parts.append(
+                "vérifier avant l'ouverture, sur les chiffres des CAE voisines, ce que l'on ne sait pas du territoire "
+                "(chiffre d'affaires des activités, passage de l'accueil au contrat), dont dépend le risque économique"
+            )
         elif key == "over_compensation" and c.get("years"):
             years = c["years"]
             parts.append(f"ramener les subventions des années {years[0]} à {years[-1]} au coût net du service (dépassement de {fmt_keur_round(c.get('amount_eur'))})")
