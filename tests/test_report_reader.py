@@ -188,6 +188,40 @@ def test_the_synthesis_says_what_goes_wrong_when_and_what_would_fix_it_in_rounde
     assert "revient à l'équilibre dès juin 2030" in text and "dans 97 % des simulations" in text
 
 
+def test_the_solvers_simulated_answer_prevails_over_the_estimate_and_the_economic_risk_is_named() -> None:
+    """Page one says one amount: the solver's (simulated), with its prudent end, not the quantile
+    estimate beside it; a lasting deficit in part of the simulations is named as the economic risk."""
+    from types import SimpleNamespace
+
+    from simcoop.report.tables import conditions_text, synthesis_sentences
+
+    criteria = [
+        {"key": "break_even", "met": True, "detail": {"by_year": 5, "within_horizon": True, "never_replications": 46,
+                                                      "break_even_month": {"p50": 35.0}}},
+        {"key": "insolvency", "met": False, "detail": {"median_insolvency_month": 28.0}},
+    ]  # fmt: skip
+    layers = {
+        "economic": {"viable": True, "non_viable_probability": 0.4, "max_non_viable_probability": 0.1,
+                     "within_risk_tolerance": False, "result_by_year": []},
+        "cash": {"sustainable": False, "rupture_probability": 0.45, "startup_need_eur": {"p50": 190000.0},
+                 "financing_plan_eur": 90000.0, "read_on_replications": 116, "replications": 193},
+    }  # fmt: skip
+    conditions = [{"key": "economic_risk", "probability": 0.4, "by_year": 5, "max_probability": 0.1},
+                  {"key": "financing_need", "amount_eur": 60000.0, "by_month": "2027-01", "need_month_offset": 26.0}]  # fmt: skip
+    solve = {"target": "startup", "value": 34000.0, "spread": [15000.0, 82000.0]}
+    run = SimpleNamespace(verdict={"outcome": "favourable_under_conditions", "replications": 193, "criteria": criteria,
+                                   "layers": layers, "conditions": conditions}, start_month="2027-01", solve=solve)  # fmt: skip
+    text = re.sub(r"\s+", " ", " ".join(synthesis_sentences(run)).replace(NBSP, " ").replace(NNBSP, " "))
+    assert text.startswith("La coopérative ne revient pas à l'équilibre en 5e année dans 40 % des simulations")
+    assert "45 % des simulations où elle s'équilibre" in text
+    assert "environ 34 k€ (82 k€ par prudence) de financement de démarrage" in text and "60 k€" not in text
+    words = re.sub(r"\s+", " ", " ".join(conditions_text(run)).replace(NBSP, " ").replace(NNBSP, " "))
+    assert "Réduire le risque économique : dans 40 % des simulations (toléré : 10 %)" in words
+    assert "selon le calcul de financement par simulation" in words and "au moins 60" not in words
+    run.solve = None  # without the solver, the verdict's estimate
+    assert "environ 60 k€ de financement" in re.sub(r"\s+", " ", " ".join(synthesis_sentences(run)).replace(NBSP, " ").replace(NNBSP, " "))
+
+
 def test_a_viable_cooperative_short_of_cash_is_named_before_its_cash_gap() -> None:
     """Favourable under conditions (break-even met, cash short): the synthesis opens on the
     cooperative paying its way, then says what its cash lacks (no dangling "Sa trésorerie")."""

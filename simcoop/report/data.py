@@ -22,10 +22,23 @@ import pandas as pd
 
 from simcoop.outdir import MARKER, file_problem, read_marker
 
-__all__ = ["REQUIRED_FILES", "NotARunFolder", "RunData", "is_run_folder", "load_run"]
+__all__ = ["REQUIRED_FILES", "NotARunFolder", "RunData", "is_run_folder", "load_run", "solved_startup"]
 
 #: Files without which a folder is not a run folder the report can read.
 REQUIRED_FILES: tuple[str, ...] = ("manifest.json", "monthly.parquet", "yearly.parquet", "kpis.csv")
+
+
+def solved_startup(solve: dict[str, Any] | None) -> tuple[float, float | None] | None:
+    """The solver's one-off start-up financing and its pessimistic end (``solve.json``, target
+    startup, answer found); None otherwise. Simulated, it prevails over the verdict's estimate
+    of the amount to secure (a quantile of the shortfalls on the run's simulations)."""
+    solve = solve or {}
+    value = solve.get("value")
+    if solve.get("target") != "startup" or value is None:
+        return None
+    spread = solve.get("spread") or [None, None]
+    high = spread[1] if len(spread) > 1 else None
+    return float(value), (float(high) if high is not None else None)
 
 
 class NotARunFolder(ValueError):

@@ -32,6 +32,7 @@ UNKNOWNS_TITLE = "Ce que l'on ne sait pas"
 
 #: The outcomes decomposed: kpis column -> French label.
 OUTCOMES: dict[str, str] = {
+    "non_viable": "Pas d'équilibre à l'échéance (oui / non)",
     "insolvent": "Rupture de trésorerie (oui / non)",
     "startup_need_eur": "Besoin de financement de démarrage",
     "active_end": "Entrepreneurs actifs en fin d'horizon",
@@ -101,7 +102,12 @@ def _frames(run: Any) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     if params is None or params.empty:
         return None
     keys = [c for c in params.columns if c not in ("scenario", "replication")]
-    joined = run.kpis.merge(params[["replication", *keys]], on="replication", how="inner")
+    kpis = run.kpis.copy()
+    if "break_even_month" in kpis:  # the economic risk: no break-even by the verdict's deadline
+        by_year = int(((getattr(run, "scenario", None) or {}).get("viability") or {}).get("break_even_by_year", 5))
+        be = pd.to_numeric(kpis["break_even_month"], errors="coerce").astype(float).to_numpy()
+        kpis["non_viable"] = (~(np.nan_to_num(be, nan=np.inf) <= 12 * by_year - 1)).astype(float)
+    joined = kpis.merge(params[["replication", *keys]], on="replication", how="inner")
     return joined, params[keys]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from simcoop.report import labels as L
-from simcoop.report.data import RunData
+from simcoop.report.data import RunData, solved_startup
 from simcoop.report.format import (
     NBSP,
     DASH,
@@ -219,7 +219,11 @@ def layers_block(run: RunData) -> dict[str, Any] | None:
             + ". L'avis porte sur les simulations où elle ouvre (l'activité est datée depuis l'ouverture prévue)."
         )
     return {
-        "economic": {"ok": bool(eco.get("viable")), "label": "Viabilité économique", "status": "atteinte" if eco.get("viable") else "non atteinte", "lines": eco_lines},
+        "economic": {"ok": bool(eco.get("viable")), "label": "Viabilité économique",
+                     "status": ("non atteinte" if not eco.get("viable")
+                                else "atteinte, risque au-dessus du seuil toléré" if eco.get("within_risk_tolerance") is False
+                                else "atteinte"),
+                     "lines": eco_lines},
         "cash": {"ok": bool(cash.get("sustainable")), "label": "Soutenabilité de trésorerie",
                  "status": "critère de trésorerie : atteint" if cash.get("sustainable") else "critère de trésorerie : non atteint", "lines": cash_lines},
         "go": go_line,
@@ -233,9 +237,16 @@ def conditions_text(run: RunData) -> list[str]:
     for c in verdict.get("conditions", []):
         key = c.get("key")
         if key == "financing_need":
+            solved = solved_startup(run.solve)
+            amount = (
+                f"de {fmt_money(solved[0])} selon le calcul de financement par simulation"
+                + (f" ({fmt_money(solved[1])} avec une marge de prudence)" if solved[1] and solved[1] > solved[0] else "")
+                if solved
+                else f"d'au moins {fmt_money(c.get('amount_eur'))}"
+            )
             out.append(
-                f"Réunir avant l'ouverture ({fmt_month(c.get('by_month'))}) un financement de démarrage d'au moins "
-                f"{fmt_money(c.get('amount_eur'))} (quasi-fonds propres, avance remboursable, avance sur convention ou "
+                f"Réunir avant l'ouverture ({fmt_month(c.get('by_month'))}) un financement de démarrage {amount} "
+                f"(quasi-fonds propres, avance remboursable, avance sur convention ou "
                 f"mobilisation des créances publiques), en plus du plan actuel : sans lui, la trésorerie propre dépasse le "
                 f"découvert autorisé ; avant tout financement, elle est au plus bas {_offset_label(c.get('need_month_offset'), run.start_month)} en médiane."
             )
@@ -266,8 +277,8 @@ def conditions_text(run: RunData) -> list[str]:
             out.append(
                 f"Réduire le risque économique : dans {fmt_pct(c.get('probability'))} des simulations (toléré : "
                 f"{fmt_pct(c.get('max_probability'))}), la structure ne s'équilibre pas en année {c.get('by_year')} et son déficit "
-                "dure ; aucun financement de démarrage n'y remédie. Ce risque tient surtout à ce que l'on ne sait pas du "
-                "territoire (voir « Ce que l'on ne sait pas ») : le vérifier sur les chiffres des CAE voisines avant l'ouverture."
+                "dure ; aucun financement de démarrage n'y remédie. Ce risque dépend pour une bonne part de ce que l'on ne sait "
+                "pas du territoire (voir « Ce que l'on ne sait pas ») : le vérifier sur les chiffres des CAE voisines avant l'ouverture."
             )
         elif key == "public_share":
             out.append(

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from simcoop.report import labels as L
-from simcoop.report.data import RunData
+from simcoop.report.data import RunData, solved_startup
 from simcoop.report.format import fmt_keur_round, fmt_month, fmt_month_index, fmt_number, fmt_pct, is_missing
 from simcoop.report.tables.cells import Cell, Row, Table
 
@@ -170,9 +170,9 @@ def _what_goes_wrong(run: RunData, verdict: dict[str, Any]) -> list[str]:
         out.append(sentence)
     elif be and eco.get("within_risk_tolerance") is False:
         out.append(
-            f"Dans {fmt_pct(eco.get('non_viable_probability'))} des simulations, la coopérative ne revient pas à l'équilibre "
-            f"en {int(be['detail'].get('by_year') or 0)}e année et son déficit dure : c'est le risque économique du projet, "
-            "qu'aucun financement de démarrage ne couvre."
+            f"La coopérative ne revient pas à l'équilibre en {int(be['detail'].get('by_year') or 0)}e année dans "
+            f"{fmt_pct(eco.get('non_viable_probability'))} des simulations, et son déficit dure alors : c'est le risque "
+            "économique du projet, qu'aucun financement de démarrage ne couvre."
         )
     ps = criteria.get("public_share")
     if ps and not ps["met"] and ps["detail"].get("within_horizon", True):
@@ -227,8 +227,11 @@ def _what_would_fix(run: RunData, verdict: dict[str, Any]) -> str | None:
                 )
                 continue
             planned = f"en plus des {fmt_keur_round(plan)} prévus" if plan > 0 else "aucun n'étant prévu aujourd'hui"
+            solved = solved_startup(run.solve)
+            amount = fmt_keur_round(solved[0] if solved else c.get("amount_eur"))
+            prudent = f" ({fmt_keur_round(solved[1])} par prudence)" if solved and solved[1] and solved[1] > solved[0] else ""
             parts.append(
-                f"réunir avant l'ouverture ({fmt_month(c.get('by_month'))}) environ {fmt_keur_round(c.get('amount_eur'))} "
+                f"réunir avant l'ouverture ({fmt_month(c.get('by_month'))}) environ {amount}{prudent} "
                 f"de financement de démarrage (quasi-fonds propres ou avance remboursable), {planned}"
             )
         elif key == "break_even":
