@@ -73,7 +73,7 @@ def test_cli_solve_writes_solve_json_and_a_solved_scenario_that_runs(tmp_path, c
     data = json.loads((out / "solve.json").read_text(encoding="utf-8"))
     assert data["target"] == "startup" and data["value"] > 0 and data["binding"] == "insolvency"
     printed = capsys.readouterr().out
-    assert "EUR of one-off start-up financing (quasi_equity)" in printed and "binding constraint: insolvency" in printed
+    assert "EUR of one-off start-up financing (quasi_equity)" in printed and "binding constraint: the risk of rupture de trésorerie (insolvency)" in printed
     funded = simcoop.load_scenario(solved)
     assert funded.cooperative.financing.instruments[-1].amount_eur == data["value"]
     # The solved scenario is one `simcoop run` accepts.

@@ -61,7 +61,7 @@ def add_territories_parser(sub: Any) -> None:
         help="rank candidate territories or site plans by the viability criteria",
         description=(
             "Simulate each candidate of a candidates file (a base scenario and, per candidate, dotted overrides) on "
-            "common random numbers and rank them: by verdict outcome, then P(insolvency), then the median lowest own "
+            "common random numbers and rank them: by verdict outcome, then P(rupture de trésorerie), then the median lowest own "
             "treasury. The uncertainty of the ranking comes from a paired bootstrap of the replications: per candidate, "
             "the probability of each rank and of being first. Writes territories.csv and manifest.json into the output "
             "folder and prints the ranked table."

@@ -176,7 +176,8 @@ def print_solution(scenario: Any, solution: Any, target: str, uncertainty: bool 
     print(f"{scenario.meta.name}: {what}")
     if solution.limit is not None:
         print(f"  compensation limit (Décision 2012/21/UE arts. 5-6): {solution.limit:,.0f} EUR a year in those years")
-    print(f"  binding constraint: {solution.binding or 'none (already met without it)'}")
+    words = {"insolvency": "the risk of rupture de trésorerie (insolvency)", "break_even": "break-even by the deadline year (break_even)"}
+    print(f"  binding constraint: {words.get(solution.binding, solution.binding) if solution.binding else 'none (already met without it)'}")
     print(f"  verdict at that level: {solution.outcome_at_solution}; criteria searched met: {'yes' if solution.met else 'no'}")
     if solution.message:
         print(f"  {solution.message}")

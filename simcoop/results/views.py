@@ -445,7 +445,7 @@ def _criterion_text(criterion: Any) -> str:
         return f"{criterion.key.replace('_', ' ')}: year {year} is beyond the horizon, not checked"
     if criterion.key == "insolvency":
         return (
-            f"insolvency: probability {100 * criterion.value:.0f}% {interval}, "
+            f"rupture de trésorerie (insolvency): probability {100 * criterion.value:.0f}% {interval}, "
             f"at most {100 * criterion.threshold:.0f}% allowed"
         )
     if criterion.key == "break_even":

@@ -64,7 +64,7 @@ class ComparisonKpi:
 
 #: The KPIs a funder reads, in the order of the table (labels short enough for a terminal line).
 COMPARISON_KPIS: tuple[ComparisonKpi, ...] = (
-    ComparisonKpi("insolvency_probability", "probability of insolvency", "proportion", "share"),
+    ComparisonKpi("insolvency_probability", "probability of rupture de trésorerie", "proportion", "share"),
     ComparisonKpi("break_even_reached", "breaks even within the horizon (share)", "proportion", "share"),
     ComparisonKpi("break_even_month", "break-even month (when reached)", "mean", "months"),
     ComparisonKpi("people_supported", "people supported (CAPE or CESA)", "mean", "people"),

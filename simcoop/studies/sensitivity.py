@@ -206,7 +206,7 @@ def sensitivity_text(table: pd.DataFrame) -> str:
             "sensitivity, one assumption at a time on common random numbers "
             f"({int(table['replications'].iloc[0])} replications per run; medians; grouped keys are factors)"
         ),
-        f"{'parameter':52}{'low':>10}{'high':>10}{'lowest treasury (EUR), low/high':>36}{'P(insolvency) low/high':>26}",
+        f"{'parameter':52}{'low':>10}{'high':>10}{'lowest treasury (EUR), low/high':>36}{'P(rupture) low/high':>26}",
     ]
     for parameter in swings["parameter"]:
         low, high = rows.loc[(parameter, "low")], rows.loc[(parameter, "high")]
