@@ -535,8 +535,16 @@ def _knots_cents(r: PayrollRates) -> FloatArray:
     return np.unique(np.array([0.0, *[k for k in knots if 0.0 < k < math.inf]]))
 
 
-@lru_cache(maxsize=8)
 def _pieces(r: PayrollRates) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The knots (with a far sentinel), the continuous cost at each knot, and its left limit at the next."""
+    return _by_identity(_PIECES, r, _pieces_by_value)
+
+
+_PIECES: dict[int, tuple[PayrollRates, Any]] = {}
+
+
+@lru_cache(maxsize=8)
+def _pieces_by_value(r: PayrollRates) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The knots (with a far sentinel), the continuous cost at each knot, and its left limit at the next."""
     knots = _knots_cents(r)
     knots = np.append(knots, 2.0 * knots[-1] + 1e12)  # a far sentinel closes the last piece
@@ -644,8 +652,38 @@ def _inverse_by_bisection(budget: FloatArray, r: PayrollRates) -> FloatArray:
     margin = np.where(g_star > _relief_exit_cents(r) + 10.0, 3.0, margin)
     lo = np.clip(np.floor(g_star - margin), 0.0, budget)
     hi = np.minimum(np.ceil(g_star + margin), budget + 1.0)
+    gross = _search_window(lo, hi, budget, r)
+    left = np.isnan(gross)
+    if left.any():
+        gross[left] = _bisect_checked(lo[left], hi[left], budget[left], r)
+    return gross
+
+
+#: Widest window (cents) that ``_search_window`` reads in one evaluation of the cost.
+_WINDOW_CENTS = 64
+
+
+def _search_window(lo: FloatArray, hi: FloatArray, budget: FloatArray, r: PayrollRates) -> FloatArray:
+    """Largest integer g in [lo, hi) with cost(g) <= budget, from one evaluation of the cost on every cent of the window.
+
+    The answer of ``_bisect_checked`` wherever it can be read off: the window at most
+    ``_WINDOW_CENTS`` wide, cost(lo) <= budget < cost(hi), and the cost never decreasing
+    across it (then the crossing is unique, and the bisection finds it and passes its
+    check). NaN elsewhere, for ``_bisect_checked`` to decide. Beyond the relief's exit the
+    window is 7 cents: one evaluation instead of the bisection's three and its check's two.
+    """
+    width = hi - lo
+    steps = np.arange(min(float(width.max()), _WINDOW_CENTS) + 1.0)
+    grid = np.minimum(lo[:, None] + steps, hi[:, None])  # each row lo, lo + 1, ..., hi (hi repeated to the end)
+    cost = employer_cost_cents(grid.ravel(), r).reshape(grid.shape)
+    fits = cost <= budget[:, None]
+    readable = (width <= steps[-1]) & fits[:, 0] & ~fits[:, -1] & np.all(np.diff(cost, axis=1) >= 0.0, axis=1)
+    return np.where(readable, lo + fits.sum(axis=1) - 1.0, np.nan)
+
+
+def _bisect_checked(lo: FloatArray, hi: FloatArray, budget: FloatArray, r: PayrollRates) -> FloatArray:
+    """``_bisect`` on [lo, hi), then a safety net: any element whose bracket was wrong is searched over [0, budget + 1]."""
     gross = _bisect(lo, hi, budget, r)
-    # Safety net: any element whose bracket was wrong is searched over [0, budget + 1].
     bad = (employer_cost_cents(gross, r) > budget) | (employer_cost_cents(gross + 1.0, r) <= budget)
     if bad.any():
         gross[bad] = _bisect(np.zeros(int(bad.sum())), budget[bad] + 1.0, budget[bad], r)
