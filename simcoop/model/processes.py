@@ -57,7 +57,6 @@ from simcoop.economics.payroll import (
     annual_reduction_generale_cents,
     payroll_tables,
     progressive_relief_correction_cents,
-    reduction_generale_cents,
 )
 from simcoop.economics.employment import payroll_taxes_cents, per_head_costs_cents, smoothed_size_band
 from simcoop.model.book import (
@@ -777,16 +776,21 @@ def _cesa_pay(
     owed -= instalment
     budget += instalment
     budget *= salaried
-    gross = tables.gross_for_budget(budget)
     settlement_gross = None
     if instalment.any():
-        settlement_gross = (gross - tables.gross_for_budget(budget - instalment)) * salaried
-    index = tables.index(gross)
+        # One search for the budgets with and without the instalment (each element's answer is its own).
+        n = len(budget)
+        both, both_index = tables.gross_and_index(np.concatenate((budget, budget - instalment)))
+        gross, index = both[:n], None if both_index is None else both_index[:n]
+        if index is None:
+            index = tables.index(gross)
+        settlement_gross = (gross - both[n:]) * salaried
+    else:
+        gross, index = tables.gross_and_index(budget)
+    cost, provisional = tables.cost_and_relief(gross, index)
     if index is None:
-        cost, provisional = employer_cost_cents(gross, rates), reduction_generale_cents(gross, rates)
         employee, csg_crds = employee_contributions_cents(gross, rates), csg_crds_cents(gross, rates)
     else:
-        cost, provisional = tables.cost[index], tables.relief[index]
         employee, csg_crds = tables.employee[index], tables.csg_crds[index]
     # Paid at once, the settlement is a rappel attached to last year's relief; in instalments it is this year's pay.
     attached = settlement_gross if p.settlement_instalments == 1 else None
