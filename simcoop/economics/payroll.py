@@ -693,7 +693,7 @@ def _search_window(lo: FloatArray, hi: FloatArray, budget: FloatArray, r: Payrol
     width = hi - lo
     steps = np.arange(min(float(width.max()), _WINDOW_CENTS) + 1.0)
     grid = np.minimum(lo[:, None] + steps, hi[:, None])  # each row lo, lo + 1, ..., hi (hi repeated to the end)
-    cost = employer_cost_cents(grid.ravel(), r).reshape(grid.shape)
+    cost = _employer_cost(grid.ravel(), r).reshape(grid.shape)  # the rules, as employer_cost_cents off its table
     fits = cost <= budget[:, None]
     readable = (width <= steps[-1]) & fits[:, 0] & ~fits[:, -1] & np.all(np.diff(cost, axis=1) >= 0.0, axis=1)
     return np.where(readable, lo + fits.sum(axis=1) - 1.0, np.nan)

@@ -1124,9 +1124,12 @@ def _stay_while_are_lasts(
     the gain is at least ``min_income_gain_share_on_are`` of the net pay, or when their CAPE
     term is over (converting beats leaving).
     """
+    converting = viable & ~term_over
+    if not converting.any():  # most months: no one to hold back, so no need to look up their allowances
+        return
     on_are = a[ROW_ARE_END_MONTH] > t
     on_rsa = book.prior_status[a[ROW_PERSON_ID].astype(np.intp)] == 2
-    candidates = np.flatnonzero(viable & (on_are | on_rsa) & ~term_over)
+    candidates = np.flatnonzero(converting & (on_are | on_rsa))
     if len(candidates) == 0:
         return
     rates = book.rates(t)
