@@ -73,9 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     scenario = simcoop.load_scenario(simcoop.default_scenario_path())
     seed = scenario.simulation.seed if args.seed is None else args.seed
     n = args.replications
-    simcoop.simulate(scenario, replications=1, seed=seed, jobs=1)  # warm-up: payroll tables, lazy imports
     if args.central:
         scenario = fixed_parameters(scenario)
+    simcoop.simulate(scenario, replications=1, seed=seed, jobs=1)  # warm-up: payroll tables, lazy imports
     started = time.process_time()
     drawn = [replication_scenario(scenario, seed, r) for r in range(n)]
     params = [model_params(s) for s in drawn]
