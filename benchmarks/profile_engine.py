@@ -10,7 +10,12 @@ The per-function timing wraps the monthly steps of ``simcoop.model.processes`` w
 weighs less than on wall time; about a microsecond of overhead per call, counted in the
 caller) and runs ``simcoop.runner.run_replication`` on the reference scenario, so the
 figures exclude building the result tables; ``simulate`` (tables included) is timed
-apart. All figures are CPU time. Nested functions are shown indented under their caller; their time is inside it.
+apart. Each replication runs on its own drawn scenario and parameters, as ``simulate``
+does (``simcoop.runner.run_chunk``: the reference draws its unknowns from the population
+prior); drawing them (``replication_scenario`` and ``model_params``) is timed apart, and
+``--central`` runs every replication on the scenario's central values instead, as this
+script did before. All figures are CPU time. Nested functions are shown indented under
+their caller; their time is inside it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import simcoop
+from simcoop.draws import fixed_parameters, replication_scenario
 from simcoop.model import processes
 from simcoop.model.params import model_params
 from simcoop.runner import run_replication
@@ -62,12 +68,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-n", "--replications", type=int, default=20)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--cprofile", action="store_true", help="also print cProfile's top 30 functions by own time")
+    parser.add_argument("--central", action="store_true", help="every replication on the central values (no per-replication draws)")
     args = parser.parse_args(argv)
     scenario = simcoop.load_scenario(simcoop.default_scenario_path())
     seed = scenario.simulation.seed if args.seed is None else args.seed
     n = args.replications
-    params = model_params(scenario)
+    if args.central:
+        scenario = fixed_parameters(scenario)
     simcoop.simulate(scenario, replications=1, seed=seed, jobs=1)  # warm-up: payroll tables, lazy imports
+    started = time.process_time()
+    drawn = [replication_scenario(scenario, seed, r) for r in range(n)]
+    params = [model_params(s) for s in drawn]
+    draws_s = time.process_time() - started
 
     started = time.process_time()
     res = simcoop.simulate(scenario, replications=n, seed=seed, jobs=1)
@@ -76,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.process_time()
     for r in range(n):
-        run_replication(scenario, seed, r, params)
+        run_replication(drawn[r], seed, r, params[r])
     model_s = time.process_time() - started
 
     totals: dict[str, float] = defaultdict(float)
@@ -87,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         started = time.process_time()
         for r in range(n):
-            run_replication(scenario, seed, r, params)
+            run_replication(drawn[r], seed, r, params[r])
         timed_s = time.process_time() - started
     finally:
         for name, f in originals.items():
@@ -96,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"reference scenario, seed {seed}, {n} replications, one process")
     print(f"simulate (tables included): {1000 * simulate_s / n:7.2f} ms/rep  {months / simulate_s:12,.0f} entrepreneur-months/s")
     print(f"run_replication only      : {1000 * model_s / n:7.2f} ms/rep  {months / model_s:12,.0f} entrepreneur-months/s")
+    print(f"drawn scenario and params : {1000 * draws_s / n:7.2f} ms/rep")
     print(f"per function (timed run: {1000 * timed_s / n:.2f} ms/rep; ms per replication, us per call):")
     accounted = 0.0
     for name, depth in TIMED:
@@ -109,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         profile = cProfile.Profile()
         profile.enable()
         for r in range(n):
-            run_replication(scenario, seed, r, params)
+            run_replication(drawn[r], seed, r, params[r])
         profile.disable()
         pstats.Stats(profile).sort_stats("tottime").print_stats(30)
     return 0

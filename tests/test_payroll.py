@@ -335,6 +335,22 @@ def test_cost_table_gives_exactly_what_the_rules_give() -> None:
             assert np.array_equal(gross_for_employer_budget_cents(budget, rates), _inverse_by_bisection(budget, rates))
 
 
+def test_window_search_gives_the_bisection_answer() -> None:
+    """Beyond the table, one evaluation of the cost over the window gives what the bisection and its check give."""
+    from simcoop.economics.payroll import _bisect_checked, _continuous_inverse, _inverse_by_bisection, _relief_exit_cents
+
+    rng = np.random.default_rng(1)
+    for month in ("2024-06", "2025-06", "2026-03", "2027-01"):
+        for size in ("below_11", "below_50", "50_or_more"):
+            r = payroll_rates_at(month, size)
+            budget = np.concatenate([rng.uniform(0, 3e7, 2000), np.floor(rng.uniform(0, 6 * r.smic_monthly_eur * 100, 2000))])
+            g_star = _continuous_inverse(budget, r)
+            margin = np.where(g_star > _relief_exit_cents(r) + 10.0, 3.0, np.ceil(3.0 + 6e-5 * g_star))
+            lo = np.clip(np.floor(g_star - margin), 0.0, budget)
+            hi = np.minimum(np.ceil(g_star + margin), budget + 1.0)
+            assert np.array_equal(_inverse_by_bisection(budget, r), _bisect_checked(lo, hi, budget, r))
+
+
 def test_annual_relief_keeps_a_june_settlement_at_the_full_coefficient() -> None:
     """CSS L241-13 / D241-7: the relief is annual; monthly amounts are provisional."""
     from simcoop.economics.payroll import annual_reduction_generale_cents

@@ -7,7 +7,9 @@ Pure functions on cents and counts; the rates and their legal references are dat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -37,11 +39,18 @@ def taxe_salaires_cents(
     gross = np.maximum(np.asarray(gross_cents, dtype=np.float64), 0.0)
     if ratio <= 0.0:
         return np.zeros_like(gross)
-    bounds = [0.0, *[100.0 * t / 12.0 for t in thresholds_eur_per_year], np.inf]
+    bounds = _monthly_bounds_cents(tuple(thresholds_eur_per_year))
     tax = np.zeros_like(gross)
     for k, rate in enumerate(rates):
-        tax += rate * np.clip(gross - bounds[k], 0.0, bounds[k + 1] - bounds[k])
+        # min(max(x, 0), width): np.clip's answer on these finite numbers, without its per-call overhead
+        tax += rate * np.minimum(np.maximum(gross - bounds[k], 0.0), bounds[k + 1] - bounds[k])
     return np.rint(tax * ratio)
+
+
+@lru_cache(maxsize=64)
+def _monthly_bounds_cents(thresholds_eur_per_year: tuple[float, ...]) -> tuple[float, ...]:
+    """The brackets' bounds for one month, in cents: 0, each yearly threshold / 12, infinity."""
+    return (0.0, *[100.0 * t / 12.0 for t in thresholds_eur_per_year], math.inf)
 
 
 def payroll_taxes_cents(

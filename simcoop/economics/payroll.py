@@ -309,11 +309,16 @@ def _coefficient_of_ratio(ratio: FloatArray, r: PayrollRates, exact: bool) -> Fl
 def _bases(gross: FloatArray, r: PayrollRates) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Tranche 1, tranche 2, gross up to 4 PASS, and the CET base, in cents."""
     pss = 100.0 * r.pass_monthly_eur
-    t1 = np.minimum(gross, pss)
+    t1, up_to_4 = _t1_and_up_to_4(gross, r)
     t2 = np.clip(gross - pss, 0.0, (r.tranche_2_cap_pass_multiple - 1.0) * pss)
-    up_to_4 = np.minimum(gross, r.chomage_cap_pass_multiple * pss)
     cet = np.where(gross >= pss + 1.0, t1 + t2, 0.0)  # "gross > PASS" on whole cents
     return t1, t2, up_to_4, cet
+
+
+def _t1_and_up_to_4(gross: FloatArray, r: PayrollRates) -> tuple[FloatArray, FloatArray]:
+    """Tranche 1 and the gross up to 4 PASS, in cents (the bases the relief may cover)."""
+    pss = 100.0 * r.pass_monthly_eur
+    return np.minimum(gross, pss), np.minimum(gross, r.chomage_cap_pass_multiple * pss)
 
 
 def _gross_rate(r: PayrollRates) -> float:
@@ -359,26 +364,41 @@ def _employer_full(gross: FloatArray, r: PayrollRates) -> tuple[FloatArray, Floa
     """Employer contributions before relief, and the part the relief may cover (unrounded)."""
     t1, t2, up_to_4, cet = _bases(gross, r)
     maladie, famille = _maladie_famille_rates(gross, r)
-    t1_rate = r.employer_vieillesse_plafonnee_rate + r.employer_agirc_arrco_t1_rate + r.employer_ceg_t1_rate
     full = (
         gross * (maladie + famille + _gross_rate(r))
-        + t1 * (t1_rate + r.employer_fnal_t1_rate)
+        + t1 * (_t1_rate(r) + r.employer_fnal_t1_rate)
         + t2 * (r.employer_agirc_arrco_t2_rate + r.employer_ceg_t2_rate)
         + up_to_4 * (r.employer_chomage_rate + r.employer_ags_rate)
         + cet * r.employer_cet_rate
     )
+    return full, _covered(gross, t1, up_to_4, maladie, famille, r)
+
+
+def _t1_rate(r: PayrollRates) -> float:
+    """Employer rates on tranche 1 other than the FNAL."""
+    return r.employer_vieillesse_plafonnee_rate + r.employer_agirc_arrco_t1_rate + r.employer_ceg_t1_rate
+
+
+def _covered(gross: FloatArray, t1: FloatArray, up_to_4: FloatArray, maladie: FloatArray, famille: FloatArray, r: PayrollRates) -> FloatArray:
+    """The employer contributions the relief may cover (unrounded), from the bases and the maladie and famille rates."""
     covered_gross_rate = (
         r.employer_vieillesse_deplafonnee_rate
         + r.employer_csa_rate
         + min(r.employer_at_mp_rate, r.relief_at_mp_share_rate)
         + r.employer_fnal_gross_rate
     )
-    covered = (
+    return (
         gross * (maladie + famille + covered_gross_rate)
-        + t1 * (t1_rate + r.employer_fnal_t1_rate)
+        + t1 * (_t1_rate(r) + r.employer_fnal_t1_rate)
         + up_to_4 * r.employer_chomage_rate
     )
-    return full, covered
+
+
+def _covered_only(gross: FloatArray, r: PayrollRates) -> FloatArray:
+    """The second value of ``_employer_full`` alone (the same operations), without the contributions the relief does not cover."""
+    t1, up_to_4 = _t1_and_up_to_4(gross, r)
+    maladie, famille = _maladie_famille_rates(gross, r)
+    return _covered(gross, t1, up_to_4, maladie, famille, r)
 
 
 def _relief(gross: FloatArray, covered: FloatArray, r: PayrollRates, exact: bool) -> FloatArray:
@@ -389,8 +409,7 @@ def _relief(gross: FloatArray, covered: FloatArray, r: PayrollRates, exact: bool
 def reduction_generale_cents(gross_cents: npt.ArrayLike, rates: PayrollRates) -> FloatArray:
     """The réduction générale des cotisations patronales, whole cents, >= 0."""
     gross = np.maximum(np.asarray(gross_cents, dtype=np.float64), 0.0)
-    _, covered = _employer_full(gross, rates)
-    return _relief(gross, np.rint(covered), rates, exact=True)
+    return _relief(gross, np.rint(_covered_only(gross, rates)), rates, exact=True)
 
 
 def annual_reduction_generale_cents(
@@ -414,8 +433,7 @@ def annual_reduction_generale_cents(
     r = rates
     smic_ref = np.minimum(gross * (r.relief_smic_hourly_eur / r.smic_hourly_eur), 100.0 * r.relief_smic_monthly_eur * cap_months)
     coefficient = _coefficient_of_ratio(smic_ref / np.maximum(gross, 1.0), r, exact=True)
-    average = gross / n
-    _, covered = _employer_full(average, r)
+    covered = _covered_only(gross / n, r)  # of the average month
     return np.rint(np.minimum(coefficient * gross, covered * n))
 
 
@@ -535,8 +553,16 @@ def _knots_cents(r: PayrollRates) -> FloatArray:
     return np.unique(np.array([0.0, *[k for k in knots if 0.0 < k < math.inf]]))
 
 
-@lru_cache(maxsize=8)
 def _pieces(r: PayrollRates) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The knots (with a far sentinel), the continuous cost at each knot, and its left limit at the next."""
+    return _by_identity(_PIECES, r, _pieces_by_value)
+
+
+_PIECES: dict[int, tuple[PayrollRates, Any]] = {}
+
+
+@lru_cache(maxsize=8)
+def _pieces_by_value(r: PayrollRates) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The knots (with a far sentinel), the continuous cost at each knot, and its left limit at the next."""
     knots = _knots_cents(r)
     knots = np.append(knots, 2.0 * knots[-1] + 1e12)  # a far sentinel closes the last piece
@@ -644,8 +670,38 @@ def _inverse_by_bisection(budget: FloatArray, r: PayrollRates) -> FloatArray:
     margin = np.where(g_star > _relief_exit_cents(r) + 10.0, 3.0, margin)
     lo = np.clip(np.floor(g_star - margin), 0.0, budget)
     hi = np.minimum(np.ceil(g_star + margin), budget + 1.0)
+    gross = _search_window(lo, hi, budget, r)
+    left = np.isnan(gross)
+    if left.any():
+        gross[left] = _bisect_checked(lo[left], hi[left], budget[left], r)
+    return gross
+
+
+#: Widest window (cents) that ``_search_window`` reads in one evaluation of the cost.
+_WINDOW_CENTS = 64
+
+
+def _search_window(lo: FloatArray, hi: FloatArray, budget: FloatArray, r: PayrollRates) -> FloatArray:
+    """Largest integer g in [lo, hi) with cost(g) <= budget, from one evaluation of the cost on every cent of the window.
+
+    The answer of ``_bisect_checked`` wherever it can be read off: the window at most
+    ``_WINDOW_CENTS`` wide, cost(lo) <= budget < cost(hi), and the cost never decreasing
+    across it (then the crossing is unique, and the bisection finds it and passes its
+    check). NaN elsewhere, for ``_bisect_checked`` to decide. Beyond the relief's exit the
+    window is 7 cents: one evaluation instead of the bisection's three and its check's two.
+    """
+    width = hi - lo
+    steps = np.arange(min(float(width.max()), _WINDOW_CENTS) + 1.0)
+    grid = np.minimum(lo[:, None] + steps, hi[:, None])  # each row lo, lo + 1, ..., hi (hi repeated to the end)
+    cost = _employer_cost(grid.ravel(), r).reshape(grid.shape)  # the rules, as employer_cost_cents off its table
+    fits = cost <= budget[:, None]
+    readable = (width <= steps[-1]) & fits[:, 0] & ~fits[:, -1] & np.all(np.diff(cost, axis=1) >= 0.0, axis=1)
+    return np.where(readable, lo + fits.sum(axis=1) - 1.0, np.nan)
+
+
+def _bisect_checked(lo: FloatArray, hi: FloatArray, budget: FloatArray, r: PayrollRates) -> FloatArray:
+    """``_bisect`` on [lo, hi), then a safety net: any element whose bracket was wrong is searched over [0, budget + 1]."""
     gross = _bisect(lo, hi, budget, r)
-    # Safety net: any element whose bracket was wrong is searched over [0, budget + 1].
     bad = (employer_cost_cents(gross, r) > budget) | (employer_cost_cents(gross + 1.0, r) <= budget)
     if bad.any():
         gross[bad] = _bisect(np.zeros(int(bad.sum())), budget[bad] + 1.0, budget[bad], r)
@@ -707,10 +763,27 @@ class PayrollTables:
 
     def gross_for_budget(self, budget: FloatArray) -> FloatArray:
         """:func:`gross_for_employer_budget_cents` of a 1-d array of budgets (whole cents, >= 0 out)."""
+        return self.gross_and_index(budget)[0]
+
+    def gross_and_index(self, budget: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp] | None]:
+        """:meth:`gross_for_budget`, and :meth:`index` of the gross it gives (read off the search when
+        every budget is inside the table, so the gross needs no check)."""
         if budget.size and budget.max() < self._top:
-            gross = np.searchsorted(self.cost, budget, side="right") - 1.0
-            return np.maximum(gross, 0.0)  # a negative budget buys 0
-        return gross_for_employer_budget_cents(budget, self.rates)
+            index = np.searchsorted(self.cost, budget, side="right") - 1
+            np.maximum(index, 0, out=index)  # a negative budget buys 0
+            return index.astype(np.float64), index
+        gross = gross_for_employer_budget_cents(budget, self.rates)
+        return gross, self.index(gross)
+
+    def cost_and_relief(self, gross: FloatArray, index: npt.NDArray[np.intp] | None) -> tuple[FloatArray, FloatArray]:
+        """:func:`employer_cost_cents` and :func:`reduction_generale_cents` of a 1-d array of gross pay
+        (``index``: its :meth:`index`); off the tables, from one evaluation of the rules."""
+        if index is not None:
+            return self.cost[index], self.relief[index]
+        g = np.maximum(gross, 0.0)
+        full, covered = _employer_full(g, self.rates)
+        relief = _relief(g, np.rint(covered), self.rates, exact=True)
+        return g + (np.rint(full) - relief), relief
 
 
 _TABLES: dict[int, tuple[PayrollRates, Any]] = {}

@@ -7,7 +7,9 @@ pydantic objects or converts units.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -238,6 +240,24 @@ def _cumshares(d: ExitDestinations) -> list[float]:
     return [d.own_company, d.own_company + d.salaried_job, 1.0]
 
 
+@lru_cache(maxsize=1024)
+def _rules_key(month: str, size: str) -> str:
+    """What tells the payroll rules of two months apart (all but the month); once per (month, size), not per run."""
+    return repr(payroll_rates_at(month, size).__dict__ | {"month": ""})
+
+
+@lru_cache(maxsize=256)
+def _interest_cap(year: int) -> float:
+    """``interest_on_capital_cap_rate`` of a year, looked up once per year, not per month of every run."""
+    return interest_on_capital_cap_rate(year)
+
+
+def _once_per_rules(payroll: list[PayrollRates], f: Callable[[PayrollRates], float]) -> list[float]:
+    """``f`` of each month's rules, computed once per rules object (a run has a few, shared by its months)."""
+    seen: dict[int, float] = {}
+    return [seen[id(r)] if id(r) in seen else seen.setdefault(id(r), f(r)) for r in payroll]
+
+
 def _month_string(start: str, offset: int) -> str:
     y, m = (int(x) for x in start.split("-"))
     k = y * 12 + (m - 1) + offset
@@ -295,21 +315,15 @@ def model_params(scenario: Scenario) -> ModelParams:
     pair_probabilities = tuple(cfg[:-1] for cfg in configs)
 
     # Payroll rules in force each month (one object per distinct set of rules).
+    months_text = [pay.rules_month or _month_string(meta.start_month, t) for t in range(horizon)]
     cache: dict[str, PayrollRates] = {}
     by_band: list[tuple[PayrollRates, ...]] = []
     for size in EMPLOYER_SIZES:
         if size != pay.employer_size and not pay.employer_size_follows_headcount:
             by_band.append(())
             continue
-        rows: list[PayrollRates] = []
-        for t in range(horizon):
-            month = pay.rules_month or _month_string(meta.start_month, t)
-            rates = payroll_rates_at(month, size)
-            key = repr(rates.__dict__ | {"month": ""})
-            rows.append(cache.setdefault(key, rates))
-        by_band.append(tuple(rows))
+        by_band.append(tuple(cache.setdefault(_rules_key(month, size), payroll_rates_at(month, size)) for month in months_text))
     payroll = list(by_band[EMPLOYER_SIZES.index(pay.employer_size)])
-    months_text = [pay.rules_month or _month_string(meta.start_month, t) for t in range(horizon)]
 
     exits = path.exits
     exit_p = np.zeros(len(STAGES))
@@ -430,7 +444,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         cape_exit_probability_after_are=_monthly_probability(exits.cape_rate_per_year * path.cape.after_are_exit_multiplier),
         after_are_min_salary_share=path.cape.after_are_min_salary_share,
         min_gross_cents=float(min_gross),
-        min_salary_cost_by_month=np.array([float(employer_cost_cents(np.array([float(min_gross)]), r)[0]) for r in payroll]),
+        min_salary_cost_by_month=np.array(_once_per_rules(payroll, lambda r: float(employer_cost_cents(np.array([float(min_gross)]), r)[0]))),
         treasury_months_required=cesa.treasury_months_required,
         margin_smoothing_months=cesa.margin_smoothing_months,
         trial_period_months=cesa.trial_period_months,
@@ -513,7 +527,7 @@ def model_params(scenario: Scenario) -> ModelParams:
             for x in coop.prestations
         ),
         allocation=allocation,
-        interest_cap_by_month=np.array([interest_on_capital_cap_rate(int(m[:4]) + 1) for m in months_text]),
+        interest_cap_by_month=np.array([_interest_cap(int(m[:4]) + 1) for m in months_text]),
         payroll_by_month=tuple(payroll),
         payroll_by_band=tuple(by_band),
         financing=financing_params(scenario),

@@ -57,7 +57,6 @@ from simcoop.economics.payroll import (
     annual_reduction_generale_cents,
     payroll_tables,
     progressive_relief_correction_cents,
-    reduction_generale_cents,
 )
 from simcoop.economics.employment import payroll_taxes_cents, per_head_costs_cents, smoothed_size_band
 from simcoop.model.book import (
@@ -777,16 +776,21 @@ def _cesa_pay(
     owed -= instalment
     budget += instalment
     budget *= salaried
-    gross = tables.gross_for_budget(budget)
     settlement_gross = None
     if instalment.any():
-        settlement_gross = (gross - tables.gross_for_budget(budget - instalment)) * salaried
-    index = tables.index(gross)
+        # One search for the budgets with and without the instalment (each element's answer is its own).
+        n = len(budget)
+        both, both_index = tables.gross_and_index(np.concatenate((budget, budget - instalment)))
+        gross, index = both[:n], None if both_index is None else both_index[:n]
+        if index is None:
+            index = tables.index(gross)
+        settlement_gross = (gross - both[n:]) * salaried
+    else:
+        gross, index = tables.gross_and_index(budget)
+    cost, provisional = tables.cost_and_relief(gross, index)
     if index is None:
-        cost, provisional = employer_cost_cents(gross, rates), reduction_generale_cents(gross, rates)
         employee, csg_crds = employee_contributions_cents(gross, rates), csg_crds_cents(gross, rates)
     else:
-        cost, provisional = tables.cost[index], tables.relief[index]
         employee, csg_crds = tables.employee[index], tables.csg_crds[index]
     # Paid at once, the settlement is a rappel attached to last year's relief; in instalments it is this year's pay.
     attached = settlement_gross if p.settlement_instalments == 1 else None
@@ -1120,9 +1124,12 @@ def _stay_while_are_lasts(
     the gain is at least ``min_income_gain_share_on_are`` of the net pay, or when their CAPE
     term is over (converting beats leaving).
     """
+    converting = viable & ~term_over
+    if not converting.any():  # most months: no one to hold back, so no need to look up their allowances
+        return
     on_are = a[ROW_ARE_END_MONTH] > t
     on_rsa = book.prior_status[a[ROW_PERSON_ID].astype(np.intp)] == 2
-    candidates = np.flatnonzero(viable & (on_are | on_rsa) & ~term_over)
+    candidates = np.flatnonzero(converting & (on_are | on_rsa))
     if len(candidates) == 0:
         return
     rates = book.rates(t)
