@@ -183,3 +183,60 @@ def test_national_split_is_read_as_the_share_it_is() -> None:
     assert share.value == pytest.approx(6200 / 11750) and not share.approx
     assert (2014, "salaried") in by_key and by_key[(2014, "salaried")].approx  # no total of entrepreneurs in 2014
     assert any("salaried_share" in n or "share of entrepreneurs-salaries" in n for n in notes)
+
+
+def _toy_chunk(scenario, root, start, horizon, wanted, rows, z):  # type: ignore[no-untyped-def]
+    """A stand-in for the engine whose posterior is known: the CAE's accueils are exactly exp(z_accueils)."""
+    return rows, np.exp(z[:, :1]).repeat(len(wanted), axis=1), 0.0
+
+
+def test_third_round_locates_a_cae_far_in_the_tail(base: simcoop.Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big CAE (2.5 stage-1 sds above the centre) has few effective draws after two rounds; the third
+    round, weighted by the mixture of its three proposals, recovers the exact (conjugate) posterior."""
+    from simcoop.calibration import population
+    from simcoop.calibration.population import (
+        REFINE_MIN_ESS, SCALE, TOL_EXACT, log_normal_pdf, mixture_proposal_log_q, refine_cae, simulate_cae,
+    )
+
+    monkeypatch.setattr(population, "simulate_chunk", _toy_chunk)
+    observed = math.exp(CENTRE[0] + 2.5 * SCALE[0])
+    cae = CaeFigures("Big", "2015-01", [Figure("Big", 2020, "accueils", observed, False, 1, "")])
+    plans = simulate_cae(base, [cae], 60, 7, InlineExecutor())
+    plan = plans[0]
+    before = plan.ess()
+    assert before < REFINE_MIN_ESS
+    two_rounds = plan.log_q.copy()
+    refined = refine_cae(plans, [cae_scenario(base, cae)], 60, 7, InlineExecutor())
+    assert refined == ["Big"] and len(plan.z) == 120 and len(plan.proposals) == 3
+    # Every draw is weighted by the mixture of all three proposals (each by its share of the draws).
+    count1, mean1, sd1 = plan.proposals[0]
+    assert count1 == 30 and np.allclose(mean1, CENTRE) and np.allclose(sd1, SCALE)
+    expected = np.logaddexp.reduce(np.stack([math.log(c / 120) + log_normal_pdf(plan.z, m, s) for c, m, s in plan.proposals]), axis=0)
+    np.testing.assert_allclose(plan.log_q, expected)
+    assert not np.allclose(plan.log_q[:60], two_rounds)  # the first draws' weights changed with the new mixture
+    np.testing.assert_allclose(mixture_proposal_log_q(plan.z[:60], plan.proposals[:2]), two_rounds)
+    assert plan.ess() > max(2 * before, REFINE_MIN_ESS)
+    # Conjugate normal: prior N(c, s), likelihood N(log observed | z, tol).
+    c, s, tol = CENTRE[0], SCALE[0], TOL_EXACT
+    exact_mean = (c / s**2 + math.log(observed) / tol**2) / (1 / s**2 + 1 / tol**2)
+    exact_sd = (1 / s**2 + 1 / tol**2) ** -0.5
+    w = np.exp(population.cae_log_weights(plan) + log_normal_pdf(plan.z, CENTRE, SCALE) - plan.log_q)
+    w /= w.sum()
+    mean = float(w @ plan.z[:, 0])
+    assert abs(mean - exact_mean) < 0.5 * exact_sd, (mean, exact_mean)
+    sd = math.sqrt(float(w @ (plan.z[:, 0] - mean) ** 2))
+    assert 0.6 * exact_sd < sd < 1.5 * exact_sd, (sd, exact_sd)
+
+
+def test_third_round_leaves_well_located_cae_alone(base: simcoop.Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    from simcoop.calibration import population
+    from simcoop.calibration.population import refine_cae, simulate_cae
+
+    monkeypatch.setattr(population, "simulate_chunk", _toy_chunk)
+    # A typical CAE, observed loosely (approx): most draws of pi0 fit it.
+    cae = CaeFigures("Typical", "2015-01", [Figure("Typical", 2020, "accueils", math.exp(CENTRE[0]), True, 1, "")])
+    plans = simulate_cae(base, [cae], 80, 7, InlineExecutor())
+    z, log_q = plans[0].z.copy(), plans[0].log_q.copy()
+    assert refine_cae(plans, [cae_scenario(base, cae)], 40, 7, InlineExecutor()) == []
+    np.testing.assert_array_equal(plans[0].z, z)
+    np.testing.assert_allclose(plans[0].log_q, log_q)

@@ -28,12 +28,14 @@ from simcoop.calibration.figures import CaeFigures, read_figures
 from simcoop.calibration.population import (
     ACCUEILS_MULTIPLIER_SIGMA,
     PARAMS,
+    REFINE_MIN_ESS,
     TOL_APPROX,
     TOL_EXACT,
     CaeSims,
     Hyper,
     fit_population,
     predictive_samples,
+    refine_cae,
     simulate_cae,
 )
 
@@ -78,34 +80,63 @@ def _cache_key(figures_path: Path, base: "Scenario", n: int, seed: int) -> str:
 def stage1(
     figures_path: str | Path, base: "Scenario", n: int, seed: int, executor: "ChunkExecutor",
     work: str | Path | None = None, on_progress: Callable[[int], None] | None = None,
+    on_more: Callable[[int], None] | None = None, refine: bool = True,
 ) -> tuple[list[CaeFigures], list[str], list[CaeSims], bool]:
-    """Read the figures and run (or reuse from ``work``) the per-CAE simulations; True when reused."""
+    """Read the figures and run (or reuse from ``work``) the per-CAE simulations; True when reused.
+
+    Two rounds for every CAE, then (``refine``) a third of ``n // 2`` draws for the CAE with few
+    effective draws (``refine_cae``); each step is kept in ``work`` under a key of its inputs, so
+    a run with the same figures, base, draws and seed reuses the first two rounds. ``on_more`` is
+    told how many simulations the third round adds, before they run.
+    """
     path = Path(figures_path)
     caes, notes = read_figures(path)
-    cache = None
-    if work is not None:
-        cache = Path(work) / f"stage1_{_cache_key(path, base, n, seed)}.pickle"
-        if cache.exists():
-            with cache.open("rb") as handle:
-                return caes, notes, pickle.load(handle), True  # noqa: S301 - our own file, keyed by its inputs
-    sims = simulate_cae(base, caes, n, seed, executor, on_progress)
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_suffix(".partial")
-        with partial.open("wb") as handle:
-            pickle.dump(sims, handle)
-        partial.replace(cache)
-    return caes, notes, sims, False
+    key = _cache_key(path, base, n, seed)
+    sims, reused = _cached(work, f"stage1_{key}", lambda: simulate_cae(base, caes, n, seed, executor, on_progress))
+    if reused and on_progress is not None:
+        on_progress(sum(len(s.z) for s in sims))
+    if not refine:
+        return caes, notes, sims, reused
+
+    def third_round() -> list[CaeSims]:
+        from simcoop.calibration.figures import cae_scenario
+
+        extra = n // 2
+        if on_more is not None:
+            on_more(extra * sum(1 for s in sims if s.ess() < REFINE_MIN_ESS))
+        refine_cae(sims, [cae_scenario(base, s.cae) for s in sims], extra, seed, executor, on_progress)
+        return sims
+
+    sims, reused3 = _cached(work, f"stage1_{key}_round3_{n // 2}_{REFINE_MIN_ESS:g}", third_round)
+    return caes, notes, sims, reused and reused3
+
+
+def _cached(work: str | Path | None, name: str, compute: Callable[[], list[CaeSims]]) -> tuple[list[CaeSims], bool]:
+    """``compute()``, or its result kept in ``work/name.pickle`` by an earlier run; True when reused."""
+    if work is None:
+        return compute(), False
+    cache = Path(work) / f"{name}.pickle"
+    if cache.exists():
+        with cache.open("rb") as handle:
+            return pickle.load(handle), True  # noqa: S301 - our own file, keyed by its inputs
+    sims = compute()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(".partial")
+    with partial.open("wb") as handle:
+        pickle.dump(sims, handle)
+    partial.replace(cache)
+    return sims, False
 
 
 def fit_from_figures(
     figures_path: str | Path, base: "Scenario", n: int, seed: int, executor: "ChunkExecutor",
     work: str | Path | None = None, on_progress: Callable[[int], None] | None = None,
     hyper_draws: int = 1000, burn: int = 1000, prior_samples: int = PRIOR_SAMPLES,
+    on_more: Callable[[int], None] | None = None,
 ) -> PopulationFit:
     """Stage 1 and 2 on a figures file; the population prior's joint samples."""
     started = time.perf_counter()
-    caes, notes, sims, reused = stage1(figures_path, base, n, seed, executor, work, on_progress)
+    caes, notes, sims, reused = stage1(figures_path, base, n, seed, executor, work, on_progress, on_more)
     simulated = time.perf_counter()
     hyper = fit_population(sims, seed, draws=hyper_draws, burn=burn)
     _, rows = predictive_samples(base, hyper, prior_samples, seed)
