@@ -48,6 +48,7 @@ __all__ = ["PRIOR_SAMPLES", "PopulationFit", "fit_from_figures", "stage1", "writ
 #: Joint samples written to the population prior.
 PRIOR_SAMPLES = 1000
 _CACHE_VERSION = 2  # 2: the national salaried_share
+_ROUND3_VERSION = 1  # the third round's proposal (population.refine_cae): its draws depend on it
 
 
 @dataclass
@@ -107,7 +108,7 @@ def stage1(
         refine_cae(sims, [cae_scenario(base, s.cae) for s in sims], extra, seed, executor, on_progress)
         return sims
 
-    sims, reused3 = _cached(work, f"stage1_{key}_round3_{n // 2}_{REFINE_MIN_ESS:g}", third_round)
+    sims, reused3 = _cached(work, f"stage1_{key}_round3v{_ROUND3_VERSION}_{n // 2}_{REFINE_MIN_ESS:g}", third_round)
     return caes, notes, sims, reused and reused3
 
 
