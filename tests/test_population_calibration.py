@@ -110,7 +110,9 @@ def test_calibrate_observed_writes_the_prior_and_reuses_its_simulations(tmp_path
     assert text.startswith("# simcoop population prior")
     prior = simcoop.csvfile.read_table(out, comments=True)
     assert "pathway.entry_share" in prior.header and "territory.accueils_multiplier" in prior.header
-    assert (tmp_path / "prior_fit_report.md").exists()
+    report = (tmp_path / "prior_fit_report.md").read_text(encoding="utf-8")
+    assert "| simulations | effective draws of its posterior |" in report
+    assert "| A | 2019-01 | 2 | 4 |" in report  # no extra round unless asked
     assert main([*args, "--force"]) == 0
     assert "reused" in capsys.readouterr().out
 
@@ -226,6 +228,11 @@ def test_third_round_locates_a_cae_far_in_the_tail(base: simcoop.Scenario, monke
     assert abs(mean - exact_mean) < 0.5 * exact_sd, (mean, exact_mean)
     sd = math.sqrt(float(w @ (plan.z[:, 0] - mean) ** 2))
     assert 0.6 * exact_sd < sd < 1.5 * exact_sd, (sd, exact_sd)
+    # Located now: a further round leaves it alone; one forced anyway keeps every proposal in the mixture.
+    assert refine_cae(plans, [cae_scenario(base, cae)], 60, 7, InlineExecutor()) == []
+    assert refine_cae(plans, [cae_scenario(base, cae)], 60, 7, InlineExecutor(), min_ess=1e9) == ["Big"]
+    assert len(plan.z) == 180 and len(plan.proposals) == 4 and sum(c for c, _, _ in plan.proposals) == 180
+    assert plan.ess() > REFINE_MIN_ESS
 
 
 def test_third_round_leaves_well_located_cae_alone(base: simcoop.Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -240,3 +247,16 @@ def test_third_round_leaves_well_located_cae_alone(base: simcoop.Scenario, monke
     assert refine_cae(plans, [cae_scenario(base, cae)], 40, 7, InlineExecutor()) == []
     np.testing.assert_array_equal(plans[0].z, z)
     np.testing.assert_allclose(plans[0].log_q, log_q)
+
+
+def test_refine_rounds_add_draws_to_the_cae_few_draws_locate(tmp_path: Path) -> None:
+    path = _three_cae(tmp_path)
+    out = tmp_path / "prior.csv"
+    args = ["calibrate", "--observed", str(path), "-n", "4", "--out", str(out), "--work", str(tmp_path / "w"), "--refine-rounds", "2"]
+    assert main(args) == 0
+    report = (tmp_path / "prior_fit_report.md").read_text(encoding="utf-8")
+    # Four draws never give 30 effective draws: each CAE gets two rounds of two more.
+    assert "| A | 2019-01 | 2 | 8 |" in report and "| C | 2018-01 | 2 | 8 |" in report
+    assert "2 more a round, up to 2 round(s)" in out.read_text(encoding="utf-8")
+    # The rounds are kept in the work folder: a second run reuses all of them.
+    assert len(list((tmp_path / "w").glob("stage1_*round*.pickle"))) == 2

@@ -80,7 +80,7 @@ ACCUEILS_MULTIPLIER_SIGMA = 0.35
 MU_SPREAD = 1.0
 SIGMA_SPREAD = 0.6
 SIGMA_FLOOR = 0.03
-#: A CAE whose stage-1 posterior has fewer effective draws than this after two rounds gets a third
+#: A CAE whose stage-1 posterior has fewer effective draws than this after two rounds may get more
 #: (``refine_cae``): a weighted mean and spread of 11 parameters from a handful of draws mean little.
 REFINE_MIN_ESS = 30.0
 
@@ -311,12 +311,12 @@ def refine_cae(
     plans: list[CaeSims], scenarios: list["Scenario"], extra: int, seed: int, executor: "ChunkExecutor",
     on_progress: Callable[[int], None] | None = None, min_ess: float = REFINE_MIN_ESS, chunk: int = 10,
 ) -> list[str]:
-    """A third round of adaptive importance sampling for the CAE with fewer than ``min_ess`` effective draws.
+    """One more round of adaptive importance sampling for the CAE with fewer than ``min_ess`` effective draws.
 
     Their posterior (kernel x pi0 / mixture of the proposals so far) is located by too few draws
     for its mean and spread to mean much: ``extra`` more draws come from a normal around a
     linear-Gaussian approximation of it built from all its draws (``_regression_proposal``), and
-    every draw of the CAE is reweighted with the mixture of all three proposals (the balance
+    every draw of the CAE is reweighted with the mixture of all its proposals (the balance
     heuristic, as in round 2). The other CAE keep their draws and weights. Identical whatever the
     executor; the names of the CAE refined.
     """
@@ -334,9 +334,10 @@ def refine_cae(
         plan.proposals = (*before, (extra, mean, sd))
         refined.append(plan.cae.name)
         todo.append((plan, scenario))
-    if todo:
-        # every CAE has the same draws before the round: the new ones are numbered from there
-        run_draws([p for p, _ in todo], [s for _, s in todo], seed, len(todo[0][0].z) - extra, executor, on_progress, chunk)
+    for start in sorted({len(p.z) - extra for p, _ in todo}):
+        # the new draws are numbered after the CAE's earlier ones (one call per number of earlier draws)
+        group = [(p, s) for p, s in todo if len(p.z) - extra == start]
+        run_draws([p for p, _ in group], [s for _, s in group], seed, start, executor, on_progress, chunk)
     for plan in plans:
         plan.log_q = mixture_proposal_log_q(plan.z, plan.proposals)
     return refined

@@ -73,7 +73,8 @@ def calibrate_population(args: argparse.Namespace) -> int:
     try:
         with executor_for(None, args.jobs) as executor:
             fit = fit_from_figures(args.observed, base, args.draws, args.seed, executor, args.work,
-                                   bar.update if bar is not None else None, on_more=_grow(bar))
+                                   bar.update if bar is not None else None, on_more=_grow(bar),
+                                   refine_rounds=args.refine_rounds)
     finally:
         if bar is not None:
             bar.close()
@@ -116,7 +117,7 @@ def cross_validate_population(args: argparse.Namespace) -> int:
         bar = _bar(args.draws * len(caes), "stage 1: per-CAE simulations")
         try:
             _, _, sims, reused = stage1(figures, base, args.draws, seed, executor, args.work,
-                                        bar.update if bar is not None else None, _grow(bar))
+                                        bar.update if bar is not None else None, _grow(bar), args.refine_rounds)
         finally:
             if bar is not None:
                 bar.close()
