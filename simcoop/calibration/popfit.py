@@ -48,7 +48,7 @@ __all__ = ["PRIOR_SAMPLES", "PopulationFit", "fit_from_figures", "stage1", "writ
 #: Joint samples written to the population prior.
 PRIOR_SAMPLES = 1000
 _CACHE_VERSION = 2  # 2: the national salaried_share
-_ROUND3_VERSION = 1  # the extra rounds' proposal (population.refine_cae): their draws depend on it
+_REFINE_VERSION = 1  # the extra rounds' proposal (population.refine_cae): their draws depend on it
 
 
 @dataclass
@@ -114,7 +114,7 @@ def stage1(
             refine_cae(before, scenarios, extra, seed, executor, on_progress)
             return before
 
-        sims, again = _cached(work, f"stage1_{key}_round{round_}v{_ROUND3_VERSION}_{extra}_{REFINE_MIN_ESS:g}", refined)
+        sims, again = _cached(work, f"stage1_{key}_round{round_}v{_REFINE_VERSION}_{extra}_{REFINE_MIN_ESS:g}", refined)
         all_reused = all_reused and again
     return caes, notes, sims, all_reused
 
