@@ -110,7 +110,9 @@ def test_calibrate_observed_writes_the_prior_and_reuses_its_simulations(tmp_path
     assert text.startswith("# simcoop population prior")
     prior = simcoop.csvfile.read_table(out, comments=True)
     assert "pathway.entry_share" in prior.header and "territory.accueils_multiplier" in prior.header
-    assert (tmp_path / "prior_fit_report.md").exists()
+    report = (tmp_path / "prior_fit_report.md").read_text(encoding="utf-8")
+    assert "| simulations | effective draws of its posterior |" in report
+    assert "| A | 2019-01 | 2 | 4 |" in report  # no extra round unless asked
     assert main([*args, "--force"]) == 0
     assert "reused" in capsys.readouterr().out
 
@@ -183,3 +185,78 @@ def test_national_split_is_read_as_the_share_it_is() -> None:
     assert share.value == pytest.approx(6200 / 11750) and not share.approx
     assert (2014, "salaried") in by_key and by_key[(2014, "salaried")].approx  # no total of entrepreneurs in 2014
     assert any("salaried_share" in n or "share of entrepreneurs-salaries" in n for n in notes)
+
+
+def _toy_chunk(scenario, root, start, horizon, wanted, rows, z):  # type: ignore[no-untyped-def]
+    """A stand-in for the engine whose posterior is known: the CAE's accueils are exactly exp(z_accueils)."""
+    return rows, np.exp(z[:, :1]).repeat(len(wanted), axis=1), 0.0
+
+
+def test_third_round_locates_a_cae_far_in_the_tail(base: simcoop.Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big CAE (2.5 stage-1 sds above the centre) has few effective draws after two rounds; the third
+    round, weighted by the mixture of its three proposals, recovers the exact (conjugate) posterior."""
+    from simcoop.calibration import population
+    from simcoop.calibration.population import (
+        REFINE_MIN_ESS, SCALE, TOL_EXACT, log_normal_pdf, mixture_proposal_log_q, refine_cae, simulate_cae,
+    )
+
+    monkeypatch.setattr(population, "simulate_chunk", _toy_chunk)
+    observed = math.exp(CENTRE[0] + 2.5 * SCALE[0])
+    cae = CaeFigures("Big", "2015-01", [Figure("Big", 2020, "accueils", observed, False, 1, "")])
+    plans = simulate_cae(base, [cae], 60, 7, InlineExecutor())
+    plan = plans[0]
+    before = plan.ess()
+    assert before < REFINE_MIN_ESS
+    two_rounds = plan.log_q.copy()
+    refined = refine_cae(plans, [cae_scenario(base, cae)], 60, 7, InlineExecutor())
+    assert refined == ["Big"] and len(plan.z) == 120 and len(plan.proposals) == 3
+    # Every draw is weighted by the mixture of all three proposals (each by its share of the draws).
+    count1, mean1, sd1 = plan.proposals[0]
+    assert count1 == 30 and np.allclose(mean1, CENTRE) and np.allclose(sd1, SCALE)
+    expected = np.logaddexp.reduce(np.stack([math.log(c / 120) + log_normal_pdf(plan.z, m, s) for c, m, s in plan.proposals]), axis=0)
+    np.testing.assert_allclose(plan.log_q, expected)
+    assert not np.allclose(plan.log_q[:60], two_rounds)  # the first draws' weights changed with the new mixture
+    np.testing.assert_allclose(mixture_proposal_log_q(plan.z[:60], plan.proposals[:2]), two_rounds)
+    assert plan.ess() > max(2 * before, REFINE_MIN_ESS)
+    # Conjugate normal: prior N(c, s), likelihood N(log observed | z, tol).
+    c, s, tol = CENTRE[0], SCALE[0], TOL_EXACT
+    exact_mean = (c / s**2 + math.log(observed) / tol**2) / (1 / s**2 + 1 / tol**2)
+    exact_sd = (1 / s**2 + 1 / tol**2) ** -0.5
+    w = np.exp(population.cae_log_weights(plan) + log_normal_pdf(plan.z, CENTRE, SCALE) - plan.log_q)
+    w /= w.sum()
+    mean = float(w @ plan.z[:, 0])
+    assert abs(mean - exact_mean) < 0.5 * exact_sd, (mean, exact_mean)
+    sd = math.sqrt(float(w @ (plan.z[:, 0] - mean) ** 2))
+    assert 0.6 * exact_sd < sd < 1.5 * exact_sd, (sd, exact_sd)
+    # Located now: a further round leaves it alone; one forced anyway keeps every proposal in the mixture.
+    assert refine_cae(plans, [cae_scenario(base, cae)], 60, 7, InlineExecutor()) == []
+    assert refine_cae(plans, [cae_scenario(base, cae)], 60, 7, InlineExecutor(), min_ess=1e9) == ["Big"]
+    assert len(plan.z) == 180 and len(plan.proposals) == 4 and sum(c for c, _, _ in plan.proposals) == 180
+    assert plan.ess() > REFINE_MIN_ESS
+
+
+def test_third_round_leaves_well_located_cae_alone(base: simcoop.Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    from simcoop.calibration import population
+    from simcoop.calibration.population import refine_cae, simulate_cae
+
+    monkeypatch.setattr(population, "simulate_chunk", _toy_chunk)
+    # A typical CAE, observed loosely (approx): most draws of pi0 fit it.
+    cae = CaeFigures("Typical", "2015-01", [Figure("Typical", 2020, "accueils", math.exp(CENTRE[0]), True, 1, "")])
+    plans = simulate_cae(base, [cae], 80, 7, InlineExecutor())
+    z, log_q = plans[0].z.copy(), plans[0].log_q.copy()
+    assert refine_cae(plans, [cae_scenario(base, cae)], 40, 7, InlineExecutor()) == []
+    np.testing.assert_array_equal(plans[0].z, z)
+    np.testing.assert_allclose(plans[0].log_q, log_q)
+
+
+def test_refine_rounds_add_draws_to_the_cae_few_draws_locate(tmp_path: Path) -> None:
+    path = _three_cae(tmp_path)
+    out = tmp_path / "prior.csv"
+    args = ["calibrate", "--observed", str(path), "-n", "4", "--out", str(out), "--work", str(tmp_path / "w"), "--refine-rounds", "2"]
+    assert main(args) == 0
+    report = (tmp_path / "prior_fit_report.md").read_text(encoding="utf-8")
+    # Four draws never give 30 effective draws: each CAE gets two rounds of two more.
+    assert "| A | 2019-01 | 2 | 8 |" in report and "| C | 2018-01 | 2 | 8 |" in report
+    assert "2 more a round, up to 2 round(s)" in out.read_text(encoding="utf-8")
+    # The rounds are kept in the work folder: a second run reuses all of them.
+    assert len(list((tmp_path / "w").glob("stage1_*round*.pickle"))) == 2

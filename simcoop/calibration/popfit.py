@@ -28,12 +28,14 @@ from simcoop.calibration.figures import CaeFigures, read_figures
 from simcoop.calibration.population import (
     ACCUEILS_MULTIPLIER_SIGMA,
     PARAMS,
+    REFINE_MIN_ESS,
     TOL_APPROX,
     TOL_EXACT,
     CaeSims,
     Hyper,
     fit_population,
     predictive_samples,
+    refine_cae,
     simulate_cae,
 )
 
@@ -46,6 +48,7 @@ __all__ = ["PRIOR_SAMPLES", "PopulationFit", "fit_from_figures", "stage1", "writ
 #: Joint samples written to the population prior.
 PRIOR_SAMPLES = 1000
 _CACHE_VERSION = 2  # 2: the national salaried_share
+_REFINE_VERSION = 1  # the extra rounds' proposal (population.refine_cae): their draws depend on it
 
 
 @dataclass
@@ -62,6 +65,7 @@ class PopulationFit:
     draws_per_cae: int
     seconds: dict[str, float] = field(default_factory=dict)
     reused: bool = False
+    refine_rounds: int = 0
 
 
 def _cache_key(figures_path: Path, base: "Scenario", n: int, seed: int) -> str:
@@ -78,41 +82,84 @@ def _cache_key(figures_path: Path, base: "Scenario", n: int, seed: int) -> str:
 def stage1(
     figures_path: str | Path, base: "Scenario", n: int, seed: int, executor: "ChunkExecutor",
     work: str | Path | None = None, on_progress: Callable[[int], None] | None = None,
+    on_more: Callable[[int], None] | None = None, refine_rounds: int = 0,
 ) -> tuple[list[CaeFigures], list[str], list[CaeSims], bool]:
-    """Read the figures and run (or reuse from ``work``) the per-CAE simulations; True when reused."""
+    """Read the figures and run (or reuse from ``work``) the per-CAE simulations; True when reused.
+
+    Two rounds for every CAE, then up to ``refine_rounds`` more of ``n // 2`` draws each for the
+    CAE still under ``REFINE_MIN_ESS`` effective draws (``refine_cae``); each step is
+    kept in ``work`` under a key of its inputs, so a run with the same figures, base, draws and
+    seed reuses the steps already done. ``on_more`` is told how many simulations a round adds,
+    before they run.
+    """
     path = Path(figures_path)
     caes, notes = read_figures(path)
-    cache = None
-    if work is not None:
-        cache = Path(work) / f"stage1_{_cache_key(path, base, n, seed)}.pickle"
-        if cache.exists():
-            with cache.open("rb") as handle:
-                return caes, notes, pickle.load(handle), True  # noqa: S301 - our own file, keyed by its inputs
-    sims = simulate_cae(base, caes, n, seed, executor, on_progress)
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_suffix(".partial")
-        with partial.open("wb") as handle:
-            pickle.dump(sims, handle)
-        partial.replace(cache)
-    return caes, notes, sims, False
+    key = _cache_key(path, base, n, seed)
+    sims, reused = _cached(work, f"stage1_{key}", lambda: simulate_cae(base, caes, n, seed, executor, on_progress))
+    if reused and on_progress is not None:
+        on_progress(sum(len(s.z) for s in sims))
+    if refine_rounds <= 0:
+        return caes, notes, sims, reused
+
+    from simcoop.calibration.figures import cae_scenario
+
+    scenarios = [cae_scenario(base, s.cae) for s in sims]
+    extra = n // 2
+    all_reused = reused
+    for round_ in range(3, 3 + refine_rounds):
+
+        def refined(before: list[CaeSims] = sims) -> list[CaeSims]:
+            if on_more is not None:
+                on_more(extra * sum(1 for s in before if s.ess() < REFINE_MIN_ESS))
+            refine_cae(before, scenarios, extra, seed, executor, on_progress)
+            return before
+
+        sims, again = _cached(work, f"stage1_{key}_round{round_}v{_REFINE_VERSION}_{extra}_{REFINE_MIN_ESS:g}", refined)
+        all_reused = all_reused and again
+    return caes, notes, sims, all_reused
+
+
+def _cached(work: str | Path | None, name: str, compute: Callable[[], list[CaeSims]]) -> tuple[list[CaeSims], bool]:
+    """``compute()``, or its result kept in ``work/name.pickle`` by an earlier run; True when reused."""
+    if work is None:
+        return compute(), False
+    cache = Path(work) / f"{name}.pickle"
+    if cache.exists():
+        with cache.open("rb") as handle:
+            return pickle.load(handle), True  # noqa: S301 - our own file, keyed by its inputs
+    sims = compute()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(".partial")
+    with partial.open("wb") as handle:
+        pickle.dump(sims, handle)
+    partial.replace(cache)
+    return sims, False
 
 
 def fit_from_figures(
     figures_path: str | Path, base: "Scenario", n: int, seed: int, executor: "ChunkExecutor",
     work: str | Path | None = None, on_progress: Callable[[int], None] | None = None,
     hyper_draws: int = 1000, burn: int = 1000, prior_samples: int = PRIOR_SAMPLES,
+    on_more: Callable[[int], None] | None = None, refine_rounds: int = 0,
 ) -> PopulationFit:
     """Stage 1 and 2 on a figures file; the population prior's joint samples."""
     started = time.perf_counter()
-    caes, notes, sims, reused = stage1(figures_path, base, n, seed, executor, work, on_progress)
+    caes, notes, sims, reused = stage1(figures_path, base, n, seed, executor, work, on_progress, on_more, refine_rounds)
     simulated = time.perf_counter()
     hyper = fit_population(sims, seed, draws=hyper_draws, burn=burn)
     _, rows = predictive_samples(base, hyper, prior_samples, seed)
-    fit = PopulationFit(str(figures_path), caes, notes, sims, hyper, pd.DataFrame(rows), seed, n, reused=reused)
+    fit = PopulationFit(str(figures_path), caes, notes, sims, hyper, pd.DataFrame(rows), seed, n, reused=reused,
+                        refine_rounds=refine_rounds)
     fit.seconds = {"simulations": simulated - started, "population": time.perf_counter() - simulated,
                    "simulation_cpu": sum(s.seconds for s in sims)}
     return fit
+
+
+def _refined_text(fit: PopulationFit) -> str:
+    if fit.refine_rounds <= 0:
+        return ""
+    return (f" ({fit.draws_per_cae // 2} more a round, up to {fit.refine_rounds} round(s), for the CAE under "
+            f"{REFINE_MIN_ESS:g} effective draws)")
 
 
 def _prior_text(fit: PopulationFit, base_name: str) -> str:
@@ -123,7 +170,7 @@ def _prior_text(fit: PopulationFit, base_name: str) -> str:
         f"# Fitted by `simcoop calibrate --observed` on {Path(fit.figures).name}: {len(fit.caes)} CAE "
         f"({', '.join(c.name for c in fit.caes)}), published figures (sources in the file; docs/sources.md).",
         "# Method: two-stage hierarchical ABC (docs/calibration.md): per-CAE simulations with the simcoop engine on "
-        f"the '{base_name}' scenario moved to each CAE's opening, {fit.draws_per_cae} draws each; a normal population "
+        f"the '{base_name}' scenario moved to each CAE's opening, {fit.draws_per_cae} draws each{_refined_text(fit)}; a normal population "
         "of CAE-level parameters (log / logit scale) fitted by Metropolis; one row = one draw of (mu, sigma), then of a CAE.",
         f"# Seed {fit.seed}. territory.accueils_multiplier is not fitted: lognormal(0, {ACCUEILS_MULTIPLIER_SIGMA}), an assumption.",
         "# Turnover medians are in euros of 2024 (figures deflated with INSEE's CPI, about 1.65 % a year).",
@@ -172,12 +219,13 @@ def report_text(fit: PopulationFit, table: pd.DataFrame, base_name: str, cross: 
         "",
         "## Stage 1: per-CAE simulations",
         "",
-        "| CAE | opened | figures | effective draws of its posterior |",
-        "|---|---|---:|---:|",
-        *[f"| {s.cae.name} | {s.cae.founded} | {len(s.wanted)} | {s.ess():.1f} |" for s in fit.sims],
+        "| CAE | opened | figures | simulations | effective draws of its posterior |",
+        "|---|---|---:|---:|---:|",
+        *[f"| {s.cae.name} | {s.cae.founded} | {len(s.wanted)} | {len(s.z)} | {s.ess():.1f} |" for s in fit.sims],
         "",
         "Few effective draws mean the model reproduces that CAE's figures only in a small corner of the",
-        "stage-1 prior (or not at all, a misfit the predictive check below shows).",
+        "stage-1 prior (or not at all, a misfit the predictive check below shows). A CAE with more simulations",
+        f"than the others had fewer than {REFINE_MIN_ESS:g} effective draws after two rounds and got more (`--refine-rounds`, docs/calibration.md).",
         "",
         "## Population hyperparameters (posterior)",
         "",

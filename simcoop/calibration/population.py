@@ -61,6 +61,9 @@ __all__ = [
     "mixture_log_density",
     "predictive_samples",
     "predictive_z",
+    "REFINE_MIN_ESS",
+    "mixture_proposal_log_q",
+    "refine_cae",
     "run_draws",
     "scenario_changes",
     "simulate_cae",
@@ -77,6 +80,9 @@ ACCUEILS_MULTIPLIER_SIGMA = 0.35
 MU_SPREAD = 1.0
 SIGMA_SPREAD = 0.6
 SIGMA_FLOOR = 0.03
+#: A CAE whose stage-1 posterior has fewer effective draws than this after two rounds may get more
+#: (``refine_cae``): a weighted mean and spread of 11 parameters from a handful of draws mean little.
+REFINE_MIN_ESS = 30.0
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,8 @@ class CaeSims:
     observed: np.ndarray
     tolerance: np.ndarray
     seconds: float = 0.0
+    #: The proposals the draws came from, in order: (draws, mean, sd) each; empty for fresh population draws.
+    proposals: tuple[tuple[int, np.ndarray, np.ndarray], ...] = ()
 
     def ess(self) -> float:
         """Effective sample size of the CAE's own posterior draws (stage-1 prior x kernel / proposal)."""
@@ -238,10 +246,101 @@ def simulate_cae(
             plan.simulated = np.vstack([plan.simulated, np.full((n - first, len(plan.wanted)), np.nan)])
         run_draws(plans, scenarios, seed, first, executor, on_progress, chunk)
         for plan, (mean, sd) in zip(plans, proposals, strict=True):
-            a = math.log(first / n) + log_normal_pdf(plan.z, CENTRE, SCALE)
-            b = math.log((n - first) / n) + log_normal_pdf(plan.z, mean, sd)
-            plan.log_q = np.logaddexp(a, b)
+            plan.proposals = ((first, CENTRE, SCALE), (n - first, mean, sd))
+            plan.log_q = mixture_proposal_log_q(plan.z, plan.proposals)
+    else:
+        for plan in plans:
+            plan.proposals = ((first, CENTRE, SCALE),)
     return plans
+
+
+def mixture_proposal_log_q(z: np.ndarray, proposals: tuple[tuple[int, np.ndarray, np.ndarray], ...]) -> np.ndarray:
+    """log of the mixture of every proposal used, each weighted by its share of the draws (the balance heuristic)."""
+    total = sum(count for count, _, _ in proposals)
+    parts = [math.log(count / total) + log_normal_pdf(z, mean, sd) for count, mean, sd in proposals if count > 0]
+    return np.logaddexp.reduce(np.stack(parts), axis=0)
+
+
+def _proposals_of(plan: CaeSims) -> tuple[tuple[int, np.ndarray, np.ndarray], ...]:
+    """The proposals of a two-round plan kept before they were recorded: round 2's is a function of round 1."""
+    if plan.proposals:
+        return plan.proposals
+    n = len(plan.z)
+    first = n - n // 2
+    head = CaeSims(plan.cae, plan.z[:first], log_normal_pdf(plan.z[:first], CENTRE, SCALE), plan.simulated[:first],
+                   plan.wanted, plan.observed, plan.tolerance)
+    if first == n:
+        return ((first, CENTRE, SCALE),)
+    mean, sd = _second_proposal(head)
+    return ((first, CENTRE, SCALE), (n - first, mean, sd))
+
+
+def _regression_proposal(plan: CaeSims) -> tuple[np.ndarray, np.ndarray]:
+    """A normal around the CAE's posterior under a linear-Gaussian approximation of the simulator.
+
+    With a handful of effective draws, the weighted mean and sd of the parameters the figures do
+    not inform are those of two or three points, and a proposal built on them (as round 2's) misses
+    pi0's bulk in ten dimensions at once. Every draw, weighted or not, says how the figures move
+    with the parameters: the scaled figures (log, logit for shares) are regressed on ``z`` over all
+    the CAE's draws, s(z) = a + B z + e with e's variance per figure the residuals'; the figures
+    then give z the normal likelihood N(observed | a + B z, var(e) + tolerance^2), and with pi0 the
+    posterior is normal (mean m, covariance S). The proposal: N(m, 1.5 sqrt(diag S)), its sd
+    between 0.2 and 1 stage-1 scales. Only a proposal: the importance weights keep the exact kernel.
+    """
+    measures = [m for _, m in plan.wanted]
+    s = scaled_figures(plan.simulated, measures)
+    rows = np.all(np.isfinite(s), axis=1)
+    k = len(PARAMS)
+    if int(rows.sum()) < 2 * (k + 1):
+        return CENTRE.copy(), SCALE.copy()
+    u = (plan.z[rows] - CENTRE) / SCALE  # per stage-1 scale: pi0 is N(0, 1) on u
+    x = np.hstack([np.ones((len(u), 1)), u])
+    coef, *_ = np.linalg.lstsq(x, s[rows], rcond=None)
+    residual = s[rows] - x @ coef
+    noise = residual.var(axis=0, ddof=k + 1) + plan.tolerance**2
+    b = coef[1:].T  # figures x parameters, per stage-1 scale
+    gap = scaled_figures(plan.observed, measures) - coef[0]
+    precision = np.eye(k) + (b.T / noise) @ b
+    cov = np.linalg.inv(precision)
+    mean_u = cov @ ((b.T / noise) @ gap)
+    sd_u = np.clip(1.5 * np.sqrt(np.diag(cov)), 0.2, 1.0)
+    return CENTRE + SCALE * mean_u, SCALE * sd_u
+
+
+def refine_cae(
+    plans: list[CaeSims], scenarios: list["Scenario"], extra: int, seed: int, executor: "ChunkExecutor",
+    on_progress: Callable[[int], None] | None = None, min_ess: float = REFINE_MIN_ESS, chunk: int = 10,
+) -> list[str]:
+    """One more round of adaptive importance sampling for the CAE with fewer than ``min_ess`` effective draws.
+
+    Their posterior (kernel x pi0 / mixture of the proposals so far) is located by too few draws
+    for its mean and spread to mean much: ``extra`` more draws come from a normal around a
+    linear-Gaussian approximation of it built from all its draws (``_regression_proposal``), and
+    every draw of the CAE is reweighted with the mixture of all its proposals (the balance
+    heuristic, as in round 2). The other CAE keep their draws and weights. Identical whatever the
+    executor; the names of the CAE refined.
+    """
+    refined: list[str] = []
+    todo: list[tuple[CaeSims, "Scenario"]] = []
+    for plan, scenario in zip(plans, scenarios, strict=True):
+        before = _proposals_of(plan)
+        if extra <= 0 or plan.ess() >= min_ess:
+            plan.proposals = before
+            continue
+        mean, sd = _regression_proposal(plan)
+        z3 = draw_stage1(seed, plan.cae.name, extra, mean, sd, round_=len(before) + 1)
+        plan.z = np.vstack([plan.z, z3])
+        plan.simulated = np.vstack([plan.simulated, np.full((extra, len(plan.wanted)), np.nan)])
+        plan.proposals = (*before, (extra, mean, sd))
+        refined.append(plan.cae.name)
+        todo.append((plan, scenario))
+    for start in sorted({len(p.z) - extra for p, _ in todo}):
+        # the new draws are numbered after the CAE's earlier ones (one call per number of earlier draws)
+        group = [(p, s) for p, s in todo if len(p.z) - extra == start]
+        run_draws([p for p, _ in group], [s for _, s in group], seed, start, executor, on_progress, chunk)
+    for plan in plans:
+        plan.log_q = mixture_proposal_log_q(plan.z, plan.proposals)
+    return refined
 
 
 def run_draws(plans: list["CaeSims"], scenarios: list["Scenario"], seed: int, start: int, executor: "ChunkExecutor",

@@ -45,6 +45,8 @@ def add_calibrate_parser(sub: Any) -> None:
     calibrate.add_argument("-s", "--seed", type=non_negative_int, default=2026, help="with --observed: random seed (default 2026)")
     calibrate.add_argument("-j", "--jobs", type=jobs_option, default=1, help="with --observed: worker processes (default 1)")
     calibrate.add_argument("--work", type=Path, metavar="DIR", help="with --observed: keep the simulations here and reuse them when run again with the same inputs")
+    calibrate.add_argument("--refine-rounds", type=non_negative_int, default=0, metavar="R",
+                           help="with --observed: up to R more stage-1 rounds of DRAWS/2 for the CAE under 30 effective draws (default 0; docs/calibration.md)")
     calibrate.add_argument("--report", type=Path, metavar="FILE", help="fit report to write (markdown; default: FILE next to --out, _fit_report.md)")
     calibrate.add_argument("--mapping", type=Path, metavar="FILE", help="YAML mapping of file, column and value names (docs/calibration.md)")
     calibrate.add_argument(
@@ -77,6 +79,8 @@ def add_backtest_parser(sub: Any) -> None:
     )
     backtest.add_argument("--draws", type=positive_int, default=300, help="with --cross-validate: stage-1 simulations per CAE (default 300)")
     backtest.add_argument("--per-cae", type=positive_int, default=100, help="with --cross-validate: predictive simulations per left-out CAE (default 100)")
+    backtest.add_argument("--refine-rounds", type=non_negative_int, default=0, metavar="R",
+                          help="with --cross-validate: the stage-1 extra rounds, as calibrate --observed (default 0)")
     backtest.add_argument("--work", type=Path, metavar="DIR", help="with --cross-validate: reuse (or keep) the stage-1 simulations of `calibrate --observed --work DIR`")
     backtest.add_argument("--markdown", type=Path, metavar="FILE", help="with --cross-validate: also write the tables as markdown")
     backtest.add_argument("-n", "--replications", type=positive_int, default=200, help="replications (default 200)")

@@ -26,6 +26,18 @@ def _bar(total: int, desc: str) -> Any:
     return progress_bar(total, desc, unit="sim")
 
 
+def _grow(bar: Any) -> Any:
+    """A callback that adds simulations to the bar's total (the third round's, known after the second)."""
+    if bar is None:
+        return None
+
+    def grow(more: int) -> None:
+        bar.total = (bar.total or 0) + more
+        bar.refresh()
+
+    return grow
+
+
 def calibrate_population(args: argparse.Namespace) -> int:
     """Fit the population prior on FIGURES; write the prior, hyperparameters, fit table and report."""
     from simcoop.calibration.figures import FiguresError, read_figures
@@ -61,7 +73,8 @@ def calibrate_population(args: argparse.Namespace) -> int:
     try:
         with executor_for(None, args.jobs) as executor:
             fit = fit_from_figures(args.observed, base, args.draws, args.seed, executor, args.work,
-                                   bar.update if bar is not None else None)
+                                   bar.update if bar is not None else None, on_more=_grow(bar),
+                                   refine_rounds=args.refine_rounds)
     finally:
         if bar is not None:
             bar.close()
@@ -103,7 +116,8 @@ def cross_validate_population(args: argparse.Namespace) -> int:
     with executor_for(None, args.jobs) as executor:
         bar = _bar(args.draws * len(caes), "stage 1: per-CAE simulations")
         try:
-            _, _, sims, reused = stage1(figures, base, args.draws, seed, executor, args.work, bar.update if bar is not None else None)
+            _, _, sims, reused = stage1(figures, base, args.draws, seed, executor, args.work,
+                                        bar.update if bar is not None else None, _grow(bar), args.refine_rounds)
         finally:
             if bar is not None:
                 bar.close()
