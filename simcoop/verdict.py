@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from simcoop.scenario import Scenario, Viability
 
 __all__ = [
+    "at_break_even",
     "relies_ceiling",
     "Counts",
     "Criterion",
@@ -296,18 +297,24 @@ def outcome_from_counts(counts: Counts, viability: Viability) -> str:
     return outcome_of(criteria, counts.relies_on_over_compensation, economic_risk_of(counts, viability))
 
 
-def viable_mask(break_even_month: np.ndarray, deadline: int, horizon: int) -> np.ndarray:
-    """The replications whose deficit is a start-up gap: at break-even by the deadline month.
+def at_break_even(break_even_month: Any, by_year: int) -> np.ndarray:
+    """Per replication: the 12-month rolling result stays positive from month ``12 * by_year - 1``
+    at the latest (the break-even criterion's test); a replication that never breaks even is False."""
+    be = np.nan_to_num(np.asarray(break_even_month, dtype=float), nan=np.inf)
+    return be <= 12 * by_year - 1
+
+
+def viable_mask(break_even_month: Any, by_year: int, horizon: int) -> np.ndarray:
+    """The replications whose deficit is a start-up gap: at break-even by year ``by_year`` (``at_break_even``).
 
     The rupture risk and the start-up financing need are read on them; a replication that
     never pays its way has a lasting deficit, which no start-up financing covers (it counts
     in the economic layer's risk). All replications when the deadline is beyond the horizon
     or none is at break-even (the economic layer then decides alone).
     """
-    be = np.nan_to_num(np.asarray(break_even_month, dtype=float), nan=np.inf)
-    mask = be <= deadline
-    if deadline >= horizon or not mask.any():
-        return np.ones(be.shape, dtype=bool)
+    mask = at_break_even(break_even_month, by_year)
+    if 12 * by_year - 1 >= horizon or not mask.any():
+        return np.ones(mask.shape, dtype=bool)
     return mask
 
 
@@ -341,12 +348,12 @@ def _assess(results: RunTables) -> Verdict:
     be = kpis["break_even_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     shares = kpis["public_share_in_criterion_year"].astype(float).to_numpy()
     checked = ~np.isnan(shares)
-    viable = viable_mask(be, deadline, horizon)
+    viable = viable_mask(be, v.break_even_by_year, horizon)
     insolvent = kpis["insolvent"].astype(bool).to_numpy()
     counts = Counts(
         replications=n,
         insolvent=int(np.sum(insolvent & viable)),
-        break_even_reached=int(np.sum(be <= deadline)),
+        break_even_reached=int(at_break_even(be, v.break_even_by_year).sum()),
         public_share_ok=int(np.sum(shares[checked] <= v.max_public_share)),
         public_share_checked=int(checked.sum()),
         break_even_in_horizon=deadline < horizon,

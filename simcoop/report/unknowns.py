@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from simcoop.report.format import fmt_eur, fmt_pct
+from simcoop.verdict import at_break_even
 
 __all__ = ["OUTCOMES", "RESOLVING_DATA", "UNKNOWNS_TITLE", "page_one_sentence", "parameter_share", "unknowns_block"]
 
@@ -106,7 +107,7 @@ def _frames(run: Any) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     if "break_even_month" in kpis:  # the economic risk: no break-even by the verdict's deadline
         by_year = int(((getattr(run, "scenario", None) or {}).get("viability") or {}).get("break_even_by_year", 5))
         be = pd.to_numeric(kpis["break_even_month"], errors="coerce").astype(float).to_numpy()
-        kpis["non_viable"] = (~(np.nan_to_num(be, nan=np.inf) <= 12 * by_year - 1)).astype(float)
+        kpis["non_viable"] = (~at_break_even(be, by_year)).astype(float)
     joined = kpis.merge(params[["replication", *keys]], on="replication", how="inner")
     return joined, params[keys]
 

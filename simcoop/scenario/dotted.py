@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-__all__ = ["expand", "get_path", "list_index", "set_dotted", "set_path"]
+__all__ = ["expand", "get_path", "list_index", "locate", "set_dotted", "set_path"]
 
 
 def set_path(data: dict[str, Any], keys: list[str], value: Any, create: bool = False) -> None:
@@ -73,6 +73,26 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> tuple[Any, ...]:
         else:
             state = "null" if node is None else "a single value"
             raise KeyError(f"no such key ({where} is {state})")
+    return tuple(loc)
+
+
+def locate(data: Any, key: str) -> tuple[Any, ...] | None:
+    """The location of dotted ``key`` in resolved scenario data (list items by number or by name,
+    as ``list_index`` reads them), with list indices as ints; None when it names nothing."""
+    node, loc = data, []
+    for part in key.split("."):
+        try:
+            if isinstance(node, list):
+                index = list_index(node, part, "")
+                loc.append(index)
+                node = node[index]
+            elif isinstance(node, dict) and part in node:
+                loc.append(part)
+                node = node[part]
+            else:
+                return None
+        except KeyError:
+            return None
     return tuple(loc)
 
 

@@ -63,7 +63,7 @@ from simcoop.scenario.studyfiles import (
     validate_part,
     whole_number_problem,
 )
-from simcoop.verdict import OUTCOMES, Counts, outcome_from_counts, relies_ceiling
+from simcoop.verdict import OUTCOMES, Counts, at_break_even, outcome_from_counts, relies_ceiling
 
 __all__ = [
     "BOOTSTRAP_TAG",
@@ -216,7 +216,7 @@ def replication_sample(results: Any) -> ReplicationSample:
     checked = ~np.isnan(shares)
     return ReplicationSample(
         insolvent=kpis["insolvent"].astype(bool).to_numpy(),
-        break_even_ok=np.nan_to_num(be, nan=np.inf) <= deadline,
+        break_even_ok=at_break_even(be, v.break_even_by_year),
         public_checked=checked,
         public_ok=checked & (np.nan_to_num(shares, nan=np.inf) <= v.max_public_share),
         min_treasury=kpis["min_coop_treasury_eur"].astype(float).to_numpy(),

@@ -17,7 +17,7 @@ import pandas as pd
 from simcoop.executors import ChunkExecutor
 from simcoop.results import Results
 from simcoop.scenario import Scenario, validate_data
-from simcoop.scenario.dotted import expand, get_path, set_dotted
+from simcoop.scenario.dotted import expand, get_path, locate, set_dotted
 from simcoop.scenario.errors import clip_to_field
 from simcoop.studies.batch import simulate_many
 from simcoop.studies.compare import fmt_value
@@ -92,15 +92,15 @@ def default_sensitivity_parameters(scenario: Scenario) -> list[tuple[str, float,
     value of zero (an opening cash of 0 stays 0).
     """
     data = scenario.to_dict()
-    drawn = set(scenario.uncertainty.keys)
+    drawn = {locate(data, key) for key in scenario.uncertainty.keys} - {None}
     out: list[tuple[str, float, float]] = []
     for v in DEFAULT_SENSITIVITY:
         if "*" in v.key:
             paths = expand(data, v.key.split("."))
-            if paths and not all(_is_drawn(data, path, drawn) for path in paths):
+            if paths and not all(path in drawn for path in paths):
                 out.append((v.key, float(v.low), float(v.high)))
             continue
-        if v.key in drawn:
+        if locate(data, v.key) in drawn:
             continue
         base = get_path(data, v.key.split("."))
         if base is None and v.key == "territory.accueils_per_year_at_maturity" and not scenario.territory.zones:
@@ -111,18 +111,6 @@ def default_sensitivity_parameters(scenario: Scenario) -> list[tuple[str, float,
         low, high = (float(f"{clip_to_field(Scenario, v.key, x):.10g}") for x in lows_highs)  # 0.3*0.75 -> 0.225
         out.append((v.key, low, high))
     return out
-
-
-def _is_drawn(data: Any, path: tuple[Any, ...], drawn: set[str]) -> bool:
-    """The location ``path`` is an uncertain key, named with list indices or with its items' names."""
-    by_index, by_name, node = [], [], data
-    for part in path:
-        item = node[part]
-        by_index.append(str(part))
-        label = item.get("name", item.get("funder")) if isinstance(part, int) and isinstance(item, dict) else None
-        by_name.append(str(label) if label is not None else str(part))
-        node = item
-    return ".".join(by_index) in drawn or ".".join(by_name) in drawn
 
 
 def sensitivity(
