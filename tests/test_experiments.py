@@ -104,7 +104,7 @@ def test_reference_variants_load_base_first() -> None:
     assert base.scenario_hash() == simcoop.load_scenario(REFERENCE).scenario_hash()
     assert scenarios["sans FSE"].cooperative.public_funding[3].amount_eur == 0
     assert scenarios["contribution 12 %"].cooperative.contribution.rate == 0.12
-    assert scenarios["accueils -25 %"].territory.accueils_per_year_at_maturity == 146
+    assert scenarios["accueils -25 %"].territory.accueils_per_year_at_maturity == 135
     assert scenarios["accueils -25 %"].meta.name == "accueils -25 %"
     # Nothing else changes in a variant.
     variant = scenarios["contribution 12 %"].to_dict()

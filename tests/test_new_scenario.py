@@ -152,7 +152,7 @@ def test_answers_are_read_the_way_people_type_them() -> None:
 def test_validate_prints_the_figures_a_scenario_implies(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(SCENARIOS / "reference.yaml")]) == 0
     out, _ = capsys.readouterr()
-    assert "  accueils a year at maturity: 195 (given)" in out
+    assert "  accueils a year at maturity: 180 (given)" in out
     assert "  team at opening: 2 accompaniment FTE (siège 2) + 1 management and accounting FTE = 3 FTE" in out
     # no start-up funds beyond the plan + 15 000 + 5 000 capital - 8 000 legal - 6 000 recruitment
     assert (

@@ -41,7 +41,7 @@ def add_calibrate_parser(sub: Any) -> None:
     calibrate.add_argument("--observed", type=Path, metavar="FIGURES", help="published figures of many CAE (cae_public_figures.csv shape): fit the population prior")
     calibrate.add_argument("--base", type=Path, metavar="SCENARIO", help="scenario whose other values are kept (required with RECORDS_DIR; with --observed, default the reference)")
     calibrate.add_argument("--out", type=Path, metavar="FILE", help="calibrated scenario (YAML) to write; with --observed the population prior (CSV, default population_prior.csv)")
-    calibrate.add_argument("-n", "--draws", type=positive_int, default=300, help="with --observed: simulations per CAE (default 300)")
+    calibrate.add_argument("-n", "--draws", type=positive_int, default=1200, help="with --observed: simulations per CAE (default 1200: fewer leave the big CAE a few effective draws and pull the population towards the stage-1 prior; docs/calibration.md)")
     calibrate.add_argument("-s", "--seed", type=non_negative_int, default=2026, help="with --observed: random seed (default 2026)")
     calibrate.add_argument("-j", "--jobs", type=jobs_option, default=1, help="with --observed: worker processes (default 1)")
     calibrate.add_argument("--work", type=Path, metavar="DIR", help="with --observed: keep the simulations here and reuse them when run again with the same inputs")
@@ -77,7 +77,7 @@ def add_backtest_parser(sub: Any) -> None:
         help="leave each CAE of FIGURES out (default: the shipped cae_public_figures.csv), fit the population prior on "
              "the others and print the coverage of its 50%% and 90%% intervals for the left-out figures",
     )
-    backtest.add_argument("--draws", type=positive_int, default=300, help="with --cross-validate: stage-1 simulations per CAE (default 300)")
+    backtest.add_argument("--draws", type=positive_int, default=1200, help="with --cross-validate: stage-1 simulations per CAE (default 1200, as calibrate)")
     backtest.add_argument("--per-cae", type=positive_int, default=100, help="with --cross-validate: predictive simulations per left-out CAE (default 100)")
     backtest.add_argument("--refine-rounds", type=non_negative_int, default=0, metavar="R",
                           help="with --cross-validate: the stage-1 extra rounds, as calibrate --observed (default 0)")
