@@ -109,6 +109,7 @@ from simcoop.model.book import (
     R_VIABLE,
     Book,
 )
+from simcoop.model import kernels
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, ModelParams
 from simcoop.streams import Streams
 
@@ -761,17 +762,16 @@ def _cesa_pay(
     """
     flows = book.flows
     tables = payroll_tables(rates)  # whole-cent tables: the same numbers as the payroll functions
+    if kernels.ENABLED and not (calendar == p.settlement_month and p.settlement_instalments == 1):
+        paid = _cesa_pay_compiled(book, p, a, salaried, tables, rates, calendar, t)
+        if paid is not None:
+            return paid
     recent_margin = a[ROW_RECENT_NET_MARGIN_CENTS]
     fixed_cost = tables.employer_cost(a[ROW_FIXED_GROSS_CENTS])
     owed = a[ROW_SETTLEMENT_OWED_CENTS]  # set aside for the settlement's instalments, not available for pay
     budget = pay_budget_cents(recent_margin, treasury - owed, fixed_cost, p.salary_payout_rate, p.treasury_floor_cents, p.advance_cap_cents)
     if calendar == p.settlement_month:
-        above_floor = treasury - owed - p.treasury_floor_cents
-        bonus = settlement_bonus_cents(above_floor, budget, fixed_cost, p.settlement_reserve_months, p.settlement_payout_share)
-        owed += bonus * salaried
-        a[ROW_SETTLEMENT_INSTALMENT_CENTS] = np.ceil(owed / p.settlement_instalments)
-        new_fixed = fixed_gross_cents(recent_margin, p.fixed_pay_share, p.min_gross_cents, rates)
-        a[ROW_FIXED_GROSS_CENTS] = np.where(salaried, new_fixed, a[ROW_FIXED_GROSS_CENTS])
+        _settlement(p, a, salaried, budget, fixed_cost, rates)
     instalment = np.minimum(a[ROW_SETTLEMENT_INSTALMENT_CENTS], owed) * salaried
     owed -= instalment
     budget += instalment
@@ -822,6 +822,72 @@ def _cesa_pay(
         a[ROW_CAPITAL_PAID_CENTS] += withheld
         capital_in = float(withheld.sum())
     return gross, cost_total, capital_in
+
+
+def _settlement(
+    p: ModelParams, a: npt.NDArray[np.float64], salaried: npt.NDArray[np.bool_], budget: npt.NDArray[np.float64], fixed_cost: npt.NDArray[np.float64], rates: Any
+) -> None:
+    """The settlement month: the variable part's settlement added to what is owed, its instalment, the fixed part reset."""
+    owed = a[ROW_SETTLEMENT_OWED_CENTS]
+    above_floor = a[ROW_TREASURY_CENTS] - owed - p.treasury_floor_cents
+    bonus = settlement_bonus_cents(above_floor, budget, fixed_cost, p.settlement_reserve_months, p.settlement_payout_share)
+    owed += bonus * salaried
+    a[ROW_SETTLEMENT_INSTALMENT_CENTS] = np.ceil(owed / p.settlement_instalments)
+    new_fixed = fixed_gross_cents(a[ROW_RECENT_NET_MARGIN_CENTS], p.fixed_pay_share, p.min_gross_cents, rates)
+    a[ROW_FIXED_GROSS_CENTS] = np.where(salaried, new_fixed, a[ROW_FIXED_GROSS_CENTS])
+
+
+def _cesa_pay_compiled(
+    book: Book, p: ModelParams, a: npt.NDArray[np.float64], salaried: npt.NDArray[np.bool_], tables: Any, rates: Any, calendar: int, t: int
+) -> tuple[npt.NDArray[np.float64], float, float] | None:
+    """``_cesa_pay`` by the compiled kernels (``simcoop.model.kernels``): the same numbers, step for step.
+
+    None, having changed nothing, when some fixed part is off the payroll tables (the numpy code then runs).
+    """
+    m = book.m
+    out = np.empty((kernels.OUT_ROWS, m))
+    if not kernels.cesa_pay_budgets(book.a, m, salaried, tables.cost, p.salary_payout_rate, float(p.treasury_floor_cents), float(p.advance_cap_cents), out):
+        return None
+    if calendar == p.settlement_month:
+        _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
+    status = kernels.cesa_pay_instalments(book.a, m, salaried, tables.cost, out)
+    if status & 2:  # budgets beyond the cost table: the gross by the rules (each element's answer is its own)
+        budget = out[kernels.O_BUDGET]
+        far = np.flatnonzero(out[kernels.O_FAR])
+        if far.size:
+            gross = gross_for_employer_budget_cents(budget[far], rates)
+            index = tables.index(gross)
+            out[kernels.O_GROSS, far] = gross
+            out[kernels.O_COST, far], out[kernels.O_RELIEF, far] = tables.cost_and_relief(gross, index)
+            if index is None:
+                out[kernels.O_EMPLOYEE, far], out[kernels.O_CSG, far] = employee_contributions_cents(gross, rates), csg_crds_cents(gross, rates)
+            else:
+                out[kernels.O_EMPLOYEE, far], out[kernels.O_CSG, far] = tables.employee[index], tables.csg_crds[index]
+        far = np.flatnonzero(out[kernels.O_FAR_WITHOUT])
+        if far.size:
+            out[kernels.O_GROSS_WITHOUT, far] = gross_for_employer_budget_cents(budget[far] - out[kernels.O_INSTALMENT, far], rates)
+    kernels.cesa_pay_gross(
+        book.a, m, salaried, tables.cost, tables.relief, tables.employee, tables.csg_crds, tables.kernel_constants, calendar == 1, bool(status & 1), out
+    )  # fmt: skip
+    # The power of the relief taper stays numpy's (its SIMD routine, not the C library's pow).
+    base = out[kernels.O_BASE]
+    powered = base ** rates.rgdu_power if rates.relief_formula != "fillon" else base
+    sums = np.empty(9)
+    kernels.cesa_pay_settle(
+        book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t,
+        float(p.are_average_cents), float(p.are_cumul_reduction_rate), float(p.rsa_cents), float(p.capital_instalment_cents), sums,
+    )  # fmt: skip
+    flows = book.flows
+    if status & 1:
+        flows["settlement_pay_cents"] += float(sums[3])
+    flows["employee_contributions_cents"] += float(sums[1])
+    flows["csg_crds_cents"] += float(sums[2])
+    flows["jobs_fte"] += float(out[kernels.O_HOURS].sum()) / rates.full_time_hours_per_month
+    if sums[7]:
+        flows["rsa_saved_cents"] += float(sums[4])
+    if sums[6]:
+        flows["are_months_saved"] += float(out[kernels.O_ARE_SAVED].sum())
+    return out[kernels.O_GROSS], float(sums[0]), float(sums[5]) if sums[8] else 0.0
 
 
 def _cape_pay(book: Book, p: ModelParams, a: npt.NDArray[np.float64], treasury: npt.NDArray[np.float64], rates: Any, t: int) -> tuple[float, float]:

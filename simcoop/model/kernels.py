@@ -1,0 +1,343 @@
+"""Compiled kernels of the monthly hot path (numba), the same numbers as the numpy code of ``processes``.
+
+A month of the CESA pay is some 60 numpy calls on arrays of ~70 activities: almost all of
+its cost is the fixed cost of each call (benchmarks/README.md). These kernels do the same
+operations element by element in one compiled loop. They are a literal transcription of the
+numpy code in ``simcoop.model.processes`` (``_cesa_pay``, ``_relief_regularisation``) and
+``simcoop.economics`` (``pay_budget_cents``, the table reads of ``PayrollTables``,
+``annual_reduction_generale_cents``, ``progressive_relief_correction_cents``,
+``are_months_saved``, ``rsa_not_paid_cents``): the same IEEE operations in the same order
+on each element, so the same bits. What stays in numpy, on purpose:
+
+- the power of the 2026 relief taper (``x ** rgdu_power``): numpy evaluates it with its own
+  SIMD routine, which may differ from the C library's ``pow`` (numba's) in the last bit;
+- sums of non-integers (the hour equivalents, the ARE months saved): numpy sums pairwise,
+  so the kernels return the terms and numpy adds them (sums of whole cents are exact in
+  any order and are done here);
+- every random draw (the streams, their order and sizes are untouched).
+
+The numpy code is the fallback, and stays the reference: ``ENABLED`` is False when numba
+does not import or when the environment variable ``SIMCOOP_NO_NUMBA`` is set to anything
+but ``""`` or ``"0"``; ``processes`` reads it at every call, so a test can switch it.
+``tests/test_kernels.py`` checks that both paths give every output array bit for bit.
+Kernels are compiled on first use and cached on disk next to this module
+(``njit(cache=True)``), so later processes (and the process pool's workers) load them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from simcoop.model.book import (
+    ROW_ARE_END_MONTH,
+    ROW_CAPITAL_DUE_CENTS,
+    ROW_CAPITAL_PAID_CENTS,
+    ROW_FIXED_GROSS_CENTS,
+    ROW_GROSS_YTD_CENTS,
+    ROW_PAID_MONTHS_YTD,
+    ROW_PERSON_ID,
+    ROW_PREVIOUS_YEAR_GROSS_CENTS,
+    ROW_PREVIOUS_YEAR_MONTHS,
+    ROW_RECENT_NET_MARGIN_CENTS,
+    ROW_RELIEF_YTD_CENTS,
+    ROW_SETTLEMENT_INSTALMENT_CENTS,
+    ROW_SETTLEMENT_OWED_CENTS,
+    ROW_TREASURY_CENTS,
+)
+
+__all__ = ["ENABLED", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross", "cesa_pay_settle"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _numba_jit() -> Callable[[_F], _F] | None:
+    """``numba.njit(cache=True)`` when numba imports and is not switched off, else None."""
+    if os.environ.get("SIMCOOP_NO_NUMBA", "") not in ("", "0"):
+        return None
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - numba is a dependency; the numpy path remains
+        return None
+    return numba.njit(cache=True, nogil=True)  # type: ignore[no-any-return]
+
+
+_JIT = _numba_jit()
+
+#: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
+ENABLED = _JIT is not None
+
+
+def _jit(f: _F) -> _F:
+    return f if _JIT is None else _JIT(f)
+
+
+# Indices into ``PayrollTables.kernel_constants`` (see simcoop.economics.payroll).
+K_RELIEF_RATIO, K_RELIEF_CAP, K_RGDU = 0, 1, 2
+K_EXIT, K_MAX_COEFFICIENT, K_T_MIN, K_T_DELTA = 3, 4, 5, 6
+K_PSS, K_CHOMAGE_CAP, K_MALADIE_ABOVE, K_MALADIE_REDUCED, K_MALADIE = 7, 8, 9, 10, 11
+K_FAMILLE_ABOVE, K_FAMILLE_REDUCED, K_FAMILLE, K_COVERED_GROSS_RATE, K_T1_RATE, K_CHOMAGE_RATE = 12, 13, 14, 15, 16, 17
+K_HOURLY_CENTS, K_FULL_TIME_HOURS = 18, 19
+
+
+@_jit
+def _max(x: float, y: float) -> float:
+    """numpy's maximum of two floats (the first when equal or NaN)."""
+    return x if (x >= y or x != x) else y
+
+
+@_jit
+def _min(x: float, y: float) -> float:
+    """numpy's minimum of two floats (the first when equal or NaN)."""
+    return x if (x <= y or x != x) else y
+
+
+@_jit
+def _search_right(table: npt.NDArray[np.float64], value: float) -> int:
+    """``np.searchsorted(table, value, side="right")`` on a non-decreasing table."""
+    lo, hi = 0, table.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if value < table[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+# Rows of the scratch table ``out`` that the CESA pay kernels share (one column per activity).
+O_BUDGET, O_COST, O_RELIEF, O_EMPLOYEE, O_CSG, O_INSTALMENT, O_FAR, O_FAR_WITHOUT = 0, 1, 2, 3, 4, 5, 6, 7
+O_GROSS, O_GROSS_WITHOUT, O_BASE, O_RATIO, O_HOURS, O_ARE_SAVED = 8, 9, 10, 11, 12, 13
+OUT_ROWS = 14
+
+
+@_jit
+def cesa_pay_budgets(
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    cost_table: npt.NDArray[np.float64],
+    payout_rate: float,
+    floor_cents: float,
+    advance_cap_cents: float,
+    out: npt.NDArray[np.float64],
+) -> bool:
+    """The month's pay budgets before any settlement instalment (``pay_budget_cents``) into ``out[O_BUDGET]``,
+    and the fixed part's employer cost into ``out[O_COST]``.
+
+    Returns False, having written nothing to the book, when some fixed part is not a whole
+    cent of the tables (the caller then runs the numpy code).
+    """
+    size = cost_table.shape[0]
+    for i in range(m):
+        fixed = a[ROW_FIXED_GROSS_CENTS, i]
+        if not (fixed >= 0.0 and fixed < size and float(int(fixed)) == fixed):
+            return False
+    for i in range(m):
+        fixed_cost = cost_table[int(a[ROW_FIXED_GROSS_CENTS, i])]
+        treasury = a[ROW_TREASURY_CENTS, i] - a[ROW_SETTLEMENT_OWED_CENTS, i]
+        target = np.rint(_max(a[ROW_RECENT_NET_MARGIN_CENTS, i], 0.0) * payout_rate)
+        above_floor = treasury - floor_cents
+        b = _max(_min(target, above_floor), _min(fixed_cost, above_floor + advance_cap_cents))
+        out[O_BUDGET, i] = _max(b, 0.0)
+        out[O_COST, i] = fixed_cost
+    return True
+
+
+@_jit
+def cesa_pay_instalments(
+    a: npt.NDArray[np.float64], m: int, salaried: npt.NDArray[np.bool_], cost_table: npt.NDArray[np.float64], out: npt.NDArray[np.float64]
+) -> int:
+    """The settlement instalment paid this month, debited from what is owed and added to the budget.
+
+    Marks in ``out[O_FAR]`` (``out[O_FAR_WITHOUT]``) the budgets (without their instalment)
+    beyond the cost table, whose gross the caller finds with the rules. Returns a bit set:
+    1 when some instalment is paid, 2 when some budget is beyond the table.
+    """
+    top = cost_table[cost_table.shape[0] - 1]
+    any_instalment = False
+    for i in range(m):
+        s = 1.0 if salaried[i] else 0.0
+        owed = a[ROW_SETTLEMENT_OWED_CENTS, i]
+        inst = _min(a[ROW_SETTLEMENT_INSTALMENT_CENTS, i], owed) * s
+        a[ROW_SETTLEMENT_OWED_CENTS, i] = owed - inst
+        b = out[O_BUDGET, i] + inst
+        out[O_BUDGET, i] = b * s
+        out[O_INSTALMENT, i] = inst
+        if inst != 0.0:
+            any_instalment = True
+    far = False
+    for i in range(m):
+        b = out[O_BUDGET, i]
+        out[O_FAR, i] = 0.0 if b < top else 1.0
+        out[O_FAR_WITHOUT, i] = 0.0 if (not any_instalment or b - out[O_INSTALMENT, i] < top) else 1.0
+        if out[O_FAR, i] != 0.0 or out[O_FAR_WITHOUT, i] != 0.0:
+            far = True
+    return (1 if any_instalment else 0) + (2 if far else 0)
+
+
+@_jit
+def cesa_pay_gross(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    cost_table: npt.NDArray[np.float64],
+    relief_table: npt.NDArray[np.float64],
+    employee_table: npt.NDArray[np.float64],
+    csg_table: npt.NDArray[np.float64],
+    kc: npt.NDArray[np.float64],
+    january: bool,
+    any_instalment: bool,
+    out: npt.NDArray[np.float64],
+) -> None:
+    """The gross each budget buys (one search in the cost table), its employer cost, provisional relief,
+    employee contributions and CSG/CRDS from the tables, the settlement instalment's gross
+    (into ``out[O_INSTALMENT]``), and the year-to-date rows of the annual relief.
+
+    Budgets marked in ``out[O_FAR]`` (``out[O_FAR_WITHOUT]``) come with their gross and
+    table values already in ``out`` (``out[O_GROSS_WITHOUT]``). Writes ``out[O_BASE]``, the
+    base of the relief taper's power (RGDU; the ratio for Fillon) and ``out[O_RATIO]``, the
+    ratio SMIC_ref / gross of the year so far.
+    """
+    if january:  # _relief_regularisation's new year
+        for i in range(m):
+            a[ROW_PREVIOUS_YEAR_GROSS_CENTS, i] = a[ROW_GROSS_YTD_CENTS, i]
+            a[ROW_PREVIOUS_YEAR_MONTHS, i] = a[ROW_PAID_MONTHS_YTD, i]
+            a[ROW_GROSS_YTD_CENTS, i] = 0.0
+            a[ROW_RELIEF_YTD_CENTS, i] = 0.0
+            a[ROW_PAID_MONTHS_YTD, i] = 0.0
+    rgdu = kc[K_RGDU] != 0.0
+    for i in range(m):
+        s = 1.0 if salaried[i] else 0.0
+        b = out[O_BUDGET, i]
+        if out[O_FAR, i] != 0.0:
+            gross = out[O_GROSS, i]
+        else:
+            index = max(_search_right(cost_table, b) - 1, 0)
+            gross = float(index)
+            out[O_GROSS, i] = gross
+            out[O_COST, i] = cost_table[index]
+            out[O_RELIEF, i] = relief_table[index]
+            out[O_EMPLOYEE, i] = employee_table[index]
+            out[O_CSG, i] = csg_table[index]
+        if any_instalment:
+            if out[O_FAR_WITHOUT, i] != 0.0:
+                without = out[O_GROSS_WITHOUT, i]
+            else:
+                without = float(max(_search_right(cost_table, b - out[O_INSTALMENT, i]) - 1, 0))
+            out[O_INSTALMENT, i] = (gross - without) * s
+        else:
+            out[O_INSTALMENT, i] = 0.0
+        # The annual relief's inputs (annual_reduction_generale_cents, before its power).
+        a[ROW_GROSS_YTD_CENTS, i] += gross - 0.0
+        a[ROW_PAID_MONTHS_YTD, i] += s
+        g = _max(a[ROW_GROSS_YTD_CENTS, i], 0.0)
+        n = _max(a[ROW_PAID_MONTHS_YTD, i], 1.0)
+        smic_ref = _min(g * kc[K_RELIEF_RATIO], kc[K_RELIEF_CAP] * n)
+        ratio = smic_ref / _max(g, 1.0)
+        out[O_RATIO, i] = ratio
+        out[O_BASE, i] = _max(0.5 * (3.0 * ratio - 1.0), 0.0) if rgdu else ratio
+
+
+@_jit
+def cesa_pay_settle(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    prior_status: npt.NDArray[np.int64],
+    out: npt.NDArray[np.float64],
+    powered: npt.NDArray[np.float64],
+    kc: npt.NDArray[np.float64],
+    t: int,
+    are_average_cents: float,
+    are_cumul_reduction_rate: float,
+    rsa_cents: float,
+    capital_instalment_cents: float,
+    sums: npt.NDArray[np.float64],
+) -> None:
+    """The second half: the relief's regularisation, the treasury, ARE, RSA and capital withheld.
+
+    ``powered`` is numpy's power of ``out[O_BASE]`` for the RGDU (unused for Fillon). Writes
+    ``out[O_HOURS]`` the hour equivalents and ``out[O_ARE_SAVED]`` the ARE months saved (numpy sums them), and
+    ``sums``: 0 employer cost, 1 employee contributions, 2 CSG/CRDS, 3 settlement pay,
+    4 RSA not paid, 5 capital withheld, 6 whether someone is on ARE, 7 whether some RSA
+    recipient is paid, 8 whether some capital is owed.
+    """
+    rgdu = kc[K_RGDU] != 0.0
+    exit_multiple = kc[K_EXIT]
+    max_coefficient = kc[K_MAX_COEFFICIENT]
+    cost_total = employee_total = csg_total = settlement_total = 0.0
+    any_are = any_rsa = any_owing = False
+    for i in range(m):
+        if salaried[i] and a[ROW_ARE_END_MONTH, i] > t:
+            any_are = True
+        if salaried[i] and prior_status[int(a[ROW_PERSON_ID, i])] == 2:
+            any_rsa = True
+        if a[ROW_CAPITAL_DUE_CENTS, i] > 0:
+            any_owing = True
+    rsa_total = capital_total = 0.0
+    for i in range(m):
+        s = salaried[i]
+        gross = out[O_GROSS, i]
+        # annual_reduction_generale_cents (exact coefficient).
+        g = _max(a[ROW_GROSS_YTD_CENTS, i], 0.0)
+        n = _max(a[ROW_PAID_MONTHS_YTD, i], 1.0)
+        ratio = out[O_RATIO, i]
+        if rgdu:
+            taper = kc[K_T_DELTA] * powered[i]
+            c = kc[K_T_MIN] + np.rint(taper * 10000.0) / 10000.0
+            c = _min(c, max_coefficient)
+            if not ratio * exit_multiple > 1.0:
+                c = 0.0
+        else:
+            v = (exit_multiple * ratio - 1.0) / (exit_multiple - 1.0)
+            v = v if v > 0.0 else 0.0
+            v = v if v < 1.0 else 1.0
+            c = max_coefficient * v
+            c = np.rint(c * 10000.0) / 10000.0
+        x = g / n  # the covered contributions of the average month
+        t1 = _min(x, kc[K_PSS])
+        up_to_4 = _min(x, kc[K_CHOMAGE_CAP])
+        maladie = kc[K_MALADIE_REDUCED] if x < kc[K_MALADIE_ABOVE] else kc[K_MALADIE]
+        famille = kc[K_FAMILLE_REDUCED] if x < kc[K_FAMILLE_ABOVE] else kc[K_FAMILLE]
+        covered = x * (maladie + famille + kc[K_COVERED_GROSS_RATE]) + t1 * kc[K_T1_RATE] + up_to_4 * kc[K_CHOMAGE_RATE]
+        due = np.rint(_min(c * g, covered * n))
+        correction = due - a[ROW_RELIEF_YTD_CENTS, i] - out[O_RELIEF, i]
+        if s:
+            a[ROW_RELIEF_YTD_CENTS, i] = due
+        cost = out[O_COST, i] - (correction if s else 0.0)
+        a[ROW_TREASURY_CENTS, i] -= cost
+        cost_total += cost
+        employee = out[O_EMPLOYEE, i]
+        employee_total += employee
+        csg_total += out[O_CSG, i]
+        settlement_total += out[O_INSTALMENT, i]
+        out[O_HOURS, i] = _min(gross / kc[K_HOURLY_CENTS], kc[K_FULL_TIME_HOURS])
+        net = gross - employee
+        if any_rsa and s and prior_status[int(a[ROW_PERSON_ID, i])] == 2:
+            rsa_total += _min(_max(net, 0.0), rsa_cents)
+        if any_are:
+            on_are = 1.0 if (s and a[ROW_ARE_END_MONTH, i] > t) else 0.0
+            saved = _min(are_cumul_reduction_rate * gross / are_average_cents, 1.0) * on_are
+            a[ROW_ARE_END_MONTH, i] += saved
+            out[O_ARE_SAVED, i] = saved
+        if any_owing:
+            withheld = _min(_min(a[ROW_CAPITAL_DUE_CENTS, i], capital_instalment_cents), net)
+            withheld = _max(withheld, 0.0)
+            withheld *= 1.0 if a[ROW_CAPITAL_DUE_CENTS, i] > 0 else 0.0
+            a[ROW_CAPITAL_DUE_CENTS, i] -= withheld
+            a[ROW_CAPITAL_PAID_CENTS, i] += withheld
+            capital_total += withheld
+    sums[0] = cost_total
+    sums[1] = employee_total
+    sums[2] = csg_total
+    sums[3] = settlement_total
+    sums[4] = rsa_total
+    sums[5] = capital_total
+    sums[6] = 1.0 if any_are else 0.0
+    sums[7] = 1.0 if any_rsa else 0.0
+    sums[8] = 1.0 if any_owing else 0.0
