@@ -819,6 +819,20 @@ def _kernel_constants(r: PayrollRates) -> FloatArray:
         r.employer_chomage_rate,
         100.0 * r.smic_hourly_eur,
         r.full_time_hours_per_month,
+        # Beyond the cost table: the employer cost and the employee contributions when the relief is 0.
+        1.0 if math.ceil(_TABLE_SMIC * r.smic_monthly_eur * 100.0) > 1.01 * _relief_exit_cents(r) else 0.0,
+        _gross_rate(r),
+        r.employer_agirc_arrco_t2_rate + r.employer_ceg_t2_rate,
+        r.employer_chomage_rate + r.employer_ags_rate,
+        r.employer_cet_rate,
+        (r.tranche_2_cap_pass_multiple - 1.0) * pss,
+        r.csg_abatement_cap_pass_multiple * 100.0 * r.pass_monthly_eur,
+        1.0 - r.csg_base_abatement_rate,
+        r.employee_vieillesse_deplafonnee_rate,
+        r.employee_vieillesse_plafonnee_rate + r.employee_agirc_arrco_t1_rate + r.employee_ceg_t1_rate,
+        r.employee_agirc_arrco_t2_rate + r.employee_ceg_t2_rate,
+        r.employee_cet_rate,
+        r.csg_deductible_rate + r.csg_non_deductible_rate + r.crds_rate,
     ]
     table = np.array([float(c) for c in constants], dtype=np.float64)
     table.flags.writeable = False

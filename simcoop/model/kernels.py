@@ -50,7 +50,7 @@ from simcoop.model.book import (
     ROW_TREASURY_CENTS,
 )
 
-__all__ = ["ENABLED", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross", "cesa_pay_settle"]
+__all__ = ["ENABLED", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross", "cesa_pay_settle"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -82,6 +82,8 @@ K_EXIT, K_MAX_COEFFICIENT, K_T_MIN, K_T_DELTA = 3, 4, 5, 6
 K_PSS, K_CHOMAGE_CAP, K_MALADIE_ABOVE, K_MALADIE_REDUCED, K_MALADIE = 7, 8, 9, 10, 11
 K_FAMILLE_ABOVE, K_FAMILLE_REDUCED, K_FAMILLE, K_COVERED_GROSS_RATE, K_T1_RATE, K_CHOMAGE_RATE = 12, 13, 14, 15, 16, 17
 K_HOURLY_CENTS, K_FULL_TIME_HOURS = 18, 19
+K_BEYOND, K_GROSS_RATE, K_T2_RATE, K_CHOMAGE_AGS_RATE, K_CET_RATE, K_T2_CAP = 20, 21, 22, 23, 24, 25
+K_CSG_CAP, K_CSG_KEPT, K_EMPLOYEE_GROSS, K_EMPLOYEE_T1, K_EMPLOYEE_T2, K_EMPLOYEE_CET, K_CSG_RATE = 26, 27, 28, 29, 30, 31, 32
 
 
 @_jit
@@ -107,6 +109,103 @@ def _search_right(table: npt.NDArray[np.float64], value: float) -> int:
         else:
             lo = mid + 1
     return lo
+
+
+@_jit
+def _bases(g: float, kc: npt.NDArray[np.float64]) -> tuple[float, float, float, float]:
+    """``payroll._bases``: tranche 1, tranche 2, the gross up to 4 PASS and the CET base of a gross >= 0."""
+    pss = kc[K_PSS]
+    t1 = _min(g, pss)
+    up_to_4 = _min(g, kc[K_CHOMAGE_CAP])
+    t2 = g - pss
+    t2 = t2 if t2 > 0.0 else 0.0  # np.clip
+    t2 = t2 if t2 < kc[K_T2_CAP] else kc[K_T2_CAP]
+    cet = t1 + t2 if g >= pss + 1.0 else 0.0
+    return t1, t2, up_to_4, cet
+
+
+@_jit
+def _cost_beyond(g: float, kc: npt.NDArray[np.float64]) -> float:
+    """``employer_cost_cents`` of a whole-cent gross beyond the cost table, where the relief is 0 (``kc[K_BEYOND]``)."""
+    t1, t2, up_to_4, cet = _bases(g, kc)
+    maladie = kc[K_MALADIE_REDUCED] if g < kc[K_MALADIE_ABOVE] else kc[K_MALADIE]
+    famille = kc[K_FAMILLE_REDUCED] if g < kc[K_FAMILLE_ABOVE] else kc[K_FAMILLE]
+    full = (
+        g * (maladie + famille + kc[K_GROSS_RATE])
+        + t1 * kc[K_T1_RATE]
+        + t2 * kc[K_T2_RATE]
+        + up_to_4 * kc[K_CHOMAGE_AGS_RATE]
+        + cet * kc[K_CET_RATE]
+    )
+    return g + (np.rint(full) - 0.0)
+
+
+@_jit
+def _employee_beyond(g: float, kc: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """``employee_contributions_cents`` and ``csg_crds_cents`` of a gross >= 0."""
+    t1, t2, _, cet = _bases(g, kc)
+    abated = _min(g, kc[K_CSG_CAP])
+    csg_base = abated * kc[K_CSG_KEPT] + (g - abated)
+    total = (
+        g * kc[K_EMPLOYEE_GROSS]
+        + t1 * kc[K_EMPLOYEE_T1]
+        + t2 * kc[K_EMPLOYEE_T2]
+        + cet * kc[K_EMPLOYEE_CET]
+        + csg_base * kc[K_CSG_RATE]
+    )
+    return np.rint(total), np.rint(csg_base * kc[K_CSG_RATE])
+
+
+@_jit
+def _gross_beyond(cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.float64], budget: float) -> float:
+    """``gross_for_employer_budget_cents`` of a whole-cent budget at or beyond the table's last cost.
+
+    The largest whole-cent gross whose cost fits: the cost never decreases (every base and
+    rate does not, the relief is 0), so a bisection between the table's last gross and
+    the budget finds the one answer the rules' own search finds.
+    """
+    lo = float(cost_table.shape[0] - 1)  # cost(lo) <= budget
+    hi = np.floor(budget) + 1.0  # cost(hi) >= hi > budget
+    while hi - lo > 1.0:
+        mid = np.floor((lo + hi) / 2.0)
+        if _cost_beyond(mid, kc) <= budget:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@_jit
+def _gross_for_budget(cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.float64], budget: float, hint: float) -> float:
+    """``gross_for_employer_budget_cents`` of one whole-cent budget, NaN when it is beyond the table
+    and the relief is not 0 there. ``hint`` (any float) is tried first: often last month's answer."""
+    size = cost_table.shape[0]
+    b = _max(budget, 0.0)
+    if b >= cost_table[size - 1]:
+        return _gross_beyond(cost_table, kc, b) if kc[K_BEYOND] != 0.0 else np.nan
+    if hint >= 0.0 and hint < size - 1:
+        h = int(hint)
+        if cost_table[h] <= b and b < cost_table[h + 1]:
+            return float(h)  # the largest index whose cost fits, as the search finds it
+    return float(max(_search_right(cost_table, b) - 1, 0))
+
+
+@_jit
+def fixed_gross(
+    cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.float64], margins: npt.NDArray[np.float64], fixed_pay_share: float, min_gross_cents: float
+) -> npt.NDArray[np.float64]:
+    """``simcoop.economics.cesa.fixed_gross_cents`` of an array of recent margins, with the table and
+    the kernel constants of its rules; NaN in the first element when some budget is beyond the
+    table where the relief is not 0 (the caller then runs the numpy function)."""
+    gross = np.empty(margins.shape[0])
+    for i in range(margins.shape[0]):
+        budget = np.rint(_max(margins[i], 0.0) * fixed_pay_share)
+        g = _gross_for_budget(cost_table, kc, budget, -1.0)
+        if g != g:
+            gross[0] = np.nan
+            return gross
+        gross[i] = _max(g, min_gross_cents)
+    return gross
 
 
 # Rows of the scratch table ``out`` that the CESA pay kernels share (one column per activity).
@@ -150,15 +249,23 @@ def cesa_pay_budgets(
 
 @_jit
 def cesa_pay_instalments(
-    a: npt.NDArray[np.float64], m: int, salaried: npt.NDArray[np.bool_], cost_table: npt.NDArray[np.float64], out: npt.NDArray[np.float64]
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    cost_table: npt.NDArray[np.float64],
+    kc: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
 ) -> int:
     """The settlement instalment paid this month, debited from what is owed and added to the budget.
 
     Marks in ``out[O_FAR]`` (``out[O_FAR_WITHOUT]``) the budgets (without their instalment)
-    beyond the cost table, whose gross the caller finds with the rules. Returns a bit set:
+    beyond the cost table whose gross the caller finds with the rules: none when the relief
+    is 0 beyond the table (``kc[K_BEYOND]``), where ``cesa_pay_gross`` finds it. Returns a bit set:
     1 when some instalment is paid, 2 when some budget is beyond the table.
     """
     top = cost_table[cost_table.shape[0] - 1]
+    if kc[K_BEYOND] != 0.0:
+        top = np.inf  # the kernels find every gross (cesa_pay_gross)
     any_instalment = False
     for i in range(m):
         s = 1.0 if salaried[i] else 0.0
@@ -211,13 +318,28 @@ def cesa_pay_gross(  # noqa: PLR0913
             a[ROW_RELIEF_YTD_CENTS, i] = 0.0
             a[ROW_PAID_MONTHS_YTD, i] = 0.0
     rgdu = kc[K_RGDU] != 0.0
+    size = cost_table.shape[0]
+    top = cost_table[size - 1]
     for i in range(m):
         s = 1.0 if salaried[i] else 0.0
         b = out[O_BUDGET, i]
         if out[O_FAR, i] != 0.0:
             gross = out[O_GROSS, i]
+        elif b >= top:  # beyond the table, where the relief is 0
+            gross = _gross_beyond(cost_table, kc, b)
+            out[O_GROSS, i] = gross
+            if gross < size:
+                index = int(gross)
+                out[O_COST, i] = cost_table[index]
+                out[O_RELIEF, i] = relief_table[index]
+                out[O_EMPLOYEE, i] = employee_table[index]
+                out[O_CSG, i] = csg_table[index]
+            else:
+                out[O_COST, i] = _cost_beyond(gross, kc)
+                out[O_RELIEF, i] = 0.0
+                out[O_EMPLOYEE, i], out[O_CSG, i] = _employee_beyond(gross, kc)
         else:
-            index = max(_search_right(cost_table, b) - 1, 0)
+            index = int(_gross_for_budget(cost_table, kc, b, a[ROW_FIXED_GROSS_CENTS, i]))
             gross = float(index)
             out[O_GROSS, i] = gross
             out[O_COST, i] = cost_table[index]
@@ -225,10 +347,13 @@ def cesa_pay_gross(  # noqa: PLR0913
             out[O_EMPLOYEE, i] = employee_table[index]
             out[O_CSG, i] = csg_table[index]
         if any_instalment:
+            without_budget = b - out[O_INSTALMENT, i]
             if out[O_FAR_WITHOUT, i] != 0.0:
                 without = out[O_GROSS_WITHOUT, i]
+            elif without_budget >= top:
+                without = _gross_beyond(cost_table, kc, without_budget)
             else:
-                without = float(max(_search_right(cost_table, b - out[O_INSTALMENT, i]) - 1, 0))
+                without = float(max(_search_right(cost_table, without_budget) - 1, 0))
             out[O_INSTALMENT, i] = (gross - without) * s
         else:
             out[O_INSTALMENT, i] = 0.0

@@ -266,9 +266,19 @@ def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) 
     book.set_activity(i, ROW_ASSOCIE_DEADLINE_MONTH, now + max(p.associe_deadline_months - cape_months, 0))
     book.set_activity(i, ROW_TRIAL_END_MONTH, now + p.trial_period_months)
     margin = book.get_activity(i, ROW_RECENT_NET_MARGIN_CENTS)
-    fixed = fixed_gross_cents(margin, p.fixed_pay_share, p.min_gross_cents, book.rates(now))
+    fixed = _fixed_gross(np.array([margin], dtype=np.float64), p, book.rates(now))
     book.set_activity(i, ROW_FIXED_GROSS_CENTS, float(fixed[0]))
     book.flows["cesa_entries"] += 1
+
+
+def _fixed_gross(margins: npt.NDArray[np.float64], p: ModelParams, rates: Any) -> npt.NDArray[np.float64]:
+    """``fixed_gross_cents`` of a 1-d array of recent margins: by the compiled kernel when it can, else the numpy function."""
+    if kernels.ENABLED:
+        tables = payroll_tables(rates)
+        gross = kernels.fixed_gross(tables.cost, tables.kernel_constants, margins, p.fixed_pay_share, float(p.min_gross_cents))
+        if len(gross) == 0 or gross[0] == gross[0]:  # NaN: a budget beyond the table where the relief is not 0
+            return gross
+    return fixed_gross_cents(margins, p.fixed_pay_share, p.min_gross_cents, rates)
 
 
 def monthly_books(
@@ -833,7 +843,7 @@ def _settlement(
     bonus = settlement_bonus_cents(above_floor, budget, fixed_cost, p.settlement_reserve_months, p.settlement_payout_share)
     owed += bonus * salaried
     a[ROW_SETTLEMENT_INSTALMENT_CENTS] = np.ceil(owed / p.settlement_instalments)
-    new_fixed = fixed_gross_cents(a[ROW_RECENT_NET_MARGIN_CENTS], p.fixed_pay_share, p.min_gross_cents, rates)
+    new_fixed = _fixed_gross(a[ROW_RECENT_NET_MARGIN_CENTS], p, rates)
     a[ROW_FIXED_GROSS_CENTS] = np.where(salaried, new_fixed, a[ROW_FIXED_GROSS_CENTS])
 
 
@@ -850,7 +860,7 @@ def _cesa_pay_compiled(
         return None
     if calendar == p.settlement_month:
         _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
-    status = kernels.cesa_pay_instalments(book.a, m, salaried, tables.cost, out)
+    status = kernels.cesa_pay_instalments(book.a, m, salaried, tables.cost, tables.kernel_constants, out)
     if status & 2:  # budgets beyond the cost table: the gross by the rules (each element's answer is its own)
         budget = out[kernels.O_BUDGET]
         far = np.flatnonzero(out[kernels.O_FAR])
@@ -1199,7 +1209,7 @@ def _stay_while_are_lasts(
     if len(candidates) == 0:
         return
     rates = book.rates(t)
-    gross = fixed_gross_cents(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p.fixed_pay_share, p.min_gross_cents, rates)
+    gross = _fixed_gross(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p, rates)
     net = gross - employee_contributions_cents(gross, rates)
     gain = np.where(
         on_are[candidates],
