@@ -4,7 +4,8 @@ Each case runs the same replications twice in this process, with the kernels and
 numpy path (``kernels.ENABLED`` switched off), and compares every array of the raw outputs
 byte for byte (so a -0.0 for a 0.0 fails too). The cases take the branches the kernels
 handle apart: the reference with its population-prior draws (settlement instalments, pay
-beyond the payroll tables, the RGDU relief), the settlement paid at once and CAPE pay, and
+beyond the payroll tables, the RGDU relief), the settlement paid at once, CAPE pay, a CAPE
+fee and a contribution minimum, degressive contribution brackets on the gross margin, and
 calibration draws of historical CAE (the Fillon relief before 2026, wide parameters).
 """
 
@@ -76,6 +77,10 @@ REFERENCE_CASES = {
         "pathway.cape.remuneration_eur_per_month": 300.0,
         "pathway.cape.fee_eur_per_month": 20.0,
         "cooperative.contribution.minimum_eur_per_month": 60.0,
+    },
+    "brackets_on_margin": {
+        "cooperative.contribution.base": "gross_margin",
+        "cooperative.contribution.brackets": [{"above_eur_per_year": 20000.0, "rate": 0.08}, {"above_eur_per_year": 60000.0, "rate": 0.05}],
     },
 }
 

@@ -35,6 +35,15 @@ import numpy.typing as npt
 
 from simcoop.model.book import (
     ROW_ARE_END_MONTH,
+    ROW_CONTRIBUTION_BASE_YTD_CENTS,
+    ROW_CONTRIBUTION_RATE,
+    ROW_ENTRY_MONTH,
+    ROW_GROSS_MARGIN_RATE,
+    ROW_MATURE_TURNOVER_CENTS,
+    ROW_ON_TIME_SHARE,
+    ROW_RAMPUP_SLOPE_PER_MONTH,
+    ROW_RAMPUP_START_SHARE,
+    ROW_STAGE,
     ROW_CAPITAL_DUE_CENTS,
     ROW_CAPITAL_PAID_CENTS,
     ROW_FIXED_GROSS_CENTS,
@@ -49,8 +58,9 @@ from simcoop.model.book import (
     ROW_SETTLEMENT_OWED_CENTS,
     ROW_TREASURY_CENTS,
 )
+from simcoop.model.params import CAPE, CESA
 
-__all__ = ["ENABLED", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross", "cesa_pay_settle"]
+__all__ = ["ENABLED", "activity_month", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross", "cesa_pay_settle"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -466,3 +476,92 @@ def cesa_pay_settle(  # noqa: PLR0913
     sums[6] = 1.0 if any_are else 0.0
     sums[7] = 1.0 if any_rsa else 0.0
     sums[8] = 1.0 if any_owing else 0.0
+
+
+@_jit
+def _cumulative_contribution(base: float, own_rate: float, thresholds: npt.NDArray[np.float64], rates: npt.NDArray[np.float64]) -> float:
+    """``simcoop.economics.contribution.cumulative_contribution_cents`` of one base (thresholds not empty)."""
+    total = _min(base, thresholds[0]) * own_rate
+    k = thresholds.shape[0]
+    for j in range(k):
+        low = thresholds[j]
+        high = thresholds[j + 1] if j + 1 < k else np.inf
+        part = base - low
+        part = part if part > 0.0 else 0.0  # np.clip
+        width = high - low
+        part = part if part < width else width
+        total = total + part * rates[j]
+    return total
+
+
+@_jit
+def activity_month(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    t: int,
+    january: bool,
+    noise: npt.NDArray[np.float64],
+    pending: npt.NDArray[np.float64],
+    lag: npt.NDArray[np.int64],
+    col: int,
+    base_is_turnover: bool,
+    thresholds: npt.NDArray[np.float64],
+    bracket_rates: npt.NDArray[np.float64],
+    contribution_minimum_cents: float,
+    cape_fee_cents: float,
+    margin_smoothing_months: float,
+    invoiced: npt.NDArray[np.float64],
+    salaried: npt.NDArray[np.bool_],
+    sums: npt.NDArray[np.float64],
+) -> None:
+    """``processes._activity_accounts`` (every activity's month before pay) in one loop.
+
+    ``noise`` is the month's lognormal factor (numpy's exp). Writes the turnover invoiced and
+    who is salaried by activity, and ``sums`` (zeros in): contributions, turnover, turnover
+    of salaried activities, cash received, purchases (whole cents, exact in any order).
+    """
+    slots = pending.shape[0]
+    brackets = thresholds.shape[0] > 0
+    for i in range(m):
+        ramp = a[ROW_RAMPUP_SLOPE_PER_MONTH, i] * (float(t - 1) - a[ROW_ENTRY_MONTH, i])
+        ramp += a[ROW_RAMPUP_START_SHARE, i]
+        ramp = _min(ramp, 1.0)
+        inv = np.rint(a[ROW_MATURE_TURNOVER_CENTS, i] * ramp * noise[i])
+        margin = np.rint(inv * a[ROW_GROSS_MARGIN_RATE, i])
+        purchases = inv - margin
+        stage = a[ROW_STAGE, i]
+        s = stage >= CESA
+        base = inv if base_is_turnover else margin
+        if january:
+            a[ROW_CONTRIBUTION_BASE_YTD_CENTS, i] = 0.0
+        before = a[ROW_CONTRIBUTION_BASE_YTD_CENTS, i]
+        rate = a[ROW_CONTRIBUTION_RATE, i]
+        if brackets:
+            after = _cumulative_contribution(before + base, rate, thresholds, bracket_rates)
+            contrib = np.rint(after - _cumulative_contribution(before, rate, thresholds, bracket_rates))
+        else:
+            contrib = np.rint(base * rate)
+        a[ROW_CONTRIBUTION_BASE_YTD_CENTS, i] = before + base
+        if contribution_minimum_cents > 0:
+            contrib = _max(contrib, contribution_minimum_cents) if s else contrib
+        if cape_fee_cents > 0:
+            contrib = contrib + (cape_fee_cents if stage == CAPE else 0.0)
+        on_time = np.rint(inv * a[ROW_ON_TIME_SHARE, i])
+        due = (lag[i] + t) % slots
+        pending[due, i] += on_time
+        due = (due + 1) % slots
+        pending[due, i] += inv - on_time
+        received = pending[col, i]
+        pending[col, i] = 0.0
+        net_margin = margin - contrib
+        recent = a[ROW_RECENT_NET_MARGIN_CENTS, i]
+        a[ROW_RECENT_NET_MARGIN_CENTS, i] = recent + (net_margin - recent) / margin_smoothing_months
+        a[ROW_TREASURY_CENTS, i] += received - purchases - contrib
+        invoiced[i] = inv
+        salaried[i] = s
+        sums[0] += contrib
+        sums[1] += inv
+        if s:
+            sums[2] += inv
+        sums[3] += received
+        sums[4] += purchases

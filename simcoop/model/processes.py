@@ -676,46 +676,25 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     calendar = int(p.calendar_month[t])
     contributions = capital_in = 0.0
     if m:
-        # Turnover invoiced: mature level x linear ramp-up x lognormal noise of mean 1.
-        ramp = a[ROW_RAMPUP_SLOPE_PER_MONTH] * (t - 1 - a[ROW_ENTRY_MONTH])
-        ramp += a[ROW_RAMPUP_START_SHARE]
-        np.minimum(ramp, 1.0, out=ramp)
+        # Lognormal noise of mean 1 on the turnover invoiced (numpy's exp, the kernels' inputs).
         noise = a[ROW_MONTHLY_VOLATILITY] * streams.volatility.standard_normal(m)
         noise -= a[ROW_HALF_VARIANCE]
         np.exp(noise, out=noise)
-        invoiced = np.rint(a[ROW_MATURE_TURNOVER_CENTS] * ramp * noise)
-        margin = np.rint(invoiced * a[ROW_GROSS_MARGIN_RATE])
-        # Assumption: purchases are paid, and the contribution charged, in the month invoiced.
-        purchases = invoiced - margin
-        salaried = a[ROW_STAGE] >= CESA
-        # Contribution: the activity's rate (stage and sector), degressive brackets on the
-        # calendar year's base, a monthly minimum under a CESA.
-        base = invoiced if p.contribution_base == "turnover" else margin
-        if calendar == 1:
-            a[ROW_CONTRIBUTION_BASE_YTD_CENTS] = 0.0
-        contrib = bracket_contribution_cents(a[ROW_CONTRIBUTION_BASE_YTD_CENTS], base, a[ROW_CONTRIBUTION_RATE], p.bracket_thresholds_cents, p.bracket_rates)
-        a[ROW_CONTRIBUTION_BASE_YTD_CENTS] += base
-        if p.contribution_minimum_cents > 0:
-            contrib = np.where(salaried, np.maximum(contrib, p.contribution_minimum_cents), contrib)
-        if p.cape_fee_cents > 0:  # a flat monthly fee under a CAPE
-            contrib = contrib + np.where(a[ROW_STAGE] == CAPE, float(p.cape_fee_cents), 0.0)
-        # Client payments: a share after `lag` months, the rest one month later.
-        on_time = np.rint(invoiced * a[ROW_ON_TIME_SHARE])
-        due_col = book.lag[:m] + t
-        due_col %= slots
-        rows = book.arange[:m]
-        pending[due_col, rows] += on_time
-        due_col += 1
-        due_col %= slots
-        pending[due_col, rows] += invoiced - on_time
-        received = pending[col, :m].copy()
-        pending[col, :m] = 0.0
-        # Recent margin after contribution (exponential moving average).
-        net_margin = margin - contrib
-        recent_margin = a[ROW_RECENT_NET_MARGIN_CENTS]
-        recent_margin += (net_margin - recent_margin) / p.margin_smoothing_months
+        if kernels.ENABLED:
+            invoiced = np.empty(m)
+            salaried = np.empty(m, dtype=np.bool_)
+            sums = np.zeros(5)
+            kernels.activity_month(
+                book.a, m, t, calendar == 1, noise, pending, book.lag, col, p.contribution_base == "turnover", p.bracket_thresholds_cents,
+                p.bracket_rates, float(p.contribution_minimum_cents), float(p.cape_fee_cents), float(p.margin_smoothing_months),
+                invoiced, salaried, sums,
+            )  # fmt: skip
+            contributions, turnover, turnover_salaried, received_total, purchases_total = (float(x) for x in sums)
+        else:
+            invoiced, salaried, contributions, turnover, turnover_salaried, received_total, purchases_total = _activity_accounts(
+                book, p, a, noise, calendar, t
+            )
         treasury = a[ROW_TREASURY_CENTS]
-        treasury += received - purchases - contrib
         gross_total = cost_total = 0.0
         gross = None
         if salaried.any():
@@ -726,11 +705,10 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
             gross_total += cape_gross
             cost_total += cape_cost
         _activity_charges(book, p, a, salaried, gross, invoiced, rates, calendar, t)
-        contributions = float(contrib.sum())
-        flows["turnover_cents"] += float(invoiced.sum())
-        flows["turnover_salaried_cents"] += float(invoiced @ salaried)
-        flows["cash_received_cents"] += float(received.sum())
-        flows["purchases_cents"] += float(purchases.sum())
+        flows["turnover_cents"] += turnover
+        flows["turnover_salaried_cents"] += turnover_salaried
+        flows["cash_received_cents"] += received_total
+        flows["purchases_cents"] += purchases_total
         flows["gross_salaries_cents"] += gross_total
         flows["employer_contributions_cents"] += cost_total - gross_total
     # Receivables of closed activities, collected by the cooperative.
@@ -751,6 +729,59 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     book.year_result_cents += contributions - costs
     book.year_contributions_cents += contributions
     book.coop_ledger_cents += contributions + collected + capital_in - costs
+
+
+def _activity_accounts(
+    book: Book, p: ModelParams, a: npt.NDArray[np.float64], noise: npt.NDArray[np.float64], calendar: int, t: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], float, float, float, float, float]:
+    """Every active activity's month before pay (the numpy path; ``kernels.activity_month`` does the same).
+
+    Turnover invoiced (mature level x linear ramp-up x ``noise``), margin and purchases, the
+    contribution, client payments due and received, the recent margin and the treasury.
+    Returns the turnover invoiced and who is salaried by activity, and the month's totals:
+    contributions, turnover, turnover of salaried activities, cash received, purchases.
+    """
+    m = book.m
+    slots = book.slots
+    col = t % slots
+    pending = book.pending
+    ramp = a[ROW_RAMPUP_SLOPE_PER_MONTH] * (t - 1 - a[ROW_ENTRY_MONTH])
+    ramp += a[ROW_RAMPUP_START_SHARE]
+    np.minimum(ramp, 1.0, out=ramp)
+    invoiced = np.rint(a[ROW_MATURE_TURNOVER_CENTS] * ramp * noise)
+    margin = np.rint(invoiced * a[ROW_GROSS_MARGIN_RATE])
+    # Assumption: purchases are paid, and the contribution charged, in the month invoiced.
+    purchases = invoiced - margin
+    salaried = a[ROW_STAGE] >= CESA
+    # Contribution: the activity's rate (stage and sector), degressive brackets on the
+    # calendar year's base, a monthly minimum under a CESA.
+    base = invoiced if p.contribution_base == "turnover" else margin
+    if calendar == 1:
+        a[ROW_CONTRIBUTION_BASE_YTD_CENTS] = 0.0
+    contrib = bracket_contribution_cents(a[ROW_CONTRIBUTION_BASE_YTD_CENTS], base, a[ROW_CONTRIBUTION_RATE], p.bracket_thresholds_cents, p.bracket_rates)
+    a[ROW_CONTRIBUTION_BASE_YTD_CENTS] += base
+    if p.contribution_minimum_cents > 0:
+        contrib = np.where(salaried, np.maximum(contrib, p.contribution_minimum_cents), contrib)
+    if p.cape_fee_cents > 0:  # a flat monthly fee under a CAPE
+        contrib = contrib + np.where(a[ROW_STAGE] == CAPE, float(p.cape_fee_cents), 0.0)
+    # Client payments: a share after `lag` months, the rest one month later.
+    on_time = np.rint(invoiced * a[ROW_ON_TIME_SHARE])
+    due_col = book.lag[:m] + t
+    due_col %= slots
+    rows = book.arange[:m]
+    pending[due_col, rows] += on_time
+    due_col += 1
+    due_col %= slots
+    pending[due_col, rows] += invoiced - on_time
+    received = pending[col, :m].copy()
+    pending[col, :m] = 0.0
+    # Recent margin after contribution (exponential moving average).
+    net_margin = margin - contrib
+    recent_margin = a[ROW_RECENT_NET_MARGIN_CENTS]
+    recent_margin += (net_margin - recent_margin) / p.margin_smoothing_months
+    treasury = a[ROW_TREASURY_CENTS]
+    treasury += received - purchases - contrib
+    return invoiced, salaried, float(contrib.sum()), float(invoiced.sum()), float(invoiced @ salaried), float(received.sum()), float(purchases.sum())
 
 
 def _cesa_pay(
