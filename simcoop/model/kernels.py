@@ -60,7 +60,7 @@ from simcoop.model.book import (
 )
 from simcoop.model.params import CAPE, CESA
 
-__all__ = ["ENABLED", "activity_month", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross", "cesa_pay_settle"]
+__all__ = ["ENABLED", "activity_month", "activity_charges", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross", "cesa_pay_settle"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -565,3 +565,46 @@ def activity_month(  # noqa: PLR0913
             sums[2] += inv
         sums[3] += received
         sums[4] += purchases
+
+
+@_jit
+def activity_charges(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    sector: npt.NDArray[np.intp],
+    salaried: npt.NDArray[np.bool_],
+    gross: npt.NDArray[np.float64],
+    paid: bool,
+    insurance: npt.NDArray[np.float64],
+    at_mp: npt.NDArray[np.float64],
+    table_at_mp: float,
+    per_head_cents: float,
+    versement_mobilite_rate: float,
+    taxe_ratio: float,
+    bounds: npt.NDArray[np.float64],
+    taxe_rates: npt.NDArray[np.float64],
+) -> float:
+    """``processes._activity_charges``' charges (``employment.per_head_costs_cents``,
+    ``payroll_taxes_cents``), debited from each treasury; returns their total (whole cents).
+
+    ``paid``: some CESA pay this month (``gross`` is read only then); ``per_head_cents`` is
+    ``mutuelle + occupational health / 12`` as ``per_head_costs_cents`` computes it.
+    """
+    total = 0.0
+    for i in range(m):
+        charges = insurance[sector[i]]
+        if paid:
+            charges += np.rint((1.0 if salaried[i] else 0.0) * per_head_cents)
+            rate = at_mp[sector[i]]
+            g = gross[i]
+            charges += np.rint(g * (0.0 if rate != rate else rate - table_at_mp))
+            g = _max(g, 0.0)
+            tax = 0.0
+            if not taxe_ratio <= 0.0:  # taxe_salaires_cents: none when the ratio is <= 0
+                for k in range(taxe_rates.shape[0]):
+                    tax += taxe_rates[k] * _min(_max(g - bounds[k], 0.0), bounds[k + 1] - bounds[k])
+                tax = np.rint(tax * taxe_ratio)
+            charges += np.rint(g * versement_mobilite_rate) + tax
+        a[ROW_TREASURY_CENTS, i] -= charges
+        total += charges
+    return total

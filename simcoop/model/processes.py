@@ -58,7 +58,7 @@ from simcoop.economics.payroll import (
     payroll_tables,
     progressive_relief_correction_cents,
 )
-from simcoop.economics.employment import payroll_taxes_cents, per_head_costs_cents, smoothed_size_band
+from simcoop.economics.employment import payroll_taxes_cents, per_head_costs_cents, smoothed_size_band, taxe_salaires_brackets
 from simcoop.model.book import (
     ROW_ARE_END_MONTH,
     ROW_CAPITAL_DUE_CENTS,
@@ -1036,6 +1036,16 @@ def _activity_charges(
         book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
     book.turnover_year_cents += float(invoiced.sum())
     book.exempt_turnover_year_cents += float(invoiced @ p.sector_vat_exempt_share[sector])
+    if kernels.ENABLED:
+        vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0
+        bounds, taxe_rates = taxe_salaires_brackets(p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
+        per_head = p.mutuelle_cents_per_month + p.occupational_health_cents_per_year / 12.0  # as per_head_costs_cents
+        total = kernels.activity_charges(
+            book.a, book.m, sector, salaried, invoiced if gross is None else gross, gross is not None, p.sector_insurance_cents_per_month,
+            p.sector_at_mp_rate, rates.employer_at_mp_rate, per_head, vm, book.taxe_salaires_ratio(), bounds, taxe_rates,
+        )  # fmt: skip
+        book.flows["activity_charges_cents"] += total
+        return
     charges = p.sector_insurance_cents_per_month[sector].copy()
     if gross is not None:
         charges += per_head_costs_cents(salaried.astype(np.float64), p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
