@@ -35,6 +35,11 @@ import numpy.typing as npt
 
 from simcoop.model.book import (
     ROW_ARE_END_MONTH,
+    ROW_ASSOCIE_DEADLINE_MONTH,
+    ROW_CAPE_TERM_END_MONTH,
+    ROW_CESA_POSSIBLE_FROM_MONTH,
+    ROW_EXIT_PROBABILITY,
+    ROW_TRIAL_END_MONTH,
     ROW_CONTRIBUTION_BASE_YTD_CENTS,
     ROW_CONTRIBUTION_RATE,
     ROW_ENTRY_MONTH,
@@ -60,7 +65,7 @@ from simcoop.model.book import (
 )
 from simcoop.model.params import CAPE, CESA
 
-__all__ = ["ENABLED", "activity_month", "activity_charges", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross", "cesa_pay_settle"]
+__all__ = ["ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross", "cesa_pay_settle"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -608,3 +613,45 @@ def activity_charges(  # noqa: PLR0913
         a[ROW_TREASURY_CENTS, i] -= charges
         total += charges
     return total
+
+
+@_jit
+def decision_masks(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    t: int,
+    u_exit: npt.NDArray[np.float64],
+    u_decide: npt.NDArray[np.float64],
+    exit_after_are: float,
+    exit_in_trial: float,
+    min_cost_now: float,
+    after_are_min_salary_share: float,
+    treasury_months_required: float,
+    uptake: float,
+    exiting: npt.NDArray[np.bool_],
+    in_trial: npt.NDArray[np.bool_],
+    viable: npt.NDArray[np.bool_],
+    term_over: npt.NDArray[np.bool_],
+    subscribe: npt.NDArray[np.bool_],
+) -> None:
+    """The vectorised part of ``processes._decisions``: who exits, may convert to CESA, ends a CAPE term, subscribes."""
+    for i in range(m):
+        stage = a[ROW_STAGE, i]
+        cape = stage == CAPE
+        cesa = stage == CESA
+        are_end = a[ROW_ARE_END_MONTH, i]
+        are_out = cape and are_end >= 0 and are_end <= t
+        trial = cesa and a[ROW_TRIAL_END_MONTH, i] > t
+        p_exit = exit_after_are if are_out else a[ROW_EXIT_PROBABILITY, i]
+        p_exit = exit_in_trial if trial else p_exit
+        exiting[i] = u_exit[i] < p_exit
+        in_trial[i] = trial
+        min_cost = min_cost_now * (after_are_min_salary_share if are_out else 1.0)
+        viable[i] = (
+            cape
+            and a[ROW_CESA_POSSIBLE_FROM_MONTH, i] <= t
+            and a[ROW_RECENT_NET_MARGIN_CENTS, i] >= min_cost
+            and a[ROW_TREASURY_CENTS, i] >= treasury_months_required * min_cost
+        )
+        term_over[i] = cape and a[ROW_CAPE_TERM_END_MONTH, i] <= t
+        subscribe[i] = cesa and not trial and (u_decide[i] < uptake or a[ROW_ASSOCIE_DEADLINE_MONTH, i] <= t)

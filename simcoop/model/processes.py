@@ -1177,22 +1177,29 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     u_exit = streams.hazards.random(m)
     u_dest = streams.destinations.random(m)
     u_decide = streams.decisions.random(m)
-    cape = stage == CAPE
-    cesa = stage == CESA
-    # Once ARE runs out in a CAPE, leaving is likelier and a smaller salary is accepted.
-    are_out = cape & (a[ROW_ARE_END_MONTH] >= 0) & (a[ROW_ARE_END_MONTH] <= t)
-    in_trial = cesa & (a[ROW_TRIAL_END_MONTH] > t)
-    p_exit = np.where(are_out, p.cape_exit_probability_after_are, a[ROW_EXIT_PROBABILITY])
-    p_exit = np.where(in_trial, p.trial_exit_probability, p_exit)
-    exiting = u_exit < p_exit
     min_cost_now = float(p.min_salary_cost_by_month[t])
-    min_cost = min_cost_now * np.where(are_out, p.after_are_min_salary_share, 1.0)
-    viable = cape & (a[ROW_CESA_POSSIBLE_FROM_MONTH] <= t) & (a[ROW_RECENT_NET_MARGIN_CENTS] >= min_cost) & (a[ROW_TREASURY_CENTS] >= p.treasury_months_required * min_cost)
-    term_over = cape & (a[ROW_CAPE_TERM_END_MONTH] <= t)
-    if p.min_income_gain_share_on_are > 0.0:
-        _stay_while_are_lasts(book, p, a, viable, term_over, t)
     p_up = p.associe_uptake_probability_per_month
-    subscribe = cesa & ~in_trial & ((u_decide < p_up) | (a[ROW_ASSOCIE_DEADLINE_MONTH] <= t))
+    if kernels.ENABLED:
+        exiting, in_trial, viable, term_over, subscribe = np.empty((5, m), dtype=np.bool_)
+        kernels.decision_masks(
+            book.a, m, t, u_exit, u_decide, float(p.cape_exit_probability_after_are), float(p.trial_exit_probability), min_cost_now,
+            float(p.after_are_min_salary_share), float(p.treasury_months_required), float(p_up), exiting, in_trial, viable, term_over, subscribe,
+        )  # fmt: skip
+    else:
+        cape = stage == CAPE
+        cesa = stage == CESA
+        # Once ARE runs out in a CAPE, leaving is likelier and a smaller salary is accepted.
+        are_out = cape & (a[ROW_ARE_END_MONTH] >= 0) & (a[ROW_ARE_END_MONTH] <= t)
+        in_trial = cesa & (a[ROW_TRIAL_END_MONTH] > t)
+        p_exit = np.where(are_out, p.cape_exit_probability_after_are, a[ROW_EXIT_PROBABILITY])
+        p_exit = np.where(in_trial, p.trial_exit_probability, p_exit)
+        exiting = u_exit < p_exit
+        min_cost = min_cost_now * np.where(are_out, p.after_are_min_salary_share, 1.0)
+        viable = cape & (a[ROW_CESA_POSSIBLE_FROM_MONTH] <= t) & (a[ROW_RECENT_NET_MARGIN_CENTS] >= min_cost) & (a[ROW_TREASURY_CENTS] >= p.treasury_months_required * min_cost)
+        term_over = cape & (a[ROW_CAPE_TERM_END_MONTH] <= t)
+        subscribe = cesa & ~in_trial & ((u_decide < p_up) | (a[ROW_ASSOCIE_DEADLINE_MONTH] <= t))
+    if p.min_income_gain_share_on_are > 0.0:  # holds back some conversions (after the subscriptions: they do not depend on it)
+        _stay_while_are_lasts(book, p, a, viable, term_over, t)
     due = np.flatnonzero(exiting | viable | term_over | subscribe)
     if len(due) == 0:
         return
