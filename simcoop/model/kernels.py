@@ -70,25 +70,31 @@ __all__ = ["ENABLED", "activity_month", "activity_charges", "decision_masks", "f
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _numba_jit() -> Callable[[_F], _F] | None:
-    """``numba.njit(cache=True)`` when numba imports and is not switched off, else None."""
+def _numba() -> Any:
+    """The numba module when it imports and is not switched off, else None."""
     if os.environ.get("SIMCOOP_NO_NUMBA", "") not in ("", "0"):
         return None
     try:
         import numba
     except ImportError:  # pragma: no cover - numba is a dependency; the numpy path remains
         return None
-    return numba.njit(cache=True, nogil=True)  # type: ignore[no-any-return]
+    return numba
 
 
-_JIT = _numba_jit()
+_NUMBA = _numba()
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
-ENABLED = _JIT is not None
+ENABLED = _NUMBA is not None
 
 
 def _jit(f: _F) -> _F:
-    return f if _JIT is None else _JIT(f)
+    """``f`` compiled on first call and cached on disk; not cached where numba finds no writable cache folder."""
+    if _NUMBA is None:
+        return f
+    try:
+        return _NUMBA.njit(cache=True, nogil=True)(f)  # type: ignore[no-any-return]
+    except RuntimeError:  # pragma: no cover - "no locator available": a read-only install without a user cache
+        return _NUMBA.njit(nogil=True)(f)  # type: ignore[no-any-return]
 
 
 # Indices into ``PayrollTables.kernel_constants`` (see simcoop.economics.payroll).
