@@ -3,17 +3,21 @@
 A month of the CESA pay is some 60 numpy calls on arrays of ~70 activities: almost all of
 its cost is the fixed cost of each call (benchmarks/README.md). These kernels do the same
 operations element by element in one compiled loop. They are a literal transcription of the
-numpy code in ``simcoop.model.processes`` (``_cesa_pay``, ``_relief_regularisation``) and
-``simcoop.economics`` (``pay_budget_cents``, the table reads of ``PayrollTables``,
+numpy code in ``simcoop.model.processes`` (``_cesa_pay``, ``_relief_regularisation``,
+``_activity_accounts``, ``_activity_charges``, ``_decisions``) and ``simcoop.economics``
+(``pay_budget_cents``, ``fixed_gross_cents``, the table reads of ``PayrollTables``, the
+employer cost and the employee contributions beyond the tables, where the relief is 0,
 ``annual_reduction_generale_cents``, ``progressive_relief_correction_cents``,
-``are_months_saved``, ``rsa_not_paid_cents``): the same IEEE operations in the same order
-on each element, so the same bits. What stays in numpy, on purpose:
+``are_months_saved``, ``rsa_not_paid_cents``, ``bracket_contribution_cents``,
+``per_head_costs_cents``, ``payroll_taxes_cents``): the same IEEE operations in the same
+order on each element, so the same bits. What stays in numpy, on purpose:
 
-- the power of the 2026 relief taper (``x ** rgdu_power``): numpy evaluates it with its own
-  SIMD routine, which may differ from the C library's ``pow`` (numba's) in the last bit;
-- sums of non-integers (the hour equivalents, the ARE months saved): numpy sums pairwise,
-  so the kernels return the terms and numpy adds them (sums of whole cents are exact in
-  any order and are done here);
+- the ``exp`` of the turnover noise and the power of the 2026 relief taper
+  (``x ** rgdu_power``): numpy evaluates them with its own SIMD routines, which may differ
+  from the C library's (numba's) in the last bit;
+- sums of non-integers (the hour equivalents, the ARE months saved, the VAT-exempt
+  turnover): numpy sums pairwise (and dots with BLAS), so the kernels return the terms and
+  numpy adds them (sums of whole cents are exact in any order and are done here);
 - every random draw (the streams, their order and sizes are untouched).
 
 The numpy code is the fallback, and stays the reference: ``ENABLED`` is False when numba
