@@ -20,6 +20,8 @@ import numpy as np
 import pytest
 
 import simcoop
+from simcoop.economics.cesa import fixed_gross_cents
+from simcoop.economics.payroll import payroll_dates, payroll_rates_at, payroll_tables
 from simcoop.model import kernels, processes
 from simcoop.runner import run_chunk
 
@@ -116,3 +118,26 @@ def test_the_kernels_give_the_numpy_calibration_figures(monkeypatch: pytest.Monk
     with_kernels, without, calls = _both(monkeypatch, run)
     assert calls > 0
     assert np.asarray(with_kernels).tobytes() == np.asarray(without).tobytes()
+
+
+RULES = [(date[:7], "below_50") for date in payroll_dates()] + [("2026-06", "below_11"), ("2026-06", "50_or_more")]
+
+
+@pytest.mark.parametrize(("month", "size"), RULES)
+def test_the_kernels_find_the_rules_gross_beyond_the_payroll_tables(month: str, size: str) -> None:
+    """The gross a budget buys, inside the cost table, at its end and far beyond it (settlements): the kernels'
+    search and bisection on the rules' arithmetic (where the relief is 0) against ``fixed_gross_cents``."""
+    rates = payroll_rates_at(month, size)
+    tables = payroll_tables(rates)
+    top = float(tables.cost[-1])
+    assert tables.kernel_constants[kernels.K_BEYOND] == 1.0  # every dated set of rules has its relief's exit inside the table
+    rng = np.random.default_rng(13)
+    budgets = np.concatenate((
+        np.rint(rng.uniform(0.0, top, 300)),
+        top + np.arange(-3.0, 4.0),
+        np.rint(rng.uniform(top, 12_000_000.0, 700)),
+        [-5.0, 0.0, 1.0],
+    ))  # fmt: skip
+    compiled = kernels.fixed_gross(tables.cost, tables.kernel_constants, budgets, 1.0, 0.0)
+    expected = fixed_gross_cents(budgets, 1.0, 0.0, rates)
+    assert compiled.tobytes() == expected.tobytes()
