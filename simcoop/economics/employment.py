@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["per_head_costs_cents", "payroll_taxes_cents", "taxe_salaires_cents", "smoothed_size_band"]
+__all__ = ["per_head_costs_cents", "payroll_taxes_cents", "taxe_salaires_cents", "taxe_salaires_brackets", "smoothed_size_band"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -45,6 +45,16 @@ def taxe_salaires_cents(
         # min(max(x, 0), width): np.clip's answer on these finite numbers, without its per-call overhead
         tax += rate * np.minimum(np.maximum(gross - bounds[k], 0.0), bounds[k + 1] - bounds[k])
     return np.rint(tax * ratio)
+
+
+@lru_cache(maxsize=64)
+def taxe_salaires_brackets(thresholds_eur_per_year: tuple[float, ...], rates: tuple[float, ...]) -> tuple[FloatArray, FloatArray]:
+    """The bounds (cents, as :func:`taxe_salaires_cents` reads them) and the rates of the taxe sur les
+    salaires' monthly brackets, as read-only arrays (for ``simcoop.model.kernels``)."""
+    bounds = np.array(_monthly_bounds_cents(thresholds_eur_per_year), dtype=np.float64)
+    marginal = np.array(rates, dtype=np.float64)
+    bounds.flags.writeable = marginal.flags.writeable = False
+    return bounds, marginal
 
 
 @lru_cache(maxsize=64)

@@ -748,6 +748,7 @@ class PayrollTables:
             table.flags.writeable = False
         self.size = len(self.cost)
         self._top = float(self.cost[-1])
+        self.kernel_constants = _kernel_constants(rates)
 
     def index(self, gross: FloatArray) -> npt.NDArray[np.intp] | None:
         """Indices into the tables for a 1-d array of gross pay, or None when some value is not a whole cent in range."""
@@ -784,6 +785,58 @@ class PayrollTables:
         full, covered = _employer_full(g, self.rates)
         relief = _relief(g, np.rint(covered), self.rates, exact=True)
         return g + (np.rint(full) - relief), relief
+
+
+def _kernel_constants(r: PayrollRates) -> FloatArray:
+    """The constants of the annual relief and the hour equivalents that ``simcoop.model.kernels`` reads
+    (its ``K_*`` order), each computed as the numpy code of this module computes it."""
+    pss = 100.0 * r.pass_monthly_eur
+    covered_gross_rate = (
+        r.employer_vieillesse_deplafonnee_rate
+        + r.employer_csa_rate
+        + min(r.employer_at_mp_rate, r.relief_at_mp_share_rate)
+        + r.employer_fnal_gross_rate
+    )
+    rgdu = r.relief_formula != "fillon"  # as _coefficient_of_ratio reads it
+    constants = [
+        r.relief_smic_hourly_eur / r.smic_hourly_eur,
+        100.0 * r.relief_smic_monthly_eur,
+        1.0 if rgdu else 0.0,
+        r.relief_exit_smic_multiple,
+        r.relief_max_coefficient,
+        r.rgdu_t_min if rgdu else 0.0,
+        r.rgdu_t_delta if rgdu else 0.0,
+        pss,
+        r.chomage_cap_pass_multiple * pss,
+        _first_cent_above(r.maladie_reduced_threshold_eur),
+        r.employer_maladie_reduced_rate,
+        r.employer_maladie_rate,
+        _first_cent_above(r.famille_reduced_threshold_eur),
+        r.employer_famille_reduced_rate,
+        r.employer_famille_rate,
+        covered_gross_rate,
+        _t1_rate(r) + r.employer_fnal_t1_rate,
+        r.employer_chomage_rate,
+        100.0 * r.smic_hourly_eur,
+        r.full_time_hours_per_month,
+        # Beyond the cost table: the employer cost and the employee contributions when the relief is 0.
+        1.0 if math.ceil(_TABLE_SMIC * r.smic_monthly_eur * 100.0) > 1.01 * _relief_exit_cents(r) else 0.0,
+        _gross_rate(r),
+        r.employer_agirc_arrco_t2_rate + r.employer_ceg_t2_rate,
+        r.employer_chomage_rate + r.employer_ags_rate,
+        r.employer_cet_rate,
+        (r.tranche_2_cap_pass_multiple - 1.0) * pss,
+        r.csg_abatement_cap_pass_multiple * 100.0 * r.pass_monthly_eur,
+        1.0 - r.csg_base_abatement_rate,
+        r.employee_vieillesse_deplafonnee_rate,
+        r.employee_vieillesse_plafonnee_rate + r.employee_agirc_arrco_t1_rate + r.employee_ceg_t1_rate,
+        r.employee_agirc_arrco_t2_rate + r.employee_ceg_t2_rate,
+        r.employee_cet_rate,
+        r.csg_deductible_rate + r.csg_non_deductible_rate + r.crds_rate,
+    ]
+    table = np.array([float(c) for c in constants], dtype=np.float64)
+    table.flags.writeable = False
+    return table
 
 
 _TABLES: dict[int, tuple[PayrollRates, Any]] = {}

@@ -58,7 +58,7 @@ from simcoop.economics.payroll import (
     payroll_tables,
     progressive_relief_correction_cents,
 )
-from simcoop.economics.employment import payroll_taxes_cents, per_head_costs_cents, smoothed_size_band
+from simcoop.economics.employment import payroll_taxes_cents, per_head_costs_cents, smoothed_size_band, taxe_salaires_brackets
 from simcoop.model.book import (
     ROW_ARE_END_MONTH,
     ROW_CAPITAL_DUE_CENTS,
@@ -109,6 +109,7 @@ from simcoop.model.book import (
     R_VIABLE,
     Book,
 )
+from simcoop.model import kernels
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, ModelParams
 from simcoop.streams import Streams
 
@@ -265,9 +266,19 @@ def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) 
     book.set_activity(i, ROW_ASSOCIE_DEADLINE_MONTH, now + max(p.associe_deadline_months - cape_months, 0))
     book.set_activity(i, ROW_TRIAL_END_MONTH, now + p.trial_period_months)
     margin = book.get_activity(i, ROW_RECENT_NET_MARGIN_CENTS)
-    fixed = fixed_gross_cents(margin, p.fixed_pay_share, p.min_gross_cents, book.rates(now))
+    fixed = _fixed_gross(np.array([margin], dtype=np.float64), p, book.rates(now))
     book.set_activity(i, ROW_FIXED_GROSS_CENTS, float(fixed[0]))
     book.flows["cesa_entries"] += 1
+
+
+def _fixed_gross(margins: npt.NDArray[np.float64], p: ModelParams, rates: Any) -> npt.NDArray[np.float64]:
+    """``fixed_gross_cents`` of a 1-d array of recent margins: by the compiled kernel when it can, else the numpy function."""
+    if kernels.ENABLED:
+        tables = payroll_tables(rates)
+        gross = kernels.fixed_gross(tables.cost, tables.kernel_constants, margins, p.fixed_pay_share, float(p.min_gross_cents))
+        if len(gross) == 0 or gross[0] == gross[0]:  # NaN: a budget beyond the table where the relief is not 0
+            return gross
+    return fixed_gross_cents(margins, p.fixed_pay_share, p.min_gross_cents, rates)
 
 
 def monthly_books(
@@ -665,46 +676,25 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     calendar = int(p.calendar_month[t])
     contributions = capital_in = 0.0
     if m:
-        # Turnover invoiced: mature level x linear ramp-up x lognormal noise of mean 1.
-        ramp = a[ROW_RAMPUP_SLOPE_PER_MONTH] * (t - 1 - a[ROW_ENTRY_MONTH])
-        ramp += a[ROW_RAMPUP_START_SHARE]
-        np.minimum(ramp, 1.0, out=ramp)
+        # Lognormal noise of mean 1 on the turnover invoiced (numpy's exp, the kernels' inputs).
         noise = a[ROW_MONTHLY_VOLATILITY] * streams.volatility.standard_normal(m)
         noise -= a[ROW_HALF_VARIANCE]
         np.exp(noise, out=noise)
-        invoiced = np.rint(a[ROW_MATURE_TURNOVER_CENTS] * ramp * noise)
-        margin = np.rint(invoiced * a[ROW_GROSS_MARGIN_RATE])
-        # Assumption: purchases are paid, and the contribution charged, in the month invoiced.
-        purchases = invoiced - margin
-        salaried = a[ROW_STAGE] >= CESA
-        # Contribution: the activity's rate (stage and sector), degressive brackets on the
-        # calendar year's base, a monthly minimum under a CESA.
-        base = invoiced if p.contribution_base == "turnover" else margin
-        if calendar == 1:
-            a[ROW_CONTRIBUTION_BASE_YTD_CENTS] = 0.0
-        contrib = bracket_contribution_cents(a[ROW_CONTRIBUTION_BASE_YTD_CENTS], base, a[ROW_CONTRIBUTION_RATE], p.bracket_thresholds_cents, p.bracket_rates)
-        a[ROW_CONTRIBUTION_BASE_YTD_CENTS] += base
-        if p.contribution_minimum_cents > 0:
-            contrib = np.where(salaried, np.maximum(contrib, p.contribution_minimum_cents), contrib)
-        if p.cape_fee_cents > 0:  # a flat monthly fee under a CAPE
-            contrib = contrib + np.where(a[ROW_STAGE] == CAPE, float(p.cape_fee_cents), 0.0)
-        # Client payments: a share after `lag` months, the rest one month later.
-        on_time = np.rint(invoiced * a[ROW_ON_TIME_SHARE])
-        due_col = book.lag[:m] + t
-        due_col %= slots
-        rows = book.arange[:m]
-        pending[due_col, rows] += on_time
-        due_col += 1
-        due_col %= slots
-        pending[due_col, rows] += invoiced - on_time
-        received = pending[col, :m].copy()
-        pending[col, :m] = 0.0
-        # Recent margin after contribution (exponential moving average).
-        net_margin = margin - contrib
-        recent_margin = a[ROW_RECENT_NET_MARGIN_CENTS]
-        recent_margin += (net_margin - recent_margin) / p.margin_smoothing_months
+        if kernels.ENABLED:
+            invoiced = np.empty(m)
+            salaried = np.empty(m, dtype=np.bool_)
+            sums = np.zeros(5)
+            kernels.activity_month(
+                book.a, m, t, calendar == 1, noise, pending, book.lag, col, p.contribution_base == "turnover", p.bracket_thresholds_cents,
+                p.bracket_rates, float(p.contribution_minimum_cents), float(p.cape_fee_cents), float(p.margin_smoothing_months),
+                invoiced, salaried, sums,
+            )  # fmt: skip
+            contributions, turnover, turnover_salaried, received_total, purchases_total = (float(x) for x in sums)
+        else:
+            invoiced, salaried, contributions, turnover, turnover_salaried, received_total, purchases_total = _activity_accounts(
+                book, p, a, noise, calendar, t
+            )
         treasury = a[ROW_TREASURY_CENTS]
-        treasury += received - purchases - contrib
         gross_total = cost_total = 0.0
         gross = None
         if salaried.any():
@@ -715,11 +705,10 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
             gross_total += cape_gross
             cost_total += cape_cost
         _activity_charges(book, p, a, salaried, gross, invoiced, rates, calendar, t)
-        contributions = float(contrib.sum())
-        flows["turnover_cents"] += float(invoiced.sum())
-        flows["turnover_salaried_cents"] += float(invoiced @ salaried)
-        flows["cash_received_cents"] += float(received.sum())
-        flows["purchases_cents"] += float(purchases.sum())
+        flows["turnover_cents"] += turnover
+        flows["turnover_salaried_cents"] += turnover_salaried
+        flows["cash_received_cents"] += received_total
+        flows["purchases_cents"] += purchases_total
         flows["gross_salaries_cents"] += gross_total
         flows["employer_contributions_cents"] += cost_total - gross_total
     # Receivables of closed activities, collected by the cooperative.
@@ -742,6 +731,59 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     book.coop_ledger_cents += contributions + collected + capital_in - costs
 
 
+def _activity_accounts(
+    book: Book, p: ModelParams, a: npt.NDArray[np.float64], noise: npt.NDArray[np.float64], calendar: int, t: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], float, float, float, float, float]:
+    """Every active activity's month before pay (the numpy path; ``kernels.activity_month`` does the same).
+
+    Turnover invoiced (mature level x linear ramp-up x ``noise``), margin and purchases, the
+    contribution, client payments due and received, the recent margin and the treasury.
+    Returns the turnover invoiced and who is salaried by activity, and the month's totals:
+    contributions, turnover, turnover of salaried activities, cash received, purchases.
+    """
+    m = book.m
+    slots = book.slots
+    col = t % slots
+    pending = book.pending
+    ramp = a[ROW_RAMPUP_SLOPE_PER_MONTH] * (t - 1 - a[ROW_ENTRY_MONTH])
+    ramp += a[ROW_RAMPUP_START_SHARE]
+    np.minimum(ramp, 1.0, out=ramp)
+    invoiced = np.rint(a[ROW_MATURE_TURNOVER_CENTS] * ramp * noise)
+    margin = np.rint(invoiced * a[ROW_GROSS_MARGIN_RATE])
+    # Assumption: purchases are paid, and the contribution charged, in the month invoiced.
+    purchases = invoiced - margin
+    salaried = a[ROW_STAGE] >= CESA
+    # Contribution: the activity's rate (stage and sector), degressive brackets on the
+    # calendar year's base, a monthly minimum under a CESA.
+    base = invoiced if p.contribution_base == "turnover" else margin
+    if calendar == 1:
+        a[ROW_CONTRIBUTION_BASE_YTD_CENTS] = 0.0
+    contrib = bracket_contribution_cents(a[ROW_CONTRIBUTION_BASE_YTD_CENTS], base, a[ROW_CONTRIBUTION_RATE], p.bracket_thresholds_cents, p.bracket_rates)
+    a[ROW_CONTRIBUTION_BASE_YTD_CENTS] += base
+    if p.contribution_minimum_cents > 0:
+        contrib = np.where(salaried, np.maximum(contrib, p.contribution_minimum_cents), contrib)
+    if p.cape_fee_cents > 0:  # a flat monthly fee under a CAPE
+        contrib = contrib + np.where(a[ROW_STAGE] == CAPE, float(p.cape_fee_cents), 0.0)
+    # Client payments: a share after `lag` months, the rest one month later.
+    on_time = np.rint(invoiced * a[ROW_ON_TIME_SHARE])
+    due_col = book.lag[:m] + t
+    due_col %= slots
+    rows = book.arange[:m]
+    pending[due_col, rows] += on_time
+    due_col += 1
+    due_col %= slots
+    pending[due_col, rows] += invoiced - on_time
+    received = pending[col, :m].copy()
+    pending[col, :m] = 0.0
+    # Recent margin after contribution (exponential moving average).
+    net_margin = margin - contrib
+    recent_margin = a[ROW_RECENT_NET_MARGIN_CENTS]
+    recent_margin += (net_margin - recent_margin) / p.margin_smoothing_months
+    treasury = a[ROW_TREASURY_CENTS]
+    treasury += received - purchases - contrib
+    return invoiced, salaried, float(contrib.sum()), float(invoiced.sum()), float(invoiced @ salaried), float(received.sum()), float(purchases.sum())
+
+
 def _cesa_pay(
     book: Book,
     p: ModelParams,
@@ -761,17 +803,16 @@ def _cesa_pay(
     """
     flows = book.flows
     tables = payroll_tables(rates)  # whole-cent tables: the same numbers as the payroll functions
+    if kernels.ENABLED and not (calendar == p.settlement_month and p.settlement_instalments == 1):
+        paid = _cesa_pay_compiled(book, p, a, salaried, tables, rates, calendar, t)
+        if paid is not None:
+            return paid
     recent_margin = a[ROW_RECENT_NET_MARGIN_CENTS]
     fixed_cost = tables.employer_cost(a[ROW_FIXED_GROSS_CENTS])
     owed = a[ROW_SETTLEMENT_OWED_CENTS]  # set aside for the settlement's instalments, not available for pay
     budget = pay_budget_cents(recent_margin, treasury - owed, fixed_cost, p.salary_payout_rate, p.treasury_floor_cents, p.advance_cap_cents)
     if calendar == p.settlement_month:
-        above_floor = treasury - owed - p.treasury_floor_cents
-        bonus = settlement_bonus_cents(above_floor, budget, fixed_cost, p.settlement_reserve_months, p.settlement_payout_share)
-        owed += bonus * salaried
-        a[ROW_SETTLEMENT_INSTALMENT_CENTS] = np.ceil(owed / p.settlement_instalments)
-        new_fixed = fixed_gross_cents(recent_margin, p.fixed_pay_share, p.min_gross_cents, rates)
-        a[ROW_FIXED_GROSS_CENTS] = np.where(salaried, new_fixed, a[ROW_FIXED_GROSS_CENTS])
+        _settlement(p, a, salaried, budget, fixed_cost, rates)
     instalment = np.minimum(a[ROW_SETTLEMENT_INSTALMENT_CENTS], owed) * salaried
     owed -= instalment
     budget += instalment
@@ -822,6 +863,72 @@ def _cesa_pay(
         a[ROW_CAPITAL_PAID_CENTS] += withheld
         capital_in = float(withheld.sum())
     return gross, cost_total, capital_in
+
+
+def _settlement(
+    p: ModelParams, a: npt.NDArray[np.float64], salaried: npt.NDArray[np.bool_], budget: npt.NDArray[np.float64], fixed_cost: npt.NDArray[np.float64], rates: Any
+) -> None:
+    """The settlement month: the variable part's settlement added to what is owed, its instalment, the fixed part reset."""
+    owed = a[ROW_SETTLEMENT_OWED_CENTS]
+    above_floor = a[ROW_TREASURY_CENTS] - owed - p.treasury_floor_cents
+    bonus = settlement_bonus_cents(above_floor, budget, fixed_cost, p.settlement_reserve_months, p.settlement_payout_share)
+    owed += bonus * salaried
+    a[ROW_SETTLEMENT_INSTALMENT_CENTS] = np.ceil(owed / p.settlement_instalments)
+    new_fixed = _fixed_gross(a[ROW_RECENT_NET_MARGIN_CENTS], p, rates)
+    a[ROW_FIXED_GROSS_CENTS] = np.where(salaried, new_fixed, a[ROW_FIXED_GROSS_CENTS])
+
+
+def _cesa_pay_compiled(
+    book: Book, p: ModelParams, a: npt.NDArray[np.float64], salaried: npt.NDArray[np.bool_], tables: Any, rates: Any, calendar: int, t: int
+) -> tuple[npt.NDArray[np.float64], float, float] | None:
+    """``_cesa_pay`` by the compiled kernels (``simcoop.model.kernels``): the same numbers, step for step.
+
+    None, having changed nothing, when some fixed part is off the payroll tables (the numpy code then runs).
+    """
+    m = book.m
+    out = np.empty((kernels.OUT_ROWS, m))
+    if not kernels.cesa_pay_budgets(book.a, m, salaried, tables.cost, p.salary_payout_rate, float(p.treasury_floor_cents), float(p.advance_cap_cents), out):
+        return None
+    if calendar == p.settlement_month:
+        _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
+    status = kernels.cesa_pay_instalments(book.a, m, salaried, tables.cost, tables.kernel_constants, out)
+    if status & 2:  # budgets beyond the cost table: the gross by the rules (each element's answer is its own)
+        budget = out[kernels.O_BUDGET]
+        far = np.flatnonzero(out[kernels.O_FAR])
+        if far.size:
+            gross = gross_for_employer_budget_cents(budget[far], rates)
+            index = tables.index(gross)
+            out[kernels.O_GROSS, far] = gross
+            out[kernels.O_COST, far], out[kernels.O_RELIEF, far] = tables.cost_and_relief(gross, index)
+            if index is None:
+                out[kernels.O_EMPLOYEE, far], out[kernels.O_CSG, far] = employee_contributions_cents(gross, rates), csg_crds_cents(gross, rates)
+            else:
+                out[kernels.O_EMPLOYEE, far], out[kernels.O_CSG, far] = tables.employee[index], tables.csg_crds[index]
+        far = np.flatnonzero(out[kernels.O_FAR_WITHOUT])
+        if far.size:
+            out[kernels.O_GROSS_WITHOUT, far] = gross_for_employer_budget_cents(budget[far] - out[kernels.O_INSTALMENT, far], rates)
+    kernels.cesa_pay_gross(
+        book.a, m, salaried, tables.cost, tables.relief, tables.employee, tables.csg_crds, tables.kernel_constants, calendar == 1, bool(status & 1), out
+    )  # fmt: skip
+    # The power of the relief taper stays numpy's (its SIMD routine, not the C library's pow).
+    base = out[kernels.O_BASE]
+    powered = base ** rates.rgdu_power if rates.relief_formula != "fillon" else base
+    sums = np.empty(9)
+    kernels.cesa_pay_settle(
+        book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t,
+        float(p.are_average_cents), float(p.are_cumul_reduction_rate), float(p.rsa_cents), float(p.capital_instalment_cents), sums,
+    )  # fmt: skip
+    flows = book.flows
+    if status & 1:
+        flows["settlement_pay_cents"] += float(sums[3])
+    flows["employee_contributions_cents"] += float(sums[1])
+    flows["csg_crds_cents"] += float(sums[2])
+    flows["jobs_fte"] += float(out[kernels.O_HOURS].sum()) / rates.full_time_hours_per_month
+    if sums[7]:
+        flows["rsa_saved_cents"] += float(sums[4])
+    if sums[6]:
+        flows["are_months_saved"] += float(out[kernels.O_ARE_SAVED].sum())
+    return out[kernels.O_GROSS], float(sums[0]), float(sums[5]) if sums[8] else 0.0
 
 
 def _cape_pay(book: Book, p: ModelParams, a: npt.NDArray[np.float64], treasury: npt.NDArray[np.float64], rates: Any, t: int) -> tuple[float, float]:
@@ -929,6 +1036,16 @@ def _activity_charges(
         book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
     book.turnover_year_cents += float(invoiced.sum())
     book.exempt_turnover_year_cents += float(invoiced @ p.sector_vat_exempt_share[sector])
+    if kernels.ENABLED:
+        vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0
+        bounds, taxe_rates = taxe_salaires_brackets(p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
+        per_head = p.mutuelle_cents_per_month + p.occupational_health_cents_per_year / 12.0  # as per_head_costs_cents
+        total = kernels.activity_charges(
+            book.a, book.m, sector, salaried, invoiced if gross is None else gross, gross is not None, p.sector_insurance_cents_per_month,
+            p.sector_at_mp_rate, rates.employer_at_mp_rate, per_head, vm, book.taxe_salaires_ratio(), bounds, taxe_rates,
+        )  # fmt: skip
+        book.flows["activity_charges_cents"] += total
+        return
     charges = p.sector_insurance_cents_per_month[sector].copy()
     if gross is not None:
         charges += per_head_costs_cents(salaried.astype(np.float64), p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
@@ -1060,22 +1177,29 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     u_exit = streams.hazards.random(m)
     u_dest = streams.destinations.random(m)
     u_decide = streams.decisions.random(m)
-    cape = stage == CAPE
-    cesa = stage == CESA
-    # Once ARE runs out in a CAPE, leaving is likelier and a smaller salary is accepted.
-    are_out = cape & (a[ROW_ARE_END_MONTH] >= 0) & (a[ROW_ARE_END_MONTH] <= t)
-    in_trial = cesa & (a[ROW_TRIAL_END_MONTH] > t)
-    p_exit = np.where(are_out, p.cape_exit_probability_after_are, a[ROW_EXIT_PROBABILITY])
-    p_exit = np.where(in_trial, p.trial_exit_probability, p_exit)
-    exiting = u_exit < p_exit
     min_cost_now = float(p.min_salary_cost_by_month[t])
-    min_cost = min_cost_now * np.where(are_out, p.after_are_min_salary_share, 1.0)
-    viable = cape & (a[ROW_CESA_POSSIBLE_FROM_MONTH] <= t) & (a[ROW_RECENT_NET_MARGIN_CENTS] >= min_cost) & (a[ROW_TREASURY_CENTS] >= p.treasury_months_required * min_cost)
-    term_over = cape & (a[ROW_CAPE_TERM_END_MONTH] <= t)
-    if p.min_income_gain_share_on_are > 0.0:
-        _stay_while_are_lasts(book, p, a, viable, term_over, t)
     p_up = p.associe_uptake_probability_per_month
-    subscribe = cesa & ~in_trial & ((u_decide < p_up) | (a[ROW_ASSOCIE_DEADLINE_MONTH] <= t))
+    if kernels.ENABLED:
+        exiting, in_trial, viable, term_over, subscribe = np.empty((5, m), dtype=np.bool_)
+        kernels.decision_masks(
+            book.a, m, t, u_exit, u_decide, float(p.cape_exit_probability_after_are), float(p.trial_exit_probability), min_cost_now,
+            float(p.after_are_min_salary_share), float(p.treasury_months_required), float(p_up), exiting, in_trial, viable, term_over, subscribe,
+        )  # fmt: skip
+    else:
+        cape = stage == CAPE
+        cesa = stage == CESA
+        # Once ARE runs out in a CAPE, leaving is likelier and a smaller salary is accepted.
+        are_out = cape & (a[ROW_ARE_END_MONTH] >= 0) & (a[ROW_ARE_END_MONTH] <= t)
+        in_trial = cesa & (a[ROW_TRIAL_END_MONTH] > t)
+        p_exit = np.where(are_out, p.cape_exit_probability_after_are, a[ROW_EXIT_PROBABILITY])
+        p_exit = np.where(in_trial, p.trial_exit_probability, p_exit)
+        exiting = u_exit < p_exit
+        min_cost = min_cost_now * np.where(are_out, p.after_are_min_salary_share, 1.0)
+        viable = cape & (a[ROW_CESA_POSSIBLE_FROM_MONTH] <= t) & (a[ROW_RECENT_NET_MARGIN_CENTS] >= min_cost) & (a[ROW_TREASURY_CENTS] >= p.treasury_months_required * min_cost)
+        term_over = cape & (a[ROW_CAPE_TERM_END_MONTH] <= t)
+        subscribe = cesa & ~in_trial & ((u_decide < p_up) | (a[ROW_ASSOCIE_DEADLINE_MONTH] <= t))
+    if p.min_income_gain_share_on_are > 0.0:  # holds back some conversions (after the subscriptions: they do not depend on it)
+        _stay_while_are_lasts(book, p, a, viable, term_over, t)
     due = np.flatnonzero(exiting | viable | term_over | subscribe)
     if len(due) == 0:
         return
@@ -1133,7 +1257,7 @@ def _stay_while_are_lasts(
     if len(candidates) == 0:
         return
     rates = book.rates(t)
-    gross = fixed_gross_cents(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p.fixed_pay_share, p.min_gross_cents, rates)
+    gross = _fixed_gross(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p, rates)
     net = gross - employee_contributions_cents(gross, rates)
     gain = np.where(
         on_are[candidates],

@@ -1,0 +1,667 @@
+"""Compiled kernels of the monthly hot path (numba), the same numbers as the numpy code of ``processes``.
+
+A month of the CESA pay is some 60 numpy calls on arrays of ~70 activities: almost all of
+its cost is the fixed cost of each call (benchmarks/README.md). These kernels do the same
+operations element by element in one compiled loop. They are a literal transcription of the
+numpy code in ``simcoop.model.processes`` (``_cesa_pay``, ``_relief_regularisation``,
+``_activity_accounts``, ``_activity_charges``, ``_decisions``) and ``simcoop.economics``
+(``pay_budget_cents``, ``fixed_gross_cents``, the table reads of ``PayrollTables``, the
+employer cost and the employee contributions beyond the tables, where the relief is 0,
+``annual_reduction_generale_cents``, ``progressive_relief_correction_cents``,
+``are_months_saved``, ``rsa_not_paid_cents``, ``bracket_contribution_cents``,
+``per_head_costs_cents``, ``payroll_taxes_cents``): the same IEEE operations in the same
+order on each element, so the same bits. What stays in numpy, on purpose:
+
+- the ``exp`` of the turnover noise and the power of the 2026 relief taper
+  (``x ** rgdu_power``): numpy evaluates them with its own SIMD routines, which may differ
+  from the C library's (numba's) in the last bit;
+- sums of non-integers (the hour equivalents, the ARE months saved, the VAT-exempt
+  turnover): numpy sums pairwise (and dots with BLAS), so the kernels return the terms and
+  numpy adds them (sums of whole cents are exact in any order and are done here);
+- every random draw (the streams, their order and sizes are untouched).
+
+The numpy code is the fallback, and stays the reference: ``ENABLED`` is False when numba
+does not import or when the environment variable ``SIMCOOP_NO_NUMBA`` is set to anything
+but ``""`` or ``"0"``; ``processes`` reads it at every call, so a test can switch it.
+``tests/test_kernels.py`` checks that both paths give every output array bit for bit.
+Kernels are compiled on first use and cached on disk next to this module
+(``njit(cache=True)``), so later processes (and the process pool's workers) load them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from simcoop.model.book import (
+    ROW_ARE_END_MONTH,
+    ROW_ASSOCIE_DEADLINE_MONTH,
+    ROW_CAPE_TERM_END_MONTH,
+    ROW_CESA_POSSIBLE_FROM_MONTH,
+    ROW_EXIT_PROBABILITY,
+    ROW_TRIAL_END_MONTH,
+    ROW_CONTRIBUTION_BASE_YTD_CENTS,
+    ROW_CONTRIBUTION_RATE,
+    ROW_ENTRY_MONTH,
+    ROW_GROSS_MARGIN_RATE,
+    ROW_MATURE_TURNOVER_CENTS,
+    ROW_ON_TIME_SHARE,
+    ROW_RAMPUP_SLOPE_PER_MONTH,
+    ROW_RAMPUP_START_SHARE,
+    ROW_STAGE,
+    ROW_CAPITAL_DUE_CENTS,
+    ROW_CAPITAL_PAID_CENTS,
+    ROW_FIXED_GROSS_CENTS,
+    ROW_GROSS_YTD_CENTS,
+    ROW_PAID_MONTHS_YTD,
+    ROW_PERSON_ID,
+    ROW_PREVIOUS_YEAR_GROSS_CENTS,
+    ROW_PREVIOUS_YEAR_MONTHS,
+    ROW_RECENT_NET_MARGIN_CENTS,
+    ROW_RELIEF_YTD_CENTS,
+    ROW_SETTLEMENT_INSTALMENT_CENTS,
+    ROW_SETTLEMENT_OWED_CENTS,
+    ROW_TREASURY_CENTS,
+)
+from simcoop.model.params import CAPE, CESA
+
+__all__ = ["ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross", "cesa_pay_settle"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _numba() -> Any:
+    """The numba module when it imports and is not switched off, else None."""
+    if os.environ.get("SIMCOOP_NO_NUMBA", "") not in ("", "0"):
+        return None
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - numba is a dependency; the numpy path remains
+        return None
+    return numba
+
+
+_NUMBA = _numba()
+
+#: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
+ENABLED = _NUMBA is not None
+
+
+def _jit(f: _F) -> _F:
+    """``f`` compiled on first call and cached on disk; not cached where numba finds no writable cache folder."""
+    if _NUMBA is None:
+        return f
+    try:
+        return _NUMBA.njit(cache=True, nogil=True)(f)  # type: ignore[no-any-return]
+    except RuntimeError:  # pragma: no cover - "no locator available": a read-only install without a user cache
+        return _NUMBA.njit(nogil=True)(f)  # type: ignore[no-any-return]
+
+
+# Indices into ``PayrollTables.kernel_constants`` (see simcoop.economics.payroll).
+K_RELIEF_RATIO, K_RELIEF_CAP, K_RGDU = 0, 1, 2
+K_EXIT, K_MAX_COEFFICIENT, K_T_MIN, K_T_DELTA = 3, 4, 5, 6
+K_PSS, K_CHOMAGE_CAP, K_MALADIE_ABOVE, K_MALADIE_REDUCED, K_MALADIE = 7, 8, 9, 10, 11
+K_FAMILLE_ABOVE, K_FAMILLE_REDUCED, K_FAMILLE, K_COVERED_GROSS_RATE, K_T1_RATE, K_CHOMAGE_RATE = 12, 13, 14, 15, 16, 17
+K_HOURLY_CENTS, K_FULL_TIME_HOURS = 18, 19
+K_BEYOND, K_GROSS_RATE, K_T2_RATE, K_CHOMAGE_AGS_RATE, K_CET_RATE, K_T2_CAP = 20, 21, 22, 23, 24, 25
+K_CSG_CAP, K_CSG_KEPT, K_EMPLOYEE_GROSS, K_EMPLOYEE_T1, K_EMPLOYEE_T2, K_EMPLOYEE_CET, K_CSG_RATE = 26, 27, 28, 29, 30, 31, 32
+
+
+@_jit
+def _max(x: float, y: float) -> float:
+    """numpy's maximum of two floats (the first when equal or NaN)."""
+    return x if (x >= y or x != x) else y
+
+
+@_jit
+def _min(x: float, y: float) -> float:
+    """numpy's minimum of two floats (the first when equal or NaN)."""
+    return x if (x <= y or x != x) else y
+
+
+@_jit
+def _search_right(table: npt.NDArray[np.float64], value: float) -> int:
+    """``np.searchsorted(table, value, side="right")`` on a non-decreasing table."""
+    lo, hi = 0, table.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if value < table[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@_jit
+def _bases(g: float, kc: npt.NDArray[np.float64]) -> tuple[float, float, float, float]:
+    """``payroll._bases``: tranche 1, tranche 2, the gross up to 4 PASS and the CET base of a gross >= 0."""
+    pss = kc[K_PSS]
+    t1 = _min(g, pss)
+    up_to_4 = _min(g, kc[K_CHOMAGE_CAP])
+    t2 = g - pss
+    t2 = t2 if t2 > 0.0 else 0.0  # np.clip
+    t2 = t2 if t2 < kc[K_T2_CAP] else kc[K_T2_CAP]
+    cet = t1 + t2 if g >= pss + 1.0 else 0.0
+    return t1, t2, up_to_4, cet
+
+
+@_jit
+def _cost_beyond(g: float, kc: npt.NDArray[np.float64]) -> float:
+    """``employer_cost_cents`` of a whole-cent gross beyond the cost table, where the relief is 0 (``kc[K_BEYOND]``)."""
+    t1, t2, up_to_4, cet = _bases(g, kc)
+    maladie = kc[K_MALADIE_REDUCED] if g < kc[K_MALADIE_ABOVE] else kc[K_MALADIE]
+    famille = kc[K_FAMILLE_REDUCED] if g < kc[K_FAMILLE_ABOVE] else kc[K_FAMILLE]
+    full = (
+        g * (maladie + famille + kc[K_GROSS_RATE])
+        + t1 * kc[K_T1_RATE]
+        + t2 * kc[K_T2_RATE]
+        + up_to_4 * kc[K_CHOMAGE_AGS_RATE]
+        + cet * kc[K_CET_RATE]
+    )
+    return g + (np.rint(full) - 0.0)
+
+
+@_jit
+def _employee_beyond(g: float, kc: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """``employee_contributions_cents`` and ``csg_crds_cents`` of a gross >= 0."""
+    t1, t2, _, cet = _bases(g, kc)
+    abated = _min(g, kc[K_CSG_CAP])
+    csg_base = abated * kc[K_CSG_KEPT] + (g - abated)
+    total = (
+        g * kc[K_EMPLOYEE_GROSS]
+        + t1 * kc[K_EMPLOYEE_T1]
+        + t2 * kc[K_EMPLOYEE_T2]
+        + cet * kc[K_EMPLOYEE_CET]
+        + csg_base * kc[K_CSG_RATE]
+    )
+    return np.rint(total), np.rint(csg_base * kc[K_CSG_RATE])
+
+
+@_jit
+def _gross_beyond(cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.float64], budget: float) -> float:
+    """``gross_for_employer_budget_cents`` of a whole-cent budget at or beyond the table's last cost.
+
+    The largest whole-cent gross whose cost fits: the cost never decreases (every base and
+    rate does not, the relief is 0), so a bisection between the table's last gross and
+    the budget finds the one answer the rules' own search finds.
+    """
+    lo = float(cost_table.shape[0] - 1)  # cost(lo) <= budget
+    hi = np.floor(budget) + 1.0  # cost(hi) >= hi > budget
+    while hi - lo > 1.0:
+        mid = np.floor((lo + hi) / 2.0)
+        if _cost_beyond(mid, kc) <= budget:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@_jit
+def _gross_for_budget(cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.float64], budget: float, hint: float) -> float:
+    """``gross_for_employer_budget_cents`` of one whole-cent budget, NaN when it is beyond the table
+    and the relief is not 0 there. ``hint`` (any float) is tried first: often last month's answer."""
+    size = cost_table.shape[0]
+    b = _max(budget, 0.0)
+    if b >= cost_table[size - 1]:
+        return _gross_beyond(cost_table, kc, b) if kc[K_BEYOND] != 0.0 else np.nan
+    if hint >= 0.0 and hint < size - 1:
+        h = int(hint)
+        if cost_table[h] <= b and b < cost_table[h + 1]:
+            return float(h)  # the largest index whose cost fits, as the search finds it
+    return float(max(_search_right(cost_table, b) - 1, 0))
+
+
+@_jit
+def fixed_gross(
+    cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.float64], margins: npt.NDArray[np.float64], fixed_pay_share: float, min_gross_cents: float
+) -> npt.NDArray[np.float64]:
+    """``simcoop.economics.cesa.fixed_gross_cents`` of an array of recent margins, with the table and
+    the kernel constants of its rules; NaN in the first element when some budget is beyond the
+    table where the relief is not 0 (the caller then runs the numpy function)."""
+    gross = np.empty(margins.shape[0])
+    for i in range(margins.shape[0]):
+        budget = np.rint(_max(margins[i], 0.0) * fixed_pay_share)
+        g = _gross_for_budget(cost_table, kc, budget, -1.0)
+        if g != g:
+            gross[0] = np.nan
+            return gross
+        gross[i] = _max(g, min_gross_cents)
+    return gross
+
+
+# Rows of the scratch table ``out`` that the CESA pay kernels share (one column per activity).
+O_BUDGET, O_COST, O_RELIEF, O_EMPLOYEE, O_CSG, O_INSTALMENT, O_FAR, O_FAR_WITHOUT = 0, 1, 2, 3, 4, 5, 6, 7
+O_GROSS, O_GROSS_WITHOUT, O_BASE, O_RATIO, O_HOURS, O_ARE_SAVED = 8, 9, 10, 11, 12, 13
+OUT_ROWS = 14
+
+
+@_jit
+def cesa_pay_budgets(
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    cost_table: npt.NDArray[np.float64],
+    payout_rate: float,
+    floor_cents: float,
+    advance_cap_cents: float,
+    out: npt.NDArray[np.float64],
+) -> bool:
+    """The month's pay budgets before any settlement instalment (``pay_budget_cents``) into ``out[O_BUDGET]``,
+    and the fixed part's employer cost into ``out[O_COST]``.
+
+    Returns False, having written nothing to the book, when some fixed part is not a whole
+    cent of the tables (the caller then runs the numpy code).
+    """
+    size = cost_table.shape[0]
+    for i in range(m):
+        fixed = a[ROW_FIXED_GROSS_CENTS, i]
+        if not (fixed >= 0.0 and fixed < size and float(int(fixed)) == fixed):
+            return False
+    for i in range(m):
+        fixed_cost = cost_table[int(a[ROW_FIXED_GROSS_CENTS, i])]
+        treasury = a[ROW_TREASURY_CENTS, i] - a[ROW_SETTLEMENT_OWED_CENTS, i]
+        target = np.rint(_max(a[ROW_RECENT_NET_MARGIN_CENTS, i], 0.0) * payout_rate)
+        above_floor = treasury - floor_cents
+        b = _max(_min(target, above_floor), _min(fixed_cost, above_floor + advance_cap_cents))
+        out[O_BUDGET, i] = _max(b, 0.0)
+        out[O_COST, i] = fixed_cost
+    return True
+
+
+@_jit
+def cesa_pay_instalments(
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    cost_table: npt.NDArray[np.float64],
+    kc: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+) -> int:
+    """The settlement instalment paid this month, debited from what is owed and added to the budget.
+
+    Marks in ``out[O_FAR]`` (``out[O_FAR_WITHOUT]``) the budgets (without their instalment)
+    beyond the cost table whose gross the caller finds with the rules: none when the relief
+    is 0 beyond the table (``kc[K_BEYOND]``), where ``cesa_pay_gross`` finds it. Returns a bit set:
+    1 when some instalment is paid, 2 when some budget is beyond the table.
+    """
+    top = cost_table[cost_table.shape[0] - 1]
+    if kc[K_BEYOND] != 0.0:
+        top = np.inf  # the kernels find every gross (cesa_pay_gross)
+    any_instalment = False
+    for i in range(m):
+        s = 1.0 if salaried[i] else 0.0
+        owed = a[ROW_SETTLEMENT_OWED_CENTS, i]
+        inst = _min(a[ROW_SETTLEMENT_INSTALMENT_CENTS, i], owed) * s
+        a[ROW_SETTLEMENT_OWED_CENTS, i] = owed - inst
+        b = out[O_BUDGET, i] + inst
+        out[O_BUDGET, i] = b * s
+        out[O_INSTALMENT, i] = inst
+        if inst != 0.0:
+            any_instalment = True
+    far = False
+    for i in range(m):
+        b = out[O_BUDGET, i]
+        out[O_FAR, i] = 0.0 if b < top else 1.0
+        out[O_FAR_WITHOUT, i] = 0.0 if (not any_instalment or b - out[O_INSTALMENT, i] < top) else 1.0
+        if out[O_FAR, i] != 0.0 or out[O_FAR_WITHOUT, i] != 0.0:
+            far = True
+    return (1 if any_instalment else 0) + (2 if far else 0)
+
+
+@_jit
+def cesa_pay_gross(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    cost_table: npt.NDArray[np.float64],
+    relief_table: npt.NDArray[np.float64],
+    employee_table: npt.NDArray[np.float64],
+    csg_table: npt.NDArray[np.float64],
+    kc: npt.NDArray[np.float64],
+    january: bool,
+    any_instalment: bool,
+    out: npt.NDArray[np.float64],
+) -> None:
+    """The gross each budget buys (one search in the cost table), its employer cost, provisional relief,
+    employee contributions and CSG/CRDS from the tables, the settlement instalment's gross
+    (into ``out[O_INSTALMENT]``), and the year-to-date rows of the annual relief.
+
+    Budgets marked in ``out[O_FAR]`` (``out[O_FAR_WITHOUT]``) come with their gross and
+    table values already in ``out`` (``out[O_GROSS_WITHOUT]``). Writes ``out[O_BASE]``, the
+    base of the relief taper's power (RGDU; the ratio for Fillon) and ``out[O_RATIO]``, the
+    ratio SMIC_ref / gross of the year so far.
+    """
+    if january:  # _relief_regularisation's new year
+        for i in range(m):
+            a[ROW_PREVIOUS_YEAR_GROSS_CENTS, i] = a[ROW_GROSS_YTD_CENTS, i]
+            a[ROW_PREVIOUS_YEAR_MONTHS, i] = a[ROW_PAID_MONTHS_YTD, i]
+            a[ROW_GROSS_YTD_CENTS, i] = 0.0
+            a[ROW_RELIEF_YTD_CENTS, i] = 0.0
+            a[ROW_PAID_MONTHS_YTD, i] = 0.0
+    rgdu = kc[K_RGDU] != 0.0
+    size = cost_table.shape[0]
+    top = cost_table[size - 1]
+    for i in range(m):
+        s = 1.0 if salaried[i] else 0.0
+        b = out[O_BUDGET, i]
+        if out[O_FAR, i] != 0.0:
+            gross = out[O_GROSS, i]
+        elif b >= top:  # beyond the table, where the relief is 0
+            gross = _gross_beyond(cost_table, kc, b)
+            out[O_GROSS, i] = gross
+            if gross < size:
+                index = int(gross)
+                out[O_COST, i] = cost_table[index]
+                out[O_RELIEF, i] = relief_table[index]
+                out[O_EMPLOYEE, i] = employee_table[index]
+                out[O_CSG, i] = csg_table[index]
+            else:
+                out[O_COST, i] = _cost_beyond(gross, kc)
+                out[O_RELIEF, i] = 0.0
+                out[O_EMPLOYEE, i], out[O_CSG, i] = _employee_beyond(gross, kc)
+        else:
+            index = int(_gross_for_budget(cost_table, kc, b, a[ROW_FIXED_GROSS_CENTS, i]))
+            gross = float(index)
+            out[O_GROSS, i] = gross
+            out[O_COST, i] = cost_table[index]
+            out[O_RELIEF, i] = relief_table[index]
+            out[O_EMPLOYEE, i] = employee_table[index]
+            out[O_CSG, i] = csg_table[index]
+        if any_instalment:
+            without_budget = b - out[O_INSTALMENT, i]
+            if out[O_FAR_WITHOUT, i] != 0.0:
+                without = out[O_GROSS_WITHOUT, i]
+            elif without_budget >= top:
+                without = _gross_beyond(cost_table, kc, without_budget)
+            else:
+                without = float(max(_search_right(cost_table, without_budget) - 1, 0))
+            out[O_INSTALMENT, i] = (gross - without) * s
+        else:
+            out[O_INSTALMENT, i] = 0.0
+        # The annual relief's inputs (annual_reduction_generale_cents, before its power).
+        a[ROW_GROSS_YTD_CENTS, i] += gross - 0.0
+        a[ROW_PAID_MONTHS_YTD, i] += s
+        g = _max(a[ROW_GROSS_YTD_CENTS, i], 0.0)
+        n = _max(a[ROW_PAID_MONTHS_YTD, i], 1.0)
+        smic_ref = _min(g * kc[K_RELIEF_RATIO], kc[K_RELIEF_CAP] * n)
+        ratio = smic_ref / _max(g, 1.0)
+        out[O_RATIO, i] = ratio
+        out[O_BASE, i] = _max(0.5 * (3.0 * ratio - 1.0), 0.0) if rgdu else ratio
+
+
+@_jit
+def cesa_pay_settle(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    prior_status: npt.NDArray[np.int64],
+    out: npt.NDArray[np.float64],
+    powered: npt.NDArray[np.float64],
+    kc: npt.NDArray[np.float64],
+    t: int,
+    are_average_cents: float,
+    are_cumul_reduction_rate: float,
+    rsa_cents: float,
+    capital_instalment_cents: float,
+    sums: npt.NDArray[np.float64],
+) -> None:
+    """The second half: the relief's regularisation, the treasury, ARE, RSA and capital withheld.
+
+    ``powered`` is numpy's power of ``out[O_BASE]`` for the RGDU (unused for Fillon). Writes
+    ``out[O_HOURS]`` the hour equivalents and ``out[O_ARE_SAVED]`` the ARE months saved (numpy sums them), and
+    ``sums``: 0 employer cost, 1 employee contributions, 2 CSG/CRDS, 3 settlement pay,
+    4 RSA not paid, 5 capital withheld, 6 whether someone is on ARE, 7 whether some RSA
+    recipient is paid, 8 whether some capital is owed.
+    """
+    rgdu = kc[K_RGDU] != 0.0
+    exit_multiple = kc[K_EXIT]
+    max_coefficient = kc[K_MAX_COEFFICIENT]
+    cost_total = employee_total = csg_total = settlement_total = 0.0
+    any_are = any_rsa = any_owing = False
+    for i in range(m):
+        if salaried[i] and a[ROW_ARE_END_MONTH, i] > t:
+            any_are = True
+        if salaried[i] and prior_status[int(a[ROW_PERSON_ID, i])] == 2:
+            any_rsa = True
+        if a[ROW_CAPITAL_DUE_CENTS, i] > 0:
+            any_owing = True
+    rsa_total = capital_total = 0.0
+    for i in range(m):
+        s = salaried[i]
+        gross = out[O_GROSS, i]
+        # annual_reduction_generale_cents (exact coefficient).
+        g = _max(a[ROW_GROSS_YTD_CENTS, i], 0.0)
+        n = _max(a[ROW_PAID_MONTHS_YTD, i], 1.0)
+        ratio = out[O_RATIO, i]
+        if rgdu:
+            taper = kc[K_T_DELTA] * powered[i]
+            c = kc[K_T_MIN] + np.rint(taper * 10000.0) / 10000.0
+            c = _min(c, max_coefficient)
+            if not ratio * exit_multiple > 1.0:
+                c = 0.0
+        else:
+            v = (exit_multiple * ratio - 1.0) / (exit_multiple - 1.0)
+            v = v if v > 0.0 else 0.0
+            v = v if v < 1.0 else 1.0
+            c = max_coefficient * v
+            c = np.rint(c * 10000.0) / 10000.0
+        x = g / n  # the covered contributions of the average month
+        t1 = _min(x, kc[K_PSS])
+        up_to_4 = _min(x, kc[K_CHOMAGE_CAP])
+        maladie = kc[K_MALADIE_REDUCED] if x < kc[K_MALADIE_ABOVE] else kc[K_MALADIE]
+        famille = kc[K_FAMILLE_REDUCED] if x < kc[K_FAMILLE_ABOVE] else kc[K_FAMILLE]
+        covered = x * (maladie + famille + kc[K_COVERED_GROSS_RATE]) + t1 * kc[K_T1_RATE] + up_to_4 * kc[K_CHOMAGE_RATE]
+        due = np.rint(_min(c * g, covered * n))
+        correction = due - a[ROW_RELIEF_YTD_CENTS, i] - out[O_RELIEF, i]
+        if s:
+            a[ROW_RELIEF_YTD_CENTS, i] = due
+        cost = out[O_COST, i] - (correction if s else 0.0)
+        a[ROW_TREASURY_CENTS, i] -= cost
+        cost_total += cost
+        employee = out[O_EMPLOYEE, i]
+        employee_total += employee
+        csg_total += out[O_CSG, i]
+        settlement_total += out[O_INSTALMENT, i]
+        out[O_HOURS, i] = _min(gross / kc[K_HOURLY_CENTS], kc[K_FULL_TIME_HOURS])
+        net = gross - employee
+        if any_rsa and s and prior_status[int(a[ROW_PERSON_ID, i])] == 2:
+            rsa_total += _min(_max(net, 0.0), rsa_cents)
+        if any_are:
+            on_are = 1.0 if (s and a[ROW_ARE_END_MONTH, i] > t) else 0.0
+            saved = _min(are_cumul_reduction_rate * gross / are_average_cents, 1.0) * on_are
+            a[ROW_ARE_END_MONTH, i] += saved
+            out[O_ARE_SAVED, i] = saved
+        if any_owing:
+            withheld = _min(_min(a[ROW_CAPITAL_DUE_CENTS, i], capital_instalment_cents), net)
+            withheld = _max(withheld, 0.0)
+            withheld *= 1.0 if a[ROW_CAPITAL_DUE_CENTS, i] > 0 else 0.0
+            a[ROW_CAPITAL_DUE_CENTS, i] -= withheld
+            a[ROW_CAPITAL_PAID_CENTS, i] += withheld
+            capital_total += withheld
+    sums[0] = cost_total
+    sums[1] = employee_total
+    sums[2] = csg_total
+    sums[3] = settlement_total
+    sums[4] = rsa_total
+    sums[5] = capital_total
+    sums[6] = 1.0 if any_are else 0.0
+    sums[7] = 1.0 if any_rsa else 0.0
+    sums[8] = 1.0 if any_owing else 0.0
+
+
+@_jit
+def _cumulative_contribution(base: float, own_rate: float, thresholds: npt.NDArray[np.float64], rates: npt.NDArray[np.float64]) -> float:
+    """``simcoop.economics.contribution.cumulative_contribution_cents`` of one base (thresholds not empty)."""
+    total = _min(base, thresholds[0]) * own_rate
+    k = thresholds.shape[0]
+    for j in range(k):
+        low = thresholds[j]
+        high = thresholds[j + 1] if j + 1 < k else np.inf
+        part = base - low
+        part = part if part > 0.0 else 0.0  # np.clip
+        width = high - low
+        part = part if part < width else width
+        total = total + part * rates[j]
+    return total
+
+
+@_jit
+def activity_month(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    t: int,
+    january: bool,
+    noise: npt.NDArray[np.float64],
+    pending: npt.NDArray[np.float64],
+    lag: npt.NDArray[np.int64],
+    col: int,
+    base_is_turnover: bool,
+    thresholds: npt.NDArray[np.float64],
+    bracket_rates: npt.NDArray[np.float64],
+    contribution_minimum_cents: float,
+    cape_fee_cents: float,
+    margin_smoothing_months: float,
+    invoiced: npt.NDArray[np.float64],
+    salaried: npt.NDArray[np.bool_],
+    sums: npt.NDArray[np.float64],
+) -> None:
+    """``processes._activity_accounts`` (every activity's month before pay) in one loop.
+
+    ``noise`` is the month's lognormal factor (numpy's exp). Writes the turnover invoiced and
+    who is salaried by activity, and ``sums`` (zeros in): contributions, turnover, turnover
+    of salaried activities, cash received, purchases (whole cents, exact in any order).
+    """
+    slots = pending.shape[0]
+    brackets = thresholds.shape[0] > 0
+    for i in range(m):
+        ramp = a[ROW_RAMPUP_SLOPE_PER_MONTH, i] * (float(t - 1) - a[ROW_ENTRY_MONTH, i])
+        ramp += a[ROW_RAMPUP_START_SHARE, i]
+        ramp = _min(ramp, 1.0)
+        inv = np.rint(a[ROW_MATURE_TURNOVER_CENTS, i] * ramp * noise[i])
+        margin = np.rint(inv * a[ROW_GROSS_MARGIN_RATE, i])
+        purchases = inv - margin
+        stage = a[ROW_STAGE, i]
+        s = stage >= CESA
+        base = inv if base_is_turnover else margin
+        if january:
+            a[ROW_CONTRIBUTION_BASE_YTD_CENTS, i] = 0.0
+        before = a[ROW_CONTRIBUTION_BASE_YTD_CENTS, i]
+        rate = a[ROW_CONTRIBUTION_RATE, i]
+        if brackets:
+            after = _cumulative_contribution(before + base, rate, thresholds, bracket_rates)
+            contrib = np.rint(after - _cumulative_contribution(before, rate, thresholds, bracket_rates))
+        else:
+            contrib = np.rint(base * rate)
+        a[ROW_CONTRIBUTION_BASE_YTD_CENTS, i] = before + base
+        if contribution_minimum_cents > 0:
+            contrib = _max(contrib, contribution_minimum_cents) if s else contrib
+        if cape_fee_cents > 0:
+            contrib = contrib + (cape_fee_cents if stage == CAPE else 0.0)
+        on_time = np.rint(inv * a[ROW_ON_TIME_SHARE, i])
+        due = (lag[i] + t) % slots
+        pending[due, i] += on_time
+        due = (due + 1) % slots
+        pending[due, i] += inv - on_time
+        received = pending[col, i]
+        pending[col, i] = 0.0
+        net_margin = margin - contrib
+        recent = a[ROW_RECENT_NET_MARGIN_CENTS, i]
+        a[ROW_RECENT_NET_MARGIN_CENTS, i] = recent + (net_margin - recent) / margin_smoothing_months
+        a[ROW_TREASURY_CENTS, i] += received - purchases - contrib
+        invoiced[i] = inv
+        salaried[i] = s
+        sums[0] += contrib
+        sums[1] += inv
+        if s:
+            sums[2] += inv
+        sums[3] += received
+        sums[4] += purchases
+
+
+@_jit
+def activity_charges(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    sector: npt.NDArray[np.intp],
+    salaried: npt.NDArray[np.bool_],
+    gross: npt.NDArray[np.float64],
+    paid: bool,
+    insurance: npt.NDArray[np.float64],
+    at_mp: npt.NDArray[np.float64],
+    table_at_mp: float,
+    per_head_cents: float,
+    versement_mobilite_rate: float,
+    taxe_ratio: float,
+    bounds: npt.NDArray[np.float64],
+    taxe_rates: npt.NDArray[np.float64],
+) -> float:
+    """``processes._activity_charges``' charges (``employment.per_head_costs_cents``,
+    ``payroll_taxes_cents``), debited from each treasury; returns their total (whole cents).
+
+    ``paid``: some CESA pay this month (``gross`` is read only then); ``per_head_cents`` is
+    ``mutuelle + occupational health / 12`` as ``per_head_costs_cents`` computes it.
+    """
+    total = 0.0
+    for i in range(m):
+        charges = insurance[sector[i]]
+        if paid:
+            charges += np.rint((1.0 if salaried[i] else 0.0) * per_head_cents)
+            rate = at_mp[sector[i]]
+            g = gross[i]
+            charges += np.rint(g * (0.0 if rate != rate else rate - table_at_mp))
+            g = _max(g, 0.0)
+            tax = 0.0
+            if not taxe_ratio <= 0.0:  # taxe_salaires_cents: none when the ratio is <= 0
+                for k in range(taxe_rates.shape[0]):
+                    tax += taxe_rates[k] * _min(_max(g - bounds[k], 0.0), bounds[k + 1] - bounds[k])
+                tax = np.rint(tax * taxe_ratio)
+            charges += np.rint(g * versement_mobilite_rate) + tax
+        a[ROW_TREASURY_CENTS, i] -= charges
+        total += charges
+    return total
+
+
+@_jit
+def decision_masks(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    t: int,
+    u_exit: npt.NDArray[np.float64],
+    u_decide: npt.NDArray[np.float64],
+    exit_after_are: float,
+    exit_in_trial: float,
+    min_cost_now: float,
+    after_are_min_salary_share: float,
+    treasury_months_required: float,
+    uptake: float,
+    exiting: npt.NDArray[np.bool_],
+    in_trial: npt.NDArray[np.bool_],
+    viable: npt.NDArray[np.bool_],
+    term_over: npt.NDArray[np.bool_],
+    subscribe: npt.NDArray[np.bool_],
+) -> None:
+    """The vectorised part of ``processes._decisions``: who exits, may convert to CESA, ends a CAPE term, subscribes."""
+    for i in range(m):
+        stage = a[ROW_STAGE, i]
+        cape = stage == CAPE
+        cesa = stage == CESA
+        are_end = a[ROW_ARE_END_MONTH, i]
+        are_out = cape and are_end >= 0 and are_end <= t
+        trial = cesa and a[ROW_TRIAL_END_MONTH, i] > t
+        p_exit = exit_after_are if are_out else a[ROW_EXIT_PROBABILITY, i]
+        p_exit = exit_in_trial if trial else p_exit
+        exiting[i] = u_exit[i] < p_exit
+        in_trial[i] = trial
+        min_cost = min_cost_now * (after_are_min_salary_share if are_out else 1.0)
+        viable[i] = (
+            cape
+            and a[ROW_CESA_POSSIBLE_FROM_MONTH, i] <= t
+            and a[ROW_RECENT_NET_MARGIN_CENTS, i] >= min_cost
+            and a[ROW_TREASURY_CENTS, i] >= treasury_months_required * min_cost
+        )
+        term_over[i] = cape and a[ROW_CAPE_TERM_END_MONTH, i] <= t
+        subscribe[i] = cesa and not trial and (u_decide[i] < uptake or a[ROW_ASSOCIE_DEADLINE_MONTH, i] <= t)

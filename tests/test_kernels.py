@@ -1,0 +1,143 @@
+"""The compiled kernels (simcoop.model.kernels) give every output array bit for bit as the numpy code.
+
+Each case runs the same replications twice in this process, with the kernels and with the
+numpy path (``kernels.ENABLED`` switched off), and compares every array of the raw outputs
+byte for byte (so a -0.0 for a 0.0 fails too). The cases take the branches the kernels
+handle apart: the reference with its population-prior draws (settlement instalments, pay
+beyond the payroll tables, the RGDU relief), the settlement paid at once, CAPE pay, a CAPE
+fee and a contribution minimum, degressive contribution brackets on the gross margin, and
+calibration draws of historical CAE (the Fillon relief before 2026, wide parameters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import simcoop
+from simcoop.economics.cesa import fixed_gross_cents
+from simcoop.economics.payroll import payroll_dates, payroll_rates_at, payroll_tables
+from simcoop.model import kernels, processes
+from simcoop.runner import run_chunk
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(not kernels.ENABLED, reason="numba not installed or SIMCOOP_NO_NUMBA set")
+
+
+def _arrays(outputs: list[Any]) -> Iterator[tuple[str, Any]]:
+    for output in outputs:
+        prefix = f"rep{output.replication}"
+        for field in ("monthly", "people", "by_site", "by_zone"):
+            for key, values in (getattr(output, field) or {}).items():
+                yield f"{prefix}.{field}.{key}", values
+        for field in ("events", "funding_earned", "funding_received"):
+            yield f"{prefix}.{field}", getattr(output, field)
+        scalars = (output.initial_cash_cents, output.initial_capital_cents, output.initial_activities_treasury_cents,
+                   output.entries_pending_at_end, output.opened, output.opening_delay_months)  # fmt: skip
+        yield f"{prefix}.scalars", np.array([float(x) for x in scalars])
+
+
+def _differences(with_kernels: list[Any], without: list[Any]) -> list[str]:
+    a, b = dict(_arrays(with_kernels)), dict(_arrays(without))
+    assert a.keys() == b.keys()
+    differ = []
+    for key, x in a.items():
+        x, y = np.asarray(x), np.asarray(b[key])
+        if x.dtype != y.dtype or x.shape != y.shape or np.ascontiguousarray(x).tobytes() != np.ascontiguousarray(y).tobytes():
+            differ.append(key)
+    return differ
+
+
+def _both(monkeypatch: pytest.MonkeyPatch, run: Any) -> tuple[Any, Any, int]:
+    """``run()`` with the kernels, then without; and how many months the kernels paid."""
+    calls = 0
+    compiled = processes._cesa_pay_compiled  # noqa: SLF001 - counted, so the test cannot pass on the numpy path alone
+
+    def counted(*args: Any) -> Any:
+        nonlocal calls
+        paid = compiled(*args)
+        calls += paid is not None
+        return paid
+
+    monkeypatch.setattr(processes, "_cesa_pay_compiled", counted)
+    with_kernels = run()
+    monkeypatch.setattr(kernels, "ENABLED", False)
+    without = run()
+    return with_kernels, without, calls
+
+
+REFERENCE_CASES = {
+    "reference": {},
+    "settlement_at_once": {"pathway.cesa.settlement_instalments": 1},
+    "cape_pay_fee_minimum": {
+        "pathway.cape.remuneration_eur_per_month": 300.0,
+        "pathway.cape.fee_eur_per_month": 20.0,
+        "cooperative.contribution.minimum_eur_per_month": 60.0,
+    },
+    "brackets_on_margin": {
+        "cooperative.contribution.base": "gross_margin",
+        "cooperative.contribution.brackets": [{"above_eur_per_year": 20000.0, "rate": 0.08}, {"above_eur_per_year": 60000.0, "rate": 0.05}],
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFERENCE_CASES))
+def test_the_kernels_give_the_numpy_outputs_bit_for_bit(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml").replace(REFERENCE_CASES[case])
+    replications = (0, 1, 2) if case == "reference" else (0, 1)
+
+    def run() -> list[Any]:
+        return run_chunk(scenario, scenario.simulation.seed, replications)[0]
+
+    with_kernels, without, calls = _both(monkeypatch, run)
+    assert calls > 100 * len(replications)  # the kernels paid nearly every month
+    assert _differences(with_kernels, without) == []
+
+
+def test_the_kernels_give_the_numpy_calibration_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stage-1 calibration draws: historical payroll rules (the Fillon relief), wide parameter vectors."""
+    from simcoop.calibration.figures import cae_scenario, read_figures
+    from simcoop.calibration.population import cae_seed, draw_stage1, simulate_chunk
+
+    base = simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml")
+    caes, _ = read_figures(Path(str(files("simcoop.data") / "cae_public_figures.csv")))
+    cae = caes[0]
+    scenario = cae_scenario(base, cae)
+    wanted = [(f.year, f.measure) for f in cae.figures]
+    z = draw_stage1(2026, cae.name, 2)
+
+    def run() -> Any:
+        return simulate_chunk(scenario, cae_seed(2026, cae.name), scenario.meta.start_month, scenario.meta.horizon_months, wanted, (0, 1), z)[1]
+
+    with_kernels, without, calls = _both(monkeypatch, run)
+    assert calls > 0
+    assert np.asarray(with_kernels).tobytes() == np.asarray(without).tobytes()
+
+
+RULES = [(date[:7], "below_50") for date in payroll_dates()] + [("2026-06", "below_11"), ("2026-06", "50_or_more")]
+
+
+@pytest.mark.parametrize(("month", "size"), RULES)
+def test_the_kernels_find_the_rules_gross_beyond_the_payroll_tables(month: str, size: str) -> None:
+    """The gross a budget buys, inside the cost table, at its end and far beyond it (settlements): the kernels'
+    search and bisection on the rules' arithmetic (where the relief is 0) against ``fixed_gross_cents``."""
+    rates = payroll_rates_at(month, size)
+    tables = payroll_tables(rates)
+    top = float(tables.cost[-1])
+    assert tables.kernel_constants[kernels.K_BEYOND] == 1.0  # every dated set of rules has its relief's exit inside the table
+    rng = np.random.default_rng(13)
+    budgets = np.concatenate((
+        np.rint(rng.uniform(0.0, top, 300)),
+        top + np.arange(-3.0, 4.0),
+        np.rint(rng.uniform(top, 12_000_000.0, 700)),
+        [-5.0, 0.0, 1.0],
+    ))  # fmt: skip
+    compiled = kernels.fixed_gross(tables.cost, tables.kernel_constants, budgets, 1.0, 0.0)
+    expected = fixed_gross_cents(budgets, 1.0, 0.0, rates)
+    assert compiled.tobytes() == expected.tobytes()
