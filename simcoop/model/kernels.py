@@ -245,24 +245,28 @@ def cesa_pay_budgets(
     m: int,
     salaried: npt.NDArray[np.bool_],
     cost_table: npt.NDArray[np.float64],
+    kc: npt.NDArray[np.float64],
     payout_rate: float,
     floor_cents: float,
     advance_cap_cents: float,
     out: npt.NDArray[np.float64],
 ) -> bool:
     """The month's pay budgets before any settlement instalment (``pay_budget_cents``) into ``out[O_BUDGET]``,
-    and the fixed part's employer cost into ``out[O_COST]``.
+    and the fixed part's employer cost into ``out[O_COST]``: from the table, or beyond it by the
+    rules' arithmetic where the relief is 0 there (``kc[K_BEYOND]``; a high earner's fixed part).
 
     Returns False, having written nothing to the book, when some fixed part is not a whole
-    cent of the tables (the caller then runs the numpy code).
+    cent, or is beyond the table where the relief is not 0 (the caller then runs the numpy code).
     """
     size = cost_table.shape[0]
+    beyond = kc[K_BEYOND] != 0.0
     for i in range(m):
         fixed = a[ROW_FIXED_GROSS_CENTS, i]
-        if not (fixed >= 0.0 and fixed < size and float(int(fixed)) == fixed):
+        if not (fixed >= 0.0 and (fixed < size or beyond) and float(int(fixed)) == fixed):
             return False
     for i in range(m):
-        fixed_cost = cost_table[int(a[ROW_FIXED_GROSS_CENTS, i])]
+        fixed = a[ROW_FIXED_GROSS_CENTS, i]
+        fixed_cost = cost_table[int(fixed)] if fixed < size else _cost_beyond(fixed, kc)
         treasury = a[ROW_TREASURY_CENTS, i] - a[ROW_SETTLEMENT_OWED_CENTS, i]
         target = np.rint(_max(a[ROW_RECENT_NET_MARGIN_CENTS, i], 0.0) * payout_rate)
         above_floor = treasury - floor_cents

@@ -883,11 +883,12 @@ def _cesa_pay_compiled(
 ) -> tuple[npt.NDArray[np.float64], float, float] | None:
     """``_cesa_pay`` by the compiled kernels (``simcoop.model.kernels``): the same numbers, step for step.
 
-    None, having changed nothing, when some fixed part is off the payroll tables (the numpy code then runs).
+    None, having changed nothing, when some fixed part is beyond the payroll tables where the relief is not 0
+    there (the numpy code then runs).
     """
     m = book.m
     out = np.empty((kernels.OUT_ROWS, m))
-    if not kernels.cesa_pay_budgets(book.a, m, salaried, tables.cost, p.salary_payout_rate, float(p.treasury_floor_cents), float(p.advance_cap_cents), out):
+    if not kernels.cesa_pay_budgets(book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, float(p.treasury_floor_cents), float(p.advance_cap_cents), out):
         return None
     if calendar == p.settlement_month:
         _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
