@@ -1,7 +1,7 @@
 """A small leave-one-CAE-out cross-validation of the population prior, for CI: it prints, it does not assert.
 
     python benchmarks/bench_cross_validation.py                  # 12 stage-1 draws and 8 predictive ones per CAE
-    python benchmarks/bench_cross_validation.py --draws 300 --per-cae 60 --jobs 2   # the docs' full version
+    python benchmarks/bench_cross_validation.py --draws 1200 --per-cae 60 --jobs 2  # the docs' full version
 
 Runs ``simcoop backtest --cross-validate`` on the shipped public figures
 (simcoop/data/cae_public_figures.csv) and prints its coverage table and wall time. With the
