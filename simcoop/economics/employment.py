@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["per_head_costs_cents", "payroll_taxes_cents", "taxe_salaires_cents", "taxe_salaires_brackets", "smoothed_size_band"]
+__all__ = ["per_head_costs_cents", "per_head_cost_per_month", "payroll_taxes_cents", "taxe_salaires_cents", "taxe_salaires_brackets", "smoothed_size_band"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -24,7 +24,13 @@ def per_head_costs_cents(heads: npt.ArrayLike, mutuelle_employer_cents_per_month
     occupational health service (médecine du travail, a yearly fee per employee) for ``heads``
     employees (may be fractional FTE), whole cents."""
     h = np.asarray(heads, dtype=np.float64)
-    return np.rint(h * (mutuelle_employer_cents_per_month + health_cents_per_year / 12.0))
+    return np.rint(h * per_head_cost_per_month(mutuelle_employer_cents_per_month, health_cents_per_year))
+
+
+def per_head_cost_per_month(mutuelle_employer_cents_per_month: float, health_cents_per_year: float) -> float:
+    """One employee's month of health cover and occupational health, in cents, before rounding
+    (what :func:`per_head_costs_cents` multiplies by the heads; ``simcoop.model.kernels`` reads it)."""
+    return mutuelle_employer_cents_per_month + health_cents_per_year / 12.0
 
 
 def taxe_salaires_cents(

@@ -348,14 +348,13 @@ def cesa_pay_gross(  # noqa: PLR0913
             a[ROW_PAID_MONTHS_YTD, i] = 0.0
     rgdu = kc[K_RGDU] != 0.0
     size = cost_table.shape[0]
-    top = cost_table[size - 1]
     for i in range(m):
         s = 1.0 if salaried[i] else 0.0
         b = out[O_BUDGET, i]
-        if out[O_FAR, i] != 0.0:
+        if out[O_FAR, i] != 0.0:  # found by the caller with the rules
             gross = out[O_GROSS, i]
-        elif b >= top:  # beyond the table, where the relief is 0
-            gross = _gross_beyond(cost_table, kc, b)
+        else:  # in the table, or beyond it where the relief is 0 (O_FAR marks the others)
+            gross = _gross_for_budget(cost_table, kc, b, a[ROW_FIXED_GROSS_CENTS, i])
             out[O_GROSS, i] = gross
             if gross < size:
                 index = int(gross)
@@ -367,22 +366,11 @@ def cesa_pay_gross(  # noqa: PLR0913
                 out[O_COST, i] = _cost_beyond(gross, kc)
                 out[O_RELIEF, i] = 0.0
                 out[O_EMPLOYEE, i], out[O_CSG, i] = _employee_beyond(gross, kc)
-        else:
-            index = int(_gross_for_budget(cost_table, kc, b, a[ROW_FIXED_GROSS_CENTS, i]))
-            gross = float(index)
-            out[O_GROSS, i] = gross
-            out[O_COST, i] = cost_table[index]
-            out[O_RELIEF, i] = relief_table[index]
-            out[O_EMPLOYEE, i] = employee_table[index]
-            out[O_CSG, i] = csg_table[index]
         if any_instalment:
-            without_budget = b - out[O_INSTALMENT, i]
             if out[O_FAR_WITHOUT, i] != 0.0:
                 without = out[O_GROSS_WITHOUT, i]
-            elif without_budget >= top:
-                without = _gross_beyond(cost_table, kc, without_budget)
             else:
-                without = float(max(_search_right(cost_table, without_budget) - 1, 0))
+                without = _gross_for_budget(cost_table, kc, b - out[O_INSTALMENT, i], -1.0)
             out[O_INSTALMENT, i] = (gross - without) * s
         else:
             out[O_INSTALMENT, i] = 0.0

@@ -58,7 +58,13 @@ from simcoop.economics.payroll import (
     payroll_tables,
     progressive_relief_correction_cents,
 )
-from simcoop.economics.employment import payroll_taxes_cents, per_head_costs_cents, smoothed_size_band, taxe_salaires_brackets
+from simcoop.economics.employment import (
+    payroll_taxes_cents,
+    per_head_cost_per_month,
+    per_head_costs_cents,
+    smoothed_size_band,
+    taxe_salaires_brackets,
+)
 from simcoop.model.book import (
     ROW_ARE_END_MONTH,
     ROW_CAPITAL_DUE_CENTS,
@@ -1037,10 +1043,10 @@ def _activity_charges(
         book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
     book.turnover_year_cents += float(invoiced.sum())
     book.exempt_turnover_year_cents += float(invoiced @ p.sector_vat_exempt_share[sector])
+    vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
     if kernels.ENABLED:
-        vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0
         bounds, taxe_rates = taxe_salaires_brackets(p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
-        per_head = p.mutuelle_cents_per_month + p.occupational_health_cents_per_year / 12.0  # as per_head_costs_cents
+        per_head = per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
         total = kernels.activity_charges(
             book.a, book.m, sector, salaried, invoiced if gross is None else gross, gross is not None, p.sector_insurance_cents_per_month,
             p.sector_at_mp_rate, rates.employer_at_mp_rate, per_head, vm, book.taxe_salaires_ratio(), bounds, taxe_rates,
@@ -1052,7 +1058,6 @@ def _activity_charges(
         charges += per_head_costs_cents(salaried.astype(np.float64), p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
         at_mp = p.sector_at_mp_rate[sector]
         charges += np.rint(gross * np.where(np.isnan(at_mp), 0.0, at_mp - rates.employer_at_mp_rate))
-        vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0
         charges += payroll_taxes_cents(gross, vm, book.taxe_salaires_ratio(), p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
     a[ROW_TREASURY_CENTS] -= charges
     book.flows["activity_charges_cents"] += float(charges.sum())
