@@ -14,6 +14,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol, Self
@@ -59,17 +60,35 @@ class InlineExecutor:
 
 
 class PoolExecutor:
-    """A pool of ``jobs`` spawned worker processes on this machine (``--jobs N``)."""
+    """A pool of ``jobs`` spawned worker processes on this machine (``--jobs N``).
+
+    The workers are started at the first call and kept for the next ones until ``close()``
+    (or the end of a ``with`` block): a study that runs many small batches of replications
+    (the solver's candidates, the sensitivity's variants, the calibration's rounds) pays a
+    worker's start (the interpreter, simcoop's imports, the compiled kernels) once, not at
+    every batch. A call that does not finish (an error, an interruption, a caller that stops
+    reading) shuts the workers down, so no abandoned task runs on; the next call starts new
+    ones. Which worker runs a replication never changes its numbers.
+    """
 
     def __init__(self, jobs: int) -> None:
         if jobs < 1:
             raise ValueError("jobs must be >= 1")
         self.workers = jobs
         self.description = f"a pool of {jobs} processes"
+        self._pool: ProcessPoolExecutor | None = None
+        self._finalizer: weakref.finalize | None = None
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._finalizer = weakref.finalize(self, _shutdown, self._pool)
+        return self._pool
 
     def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
         """Run ``fn(*task)`` for each task; yield ``(task, result)`` as each finishes."""
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = self._started()
+        finished = False
         try:
             # A finished future is dropped as soon as its result is handed on, so the
             # parent holds one chunk's result at a time, not the whole run.
@@ -79,8 +98,26 @@ class PoolExecutor:
                 for future in done:
                     task = pending.pop(future)
                     yield task, future.result()
+            finished = True
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            if not finished:
+                self.close()
+
+    def close(self) -> None:
+        """Shut the workers down (waiting for the task each one is running); a later call starts new ones."""
+        if self._finalizer is not None:
+            self._finalizer()  # runs _shutdown once
+        self._pool, self._finalizer = None, None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _shutdown(pool: ProcessPoolExecutor) -> None:
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 class DaskExecutor:
@@ -245,7 +282,7 @@ def open_executor(
     try:
         yield executor
     finally:
-        if isinstance(executor, DaskExecutor):
+        if isinstance(executor, (DaskExecutor, PoolExecutor)):
             executor.close()
 
 

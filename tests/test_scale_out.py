@@ -348,6 +348,21 @@ def test_inline_executor_runs_lazily() -> None:
     assert next(items) == ((1,), 1) and ran == [1]
 
 
+def test_a_pool_keeps_its_workers_between_calls_and_drops_them_when_a_call_is_abandoned() -> None:
+    """The solver's candidates and the sensitivity's variants do not start new workers each time."""
+    with PoolExecutor(2) as pool:
+        first = {pid for _, pid in pool.imap_unordered(os.getpid, [()] * 6)}
+        second = {pid for _, pid in pool.imap_unordered(os.getpid, [()] * 6)}
+        assert os.getpid() not in first
+        assert second <= first  # the same worker processes
+        abandoned = pool.imap_unordered(os.getpid, [()] * 6)
+        next(abandoned)
+        abandoned.close()  # a caller that stops reading: the workers are shut down
+        third = {pid for _, pid in pool.imap_unordered(os.getpid, [()] * 6)}
+        assert third and third.isdisjoint(first)
+    assert pool._pool is None  # closed with the block
+
+
 # ---------------------------------------------------------------------- every study on the same executor path
 
 
