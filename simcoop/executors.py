@@ -88,19 +88,26 @@ class PoolExecutor:
     def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
         """Run ``fn(*task)`` for each task; yield ``(task, result)`` as each finishes."""
         pool = self._started()
-        finished = False
+        idle = False  # no task of this call left on the workers
         try:
             # A finished future is dropped as soon as its result is handed on, so the
             # parent holds one chunk's result at a time, not the whole run.
             pending: dict[Future[Any], Task] = {pool.submit(fn, *task): task for task in tasks}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    task = pending.pop(future)
-                    yield task, future.result()
-            finished = True
+                finished = [(pending.pop(future), future) for future in done]
+                idle = not pending  # a caller may stop reading after the last result
+                for task, future in finished:
+                    result = future.result()  # a task's error (or a broken pool) propagates
+                    yield task, result
+            idle = True
+        except GeneratorExit:  # the caller stopped reading: the workers are kept only if idle
+            raise
+        except BaseException:
+            idle = False
+            raise
         finally:
-            if not finished:
+            if not idle:
                 self.close()
 
     def close(self) -> None:

@@ -355,6 +355,11 @@ def test_a_pool_keeps_its_workers_between_calls_and_drops_them_when_a_call_is_ab
         second = {pid for _, pid in pool.imap_unordered(os.getpid, [()] * 6)}
         assert os.getpid() not in first
         assert second <= first  # the same worker processes
+        everything = pool.imap_unordered(os.getpid, [()] * 6)
+        read = {next(everything)[1] for _ in range(6)}
+        everything.close()  # a caller that stops reading after the last result (as simcoop's studies do)
+        assert read <= first
+        assert {pid for _, pid in pool.imap_unordered(os.getpid, [()] * 6)} <= first
         abandoned = pool.imap_unordered(os.getpid, [()] * 6)
         next(abandoned)
         abandoned.close()  # a caller that stops reading: the workers are shut down
