@@ -78,7 +78,7 @@ def run_pipeline(
     without each funder in turn (``funders.csv``, the decisive funders the report shows); the
     solver searches ``solve_target`` (default ``startup``: the one-off start-up financing that
     brings the risk of rupture de trésorerie under its threshold; see ``simcoop.studies.solve``)
-    over at most 100 replications per candidate. The report states the amount asked of
+    over at most 100 replications per candidate, with its pessimistic end only (the prudent amount the report quotes). The report states the amount asked of
     ``reader`` (a funder of the scenario) and, with ``note``, adds the note de synthèse. Raises ScenarioError (a variation that is not a valid scenario), ValueError,
     OSError (the folder refused) and the report's NotARunFolder.
     """
@@ -126,6 +126,7 @@ def run_pipeline(
             emit("solve_start", {"target": solve_target})
             solution = solve_funding(
                 scenario, target=solve_target, replications=min(n, SOLVE_MAX_REPLICATIONS), seed=root, jobs=jobs,
+                ends=("pessimistic",),  # the report quotes the prudent amount, not the optimistic one
                 on_step=lambda info: emit("solve_step", info), executor=chosen,
             )  # fmt: skip
             identity = {"name": scenario.meta.name, "scenario_hash": scenario.scenario_hash()}

@@ -133,3 +133,24 @@ def test_the_answer_range_never_reads_as_a_question_mark(capsys) -> None:  # noq
     out = capsys.readouterr().out
     assert "?" not in out and "beyond the search range" not in out
     assert "(optimistic)" in out and "not reached up to" in out and "(pessimistic)" in out
+
+
+def test_the_answer_is_the_smallest_grid_step_that_meets_the_criteria_and_costs_no_extra_run() -> None:
+    solution = solve(_poor(), target="startup", replications=10, seed=4, uncertainty=False, tolerance=4000)
+    assert solution.value is not None and solution.value > 0 and solution.value % 4000 == 0
+    tried = {h["value"]: h["searched_criteria_met"] for h in solution.history}
+    assert tried[solution.value] and not tried[solution.value - 4000]  # the step below was tried and failed
+    assert solution.evaluations == len(tried)  # the answer was one of the candidates, not a run after the search
+
+
+def test_the_pipeline_searches_only_the_pessimistic_end_and_says_the_other_was_not_searched(capsys) -> None:  # noqa: ANN001
+    from simcoop.cli.solve import print_solution
+
+    both = solve(_poor(), target="startup", replications=10, seed=4, tolerance=4000)
+    prudent = solve(_poor(), target="startup", replications=10, seed=4, tolerance=4000, ends=("pessimistic",))
+    assert both.ends_searched == ["optimistic", "pessimistic"] and prudent.ends_searched == ["pessimistic"]
+    assert prudent.spread == (None, both.spread[1]) and prudent.value == both.value
+    assert prudent.evaluations < both.evaluations
+    print_solution(_poor(), prudent, "startup")
+    out = capsys.readouterr().out
+    assert "not searched (optimistic)" in out and "(pessimistic)" in out and "not searched (pessimistic)" not in out

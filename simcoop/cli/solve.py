@@ -194,8 +194,12 @@ def _spread_words(solution: Any, shown: str) -> str:
     low, high = solution.spread
     cap = shown.format(solution.search_range[1])
     ends = []
+    searched = getattr(solution, "ends_searched", None) or ("optimistic", "pessimistic")
     for name, x in (("optimistic", low), ("pessimistic", high)):
-        ends.append(f"{shown.format(x)} ({name})" if x is not None else f"not reached up to {cap} ({name})")
+        if name not in searched:
+            ends.append(f"not searched ({name})")
+        else:
+            ends.append(f"{shown.format(x)} ({name})" if x is not None else f"not reached up to {cap} ({name})")
     return "on the ends of the 95% intervals: " + ", ".join(ends)
 
 

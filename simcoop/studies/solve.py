@@ -21,7 +21,12 @@ replications with the same seeds, so the search is stable and monotone in practi
 
 ``binding`` says which constraint decides the answer. Uncertainty: the same search run
 against the pessimistic and the optimistic ends of the criteria's 95% intervals gives a
-range.
+range (``ends``: both by default; ``simcoop run --solve`` searches the pessimistic end only,
+the one its report quotes as the prudent amount).
+
+Every search is a bisection on a grid of ``tolerance`` steps from the bottom of the range
+(1 000 € for the start-up financing), so the answer is the smallest step tried that meets
+the criteria, and never needs a run of its own after the search.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ __all__ = ["Solution", "solve", "with_extra_funding", "with_startup_financing", 
 
 Target = Literal["startup", "funding", "accueils", "contribution"]
 TARGETS: tuple[str, ...] = ("startup", "funding", "accueils", "contribution")
+#: The ends of the criteria's 95% intervals the uncertainty searches run against.
+ENDS: tuple[str, ...] = ("optimistic", "pessimistic")
 
 #: Name of the convention the funding solver adds.
 EXTRA_FUNDER = "Financement complémentaire (solveur)"
@@ -76,6 +83,7 @@ class Solution:
     hints: list[str] = field(default_factory=list)  # what to try instead, in plain words
     best_value: float | None = None  # with no answer: the level tried that came closest
     best_criteria_met: list[str] = field(default_factory=list)  # the criteria met at best_value (or at value)
+    ends_searched: list[str] = field(default_factory=list)  # the ends of the intervals searched for ``spread``
 
     def to_dict(self) -> dict[str, Any]:
         """The solution as JSON-ready data (what ``solve.json`` holds)."""
@@ -147,18 +155,23 @@ def solve(
     years: int | None = None,
     tolerance: float | None = None,
     uncertainty: bool = True,
+    ends: tuple[str, ...] = ENDS,
     on_step: Callable[[dict[str, Any]], None] | None = None,
     executor: ChunkExecutor | None = None,
 ) -> Solution:
     """Search the smallest public effort (see the module docstring) that meets every criterion.
 
     Each candidate runs on ``executor`` (a process pool or a Dask cluster), else over ``jobs``
-    processes; the answer does not depend on either.
+    processes; the answer does not depend on either. ``ends`` says which ends of the 95%
+    intervals ``spread`` searches (none without ``uncertainty``).
     """
     from simcoop.runner import simulate
 
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; allowed: {', '.join(TARGETS)}")
+    if unknown := [e for e in ends if e not in ENDS]:
+        raise ValueError(f"unknown end {unknown[0]!r}; allowed: {', '.join(ENDS)}")
+    ends = tuple(e for e in ENDS if e in ends) if uncertainty else ()
     n = replications if replications is not None else min(scenario.simulation.replications, 100)
     root = scenario.simulation.seed if seed is None else seed
     horizon_years = max(scenario.meta.horizon_months // 12, 1)
@@ -248,7 +261,7 @@ def solve(
                 return None
             lo, hi = hi, min(hi * 2.0, cap)
         while hi - lo > tol:
-            mid = (lo + hi) / 2.0
+            mid = _grid_midpoint(lo, hi, tol)
             if criteria_met(evaluate(mid), side, searched):
                 hi = mid
             else:
@@ -257,8 +270,8 @@ def solve(
 
     value = search("point")
     point_stalled = list(stalled)
-    optimistic = search("optimistic") if uncertainty and not point_stalled else None
-    pessimistic = search("pessimistic") if uncertainty and not point_stalled else None
+    optimistic = search("optimistic") if "optimistic" in ends and not point_stalled else None
+    pessimistic = search("pessimistic") if "pessimistic" in ends and not point_stalled else None
     stalled[:] = point_stalled
     binding = ",".join(searched)
     if value is not None:
@@ -326,6 +339,7 @@ def solve(
         hints=hints,
         best_value=best if value is None else None,
         best_criteria_met=best_met,
+        ends_searched=list(ends) if not point_stalled else [],
     )
 
 
@@ -440,6 +454,11 @@ def _best(cache: dict[float, Verdict], searched: tuple[str, ...]) -> float | Non
         return (met, *values, -x)
 
     return max(cache, key=score)
+
+
+def _grid_midpoint(lo: float, hi: float, step: float) -> float:
+    """The step of the grid ``lo + k * step`` halfway between ``lo`` and ``hi`` (strictly inside when ``hi - lo > step``)."""
+    return lo + max(1, math.floor((hi - lo) / step / 2.0)) * step
 
 
 def _round_answer(value: float, target: str) -> float:
