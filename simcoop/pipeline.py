@@ -104,7 +104,7 @@ def run_pipeline(
             per_run = sensitivity_replications or min(n, SENSITIVITY_MAX_REPLICATIONS)
             emit("sensitivity_start", {"parameters": parameters, "replications": per_run})
             started = time.perf_counter()
-            table = one_at_a_time(scenario, parameters, per_run, root, jobs, progress=progress, executor=chosen)
+            table = one_at_a_time(scenario, parameters, per_run, root, jobs, progress=progress, executor=chosen, baseline=results)
             add_owned_file(out, "sensitivity.csv", lambda tmp: write_csv_table(table, tmp, atomic=False), "run", scenario.scenario_hash())
             outputs.sensitivity = table
             emit("sensitivity_done", {"table": table, "seconds": time.perf_counter() - started})
@@ -115,7 +115,7 @@ def run_pipeline(
 
             per_run = min(n, FUNDERS_MAX_REPLICATIONS)
             emit("funders_start", {"replications": per_run})
-            rows = decisive_funders(scenario, per_run, root, jobs, executor=chosen)
+            rows = decisive_funders(scenario, per_run, root, jobs, executor=chosen, baseline=results)
             funders_table = pd.DataFrame(rows, columns=list(FUNDER_COLUMNS))
             add_owned_file(out, "funders.csv", lambda tmp: write_csv_table(funders_table, tmp, atomic=False), "run", scenario.scenario_hash())
             outputs.funders = funders_table
@@ -127,6 +127,7 @@ def run_pipeline(
             solution = solve_funding(
                 scenario, target=solve_target, replications=min(n, SOLVE_MAX_REPLICATIONS), seed=root, jobs=jobs,
                 ends=("pessimistic",),  # the report quotes the prudent amount, not the optimistic one
+                baseline=results,  # its first replications are the candidate without financing
                 on_step=lambda info: emit("solve_step", info), executor=chosen,
             )  # fmt: skip
             identity = {"name": scenario.meta.name, "scenario_hash": scenario.scenario_hash()}

@@ -362,3 +362,24 @@ def test_run_pipeline_is_the_library_call_behind_run_sensitivity(tmp_path: Path)
     written = pd.read_csv(tmp_path / "run" / "sensitivity.csv")
     pd.testing.assert_frame_equal(outputs.sensitivity.reset_index(drop=True), expected)
     assert list(written.columns) == list(expected.columns) and len(written) == len(expected)
+
+
+def test_sensitivity_reads_its_base_rows_from_the_run_it_comes_with(base: simcoop.Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base run is not simulated again when the run on the same seed is given: the same table, one run fewer."""
+    import simcoop.studies.sensitivity as module
+
+    parameters = [("cooperative.audit_eur_per_year", 3000, 5000), ("cooperative.initial_treasury_eur", 0, 120000)]
+    run = simcoop.simulate(base, replications=5, seed=7)
+    simulated: list[int] = []
+    real = module.simulate_many
+
+    def counting(scenarios, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        simulated.append(len(scenarios))
+        return real(scenarios, *args, **kwargs)
+
+    monkeypatch.setattr(module, "simulate_many", counting)
+    expected = sensitivity(base, parameters, replications=3, seed=7)
+    pd.testing.assert_frame_equal(sensitivity(base, parameters, replications=3, seed=7, baseline=run), expected)
+    assert simulated[1] == simulated[0] - 1  # the base is the run's first three replications
+    sensitivity(base, parameters, replications=3, seed=8, baseline=run)  # another seed: not the same base run
+    assert simulated[2] == simulated[0]

@@ -154,3 +154,22 @@ def test_the_pipeline_searches_only_the_pessimistic_end_and_says_the_other_was_n
     print_solution(_poor(), prudent, "startup")
     out = capsys.readouterr().out
     assert "not searched (optimistic)" in out and "(pessimistic)" in out and "not searched (pessimistic)" not in out
+
+
+def test_the_solver_reads_the_candidate_without_financing_from_the_run_it_comes_with(monkeypatch) -> None:  # noqa: ANN001
+    import simcoop.runner
+
+    scenario = _poor()
+    expected = solve(scenario, target="startup", replications=6, seed=4, uncertainty=False, tolerance=8000)
+    run = simcoop.simulate(scenario, replications=8, seed=4)
+    calls: list[str] = []
+    real = simcoop.runner.simulate
+
+    def counting(candidate, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        calls.append(candidate.scenario_hash())
+        return real(candidate, *args, **kwargs)
+
+    monkeypatch.setattr(simcoop.runner, "simulate", counting)
+    reused = solve(scenario, target="startup", replications=6, seed=4, uncertainty=False, tolerance=8000, baseline=run)
+    assert reused == expected
+    assert scenario.scenario_hash() not in calls and len(calls) == expected.evaluations - 1

@@ -113,6 +113,34 @@ class Results:
             parameters=parameters,
         )
 
+    def first(self, replications: int) -> "Results":
+        """The results of replications ``0 .. replications - 1`` only: equal, table for table, to
+        ``simulate(scenario, replications, seed)`` (every table is per replication, and a
+        replication's numbers depend only on scenario, seed and its index). Lets a study reuse
+        a run instead of simulating its first replications again."""
+        if not 1 <= replications <= self.replications:
+            raise ValueError(f"replications must be from 1 to {self.replications}, got {replications}")
+        if replications == self.replications:
+            return self
+
+        def head(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+            if frame is None:
+                return None
+            return frame.loc[frame["replication"].to_numpy() < replications].reset_index(drop=True)
+
+        return Results(
+            scenario=self.scenario, seed=self.seed, replications=replications, monthly=head(self.monthly),
+            yearly=head(self.yearly), events=head(self.events), kpis=head(self.kpis), runtime_seconds=0.0, jobs=self.jobs,
+            funding=head(self.funding), zones=head(self.zones), sites=head(self.sites), portage=head(self.portage),
+            parameters=head(self.parameters),
+        )  # fmt: skip
+
+    def reused_for(self, scenario: Scenario, seed: int, replications: int) -> "Results | None":
+        """``first(replications)`` when this run is of ``scenario`` (same hash) on ``seed`` with at least that many replications, else None."""
+        if self.seed != seed or self.replications < replications or self.scenario.scenario_hash() != scenario.scenario_hash():
+            return None
+        return self.first(replications)
+
     # ------------------------------------------------------------------ views
     def verdict(self) -> "Verdict":  # noqa: F821 - imported lazily
         """The feasibility verdict on the scenario's viability criteria (``simcoop.verdict.assess``)."""

@@ -9,11 +9,14 @@ is *decisive* when the avis without it is worse than the avis with every funder.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simcoop.executors import ChunkExecutor
 from simcoop.scenario import Scenario
 from simcoop.verdict import OUTCOMES
+
+if TYPE_CHECKING:
+    from simcoop.results import Results
 
 __all__ = ["without_funder", "decisive_funders", "FUNDER_COLUMNS"]
 
@@ -44,15 +47,23 @@ def without_funder(scenario: Scenario, funder: str) -> Scenario:
 
 
 def decisive_funders(
-    scenario: Scenario, replications: int, seed: int, jobs: int = 1, executor: ChunkExecutor | None = None
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    jobs: int = 1,
+    executor: ChunkExecutor | None = None,
+    baseline: Results | None = None,
 ) -> list[dict[str, Any]]:
     """One row per funder: the verdict's outcome and figures without it (same seeds as the base run).
 
-    Every run goes through ``simcoop.runner`` on ``executor`` (else over ``jobs`` processes)."""
+    Every run goes through ``simcoop.runner`` on ``executor`` (else over ``jobs`` processes);
+    ``baseline``, a run of ``scenario`` on ``seed`` with at least ``replications``
+    replications, gives the base row without simulating it again."""
     from simcoop.runner import executor_for, simulate
 
     with executor_for(executor, jobs) as chosen:
-        base = simulate(scenario, replications=replications, seed=seed, jobs=jobs, executor=chosen).verdict()
+        reused = baseline.reused_for(scenario, seed, replications) if baseline is not None else None
+        base = (reused if reused is not None else simulate(scenario, replications=replications, seed=seed, jobs=jobs, executor=chosen)).verdict()
         gate = scenario.creation.go_decision
         required = set(gate.required_funders) if gate is not None else set()
         rows = [_row("", base, base, False)]

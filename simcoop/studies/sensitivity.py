@@ -121,6 +121,7 @@ def sensitivity(
     jobs: int = 1,
     progress: bool = False,
     executor: ChunkExecutor | None = None,
+    baseline: Results | None = None,
 ) -> pd.DataFrame:
     """One-at-a-time sensitivity on common random numbers; columns ``SENSITIVITY_COLUMNS``.
 
@@ -136,6 +137,10 @@ def sensitivity(
     insolvency (``sensitivity_swings`` gives both). ``break_even_month_p50`` counts
     replications that never break even as later than any month, so it is empty when half
     of them or more never do.
+
+    ``baseline``, a run of ``scenario`` on ``seed`` with at least ``replications``
+    replications (the run the sensitivity comes with), gives the base rows without simulating
+    them again (``Results.reused_for``: the same numbers).
     """
     seed = scenario.simulation.seed if seed is None else int(seed)
     params = default_sensitivity_parameters(scenario) if parameters is None else list(parameters)
@@ -156,8 +161,12 @@ def sensitivity(
                 runs.append(varied)
             plan.append((key, side, actual, hashes[digest]))
     summaries: dict[int, dict[str, Any]] = {}
-    for index, results in simulate_many(runs, replications, seed, jobs, progress, executor):
-        summaries[index] = _sensitivity_summary(results)
+    reused = baseline.reused_for(scenario, seed, replications) if baseline is not None else None
+    if reused is not None:
+        summaries[0] = _sensitivity_summary(reused)
+    first = 0 if reused is None else 1
+    for index, results in simulate_many(runs[first:], replications, seed, jobs, progress, executor):
+        summaries[first + index] = _sensitivity_summary(results)
     rows = [{"parameter": key, "side": side, "value": value, **summaries[index]} for key, side, value, index in plan]
     table = pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))
     order = {p: k for k, p in enumerate(sensitivity_swings(table)["parameter"])}

@@ -34,12 +34,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from simcoop.executors import ChunkExecutor
 from simcoop.months import shift_month
 from simcoop.scenario import Scenario
 from simcoop.verdict import Verdict, criteria_met
+
+if TYPE_CHECKING:
+    from simcoop.results import Results
 
 __all__ = ["Solution", "solve", "with_extra_funding", "with_startup_financing", "solved_scenario", "TARGETS"]
 
@@ -158,12 +161,15 @@ def solve(
     ends: tuple[str, ...] = ENDS,
     on_step: Callable[[dict[str, Any]], None] | None = None,
     executor: ChunkExecutor | None = None,
+    baseline: Results | None = None,
 ) -> Solution:
     """Search the smallest public effort (see the module docstring) that meets every criterion.
 
     Each candidate runs on ``executor`` (a process pool or a Dask cluster), else over ``jobs``
     processes; the answer does not depend on either. ``ends`` says which ends of the 95%
-    intervals ``spread`` searches (none without ``uncertainty``).
+    intervals ``spread`` searches (none without ``uncertainty``). ``baseline``, a run of
+    ``scenario`` on the same seed with at least as many replications, is read instead of
+    simulating the candidate that leaves the scenario as it is (the same numbers).
     """
     from simcoop.runner import simulate
 
@@ -221,7 +227,10 @@ def solve(
     def evaluate(x: float) -> Verdict:
         x = round(x, 6)
         if x not in cache:
-            verdict = simulate(build(x), replications=n, seed=root, jobs=jobs, executor=executor).verdict()
+            candidate = build(x)
+            reused = baseline.reused_for(candidate, root, n) if baseline is not None else None
+            ran = reused if reused is not None else simulate(candidate, replications=n, seed=root, jobs=jobs, executor=executor)
+            verdict = ran.verdict()
             cache[x] = verdict
             step = {"value": x, "outcome": verdict.outcome, **{c.key: c.value for c in verdict.criteria},
                     "searched_criteria_met": criteria_met(verdict, "point", searched)}  # fmt: skip
@@ -230,13 +239,13 @@ def solve(
                 on_step(step)
         return cache[x]
 
-    baseline = evaluate(low if target in ("funding", "startup") else (scenario.accueils_per_year if target == "accueils" else high))
+    base_verdict = evaluate(low if target in ("funding", "startup") else (scenario.accueils_per_year if target == "accueils" else high))
     message = ""
     if target == "funding":
         # The compensation limit: the headroom between the net cost of the service plus its
         # margin and the subsidies already planned, in the years the extra would be paid
         # (medians of the baseline), Décision 2012/21/UE arts. 5-6.
-        rows = baseline.layers.get("economic", {}).get("result_by_year", [])[:years]
+        rows = base_verdict.layers.get("economic", {}).get("result_by_year", [])[:years]
         heads = [r["compensation_headroom_eur"]["p50"] for r in rows if r["compensation_headroom_eur"]["p50"] is not None]
         limit = max(math.floor(min(heads) / 100.0) * 100.0, 0.0) if heads else 0.0
         cap = limit
@@ -329,7 +338,7 @@ def solve(
         funder=EXTRA_FUNDER if target == "funding" else (STARTUP_LENDER if target == "startup" else ""),
         first_month=scenario.meta.start_month if target in ("funding", "startup") else "",
         years=years if target == "funding" else 0,
-        baseline_outcome=baseline.outcome,
+        baseline_outcome=base_verdict.outcome,
         history=sorted(history, key=lambda h: h["value"]),
         binding=binding,
         limit=limit,
