@@ -363,17 +363,18 @@ class Book:
     def add_entrants(
         self,
         month: int,
-        first_stage: npt.NDArray[np.int64],
+        first_stage: npt.ArrayLike,
         sector: npt.NDArray[np.int64],
-        mature_cents: npt.NDArray[np.float64],
-        prior_status: npt.NDArray[np.int64],
-        are_end: npt.NDArray[np.float64],
-        zone: npt.NDArray[np.int64] | None = None,
-        site: npt.NDArray[np.int64] | None = None,
+        mature_cents: npt.ArrayLike,
+        prior_status: npt.ArrayLike,
+        are_end: npt.ArrayLike,
+        zone: npt.ArrayLike | None = None,
+        site: npt.ArrayLike | None = None,
     ) -> range:
         """Open a person record and an activity for each entrant (stage set by its parcours).
 
-        ``are_end`` is the month their ARE entitlement runs out (-1 when not on ARE).
+        ``are_end`` is the month their ARE entitlement runs out (-1 when not on ARE). Every
+        argument but ``sector`` (an index array) may be an array or a sequence of numbers.
         """
         k = len(first_stage)
         ids = range(self.n, self.n + k)

@@ -604,18 +604,20 @@ def _arrivals(book: Book, p: ModelParams, streams: Streams, scheduled: dict[int,
     if len(probabilities) > 1:
         cumulative = np.cumsum(probabilities)
         pairs = np.minimum(np.searchsorted(cumulative, streams.zones.random(accueils) * cumulative[-1], side="right"), len(probabilities) - 1)
-    else:
-        pairs = np.zeros(accueils, dtype=np.int64)
-    zone, site = np.divmod(pairs, p.n_sites)
-    book.by_zone["accueils"][:, t] += np.bincount(zone, minlength=p.n_zones)
-    book.by_site["accueils"][:, t] += np.bincount(site, minlength=p.n_sites)
+        zone, site = np.divmod(pairs, p.n_sites)
+        book.by_zone["accueils"][:, t] += np.bincount(zone, minlength=p.n_zones)
+        book.by_site["accueils"][:, t] += np.bincount(site, minlength=p.n_sites)
+        zones, sites = zone[:entering].tolist(), site[:entering].tolist()
+    else:  # every accueil at the first pair (zone 0, site 0)
+        book.by_zone["accueils"][0, t] += accueils
+        book.by_site["accueils"][0, t] += accueils
+        zones = sites = [0] * entering
     book.flows["accueils"] += accueils
     book.flows["accueils_not_entered"] += accueils - entering
     if entering:
         due = scheduled.setdefault(t + p.diagnostic_months, [])
-        cesa = np.zeros(entering, dtype=bool)
-        cesa[entering - direct :] = True
-        due.extend(zip(zone[:entering].tolist(), site[:entering].tolist(), cesa.tolist(), strict=True))
+        cesa = [False] * (entering - direct) + [True] * direct
+        due.extend(zip(zones, sites, cesa, strict=True))
 
 
 def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: Streams, due: list[Any] | None, t: int) -> None:
@@ -625,17 +627,22 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     entrants beyond it wait at their site, first come first served, and leave after
     ``max_wait_months`` without a place.
     """
+    waiting = book.waiting
     for zone, site, cesa in due or ():
-        book.waiting[site].append((t, zone, cesa))
-    m = book.m
-    active = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites) if m else np.zeros(p.n_sites, dtype=np.int64)
+        waiting[site].append((t, zone, cesa))
     taken: list[tuple[int, int, bool]] = []
-    for s, queue in enumerate(book.waiting):
+    active: list[int] | None = None  # activities by site, counted only when someone waits
+    for s, queue in enumerate(waiting):
         while queue and queue[0][0] + p.max_wait_months < t:
             queue.popleft()
             book.flows["accueils_lost_waiting"] += 1
             book.by_site["lost_waiting"][s, t] += 1
-        room = max(int(book.site_staff[s] * p.max_caseload) - int(active[s]), 0)
+        if not queue:
+            continue
+        if active is None:
+            m = book.m
+            active = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites).tolist() if m else [0] * p.n_sites
+        room = max(int(book.site_staff[s] * p.max_caseload) - active[s], 0)
         while queue and room > 0:
             _, zone, cesa = queue.popleft()
             taken.append((zone, s, cesa))
@@ -644,30 +651,49 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     if k == 0:
         return
     taken.sort(key=lambda e: e[2])  # CAPE entrants first, then direct CESA
-    zones = np.array([e[0] for e in taken], dtype=np.int64)
-    sites = np.array([e[1] for e in taken], dtype=np.int64)
-    first = np.where(np.array([e[2] for e in taken]), CESA, CAPE).astype(np.int64)
+    zones, sites, cesa_first = zip(*taken, strict=True)
     rng = streams.activities
     sector = np.searchsorted(p.sector_cumshares, rng.random(k), side="right")
     mature = np.exp(p.sector_log_median_cents_per_month[sector] + p.sector_sigma[sector] * rng.standard_normal(k))
-    # Prior status: ARE with 1..are_max_months months left, RSA, or none (DOMAIN.md §2).
-    u = streams.status.random((2, k))
-    status = np.where(u[0] < p.are_share, 1, np.where(u[0] < p.are_share + p.rsa_share, 2, 0))
-    # Given ARE (u[0] < are_share), u[0] / are_share is uniform on [0, 1): it draws the age
-    # band, whose longest entitlement is dated data (cae_rules_fr.yaml), without a new draw.
-    v = u[0] / max(p.are_share, 1e-300)
-    are_max = np.where(
-        v < p.are_aged_older_share, p.are_max_months_older,
-        np.where(v < p.are_aged_older_share + p.are_aged_between_share, p.are_max_months_between, p.are_max_months),
-    )
-    are_end = np.where(status == 1, t + 1 + np.floor(u[1] * are_max), -1.0)
+    # Prior status: ARE with 1..are_max_months months left, RSA, or none (DOMAIN.md §2). A few
+    # entrants a month: Python floats (the same doubles as numpy's) cost less than arrays.
+    u_status, u_months = streams.status.random((2, k)).tolist()
+    are_share = p.are_share
+    status: list[int] = []
+    are_end: list[float] = []
+    for u, w in zip(u_status, u_months, strict=True):
+        if u < are_share:
+            # Given ARE, u / are_share is uniform on [0, 1): it draws the age band, whose longest
+            # entitlement is dated data (cae_rules_fr.yaml), without a new draw.
+            v = u / max(are_share, 1e-300)
+            if v < p.are_aged_older_share:
+                are_max = p.are_max_months_older
+            elif v < p.are_aged_older_share + p.are_aged_between_share:
+                are_max = p.are_max_months_between
+            else:
+                are_max = p.are_max_months
+            status.append(1)
+            are_end.append(float(t + 1 + math.floor(w * are_max)))
+        else:
+            status.append(2 if u < are_share + p.rsa_share else 0)
+            are_end.append(-1.0)
+    first = [CESA if c else CAPE for c in cesa_first]
     ids = book.add_entrants(t, first, sector, mature, status, are_end, zones, sites)
-    book.flows["rsa_entries"] += float(np.count_nonzero(status == 2))
-    book.by_zone["entries"][:, t] += np.bincount(zones, minlength=p.n_zones)
-    book.by_site["entries"][:, t] += np.bincount(sites, minlength=p.n_sites)
+    book.flows["rsa_entries"] += float(status.count(2))
+    _count_into(book.by_zone["entries"], t, zones)
+    _count_into(book.by_site["entries"], t, sites)
     book.wake.extend([None] * k)
     for i in ids:
         env.process(parcours(env, book, p, i))
+
+
+def _count_into(series: npt.NDArray[np.float64], t: int, values: Any) -> None:
+    """Add one to ``series[v, t]`` for each ``v`` of ``values`` (a few a month: cheaper than a bincount)."""
+    if len(series) == 1:
+        series[0, t] += len(values)
+    else:
+        for v in values:
+            series[v, t] += 1
 
 
 def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
