@@ -641,7 +641,8 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
             continue
         if active is None:
             m = book.m
-            active = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites).tolist() if m else [0] * p.n_sites
+            sites_of_activities = book.a[ROW_SITE, :m].astype(np.int64)
+            active = np.bincount(sites_of_activities, minlength=p.n_sites).tolist() if m else [0] * p.n_sites
         room = max(int(book.site_staff[s] * p.max_caseload) - active[s], 0)
         while queue and room > 0:
             _, zone, cesa = queue.popleft()
