@@ -915,7 +915,7 @@ def _cesa_pay_compiled(
         if far.size:
             out[kernels.O_GROSS_WITHOUT, far] = gross_for_employer_budget_cents(budget[far] - out[kernels.O_INSTALMENT, far], rates)
     kernels.cesa_pay_gross(
-        book.a, m, salaried, tables.cost, tables.relief, tables.employee, tables.csg_crds, tables.kernel_constants, calendar == 1, bool(status & 1), out
+        book.a, m, salaried, tables.cost, kernels.bucket_index(tables.cost), tables.relief, tables.kernel_constants, calendar == 1, bool(status & 1), out
     )  # fmt: skip
     # The power of the relief taper stays numpy's (its SIMD routine, not the C library's pow).
     base = out[kernels.O_BASE]
