@@ -124,6 +124,9 @@ __all__ = ["monthly_books", "parcours", "MonthlyRecorder", "close_month", "draw_
 # What the monthly books tell a parcours when they wake it.
 EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
 
+#: ``x.sum()`` (the same reduction, without the method's Python wrapper).
+_add = np.add.reduce
+
 # Kinds of funding conventions (params.FUNDING_KINDS order).
 _FIXED, _PER_ACCUEIL, _PER_SUPPORTED, _PER_CESA_START, _PER_RSA_ENTRANT = 0, 1, 2, 3, 4
 
@@ -375,9 +378,9 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     stocks = book.stocks(month)
     m = book.m
     by_site, by_zone = book.by_site, book.by_zone
-    if m:
-        by_site["active"][:, month] = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites)
-        by_zone["active"][:, month] = np.bincount(book.a[ROW_ZONE, :m].astype(np.int64), minlength=p.n_zones)
+    if m:  # (one site or one zone: everyone is there)
+        by_site["active"][:, month] = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites) if p.n_sites > 1 else m
+        by_zone["active"][:, month] = np.bincount(book.a[ROW_ZONE, :m].astype(np.int64), minlength=p.n_zones) if p.n_zones > 1 else m
     by_site["waiting"][:, month] = [len(w) for w in book.waiting]
     by_site["staff_fte"][:, month] = book.site_staff
     book.last_costs_cents = flows["coop_costs_cents"]
@@ -388,39 +391,43 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
 def _public_funding(book: Book, p: ModelParams, t: int) -> None:
     """What each convention earns this month, and what it pays (after its schedule and lag)."""
     flows = book.flows
+    funding_due = book.funding_due
+    last = book.convention_last.tolist()
     for c, conv in enumerate(p.conventions):
-        if conv.first <= t <= book.convention_last[c]:
-            k = t - conv.first
-            if conv.kind == _FIXED:
+        first = conv.first
+        if first <= t <= last[c]:
+            k = t - first
+            kind = conv.kind
+            if kind == _FIXED:
                 earned = float(monthly_instalment_cents(conv.amount_cents, k))
-            elif conv.kind == _PER_ACCUEIL:
+            elif kind == _PER_ACCUEIL:
                 earned = flows["accueils"] * conv.amount_cents
-            elif conv.kind == _PER_SUPPORTED:
+            elif kind == _PER_SUPPORTED:
                 earned = float(round(book.n_active * conv.amount_cents / 12.0))
-            elif conv.kind == _PER_CESA_START:
+            elif kind == _PER_CESA_START:
                 earned = flows["cesa_entries"] * conv.amount_cents
             else:
                 earned = flows["rsa_entries"] * conv.amount_cents
             if math.isfinite(conv.ceiling_cents):
-                year_start = conv.first + 12 * (k // 12)
-                so_far = float(book.funding_earned[c, max(year_start, 0) : t].sum())
+                year_start = first + 12 * (k // 12)
+                so_far = float(_add(book.funding_earned[c, max(year_start, 0) : t]))
                 earned = max(min(earned, conv.ceiling_cents - so_far), 0.0)
-            period_end = conv.first + conv.period_months * (k // conv.period_months + 1) - 1
+            period_end = first + conv.period_months * (k // conv.period_months + 1) - 1
             book.funding_earned[c, t] = earned
             due_month = period_end + conv.lag_months
             payable = earned
             if conv.advance_cents:
                 payable = _convention_advance(book, conv, c, t, k, earned, due_month)
-            book.funding_due[c, due_month] += payable
+            funding_due[c, due_month] += payable
             if conv.dailly_share and payable > 0 and due_month > period_end:
                 # Dailly: the bank advances a share of the receivable when the period's claim is
-                # filed, and is repaid when the funder pays.
-                financed = float(np.rint(payable * conv.dailly_share))
+                # filed, and is repaid when the funder pays. (round: np.rint's answer on a positive float.)
+                financed = float(round(payable * conv.dailly_share))
                 book.dailly_in[period_end] += financed
                 book.dailly_out[due_month] += financed
             flows["public_funding_earned_cents"] += earned
             book.year_result_cents += earned
-        received = float(book.funding_due[c, t])
+        received = funding_due.item(c, t)
         if received:
             book.funding_received[c, t] = received
             flows["public_funding_cents"] += received
@@ -512,7 +519,7 @@ def _repayments_from_caf(book: Book, p: ModelParams, t: int) -> None:
     assert p.financing is not None
     left = max(book.year_result_cents, 0.0)
     for i, (month, _, _, deferral, share, _) in enumerate(p.financing.from_caf):
-        owed = float(book.caf_outstanding[i] - book.caf_due[i, t + 1 :].sum())
+        owed = float(book.caf_outstanding[i] - _add(book.caf_due[i, t + 1 :]))
         if t < month + deferral or owed <= 0 or left <= 0:
             continue
         due = min(owed, float(np.floor(share * left)))
@@ -534,8 +541,8 @@ def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool)
     """
     assert p.recovery_margin_share is not None
     first = book.year_first_month
-    earned_by_conv = book.funding_earned[:, first : t + 1].sum(axis=1)
-    earned = float(earned_by_conv.sum())
+    earned_by_conv = _add(book.funding_earned[:, first : t + 1], axis=1)
+    earned = float(_add(earned_by_conv))
     result = book.year_result_cents + book.year_recovered_cents  # before the provision
     costs = earned + book.year_contributions_cents - result
     target = min(max(earned, 0.0), max(result - float(np.rint(p.recovery_margin_share * costs)), 0.0))
