@@ -712,7 +712,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         gross = None
         if salaried.any():
             gross, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t)
-            gross_total = float(gross.sum())
+            gross_total = float(_add(gross))
         if p.cape_remuneration_cents > 0:
             cape_gross, cape_cost = _cape_pay(book, p, a, treasury, rates, t)
             gross_total += cape_gross
@@ -937,11 +937,11 @@ def _cesa_pay_compiled(
         flows["settlement_pay_cents"] += float(sums[3])
     flows["employee_contributions_cents"] += float(sums[1])
     flows["csg_crds_cents"] += float(sums[2])
-    flows["jobs_fte"] += float(out[kernels.O_HOURS].sum()) / rates.full_time_hours_per_month
+    flows["jobs_fte"] += float(_add(out[kernels.O_HOURS])) / rates.full_time_hours_per_month
     if sums[7]:
         flows["rsa_saved_cents"] += float(sums[4])
     if sums[6]:
-        flows["are_months_saved"] += float(out[kernels.O_ARE_SAVED].sum())
+        flows["are_months_saved"] += float(_add(out[kernels.O_ARE_SAVED]))
     return out[kernels.O_GROSS], float(sums[0]), float(sums[5]) if sums[8] else 0.0
 
 
@@ -1048,7 +1048,7 @@ def _activity_charges(
     sector = a[ROW_SECTOR].astype(np.intp)
     if calendar == 1:
         book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
-    book.turnover_year_cents += float(invoiced.sum())
+    book.turnover_year_cents += float(_add(invoiced))
     book.exempt_turnover_year_cents += float(invoiced @ p.sector_vat_exempt_share[sector])
     vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
     if kernels.ENABLED:
@@ -1092,21 +1092,23 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
         pay = np.array([p.staff_gross_cents, p.support_gross_cents])
         one_fte = employer_cost_cents(pay, rates)
         taxes = payroll_taxes_cents(pay, vm, ratio, thresholds, p.taxe_salaires_rates)
-        per_fte = book.fte_cost_cache[key] = (one_fte[0] + taxes[0], one_fte[1] + taxes[1])
+        per_fte = book.fte_cost_cache[key] = (float(one_fte[0] + taxes[0]), float(one_fte[1] + taxes[1]))
     staff = float(round(book.staff_fte * per_fte[0] + book.support_fte * per_fte[1]))
-    staff += float(per_head_costs_cents(team, p.mutuelle_cents_per_month, p.occupational_health_cents_per_year))
-    costs = staff + p.rent_cents_by_month[t] + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
+    # per_head_costs_cents of the team in Python numbers (round: np.rint's answer on a float >= 0).
+    staff += float(round(team * per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)))
+    costs = staff + p.rent_cents_by_month.item(t) + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
     costs += float(round(p.overheads_cents_per_fte_month * team))
     costs += p.payroll_outsourcing_cents_per_payslip * (book.stage_count[CESA] + book.stage_count[ASSOCIE])
     if len(p.dues_rate):
         if calendar == 1:
             book.dues_year_cents[:] = 0.0
-        base = np.where(p.dues_on_turnover, book.flows["turnover_cents"], contributions)
+        turnover = book.flows["turnover_cents"]
+        base = np.array([turnover if on_turnover else contributions for on_turnover in p.dues_on_turnover.tolist()])
         dues = np.rint(p.dues_rate * base)
         if calendar == 12:
             dues = np.maximum(dues, p.dues_floor_cents - book.dues_year_cents)
         book.dues_year_cents += dues
-        costs += float(dues.sum())
+        costs += float(_add(dues))
     if calendar == 12:
         costs += p.audit_cents_per_year + p.legal_cents_per_year
     if t == 0:
@@ -1140,22 +1142,31 @@ def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
     bad year).
     """
     del active
-    opening = p.site_opening == t
-    if t > 0 and opening.any():
-        book.site_staff[opening] += p.site_fte_at_opening[opening]
-    arrived = book.site_hire_month == t
-    if arrived.any():
+    # Per site, in Python numbers (a handful of sites: numpy's calls would cost more than the work).
+    opening = p.site_opening.tolist()
+    if t > 0 and t in opening:
+        mask = p.site_opening == t
+        book.site_staff[mask] += p.site_fte_at_opening[mask]
+    hire = book.site_hire_month.tolist()
+    if t in hire:
+        arrived = book.site_hire_month == t
         book.site_staff[arrived] += p.hiring_step_fte
         book.site_hire_month[arrived] = -1
+        hire = book.site_hire_month.tolist()
     m = book.m
-    per_site = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites) if m else np.zeros(p.n_sites)
-    crowded = (book.site_hire_month < 0) & (p.site_opening <= t) & (per_site > p.hire_above_caseload * book.site_staff)
-    if crowded.any() and _cash_for_hiring(book, t) >= p.hiring_freeze_months * book.last_costs_cents:
+    if p.n_sites == 1:
+        per_site = [m]
+    else:
+        per_site = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites).tolist() if m else [0] * p.n_sites
+    staff = book.site_staff.tolist()
+    above = p.hire_above_caseload
+    crowded = [s for s in range(p.n_sites) if hire[s] < 0 and opening[s] <= t and per_site[s] > above * staff[s]]
+    if crowded and _cash_for_hiring(book, t) >= p.hiring_freeze_months * book.last_costs_cents:
         if p.recruitment_delay_months == 0:
             book.site_staff[crowded] += p.hiring_step_fte
         else:
             book.site_hire_month[crowded] = t + p.recruitment_delay_months
-    book.staff_fte = float(book.site_staff.sum())
+    book.staff_fte = float(_add(book.site_staff))
     step = p.hiring_step_fte
     needed = p.support_ratio * book.staff_fte + p.support_fte_per_100_entrepreneurs * book.n_active / 100.0
     book.support_fte = max(p.support_fte_at_opening, book.support_fte, math.ceil(needed / step) * step)
@@ -1169,7 +1180,7 @@ def _cash_for_hiring(book: Book, t: int) -> float:
     through every payment lag. Advances received and not yet earned, and the Dailly
     outstanding (already in the treasury), are taken off.
     """
-    receivable = float(book.funding_due[:, t + 1 :].sum() - book.advance_left.sum()) - book.dailly_outstanding_cents
+    receivable = float(_add(book.funding_due[:, t + 1 :], axis=None) - _add(book.advance_left)) - book.dailly_outstanding_cents
     return book.own_treasury_cents + max(receivable, 0.0)
 
 
