@@ -263,18 +263,13 @@ def _gross_for_budget(cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.fl
 
 
 @_jit
-def _gross_for_budget_bucketed(
-    cost_table: npt.NDArray[np.float64], buckets: npt.NDArray[np.int64], kc: npt.NDArray[np.float64], budget: float, hint: float
-) -> float:
-    """``_gross_for_budget``, the same answer, searching from the table's ``bucket_index``."""
+def _gross_for_budget_bucketed(cost_table: npt.NDArray[np.float64], buckets: npt.NDArray[np.int64], kc: npt.NDArray[np.float64], budget: float) -> float:
+    """``_gross_for_budget``, the same answer, searching from the table's ``bucket_index`` (no hint:
+    reading the table where a hint points costs about what the bucketed search costs)."""
     size = cost_table.shape[0]
     b = _max(budget, 0.0)
     if b >= cost_table[size - 1]:
         return _gross_beyond(cost_table, kc, b) if kc[K_BEYOND] != 0.0 else np.nan
-    if hint >= 0.0 and hint < size - 1:
-        h = int(hint)
-        if cost_table[h] <= b and b < cost_table[h + 1]:
-            return float(h)  # the largest index whose cost fits, as the search finds it
     return float(max(_search_right_bucketed(cost_table, buckets, b) - 1, 0))
 
 
@@ -418,7 +413,7 @@ def cesa_pay_gross(  # noqa: PLR0913
         if out[O_FAR, i] != 0.0:  # found by the caller with the rules
             gross = out[O_GROSS, i]
         else:  # in the table, or beyond it where the relief is 0 (O_FAR marks the others)
-            gross = _gross_for_budget_bucketed(cost_table, buckets, kc, b, a[ROW_FIXED_GROSS_CENTS, i])
+            gross = _gross_for_budget_bucketed(cost_table, buckets, kc, b)
             out[O_GROSS, i] = gross
             if gross < size:
                 index = int(gross)
@@ -435,7 +430,7 @@ def cesa_pay_gross(  # noqa: PLR0913
             elif out[O_INSTALMENT, i] == 0.0 and out[O_FAR, i] == 0.0:
                 without = gross  # the same budget: the same gross (the search's answer is unique)
             else:
-                without = _gross_for_budget_bucketed(cost_table, buckets, kc, b - out[O_INSTALMENT, i], -1.0)
+                without = _gross_for_budget_bucketed(cost_table, buckets, kc, b - out[O_INSTALMENT, i])
             out[O_INSTALMENT, i] = (gross - without) * s
         else:
             out[O_INSTALMENT, i] = 0.0
