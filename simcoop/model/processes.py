@@ -25,6 +25,7 @@ annual closing (result, SCOP allocation, corporate tax).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Generator
 from typing import Any
@@ -366,14 +367,15 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     _public_funding(book, p, month)
     _prestations(book, p, month)
     _financing(book, p, month)
-    repaid = float(book.capital_due[month])
-    paid = float(book.allocations_due[month])
+    repaid = book.capital_due.item(month)
+    paid = book.allocations_due.item(month)
     book.coop_ledger_cents -= repaid + paid
     flows["capital_repaid_cents"] += repaid
     flows["allocations_paid_cents"] += paid
+    december = p.calendar_month.item(month) == 12
     if p.recovery_margin_share is not None:
-        _recover_over_compensation(book, p, month, settle=p.calendar_month[month] == 12 or month == p.horizon_months - 1)
-    if p.calendar_month[month] == 12:
+        _recover_over_compensation(book, p, month, settle=december or month == p.horizon_months - 1)
+    if december:
         _annual_closing(book, p, month)
     stocks = book.stocks(month)
     m = book.m
@@ -457,11 +459,12 @@ def _convention_advance(book: Book, conv: Any, c: int, t: int, k: int, earned: f
         book.funding_due[c, t] += conv.advance_cents
         book.convention_advances_cents += conv.advance_cents
         book.advance_left[c] = conv.advance_cents
-    covered = min(earned, float(book.advance_left[c]))
-    book.advance_left[c] -= covered
+    left = book.advance_left.item(c)
+    covered = min(earned, left)
+    book.advance_left[c] = left = left - covered
     book.advance_settle_due[due_month] += covered
     payable = earned - covered
-    if (k % 12 == 11 or t == book.convention_last[c]) and book.advance_left[c] > 0:
+    if (k % 12 == 11 or t == book.convention_last.item(c)) and left > 0:
         refund = float(book.advance_left[c])
         book.advance_left[c] = 0.0
         book.advance_settle_due[due_month] += refund
@@ -473,21 +476,21 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
     """The month's financing cash: instruments received and repaid, Dailly, and interest (a cost of the year)."""
     f = p.financing
     flows = book.flows
-    settled = float(book.advance_settle_due[t])
+    settled = book.advance_settle_due.item(t)
     book.convention_advances_cents -= settled
-    dailly_in, dailly_out = float(book.dailly_in[t]), float(book.dailly_out[t])
+    dailly_in, dailly_out = book.dailly_in.item(t), book.dailly_out.item(t)
     if f is None:
         received = repaid = interest = 0.0
         quasi_in = quasi_out = 0.0
     else:
-        quasi_in, quasi_out = float(f.quasi_received_cents[t]), float(f.quasi_principal_cents[t])
-        received = float(f.received_cents[t])
-        repaid = quasi_out + float(f.debt_principal_cents[t])
+        quasi_in, quasi_out = f.quasi_received_cents.item(t), f.quasi_principal_cents.item(t)
+        received = f.received_cents.item(t)
+        repaid = quasi_out + f.debt_principal_cents.item(t)
         # Interest: on the instruments, on the Dailly outstanding of the month, and on the
         # overdraft used at the end of the previous month, within the authorised overdraft:
         # below it the bank lends nothing more (a rupture de trésorerie, counted as a cash
         # need to finance, not as a loan whose interest would compound).
-        interest = float(f.interest_cents[t])
+        interest = f.interest_cents.item(t)
         for i, (month, amount, rate, _, _, quasi) in enumerate(f.from_caf):
             if t == month:
                 book.caf_outstanding[i] += amount
@@ -702,7 +705,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
                 p.bracket_rates, float(p.contribution_minimum_cents), float(p.cape_fee_cents), float(p.margin_smoothing_months),
                 invoiced, salaried, sums,
             )  # fmt: skip
-            contributions, turnover, turnover_salaried, received_total, purchases_total = (float(x) for x in sums)
+            contributions, turnover, turnover_salaried, received_total, purchases_total = sums.tolist()
         else:
             invoiced, salaried, contributions, turnover, turnover_salaried, received_total, purchases_total = _activity_accounts(
                 book, p, a, noise, calendar, t
@@ -933,16 +936,17 @@ def _cesa_pay_compiled(
         float(p.are_average_cents), float(p.are_cumul_reduction_rate), float(p.rsa_cents), float(p.capital_instalment_cents), sums,
     )  # fmt: skip
     flows = book.flows
+    cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing = sums.tolist()
     if status & 1:
-        flows["settlement_pay_cents"] += float(sums[3])
-    flows["employee_contributions_cents"] += float(sums[1])
-    flows["csg_crds_cents"] += float(sums[2])
+        flows["settlement_pay_cents"] += settlement
+    flows["employee_contributions_cents"] += employee
+    flows["csg_crds_cents"] += csg_crds
     flows["jobs_fte"] += float(_add(out[kernels.O_HOURS])) / rates.full_time_hours_per_month
-    if sums[7]:
-        flows["rsa_saved_cents"] += float(sums[4])
-    if sums[6]:
+    if any_rsa:
+        flows["rsa_saved_cents"] += rsa
+    if any_are:
         flows["are_months_saved"] += float(_add(out[kernels.O_ARE_SAVED]))
-    return out[kernels.O_GROSS], float(sums[0]), float(sums[5]) if sums[8] else 0.0
+    return out[kernels.O_GROSS], cost_total, capital if any_owing else 0.0
 
 
 def _cape_pay(book: Book, p: ModelParams, a: npt.NDArray[np.float64], treasury: npt.NDArray[np.float64], rates: Any, t: int) -> tuple[float, float]:
@@ -1052,7 +1056,7 @@ def _activity_charges(
     book.exempt_turnover_year_cents += float(invoiced @ p.sector_vat_exempt_share[sector])
     vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
     if kernels.ENABLED:
-        bounds, taxe_rates = taxe_salaires_brackets(p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
+        bounds, taxe_rates = _taxe_brackets(p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
         per_head = per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
         total = kernels.activity_charges(
             book.a, book.m, sector, salaried, invoiced if gross is None else gross, gross is not None, p.sector_insurance_cents_per_month,
@@ -1068,6 +1072,12 @@ def _activity_charges(
         charges += payroll_taxes_cents(gross, vm, book.taxe_salaires_ratio(), p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
     a[ROW_TREASURY_CENTS] -= charges
     book.flows["activity_charges_cents"] += float(charges.sum())
+
+
+@functools.lru_cache(maxsize=64)
+def _taxe_brackets(thresholds_eur_per_year: tuple[float, ...], rates: tuple[float, ...]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``taxe_salaires_brackets``, built once per set of brackets (read-only arrays: shared safely)."""
+    return taxe_salaires_brackets(thresholds_eur_per_year, rates)
 
 
 def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float) -> tuple[float, float]:
