@@ -386,7 +386,7 @@ def cesa_pay_gross(  # noqa: PLR0913
     january: bool,
     any_instalment: bool,
     out: npt.NDArray[np.float64],
-) -> None:
+) -> float:
     """The gross each budget buys (one search in the cost table, from its ``bucket_index``), its
     employer cost and provisional relief from the tables, its employee contributions and CSG/CRDS
     (by the arithmetic the tables were computed with: the same numbers without reading two tables
@@ -396,7 +396,7 @@ def cesa_pay_gross(  # noqa: PLR0913
     Budgets marked in ``out[O_FAR]`` (``out[O_FAR_WITHOUT]``) come with their gross and
     table values already in ``out`` (``out[O_GROSS_WITHOUT]``). Writes ``out[O_BASE]``, the
     base of the relief taper's power (RGDU; the ratio for Fillon) and ``out[O_RATIO]``, the
-    ratio SMIC_ref / gross of the year so far.
+    ratio SMIC_ref / gross of the year so far. Returns a number of no use (see the first loop).
     """
     if january:  # _relief_regularisation's new year
         for i in range(m):
@@ -407,6 +407,17 @@ def cesa_pay_gross(  # noqa: PLR0913
             a[ROW_PAID_MONTHS_YTD, i] = 0.0
     rgdu = kc[K_RGDU] != 0.0
     size = cost_table.shape[0]
+    top = cost_table[size - 1]
+    # First touch the table lines where each search will land (independent loads, which the
+    # processor overlaps, where the searches' loads wait for each other): the searches then find
+    # them in cache. Returned, so that the loads are not optimised away.
+    touched = 0.0
+    for i in range(m):
+        b = out[O_BUDGET, i]
+        if b > 0.0 and b < top:
+            k = int(b) >> BUCKET_SHIFT
+            g = buckets[k] + (((buckets[k + 1] - buckets[k]) * (int(b) - (k << BUCKET_SHIFT))) >> BUCKET_SHIFT)
+            touched += cost_table[g] + relief_table[g]
     for i in range(m):
         s = 1.0 if salaried[i] else 0.0
         b = out[O_BUDGET, i]
@@ -443,6 +454,7 @@ def cesa_pay_gross(  # noqa: PLR0913
         ratio = smic_ref / _max(g, 1.0)
         out[O_RATIO, i] = ratio
         out[O_BASE, i] = _max(0.5 * (3.0 * ratio - 1.0), 0.0) if rgdu else ratio
+    return touched
 
 
 @_jit
