@@ -128,6 +128,11 @@ EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
 #: ``x.sum()`` (the same reduction, without the method's Python wrapper).
 _add = np.add.reduce
 
+
+def _rint(x: float) -> float:
+    """``np.rint`` of a finite Python float (round half to even, the sign of a zero kept), without numpy's call."""
+    return math.copysign(float(round(x)), x)
+
 # Kinds of funding conventions (params.FUNDING_KINDS order).
 _FIXED, _PER_ACCUEIL, _PER_SUPPORTED, _PER_CESA_START, _PER_RSA_ENTRANT = 0, 1, 2, 3, 4
 
@@ -1112,13 +1117,18 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
     if len(p.dues_rate):
         if calendar == 1:
             book.dues_year_cents[:] = 0.0
+        # Each due in Python numbers (two or three dues): np.rint, np.maximum and the sum's answers.
         turnover = book.flows["turnover_cents"]
-        base = np.array([turnover if on_turnover else contributions for on_turnover in p.dues_on_turnover.tolist()])
-        dues = np.rint(p.dues_rate * base)
-        if calendar == 12:
-            dues = np.maximum(dues, p.dues_floor_cents - book.dues_year_cents)
-        book.dues_year_cents += dues
-        costs += float(_add(dues))
+        year = book.dues_year_cents.tolist()
+        total = 0.0
+        for j, (rate, on_turnover, floor) in enumerate(zip(p.dues_rate.tolist(), p.dues_on_turnover.tolist(), p.dues_floor_cents.tolist(), strict=True)):
+            due = _rint(rate * (turnover if on_turnover else contributions))
+            if calendar == 12:
+                top_up = floor - year[j]
+                due = due if (due >= top_up or due != due) else top_up
+            book.dues_year_cents[j] = year[j] + due
+            total += due
+        costs += total
     if calendar == 12:
         costs += p.audit_cents_per_year + p.legal_cents_per_year
     if t == 0:
