@@ -263,7 +263,9 @@ def _gross_for_budget(cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.fl
 
 
 @_jit
-def _gross_for_budget_bucketed(cost_table: npt.NDArray[np.float64], buckets: npt.NDArray[np.int64], kc: npt.NDArray[np.float64], budget: float) -> float:
+def _gross_for_budget_bucketed(
+    cost_table: npt.NDArray[np.float64], buckets: npt.NDArray[np.int64], kc: npt.NDArray[np.float64], budget: float
+) -> float:
     """``_gross_for_budget``, the same answer, searching from the table's ``bucket_index`` (no hint:
     reading the table where a hint points costs about what the bucketed search costs)."""
     size = cost_table.shape[0]

@@ -133,6 +133,7 @@ def _rint(x: float) -> float:
     """``np.rint`` of a finite Python float (round half to even, the sign of a zero kept), without numpy's call."""
     return math.copysign(float(round(x)), x)
 
+
 # Kinds of funding conventions (params.FUNDING_KINDS order).
 _FIXED, _PER_ACCUEIL, _PER_SUPPORTED, _PER_CESA_START, _PER_RSA_ENTRANT = 0, 1, 2, 3, 4
 
@@ -386,8 +387,9 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     m = book.m
     by_site, by_zone = book.by_site, book.by_zone
     if m:  # (one site or one zone: everyone is there)
-        by_site["active"][:, month] = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites) if p.n_sites > 1 else m
-        by_zone["active"][:, month] = np.bincount(book.a[ROW_ZONE, :m].astype(np.int64), minlength=p.n_zones) if p.n_zones > 1 else m
+        site, zone = book.a[ROW_SITE, :m], book.a[ROW_ZONE, :m]
+        by_site["active"][:, month] = np.bincount(site.astype(np.int64), minlength=p.n_sites) if p.n_sites > 1 else m
+        by_zone["active"][:, month] = np.bincount(zone.astype(np.int64), minlength=p.n_zones) if p.n_zones > 1 else m
     by_site["waiting"][:, month] = [len(w) for w in book.waiting]
     by_site["staff_fte"][:, month] = book.site_staff
     book.last_costs_cents = flows["coop_costs_cents"]
@@ -1080,7 +1082,9 @@ def _activity_charges(
 
 
 @functools.lru_cache(maxsize=64)
-def _taxe_brackets(thresholds_eur_per_year: tuple[float, ...], rates: tuple[float, ...]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def _taxe_brackets(
+    thresholds_eur_per_year: tuple[float, ...], rates: tuple[float, ...]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """``taxe_salaires_brackets``, built once per set of brackets (read-only arrays: shared safely)."""
     return taxe_salaires_brackets(thresholds_eur_per_year, rates)
 
@@ -1110,7 +1114,8 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
         per_fte = book.fte_cost_cache[key] = (float(one_fte[0] + taxes[0]), float(one_fte[1] + taxes[1]))
     staff = float(round(book.staff_fte * per_fte[0] + book.support_fte * per_fte[1]))
     # per_head_costs_cents of the team in Python numbers (round: np.rint's answer on a float >= 0).
-    staff += float(round(team * per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)))
+    per_head = per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
+    staff += float(round(team * per_head))
     costs = staff + p.rent_cents_by_month.item(t) + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
     costs += float(round(p.overheads_cents_per_fte_month * team))
     costs += p.payroll_outsourcing_cents_per_payslip * (book.stage_count[CESA] + book.stage_count[ASSOCIE])
@@ -1121,7 +1126,8 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
         turnover = book.flows["turnover_cents"]
         year = book.dues_year_cents.tolist()
         total = 0.0
-        for j, (rate, on_turnover, floor) in enumerate(zip(p.dues_rate.tolist(), p.dues_on_turnover.tolist(), p.dues_floor_cents.tolist(), strict=True)):
+        dues = zip(p.dues_rate.tolist(), p.dues_on_turnover.tolist(), p.dues_floor_cents.tolist(), strict=True)
+        for j, (rate, on_turnover, floor) in enumerate(dues):
             due = _rint(rate * (turnover if on_turnover else contributions))
             if calendar == 12:
                 top_up = floor - year[j]
@@ -1177,7 +1183,8 @@ def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
     if p.n_sites == 1:
         per_site = [m]
     else:
-        per_site = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites).tolist() if m else [0] * p.n_sites
+        site = book.a[ROW_SITE, :m].astype(np.int64)
+        per_site = np.bincount(site, minlength=p.n_sites).tolist() if m else [0] * p.n_sites
     staff = book.site_staff.tolist()
     above = p.hire_above_caseload
     crowded = [s for s in range(p.n_sites) if hire[s] < 0 and opening[s] <= t and per_site[s] > above * staff[s]]
