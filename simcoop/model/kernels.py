@@ -146,7 +146,8 @@ def bucket_index(table: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     """Where to start ``_search_right_bucketed`` in a non-decreasing table of whole cents: for each
     bucket k of ``2 ** BUCKET_SHIFT`` cents, the last index whose entry is at most its first cent.
 
-    Built once per table (looked up by identity: the payroll tables live as long as their rules).
+    Built once per table (looked up by identity: the payroll tables live as long as their rules;
+    at most a few tables are kept alive here, as many as ``payroll_tables`` keeps by value).
     Small enough to stay in cache, where a search over the whole table (megabytes) misses it at
     every step.
     """
@@ -157,7 +158,7 @@ def bucket_index(table: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     starts = np.arange(0.0, float(table[-1]) + 2.0 * width, width)
     index = np.searchsorted(table, starts, side="right").astype(np.int64) - 1
     np.clip(index, 0, max(len(table) - 2, 0), out=index)
-    if len(_BUCKETS) > 64:
+    if len(_BUCKETS) >= 8:
         _BUCKETS.clear()
     _BUCKETS[id(table)] = (table, index)
     return index
