@@ -159,3 +159,36 @@ def test_the_kernels_find_the_rules_gross_beyond_the_payroll_tables(month: str, 
     compiled = kernels.fixed_gross(tables.cost, tables.kernel_constants, budgets, 1.0, 0.0)
     expected = fixed_gross_cents(budgets, 1.0, 0.0, rates)
     assert compiled.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize(("month", "size"), RULES[:3] + RULES[-2:])
+def test_the_bucketed_search_finds_what_numpy_searchsorted_finds(month: str, size: str) -> None:
+    """``cesa_pay_gross``'s search in the cost table from its bucket index: the index ``np.searchsorted``
+    gives, on random budgets, at every bucket's edges, on the table's own entries (flat steps included)
+    and next to its ends."""
+    cost = payroll_tables(payroll_rates_at(month, size)).cost
+    buckets = kernels.bucket_index(cost)
+    assert kernels.bucket_index(cost) is buckets  # built once per table
+    width = float(1 << kernels.BUCKET_SHIFT)
+    rng = np.random.default_rng(7)
+    edges = np.arange(0.0, float(cost[-1]), width)
+    values = np.concatenate((
+        rng.uniform(0.0, float(cost[-1]), 2000),
+        np.rint(rng.uniform(0.0, float(cost[-1]), 2000)),
+        edges, edges - 1.0, edges + 1.0, edges - 0.5,
+        cost[rng.integers(0, len(cost) - 1, 2000)],
+        cost[:50], cost[-50:-1], [cost[-2] + 0.5, -0.0, 0.0, 0.5, -3.0, np.nan],
+    ))  # fmt: skip
+    values = values[~(values >= cost[-1])]
+    found = np.array([kernels._search_right_bucketed(cost, buckets, v) for v in values])  # noqa: SLF001
+    assert np.array_equal(found, np.searchsorted(cost, values, side="right"))
+
+
+@pytest.mark.parametrize(("month", "size"), RULES[:3] + RULES[-2:])
+def test_the_kernels_employee_contributions_are_the_tables(month: str, size: str) -> None:
+    """``cesa_pay_gross`` computes the employee contributions and the CSG/CRDS instead of reading the tables: the same numbers."""
+    tables = payroll_tables(payroll_rates_at(month, size))
+    gross = np.arange(0, tables.size, 5)
+    found = np.array([kernels._employee_beyond(float(g), tables.kernel_constants) for g in gross])  # noqa: SLF001
+    assert found[:, 0].tobytes() == tables.employee[gross].tobytes()
+    assert found[:, 1].tobytes() == tables.csg_crds[gross].tobytes()

@@ -180,6 +180,12 @@ STOCK_COLUMNS: tuple[str, ...] = (
     "treasury_before_financing_cents",
 )
 
+#: A month's flow counters before anything happens (``Book.take_flows`` copies it).
+_ZERO_FLOWS: dict[str, float] = dict.fromkeys(FLOW_COLUMNS, 0.0)
+
+#: ``x.sum()`` (the same reduction, without the method's Python wrapper).
+_add = np.add.reduce
+
 # Rows of the activity table ``Book.a`` (one column per active activity).
 (
     ROW_PERSON_ID,
@@ -490,22 +496,26 @@ class Book:
     def take_flows(self) -> dict[str, float]:
         """The month's flow counters, reset for the next month."""
         flows = self.flows
-        self.flows = dict.fromkeys(FLOW_COLUMNS, 0.0)
+        self.flows = _ZERO_FLOWS.copy()
         return flows
 
     def stocks(self, month: int) -> dict[str, float]:
         """End-of-month stocks: people by stage, team size, cash, capital and reserves, in cents."""
         treasury = self.a[ROW_TREASURY_CENTS, : self.m]
-        activities = float(treasury.sum())
-        advances = float(-treasury[treasury < 0].sum())
-        capital_to_repay = float(self.capital_due[month + 1 :].sum())
+        activities = float(_add(treasury))
+        # Whole cents: the sum of the negative treasuries whatever the zeros added to it (+ 0.0: no -0.0 sum).
+        advances = -(float(_add(np.minimum(treasury, 0.0))) + 0.0)
+        capital_to_repay = float(_add(self.capital_due[month + 1 :]))
         retained = self.year_result_cents - self.loss_carried_forward_cents
+        waiting = 0
+        for w in self.waiting:
+            waiting += len(w)
         return {
             "n_cape": self.stage_count[CAPE],
             "n_cesa": self.stage_count[CESA],
             "n_associe": self.stage_count[ASSOCIE],
             "n_exited": self.stage_count[SORTIE],
-            "n_waiting": float(sum(len(w) for w in self.waiting)),
+            "n_waiting": float(waiting),
             "staff_fte": self.staff_fte,
             "support_fte": self.support_fte,
             "coop_ledger_cents": self.coop_ledger_cents,
@@ -513,12 +523,12 @@ class Book:
             "advances_cents": advances,
             "coop_treasury_cents": self.coop_ledger_cents - advances,
             "consolidated_cash_cents": self.coop_ledger_cents + activities,
-            "receivables_cents": float(self.pending[:, : self.m].sum() + self.coop_pending.sum()),
+            "receivables_cents": float(_add(self.pending[:, : self.m], axis=None) + _add(self.coop_pending)),
             # Net of the convention advances received and not yet earned (negative when they exceed it).
-            "funding_receivable_cents": float(self.funding_due[:, month + 1 :].sum() - self.advance_left.sum()),
+            "funding_receivable_cents": float(_add(self.funding_due[:, month + 1 :], axis=None) - _add(self.advance_left)),
             "capital_cents": self.capital_cents,
             "capital_to_repay_cents": capital_to_repay,
-            "allocations_payable_cents": float(self.allocations_due[month + 1 :].sum()),
+            "allocations_payable_cents": float(_add(self.allocations_due[month + 1 :])),
             "legal_reserve_cents": self.legal_reserve_cents,
             "statutory_reserves_cents": self.statutory_reserves_cents,
             "loss_carried_forward_cents": self.loss_carried_forward_cents,

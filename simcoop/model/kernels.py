@@ -136,6 +136,54 @@ def _search_right(table: npt.NDArray[np.float64], value: float) -> int:
     return lo
 
 
+#: Budgets per bucket of a cost table's bucket index (``bucket_index``), as a power of 2.
+BUCKET_SHIFT = 7
+
+_BUCKETS: dict[int, tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]] = {}
+
+
+def bucket_index(table: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Where to start ``_search_right_bucketed`` in a non-decreasing table of whole cents: for each
+    bucket k of ``2 ** BUCKET_SHIFT`` cents, the last index whose entry is at most its first cent.
+
+    Built once per table (looked up by identity: the payroll tables live as long as their rules;
+    at most a few tables are kept alive here, as many as ``payroll_tables`` keeps by value).
+    Small enough to stay in cache, where a search over the whole table (megabytes) misses it at
+    every step.
+    """
+    hit = _BUCKETS.get(id(table))
+    if hit is not None and hit[0] is table:
+        return hit[1]
+    width = float(1 << BUCKET_SHIFT)
+    starts = np.arange(0.0, float(table[-1]) + 2.0 * width, width)
+    index = np.searchsorted(table, starts, side="right").astype(np.int64) - 1
+    np.clip(index, 0, max(len(table) - 2, 0), out=index)
+    if len(_BUCKETS) >= 8:
+        _BUCKETS.clear()
+    _BUCKETS[id(table)] = (table, index)
+    return index
+
+
+@_jit
+def _search_right_bucketed(table: npt.NDArray[np.float64], buckets: npt.NDArray[np.int64], value: float) -> int:
+    """``_search_right(table, value)`` for ``value < table[-1]`` (the same index), from a guess in
+    ``value``'s bucket of ``bucket_index`` then a walk to the answer (one or two cache lines).
+
+    The walk finds the answer from any guess, since the table does not decrease; the bucket only
+    makes it short.
+    """
+    if not value >= 0.0:  # NaN or negative: no bucket
+        return _search_right(table, value)
+    k = int(value) >> BUCKET_SHIFT
+    first = buckets[k]
+    g = first + (((buckets[k + 1] - first) * (int(value) - (k << BUCKET_SHIFT))) >> BUCKET_SHIFT)
+    while g > 0 and table[g] > value:
+        g -= 1
+    while table[g + 1] <= value:  # stops before the end: value < table[-1]
+        g += 1
+    return g + 1 if table[g] <= value else 0
+
+
 @_jit
 def _bases(g: float, kc: npt.NDArray[np.float64]) -> tuple[float, float, float, float]:
     """``payroll._bases``: tranche 1, tranche 2, the gross up to 4 PASS and the CET base of a gross >= 0."""
@@ -213,6 +261,19 @@ def _gross_for_budget(cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.fl
         if cost_table[h] <= b and b < cost_table[h + 1]:
             return float(h)  # the largest index whose cost fits, as the search finds it
     return float(max(_search_right(cost_table, b) - 1, 0))
+
+
+@_jit
+def _gross_for_budget_bucketed(
+    cost_table: npt.NDArray[np.float64], buckets: npt.NDArray[np.int64], kc: npt.NDArray[np.float64], budget: float
+) -> float:
+    """``_gross_for_budget``, the same answer, searching from the table's ``bucket_index`` (no hint:
+    reading the table where a hint points costs about what the bucketed search costs)."""
+    size = cost_table.shape[0]
+    b = _max(budget, 0.0)
+    if b >= cost_table[size - 1]:
+        return _gross_beyond(cost_table, kc, b) if kc[K_BEYOND] != 0.0 else np.nan
+    return float(max(_search_right_bucketed(cost_table, buckets, b) - 1, 0))
 
 
 @_jit
@@ -322,22 +383,23 @@ def cesa_pay_gross(  # noqa: PLR0913
     m: int,
     salaried: npt.NDArray[np.bool_],
     cost_table: npt.NDArray[np.float64],
+    buckets: npt.NDArray[np.int64],
     relief_table: npt.NDArray[np.float64],
-    employee_table: npt.NDArray[np.float64],
-    csg_table: npt.NDArray[np.float64],
     kc: npt.NDArray[np.float64],
     january: bool,
     any_instalment: bool,
     out: npt.NDArray[np.float64],
-) -> None:
-    """The gross each budget buys (one search in the cost table), its employer cost, provisional relief,
-    employee contributions and CSG/CRDS from the tables, the settlement instalment's gross
-    (into ``out[O_INSTALMENT]``), and the year-to-date rows of the annual relief.
+) -> float:
+    """The gross each budget buys (one search in the cost table, from its ``bucket_index``), its
+    employer cost and provisional relief from the tables, its employee contributions and CSG/CRDS
+    (by the arithmetic the tables were computed with: the same numbers without reading two tables
+    of megabytes), the settlement instalment's gross (into ``out[O_INSTALMENT]``), and the
+    year-to-date rows of the annual relief.
 
     Budgets marked in ``out[O_FAR]`` (``out[O_FAR_WITHOUT]``) come with their gross and
     table values already in ``out`` (``out[O_GROSS_WITHOUT]``). Writes ``out[O_BASE]``, the
     base of the relief taper's power (RGDU; the ratio for Fillon) and ``out[O_RATIO]``, the
-    ratio SMIC_ref / gross of the year so far.
+    ratio SMIC_ref / gross of the year so far. Returns a number of no use (see the first loop).
     """
     if january:  # _relief_regularisation's new year
         for i in range(m):
@@ -348,29 +410,41 @@ def cesa_pay_gross(  # noqa: PLR0913
             a[ROW_PAID_MONTHS_YTD, i] = 0.0
     rgdu = kc[K_RGDU] != 0.0
     size = cost_table.shape[0]
+    top = cost_table[size - 1]
+    # First touch the table lines where each search will land (independent loads, which the
+    # processor overlaps, where the searches' loads wait for each other): the searches then find
+    # them in cache. Returned, so that the loads are not optimised away.
+    touched = 0.0
+    for i in range(m):
+        b = out[O_BUDGET, i]
+        if b > 0.0 and b < top:
+            k = int(b) >> BUCKET_SHIFT
+            g = buckets[k] + (((buckets[k + 1] - buckets[k]) * (int(b) - (k << BUCKET_SHIFT))) >> BUCKET_SHIFT)
+            touched += cost_table[g] + relief_table[g]
     for i in range(m):
         s = 1.0 if salaried[i] else 0.0
         b = out[O_BUDGET, i]
         if out[O_FAR, i] != 0.0:  # found by the caller with the rules
             gross = out[O_GROSS, i]
         else:  # in the table, or beyond it where the relief is 0 (O_FAR marks the others)
-            gross = _gross_for_budget(cost_table, kc, b, a[ROW_FIXED_GROSS_CENTS, i])
+            gross = _gross_for_budget_bucketed(cost_table, buckets, kc, b)
             out[O_GROSS, i] = gross
             if gross < size:
                 index = int(gross)
                 out[O_COST, i] = cost_table[index]
                 out[O_RELIEF, i] = relief_table[index]
-                out[O_EMPLOYEE, i] = employee_table[index]
-                out[O_CSG, i] = csg_table[index]
             else:
                 out[O_COST, i] = _cost_beyond(gross, kc)
                 out[O_RELIEF, i] = 0.0
-                out[O_EMPLOYEE, i], out[O_CSG, i] = _employee_beyond(gross, kc)
+            # The tables' employee contributions are these (computed by the same arithmetic): no table read.
+            out[O_EMPLOYEE, i], out[O_CSG, i] = _employee_beyond(gross, kc)
         if any_instalment:
             if out[O_FAR_WITHOUT, i] != 0.0:
                 without = out[O_GROSS_WITHOUT, i]
+            elif out[O_INSTALMENT, i] == 0.0 and out[O_FAR, i] == 0.0:
+                without = gross  # the same budget: the same gross (the search's answer is unique)
             else:
-                without = _gross_for_budget(cost_table, kc, b - out[O_INSTALMENT, i], -1.0)
+                without = _gross_for_budget_bucketed(cost_table, buckets, kc, b - out[O_INSTALMENT, i])
             out[O_INSTALMENT, i] = (gross - without) * s
         else:
             out[O_INSTALMENT, i] = 0.0
@@ -383,6 +457,7 @@ def cesa_pay_gross(  # noqa: PLR0913
         ratio = smic_ref / _max(g, 1.0)
         out[O_RATIO, i] = ratio
         out[O_BASE, i] = _max(0.5 * (3.0 * ratio - 1.0), 0.0) if rgdu else ratio
+    return touched
 
 
 @_jit

@@ -25,6 +25,7 @@ annual closing (result, SCOP allocation, corporate tax).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Generator
 from typing import Any
@@ -123,6 +124,15 @@ __all__ = ["monthly_books", "parcours", "MonthlyRecorder", "close_month", "draw_
 
 # What the monthly books tell a parcours when they wake it.
 EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
+
+#: ``x.sum()`` (the same reduction, without the method's Python wrapper).
+_add = np.add.reduce
+
+
+def _rint(x: float) -> float:
+    """``np.rint`` of a finite Python float (round half to even, the sign of a zero kept), without numpy's call."""
+    return math.copysign(float(round(x)), x)
+
 
 # Kinds of funding conventions (params.FUNDING_KINDS order).
 _FIXED, _PER_ACCUEIL, _PER_SUPPORTED, _PER_CESA_START, _PER_RSA_ENTRANT = 0, 1, 2, 3, 4
@@ -363,21 +373,23 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     _public_funding(book, p, month)
     _prestations(book, p, month)
     _financing(book, p, month)
-    repaid = float(book.capital_due[month])
-    paid = float(book.allocations_due[month])
+    repaid = book.capital_due.item(month)
+    paid = book.allocations_due.item(month)
     book.coop_ledger_cents -= repaid + paid
     flows["capital_repaid_cents"] += repaid
     flows["allocations_paid_cents"] += paid
+    december = p.calendar_month.item(month) == 12
     if p.recovery_margin_share is not None:
-        _recover_over_compensation(book, p, month, settle=p.calendar_month[month] == 12 or month == p.horizon_months - 1)
-    if p.calendar_month[month] == 12:
+        _recover_over_compensation(book, p, month, settle=december or month == p.horizon_months - 1)
+    if december:
         _annual_closing(book, p, month)
     stocks = book.stocks(month)
     m = book.m
     by_site, by_zone = book.by_site, book.by_zone
-    if m:
-        by_site["active"][:, month] = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites)
-        by_zone["active"][:, month] = np.bincount(book.a[ROW_ZONE, :m].astype(np.int64), minlength=p.n_zones)
+    if m:  # (one site or one zone: everyone is there)
+        site, zone = book.a[ROW_SITE, :m], book.a[ROW_ZONE, :m]
+        by_site["active"][:, month] = np.bincount(site.astype(np.int64), minlength=p.n_sites) if p.n_sites > 1 else m
+        by_zone["active"][:, month] = np.bincount(zone.astype(np.int64), minlength=p.n_zones) if p.n_zones > 1 else m
     by_site["waiting"][:, month] = [len(w) for w in book.waiting]
     by_site["staff_fte"][:, month] = book.site_staff
     book.last_costs_cents = flows["coop_costs_cents"]
@@ -388,39 +400,43 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
 def _public_funding(book: Book, p: ModelParams, t: int) -> None:
     """What each convention earns this month, and what it pays (after its schedule and lag)."""
     flows = book.flows
+    funding_due = book.funding_due
+    last = book.convention_last.tolist()
     for c, conv in enumerate(p.conventions):
-        if conv.first <= t <= book.convention_last[c]:
-            k = t - conv.first
-            if conv.kind == _FIXED:
+        first = conv.first
+        if first <= t <= last[c]:
+            k = t - first
+            kind = conv.kind
+            if kind == _FIXED:
                 earned = float(monthly_instalment_cents(conv.amount_cents, k))
-            elif conv.kind == _PER_ACCUEIL:
+            elif kind == _PER_ACCUEIL:
                 earned = flows["accueils"] * conv.amount_cents
-            elif conv.kind == _PER_SUPPORTED:
+            elif kind == _PER_SUPPORTED:
                 earned = float(round(book.n_active * conv.amount_cents / 12.0))
-            elif conv.kind == _PER_CESA_START:
+            elif kind == _PER_CESA_START:
                 earned = flows["cesa_entries"] * conv.amount_cents
             else:
                 earned = flows["rsa_entries"] * conv.amount_cents
             if math.isfinite(conv.ceiling_cents):
-                year_start = conv.first + 12 * (k // 12)
-                so_far = float(book.funding_earned[c, max(year_start, 0) : t].sum())
+                year_start = first + 12 * (k // 12)
+                so_far = float(_add(book.funding_earned[c, max(year_start, 0) : t]))
                 earned = max(min(earned, conv.ceiling_cents - so_far), 0.0)
-            period_end = conv.first + conv.period_months * (k // conv.period_months + 1) - 1
+            period_end = first + conv.period_months * (k // conv.period_months + 1) - 1
             book.funding_earned[c, t] = earned
             due_month = period_end + conv.lag_months
             payable = earned
             if conv.advance_cents:
                 payable = _convention_advance(book, conv, c, t, k, earned, due_month)
-            book.funding_due[c, due_month] += payable
+            funding_due[c, due_month] += payable
             if conv.dailly_share and payable > 0 and due_month > period_end:
                 # Dailly: the bank advances a share of the receivable when the period's claim is
-                # filed, and is repaid when the funder pays.
-                financed = float(np.rint(payable * conv.dailly_share))
+                # filed, and is repaid when the funder pays. (round: np.rint's answer on a positive float.)
+                financed = float(round(payable * conv.dailly_share))
                 book.dailly_in[period_end] += financed
                 book.dailly_out[due_month] += financed
             flows["public_funding_earned_cents"] += earned
             book.year_result_cents += earned
-        received = float(book.funding_due[c, t])
+        received = funding_due.item(c, t)
         if received:
             book.funding_received[c, t] = received
             flows["public_funding_cents"] += received
@@ -450,11 +466,12 @@ def _convention_advance(book: Book, conv: Any, c: int, t: int, k: int, earned: f
         book.funding_due[c, t] += conv.advance_cents
         book.convention_advances_cents += conv.advance_cents
         book.advance_left[c] = conv.advance_cents
-    covered = min(earned, float(book.advance_left[c]))
-    book.advance_left[c] -= covered
+    left = book.advance_left.item(c)
+    covered = min(earned, left)
+    book.advance_left[c] = left = left - covered
     book.advance_settle_due[due_month] += covered
     payable = earned - covered
-    if (k % 12 == 11 or t == book.convention_last[c]) and book.advance_left[c] > 0:
+    if (k % 12 == 11 or t == book.convention_last.item(c)) and left > 0:
         refund = float(book.advance_left[c])
         book.advance_left[c] = 0.0
         book.advance_settle_due[due_month] += refund
@@ -466,21 +483,21 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
     """The month's financing cash: instruments received and repaid, Dailly, and interest (a cost of the year)."""
     f = p.financing
     flows = book.flows
-    settled = float(book.advance_settle_due[t])
+    settled = book.advance_settle_due.item(t)
     book.convention_advances_cents -= settled
-    dailly_in, dailly_out = float(book.dailly_in[t]), float(book.dailly_out[t])
+    dailly_in, dailly_out = book.dailly_in.item(t), book.dailly_out.item(t)
     if f is None:
         received = repaid = interest = 0.0
         quasi_in = quasi_out = 0.0
     else:
-        quasi_in, quasi_out = float(f.quasi_received_cents[t]), float(f.quasi_principal_cents[t])
-        received = float(f.received_cents[t])
-        repaid = quasi_out + float(f.debt_principal_cents[t])
+        quasi_in, quasi_out = f.quasi_received_cents.item(t), f.quasi_principal_cents.item(t)
+        received = f.received_cents.item(t)
+        repaid = quasi_out + f.debt_principal_cents.item(t)
         # Interest: on the instruments, on the Dailly outstanding of the month, and on the
         # overdraft used at the end of the previous month, within the authorised overdraft:
         # below it the bank lends nothing more (a rupture de trésorerie, counted as a cash
         # need to finance, not as a loan whose interest would compound).
-        interest = float(f.interest_cents[t])
+        interest = f.interest_cents.item(t)
         for i, (month, amount, rate, _, _, quasi) in enumerate(f.from_caf):
             if t == month:
                 book.caf_outstanding[i] += amount
@@ -512,7 +529,7 @@ def _repayments_from_caf(book: Book, p: ModelParams, t: int) -> None:
     assert p.financing is not None
     left = max(book.year_result_cents, 0.0)
     for i, (month, _, _, deferral, share, _) in enumerate(p.financing.from_caf):
-        owed = float(book.caf_outstanding[i] - book.caf_due[i, t + 1 :].sum())
+        owed = float(book.caf_outstanding[i] - _add(book.caf_due[i, t + 1 :]))
         if t < month + deferral or owed <= 0 or left <= 0:
             continue
         due = min(owed, float(np.floor(share * left)))
@@ -534,8 +551,8 @@ def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool)
     """
     assert p.recovery_margin_share is not None
     first = book.year_first_month
-    earned_by_conv = book.funding_earned[:, first : t + 1].sum(axis=1)
-    earned = float(earned_by_conv.sum())
+    earned_by_conv = _add(book.funding_earned[:, first : t + 1], axis=1)
+    earned = float(_add(earned_by_conv))
     result = book.year_result_cents + book.year_recovered_cents  # before the provision
     costs = earned + book.year_contributions_cents - result
     target = min(max(earned, 0.0), max(result - float(np.rint(p.recovery_margin_share * costs)), 0.0))
@@ -722,7 +739,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
                 p.bracket_rates, float(p.contribution_minimum_cents), float(p.cape_fee_cents), float(p.margin_smoothing_months),
                 invoiced, salaried, sums,
             )  # fmt: skip
-            contributions, turnover, turnover_salaried, received_total, purchases_total = (float(x) for x in sums)
+            contributions, turnover, turnover_salaried, received_total, purchases_total = sums.tolist()
         else:
             invoiced, salaried, contributions, turnover, turnover_salaried, received_total, purchases_total = _activity_accounts(
                 book, p, a, noise, calendar, t
@@ -732,7 +749,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         gross = None
         if salaried.any():
             gross, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t)
-            gross_total = float(gross.sum())
+            gross_total = float(_add(gross))
         if p.cape_remuneration_cents > 0:
             cape_gross, cape_cost = _cape_pay(book, p, a, treasury, rates, t)
             gross_total += cape_gross
@@ -942,7 +959,7 @@ def _cesa_pay_compiled(
         if far.size:
             out[kernels.O_GROSS_WITHOUT, far] = gross_for_employer_budget_cents(budget[far] - out[kernels.O_INSTALMENT, far], rates)
     kernels.cesa_pay_gross(
-        book.a, m, salaried, tables.cost, tables.relief, tables.employee, tables.csg_crds, tables.kernel_constants, calendar == 1, bool(status & 1), out
+        book.a, m, salaried, tables.cost, kernels.bucket_index(tables.cost), tables.relief, tables.kernel_constants, calendar == 1, bool(status & 1), out
     )  # fmt: skip
     # The power of the relief taper stays numpy's (its SIMD routine, not the C library's pow).
     base = out[kernels.O_BASE]
@@ -953,16 +970,17 @@ def _cesa_pay_compiled(
         float(p.are_average_cents), float(p.are_cumul_reduction_rate), float(p.rsa_cents), float(p.capital_instalment_cents), sums,
     )  # fmt: skip
     flows = book.flows
+    cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing = sums.tolist()
     if status & 1:
-        flows["settlement_pay_cents"] += float(sums[3])
-    flows["employee_contributions_cents"] += float(sums[1])
-    flows["csg_crds_cents"] += float(sums[2])
-    flows["jobs_fte"] += float(out[kernels.O_HOURS].sum()) / rates.full_time_hours_per_month
-    if sums[7]:
-        flows["rsa_saved_cents"] += float(sums[4])
-    if sums[6]:
-        flows["are_months_saved"] += float(out[kernels.O_ARE_SAVED].sum())
-    return out[kernels.O_GROSS], float(sums[0]), float(sums[5]) if sums[8] else 0.0
+        flows["settlement_pay_cents"] += settlement
+    flows["employee_contributions_cents"] += employee
+    flows["csg_crds_cents"] += csg_crds
+    flows["jobs_fte"] += float(_add(out[kernels.O_HOURS])) / rates.full_time_hours_per_month
+    if any_rsa:
+        flows["rsa_saved_cents"] += rsa
+    if any_are:
+        flows["are_months_saved"] += float(_add(out[kernels.O_ARE_SAVED]))
+    return out[kernels.O_GROSS], cost_total, capital if any_owing else 0.0
 
 
 def _cape_pay(book: Book, p: ModelParams, a: npt.NDArray[np.float64], treasury: npt.NDArray[np.float64], rates: Any, t: int) -> tuple[float, float]:
@@ -1068,11 +1086,11 @@ def _activity_charges(
     sector = a[ROW_SECTOR].astype(np.intp)
     if calendar == 1:
         book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
-    book.turnover_year_cents += float(invoiced.sum())
+    book.turnover_year_cents += float(_add(invoiced))
     book.exempt_turnover_year_cents += float(invoiced @ p.sector_vat_exempt_share[sector])
     vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
     if kernels.ENABLED:
-        bounds, taxe_rates = taxe_salaires_brackets(p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
+        bounds, taxe_rates = _taxe_brackets(p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
         per_head = per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
         total = kernels.activity_charges(
             book.a, book.m, sector, salaried, invoiced if gross is None else gross, gross is not None, p.sector_insurance_cents_per_month,
@@ -1088,6 +1106,14 @@ def _activity_charges(
         charges += payroll_taxes_cents(gross, vm, book.taxe_salaires_ratio(), p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
     a[ROW_TREASURY_CENTS] -= charges
     book.flows["activity_charges_cents"] += float(charges.sum())
+
+
+@functools.lru_cache(maxsize=64)
+def _taxe_brackets(
+    thresholds_eur_per_year: tuple[float, ...], rates: tuple[float, ...]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``taxe_salaires_brackets``, built once per set of brackets (read-only arrays: shared safely)."""
+    return taxe_salaires_brackets(thresholds_eur_per_year, rates)
 
 
 def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float) -> tuple[float, float]:
@@ -1112,21 +1138,30 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
         pay = np.array([p.staff_gross_cents, p.support_gross_cents])
         one_fte = employer_cost_cents(pay, rates)
         taxes = payroll_taxes_cents(pay, vm, ratio, thresholds, p.taxe_salaires_rates)
-        per_fte = book.fte_cost_cache[key] = (one_fte[0] + taxes[0], one_fte[1] + taxes[1])
+        per_fte = book.fte_cost_cache[key] = (float(one_fte[0] + taxes[0]), float(one_fte[1] + taxes[1]))
     staff = float(round(book.staff_fte * per_fte[0] + book.support_fte * per_fte[1]))
-    staff += float(per_head_costs_cents(team, p.mutuelle_cents_per_month, p.occupational_health_cents_per_year))
-    costs = staff + p.rent_cents_by_month[t] + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
+    # per_head_costs_cents of the team in Python numbers (round: np.rint's answer on a float >= 0).
+    per_head = per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
+    staff += float(round(team * per_head))
+    costs = staff + p.rent_cents_by_month.item(t) + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
     costs += float(round(p.overheads_cents_per_fte_month * team))
     costs += p.payroll_outsourcing_cents_per_payslip * (book.stage_count[CESA] + book.stage_count[ASSOCIE])
     if len(p.dues_rate):
         if calendar == 1:
             book.dues_year_cents[:] = 0.0
-        base = np.where(p.dues_on_turnover, book.flows["turnover_cents"], contributions)
-        dues = np.rint(p.dues_rate * base)
-        if calendar == 12:
-            dues = np.maximum(dues, p.dues_floor_cents - book.dues_year_cents)
-        book.dues_year_cents += dues
-        costs += float(dues.sum())
+        # Each due in Python numbers (two or three dues): np.rint, np.maximum and the sum's answers.
+        turnover = book.flows["turnover_cents"]
+        year = book.dues_year_cents.tolist()
+        total = 0.0
+        dues = zip(p.dues_rate.tolist(), p.dues_on_turnover.tolist(), p.dues_floor_cents.tolist(), strict=True)
+        for j, (rate, on_turnover, floor) in enumerate(dues):
+            due = _rint(rate * (turnover if on_turnover else contributions))
+            if calendar == 12:
+                top_up = floor - year[j]
+                due = due if (due >= top_up or due != due) else top_up
+            book.dues_year_cents[j] = year[j] + due
+            total += due
+        costs += total
     if calendar == 12:
         costs += p.audit_cents_per_year + p.legal_cents_per_year
     if t == 0:
@@ -1160,22 +1195,32 @@ def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
     bad year).
     """
     del active
-    opening = p.site_opening == t
-    if t > 0 and opening.any():
-        book.site_staff[opening] += p.site_fte_at_opening[opening]
-    arrived = book.site_hire_month == t
-    if arrived.any():
+    # Per site, in Python numbers (a handful of sites: numpy's calls would cost more than the work).
+    opening = p.site_opening.tolist()
+    if t > 0 and t in opening:
+        mask = p.site_opening == t
+        book.site_staff[mask] += p.site_fte_at_opening[mask]
+    hire = book.site_hire_month.tolist()
+    if t in hire:
+        arrived = book.site_hire_month == t
         book.site_staff[arrived] += p.hiring_step_fte
         book.site_hire_month[arrived] = -1
+        hire = book.site_hire_month.tolist()
     m = book.m
-    per_site = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites) if m else np.zeros(p.n_sites)
-    crowded = (book.site_hire_month < 0) & (p.site_opening <= t) & (per_site > p.hire_above_caseload * book.site_staff)
-    if crowded.any() and _cash_for_hiring(book, t) >= p.hiring_freeze_months * book.last_costs_cents:
+    if p.n_sites == 1:
+        per_site = [m]
+    else:
+        site = book.a[ROW_SITE, :m].astype(np.int64)
+        per_site = np.bincount(site, minlength=p.n_sites).tolist() if m else [0] * p.n_sites
+    staff = book.site_staff.tolist()
+    above = p.hire_above_caseload
+    crowded = [s for s in range(p.n_sites) if hire[s] < 0 and opening[s] <= t and per_site[s] > above * staff[s]]
+    if crowded and _cash_for_hiring(book, t) >= p.hiring_freeze_months * book.last_costs_cents:
         if p.recruitment_delay_months == 0:
             book.site_staff[crowded] += p.hiring_step_fte
         else:
             book.site_hire_month[crowded] = t + p.recruitment_delay_months
-    book.staff_fte = float(book.site_staff.sum())
+    book.staff_fte = float(_add(book.site_staff))
     step = p.hiring_step_fte
     needed = p.support_ratio * book.staff_fte + p.support_fte_per_100_entrepreneurs * book.n_active / 100.0
     book.support_fte = max(p.support_fte_at_opening, book.support_fte, math.ceil(needed / step) * step)
@@ -1189,7 +1234,7 @@ def _cash_for_hiring(book: Book, t: int) -> float:
     through every payment lag. Advances received and not yet earned, and the Dailly
     outstanding (already in the treasury), are taken off.
     """
-    receivable = float(book.funding_due[:, t + 1 :].sum() - book.advance_left.sum()) - book.dailly_outstanding_cents
+    receivable = float(_add(book.funding_due[:, t + 1 :], axis=None) - _add(book.advance_left)) - book.dailly_outstanding_cents
     return book.own_treasury_cents + max(receivable, 0.0)
 
 
