@@ -12,9 +12,10 @@ as soon as it arrives, into a work folder next to the output::
       r000025-000050/               funding (and portage) as Parquet, written to a .tmp
       ...                           folder and renamed, so a chunk is whole or absent
 
-At the end the tables are read back one at a time and concatenated, the run folder is
-saved atomically (``Results.save``) and the work folder removed. The parent never holds
-more than one chunk's replication outputs; its peak is the final tables.
+At the end the tables are concatenated one at a time (the chunks' tables this process
+received are kept, not read back; those of an interrupted run are read from disk), the
+run folder is saved atomically (``Results.save``) and the work folder removed. The parent
+never holds more than one chunk's replication outputs; its peak is the final tables.
 
 Resume is automatic: a work folder of the same run (same scenario hash, seed,
 replications, portage comparison and simcoop version) is continued, its chunks kept and
@@ -257,8 +258,20 @@ class ChunkStore:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
 
-    def assemble(self, scenario: Scenario, runtime_seconds: float, jobs: int) -> Results:
-        """Read the chunks back, one table at a time, into the Results of the whole run."""
+    def assemble(
+        self,
+        scenario: Scenario,
+        runtime_seconds: float,
+        jobs: int,
+        held: dict[tuple[int, int], dict[str, pd.DataFrame]] | None = None,
+    ) -> Results:
+        """Read the chunks back, one table at a time, into the Results of the whole run.
+
+        ``held``: tables of chunks this process wrote and still holds, by (start, stop), used
+        instead of reading them back (the same frames: Parquet keeps dtypes and values);
+        emptied as the tables are assembled.
+        """
+        held = {} if held is None else held
         chunks = self.chunks()
         covered = [r for start, stop in chunks for r in range(start, stop)]
         if covered != list(range(self.key.replications)):
@@ -273,7 +286,12 @@ class ChunkStore:
                 continue
             if not all(present):
                 raise RuntimeError(f"{self.folder}: some chunks lack {table}.parquet")
-            tables[table] = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+            parts = [
+                held[chunk].pop(table) if table in held.get(chunk, {}) else pd.read_parquet(path)
+                for chunk, path in zip(chunks, paths, strict=True)
+            ]
+            tables[table] = pd.concat(parts, ignore_index=True)
+            del parts
         return Results(
             scenario=scenario,
             seed=self.key.seed,
@@ -375,14 +393,16 @@ def _simulate_locked(
                 on_progress(n - len(missing))
         size = chunk_size or default_chunk_size(len(missing), runner.workers)
         tasks = [(scenario, root, start, stop, compare_portage) for start, stop in _contiguous_chunks(missing, size)]
+        held: dict[tuple[int, int], dict[str, pd.DataFrame]] = {}  # no need to read back what was just written
         for (_, _, start, stop, _), tables in runner.imap_unordered(compute_chunk, tasks):
             store.write(start, stop, tables)
-            del tables
+            held[(start, stop)] = tables
             if on_progress:
                 on_progress(stop - start)
             if on_chunk:
                 on_chunk(start, stop)
-        results = store.assemble(scenario, time.perf_counter() - started, runner.workers)
+        results = store.assemble(scenario, time.perf_counter() - started, runner.workers, held)
+        del held
         results.save(target, force=force)
     except BaseException:
         store.release()  # keep the chunks for a resume
