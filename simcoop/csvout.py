@@ -15,6 +15,7 @@ No simcoop imports besides ``_atomic``.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandas as pd
 
 from simcoop._atomic import write_text_atomically
 
-__all__ = ["FORMULA_PREFIXES", "neutralise", "csv_text", "write_csv_table"]
+__all__ = ["FORMULA_PREFIXES", "neutralise", "csv_rows", "csv_text", "write_csv_table"]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP).
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -70,6 +71,16 @@ def csv_text(frame: pd.DataFrame) -> str:
     if text is None:  # a column the fast path does not cover: pandas, which it reproduces byte for byte
         text = prepared.to_csv(index=False, date_format=_DATE_FORMAT, lineterminator="\n")
     return text
+
+
+def csv_rows(frame: pd.DataFrame) -> str:
+    """``csv_text(frame)`` without its header line: every rule above acts cell by cell, so the
+    CSV text of a table is the header (``csv_text`` of no rows) followed by the rows of its
+    parts in order (the parts of a run computed on the workers, say)."""
+    text, header = csv_text(frame), csv_text(frame.iloc[:0])
+    if not text.startswith(header):  # pragma: no cover - the header is written first, whatever the rows
+        raise AssertionError("the CSV text does not start with its header")
+    return text[len(header) :]
 
 
 _DATE_FORMAT = "%Y-%m-%d"
@@ -155,12 +166,18 @@ def _text_cell(value: object) -> str | None:
     return text
 
 
-def write_csv_table(frame: pd.DataFrame, path: str | os.PathLike[str], atomic: bool = True) -> Path:
-    """Write ``frame`` to ``path`` by the rules above (atomically unless the folder is itself being written atomically)."""
+def write_csv_table(
+    frame: pd.DataFrame, path: str | os.PathLike[str], atomic: bool = True, rows: Sequence[str] | None = None
+) -> Path:
+    """Write ``frame`` to ``path`` by the rules above (atomically unless the folder is itself being written atomically).
+
+    ``rows``: the ``csv_rows`` of the parts of ``frame``, in order, when they are already known.
+    """
     path = Path(path)
+    text = csv_text(frame) if rows is None else csv_text(frame.iloc[:0]) + "".join(rows)
     if atomic:
-        write_text_atomically(path, csv_text(frame))
+        write_text_atomically(path, text)
     else:
         with open(path, "w", encoding="utf-8", newline="") as fh:
-            fh.write(csv_text(frame))
+            fh.write(text)
     return path

@@ -303,6 +303,9 @@ def test_csv_text_writes_what_pandas_writes(results: simcoop.Results, monkeypatc
     })  # fmt: skip
     frames = [odd, odd.iloc[:0], odd.iloc[:10], results.monthly, results.kpis, results.yearly, results.summary()]
     texts = [csv_text(frame) for frame in frames]
+    for frame, text in zip(frames, texts, strict=True):  # a table's text: its header, then its parts' rows
+        parts = [frame.iloc[:3], frame.iloc[3:7], frame.iloc[7:]]
+        assert csvout.csv_text(frame.iloc[:0]) + "".join(csvout.csv_rows(part) for part in parts) == text
     monkeypatch.setattr(csvout, "_columnwise_csv", lambda frame: None)  # pandas writes every table
     assert texts == [csv_text(frame) for frame in frames]
 
