@@ -12,9 +12,12 @@ as soon as it arrives, into a work folder next to the output::
       r000025-000050/               funding (and portage) as Parquet, written to a .tmp
       ...                           folder and renamed, so a chunk is whole or absent
 
-At the end the tables are read back one at a time and concatenated, the run folder is
-saved atomically (``Results.save``) and the work folder removed. The parent never holds
-more than one chunk's replication outputs; its peak is the final tables.
+At the end the tables are concatenated one at a time (the chunks' tables this process
+received are kept, not read back; those of an interrupted run are read from disk), the
+run folder is saved atomically (``Results.save``, with the CSV rows the workers made for
+their chunks, unless the run was resumed) and the work folder removed. The parent never
+holds more than one chunk's replication outputs; its peak is the final tables and their
+CSV text.
 
 Resume is automatic: a work folder of the same run (same scenario hash, seed,
 replications, portage comparison and simcoop version) is continued, its chunks kept and
@@ -48,6 +51,7 @@ from typing import Any
 import pandas as pd
 
 from simcoop._atomic import fsync_file, fsync_folder, write_json_atomically
+from simcoop.csvout import csv_rows
 from simcoop.outdir import describe_folder, folder_lock, sha256_of
 from simcoop._version import __version__
 from simcoop.executors import ChunkExecutor, InlineExecutor
@@ -63,6 +67,8 @@ PARTIAL_SUFFIX = ".partial"
 _MANIFEST = "partial.json"
 _CHUNK_MANIFEST = "chunk.json"
 _FORMAT = "simcoop-partial/1"
+#: Tables a run folder has as Parquet only (``Results.save``).
+_NO_CSV = ("events",)
 #: Largest chunk: ~2-4 s of work for the reference scenario, so an interruption loses little.
 MAX_CHUNK_SIZE = 25
 
@@ -104,17 +110,21 @@ def partial_folder(out: str | os.PathLike[str]) -> Path:
     return out.with_name(out.name + PARTIAL_SUFFIX)
 
 
-def compute_chunk(scenario: Scenario, seed: int, start: int, stop: int, compare_portage: bool) -> dict[str, pd.DataFrame]:
-    """Simulate replications ``start``..``stop - 1`` and return their tables (runs on a worker).
+def compute_chunk(
+    scenario: Scenario, seed: int, start: int, stop: int, compare_portage: bool
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Simulate replications ``start``..``stop - 1``; return their tables and the tables' CSV rows (runs on a worker).
 
     Through ``simcoop.runner.run_chunk``, the one place where each replication draws its
-    uncertain parameters.
+    uncertain parameters. The CSV rows (``simcoop.csvout.csv_rows``, of every table the run
+    folder has as CSV) are made here, on the workers, so the final save only joins them.
     """
     from simcoop.runner import run_chunk
 
     outputs, _ = run_chunk(scenario, seed, range(start, stop), compare_portage)
     results = Results.from_outputs(scenario, outputs, seed=seed)
-    return {name: frame for name in TABLES if (frame := getattr(results, name)) is not None}
+    tables = {name: frame for name in TABLES if (frame := getattr(results, name)) is not None}
+    return tables, {name: csv_rows(frame) for name, frame in tables.items() if name not in _NO_CSV}
 
 
 class ChunkStore:
@@ -257,8 +267,20 @@ class ChunkStore:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
 
-    def assemble(self, scenario: Scenario, runtime_seconds: float, jobs: int) -> Results:
-        """Read the chunks back, one table at a time, into the Results of the whole run."""
+    def assemble(
+        self,
+        scenario: Scenario,
+        runtime_seconds: float,
+        jobs: int,
+        held: dict[tuple[int, int], dict[str, pd.DataFrame]] | None = None,
+    ) -> Results:
+        """Read the chunks back, one table at a time, into the Results of the whole run.
+
+        ``held``: tables of chunks this process wrote and still holds, by (start, stop), used
+        instead of reading them back (the same frames: Parquet keeps dtypes and values);
+        emptied as the tables are assembled.
+        """
+        held = {} if held is None else held
         chunks = self.chunks()
         covered = [r for start, stop in chunks for r in range(start, stop)]
         if covered != list(range(self.key.replications)):
@@ -273,7 +295,12 @@ class ChunkStore:
                 continue
             if not all(present):
                 raise RuntimeError(f"{self.folder}: some chunks lack {table}.parquet")
-            tables[table] = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+            parts = [
+                held[chunk].pop(table) if table in held.get(chunk, {}) else pd.read_parquet(path)
+                for chunk, path in zip(chunks, paths, strict=True)
+            ]
+            tables[table] = pd.concat(parts, ignore_index=True)
+            del parts
         return Results(
             scenario=scenario,
             seed=self.key.seed,
@@ -375,15 +402,23 @@ def _simulate_locked(
                 on_progress(n - len(missing))
         size = chunk_size or default_chunk_size(len(missing), runner.workers)
         tasks = [(scenario, root, start, stop, compare_portage) for start, stop in _contiguous_chunks(missing, size)]
-        for (_, _, start, stop, _), tables in runner.imap_unordered(compute_chunk, tasks):
+        held: dict[tuple[int, int], dict[str, pd.DataFrame]] = {}  # no need to read back what was just written
+        rows: dict[tuple[int, int], dict[str, str]] = {}
+        for (_, _, start, stop, _), (tables, chunk_rows) in runner.imap_unordered(compute_chunk, tasks):
             store.write(start, stop, tables)
-            del tables
+            held[(start, stop)], rows[(start, stop)] = tables, chunk_rows
             if on_progress:
                 on_progress(stop - start)
             if on_chunk:
                 on_chunk(start, stop)
-        results = store.assemble(scenario, time.perf_counter() - started, runner.workers)
-        results.save(target, force=force)
+        results = store.assemble(scenario, time.perf_counter() - started, runner.workers, held)
+        del held
+        chunks = store.chunks()
+        # The CSV rows made on the workers, when every chunk was computed in this session
+        # (after a resume, the save makes the CSV text of the whole tables).
+        csv_tables = list(rows[chunks[0]]) if all(c in rows for c in chunks) else []
+        results.save(target, force=force, csv_rows={name: [rows[c].pop(name) for c in chunks] for name in csv_tables})
+        del rows
     except BaseException:
         store.release()  # keep the chunks for a resume
         raise

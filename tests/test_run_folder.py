@@ -282,6 +282,34 @@ def test_formula_like_text_is_neutralised(payload: str) -> None:
     assert "-5.0" in text  # numbers are never touched
 
 
+def test_csv_text_writes_what_pandas_writes(results: simcoop.Results, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The column-wise writer of ``csv_text`` gives pandas' bytes: quotes, missing values, dates, odd floats."""
+    import numpy as np
+
+    from simcoop import csvout
+
+    n = 9000  # more than one block of rows
+    rng = np.random.default_rng(5)
+    odd = pd.DataFrame({
+        "f": np.r_[rng.normal(size=n - 7) * 1e6, np.nan, np.inf, -np.inf, -0.0, 1e16, 1e-5, 0.1 + 0.2],
+        "i": rng.integers(-10**12, 10**12, n), "b": rng.random(n) > 0.5,
+        "s": pd.Series([["a,b", 'q"x', "line\nfeed", "", " sp", "=cmd", None][k % 7] for k in range(n)], dtype=object),
+        "st": pd.Series([["x,y", "z", "", None][k % 4] for k in range(n)], dtype="str"),
+        "c": pd.Categorical([["u", "v,w", "-z"][k % 3] for k in range(n)]),
+        "I": pd.array([None if k % 7 == 0 else k for k in range(n)], dtype="Int64"),
+        "d": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D"),
+        "o": pd.Series([[1, 2.5, "t", None, np.float64(0.1), True][k % 6] for k in range(n)], dtype=object),
+        'label,"x"': np.arange(n), 3: np.arange(n),
+    })  # fmt: skip
+    frames = [odd, odd.iloc[:0], odd.iloc[:10], results.monthly, results.kpis, results.yearly, results.summary()]
+    texts = [csv_text(frame) for frame in frames]
+    for frame, text in zip(frames, texts, strict=True):  # a table's text: its header, then its parts' rows
+        parts = [frame.iloc[:3], frame.iloc[3:7], frame.iloc[7:]]
+        assert csvout.csv_text(frame.iloc[:0]) + "".join(csvout.csv_rows(part) for part in parts) == text
+    monkeypatch.setattr(csvout, "_columnwise_csv", lambda frame: None)  # pandas writes every table
+    assert texts == [csv_text(frame) for frame in frames]
+
+
 def test_a_funder_named_like_a_formula_is_neutralised_in_the_run_folder(tmp_path: Path) -> None:
     scenario = small_scenario()
     data = scenario.to_dict()

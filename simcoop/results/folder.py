@@ -12,6 +12,7 @@ neutralised).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,12 @@ __all__ = [
 ]
 
 
-def to_csv(frame: pd.DataFrame, path: Path) -> None:
-    """A table of a folder being written atomically: exact numbers, formula-like text neutralised (``simcoop.csvout``)."""
-    write_csv_table(frame, path, atomic=False)
+def to_csv(frame: pd.DataFrame, path: Path, rows: Sequence[str] | None = None) -> None:
+    """A table of a folder being written atomically: exact numbers, formula-like text neutralised (``simcoop.csvout``).
+
+    ``rows``: the table's CSV rows already made, part by part (``simcoop.csvout.csv_rows``).
+    """
+    write_csv_table(frame, path, atomic=False, rows=rows)
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

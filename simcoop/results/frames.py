@@ -199,14 +199,21 @@ def monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
 
 def people_frame(outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
     """The per-person records of every replication, with a ``replication`` column."""
-    parts = []
-    for o in outputs:
-        part = pd.DataFrame(o.people)
-        part.insert(0, "replication", o.replication)
-        parts.append(part)
-    if not parts:
+    if not outputs:
         return pd.DataFrame()
-    return pd.concat(parts, ignore_index=True)
+    names = list(outputs[0].people)
+    if any(list(o.people) != names for o in outputs):  # not the same records everywhere: let pandas align them
+        parts = []
+        for o in outputs:
+            part = pd.DataFrame(o.people)
+            part.insert(0, "replication", o.replication)
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+    # One frame from whole columns (the same dtypes and values as concatenating a frame per replication).
+    sizes = [len(o.people[names[0]]) if names else 0 for o in outputs]
+    data: dict[str, Any] = {"replication": np.repeat(np.array([o.replication for o in outputs], dtype=np.int64), sizes)}
+    data.update({name: np.concatenate([np.asarray(o.people[name]) for o in outputs]) for name in names})
+    return pd.DataFrame(data)
 
 
 def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
@@ -314,16 +321,17 @@ def funding_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
     horizon = scenario.meta.horizon_months
     year_of_month = np.array(calendar_years(scenario.meta.start_month, horizon), dtype=np.int64)
     years = np.unique(year_of_month)
+    in_year = [year_of_month == year for year in years]
     rows = []
     for o in outputs:
+        # Each convention's year sums: row by row, the same sums as summing each convention's months apart.
+        earned = np.stack([o.funding_earned[:, months].sum(axis=1) for months in in_year], axis=1).tolist()
+        received = np.stack([o.funding_received[:, months].sum(axis=1) for months in in_year], axis=1).tolist()
         for c, conv in enumerate(conventions):
-            for year in years:
-                months = year_of_month == year
+            for k, year in enumerate(years.tolist()):
                 rows.append(
-                    (o.replication, int(year), conv.funder, conv.kind,
-                     round(float(o.funding_earned[c, months].sum()) / 100.0, 2),
-                     round(float(o.funding_received[c, months].sum()) / 100.0, 2))
-                )  # fmt: skip
+                    (o.replication, year, conv.funder, conv.kind, round(earned[c][k] / 100.0, 2), round(received[c][k] / 100.0, 2))
+                )
     frame = pd.DataFrame(rows, columns=columns[1:])
     frame.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(frame)))
     return frame
@@ -347,29 +355,38 @@ def territory_frames(
     seekers = [z.job_seekers_abc for z in zones] or [np.nan]
     population = [z.population for z in zones] or [np.nan]
     site_rows, zone_rows = [], []
+    if len(people):  # the people's columns once, each replication's rows picked from them
+        person_rep, person_exit = people["replication"].to_numpy(), people["exit_month"].to_numpy()
+        person_entry, person_zone = people["entry_month"].to_numpy(), people["zone"].to_numpy()
     for o in outputs:
-        mine = people[people["replication"] == o.replication] if len(people) else people
-        exit_or_end = mine["exit_month"].to_numpy().copy() if len(mine) else np.zeros(0, dtype=np.int64)
+        if len(people):
+            mine = person_rep == o.replication
+            exit_or_end, entry, zone = person_exit[mine], person_entry[mine], person_zone[mine]  # copies
+        else:
+            exit_or_end = entry = zone = np.zeros(0, dtype=np.int64)
         exit_or_end[exit_or_end < 0] = horizon - 1
+        bs, bz = o.by_site, o.by_zone
         for year in years:
             y = int(year)
             months = year_of_month == year
             last = last_of_year[y]
+            # Each site's (zone's) sums over the year's months: row by row, the same sums as taken one row at a time.
+            site_sums = [bs[key][:, months].sum(axis=1).tolist() for key in ("accueils", "entries", "lost_waiting")]
+            site_ends = [bs[key][:, last].tolist() for key in ("active", "waiting", "staff_fte")]
             for s, name in enumerate(site_names):
-                bs = o.by_site
                 site_rows.append(
-                    (o.replication, y, name, int(bs["accueils"][s, months].sum()), int(bs["entries"][s, months].sum()),
-                     int(bs["lost_waiting"][s, months].sum()), int(bs["active"][s, last]), int(bs["waiting"][s, last]),
-                     float(bs["staff_fte"][s, last]))
+                    (o.replication, y, name, int(site_sums[0][s]), int(site_sums[1][s]), int(site_sums[2][s]),
+                     int(site_ends[0][s]), int(site_ends[1][s]), float(site_ends[2][s]))
                 )  # fmt: skip
-            present = (exit_or_end >= first_of_year[y]) & (mine["entry_month"].to_numpy() <= last) if len(mine) else np.zeros(0, bool)
-            supported = np.bincount(mine["zone"].to_numpy()[present], minlength=len(zone_codes)) if len(mine) else np.zeros(len(zone_codes))
+            present = (exit_or_end >= first_of_year[y]) & (entry <= last) if len(entry) else np.zeros(0, bool)
+            supported = np.bincount(zone[present], minlength=len(zone_codes)) if len(entry) else np.zeros(len(zone_codes))
+            zone_accueils, zone_entries = (bz[key][:, months].sum(axis=1).tolist() for key in ("accueils", "entries"))
+            zone_active = bz["active"][:, last].tolist()
             for z, code in enumerate(zone_codes):
-                bz = o.by_zone
                 per_1000 = 1000.0 * supported[z] / seekers[z] if seekers[z] and not np.isnan(seekers[z]) else np.nan
                 zone_rows.append(
-                    (o.replication, y, code, zone_names[z], population[z], seekers[z], int(bz["accueils"][z, months].sum()),
-                     int(bz["entries"][z, months].sum()), int(supported[z]), int(bz["active"][z, last]), round(per_1000, 4))
+                    (o.replication, y, code, zone_names[z], population[z], seekers[z], int(zone_accueils[z]),
+                     int(zone_entries[z]), int(supported[z]), int(zone_active[z]), round(per_1000, 4))
                 )  # fmt: skip
     sites = pd.DataFrame(
         site_rows,

@@ -358,7 +358,9 @@ class Results:
         return plots.plot_kpi(self, kpi, bins, ax)
 
     # ------------------------------------------------------------------ disk
-    def save(self, directory: str | os.PathLike[str], force: bool = False) -> Path:
+    def save(
+        self, directory: str | os.PathLike[str], force: bool = False, csv_rows: dict[str, Sequence[str]] | None = None
+    ) -> Path:
         """Write the run folder atomically; refuse to replace a different run unless ``force``.
 
         Everything is written to a temporary folder next to ``directory`` and swapped
@@ -366,16 +368,20 @@ class Results:
         previous content (or nothing), never a half-written folder. The folder is marked
         as simcoop's (``.simcoop.json``, see ``simcoop.outdir``): a folder that is not
         simcoop's is never replaced, and the user's own files in a run folder are kept.
+        ``csv_rows``: by table, the CSV rows of its parts in order (``simcoop.csvout.csv_rows``,
+        made where the parts were computed), written instead of turning the table into text here.
         """
+        write = self._write if not csv_rows else lambda folder: self._write(folder, csv_rows)
         return write_owned_folder(
-            Path(directory), "run", self.identity(), self._write, force, scenario_hash=self.scenario.scenario_hash()
+            Path(directory), "run", self.identity(), write, force, scenario_hash=self.scenario.scenario_hash()
         )
 
     def identity(self) -> dict[str, Any]:
         """What identifies this run: scenario (name and hash), seed, replications."""
         return run_identity(self.scenario, self.seed, self.replications)
 
-    def _write(self, folder: Path) -> None:
+    def _write(self, folder: Path, csv_rows: dict[str, Sequence[str]] | None = None) -> None:
+        csv_rows = csv_rows or {}
         with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
             json.dump(self.manifest(), fh, indent=2, ensure_ascii=False)
             fh.write("\n")
@@ -387,7 +393,7 @@ class Results:
                 continue
             frame.to_parquet(folder / f"{name}.parquet", index=False)
             if name != "events":
-                to_csv(frame, folder / f"{name}.csv")
+                to_csv(frame, folder / f"{name}.csv", csv_rows.get(name))
         if self.portage is not None:
             to_csv(self.portage_comparison(), folder / "portage_comparison.csv")
         to_csv(self.summary(), folder / "summary.csv")

@@ -19,6 +19,7 @@ every replication), by a distribution makes it uncertain.
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -154,8 +155,14 @@ def numeric_field(root: type[BaseModel], key: str) -> tuple[bool, float, float, 
     """What the scenario field at dotted ``key`` accepts: ``(whole, low, high, low_strict, high_strict)``, or None when not a number.
 
     List items are selected by number or name (``activities.sectors.conseil_formation.share``),
-    mapping values by key (``territory.seasonality.3``).
+    mapping values by key (``territory.seasonality.3``). Cached: the answer depends on the
+    classes only, and every replication's draw asks it again for each uncertain key.
     """
+    return _numeric_field(root, key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _numeric_field(root: type[BaseModel], key: str) -> tuple[bool, float, float, bool, bool] | None:
     model: Any = root
     annotation: Any = None
     metadata: list[Any] = []
