@@ -15,13 +15,14 @@ No simcoop imports besides ``_atomic``.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from simcoop._atomic import write_text_atomically
+from simcoop._atomic import write_file_atomically
 
 __all__ = ["FORMULA_PREFIXES", "neutralise", "csv_rows", "csv_text", "write_csv_table"]
 
@@ -167,17 +168,27 @@ def _text_cell(value: object) -> str | None:
 
 
 def write_csv_table(
-    frame: pd.DataFrame, path: str | os.PathLike[str], atomic: bool = True, rows: Sequence[str] | None = None
+    frame: pd.DataFrame, path: str | os.PathLike[str], atomic: bool = True, rows: Sequence[str | os.PathLike[str]] | None = None
 ) -> Path:
     """Write ``frame`` to ``path`` by the rules above (atomically unless the folder is itself being written atomically).
 
-    ``rows``: the ``csv_rows`` of the parts of ``frame``, in order, when they are already known.
+    ``rows``: the ``csv_rows`` of the parts of ``frame``, in order, when they are already known:
+    files holding them (copied one after the other, never all in memory).
     """
     path = Path(path)
-    text = csv_text(frame) if rows is None else csv_text(frame.iloc[:0]) + "".join(rows)
+
+    def write(target: Path) -> None:
+        with open(target, "w", encoding="utf-8", newline="") as fh:
+            if rows is None:
+                fh.write(csv_text(frame))
+                return
+            fh.write(csv_text(frame.iloc[:0]))
+            for part in rows:
+                with open(part, encoding="utf-8", newline="") as src:
+                    shutil.copyfileobj(src, fh, 1 << 20)
+
     if atomic:
-        write_text_atomically(path, text)
+        write_file_atomically(path, write)
     else:
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        write(path)
     return path

@@ -66,6 +66,8 @@ __all__ = ["simulate_to_folder", "partial_folder", "compute_chunk", "ChunkStore"
 PARTIAL_SUFFIX = ".partial"
 _MANIFEST = "partial.json"
 _CHUNK_MANIFEST = "chunk.json"
+#: A chunk's CSV rows of a table (``simcoop.csvout.csv_rows``), kept on disk, not in memory, until the save.
+_ROWS_SUFFIX = ".csv-rows"
 _FORMAT = "simcoop-partial/1"
 #: Tables a run folder has as Parquet only (``Results.save``).
 _NO_CSV = ("events",)
@@ -243,8 +245,8 @@ class ChunkStore:
             done[start:stop] = [True] * (stop - start)
         return [r for r, d in enumerate(done) if not d]
 
-    def write(self, start: int, stop: int, tables: dict[str, pd.DataFrame]) -> None:
-        """Write one chunk's tables: into a .tmp folder, then renamed, so it is whole or absent."""
+    def write(self, start: int, stop: int, tables: dict[str, pd.DataFrame], rows: dict[str, str] | None = None) -> None:
+        """Write one chunk's tables (and their CSV rows, ``rows``): into a .tmp folder, then renamed, so it is whole or absent."""
         name = _chunk_name(start, stop)
         tmp = self.folder / f"{name}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
@@ -254,6 +256,11 @@ class ChunkStore:
             for table, frame in tables.items():
                 path = tmp / f"{table}.parquet"
                 frame.to_parquet(path, index=False)
+                fsync_file(path)
+                files[path.name] = {"bytes": path.stat().st_size, "sha256": sha256_of(path)}
+            for table, text in (rows or {}).items():
+                path = tmp / f"{table}{_ROWS_SUFFIX}"
+                path.write_text(text, encoding="utf-8", newline="")
                 fsync_file(path)
                 files[path.name] = {"bytes": path.stat().st_size, "sha256": sha256_of(path)}
             with open(tmp / _CHUNK_MANIFEST, "w", encoding="utf-8") as fh:  # last: a chunk without it is unfinished
@@ -266,6 +273,13 @@ class ChunkStore:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+
+    def csv_row_files(self) -> dict[str, list[Path]]:
+        """By table, the files of its CSV rows, one per chunk in order, for the tables every chunk has them of."""
+        folders = [self.folder / _chunk_name(start, stop) for start, stop in self.chunks()]
+        names = {p.name[: -len(_ROWS_SUFFIX)] for p in folders[0].glob(f"*{_ROWS_SUFFIX}")} if folders else set()
+        files = {name: [f / f"{name}{_ROWS_SUFFIX}" for f in folders] for name in sorted(names)}
+        return {name: paths for name, paths in files.items() if all(p.is_file() for p in paths)}
 
     def assemble(
         self,
@@ -403,22 +417,19 @@ def _simulate_locked(
         size = chunk_size or default_chunk_size(len(missing), runner.workers)
         tasks = [(scenario, root, start, stop, compare_portage) for start, stop in _contiguous_chunks(missing, size)]
         held: dict[tuple[int, int], dict[str, pd.DataFrame]] = {}  # no need to read back what was just written
-        rows: dict[tuple[int, int], dict[str, str]] = {}
         for (_, _, start, stop, _), (tables, chunk_rows) in runner.imap_unordered(compute_chunk, tasks):
-            store.write(start, stop, tables)
-            held[(start, stop)], rows[(start, stop)] = tables, chunk_rows
+            store.write(start, stop, tables, chunk_rows)
+            held[(start, stop)] = tables
+            del chunk_rows
             if on_progress:
                 on_progress(stop - start)
             if on_chunk:
                 on_chunk(start, stop)
         results = store.assemble(scenario, time.perf_counter() - started, runner.workers, held)
         del held
-        chunks = store.chunks()
-        # The CSV rows made on the workers, when every chunk was computed in this session
-        # (after a resume, the save makes the CSV text of the whole tables).
-        csv_tables = list(rows[chunks[0]]) if all(c in rows for c in chunks) else []
-        results.save(target, force=force, csv_rows={name: [rows[c].pop(name) for c in chunks] for name in csv_tables})
-        del rows
+        # The CSV rows the workers made, chunk by chunk on disk, for every table whose rows
+        # every chunk holds (else the save makes the CSV text of the whole table).
+        results.save(target, force=force, csv_rows=store.csv_row_files())
     except BaseException:
         store.release()  # keep the chunks for a resume
         raise

@@ -173,6 +173,13 @@ def test_interrupted_run_resumes_without_recomputing(
     assert computed == [(4, 7), (7, 8)], "only the missing replications are computed (in chunks of the new size)"
     assert_same_results(results, in_memory)
     assert not partial_folder(out).exists()
+    # The CSV files, joined from the chunks' rows kept on disk (those of the interrupted session
+    # included), are byte for byte those of the whole tables written at once.
+    in_memory.save(tmp_path / "whole")
+    written = sorted(p.name for p in out.glob("*.csv"))
+    assert "monthly.csv" in written
+    for name in written:
+        assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
 
 
 def test_a_chunk_being_written_when_interrupted_is_discarded(

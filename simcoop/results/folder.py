@@ -40,10 +40,10 @@ __all__ = [
 ]
 
 
-def to_csv(frame: pd.DataFrame, path: Path, rows: Sequence[str] | None = None) -> None:
+def to_csv(frame: pd.DataFrame, path: Path, rows: Sequence[Path] | None = None) -> None:
     """A table of a folder being written atomically: exact numbers, formula-like text neutralised (``simcoop.csvout``).
 
-    ``rows``: the table's CSV rows already made, part by part (``simcoop.csvout.csv_rows``).
+    ``rows``: files holding the table's CSV rows already made, part by part (``simcoop.csvout.csv_rows``).
     """
     write_csv_table(frame, path, atomic=False, rows=rows)
 

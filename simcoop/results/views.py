@@ -359,7 +359,7 @@ class Results:
 
     # ------------------------------------------------------------------ disk
     def save(
-        self, directory: str | os.PathLike[str], force: bool = False, csv_rows: dict[str, Sequence[str]] | None = None
+        self, directory: str | os.PathLike[str], force: bool = False, csv_rows: dict[str, Sequence[Path]] | None = None
     ) -> Path:
         """Write the run folder atomically; refuse to replace a different run unless ``force``.
 
@@ -368,8 +368,9 @@ class Results:
         previous content (or nothing), never a half-written folder. The folder is marked
         as simcoop's (``.simcoop.json``, see ``simcoop.outdir``): a folder that is not
         simcoop's is never replaced, and the user's own files in a run folder are kept.
-        ``csv_rows``: by table, the CSV rows of its parts in order (``simcoop.csvout.csv_rows``,
-        made where the parts were computed), written instead of turning the table into text here.
+        ``csv_rows``: by table, files holding the CSV rows of its parts in order
+        (``simcoop.csvout.csv_rows``, made where the parts were computed), copied instead of
+        turning the table into text here.
         """
         write = self._write if not csv_rows else lambda folder: self._write(folder, csv_rows)
         return write_owned_folder(
@@ -380,7 +381,7 @@ class Results:
         """What identifies this run: scenario (name and hash), seed, replications."""
         return run_identity(self.scenario, self.seed, self.replications)
 
-    def _write(self, folder: Path, csv_rows: dict[str, Sequence[str]] | None = None) -> None:
+    def _write(self, folder: Path, csv_rows: dict[str, Sequence[Path]] | None = None) -> None:
         csv_rows = csv_rows or {}
         with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
             json.dump(self.manifest(), fh, indent=2, ensure_ascii=False)
