@@ -9,15 +9,15 @@ as soon as it arrives, into a work folder next to the output::
     <out>.partial/
       partial.json                  what run this is: scenario hash, seed, replications, ...
       r000000-000025/               replications 0-24: monthly, yearly, events, kpis,
-      r000025-000050/               funding (and portage) as Parquet, written to a .tmp
-      ...                           folder and renamed, so a chunk is whole or absent
+      r000025-000050/               funding (and portage) as Parquet and their CSV rows,
+      ...                           written to a .tmp folder and renamed, so a chunk is
+                                    whole or absent
 
 At the end the tables are concatenated one at a time (the chunks' tables this process
 received are kept, not read back; those of an interrupted run are read from disk), the
-run folder is saved atomically (``Results.save``, with the CSV rows the workers made for
-their chunks, unless the run was resumed) and the work folder removed. The parent never
-holds more than one chunk's replication outputs; its peak is the final tables and their
-CSV text.
+run folder is saved atomically (``Results.save``, its CSV files copied from the rows the
+workers made for their chunks) and the work folder removed. The parent never holds more
+than one chunk's replication outputs, nor the CSV text; its peak is the final tables.
 
 Resume is automatic: a work folder of the same run (same scenario hash, seed,
 replications, portage comparison and simcoop version) is continued, its chunks kept and
