@@ -114,7 +114,7 @@ def add_parser(sub: Any) -> None:
     run.add_argument(
         "--solve",
         action="store_true",
-        help="also find the one-off start-up financing that brings the rupture risk under its threshold (as `simcoop solve`); writes solve.json",
+        help="also find the one-off start-up financing that brings the rupture risk under its threshold (as `simcoop solve`, on the pessimistic end of the intervals only: the prudent amount the report quotes); writes solve.json",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     run.add_argument("--report", action="store_true", help="also write report.html and report.pdf (the French report) into the output folder")
