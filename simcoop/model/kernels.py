@@ -165,6 +165,15 @@ def bucket_index(table: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
 
 
 @_jit
+def _bucket_guess(buckets: npt.NDArray[np.int64], value: float) -> int:
+    """Where ``value`` (>= 0, below the table's end) should lie in the table: its bucket's first
+    index, plus its place within the bucket in proportion to the bucket's entries."""
+    k = int(value) >> BUCKET_SHIFT
+    first = buckets[k]
+    return first + (((buckets[k + 1] - first) * (int(value) - (k << BUCKET_SHIFT))) >> BUCKET_SHIFT)
+
+
+@_jit
 def _search_right_bucketed(table: npt.NDArray[np.float64], buckets: npt.NDArray[np.int64], value: float) -> int:
     """``_search_right(table, value)`` for ``value < table[-1]`` (the same index), from a guess in
     ``value``'s bucket of ``bucket_index`` then a walk to the answer (one or two cache lines).
@@ -174,9 +183,7 @@ def _search_right_bucketed(table: npt.NDArray[np.float64], buckets: npt.NDArray[
     """
     if not value >= 0.0:  # NaN or negative: no bucket
         return _search_right(table, value)
-    k = int(value) >> BUCKET_SHIFT
-    first = buckets[k]
-    g = first + (((buckets[k + 1] - first) * (int(value) - (k << BUCKET_SHIFT))) >> BUCKET_SHIFT)
+    g = _bucket_guess(buckets, value)
     while g > 0 and table[g] > value:
         g -= 1
     while table[g + 1] <= value:  # stops before the end: value < table[-1]
@@ -418,8 +425,7 @@ def cesa_pay_gross(  # noqa: PLR0913
     for i in range(m):
         b = out[O_BUDGET, i]
         if b > 0.0 and b < top:
-            k = int(b) >> BUCKET_SHIFT
-            g = buckets[k] + (((buckets[k + 1] - buckets[k]) * (int(b) - (k << BUCKET_SHIFT))) >> BUCKET_SHIFT)
+            g = _bucket_guess(buckets, b)
             touched += cost_table[g] + relief_table[g]
     for i in range(m):
         s = 1.0 if salaried[i] else 0.0
