@@ -192,3 +192,40 @@ def test_the_kernels_employee_contributions_are_the_tables(month: str, size: str
     found = np.array([kernels._employee_beyond(float(g), tables.kernel_constants) for g in gross])  # noqa: SLF001
     assert found[:, 0].tobytes() == tables.employee[gross].tobytes()
     assert found[:, 1].tobytes() == tables.csg_crds[gross].tobytes()
+
+
+def _stock_book(rng: np.random.Generator, m: int) -> Any:
+    """A reference book with ``m`` activities and random whole cents in every array the stocks add up."""
+    from simcoop.model.book import ROW_TREASURY_CENTS, Book
+    from simcoop.model.params import model_params
+
+    book = Book(model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml")), capacity=4 * m + 64)
+    book.m = m
+    for array in (book.a[ROW_TREASURY_CENTS], book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due, book.allocations_due):
+        array[...] = np.rint(rng.normal(0.0, 1e7, array.shape))
+        array[rng.random(array.shape) < 0.2] = 0.0
+        array[rng.random(array.shape) < 0.2] = -0.0
+    return book
+
+
+@pytest.mark.parametrize("m", [0, 1, 7, 150])
+def test_the_stock_sums_are_numpys(m: int) -> None:
+    """``stock_sums`` (a loop) adds whole cents to numpy's pairwise sums bit for bit, signs of zero included,
+    and hands back (False) any sum with a term that is not a whole cent within range."""
+    rng = np.random.default_rng(m)
+    from simcoop.model.book import ROW_TREASURY_CENTS
+
+    for month in (0, 5, 119):
+        book = _stock_book(rng, m)
+        if m:  # a treasury of zeros of both signs: -0.0 only where every term is -0.0
+            book.a[ROW_TREASURY_CENTS, :m] = -0.0
+            book.a[ROW_TREASURY_CENTS, rng.integers(0, m)] = rng.choice([0.0, -0.0])
+        book.capital_due[month + 1 :] = -0.0  # a sum of -0.0 only
+        sums = np.empty(8)
+        args = (book.a, book.m, book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due, book.allocations_due, month, sums)
+        assert kernels.stock_sums(*args)
+        assert sums.tobytes() == np.array(book.stock_sums(month)).tobytes()
+        for bad in (0.5, np.nan, np.inf, 2.0**60):
+            book.funding_due[0, -1] = bad
+            assert not kernels.stock_sums(*args)
+        book.funding_due[0, -1] = 0.0

@@ -69,7 +69,10 @@ from simcoop.model.book import (
 )
 from simcoop.model.params import CAPE, CESA
 
-__all__ = ["ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross", "cesa_pay_settle"]
+__all__ = [
+    "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
+    "cesa_pay_settle", "stock_sums",
+]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -738,3 +741,66 @@ def decision_masks(  # noqa: PLR0913
         )
         term_over[i] = cape and a[ROW_CAPE_TERM_END_MONTH, i] <= t
         subscribe[i] = cesa and not trial and (u_decide[i] < uptake or a[ROW_ASSOCIE_DEADLINE_MONTH, i] <= t)
+
+
+#: Whole cents of at most this size add up to the same number in any order when there are at most
+#: ``_EXACT_TERMS`` of them (every partial sum stays below 2**53, where float64 counts exactly).
+_WHOLE_BOUND = 2.0**40
+_EXACT_TERMS = 1 << 13
+
+
+@_jit
+def _exact_sum(values: npt.NDArray[np.float64], negative_only: bool) -> tuple[float, bool]:
+    """``np.add.reduce(values, axis=None)`` (of ``np.minimum(values, 0.0)`` when ``negative_only``)
+    where every value is a whole cent within ``_WHOLE_BOUND``, and whether that is so.
+
+    Such a sum is the same number in any order, so a loop finds numpy's pairwise answer; like
+    numpy's, it starts from 0.0 (a sum of -0.0 terms only is 0.0).
+    """
+    total = 0.0
+    n = 0
+    for v in values.flat:
+        if negative_only:
+            v = _min(v, 0.0)
+        if not (abs(v) <= _WHOLE_BOUND and v == np.floor(v)):
+            return 0.0, False
+        total += v
+        n += 1
+    return total, n <= _EXACT_TERMS
+
+
+@_jit
+def stock_sums(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    pending: npt.NDArray[np.float64],
+    coop_pending: npt.NDArray[np.float64],
+    funding_due: npt.NDArray[np.float64],
+    advance_left: npt.NDArray[np.float64],
+    capital_due: npt.NDArray[np.float64],
+    allocations_due: npt.NDArray[np.float64],
+    month: int,
+    sums: npt.NDArray[np.float64],
+) -> bool:
+    """The sums of ``Book.stock_sums`` (the same numbers, in its order) into ``sums``.
+
+    Returns False, ``sums`` of no use, when some term is not a whole cent within range (the
+    caller then lets numpy add them).
+    """
+    treasury = a[ROW_TREASURY_CENTS, :m]
+    parts = (
+        _exact_sum(treasury, False),
+        _exact_sum(treasury, True),
+        _exact_sum(pending[:, :m], False),
+        _exact_sum(coop_pending, False),
+        _exact_sum(funding_due[:, month + 1 :], False),
+        _exact_sum(advance_left, False),
+        _exact_sum(capital_due[month + 1 :], False),
+        _exact_sum(allocations_due[month + 1 :], False),
+    )
+    for k in range(8):
+        total, ok = parts[k]
+        if not ok:
+            return False
+        sums[k] = total
+    return True

@@ -383,7 +383,14 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
         _recover_over_compensation(book, p, month, settle=december or month == p.horizon_months - 1)
     if december:
         _annual_closing(book, p, month)
-    stocks = book.stocks(month)
+    sums = None
+    if kernels.ENABLED:
+        found = np.empty(8)
+        if kernels.stock_sums(
+            book.a, book.m, book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due, book.allocations_due, month, found
+        ):  # fmt: skip
+            sums = found.tolist()
+    stocks = book.stocks(month, sums)
     m = book.m
     by_site, by_zone = book.by_site, book.by_zone
     if m:  # (one site or one zone: everyone is there)
