@@ -63,6 +63,7 @@ from simcoop.model.book import (
     ROW_PREVIOUS_YEAR_MONTHS,
     ROW_RECENT_NET_MARGIN_CENTS,
     ROW_RELIEF_YTD_CENTS,
+    ROW_SECTOR,
     ROW_SETTLEMENT_INSTALMENT_CENTS,
     ROW_SETTLEMENT_OWED_CENTS,
     ROW_TREASURY_CENTS,
@@ -601,15 +602,19 @@ def activity_month(  # noqa: PLR0913
     contribution_minimum_cents: float,
     cape_fee_cents: float,
     margin_smoothing_months: float,
+    vat_exempt_share: npt.NDArray[np.float64],
     invoiced: npt.NDArray[np.float64],
     salaried: npt.NDArray[np.bool_],
+    exempt_share: npt.NDArray[np.float64],
     sums: npt.NDArray[np.float64],
 ) -> None:
     """``processes._activity_accounts`` (every activity's month before pay) in one loop.
 
-    ``noise`` is the month's lognormal factor (numpy's exp). Writes the turnover invoiced and
-    who is salaried by activity, and ``sums`` (zeros in): contributions, turnover, turnover
-    of salaried activities, cash received, purchases (whole cents, exact in any order).
+    ``noise`` is the month's lognormal factor (numpy's exp). Writes the turnover invoiced, who
+    is salaried and the VAT-exempt share of the sector (``vat_exempt_share`` by sector) by
+    activity, and ``sums`` (zeros in): contributions, turnover, turnover of salaried
+    activities, cash received, purchases (whole cents, exact in any order), and how many
+    activities are salaried.
     """
     slots = pending.shape[0]
     brackets = thresholds.shape[0] > 0
@@ -650,10 +655,12 @@ def activity_month(  # noqa: PLR0913
         a[ROW_TREASURY_CENTS, i] += received - purchases - contrib
         invoiced[i] = inv
         salaried[i] = s
+        exempt_share[i] = vat_exempt_share[int(a[ROW_SECTOR, i])]
         sums[0] += contrib
         sums[1] += inv
         if s:
             sums[2] += inv
+            sums[5] += 1.0
         sums[3] += received
         sums[4] += purchases
 
@@ -662,7 +669,6 @@ def activity_month(  # noqa: PLR0913
 def activity_charges(  # noqa: PLR0913
     a: npt.NDArray[np.float64],
     m: int,
-    sector: npt.NDArray[np.intp],
     salaried: npt.NDArray[np.bool_],
     gross: npt.NDArray[np.float64],
     paid: bool,
@@ -679,14 +685,16 @@ def activity_charges(  # noqa: PLR0913
     ``payroll_taxes_cents``), debited from each treasury; returns their total (whole cents).
 
     ``paid``: some CESA pay this month (``gross`` is read only then); ``per_head_cents`` is
-    ``mutuelle + occupational health / 12`` as ``per_head_costs_cents`` computes it.
+    ``mutuelle + occupational health / 12`` as ``per_head_costs_cents`` computes it. Each
+    activity's sector is read from the table.
     """
     total = 0.0
     for i in range(m):
-        charges = insurance[sector[i]]
+        sector = int(a[ROW_SECTOR, i])
+        charges = insurance[sector]
         if paid:
             charges += np.rint((1.0 if salaried[i] else 0.0) * per_head_cents)
-            rate = at_mp[sector[i]]
+            rate = at_mp[sector]
             g = gross[i]
             charges += np.rint(g * (0.0 if rate != rate else rate - table_at_mp))
             g = _max(g, 0.0)
