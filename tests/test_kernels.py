@@ -229,3 +229,57 @@ def test_the_stock_sums_are_numpys(m: int) -> None:
             book.funding_due[0, -1] = bad
             assert not kernels.stock_sums(*args)
         book.funding_due[0, -1] = 0.0
+
+
+def _convention(rng: np.random.Generator, kind: int) -> Any:
+    from simcoop.model.params import ConventionParams
+
+    return ConventionParams(
+        funder=f"f{kind}", kind=kind, amount_cents=int(rng.integers(1, 4_000_000 if kind in (0, 2) else 200_000)),
+        ceiling_cents=float(rng.integers(100_000, 3_000_000)) if rng.random() < 0.5 else float("inf"),
+        first=int(rng.integers(-20, 30)), term_months=36, max_renewals=0, renewal_probability=0.0,
+        period_months=int(rng.choice([1, 3, 12])), lag_months=int(rng.integers(0, 14)),
+        advance_cents=int(rng.integers(0, 500_000)) if rng.random() < 0.5 else 0,
+        dailly_share=float(rng.choice([0.0, 0.7, 0.85])),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_public_funding_kernel_is_the_python_code(seed: int) -> None:
+    """``public_funding`` against ``_public_funding``'s Python code, month after month, on random conventions
+    of every kind (ceilings, advances, Dailly, periods and lags): every array and total bit for bit."""
+    import dataclasses
+
+    from simcoop.model.book import CAPE, Book
+    from simcoop.model.params import FUNDING_KINDS, model_params
+
+    rng = np.random.default_rng(seed)
+    p = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    conventions = tuple(_convention(rng, k % len(FUNDING_KINDS)) for k in range(7))
+    p = dataclasses.replace(p, conventions=conventions)
+    assert processes._convention_table(conventions) is not None  # noqa: SLF001 - the kernel runs
+    last = [c.first + int(rng.integers(0, 60)) for c in conventions]
+    last[0] = -1  # a partner that did not come through
+    books = [Book(p, capacity=64), Book(p, capacity=64)]
+    for book in books:
+        book.convention_last[:] = last
+    names = ("funding_earned", "funding_due", "funding_received", "advance_left", "advance_settle_due", "dailly_in", "dailly_out")
+    scalars = ("year_result_cents", "coop_ledger_cents", "convention_advances_cents")
+    for t in range(p.horizon_months):
+        counts = {"accueils": float(rng.integers(0, 9)), "cesa_entries": float(rng.integers(0, 3)), "rsa_entries": float(rng.integers(0, 3))}
+        active = int(rng.integers(0, 200))
+        for book, enabled in zip(books, (True, False), strict=True):
+            book.flows.update(counts)
+            book.stage_count[CAPE] = active
+            processes.kernels.ENABLED = enabled
+            try:
+                processes._public_funding(book, p, t)  # noqa: SLF001
+            finally:
+                processes.kernels.ENABLED = True
+        for name in names:
+            assert getattr(books[0], name).tobytes() == getattr(books[1], name).tobytes(), (t, name)
+        for name in scalars:
+            assert np.float64(getattr(books[0], name)).tobytes() == np.float64(getattr(books[1], name)).tobytes(), (t, name)
+        for name in ("public_funding_earned_cents", "public_funding_cents"):
+            assert np.float64(books[0].flows[name]).tobytes() == np.float64(books[1].flows[name]).tobytes(), (t, name)
+    assert float(np.abs(books[0].funding_received).sum()) > 0 and float(books[0].dailly_in.sum()) > 0

@@ -72,7 +72,7 @@ from simcoop.model.params import CAPE, CESA
 
 __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
-    "cesa_pay_settle", "stock_sums",
+    "cesa_pay_settle", "stock_sums", "public_funding", "C_COLUMNS",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -811,4 +811,122 @@ def stock_sums(  # noqa: PLR0913
         if not ok:
             return False
         sums[k] = total
+    return True
+
+
+# Columns of the conventions' table that ``public_funding`` reads (``processes._convention_table``).
+C_FIRST, C_KIND, C_AMOUNT, C_CEILING, C_PERIOD, C_LAG, C_ADVANCE, C_DAILLY = 0, 1, 2, 3, 4, 5, 6, 7
+C_COLUMNS = 8
+# ``processes``' kinds of conventions (params.FUNDING_KINDS order).
+_FIXED, _PER_ACCUEIL, _PER_SUPPORTED, _PER_CESA_START = 0, 1, 2, 3
+
+
+@_jit
+def _py_min(x: float, y: float) -> float:
+    """Python's ``min(x, y)`` of two floats (the first unless the second is smaller)."""
+    return y if y < x else x
+
+
+@_jit
+def _py_max(x: float, y: float) -> float:
+    """Python's ``max(x, y)`` of two floats (the first unless the second is larger)."""
+    return y if y > x else x
+
+
+@_jit
+def public_funding(  # noqa: PLR0913
+    conventions: npt.NDArray[np.float64],
+    last: npt.NDArray[np.int64],
+    t: int,
+    accueils: float,
+    n_active: int,
+    cesa_entries: float,
+    rsa_entries: float,
+    funding_earned: npt.NDArray[np.float64],
+    funding_due: npt.NDArray[np.float64],
+    funding_received: npt.NDArray[np.float64],
+    advance_left: npt.NDArray[np.float64],
+    advance_settle_due: npt.NDArray[np.float64],
+    dailly_in: npt.NDArray[np.float64],
+    dailly_out: npt.NDArray[np.float64],
+    totals: npt.NDArray[np.float64],
+) -> bool:
+    """``processes._public_funding`` (with ``_convention_advance``): what each convention earns this
+    month and what it pays, the same operations in the same order.
+
+    ``conventions`` holds one row per convention (columns ``C_*``, whole amounts), ``last`` the
+    last month each covers. ``totals`` (in and out): the month's public funding earned and
+    received, the year's result, the cooperative's ledger and the convention advances, each
+    added to convention after convention as the Python code adds them. Returns False, having
+    changed nothing, when a ceiling's sum of the year's earnings has a term that is not a
+    whole cent within range (the caller then runs the Python code, whose sum is numpy's).
+    """
+    n = conventions.shape[0]
+    so_far = np.zeros(n)
+    for c in range(n):  # the ceilings' sums first: nothing is written before they are known exact
+        first = int(conventions[c, C_FIRST])
+        if first <= t <= last[c] and np.isfinite(conventions[c, C_CEILING]):
+            k = t - first
+            year_start = first + 12 * (k // 12)
+            total, ok = _exact_sum(funding_earned[c, max(year_start, 0) : t], False)
+            if not ok:
+                return False
+            so_far[c] = total
+    earned_total, received_total, result, ledger, advances = totals[0], totals[1], totals[2], totals[3], totals[4]
+    for c in range(n):
+        first = int(conventions[c, C_FIRST])
+        if first <= t <= last[c]:
+            k = t - first
+            kind = int(conventions[c, C_KIND])
+            amount = conventions[c, C_AMOUNT]
+            if kind == _FIXED:  # money.monthly_instalment_cents, in integers
+                whole = int(amount)
+                earned = float((whole * (k + 1) + 6) // 12 - (whole * k + 6) // 12)
+            elif kind == _PER_ACCUEIL:
+                earned = accueils * amount
+            elif kind == _PER_SUPPORTED:
+                earned = np.rint(float(n_active * int(amount)) / 12.0)
+            elif kind == _PER_CESA_START:
+                earned = cesa_entries * amount
+            else:
+                earned = rsa_entries * amount
+            ceiling = conventions[c, C_CEILING]
+            if np.isfinite(ceiling):
+                earned = _py_max(_py_min(earned, ceiling - so_far[c]), 0.0)
+            period = int(conventions[c, C_PERIOD])
+            period_end = first + period * (k // period + 1) - 1
+            funding_earned[c, t] = earned
+            due_month = period_end + int(conventions[c, C_LAG])
+            payable = earned
+            advance = conventions[c, C_ADVANCE]
+            if advance != 0.0:  # processes._convention_advance
+                if k % 12 == 0:
+                    funding_due[c, t] += advance
+                    advances += advance
+                    advance_left[c] = advance
+                left = advance_left[c]
+                covered = _py_min(earned, left)
+                left = left - covered
+                advance_left[c] = left
+                advance_settle_due[due_month] += covered
+                payable = earned - covered
+                if (k % 12 == 11 or t == last[c]) and left > 0:
+                    refund = advance_left[c]
+                    advance_left[c] = 0.0
+                    advance_settle_due[due_month] += refund
+                    payable -= refund
+            funding_due[c, due_month] += payable
+            share = conventions[c, C_DAILLY]
+            if share != 0.0 and payable > 0 and due_month > period_end:
+                financed = np.rint(payable * share)
+                dailly_in[period_end] += financed
+                dailly_out[due_month] += financed
+            earned_total += earned
+            result += earned
+        received = funding_due[c, t]
+        if received != 0.0:
+            funding_received[c, t] = received
+            received_total += received
+            ledger += received
+    totals[0], totals[1], totals[2], totals[3], totals[4] = earned_total, received_total, result, ledger, advances
     return True

@@ -405,8 +405,29 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
 
 
 def _public_funding(book: Book, p: ModelParams, t: int) -> None:
-    """What each convention earns this month, and what it pays (after its schedule and lag)."""
+    """What each convention earns this month, and what it pays (after its schedule and lag).
+
+    By ``kernels.public_funding`` when it can (the same operations in the same order), else here.
+    """
     flows = book.flows
+    if kernels.ENABLED and p.conventions:
+        table = _convention_table(p.conventions)
+        if table is not None:
+            totals = np.array([
+                flows["public_funding_earned_cents"], flows["public_funding_cents"], book.year_result_cents, book.coop_ledger_cents,
+                book.convention_advances_cents,
+            ])  # fmt: skip
+            count = book.stage_count
+            if kernels.public_funding(
+                table, book.convention_last, t, flows["accueils"], count[CAPE] + count[CESA] + count[ASSOCIE], flows["cesa_entries"],
+                flows["rsa_entries"], book.funding_earned, book.funding_due, book.funding_received, book.advance_left,
+                book.advance_settle_due, book.dailly_in, book.dailly_out, totals,
+            ):  # fmt: skip
+                (
+                    flows["public_funding_earned_cents"], flows["public_funding_cents"], book.year_result_cents, book.coop_ledger_cents,
+                    book.convention_advances_cents,
+                ) = totals.tolist()  # fmt: skip
+                return
     funding_due = book.funding_due
     last = book.convention_last.tolist()
     for c, conv in enumerate(p.conventions):
@@ -448,6 +469,32 @@ def _public_funding(book: Book, p: ModelParams, t: int) -> None:
             book.funding_received[c, t] = received
             flows["public_funding_cents"] += received
             book.coop_ledger_cents += received
+
+
+_CONVENTION_TABLES: dict[int, tuple[Any, npt.NDArray[np.float64] | None]] = {}
+
+
+def _convention_table(conventions: tuple[Any, ...]) -> npt.NDArray[np.float64] | None:
+    """The conventions as ``kernels.public_funding`` reads them (one row each, columns ``kernels.C_*``),
+    built once per set of conventions; None when some amount is not a finite whole number below
+    2**53 or some rate is not finite (the Python code then runs, as it always could)."""
+    hit = _CONVENTION_TABLES.get(id(conventions))
+    if hit is not None and hit[0] is conventions:
+        return hit[1]
+    rows = [
+        (conv.first, conv.kind, conv.amount_cents, conv.ceiling_cents, conv.period_months, conv.lag_months, conv.advance_cents, conv.dailly_share)
+        for conv in conventions
+    ]  # fmt: skip, in the order of kernels.C_FIRST ... kernels.C_DAILLY
+    table: npt.NDArray[np.float64] | None = np.array(rows, dtype=np.float64).reshape(len(rows), kernels.C_COLUMNS)
+    whole = [(conv.first, conv.kind, conv.amount_cents, conv.period_months, conv.lag_months, conv.advance_cents) for conv in conventions]
+    if not all(isinstance(x, int) and abs(x) < 2**53 for row in whole for x in row) or not all(
+        math.isfinite(conv.dailly_share) and (math.isfinite(conv.ceiling_cents) or conv.ceiling_cents == math.inf) for conv in conventions
+    ):
+        table = None
+    if len(_CONVENTION_TABLES) >= 8:
+        _CONVENTION_TABLES.clear()
+    _CONVENTION_TABLES[id(conventions)] = (conventions, table)
+    return table
 
 
 def _prestations(book: Book, p: ModelParams, t: int) -> None:
