@@ -393,12 +393,19 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     stocks = book.stocks(month, sums)
     m = book.m
     by_site, by_zone = book.by_site, book.by_zone
-    if m:  # (one site or one zone: everyone is there)
-        site, zone = book.a[ROW_SITE, :m], book.a[ROW_ZONE, :m]
-        by_site["active"][:, month] = np.bincount(site.astype(np.int64), minlength=p.n_sites) if p.n_sites > 1 else m
-        by_zone["active"][:, month] = np.bincount(zone.astype(np.int64), minlength=p.n_zones) if p.n_zones > 1 else m
-    by_site["waiting"][:, month] = [len(w) for w in book.waiting]
-    by_site["staff_fte"][:, month] = book.site_staff
+    if p.n_sites == 1:  # one site (the most common case): everyone is there, scalar writes
+        by_site["active"][0, month] = m
+        by_site["waiting"][0, month] = len(book.waiting[0])
+        by_site["staff_fte"][0, month] = book.site_staff.item(0)
+    else:
+        if m:
+            by_site["active"][:, month] = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites)
+        by_site["waiting"][:, month] = [len(w) for w in book.waiting]
+        by_site["staff_fte"][:, month] = book.site_staff
+    if p.n_zones == 1:
+        by_zone["active"][0, month] = m
+    elif m:
+        by_zone["active"][:, month] = np.bincount(book.a[ROW_ZONE, :m].astype(np.int64), minlength=p.n_zones)
     book.last_costs_cents = flows["coop_costs_cents"]
     book.own_treasury_cents = stocks["coop_treasury_cents"]
     recorder.write(month, book.take_flows(), stocks)
@@ -555,15 +562,17 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
         for i, (month, amount, rate, _, _, quasi) in enumerate(f.from_caf):
             if t == month:
                 book.caf_outstanding[i] += amount
-            elif book.caf_outstanding[i] > 0:
-                interest += monthly_interest_cents(book.caf_outstanding[i], rate)
-                paid = min(float(book.caf_due[i, t]), float(book.caf_outstanding[i]))
-                book.caf_outstanding[i] -= paid
-                repaid += paid
-                if quasi:
-                    quasi_out += paid
-        interest += monthly_interest_cents(book.dailly_outstanding_cents, f.dailly_rate)
-        interest += monthly_interest_cents(min(-book.own_treasury_cents, f.overdraft_limit_cents), f.overdraft_rate)
+            else:
+                outstanding = book.caf_outstanding.item(i)
+                if outstanding > 0:
+                    interest += _interest(outstanding, rate)
+                    paid = min(book.caf_due.item(i, t), outstanding)
+                    book.caf_outstanding[i] = outstanding - paid
+                    repaid += paid
+                    if quasi:
+                        quasi_out += paid
+        interest += _interest(book.dailly_outstanding_cents, f.dailly_rate)
+        interest += _interest(min(-book.own_treasury_cents, f.overdraft_limit_cents), f.overdraft_rate)
     book.quasi_equity_cents += quasi_in - quasi_out
     book.dailly_outstanding_cents += dailly_in - dailly_out
     book.debt_outstanding_cents += (received - quasi_in) - (repaid - quasi_out) + dailly_in - dailly_out
@@ -575,6 +584,14 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
     flows["financing_received_cents"] += received
     flows["financing_repaid_cents"] += repaid
     flows["interest_cents"] += interest
+
+
+def _interest(balance_cents: float, annual_rate: float) -> float:
+    """``monthly_interest_cents`` in Python numbers: the same number (``_rint`` is np.rint on a finite float)."""
+    if balance_cents <= 0 or annual_rate <= 0:
+        return 0.0
+    interest = balance_cents * annual_rate / 12.0
+    return _rint(interest) if math.isfinite(interest) else monthly_interest_cents(balance_cents, annual_rate)
 
 
 def _repayments_from_caf(book: Book, p: ModelParams, t: int) -> None:
@@ -609,7 +626,8 @@ def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool)
     earned = float(_add(earned_by_conv))
     result = book.year_result_cents + book.year_recovered_cents  # before the provision
     costs = earned + book.year_contributions_cents - result
-    target = min(max(earned, 0.0), max(result - float(np.rint(p.recovery_margin_share * costs)), 0.0))
+    margin = p.recovery_margin_share * costs
+    target = min(max(earned, 0.0), max(result - (_rint(margin) if math.isfinite(margin) else float(np.rint(margin))), 0.0))
     delta = target - book.year_recovered_cents
     if delta:
         book.flows["public_funding_earned_cents"] -= delta
