@@ -72,7 +72,7 @@ from simcoop.model.params import CAPE, CESA
 
 __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
-    "cesa_pay_settle", "stock_sums", "public_funding", "C_COLUMNS",
+    "cesa_pay_month", "cesa_pay_settle", "stock_sums", "public_funding", "C_COLUMNS",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -461,6 +461,37 @@ def cesa_pay_gross(  # noqa: PLR0913
         out[O_RATIO, i] = ratio
         out[O_BASE, i] = _max(0.5 * (3.0 * ratio - 1.0), 0.0) if rgdu else ratio
     return touched
+
+
+@_jit
+def cesa_pay_month(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    cost_table: npt.NDArray[np.float64],
+    buckets: npt.NDArray[np.int64],
+    relief_table: npt.NDArray[np.float64],
+    kc: npt.NDArray[np.float64],
+    payout_rate: float,
+    floor_cents: float,
+    advance_cap_cents: float,
+    january: bool,
+    out: npt.NDArray[np.float64],
+) -> int:
+    """``cesa_pay_budgets``, ``cesa_pay_instalments`` and ``cesa_pay_gross`` in one call, for a month
+    that is not the settlement month (nothing to do between them but what a budget beyond the
+    table needs). Returns -1 when ``cesa_pay_budgets`` hands the month back; else
+    ``cesa_pay_instalments``' bit set, plus 4 when ``cesa_pay_gross`` ran too (when bit 2 is not
+    set: no budget the caller must find with the rules, which it then does before calling
+    ``cesa_pay_gross`` itself).
+    """
+    if not cesa_pay_budgets(a, m, salaried, cost_table, kc, payout_rate, floor_cents, advance_cap_cents, out):
+        return -1
+    status = cesa_pay_instalments(a, m, salaried, cost_table, kc, out)
+    if status & 2:
+        return status
+    cesa_pay_gross(a, m, salaried, cost_table, buckets, relief_table, kc, january, (status & 1) != 0, out)
+    return status + 4
 
 
 @_jit

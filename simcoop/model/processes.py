@@ -1017,11 +1017,21 @@ def _cesa_pay_compiled(
     """
     m = book.m
     out = np.empty((kernels.OUT_ROWS, m))
-    if not kernels.cesa_pay_budgets(book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, float(p.treasury_floor_cents), float(p.advance_cap_cents), out):
-        return None
-    if calendar == p.settlement_month:
+    buckets = kernels.bucket_index(tables.cost)
+    if calendar != p.settlement_month:  # budgets, instalments and (mostly) the gross in one call
+        status = kernels.cesa_pay_month(
+            book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate,
+            float(p.treasury_floor_cents), float(p.advance_cap_cents), calendar == 1, out,
+        )  # fmt: skip
+        if status < 0:
+            return None
+    else:
+        if not kernels.cesa_pay_budgets(
+            book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, float(p.treasury_floor_cents), float(p.advance_cap_cents), out
+        ):  # fmt: skip
+            return None
         _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
-    status = kernels.cesa_pay_instalments(book.a, m, salaried, tables.cost, tables.kernel_constants, out)
+        status = kernels.cesa_pay_instalments(book.a, m, salaried, tables.cost, tables.kernel_constants, out)
     if status & 2:  # budgets beyond the cost table: the gross by the rules (each element's answer is its own)
         budget = out[kernels.O_BUDGET]
         far = np.flatnonzero(out[kernels.O_FAR])
@@ -1037,9 +1047,10 @@ def _cesa_pay_compiled(
         far = np.flatnonzero(out[kernels.O_FAR_WITHOUT])
         if far.size:
             out[kernels.O_GROSS_WITHOUT, far] = gross_for_employer_budget_cents(budget[far] - out[kernels.O_INSTALMENT, far], rates)
-    kernels.cesa_pay_gross(
-        book.a, m, salaried, tables.cost, kernels.bucket_index(tables.cost), tables.relief, tables.kernel_constants, calendar == 1, bool(status & 1), out
-    )  # fmt: skip
+    if not status & 4:
+        kernels.cesa_pay_gross(
+            book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, calendar == 1, bool(status & 1), out
+        )  # fmt: skip
     # The power of the relief taper stays numpy's (its SIMD routine, not the C library's pow).
     base = out[kernels.O_BASE]
     powered = base ** rates.rgdu_power if rates.relief_formula != "fillon" else base
