@@ -156,7 +156,7 @@ def test_the_kernels_find_the_rules_gross_beyond_the_payroll_tables(month: str, 
         np.rint(rng.uniform(top, 12_000_000.0, 700)),
         [-5.0, 0.0, 1.0],
     ))  # fmt: skip
-    compiled = kernels.fixed_gross(tables.cost, kernels.bucket_index(tables.cost), tables.kernel_constants, budgets, 1.0, 0.0)
+    compiled = kernels.fixed_gross(tables.cost, tables.kernel_constants, budgets, 1.0, 0.0)
     expected = fixed_gross_cents(budgets, 1.0, 0.0, rates)
     assert compiled.tobytes() == expected.tobytes()
 

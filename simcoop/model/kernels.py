@@ -260,14 +260,26 @@ def _gross_beyond(cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.float6
 
 
 @_jit
+def _gross_for_budget(cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.float64], budget: float, hint: float) -> float:
+    """``gross_for_employer_budget_cents`` of one whole-cent budget, NaN when it is beyond the table
+    and the relief is not 0 there. ``hint`` (any float) is tried first: often last month's answer."""
+    size = cost_table.shape[0]
+    b = _max(budget, 0.0)
+    if b >= cost_table[size - 1]:
+        return _gross_beyond(cost_table, kc, b) if kc[K_BEYOND] != 0.0 else np.nan
+    if hint >= 0.0 and hint < size - 1:
+        h = int(hint)
+        if cost_table[h] <= b and b < cost_table[h + 1]:
+            return float(h)  # the largest index whose cost fits, as the search finds it
+    return float(max(_search_right(cost_table, b) - 1, 0))
+
+
+@_jit
 def _gross_for_budget_bucketed(
     cost_table: npt.NDArray[np.float64], buckets: npt.NDArray[np.int64], kc: npt.NDArray[np.float64], budget: float
 ) -> float:
-    """``gross_for_employer_budget_cents`` of one whole-cent budget, NaN when it is beyond the table and
-    the relief is not 0 there: the search from the table's ``bucket_index`` (a plain binary search in
-    the table misses the cache at nearly every step), or beyond the table the bisection on the rules'
-    arithmetic. (A hint, last month's answer, was tried: reading the table where it points costs
-    about what the bucketed search costs.)"""
+    """``_gross_for_budget``, the same answer, searching from the table's ``bucket_index`` (no hint:
+    reading the table where a hint points costs about what the bucketed search costs)."""
     size = cost_table.shape[0]
     b = _max(budget, 0.0)
     if b >= cost_table[size - 1]:
@@ -277,20 +289,15 @@ def _gross_for_budget_bucketed(
 
 @_jit
 def fixed_gross(
-    cost_table: npt.NDArray[np.float64],
-    buckets: npt.NDArray[np.int64],
-    kc: npt.NDArray[np.float64],
-    margins: npt.NDArray[np.float64],
-    fixed_pay_share: float,
-    min_gross_cents: float,
+    cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.float64], margins: npt.NDArray[np.float64], fixed_pay_share: float, min_gross_cents: float
 ) -> npt.NDArray[np.float64]:
-    """``simcoop.economics.cesa.fixed_gross_cents`` of an array of recent margins, with the table, its
-    ``bucket_index`` and the kernel constants of its rules; NaN in the first element when some budget
-    is beyond the table where the relief is not 0 (the caller then runs the numpy function)."""
+    """``simcoop.economics.cesa.fixed_gross_cents`` of an array of recent margins, with the table and
+    the kernel constants of its rules; NaN in the first element when some budget is beyond the
+    table where the relief is not 0 (the caller then runs the numpy function)."""
     gross = np.empty(margins.shape[0])
     for i in range(margins.shape[0]):
         budget = np.rint(_max(margins[i], 0.0) * fixed_pay_share)
-        g = _gross_for_budget_bucketed(cost_table, buckets, kc, budget)
+        g = _gross_for_budget(cost_table, kc, budget, -1.0)
         if g != g:
             gross[0] = np.nan
             return gross

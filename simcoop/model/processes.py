@@ -291,7 +291,7 @@ def _fixed_gross(margins: npt.NDArray[np.float64], p: ModelParams, rates: Any) -
     """``fixed_gross_cents`` of a 1-d array of recent margins: by the compiled kernel when it can, else the numpy function."""
     if kernels.ENABLED:
         tables = payroll_tables(rates)
-        gross = kernels.fixed_gross(tables.cost, kernels.bucket_index(tables.cost), tables.kernel_constants, margins, p.fixed_pay_share, float(p.min_gross_cents))
+        gross = kernels.fixed_gross(tables.cost, tables.kernel_constants, margins, p.fixed_pay_share, float(p.min_gross_cents))
         if len(gross) == 0 or gross[0] == gross[0]:  # NaN: a budget beyond the table where the relief is not 0
             return gross
     return fixed_gross_cents(margins, p.fixed_pay_share, p.min_gross_cents, rates)
