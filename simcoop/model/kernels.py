@@ -431,11 +431,21 @@ def cesa_pay_gross(  # noqa: PLR0913
         if b > 0.0 and b < top:
             g = _bucket_guess(buckets, b)
             touched += cost_table[g] + relief_table[g]
+    # A budget of 0 (every activity not salaried): its gross and table values, found once.
+    zero_gross = _gross_for_budget_bucketed(cost_table, buckets, kc, 0.0)
+    zero_cost, zero_relief = cost_table[int(zero_gross)], relief_table[int(zero_gross)]
+    zero_employee, zero_csg = _employee_beyond(zero_gross, kc)
     for i in range(m):
         s = 1.0 if salaried[i] else 0.0
         b = out[O_BUDGET, i]
         if out[O_FAR, i] != 0.0:  # found by the caller with the rules
             gross = out[O_GROSS, i]
+        elif b == 0.0:  # (-0.0 too: the same search, the same answer)
+            gross = zero_gross
+            out[O_GROSS, i] = gross
+            out[O_COST, i] = zero_cost
+            out[O_RELIEF, i] = zero_relief
+            out[O_EMPLOYEE, i], out[O_CSG, i] = zero_employee, zero_csg
         else:  # in the table, or beyond it where the relief is 0 (O_FAR marks the others)
             gross = _gross_for_budget_bucketed(cost_table, buckets, kc, b)
             out[O_GROSS, i] = gross
@@ -541,33 +551,34 @@ def cesa_pay_settle(  # noqa: PLR0913
     for i in range(m):
         s = salaried[i]
         gross = out[O_GROSS, i]
-        # annual_reduction_generale_cents (exact coefficient).
-        g = _max(a[ROW_GROSS_YTD_CENTS, i], 0.0)
-        n = _max(a[ROW_PAID_MONTHS_YTD, i], 1.0)
-        ratio = out[O_RATIO, i]
-        if rgdu:
-            taper = kc[K_T_DELTA] * powered[i]
-            c = kc[K_T_MIN] + np.rint(taper * 10000.0) / 10000.0
-            c = _min(c, max_coefficient)
-            if not ratio * exit_multiple > 1.0:
-                c = 0.0
-        else:
-            v = (exit_multiple * ratio - 1.0) / (exit_multiple - 1.0)
-            v = v if v > 0.0 else 0.0
-            v = v if v < 1.0 else 1.0
-            c = max_coefficient * v
-            c = np.rint(c * 10000.0) / 10000.0
-        x = g / n  # the covered contributions of the average month
-        t1 = _min(x, kc[K_PSS])
-        up_to_4 = _min(x, kc[K_CHOMAGE_CAP])
-        maladie = kc[K_MALADIE_REDUCED] if x < kc[K_MALADIE_ABOVE] else kc[K_MALADIE]
-        famille = kc[K_FAMILLE_REDUCED] if x < kc[K_FAMILLE_ABOVE] else kc[K_FAMILLE]
-        covered = x * (maladie + famille + kc[K_COVERED_GROSS_RATE]) + t1 * kc[K_T1_RATE] + up_to_4 * kc[K_CHOMAGE_RATE]
-        due = np.rint(_min(c * g, covered * n))
-        correction = due - a[ROW_RELIEF_YTD_CENTS, i] - out[O_RELIEF, i]
+        cost = out[O_COST, i] - 0.0  # not salaried: no regularisation (the relief's figures are not read)
         if s:
+            # annual_reduction_generale_cents (exact coefficient).
+            g = _max(a[ROW_GROSS_YTD_CENTS, i], 0.0)
+            n = _max(a[ROW_PAID_MONTHS_YTD, i], 1.0)
+            ratio = out[O_RATIO, i]
+            if rgdu:
+                taper = kc[K_T_DELTA] * powered[i]
+                c = kc[K_T_MIN] + np.rint(taper * 10000.0) / 10000.0
+                c = _min(c, max_coefficient)
+                if not ratio * exit_multiple > 1.0:
+                    c = 0.0
+            else:
+                v = (exit_multiple * ratio - 1.0) / (exit_multiple - 1.0)
+                v = v if v > 0.0 else 0.0
+                v = v if v < 1.0 else 1.0
+                c = max_coefficient * v
+                c = np.rint(c * 10000.0) / 10000.0
+            x = g / n  # the covered contributions of the average month
+            t1 = _min(x, kc[K_PSS])
+            up_to_4 = _min(x, kc[K_CHOMAGE_CAP])
+            maladie = kc[K_MALADIE_REDUCED] if x < kc[K_MALADIE_ABOVE] else kc[K_MALADIE]
+            famille = kc[K_FAMILLE_REDUCED] if x < kc[K_FAMILLE_ABOVE] else kc[K_FAMILLE]
+            covered = x * (maladie + famille + kc[K_COVERED_GROSS_RATE]) + t1 * kc[K_T1_RATE] + up_to_4 * kc[K_CHOMAGE_RATE]
+            due = np.rint(_min(c * g, covered * n))
+            correction = due - a[ROW_RELIEF_YTD_CENTS, i] - out[O_RELIEF, i]
             a[ROW_RELIEF_YTD_CENTS, i] = due
-        cost = out[O_COST, i] - (correction if s else 0.0)
+            cost = out[O_COST, i] - correction
         a[ROW_TREASURY_CENTS, i] -= cost
         cost_total += cost
         employee = out[O_EMPLOYEE, i]
