@@ -7,6 +7,9 @@ handle apart: the reference with its population-prior draws (settlement instalme
 beyond the payroll tables, the RGDU relief), the settlement paid at once, CAPE pay, a CAPE
 fee and a contribution minimum, degressive contribution brackets on the gross margin, and
 calibration draws of historical CAE (the Fillon relief before 2026, wide parameters).
+Kernels whose inputs the reference exercises only in part (the stocks' sums, the conventions'
+month) and the Python-number shortcuts of the month's accounts are also checked on their own,
+on random inputs, against the code they replace.
 """
 
 from __future__ import annotations
@@ -283,3 +286,28 @@ def test_the_public_funding_kernel_is_the_python_code(seed: int) -> None:
         for name in ("public_funding_earned_cents", "public_funding_cents"):
             assert np.float64(books[0].flows[name]).tobytes() == np.float64(books[1].flows[name]).tobytes(), (t, name)
     assert float(np.abs(books[0].funding_received).sum()) > 0 and float(books[0].dailly_in.sum()) > 0
+
+
+def test_the_cost_of_one_fte_in_python_numbers_is_numpys() -> None:
+    """``_structure_costs``' cost of one staff and one support FTE (payroll taxes in Python numbers) against
+    ``employer_cost_cents`` plus ``payroll_taxes_cents`` on numpy arrays, as it was computed: the same doubles."""
+    import dataclasses
+
+    from simcoop.economics import employer_cost_cents
+    from simcoop.economics.employment import payroll_taxes_cents
+    from simcoop.model.params import model_params
+
+    base = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        pay = (float(np.rint(rng.uniform(150_000.0, 1_500_000.0))), float(rng.choice([0.0, 180_000.0, float(np.rint(rng.uniform(1e5, 9e5)))])))
+        p = dataclasses.replace(base, staff_gross_cents=pay[0], support_gross_cents=pay[1])
+        t = int(rng.integers(0, p.horizon_months))
+        rates = p.payroll_by_band[int(rng.integers(0, 3))][t]
+        thresholds = p.taxe_salaires_thresholds_by_month[t]
+        for vm in (0.0, 0.0175, 0.0295):
+            for ratio in (0.0, -0.1, float(rng.uniform(0.0, 1.0)), 1.0, float("nan")):
+                one = employer_cost_cents(np.array(pay), rates)
+                taxes = payroll_taxes_cents(np.array(pay), vm, ratio, thresholds, p.taxe_salaires_rates)
+                expected = np.array([one[0] + taxes[0], one[1] + taxes[1]])
+                assert np.array(processes._fte_costs(p, rates, vm, ratio, thresholds)).tobytes() == expected.tobytes()  # noqa: SLF001

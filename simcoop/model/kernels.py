@@ -4,7 +4,8 @@ A month of the CESA pay is some 60 numpy calls on arrays of ~70 activities: almo
 its cost is the fixed cost of each call (benchmarks/README.md). These kernels do the same
 operations element by element in one compiled loop. They are a literal transcription of the
 numpy code in ``simcoop.model.processes`` (``_cesa_pay``, ``_relief_regularisation``,
-``_activity_accounts``, ``_activity_charges``, ``_decisions``) and ``simcoop.economics``
+``_activity_accounts``, ``_activity_charges``, ``_decisions``, and the Python code of
+``_public_funding``), of the sums of ``Book.stock_sums`` and of ``simcoop.economics``
 (``pay_budget_cents``, ``fixed_gross_cents``, the table reads of ``PayrollTables``, the
 employer cost and the employee contributions beyond the tables, where the relief is 0,
 ``annual_reduction_generale_cents``, ``progressive_relief_correction_cents``,
@@ -17,7 +18,9 @@ order on each element, so the same bits. What stays in numpy, on purpose:
   from the C library's (numba's) in the last bit;
 - sums of non-integers (the hour equivalents, the ARE months saved, the VAT-exempt
   turnover): numpy sums pairwise (and dots with BLAS), so the kernels return the terms and
-  numpy adds them (sums of whole cents are exact in any order and are done here);
+  numpy adds them (sums of whole cents are exact in any order and are done here; where a
+  kernel cannot know its terms are whole cents, it checks them and hands the sum back to
+  numpy otherwise: ``stock_sums``, ``public_funding``);
 - every random draw (the streams, their order and sizes are untouched).
 
 The numpy code is the fallback, and stays the reference: ``ENABLED`` is False when numba

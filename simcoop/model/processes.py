@@ -1271,11 +1271,12 @@ def _fte_costs(p: ModelParams, rates: Any, vm: float, ratio: float, thresholds: 
     """The employer cost and payroll taxes of one staff FTE and of one support FTE, whole cents.
 
     ``employer_cost_cents`` plus ``payroll_taxes_cents`` of the two salaries; the taxes in Python
-    numbers (the same operations in the same order) when both are finite.
+    numbers (the same operations in the same order) when the salaries, the versement mobilité
+    rate and the taxe ratio are finite, else by ``payroll_taxes_cents`` itself.
     """
     pay = np.array([p.staff_gross_cents, p.support_gross_cents])
     one_fte = employer_cost_cents(pay, rates).tolist()
-    if not (math.isfinite(p.staff_gross_cents) and math.isfinite(p.support_gross_cents)):
+    if not all(map(math.isfinite, (p.staff_gross_cents, p.support_gross_cents, vm, ratio))):
         taxes = payroll_taxes_cents(pay, vm, ratio, thresholds, p.taxe_salaires_rates).tolist()
         return one_fte[0] + taxes[0], one_fte[1] + taxes[1]
     bounds, marginal = _taxe_brackets(thresholds, p.taxe_salaires_rates)
@@ -1290,7 +1291,8 @@ def _fte_costs(p: ModelParams, rates: Any, vm: float, ratio: float, thresholds: 
                 above = above if above >= 0.0 else 0.0
                 width = edges[k + 1] - edges[k]
                 taxe += rate * (above if above <= width else width)
-            taxe = _rint(taxe * ratio)
+            taxe *= ratio
+            taxe = _rint(taxe) if math.isfinite(taxe) else float(np.rint(taxe))
         costs.append(cost + (_rint(g * vm) + taxe))
     return costs[0], costs[1]
 
