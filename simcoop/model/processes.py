@@ -488,10 +488,12 @@ def _convention_table(conventions: tuple[Any, ...]) -> npt.NDArray[np.float64] |
     hit = _CONVENTION_TABLES.get(id(conventions))
     if hit is not None and hit[0] is conventions:
         return hit[1]
+    # In the order of kernels.C_FIRST ... kernels.C_DAILLY.
     rows = [
-        (conv.first, conv.kind, conv.amount_cents, conv.ceiling_cents, conv.period_months, conv.lag_months, conv.advance_cents, conv.dailly_share)
+        (conv.first, conv.kind, conv.amount_cents, conv.ceiling_cents, conv.period_months, conv.lag_months,
+         conv.advance_cents, conv.dailly_share)
         for conv in conventions
-    ]  # fmt: skip, in the order of kernels.C_FIRST ... kernels.C_DAILLY
+    ]  # fmt: skip
     table: npt.NDArray[np.float64] | None = np.array(rows, dtype=np.float64).reshape(len(rows), kernels.C_COLUMNS)
     whole = [(conv.first, conv.kind, conv.amount_cents, conv.period_months, conv.lag_months, conv.advance_cents) for conv in conventions]
     if not all(isinstance(x, int) and abs(x) < 2**53 for row in whole for x in row) or not all(
