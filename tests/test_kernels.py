@@ -7,6 +7,9 @@ handle apart: the reference with its population-prior draws (settlement instalme
 beyond the payroll tables, the RGDU relief), the settlement paid at once, CAPE pay, a CAPE
 fee and a contribution minimum, degressive contribution brackets on the gross margin, and
 calibration draws of historical CAE (the Fillon relief before 2026, wide parameters).
+Kernels whose inputs the reference exercises only in part (the stocks' sums, the conventions'
+month) and the Python-number shortcuts of the month's accounts are also checked on their own,
+on random inputs, against the code they replace.
 """
 
 from __future__ import annotations
@@ -192,3 +195,119 @@ def test_the_kernels_employee_contributions_are_the_tables(month: str, size: str
     found = np.array([kernels._employee_beyond(float(g), tables.kernel_constants) for g in gross])  # noqa: SLF001
     assert found[:, 0].tobytes() == tables.employee[gross].tobytes()
     assert found[:, 1].tobytes() == tables.csg_crds[gross].tobytes()
+
+
+def _stock_book(rng: np.random.Generator, m: int) -> Any:
+    """A reference book with ``m`` activities and random whole cents in every array the stocks add up."""
+    from simcoop.model.book import ROW_TREASURY_CENTS, Book
+    from simcoop.model.params import model_params
+
+    book = Book(model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml")), capacity=4 * m + 64)
+    book.m = m
+    for array in (book.a[ROW_TREASURY_CENTS], book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due, book.allocations_due):
+        array[...] = np.rint(rng.normal(0.0, 1e7, array.shape))
+        array[rng.random(array.shape) < 0.2] = 0.0
+        array[rng.random(array.shape) < 0.2] = -0.0
+    return book
+
+
+@pytest.mark.parametrize("m", [0, 1, 7, 150])
+def test_the_stock_sums_are_numpys(m: int) -> None:
+    """``stock_sums`` (a loop) adds whole cents to numpy's pairwise sums bit for bit, signs of zero included,
+    and hands back (False) any sum with a term that is not a whole cent within range."""
+    rng = np.random.default_rng(m)
+    from simcoop.model.book import ROW_TREASURY_CENTS
+
+    for month in (0, 5, 119):
+        book = _stock_book(rng, m)
+        if m:  # a treasury of zeros of both signs: -0.0 only where every term is -0.0
+            book.a[ROW_TREASURY_CENTS, :m] = -0.0
+            book.a[ROW_TREASURY_CENTS, rng.integers(0, m)] = rng.choice([0.0, -0.0])
+        book.capital_due[month + 1 :] = -0.0  # a sum of -0.0 only
+        sums = np.empty(8)
+        args = (book.a, book.m, book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due, book.allocations_due, month, sums)
+        assert kernels.stock_sums(*args)
+        assert sums.tobytes() == np.array(book.stock_sums(month)).tobytes()
+        for bad in (0.5, np.nan, np.inf, 2.0**60):
+            book.funding_due[0, -1] = bad
+            assert not kernels.stock_sums(*args)
+        book.funding_due[0, -1] = 0.0
+
+
+def _convention(rng: np.random.Generator, kind: int) -> Any:
+    from simcoop.model.params import ConventionParams
+
+    return ConventionParams(
+        funder=f"f{kind}", kind=kind, amount_cents=int(rng.integers(1, 4_000_000 if kind in (0, 2) else 200_000)),
+        ceiling_cents=float(rng.integers(100_000, 3_000_000)) if rng.random() < 0.5 else float("inf"),
+        first=int(rng.integers(-20, 30)), term_months=36, max_renewals=0, renewal_probability=0.0,
+        period_months=int(rng.choice([1, 3, 12])), lag_months=int(rng.integers(0, 14)),
+        advance_cents=int(rng.integers(0, 500_000)) if rng.random() < 0.5 else 0,
+        dailly_share=float(rng.choice([0.0, 0.7, 0.85])),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_public_funding_kernel_is_the_python_code(seed: int) -> None:
+    """``public_funding`` against ``_public_funding``'s Python code, month after month, on random conventions
+    of every kind (ceilings, advances, Dailly, periods and lags): every array and total bit for bit."""
+    import dataclasses
+
+    from simcoop.model.book import CAPE, Book
+    from simcoop.model.params import FUNDING_KINDS, model_params
+
+    rng = np.random.default_rng(seed)
+    p = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    conventions = tuple(_convention(rng, k % len(FUNDING_KINDS)) for k in range(7))
+    p = dataclasses.replace(p, conventions=conventions)
+    assert processes._convention_table(conventions) is not None  # noqa: SLF001 - the kernel runs
+    last = [c.first + int(rng.integers(0, 60)) for c in conventions]
+    last[0] = -1  # a partner that did not come through
+    books = [Book(p, capacity=64), Book(p, capacity=64)]
+    for book in books:
+        book.convention_last[:] = last
+    names = ("funding_earned", "funding_due", "funding_received", "advance_left", "advance_settle_due", "dailly_in", "dailly_out")
+    scalars = ("year_result_cents", "coop_ledger_cents", "convention_advances_cents")
+    for t in range(p.horizon_months):
+        counts = {"accueils": float(rng.integers(0, 9)), "cesa_entries": float(rng.integers(0, 3)), "rsa_entries": float(rng.integers(0, 3))}
+        active = int(rng.integers(0, 200))
+        for book, enabled in zip(books, (True, False), strict=True):
+            book.flows.update(counts)
+            book.stage_count[CAPE] = active
+            processes.kernels.ENABLED = enabled
+            try:
+                processes._public_funding(book, p, t)  # noqa: SLF001
+            finally:
+                processes.kernels.ENABLED = True
+        for name in names:
+            assert getattr(books[0], name).tobytes() == getattr(books[1], name).tobytes(), (t, name)
+        for name in scalars:
+            assert np.float64(getattr(books[0], name)).tobytes() == np.float64(getattr(books[1], name)).tobytes(), (t, name)
+        for name in ("public_funding_earned_cents", "public_funding_cents"):
+            assert np.float64(books[0].flows[name]).tobytes() == np.float64(books[1].flows[name]).tobytes(), (t, name)
+    assert float(np.abs(books[0].funding_received).sum()) > 0 and float(books[0].dailly_in.sum()) > 0
+
+
+def test_the_cost_of_one_fte_in_python_numbers_is_numpys() -> None:
+    """``_structure_costs``' cost of one staff and one support FTE (payroll taxes in Python numbers) against
+    ``employer_cost_cents`` plus ``payroll_taxes_cents`` on numpy arrays, as it was computed: the same doubles."""
+    import dataclasses
+
+    from simcoop.economics import employer_cost_cents
+    from simcoop.economics.employment import payroll_taxes_cents
+    from simcoop.model.params import model_params
+
+    base = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        pay = (float(np.rint(rng.uniform(150_000.0, 1_500_000.0))), float(rng.choice([0.0, 180_000.0, float(np.rint(rng.uniform(1e5, 9e5)))])))
+        p = dataclasses.replace(base, staff_gross_cents=pay[0], support_gross_cents=pay[1])
+        t = int(rng.integers(0, p.horizon_months))
+        rates = p.payroll_by_band[int(rng.integers(0, 3))][t]
+        thresholds = p.taxe_salaires_thresholds_by_month[t]
+        for vm in (0.0, 0.0175, 0.0295):
+            for ratio in (0.0, -0.1, float(rng.uniform(0.0, 1.0)), 1.0, float("nan")):
+                one = employer_cost_cents(np.array(pay), rates)
+                taxes = payroll_taxes_cents(np.array(pay), vm, ratio, thresholds, p.taxe_salaires_rates)
+                expected = np.array([one[0] + taxes[0], one[1] + taxes[1]])
+                assert np.array(processes._fte_costs(p, rates, vm, ratio, thresholds)).tobytes() == expected.tobytes()  # noqa: SLF001

@@ -499,13 +499,33 @@ class Book:
         self.flows = _ZERO_FLOWS.copy()
         return flows
 
-    def stocks(self, month: int) -> dict[str, float]:
-        """End-of-month stocks: people by stage, team size, cash, capital and reserves, in cents."""
+    def stock_sums(self, month: int) -> list[float]:
+        """The sums the end-of-month stocks read, in cents: the activities' treasuries, their negative
+        part, the activities' receivables, those taken over from closed activities, the public funding
+        due after ``month``, the convention advances not yet covered, the capital to repay and the
+        allocations payable after ``month`` (``kernels.stock_sums`` finds the same numbers)."""
         treasury = self.a[ROW_TREASURY_CENTS, : self.m]
-        activities = float(_add(treasury))
+        return [
+            float(_add(treasury)),
+            float(_add(np.minimum(treasury, 0.0))),
+            float(_add(self.pending[:, : self.m], axis=None)),
+            float(_add(self.coop_pending)),
+            float(_add(self.funding_due[:, month + 1 :], axis=None)),
+            float(_add(self.advance_left)),
+            float(_add(self.capital_due[month + 1 :])),
+            float(_add(self.allocations_due[month + 1 :])),
+        ]
+
+    def stocks(self, month: int, sums: list[float] | None = None) -> dict[str, float]:
+        """End-of-month stocks: people by stage, team size, cash, capital and reserves, in cents.
+
+        ``sums`` are :meth:`stock_sums` when the caller has them already.
+        """
+        activities, negative, pending, coop_pending, funding_due, advance_left, capital_to_repay, allocations = (
+            self.stock_sums(month) if sums is None else sums
+        )
         # Whole cents: the sum of the negative treasuries whatever the zeros added to it (+ 0.0: no -0.0 sum).
-        advances = -(float(_add(np.minimum(treasury, 0.0))) + 0.0)
-        capital_to_repay = float(_add(self.capital_due[month + 1 :]))
+        advances = -(negative + 0.0)
         retained = self.year_result_cents - self.loss_carried_forward_cents
         waiting = 0
         for w in self.waiting:
@@ -523,12 +543,12 @@ class Book:
             "advances_cents": advances,
             "coop_treasury_cents": self.coop_ledger_cents - advances,
             "consolidated_cash_cents": self.coop_ledger_cents + activities,
-            "receivables_cents": float(_add(self.pending[:, : self.m], axis=None) + _add(self.coop_pending)),
+            "receivables_cents": pending + coop_pending,
             # Net of the convention advances received and not yet earned (negative when they exceed it).
-            "funding_receivable_cents": float(_add(self.funding_due[:, month + 1 :], axis=None) - _add(self.advance_left)),
+            "funding_receivable_cents": funding_due - advance_left,
             "capital_cents": self.capital_cents,
             "capital_to_repay_cents": capital_to_repay,
-            "allocations_payable_cents": float(_add(self.allocations_due[month + 1 :])),
+            "allocations_payable_cents": allocations,
             "legal_reserve_cents": self.legal_reserve_cents,
             "statutory_reserves_cents": self.statutory_reserves_cents,
             "loss_carried_forward_cents": self.loss_carried_forward_cents,

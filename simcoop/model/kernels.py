@@ -4,7 +4,8 @@ A month of the CESA pay is some 60 numpy calls on arrays of ~70 activities: almo
 its cost is the fixed cost of each call (benchmarks/README.md). These kernels do the same
 operations element by element in one compiled loop. They are a literal transcription of the
 numpy code in ``simcoop.model.processes`` (``_cesa_pay``, ``_relief_regularisation``,
-``_activity_accounts``, ``_activity_charges``, ``_decisions``) and ``simcoop.economics``
+``_activity_accounts``, ``_activity_charges``, ``_decisions``, and the Python code of
+``_public_funding``), of the sums of ``Book.stock_sums`` and of ``simcoop.economics``
 (``pay_budget_cents``, ``fixed_gross_cents``, the table reads of ``PayrollTables``, the
 employer cost and the employee contributions beyond the tables, where the relief is 0,
 ``annual_reduction_generale_cents``, ``progressive_relief_correction_cents``,
@@ -17,7 +18,9 @@ order on each element, so the same bits. What stays in numpy, on purpose:
   from the C library's (numba's) in the last bit;
 - sums of non-integers (the hour equivalents, the ARE months saved, the VAT-exempt
   turnover): numpy sums pairwise (and dots with BLAS), so the kernels return the terms and
-  numpy adds them (sums of whole cents are exact in any order and are done here);
+  numpy adds them (sums of whole cents are exact in any order and are done here; where a
+  kernel cannot know its terms are whole cents, it checks them and hands the sum back to
+  numpy otherwise: ``stock_sums``, ``public_funding``);
 - every random draw (the streams, their order and sizes are untouched).
 
 The numpy code is the fallback, and stays the reference: ``ENABLED`` is False when numba
@@ -63,13 +66,17 @@ from simcoop.model.book import (
     ROW_PREVIOUS_YEAR_MONTHS,
     ROW_RECENT_NET_MARGIN_CENTS,
     ROW_RELIEF_YTD_CENTS,
+    ROW_SECTOR,
     ROW_SETTLEMENT_INSTALMENT_CENTS,
     ROW_SETTLEMENT_OWED_CENTS,
     ROW_TREASURY_CENTS,
 )
 from simcoop.model.params import CAPE, CESA
 
-__all__ = ["ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross", "cesa_pay_settle"]
+__all__ = [
+    "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
+    "cesa_pay_month", "cesa_pay_settle", "stock_sums", "public_funding", "C_COLUMNS",
+]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -427,11 +434,21 @@ def cesa_pay_gross(  # noqa: PLR0913
         if b > 0.0 and b < top:
             g = _bucket_guess(buckets, b)
             touched += cost_table[g] + relief_table[g]
+    # A budget of 0 (every activity not salaried): its gross and table values, found once.
+    zero_gross = _gross_for_budget_bucketed(cost_table, buckets, kc, 0.0)
+    zero_cost, zero_relief = cost_table[int(zero_gross)], relief_table[int(zero_gross)]
+    zero_employee, zero_csg = _employee_beyond(zero_gross, kc)
     for i in range(m):
         s = 1.0 if salaried[i] else 0.0
         b = out[O_BUDGET, i]
         if out[O_FAR, i] != 0.0:  # found by the caller with the rules
             gross = out[O_GROSS, i]
+        elif b == 0.0:  # (-0.0 too: the same search, the same answer)
+            gross = zero_gross
+            out[O_GROSS, i] = gross
+            out[O_COST, i] = zero_cost
+            out[O_RELIEF, i] = zero_relief
+            out[O_EMPLOYEE, i], out[O_CSG, i] = zero_employee, zero_csg
         else:  # in the table, or beyond it where the relief is 0 (O_FAR marks the others)
             gross = _gross_for_budget_bucketed(cost_table, buckets, kc, b)
             out[O_GROSS, i] = gross
@@ -464,6 +481,37 @@ def cesa_pay_gross(  # noqa: PLR0913
         out[O_RATIO, i] = ratio
         out[O_BASE, i] = _max(0.5 * (3.0 * ratio - 1.0), 0.0) if rgdu else ratio
     return touched
+
+
+@_jit
+def cesa_pay_month(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    cost_table: npt.NDArray[np.float64],
+    buckets: npt.NDArray[np.int64],
+    relief_table: npt.NDArray[np.float64],
+    kc: npt.NDArray[np.float64],
+    payout_rate: float,
+    floor_cents: float,
+    advance_cap_cents: float,
+    january: bool,
+    out: npt.NDArray[np.float64],
+) -> int:
+    """``cesa_pay_budgets``, ``cesa_pay_instalments`` and ``cesa_pay_gross`` in one call, for a month
+    that is not the settlement month (nothing to do between them but what a budget beyond the
+    table needs). Returns -1 when ``cesa_pay_budgets`` hands the month back; else
+    ``cesa_pay_instalments``' bit set, plus 4 when ``cesa_pay_gross`` ran too (when bit 2 is not
+    set: no budget the caller must find with the rules, which it then does before calling
+    ``cesa_pay_gross`` itself).
+    """
+    if not cesa_pay_budgets(a, m, salaried, cost_table, kc, payout_rate, floor_cents, advance_cap_cents, out):
+        return -1
+    status = cesa_pay_instalments(a, m, salaried, cost_table, kc, out)
+    if status & 2:
+        return status
+    cesa_pay_gross(a, m, salaried, cost_table, buckets, relief_table, kc, january, (status & 1) != 0, out)
+    return status + 4
 
 
 @_jit
@@ -506,33 +554,34 @@ def cesa_pay_settle(  # noqa: PLR0913
     for i in range(m):
         s = salaried[i]
         gross = out[O_GROSS, i]
-        # annual_reduction_generale_cents (exact coefficient).
-        g = _max(a[ROW_GROSS_YTD_CENTS, i], 0.0)
-        n = _max(a[ROW_PAID_MONTHS_YTD, i], 1.0)
-        ratio = out[O_RATIO, i]
-        if rgdu:
-            taper = kc[K_T_DELTA] * powered[i]
-            c = kc[K_T_MIN] + np.rint(taper * 10000.0) / 10000.0
-            c = _min(c, max_coefficient)
-            if not ratio * exit_multiple > 1.0:
-                c = 0.0
-        else:
-            v = (exit_multiple * ratio - 1.0) / (exit_multiple - 1.0)
-            v = v if v > 0.0 else 0.0
-            v = v if v < 1.0 else 1.0
-            c = max_coefficient * v
-            c = np.rint(c * 10000.0) / 10000.0
-        x = g / n  # the covered contributions of the average month
-        t1 = _min(x, kc[K_PSS])
-        up_to_4 = _min(x, kc[K_CHOMAGE_CAP])
-        maladie = kc[K_MALADIE_REDUCED] if x < kc[K_MALADIE_ABOVE] else kc[K_MALADIE]
-        famille = kc[K_FAMILLE_REDUCED] if x < kc[K_FAMILLE_ABOVE] else kc[K_FAMILLE]
-        covered = x * (maladie + famille + kc[K_COVERED_GROSS_RATE]) + t1 * kc[K_T1_RATE] + up_to_4 * kc[K_CHOMAGE_RATE]
-        due = np.rint(_min(c * g, covered * n))
-        correction = due - a[ROW_RELIEF_YTD_CENTS, i] - out[O_RELIEF, i]
+        cost = out[O_COST, i] - 0.0  # not salaried: no regularisation (the relief's figures are not read)
         if s:
+            # annual_reduction_generale_cents (exact coefficient).
+            g = _max(a[ROW_GROSS_YTD_CENTS, i], 0.0)
+            n = _max(a[ROW_PAID_MONTHS_YTD, i], 1.0)
+            ratio = out[O_RATIO, i]
+            if rgdu:
+                taper = kc[K_T_DELTA] * powered[i]
+                c = kc[K_T_MIN] + np.rint(taper * 10000.0) / 10000.0
+                c = _min(c, max_coefficient)
+                if not ratio * exit_multiple > 1.0:
+                    c = 0.0
+            else:
+                v = (exit_multiple * ratio - 1.0) / (exit_multiple - 1.0)
+                v = v if v > 0.0 else 0.0
+                v = v if v < 1.0 else 1.0
+                c = max_coefficient * v
+                c = np.rint(c * 10000.0) / 10000.0
+            x = g / n  # the covered contributions of the average month
+            t1 = _min(x, kc[K_PSS])
+            up_to_4 = _min(x, kc[K_CHOMAGE_CAP])
+            maladie = kc[K_MALADIE_REDUCED] if x < kc[K_MALADIE_ABOVE] else kc[K_MALADIE]
+            famille = kc[K_FAMILLE_REDUCED] if x < kc[K_FAMILLE_ABOVE] else kc[K_FAMILLE]
+            covered = x * (maladie + famille + kc[K_COVERED_GROSS_RATE]) + t1 * kc[K_T1_RATE] + up_to_4 * kc[K_CHOMAGE_RATE]
+            due = np.rint(_min(c * g, covered * n))
+            correction = due - a[ROW_RELIEF_YTD_CENTS, i] - out[O_RELIEF, i]
             a[ROW_RELIEF_YTD_CENTS, i] = due
-        cost = out[O_COST, i] - (correction if s else 0.0)
+            cost = out[O_COST, i] - correction
         a[ROW_TREASURY_CENTS, i] -= cost
         cost_total += cost
         employee = out[O_EMPLOYEE, i]
@@ -598,15 +647,19 @@ def activity_month(  # noqa: PLR0913
     contribution_minimum_cents: float,
     cape_fee_cents: float,
     margin_smoothing_months: float,
+    vat_exempt_share: npt.NDArray[np.float64],
     invoiced: npt.NDArray[np.float64],
     salaried: npt.NDArray[np.bool_],
+    exempt_share: npt.NDArray[np.float64],
     sums: npt.NDArray[np.float64],
 ) -> None:
     """``processes._activity_accounts`` (every activity's month before pay) in one loop.
 
-    ``noise`` is the month's lognormal factor (numpy's exp). Writes the turnover invoiced and
-    who is salaried by activity, and ``sums`` (zeros in): contributions, turnover, turnover
-    of salaried activities, cash received, purchases (whole cents, exact in any order).
+    ``noise`` is the month's lognormal factor (numpy's exp). Writes the turnover invoiced, who
+    is salaried and the VAT-exempt share of the sector (``vat_exempt_share`` by sector) by
+    activity, and ``sums`` (zeros in): contributions, turnover, turnover of salaried
+    activities, cash received, purchases (whole cents, exact in any order), and how many
+    activities are salaried.
     """
     slots = pending.shape[0]
     brackets = thresholds.shape[0] > 0
@@ -647,10 +700,12 @@ def activity_month(  # noqa: PLR0913
         a[ROW_TREASURY_CENTS, i] += received - purchases - contrib
         invoiced[i] = inv
         salaried[i] = s
+        exempt_share[i] = vat_exempt_share[int(a[ROW_SECTOR, i])]
         sums[0] += contrib
         sums[1] += inv
         if s:
             sums[2] += inv
+            sums[5] += 1.0
         sums[3] += received
         sums[4] += purchases
 
@@ -659,7 +714,6 @@ def activity_month(  # noqa: PLR0913
 def activity_charges(  # noqa: PLR0913
     a: npt.NDArray[np.float64],
     m: int,
-    sector: npt.NDArray[np.intp],
     salaried: npt.NDArray[np.bool_],
     gross: npt.NDArray[np.float64],
     paid: bool,
@@ -676,14 +730,16 @@ def activity_charges(  # noqa: PLR0913
     ``payroll_taxes_cents``), debited from each treasury; returns their total (whole cents).
 
     ``paid``: some CESA pay this month (``gross`` is read only then); ``per_head_cents`` is
-    ``mutuelle + occupational health / 12`` as ``per_head_costs_cents`` computes it.
+    ``mutuelle + occupational health / 12`` as ``per_head_costs_cents`` computes it. Each
+    activity's sector is read from the table.
     """
     total = 0.0
     for i in range(m):
-        charges = insurance[sector[i]]
+        sector = int(a[ROW_SECTOR, i])
+        charges = insurance[sector]
         if paid:
             charges += np.rint((1.0 if salaried[i] else 0.0) * per_head_cents)
-            rate = at_mp[sector[i]]
+            rate = at_mp[sector]
             g = gross[i]
             charges += np.rint(g * (0.0 if rate != rate else rate - table_at_mp))
             g = _max(g, 0.0)
@@ -738,3 +794,184 @@ def decision_masks(  # noqa: PLR0913
         )
         term_over[i] = cape and a[ROW_CAPE_TERM_END_MONTH, i] <= t
         subscribe[i] = cesa and not trial and (u_decide[i] < uptake or a[ROW_ASSOCIE_DEADLINE_MONTH, i] <= t)
+
+
+#: Whole cents of at most this size add up to the same number in any order when there are at most
+#: ``_EXACT_TERMS`` of them (every partial sum stays below 2**53, where float64 counts exactly).
+_WHOLE_BOUND = 2.0**40
+_EXACT_TERMS = 1 << 13
+
+
+@_jit
+def _exact_sum(values: npt.NDArray[np.float64], negative_only: bool) -> tuple[float, bool]:
+    """``np.add.reduce(values, axis=None)`` (of ``np.minimum(values, 0.0)`` when ``negative_only``)
+    where every value is a whole cent within ``_WHOLE_BOUND``, and whether that is so.
+
+    Such a sum is the same number in any order, so a loop finds numpy's pairwise answer; like
+    numpy's, it starts from 0.0 (a sum of -0.0 terms only is 0.0).
+    """
+    total = 0.0
+    n = 0
+    for v in values.flat:
+        if negative_only:
+            v = _min(v, 0.0)
+        if not (abs(v) <= _WHOLE_BOUND and v == np.floor(v)):
+            return 0.0, False
+        total += v
+        n += 1
+    return total, n <= _EXACT_TERMS
+
+
+@_jit
+def stock_sums(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    pending: npt.NDArray[np.float64],
+    coop_pending: npt.NDArray[np.float64],
+    funding_due: npt.NDArray[np.float64],
+    advance_left: npt.NDArray[np.float64],
+    capital_due: npt.NDArray[np.float64],
+    allocations_due: npt.NDArray[np.float64],
+    month: int,
+    sums: npt.NDArray[np.float64],
+) -> bool:
+    """The sums of ``Book.stock_sums`` (the same numbers, in its order) into ``sums``.
+
+    Returns False, ``sums`` of no use, when some term is not a whole cent within range (the
+    caller then lets numpy add them).
+    """
+    treasury = a[ROW_TREASURY_CENTS, :m]
+    parts = (
+        _exact_sum(treasury, False),
+        _exact_sum(treasury, True),
+        _exact_sum(pending[:, :m], False),
+        _exact_sum(coop_pending, False),
+        _exact_sum(funding_due[:, month + 1 :], False),
+        _exact_sum(advance_left, False),
+        _exact_sum(capital_due[month + 1 :], False),
+        _exact_sum(allocations_due[month + 1 :], False),
+    )
+    for k in range(8):
+        total, ok = parts[k]
+        if not ok:
+            return False
+        sums[k] = total
+    return True
+
+
+# Columns of the conventions' table that ``public_funding`` reads (``processes._convention_table``).
+C_FIRST, C_KIND, C_AMOUNT, C_CEILING, C_PERIOD, C_LAG, C_ADVANCE, C_DAILLY = 0, 1, 2, 3, 4, 5, 6, 7
+C_COLUMNS = 8
+# ``processes``' kinds of conventions (params.FUNDING_KINDS order).
+_FIXED, _PER_ACCUEIL, _PER_SUPPORTED, _PER_CESA_START = 0, 1, 2, 3
+
+
+@_jit
+def _py_min(x: float, y: float) -> float:
+    """Python's ``min(x, y)`` of two floats (the first unless the second is smaller)."""
+    return y if y < x else x
+
+
+@_jit
+def _py_max(x: float, y: float) -> float:
+    """Python's ``max(x, y)`` of two floats (the first unless the second is larger)."""
+    return y if y > x else x
+
+
+@_jit
+def public_funding(  # noqa: PLR0913
+    conventions: npt.NDArray[np.float64],
+    last: npt.NDArray[np.int64],
+    t: int,
+    accueils: float,
+    n_active: int,
+    cesa_entries: float,
+    rsa_entries: float,
+    funding_earned: npt.NDArray[np.float64],
+    funding_due: npt.NDArray[np.float64],
+    funding_received: npt.NDArray[np.float64],
+    advance_left: npt.NDArray[np.float64],
+    advance_settle_due: npt.NDArray[np.float64],
+    dailly_in: npt.NDArray[np.float64],
+    dailly_out: npt.NDArray[np.float64],
+    totals: npt.NDArray[np.float64],
+) -> bool:
+    """``processes._public_funding`` (with ``_convention_advance``): what each convention earns this
+    month and what it pays, the same operations in the same order.
+
+    ``conventions`` holds one row per convention (columns ``C_*``, whole amounts), ``last`` the
+    last month each covers. ``totals`` (in and out): the month's public funding earned and
+    received, the year's result, the cooperative's ledger and the convention advances, each
+    added to convention after convention as the Python code adds them. Returns False, having
+    changed nothing, when a ceiling's sum of the year's earnings has a term that is not a
+    whole cent within range (the caller then runs the Python code, whose sum is numpy's).
+    """
+    n = conventions.shape[0]
+    so_far = np.zeros(n)
+    for c in range(n):  # the ceilings' sums first: nothing is written before they are known exact
+        first = int(conventions[c, C_FIRST])
+        if first <= t <= last[c] and np.isfinite(conventions[c, C_CEILING]):
+            k = t - first
+            year_start = first + 12 * (k // 12)
+            total, ok = _exact_sum(funding_earned[c, max(year_start, 0) : t], False)
+            if not ok:
+                return False
+            so_far[c] = total
+    earned_total, received_total, result, ledger, advances = totals[0], totals[1], totals[2], totals[3], totals[4]
+    for c in range(n):
+        first = int(conventions[c, C_FIRST])
+        if first <= t <= last[c]:
+            k = t - first
+            kind = int(conventions[c, C_KIND])
+            amount = conventions[c, C_AMOUNT]
+            if kind == _FIXED:  # money.monthly_instalment_cents, in integers
+                whole = int(amount)
+                earned = float((whole * (k + 1) + 6) // 12 - (whole * k + 6) // 12)
+            elif kind == _PER_ACCUEIL:
+                earned = accueils * amount
+            elif kind == _PER_SUPPORTED:
+                earned = np.rint(float(n_active * int(amount)) / 12.0)
+            elif kind == _PER_CESA_START:
+                earned = cesa_entries * amount
+            else:
+                earned = rsa_entries * amount
+            ceiling = conventions[c, C_CEILING]
+            if np.isfinite(ceiling):
+                earned = _py_max(_py_min(earned, ceiling - so_far[c]), 0.0)
+            period = int(conventions[c, C_PERIOD])
+            period_end = first + period * (k // period + 1) - 1
+            funding_earned[c, t] = earned
+            due_month = period_end + int(conventions[c, C_LAG])
+            payable = earned
+            advance = conventions[c, C_ADVANCE]
+            if advance != 0.0:  # processes._convention_advance
+                if k % 12 == 0:
+                    funding_due[c, t] += advance
+                    advances += advance
+                    advance_left[c] = advance
+                left = advance_left[c]
+                covered = _py_min(earned, left)
+                left = left - covered
+                advance_left[c] = left
+                advance_settle_due[due_month] += covered
+                payable = earned - covered
+                if (k % 12 == 11 or t == last[c]) and left > 0:
+                    refund = advance_left[c]
+                    advance_left[c] = 0.0
+                    advance_settle_due[due_month] += refund
+                    payable -= refund
+            funding_due[c, due_month] += payable
+            share = conventions[c, C_DAILLY]
+            if share != 0.0 and payable > 0 and due_month > period_end:
+                financed = np.rint(payable * share)
+                dailly_in[period_end] += financed
+                dailly_out[due_month] += financed
+            earned_total += earned
+            result += earned
+        received = funding_due[c, t]
+        if received != 0.0:
+            funding_received[c, t] = received
+            received_total += received
+            ledger += received
+    totals[0], totals[1], totals[2], totals[3], totals[4] = earned_total, received_total, result, ledger, advances
+    return True

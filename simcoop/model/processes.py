@@ -383,23 +383,58 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
         _recover_over_compensation(book, p, month, settle=december or month == p.horizon_months - 1)
     if december:
         _annual_closing(book, p, month)
-    stocks = book.stocks(month)
+    sums = None
+    if kernels.ENABLED:
+        found = np.empty(8)
+        if kernels.stock_sums(
+            book.a, book.m, book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due, book.allocations_due, month, found
+        ):  # fmt: skip
+            sums = found.tolist()
+    stocks = book.stocks(month, sums)
     m = book.m
     by_site, by_zone = book.by_site, book.by_zone
-    if m:  # (one site or one zone: everyone is there)
-        site, zone = book.a[ROW_SITE, :m], book.a[ROW_ZONE, :m]
-        by_site["active"][:, month] = np.bincount(site.astype(np.int64), minlength=p.n_sites) if p.n_sites > 1 else m
-        by_zone["active"][:, month] = np.bincount(zone.astype(np.int64), minlength=p.n_zones) if p.n_zones > 1 else m
-    by_site["waiting"][:, month] = [len(w) for w in book.waiting]
-    by_site["staff_fte"][:, month] = book.site_staff
+    if p.n_sites == 1:  # one site (the most common case): everyone is there, scalar writes
+        by_site["active"][0, month] = m
+        by_site["waiting"][0, month] = len(book.waiting[0])
+        by_site["staff_fte"][0, month] = book.site_staff.item(0)
+    else:
+        if m:
+            by_site["active"][:, month] = np.bincount(book.a[ROW_SITE, :m].astype(np.int64), minlength=p.n_sites)
+        by_site["waiting"][:, month] = [len(w) for w in book.waiting]
+        by_site["staff_fte"][:, month] = book.site_staff
+    if p.n_zones == 1:
+        by_zone["active"][0, month] = m
+    elif m:
+        by_zone["active"][:, month] = np.bincount(book.a[ROW_ZONE, :m].astype(np.int64), minlength=p.n_zones)
     book.last_costs_cents = flows["coop_costs_cents"]
     book.own_treasury_cents = stocks["coop_treasury_cents"]
     recorder.write(month, book.take_flows(), stocks)
 
 
 def _public_funding(book: Book, p: ModelParams, t: int) -> None:
-    """What each convention earns this month, and what it pays (after its schedule and lag)."""
+    """What each convention earns this month, and what it pays (after its schedule and lag).
+
+    By ``kernels.public_funding`` when it can (the same operations in the same order), else here.
+    """
     flows = book.flows
+    if kernels.ENABLED and p.conventions:
+        table = _convention_table(p.conventions)
+        if table is not None:
+            totals = np.array([
+                flows["public_funding_earned_cents"], flows["public_funding_cents"], book.year_result_cents, book.coop_ledger_cents,
+                book.convention_advances_cents,
+            ])  # fmt: skip
+            count = book.stage_count
+            if kernels.public_funding(
+                table, book.convention_last, t, flows["accueils"], count[CAPE] + count[CESA] + count[ASSOCIE], flows["cesa_entries"],
+                flows["rsa_entries"], book.funding_earned, book.funding_due, book.funding_received, book.advance_left,
+                book.advance_settle_due, book.dailly_in, book.dailly_out, totals,
+            ):  # fmt: skip
+                (
+                    flows["public_funding_earned_cents"], flows["public_funding_cents"], book.year_result_cents, book.coop_ledger_cents,
+                    book.convention_advances_cents,
+                ) = totals.tolist()  # fmt: skip
+                return
     funding_due = book.funding_due
     last = book.convention_last.tolist()
     for c, conv in enumerate(p.conventions):
@@ -441,6 +476,34 @@ def _public_funding(book: Book, p: ModelParams, t: int) -> None:
             book.funding_received[c, t] = received
             flows["public_funding_cents"] += received
             book.coop_ledger_cents += received
+
+
+_CONVENTION_TABLES: dict[int, tuple[Any, npt.NDArray[np.float64] | None]] = {}
+
+
+def _convention_table(conventions: tuple[Any, ...]) -> npt.NDArray[np.float64] | None:
+    """The conventions as ``kernels.public_funding`` reads them (one row each, columns ``kernels.C_*``),
+    built once per set of conventions; None when some amount is not a finite whole number below
+    2**53 or some rate is not finite (the Python code then runs, as it always could)."""
+    hit = _CONVENTION_TABLES.get(id(conventions))
+    if hit is not None and hit[0] is conventions:
+        return hit[1]
+    # In the order of kernels.C_FIRST ... kernels.C_DAILLY.
+    rows = [
+        (conv.first, conv.kind, conv.amount_cents, conv.ceiling_cents, conv.period_months, conv.lag_months,
+         conv.advance_cents, conv.dailly_share)
+        for conv in conventions
+    ]  # fmt: skip
+    table: npt.NDArray[np.float64] | None = np.array(rows, dtype=np.float64).reshape(len(rows), kernels.C_COLUMNS)
+    whole = [(conv.first, conv.kind, conv.amount_cents, conv.period_months, conv.lag_months, conv.advance_cents) for conv in conventions]
+    if not all(isinstance(x, int) and abs(x) < 2**53 for row in whole for x in row) or not all(
+        math.isfinite(conv.dailly_share) and (math.isfinite(conv.ceiling_cents) or conv.ceiling_cents == math.inf) for conv in conventions
+    ):
+        table = None
+    if len(_CONVENTION_TABLES) >= 8:
+        _CONVENTION_TABLES.clear()
+    _CONVENTION_TABLES[id(conventions)] = (conventions, table)
+    return table
 
 
 def _prestations(book: Book, p: ModelParams, t: int) -> None:
@@ -501,15 +564,17 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
         for i, (month, amount, rate, _, _, quasi) in enumerate(f.from_caf):
             if t == month:
                 book.caf_outstanding[i] += amount
-            elif book.caf_outstanding[i] > 0:
-                interest += monthly_interest_cents(book.caf_outstanding[i], rate)
-                paid = min(float(book.caf_due[i, t]), float(book.caf_outstanding[i]))
-                book.caf_outstanding[i] -= paid
-                repaid += paid
-                if quasi:
-                    quasi_out += paid
-        interest += monthly_interest_cents(book.dailly_outstanding_cents, f.dailly_rate)
-        interest += monthly_interest_cents(min(-book.own_treasury_cents, f.overdraft_limit_cents), f.overdraft_rate)
+            else:
+                outstanding = book.caf_outstanding.item(i)
+                if outstanding > 0:
+                    interest += _interest(outstanding, rate)
+                    paid = min(book.caf_due.item(i, t), outstanding)
+                    book.caf_outstanding[i] = outstanding - paid
+                    repaid += paid
+                    if quasi:
+                        quasi_out += paid
+        interest += _interest(book.dailly_outstanding_cents, f.dailly_rate)
+        interest += _interest(min(-book.own_treasury_cents, f.overdraft_limit_cents), f.overdraft_rate)
     book.quasi_equity_cents += quasi_in - quasi_out
     book.dailly_outstanding_cents += dailly_in - dailly_out
     book.debt_outstanding_cents += (received - quasi_in) - (repaid - quasi_out) + dailly_in - dailly_out
@@ -521,6 +586,14 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
     flows["financing_received_cents"] += received
     flows["financing_repaid_cents"] += repaid
     flows["interest_cents"] += interest
+
+
+def _interest(balance_cents: float, annual_rate: float) -> float:
+    """``monthly_interest_cents`` in Python numbers: the same number (``_rint`` is np.rint on a finite float)."""
+    if balance_cents <= 0 or annual_rate <= 0:
+        return 0.0
+    interest = balance_cents * annual_rate / 12.0
+    return _rint(interest) if math.isfinite(interest) else monthly_interest_cents(balance_cents, annual_rate)
 
 
 def _repayments_from_caf(book: Book, p: ModelParams, t: int) -> None:
@@ -555,7 +628,8 @@ def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool)
     earned = float(_add(earned_by_conv))
     result = book.year_result_cents + book.year_recovered_cents  # before the provision
     costs = earned + book.year_contributions_cents - result
-    target = min(max(earned, 0.0), max(result - float(np.rint(p.recovery_margin_share * costs)), 0.0))
+    margin = p.recovery_margin_share * costs
+    target = min(max(earned, 0.0), max(result - (_rint(margin) if math.isfinite(margin) else float(np.rint(margin))), 0.0))
     delta = target - book.year_recovered_cents
     if delta:
         book.flows["public_funding_earned_cents"] -= delta
@@ -722,8 +796,8 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     col = t % slots
     a = book.a[:, :m]
     pending = book.pending
-    rates = book.rates(t)
-    calendar = int(p.calendar_month[t])
+    rates = p.payroll_by_band[book.size_band][t]  # book.rates(t)
+    calendar = p.calendar_month.item(t)
     contributions = capital_in = 0.0
     if m:
         # Lognormal noise of mean 1 on the turnover invoiced (numpy's exp, the kernels' inputs).
@@ -733,28 +807,35 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         if kernels.ENABLED:
             invoiced = np.empty(m)
             salaried = np.empty(m, dtype=np.bool_)
-            sums = np.zeros(5)
+            exempt_share = np.empty(m)
+            sums = np.zeros(6)
             kernels.activity_month(
                 book.a, m, t, calendar == 1, noise, pending, book.lag, col, p.contribution_base == "turnover", p.bracket_thresholds_cents,
                 p.bracket_rates, float(p.contribution_minimum_cents), float(p.cape_fee_cents), float(p.margin_smoothing_months),
-                invoiced, salaried, sums,
+                p.sector_vat_exempt_share, invoiced, salaried, exempt_share, sums,
             )  # fmt: skip
-            contributions, turnover, turnover_salaried, received_total, purchases_total = sums.tolist()
+            contributions, turnover, turnover_salaried, received_total, purchases_total, n_salaried = sums.tolist()
         else:
             invoiced, salaried, contributions, turnover, turnover_salaried, received_total, purchases_total = _activity_accounts(
                 book, p, a, noise, calendar, t
             )
+            exempt_share = p.sector_vat_exempt_share[a[ROW_SECTOR].astype(np.intp)]
+            n_salaried = salaried.any()
         treasury = a[ROW_TREASURY_CENTS]
         gross_total = cost_total = 0.0
         gross = None
-        if salaried.any():
+        if n_salaried:
             gross, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t)
             gross_total = float(_add(gross))
         if p.cape_remuneration_cents > 0:
             cape_gross, cape_cost = _cape_pay(book, p, a, treasury, rates, t)
             gross_total += cape_gross
             cost_total += cape_cost
-        _activity_charges(book, p, a, salaried, gross, invoiced, rates, calendar, t)
+        if calendar == 1:
+            book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
+        book.turnover_year_cents += turnover  # whole cents: the sum of ``invoiced`` in any order
+        book.exempt_turnover_year_cents += float(invoiced @ exempt_share)
+        _activity_charges(book, p, a, salaried, gross, invoiced, rates, t)
         flows["turnover_cents"] += turnover
         flows["turnover_salaried_cents"] += turnover_salaried
         flows["cash_received_cents"] += received_total
@@ -938,11 +1019,21 @@ def _cesa_pay_compiled(
     """
     m = book.m
     out = np.empty((kernels.OUT_ROWS, m))
-    if not kernels.cesa_pay_budgets(book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, float(p.treasury_floor_cents), float(p.advance_cap_cents), out):
-        return None
-    if calendar == p.settlement_month:
+    buckets = kernels.bucket_index(tables.cost)
+    if calendar != p.settlement_month:  # budgets, instalments and (mostly) the gross in one call
+        status = kernels.cesa_pay_month(
+            book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate,
+            float(p.treasury_floor_cents), float(p.advance_cap_cents), calendar == 1, out,
+        )  # fmt: skip
+        if status < 0:
+            return None
+    else:
+        if not kernels.cesa_pay_budgets(
+            book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, float(p.treasury_floor_cents), float(p.advance_cap_cents), out
+        ):  # fmt: skip
+            return None
         _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
-    status = kernels.cesa_pay_instalments(book.a, m, salaried, tables.cost, tables.kernel_constants, out)
+        status = kernels.cesa_pay_instalments(book.a, m, salaried, tables.cost, tables.kernel_constants, out)
     if status & 2:  # budgets beyond the cost table: the gross by the rules (each element's answer is its own)
         budget = out[kernels.O_BUDGET]
         far = np.flatnonzero(out[kernels.O_FAR])
@@ -958,9 +1049,10 @@ def _cesa_pay_compiled(
         far = np.flatnonzero(out[kernels.O_FAR_WITHOUT])
         if far.size:
             out[kernels.O_GROSS_WITHOUT, far] = gross_for_employer_budget_cents(budget[far] - out[kernels.O_INSTALMENT, far], rates)
-    kernels.cesa_pay_gross(
-        book.a, m, salaried, tables.cost, kernels.bucket_index(tables.cost), tables.relief, tables.kernel_constants, calendar == 1, bool(status & 1), out
-    )  # fmt: skip
+    if not status & 4:
+        kernels.cesa_pay_gross(
+            book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, calendar == 1, bool(status & 1), out
+        )  # fmt: skip
     # The power of the relief taper stays numpy's (its SIMD routine, not the C library's pow).
     base = out[kernels.O_BASE]
     powered = base ** rates.rgdu_power if rates.relief_formula != "fillon" else base
@@ -1071,7 +1163,6 @@ def _activity_charges(
     gross: npt.NDArray[np.float64] | None,
     invoiced: npt.NDArray[np.float64],
     rates: Any,
-    calendar: int,
     t: int,
 ) -> None:
     """What each activity bears besides pay and purchases (``simcoop.economics.employment``).
@@ -1080,24 +1171,20 @@ def _activity_charges(
     holder's activity: the employer share of the health cover and the occupational health
     fee, the sector's AT/MP rate above the payroll table's office rate, the versement
     mobilité once the employer size band is 11 or more, and the taxe sur les salaires in
-    proportion to the cooperative's VAT-exempt turnover. Also keeps the year's turnover and
-    VAT-exempt turnover for next year's ratio.
+    proportion to the cooperative's VAT-exempt turnover (``book.taxe_salaires_ratio``: the
+    caller has added this month's turnover and VAT-exempt turnover to the year's).
     """
-    sector = a[ROW_SECTOR].astype(np.intp)
-    if calendar == 1:
-        book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
-    book.turnover_year_cents += float(_add(invoiced))
-    book.exempt_turnover_year_cents += float(invoiced @ p.sector_vat_exempt_share[sector])
     vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
     if kernels.ENABLED:
         bounds, taxe_rates = _taxe_brackets(p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
         per_head = per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
         total = kernels.activity_charges(
-            book.a, book.m, sector, salaried, invoiced if gross is None else gross, gross is not None, p.sector_insurance_cents_per_month,
+            book.a, book.m, salaried, invoiced if gross is None else gross, gross is not None, p.sector_insurance_cents_per_month,
             p.sector_at_mp_rate, rates.employer_at_mp_rate, per_head, vm, book.taxe_salaires_ratio(), bounds, taxe_rates,
         )  # fmt: skip
         book.flows["activity_charges_cents"] += total
         return
+    sector = a[ROW_SECTOR].astype(np.intp)
     charges = p.sector_insurance_cents_per_month[sector].copy()
     if gross is not None:
         charges += per_head_costs_cents(salaried.astype(np.float64), p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
@@ -1125,8 +1212,10 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
     payroll outsourced per payslip, membership dues (topped up to their floor in December),
     the audit and legal costs at each closing, set-up costs in the opening month.
     """
-    active = book.n_active
-    team = book.staff_fte + book.support_fte
+    count = book.stage_count
+    active = count[CAPE] + count[CESA] + count[ASSOCIE]
+    staff_fte, support_fte = book.staff_fte, book.support_fte
+    team = staff_fte + support_fte
     vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0
     ratio = book.taxe_salaires_ratio()
     thresholds = p.taxe_salaires_thresholds_by_month[t]
@@ -1135,31 +1224,27 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
     key = (id(rates), vm, ratio, thresholds)
     per_fte = book.fte_cost_cache.get(key)
     if per_fte is None:
-        pay = np.array([p.staff_gross_cents, p.support_gross_cents])
-        one_fte = employer_cost_cents(pay, rates)
-        taxes = payroll_taxes_cents(pay, vm, ratio, thresholds, p.taxe_salaires_rates)
-        per_fte = book.fte_cost_cache[key] = (float(one_fte[0] + taxes[0]), float(one_fte[1] + taxes[1]))
-    staff = float(round(book.staff_fte * per_fte[0] + book.support_fte * per_fte[1]))
+        per_fte = book.fte_cost_cache[key] = _fte_costs(p, rates, vm, ratio, thresholds)
+    staff = float(round(staff_fte * per_fte[0] + support_fte * per_fte[1]))
     # per_head_costs_cents of the team in Python numbers (round: np.rint's answer on a float >= 0).
-    per_head = per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
-    staff += float(round(team * per_head))
+    staff += float(round(team * per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)))
     costs = staff + p.rent_cents_by_month.item(t) + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
     costs += float(round(p.overheads_cents_per_fte_month * team))
-    costs += p.payroll_outsourcing_cents_per_payslip * (book.stage_count[CESA] + book.stage_count[ASSOCIE])
-    if len(p.dues_rate):
+    costs += p.payroll_outsourcing_cents_per_payslip * (count[CESA] + count[ASSOCIE])
+    dues = _dues(p)
+    if dues:
+        year = book.dues_year_cents
         if calendar == 1:
-            book.dues_year_cents[:] = 0.0
+            year[:] = 0.0
         # Each due in Python numbers (two or three dues): np.rint, np.maximum and the sum's answers.
         turnover = book.flows["turnover_cents"]
-        year = book.dues_year_cents.tolist()
         total = 0.0
-        dues = zip(p.dues_rate.tolist(), p.dues_on_turnover.tolist(), p.dues_floor_cents.tolist(), strict=True)
         for j, (rate, on_turnover, floor) in enumerate(dues):
             due = _rint(rate * (turnover if on_turnover else contributions))
             if calendar == 12:
-                top_up = floor - year[j]
+                top_up = floor - year.item(j)
                 due = due if (due >= top_up or due != due) else top_up
-            book.dues_year_cents[j] = year[j] + due
+            year[j] += due
             total += due
         costs += total
     if calendar == 12:
@@ -1167,6 +1252,51 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
     if t == 0:
         costs += p.setup_cents
     return staff, costs
+
+
+_DUES: dict[int, tuple[Any, list[tuple[float, bool, float]]]] = {}
+
+
+def _dues(p: ModelParams) -> list[tuple[float, bool, float]]:
+    """The membership dues of ``p`` as (rate, on turnover, floor) in Python numbers, built once per ``p``."""
+    hit = _DUES.get(id(p.dues_rate))
+    if hit is not None and hit[0] is p.dues_rate:
+        return hit[1]
+    dues = list(zip(p.dues_rate.tolist(), p.dues_on_turnover.tolist(), p.dues_floor_cents.tolist(), strict=True))
+    if len(_DUES) >= 8:
+        _DUES.clear()
+    _DUES[id(p.dues_rate)] = (p.dues_rate, dues)
+    return dues
+
+
+def _fte_costs(p: ModelParams, rates: Any, vm: float, ratio: float, thresholds: tuple[float, ...]) -> tuple[float, float]:
+    """The employer cost and payroll taxes of one staff FTE and of one support FTE, whole cents.
+
+    ``employer_cost_cents`` plus ``payroll_taxes_cents`` of the two salaries; the taxes in Python
+    numbers (the same operations in the same order) when the salaries, the versement mobilité
+    rate and the taxe ratio are finite, else by ``payroll_taxes_cents`` itself.
+    """
+    pay = np.array([p.staff_gross_cents, p.support_gross_cents])
+    one_fte = employer_cost_cents(pay, rates).tolist()
+    if not all(map(math.isfinite, (p.staff_gross_cents, p.support_gross_cents, vm, ratio))):
+        taxes = payroll_taxes_cents(pay, vm, ratio, thresholds, p.taxe_salaires_rates).tolist()
+        return one_fte[0] + taxes[0], one_fte[1] + taxes[1]
+    bounds, marginal = _taxe_brackets(thresholds, p.taxe_salaires_rates)
+    edges, taxe_rates = bounds.tolist(), marginal.tolist()
+    costs = []
+    for cost, gross in zip(one_fte, (p.staff_gross_cents, p.support_gross_cents), strict=True):
+        g = gross if gross >= 0.0 else 0.0  # np.maximum(gross, 0.0)
+        taxe = 0.0
+        if ratio > 0.0:  # taxe_salaires_cents: none when the ratio is <= 0
+            for k, rate in enumerate(taxe_rates):
+                above = g - edges[k]
+                above = above if above >= 0.0 else 0.0
+                width = edges[k + 1] - edges[k]
+                taxe += rate * (above if above <= width else width)
+            taxe *= ratio
+            taxe = _rint(taxe) if math.isfinite(taxe) else float(np.rint(taxe))
+        costs.append(cost + (_rint(g * vm) + taxe))
+    return costs[0], costs[1]
 
 
 def _headcount_band(book: Book, p: ModelParams, calendar: int) -> None:
@@ -1207,22 +1337,26 @@ def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
         book.site_hire_month[arrived] = -1
         hire = book.site_hire_month.tolist()
     m = book.m
-    if p.n_sites == 1:
+    n_sites = p.n_sites
+    if n_sites == 1:
         per_site = [m]
     else:
         site = book.a[ROW_SITE, :m].astype(np.int64)
-        per_site = np.bincount(site, minlength=p.n_sites).tolist() if m else [0] * p.n_sites
+        per_site = np.bincount(site, minlength=n_sites).tolist() if m else [0] * n_sites
     staff = book.site_staff.tolist()
     above = p.hire_above_caseload
-    crowded = [s for s in range(p.n_sites) if hire[s] < 0 and opening[s] <= t and per_site[s] > above * staff[s]]
+    crowded = [s for s in range(n_sites) if hire[s] < 0 and opening[s] <= t and per_site[s] > above * staff[s]]
     if crowded and _cash_for_hiring(book, t) >= p.hiring_freeze_months * book.last_costs_cents:
         if p.recruitment_delay_months == 0:
             book.site_staff[crowded] += p.hiring_step_fte
+            staff = book.site_staff.tolist()
         else:
             book.site_hire_month[crowded] = t + p.recruitment_delay_months
-    book.staff_fte = float(_add(book.site_staff))
+    # The sum of the sites' teams: numpy's (from 0.0, one term at a time below 8 terms) for one site.
+    book.staff_fte = staff_fte = 0.0 + staff[0] if n_sites == 1 else float(_add(book.site_staff))
     step = p.hiring_step_fte
-    needed = p.support_ratio * book.staff_fte + p.support_fte_per_100_entrepreneurs * book.n_active / 100.0
+    count = book.stage_count
+    needed = p.support_ratio * staff_fte + p.support_fte_per_100_entrepreneurs * (count[CAPE] + count[CESA] + count[ASSOCIE]) / 100.0
     book.support_fte = max(p.support_fte_at_opening, book.support_fte, math.ceil(needed / step) * step)
 
 
