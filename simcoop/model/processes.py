@@ -116,14 +116,13 @@ from simcoop.model.book import (
     R_VIABLE,
     Book,
 )
-from simcoop.model import kernels
+from simcoop.model import flow_kernels, kernels
+from simcoop.model.flow_kernels import EXIT, RENEW, TO_ASSOCIE, TO_CESA
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, ModelParams
 from simcoop.streams import Streams
 
 __all__ = ["monthly_books", "parcours", "MonthlyRecorder", "close_month", "draw_renewals", "start_roster"]
 
-# What the monthly books tell a parcours when they wake it.
-EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
 
 #: ``x.sum()`` (the same reduction, without the method's Python wrapper).
 _add = np.add.reduce
@@ -1251,32 +1250,46 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     if m == 0:
         return
     a = book.a[:, :m]
-    stage = a[ROW_STAGE]
     u_exit = streams.hazards.random(m)
     u_dest = streams.destinations.random(m)
     u_decide = streams.decisions.random(m)
     min_cost_now = float(p.min_salary_cost_by_month[t])
     p_up = p.associe_uptake_probability_per_month
+    # Given u >= p_up, u is uniform on [p_up, 1): rescaled, it serves the deadline draw.
+    p_late = p_up + p.associe_at_deadline_probability * (1.0 - p_up)
+    hold_back = p.min_income_gain_share_on_are > 0.0
     if kernels.ENABLED:
-        exiting, in_trial, viable, term_over, subscribe = np.empty((5, m), dtype=np.bool_)
+        masks = np.empty((5, m), dtype=np.bool_)
+        exiting, in_trial, viable, term_over, subscribe = masks
         kernels.decision_masks(
             book.a, m, t, u_exit, u_decide, float(p.cape_exit_probability_after_are), float(p.trial_exit_probability), min_cost_now,
             float(p.after_are_min_salary_share), float(p.treasury_months_required), float(p_up), exiting, in_trial, viable, term_over, subscribe,
         )  # fmt: skip
-    else:
-        cape = stage == CAPE
-        cesa = stage == CESA
-        # Once ARE runs out in a CAPE, leaving is likelier and a smaller salary is accepted.
-        are_out = cape & (a[ROW_ARE_END_MONTH] >= 0) & (a[ROW_ARE_END_MONTH] <= t)
-        in_trial = cesa & (a[ROW_TRIAL_END_MONTH] > t)
-        p_exit = np.where(are_out, p.cape_exit_probability_after_are, a[ROW_EXIT_PROBABILITY])
-        p_exit = np.where(in_trial, p.trial_exit_probability, p_exit)
-        exiting = u_exit < p_exit
-        min_cost = min_cost_now * np.where(are_out, p.after_are_min_salary_share, 1.0)
-        viable = cape & (a[ROW_CESA_POSSIBLE_FROM_MONTH] <= t) & (a[ROW_RECENT_NET_MARGIN_CENTS] >= min_cost) & (a[ROW_TREASURY_CENTS] >= p.treasury_months_required * min_cost)
-        term_over = cape & (a[ROW_CAPE_TERM_END_MONTH] <= t)
-        subscribe = cesa & ~in_trial & ((u_decide < p_up) | (a[ROW_ASSOCIE_DEADLINE_MONTH] <= t))
-    if p.min_income_gain_share_on_are > 0.0:  # holds back some conversions (after the subscriptions: they do not depend on it)
+        out = np.empty((4, m), dtype=np.int64)
+        cum, p_renew = p.destination_cumshares_by_stage, float(p.cape_renewal_probability)
+        n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, hold_back, book.prior_status, out)
+        if n < 0:  # some conversion may be held back: the rule, then the outcomes
+            _stay_while_are_lasts(book, p, a, viable, term_over, t)
+            n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, False, book.prior_status, out)
+        if n:
+            wake = book.wake
+            for i, code, destination, reason in zip(*out[:, :n].tolist(), strict=True):
+                wake[i].succeed((EXIT, (destination, reason)) if code == EXIT else (code, None))
+        return
+    stage = a[ROW_STAGE]
+    cape = stage == CAPE
+    cesa = stage == CESA
+    # Once ARE runs out in a CAPE, leaving is likelier and a smaller salary is accepted.
+    are_out = cape & (a[ROW_ARE_END_MONTH] >= 0) & (a[ROW_ARE_END_MONTH] <= t)
+    in_trial = cesa & (a[ROW_TRIAL_END_MONTH] > t)
+    p_exit = np.where(are_out, p.cape_exit_probability_after_are, a[ROW_EXIT_PROBABILITY])
+    p_exit = np.where(in_trial, p.trial_exit_probability, p_exit)
+    exiting = u_exit < p_exit
+    min_cost = min_cost_now * np.where(are_out, p.after_are_min_salary_share, 1.0)
+    viable = cape & (a[ROW_CESA_POSSIBLE_FROM_MONTH] <= t) & (a[ROW_RECENT_NET_MARGIN_CENTS] >= min_cost) & (a[ROW_TREASURY_CENTS] >= p.treasury_months_required * min_cost)
+    term_over = cape & (a[ROW_CAPE_TERM_END_MONTH] <= t)
+    subscribe = cesa & ~in_trial & ((u_decide < p_up) | (a[ROW_ASSOCIE_DEADLINE_MONTH] <= t))
+    if hold_back:  # holds back some conversions (after the subscriptions: they do not depend on it)
         _stay_while_are_lasts(book, p, a, viable, term_over, t)
     due = np.flatnonzero(exiting | viable | term_over | subscribe)
     if len(due) == 0:
@@ -1285,8 +1298,6 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     wake = book.wake
     cum = p.destination_cumshares_by_stage
     p_renew = p.cape_renewal_probability
-    # Given u >= p_up, u is uniform on [p_up, 1): rescaled, it serves the deadline draw.
-    p_late = p_up + p.associe_at_deadline_probability * (1.0 - p_up)
     for j in due.tolist():
         event = wake[int(ids[j])]
         st = int(stage[j])
