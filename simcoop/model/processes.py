@@ -281,8 +281,12 @@ def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) 
     book.set_activity(i, ROW_ASSOCIE_DEADLINE_MONTH, now + max(p.associe_deadline_months - cape_months, 0))
     book.set_activity(i, ROW_TRIAL_END_MONTH, now + p.trial_period_months)
     margin = book.get_activity(i, ROW_RECENT_NET_MARGIN_CENTS)
-    fixed = _fixed_gross(np.array([margin], dtype=np.float64), p, book.rates(now))
-    book.set_activity(i, ROW_FIXED_GROSS_CENTS, float(fixed[0]))
+    rates = book.rates(now)
+    key = (id(rates), margin, math.copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
+    fixed = book.fixed_gross_memo.get(key)
+    if fixed is None:
+        fixed = book.fixed_gross_memo[key] = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
+    book.set_activity(i, ROW_FIXED_GROSS_CENTS, fixed)
     book.flows["cesa_entries"] += 1
 
 
@@ -657,8 +661,11 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
             continue
         if active is None:
             m = book.m
-            sites_of_activities = book.a[ROW_SITE, :m].astype(np.int64)
-            active = np.bincount(sites_of_activities, minlength=p.n_sites).tolist() if m else [0] * p.n_sites
+            if p.n_sites == 1:  # every activity is at the one site
+                active = [m]
+            else:
+                sites_of_activities = book.a[ROW_SITE, :m].astype(np.int64)
+                active = np.bincount(sites_of_activities, minlength=p.n_sites).tolist() if m else [0] * p.n_sites
         room = max(int(book.site_staff[s] * p.max_caseload) - active[s], 0)
         while queue and room > 0:
             _, zone, cesa = queue.popleft()
@@ -701,7 +708,7 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     _count_into(book.by_site["entries"], t, sites)
     book.wake.extend([None] * k)
     for i in ids:
-        env.process(parcours(env, book, p, i))
+        simpy.Process(env, parcours(env, book, p, i))  # env.process(...) without the bound method
 
 
 def _count_into(series: npt.NDArray[np.float64], t: int, values: Any) -> None:
