@@ -86,9 +86,10 @@ def outcomes(  # noqa: PLR0913
     stage. Writes, for the n people concerned in slot order, ``out[:, :n]`` = person id,
     code (``EXIT``, ``TO_CESA``, ``RENEW``, ``TO_ASSOCIE``), destination and motive of an
     exit (-1 otherwise), and returns n. With ``hold_back`` (the minimum income gain rule),
-    returns -1 without writing anything when some conversion to CESA may be held back
-    (a viable CAPE whose term is not over, on ARE or on RSA): the caller applies the rule
-    to the masks and calls again without ``hold_back``.
+    when some conversion to CESA may be held back (a viable CAPE whose term is not over,
+    on ARE or on RSA), writes instead the c slots of those candidates, in order, to
+    ``out[0, :c]`` and returns -c: the caller applies the rule to the masks and calls
+    again without ``hold_back``.
     """
     exiting = masks[0]
     in_trial = masks[1]
@@ -96,10 +97,14 @@ def outcomes(  # noqa: PLR0913
     term_over = masks[3]
     subscribe = masks[4]
     if hold_back:
+        c = 0
         for j in range(m):
             if viable[j] and not term_over[j]:
                 if a[ROW_ARE_END_MONTH, j] > t or prior_status[int(a[ROW_PERSON_ID, j])] == 2:
-                    return -1
+                    out[0, c] = j
+                    c += 1
+        if c > 0:
+            return -c
     n = 0
     for j in range(m):
         if not (exiting[j] or viable[j] or term_over[j] or subscribe[j]):

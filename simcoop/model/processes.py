@@ -708,7 +708,7 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     _count_into(book.by_site["entries"], t, sites)
     book.wake.extend([None] * k)
     for i in ids:
-        simpy.Process(env, parcours(env, book, p, i))  # env.process(...) without the bound method
+        env.process(parcours(env, book, p, i))
 
 
 def _count_into(series: npt.NDArray[np.float64], t: int, values: Any) -> None:
@@ -1275,8 +1275,8 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         out = np.empty((4, m), dtype=np.int64)
         cum, p_renew = p.destination_cumshares_by_stage, float(p.cape_renewal_probability)
         n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, hold_back, book.prior_status, out)
-        if n < 0:  # some conversion may be held back: the rule, then the outcomes
-            _stay_while_are_lasts(book, p, a, viable, term_over, t)
+        if n < 0:  # some conversion may be held back: the rule on those candidates, then the outcomes
+            _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
             n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, False, book.prior_status, out)
         if n:
             wake = book.wake
@@ -1333,7 +1333,13 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
 
 
 def _stay_while_are_lasts(
-    book: Book, p: ModelParams, a: npt.NDArray[np.float64], viable: npt.NDArray[np.bool_], term_over: npt.NDArray[np.bool_], t: int
+    book: Book,
+    p: ModelParams,
+    a: npt.NDArray[np.float64],
+    viable: npt.NDArray[np.bool_],
+    term_over: npt.NDArray[np.bool_],
+    t: int,
+    candidates: npt.NDArray[np.int64] | None = None,
 ) -> None:
     """Hold back (in place) the conversions of people on ARE or RSA for whom a CESA adds too little income.
 
@@ -1342,21 +1348,23 @@ def _stay_while_are_lasts(
     lost. An RSA recipient's RSA falls by the net pay (a differential allowance), the prime
     d'activité giving back a share of it (``rsa_income_gain_cents``). They convert only if
     the gain is at least ``min_income_gain_share_on_are`` of the net pay, or when their CAPE
-    term is over (converting beats leaving).
+    term is over (converting beats leaving). ``candidates``: the slots of those who may be
+    held back (viable, term not over, on ARE or RSA), when the caller already knows them.
     """
-    converting = viable & ~term_over
-    if not converting.any():  # most months: no one to hold back, so no need to look up their allowances
-        return
-    on_are = a[ROW_ARE_END_MONTH] > t
-    on_rsa = book.prior_status[a[ROW_PERSON_ID].astype(np.intp)] == 2
-    candidates = np.flatnonzero(converting & (on_are | on_rsa))
-    if len(candidates) == 0:
-        return
+    if candidates is None:
+        converting = viable & ~term_over
+        if not converting.any():  # most months: no one to hold back, so no need to look up their allowances
+            return
+        on_are = a[ROW_ARE_END_MONTH] > t
+        on_rsa = book.prior_status[a[ROW_PERSON_ID].astype(np.intp)] == 2
+        candidates = np.flatnonzero(converting & (on_are | on_rsa))
+        if len(candidates) == 0:
+            return
     rates = book.rates(t)
     gross = _fixed_gross(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p, rates)
     net = gross - employee_contributions_cents(gross, rates)
     gain = np.where(
-        on_are[candidates],
+        a[ROW_ARE_END_MONTH, candidates] > t,
         net - np.minimum(p.are_cumul_reduction_rate * gross, p.are_average_cents),
         rsa_income_gain_cents(net, p.rsa_cents, p.prime_activite_earnings_share),
     )
