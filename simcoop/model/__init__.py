@@ -61,6 +61,14 @@ def run_model(
     roster_treasury = float(p.roster.treasury_cents.sum())
     env.process(monthly_books(env, book, p, streams, recorder))
     env.run(until=p.horizon_months)
+    # The run is over: the parcours still waiting for a change will never be woken. Each
+    # waiting process and the event it waits on refer to each other (SimPy's callbacks), so
+    # without this they would outlive the run as cyclic garbage (~200 processes with their
+    # generators, events and callback lists a replication) until the cyclic collector finds
+    # them; dropping the callbacks lets them go at once.
+    for event in book.wake:
+        if event is not None:
+            event.callbacks.clear()
     close_month(book, p, recorder, p.horizon_months - 1)
     n = book.n
     int64 = np.int64

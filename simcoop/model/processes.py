@@ -312,7 +312,8 @@ def monthly_books(
         _accounting(book, p, streams, t)
         _decisions(book, p, streams, t)
         _start_entries(env, book, p, streams, scheduled.pop(t, None), t)
-        yield env.timeout(1)
+        if t + 1 < p.horizon_months:  # (after the last month: the process ends, no pending timeout is left behind)
+            yield env.timeout(1)
 
 
 def draw_renewals(book: Book, p: ModelParams, streams: Streams) -> None:
