@@ -2,9 +2,9 @@
 
 A parcours still waiting at the end of the run and the event it waits on refer to each
 other, so ``run_model`` lets them go after the run; otherwise every replication would leave
-a few hundred processes, generators and events to the cyclic collector (whose full passes
-over the whole process are slow). The garbage left must be the environment's own few
-objects, whatever the number of people still in a parcours.
+one or two hundred processes with their generators and events to the cyclic collector
+(whose full passes over the whole process are slow). The garbage left must be the
+environment's own few objects, whatever the number of people still in a parcours.
 """
 
 from __future__ import annotations

@@ -63,9 +63,9 @@ def run_model(
     env.run(until=p.horizon_months)
     # The run is over: the parcours still waiting for a change will never be woken. Each
     # waiting process and the event it waits on refer to each other (SimPy's callbacks), so
-    # without this they would outlive the run as cyclic garbage (~200 processes with their
-    # generators, events and callback lists a replication) until the cyclic collector finds
-    # them; dropping the callbacks lets them go at once.
+    # without this they would outlive the run as cyclic garbage (100 to 230 processes a
+    # replication, with their generators, events and callback lists) until the cyclic
+    # collector finds them; dropping the callbacks lets them go at once.
     for event in book.wake:
         if event is not None:
             event.callbacks.clear()
