@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Generator
 from typing import Any
 
@@ -126,6 +127,9 @@ __all__ = ["monthly_books", "parcours", "MonthlyRecorder", "close_month", "draw_
 
 #: ``x.sum()`` (the same reduction, without the method's Python wrapper).
 _add = np.add.reduce
+
+#: The third item of a tuple (a sort key).
+_THIRD = operator.itemgetter(2)
 
 
 def _rint(x: float) -> float:
@@ -675,10 +679,10 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     k = len(taken)
     if k == 0:
         return
-    taken.sort(key=lambda e: e[2])  # CAPE entrants first, then direct CESA
+    taken.sort(key=_THIRD)  # CAPE entrants first, then direct CESA
     zones, sites, cesa_first = zip(*taken, strict=True)
     rng = streams.activities
-    sector = np.searchsorted(p.sector_cumshares, rng.random(k), side="right")
+    sector = p.sector_cumshares.searchsorted(rng.random(k), side="right")  # (np.searchsorted without its wrapper)
     mature = np.exp(p.sector_log_median_cents_per_month[sector] + p.sector_sigma[sector] * rng.standard_normal(k))
     # Prior status: ARE with 1..are_max_months months left, RSA, or none (DOMAIN.md §2). A few
     # entrants a month: Python floats (the same doubles as numpy's) cost less than arrays.
