@@ -2,9 +2,12 @@
 
 Two kinds of storage:
 
-- **people** arrays, indexed by ``entrepreneur_id``, hold each person's path (entry,
+- **people** records, indexed by ``entrepreneur_id``, hold each person's path (entry,
   CESA, associé and exit months, exit destination and motive) and are what the run
-  returns;
+  returns: Python lists, one item per person, since they are read and written one person
+  at a time (a list item costs a few nanoseconds, a numpy scalar several tens), turned
+  into arrays once at the end of the run; the prior status alone is a numpy array, which
+  the monthly accounting indexes by person;
 - **activity** arrays hold what the monthly accounting reads and writes, for the active
   activities only, packed in the first ``m`` slots (an activity that closes is replaced
   by the last one), so that the accounting of all of them is a few vectorised
@@ -92,6 +95,9 @@ ZONE_SERIES: tuple[str, ...] = ("accueils", "entries", "active")
 
 #: Prior status of entrants (DOMAIN.md §2).
 PRIOR_STATUSES: tuple[str, ...] = ("none", "are", "rsa")
+
+#: The flow counted for each exit destination (``DESTINATIONS`` order).
+_DESTINATION_FLOWS: tuple[str, ...] = ("exits_own_company", "exits_salaried_job", "exits_stop")
 
 #: Monthly flow counters, in output order (money in cents).
 FLOW_COLUMNS: tuple[str, ...] = (
@@ -295,9 +301,18 @@ class Book:
         self.dailly_outstanding_cents = 0.0
         self.financing_net_cents = 0.0
         self.flows: dict[str, float] = dict.fromkeys(FLOW_COLUMNS, 0.0)
-        self.events: list[tuple[int, int, int, int, int, int]] = []
+        # Stage changes, six numbers each (person, month, from, to, reason, destination), in one
+        # flat list: one array at the end of the run costs half as much as from tuples.
+        self.events: list[int] = []
         self.wake: list[Any] = []
         self.sector_template = _sector_template(params)
+        # Fixed part of a CESA by (payroll rules, recent margin): every direct CESA entrant
+        # starts from the margin 0 of a new activity under the month's rules.
+        self.fixed_gross_memo: dict[tuple[int, float, float], float] = {}
+        # The parameters ``set_stage`` reads, as Python floats (the same doubles).
+        self.exit_probability_by_stage: list[float] = params.exit_probability_by_stage.tolist()
+        self.sector_rate_cape: list[float] = params.sector_rate_cape.tolist()
+        self.sector_rate_cesa: list[float] = params.sector_rate_cesa.tolist()
         # Employer size band (index in EMPLOYER_SIZES) and what the smoothing rule needs:
         # this year's headcount so far, consecutive years at or above each band's threshold.
         self.size_band = params.size_band_at_opening
@@ -324,31 +339,30 @@ class Book:
 
     # ------------------------------------------------------------------ storage
     def _alloc_people(self, capacity: int) -> None:
-        self.people_capacity = capacity
-        self.sector = np.zeros(capacity, dtype=np.int64)
-        self.first_stage = np.full(capacity, -1, dtype=np.int64)
-        self.entry_month = np.full(capacity, -1, dtype=np.int64)
-        self.cesa_month = np.full(capacity, -1, dtype=np.int64)
-        self.associe_month = np.full(capacity, -1, dtype=np.int64)
-        self.exit_month = np.full(capacity, -1, dtype=np.int64)
-        self.exit_destination = np.full(capacity, -1, dtype=np.int64)
-        self.exit_reason = np.full(capacity, -1, dtype=np.int64)
+        self.people_capacity = capacity  # of ``prior_status``, the one per-person array
         self.prior_status = np.full(capacity, -1, dtype=np.int64)
-        self.capital_paid = np.zeros(capacity, dtype=np.int64)
-        self.mature = np.zeros(capacity)  # mature monthly turnover drawn at entry, cents
-        self.zone = np.zeros(capacity, dtype=np.int64)
-        self.site = np.zeros(capacity, dtype=np.int64)
-        self.stage = np.full(capacity, -1, dtype=np.int64)
-        self.cape_start = np.full(capacity, -1, dtype=np.int64)
-        self.slot_of = np.full(capacity, -1, dtype=np.int64)
+        # Per-person lists, appended by ``add_entrants`` (see the module docstring).
+        self.sector: list[int] = []
+        self.first_stage: list[int] = []
+        self.entry_month: list[int] = []
+        self.cesa_month: list[int] = []
+        self.associe_month: list[int] = []
+        self.exit_month: list[int] = []
+        self.exit_destination: list[int] = []
+        self.exit_reason: list[int] = []
+        self.capital_paid: list[int] = []
+        self.mature: list[float] = []  # mature monthly turnover drawn at entry, cents
+        self.zone: list[int] = []
+        self.site: list[int] = []
+        self.stage: list[int] = []
+        self.cape_start: list[int] = []
+        self.slot_of: list[int] = []  # activity slot, -1 once the activity is closed
 
     def _grow_people(self, needed: int) -> None:
-        names = ("sector", "first_stage", "entry_month", "cesa_month", "associe_month", "exit_month",
-                 "exit_destination", "exit_reason", "prior_status", "capital_paid", "mature", "zone", "site", "stage", "cape_start", "slot_of")
-        old = {name: getattr(self, name) for name in names}
-        self._alloc_people(max(needed, 2 * self.people_capacity))
-        for name, value in old.items():
-            getattr(self, name)[: len(value)] = value
+        old = self.prior_status
+        self.people_capacity = max(needed, 2 * self.people_capacity)
+        self.prior_status = np.full(self.people_capacity, -1, dtype=np.int64)
+        self.prior_status[: len(old)] = old
 
     def _alloc_activities(self, capacity: int) -> None:
         self.activity_capacity = capacity
@@ -356,6 +370,9 @@ class Book:
         self.lag = np.zeros(capacity, dtype=np.int64)
         self.pending = np.zeros((self.slots, capacity))
         self.arange = np.arange(capacity)
+        # One view per row of ``a``: ``rows[row][slot]`` reads and writes one field of one
+        # activity for about half the cost of ``a[row, slot]``.
+        self.rows: list[npt.NDArray[np.float64]] = list(self.a)
 
     def _grow_activities(self, needed: int) -> None:
         a, lag, pending = self.a, self.lag, self.pending
@@ -386,61 +403,73 @@ class Book:
         ids = range(self.n, self.n + k)
         if ids.stop > self.people_capacity:
             self._grow_people(ids.stop)
-        if self.m + k > self.activity_capacity:
-            self._grow_activities(self.m + k)
-        p = self.p
-        people = slice(ids.start, ids.stop)
-        self.first_stage[people] = first_stage
-        self.sector[people] = sector
-        self.entry_month[people] = month
-        self.prior_status[people] = prior_status
-        self.mature[people] = mature_cents
-        self.zone[people] = 0 if zone is None else zone
-        self.site[people] = 0 if site is None else site
-        self.stage[people] = ACCUEIL
-        slots = slice(self.m, self.m + k)
-        self.slot_of[people] = np.arange(self.m, self.m + k)
+        m = self.m
+        if m + k > self.activity_capacity:
+            self._grow_activities(m + k)
+        self.prior_status[ids.start : ids.stop] = prior_status
+        none = [-1] * k
+        self.first_stage += _listed(first_stage)
+        self.sector += sector.tolist()
+        self.entry_month += [month] * k
+        self.mature += _listed(mature_cents)
+        self.zone += [0] * k if zone is None else _listed(zone)
+        self.site += [0] * k if site is None else _listed(site)
+        self.stage += [ACCUEIL] * k
+        self.cape_start += none
+        self.cesa_month += none
+        self.associe_month += none
+        self.exit_month += none
+        self.exit_destination += none
+        self.exit_reason += none
+        self.capital_paid += [0] * k
+        self.slot_of += range(m, m + k)
+        slots = slice(m, m + k)
         a = self.a
-        a[:, slots] = self.sector_template[:, sector]
-        a[ROW_PERSON_ID, slots] = np.arange(ids.start, ids.stop)
+        a[:, slots] = self.sector_template[:, sector]  # zone and site 0 there
+        a[ROW_PERSON_ID, slots] = ids
         a[ROW_ENTRY_MONTH, slots] = month
         a[ROW_MATURE_TURNOVER_CENTS, slots] = mature_cents
         a[ROW_ARE_END_MONTH, slots] = are_end
-        a[ROW_ZONE, slots] = 0 if zone is None else zone
-        a[ROW_SITE, slots] = 0 if site is None else site
-        self.lag[slots] = p.sector_lag_months[sector]
+        if zone is not None:
+            a[ROW_ZONE, slots] = zone
+        if site is not None:
+            a[ROW_SITE, slots] = site
+        self.lag[slots] = self.p.sector_lag_months[sector]
         self.pending[:, slots] = 0.0
         self.n = ids.stop
-        self.m += k
+        self.m = m + k
         return ids
 
     # ------------------------------------------------------------------ stage changes
     def record(self, i: int, month: int, from_stage: int, to_stage: int, reason: int, destination: int = -1) -> None:
-        self.events.append((i, month, from_stage, to_stage, reason, destination))
+        self.events += (i, month, from_stage, to_stage, reason, destination)
 
     def set_stage(self, i: int, month: int, to_stage: int, reason: int, destination: int = -1) -> None:
         """Move person ``i`` to ``to_stage`` and write the event."""
-        from_stage = int(self.stage[i])
-        self.stage[i] = to_stage
+        stage = self.stage
+        from_stage = stage[i]
+        stage[i] = to_stage
         if to_stage != SORTIE:
             slot = self.slot_of[i]
-            self.a[ROW_STAGE, slot] = to_stage
-            self.a[ROW_EXIT_PROBABILITY, slot] = self.p.exit_probability_by_stage[to_stage]
+            rows = self.rows
+            rows[ROW_STAGE][slot] = to_stage
+            rows[ROW_EXIT_PROBABILITY][slot] = self.exit_probability_by_stage[to_stage]
             if to_stage == CAPE:
-                self.a[ROW_CONTRIBUTION_RATE, slot] = self.p.sector_rate_cape[int(self.a[ROW_SECTOR, slot])]
+                rows[ROW_CONTRIBUTION_RATE][slot] = self.sector_rate_cape[self.sector[i]]
             elif to_stage == CESA:
-                self.a[ROW_CONTRIBUTION_RATE, slot] = self.p.sector_rate_cesa[int(self.a[ROW_SECTOR, slot])]
+                rows[ROW_CONTRIBUTION_RATE][slot] = self.sector_rate_cesa[self.sector[i]]
+        count = self.stage_count
         if from_stage > ACCUEIL:
-            self.stage_count[from_stage] -= 1
-        self.stage_count[to_stage] += 1
-        self.record(i, month, from_stage, to_stage, reason, destination)
+            count[from_stage] -= 1
+        count[to_stage] += 1
+        self.events += (i, month, from_stage, to_stage, reason, destination)
 
     def set_activity(self, i: int, field: int, value: float) -> None:
         """Set one accounting field of person ``i``'s activity."""
-        self.a[field, self.slot_of[i]] = value
+        self.rows[field][self.slot_of[i]] = value
 
     def get_activity(self, i: int, field: int) -> float:
-        return float(self.a[field, self.slot_of[i]])
+        return float(self.rows[field][self.slot_of[i]])
 
     def settle_exit(self, i: int, month: int, destination: int, reason: int) -> None:
         """Close person ``i``'s activity: its balance goes to them or is the cooperative's loss.
@@ -451,10 +480,12 @@ class Book:
         for the final salary settlement), a loss to the cooperative when negative
         (DOMAIN.md §3: an exit with a negative treasury is a loss to the cooperative).
         """
-        s = int(self.slot_of[i])
-        treasury = float(self.a[ROW_TREASURY_CENTS, s])
+        s = self.slot_of[i]
+        rows = self.rows
+        treasury = float(rows[ROW_TREASURY_CENTS][s])
         receivables = self.pending[:, s]
-        balance = treasury + float(receivables.sum())
+        # Whole non-negative cents: a Python sum is exact, so it is numpy's sum, for less.
+        balance = treasury + sum(receivables.tolist())
         payout = balance if balance > 0 else 0.0
         self.coop_ledger_cents += treasury - payout
         self.coop_pending += receivables
@@ -462,12 +493,12 @@ class Book:
         flows["exit_payouts_cents"] += payout
         flows["exit_losses_cents"] += payout - balance
         flows["exits"] += 1
-        flows[("exits_own_company", "exits_salaried_job", "exits_stop")[destination]] += 1
+        flows[_DESTINATION_FLOWS[destination]] += 1
         motive = MOTIVE_FLOWS.get(reason)
         if motive is not None:
             flows[motive] += 1
         # Capital paid in is paid back after the delay; what was not yet paid is cancelled.
-        paid = float(self.a[ROW_CAPITAL_PAID_CENTS, s])
+        paid = float(rows[ROW_CAPITAL_PAID_CENTS][s])
         if paid > 0:
             self.capital_cents -= paid
             self.capital_due[month + self.p.capital_repayment_delay_months] += paid
@@ -481,10 +512,11 @@ class Book:
         # Free the slot: the last active activity moves into it.
         last = self.m - 1
         if s != last:
-            self.a[:, s] = self.a[:, last]
+            a = self.a
+            a[:, s] = a[:, last]
             self.lag[s] = self.lag[last]
             self.pending[:, s] = self.pending[:, last]
-            self.slot_of[int(self.a[ROW_PERSON_ID, s])] = s
+            self.slot_of[int(rows[ROW_PERSON_ID][s])] = s
         self.slot_of[i] = -1
         self.m = last
 
@@ -562,6 +594,11 @@ class Book:
             "treasury_before_financing_cents": self.coop_ledger_cents - advances - self.financing_net_cents
             - self.convention_advances_cents,
         }
+
+
+def _listed(values: Any) -> list[Any]:
+    """``values`` (an array or a sequence) as a list of Python numbers."""
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
 def _sector_template(p: ModelParams) -> npt.NDArray[np.float64]:

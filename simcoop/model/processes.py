@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Generator
 from typing import Any
 
@@ -116,17 +117,19 @@ from simcoop.model.book import (
     R_VIABLE,
     Book,
 )
-from simcoop.model import kernels
+from simcoop.model import flow_kernels, kernels
+from simcoop.model.flow_kernels import EXIT, RENEW, TO_ASSOCIE, TO_CESA
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, ModelParams
 from simcoop.streams import Streams
 
 __all__ = ["monthly_books", "parcours", "MonthlyRecorder", "close_month", "draw_renewals", "start_roster"]
 
-# What the monthly books tell a parcours when they wake it.
-EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
 
 #: ``x.sum()`` (the same reduction, without the method's Python wrapper).
 _add = np.add.reduce
+
+#: The third item of a tuple (a sort key).
+_THIRD = operator.itemgetter(2)
 
 
 def _rint(x: float) -> float:
@@ -282,8 +285,12 @@ def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) 
     book.set_activity(i, ROW_ASSOCIE_DEADLINE_MONTH, now + max(p.associe_deadline_months - cape_months, 0))
     book.set_activity(i, ROW_TRIAL_END_MONTH, now + p.trial_period_months)
     margin = book.get_activity(i, ROW_RECENT_NET_MARGIN_CENTS)
-    fixed = _fixed_gross(np.array([margin], dtype=np.float64), p, book.rates(now))
-    book.set_activity(i, ROW_FIXED_GROSS_CENTS, float(fixed[0]))
+    rates = book.rates(now)
+    key = (id(rates), margin, math.copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
+    fixed = book.fixed_gross_memo.get(key)
+    if fixed is None:
+        fixed = book.fixed_gross_memo[key] = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
+    book.set_activity(i, ROW_FIXED_GROSS_CENTS, fixed)
     book.flows["cesa_entries"] += 1
 
 
@@ -309,7 +316,8 @@ def monthly_books(
         _accounting(book, p, streams, t)
         _decisions(book, p, streams, t)
         _start_entries(env, book, p, streams, scheduled.pop(t, None), t)
-        yield env.timeout(1)
+        if t + 1 < p.horizon_months:  # (after the last month: the process ends, no pending timeout is left behind)
+            yield env.timeout(1)
 
 
 def draw_renewals(book: Book, p: ModelParams, streams: Streams) -> None:
@@ -732,8 +740,11 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
             continue
         if active is None:
             m = book.m
-            sites_of_activities = book.a[ROW_SITE, :m].astype(np.int64)
-            active = np.bincount(sites_of_activities, minlength=p.n_sites).tolist() if m else [0] * p.n_sites
+            if p.n_sites == 1:  # every activity is at the one site
+                active = [m]
+            else:
+                sites_of_activities = book.a[ROW_SITE, :m].astype(np.int64)
+                active = np.bincount(sites_of_activities, minlength=p.n_sites).tolist() if m else [0] * p.n_sites
         room = max(int(book.site_staff[s] * p.max_caseload) - active[s], 0)
         while queue and room > 0:
             _, zone, cesa = queue.popleft()
@@ -742,10 +753,10 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     k = len(taken)
     if k == 0:
         return
-    taken.sort(key=lambda e: e[2])  # CAPE entrants first, then direct CESA
+    taken.sort(key=_THIRD)  # CAPE entrants first, then direct CESA
     zones, sites, cesa_first = zip(*taken, strict=True)
     rng = streams.activities
-    sector = np.searchsorted(p.sector_cumshares, rng.random(k), side="right")
+    sector = p.sector_cumshares.searchsorted(rng.random(k), side="right")  # (np.searchsorted without its wrapper)
     mature = np.exp(p.sector_log_median_cents_per_month[sector] + p.sector_sigma[sector] * rng.standard_normal(k))
     # Prior status: ARE with 1..are_max_months months left, RSA, or none (DOMAIN.md §2). A few
     # entrants a month: Python floats (the same doubles as numpy's) cost less than arrays.
@@ -1385,32 +1396,46 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     if m == 0:
         return
     a = book.a[:, :m]
-    stage = a[ROW_STAGE]
     u_exit = streams.hazards.random(m)
     u_dest = streams.destinations.random(m)
     u_decide = streams.decisions.random(m)
     min_cost_now = float(p.min_salary_cost_by_month[t])
     p_up = p.associe_uptake_probability_per_month
+    # Given u >= p_up, u is uniform on [p_up, 1): rescaled, it serves the deadline draw.
+    p_late = p_up + p.associe_at_deadline_probability * (1.0 - p_up)
+    hold_back = p.min_income_gain_share_on_are > 0.0
     if kernels.ENABLED:
-        exiting, in_trial, viable, term_over, subscribe = np.empty((5, m), dtype=np.bool_)
+        masks = np.empty((5, m), dtype=np.bool_)
+        exiting, in_trial, viable, term_over, subscribe = masks
         kernels.decision_masks(
             book.a, m, t, u_exit, u_decide, float(p.cape_exit_probability_after_are), float(p.trial_exit_probability), min_cost_now,
             float(p.after_are_min_salary_share), float(p.treasury_months_required), float(p_up), exiting, in_trial, viable, term_over, subscribe,
         )  # fmt: skip
-    else:
-        cape = stage == CAPE
-        cesa = stage == CESA
-        # Once ARE runs out in a CAPE, leaving is likelier and a smaller salary is accepted.
-        are_out = cape & (a[ROW_ARE_END_MONTH] >= 0) & (a[ROW_ARE_END_MONTH] <= t)
-        in_trial = cesa & (a[ROW_TRIAL_END_MONTH] > t)
-        p_exit = np.where(are_out, p.cape_exit_probability_after_are, a[ROW_EXIT_PROBABILITY])
-        p_exit = np.where(in_trial, p.trial_exit_probability, p_exit)
-        exiting = u_exit < p_exit
-        min_cost = min_cost_now * np.where(are_out, p.after_are_min_salary_share, 1.0)
-        viable = cape & (a[ROW_CESA_POSSIBLE_FROM_MONTH] <= t) & (a[ROW_RECENT_NET_MARGIN_CENTS] >= min_cost) & (a[ROW_TREASURY_CENTS] >= p.treasury_months_required * min_cost)
-        term_over = cape & (a[ROW_CAPE_TERM_END_MONTH] <= t)
-        subscribe = cesa & ~in_trial & ((u_decide < p_up) | (a[ROW_ASSOCIE_DEADLINE_MONTH] <= t))
-    if p.min_income_gain_share_on_are > 0.0:  # holds back some conversions (after the subscriptions: they do not depend on it)
+        out = np.empty((4, m), dtype=np.int64)
+        cum, p_renew = p.destination_cumshares_by_stage, float(p.cape_renewal_probability)
+        n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, hold_back, book.prior_status, out)
+        if n < 0:  # some conversion may be held back: the rule on those candidates, then the outcomes
+            _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
+            n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, False, book.prior_status, out)
+        if n:
+            wake = book.wake
+            for i, code, destination, reason in zip(*out[:, :n].tolist(), strict=True):
+                wake[i].succeed((EXIT, (destination, reason)) if code == EXIT else (code, None))
+        return
+    stage = a[ROW_STAGE]
+    cape = stage == CAPE
+    cesa = stage == CESA
+    # Once ARE runs out in a CAPE, leaving is likelier and a smaller salary is accepted.
+    are_out = cape & (a[ROW_ARE_END_MONTH] >= 0) & (a[ROW_ARE_END_MONTH] <= t)
+    in_trial = cesa & (a[ROW_TRIAL_END_MONTH] > t)
+    p_exit = np.where(are_out, p.cape_exit_probability_after_are, a[ROW_EXIT_PROBABILITY])
+    p_exit = np.where(in_trial, p.trial_exit_probability, p_exit)
+    exiting = u_exit < p_exit
+    min_cost = min_cost_now * np.where(are_out, p.after_are_min_salary_share, 1.0)
+    viable = cape & (a[ROW_CESA_POSSIBLE_FROM_MONTH] <= t) & (a[ROW_RECENT_NET_MARGIN_CENTS] >= min_cost) & (a[ROW_TREASURY_CENTS] >= p.treasury_months_required * min_cost)
+    term_over = cape & (a[ROW_CAPE_TERM_END_MONTH] <= t)
+    subscribe = cesa & ~in_trial & ((u_decide < p_up) | (a[ROW_ASSOCIE_DEADLINE_MONTH] <= t))
+    if hold_back:  # holds back some conversions (after the subscriptions: they do not depend on it)
         _stay_while_are_lasts(book, p, a, viable, term_over, t)
     due = np.flatnonzero(exiting | viable | term_over | subscribe)
     if len(due) == 0:
@@ -1419,8 +1444,6 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     wake = book.wake
     cum = p.destination_cumshares_by_stage
     p_renew = p.cape_renewal_probability
-    # Given u >= p_up, u is uniform on [p_up, 1): rescaled, it serves the deadline draw.
-    p_late = p_up + p.associe_at_deadline_probability * (1.0 - p_up)
     for j in due.tolist():
         event = wake[int(ids[j])]
         st = int(stage[j])
@@ -1449,7 +1472,13 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
 
 
 def _stay_while_are_lasts(
-    book: Book, p: ModelParams, a: npt.NDArray[np.float64], viable: npt.NDArray[np.bool_], term_over: npt.NDArray[np.bool_], t: int
+    book: Book,
+    p: ModelParams,
+    a: npt.NDArray[np.float64],
+    viable: npt.NDArray[np.bool_],
+    term_over: npt.NDArray[np.bool_],
+    t: int,
+    candidates: npt.NDArray[np.int64] | None = None,
 ) -> None:
     """Hold back (in place) the conversions of people on ARE or RSA for whom a CESA adds too little income.
 
@@ -1458,21 +1487,23 @@ def _stay_while_are_lasts(
     lost. An RSA recipient's RSA falls by the net pay (a differential allowance), the prime
     d'activité giving back a share of it (``rsa_income_gain_cents``). They convert only if
     the gain is at least ``min_income_gain_share_on_are`` of the net pay, or when their CAPE
-    term is over (converting beats leaving).
+    term is over (converting beats leaving). ``candidates``: the slots of those who may be
+    held back (viable, term not over, on ARE or RSA), when the caller already knows them.
     """
-    converting = viable & ~term_over
-    if not converting.any():  # most months: no one to hold back, so no need to look up their allowances
-        return
-    on_are = a[ROW_ARE_END_MONTH] > t
-    on_rsa = book.prior_status[a[ROW_PERSON_ID].astype(np.intp)] == 2
-    candidates = np.flatnonzero(converting & (on_are | on_rsa))
-    if len(candidates) == 0:
-        return
+    if candidates is None:
+        converting = viable & ~term_over
+        if not converting.any():  # most months: no one to hold back, so no need to look up their allowances
+            return
+        on_are = a[ROW_ARE_END_MONTH] > t
+        on_rsa = book.prior_status[a[ROW_PERSON_ID].astype(np.intp)] == 2
+        candidates = np.flatnonzero(converting & (on_are | on_rsa))
+        if len(candidates) == 0:
+            return
     rates = book.rates(t)
     gross = _fixed_gross(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p, rates)
     net = gross - employee_contributions_cents(gross, rates)
     gain = np.where(
-        on_are[candidates],
+        a[ROW_ARE_END_MONTH, candidates] > t,
         net - np.minimum(p.are_cumul_reduction_rate * gross, p.are_average_cents),
         rsa_income_gain_cents(net, p.rsa_cents, p.prime_activite_earnings_share),
     )
