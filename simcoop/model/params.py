@@ -264,6 +264,49 @@ def _month_string(start: str, offset: int) -> str:
     return f"{k // 12:04d}-{k % 12 + 1:02d}"
 
 
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per calendar (_dated_rules)
+class _DatedRules:
+    """The dated rules of a calendar (opening month, horizon, rules month, employer size): the same for every run on it."""
+
+    months_text: tuple[str, ...]  # the month whose rules apply, each simulated month
+    by_band: tuple[tuple[PayrollRates, ...], ...]  # [band][month]; empty for bands the run never reaches
+    payroll: tuple[PayrollRates, ...]  # at the opening band
+    taxe_salaires_rates: tuple[float, ...]
+    taxe_salaires_thresholds_by_month: tuple[tuple[float, ...], ...]
+    interest_cap_by_month: tuple[float, ...]
+
+
+@lru_cache(maxsize=64)
+def _dated_rules(start: str, horizon: int, rules_month: str | None, employer_size: str, follows_headcount: bool) -> _DatedRules:
+    """The rules in force each month of a calendar, looked up once per calendar instead of once per run.
+
+    Tuples and immutable rules only, so every run reading them gets the same values it
+    would have looked up itself (one ``PayrollRates`` object per distinct set of rules).
+    """
+    months_text = tuple(rules_month or _month_string(start, t) for t in range(horizon))
+    cache: dict[str, PayrollRates] = {}
+    by_band: list[tuple[PayrollRates, ...]] = []
+    for size in EMPLOYER_SIZES:
+        if size != employer_size and not follows_headcount:
+            by_band.append(())
+            continue
+        by_band.append(tuple(cache.setdefault(_rules_key(month, size), payroll_rates_at(month, size)) for month in months_text))
+    return _DatedRules(
+        months_text=months_text,
+        by_band=tuple(by_band),
+        payroll=by_band[EMPLOYER_SIZES.index(employer_size)],
+        taxe_salaires_rates=tuple(float(x) for x in rule_at("taxe_salaires_rates", months_text[0])),
+        taxe_salaires_thresholds_by_month=tuple(tuple(float(x) for x in rule_at("taxe_salaires_thresholds_eur_per_year", m)) for m in months_text),
+        interest_cap_by_month=tuple(_interest_cap(int(m[:4]) + 1) for m in months_text),
+    )
+
+
+@lru_cache(maxsize=256)
+def _min_salary_costs(dated: _DatedRules, min_gross_cents: float) -> tuple[float, ...]:
+    """The employer's cost of the minimum gross pay under each month's rules, once per (calendar, pay)."""
+    return tuple(_once_per_rules(list(dated.payroll), lambda r: float(employer_cost_cents(np.array([min_gross_cents]), r)[0])))
+
+
 def model_params(scenario: Scenario) -> ModelParams:
     """Resolve a scenario into model units."""
     meta, terr, path = scenario.meta, scenario.territory, scenario.pathway
@@ -292,8 +335,9 @@ def model_params(scenario: Scenario) -> ModelParams:
     configs: list[FloatArray] = []
     config_index: dict[bytes, int] = {}
     config_of_month = np.zeros(horizon, dtype=np.int64)
-    rate = np.zeros(horizon)
-    for t in range(horizon):
+    # The open sites change only in the months a site opens: one configuration per such month.
+    starts = sorted({0, *(int(o) for o in opening if 0 < o < horizon)}) if horizon > 0 else []
+    for k, t in enumerate(starts):
         is_open = opening <= t
         if not is_open.any():
             is_open = opening == opening.min()
@@ -309,21 +353,14 @@ def model_params(scenario: Scenario) -> ModelParams:
             total = float(matrix.sum())
             config_index[key] = len(configs)
             configs.append(np.concatenate([(matrix / total).ravel() if total > 0 else np.full(matrix.size, 1.0 / matrix.size), [total]]))
-        c = config_index[key]
-        config_of_month[t] = c
-        rate[t] = configs[c][-1] / 12.0 * shape[t] * terr.accueils_multiplier
+        config_of_month[t : starts[k + 1] if k + 1 < len(starts) else horizon] = config_index[key]
+    totals = np.array([cfg[-1] for cfg in configs])
+    rate = totals[config_of_month] / 12.0 * shape * terr.accueils_multiplier if configs else np.zeros(horizon)
     pair_probabilities = tuple(cfg[:-1] for cfg in configs)
 
     # Payroll rules in force each month (one object per distinct set of rules).
-    months_text = [pay.rules_month or _month_string(meta.start_month, t) for t in range(horizon)]
-    cache: dict[str, PayrollRates] = {}
-    by_band: list[tuple[PayrollRates, ...]] = []
-    for size in EMPLOYER_SIZES:
-        if size != pay.employer_size and not pay.employer_size_follows_headcount:
-            by_band.append(())
-            continue
-        by_band.append(tuple(cache.setdefault(_rules_key(month, size), payroll_rates_at(month, size)) for month in months_text))
-    payroll = list(by_band[EMPLOYER_SIZES.index(pay.employer_size)])
+    dated = _dated_rules(meta.start_month, horizon, pay.rules_month, pay.employer_size, pay.employer_size_follows_headcount)
+    by_band, payroll = dated.by_band, dated.payroll
 
     exits = path.exits
     exit_p = np.zeros(len(STAGES))
@@ -444,7 +481,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         cape_exit_probability_after_are=_monthly_probability(exits.cape_rate_per_year * path.cape.after_are_exit_multiplier),
         after_are_min_salary_share=path.cape.after_are_min_salary_share,
         min_gross_cents=float(min_gross),
-        min_salary_cost_by_month=np.array(_once_per_rules(payroll, lambda r: float(employer_cost_cents(np.array([float(min_gross)]), r)[0]))),
+        min_salary_cost_by_month=np.array(_min_salary_costs(dated, float(min_gross))),
         treasury_months_required=cesa.treasury_months_required,
         margin_smoothing_months=cesa.margin_smoothing_months,
         trial_period_months=cesa.trial_period_months,
@@ -510,8 +547,8 @@ def model_params(scenario: Scenario) -> ModelParams:
         dues_rate=np.array([d.rate for d in coop.membership_dues], dtype=float),
         dues_on_turnover=np.array([d.base == "turnover" for d in coop.membership_dues], dtype=bool),
         dues_floor_cents=np.array([float(to_cents(d.floor_eur_per_year)) for d in coop.membership_dues], dtype=float),
-        taxe_salaires_rates=tuple(float(x) for x in rule_at("taxe_salaires_rates", months_text[0])),
-        taxe_salaires_thresholds_by_month=tuple(tuple(float(x) for x in rule_at("taxe_salaires_thresholds_eur_per_year", m)) for m in months_text),
+        taxe_salaires_rates=dated.taxe_salaires_rates,
+        taxe_salaires_thresholds_by_month=dated.taxe_salaires_thresholds_by_month,
         size_band_at_opening=EMPLOYER_SIZES.index(pay.employer_size),
         size_follows_headcount=pay.employer_size_follows_headcount,
         headcount_threshold_years=int(rule_at("headcount_threshold_years", rules_date)),
@@ -527,9 +564,9 @@ def model_params(scenario: Scenario) -> ModelParams:
             for x in coop.prestations
         ),
         allocation=allocation,
-        interest_cap_by_month=np.array([_interest_cap(int(m[:4]) + 1) for m in months_text]),
-        payroll_by_month=tuple(payroll),
-        payroll_by_band=tuple(by_band),
+        interest_cap_by_month=np.array(dated.interest_cap_by_month),
+        payroll_by_month=payroll,
+        payroll_by_band=by_band,
         financing=financing_params(scenario),
         go_gate=_go_gate(scenario),
         recovery_margin_share=scenario.viability.compensation_margin_share if coop.recover_over_compensation else None,
