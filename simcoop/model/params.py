@@ -258,6 +258,19 @@ def _once_per_rules(payroll: list[PayrollRates], f: Callable[[PayrollRates], flo
     return [seen[id(r)] if id(r) in seen else seen.setdefault(id(r), f(r)) for r in payroll]
 
 
+@lru_cache(maxsize=4096)
+def _month_offset(start: str, month: str) -> int:
+    """``month_offset``, parsed once per pair of months (a drawn run asks the same dozen pairs again)."""
+    return month_offset(start, month)
+
+
+@lru_cache(maxsize=256)
+def _amortisation(amount_cents: float, annual_rate: float, duration_months: int, deferral_months: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """``amortisation_schedule_cents`` as tuples, computed once per loan (each run gets arrays of its own)."""
+    principal, interest = amortisation_schedule_cents(amount_cents, annual_rate, duration_months, deferral_months)
+    return tuple(principal.tolist()), tuple(interest.tolist())
+
+
 def _month_string(start: str, offset: int) -> str:
     y, m = (int(x) for x in start.split("-"))
     k = y * 12 + (m - 1) + offset
@@ -326,7 +339,7 @@ def model_params(scenario: Scenario) -> ModelParams:
     # Sites and zones: which sites are open each month, and where accueils come from.
     sites = coop.sites
     opening = np.array(
-        [0 if s.opening_month is None else max(month_offset(meta.start_month, s.opening_month), 0) for s in sites], dtype=np.int64
+        [0 if s.opening_month is None else max(_month_offset(meta.start_month, s.opening_month), 0) for s in sites], dtype=np.int64
     )
     site_fte = np.array(
         [s.fte_at_opening if s.fte_at_opening is not None else (coop.staff.fte_at_opening if k == 0 else coop.staff.antenna_fte_at_opening) for k, s in enumerate(sites)]
@@ -382,7 +395,7 @@ def model_params(scenario: Scenario) -> ModelParams:
 
     rent = np.zeros(horizon)
     for site in coop.sites:
-        opens = 0 if site.opening_month is None else month_offset(meta.start_month, site.opening_month)
+        opens = 0 if site.opening_month is None else _month_offset(meta.start_month, site.opening_month)
         if opens < horizon:
             rent[max(opens, 0) :] += to_cents(site.rent_eur_per_month)
 
@@ -392,8 +405,8 @@ def model_params(scenario: Scenario) -> ModelParams:
             kind=FUNDING_KINDS.index(c.kind),
             amount_cents=to_cents(c.amount_eur),
             ceiling_cents=math.inf if c.ceiling_eur_per_year is None else float(to_cents(c.ceiling_eur_per_year)),
-            first=month_offset(meta.start_month, c.first_month),
-            term_months=month_offset(c.first_month, c.last_month) + 1,
+            first=_month_offset(meta.start_month, c.first_month),
+            term_months=_month_offset(c.first_month, c.last_month) + 1,
             max_renewals=_renewals(c, meta.start_month, horizon),
             renewal_probability=c.renewal_probability,
             period_months=_PERIOD_MONTHS[c.payment],
@@ -428,7 +441,7 @@ def model_params(scenario: Scenario) -> ModelParams:
     stage_code = {"cape": CAPE, "cesa": CESA, "associe": ASSOCIE}
 
     def offsets(months: list[str | None]) -> npt.NDArray[np.int64]:
-        return np.array([month_offset(meta.start_month, m) if m else 0 for m in months], dtype=np.int64)
+        return np.array([_month_offset(meta.start_month, m) if m else 0 for m in months], dtype=np.int64)
 
     roster = RosterParams(
         stage=np.array([stage_code[e.stage] for e in people], dtype=np.int64),
@@ -560,7 +573,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         partner_conventions=partner_conventions,
         conventions=conventions,
         prestations=tuple(
-            (PRESTATION_BASES.index(x.per), to_cents(x.amount_eur), month_offset(meta.start_month, x.first_month), month_offset(meta.start_month, x.last_month))
+            (PRESTATION_BASES.index(x.per), to_cents(x.amount_eur), _month_offset(meta.start_month, x.first_month), _month_offset(meta.start_month, x.last_month))
             for x in coop.prestations
         ),
         allocation=allocation,
@@ -596,8 +609,8 @@ def _renewals(c: Any, start: str, horizon: int) -> int:
     """Renewals a convention may have: its ``max_renewals``, or (null) as many terms as reach the horizon's end."""
     if c.max_renewals is not None:
         return int(c.max_renewals)
-    term = month_offset(c.first_month, c.last_month) + 1
-    beyond = horizon - 1 - month_offset(start, c.last_month)  # months of the horizon after the first term
+    term = _month_offset(c.first_month, c.last_month) + 1
+    beyond = horizon - 1 - _month_offset(start, c.last_month)  # months of the horizon after the first term
     return max(math.ceil(beyond / term), 0)
 
 
@@ -619,7 +632,7 @@ def financing_params(scenario: Scenario) -> FinancingParams:
     interest = np.zeros(horizon)
     from_caf: list[tuple[int, float, float, int, float, bool]] = []
     for inst in plan.instruments:
-        month = 0 if inst.received_month is None else max(month_offset(scenario.meta.start_month, inst.received_month), 0)
+        month = 0 if inst.received_month is None else max(_month_offset(scenario.meta.start_month, inst.received_month), 0)
         if month >= horizon:
             continue
         amount = float(to_cents(inst.amount_eur))
@@ -629,7 +642,7 @@ def financing_params(scenario: Scenario) -> FinancingParams:
                 quasi_received[month] += amount
             from_caf.append((month, amount, inst.annual_rate, inst.deferral_months, inst.caf_share, inst.kind == "quasi_equity"))
             continue
-        principal, paid_interest = amortisation_schedule_cents(amount, inst.annual_rate, inst.duration_months, inst.deferral_months)
+        principal, paid_interest = (np.array(x) for x in _amortisation(amount, inst.annual_rate, inst.duration_months, inst.deferral_months))
         received[month] += amount
         span = slice(month + 1, min(month + 1 + len(principal), horizon))
         k = span.stop - span.start
