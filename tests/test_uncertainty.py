@@ -92,6 +92,19 @@ def test_run_writes_one_draw_per_replication_and_jobs_do_not_matter(tmp_path: Pa
     assert "parameters" in json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["tables"]
 
 
+def test_a_replication_s_scenario_is_the_scenario_replace_gives_with_its_draws(tmp_path: Path) -> None:
+    """Only the models on the drawn keys' paths are validated again: the result is ``replace``'s, value for value and type for type."""
+    uncertain = simcoop.load_scenario(_write(tmp_path, _data()))
+    reference = simcoop.load_scenario(SCENARIOS_DIR / "reference.yaml")  # joint samples, whole-month keys rounded
+    for scenario in (uncertain, reference):
+        for r in range(8):
+            drawn = replication_scenario(scenario, 3, r)
+            expected = fixed_parameters(scenario).replace(draw_parameters(scenario, 3, r))
+            assert repr(drawn) == repr(expected)  # repr tells 3 from 3.0
+            assert drawn == expected and drawn.scenario_hash() == expected.scenario_hash()
+            assert drawn.uncertainty.empty
+
+
 def test_the_draws_differ_between_replications_and_follow_the_distribution(tmp_path: Path) -> None:
     scenario = simcoop.load_scenario(_write(tmp_path, _data()))
     shares = np.array([draw_parameters(scenario, 5, r)["pathway.entry_share"] for r in range(400)])

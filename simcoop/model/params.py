@@ -258,10 +258,66 @@ def _once_per_rules(payroll: list[PayrollRates], f: Callable[[PayrollRates], flo
     return [seen[id(r)] if id(r) in seen else seen.setdefault(id(r), f(r)) for r in payroll]
 
 
+@lru_cache(maxsize=4096)
+def _month_offset(start: str, month: str) -> int:
+    """``month_offset``, parsed once per pair of months (a drawn run asks the same dozen pairs again)."""
+    return month_offset(start, month)
+
+
+@lru_cache(maxsize=256)
+def _amortisation(amount_cents: float, annual_rate: float, duration_months: int, deferral_months: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """``amortisation_schedule_cents`` as tuples, computed once per loan (each run gets arrays of its own)."""
+    principal, interest = amortisation_schedule_cents(amount_cents, annual_rate, duration_months, deferral_months)
+    return tuple(principal.tolist()), tuple(interest.tolist())
+
+
 def _month_string(start: str, offset: int) -> str:
     y, m = (int(x) for x in start.split("-"))
     k = y * 12 + (m - 1) + offset
     return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per calendar (_dated_rules)
+class _DatedRules:
+    """The dated rules of a calendar (opening month, horizon, rules month, employer size): the same for every run on it."""
+
+    months_text: tuple[str, ...]  # the month whose rules apply, each simulated month
+    by_band: tuple[tuple[PayrollRates, ...], ...]  # [band][month]; empty for bands the run never reaches
+    payroll: tuple[PayrollRates, ...]  # at the opening band
+    taxe_salaires_rates: tuple[float, ...]
+    taxe_salaires_thresholds_by_month: tuple[tuple[float, ...], ...]
+    interest_cap_by_month: tuple[float, ...]
+
+
+@lru_cache(maxsize=64)
+def _dated_rules(start: str, horizon: int, rules_month: str | None, employer_size: str, follows_headcount: bool) -> _DatedRules:
+    """The rules in force each month of a calendar, looked up once per calendar instead of once per run.
+
+    Tuples and immutable rules only, so every run reading them gets the same values it
+    would have looked up itself (one ``PayrollRates`` object per distinct set of rules).
+    """
+    months_text = tuple(rules_month or _month_string(start, t) for t in range(horizon))
+    cache: dict[str, PayrollRates] = {}
+    by_band: list[tuple[PayrollRates, ...]] = []
+    for size in EMPLOYER_SIZES:
+        if size != employer_size and not follows_headcount:
+            by_band.append(())
+            continue
+        by_band.append(tuple(cache.setdefault(_rules_key(month, size), payroll_rates_at(month, size)) for month in months_text))
+    return _DatedRules(
+        months_text=months_text,
+        by_band=tuple(by_band),
+        payroll=by_band[EMPLOYER_SIZES.index(employer_size)],
+        taxe_salaires_rates=tuple(float(x) for x in rule_at("taxe_salaires_rates", months_text[0])),
+        taxe_salaires_thresholds_by_month=tuple(tuple(float(x) for x in rule_at("taxe_salaires_thresholds_eur_per_year", m)) for m in months_text),
+        interest_cap_by_month=tuple(_interest_cap(int(m[:4]) + 1) for m in months_text),
+    )
+
+
+@lru_cache(maxsize=256)
+def _min_salary_costs(dated: _DatedRules, min_gross_cents: float) -> tuple[float, ...]:
+    """The employer's cost of the minimum gross pay under each month's rules, once per (calendar, pay)."""
+    return tuple(_once_per_rules(list(dated.payroll), lambda r: float(employer_cost_cents(np.array([min_gross_cents]), r)[0])))
 
 
 def model_params(scenario: Scenario) -> ModelParams:
@@ -283,7 +339,7 @@ def model_params(scenario: Scenario) -> ModelParams:
     # Sites and zones: which sites are open each month, and where accueils come from.
     sites = coop.sites
     opening = np.array(
-        [0 if s.opening_month is None else max(month_offset(meta.start_month, s.opening_month), 0) for s in sites], dtype=np.int64
+        [0 if s.opening_month is None else max(_month_offset(meta.start_month, s.opening_month), 0) for s in sites], dtype=np.int64
     )
     site_fte = np.array(
         [s.fte_at_opening if s.fte_at_opening is not None else (coop.staff.fte_at_opening if k == 0 else coop.staff.antenna_fte_at_opening) for k, s in enumerate(sites)]
@@ -292,8 +348,9 @@ def model_params(scenario: Scenario) -> ModelParams:
     configs: list[FloatArray] = []
     config_index: dict[bytes, int] = {}
     config_of_month = np.zeros(horizon, dtype=np.int64)
-    rate = np.zeros(horizon)
-    for t in range(horizon):
+    # The open sites change only in the months a site opens: one configuration per such month.
+    starts = sorted({0, *(int(o) for o in opening if 0 < o < horizon)}) if horizon > 0 else []
+    for k, t in enumerate(starts):
         is_open = opening <= t
         if not is_open.any():
             is_open = opening == opening.min()
@@ -309,21 +366,14 @@ def model_params(scenario: Scenario) -> ModelParams:
             total = float(matrix.sum())
             config_index[key] = len(configs)
             configs.append(np.concatenate([(matrix / total).ravel() if total > 0 else np.full(matrix.size, 1.0 / matrix.size), [total]]))
-        c = config_index[key]
-        config_of_month[t] = c
-        rate[t] = configs[c][-1] / 12.0 * shape[t] * terr.accueils_multiplier
+        config_of_month[t : starts[k + 1] if k + 1 < len(starts) else horizon] = config_index[key]
+    totals = np.array([cfg[-1] for cfg in configs])
+    rate = totals[config_of_month] / 12.0 * shape * terr.accueils_multiplier if configs else np.zeros(horizon)
     pair_probabilities = tuple(cfg[:-1] for cfg in configs)
 
     # Payroll rules in force each month (one object per distinct set of rules).
-    months_text = [pay.rules_month or _month_string(meta.start_month, t) for t in range(horizon)]
-    cache: dict[str, PayrollRates] = {}
-    by_band: list[tuple[PayrollRates, ...]] = []
-    for size in EMPLOYER_SIZES:
-        if size != pay.employer_size and not pay.employer_size_follows_headcount:
-            by_band.append(())
-            continue
-        by_band.append(tuple(cache.setdefault(_rules_key(month, size), payroll_rates_at(month, size)) for month in months_text))
-    payroll = list(by_band[EMPLOYER_SIZES.index(pay.employer_size)])
+    dated = _dated_rules(meta.start_month, horizon, pay.rules_month, pay.employer_size, pay.employer_size_follows_headcount)
+    by_band, payroll = dated.by_band, dated.payroll
 
     exits = path.exits
     exit_p = np.zeros(len(STAGES))
@@ -345,7 +395,7 @@ def model_params(scenario: Scenario) -> ModelParams:
 
     rent = np.zeros(horizon)
     for site in coop.sites:
-        opens = 0 if site.opening_month is None else month_offset(meta.start_month, site.opening_month)
+        opens = 0 if site.opening_month is None else _month_offset(meta.start_month, site.opening_month)
         if opens < horizon:
             rent[max(opens, 0) :] += to_cents(site.rent_eur_per_month)
 
@@ -355,8 +405,8 @@ def model_params(scenario: Scenario) -> ModelParams:
             kind=FUNDING_KINDS.index(c.kind),
             amount_cents=to_cents(c.amount_eur),
             ceiling_cents=math.inf if c.ceiling_eur_per_year is None else float(to_cents(c.ceiling_eur_per_year)),
-            first=month_offset(meta.start_month, c.first_month),
-            term_months=month_offset(c.first_month, c.last_month) + 1,
+            first=_month_offset(meta.start_month, c.first_month),
+            term_months=_month_offset(c.first_month, c.last_month) + 1,
             max_renewals=_renewals(c, meta.start_month, horizon),
             renewal_probability=c.renewal_probability,
             period_months=_PERIOD_MONTHS[c.payment],
@@ -391,7 +441,7 @@ def model_params(scenario: Scenario) -> ModelParams:
     stage_code = {"cape": CAPE, "cesa": CESA, "associe": ASSOCIE}
 
     def offsets(months: list[str | None]) -> npt.NDArray[np.int64]:
-        return np.array([month_offset(meta.start_month, m) if m else 0 for m in months], dtype=np.int64)
+        return np.array([_month_offset(meta.start_month, m) if m else 0 for m in months], dtype=np.int64)
 
     roster = RosterParams(
         stage=np.array([stage_code[e.stage] for e in people], dtype=np.int64),
@@ -444,7 +494,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         cape_exit_probability_after_are=_monthly_probability(exits.cape_rate_per_year * path.cape.after_are_exit_multiplier),
         after_are_min_salary_share=path.cape.after_are_min_salary_share,
         min_gross_cents=float(min_gross),
-        min_salary_cost_by_month=np.array(_once_per_rules(payroll, lambda r: float(employer_cost_cents(np.array([float(min_gross)]), r)[0]))),
+        min_salary_cost_by_month=np.array(_min_salary_costs(dated, float(min_gross))),
         treasury_months_required=cesa.treasury_months_required,
         margin_smoothing_months=cesa.margin_smoothing_months,
         trial_period_months=cesa.trial_period_months,
@@ -510,8 +560,8 @@ def model_params(scenario: Scenario) -> ModelParams:
         dues_rate=np.array([d.rate for d in coop.membership_dues], dtype=float),
         dues_on_turnover=np.array([d.base == "turnover" for d in coop.membership_dues], dtype=bool),
         dues_floor_cents=np.array([float(to_cents(d.floor_eur_per_year)) for d in coop.membership_dues], dtype=float),
-        taxe_salaires_rates=tuple(float(x) for x in rule_at("taxe_salaires_rates", months_text[0])),
-        taxe_salaires_thresholds_by_month=tuple(tuple(float(x) for x in rule_at("taxe_salaires_thresholds_eur_per_year", m)) for m in months_text),
+        taxe_salaires_rates=dated.taxe_salaires_rates,
+        taxe_salaires_thresholds_by_month=dated.taxe_salaires_thresholds_by_month,
         size_band_at_opening=EMPLOYER_SIZES.index(pay.employer_size),
         size_follows_headcount=pay.employer_size_follows_headcount,
         headcount_threshold_years=int(rule_at("headcount_threshold_years", rules_date)),
@@ -523,13 +573,13 @@ def model_params(scenario: Scenario) -> ModelParams:
         partner_conventions=partner_conventions,
         conventions=conventions,
         prestations=tuple(
-            (PRESTATION_BASES.index(x.per), to_cents(x.amount_eur), month_offset(meta.start_month, x.first_month), month_offset(meta.start_month, x.last_month))
+            (PRESTATION_BASES.index(x.per), to_cents(x.amount_eur), _month_offset(meta.start_month, x.first_month), _month_offset(meta.start_month, x.last_month))
             for x in coop.prestations
         ),
         allocation=allocation,
-        interest_cap_by_month=np.array([_interest_cap(int(m[:4]) + 1) for m in months_text]),
-        payroll_by_month=tuple(payroll),
-        payroll_by_band=tuple(by_band),
+        interest_cap_by_month=np.array(dated.interest_cap_by_month),
+        payroll_by_month=payroll,
+        payroll_by_band=by_band,
         financing=financing_params(scenario),
         go_gate=_go_gate(scenario),
         recovery_margin_share=scenario.viability.compensation_margin_share if coop.recover_over_compensation else None,
@@ -559,8 +609,8 @@ def _renewals(c: Any, start: str, horizon: int) -> int:
     """Renewals a convention may have: its ``max_renewals``, or (null) as many terms as reach the horizon's end."""
     if c.max_renewals is not None:
         return int(c.max_renewals)
-    term = month_offset(c.first_month, c.last_month) + 1
-    beyond = horizon - 1 - month_offset(start, c.last_month)  # months of the horizon after the first term
+    term = _month_offset(c.first_month, c.last_month) + 1
+    beyond = horizon - 1 - _month_offset(start, c.last_month)  # months of the horizon after the first term
     return max(math.ceil(beyond / term), 0)
 
 
@@ -582,7 +632,7 @@ def financing_params(scenario: Scenario) -> FinancingParams:
     interest = np.zeros(horizon)
     from_caf: list[tuple[int, float, float, int, float, bool]] = []
     for inst in plan.instruments:
-        month = 0 if inst.received_month is None else max(month_offset(scenario.meta.start_month, inst.received_month), 0)
+        month = 0 if inst.received_month is None else max(_month_offset(scenario.meta.start_month, inst.received_month), 0)
         if month >= horizon:
             continue
         amount = float(to_cents(inst.amount_eur))
@@ -592,7 +642,7 @@ def financing_params(scenario: Scenario) -> FinancingParams:
                 quasi_received[month] += amount
             from_caf.append((month, amount, inst.annual_rate, inst.deferral_months, inst.caf_share, inst.kind == "quasi_equity"))
             continue
-        principal, paid_interest = amortisation_schedule_cents(amount, inst.annual_rate, inst.duration_months, inst.deferral_months)
+        principal, paid_interest = (np.array(x) for x in _amortisation(amount, inst.annual_rate, inst.duration_months, inst.deferral_months))
         received[month] += amount
         span = slice(month + 1, min(month + 1 + len(principal), horizon))
         k = span.stop - span.start

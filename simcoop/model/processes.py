@@ -147,17 +147,25 @@ class MonthlyRecorder:
     def __init__(self, horizon: int, columns: list[str]) -> None:
         self.columns = columns
         self.horizon = horizon
-        self.rows: list[list[float]] = []
+        self.months = 0
+        self.values: list[float] = []  # the months' rows one after the other
 
     def write(self, month: int, flows: dict[str, float], stocks: dict[str, float]) -> None:
-        if month != len(self.rows):
-            raise ValueError(f"months must be written in order: expected {len(self.rows)}, got {month}")
-        self.rows.append([*flows.values(), *stocks.values()])
+        if month != self.months:
+            raise ValueError(f"months must be written in order: expected {self.months}, got {month}")
+        values = self.values
+        values += flows.values()
+        values += stocks.values()
+        self.months += 1
+        if len(values) != self.months * len(self.columns):
+            raise ValueError(f"month {month} has {len(flows) + len(stocks)} values for {len(self.columns)} columns")
 
     @property
     def data(self) -> dict[str, npt.NDArray[np.float64]]:
-        table = np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(self.columns))
-        return {name: table[:, k].copy() for k, name in enumerate(self.columns)}
+        # One flat conversion, then one transposed copy whose rows are the columns (each row
+        # contiguous, and none overlapping another: as independent as separate copies).
+        table = np.array(self.values, dtype=np.float64).reshape(self.months, len(self.columns))
+        return dict(zip(self.columns, table.T.copy(), strict=True))
 
 
 def parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Generator[simpy.Event, Any, None]:
