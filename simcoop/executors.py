@@ -116,6 +116,17 @@ class PoolExecutor:
             self._finalizer()  # runs _shutdown once
         self._pool, self._finalizer = None, None
 
+    def release(self) -> None:
+        """Let the workers exit without waiting for them, once every call has finished (nothing runs on them).
+
+        Their exit (an interpreter each to tear down) then overlaps what the caller does next; the
+        interpreter still waits for them when it exits. A later call starts new ones.
+        """
+        if self._finalizer is not None and self._pool is not None:
+            self._finalizer.detach()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool, self._finalizer = None, None
+
     def __enter__(self) -> Self:
         return self
 

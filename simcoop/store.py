@@ -374,6 +374,7 @@ def simulate_to_folder(
     on_chunk: ChunkCallback | None = None,
     on_resume: Callable[[int], None] | None = None,
     on_discard: Callable[[str], None] | None = None,
+    on_computed: Callable[[], None] | None = None,
 ) -> Results:
     """Run the experiment chunk by chunk into ``<out>.partial``, then save the run folder ``out``.
 
@@ -382,7 +383,9 @@ def simulate_to_folder(
     ``on_progress(n)`` is called with the replications of each chunk (and once with those
     already on disk); ``on_chunk(start, stop)`` after each chunk is on disk; ``on_resume(n)``
     when ``n`` replications of an interrupted run are found on disk; ``on_discard(message)``
-    when stale or damaged chunks are discarded. ``force`` concerns the output folder only
+    when stale or damaged chunks are discarded; ``on_computed()`` once every chunk is on disk,
+    before the tables are assembled and saved (the executor is no longer needed: a caller may
+    let its workers go). ``force`` concerns the output folder only
     (replace a simcoop run folder of another run). Results are
     identical to ``simulate(...)`` whatever the executor, chunk size or interruptions.
     """
@@ -396,7 +399,7 @@ def simulate_to_folder(
     with folder_lock(target):  # one writer from the first check to the final save
         return _simulate_locked(
             scenario, target, n, root, executor, compare_portage, force, fresh, chunk_size,
-            on_progress, on_chunk, on_resume, on_discard,
+            on_progress, on_chunk, on_resume, on_discard, on_computed,
         )  # fmt: skip
 
 
@@ -414,6 +417,7 @@ def _simulate_locked(
     on_chunk: ChunkCallback | None,
     on_resume: Callable[[int], None] | None,
     on_discard: Callable[[str], None] | None,
+    on_computed: Callable[[], None] | None,
 ) -> Results:
     from simcoop.outdir import recover
 
@@ -440,6 +444,8 @@ def _simulate_locked(
                 on_progress(stop - start)
             if on_chunk:
                 on_chunk(start, stop)
+        if on_computed:
+            on_computed()
         results = store.assemble(scenario, time.perf_counter() - started, runner.workers, held)
         del held
         # The CSV rows the workers made, chunk by chunk on disk, for every table whose rows

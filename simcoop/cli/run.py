@@ -349,7 +349,7 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
     """
     import signal
 
-    from simcoop.executors import ExecutorError
+    from simcoop.executors import ExecutorError, PoolExecutor
     from simcoop.store import partial_folder, simulate_to_folder
 
     partial = partial_folder(out)
@@ -383,6 +383,7 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
                 scenario, out, replications=replications, seed=seed, executor=executor,
                 compare_portage=args.compare_portage, force=args.force, fresh=args.fresh, on_progress=callback,
                 on_resume=resuming, on_discard=discarded,
+                on_computed=executor.release if isinstance(executor, PoolExecutor) else None,  # workers exit during the save
             )  # fmt: skip
     except ExecutorError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)
