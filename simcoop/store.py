@@ -134,13 +134,22 @@ def compute_chunk(
 
 
 def chunk_files(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
-    """A chunk's files by name: each table as Parquet (the bytes ``to_parquet`` writes to a file) and,
+    """A chunk's files by name: each table as Parquet (the bytes ``to_parquet(path, index=False)`` writes) and,
     for every table the run folder has as CSV, its CSV rows (``simcoop.csvout.csv_rows``, UTF-8)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     files = {}
     for name, frame in tables.items():
-        buffer = io.BytesIO()
-        frame.to_parquet(buffer, index=False)
-        files[f"{name}.parquet"] = buffer.getvalue()
+        if frame.attrs:  # to_parquet records them: leave such a frame to pandas
+            buffer = io.BytesIO()
+            frame.to_parquet(buffer, index=False)
+            files[f"{name}.parquet"] = buffer.getvalue()
+            continue
+        # What to_parquet does, on one thread (a chunk's small tables gain nothing from pyarrow's pool).
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False, nthreads=1), sink)
+        files[f"{name}.parquet"] = sink.getvalue().to_pybytes()
     for name, frame in tables.items():
         if name not in _NO_CSV:
             files[f"{name}{_ROWS_SUFFIX}"] = csv_rows(frame).encode("utf-8")
