@@ -9,6 +9,9 @@
   which spreadsheets show as text. Only text cells: numbers are never touched.
 - UTF-8, dot decimals, ISO dates, ``\\n`` line ends.
 
+Large blocks of rows are written by one compiled loop (numba, imported at its first use; the
+Python path when numba is missing or ``SIMCOOP_NO_NUMBA`` is set): the same text.
+
 No simcoop imports besides ``_atomic``.
 """
 
@@ -18,6 +21,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,9 +47,8 @@ def _positional(value: float) -> str:
 
 def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy where text cells are neutralised and floats that ``repr`` would write with an exponent are text."""
-    out = frame.copy(deep=False)
-    for column in frame.columns:
-        series = frame[column]
+    out = _by_position(frame)  # columns by position: a label lookup in an Arrow-backed Index is slow
+    for k, series in list(out.items()):
         if pd.api.types.is_float_dtype(series.dtype):
             values = series.to_numpy(dtype=float, na_value=np.nan)
             magnitude = np.abs(values)
@@ -53,16 +56,24 @@ def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
             if exponent.any():
                 cells = series.astype(object)
                 cells[exponent] = [_positional(v) for v in values[exponent]]
-                out[column] = cells
+                out[k] = cells
         elif isinstance(series.dtype, pd.CategoricalDtype):  # the scenario name, zone and site names
             if any(isinstance(c, str) and c.startswith(FORMULA_PREFIXES) for c in series.cat.categories):
-                out[column] = series.astype(object).map(neutralise)
+                out[k] = series.astype(object).map(neutralise)
         elif (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)) and series.map(
             lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES)
         ).any():
-            out[column] = series.map(neutralise)
+            out[k] = series.map(neutralise)
+    out.columns = frame.columns
     renamed = {c: neutralise(c) for c in frame.columns if isinstance(c, str) and c.startswith(FORMULA_PREFIXES)}
     return out.rename(columns=renamed) if renamed else out
+
+
+def _by_position(frame: pd.DataFrame) -> pd.DataFrame:
+    """A shallow copy of ``frame`` whose column labels are their positions."""
+    out = frame.copy(deep=False)
+    out.columns = pd.RangeIndex(frame.shape[1])
+    return out
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -78,6 +89,9 @@ def csv_rows(frame: pd.DataFrame) -> str:
     """``csv_text(frame)`` without its header line: every rule above acts cell by cell, so the
     CSV text of a table is the header (``csv_text`` of no rows) followed by the rows of its
     parts in order (the parts of a run computed on the workers, say)."""
+    prepared = _prepared(frame)
+    if _header(prepared) is not None and (rows := _columnwise_rows(prepared)) is not None:
+        return rows
     text, header = csv_text(frame), csv_text(frame.iloc[:0])
     if not text.startswith(header):  # pragma: no cover - the header is written first, whatever the rows
         raise AssertionError("the CSV text does not start with its header")
@@ -98,22 +112,45 @@ def _columnwise_csv(frame: pd.DataFrame) -> str | None:
     gives the same shortest round-trip digits), missing values empty, dates as ``%Y-%m-%d``,
     a cell quoted when it holds a comma, a double quote or a line feed.
     """
+    header = _header(frame)
+    if header is None:
+        return None
+    rows = _columnwise_rows(frame)
+    return None if rows is None else header + rows
+
+
+def _header(frame: pd.DataFrame) -> str | None:
+    """The header line ``_columnwise_csv`` writes, or None when it leaves the table to pandas."""
     if frame.shape[1] < 2 or isinstance(frame.columns, pd.MultiIndex):
         return None  # a lone empty cell is quoted by the csv module: leave those to pandas
     header = [_text_cell(c) for c in frame.columns]
     if any(h is None for h in header):
         return None
-    blocks = [",".join(header) + "\n"]  # type: ignore[arg-type]
-    columns = [frame.iloc[:, k] for k in range(frame.shape[1])]
+    return ",".join(header) + "\n"  # type: ignore[arg-type]
+
+
+def _columnwise_rows(frame: pd.DataFrame) -> str | None:
+    """The rows of ``_columnwise_csv`` (no header), or None when a column is left to pandas."""
+    columns = [series for _, series in _by_position(frame).items()]
+    blocks = []
     for start in range(0, len(frame), _ROWS_PER_BLOCK):
-        cells = []
-        for series in columns:
-            texts = _column_texts(series.iloc[start : start + _ROWS_PER_BLOCK])
-            if texts is None:
-                return None
-            cells.append(texts)
-        blocks.append("\n".join(map(",".join, zip(*cells))) + "\n")
+        part = columns if len(frame) <= _ROWS_PER_BLOCK else [s.iloc[start : start + _ROWS_PER_BLOCK] for s in columns]
+        text = _compiled_rows(part) if _use_kernel(part) else _python_rows(part)
+        if text is None:
+            return None
+        blocks.append(text)
     return "".join(blocks)
+
+
+def _python_rows(columns: list[pd.Series]) -> str | None:
+    """One block of rows, cell by cell in Python."""
+    cells = []
+    for series in columns:
+        texts = _column_texts(series)
+        if texts is None:
+            return None
+        cells.append(texts)
+    return "\n".join(map(",".join, zip(*cells))) + "\n"
 
 
 def _column_texts(series: pd.Series) -> list[str] | None:
@@ -165,6 +202,177 @@ def _text_cell(value: object) -> str | None:
     if "," in text or '"' in text or "\n" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
+
+
+# ---------------------------------------------------------------------- compiled rows (numba)
+#
+# The same text, written by one compiled loop: integer columns, and float columns whose every
+# value is a number of cents (money), are formatted there from int64; the other columns are
+# made in Python as above (``_column_texts``; categories once per category) and copied in.
+# For a float ``v`` that is the double nearest to ``k / 100`` (``k / 100 == v`` in IEEE
+# arithmetic, ``k = rint(100 v)``) with ``|v| < 2**46``, ``repr(v)`` is the decimal ``k / 100``
+# with its trailing zeros dropped (one kept after the point): doubles are then closer than 0.01
+# to each other, so no shorter decimal reads back to ``v``. ``-0.0`` is left to ``repr``.
+
+#: Fewest cells of a block worth a call of the compiled loop (smaller blocks are written in Python).
+_KERNEL_CELLS = 512
+_CENTS_LIMIT = 2.0**46
+_INT64_MIN = np.iinfo(np.int64).min
+_KERNEL: list[Any] = []
+
+
+def _use_kernel(columns: list[pd.Series]) -> bool:
+    """Whether a block goes through the compiled loop: large enough, and numba is there and not switched off."""
+    if not columns or len(columns[0]) * len(columns) < _KERNEL_CELLS:
+        return False
+    if os.environ.get("SIMCOOP_NO_NUMBA", "") not in ("", "0"):
+        return False
+    if not _KERNEL:
+        _KERNEL.append(_compile())
+    return _KERNEL[0] is not None
+
+
+def _compile() -> Any:
+    """``_fill_rows`` compiled on first call and cached on disk (None without numba)."""
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - numba is a dependency; the Python path remains
+        return None
+    try:
+        return numba.njit(cache=True, nogil=True)(_fill_rows)
+    except RuntimeError:  # pragma: no cover - no writable cache folder
+        return numba.njit(nogil=True)(_fill_rows)
+
+
+def _numeric_cells(series: pd.Series) -> tuple[np.ndarray, int, np.ndarray | None] | None:
+    """(int64 values, 0 for integers or 1 for cents, missing cells or None), or None when the column is not one of those."""
+    dtype = series.dtype
+    if not isinstance(dtype, np.dtype):
+        return None
+    if dtype.kind == "i" or (dtype.kind == "u" and dtype.itemsize < 8):
+        values = series.to_numpy().astype(np.int64, copy=False)
+        if len(values) and values.min() == _INT64_MIN:
+            return None  # no positive counterpart
+        return values, 0, None
+    if dtype == np.float64:
+        values = series.to_numpy()
+        missing = np.isnan(values)
+        with np.errstate(invalid="ignore"):
+            cents = np.rint(values * 100)
+            exact = (cents / 100 == values) & (np.abs(values) < _CENTS_LIMIT) & ~((values == 0) & np.signbit(values))
+        if not (exact | missing).all():
+            return None
+        if not missing.any():
+            return cents.astype(np.int64), 1, None
+        cents[missing] = 0
+        return cents.astype(np.int64), 1, missing
+    return None
+
+
+def _compiled_rows(columns: list[pd.Series]) -> str | None:
+    """One block of rows through the compiled loop (None when a column is left to pandas)."""
+    n = len(columns[0])
+    numbers: list[np.ndarray] = []
+    modes: list[int] = []
+    missing = np.zeros((len(columns), n), dtype=np.bool_)
+    order = np.empty(len(columns), dtype=np.int64)
+    texts: list[str] = []  # every text column's distinct cells, one after the other
+    indexes: list[np.ndarray] = []  # per text column: the entry of ``texts`` of each row
+    widest = 0
+    for position, series in enumerate(columns):
+        cells = _numeric_cells(series)
+        if cells is not None:
+            order[position] = len(numbers)
+            if cells[2] is not None:
+                missing[len(numbers)] = cells[2]
+            numbers.append(cells[0])
+            modes.append(cells[1])
+            continue
+        dtype = series.dtype
+        if isinstance(dtype, pd.CategoricalDtype) and (dtype.categories.dtype == object or pd.api.types.is_string_dtype(dtype.categories.dtype)):
+            table = [_text_cell(c) for c in dtype.categories.astype(object).tolist()]
+            if any(t is None for t in table):
+                return None
+            codes = series.cat.codes.to_numpy().astype(np.int64)
+            index = np.where(codes < 0, len(table), codes)
+            table.append("")
+        else:
+            table = _column_texts(series)  # type: ignore[assignment]
+            if table is None:
+                return None
+            index = np.arange(n, dtype=np.int64)
+        order[position] = -1 - len(indexes)
+        indexes.append(index + len(texts))
+        texts.extend(table)  # type: ignore[arg-type]
+    joined = "".join(texts)
+    if joined.isascii():
+        data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    else:
+        encoded = [t.encode("utf-8") for t in texts]
+        data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    for index in indexes:
+        widest += int(lengths[index].max()) if n else 0
+    values = np.stack(numbers) if numbers else np.zeros((0, n), dtype=np.int64)
+    index_table = np.stack(indexes) if indexes else np.zeros((0, n), dtype=np.int64)
+    out = np.empty(n * (21 * len(numbers) + len(columns)) + n * widest, dtype=np.uint8)
+    size = _KERNEL[0](values, np.array(modes, dtype=np.int64), missing, order, data, offsets, index_table, out)
+    return out[:size].tobytes().decode("utf-8")
+
+
+def _fill_rows(values, modes, missing, order, data, offsets, index, out):  # type: ignore[no-untyped-def]
+    """Write the rows into ``out`` (UTF-8 bytes); return how many bytes. ``order[j]`` is ``k >= 0`` for
+    the numeric column ``values[k]`` (``modes[k]`` 0: an integer, 1: cents written as euros) or
+    ``-1 - t`` for the text column whose cells are the entries ``index[t]`` of ``data``/``offsets``."""
+    digits = np.empty(24, dtype=np.uint8)
+    p = 0
+    for i in range(values.shape[1] if values.shape[0] else index.shape[1]):
+        for j in range(order.shape[0]):
+            if j > 0:
+                out[p] = 44  # ","
+                p += 1
+            c = order[j]
+            if c < 0:
+                e = index[-1 - c, i]
+                for b in range(offsets[e], offsets[e + 1]):
+                    out[p] = data[b]
+                    p += 1
+                continue
+            if missing[c, i]:
+                continue
+            x = values[c, i]
+            if x < 0:
+                out[p] = 45  # "-"
+                p += 1
+                x = -x
+            r = -1
+            if modes[c] == 1:
+                r = x % 100
+                x = x // 100
+            m = 0
+            while True:
+                digits[m] = 48 + x % 10
+                m += 1
+                x = x // 10
+                if x == 0:
+                    break
+            while m > 0:
+                m -= 1
+                out[p] = digits[m]
+                p += 1
+            if r >= 0:
+                out[p] = 46  # "."
+                out[p + 1] = 48 + r // 10
+                p += 2
+                if r % 10 != 0:
+                    out[p] = 48 + r % 10
+                    p += 1
+        out[p] = 10  # "\n"
+        p += 1
+    return p
 
 
 def write_csv_table(

@@ -60,7 +60,8 @@ class InlineExecutor:
 
 
 class PoolExecutor:
-    """A pool of ``jobs`` spawned worker processes on this machine (``--jobs N``).
+    """A pool of ``jobs`` spawned worker processes on this machine (``--jobs N``); each runs
+    ``initializer()`` (a top-level function) when it starts, if given.
 
     The workers are started at the first call and kept for the next ones until ``close()``
     (or the end of a ``with`` block): a study that runs many small batches of replications
@@ -71,19 +72,28 @@ class PoolExecutor:
     ones. Which worker runs a replication never changes its numbers.
     """
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, initializer: Callable[[], None] | None = None) -> None:
         if jobs < 1:
             raise ValueError("jobs must be >= 1")
         self.workers = jobs
         self.description = f"a pool of {jobs} processes"
+        self._initializer = initializer
         self._pool: ProcessPoolExecutor | None = None
         self._finalizer: weakref.finalize | None = None
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=self._initializer
+            )
             self._finalizer = weakref.finalize(self, _shutdown, self._pool)
         return self._pool
+
+    def start(self) -> None:
+        """Start the workers now (each runs ``initializer``, a top-level function, first), not at the first call."""
+        pool = self._started()
+        for _ in range(self.workers):  # the pool starts a process per task submitted while none is idle
+            pool.submit(int)
 
     def imap_unordered(self, fn: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
         """Run ``fn(*task)`` for each task; yield ``(task, result)`` as each finishes."""
@@ -114,6 +124,17 @@ class PoolExecutor:
         """Shut the workers down (waiting for the task each one is running); a later call starts new ones."""
         if self._finalizer is not None:
             self._finalizer()  # runs _shutdown once
+        self._pool, self._finalizer = None, None
+
+    def release(self) -> None:
+        """Let the workers exit without waiting for them, once every call has finished (nothing runs on them).
+
+        Their exit (an interpreter each to tear down) then overlaps what the caller does next; the
+        interpreter still waits for them when it exits. A later call starts new ones.
+        """
+        if self._finalizer is not None and self._pool is not None:
+            self._finalizer.detach()
+            self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool, self._finalizer = None, None
 
     def __enter__(self) -> Self:

@@ -13,7 +13,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from simcoop.draws import replication_scenario
@@ -22,6 +21,7 @@ from simcoop.model import ReplicationOutput, run_model
 from simcoop.model.params import ModelParams, model_params
 from simcoop.scenario import Scenario
 from simcoop.scenario.base import MAX_REPLICATIONS, MAX_SEED
+from simcoop.scenario.load import default_scenario_path
 from simcoop.streams import replication_streams
 
 __all__ = [
@@ -36,13 +36,6 @@ __all__ = [
 ]
 
 ProgressCallback = Callable[[int], None]
-
-
-def default_scenario_path() -> Path:
-    """The bundled default scenario (``scenarios/reference.yaml``)."""
-    from importlib.resources import files
-
-    return Path(str(files("simcoop.bundled_scenarios") / "reference.yaml"))
 
 
 def run_replication(

@@ -3,8 +3,9 @@
 ``simulate_to_folder(scenario, out, ...)`` runs the replications in chunks on an executor
 (``simcoop.executors``). Each chunk is turned into its tables where it ran
 (``Results.from_outputs`` on the chunk: every table is per replication, so the tables of
-the chunks, concatenated in replication order, equal those of the whole run) and written,
-as soon as it arrives, into a work folder next to the output::
+the chunks, concatenated in replication order, equal those of the whole run) and into its
+files (``chunk_files``: Parquet and CSV rows, made there too), which the parent writes, as
+soon as they arrive, into a work folder next to the output::
 
     <out>.partial/
       partial.json                  what run this is: scenario hash, seed, replications, ...
@@ -38,6 +39,8 @@ come in between.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import json
 import math
 import os
@@ -50,7 +53,7 @@ from typing import Any
 
 import pandas as pd
 
-from simcoop._atomic import fsync_file, fsync_folder, write_json_atomically
+from simcoop._atomic import fsync_folder, write_json_atomically
 from simcoop.csvout import csv_rows
 from simcoop.outdir import describe_folder, folder_lock, sha256_of
 from simcoop._version import __version__
@@ -58,7 +61,7 @@ from simcoop.executors import ChunkExecutor, InlineExecutor
 from simcoop.results import TABLES, OutputExistsError, Results, check_output_folder
 from simcoop.scenario import Scenario
 
-__all__ = ["simulate_to_folder", "partial_folder", "compute_chunk", "ChunkStore", "RunKey", "PartialRunError", "TABLES"]
+__all__ = ["simulate_to_folder", "partial_folder", "compute_chunk", "chunk_files", "ChunkStore", "RunKey", "PartialRunError", "TABLES"]
 
 # Tables written per chunk: those of a run folder (``simcoop.results.TABLES``), in that order;
 # ``portage`` only with the portage comparison.
@@ -114,19 +117,43 @@ def partial_folder(out: str | os.PathLike[str]) -> Path:
 
 def compute_chunk(
     scenario: Scenario, seed: int, start: int, stop: int, compare_portage: bool
-) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """Simulate replications ``start``..``stop - 1``; return their tables and the tables' CSV rows (runs on a worker).
+) -> tuple[dict[str, pd.DataFrame], dict[str, bytes]]:
+    """Simulate replications ``start``..``stop - 1``; return their tables and the chunk's files (runs on a worker).
 
     Through ``simcoop.runner.run_chunk``, the one place where each replication draws its
-    uncertain parameters. The CSV rows (``simcoop.csvout.csv_rows``, of every table the run
-    folder has as CSV) are made here, on the workers, so the final save only joins them.
+    uncertain parameters. The chunk's files (``chunk_files``: the tables' Parquet and CSV rows)
+    are made here, on the workers, so the parent only writes them and the final save only
+    joins the CSV rows.
     """
     from simcoop.runner import run_chunk
 
     outputs, _ = run_chunk(scenario, seed, range(start, stop), compare_portage)
     results = Results.from_outputs(scenario, outputs, seed=seed)
     tables = {name: frame for name in TABLES if (frame := getattr(results, name)) is not None}
-    return tables, {name: csv_rows(frame) for name, frame in tables.items() if name not in _NO_CSV}
+    return tables, chunk_files(tables)
+
+
+def chunk_files(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+    """A chunk's files by name: each table as Parquet (the bytes ``to_parquet(path, index=False)`` writes) and,
+    for every table the run folder has as CSV, its CSV rows (``simcoop.csvout.csv_rows``, UTF-8)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = {}
+    for name, frame in tables.items():
+        if frame.attrs:  # to_parquet records them: leave such a frame to pandas
+            buffer = io.BytesIO()
+            frame.to_parquet(buffer, index=False)
+            files[f"{name}.parquet"] = buffer.getvalue()
+            continue
+        # What to_parquet does, on one thread (a chunk's small tables gain nothing from pyarrow's pool).
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False, nthreads=1), sink)
+        files[f"{name}.parquet"] = sink.getvalue().to_pybytes()
+    for name, frame in tables.items():
+        if name not in _NO_CSV:
+            files[f"{name}{_ROWS_SUFFIX}"] = csv_rows(frame).encode("utf-8")
+    return files
 
 
 class ChunkStore:
@@ -245,26 +272,23 @@ class ChunkStore:
             done[start:stop] = [True] * (stop - start)
         return [r for r, d in enumerate(done) if not d]
 
-    def write(self, start: int, stop: int, tables: dict[str, pd.DataFrame], rows: dict[str, str] | None = None) -> None:
-        """Write one chunk's tables (and their CSV rows, ``rows``): into a .tmp folder, then renamed, so it is whole or absent."""
+    def write(self, start: int, stop: int, files: dict[str, bytes]) -> None:
+        """Write one chunk's files (``chunk_files``): into a .tmp folder, then renamed, so it is whole or absent."""
         name = _chunk_name(start, stop)
         tmp = self.folder / f"{name}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         try:
-            files = {}
-            for table, frame in tables.items():
-                path = tmp / f"{table}.parquet"
-                frame.to_parquet(path, index=False)
-                fsync_file(path)
-                files[path.name] = {"bytes": path.stat().st_size, "sha256": sha256_of(path)}
-            for table, text in (rows or {}).items():
-                path = tmp / f"{table}{_ROWS_SUFFIX}"
-                path.write_text(text, encoding="utf-8", newline="")
-                fsync_file(path)
-                files[path.name] = {"bytes": path.stat().st_size, "sha256": sha256_of(path)}
+            listed = {}
+            for file, data in files.items():
+                path = tmp / file
+                with open(path, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                listed[file] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             with open(tmp / _CHUNK_MANIFEST, "w", encoding="utf-8") as fh:  # last: a chunk without it is unfinished
-                json.dump({"files": files}, fh, indent=2)
+                json.dump({"files": listed}, fh, indent=2)
                 fh.flush()
                 os.fsync(fh.fileno())
             fsync_folder(tmp)
@@ -359,6 +383,7 @@ def simulate_to_folder(
     on_chunk: ChunkCallback | None = None,
     on_resume: Callable[[int], None] | None = None,
     on_discard: Callable[[str], None] | None = None,
+    on_computed: Callable[[], None] | None = None,
 ) -> Results:
     """Run the experiment chunk by chunk into ``<out>.partial``, then save the run folder ``out``.
 
@@ -367,7 +392,9 @@ def simulate_to_folder(
     ``on_progress(n)`` is called with the replications of each chunk (and once with those
     already on disk); ``on_chunk(start, stop)`` after each chunk is on disk; ``on_resume(n)``
     when ``n`` replications of an interrupted run are found on disk; ``on_discard(message)``
-    when stale or damaged chunks are discarded. ``force`` concerns the output folder only
+    when stale or damaged chunks are discarded; ``on_computed()`` once every chunk is on disk,
+    before the tables are assembled and saved (the executor is no longer needed: a caller may
+    let its workers go). ``force`` concerns the output folder only
     (replace a simcoop run folder of another run). Results are
     identical to ``simulate(...)`` whatever the executor, chunk size or interruptions.
     """
@@ -381,7 +408,7 @@ def simulate_to_folder(
     with folder_lock(target):  # one writer from the first check to the final save
         return _simulate_locked(
             scenario, target, n, root, executor, compare_portage, force, fresh, chunk_size,
-            on_progress, on_chunk, on_resume, on_discard,
+            on_progress, on_chunk, on_resume, on_discard, on_computed,
         )  # fmt: skip
 
 
@@ -399,6 +426,7 @@ def _simulate_locked(
     on_chunk: ChunkCallback | None,
     on_resume: Callable[[int], None] | None,
     on_discard: Callable[[str], None] | None,
+    on_computed: Callable[[], None] | None,
 ) -> Results:
     from simcoop.outdir import recover
 
@@ -417,14 +445,16 @@ def _simulate_locked(
         size = chunk_size or default_chunk_size(len(missing), runner.workers)
         tasks = [(scenario, root, start, stop, compare_portage) for start, stop in _contiguous_chunks(missing, size)]
         held: dict[tuple[int, int], dict[str, pd.DataFrame]] = {}  # no need to read back what was just written
-        for (_, _, start, stop, _), (tables, chunk_rows) in runner.imap_unordered(compute_chunk, tasks):
-            store.write(start, stop, tables, chunk_rows)
+        for (_, _, start, stop, _), (tables, files) in runner.imap_unordered(compute_chunk, tasks):
+            store.write(start, stop, files)
             held[(start, stop)] = tables
-            del chunk_rows
+            del files
             if on_progress:
                 on_progress(stop - start)
             if on_chunk:
                 on_chunk(start, stop)
+        if on_computed:
+            on_computed()
         results = store.assemble(scenario, time.perf_counter() - started, runner.workers, held)
         del held
         # The CSV rows the workers made, chunk by chunk on disk, for every table whose rows

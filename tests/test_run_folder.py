@@ -310,6 +310,32 @@ def test_csv_text_writes_what_pandas_writes(results: simcoop.Results, monkeypatc
     assert texts == [csv_text(frame) for frame in frames]
 
 
+def test_money_columns_compiled_and_in_python_give_pandas_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cents written from integers by the compiled loop: the same text as pandas (``repr``) and as the Python path."""
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    cents = np.round(rng.normal(0, 1e5, n), 2)
+    cents[::5] = np.round(cents[::5])
+    cents[1::9] = np.nan
+    edge = [0.0, 0.01, -0.01, 0.05, -0.05, -0.5, 0.1, 0.5, 1.0, -1.0, 99.99, -99.9, 2**46 - 0.25, -(2**46 - 1.0),
+            123456789.12, 98765432109.87]  # fmt: skip
+    cents[: len(edge)] = edge
+    not_cents = cents.copy()
+    not_cents[:4] = [0.1 + 0.2, 2.0**46, -0.0, 1 / 3]  # left to repr: the whole column
+    frame = pd.DataFrame({
+        "amount_eur": cents, "other_eur": not_cents, "count": np.arange(n) - 1500, "small": np.arange(n, dtype=np.uint8),
+        "extreme": np.r_[np.iinfo(np.int64).max, np.iinfo(np.int64).min, np.zeros(n - 2, dtype=np.int64)],
+        "site": pd.Categorical(np.where(np.arange(n) % 3 == 0, None, "Lyon, Part-Dieu")), "name": "Référence",
+    })  # fmt: skip
+    expected = frame.to_csv(index=False, lineterminator="\n")
+    assert csv_text(frame) == expected
+    assert csv_text(frame.drop(columns="extreme")) == frame.drop(columns="extreme").to_csv(index=False, lineterminator="\n")
+    monkeypatch.setenv("SIMCOOP_NO_NUMBA", "1")
+    assert csv_text(frame) == expected
+
+
 def test_a_funder_named_like_a_formula_is_neutralised_in_the_run_folder(tmp_path: Path) -> None:
     scenario = small_scenario()
     data = scenario.to_dict()

@@ -374,6 +374,36 @@ def test_a_pool_keeps_its_workers_between_calls_and_drops_them_when_a_call_is_ab
     assert pool._pool is None  # closed with the block
 
 
+def test_a_chunks_parquet_files_are_the_bytes_to_parquet_writes(scenario: simcoop.Scenario, tmp_path: Path) -> None:
+    """The chunk files the workers make (``store.chunk_files``) are those ``to_parquet`` would write, byte for byte."""
+    tables, files = store.compute_chunk(scenario, SEED, 0, 2, True)
+    assert {f"{name}.parquet" for name in tables} <= set(files)
+    for name, frame in tables.items():
+        frame.to_parquet(tmp_path / f"{name}.parquet", index=False)
+        assert files[f"{name}.parquet"] == (tmp_path / f"{name}.parquet").read_bytes(), name
+    flagged = tables["kpis"].copy()
+    flagged.attrs["note"] = "x"
+    flagged.to_parquet(tmp_path / "flagged.parquet", index=False)
+    assert store.chunk_files({"kpis": flagged})["kpis.parquet"] == (tmp_path / "flagged.parquet").read_bytes()
+
+
+def test_a_released_pool_lets_its_workers_exit_and_starts_new_ones_for_a_later_call() -> None:
+    """``release`` (what ``simcoop run`` does once every chunk is on disk) does not wait for the workers."""
+    import multiprocessing
+
+    with PoolExecutor(2) as pool:
+        first = {pid for _, pid in pool.imap_unordered(os.getpid, [()] * 4)}
+        pool.release()
+        assert pool._pool is None
+        deadline = time.monotonic() + 60
+        while first & {child.pid for child in multiprocessing.active_children()}:
+            assert time.monotonic() < deadline, "the released workers did not exit"
+            time.sleep(0.05)
+        again = {pid for _, pid in pool.imap_unordered(os.getpid, [()] * 4)}
+        assert again and again.isdisjoint(first)
+    assert pool._pool is None
+
+
 # ---------------------------------------------------------------------- every study on the same executor path
 
 

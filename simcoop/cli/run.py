@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -136,8 +137,8 @@ def add_parser(sub: Any) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``simcoop run``: simulate a scenario, write its run folder and workbook, then the sensitivity, solver and report asked for."""
-    from simcoop.runner import default_scenario_path
-    from simcoop.scenario import ScenarioError, load_scenario
+    from simcoop.scenario import ScenarioError
+    from simcoop.scenario.load import default_scenario_path, load_scenario  # not simcoop.runner: no model yet
 
     path = args.scenario if args.scenario is not None else default_scenario_path()
     try:
@@ -169,17 +170,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simcoop.outdir import folder_lock, recover
 
     with ExitStack() as hold:
+        # The run's process pool starts now, its workers importing and loading what a chunk
+        # needs while this process makes its own imports and checks (simcoop.workers).
+        pool = _early_pool(args, auto)
+        if pool is not None:
+            hold.callback(pool.release)  # never waits: released as soon as the chunks are in, or on any exit
         try:  # one lock for the whole command: the run, -n auto, solve, sensitivity and the report
             hold.enter_context(folder_lock(out))
             for done in recover(out):
                 print(f"simcoop: {done}", file=sys.stderr)
         except OSError as exc:
             return output_refused(out, exc)
-        return _cmd_run_locked(args, path, scenario, out, auto, precision, replications, seed)
+        return _cmd_run_locked(args, path, scenario, out, auto, precision, replications, seed, pool)
+
+
+def _early_pool(args: argparse.Namespace, auto: bool) -> Any:
+    """A started ``PoolExecutor`` for the streamed run (``--jobs`` above 1 on this machine), else None."""
+    import os
+
+    if auto or args.jobs < 2 or args.scheduler is not None or args.dask_workers is not None or os.environ.get("SIMCOOP_SCHEDULER") is not None:
+        return None
+    from simcoop.executors import PoolExecutor
+    from simcoop.workers import warm
+
+    pool = PoolExecutor(args.jobs, initializer=warm)
+    pool.start()
+    return pool
 
 
 def _cmd_run_locked(
-    args: argparse.Namespace, path: Path, scenario: Any, out: Path, auto: bool, precision: float, replications: Any, seed: int
+    args: argparse.Namespace, path: Path, scenario: Any, out: Path, auto: bool, precision: float, replications: Any, seed: int,
+    pool: Any = None,
 ) -> int:
     """``simcoop run`` once the output folder's lock is held."""
     from simcoop.results import check_output_folder
@@ -214,7 +235,7 @@ def _cmd_run_locked(
             return EXIT_BAD_INPUT
         replications = results.replications
     else:  # streamed to <out>.partial/ chunk by chunk, resumable, and saved (simcoop.store)
-        results = _run_streamed(args, scenario, out, replications, seed)
+        results = _run_streamed(args, scenario, out, replications, seed, pool)
         if isinstance(results, int):
             return results
     try:
@@ -342,14 +363,14 @@ def _auto_replications_in(out: Path, seed: int, precision: float, max_replicatio
     return int(old.get("replications", -1)) if same else -1
 
 
-def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replications: int, seed: int) -> Any:
-    """Run on the chosen executor, streaming chunks to ``<out>.partial/``, and save ``out``; an exit code on failure.
+def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replications: int, seed: int, pool: Any = None) -> Any:
+    """Run on the chosen executor (``pool`` if given, already started), streaming chunks to ``<out>.partial/``, and save ``out``; an exit code on failure.
 
     An interrupted run (Ctrl-C or SIGTERM) keeps its finished chunks; the same command resumes from them.
     """
     import signal
 
-    from simcoop.executors import ExecutorError
+    from simcoop.executors import ExecutorError, PoolExecutor
     from simcoop.store import partial_folder, simulate_to_folder
 
     partial = partial_folder(out)
@@ -364,7 +385,7 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
     previous = signal.signal(signal.SIGTERM, on_sigterm) if main_thread else None
     bar = None
     try:
-        with executor_from(args) as executor:
+        with contextlib.nullcontext(pool) if pool is not None else executor_from(args) as executor:
             callback = None
             if show:
                 from simcoop.progress import progress_bar
@@ -383,6 +404,7 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
                 scenario, out, replications=replications, seed=seed, executor=executor,
                 compare_portage=args.compare_portage, force=args.force, fresh=args.fresh, on_progress=callback,
                 on_resume=resuming, on_discard=discarded,
+                on_computed=executor.release if isinstance(executor, PoolExecutor) else None,  # workers exit during the save
             )  # fmt: skip
     except ExecutorError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)

@@ -16,7 +16,14 @@ from simcoop.scenario.schema import Scenario, validate_data
 from simcoop.scenario.tables import ATTACHED_TABLES, read_attached_table
 from simcoop.scenario.uncertain import attach_joint, lift_distributions, population_prior_path, read_joint_samples
 
-__all__ = ["VARIANTS_KEY", "load_scenario", "scenario_from_dict", "split_variants"]
+__all__ = ["VARIANTS_KEY", "default_scenario_path", "load_scenario", "scenario_from_dict", "split_variants"]
+
+
+def default_scenario_path() -> Path:
+    """The bundled default scenario (``scenarios/reference.yaml``)."""
+    from importlib.resources import files
+
+    return Path(str(files("simcoop.bundled_scenarios") / "reference.yaml"))
 
 
 def load_scenario(path: str | Path, allow_outside_files: bool = False) -> Scenario:
