@@ -366,9 +366,12 @@ def test_a_pool_keeps_its_workers_between_calls_and_drops_them_when_a_call_is_ab
         everything.close()  # a caller that stops reading after the last result (as simcoop's studies do)
         seen |= {pid for _, pid in pool.imap_unordered(os.getpid, [()] * 6)}
         assert len(seen) <= 2  # never more processes than the pool's two workers: the same ones throughout
-        abandoned = pool.imap_unordered(os.getpid, [()] * 6)
+        # A caller that stops reading half way: the workers are shut down. The tasks last long
+        # enough that four of the six are still on the workers when the first result comes (six
+        # instant tasks can all be done by then, and a call with nothing left keeps its workers).
+        abandoned = pool.imap_unordered(time.sleep, [(0.5,)] * 6)
         next(abandoned)
-        abandoned.close()  # a caller that stops reading half way: the workers are shut down
+        abandoned.close()
         after = {pid for _, pid in pool.imap_unordered(os.getpid, [()] * 6)}
         assert after and after.isdisjoint(seen)
     assert pool._pool is None  # closed with the block
