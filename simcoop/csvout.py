@@ -10,9 +10,9 @@
 - UTF-8, dot decimals, ISO dates, ``\\n`` line ends.
 
 Large blocks of rows are written by one compiled loop (numba, imported at its first use; the
-Python path when numba is missing or ``SIMCOOP_NO_NUMBA`` is set): the same text.
+Python path when numba is missing or ``SIMCOOP_NO_NUMBA`` is set, ``simcoop.jit``): the same text.
 
-No simcoop imports besides ``_atomic``.
+No simcoop imports besides ``_atomic`` and ``jit``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simcoop import jit
 from simcoop._atomic import write_file_atomically
 
 __all__ = ["FORMULA_PREFIXES", "neutralise", "csv_rows", "csv_text", "write_csv_table"]
@@ -225,23 +226,11 @@ def _use_kernel(columns: list[pd.Series]) -> bool:
     """Whether a block goes through the compiled loop: large enough, and numba is there and not switched off."""
     if not columns or len(columns[0]) * len(columns) < _KERNEL_CELLS:
         return False
-    if os.environ.get("SIMCOOP_NO_NUMBA", "") not in ("", "0"):
+    if not jit.enabled():
         return False
     if not _KERNEL:
-        _KERNEL.append(_compile())
-    return _KERNEL[0] is not None
-
-
-def _compile() -> Any:
-    """``_fill_rows`` compiled on first call and cached on disk (None without numba)."""
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - numba is a dependency; the Python path remains
-        return None
-    try:
-        return numba.njit(cache=True, nogil=True)(_fill_rows)
-    except RuntimeError:  # pragma: no cover - no writable cache folder
-        return numba.njit(nogil=True)(_fill_rows)
+        _KERNEL.append(jit.njit(_fill_rows))  # compiled on its first call, cached on disk
+    return True
 
 
 def _numeric_cells(series: pd.Series) -> tuple[np.ndarray, int, np.ndarray | None] | None:

@@ -10,16 +10,12 @@ the same doubles, and returns the people concerned in the order of their activit
 same order). The Python loop of ``processes._decisions`` stays the fallback and the
 reference.
 
-The switch is ``simcoop.model.kernels.ENABLED`` (one switch for every kernel: numba imports
-and ``SIMCOOP_NO_NUMBA`` is unset); the kernels here are compiled on first use and cached on
-disk next to this module, like those of ``kernels``.
+``processes`` calls it when ``simcoop.model.kernels.ENABLED`` says so, like every kernel; it is
+compiled by ``simcoop.jit.njit`` (the one switch: numba imports and ``SIMCOOP_NO_NUMBA`` is
+unset) on first use and cached on disk next to this module.
 """
 
 from __future__ import annotations
-
-import os
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +34,7 @@ from simcoop.model.book import (
     ROW_RECENT_NET_MARGIN_CENTS,
     ROW_STAGE,
 )
+from simcoop.jit import njit
 from simcoop.model.params import CAPE, CESA
 
 __all__ = ["EXIT", "TO_CESA", "RENEW", "TO_ASSOCIE", "outcomes"]
@@ -45,21 +42,7 @@ __all__ = ["EXIT", "TO_CESA", "RENEW", "TO_ASSOCIE", "outcomes"]
 #: What the monthly books tell a parcours when they wake it.
 EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _jit(f: _F) -> _F:
-    """``f`` compiled on first call and cached on disk (as ``kernels`` does); ``f`` itself without numba."""
-    if os.environ.get("SIMCOOP_NO_NUMBA", "") not in ("", "0"):
-        return f
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - numba is a dependency; the Python path remains
-        return f
-    try:
-        return numba.njit(cache=True, nogil=True)(f)  # type: ignore[no-any-return]
-    except RuntimeError:  # pragma: no cover - "no locator available": a read-only install without a user cache
-        return numba.njit(nogil=True)(f)  # type: ignore[no-any-return]
+_jit = njit
 
 
 @_jit

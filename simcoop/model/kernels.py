@@ -25,17 +25,14 @@ order on each element, so the same bits. What stays in numpy, on purpose:
 
 The numpy code is the fallback, and stays the reference: ``ENABLED`` is False when numba
 does not import or when the environment variable ``SIMCOOP_NO_NUMBA`` is set to anything
-but ``""`` or ``"0"``; ``processes`` reads it at every call, so a test can switch it.
+but ``""`` or ``"0"`` (``simcoop.jit``, the one switch, read when this module is imported);
+``processes`` reads ``ENABLED`` at every call, so a test can switch it.
 ``tests/test_kernels.py`` checks that both paths give every output array bit for bit.
 Kernels are compiled on first use and cached on disk next to this module
 (``njit(cache=True)``), so later processes (and the process pool's workers) load them.
 """
 
 from __future__ import annotations
-
-import os
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -71,6 +68,7 @@ from simcoop.model.book import (
     ROW_SETTLEMENT_OWED_CENTS,
     ROW_TREASURY_CENTS,
 )
+from simcoop.jit import enabled, njit
 from simcoop.model.params import CAPE, CESA
 
 __all__ = [
@@ -78,34 +76,9 @@ __all__ = [
     "cesa_pay_month", "cesa_pay_settle", "stock_sums", "public_funding", "C_COLUMNS",
 ]
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _numba() -> Any:
-    """The numba module when it imports and is not switched off, else None."""
-    if os.environ.get("SIMCOOP_NO_NUMBA", "") not in ("", "0"):
-        return None
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - numba is a dependency; the numpy path remains
-        return None
-    return numba
-
-
-_NUMBA = _numba()
-
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
-ENABLED = _NUMBA is not None
-
-
-def _jit(f: _F) -> _F:
-    """``f`` compiled on first call and cached on disk; not cached where numba finds no writable cache folder."""
-    if _NUMBA is None:
-        return f
-    try:
-        return _NUMBA.njit(cache=True, nogil=True)(f)  # type: ignore[no-any-return]
-    except RuntimeError:  # pragma: no cover - "no locator available": a read-only install without a user cache
-        return _NUMBA.njit(nogil=True)(f)  # type: ignore[no-any-return]
+ENABLED = enabled()
+_jit = njit
 
 
 # Indices into ``PayrollTables.kernel_constants`` (see simcoop.economics.payroll).
