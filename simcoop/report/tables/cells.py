@@ -92,8 +92,12 @@ def partial_note(run: RunData) -> str:
 
 def monthly_by_year(run: RunData, columns: list[str], how: str = "sum") -> pd.DataFrame:
     """Monthly columns aggregated per replication and calendar year (sum, or the last month's value)."""
-    monthly = run.monthly.copy()
-    monthly["year"] = pd.to_datetime(monthly["date"]).dt.year
+    # Only the columns aggregated and the keys: the monthly table has some 85 columns, and
+    # copying and sorting all of them cost more than the aggregation (0.4 s at 1,000
+    # replications). Each group's months are summed in month order, as before.
+    keys = [c for c in ("replication", "month", "date") if c not in columns]
+    monthly = run.monthly[[*keys, *columns]]
+    monthly = monthly.assign(year=pd.to_datetime(monthly["date"]).dt.year)
     grouped = monthly.sort_values("month").groupby(["replication", "year"])[columns]
     return (grouped.sum() if how == "sum" else grouped.last()).reset_index()
 
