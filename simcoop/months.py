@@ -7,6 +7,7 @@ function here is that index and its inverse, so that no module does its own ``* 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = [
     "MONTH_PATTERN",
@@ -29,8 +30,10 @@ def year_and_month(month: str) -> tuple[int, int]:
     return year, mon
 
 
+@lru_cache(maxsize=4096)
 def month_index(month: str) -> int:
-    """The absolute index of a month: ``year * 12 + month - 1``."""
+    """The absolute index of a month: ``year * 12 + month - 1`` (parsed once per month text:
+    a drawn run asks the same dozen months again at every replication)."""
     year, mon = year_and_month(month)
     return year * 12 + mon - 1
 

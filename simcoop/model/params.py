@@ -26,6 +26,7 @@ from simcoop.economics import (
 )
 from simcoop.economics.payroll import EMPLOYER_SIZES
 from simcoop.economics.rules import interest_on_capital_cap_rate, rule_at
+from simcoop.months import shift_month
 from simcoop.scenario import ExitDestinations, Scenario, month_offset
 
 __all__ = ["ModelParams", "ConventionParams", "FinancingParams", "financing_params", "RosterParams", "model_params", "FUNDING_KINDS", "PAYMENTS", "CAPE", "CESA", "ASSOCIE", "SORTIE", "ACCUEIL", "STAGES"]
@@ -258,23 +259,11 @@ def _once_per_rules(payroll: list[PayrollRates], f: Callable[[PayrollRates], flo
     return [seen[id(r)] if id(r) in seen else seen.setdefault(id(r), f(r)) for r in payroll]
 
 
-@lru_cache(maxsize=4096)
-def _month_offset(start: str, month: str) -> int:
-    """``month_offset``, parsed once per pair of months (a drawn run asks the same dozen pairs again)."""
-    return month_offset(start, month)
-
-
 @lru_cache(maxsize=256)
 def _amortisation(amount_cents: float, annual_rate: float, duration_months: int, deferral_months: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """``amortisation_schedule_cents`` as tuples, computed once per loan (each run gets arrays of its own)."""
     principal, interest = amortisation_schedule_cents(amount_cents, annual_rate, duration_months, deferral_months)
     return tuple(principal.tolist()), tuple(interest.tolist())
-
-
-def _month_string(start: str, offset: int) -> str:
-    y, m = (int(x) for x in start.split("-"))
-    k = y * 12 + (m - 1) + offset
-    return f"{k // 12:04d}-{k % 12 + 1:02d}"
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per calendar (_dated_rules)
@@ -296,7 +285,7 @@ def _dated_rules(start: str, horizon: int, rules_month: str | None, employer_siz
     Tuples and immutable rules only, so every run reading them gets the same values it
     would have looked up itself (one ``PayrollRates`` object per distinct set of rules).
     """
-    months_text = tuple(rules_month or _month_string(start, t) for t in range(horizon))
+    months_text = tuple(rules_month or shift_month(start, t) for t in range(horizon))
     cache: dict[str, PayrollRates] = {}
     by_band: list[tuple[PayrollRates, ...]] = []
     for size in EMPLOYER_SIZES:
@@ -339,7 +328,7 @@ def model_params(scenario: Scenario) -> ModelParams:
     # Sites and zones: which sites are open each month, and where accueils come from.
     sites = coop.sites
     opening = np.array(
-        [0 if s.opening_month is None else max(_month_offset(meta.start_month, s.opening_month), 0) for s in sites], dtype=np.int64
+        [0 if s.opening_month is None else max(month_offset(meta.start_month, s.opening_month), 0) for s in sites], dtype=np.int64
     )
     site_fte = np.array(
         [s.fte_at_opening if s.fte_at_opening is not None else (coop.staff.fte_at_opening if k == 0 else coop.staff.antenna_fte_at_opening) for k, s in enumerate(sites)]
@@ -395,7 +384,7 @@ def model_params(scenario: Scenario) -> ModelParams:
 
     rent = np.zeros(horizon)
     for site in coop.sites:
-        opens = 0 if site.opening_month is None else _month_offset(meta.start_month, site.opening_month)
+        opens = 0 if site.opening_month is None else month_offset(meta.start_month, site.opening_month)
         if opens < horizon:
             rent[max(opens, 0) :] += to_cents(site.rent_eur_per_month)
 
@@ -405,8 +394,8 @@ def model_params(scenario: Scenario) -> ModelParams:
             kind=FUNDING_KINDS.index(c.kind),
             amount_cents=to_cents(c.amount_eur),
             ceiling_cents=math.inf if c.ceiling_eur_per_year is None else float(to_cents(c.ceiling_eur_per_year)),
-            first=_month_offset(meta.start_month, c.first_month),
-            term_months=_month_offset(c.first_month, c.last_month) + 1,
+            first=month_offset(meta.start_month, c.first_month),
+            term_months=month_offset(c.first_month, c.last_month) + 1,
             max_renewals=_renewals(c, meta.start_month, horizon),
             renewal_probability=c.renewal_probability,
             period_months=_PERIOD_MONTHS[c.payment],
@@ -441,7 +430,7 @@ def model_params(scenario: Scenario) -> ModelParams:
     stage_code = {"cape": CAPE, "cesa": CESA, "associe": ASSOCIE}
 
     def offsets(months: list[str | None]) -> npt.NDArray[np.int64]:
-        return np.array([_month_offset(meta.start_month, m) if m else 0 for m in months], dtype=np.int64)
+        return np.array([month_offset(meta.start_month, m) if m else 0 for m in months], dtype=np.int64)
 
     roster = RosterParams(
         stage=np.array([stage_code[e.stage] for e in people], dtype=np.int64),
@@ -573,7 +562,7 @@ def model_params(scenario: Scenario) -> ModelParams:
         partner_conventions=partner_conventions,
         conventions=conventions,
         prestations=tuple(
-            (PRESTATION_BASES.index(x.per), to_cents(x.amount_eur), _month_offset(meta.start_month, x.first_month), _month_offset(meta.start_month, x.last_month))
+            (PRESTATION_BASES.index(x.per), to_cents(x.amount_eur), month_offset(meta.start_month, x.first_month), month_offset(meta.start_month, x.last_month))
             for x in coop.prestations
         ),
         allocation=allocation,
@@ -609,8 +598,8 @@ def _renewals(c: Any, start: str, horizon: int) -> int:
     """Renewals a convention may have: its ``max_renewals``, or (null) as many terms as reach the horizon's end."""
     if c.max_renewals is not None:
         return int(c.max_renewals)
-    term = _month_offset(c.first_month, c.last_month) + 1
-    beyond = horizon - 1 - _month_offset(start, c.last_month)  # months of the horizon after the first term
+    term = month_offset(c.first_month, c.last_month) + 1
+    beyond = horizon - 1 - month_offset(start, c.last_month)  # months of the horizon after the first term
     return max(math.ceil(beyond / term), 0)
 
 
@@ -632,7 +621,7 @@ def financing_params(scenario: Scenario) -> FinancingParams:
     interest = np.zeros(horizon)
     from_caf: list[tuple[int, float, float, int, float, bool]] = []
     for inst in plan.instruments:
-        month = 0 if inst.received_month is None else max(_month_offset(scenario.meta.start_month, inst.received_month), 0)
+        month = 0 if inst.received_month is None else max(month_offset(scenario.meta.start_month, inst.received_month), 0)
         if month >= horizon:
             continue
         amount = float(to_cents(inst.amount_eur))
