@@ -46,6 +46,12 @@ _jit = njit
 
 
 @_jit
+def _destination(cumshares: npt.NDArray[np.float64], u: float) -> int:
+    """Exit destination index from a stage's cumulative shares and one uniform draw (``processes._destination``)."""
+    return int(u >= cumshares[0]) + int(u >= cumshares[1])
+
+
+@_jit
 def outcomes(  # noqa: PLR0913
     a: npt.NDArray[np.float64],
     m: int,
@@ -96,8 +102,7 @@ def outcomes(  # noqa: PLR0913
         destination = -1
         reason = -1
         if exiting[j]:
-            u = u_dest[j]
-            destination = int(u >= cumshares[st, 0]) + int(u >= cumshares[st, 1])
+            destination = _destination(cumshares[st], u_dest[j])
             if in_trial[j]:
                 reason = R_END_OF_TRIAL
             elif destination == 0:
@@ -115,15 +120,13 @@ def outcomes(  # noqa: PLR0913
             elif a[ROW_CAPE_RENEWALS_LEFT, j] > 0 and u_decide[j] < renewal:
                 code = RENEW
             else:
-                u = u_dest[j]
-                destination = int(u >= cumshares[CAPE, 0]) + int(u >= cumshares[CAPE, 1])
+                destination = _destination(cumshares[CAPE], u_dest[j])
                 reason = R_END_OF_CAPE
                 code = EXIT
         elif u_decide[j] < late:
             code = TO_ASSOCIE
         else:
-            u = u_dest[j]
-            destination = int(u >= cumshares[CESA, 0]) + int(u >= cumshares[CESA, 1])
+            destination = _destination(cumshares[CESA], u_dest[j])
             reason = R_NOT_ASSOCIE
             code = EXIT
         out[0, n] = int(a[ROW_PERSON_ID, j])
