@@ -311,3 +311,62 @@ def test_the_cost_of_one_fte_in_python_numbers_is_numpys() -> None:
                 taxes = payroll_taxes_cents(np.array(pay), vm, ratio, thresholds, p.taxe_salaires_rates)
                 expected = np.array([one[0] + taxes[0], one[1] + taxes[1]])
                 assert np.array(processes._fte_costs(p, rates, vm, ratio, thresholds)).tobytes() == expected.tobytes()  # noqa: SLF001
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_settlement_kernel_is_the_numpy_settlement(seed: int) -> None:
+    """``cesa_settlement`` against ``_settlement`` on random activities (margins beyond the cost table, negative
+    treasuries, some not salaried, one to three instalments): every row of the activity table bit for bit."""
+    import dataclasses
+
+    from simcoop.model import book as rows
+    from simcoop.model.params import model_params
+
+    rng = np.random.default_rng(seed)
+    base = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    rates = base.payroll_by_band[0][int(rng.integers(0, base.horizon_months))]
+    tables = payroll_tables(rates)
+    top = float(tables.cost[-1])
+    m = 80
+    for instalments in (1, 2, 3):
+        p = dataclasses.replace(base, settlement_instalments=instalments)
+        a = np.zeros((rows.N_ACTIVITY_ROWS, m + 5))
+        a[rows.ROW_RECENT_NET_MARGIN_CENTS, :m] = np.rint(rng.uniform(-2e5, 3 * top, m))
+        a[rows.ROW_TREASURY_CENTS, :m] = np.rint(rng.uniform(-5e5, 5e6, m))
+        a[rows.ROW_SETTLEMENT_OWED_CENTS, :m] = np.rint(rng.uniform(0.0, 2e5, m)) * (rng.random(m) < 0.5)
+        a[rows.ROW_FIXED_GROSS_CENTS, :m] = np.rint(rng.uniform(0.0, 4e5, m))
+        a[rows.ROW_SETTLEMENT_INSTALMENT_CENTS, :m] = 7.0
+        salaried = rng.random(m) < 0.7
+        out = np.zeros((kernels.OUT_ROWS, m))
+        out[kernels.O_BUDGET] = np.rint(rng.uniform(0.0, 9e5, m)) * salaried
+        out[kernels.O_COST] = np.rint(rng.uniform(0.0, 5e5, m))
+        expected = a.copy()
+        processes._settlement(p, expected[:, :m], salaried, out[kernels.O_BUDGET].copy(), out[kernels.O_COST].copy(), rates)  # noqa: SLF001
+        buckets = kernels.bucket_index(tables.cost)
+        assert kernels.cesa_settlement(
+            a, m, salaried, tables.cost, buckets, tables.kernel_constants, float(p.treasury_floor_cents), float(p.settlement_reserve_months),
+            float(p.settlement_payout_share), float(p.settlement_instalments), float(p.fixed_pay_share), float(p.min_gross_cents), out,
+        )  # fmt: skip
+        assert a.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("conventions", [0, 1, 5])
+def test_the_year_earned_sums_are_numpys(conventions: int) -> None:
+    """``year_earned`` (``_recover_over_compensation``'s sums of the year's funding earned) against numpy's
+    sums along the months and of their total, signs of zero included; not a whole cent: handed back."""
+    rng = np.random.default_rng(conventions)
+    earned = np.rint(rng.normal(0.0, 1e7, (conventions, 150)))
+    earned[rng.random(earned.shape) < 0.3] = 0.0
+    earned[rng.random(earned.shape) < 0.3] = -0.0
+    if conventions:
+        earned[0, 20:40] = -0.0
+    for first, t in ((0, 0), (0, 11), (12, 23), (20, 39), (24, 24), (140, 149), (145, 160)):
+        sums = np.empty(conventions + 1)
+        assert kernels.year_earned(earned, first, t, sums)
+        by_convention = np.add.reduce(earned[:, first : t + 1], axis=1)
+        assert sums[:-1].tobytes() == by_convention.tobytes()
+        assert sums[-1:].tobytes() == np.array([float(np.add.reduce(by_convention))]).tobytes()
+    if conventions:
+        for bad in (0.5, np.nan, np.inf, 2.0**60):
+            earned[-1, 30] = bad
+            assert not kernels.year_earned(earned, 25, 35, np.empty(conventions + 1))

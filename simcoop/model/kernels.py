@@ -73,7 +73,7 @@ from simcoop.model.params import CAPE, CESA
 
 __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
-    "cesa_pay_month", "cesa_pay_settle", "stock_sums", "public_funding", "C_COLUMNS",
+    "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "public_funding", "C_COLUMNS",
 ]
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
@@ -362,6 +362,50 @@ def cesa_pay_instalments(
         if out[O_FAR, i] != 0.0 or out[O_FAR_WITHOUT, i] != 0.0:
             far = True
     return (1 if any_instalment else 0) + (2 if far else 0)
+
+
+@_jit
+def cesa_settlement(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    cost_table: npt.NDArray[np.float64],
+    buckets: npt.NDArray[np.int64],
+    kc: npt.NDArray[np.float64],
+    floor_cents: float,
+    reserve_months: float,
+    payout_share: float,
+    instalments: float,
+    fixed_pay_share: float,
+    min_gross_cents: float,
+    out: npt.NDArray[np.float64],
+) -> bool:
+    """``processes._settlement`` (the settlement month, after ``cesa_pay_budgets``): the variable part's
+    settlement (``settlement_bonus_cents``) added to what is owed, its instalment, and the fixed part
+    reset on the recent margin (``fixed_gross_cents``, for the salaried only: the others keep theirs).
+
+    Uses ``out[O_GROSS]`` as scratch. Returns False, having written nothing to ``a``, when some
+    salaried fixed part's budget is beyond the table where the relief is not 0 (the caller then runs
+    the numpy code).
+    """
+    for i in range(m):
+        if salaried[i]:
+            budget = np.rint(_max(a[ROW_RECENT_NET_MARGIN_CENTS, i], 0.0) * fixed_pay_share)
+            g = _gross_for_budget_bucketed(cost_table, buckets, kc, budget)
+            if g != g:
+                return False
+            out[O_GROSS, i] = _max(g, min_gross_cents)
+    for i in range(m):
+        owed = a[ROW_SETTLEMENT_OWED_CENTS, i]
+        above_floor = a[ROW_TREASURY_CENTS, i] - owed - floor_cents
+        surplus = above_floor - out[O_BUDGET, i] - reserve_months * out[O_COST, i]
+        bonus = np.rint(_max(surplus, 0.0) * payout_share)
+        owed += bonus * (1.0 if salaried[i] else 0.0)
+        a[ROW_SETTLEMENT_OWED_CENTS, i] = owed
+        a[ROW_SETTLEMENT_INSTALMENT_CENTS, i] = np.ceil(owed / instalments)
+        if salaried[i]:
+            a[ROW_FIXED_GROSS_CENTS, i] = out[O_GROSS, i]
+    return True
 
 
 @_jit
@@ -830,6 +874,25 @@ def stock_sums(  # noqa: PLR0913
             return False
         sums[k] = total
     return True
+
+
+@_jit
+def year_earned(funding_earned: npt.NDArray[np.float64], first: int, t: int, by_convention: npt.NDArray[np.float64]) -> bool:
+    """What each convention earned from month ``first`` to ``t`` (``np.add.reduce(funding_earned[:, first : t + 1],
+    axis=1)``) into ``by_convention``, and their total into its last element (one longer than the conventions).
+
+    Returns False, ``by_convention`` of no use, when some term is not a whole cent within range
+    (the caller then lets numpy add them).
+    """
+    n = funding_earned.shape[0]
+    for c in range(n):
+        total, ok = _exact_sum(funding_earned[c, first : t + 1], False)
+        if not ok:
+            return False
+        by_convention[c] = total
+    total, ok = _exact_sum(by_convention[:n], False)
+    by_convention[n] = total
+    return ok
 
 
 # Columns of the conventions' table that ``public_funding`` reads (``processes._convention_table``).

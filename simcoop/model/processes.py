@@ -640,8 +640,14 @@ def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool)
     """
     assert p.recovery_margin_share is not None
     first = book.year_first_month
-    earned_by_conv = _add(book.funding_earned[:, first : t + 1], axis=1)
-    earned = float(_add(earned_by_conv))
+    funding_earned = book.funding_earned
+    sums = np.empty(len(funding_earned) + 1)
+    if kernels.ENABLED and 0 <= first and kernels.year_earned(funding_earned, first, t, sums):
+        earned_by_conv = sums[:-1]
+        earned = sums.item(-1)
+    else:
+        earned_by_conv = _add(funding_earned[:, first : t + 1], axis=1)
+        earned = float(_add(earned_by_conv))
     result = book.year_result_cents + book.year_recovered_cents  # before the provision
     costs = earned + book.year_contributions_cents - result
     margin = p.recovery_margin_share * costs
@@ -1051,7 +1057,11 @@ def _cesa_pay_compiled(
             book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, float(p.treasury_floor_cents), float(p.advance_cap_cents), out
         ):  # fmt: skip
             return None
-        _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
+        if not kernels.cesa_settlement(
+            book.a, m, salaried, tables.cost, buckets, tables.kernel_constants, float(p.treasury_floor_cents), float(p.settlement_reserve_months),
+            float(p.settlement_payout_share), float(p.settlement_instalments), float(p.fixed_pay_share), float(p.min_gross_cents), out,
+        ):  # fmt: skip
+            _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
         status = kernels.cesa_pay_instalments(book.a, m, salaried, tables.cost, tables.kernel_constants, out)
     if status & 2:  # budgets beyond the cost table: the gross by the rules (each element's answer is its own)
         budget = out[kernels.O_BUDGET]
@@ -1296,7 +1306,7 @@ def _fte_costs(p: ModelParams, rates: Any, vm: float, ratio: float, thresholds: 
     rate and the taxe ratio are finite, else by ``payroll_taxes_cents`` itself.
     """
     pay = np.array([p.staff_gross_cents, p.support_gross_cents])
-    one_fte = employer_cost_cents(pay, rates).tolist()
+    one_fte = _employer_costs(rates, p.staff_gross_cents, p.support_gross_cents)
     if not all(map(math.isfinite, (p.staff_gross_cents, p.support_gross_cents, vm, ratio))):
         taxes = payroll_taxes_cents(pay, vm, ratio, thresholds, p.taxe_salaires_rates).tolist()
         return one_fte[0] + taxes[0], one_fte[1] + taxes[1]
@@ -1316,6 +1326,23 @@ def _fte_costs(p: ModelParams, rates: Any, vm: float, ratio: float, thresholds: 
             taxe = _rint(taxe) if math.isfinite(taxe) else float(np.rint(taxe))
         costs.append(cost + (_rint(g * vm) + taxe))
     return costs[0], costs[1]
+
+
+_EMPLOYER_COSTS: dict[int, tuple[Any, tuple[str, str], list[float]]] = {}
+
+
+def _employer_costs(rates: Any, staff_gross: float, support_gross: float) -> list[float]:
+    """``employer_cost_cents`` of the two salaries, computed once per (rules, salaries): ``_fte_costs`` runs
+    again whenever the taxe ratio changes (every month of the first year), the employer cost does not."""
+    salaries = (float(staff_gross).hex(), float(support_gross).hex())  # the same bits (a -0.0 is not a 0.0)
+    hit = _EMPLOYER_COSTS.get(id(rates))
+    if hit is not None and hit[0] is rates and hit[1] == salaries:
+        return hit[2]
+    costs = employer_cost_cents(np.array([staff_gross, support_gross]), rates).tolist()
+    if len(_EMPLOYER_COSTS) >= 64:
+        _EMPLOYER_COSTS.clear()
+    _EMPLOYER_COSTS[id(rates)] = (rates, salaries, costs)
+    return costs
 
 
 def _headcount_band(book: Book, p: ModelParams, calendar: int) -> None:
