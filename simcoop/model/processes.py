@@ -29,7 +29,7 @@ import functools
 import math
 import operator
 from collections.abc import Generator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -824,6 +824,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     rates = p.payroll_by_band[book.size_band][t]  # book.rates(t)
     calendar = p.calendar_month.item(t)
     contributions = capital_in = 0.0
+    c = _constants(p)
     if m:
         # Lognormal noise of mean 1 on the turnover invoiced (numpy's exp, the kernels' inputs).
         noise = a[ROW_MONTHLY_VOLATILITY] * streams.volatility.standard_normal(m)
@@ -835,9 +836,8 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
             exempt_share = np.empty(m)
             sums = np.zeros(6)
             kernels.activity_month(
-                book.a, m, t, calendar == 1, noise, pending, book.lag, col, p.contribution_base == "turnover", p.bracket_thresholds_cents,
-                p.bracket_rates, float(p.contribution_minimum_cents), float(p.cape_fee_cents), float(p.margin_smoothing_months),
-                p.sector_vat_exempt_share, invoiced, salaried, exempt_share, sums,
+                book.a, m, t, calendar == 1, noise, pending, book.lag, col, c.on_turnover, p.bracket_thresholds_cents,
+                p.bracket_rates, c.contribution_minimum, c.cape_fee, c.smoothing, p.sector_vat_exempt_share, invoiced, salaried, exempt_share, sums,
             )  # fmt: skip
             contributions, turnover, turnover_salaried, received_total, purchases_total, n_salaried = sums.tolist()
         else:
@@ -850,7 +850,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         gross_total = cost_total = 0.0
         gross = None
         if n_salaried:
-            gross, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t)
+            gross, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t, c)
             gross_total = float(_add(gross))
         if p.cape_remuneration_cents > 0:
             cape_gross, cape_cost = _cape_pay(book, p, a, treasury, rates, t)
@@ -860,7 +860,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
             book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
         book.turnover_year_cents += turnover  # whole cents: the sum of ``invoiced`` in any order
         book.exempt_turnover_year_cents += float(invoiced @ exempt_share)
-        _activity_charges(book, p, a, salaried, gross, invoiced, rates, t)
+        _activity_charges(book, p, a, salaried, gross, invoiced, rates, t, c)
         flows["turnover_cents"] += turnover
         flows["turnover_salaried_cents"] += turnover_salaried
         flows["cash_received_cents"] += received_total
@@ -878,7 +878,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     # The cooperative's own costs.
     active = book.n_active
     _staffing(book, p, t, active)
-    staff, costs = _structure_costs(book, p, rates, calendar, t, contributions)
+    staff, costs = _structure_costs(book, p, rates, calendar, t, contributions, c)
     _headcount_band(book, p, calendar)
     flows["staff_costs_cents"] += staff
     flows["coop_costs_cents"] += costs
@@ -949,6 +949,7 @@ def _cesa_pay(
     rates: Any,
     calendar: int,
     t: int,
+    c: Any = None,
 ) -> tuple[npt.NDArray[np.float64], float, float]:
     """Pay every CESA holder this month (``simcoop.economics.cesa``); returns gross pay by activity, employer cost, capital withheld.
 
@@ -958,11 +959,11 @@ def _cesa_pay(
     the recent margin. ``treasury`` (a view of the activity table) is debited in place.
     """
     flows = book.flows
-    tables = payroll_tables(rates)  # whole-cent tables: the same numbers as the payroll functions
     if kernels.ENABLED and not (calendar == p.settlement_month and p.settlement_instalments == 1):
-        paid = _cesa_pay_compiled(book, p, a, salaried, tables, rates, calendar, t)
+        paid = _cesa_pay_compiled(book, p, a, salaried, rates, calendar, t, _constants(p) if c is None else c)
         if paid is not None:
             return paid
+    tables = payroll_tables(rates)  # whole-cent tables: the same numbers as the payroll functions
     recent_margin = a[ROW_RECENT_NET_MARGIN_CENTS]
     fixed_cost = tables.employer_cost(a[ROW_FIXED_GROSS_CENTS])
     owed = a[ROW_SETTLEMENT_OWED_CENTS]  # set aside for the settlement's instalments, not available for pay
@@ -1035,7 +1036,7 @@ def _settlement(
 
 
 def _cesa_pay_compiled(
-    book: Book, p: ModelParams, a: npt.NDArray[np.float64], salaried: npt.NDArray[np.bool_], tables: Any, rates: Any, calendar: int, t: int
+    book: Book, p: ModelParams, a: npt.NDArray[np.float64], salaried: npt.NDArray[np.bool_], rates: Any, calendar: int, t: int, c: Any
 ) -> tuple[npt.NDArray[np.float64], float, float] | None:
     """``_cesa_pay`` by the compiled kernels (``simcoop.model.kernels``): the same numbers, step for step.
 
@@ -1044,21 +1045,21 @@ def _cesa_pay_compiled(
     """
     m = book.m
     out = np.empty((kernels.OUT_ROWS, m))
-    buckets = kernels.bucket_index(tables.cost)
+    tables, buckets = _tables(rates)
     if calendar != p.settlement_month:  # budgets, instalments and (mostly) the gross in one call
         status = kernels.cesa_pay_month(
             book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate,
-            float(p.treasury_floor_cents), float(p.advance_cap_cents), calendar == 1, out,
+            c.treasury_floor, c.advance_cap, calendar == 1, out,
         )  # fmt: skip
         if status < 0:
             return None
     else:
         if not kernels.cesa_pay_budgets(
-            book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, float(p.treasury_floor_cents), float(p.advance_cap_cents), out
+            book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, c.treasury_floor, c.advance_cap, out
         ):  # fmt: skip
             return None
         if not kernels.cesa_settlement(
-            book.a, m, salaried, tables.cost, buckets, tables.kernel_constants, float(p.treasury_floor_cents), float(p.settlement_reserve_months),
+            book.a, m, salaried, tables.cost, buckets, tables.kernel_constants, c.treasury_floor, float(p.settlement_reserve_months),
             float(p.settlement_payout_share), float(p.settlement_instalments), float(p.fixed_pay_share), float(p.min_gross_cents), out,
         ):  # fmt: skip
             _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
@@ -1087,8 +1088,8 @@ def _cesa_pay_compiled(
     powered = base ** rates.rgdu_power if rates.relief_formula != "fillon" else base
     sums = np.empty(9)
     kernels.cesa_pay_settle(
-        book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t,
-        float(p.are_average_cents), float(p.are_cumul_reduction_rate), float(p.rsa_cents), float(p.capital_instalment_cents), sums,
+        book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
+        c.capital_instalment, sums,
     )  # fmt: skip
     flows = book.flows
     cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing = sums.tolist()
@@ -1102,6 +1103,59 @@ def _cesa_pay_compiled(
     if any_are:
         flows["are_months_saved"] += float(_add(out[kernels.O_ARE_SAVED]))
     return out[kernels.O_GROSS], cost_total, capital if any_owing else 0.0
+
+
+class _Constants(NamedTuple):
+    """What the month's kernels read of a ``ModelParams``, in the Python numbers they take (``_constants``)."""
+
+    on_turnover: bool
+    contribution_minimum: float
+    cape_fee: float
+    smoothing: float
+    treasury_floor: float
+    advance_cap: float
+    are_average: float
+    are_cumul_reduction: float
+    rsa: float
+    capital_instalment: float
+    per_head: float  # per_head_cost_per_month of the rules' health cover and occupational health
+    dues: list[tuple[float, bool, float]]  # _dues(p)
+
+
+_CONSTANTS: dict[int, tuple[ModelParams, _Constants]] = {}
+
+
+def _constants(p: ModelParams) -> _Constants:
+    """The month's kernels' arguments that depend on ``p`` only, converted once per ``p``."""
+    hit = _CONSTANTS.get(id(p))
+    if hit is not None and hit[0] is p:
+        return hit[1]
+    c = _Constants(
+        p.contribution_base == "turnover", float(p.contribution_minimum_cents), float(p.cape_fee_cents), float(p.margin_smoothing_months),
+        float(p.treasury_floor_cents), float(p.advance_cap_cents), float(p.are_average_cents), float(p.are_cumul_reduction_rate),
+        float(p.rsa_cents), float(p.capital_instalment_cents), per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year),
+        _dues(p),
+    )  # fmt: skip
+    if len(_CONSTANTS) >= 8:
+        _CONSTANTS.clear()
+    _CONSTANTS[id(p)] = (p, c)
+    return c
+
+
+_TABLES: dict[int, tuple[Any, tuple[Any, npt.NDArray[np.int64]]]] = {}
+
+
+def _tables(rates: Any) -> tuple[Any, npt.NDArray[np.int64]]:
+    """``payroll_tables(rates)`` and its cost table's ``kernels.bucket_index``, in one look-up by identity."""
+    hit = _TABLES.get(id(rates))
+    if hit is not None and hit[0] is rates:
+        return hit[1]
+    tables = payroll_tables(rates)
+    found = (tables, kernels.bucket_index(tables.cost))
+    if len(_TABLES) >= 64:
+        _TABLES.clear()
+    _TABLES[id(rates)] = (rates, found)
+    return found
 
 
 def _cape_pay(book: Book, p: ModelParams, a: npt.NDArray[np.float64], treasury: npt.NDArray[np.float64], rates: Any, t: int) -> tuple[float, float]:
@@ -1193,6 +1247,7 @@ def _activity_charges(
     invoiced: npt.NDArray[np.float64],
     rates: Any,
     t: int,
+    c: Any = None,
 ) -> None:
     """What each activity bears besides pay and purchases (``simcoop.economics.employment``).
 
@@ -1206,7 +1261,7 @@ def _activity_charges(
     vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
     if kernels.ENABLED:
         bounds, taxe_rates = _taxe_brackets(p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
-        per_head = per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
+        per_head = (_constants(p) if c is None else c).per_head
         total = kernels.activity_charges(
             book.a, book.m, salaried, invoiced if gross is None else gross, gross is not None, p.sector_insurance_cents_per_month,
             p.sector_at_mp_rate, rates.employer_at_mp_rate, per_head, vm, book.taxe_salaires_ratio(), bounds, taxe_rates,
@@ -1232,7 +1287,7 @@ def _taxe_brackets(
     return taxe_salaires_brackets(thresholds_eur_per_year, rates)
 
 
-def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float) -> tuple[float, float]:
+def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float, c: Any = None) -> tuple[float, float]:
     """The cooperative's own costs this month: (staff costs, all costs), whole cents.
 
     Staff: employer cost of each FTE, their health cover and occupational health, and the
@@ -1256,11 +1311,13 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
         per_fte = book.fte_cost_cache[key] = _fte_costs(p, rates, vm, ratio, thresholds)
     staff = float(round(staff_fte * per_fte[0] + support_fte * per_fte[1]))
     # per_head_costs_cents of the team in Python numbers (round: np.rint's answer on a float >= 0).
-    staff += float(round(team * per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)))
+    if c is None:
+        c = _constants(p)
+    staff += float(round(team * c.per_head))
     costs = staff + p.rent_cents_by_month.item(t) + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
     costs += float(round(p.overheads_cents_per_fte_month * team))
     costs += p.payroll_outsourcing_cents_per_payslip * (count[CESA] + count[ASSOCIE])
-    dues = _dues(p)
+    dues = c.dues
     if dues:
         year = book.dues_year_cents
         if calendar == 1:
