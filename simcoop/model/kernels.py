@@ -553,7 +553,9 @@ def cesa_pay_settle(  # noqa: PLR0913
     ``out[O_HOURS]`` the hour equivalents and ``out[O_ARE_SAVED]`` the ARE months saved (numpy sums them), and
     ``sums``: 0 employer cost, 1 employee contributions, 2 CSG/CRDS, 3 settlement pay,
     4 RSA not paid, 5 capital withheld, 6 whether someone is on ARE, 7 whether some RSA
-    recipient is paid, 8 whether some capital is owed.
+    recipient is paid, 8 whether some capital is owed; and, when ``sums`` has a tenth element,
+    9 the sum of the gross pay (``np.add.reduce(out[O_GROSS, :m])``: every gross is a whole cent
+    within range, NaN when some is not and numpy must add them).
     """
     rgdu = kc[K_RGDU] != 0.0
     exit_multiple = kc[K_EXIT]
@@ -630,6 +632,9 @@ def cesa_pay_settle(  # noqa: PLR0913
     sums[6] = 1.0 if any_are else 0.0
     sums[7] = 1.0 if any_rsa else 0.0
     sums[8] = 1.0 if any_owing else 0.0
+    if sums.shape[0] > 9:
+        total, ok = _exact_sum(out[O_GROSS, :m], False)
+        sums[9] = total if ok else np.nan
 
 
 @_jit

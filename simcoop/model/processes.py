@@ -850,8 +850,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         gross_total = cost_total = 0.0
         gross = None
         if n_salaried:
-            gross, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t, c)
-            gross_total = float(_add(gross))
+            gross, gross_total, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t, c)
         if p.cape_remuneration_cents > 0:
             cape_gross, cape_cost = _cape_pay(book, p, a, treasury, rates, t)
             gross_total += cape_gross
@@ -950,8 +949,8 @@ def _cesa_pay(
     calendar: int,
     t: int,
     c: Any = None,
-) -> tuple[npt.NDArray[np.float64], float, float]:
-    """Pay every CESA holder this month (``simcoop.economics.cesa``); returns gross pay by activity, employer cost, capital withheld.
+) -> tuple[npt.NDArray[np.float64], float, float, float]:
+    """Pay every CESA holder this month (``simcoop.economics.cesa``); returns gross pay by activity, its sum, employer cost, capital withheld.
 
     The fixed part is owed whatever the month brings (the cooperative advances it below the
     floor, within the cap), plus advances on the variable part from the treasury above the
@@ -1019,7 +1018,7 @@ def _cesa_pay(
         a[ROW_CAPITAL_DUE_CENTS] -= withheld
         a[ROW_CAPITAL_PAID_CENTS] += withheld
         capital_in = float(withheld.sum())
-    return gross, cost_total, capital_in
+    return gross, float(_add(gross)), cost_total, capital_in
 
 
 def _settlement(
@@ -1037,7 +1036,7 @@ def _settlement(
 
 def _cesa_pay_compiled(
     book: Book, p: ModelParams, a: npt.NDArray[np.float64], salaried: npt.NDArray[np.bool_], rates: Any, calendar: int, t: int, c: Any
-) -> tuple[npt.NDArray[np.float64], float, float] | None:
+) -> tuple[npt.NDArray[np.float64], float, float, float] | None:
     """``_cesa_pay`` by the compiled kernels (``simcoop.model.kernels``): the same numbers, step for step.
 
     None, having changed nothing, when some fixed part is beyond the payroll tables where the relief is not 0
@@ -1086,13 +1085,13 @@ def _cesa_pay_compiled(
     # The power of the relief taper stays numpy's (its SIMD routine, not the C library's pow).
     base = out[kernels.O_BASE]
     powered = base ** rates.rgdu_power if rates.relief_formula != "fillon" else base
-    sums = np.empty(9)
+    sums = np.empty(10)
     kernels.cesa_pay_settle(
         book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
         c.capital_instalment, sums,
     )  # fmt: skip
     flows = book.flows
-    cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing = sums.tolist()
+    cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing, gross_total = sums.tolist()
     if status & 1:
         flows["settlement_pay_cents"] += settlement
     flows["employee_contributions_cents"] += employee
@@ -1102,7 +1101,10 @@ def _cesa_pay_compiled(
         flows["rsa_saved_cents"] += rsa
     if any_are:
         flows["are_months_saved"] += float(_add(out[kernels.O_ARE_SAVED]))
-    return out[kernels.O_GROSS], cost_total, capital if any_owing else 0.0
+    gross = out[kernels.O_GROSS]
+    if gross_total != gross_total:  # some gross not a whole cent within range: numpy's sum
+        gross_total = float(_add(gross))
+    return gross, gross_total, cost_total, capital if any_owing else 0.0
 
 
 class _Constants(NamedTuple):
@@ -1441,14 +1443,14 @@ def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
         hire = book.site_hire_month.tolist()
     m = book.m
     n_sites = p.n_sites
-    if n_sites == 1:
-        per_site = [m]
+    staff = book.site_staff.tolist()
+    above = p.hire_above_caseload
+    if n_sites == 1:  # everyone at the one site
+        crowded = [0] if hire[0] < 0 and opening[0] <= t and m > above * staff[0] else []
     else:
         site = book.a[ROW_SITE, :m].astype(np.int64)
         per_site = np.bincount(site, minlength=n_sites).tolist() if m else [0] * n_sites
-    staff = book.site_staff.tolist()
-    above = p.hire_above_caseload
-    crowded = [s for s in range(n_sites) if hire[s] < 0 and opening[s] <= t and per_site[s] > above * staff[s]]
+        crowded = [s for s in range(n_sites) if hire[s] < 0 and opening[s] <= t and per_site[s] > above * staff[s]]
     if crowded and _cash_for_hiring(book, t) >= p.hiring_freeze_months * book.last_costs_cents:
         if p.recruitment_delay_months == 0:
             book.site_staff[crowded] += p.hiring_step_fte
