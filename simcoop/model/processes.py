@@ -827,7 +827,8 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     c = _constants(p)
     if m:
         # Lognormal noise of mean 1 on the turnover invoiced (numpy's exp, the kernels' inputs).
-        noise = a[ROW_MONTHLY_VOLATILITY] * streams.volatility.standard_normal(m)
+        noise = streams.volatility.standard_normal(m)
+        noise *= a[ROW_MONTHLY_VOLATILITY]  # (a product is the same either way round)
         noise -= a[ROW_HALF_VARIANCE]
         np.exp(noise, out=noise)
         if kernels.ENABLED:
@@ -1135,8 +1136,8 @@ def _constants(p: ModelParams) -> _Constants:
     c = _Constants(
         p.contribution_base == "turnover", float(p.contribution_minimum_cents), float(p.cape_fee_cents), float(p.margin_smoothing_months),
         float(p.treasury_floor_cents), float(p.advance_cap_cents), float(p.are_average_cents), float(p.are_cumul_reduction_rate),
-        float(p.rsa_cents), float(p.capital_instalment_cents), per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year),
-        _dues(p),
+        float(p.rsa_cents), float(p.capital_instalment_cents),
+        per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year), _dues(p),
     )  # fmt: skip
     if len(_CONSTANTS) >= 8:
         _CONSTANTS.clear()
