@@ -370,3 +370,83 @@ def test_the_year_earned_sums_are_numpys(conventions: int) -> None:
         for bad in (0.5, np.nan, np.inf, 2.0**60):
             earned[-1, 30] = bad
             assert not kernels.year_earned(earned, 25, 35, np.empty(conventions + 1))
+
+
+def _random_close(p: Any, rng: np.random.Generator, with_financing: bool, share: float | None) -> Any:
+    """``p`` with a random financing plan (instruments repaid from the CAF, Dailly, overdraft) and clause de reversement."""
+    import dataclasses
+
+    from simcoop.model.params import FinancingParams
+
+    h = p.horizon_months
+    if not with_financing:
+        return dataclasses.replace(p, financing=None, recovery_margin_share=share)
+
+    def schedule() -> Any:
+        return np.rint(rng.normal(0.0, 3e5, h)) * (rng.random(h) < 0.3)
+
+    from_caf = tuple(
+        (int(rng.integers(0, h)), float(np.rint(rng.uniform(1e5, 5e6))), float(rng.choice([0.0, 0.02, 0.035])), 12, 0.5, bool(rng.random() < 0.5))
+        for _ in range(int(rng.integers(0, 4)))
+    )  # fmt: skip
+    financing = FinancingParams(
+        received_cents=schedule(), quasi_principal_cents=schedule(), debt_principal_cents=schedule(), interest_cents=schedule(),
+        quasi_received_cents=schedule(), dailly_rate=float(rng.choice([0.0, 0.05])), overdraft_rate=float(rng.choice([0.0, 0.08])),
+        overdraft_limit_cents=float(rng.choice([np.inf, 3e6])), from_caf=from_caf,
+    )  # fmt: skip
+    return dataclasses.replace(p, financing=financing, recovery_margin_share=share)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_month_close_kernel_is_the_python_code(seed: int) -> None:
+    """``month_close`` (through ``_close_compiled``) against ``_financing``, the capital and allocations lines of
+    ``close_month`` and ``_recover_over_compensation``, month after month on random books (financing plans or
+    none, clause de reversement or none, settlements): every figure, flow and array bit for bit."""
+    from simcoop.model.book import Book
+    from simcoop.model.params import model_params
+
+    rng = np.random.default_rng(seed)
+    base = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    p = _random_close(base, rng, seed % 4 != 3, None if seed % 3 == 2 else float(rng.choice([0.0, 0.05, 0.2])))
+    books = [Book(p, capacity=64), Book(p, capacity=64)]
+    arrays = ("caf_outstanding", "caf_due", "funding_earned", "funding_due", "funding_recovered", "advance_settle_due")
+    scalars = ("convention_advances_cents", "quasi_equity_cents", "dailly_outstanding_cents", "debt_outstanding_cents", "coop_ledger_cents",
+               "financing_net_cents", "year_result_cents", "year_recovered_cents", "year_contributions_cents")  # fmt: skip
+    shape = books[0].funding_earned.shape
+    compiled = 0
+    for t in range(p.horizon_months):
+        earned = np.rint(rng.uniform(0.0, 4e5, shape[0])) * (rng.random(shape[0]) < 0.6)
+        draws = (rng.normal(0.0, 2e6), rng.normal(0.0, 1e6), np.rint(rng.uniform(0, 2e5, 6)), float(rng.integers(0, 3)))
+        settle = t % 12 == 11 or t == p.horizon_months - 1
+        for book, use_kernel in zip(books, (True, False), strict=True):
+            book.funding_earned[:, t] = earned
+            book.own_treasury_cents = float(np.rint(draws[0]))
+            book.year_result_cents += float(np.rint(draws[1]))
+            book.year_contributions_cents += float(draws[2][0])
+            book.capital_due[t], book.allocations_due[t], book.advance_settle_due[t], book.dailly_in[t], book.dailly_out[t] = draws[2][1:]
+            book.dailly_outstanding_cents = float(draws[2][1]) * draws[3]
+            if p.financing is not None and len(book.caf_due):
+                book.caf_due[:, t] = draws[2][2]
+            if use_kernel:
+                done = processes._close_compiled(book, p, t, settle)  # noqa: SLF001
+                assert done
+                compiled += done
+            else:
+                processes._financing(book, p, t)  # noqa: SLF001
+                repaid, paid = book.capital_due.item(t), book.allocations_due.item(t)
+                book.coop_ledger_cents -= repaid + paid
+                book.flows["capital_repaid_cents"] += repaid
+                book.flows["allocations_paid_cents"] += paid
+                if p.recovery_margin_share is not None:
+                    processes._recover_over_compensation(book, p, t, settle=settle)  # noqa: SLF001
+            if settle:
+                book.year_result_cents = book.year_contributions_cents = 0.0
+                book.year_first_month = t + 1
+        for name in arrays:
+            assert getattr(books[0], name).tobytes() == getattr(books[1], name).tobytes(), (t, name)
+        for name in scalars:
+            assert np.float64(getattr(books[0], name)).tobytes() == np.float64(getattr(books[1], name)).tobytes(), (t, name)
+        assert np.array(list(books[0].flows.values())).tobytes() == np.array(list(books[1].flows.values())).tobytes(), t
+    assert compiled == p.horizon_months
+    if p.recovery_margin_share is not None and p.recovery_margin_share > 0:
+        assert float(np.abs(books[0].funding_recovered).sum()) > 0  # the sharing at the closing ran

@@ -73,7 +73,7 @@ from simcoop.model.params import CAPE, CESA
 
 __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
-    "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "public_funding", "C_COLUMNS",
+    "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "month_close", "public_funding", "C_COLUMNS",
 ]
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
@@ -1015,4 +1015,109 @@ def public_funding(  # noqa: PLR0913
             received_total += received
             ledger += received
     totals[0], totals[1], totals[2], totals[3], totals[4] = earned_total, received_total, result, ledger, advances
+    return True
+
+
+# Entries of ``month_close``'s state (in and out): the book's figures and the month's flows it changes.
+(S_ADVANCES, S_QUASI, S_DAILLY, S_DEBT, S_LEDGER, S_FINANCING_NET, S_RESULT, S_RECEIVED, S_REPAID, S_INTEREST,
+ S_CAPITAL_REPAID, S_ALLOCATIONS_PAID, S_EARNED, S_RECOVERED, S_YEAR_RECOVERED) = range(15)  # fmt: skip
+S_SIZE = 15
+# Rows of ``month_close``'s financing schedule (``processes._financing_tables``).
+F_QUASI_RECEIVED, F_QUASI_PRINCIPAL, F_RECEIVED, F_DEBT_PRINCIPAL, F_INTEREST = 0, 1, 2, 3, 4
+
+
+@_jit
+def _interest(balance_cents: float, annual_rate: float) -> float:
+    """``processes._interest`` (``monthly_interest_cents``): one month's interest, whole cents."""
+    if balance_cents <= 0 or annual_rate <= 0:
+        return 0.0
+    return np.rint(balance_cents * annual_rate / 12.0)
+
+
+@_jit
+def month_close(  # noqa: PLR0913
+    t: int,
+    schedule: npt.NDArray[np.float64],
+    from_caf: npt.NDArray[np.float64],
+    caf_outstanding: npt.NDArray[np.float64],
+    caf_due: npt.NDArray[np.float64],
+    advance_settle_due: npt.NDArray[np.float64],
+    dailly_in: npt.NDArray[np.float64],
+    dailly_out: npt.NDArray[np.float64],
+    capital_due: npt.NDArray[np.float64],
+    allocations_due: npt.NDArray[np.float64],
+    rates: npt.NDArray[np.float64],
+    funding_earned: npt.NDArray[np.float64],
+    first: int,
+    year_contributions: float,
+    earned: npt.NDArray[np.float64],
+    state: npt.NDArray[np.float64],
+) -> bool:
+    """``processes._financing``, the capital repaid and allocations paid of ``close_month``, and the
+    month's provision of ``processes._recover_over_compensation`` (not its sharing at the closing),
+    the same operations in the same order, on ``state`` (entries ``S_*``).
+
+    ``schedule`` holds the financing plan's monthly rows ``F_*`` (no row: no financing plan),
+    ``from_caf`` one row per instrument repaid from the CAF (month received, amount, yearly rate,
+    quasi-equity 1.0 or 0.0); ``rates``: the Dailly's and the overdraft's yearly rates, the
+    authorised overdraft, the own treasury at the end of last month, the recovery's margin share
+    (NaN: no clause de reversement). ``earned`` receives ``year_earned``'s sums (the recovery's).
+    Returns False, having changed nothing, when those sums have a term that is not a whole cent
+    within range (the caller then runs the Python code).
+    """
+    recovery = rates[4] == rates[4]
+    if recovery and not (first >= 0 and year_earned(funding_earned, first, t, earned)):
+        return False
+    advances = state[S_ADVANCES] - advance_settle_due[t]
+    d_in, d_out = dailly_in[t], dailly_out[t]
+    if schedule.shape[0] == 0:
+        received = repaid = interest = 0.0
+        quasi_in = quasi_out = 0.0
+    else:
+        quasi_in, quasi_out = schedule[F_QUASI_RECEIVED, t], schedule[F_QUASI_PRINCIPAL, t]
+        received = schedule[F_RECEIVED, t]
+        repaid = quasi_out + schedule[F_DEBT_PRINCIPAL, t]
+        interest = schedule[F_INTEREST, t]
+        for i in range(from_caf.shape[0]):
+            if t == from_caf[i, 0]:
+                caf_outstanding[i] += from_caf[i, 1]
+            else:
+                outstanding = caf_outstanding[i]
+                if outstanding > 0:
+                    interest += _interest(outstanding, from_caf[i, 2])
+                    paid = _py_min(caf_due[i, t], outstanding)
+                    caf_outstanding[i] = outstanding - paid
+                    repaid += paid
+                    if from_caf[i, 3] != 0.0:
+                        quasi_out += paid
+        interest += _interest(state[S_DAILLY], rates[0])
+        interest += _interest(_py_min(-rates[3], rates[2]), rates[1])
+    state[S_ADVANCES] = advances
+    state[S_QUASI] += quasi_in - quasi_out
+    state[S_DAILLY] += d_in - d_out
+    state[S_DEBT] += (received - quasi_in) - (repaid - quasi_out) + d_in - d_out
+    received += d_in
+    repaid += d_out
+    state[S_LEDGER] += received - repaid - interest
+    state[S_FINANCING_NET] += received - repaid - interest
+    state[S_RESULT] -= interest
+    state[S_RECEIVED] += received
+    state[S_REPAID] += repaid
+    state[S_INTEREST] += interest
+    capital, allocations = capital_due[t], allocations_due[t]
+    state[S_LEDGER] -= capital + allocations
+    state[S_CAPITAL_REPAID] += capital
+    state[S_ALLOCATIONS_PAID] += allocations
+    if recovery:
+        total = earned[funding_earned.shape[0]]
+        result = state[S_RESULT] + state[S_YEAR_RECOVERED]  # before the provision
+        costs = total + year_contributions - result
+        margin = rates[4] * costs
+        target = _py_min(_py_max(total, 0.0), _py_max(result - np.rint(margin), 0.0))
+        delta = target - state[S_YEAR_RECOVERED]
+        if delta != 0.0:  # (Python's ``if delta``: NaN too)
+            state[S_EARNED] -= delta
+            state[S_RECOVERED] += delta
+            state[S_RESULT] -= delta
+            state[S_YEAR_RECOVERED] = target
     return True

@@ -388,15 +388,17 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     flows = book.flows
     _public_funding(book, p, month)
     _prestations(book, p, month)
-    _financing(book, p, month)
-    repaid = book.capital_due.item(month)
-    paid = book.allocations_due.item(month)
-    book.coop_ledger_cents -= repaid + paid
-    flows["capital_repaid_cents"] += repaid
-    flows["allocations_paid_cents"] += paid
     december = p.calendar_month.item(month) == 12
-    if p.recovery_margin_share is not None:
-        _recover_over_compensation(book, p, month, settle=december or month == p.horizon_months - 1)
+    settle = december or month == p.horizon_months - 1
+    if not (kernels.ENABLED and _close_compiled(book, p, month, settle)):
+        _financing(book, p, month)
+        repaid = book.capital_due.item(month)
+        paid = book.allocations_due.item(month)
+        book.coop_ledger_cents -= repaid + paid
+        flows["capital_repaid_cents"] += repaid
+        flows["allocations_paid_cents"] += paid
+        if p.recovery_margin_share is not None:
+            _recover_over_compensation(book, p, month, settle=settle)
     if december:
         _annual_closing(book, p, month)
     sums = None
@@ -658,6 +660,11 @@ def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool)
         book.flows["public_funding_recovered_cents"] += delta
         book.year_result_cents -= delta
         book.year_recovered_cents = target
+    _settle_recovery(book, p, t, settle, earned_by_conv, earned)
+
+
+def _settle_recovery(book: Book, p: ModelParams, t: int, settle: bool, earned_by_conv: npt.NDArray[np.float64], earned: float) -> None:
+    """At the closing, the provision of the clause de reversement shared among the conventions, due at the settlement month."""
     if settle and book.year_recovered_cents > 0:
         excess = book.year_recovered_cents
         shares = np.floor(excess * earned_by_conv / earned)
@@ -666,6 +673,69 @@ def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool)
         book.funding_due[:, t + p.settlement_month] -= shares
     if settle:
         book.year_recovered_cents = 0.0
+
+
+_FINANCING_TABLES: dict[int, tuple[Any, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None]] = {}
+_NO_SCHEDULE = np.zeros((0, 1))
+_NO_CAF = np.zeros((0, 4))
+
+
+def _financing_tables(f: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
+    """The financing plan as ``kernels.month_close`` reads it (its monthly rows ``kernels.F_*`` and one row
+    per instrument repaid from the CAF), built once per plan; None when its rows are not of one length."""
+    if f is None:
+        return _NO_SCHEDULE, _NO_CAF
+    hit = _FINANCING_TABLES.get(id(f))
+    if hit is not None and hit[0] is f:
+        return hit[1]
+    rows = (f.quasi_received_cents, f.quasi_principal_cents, f.received_cents, f.debt_principal_cents, f.interest_cents)  # kernels.F_* order
+    tables = None
+    if len({np.shape(row) for row in rows}) == 1 and np.ndim(rows[0]) == 1:
+        caf = [(float(month), float(amount), float(rate), 1.0 if quasi else 0.0) for month, amount, rate, _, _, quasi in f.from_caf]
+        tables = (np.array(rows, dtype=np.float64), np.array(caf, dtype=np.float64).reshape(len(caf), 4))
+    if len(_FINANCING_TABLES) >= 8:
+        _FINANCING_TABLES.clear()
+    _FINANCING_TABLES[id(f)] = (f, tables)
+    return tables
+
+
+def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool) -> bool:
+    """``_financing``, the capital repaid and allocations paid, and ``_recover_over_compensation`` by
+    ``kernels.month_close`` (the same operations in the same order); False, having changed nothing,
+    when it cannot (the Python code then runs)."""
+    f = p.financing
+    tables = _financing_tables(f)
+    share = p.recovery_margin_share
+    if tables is None or (share is not None and share != share):
+        return False
+    flows = book.flows
+    # In the order of kernels.S_*.
+    state = np.array([
+        book.convention_advances_cents, book.quasi_equity_cents, book.dailly_outstanding_cents, book.debt_outstanding_cents,
+        book.coop_ledger_cents, book.financing_net_cents, book.year_result_cents, flows["financing_received_cents"],
+        flows["financing_repaid_cents"], flows["interest_cents"], flows["capital_repaid_cents"], flows["allocations_paid_cents"],
+        flows["public_funding_earned_cents"], flows["public_funding_recovered_cents"], book.year_recovered_cents,
+    ])  # fmt: skip
+    rates = np.array([
+        0.0 if f is None else f.dailly_rate, 0.0 if f is None else f.overdraft_rate, 0.0 if f is None else f.overdraft_limit_cents,
+        book.own_treasury_cents, math.nan if share is None else share,
+    ])  # fmt: skip
+    funding_earned = book.funding_earned
+    earned = np.empty(len(funding_earned) + 1)
+    if not kernels.month_close(
+        t, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in, book.dailly_out,
+        book.capital_due, book.allocations_due, rates, funding_earned, book.year_first_month, book.year_contributions_cents, earned, state,
+    ):  # fmt: skip
+        return False
+    (
+        book.convention_advances_cents, book.quasi_equity_cents, book.dailly_outstanding_cents, book.debt_outstanding_cents,
+        book.coop_ledger_cents, book.financing_net_cents, book.year_result_cents, flows["financing_received_cents"],
+        flows["financing_repaid_cents"], flows["interest_cents"], flows["capital_repaid_cents"], flows["allocations_paid_cents"],
+        flows["public_funding_earned_cents"], flows["public_funding_recovered_cents"], book.year_recovered_cents,
+    ) = state.tolist()  # fmt: skip
+    if share is not None:
+        _settle_recovery(book, p, t, settle, earned[:-1], earned.item(-1))
+    return True
 
 
 def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
