@@ -450,3 +450,13 @@ def test_the_month_close_kernel_is_the_python_code(seed: int) -> None:
     assert compiled == p.horizon_months
     if p.recovery_margin_share is not None and p.recovery_margin_share > 0:
         assert float(np.abs(books[0].funding_recovered).sum()) > 0  # the sharing at the closing ran
+
+
+def test_the_vat_exempt_turnover_dot_is_matmuls() -> None:
+    """``_accounting`` adds the VAT-exempt turnover by ``invoiced.dot(shares)``, once ``invoiced @ shares``: the same
+    BLAS product, bit for bit, on whole cents and sector shares of every length a month can have."""
+    rng = np.random.default_rng(11)
+    for n in [*range(0, 300), 1000, 5000]:
+        invoiced = np.rint(rng.uniform(0.0, 2e6, n)) * (rng.random(n) < 0.9)
+        shares = rng.choice([0.0, 0.15, 0.3, 1.0, float(rng.random())], n)
+        assert np.float64(invoiced.dot(shares)).tobytes() == np.float64(invoiced @ shares).tobytes()

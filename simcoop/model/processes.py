@@ -929,7 +929,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         if calendar == 1:
             book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
         book.turnover_year_cents += turnover  # whole cents: the sum of ``invoiced`` in any order
-        book.exempt_turnover_year_cents += float(invoiced @ exempt_share)
+        book.exempt_turnover_year_cents += float(invoiced.dot(exempt_share))  # BLAS ddot, as ``@`` (without the ufunc machinery)
         _activity_charges(book, p, a, salaried, gross, invoiced, rates, t, c)
         flows["turnover_cents"] += turnover
         flows["turnover_salaried_cents"] += turnover_salaried
