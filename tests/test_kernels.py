@@ -399,17 +399,23 @@ def _random_close(p: Any, rng: np.random.Generator, with_financing: bool, share:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_the_month_close_kernel_is_the_python_code(seed: int) -> None:
-    """``month_close`` (through ``_close_compiled``) against ``_financing``, the capital and allocations lines of
-    ``close_month`` and ``_recover_over_compensation``, month after month on random books (financing plans or
-    none, clause de reversement or none, settlements): every figure, flow and array bit for bit."""
-    from simcoop.model.book import Book
+    """``month_close`` (through ``_close_compiled``) against ``_public_funding``, ``_prestations``, ``_financing``, the
+    capital and allocations lines of ``close_month`` and ``_recover_over_compensation``, month after month on random
+    books (the reference's conventions or random ones, financing plans or none, clause de reversement or none,
+    settlements): every figure, flow and array bit for bit."""
+    import dataclasses
+
+    from simcoop.model.book import CAPE, Book
     from simcoop.model.params import model_params
 
     rng = np.random.default_rng(seed)
     base = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
     p = _random_close(base, rng, seed % 4 != 3, None if seed % 3 == 2 else float(rng.choice([0.0, 0.05, 0.2])))
+    if seed % 2:
+        p = dataclasses.replace(p, conventions=tuple(_convention(rng, k % 5) for k in range(6)))
     books = [Book(p, capacity=64), Book(p, capacity=64)]
-    arrays = ("caf_outstanding", "caf_due", "funding_earned", "funding_due", "funding_recovered", "advance_settle_due")
+    arrays = ("caf_outstanding", "caf_due", "funding_earned", "funding_due", "funding_recovered", "funding_received", "advance_settle_due",
+              "advance_left", "dailly_in", "dailly_out")  # fmt: skip
     scalars = ("convention_advances_cents", "quasi_equity_cents", "dailly_outstanding_cents", "debt_outstanding_cents", "coop_ledger_cents",
                "financing_net_cents", "year_result_cents", "year_recovered_cents", "year_contributions_cents")  # fmt: skip
     shape = books[0].funding_earned.shape
@@ -417,6 +423,8 @@ def test_the_month_close_kernel_is_the_python_code(seed: int) -> None:
     for t in range(p.horizon_months):
         earned = np.rint(rng.uniform(0.0, 4e5, shape[0])) * (rng.random(shape[0]) < 0.6)
         draws = (rng.normal(0.0, 2e6), rng.normal(0.0, 1e6), np.rint(rng.uniform(0, 2e5, 6)), float(rng.integers(0, 3)))
+        counts = {"accueils": float(rng.integers(0, 9)), "cesa_entries": float(rng.integers(0, 3)), "rsa_entries": float(rng.integers(0, 3))}
+        active = int(rng.integers(0, 200))
         settle = t % 12 == 11 or t == p.horizon_months - 1
         for book, use_kernel in zip(books, (True, False), strict=True):
             book.funding_earned[:, t] = earned
@@ -427,18 +435,26 @@ def test_the_month_close_kernel_is_the_python_code(seed: int) -> None:
             book.dailly_outstanding_cents = float(draws[2][1]) * draws[3]
             if p.financing is not None and len(book.caf_due):
                 book.caf_due[:, t] = draws[2][2]
+            book.flows.update(counts)
+            book.stage_count[CAPE] = active
             if use_kernel:
                 done = processes._close_compiled(book, p, t, settle)  # noqa: SLF001
-                assert done
-                compiled += done
-            else:
-                processes._financing(book, p, t)  # noqa: SLF001
-                repaid, paid = book.capital_due.item(t), book.allocations_due.item(t)
-                book.coop_ledger_cents -= repaid + paid
-                book.flows["capital_repaid_cents"] += repaid
-                book.flows["allocations_paid_cents"] += paid
-                if p.recovery_margin_share is not None:
-                    processes._recover_over_compensation(book, p, t, settle=settle)  # noqa: SLF001
+                assert done == 2
+                compiled += 1
+            else:  # the Python code throughout
+                processes.kernels.ENABLED = False
+                try:
+                    processes._public_funding(book, p, t)  # noqa: SLF001
+                    processes._prestations(book, p, t)  # noqa: SLF001
+                    processes._financing(book, p, t)  # noqa: SLF001
+                    repaid, paid = book.capital_due.item(t), book.allocations_due.item(t)
+                    book.coop_ledger_cents -= repaid + paid
+                    book.flows["capital_repaid_cents"] += repaid
+                    book.flows["allocations_paid_cents"] += paid
+                    if p.recovery_margin_share is not None:
+                        processes._recover_over_compensation(book, p, t, settle=settle)  # noqa: SLF001
+                finally:
+                    processes.kernels.ENABLED = True
             if settle:
                 book.year_result_cents = book.year_contributions_cents = 0.0
                 book.year_first_month = t + 1

@@ -1020,8 +1020,8 @@ def public_funding(  # noqa: PLR0913
 
 # Entries of ``month_close``'s state (in and out): the book's figures and the month's flows it changes.
 (S_ADVANCES, S_QUASI, S_DAILLY, S_DEBT, S_LEDGER, S_FINANCING_NET, S_RESULT, S_RECEIVED, S_REPAID, S_INTEREST,
- S_CAPITAL_REPAID, S_ALLOCATIONS_PAID, S_EARNED, S_RECOVERED, S_YEAR_RECOVERED) = range(15)  # fmt: skip
-S_SIZE = 15
+ S_CAPITAL_REPAID, S_ALLOCATIONS_PAID, S_EARNED, S_RECOVERED, S_YEAR_RECOVERED, S_FUNDING_RECEIVED) = range(16)  # fmt: skip
+S_SIZE = 16
 # Rows of ``month_close``'s financing schedule (``processes._financing_tables``).
 F_QUASI_RECEIVED, F_QUASI_PRINCIPAL, F_RECEIVED, F_DEBT_PRINCIPAL, F_INTEREST = 0, 1, 2, 3, 4
 
@@ -1037,6 +1037,13 @@ def _interest(balance_cents: float, annual_rate: float) -> float:
 @_jit
 def month_close(  # noqa: PLR0913
     t: int,
+    conventions: npt.NDArray[np.float64],
+    last: npt.NDArray[np.int64],
+    n_active: int,
+    counts: npt.NDArray[np.float64],
+    funding_due: npt.NDArray[np.float64],
+    funding_received: npt.NDArray[np.float64],
+    advance_left: npt.NDArray[np.float64],
     schedule: npt.NDArray[np.float64],
     from_caf: npt.NDArray[np.float64],
     caf_outstanding: npt.NDArray[np.float64],
@@ -1052,22 +1059,35 @@ def month_close(  # noqa: PLR0913
     year_contributions: float,
     earned: npt.NDArray[np.float64],
     state: npt.NDArray[np.float64],
-) -> bool:
-    """``processes._financing``, the capital repaid and allocations paid of ``close_month``, and the
-    month's provision of ``processes._recover_over_compensation`` (not its sharing at the closing),
-    the same operations in the same order, on ``state`` (entries ``S_*``).
+) -> int:
+    """``public_funding`` (when ``conventions`` has rows; ``counts``: the month's accueils, CESA entries and
+    RSA entrants), then ``processes._financing``, the capital repaid and allocations paid of ``close_month``,
+    and the month's provision of ``processes._recover_over_compensation`` (not its sharing at the
+    closing), the same operations in the same order, on ``state`` (entries ``S_*``).
 
     ``schedule`` holds the financing plan's monthly rows ``F_*`` (no row: no financing plan),
     ``from_caf`` one row per instrument repaid from the CAF (month received, amount, yearly rate,
     quasi-equity 1.0 or 0.0); ``rates``: the Dailly's and the overdraft's yearly rates, the
     authorised overdraft, the own treasury at the end of last month, the recovery's margin share
     (NaN: no clause de reversement). ``earned`` receives ``year_earned``'s sums (the recovery's).
-    Returns False, having changed nothing, when those sums have a term that is not a whole cent
-    within range (the caller then runs the Python code).
+    Returns 0, having changed nothing, when ``public_funding`` hands the month back; 1, having done
+    only the public funding, when the recovery's sums have a term that is not a whole cent within
+    range (the caller then runs the Python code for the rest); 2 when all is done.
     """
+    if conventions.shape[0] > 0:
+        totals = np.empty(5)  # public_funding's: earned, received, the year's result, the ledger, the advances
+        totals[0], totals[1], totals[2] = state[S_EARNED], state[S_FUNDING_RECEIVED], state[S_RESULT]
+        totals[3], totals[4] = state[S_LEDGER], state[S_ADVANCES]
+        if not public_funding(
+            conventions, last, t, counts[0], n_active, counts[1], counts[2], funding_earned, funding_due, funding_received,
+            advance_left, advance_settle_due, dailly_in, dailly_out, totals,
+        ):  # fmt: skip
+            return 0
+        state[S_EARNED], state[S_FUNDING_RECEIVED], state[S_RESULT] = totals[0], totals[1], totals[2]
+        state[S_LEDGER], state[S_ADVANCES] = totals[3], totals[4]
     recovery = rates[4] == rates[4]
     if recovery and not (first >= 0 and year_earned(funding_earned, first, t, earned)):
-        return False
+        return 1
     advances = state[S_ADVANCES] - advance_settle_due[t]
     d_in, d_out = dailly_in[t], dailly_out[t]
     if schedule.shape[0] == 0:
@@ -1120,4 +1140,4 @@ def month_close(  # noqa: PLR0913
             state[S_RECOVERED] += delta
             state[S_RESULT] -= delta
             state[S_YEAR_RECOVERED] = target
-    return True
+    return 2

@@ -386,11 +386,13 @@ def _go_decision(book: Book, p: ModelParams, streams: Streams, committed: list[b
 def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: int) -> None:
     """End-of-month treasury operations, the annual closing in December, then the month's row."""
     flows = book.flows
-    _public_funding(book, p, month)
-    _prestations(book, p, month)
     december = p.calendar_month.item(month) == 12
     settle = december or month == p.horizon_months - 1
-    if not (kernels.ENABLED and _close_compiled(book, p, month, settle)):
+    done = _close_compiled(book, p, month, settle) if kernels.ENABLED else 0
+    if done == 0:
+        _public_funding(book, p, month)
+        _prestations(book, p, month)
+    if done < 2:
         _financing(book, p, month)
         repaid = book.capital_due.item(month)
         paid = book.allocations_due.item(month)
@@ -678,6 +680,7 @@ def _settle_recovery(book: Book, p: ModelParams, t: int, settle: bool, earned_by
 _FINANCING_TABLES: dict[int, tuple[Any, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None]] = {}
 _NO_SCHEDULE = np.zeros((0, 1))
 _NO_CAF = np.zeros((0, 4))
+_NO_CONVENTIONS = np.zeros((0, kernels.C_COLUMNS))
 
 
 def _financing_tables(f: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
@@ -699,22 +702,34 @@ def _financing_tables(f: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.f
     return tables
 
 
-def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool) -> bool:
-    """``_financing``, the capital repaid and allocations paid, and ``_recover_over_compensation`` by
-    ``kernels.month_close`` (the same operations in the same order); False, having changed nothing,
-    when it cannot (the Python code then runs)."""
+def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool) -> int:
+    """``close_month``'s money before the annual closing by ``kernels.month_close``, the same operations
+    in the same order: ``_public_funding`` (here or by the kernel), ``_prestations``, ``_financing``, the
+    capital repaid and allocations paid, ``_recover_over_compensation``.
+
+    Returns how far it went: 0, having changed nothing; 1, the public funding and the prestations
+    done; 2, all done (the caller runs the Python code for the rest).
+    """
     f = p.financing
     tables = _financing_tables(f)
     share = p.recovery_margin_share
     if tables is None or (share is not None and share != share):
-        return False
+        return 0
     flows = book.flows
+    conventions = _convention_table(p.conventions) if p.conventions else None
+    if conventions is None or p.prestations:  # the public funding apart, before the prestations
+        _public_funding(book, p, t)
+        _prestations(book, p, t)
+        conventions = _NO_CONVENTIONS
+    count = book.stage_count
+    counts = np.array([flows["accueils"], flows["cesa_entries"], flows["rsa_entries"]])
     # In the order of kernels.S_*.
     state = np.array([
         book.convention_advances_cents, book.quasi_equity_cents, book.dailly_outstanding_cents, book.debt_outstanding_cents,
         book.coop_ledger_cents, book.financing_net_cents, book.year_result_cents, flows["financing_received_cents"],
         flows["financing_repaid_cents"], flows["interest_cents"], flows["capital_repaid_cents"], flows["allocations_paid_cents"],
         flows["public_funding_earned_cents"], flows["public_funding_recovered_cents"], book.year_recovered_cents,
+        flows["public_funding_cents"],
     ])  # fmt: skip
     rates = np.array([
         0.0 if f is None else f.dailly_rate, 0.0 if f is None else f.overdraft_rate, 0.0 if f is None else f.overdraft_limit_cents,
@@ -722,20 +737,23 @@ def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool) -> bool:
     ])  # fmt: skip
     funding_earned = book.funding_earned
     earned = np.empty(len(funding_earned) + 1)
-    if not kernels.month_close(
-        t, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in, book.dailly_out,
+    done = kernels.month_close(
+        t, conventions, book.convention_last, count[CAPE] + count[CESA] + count[ASSOCIE], counts, book.funding_due, book.funding_received,
+        book.advance_left, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in, book.dailly_out,
         book.capital_due, book.allocations_due, rates, funding_earned, book.year_first_month, book.year_contributions_cents, earned, state,
-    ):  # fmt: skip
-        return False
+    )  # fmt: skip
+    if done == 0:  # the public funding handed back: nothing changed
+        return 0
     (
         book.convention_advances_cents, book.quasi_equity_cents, book.dailly_outstanding_cents, book.debt_outstanding_cents,
         book.coop_ledger_cents, book.financing_net_cents, book.year_result_cents, flows["financing_received_cents"],
         flows["financing_repaid_cents"], flows["interest_cents"], flows["capital_repaid_cents"], flows["allocations_paid_cents"],
         flows["public_funding_earned_cents"], flows["public_funding_recovered_cents"], book.year_recovered_cents,
+        flows["public_funding_cents"],
     ) = state.tolist()  # fmt: skip
-    if share is not None:
+    if done == 2 and share is not None:
         _settle_recovery(book, p, t, settle, earned[:-1], earned.item(-1))
-    return True
+    return done
 
 
 def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
