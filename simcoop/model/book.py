@@ -432,8 +432,9 @@ class Book:
         self.capital_paid += [0] * k
         self.slot_of += range(m, m + k)
         if self.compiled and zone is not None and site is not None:
-            # The per-entrant numbers in one array (small whole numbers and doubles: exact in float64).
-            columns = np.array((are_end, zone, site, prior_status), dtype=np.float64)
+            # The per-entrant numbers in one array, one run of k after the other (small whole numbers
+            # and doubles: exact in float64).
+            columns = np.array([*are_end, *zone, *site, *prior_status], dtype=np.float64)
             _open_columns(
                 self.a, self.lag, self.pending, self.prior_status, self.sector_template, self.p.sector_lag_months,
                 sector, mature_cents, columns, m, ids.start, month,
@@ -631,9 +632,10 @@ def _open_columns(  # noqa: PLR0913
     first_id: int,
     month: int,
 ) -> None:
-    """The columns of ``add_entrants``' numpy path, for the entrants in slots ``m, m + 1, ...``
-    (``columns``: their ARE end month, zone, site and prior status)."""
-    for j in range(sector.shape[0]):
+    """The columns of ``add_entrants``' numpy path, for the k entrants in slots ``m, m + 1, ...``
+    (``columns``: their ARE end months, zones, sites and prior statuses, k of each in a row)."""
+    k = sector.shape[0]
+    for j in range(k):
         s = m + j
         sec = sector[j]
         for row in range(a.shape[0]):
@@ -641,13 +643,13 @@ def _open_columns(  # noqa: PLR0913
         a[ROW_PERSON_ID, s] = first_id + j
         a[ROW_ENTRY_MONTH, s] = month
         a[ROW_MATURE_TURNOVER_CENTS, s] = mature_cents[j]
-        a[ROW_ARE_END_MONTH, s] = columns[0, j]
-        a[ROW_ZONE, s] = columns[1, j]
-        a[ROW_SITE, s] = columns[2, j]
+        a[ROW_ARE_END_MONTH, s] = columns[j]
+        a[ROW_ZONE, s] = columns[k + j]
+        a[ROW_SITE, s] = columns[2 * k + j]
         lag[s] = lag_by_sector[sec]
         for r in range(pending.shape[0]):
             pending[r, s] = 0.0
-        prior_status[first_id + j] = int(columns[3, j])
+        prior_status[first_id + j] = int(columns[3 * k + j])
 
 
 @njit

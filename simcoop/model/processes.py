@@ -1571,7 +1571,10 @@ def _stay_while_are_lasts(
             return
     rates = book.rates(t)
     gross = _fixed_gross(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p, rates)
-    net = gross - employee_contributions_cents(gross, rates)
+    tables = payroll_tables(rates)
+    index = tables.index(gross) if kernels.ENABLED else None
+    # (The tables hold, at each whole cent, what the function gives: read them when the gross is in them.)
+    net = gross - (employee_contributions_cents(gross, rates) if index is None else tables.employee[index])
     gain = np.where(
         a[ROW_ARE_END_MONTH, candidates] > t,
         net - np.minimum(p.are_cumul_reduction_rate * gross, p.are_average_cents),
