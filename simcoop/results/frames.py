@@ -189,19 +189,20 @@ def monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
             data[name] = np.round(values, 4)
         else:
             data[name] = values.astype(np.int64)
-    frame = pd.DataFrame(data)
-    frame["n_active"] = frame["n_cape"] + frame["n_cesa"] + frame["n_associe"]
+    if not stacked:
+        frame = pd.DataFrame(data)
+        frame["n_active"] = frame["n_cape"] + frame["n_cesa"] + frame["n_associe"]
+        frame["coop_result_eur"] = np.zeros(0)
+        return frame[list(MONTHLY_COLUMNS)]
+    data["n_active"] = data["n_cape"] + data["n_cesa"] + data["n_associe"]
     # The cooperative's result before tax: what it earns (contributions, funding earned) minus
     # its costs, exit losses and financial charges (interest).
-    if stacked:
-        result_cents = (
-            stacked["contributions_cents"] + stacked["public_funding_earned_cents"] + stacked["prestations_cents"]
-            - stacked["coop_costs_cents"] - stacked["exit_losses_cents"] - stacked["interest_cents"]
-        )  # fmt: skip
-        frame["coop_result_eur"] = np.round(result_cents / 100.0, 2)
-    else:
-        frame["coop_result_eur"] = np.zeros(0)
-    return frame[list(MONTHLY_COLUMNS)]
+    result_cents = (
+        stacked["contributions_cents"] + stacked["public_funding_earned_cents"] + stacked["prestations_cents"]
+        - stacked["coop_costs_cents"] - stacked["exit_losses_cents"] - stacked["interest_cents"]
+    )  # fmt: skip
+    data["coop_result_eur"] = np.round(result_cents / 100.0, 2)
+    return pd.DataFrame({name: data[name] for name in MONTHLY_COLUMNS})  # (one frame, in column order: no copy after)
 
 
 def people_frame(outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
@@ -228,7 +229,6 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
     horizon = scenario.meta.horizon_months
     year_of_month = np.array(calendar_years(scenario.meta.start_month, horizon), dtype=np.int64)
     years = np.unique(year_of_month)
-    frame = monthly.assign(year=year_of_month[monthly["month"].to_numpy()])
     sums = [
         "accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "rsa_entries", "associe_entries", "exits",
         "exits_own_company", "exits_salaried_job", "exits_stop", "exits_activity_not_viable",
@@ -240,12 +240,6 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
         "interest_eur", "financing_received_eur", "financing_repaid_eur",
         "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
     ]  # fmt: skip
-    grouped = frame.groupby(["replication", "year"], sort=True)
-    yearly = grouped[sums].sum()
-    yearly["months"] = grouped["month"].count()
-    # Jobs in FTE: the year's mean of the monthly FTE (hour equivalents / 151.67 h).
-    yearly["jobs_fte"] = (yearly["jobs_fte"] / yearly["months"]).round(4)
-    yearly["are_months_saved"] = yearly["are_months_saved"].round(4)
     ends = {
         "active_end": "n_active", "staff_fte_end": "staff_fte", "coop_treasury_end_eur": "coop_treasury_eur",
         "consolidated_cash_end_eur": "consolidated_cash_eur", "advances_end_eur": "advances_eur",
@@ -253,6 +247,14 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
         "statutory_reserves_end_eur": "statutory_reserves_eur", "own_funds_end_eur": "own_funds_eur",
         "quasi_equity_end_eur": "quasi_equity_eur", "debt_outstanding_end_eur": "debt_outstanding_eur",
     }  # fmt: skip
+    # Only the columns aggregated, with the year (not a copy of the whole monthly table).
+    frame = monthly[["replication", "month", *sums, *ends.values()]].assign(year=year_of_month[monthly["month"].to_numpy()])
+    grouped = frame.groupby(["replication", "year"], sort=True)
+    yearly = grouped[sums].sum()
+    yearly["months"] = grouped["month"].count()
+    # Jobs in FTE: the year's mean of the monthly FTE (hour equivalents / 151.67 h).
+    yearly["jobs_fte"] = (yearly["jobs_fte"] / yearly["months"]).round(4)
+    yearly["are_months_saved"] = yearly["are_months_saved"].round(4)
     money = [c for c in sums if c.endswith("_eur")]
     yearly[money] = yearly[money].round(2)  # (column by column, as Series.round)
     last = grouped[list(ends.values())].last()
