@@ -476,3 +476,60 @@ def test_the_vat_exempt_turnover_dot_is_matmuls() -> None:
         invoiced = np.rint(rng.uniform(0.0, 2e6, n)) * (rng.random(n) < 0.9)
         shares = rng.choice([0.0, 0.15, 0.3, 1.0, float(rng.random())], n)
         assert np.float64(invoiced.dot(shares)).tobytes() == np.float64(invoiced @ shares).tobytes()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_books_compiled_entries_and_exits_are_numpys(seed: int) -> None:
+    """``Book.add_entrants`` and ``Book.settle_exit`` by their compiled loops (``compiled=True``) leave every
+    array, list and number of the book as their numpy code does, bit for bit, on random entrants and exits
+    (receivables and treasuries of random whole cents, the last slot and others freed, the arrays grown)."""
+    from simcoop.model.book import ROW_CAPITAL_PAID_CENTS, ROW_RECENT_NET_MARGIN_CENTS, ROW_TREASURY_CENTS, Book
+    from simcoop.model.params import model_params
+
+    p = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    rng = np.random.default_rng(seed)
+    books = [Book(p, capacity=8, compiled=True), Book(p, capacity=8, compiled=False)]
+    assert [b.compiled for b in books] == [True, False]
+    for month in range(40):
+        k = int(rng.integers(0, 7))
+        first = rng.integers(2, 4, k).tolist()
+        sector = rng.integers(0, len(p.sector_shares), k)
+        mature = rng.lognormal(12.0, 1.0, k)
+        status = rng.integers(0, 3, k).tolist()
+        are_end = [float(month + 1 + rng.integers(0, 24)) if s == 1 else -1.0 for s in status]
+        zones = tuple(rng.integers(0, 3, k).tolist())
+        sites = tuple(rng.integers(0, 2, k).tolist())
+        for book in books:
+            book.add_entrants(month, first, sector, mature, status, are_end, zones, sites)
+            book.wake.extend([None] * k)
+        m = books[0].m
+        fields = rng.normal(0.0, 1e6, (3, m))
+        receivables = np.rint(np.abs(rng.normal(0.0, 1e5, (books[0].pending.shape[0], m))))
+        for book in books:  # the same accounts in both books
+            book.a[ROW_TREASURY_CENTS, :m] = np.rint(fields[0])
+            book.a[ROW_RECENT_NET_MARGIN_CENTS, :m] = fields[1]
+            book.a[ROW_CAPITAL_PAID_CENTS, :m] = np.where(fields[2] > 1e6, 5000.0, 0.0)
+            book.pending[:, :m] = receivables
+        present = [i for i in range(books[0].n) if books[0].slot_of[i] >= 0]
+        leaving = rng.choice(present, size=min(len(present), int(rng.integers(0, 4))), replace=False).tolist()
+        if present and rng.random() < 0.3:
+            last = int(books[0].a[0, books[0].m - 1])  # the person in the last slot
+            leaving = [last] + [i for i in leaving if i != last]
+        for i in leaving:
+            destination, reason = int(rng.integers(0, 3)), int(rng.integers(5, 12))
+            for book in books:
+                book.settle_exit(i, month, destination, reason)
+        x, y = books
+        m = x.m
+        assert (x.n, x.m) == (y.n, y.m)
+        for name in ("a", "pending"):
+            assert getattr(x, name)[:, :m].tobytes() == getattr(y, name)[:, :m].tobytes(), (month, name)
+        assert x.lag[:m].tobytes() == y.lag[:m].tobytes()
+        assert x.prior_status[: x.n].tobytes() == y.prior_status[: y.n].tobytes()
+        assert x.coop_pending.tobytes() == y.coop_pending.tobytes()
+        assert x.capital_due.tobytes() == y.capital_due.tobytes()
+        assert (x.slot_of, x.stage, x.events, x.capital_paid) == (y.slot_of, y.stage, y.events, y.capital_paid)
+        for name in ("coop_ledger_cents", "capital_cents", "year_result_cents"):
+            assert np.float64(getattr(x, name)).tobytes() == np.float64(getattr(y, name)).tobytes(), (month, name)
+        assert x.flows == y.flows
+    assert books[0].n > 60 and books[0].activity_capacity > 8  # entrants enough to grow the arrays

@@ -14,6 +14,7 @@ import simpy
 
 from simcoop.economics import to_cents
 from simcoop.model.book import DESTINATIONS, FLOW_COLUMNS, PRIOR_STATUSES, REASONS, STOCK_COLUMNS, Book
+from simcoop.model import kernels
 from simcoop.model.params import STAGES, ModelParams, model_params
 from simcoop.model.portage import PORTAGE_MEASURES, PortageRules, cae_measures, portage_replication
 from simcoop.model.processes import MonthlyRecorder, close_month, draw_renewals, monthly_books, start_roster
@@ -53,7 +54,7 @@ def run_model(
     """
     p = params if params is not None else model_params(scenario)
     expected = float(p.accueils_rate_per_month.sum()) * p.entry_share
-    book = Book(p, capacity=int(expected * 1.3) + 32)
+    book = Book(p, capacity=int(expected * 1.3) + 32, compiled=kernels.ENABLED)
     recorder = MonthlyRecorder(p.horizon_months, list(FLOW_COLUMNS) + list(STOCK_COLUMNS))
     env = simpy.Environment()
     draw_renewals(book, p, streams)

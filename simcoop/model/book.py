@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from simcoop.jit import njit
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, SORTIE, ModelParams
 
 __all__ = [
@@ -235,8 +236,11 @@ N_ACTIVITY_ROWS = 34
 class Book:
     """Per-person records, per-activity accounts and the cooperative's ledger."""
 
-    def __init__(self, params: ModelParams, capacity: int) -> None:
+    def __init__(self, params: ModelParams, capacity: int, compiled: bool = False) -> None:
         self.p = params
+        # Open and close activities' columns by the compiled loops (``_open_columns``,
+        # ``_close_slot``) rather than by numpy calls on a few values: the same numbers.
+        self.compiled = compiled
         self.n = 0  # people who started a parcours (ids 0..n-1)
         self.m = 0  # active activities (slots 0..m-1)
         self.slots = params.receivable_slots
@@ -373,6 +377,11 @@ class Book:
         # One view per row of ``a``: ``rows[row][slot]`` reads and writes one field of one
         # activity for about half the cost of ``a[row, slot]``.
         self.rows: list[npt.NDArray[np.float64]] = list(self.a)
+        # The month's decisions (``processes._decisions``): who exits, is in trial, viable, at
+        # the end of a CAPE term, subscribing; then what each person concerned is told.
+        self.masks = np.zeros((5, capacity), dtype=np.bool_)
+        self.mask_rows: list[npt.NDArray[np.bool_]] = list(self.masks)
+        self.outcomes = np.zeros((4, capacity), dtype=np.int64)
 
     def _grow_activities(self, needed: int) -> None:
         a, lag, pending = self.a, self.lag, self.pending
@@ -406,7 +415,6 @@ class Book:
         m = self.m
         if m + k > self.activity_capacity:
             self._grow_activities(m + k)
-        self.prior_status[ids.start : ids.stop] = prior_status
         none = [-1] * k
         self.first_stage += _listed(first_stage)
         self.sector += sector.tolist()
@@ -423,19 +431,29 @@ class Book:
         self.exit_reason += none
         self.capital_paid += [0] * k
         self.slot_of += range(m, m + k)
-        slots = slice(m, m + k)
-        a = self.a
-        a[:, slots] = self.sector_template[:, sector]  # zone and site 0 there
-        a[ROW_PERSON_ID, slots] = ids
-        a[ROW_ENTRY_MONTH, slots] = month
-        a[ROW_MATURE_TURNOVER_CENTS, slots] = mature_cents
-        a[ROW_ARE_END_MONTH, slots] = are_end
-        if zone is not None:
-            a[ROW_ZONE, slots] = zone
-        if site is not None:
-            a[ROW_SITE, slots] = site
-        self.lag[slots] = self.p.sector_lag_months[sector]
-        self.pending[:, slots] = 0.0
+        if self.compiled and zone is not None and site is not None:
+            # The per-entrant numbers in one array, one run of k after the other (small whole numbers
+            # and doubles: exact in float64).
+            columns = np.array([*are_end, *zone, *site, *prior_status], dtype=np.float64)
+            _open_columns(
+                self.a, self.lag, self.pending, self.prior_status, self.sector_template, self.p.sector_lag_months,
+                sector, mature_cents, columns, m, ids.start, month,
+            )  # fmt: skip
+        else:
+            self.prior_status[ids.start : ids.stop] = prior_status
+            slots = slice(m, m + k)
+            a = self.a
+            a[:, slots] = self.sector_template[:, sector]  # zone and site 0 there
+            a[ROW_PERSON_ID, slots] = ids
+            a[ROW_ENTRY_MONTH, slots] = month
+            a[ROW_MATURE_TURNOVER_CENTS, slots] = mature_cents
+            a[ROW_ARE_END_MONTH, slots] = are_end
+            if zone is not None:
+                a[ROW_ZONE, slots] = zone
+            if site is not None:
+                a[ROW_SITE, slots] = site
+            self.lag[slots] = self.p.sector_lag_months[sector]
+            self.pending[:, slots] = 0.0
         self.n = ids.stop
         self.m = m + k
         return ids
@@ -483,12 +501,22 @@ class Book:
         s = self.slot_of[i]
         rows = self.rows
         treasury = float(rows[ROW_TREASURY_CENTS][s])
-        receivables = self.pending[:, s]
-        # Whole non-negative cents: a Python sum is exact, so it is numpy's sum, for less.
-        balance = treasury + sum(receivables.tolist())
+        paid = float(rows[ROW_CAPITAL_PAID_CENTS][s])
+        last = self.m - 1
+        if self.compiled:  # the receivables taken over, summed, and the last activity moved into the slot, in one call
+            balance = treasury + _close_slot(self.a, self.lag, self.pending, self.coop_pending, s, last)
+        else:
+            receivables = self.pending[:, s]
+            # Whole non-negative cents: a Python sum is exact, so it is numpy's sum, for less.
+            balance = treasury + sum(receivables.tolist())
+            self.coop_pending += receivables
+            if s != last:  # free the slot: the last active activity moves into it
+                a = self.a
+                a[:, s] = a[:, last]
+                self.lag[s] = self.lag[last]
+                self.pending[:, s] = self.pending[:, last]
         payout = balance if balance > 0 else 0.0
         self.coop_ledger_cents += treasury - payout
-        self.coop_pending += receivables
         flows = self.flows
         flows["exit_payouts_cents"] += payout
         flows["exit_losses_cents"] += payout - balance
@@ -498,7 +526,6 @@ class Book:
         if motive is not None:
             flows[motive] += 1
         # Capital paid in is paid back after the delay; what was not yet paid is cancelled.
-        paid = float(rows[ROW_CAPITAL_PAID_CENTS][s])
         if paid > 0:
             self.capital_cents -= paid
             self.capital_due[month + self.p.capital_repayment_delay_months] += paid
@@ -509,13 +536,7 @@ class Book:
         self.exit_destination[i] = destination
         self.exit_reason[i] = reason
         self.set_stage(i, month, SORTIE, reason, destination)
-        # Free the slot: the last active activity moves into it.
-        last = self.m - 1
-        if s != last:
-            a = self.a
-            a[:, s] = a[:, last]
-            self.lag[s] = self.lag[last]
-            self.pending[:, s] = self.pending[:, last]
+        if s != last:  # the activity moved into the slot
             self.slot_of[int(rows[ROW_PERSON_ID][s])] = s
         self.slot_of[i] = -1
         self.m = last
@@ -594,6 +615,67 @@ class Book:
             "treasury_before_financing_cents": self.coop_ledger_cents - advances - self.financing_net_cents
             - self.convention_advances_cents,
         }
+
+
+@njit
+def _open_columns(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    lag: npt.NDArray[np.int64],
+    pending: npt.NDArray[np.float64],
+    prior_status: npt.NDArray[np.int64],
+    template: npt.NDArray[np.float64],
+    lag_by_sector: npt.NDArray[np.int64],
+    sector: npt.NDArray[np.int64],
+    mature_cents: npt.NDArray[np.float64],
+    columns: npt.NDArray[np.float64],
+    m: int,
+    first_id: int,
+    month: int,
+) -> None:
+    """The columns of ``add_entrants``' numpy path, for the k entrants in slots ``m, m + 1, ...``
+    (``columns``: their ARE end months, zones, sites and prior statuses, k of each in a row)."""
+    k = sector.shape[0]
+    for j in range(k):
+        s = m + j
+        sec = sector[j]
+        for row in range(a.shape[0]):
+            a[row, s] = template[row, sec]
+        a[ROW_PERSON_ID, s] = first_id + j
+        a[ROW_ENTRY_MONTH, s] = month
+        a[ROW_MATURE_TURNOVER_CENTS, s] = mature_cents[j]
+        a[ROW_ARE_END_MONTH, s] = columns[j]
+        a[ROW_ZONE, s] = columns[k + j]
+        a[ROW_SITE, s] = columns[2 * k + j]
+        lag[s] = lag_by_sector[sec]
+        for r in range(pending.shape[0]):
+            pending[r, s] = 0.0
+        prior_status[first_id + j] = int(columns[3 * k + j])
+
+
+@njit
+def _close_slot(
+    a: npt.NDArray[np.float64],
+    lag: npt.NDArray[np.int64],
+    pending: npt.NDArray[np.float64],
+    coop_pending: npt.NDArray[np.float64],
+    s: int,
+    last: int,
+) -> float:
+    """``settle_exit``'s numpy path: slot ``s``'s receivables added to the cooperative's and summed
+    (whole non-negative cents: the same sum in any order), then the activity of slot ``last``
+    moved into slot ``s``."""
+    total = 0.0
+    for r in range(pending.shape[0]):
+        v = pending[r, s]
+        total += v
+        coop_pending[r] += v
+    if s != last:
+        for row in range(a.shape[0]):
+            a[row, s] = a[row, last]
+        lag[s] = lag[last]
+        for r in range(pending.shape[0]):
+            pending[r, s] = pending[r, last]
+    return total
 
 
 def _listed(values: Any) -> list[Any]:

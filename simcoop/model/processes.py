@@ -141,6 +141,59 @@ def _rint(x: float) -> float:
 _FIXED, _PER_ACCUEIL, _PER_SUPPORTED, _PER_CESA_START, _PER_RSA_ENTRANT = 0, 1, 2, 3, 4
 
 
+#: Doubles drawn ahead at a time from each stream that ``_Uniforms`` serves.
+_BLOCK = 2048
+
+
+class _Uniforms:
+    """The doubles of one stream's successive ``random(k)`` calls, drawn ahead in blocks.
+
+    ``Generator.random(k)`` takes the next k doubles of its stream (one 64-bit draw each,
+    whatever k), so blocks drawn ahead and handed out k at a time are the very numbers the
+    calls would give, for one numpy call per block instead of one per month.
+    """
+
+    __slots__ = ("generator", "values", "used")
+
+    def __init__(self, generator: np.random.Generator) -> None:
+        self.generator = generator
+        self.values = np.empty(0)
+        self.used = 0
+
+    def take(self, k: int) -> npt.NDArray[np.float64]:
+        """The next ``k`` doubles (a view: the caller only reads them)."""
+        used = self.used
+        end = used + k
+        values = self.values
+        if end > len(values):
+            values = self.values = np.concatenate((values[used:], self.generator.random(max(_BLOCK, k))))
+            used, end = 0, k
+        self.used = end
+        return values[used:end]
+
+
+class _Draws:
+    """The streams the month's flow steps read, with the draws they take in a fixed pattern drawn ahead.
+
+    The accueils of every month (one Poisson draw per month, in month order: numpy draws an
+    array of rates one after the other, the same numbers as month by month), and the
+    uniforms of the decisions and of the entrants' prior status (``_Uniforms``). Each of
+    these streams serves nothing else, so no other draw moves.
+    """
+
+    __slots__ = ("accueils", "entry", "zones", "activities", "status", "hazards", "destinations", "decisions")
+
+    def __init__(self, streams: Streams, p: ModelParams) -> None:
+        self.accueils: list[int] = streams.arrivals.poisson(p.accueils_rate_per_month[: p.horizon_months]).tolist()
+        self.entry = streams.entry
+        self.zones = streams.zones
+        self.activities = streams.activities
+        self.status = _Uniforms(streams.status)
+        self.hazards = _Uniforms(streams.hazards)
+        self.destinations = _Uniforms(streams.destinations)
+        self.decisions = _Uniforms(streams.decisions)
+
+
 class MonthlyRecorder:
     """Collects one row of flows and stocks per month; ``data`` gives one array per column."""
 
@@ -181,9 +234,11 @@ def parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Gene
     now = int(env.now)
     if book.first_stage[i] == CAPE:
         book.cape_start[i] = now
-        book.set_activity(i, ROW_CAPE_TERM_END_MONTH, now + p.cape_term_months)
-        book.set_activity(i, ROW_CAPE_RENEWALS_LEFT, p.cape_max_renewals)
-        book.set_activity(i, ROW_CESA_POSSIBLE_FROM_MONTH, now + p.cape_min_months_before_cesa)
+        slot = book.slot_of[i]
+        rows = book.rows  # (``book.set_activity`` of each field, without its call)
+        rows[ROW_CAPE_TERM_END_MONTH][slot] = now + p.cape_term_months
+        rows[ROW_CAPE_RENEWALS_LEFT][slot] = p.cape_max_renewals
+        rows[ROW_CESA_POSSIBLE_FROM_MONTH][slot] = now + p.cape_min_months_before_cesa
         book.flows["cape_entries"] += 1
         book.set_stage(i, now, CAPE, R_DIAGNOSTIC)
     else:
@@ -194,14 +249,17 @@ def parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Gene
 
 def _follow(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Generator[simpy.Event, Any, None]:
     """Carry out, one by one, the changes the monthly books decide for person ``i``."""
+    wakes = book.wake
     while True:
-        wake = env.event()
-        book.wake[i] = wake
+        wake = wakes[i] = env.event()
         code, detail = yield wake
         now = int(env.now)
         if code == RENEW:
-            book.set_activity(i, ROW_CAPE_RENEWALS_LEFT, book.get_activity(i, ROW_CAPE_RENEWALS_LEFT) - 1)
-            book.set_activity(i, ROW_CAPE_TERM_END_MONTH, now + p.cape_term_months)
+            rows = book.rows
+            slot = book.slot_of[i]
+            renewals = rows[ROW_CAPE_RENEWALS_LEFT]
+            renewals[slot] = float(renewals[slot]) - 1
+            rows[ROW_CAPE_TERM_END_MONTH][slot] = now + p.cape_term_months
             book.flows["cape_renewals"] += 1
             book.record(i, now, CAPE, CAPE, R_RENEWAL)
         elif code == TO_CESA:
@@ -210,12 +268,12 @@ def _follow(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Gener
         elif code == TO_ASSOCIE:
             book.associe_month[i] = now
             book.flows["associe_entries"] += 1
-            book.set_activity(i, ROW_CAPITAL_DUE_CENTS, p.capital_subscription_cents)
+            book.rows[ROW_CAPITAL_DUE_CENTS][book.slot_of[i]] = p.capital_subscription_cents
             book.set_stage(i, now, ASSOCIE, R_SUBSCRIPTION)
         else:  # EXIT: detail = (destination, reason)
             destination, reason = detail
             book.settle_exit(i, now, destination, reason)
-            book.wake[i] = None
+            wakes[i] = None
             return
 
 
@@ -290,15 +348,17 @@ def start_roster(env: simpy.Environment, book: Book, p: ModelParams) -> None:
 def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) -> None:
     """Start a CESA: trial period, fixed pay, and the associé deadline (36 months minus the CAPE)."""
     book.cesa_month[i] = now
-    book.set_activity(i, ROW_ASSOCIE_DEADLINE_MONTH, now + max(p.associe_deadline_months - cape_months, 0))
-    book.set_activity(i, ROW_TRIAL_END_MONTH, now + p.trial_period_months)
-    margin = book.get_activity(i, ROW_RECENT_NET_MARGIN_CENTS)
+    slot = book.slot_of[i]
+    rows = book.rows  # (``book.set_activity`` and ``get_activity`` of each field, without their call)
+    rows[ROW_ASSOCIE_DEADLINE_MONTH][slot] = now + max(p.associe_deadline_months - cape_months, 0)
+    rows[ROW_TRIAL_END_MONTH][slot] = now + p.trial_period_months
+    margin = float(rows[ROW_RECENT_NET_MARGIN_CENTS][slot])
     rates = book.rates(now)
     key = (id(rates), margin, math.copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
     fixed = book.fixed_gross_memo.get(key)
     if fixed is None:
         fixed = book.fixed_gross_memo[key] = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
-    book.set_activity(i, ROW_FIXED_GROSS_CENTS, fixed)
+    rows[ROW_FIXED_GROSS_CENTS][slot] = fixed
     book.flows["cesa_entries"] += 1
 
 
@@ -317,13 +377,14 @@ def monthly_books(
 ) -> Generator[simpy.Event, Any, None]:
     """The accueil flow, the monthly accounting and the decisions of each month."""
     scheduled: dict[int, list[Any]] = {}  # month -> [(zone, site, starts under a CESA)] due
+    draws = _Draws(streams, p)
     for t in range(p.horizon_months):
         if t > 0:
             close_month(book, p, recorder, t - 1)
-        _arrivals(book, p, streams, scheduled, t)
+        _arrivals(book, p, draws, scheduled, t)
         _accounting(book, p, streams, t)
-        _decisions(book, p, streams, t)
-        _start_entries(env, book, p, streams, scheduled.pop(t, None), t)
+        _decisions(book, p, draws, t)
+        _start_entries(env, book, p, draws, scheduled.pop(t, None), t)
         if t + 1 < p.horizon_months:  # (after the last month: the process ends, no pending timeout is left behind)
             yield env.timeout(1)
 
@@ -788,7 +849,7 @@ def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
     book.year_first_month = t + 1
 
 
-def _arrivals(book: Book, p: ModelParams, streams: Streams, scheduled: dict[int, list[Any]], t: int) -> None:
+def _arrivals(book: Book, p: ModelParams, streams: _Draws, scheduled: dict[int, list[Any]], t: int) -> None:
     """The month's accueils, where they come from and go, and who starts a parcours after the diagnostic.
 
     Each accueil gets a (zone, site) pair from the month's demand (one draw each from the
@@ -796,7 +857,7 @@ def _arrivals(book: Book, p: ModelParams, streams: Streams, scheduled: dict[int,
     ``entering`` accueils of the month, which is a random subset since the draws are
     independent.
     """
-    accueils = int(streams.arrivals.poisson(p.accueils_rate_per_month[t]))
+    accueils = streams.accueils[t]
     if accueils == 0:
         return
     entering = int(streams.entry.binomial(accueils, p.entry_share))
@@ -821,7 +882,7 @@ def _arrivals(book: Book, p: ModelParams, streams: Streams, scheduled: dict[int,
         due.extend(zip(zones, sites, cesa, strict=True))
 
 
-def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: Streams, due: list[Any] | None, t: int) -> None:
+def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: _Draws, due: list[Any] | None, t: int) -> None:
     """Start the parcours of entrants whose diagnostic ends, as far as their site's team has room.
 
     A site's capacity is ``max_caseload`` people per accompaniment FTE of that site;
@@ -862,7 +923,8 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     mature = np.exp(p.sector_log_median_cents_per_month[sector] + p.sector_sigma[sector] * rng.standard_normal(k))
     # Prior status: ARE with 1..are_max_months months left, RSA, or none (DOMAIN.md §2). A few
     # entrants a month: Python floats (the same doubles as numpy's) cost less than arrays.
-    u_status, u_months = streams.status.random((2, k)).tolist()
+    drawn = streams.status.take(2 * k).tolist()  # (what ``random((2, k))`` gives, row after row)
+    u_status, u_months = drawn[:k], drawn[k:]
     are_share = p.are_share
     status: list[int] = []
     are_end: list[float] = []
@@ -1566,7 +1628,7 @@ def _cash_for_hiring(book: Book, t: int) -> float:
     return book.own_treasury_cents + max(receivable, 0.0)
 
 
-def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
+def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
     """Decide this month's stage changes and wake the parcours concerned.
 
     One uniform per active activity and per source is drawn every month whatever the
@@ -1579,22 +1641,22 @@ def _decisions(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     if m == 0:
         return
     a = book.a[:, :m]
-    u_exit = streams.hazards.random(m)
-    u_dest = streams.destinations.random(m)
-    u_decide = streams.decisions.random(m)
+    u_exit = streams.hazards.take(m)
+    u_dest = streams.destinations.take(m)
+    u_decide = streams.decisions.take(m)
     min_cost_now = float(p.min_salary_cost_by_month[t])
     p_up = p.associe_uptake_probability_per_month
     # Given u >= p_up, u is uniform on [p_up, 1): rescaled, it serves the deadline draw.
     p_late = p_up + p.associe_at_deadline_probability * (1.0 - p_up)
     hold_back = p.min_income_gain_share_on_are > 0.0
     if kernels.ENABLED:
-        masks = np.empty((5, m), dtype=np.bool_)
-        exiting, in_trial, viable, term_over, subscribe = masks
+        masks = book.masks  # (the kernels read and write the first m columns)
+        exiting, in_trial, viable, term_over, subscribe = book.mask_rows
         kernels.decision_masks(
             book.a, m, t, u_exit, u_decide, float(p.cape_exit_probability_after_are), float(p.trial_exit_probability), min_cost_now,
             float(p.after_are_min_salary_share), float(p.treasury_months_required), float(p_up), exiting, in_trial, viable, term_over, subscribe,
         )  # fmt: skip
-        out = np.empty((4, m), dtype=np.int64)
+        out = book.outcomes
         cum, p_renew = p.destination_cumshares_by_stage, float(p.cape_renewal_probability)
         n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, hold_back, book.prior_status, out)
         if n < 0:  # some conversion may be held back: the rule on those candidates, then the outcomes
@@ -1684,7 +1746,10 @@ def _stay_while_are_lasts(
             return
     rates = book.rates(t)
     gross = _fixed_gross(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p, rates)
-    net = gross - employee_contributions_cents(gross, rates)
+    tables = payroll_tables(rates)
+    index = tables.index(gross) if kernels.ENABLED else None
+    # (The tables hold, at each whole cent, what the function gives: read them when the gross is in them.)
+    net = gross - (employee_contributions_cents(gross, rates) if index is None else tables.employee[index])
     gain = np.where(
         a[ROW_ARE_END_MONTH, candidates] > t,
         net - np.minimum(p.are_cumul_reduction_rate * gross, p.are_average_cents),

@@ -159,6 +159,13 @@ _FRACTIONAL = frozenset({"staff_fte", "support_fte", "jobs_fte", "are_months_sav
 # ---------------------------------------------------------------------- frames
 
 
+def _named(name: str, rows: int) -> pd.Categorical:
+    """``pd.Categorical([name] * rows)`` (the scenario column), from codes rather than from a list of ``rows`` strings."""
+    if rows == 0:
+        return pd.Categorical([])
+    return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), categories=pd.Index([name]))
+
+
 def _month_dates(scenario: Scenario) -> pd.DatetimeIndex:
     return pd.period_range(scenario.meta.start_month, periods=scenario.meta.horizon_months, freq="M").to_timestamp()
 
@@ -168,7 +175,7 @@ def monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
     horizon = scenario.meta.horizon_months
     reps = len(outputs)
     data: dict[str, Any] = {
-        "scenario": pd.Categorical([scenario.meta.name] * (reps * horizon)),
+        "scenario": _named(scenario.meta.name, reps * horizon),
         "replication": np.repeat([o.replication for o in outputs], horizon).astype(np.int64),
         "month": np.tile(np.arange(horizon, dtype=np.int64), reps),
         "date": np.tile(_month_dates(scenario).values, reps),
@@ -182,19 +189,20 @@ def monthly_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
             data[name] = np.round(values, 4)
         else:
             data[name] = values.astype(np.int64)
-    frame = pd.DataFrame(data)
-    frame["n_active"] = frame["n_cape"] + frame["n_cesa"] + frame["n_associe"]
+    if not stacked:
+        frame = pd.DataFrame(data)
+        frame["n_active"] = frame["n_cape"] + frame["n_cesa"] + frame["n_associe"]
+        frame["coop_result_eur"] = np.zeros(0)
+        return frame[list(MONTHLY_COLUMNS)]
+    data["n_active"] = data["n_cape"] + data["n_cesa"] + data["n_associe"]
     # The cooperative's result before tax: what it earns (contributions, funding earned) minus
     # its costs, exit losses and financial charges (interest).
-    if stacked:
-        result_cents = (
-            stacked["contributions_cents"] + stacked["public_funding_earned_cents"] + stacked["prestations_cents"]
-            - stacked["coop_costs_cents"] - stacked["exit_losses_cents"] - stacked["interest_cents"]
-        )  # fmt: skip
-        frame["coop_result_eur"] = np.round(result_cents / 100.0, 2)
-    else:
-        frame["coop_result_eur"] = np.zeros(0)
-    return frame[list(MONTHLY_COLUMNS)]
+    result_cents = (
+        stacked["contributions_cents"] + stacked["public_funding_earned_cents"] + stacked["prestations_cents"]
+        - stacked["coop_costs_cents"] - stacked["exit_losses_cents"] - stacked["interest_cents"]
+    )  # fmt: skip
+    data["coop_result_eur"] = np.round(result_cents / 100.0, 2)
+    return pd.DataFrame({name: data[name] for name in MONTHLY_COLUMNS})  # (one frame, in column order: no copy after)
 
 
 def people_frame(outputs: Sequence[ReplicationOutput]) -> pd.DataFrame:
@@ -221,7 +229,6 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
     horizon = scenario.meta.horizon_months
     year_of_month = np.array(calendar_years(scenario.meta.start_month, horizon), dtype=np.int64)
     years = np.unique(year_of_month)
-    frame = monthly.assign(year=year_of_month[monthly["month"].to_numpy()])
     sums = [
         "accueils", "accueils_lost_waiting", "cape_entries", "cesa_entries", "rsa_entries", "associe_entries", "exits",
         "exits_own_company", "exits_salaried_job", "exits_stop", "exits_activity_not_viable",
@@ -233,12 +240,6 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
         "interest_eur", "financing_received_eur", "financing_repaid_eur",
         "corporate_tax_eur", "part_travail_eur", "interest_on_capital_eur",
     ]  # fmt: skip
-    grouped = frame.groupby(["replication", "year"], sort=True)
-    yearly = grouped[sums].sum()
-    yearly["months"] = grouped["month"].count()
-    # Jobs in FTE: the year's mean of the monthly FTE (hour equivalents / 151.67 h).
-    yearly["jobs_fte"] = (yearly["jobs_fte"] / yearly["months"]).round(4)
-    yearly["are_months_saved"] = yearly["are_months_saved"].round(4)
     ends = {
         "active_end": "n_active", "staff_fte_end": "staff_fte", "coop_treasury_end_eur": "coop_treasury_eur",
         "consolidated_cash_end_eur": "consolidated_cash_eur", "advances_end_eur": "advances_eur",
@@ -246,12 +247,18 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
         "statutory_reserves_end_eur": "statutory_reserves_eur", "own_funds_end_eur": "own_funds_eur",
         "quasi_equity_end_eur": "quasi_equity_eur", "debt_outstanding_end_eur": "debt_outstanding_eur",
     }  # fmt: skip
+    # Only the columns aggregated, with the year (not a copy of the whole monthly table).
+    frame = monthly[["replication", "month", *sums, *ends.values()]].assign(year=year_of_month[monthly["month"].to_numpy()])
+    grouped = frame.groupby(["replication", "year"], sort=True)
+    yearly = grouped[sums].sum()
+    yearly["months"] = grouped["month"].count()
+    # Jobs in FTE: the year's mean of the monthly FTE (hour equivalents / 151.67 h).
+    yearly["jobs_fte"] = (yearly["jobs_fte"] / yearly["months"]).round(4)
+    yearly["are_months_saved"] = yearly["are_months_saved"].round(4)
+    money = [c for c in sums if c.endswith("_eur")]
+    yearly[money] = yearly[money].round(2)  # (column by column, as Series.round)
     last = grouped[list(ends.values())].last()
-    for name, column in ends.items():
-        yearly[name] = last[column]
-    for col in [c for c in sums if c.endswith("_eur")]:
-        yearly[col] = yearly[col].round(2)
-    yearly = yearly.reset_index()
+    yearly = pd.concat([yearly, last.set_axis(list(ends), axis=1)], axis=1).reset_index()
 
     # Distinct people present in a stage at any time in the year (exit month counts as present).
     reps = np.sort(monthly["replication"].unique())
@@ -308,7 +315,7 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
     # Below one euro the excess is the rounding of the margin to the cent (the clause de
     # reversement computes it in whole cents), not over-compensation.
     yearly["over_compensation_eur"] = excess.where(excess >= 1.0, 0.0).round(2)
-    yearly.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(yearly)))
+    yearly.insert(0, "scenario", _named(scenario.meta.name, len(yearly)))
     return yearly[list(YEARLY_COLUMNS)]
 
 
@@ -322,18 +329,21 @@ def funding_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
     year_of_month = np.array(calendar_years(scenario.meta.start_month, horizon), dtype=np.int64)
     years = np.unique(year_of_month)
     in_year = [year_of_month == year for year in years]
+    # Each convention's year sums, every replication at once: row by row (the year's months of one
+    # convention, contiguous), the same sums as summing each convention's months apart.
+    by_year = {}
+    for name in ("funding_earned", "funding_received"):
+        stacked = np.stack([getattr(o, name) for o in outputs])  # [replication, convention, month]
+        by_year[name] = np.stack([stacked[:, :, months].sum(axis=2) for months in in_year], axis=2).tolist()
     rows = []
-    for o in outputs:
-        # Each convention's year sums: row by row, the same sums as summing each convention's months apart.
-        earned = np.stack([o.funding_earned[:, months].sum(axis=1) for months in in_year], axis=1).tolist()
-        received = np.stack([o.funding_received[:, months].sum(axis=1) for months in in_year], axis=1).tolist()
+    for o, earned, received in zip(outputs, by_year["funding_earned"], by_year["funding_received"], strict=True):
         for c, conv in enumerate(conventions):
             for k, year in enumerate(years.tolist()):
                 rows.append(
                     (o.replication, year, conv.funder, conv.kind, round(earned[c][k] / 100.0, 2), round(received[c][k] / 100.0, 2))
                 )
     frame = pd.DataFrame(rows, columns=columns[1:])
-    frame.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(frame)))
+    frame.insert(0, "scenario", _named(scenario.meta.name, len(frame)))
     return frame
 
 
@@ -355,38 +365,50 @@ def territory_frames(
     seekers = [z.job_seekers_abc for z in zones] or [np.nan]
     population = [z.population for z in zones] or [np.nan]
     site_rows, zone_rows = [], []
-    if len(people):  # the people's columns once, each replication's rows picked from them
-        person_rep, person_exit = people["replication"].to_numpy(), people["exit_month"].to_numpy()
-        person_entry, person_zone = people["entry_month"].to_numpy(), people["zone"].to_numpy()
-    for o in outputs:
-        if len(people):
-            mine = person_rep == o.replication
-            exit_or_end, entry, zone = person_exit[mine], person_entry[mine], person_zone[mine]  # copies
-        else:
-            exit_or_end = entry = zone = np.zeros(0, dtype=np.int64)
+    n_zones = len(zone_codes)
+    # Every replication's series at once, [replication, site or zone, month]: the year sums of counts
+    # (whole numbers, the same in any order) and the year-end values, row by row.
+    sites_by = {key: np.stack([o.by_site[key] for o in outputs]) for key in ("accueils", "entries", "lost_waiting", "active", "waiting", "staff_fte")}
+    zones_by = {key: np.stack([o.by_zone[key] for o in outputs]) for key in ("accueils", "entries", "active")}
+    owner = exit_or_end = entry = zone = np.zeros(0, dtype=np.int64)
+    if len(people):  # each person's replication as the position of its output (replications are distinct)
+        position = {o.replication: k for k, o in enumerate(outputs)}
+        replications, of_person = np.unique(people["replication"].to_numpy(), return_inverse=True)
+        owner = np.array([position.get(r, -1) for r in replications.tolist()], dtype=np.int64)[of_person]
+        exit_or_end, entry, zone = people["exit_month"].to_numpy().copy(), people["entry_month"].to_numpy(), people["zone"].to_numpy()
         exit_or_end[exit_or_end < 0] = horizon - 1
-        bs, bz = o.by_site, o.by_zone
-        for year in years:
+        kept = owner >= 0
+        owner, exit_or_end, entry, zone = owner[kept], exit_or_end[kept], entry[kept], zone[kept]
+    people_of = np.bincount(owner, minlength=len(outputs)) if len(owner) else np.zeros(len(outputs), dtype=np.int64)
+    site_years, zone_years = [], []
+    for year in years:
+        y = int(year)
+        months = year_of_month == year
+        last = last_of_year[y]
+        site_years.append(
+            ([sites_by[key][:, :, months].sum(axis=2).tolist() for key in ("accueils", "entries", "lost_waiting")],
+             [sites_by[key][:, :, last].tolist() for key in ("active", "waiting", "staff_fte")])
+        )  # fmt: skip
+        present = (exit_or_end >= first_of_year[y]) & (entry <= last)
+        supported = np.bincount(owner[present] * n_zones + zone[present], minlength=len(outputs) * n_zones).reshape(len(outputs), n_zones)
+        zone_years.append(
+            (supported, [zones_by[key][:, :, months].sum(axis=2).tolist() for key in ("accueils", "entries")], zones_by["active"][:, :, last].tolist())
+        )
+    empty = np.zeros(n_zones)
+    for r, o in enumerate(outputs):
+        for year, (site_sums, site_ends), (supported_by, zone_sums, zone_active) in zip(years, site_years, zone_years, strict=True):
             y = int(year)
-            months = year_of_month == year
-            last = last_of_year[y]
-            # Each site's (zone's) sums over the year's months: row by row, the same sums as taken one row at a time.
-            site_sums = [bs[key][:, months].sum(axis=1).tolist() for key in ("accueils", "entries", "lost_waiting")]
-            site_ends = [bs[key][:, last].tolist() for key in ("active", "waiting", "staff_fte")]
             for s, name in enumerate(site_names):
                 site_rows.append(
-                    (o.replication, y, name, int(site_sums[0][s]), int(site_sums[1][s]), int(site_sums[2][s]),
-                     int(site_ends[0][s]), int(site_ends[1][s]), float(site_ends[2][s]))
+                    (o.replication, y, name, int(site_sums[0][r][s]), int(site_sums[1][r][s]), int(site_sums[2][r][s]),
+                     int(site_ends[0][r][s]), int(site_ends[1][r][s]), float(site_ends[2][r][s]))
                 )  # fmt: skip
-            present = (exit_or_end >= first_of_year[y]) & (entry <= last) if len(entry) else np.zeros(0, bool)
-            supported = np.bincount(zone[present], minlength=len(zone_codes)) if len(entry) else np.zeros(len(zone_codes))
-            zone_accueils, zone_entries = (bz[key][:, months].sum(axis=1).tolist() for key in ("accueils", "entries"))
-            zone_active = bz["active"][:, last].tolist()
+            supported = supported_by[r] if people_of[r] else empty  # (numpy numbers either way, as before)
             for z, code in enumerate(zone_codes):
                 per_1000 = 1000.0 * supported[z] / seekers[z] if seekers[z] and not np.isnan(seekers[z]) else np.nan
                 zone_rows.append(
-                    (o.replication, y, code, zone_names[z], population[z], seekers[z], int(zone_accueils[z]),
-                     int(zone_entries[z]), int(supported[z]), int(zone_active[z]), round(per_1000, 4))
+                    (o.replication, y, code, zone_names[z], population[z], seekers[z], int(zone_sums[0][r][z]),
+                     int(zone_sums[1][r][z]), int(supported[z]), int(zone_active[r][z]), round(per_1000, 4))
                 )  # fmt: skip
     sites = pd.DataFrame(
         site_rows,
@@ -398,7 +420,7 @@ def territory_frames(
                  "supported", "active_end", "supported_per_1000_job_seekers"],
     )  # fmt: skip
     for frame in (sites, zones_frame):
-        frame.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(frame)))
+        frame.insert(0, "scenario", _named(scenario.meta.name, len(frame)))
     return zones_frame, sites
 
 
@@ -427,7 +449,7 @@ def portage_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
         for model in ("cae", "portage"):
             rows.append({"replication": o.replication, "model": model, **o.portage[model]})
     frame = pd.DataFrame(rows)
-    frame.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(frame)))
+    frame.insert(0, "scenario", _named(scenario.meta.name, len(frame)))
     return frame
 
 
@@ -440,7 +462,7 @@ def events_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> pd
     destinations = ["", *DESTINATIONS]
     return pd.DataFrame(
         {
-            "scenario": pd.Categorical([scenario.meta.name] * len(events)),
+            "scenario": _named(scenario.meta.name, len(events)),
             "replication": reps,
             "entrepreneur_id": events[:, 0],
             "month": events[:, 1],
@@ -495,7 +517,8 @@ def kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame, 
     months = monthly["month"].to_numpy()
     in_year = (months >= 12 * (year_k - 1)) & (months < 12 * year_k)
     if in_year.any():
-        sub = monthly.loc[in_year].groupby("replication", sort=True)[["contributions_eur", "prestations_eur", "public_funding_earned_eur"]].sum()
+        columns = ["replication", "contributions_eur", "prestations_eur", "public_funding_earned_eur"]
+        sub = monthly[columns].loc[in_year].groupby("replication", sort=True)[columns[1:]].sum()
         total = sub["contributions_eur"] + sub["prestations_eur"] + sub["public_funding_earned_eur"]  # prestations: own revenue
         kpis["public_share_in_criterion_year"] = (sub["public_funding_earned_eur"] / total.where(total > 0)).round(4)
     else:
@@ -517,7 +540,7 @@ def kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame, 
     # (recovered at each year-end).
     yg = yearly.groupby("replication", sort=True)
     kpis["over_compensation_eur"] = yg["over_compensation_eur"].sum().round(2)
-    kpis["over_compensation_years"] = yg["over_compensation_eur"].apply(lambda v: int((v > 0.005).sum()))
+    kpis["over_compensation_years"] = (yearly["over_compensation_eur"] > 0.005).groupby(yearly["replication"], sort=True).sum()
     costs = yearly["coop_costs_eur"] + yearly["exit_losses_eur"] + yearly["interest_eur"]
     ratio = (yearly["public_funding_earned_eur"] / costs.where(costs > 0)).groupby(yearly["replication"]).max()
     kpis["max_public_to_costs"] = ratio.round(4)
@@ -532,7 +555,7 @@ def kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame, 
         recovered = np.zeros_like(treasury)
     kpis["rupture_without_over_compensation"] = ((treasury - recovered) < -viability.overdraft_eur - 1e-9).any(axis=1).astype(np.int64)
     kpis = kpis.reset_index()
-    kpis.insert(0, "scenario", pd.Categorical([scenario.meta.name] * len(kpis)))
+    kpis.insert(0, "scenario", _named(scenario.meta.name, len(kpis)))
     return kpis[["scenario", "replication", *KPI_LABELS]]
 
 
