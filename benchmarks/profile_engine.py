@@ -37,6 +37,7 @@ from simcoop.runner import run_replication
 #: (function name in simcoop.model.processes, depth for display)
 TIMED = [
     ("close_month", 0),
+    ("_close_compiled", 1),
     ("_public_funding", 1),
     ("_arrivals", 0),
     ("_accounting", 0),

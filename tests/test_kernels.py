@@ -314,6 +314,171 @@ def test_the_cost_of_one_fte_in_python_numbers_is_numpys() -> None:
 
 
 @pytest.mark.parametrize("seed", range(4))
+def test_the_settlement_kernel_is_the_numpy_settlement(seed: int) -> None:
+    """``cesa_settlement`` against ``_settlement`` on random activities (margins beyond the cost table, negative
+    treasuries, some not salaried, one to three instalments): every row of the activity table bit for bit."""
+    import dataclasses
+
+    from simcoop.model import book as rows
+    from simcoop.model.params import model_params
+
+    rng = np.random.default_rng(seed)
+    base = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    rates = base.payroll_by_band[0][int(rng.integers(0, base.horizon_months))]
+    tables = payroll_tables(rates)
+    top = float(tables.cost[-1])
+    m = 80
+    for instalments in (1, 2, 3):
+        p = dataclasses.replace(base, settlement_instalments=instalments)
+        a = np.zeros((rows.N_ACTIVITY_ROWS, m + 5))
+        a[rows.ROW_RECENT_NET_MARGIN_CENTS, :m] = np.rint(rng.uniform(-2e5, 3 * top, m))
+        a[rows.ROW_TREASURY_CENTS, :m] = np.rint(rng.uniform(-5e5, 5e6, m))
+        a[rows.ROW_SETTLEMENT_OWED_CENTS, :m] = np.rint(rng.uniform(0.0, 2e5, m)) * (rng.random(m) < 0.5)
+        a[rows.ROW_FIXED_GROSS_CENTS, :m] = np.rint(rng.uniform(0.0, 4e5, m))
+        a[rows.ROW_SETTLEMENT_INSTALMENT_CENTS, :m] = 7.0
+        salaried = rng.random(m) < 0.7
+        out = np.zeros((kernels.OUT_ROWS, m))
+        out[kernels.O_BUDGET] = np.rint(rng.uniform(0.0, 9e5, m)) * salaried
+        out[kernels.O_COST] = np.rint(rng.uniform(0.0, 5e5, m))
+        expected = a.copy()
+        processes._settlement(p, expected[:, :m], salaried, out[kernels.O_BUDGET].copy(), out[kernels.O_COST].copy(), rates)  # noqa: SLF001
+        buckets = kernels.bucket_index(tables.cost)
+        assert kernels.cesa_settlement(
+            a, m, salaried, tables.cost, buckets, tables.kernel_constants, float(p.treasury_floor_cents), float(p.settlement_reserve_months),
+            float(p.settlement_payout_share), float(p.settlement_instalments), float(p.fixed_pay_share), float(p.min_gross_cents), out,
+        )  # fmt: skip
+        assert a.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("conventions", [0, 1, 5])
+def test_the_year_earned_sums_are_numpys(conventions: int) -> None:
+    """``year_earned`` (``_recover_over_compensation``'s sums of the year's funding earned) against numpy's
+    sums along the months and of their total, signs of zero included; not a whole cent: handed back."""
+    rng = np.random.default_rng(conventions)
+    earned = np.rint(rng.normal(0.0, 1e7, (conventions, 150)))
+    earned[rng.random(earned.shape) < 0.3] = 0.0
+    earned[rng.random(earned.shape) < 0.3] = -0.0
+    if conventions:
+        earned[0, 20:40] = -0.0
+    for first, t in ((0, 0), (0, 11), (12, 23), (20, 39), (24, 24), (140, 149), (145, 160)):
+        sums = np.empty(conventions + 1)
+        assert kernels.year_earned(earned, first, t, sums)
+        by_convention = np.add.reduce(earned[:, first : t + 1], axis=1)
+        assert sums[:-1].tobytes() == by_convention.tobytes()
+        assert sums[-1:].tobytes() == np.array([float(np.add.reduce(by_convention))]).tobytes()
+    if conventions:
+        for bad in (0.5, np.nan, np.inf, 2.0**60):
+            earned[-1, 30] = bad
+            assert not kernels.year_earned(earned, 25, 35, np.empty(conventions + 1))
+
+
+def _random_close(p: Any, rng: np.random.Generator, with_financing: bool, share: float | None) -> Any:
+    """``p`` with a random financing plan (instruments repaid from the CAF, Dailly, overdraft) and clause de reversement."""
+    import dataclasses
+
+    from simcoop.model.params import FinancingParams
+
+    h = p.horizon_months
+    if not with_financing:
+        return dataclasses.replace(p, financing=None, recovery_margin_share=share)
+
+    def schedule() -> Any:
+        return np.rint(rng.normal(0.0, 3e5, h)) * (rng.random(h) < 0.3)
+
+    from_caf = tuple(
+        (int(rng.integers(0, h)), float(np.rint(rng.uniform(1e5, 5e6))), float(rng.choice([0.0, 0.02, 0.035])), 12, 0.5, bool(rng.random() < 0.5))
+        for _ in range(int(rng.integers(0, 4)))
+    )  # fmt: skip
+    financing = FinancingParams(
+        received_cents=schedule(), quasi_principal_cents=schedule(), debt_principal_cents=schedule(), interest_cents=schedule(),
+        quasi_received_cents=schedule(), dailly_rate=float(rng.choice([0.0, 0.05])), overdraft_rate=float(rng.choice([0.0, 0.08])),
+        overdraft_limit_cents=float(rng.choice([np.inf, 3e6])), from_caf=from_caf,
+    )  # fmt: skip
+    return dataclasses.replace(p, financing=financing, recovery_margin_share=share)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_month_close_kernel_is_the_python_code(seed: int) -> None:
+    """``month_close`` (through ``_close_compiled``) against ``_public_funding``, ``_prestations``, ``_financing``, the
+    capital and allocations lines of ``close_month`` and ``_recover_over_compensation``, month after month on random
+    books (the reference's conventions or random ones, financing plans or none, clause de reversement or none,
+    settlements): every figure, flow and array bit for bit."""
+    import dataclasses
+
+    from simcoop.model.book import CAPE, Book
+    from simcoop.model.params import model_params
+
+    rng = np.random.default_rng(seed)
+    base = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    p = _random_close(base, rng, seed % 4 != 3, None if seed % 3 == 2 else float(rng.choice([0.0, 0.05, 0.2])))
+    if seed % 2:
+        p = dataclasses.replace(p, conventions=tuple(_convention(rng, k % 5) for k in range(6)))
+    books = [Book(p, capacity=64), Book(p, capacity=64)]
+    arrays = ("caf_outstanding", "caf_due", "funding_earned", "funding_due", "funding_recovered", "funding_received", "advance_settle_due",
+              "advance_left", "dailly_in", "dailly_out")  # fmt: skip
+    scalars = ("convention_advances_cents", "quasi_equity_cents", "dailly_outstanding_cents", "debt_outstanding_cents", "coop_ledger_cents",
+               "financing_net_cents", "year_result_cents", "year_recovered_cents", "year_contributions_cents")  # fmt: skip
+    shape = books[0].funding_earned.shape
+    compiled = 0
+    for t in range(p.horizon_months):
+        earned = np.rint(rng.uniform(0.0, 4e5, shape[0])) * (rng.random(shape[0]) < 0.6)
+        draws = (rng.normal(0.0, 2e6), rng.normal(0.0, 1e6), np.rint(rng.uniform(0, 2e5, 6)), float(rng.integers(0, 3)))
+        counts = {"accueils": float(rng.integers(0, 9)), "cesa_entries": float(rng.integers(0, 3)), "rsa_entries": float(rng.integers(0, 3))}
+        active = int(rng.integers(0, 200))
+        settle = t % 12 == 11 or t == p.horizon_months - 1
+        for book, use_kernel in zip(books, (True, False), strict=True):
+            book.funding_earned[:, t] = earned
+            book.own_treasury_cents = float(np.rint(draws[0]))
+            book.year_result_cents += float(np.rint(draws[1]))
+            book.year_contributions_cents += float(draws[2][0])
+            book.capital_due[t], book.allocations_due[t], book.advance_settle_due[t], book.dailly_in[t], book.dailly_out[t] = draws[2][1:]
+            book.dailly_outstanding_cents = float(draws[2][1]) * draws[3]
+            if p.financing is not None and len(book.caf_due):
+                book.caf_due[:, t] = draws[2][2]
+            book.flows.update(counts)
+            book.stage_count[CAPE] = active
+            if use_kernel:
+                done = processes._close_compiled(book, p, t, settle)  # noqa: SLF001
+                assert done == 2
+                compiled += 1
+            else:  # the Python code throughout
+                processes.kernels.ENABLED = False
+                try:
+                    processes._public_funding(book, p, t)  # noqa: SLF001
+                    processes._prestations(book, p, t)  # noqa: SLF001
+                    processes._financing(book, p, t)  # noqa: SLF001
+                    repaid, paid = book.capital_due.item(t), book.allocations_due.item(t)
+                    book.coop_ledger_cents -= repaid + paid
+                    book.flows["capital_repaid_cents"] += repaid
+                    book.flows["allocations_paid_cents"] += paid
+                    if p.recovery_margin_share is not None:
+                        processes._recover_over_compensation(book, p, t, settle=settle)  # noqa: SLF001
+                finally:
+                    processes.kernels.ENABLED = True
+            if settle:
+                book.year_result_cents = book.year_contributions_cents = 0.0
+                book.year_first_month = t + 1
+        for name in arrays:
+            assert getattr(books[0], name).tobytes() == getattr(books[1], name).tobytes(), (t, name)
+        for name in scalars:
+            assert np.float64(getattr(books[0], name)).tobytes() == np.float64(getattr(books[1], name)).tobytes(), (t, name)
+        assert np.array(list(books[0].flows.values())).tobytes() == np.array(list(books[1].flows.values())).tobytes(), t
+    assert compiled == p.horizon_months
+    if p.recovery_margin_share is not None and p.recovery_margin_share > 0:
+        assert float(np.abs(books[0].funding_recovered).sum()) > 0  # the sharing at the closing ran
+
+
+def test_the_vat_exempt_turnover_dot_is_matmuls() -> None:
+    """``_accounting`` adds the VAT-exempt turnover by ``invoiced.dot(shares)``, once ``invoiced @ shares``: the same
+    BLAS product, bit for bit, on whole cents and sector shares of every length a month can have."""
+    rng = np.random.default_rng(11)
+    for n in [*range(0, 300), 1000, 5000]:
+        invoiced = np.rint(rng.uniform(0.0, 2e6, n)) * (rng.random(n) < 0.9)
+        shares = rng.choice([0.0, 0.15, 0.3, 1.0, float(rng.random())], n)
+        assert np.float64(invoiced.dot(shares)).tobytes() == np.float64(invoiced @ shares).tobytes()
+
+
+@pytest.mark.parametrize("seed", range(4))
 def test_the_books_compiled_entries_and_exits_are_numpys(seed: int) -> None:
     """``Book.add_entrants`` and ``Book.settle_exit`` by their compiled loops (``compiled=True``) leave every
     array, list and number of the book as their numpy code does, bit for bit, on random entrants and exits

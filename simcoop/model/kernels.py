@@ -73,7 +73,7 @@ from simcoop.model.params import CAPE, CESA
 
 __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
-    "cesa_pay_month", "cesa_pay_settle", "stock_sums", "public_funding", "C_COLUMNS",
+    "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "month_close", "public_funding", "C_COLUMNS",
 ]
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
@@ -365,6 +365,50 @@ def cesa_pay_instalments(
 
 
 @_jit
+def cesa_settlement(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    cost_table: npt.NDArray[np.float64],
+    buckets: npt.NDArray[np.int64],
+    kc: npt.NDArray[np.float64],
+    floor_cents: float,
+    reserve_months: float,
+    payout_share: float,
+    instalments: float,
+    fixed_pay_share: float,
+    min_gross_cents: float,
+    out: npt.NDArray[np.float64],
+) -> bool:
+    """``processes._settlement`` (the settlement month, after ``cesa_pay_budgets``): the variable part's
+    settlement (``settlement_bonus_cents``) added to what is owed, its instalment, and the fixed part
+    reset on the recent margin (``fixed_gross_cents``, for the salaried only: the others keep theirs).
+
+    Uses ``out[O_GROSS]`` as scratch. Returns False, having written nothing to ``a``, when some
+    salaried fixed part's budget is beyond the table where the relief is not 0 (the caller then runs
+    the numpy code).
+    """
+    for i in range(m):
+        if salaried[i]:
+            budget = np.rint(_max(a[ROW_RECENT_NET_MARGIN_CENTS, i], 0.0) * fixed_pay_share)
+            g = _gross_for_budget_bucketed(cost_table, buckets, kc, budget)
+            if g != g:
+                return False
+            out[O_GROSS, i] = _max(g, min_gross_cents)
+    for i in range(m):
+        owed = a[ROW_SETTLEMENT_OWED_CENTS, i]
+        above_floor = a[ROW_TREASURY_CENTS, i] - owed - floor_cents
+        surplus = above_floor - out[O_BUDGET, i] - reserve_months * out[O_COST, i]
+        bonus = np.rint(_max(surplus, 0.0) * payout_share)
+        owed += bonus * (1.0 if salaried[i] else 0.0)
+        a[ROW_SETTLEMENT_OWED_CENTS, i] = owed
+        a[ROW_SETTLEMENT_INSTALMENT_CENTS, i] = np.ceil(owed / instalments)
+        if salaried[i]:
+            a[ROW_FIXED_GROSS_CENTS, i] = out[O_GROSS, i]
+    return True
+
+
+@_jit
 def cesa_pay_gross(  # noqa: PLR0913
     a: npt.NDArray[np.float64],
     m: int,
@@ -509,7 +553,9 @@ def cesa_pay_settle(  # noqa: PLR0913
     ``out[O_HOURS]`` the hour equivalents and ``out[O_ARE_SAVED]`` the ARE months saved (numpy sums them), and
     ``sums``: 0 employer cost, 1 employee contributions, 2 CSG/CRDS, 3 settlement pay,
     4 RSA not paid, 5 capital withheld, 6 whether someone is on ARE, 7 whether some RSA
-    recipient is paid, 8 whether some capital is owed.
+    recipient is paid, 8 whether some capital is owed; and, when ``sums`` has a tenth element,
+    9 the sum of the gross pay (``np.add.reduce(out[O_GROSS, :m])``: every gross is a whole cent
+    within range, NaN when some is not and numpy must add them).
     """
     rgdu = kc[K_RGDU] != 0.0
     exit_multiple = kc[K_EXIT]
@@ -586,6 +632,9 @@ def cesa_pay_settle(  # noqa: PLR0913
     sums[6] = 1.0 if any_are else 0.0
     sums[7] = 1.0 if any_rsa else 0.0
     sums[8] = 1.0 if any_owing else 0.0
+    if sums.shape[0] > 9:
+        total, ok = _exact_sum(out[O_GROSS, :m], False)
+        sums[9] = total if ok else np.nan
 
 
 @_jit
@@ -832,6 +881,25 @@ def stock_sums(  # noqa: PLR0913
     return True
 
 
+@_jit
+def year_earned(funding_earned: npt.NDArray[np.float64], first: int, t: int, by_convention: npt.NDArray[np.float64]) -> bool:
+    """What each convention earned from month ``first`` to ``t`` (``np.add.reduce(funding_earned[:, first : t + 1],
+    axis=1)``) into ``by_convention``, and their total into its last element (one longer than the conventions).
+
+    Returns False, ``by_convention`` of no use, when some term is not a whole cent within range
+    (the caller then lets numpy add them).
+    """
+    n = funding_earned.shape[0]
+    for c in range(n):
+        total, ok = _exact_sum(funding_earned[c, first : t + 1], False)
+        if not ok:
+            return False
+        by_convention[c] = total
+    total, ok = _exact_sum(by_convention[:n], False)
+    by_convention[n] = total
+    return ok
+
+
 # Columns of the conventions' table that ``public_funding`` reads (``processes._convention_table``).
 C_FIRST, C_KIND, C_AMOUNT, C_CEILING, C_PERIOD, C_LAG, C_ADVANCE, C_DAILLY = 0, 1, 2, 3, 4, 5, 6, 7
 C_COLUMNS = 8
@@ -948,3 +1016,128 @@ def public_funding(  # noqa: PLR0913
             ledger += received
     totals[0], totals[1], totals[2], totals[3], totals[4] = earned_total, received_total, result, ledger, advances
     return True
+
+
+# Entries of ``month_close``'s state (in and out): the book's figures and the month's flows it changes.
+(S_ADVANCES, S_QUASI, S_DAILLY, S_DEBT, S_LEDGER, S_FINANCING_NET, S_RESULT, S_RECEIVED, S_REPAID, S_INTEREST,
+ S_CAPITAL_REPAID, S_ALLOCATIONS_PAID, S_EARNED, S_RECOVERED, S_YEAR_RECOVERED, S_FUNDING_RECEIVED) = range(16)  # fmt: skip
+S_SIZE = 16
+# Rows of ``month_close``'s financing schedule (``processes._financing_tables``).
+F_QUASI_RECEIVED, F_QUASI_PRINCIPAL, F_RECEIVED, F_DEBT_PRINCIPAL, F_INTEREST = 0, 1, 2, 3, 4
+
+
+@_jit
+def _interest(balance_cents: float, annual_rate: float) -> float:
+    """``processes._interest`` (``monthly_interest_cents``): one month's interest, whole cents."""
+    if balance_cents <= 0 or annual_rate <= 0:
+        return 0.0
+    return np.rint(balance_cents * annual_rate / 12.0)
+
+
+@_jit
+def month_close(  # noqa: PLR0913
+    t: int,
+    conventions: npt.NDArray[np.float64],
+    last: npt.NDArray[np.int64],
+    n_active: int,
+    counts: npt.NDArray[np.float64],
+    funding_due: npt.NDArray[np.float64],
+    funding_received: npt.NDArray[np.float64],
+    advance_left: npt.NDArray[np.float64],
+    schedule: npt.NDArray[np.float64],
+    from_caf: npt.NDArray[np.float64],
+    caf_outstanding: npt.NDArray[np.float64],
+    caf_due: npt.NDArray[np.float64],
+    advance_settle_due: npt.NDArray[np.float64],
+    dailly_in: npt.NDArray[np.float64],
+    dailly_out: npt.NDArray[np.float64],
+    capital_due: npt.NDArray[np.float64],
+    allocations_due: npt.NDArray[np.float64],
+    rates: npt.NDArray[np.float64],
+    funding_earned: npt.NDArray[np.float64],
+    first: int,
+    year_contributions: float,
+    earned: npt.NDArray[np.float64],
+    state: npt.NDArray[np.float64],
+) -> int:
+    """``public_funding`` (when ``conventions`` has rows; ``counts``: the month's accueils, CESA entries and
+    RSA entrants), then ``processes._financing``, the capital repaid and allocations paid of ``close_month``,
+    and the month's provision of ``processes._recover_over_compensation`` (not its sharing at the
+    closing), the same operations in the same order, on ``state`` (entries ``S_*``).
+
+    ``schedule`` holds the financing plan's monthly rows ``F_*`` (no row: no financing plan),
+    ``from_caf`` one row per instrument repaid from the CAF (month received, amount, yearly rate,
+    quasi-equity 1.0 or 0.0); ``rates``: the Dailly's and the overdraft's yearly rates, the
+    authorised overdraft, the own treasury at the end of last month, the recovery's margin share
+    (NaN: no clause de reversement). ``earned`` receives ``year_earned``'s sums (the recovery's).
+    Returns 0, having changed nothing, when ``public_funding`` hands the month back; 1, having done
+    only the public funding, when the recovery's sums have a term that is not a whole cent within
+    range (the caller then runs the Python code for the rest); 2 when all is done.
+    """
+    if conventions.shape[0] > 0:
+        totals = np.empty(5)  # public_funding's: earned, received, the year's result, the ledger, the advances
+        totals[0], totals[1], totals[2] = state[S_EARNED], state[S_FUNDING_RECEIVED], state[S_RESULT]
+        totals[3], totals[4] = state[S_LEDGER], state[S_ADVANCES]
+        if not public_funding(
+            conventions, last, t, counts[0], n_active, counts[1], counts[2], funding_earned, funding_due, funding_received,
+            advance_left, advance_settle_due, dailly_in, dailly_out, totals,
+        ):  # fmt: skip
+            return 0
+        state[S_EARNED], state[S_FUNDING_RECEIVED], state[S_RESULT] = totals[0], totals[1], totals[2]
+        state[S_LEDGER], state[S_ADVANCES] = totals[3], totals[4]
+    recovery = rates[4] == rates[4]
+    if recovery and not (first >= 0 and year_earned(funding_earned, first, t, earned)):
+        return 1
+    advances = state[S_ADVANCES] - advance_settle_due[t]
+    d_in, d_out = dailly_in[t], dailly_out[t]
+    if schedule.shape[0] == 0:
+        received = repaid = interest = 0.0
+        quasi_in = quasi_out = 0.0
+    else:
+        quasi_in, quasi_out = schedule[F_QUASI_RECEIVED, t], schedule[F_QUASI_PRINCIPAL, t]
+        received = schedule[F_RECEIVED, t]
+        repaid = quasi_out + schedule[F_DEBT_PRINCIPAL, t]
+        interest = schedule[F_INTEREST, t]
+        for i in range(from_caf.shape[0]):
+            if t == from_caf[i, 0]:
+                caf_outstanding[i] += from_caf[i, 1]
+            else:
+                outstanding = caf_outstanding[i]
+                if outstanding > 0:
+                    interest += _interest(outstanding, from_caf[i, 2])
+                    paid = _py_min(caf_due[i, t], outstanding)
+                    caf_outstanding[i] = outstanding - paid
+                    repaid += paid
+                    if from_caf[i, 3] != 0.0:
+                        quasi_out += paid
+        interest += _interest(state[S_DAILLY], rates[0])
+        interest += _interest(_py_min(-rates[3], rates[2]), rates[1])
+    state[S_ADVANCES] = advances
+    state[S_QUASI] += quasi_in - quasi_out
+    state[S_DAILLY] += d_in - d_out
+    state[S_DEBT] += (received - quasi_in) - (repaid - quasi_out) + d_in - d_out
+    received += d_in
+    repaid += d_out
+    state[S_LEDGER] += received - repaid - interest
+    state[S_FINANCING_NET] += received - repaid - interest
+    state[S_RESULT] -= interest
+    state[S_RECEIVED] += received
+    state[S_REPAID] += repaid
+    state[S_INTEREST] += interest
+    capital, allocations = capital_due[t], allocations_due[t]
+    state[S_LEDGER] -= capital + allocations
+    state[S_CAPITAL_REPAID] += capital
+    state[S_ALLOCATIONS_PAID] += allocations
+    if recovery:
+        total = earned[funding_earned.shape[0]]
+        result = state[S_RESULT] + state[S_YEAR_RECOVERED]  # before the provision
+        costs = total + year_contributions - result
+        margin = rates[4] * costs
+        target = _py_min(_py_max(total, 0.0), _py_max(result - np.rint(margin), 0.0))
+        delta = target - state[S_YEAR_RECOVERED]
+        if delta != 0.0:  # (Python's ``if delta``: NaN too)
+            state[S_EARNED] -= delta
+            state[S_RECOVERED] += delta
+            state[S_RESULT] -= delta
+            state[S_YEAR_RECOVERED] = target
+    return 2

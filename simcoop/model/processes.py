@@ -29,7 +29,7 @@ import functools
 import math
 import operator
 from collections.abc import Generator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -447,17 +447,21 @@ def _go_decision(book: Book, p: ModelParams, streams: Streams, committed: list[b
 def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: int) -> None:
     """End-of-month treasury operations, the annual closing in December, then the month's row."""
     flows = book.flows
-    _public_funding(book, p, month)
-    _prestations(book, p, month)
-    _financing(book, p, month)
-    repaid = book.capital_due.item(month)
-    paid = book.allocations_due.item(month)
-    book.coop_ledger_cents -= repaid + paid
-    flows["capital_repaid_cents"] += repaid
-    flows["allocations_paid_cents"] += paid
     december = p.calendar_month.item(month) == 12
-    if p.recovery_margin_share is not None:
-        _recover_over_compensation(book, p, month, settle=december or month == p.horizon_months - 1)
+    settle = december or month == p.horizon_months - 1
+    done = _close_compiled(book, p, month, settle) if kernels.ENABLED else 0
+    if done == 0:
+        _public_funding(book, p, month)
+        _prestations(book, p, month)
+    if done < 2:
+        _financing(book, p, month)
+        repaid = book.capital_due.item(month)
+        paid = book.allocations_due.item(month)
+        book.coop_ledger_cents -= repaid + paid
+        flows["capital_repaid_cents"] += repaid
+        flows["allocations_paid_cents"] += paid
+        if p.recovery_margin_share is not None:
+            _recover_over_compensation(book, p, month, settle=settle)
     if december:
         _annual_closing(book, p, month)
     sums = None
@@ -701,8 +705,14 @@ def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool)
     """
     assert p.recovery_margin_share is not None
     first = book.year_first_month
-    earned_by_conv = _add(book.funding_earned[:, first : t + 1], axis=1)
-    earned = float(_add(earned_by_conv))
+    funding_earned = book.funding_earned
+    sums = np.empty(len(funding_earned) + 1)
+    if kernels.ENABLED and 0 <= first and kernels.year_earned(funding_earned, first, t, sums):
+        earned_by_conv = sums[:-1]
+        earned = sums.item(-1)
+    else:
+        earned_by_conv = _add(funding_earned[:, first : t + 1], axis=1)
+        earned = float(_add(earned_by_conv))
     result = book.year_result_cents + book.year_recovered_cents  # before the provision
     costs = earned + book.year_contributions_cents - result
     margin = p.recovery_margin_share * costs
@@ -713,6 +723,11 @@ def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool)
         book.flows["public_funding_recovered_cents"] += delta
         book.year_result_cents -= delta
         book.year_recovered_cents = target
+    _settle_recovery(book, p, t, settle, earned_by_conv, earned)
+
+
+def _settle_recovery(book: Book, p: ModelParams, t: int, settle: bool, earned_by_conv: npt.NDArray[np.float64], earned: float) -> None:
+    """At the closing, the provision of the clause de reversement shared among the conventions, due at the settlement month."""
     if settle and book.year_recovered_cents > 0:
         excess = book.year_recovered_cents
         shares = np.floor(excess * earned_by_conv / earned)
@@ -721,6 +736,85 @@ def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool)
         book.funding_due[:, t + p.settlement_month] -= shares
     if settle:
         book.year_recovered_cents = 0.0
+
+
+_FINANCING_TABLES: dict[int, tuple[Any, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None]] = {}
+_NO_SCHEDULE = np.zeros((0, 1))
+_NO_CAF = np.zeros((0, 4))
+_NO_CONVENTIONS = np.zeros((0, kernels.C_COLUMNS))
+
+
+def _financing_tables(f: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
+    """The financing plan as ``kernels.month_close`` reads it (its monthly rows ``kernels.F_*`` and one row
+    per instrument repaid from the CAF), built once per plan; None when its rows are not of one length."""
+    if f is None:
+        return _NO_SCHEDULE, _NO_CAF
+    hit = _FINANCING_TABLES.get(id(f))
+    if hit is not None and hit[0] is f:
+        return hit[1]
+    rows = (f.quasi_received_cents, f.quasi_principal_cents, f.received_cents, f.debt_principal_cents, f.interest_cents)  # kernels.F_* order
+    tables = None
+    if len({np.shape(row) for row in rows}) == 1 and np.ndim(rows[0]) == 1:
+        caf = [(float(month), float(amount), float(rate), 1.0 if quasi else 0.0) for month, amount, rate, _, _, quasi in f.from_caf]
+        tables = (np.array(rows, dtype=np.float64), np.array(caf, dtype=np.float64).reshape(len(caf), 4))
+    if len(_FINANCING_TABLES) >= 8:
+        _FINANCING_TABLES.clear()
+    _FINANCING_TABLES[id(f)] = (f, tables)
+    return tables
+
+
+def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool) -> int:
+    """``close_month``'s money before the annual closing by ``kernels.month_close``, the same operations
+    in the same order: ``_public_funding`` (here or by the kernel), ``_prestations``, ``_financing``, the
+    capital repaid and allocations paid, ``_recover_over_compensation``.
+
+    Returns how far it went: 0, having changed nothing; 1, the public funding and the prestations
+    done; 2, all done (the caller runs the Python code for the rest).
+    """
+    f = p.financing
+    tables = _financing_tables(f)
+    share = p.recovery_margin_share
+    if tables is None or (share is not None and share != share):
+        return 0
+    flows = book.flows
+    conventions = _convention_table(p.conventions) if p.conventions else None
+    if conventions is None or p.prestations:  # the public funding apart, before the prestations
+        _public_funding(book, p, t)
+        _prestations(book, p, t)
+        conventions = _NO_CONVENTIONS
+    count = book.stage_count
+    counts = np.array([flows["accueils"], flows["cesa_entries"], flows["rsa_entries"]])
+    # In the order of kernels.S_*.
+    state = np.array([
+        book.convention_advances_cents, book.quasi_equity_cents, book.dailly_outstanding_cents, book.debt_outstanding_cents,
+        book.coop_ledger_cents, book.financing_net_cents, book.year_result_cents, flows["financing_received_cents"],
+        flows["financing_repaid_cents"], flows["interest_cents"], flows["capital_repaid_cents"], flows["allocations_paid_cents"],
+        flows["public_funding_earned_cents"], flows["public_funding_recovered_cents"], book.year_recovered_cents,
+        flows["public_funding_cents"],
+    ])  # fmt: skip
+    rates = np.array([
+        0.0 if f is None else f.dailly_rate, 0.0 if f is None else f.overdraft_rate, 0.0 if f is None else f.overdraft_limit_cents,
+        book.own_treasury_cents, math.nan if share is None else share,
+    ])  # fmt: skip
+    funding_earned = book.funding_earned
+    earned = np.empty(len(funding_earned) + 1)
+    done = kernels.month_close(
+        t, conventions, book.convention_last, count[CAPE] + count[CESA] + count[ASSOCIE], counts, book.funding_due, book.funding_received,
+        book.advance_left, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in, book.dailly_out,
+        book.capital_due, book.allocations_due, rates, funding_earned, book.year_first_month, book.year_contributions_cents, earned, state,
+    )  # fmt: skip
+    if done == 0:  # the public funding handed back: nothing changed
+        return 0
+    (
+        book.convention_advances_cents, book.quasi_equity_cents, book.dailly_outstanding_cents, book.debt_outstanding_cents,
+        book.coop_ledger_cents, book.financing_net_cents, book.year_result_cents, flows["financing_received_cents"],
+        flows["financing_repaid_cents"], flows["interest_cents"], flows["capital_repaid_cents"], flows["allocations_paid_cents"],
+        flows["public_funding_earned_cents"], flows["public_funding_recovered_cents"], book.year_recovered_cents,
+        flows["public_funding_cents"],
+    ) = state.tolist()  # fmt: skip
+    if done == 2 and share is not None:
+        _settle_recovery(book, p, t, settle, earned[:-1], earned.item(-1))
+    return done
 
 
 def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
@@ -880,9 +974,11 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     rates = p.payroll_by_band[book.size_band][t]  # book.rates(t)
     calendar = p.calendar_month.item(t)
     contributions = capital_in = 0.0
+    c = _constants(p)
     if m:
         # Lognormal noise of mean 1 on the turnover invoiced (numpy's exp, the kernels' inputs).
-        noise = a[ROW_MONTHLY_VOLATILITY] * streams.volatility.standard_normal(m)
+        noise = streams.volatility.standard_normal(m)
+        noise *= a[ROW_MONTHLY_VOLATILITY]  # (a product is the same either way round)
         noise -= a[ROW_HALF_VARIANCE]
         np.exp(noise, out=noise)
         if kernels.ENABLED:
@@ -891,9 +987,8 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
             exempt_share = np.empty(m)
             sums = np.zeros(6)
             kernels.activity_month(
-                book.a, m, t, calendar == 1, noise, pending, book.lag, col, p.contribution_base == "turnover", p.bracket_thresholds_cents,
-                p.bracket_rates, float(p.contribution_minimum_cents), float(p.cape_fee_cents), float(p.margin_smoothing_months),
-                p.sector_vat_exempt_share, invoiced, salaried, exempt_share, sums,
+                book.a, m, t, calendar == 1, noise, pending, book.lag, col, c.on_turnover, p.bracket_thresholds_cents,
+                p.bracket_rates, c.contribution_minimum, c.cape_fee, c.smoothing, p.sector_vat_exempt_share, invoiced, salaried, exempt_share, sums,
             )  # fmt: skip
             contributions, turnover, turnover_salaried, received_total, purchases_total, n_salaried = sums.tolist()
         else:
@@ -906,8 +1001,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         gross_total = cost_total = 0.0
         gross = None
         if n_salaried:
-            gross, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t)
-            gross_total = float(_add(gross))
+            gross, gross_total, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t, c)
         if p.cape_remuneration_cents > 0:
             cape_gross, cape_cost = _cape_pay(book, p, a, treasury, rates, t)
             gross_total += cape_gross
@@ -915,8 +1009,8 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
         if calendar == 1:
             book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
         book.turnover_year_cents += turnover  # whole cents: the sum of ``invoiced`` in any order
-        book.exempt_turnover_year_cents += float(invoiced @ exempt_share)
-        _activity_charges(book, p, a, salaried, gross, invoiced, rates, t)
+        book.exempt_turnover_year_cents += float(invoiced.dot(exempt_share))  # BLAS ddot, as ``@`` (without the ufunc machinery)
+        _activity_charges(book, p, a, salaried, gross, invoiced, rates, t, c)
         flows["turnover_cents"] += turnover
         flows["turnover_salaried_cents"] += turnover_salaried
         flows["cash_received_cents"] += received_total
@@ -934,7 +1028,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     # The cooperative's own costs.
     active = book.n_active
     _staffing(book, p, t, active)
-    staff, costs = _structure_costs(book, p, rates, calendar, t, contributions)
+    staff, costs = _structure_costs(book, p, rates, calendar, t, contributions, c)
     _headcount_band(book, p, calendar)
     flows["staff_costs_cents"] += staff
     flows["coop_costs_cents"] += costs
@@ -1005,8 +1099,9 @@ def _cesa_pay(
     rates: Any,
     calendar: int,
     t: int,
-) -> tuple[npt.NDArray[np.float64], float, float]:
-    """Pay every CESA holder this month (``simcoop.economics.cesa``); returns gross pay by activity, employer cost, capital withheld.
+    c: Any = None,
+) -> tuple[npt.NDArray[np.float64], float, float, float]:
+    """Pay every CESA holder this month (``simcoop.economics.cesa``); returns gross pay by activity, its sum, employer cost, capital withheld.
 
     The fixed part is owed whatever the month brings (the cooperative advances it below the
     floor, within the cap), plus advances on the variable part from the treasury above the
@@ -1014,11 +1109,11 @@ def _cesa_pay(
     the recent margin. ``treasury`` (a view of the activity table) is debited in place.
     """
     flows = book.flows
-    tables = payroll_tables(rates)  # whole-cent tables: the same numbers as the payroll functions
     if kernels.ENABLED and not (calendar == p.settlement_month and p.settlement_instalments == 1):
-        paid = _cesa_pay_compiled(book, p, a, salaried, tables, rates, calendar, t)
+        paid = _cesa_pay_compiled(book, p, a, salaried, rates, calendar, t, _constants(p) if c is None else c)
         if paid is not None:
             return paid
+    tables = payroll_tables(rates)  # whole-cent tables: the same numbers as the payroll functions
     recent_margin = a[ROW_RECENT_NET_MARGIN_CENTS]
     fixed_cost = tables.employer_cost(a[ROW_FIXED_GROSS_CENTS])
     owed = a[ROW_SETTLEMENT_OWED_CENTS]  # set aside for the settlement's instalments, not available for pay
@@ -1074,7 +1169,7 @@ def _cesa_pay(
         a[ROW_CAPITAL_DUE_CENTS] -= withheld
         a[ROW_CAPITAL_PAID_CENTS] += withheld
         capital_in = float(withheld.sum())
-    return gross, cost_total, capital_in
+    return gross, float(_add(gross)), cost_total, capital_in
 
 
 def _settlement(
@@ -1091,8 +1186,8 @@ def _settlement(
 
 
 def _cesa_pay_compiled(
-    book: Book, p: ModelParams, a: npt.NDArray[np.float64], salaried: npt.NDArray[np.bool_], tables: Any, rates: Any, calendar: int, t: int
-) -> tuple[npt.NDArray[np.float64], float, float] | None:
+    book: Book, p: ModelParams, a: npt.NDArray[np.float64], salaried: npt.NDArray[np.bool_], rates: Any, calendar: int, t: int, c: Any
+) -> tuple[npt.NDArray[np.float64], float, float, float] | None:
     """``_cesa_pay`` by the compiled kernels (``simcoop.model.kernels``): the same numbers, step for step.
 
     None, having changed nothing, when some fixed part is beyond the payroll tables where the relief is not 0
@@ -1100,20 +1195,24 @@ def _cesa_pay_compiled(
     """
     m = book.m
     out = np.empty((kernels.OUT_ROWS, m))
-    buckets = kernels.bucket_index(tables.cost)
+    tables, buckets = _tables(rates)
     if calendar != p.settlement_month:  # budgets, instalments and (mostly) the gross in one call
         status = kernels.cesa_pay_month(
             book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate,
-            float(p.treasury_floor_cents), float(p.advance_cap_cents), calendar == 1, out,
+            c.treasury_floor, c.advance_cap, calendar == 1, out,
         )  # fmt: skip
         if status < 0:
             return None
     else:
         if not kernels.cesa_pay_budgets(
-            book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, float(p.treasury_floor_cents), float(p.advance_cap_cents), out
+            book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, c.treasury_floor, c.advance_cap, out
         ):  # fmt: skip
             return None
-        _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
+        if not kernels.cesa_settlement(
+            book.a, m, salaried, tables.cost, buckets, tables.kernel_constants, c.treasury_floor, float(p.settlement_reserve_months),
+            float(p.settlement_payout_share), float(p.settlement_instalments), float(p.fixed_pay_share), float(p.min_gross_cents), out,
+        ):  # fmt: skip
+            _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
         status = kernels.cesa_pay_instalments(book.a, m, salaried, tables.cost, tables.kernel_constants, out)
     if status & 2:  # budgets beyond the cost table: the gross by the rules (each element's answer is its own)
         budget = out[kernels.O_BUDGET]
@@ -1137,13 +1236,13 @@ def _cesa_pay_compiled(
     # The power of the relief taper stays numpy's (its SIMD routine, not the C library's pow).
     base = out[kernels.O_BASE]
     powered = base ** rates.rgdu_power if rates.relief_formula != "fillon" else base
-    sums = np.empty(9)
+    sums = np.empty(10)
     kernels.cesa_pay_settle(
-        book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t,
-        float(p.are_average_cents), float(p.are_cumul_reduction_rate), float(p.rsa_cents), float(p.capital_instalment_cents), sums,
+        book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
+        c.capital_instalment, sums,
     )  # fmt: skip
     flows = book.flows
-    cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing = sums.tolist()
+    cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing, gross_total = sums.tolist()
     if status & 1:
         flows["settlement_pay_cents"] += settlement
     flows["employee_contributions_cents"] += employee
@@ -1153,7 +1252,63 @@ def _cesa_pay_compiled(
         flows["rsa_saved_cents"] += rsa
     if any_are:
         flows["are_months_saved"] += float(_add(out[kernels.O_ARE_SAVED]))
-    return out[kernels.O_GROSS], cost_total, capital if any_owing else 0.0
+    gross = out[kernels.O_GROSS]
+    if gross_total != gross_total:  # some gross not a whole cent within range: numpy's sum
+        gross_total = float(_add(gross))
+    return gross, gross_total, cost_total, capital if any_owing else 0.0
+
+
+class _Constants(NamedTuple):
+    """What the month's kernels read of a ``ModelParams``, in the Python numbers they take (``_constants``)."""
+
+    on_turnover: bool
+    contribution_minimum: float
+    cape_fee: float
+    smoothing: float
+    treasury_floor: float
+    advance_cap: float
+    are_average: float
+    are_cumul_reduction: float
+    rsa: float
+    capital_instalment: float
+    per_head: float  # per_head_cost_per_month of the rules' health cover and occupational health
+    dues: list[tuple[float, bool, float]]  # _dues(p)
+
+
+_CONSTANTS: dict[int, tuple[ModelParams, _Constants]] = {}
+
+
+def _constants(p: ModelParams) -> _Constants:
+    """The month's kernels' arguments that depend on ``p`` only, converted once per ``p``."""
+    hit = _CONSTANTS.get(id(p))
+    if hit is not None and hit[0] is p:
+        return hit[1]
+    c = _Constants(
+        p.contribution_base == "turnover", float(p.contribution_minimum_cents), float(p.cape_fee_cents), float(p.margin_smoothing_months),
+        float(p.treasury_floor_cents), float(p.advance_cap_cents), float(p.are_average_cents), float(p.are_cumul_reduction_rate),
+        float(p.rsa_cents), float(p.capital_instalment_cents),
+        per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year), _dues(p),
+    )  # fmt: skip
+    if len(_CONSTANTS) >= 8:
+        _CONSTANTS.clear()
+    _CONSTANTS[id(p)] = (p, c)
+    return c
+
+
+_TABLES: dict[int, tuple[Any, tuple[Any, npt.NDArray[np.int64]]]] = {}
+
+
+def _tables(rates: Any) -> tuple[Any, npt.NDArray[np.int64]]:
+    """``payroll_tables(rates)`` and its cost table's ``kernels.bucket_index``, in one look-up by identity."""
+    hit = _TABLES.get(id(rates))
+    if hit is not None and hit[0] is rates:
+        return hit[1]
+    tables = payroll_tables(rates)
+    found = (tables, kernels.bucket_index(tables.cost))
+    if len(_TABLES) >= 64:
+        _TABLES.clear()
+    _TABLES[id(rates)] = (rates, found)
+    return found
 
 
 def _cape_pay(book: Book, p: ModelParams, a: npt.NDArray[np.float64], treasury: npt.NDArray[np.float64], rates: Any, t: int) -> tuple[float, float]:
@@ -1245,6 +1400,7 @@ def _activity_charges(
     invoiced: npt.NDArray[np.float64],
     rates: Any,
     t: int,
+    c: Any = None,
 ) -> None:
     """What each activity bears besides pay and purchases (``simcoop.economics.employment``).
 
@@ -1258,7 +1414,7 @@ def _activity_charges(
     vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
     if kernels.ENABLED:
         bounds, taxe_rates = _taxe_brackets(p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
-        per_head = per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
+        per_head = (_constants(p) if c is None else c).per_head
         total = kernels.activity_charges(
             book.a, book.m, salaried, invoiced if gross is None else gross, gross is not None, p.sector_insurance_cents_per_month,
             p.sector_at_mp_rate, rates.employer_at_mp_rate, per_head, vm, book.taxe_salaires_ratio(), bounds, taxe_rates,
@@ -1284,7 +1440,7 @@ def _taxe_brackets(
     return taxe_salaires_brackets(thresholds_eur_per_year, rates)
 
 
-def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float) -> tuple[float, float]:
+def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float, c: Any = None) -> tuple[float, float]:
     """The cooperative's own costs this month: (staff costs, all costs), whole cents.
 
     Staff: employer cost of each FTE, their health cover and occupational health, and the
@@ -1308,11 +1464,13 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
         per_fte = book.fte_cost_cache[key] = _fte_costs(p, rates, vm, ratio, thresholds)
     staff = float(round(staff_fte * per_fte[0] + support_fte * per_fte[1]))
     # per_head_costs_cents of the team in Python numbers (round: np.rint's answer on a float >= 0).
-    staff += float(round(team * per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)))
+    if c is None:
+        c = _constants(p)
+    staff += float(round(team * c.per_head))
     costs = staff + p.rent_cents_by_month.item(t) + p.overheads_cents_per_month + p.per_entrepreneur_cents_per_month * active
     costs += float(round(p.overheads_cents_per_fte_month * team))
     costs += p.payroll_outsourcing_cents_per_payslip * (count[CESA] + count[ASSOCIE])
-    dues = _dues(p)
+    dues = c.dues
     if dues:
         year = book.dues_year_cents
         if calendar == 1:
@@ -1358,7 +1516,7 @@ def _fte_costs(p: ModelParams, rates: Any, vm: float, ratio: float, thresholds: 
     rate and the taxe ratio are finite, else by ``payroll_taxes_cents`` itself.
     """
     pay = np.array([p.staff_gross_cents, p.support_gross_cents])
-    one_fte = employer_cost_cents(pay, rates).tolist()
+    one_fte = _employer_costs(rates, p.staff_gross_cents, p.support_gross_cents)
     if not all(map(math.isfinite, (p.staff_gross_cents, p.support_gross_cents, vm, ratio))):
         taxes = payroll_taxes_cents(pay, vm, ratio, thresholds, p.taxe_salaires_rates).tolist()
         return one_fte[0] + taxes[0], one_fte[1] + taxes[1]
@@ -1378,6 +1536,23 @@ def _fte_costs(p: ModelParams, rates: Any, vm: float, ratio: float, thresholds: 
             taxe = _rint(taxe) if math.isfinite(taxe) else float(np.rint(taxe))
         costs.append(cost + (_rint(g * vm) + taxe))
     return costs[0], costs[1]
+
+
+_EMPLOYER_COSTS: dict[int, tuple[Any, tuple[str, str], list[float]]] = {}
+
+
+def _employer_costs(rates: Any, staff_gross: float, support_gross: float) -> list[float]:
+    """``employer_cost_cents`` of the two salaries, computed once per (rules, salaries): ``_fte_costs`` runs
+    again whenever the taxe ratio changes (every month of the first year), the employer cost does not."""
+    salaries = (float(staff_gross).hex(), float(support_gross).hex())  # the same bits (a -0.0 is not a 0.0)
+    hit = _EMPLOYER_COSTS.get(id(rates))
+    if hit is not None and hit[0] is rates and hit[1] == salaries:
+        return hit[2]
+    costs = employer_cost_cents(np.array([staff_gross, support_gross]), rates).tolist()
+    if len(_EMPLOYER_COSTS) >= 64:
+        _EMPLOYER_COSTS.clear()
+    _EMPLOYER_COSTS[id(rates)] = (rates, salaries, costs)
+    return costs
 
 
 def _headcount_band(book: Book, p: ModelParams, calendar: int) -> None:
@@ -1419,14 +1594,14 @@ def _staffing(book: Book, p: ModelParams, t: int, active: int) -> None:
         hire = book.site_hire_month.tolist()
     m = book.m
     n_sites = p.n_sites
-    if n_sites == 1:
-        per_site = [m]
+    staff = book.site_staff.tolist()
+    above = p.hire_above_caseload
+    if n_sites == 1:  # everyone at the one site
+        crowded = [0] if hire[0] < 0 and opening[0] <= t and m > above * staff[0] else []
     else:
         site = book.a[ROW_SITE, :m].astype(np.int64)
         per_site = np.bincount(site, minlength=n_sites).tolist() if m else [0] * n_sites
-    staff = book.site_staff.tolist()
-    above = p.hire_above_caseload
-    crowded = [s for s in range(n_sites) if hire[s] < 0 and opening[s] <= t and per_site[s] > above * staff[s]]
+        crowded = [s for s in range(n_sites) if hire[s] < 0 and opening[s] <= t and per_site[s] > above * staff[s]]
     if crowded and _cash_for_hiring(book, t) >= p.hiring_freeze_months * book.last_costs_cents:
         if p.recruitment_delay_months == 0:
             book.site_staff[crowded] += p.hiring_step_fte
