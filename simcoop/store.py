@@ -59,6 +59,8 @@ from simcoop.outdir import describe_folder, folder_lock, sha256_of
 from simcoop._version import __version__
 from simcoop.executors import ChunkExecutor, InlineExecutor
 from simcoop.results import TABLES, OutputExistsError, Results, check_output_folder
+from simcoop.results.stored import StoredResults
+from simcoop.results.stream import NO_CSV, TableStreams
 from simcoop.scenario import Scenario
 
 __all__ = ["simulate_to_folder", "partial_folder", "compute_chunk", "chunk_files", "ChunkStore", "RunKey", "PartialRunError", "TABLES"]
@@ -72,8 +74,8 @@ _CHUNK_MANIFEST = "chunk.json"
 #: A chunk's CSV rows of a table (``simcoop.csvout.csv_rows``), kept on disk, not in memory, until the save.
 _ROWS_SUFFIX = ".csv-rows"
 _FORMAT = "simcoop-partial/1"
-#: Tables a run folder has as Parquet only (``Results.save``).
-_NO_CSV = ("events",)
+#: The run folder's tables being written, in the work folder (``.tmp``: removed when a run resumes).
+_TABLES_DIR = "tables.tmp"
 #: Largest chunk: ~2-4 s of work for the reference scenario, so an interruption loses little.
 MAX_CHUNK_SIZE = 25
 
@@ -151,7 +153,7 @@ def chunk_files(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False, nthreads=1), sink)
         files[f"{name}.parquet"] = sink.getvalue().to_pybytes()
     for name, frame in tables.items():
-        if name not in _NO_CSV:
+        if name not in NO_CSV:
             files[f"{name}{_ROWS_SUFFIX}"] = csv_rows(frame).encode("utf-8")
     return files
 
@@ -298,64 +300,6 @@ class ChunkStore:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
 
-    def csv_row_files(self) -> dict[str, list[Path]]:
-        """By table, the files of its CSV rows, one per chunk in order, for the tables every chunk has them of."""
-        folders = [self.folder / _chunk_name(start, stop) for start, stop in self.chunks()]
-        names = {p.name[: -len(_ROWS_SUFFIX)] for p in folders[0].glob(f"*{_ROWS_SUFFIX}")} if folders else set()
-        files = {name: [f / f"{name}{_ROWS_SUFFIX}" for f in folders] for name in sorted(names)}
-        return {name: paths for name, paths in files.items() if all(p.is_file() for p in paths)}
-
-    def assemble(
-        self,
-        scenario: Scenario,
-        runtime_seconds: float,
-        jobs: int,
-        held: dict[tuple[int, int], dict[str, pd.DataFrame]] | None = None,
-    ) -> Results:
-        """Read the chunks back, one table at a time, into the Results of the whole run.
-
-        ``held``: tables of chunks this process wrote and still holds, by (start, stop), used
-        instead of reading them back (the same frames: Parquet keeps dtypes and values);
-        emptied as the tables are assembled.
-        """
-        held = {} if held is None else held
-        chunks = self.chunks()
-        covered = [r for start, stop in chunks for r in range(start, stop)]
-        if covered != list(range(self.key.replications)):
-            raise RuntimeError(f"{self.folder}: the chunks do not cover replications 0-{self.key.replications - 1} exactly once")
-        folders = [self.folder / _chunk_name(start, stop) for start, stop in chunks]
-        tables: dict[str, pd.DataFrame | None] = {}
-        for table in TABLES:
-            paths = [f / f"{table}.parquet" for f in folders]
-            present = [p.is_file() for p in paths]
-            if not any(present):
-                tables[table] = None
-                continue
-            if not all(present):
-                raise RuntimeError(f"{self.folder}: some chunks lack {table}.parquet")
-            parts = [
-                held[chunk].pop(table) if table in held.get(chunk, {}) else pd.read_parquet(path)
-                for chunk, path in zip(chunks, paths, strict=True)
-            ]
-            tables[table] = pd.concat(parts, ignore_index=True)
-            del parts
-        return Results(
-            scenario=scenario,
-            seed=self.key.seed,
-            replications=self.key.replications,
-            monthly=tables["monthly"],
-            yearly=tables["yearly"],
-            events=tables["events"],
-            kpis=tables["kpis"],
-            runtime_seconds=runtime_seconds,
-            jobs=jobs,
-            funding=tables["funding"],
-            zones=tables["zones"],
-            sites=tables["sites"],
-            portage=tables["portage"],
-            parameters=tables["parameters"],
-        )
-
     # ------------------------------------------------------------------ lifetime
     def remove(self) -> None:
         """Delete the work folder (after the run folder is saved)."""
@@ -435,6 +379,7 @@ def _simulate_locked(
     runner = executor if executor is not None else InlineExecutor()
     started = time.perf_counter()
     store = ChunkStore.open(partial_folder(target), RunKey.of(scenario, root, n, compare_portage), fresh=fresh, on_discard=on_discard)
+    tables: TableStreams | None = None
     try:
         missing = store.missing()
         if n - len(missing):
@@ -444,27 +389,80 @@ def _simulate_locked(
                 on_progress(n - len(missing))
         size = chunk_size or default_chunk_size(len(missing), runner.workers)
         tasks = [(scenario, root, start, stop, compare_portage) for start, stop in _contiguous_chunks(missing, size)]
-        held: dict[tuple[int, int], dict[str, pd.DataFrame]] = {}  # no need to read back what was just written
-        for (_, _, start, stop, _), (tables, files) in runner.imap_unordered(compute_chunk, tasks):
+        # The run folder's tables, written in replication order while the chunks arrive
+        # (a chunk that comes early waits in memory, or on disk only, for its turn).
+        tables = TableStreams(store.folder / _TABLES_DIR)
+        streams = _InOrder(store, tables, held_at_most=2 * runner.workers + 2)
+        for (_, _, start, stop, _), (chunk_tables, files) in runner.imap_unordered(compute_chunk, tasks):
             store.write(start, stop, files)
-            held[(start, stop)] = tables
-            del files
+            streams.arrived(start, stop, chunk_tables, files)
+            del chunk_tables, files
             if on_progress:
                 on_progress(stop - start)
             if on_chunk:
                 on_chunk(start, stop)
         if on_computed:
             on_computed()
-        results = store.assemble(scenario, time.perf_counter() - started, runner.workers, held)
-        del held
-        # The CSV rows the workers made, chunk by chunk on disk, for every table whose rows
-        # every chunk holds (else the save makes the CSV text of the whole table).
-        results.save(target, force=force, csv_rows=store.csv_row_files())
+        results = streams.finish(scenario, time.perf_counter() - started, runner.workers)
+        results.save(target, force=force, move=True)  # the tables' files moved in, the rest written
     except BaseException:
+        if tables is not None:
+            tables.discard()  # half-written: made again from the chunks on resume
         store.release()  # keep the chunks for a resume
         raise
     store.remove()
     return results
+
+
+class _InOrder:
+    """Feeds a run's chunks to its ``TableStreams`` in replication order, from memory or from disk."""
+
+    def __init__(self, store: ChunkStore, streams: TableStreams, held_at_most: int) -> None:
+        self.store, self.streams, self.held_at_most = store, streams, held_at_most
+        self.on_disk = dict(store.chunks())  # start -> stop, of every finished chunk
+        self.held: dict[int, tuple[dict[str, pd.DataFrame], dict[str, bytes]]] = {}
+
+    def arrived(self, start: int, stop: int, tables: dict[str, pd.DataFrame], files: dict[str, bytes]) -> None:
+        """A chunk just written to disk, with its tables and files."""
+        self.on_disk[start] = stop
+        self.held[start] = (tables, files)
+        if len(self.held) > self.held_at_most:  # forget the one needed last: it is on disk
+            del self.held[max(self.held)]
+        self._advance()
+
+    def _advance(self) -> None:
+        while (start := self.streams.next) in self.on_disk:
+            stop = self.on_disk[start]
+            tables, files = self.held.pop(start, None) or self._read(start, stop)
+            rows = {name[: -len(_ROWS_SUFFIX)]: data for name, data in files.items() if name.endswith(_ROWS_SUFFIX)}
+            self.streams.add(start, stop, tables, rows)
+
+    def _read(self, start: int, stop: int) -> tuple[dict[str, pd.DataFrame], dict[str, bytes]]:
+        """A chunk's tables and CSV rows from its folder (Parquet keeps dtypes and values)."""
+        folder = self.store.folder / _chunk_name(start, stop)
+        tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES if (folder / f"{name}.parquet").is_file()}
+        files = {p.name: p.read_bytes() for p in folder.glob(f"*{_ROWS_SUFFIX}")}
+        return tables, files
+
+    def finish(self, scenario: Scenario, runtime_seconds: float, jobs: int) -> StoredResults:
+        """Close the files once every replication is in; the run's ``StoredResults``, reading the work folder's tables."""
+        replications = self.store.key.replications
+        self._advance()  # the chunks of an interrupted run, when none was computed now
+        if self.streams.next != replications:
+            raise RuntimeError(f"{self.store.folder}: the chunks do not cover replications 0-{replications - 1} exactly once")
+        streams = self.streams
+        streams.close()
+        for name in streams.irregular:  # parts of different dtypes: the table concatenated, as pandas makes it
+            whole = streams.kept(name)
+            if whole is None:
+                chunks = [self.store.folder / _chunk_name(start, stop) / f"{name}.parquet" for start, stop in self.store.chunks()]
+                whole = pd.concat([pd.read_parquet(path) for path in chunks], ignore_index=True)
+            streams.write_whole(name, whole)
+            del whole
+        return StoredResults(
+            streams.folder, scenario, self.store.key.seed, replications, streams.kept("kpis"), runtime_seconds, jobs,
+            portage=streams.kept("portage"), parameters=streams.kept("parameters"),
+        )  # fmt: skip
 
 
 def default_chunk_size(replications: int, workers: int) -> int:
