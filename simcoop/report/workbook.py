@@ -56,11 +56,19 @@ MONTH = "mm/yyyy"
 # --------------------------------------------------------------------------- reading the run folder
 
 
-def _read(folder: Path, name: str) -> pd.DataFrame | None:
+def _read(folder: Path, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
+    """A table of the run folder (only ``columns``, those it has, when given)."""
     if (folder / f"{name}.parquet").is_file():
-        return pd.read_parquet(folder / f"{name}.parquet")
+        path = folder / f"{name}.parquet"
+        if columns is not None:
+            import pyarrow.parquet as pq
+
+            present = set(pq.read_schema(path).names)
+            columns = [c for c in columns if c in present]
+        return pd.read_parquet(path, columns=columns)
     if (folder / f"{name}.csv").is_file():
-        return pd.read_csv(folder / f"{name}.csv")
+        frame = pd.read_csv(folder / f"{name}.csv")
+        return frame if columns is None else frame[[c for c in columns if c in frame]]
     return None
 
 
@@ -104,12 +112,11 @@ def _income_statement(monthly: pd.DataFrame, yearly: pd.DataFrame) -> tuple[list
     return lines, _yearly_means(frame, [c for _, c, _ in lines])
 
 
-def _financing_plan(folder: Path, opening: float | None) -> tuple[list[tuple[str, str | None, str]], pd.DataFrame]:
+def _financing_plan(run: Any, opening: float | None) -> tuple[list[tuple[str, str | None, str]], pd.DataFrame]:
     """The report's plan de financement (``report.tables.financing_plan_frame``), as means by year."""
-    from simcoop.report.data import load_run
     from simcoop.report.tables import financing_plan_frame
 
-    lines, frame, opening_eur = financing_plan_frame(load_run(folder), opening)
+    lines, frame, opening_eur = financing_plan_frame(run, opening)
     lines = [line for line in lines if line[1] is None or line[1] in frame]
     if np.isnan(opening_eur):
         lines = [line for line in lines if line[1] != "opening_eur"]
@@ -199,12 +206,20 @@ def _funders(funding: pd.DataFrame | None, yearly: pd.DataFrame, replications: i
     return per_year
 
 
+def _monthly_columns() -> list[str]:
+    """The monthly columns the workbook reads: its keys, the staff costs, the cash plan's and the financing plan's."""
+    from simcoop.report.tables.accounts import FINANCING_FLOWS, FINANCING_STOCKS
+
+    cash = [c for _, c, _ in CASH_PLAN_COLUMNS]
+    return list(dict.fromkeys(["replication", "month", "date", "staff_costs_eur", *cash, *FINANCING_FLOWS, *FINANCING_STOCKS]))
+
+
 def workbook_tables(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """The numbers behind each sheet, from a run folder (what ``write_workbook`` lays out)."""
     folder = Path(run_dir)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     scenario = manifest["scenario"]
-    monthly = _read(folder, "monthly")
+    monthly = _read(folder, "monthly", _monthly_columns())  # the columns the sheets use, not the table's 85
     yearly = _read(folder, "yearly")
     kpis = _read(folder, "kpis")
     if monthly is None or yearly is None or kpis is None:
@@ -218,7 +233,10 @@ def workbook_tables(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     from simcoop.scenario.derived import opening_funds_eur
 
     opening = opening_funds_eur(scenario_from_dict(scenario, source=str(folder / "manifest.json")))[3]
-    financing_lines, financing = _financing_plan(folder, opening)
+    from simcoop.report.data import RunData
+
+    run = RunData(manifest=manifest, monthly=monthly, yearly=yearly, kpis=kpis, funding=None, verdict=None, folder=folder)
+    financing_lines, financing = _financing_plan(run, opening)
     cash_columns = [c for c in CASH_PLAN_COLUMNS if c[1] in monthly]
     cash = monthly.groupby("month", sort=True)[[c for _, c, _ in cash_columns]].mean()
     cash.insert(0, "date", monthly.groupby("month", sort=True)["date"].first())

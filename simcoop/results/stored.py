@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from simcoop.outdir import write_owned_folder
-from simcoop.reality import RealityRow, reality_check
+from simcoop.reality import LAST_MONTH_COLUMNS, RealityRow, reality_check
 from simcoop.results.views import Results
 from simcoop.scenario import Scenario
 
@@ -87,15 +87,38 @@ class StoredResults(Results):
         self._limit = limit  # only replications below it (``first``)
         self._reality: list[RealityRow] | None = None
 
-    def read_table(self, name: str, columns: Sequence[str] | None = None, filters: list[Any] | None = None) -> pd.DataFrame | None:
-        """The table ``name`` from the folder (its ``columns`` only, rows matching ``filters`` if given); None when absent."""
+    def read_table(self, name: str, columns: Sequence[str] | None = None, where: Sequence[tuple[str, Any]] = ()) -> pd.DataFrame | None:
+        """The table ``name`` from the folder: its ``columns`` only (all if None), the rows where each
+        ``(column, value)`` of ``where`` holds if given; None when absent.
+
+        A filtered read goes one row group at a time (whole replications, in order: those at or
+        above a ``first`` limit are not read), so it never holds more than one row group besides
+        what it keeps.
+        """
         path = self.folder / f"{name}.parquet"
         if not path.is_file():
             return None
-        conditions = list(filters or [])
-        if self._limit is not None:
-            conditions.append(("replication", "<", self._limit))
-        return pd.read_parquet(path, columns=list(columns) if columns is not None else None, filters=conditions or None)
+        if not where and self._limit is None:
+            return pd.read_parquet(path, columns=list(columns) if columns is not None else None)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        source = pq.ParquetFile(path)
+        wanted = None if columns is None else list(dict.fromkeys([*columns, *(k for k, _ in where), "replication"]))
+        parts = []
+        for group in range(source.metadata.num_row_groups):
+            table = source.read_row_group(group, columns=wanted, use_pandas_metadata=True)
+            keep = pc.less(table["replication"], self._limit) if self._limit is not None else None
+            for column, value in where:
+                matches = pc.equal(table[column].cast(pa.string()) if pa.types.is_dictionary(table[column].type) else table[column], value)
+                keep = matches if keep is None else pc.and_(keep, matches)
+            parts.append(table.filter(keep))
+            if self._limit is not None and len(table) and pc.max(table["replication"]).as_py() >= self._limit - 1:
+                break  # the row groups come in replication order
+        table = pa.concat_tables(parts) if parts else source.schema_arrow.empty_table()
+        frame = table.to_pandas()
+        return frame[list(columns)] if columns is not None else frame
 
     def first(self, replications: int) -> Results:
         """The results of replications ``0 .. replications - 1`` only (``Results.first``), still read from the folder."""
@@ -118,14 +141,14 @@ class StoredResults(Results):
         """The feasibility verdict (``Results.verdict``), reading of the events only the conversions it counts."""
         from simcoop.verdict import CONVERSION, assess
 
-        conversions = self.read_table("events", ["replication", "from_stage", "to_stage"], [(k, "==", v) for k, v in CONVERSION])
+        conversions = self.read_table("events", ["replication", *(k for k, _ in CONVERSION)], CONVERSION)
         return assess(_VerdictTables(self.scenario, self.kpis, self.yearly, conversions))
 
     def reality_check(self) -> list[RealityRow]:
         """The run's figures against the published ranges (``Results.reality_check``), from the last month's rows."""
         if self._reality is None:
             last = self.scenario.meta.horizon_months - 1
-            monthly = self.read_table("monthly", filters=[("month", "==", last)])
+            monthly = self.read_table("monthly", LAST_MONTH_COLUMNS, [("month", last)])
             self._reality = reality_check(self.scenario.to_dict(), monthly, self.yearly)
         return self._reality
 
