@@ -14,11 +14,15 @@ soon as they arrive, into a work folder next to the output::
       ...                           written to a .tmp folder and renamed, so a chunk is
                                     whole or absent
 
-At the end the tables are concatenated one at a time (the chunks' tables this process
-received are kept, not read back; those of an interrupted run are read from disk), the
-run folder is saved atomically (``Results.save``, its CSV files copied from the rows the
-workers made for their chunks) and the work folder removed. The parent never holds more
-than one chunk's replication outputs, nor the CSV text; its peak is the final tables.
+The run folder's tables are written while the chunks arrive, in replication order
+(``simcoop.results.stream``: a chunk that comes early waits in memory, a few at most, else
+on disk only), into ``<out>.partial/tables.tmp/``: their Parquet files in row groups of
+whole replications that do not depend on the chunking, their CSV files as the header and
+the rows the workers made for their chunks. The save (``StoredResults.save(move=True)``)
+moves them into the new run folder, writes the manifest, summaries and verdict atomically,
+and the work folder is removed. The parent never holds the run's tables: the returned
+``StoredResults`` keeps kpis, portage and parameters and reads the others from the run
+folder when asked (``simcoop.results.stored``).
 
 Resume is automatic: a work folder of the same run (same scenario hash, seed,
 replications, portage comparison and simcoop version) is continued, its chunks kept and
@@ -60,7 +64,7 @@ from simcoop._version import __version__
 from simcoop.executors import ChunkExecutor, InlineExecutor
 from simcoop.results import TABLES, OutputExistsError, Results, check_output_folder
 from simcoop.results.stored import StoredResults
-from simcoop.results.stream import NO_CSV, TableStreams
+from simcoop.results.stream import KEPT, NO_CSV, TableStreams, arrow_table
 from simcoop.scenario import Scenario
 
 __all__ = ["simulate_to_folder", "partial_folder", "compute_chunk", "chunk_files", "ChunkStore", "RunKey", "PartialRunError", "TABLES"]
@@ -119,25 +123,29 @@ def partial_folder(out: str | os.PathLike[str]) -> Path:
 
 def compute_chunk(
     scenario: Scenario, seed: int, start: int, stop: int, compare_portage: bool
-) -> tuple[dict[str, pd.DataFrame], dict[str, bytes]]:
-    """Simulate replications ``start``..``stop - 1``; return their tables and the chunk's files (runs on a worker).
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, bytes]]:
+    """Simulate replications ``start``..``stop - 1`` (runs on a worker); return the tables the run keeps in
+    memory (``KEPT``), every table as an Arrow table (what the run folder's Parquet files take), and the
+    chunk's files.
 
     Through ``simcoop.runner.run_chunk``, the one place where each replication draws its
-    uncertain parameters. The chunk's files (``chunk_files``: the tables' Parquet and CSV rows)
-    are made here, on the workers, so the parent only writes them and the final save only
-    joins the CSV rows.
+    uncertain parameters. The Arrow tables and the chunk's files (``chunk_files``: the tables'
+    Parquet and CSV rows) are made here, on the workers, so the parent only writes them.
     """
     from simcoop.runner import run_chunk
 
     outputs, _ = run_chunk(scenario, seed, range(start, stop), compare_portage)
     results = Results.from_outputs(scenario, outputs, seed=seed)
     tables = {name: frame for name in TABLES if (frame := getattr(results, name)) is not None}
-    return tables, chunk_files(tables)
+    arrow = {name: arrow_table(frame) for name, frame in tables.items()}
+    return {name: tables[name] for name in KEPT if name in tables}, arrow, chunk_files(tables, arrow)
 
 
-def chunk_files(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+def chunk_files(tables: dict[str, pd.DataFrame], arrow: dict[str, Any] | None = None) -> dict[str, bytes]:
     """A chunk's files by name: each table as Parquet (the bytes ``to_parquet(path, index=False)`` writes) and,
-    for every table the run folder has as CSV, its CSV rows (``simcoop.csvout.csv_rows``, UTF-8)."""
+    for every table the run folder has as CSV, its CSV rows (``simcoop.csvout.csv_rows``, UTF-8).
+
+    ``arrow``: the tables' ``arrow_table``, when already made."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -148,9 +156,8 @@ def chunk_files(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
             frame.to_parquet(buffer, index=False)
             files[f"{name}.parquet"] = buffer.getvalue()
             continue
-        # What to_parquet does, on one thread (a chunk's small tables gain nothing from pyarrow's pool).
         sink = pa.BufferOutputStream()
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False, nthreads=1), sink)
+        pq.write_table(arrow[name] if arrow is not None else arrow_table(frame), sink)
         files[f"{name}.parquet"] = sink.getvalue().to_pybytes()
     for name, frame in tables.items():
         if name not in NO_CSV:
@@ -393,10 +400,10 @@ def _simulate_locked(
         # (a chunk that comes early waits in memory, or on disk only, for its turn).
         tables = TableStreams(store.folder / _TABLES_DIR)
         streams = _InOrder(store, tables, held_at_most=2 * runner.workers + 2)
-        for (_, _, start, stop, _), (chunk_tables, files) in runner.imap_unordered(compute_chunk, tasks):
+        for (_, _, start, stop, _), (kept, arrow, files) in runner.imap_unordered(compute_chunk, tasks):
             store.write(start, stop, files)
-            streams.arrived(start, stop, chunk_tables, files)
-            del chunk_tables, files
+            streams.arrived(start, stop, kept, arrow, files)
+            del kept, arrow, files
             if on_progress:
                 on_progress(stop - start)
             if on_chunk:
@@ -420,12 +427,12 @@ class _InOrder:
     def __init__(self, store: ChunkStore, streams: TableStreams, held_at_most: int) -> None:
         self.store, self.streams, self.held_at_most = store, streams, held_at_most
         self.on_disk = dict(store.chunks())  # start -> stop, of every finished chunk
-        self.held: dict[int, tuple[dict[str, pd.DataFrame], dict[str, bytes]]] = {}
+        self.held: dict[int, tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, bytes]]] = {}
 
-    def arrived(self, start: int, stop: int, tables: dict[str, pd.DataFrame], files: dict[str, bytes]) -> None:
-        """A chunk just written to disk, with its tables and files."""
+    def arrived(self, start: int, stop: int, kept: dict[str, pd.DataFrame], arrow: dict[str, Any], files: dict[str, bytes]) -> None:
+        """A chunk just written to disk: its kept tables, Arrow tables and files (``compute_chunk``)."""
         self.on_disk[start] = stop
-        self.held[start] = (tables, files)
+        self.held[start] = (kept, arrow, files)
         if len(self.held) > self.held_at_most:  # forget the one needed last: it is on disk
             del self.held[max(self.held)]
         self._advance()
@@ -433,16 +440,17 @@ class _InOrder:
     def _advance(self) -> None:
         while (start := self.streams.next) in self.on_disk:
             stop = self.on_disk[start]
-            tables, files = self.held.pop(start, None) or self._read(start, stop)
+            kept, arrow, files = self.held.pop(start, None) or self._read(start, stop)
             rows = {name[: -len(_ROWS_SUFFIX)]: data for name, data in files.items() if name.endswith(_ROWS_SUFFIX)}
-            self.streams.add(start, stop, tables, rows)
+            self.streams.add(start, stop, arrow, rows, kept)
 
-    def _read(self, start: int, stop: int) -> tuple[dict[str, pd.DataFrame], dict[str, bytes]]:
-        """A chunk's tables and CSV rows from its folder (Parquet keeps dtypes and values)."""
+    def _read(self, start: int, stop: int) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, bytes]]:
+        """A chunk from its folder: the frames read back (Parquet keeps dtypes and values), as the worker had them."""
         folder = self.store.folder / _chunk_name(start, stop)
         tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES if (folder / f"{name}.parquet").is_file()}
         files = {p.name: p.read_bytes() for p in folder.glob(f"*{_ROWS_SUFFIX}")}
-        return tables, files
+        arrow = {name: arrow_table(frame) for name, frame in tables.items()}
+        return {name: tables[name] for name in KEPT if name in tables}, arrow, files
 
     def finish(self, scenario: Scenario, runtime_seconds: float, jobs: int) -> StoredResults:
         """Close the files once every replication is in; the run's ``StoredResults``, reading the work folder's tables."""

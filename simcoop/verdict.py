@@ -73,6 +73,7 @@ __all__ = [
     "Verdict",
     "assess",
     "CONVERSION",
+    "YEARLY_READ",
     "criteria_from_counts",
     "criteria_met",
     "economic_risk_of",
@@ -85,6 +86,11 @@ __all__ = [
 #: The events the verdict reads: the CAPE -> CESA conversions (``(column, value)`` pairs);
 #: a run stored on disk reads only those (``simcoop.results.stored``).
 CONVERSION: tuple[tuple[str, str], ...] = (("from_stage", "cape"), ("to_stage", "cesa"))
+#: The yearly columns the verdict reads (``_assess``, ``_compensation_detail``, ``_layers``).
+YEARLY_READ: tuple[str, ...] = (
+    "replication", "year", "supported", "coop_result_eur", "public_share_of_budget", "coop_costs_eur", "exit_losses_eur",
+    "interest_eur", "net_cost_eur", "public_funding_earned_eur", "over_compensation_eur",
+)  # fmt: skip
 
 #: Possible outcomes, from best to worst.
 OUTCOMES: tuple[str, ...] = ("favourable", "favourable_under_conditions", "unfavourable")

@@ -9,8 +9,8 @@ drives a run of any size never holds the run's tables, and what reads only a few
 (the summary, the verdict, the reality check, the studies that reuse the run's first
 replications) reads only those:
 
-- ``verdict()`` reads ``yearly`` and, of ``events``, the CAPE -> CESA conversions only
-  (``simcoop.verdict.CONVERSION``, all the verdict counts of them);
+- ``verdict()`` reads the columns of ``yearly`` it uses (``simcoop.verdict.YEARLY_READ``)
+  and, of ``events``, the CAPE -> CESA conversions only (``simcoop.verdict.CONVERSION``);
 - ``reality_check()`` reads the last month's rows of ``monthly`` (once: it is kept);
 - ``first(n)`` is a ``StoredResults`` of the first ``n`` replications, whose tables are
   read with a filter on ``replication`` (row groups hold whole replications in order).
@@ -139,10 +139,11 @@ class StoredResults(Results):
 
     def verdict(self) -> Any:
         """The feasibility verdict (``Results.verdict``), reading of the events only the conversions it counts."""
-        from simcoop.verdict import CONVERSION, assess
+        from simcoop.verdict import CONVERSION, YEARLY_READ, assess
 
         conversions = self.read_table("events", ["replication", *(k for k, _ in CONVERSION)], CONVERSION)
-        return assess(_VerdictTables(self.scenario, self.kpis, self.yearly, conversions))
+        yearly = self.read_table("yearly", YEARLY_READ)
+        return assess(_VerdictTables(self.scenario, self.kpis, yearly, conversions))
 
     def reality_check(self) -> list[RealityRow]:
         """The run's figures against the published ranges (``Results.reality_check``), from the last month's rows."""

@@ -31,7 +31,7 @@ import pandas as pd
 from simcoop.csvout import csv_rows, csv_text
 from simcoop.results.frames import TABLES
 
-__all__ = ["KEPT", "NO_CSV", "ROW_GROUP_REPLICATIONS", "TableStreams"]
+__all__ = ["KEPT", "NO_CSV", "ROW_GROUP_REPLICATIONS", "TableStreams", "arrow_table"]
 
 #: Replications per Parquet row group (monthly: 30,000 rows, about 20 MB in memory).
 ROW_GROUP_REPLICATIONS = 250
@@ -41,13 +41,36 @@ KEPT: tuple[str, ...] = ("kpis", "portage", "parameters")
 NO_CSV: tuple[str, ...] = ("events",)
 
 
+def arrow_table(frame: pd.DataFrame) -> Any:
+    """``frame`` as the Arrow table ``to_parquet(index=False)`` writes (on one thread: a chunk's tables are small)."""
+    import json
+
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
+    if frame.attrs:  # as pandas records them
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"PANDAS_ATTRS": json.dumps(frame.attrs).encode()})
+    return table
+
+
+def _dictionaries(table: Any) -> list[Any]:
+    """The values of each dictionary (categorical) column's first chunk: parts must agree on them."""
+    import pyarrow as pa
+
+    found = []
+    for column in table.columns:
+        if pa.types.is_dictionary(column.type) and column.num_chunks:
+            found.append(column.chunk(0).dictionary.to_pylist())
+    return found
+
+
 class _Stream:
     """One table: its Parquet writer, its CSV file, the row group being filled."""
 
     def __init__(self, name: str, folder: Path) -> None:
         self.name, self.folder = name, folder
-        self.columns: list[Any] | None = None
-        self.dtypes: pd.Series | None = None
+        self.schema: Any = None  # of the first part
+        self.dictionaries: list[Any] = []
         self.writer: Any = None
         self.buffer: list[Any] = []  # Arrow tables of the row group being filled
         self.group_end = ROW_GROUP_REPLICATIONS
@@ -56,25 +79,26 @@ class _Stream:
         self.irregular = False
         self.rows_written = 0
 
-    def add(self, start: int, stop: int, frame: pd.DataFrame, rows: bytes | None) -> None:
-        if self.columns is None:
-            self.columns, self.dtypes = list(frame.columns), frame.dtypes
+    def add(self, stop: int, table: Any, rows: bytes | None, frame: pd.DataFrame | None) -> None:
+        if self.schema is None:
+            self.schema = table.schema
+            self.dictionaries = _dictionaries(table)
             if self.name not in NO_CSV:
+                empty = frame.iloc[:0] if frame is not None else table.schema.empty_table().to_pandas()
                 self.csv = open(self.folder / f"{self.name}.csv", "wb")
-                self.csv.write(csv_text(frame.iloc[:0]).encode("utf-8"))
+                self.csv.write(csv_text(empty).encode("utf-8"))
         if self.csv is not None:
-            self.csv.write(rows if rows is not None else csv_rows(frame).encode("utf-8"))
-        if self.name in KEPT:
+            if rows is None:
+                rows = csv_rows(frame if frame is not None else table.to_pandas()).encode("utf-8")
+            self.csv.write(rows)
+        if frame is not None and self.name in KEPT:
             self.kept.append(frame)
         if self.irregular:
             return
-        if list(frame.columns) != self.columns or not frame.dtypes.equals(self.dtypes):
-            self._give_up()
+        if not table.schema.equals(self.schema, check_metadata=True) or _dictionaries(table) != self.dictionaries:
+            self._give_up()  # pandas would concatenate such parts into other dtypes
             return
-        import pyarrow as pa
-
-        table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
-        replications = frame["replication"].to_numpy() if len(frame) else np.zeros(0, dtype=np.int64)
+        replications = table["replication"].to_numpy() if len(table) else np.zeros(0, dtype=np.int64)
         while stop > self.group_end:  # the part crosses the end of the row group being filled
             cut = int(np.searchsorted(replications, self.group_end))
             self.buffer.append(table.slice(0, cut))
@@ -132,13 +156,17 @@ class TableStreams:
         self.next = 0
         self._streams = {name: _Stream(name, self.folder) for name in TABLES}
 
-    def add(self, start: int, stop: int, tables: dict[str, pd.DataFrame], rows: dict[str, bytes]) -> None:
-        """Append replications ``start``..``stop - 1`` (``start`` must follow the last part added):
-        their tables by name, and, where known, the tables' CSV rows (UTF-8) by name."""
+    def add(
+        self, start: int, stop: int, tables: dict[str, Any], rows: dict[str, bytes], frames: dict[str, pd.DataFrame] | None = None
+    ) -> None:
+        """Append replications ``start``..``stop - 1`` (``start`` must follow the last part added): their
+        tables by name as Arrow tables (``arrow_table``), their CSV rows (UTF-8) by name where known, and
+        the ``KEPT`` tables as frames."""
         if start != self.next:
             raise ValueError(f"parts must come in order: replications {start}-{stop - 1} after 0-{self.next - 1}")
-        for name, frame in tables.items():
-            self._streams[name].add(start, stop, frame, rows.get(name))
+        frames = frames or {}
+        for name, table in tables.items():
+            self._streams[name].add(stop, table, rows.get(name), frames.get(name))
         self.next = stop
 
     def close(self) -> None:
@@ -161,7 +189,7 @@ class TableStreams:
 
     def present(self) -> list[str]:
         """The tables the run has (those some part held), in ``TABLES`` order."""
-        return [name for name, stream in self._streams.items() if stream.columns is not None]
+        return [name for name, stream in self._streams.items() if stream.schema is not None]
 
     def kept(self, name: str) -> pd.DataFrame | None:
         """A ``KEPT`` table of the whole run (its parts concatenated), None when the run has none."""
