@@ -86,6 +86,7 @@ class StoredResults(Results):
         self.runtime_seconds, self.jobs = runtime_seconds, jobs
         self._limit = limit  # only replications below it (``first``)
         self._reality: list[RealityRow] | None = None
+        self._summary: pd.DataFrame | None = None
 
     def read_table(self, name: str, columns: Sequence[str] | None = None, where: Sequence[tuple[str, Any]] = ()) -> pd.DataFrame | None:
         """The table ``name`` from the folder: its ``columns`` only (all if None), the rows where each
@@ -144,6 +145,13 @@ class StoredResults(Results):
         conversions = self.read_table("events", ["replication", *(k for k, _ in CONVERSION)], CONVERSION)
         yearly = self.read_table("yearly", YEARLY_READ)
         return assess(_VerdictTables(self.scenario, self.kpis, yearly, conversions))
+
+    def summary(self) -> pd.DataFrame:
+        """Per KPI: mean, standard deviation and 5/50/95% quantiles (``Results.summary``; made once: the
+        save writes it and the headline prints it)."""
+        if self._summary is None:
+            self._summary = super().summary()
+        return self._summary.copy()
 
     def reality_check(self) -> list[RealityRow]:
         """The run's figures against the published ranges (``Results.reality_check``), from the last month's rows."""
