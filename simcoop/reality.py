@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["LAST_MONTH_COLUMNS", "PublishedRange", "RealityRow", "published_ranges", "reality_check", "reality_frame", "reality_sentence_fr"]
+__all__ = ["LAST_MONTH_COLUMNS", "YEARLY_COLUMNS_READ", "PublishedRange", "RealityRow", "published_ranges", "reality_check", "reality_frame", "reality_sentence_fr"]
 
 _RANGES_FILE = "cae_published_ranges.csv"
 
@@ -85,8 +85,10 @@ def _population(scenario: dict[str, Any]) -> float | None:
     return total if total > 0 else None
 
 
-#: The monthly columns the reality check reads, of the last month only (a run on disk reads just those).
+#: The monthly columns the reality check reads, of the last month only, and the yearly columns it
+#: reads (a run on disk reads just those).
 LAST_MONTH_COLUMNS: tuple[str, ...] = ("month", "n_active", "staff_fte", "support_fte", "n_cape", "n_associe")
+YEARLY_COLUMNS_READ: tuple[str, ...] = ("year", "turnover_eur", "active_end", "public_share_of_budget")
 
 
 def _measures(scenario: dict[str, Any], monthly: pd.DataFrame, yearly: pd.DataFrame) -> dict[str, float]:

@@ -11,7 +11,8 @@ replications) reads only those:
 
 - ``verdict()`` reads the columns of ``yearly`` it uses (``simcoop.verdict.YEARLY_READ``)
   and, of ``events``, the CAPE -> CESA conversions only (``simcoop.verdict.CONVERSION``);
-- ``reality_check()`` reads the last month's rows of ``monthly`` (once: it is kept);
+- ``reality_check()`` reads the last month's rows of ``monthly`` and the yearly columns it uses
+  (``simcoop.reality``: ``LAST_MONTH_COLUMNS``, ``YEARLY_COLUMNS_READ``; once: it is kept);
 - ``first(n)`` is a ``StoredResults`` of the first ``n`` replications, whose tables are
   read with a filter on ``replication`` (row groups hold whole replications in order).
 
@@ -29,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from simcoop.outdir import write_owned_folder
-from simcoop.reality import LAST_MONTH_COLUMNS, RealityRow, reality_check
+from simcoop.reality import LAST_MONTH_COLUMNS, YEARLY_COLUMNS_READ, RealityRow, reality_check
 from simcoop.results.views import Results
 from simcoop.scenario import Scenario
 
@@ -158,7 +159,8 @@ class StoredResults(Results):
         if self._reality is None:
             last = self.scenario.meta.horizon_months - 1
             monthly = self.read_table("monthly", LAST_MONTH_COLUMNS, [("month", last)])
-            self._reality = reality_check(self.scenario.to_dict(), monthly, self.yearly)
+            yearly = self.read_table("yearly", YEARLY_COLUMNS_READ)
+            self._reality = reality_check(self.scenario.to_dict(), monthly, yearly)
         return self._reality
 
     def save(
