@@ -124,3 +124,16 @@ def test_the_verdict_of_a_gated_run_reads_the_conversions_it_needs(tmp_path: Pat
     results = simulate_to_folder(scenario, tmp_path / "run", replications=6, seed=SEED, chunk_size=4)
     assert results.verdict().to_dict() == expected.verdict().to_dict()
     assert_same_tables(results, expected)
+
+
+def test_an_empty_table_has_its_file_whatever_the_row_groups(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A table without rows (funding, without conventions) is written as an empty file, as ``to_parquet`` writes it,
+    also when the run ends where a row group ends."""
+    monkeypatch.setattr(stream, "ROW_GROUP_REPLICATIONS", 2)
+    scenario = small_scenario().replace({"cooperative.public_funding": []})
+    expected = simcoop.simulate(scenario, replications=4, seed=SEED)
+    assert expected.funding is not None and expected.funding.empty
+    results = simulate_to_folder(scenario, tmp_path / "run", replications=4, seed=SEED, chunk_size=2)
+    assert (tmp_path / "run" / "funding.parquet").is_file()
+    assert_same_tables(results, expected)
+    assert_same_tables(simcoop.load_results(tmp_path / "run"), expected)

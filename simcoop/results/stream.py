@@ -137,6 +137,9 @@ class _Stream:
     def close(self) -> None:
         if not self.irregular:
             self._flush(last=True)
+            if self.writer is None and self.schema is not None:  # no row at all: the file of an empty table
+                self.buffer = [self.schema.empty_table()]
+                self._flush(last=True)
         if self.writer is not None:
             self.writer.close()
             self.writer = None
