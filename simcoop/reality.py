@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["PublishedRange", "RealityRow", "published_ranges", "reality_check", "reality_frame", "reality_sentence_fr"]
+__all__ = ["LAST_MONTH_COLUMNS", "YEARLY_COLUMNS_READ", "PublishedRange", "RealityRow", "published_ranges", "reality_check", "reality_frame", "reality_sentence_fr"]
 
 _RANGES_FILE = "cae_published_ranges.csv"
 
@@ -83,6 +83,12 @@ def _population(scenario: dict[str, Any]) -> float | None:
     zones = territory.get("zones") or ()
     total = sum(float(z.get("population", 0.0)) for z in zones)
     return total if total > 0 else None
+
+
+#: The monthly columns the reality check reads, of the last month only, and the yearly columns it
+#: reads (a run on disk reads just those).
+LAST_MONTH_COLUMNS: tuple[str, ...] = ("month", "n_active", "staff_fte", "support_fte", "n_cape", "n_associe")
+YEARLY_COLUMNS_READ: tuple[str, ...] = ("year", "turnover_eur", "active_end", "public_share_of_budget")
 
 
 def _measures(scenario: dict[str, Any], monthly: pd.DataFrame, yearly: pd.DataFrame) -> dict[str, float]:

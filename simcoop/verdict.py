@@ -72,6 +72,8 @@ __all__ = [
     "RunTables",
     "Verdict",
     "assess",
+    "CONVERSION",
+    "YEARLY_READ",
     "criteria_from_counts",
     "criteria_met",
     "economic_risk_of",
@@ -80,6 +82,15 @@ __all__ = [
     "people_supported",
     "viable_mask",
 ]
+
+#: The events the verdict reads: the CAPE -> CESA conversions (``(column, value)`` pairs);
+#: a run stored on disk reads only those (``simcoop.results.stored``).
+CONVERSION: tuple[tuple[str, str], ...] = (("from_stage", "cape"), ("to_stage", "cesa"))
+#: The yearly columns the verdict reads (``_assess``, ``_compensation_detail``, ``_layers``).
+YEARLY_READ: tuple[str, ...] = (
+    "replication", "year", "supported", "coop_result_eur", "public_share_of_budget", "coop_costs_eur", "exit_losses_eur",
+    "interest_eur", "net_cost_eur", "public_funding_earned_eur", "over_compensation_eur",
+)  # fmt: skip
 
 #: Possible outcomes, from best to worst.
 OUTCOMES: tuple[str, ...] = ("favourable", "favourable_under_conditions", "unfavourable")
@@ -569,6 +580,7 @@ def people_supported(results: RunTables) -> Any:
 
 def _conversions(results: RunTables) -> Any:
     events = results.events
-    conv = events[(events["from_stage"] == "cape") & (events["to_stage"] == "cesa")]
+    (from_key, from_stage), (to_key, to_stage) = CONVERSION
+    conv = events[(events[from_key] == from_stage) & (events[to_key] == to_stage)]
     counts = conv.groupby("replication").size()
     return counts.reindex(results.kpis["replication"], fill_value=0).to_numpy()

@@ -379,7 +379,12 @@ def test_a_pool_keeps_its_workers_between_calls_and_drops_them_when_a_call_is_ab
 
 def test_a_chunks_parquet_files_are_the_bytes_to_parquet_writes(scenario: simcoop.Scenario, tmp_path: Path) -> None:
     """The chunk files the workers make (``store.chunk_files``) are those ``to_parquet`` would write, byte for byte."""
-    tables, files = store.compute_chunk(scenario, SEED, 0, 2, True)
+    from simcoop.runner import run_chunk
+
+    kept, arrow, files = store.compute_chunk(scenario, SEED, 0, 2, True)
+    whole = simcoop.Results.from_outputs(scenario, run_chunk(scenario, SEED, range(0, 2), True)[0], seed=SEED)
+    tables = {name: frame for name in store.TABLES if (frame := getattr(whole, name)) is not None}
+    assert set(arrow) == set(tables) and set(kept) <= set(tables)
     assert {f"{name}.parquet" for name in tables} <= set(files)
     for name, frame in tables.items():
         frame.to_parquet(tmp_path / f"{name}.parquet", index=False)

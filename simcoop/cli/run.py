@@ -371,7 +371,9 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
     import signal
 
     from simcoop.executors import ExecutorError, PoolExecutor
-    from simcoop.store import partial_folder, simulate_to_folder
+    from simcoop.store import partial_folder, simulate_to_folder, system_allocator_for_arrow
+
+    system_allocator_for_arrow()  # this process's memory comes back after each row group written, each table read
 
     partial = partial_folder(out)
     show = not args.quiet

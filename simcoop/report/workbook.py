@@ -56,11 +56,19 @@ MONTH = "mm/yyyy"
 # --------------------------------------------------------------------------- reading the run folder
 
 
-def _read(folder: Path, name: str) -> pd.DataFrame | None:
+def _read(folder: Path, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
+    """A table of the run folder (only ``columns``, those it has, when given)."""
     if (folder / f"{name}.parquet").is_file():
-        return pd.read_parquet(folder / f"{name}.parquet")
+        path = folder / f"{name}.parquet"
+        if columns is not None:
+            import pyarrow.parquet as pq
+
+            present = set(pq.read_schema(path).names)
+            columns = [c for c in columns if c in present]
+        return pd.read_parquet(path, columns=columns)
     if (folder / f"{name}.csv").is_file():
-        return pd.read_csv(folder / f"{name}.csv")
+        frame = pd.read_csv(folder / f"{name}.csv")
+        return frame if columns is None else frame[[c for c in columns if c in frame]]
     return None
 
 
@@ -78,9 +86,9 @@ def _yearly_means(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the tables
 
 
-def _income_statement(monthly: pd.DataFrame, yearly: pd.DataFrame) -> tuple[list[tuple[str, str, str]], pd.DataFrame]:
+def _income_statement(staff: pd.Series | None, yearly: pd.DataFrame) -> tuple[list[tuple[str, str, str]], pd.DataFrame]:
+    """``staff``: the staff costs per replication and year (the monthly table's sums), None when it has none."""
     frame = yearly.copy()
-    staff = monthly.groupby(["replication", "year"])["staff_costs_eur"].sum() if "staff_costs_eur" in monthly else None
     if staff is not None:
         frame = frame.merge(staff.rename("staff_costs_eur").reset_index(), on=["replication", "year"], how="left")
         frame["other_costs_eur"] = frame["coop_costs_eur"] - frame["staff_costs_eur"]
@@ -104,16 +112,68 @@ def _income_statement(monthly: pd.DataFrame, yearly: pd.DataFrame) -> tuple[list
     return lines, _yearly_means(frame, [c for _, c, _ in lines])
 
 
-def _financing_plan(folder: Path, opening: float | None) -> tuple[list[tuple[str, str | None, str]], pd.DataFrame]:
-    """The report's plan de financement (``report.tables.financing_plan_frame``), as means by year."""
-    from simcoop.report.data import load_run
+def _financing_plan(run: Any, opening: float | None) -> tuple[list[tuple[str, str | None, str]], pd.DataFrame]:
+    """The report's plan de financement (``report.tables.financing_plan_frame``): its lines and its figures per replication and year."""
     from simcoop.report.tables import financing_plan_frame
 
-    lines, frame, opening_eur = financing_plan_frame(load_run(folder), opening)
+    lines, frame, opening_eur = financing_plan_frame(run, opening)
     lines = [line for line in lines if line[1] is None or line[1] in frame]
     if np.isnan(opening_eur):
         lines = [line for line in lines if line[1] != "opening_eur"]
-    return lines, _yearly_means(frame, [c for _, c, _ in lines if c is not None])
+    return lines, frame
+
+
+def _monthly_parts(folder: Path, columns: Sequence[str]) -> Iterable[pd.DataFrame]:
+    """The monthly table (``columns``, those it has), one part of whole replications at a time: a
+    Parquet row group (the whole table from a CSV, or a Parquet file without statistics)."""
+    path = folder / "monthly.parquet"
+    if not path.is_file():
+        yield _read(folder, "monthly", columns)  # type: ignore[misc]
+        return
+    import pyarrow.parquet as pq
+
+    source = pq.ParquetFile(path)
+    present = set(source.schema_arrow.names)
+    wanted = [c for c in columns if c in present]
+    meta, k = source.metadata, source.schema.names.index("replication")
+    ranges = []
+    for group in range(meta.num_row_groups):
+        stats = meta.row_group(group).column(k).statistics
+        if stats is None or not stats.has_min_max:
+            ranges = []
+            break
+        ranges.append((stats.min, stats.max))
+    if len(ranges) <= 1:
+        yield pd.read_parquet(path, columns=wanted)
+        return
+    for low, high in ranges:
+        yield pd.read_parquet(path, columns=wanted, filters=[("replication", ">=", low), ("replication", "<=", high)])
+
+
+def _covers(yearly: pd.DataFrame, replications: np.ndarray) -> bool:
+    """True when ``replications`` (a part's, in order) are every replication of ``yearly``."""
+    return bool(len(replications)) and replications[0] == yearly["replication"].iloc[0] and replications[-1] == yearly["replication"].iloc[-1]
+
+
+def _cash_plan(folder: Path) -> tuple[list[tuple[str, str, str]], pd.DataFrame]:
+    """The plan de trésorerie: each column's mean across replications by month, read one column at a time."""
+    path = folder / "monthly.parquet"
+    if path.is_file():
+        import pyarrow.parquet as pq
+
+        present = set(pq.read_schema(path).names)
+    else:
+        present = set(pd.read_csv(folder / "monthly.csv", nrows=0).columns)
+    columns = [c for c in CASH_PLAN_COLUMNS if c[1] in present]
+    means = {}
+    for _, column, _ in columns:
+        values = _read(folder, "monthly", ["month", column])
+        means[column] = values.groupby("month", sort=True)[column].mean()  # type: ignore[union-attr]
+        del values
+    dates = _read(folder, "monthly", ["month", "date"])
+    cash = pd.DataFrame(means)
+    cash.insert(0, "date", dates.groupby("month", sort=True)["date"].first())  # type: ignore[union-attr]
+    return columns, cash
 
 
 #: Columns of the plan de trésorerie: (label, monthly column, number format).
@@ -199,29 +259,51 @@ def _funders(funding: pd.DataFrame | None, yearly: pd.DataFrame, replications: i
     return per_year
 
 
+def _monthly_columns() -> list[str]:
+    """The monthly columns the workbook reads: its keys, the staff costs, the cash plan's and the financing plan's."""
+    from simcoop.report.tables.accounts import FINANCING_FLOWS, FINANCING_STOCKS
+
+    cash = [c for _, c, _ in CASH_PLAN_COLUMNS]
+    return list(dict.fromkeys(["replication", "month", "date", "staff_costs_eur", *cash, *FINANCING_FLOWS, *FINANCING_STOCKS]))
+
+
 def workbook_tables(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """The numbers behind each sheet, from a run folder (what ``write_workbook`` lays out)."""
     folder = Path(run_dir)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     scenario = manifest["scenario"]
-    monthly = _read(folder, "monthly")
     yearly = _read(folder, "yearly")
     kpis = _read(folder, "kpis")
-    if monthly is None or yearly is None or kpis is None:
+    if yearly is None or kpis is None or not any((folder / f"monthly.{kind}").is_file() for kind in ("parquet", "csv")):
         raise FileNotFoundError(f"{folder} is not a simcoop run folder (monthly, yearly and kpis are needed)")
     start_year, start_month = (int(x) for x in scenario["meta"]["start_month"].split("-"))
-    month_index = monthly["month"].to_numpy()
-    monthly = monthly.assign(year=start_year + (start_month - 1 + month_index) // 12)
     replications = int(manifest["replications"])
-    income_lines, income = _income_statement(monthly, yearly)
+    from simcoop.report.data import RunData
     from simcoop.scenario import scenario_from_dict
     from simcoop.scenario.derived import opening_funds_eur
 
     opening = opening_funds_eur(scenario_from_dict(scenario, source=str(folder / "manifest.json")))[3]
-    financing_lines, financing = _financing_plan(folder, opening)
-    cash_columns = [c for c in CASH_PLAN_COLUMNS if c[1] in monthly]
-    cash = monthly.groupby("month", sort=True)[[c for _, c, _ in cash_columns]].mean()
-    cash.insert(0, "date", monthly.groupby("month", sort=True)["date"].first())
+    # What is per replication and year (the staff costs, the plan de financement's flows and
+    # stocks) is made from the monthly table a part of whole replications at a time (a Parquet
+    # row group): the same figures as from the whole table, without holding it.
+    staff_parts, financing_parts, financing_lines = [], [], []
+    for monthly in _monthly_parts(folder, _monthly_columns()):
+        monthly = monthly.assign(year=start_year + (start_month - 1 + monthly["month"].to_numpy()) // 12)
+        if "staff_costs_eur" in monthly:
+            staff_parts.append(monthly.groupby(["replication", "year"])["staff_costs_eur"].sum())
+        replicated = monthly["replication"].to_numpy()
+        part_yearly = yearly if _covers(yearly, replicated) else (
+            yearly.loc[yearly["replication"].between(replicated[0], replicated[-1])].reset_index(drop=True)
+        )
+        run = RunData(manifest=manifest, monthly=monthly, yearly=part_yearly, kpis=kpis, funding=None, verdict=None, folder=folder)
+        financing_lines, frame = _financing_plan(run, opening)
+        financing_parts.append(frame)
+        del monthly, run
+    staff = pd.concat(staff_parts) if staff_parts else None
+    income_lines, income = _income_statement(staff, yearly)
+    financing_frame = pd.concat(financing_parts, ignore_index=True)
+    financing = _yearly_means(financing_frame, [c for _, c, _ in financing_lines if c is not None])
+    cash_columns, cash = _cash_plan(folder)
     return {
         "manifest": manifest,
         "scenario": scenario,

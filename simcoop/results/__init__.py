@@ -4,7 +4,9 @@
 - ``frames``: replication outputs -> the tidy tables, and their column lists;
 - ``folder``: the run and study folders on disk (overwrite policy, atomic writes);
 - ``plots``: the charts behind ``Results.plot_fan`` / ``plot_yearly`` / ``plot_kpi``;
-- ``arrays``: the tables as xarray Datasets (``Results.to_xarray``).
+- ``arrays``: the tables as xarray Datasets (``Results.to_xarray``);
+- ``stream``: a streamed run's tables written in replication order as its chunks arrive;
+- ``stored``: ``StoredResults``, a run's Results reading its large tables from the run folder.
 """
 
 from simcoop.results.folder import OutputExistsError, check_output_folder, existing_manifest, run_identity

@@ -383,9 +383,6 @@ class Results:
 
     def _write(self, folder: Path, csv_rows: dict[str, Sequence[Path]] | None = None) -> None:
         csv_rows = csv_rows or {}
-        with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
-            json.dump(self.manifest(), fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
         # Every table as Parquet (exact: dtypes, categories, cents kept; what load_results
         # reads) and, except events, as CSV for spreadsheets and other tools.
         for name in TABLES:
@@ -395,6 +392,14 @@ class Results:
             frame.to_parquet(folder / f"{name}.parquet", index=False)
             if name != "events":
                 to_csv(frame, folder / f"{name}.csv", csv_rows.get(name))
+            del frame
+        self._write_derived(folder)
+
+    def _write_derived(self, folder: Path) -> None:
+        """The run folder's files besides the tables: manifest, summaries, reality check, verdict."""
+        with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
+            json.dump(self.manifest(), fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
         if self.portage is not None:
             to_csv(self.portage_comparison(), folder / "portage_comparison.csv")
         to_csv(self.summary(), folder / "summary.csv")

@@ -192,6 +192,13 @@ def opening_funds_eur(run: RunData) -> float | None:
 
 FinancingLines = list[tuple[str, "str | None", str]]
 
+#: Monthly columns the plan de financement sums by year (flows) and takes at each year's end (stocks).
+FINANCING_FLOWS: tuple[str, ...] = (
+    "capital_paid_in_eur", "capital_repaid_eur", "allocations_paid_eur", "public_funding_eur",
+    "financing_received_eur", "financing_repaid_eur",
+)  # fmt: skip
+FINANCING_STOCKS: tuple[str, ...] = ("advances_eur", "funding_receivable_eur", "coop_treasury_eur", "consolidated_cash_eur")
+
 
 def financing_plan_frame(run: RunData, opening_funds: float | None = None) -> tuple[FinancingLines, pd.DataFrame, float]:
     """The plan de financement's lines (label, column, kind) and its figures per replication and year.
@@ -200,24 +207,8 @@ def financing_plan_frame(run: RunData, opening_funds: float | None = None) -> tu
     Returns the lines, the frame and the opening funds (NaN when unknown).
     """
     years = run_years(run)
-    flows = monthly_by_year(
-        run,
-        [
-            c
-            for c in ("capital_paid_in_eur", "capital_repaid_eur", "allocations_paid_eur", "public_funding_eur",
-                      "financing_received_eur", "financing_repaid_eur")
-            if c in run.monthly
-        ],
-    )
-    stocks = monthly_by_year(
-        run,
-        [
-            c
-            for c in ("advances_eur", "funding_receivable_eur", "coop_treasury_eur", "consolidated_cash_eur")
-            if c in run.monthly
-        ],
-        how="last",
-    )
+    flows = monthly_by_year(run, [c for c in FINANCING_FLOWS if c in run.monthly])
+    stocks = monthly_by_year(run, [c for c in FINANCING_STOCKS if c in run.monthly], how="last")
     frame = (
         run.yearly[["replication", "year", "coop_result_eur", "corporate_tax_eur", "part_travail_eur"]]
         .merge(flows, on=["replication", "year"])
