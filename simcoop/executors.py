@@ -25,6 +25,7 @@ __all__ = [
     "InlineExecutor",
     "PoolExecutor",
     "DaskExecutor",
+    "executor_kind",
     "open_executor",
     "parse_scheduler",
 ]
@@ -282,6 +283,19 @@ def parse_scheduler(value: str | None) -> str | None:
     )
 
 
+def executor_kind(jobs: int, scheduler: str | None, dask_workers: int | None) -> str:
+    """Which executor ``open_executor`` makes for these options (``scheduler`` as ``parse_scheduler`` returns it).
+
+    'dask-local' (a LocalCluster: ``scheduler='local'``, or ``dask_workers`` alone), 'dask' (a
+    scheduler address), else 'inline' for ``jobs=1`` and 'pool' for more.
+    """
+    if scheduler == "local" or (scheduler is None and dask_workers is not None):
+        return "dask-local"
+    if scheduler is not None:
+        return "dask"
+    return "inline" if jobs == 1 else "pool"
+
+
 @contextlib.contextmanager
 def open_executor(
     jobs: int = 1,
@@ -297,16 +311,16 @@ def open_executor(
     Without either, ``jobs`` processes on this machine (``jobs=1``: this process).
     """
     scheduler = parse_scheduler(scheduler)
-    if scheduler is None and dask_workers is not None:
-        scheduler = "local"
+    kind = executor_kind(jobs, scheduler, dask_workers)
     executor: Any
-    if scheduler == "local":
+    if kind == "dask-local":
         workers = dask_workers or (jobs if jobs > 1 else (os.cpu_count() or 1))
         executor = DaskExecutor.local(workers)
-    elif scheduler is not None:
+    elif kind == "dask":
+        assert scheduler is not None
         executor = DaskExecutor.connect(scheduler, connect_timeout_seconds)
     else:
-        executor = InlineExecutor() if jobs == 1 else PoolExecutor(jobs)
+        executor = InlineExecutor() if kind == "inline" else PoolExecutor(jobs)
     try:
         yield executor
     finally:

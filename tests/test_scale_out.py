@@ -18,7 +18,7 @@ import yaml
 import simcoop
 from simcoop import store
 from simcoop.cli import main
-from simcoop.executors import InlineExecutor, PoolExecutor, parse_scheduler
+from simcoop.executors import InlineExecutor, PoolExecutor, executor_kind, open_executor, parse_scheduler
 from simcoop.store import PartialRunError, partial_folder, simulate_to_folder
 from tests.conftest import reference_data, small_scenario
 
@@ -130,6 +130,35 @@ def test_parse_scheduler() -> None:
     assert parse_scheduler("pool") is None
     assert parse_scheduler("local") == "local"
     assert parse_scheduler(" tcp://10.0.0.5:8786 ") == "tcp://10.0.0.5:8786"
+
+
+def test_executor_kind_names_what_open_executor_makes() -> None:
+    for jobs, kind, made in ((1, "inline", InlineExecutor), (2, "pool", PoolExecutor)):
+        assert executor_kind(jobs, None, None) == kind
+        with open_executor(jobs) as executor:
+            assert type(executor) is made
+    assert executor_kind(2, "local", None) == "dask-local"
+    assert executor_kind(1, None, 3) == "dask-local"
+    assert executor_kind(2, "tcp://10.0.0.5:8786", None) == "dask"
+
+
+@pytest.mark.parametrize("env, early", [(None, True), ("pool", True), ("local", False), ("not a scheduler", False)])
+def test_run_starts_its_pool_early_exactly_when_its_options_mean_a_pool(monkeypatch: pytest.MonkeyPatch, env: str | None, early: bool) -> None:
+    import argparse
+
+    from simcoop.cli import run as cli_run
+
+    if env is None:
+        monkeypatch.delenv("SIMCOOP_SCHEDULER", raising=False)
+    else:
+        monkeypatch.setenv("SIMCOOP_SCHEDULER", env)
+    pool = cli_run._early_pool(argparse.Namespace(jobs=2, scheduler=None, dask_workers=None), False)
+    try:
+        assert isinstance(pool, PoolExecutor) if early else pool is None
+    finally:
+        if pool is not None:
+            pool.release()
+            pool.close()
 
 
 # ---------------------------------------------------------------------- streaming and resume

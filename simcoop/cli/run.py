@@ -185,13 +185,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _early_pool(args: argparse.Namespace, auto: bool) -> Any:
-    """A started ``PoolExecutor`` for the streamed run (``--jobs`` above 1 on this machine), else None."""
+    """A started ``PoolExecutor`` when the streamed run's options mean a process pool (``executor_kind``), else None.
+
+    A scheduler value that is not one gives None here: ``executor_from`` reports it.
+    """
     import os
 
-    if auto or args.jobs < 2 or args.scheduler is not None or args.dask_workers is not None or os.environ.get("SIMCOOP_SCHEDULER") is not None:
-        return None
-    from simcoop.executors import PoolExecutor
+    from simcoop.executors import PoolExecutor, executor_kind, parse_scheduler
     from simcoop.workers import warm
+
+    try:
+        scheduler = parse_scheduler(args.scheduler if args.scheduler is not None else os.environ.get("SIMCOOP_SCHEDULER"))
+    except ValueError:
+        return None
+    if auto or executor_kind(args.jobs, scheduler, args.dask_workers) != "pool":
+        return None
 
     pool = PoolExecutor(args.jobs, initializer=warm)
     pool.start()
