@@ -124,19 +124,12 @@ class StoredResults(Results):
 
     def first(self, replications: int) -> Results:
         """The results of replications ``0 .. replications - 1`` only (``Results.first``), still read from the folder."""
-        if not 1 <= replications <= self.replications:
-            raise ValueError(f"replications must be from 1 to {self.replications}, got {replications}")
-        if replications == self.replications:
+        if self._whole_run(replications):
             return self
-
-        def head(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-            if frame is None:
-                return None
-            return frame.loc[frame["replication"].to_numpy() < replications].reset_index(drop=True)
-
+        kpis, portage, parameters = (self._head(frame, replications) for frame in (self.kpis, self.portage, self.parameters))
+        assert kpis is not None  # (a run always has its kpis)
         return StoredResults(
-            self.folder, self.scenario, self.seed, replications, head(self.kpis), 0.0, self.jobs,
-            portage=head(self.portage), parameters=head(self.parameters), limit=replications,
+            self.folder, self.scenario, self.seed, replications, kpis, 0.0, self.jobs, portage=portage, parameters=parameters, limit=replications,
         )  # fmt: skip
 
     def verdict(self) -> Any:

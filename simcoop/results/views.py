@@ -113,20 +113,29 @@ class Results:
             parameters=parameters,
         )
 
+    def _whole_run(self, replications: int) -> bool:
+        """Whether ``first(replications)`` is the whole run; ValueError outside 1 .. ``self.replications``."""
+        if not 1 <= replications <= self.replications:
+            raise ValueError(f"replications must be from 1 to {self.replications}, got {replications}")
+        return replications == self.replications
+
+    @staticmethod
+    def _head(frame: pd.DataFrame | None, replications: int) -> pd.DataFrame | None:
+        """The rows of ``frame`` of replications ``0 .. replications - 1`` (None stays None)."""
+        if frame is None:
+            return None
+        return frame.loc[frame["replication"].to_numpy() < replications].reset_index(drop=True)
+
     def first(self, replications: int) -> "Results":
         """The results of replications ``0 .. replications - 1`` only: equal, table for table, to
         ``simulate(scenario, replications, seed)`` (every table is per replication, and a
         replication's numbers depend only on scenario, seed and its index). Lets a study reuse
         a run instead of simulating its first replications again."""
-        if not 1 <= replications <= self.replications:
-            raise ValueError(f"replications must be from 1 to {self.replications}, got {replications}")
-        if replications == self.replications:
+        if self._whole_run(replications):
             return self
 
         def head(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-            if frame is None:
-                return None
-            return frame.loc[frame["replication"].to_numpy() < replications].reset_index(drop=True)
+            return self._head(frame, replications)
 
         return Results(
             scenario=self.scenario, seed=self.seed, replications=replications, monthly=head(self.monthly),
