@@ -50,11 +50,13 @@ import math
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import yaml
+
+from simcoop.memo import by_identity
 
 __all__ = [
     "EMPLOYER_SIZES",
@@ -555,7 +557,7 @@ def _knots_cents(r: PayrollRates) -> FloatArray:
 
 def _pieces(r: PayrollRates) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The knots (with a far sentinel), the continuous cost at each knot, and its left limit at the next."""
-    return _by_identity(_PIECES, r, _pieces_by_value)
+    return by_identity(_PIECES, r, _pieces_by_value)
 
 
 _PIECES: dict[int, tuple[PayrollRates, Any]] = {}
@@ -627,28 +629,12 @@ def gross_for_employer_budget_cents(budget_cents: npt.ArrayLike, rates: PayrollR
 _TABLE_SMIC = 4.0
 
 
-_T = TypeVar("_T")
-
-
-def _by_identity(cache: dict[int, tuple[PayrollRates, Any]], rates: PayrollRates, by_value: Callable[[PayrollRates], _T]) -> _T:
-    """``by_value(rates)``, looked up by the rules' identity first (the model asks for the same object
-    every month, and hashing the rules costs more than a small search), then by value."""
-    hit = cache.get(id(rates))
-    if hit is not None and hit[0] is rates:
-        return hit[1]  # type: ignore[no-any-return]
-    value = by_value(rates)
-    if len(cache) > 64:
-        cache.clear()
-    cache[id(rates)] = (rates, value)
-    return value
-
-
 _COST_TABLES: dict[int, tuple[PayrollRates, Any]] = {}
 
 
 def _cost_table(r: PayrollRates) -> FloatArray:
     """``employer_cost_cents`` of every whole cent of gross from 0 to ``_TABLE_SMIC`` monthly SMIC."""
-    return _by_identity(_COST_TABLES, r, _cost_table_by_value)
+    return by_identity(_COST_TABLES, r, _cost_table_by_value)
 
 
 @lru_cache(maxsize=8)
@@ -847,7 +833,7 @@ def payroll_tables(rates: PayrollRates) -> PayrollTables:
 
     Looked up by identity first, then by value, so equal rules built apart share one set of tables.
     """
-    return _by_identity(_TABLES, rates, _tables_by_value)
+    return by_identity(_TABLES, rates, _tables_by_value)
 
 
 @lru_cache(maxsize=8)

@@ -120,6 +120,7 @@ from simcoop.model.book import (
 from simcoop.model import flow_kernels, kernels
 from simcoop.model.flow_kernels import EXIT, RENEW, TO_ASSOCIE, TO_CESA
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, ModelParams
+from simcoop.memo import by_identity
 from simcoop.streams import Streams
 
 __all__ = ["monthly_books", "parcours", "MonthlyRecorder", "close_month", "draw_renewals", "start_roster"]
@@ -749,18 +750,15 @@ def _financing_tables(f: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.f
     per instrument repaid from the CAF), built once per plan; None when its rows are not of one length."""
     if f is None:
         return _NO_SCHEDULE, _NO_CAF
-    hit = _FINANCING_TABLES.get(id(f))
-    if hit is not None and hit[0] is f:
-        return hit[1]
+    return by_identity(_FINANCING_TABLES, f, _financing_tables_of, limit=8)
+
+
+def _financing_tables_of(f: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
     rows = (f.quasi_received_cents, f.quasi_principal_cents, f.received_cents, f.debt_principal_cents, f.interest_cents)  # kernels.F_* order
-    tables = None
-    if len({np.shape(row) for row in rows}) == 1 and np.ndim(rows[0]) == 1:
-        caf = [(float(month), float(amount), float(rate), 1.0 if quasi else 0.0) for month, amount, rate, _, _, quasi in f.from_caf]
-        tables = (np.array(rows, dtype=np.float64), np.array(caf, dtype=np.float64).reshape(len(caf), 4))
-    if len(_FINANCING_TABLES) >= 8:
-        _FINANCING_TABLES.clear()
-    _FINANCING_TABLES[id(f)] = (f, tables)
-    return tables
+    if len({np.shape(row) for row in rows}) != 1 or np.ndim(rows[0]) != 1:
+        return None
+    caf = [(float(month), float(amount), float(rate), 1.0 if quasi else 0.0) for month, amount, rate, _, _, quasi in f.from_caf]
+    return np.array(rows, dtype=np.float64), np.array(caf, dtype=np.float64).reshape(len(caf), 4)
 
 
 def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool) -> int:
@@ -1280,19 +1278,16 @@ _CONSTANTS: dict[int, tuple[ModelParams, _Constants]] = {}
 
 def _constants(p: ModelParams) -> _Constants:
     """The month's kernels' arguments that depend on ``p`` only, converted once per ``p``."""
-    hit = _CONSTANTS.get(id(p))
-    if hit is not None and hit[0] is p:
-        return hit[1]
-    c = _Constants(
+    return by_identity(_CONSTANTS, p, _constants_of, limit=8)
+
+
+def _constants_of(p: ModelParams) -> _Constants:
+    return _Constants(
         p.contribution_base == "turnover", float(p.contribution_minimum_cents), float(p.cape_fee_cents), float(p.margin_smoothing_months),
         float(p.treasury_floor_cents), float(p.advance_cap_cents), float(p.are_average_cents), float(p.are_cumul_reduction_rate),
         float(p.rsa_cents), float(p.capital_instalment_cents),
         per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year), _dues(p),
     )  # fmt: skip
-    if len(_CONSTANTS) >= 8:
-        _CONSTANTS.clear()
-    _CONSTANTS[id(p)] = (p, c)
-    return c
 
 
 _TABLES: dict[int, tuple[Any, tuple[Any, npt.NDArray[np.int64]]]] = {}
@@ -1300,15 +1295,12 @@ _TABLES: dict[int, tuple[Any, tuple[Any, npt.NDArray[np.int64]]]] = {}
 
 def _tables(rates: Any) -> tuple[Any, npt.NDArray[np.int64]]:
     """``payroll_tables(rates)`` and its cost table's ``kernels.bucket_index``, in one look-up by identity."""
-    hit = _TABLES.get(id(rates))
-    if hit is not None and hit[0] is rates:
-        return hit[1]
+    return by_identity(_TABLES, rates, _tables_of)
+
+
+def _tables_of(rates: Any) -> tuple[Any, npt.NDArray[np.int64]]:
     tables = payroll_tables(rates)
-    found = (tables, kernels.bucket_index(tables.cost))
-    if len(_TABLES) >= 64:
-        _TABLES.clear()
-    _TABLES[id(rates)] = (rates, found)
-    return found
+    return tables, kernels.bucket_index(tables.cost)
 
 
 def _cape_pay(book: Book, p: ModelParams, a: npt.NDArray[np.float64], treasury: npt.NDArray[np.float64], rates: Any, t: int) -> tuple[float, float]:
@@ -1538,21 +1530,22 @@ def _fte_costs(p: ModelParams, rates: Any, vm: float, ratio: float, thresholds: 
     return costs[0], costs[1]
 
 
-_EMPLOYER_COSTS: dict[int, tuple[Any, tuple[str, str], list[float]]] = {}
+_EMPLOYER_COSTS: dict[int, tuple[Any, dict[tuple[str, str], list[float]]]] = {}
 
 
 def _employer_costs(rates: Any, staff_gross: float, support_gross: float) -> list[float]:
     """``employer_cost_cents`` of the two salaries, computed once per (rules, salaries): ``_fte_costs`` runs
     again whenever the taxe ratio changes (every month of the first year), the employer cost does not."""
     salaries = (float(staff_gross).hex(), float(support_gross).hex())  # the same bits (a -0.0 is not a 0.0)
-    hit = _EMPLOYER_COSTS.get(id(rates))
-    if hit is not None and hit[0] is rates and hit[1] == salaries:
-        return hit[2]
-    costs = employer_cost_cents(np.array([staff_gross, support_gross]), rates).tolist()
-    if len(_EMPLOYER_COSTS) >= 64:
-        _EMPLOYER_COSTS.clear()
-    _EMPLOYER_COSTS[id(rates)] = (rates, salaries, costs)
+    by_salaries = by_identity(_EMPLOYER_COSTS, rates, _no_salaries_yet)
+    costs = by_salaries.get(salaries)
+    if costs is None:
+        costs = by_salaries[salaries] = employer_cost_cents(np.array([staff_gross, support_gross]), rates).tolist()
     return costs
+
+
+def _no_salaries_yet(rates: Any) -> dict[tuple[str, str], list[float]]:
+    return {}
 
 
 def _headcount_band(book: Book, p: ModelParams, calendar: int) -> None:
