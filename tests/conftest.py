@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -38,3 +39,17 @@ def small_scenario(**changes: Any) -> simcoop.Scenario:
 @pytest.fixture
 def small() -> simcoop.Scenario:
     return small_scenario()
+
+
+#: Every table a ``Results`` may have.
+RESULT_TABLES = ("monthly", "yearly", "events", "kpis", "funding", "zones", "sites", "portage", "parameters")
+
+
+def assert_same_tables(a: simcoop.Results, b: simcoop.Results, tables: tuple[str, ...] = RESULT_TABLES) -> None:
+    """``a`` and ``b`` have the same ``tables``, exactly (or both lack one)."""
+    for name in tables:
+        left, right = getattr(a, name), getattr(b, name)
+        if left is None or right is None:
+            assert left is None and right is None, name
+            continue
+        pd.testing.assert_frame_equal(left, right, check_exact=True, obj=name)

@@ -20,7 +20,7 @@ from simcoop import store
 from simcoop.cli import main
 from simcoop.executors import InlineExecutor, PoolExecutor, executor_kind, open_executor, parse_scheduler
 from simcoop.store import PartialRunError, partial_folder, simulate_to_folder
-from tests.conftest import reference_data, small_scenario
+from tests.conftest import assert_same_tables, reference_data, small_scenario
 
 pytest.importorskip("distributed")
 
@@ -31,12 +31,7 @@ TABLES = ("monthly", "yearly", "events", "kpis", "funding", "portage")
 
 
 def assert_same_results(a: simcoop.Results, b: simcoop.Results) -> None:
-    for name in TABLES:
-        left, right = getattr(a, name), getattr(b, name)
-        if left is None or right is None:
-            assert left is None and right is None, name
-            continue
-        pd.testing.assert_frame_equal(left, right, check_exact=True, obj=name)
+    assert_same_tables(a, b, TABLES)
     assert (a.seed, a.replications) == (b.seed, b.replications)
 
 

@@ -14,20 +14,10 @@ import simcoop
 from simcoop.results import stream
 from simcoop.results.stored import StoredResults
 from simcoop.store import simulate_to_folder
-from tests.conftest import small_scenario
+from tests.conftest import assert_same_tables, small_scenario
 
 SEED = 5
 N = 7
-TABLES = ("monthly", "yearly", "events", "kpis", "funding", "zones", "sites", "portage", "parameters")
-
-
-def assert_same_tables(a: simcoop.Results, b: simcoop.Results) -> None:
-    for name in TABLES:
-        left, right = getattr(a, name), getattr(b, name)
-        if left is None or right is None:
-            assert left is None and right is None, name
-            continue
-        pd.testing.assert_frame_equal(left, right, check_exact=True, obj=name)
 
 
 @pytest.fixture(scope="module")
