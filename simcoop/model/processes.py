@@ -1653,7 +1653,13 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
         cum, p_renew = p.destination_cumshares_by_stage, float(p.cape_renewal_probability)
         n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, hold_back, book.prior_status, out)
         if n < 0:  # some conversion may be held back: the rule on those candidates, then the outcomes
-            _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
+            tables = _tables(book.rates(t))[0]
+            if not kernels.hold_back(
+                book.a, out[0], -n, t, tables.cost, tables.employee, tables.kernel_constants, float(p.fixed_pay_share), float(p.min_gross_cents),
+                float(p.are_cumul_reduction_rate), float(p.are_average_cents), float(p.rsa_cents), float(p.prime_activite_earnings_share),
+                float(p.min_income_gain_share_on_are), viable, np.empty((2, -n)),
+            ):  # fmt: skip
+                _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
             n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, False, book.prior_status, out)
         if n:
             wake = book.wake
@@ -1737,6 +1743,15 @@ def _stay_while_are_lasts(
         candidates = np.flatnonzero(converting & (on_are | on_rsa))
         if len(candidates) == 0:
             return
+    gain, net = _income_gains(book, p, a, candidates, t)
+    viable[candidates[gain < p.min_income_gain_share_on_are * net]] = False
+
+
+def _income_gains(
+    book: Book, p: ModelParams, a: npt.NDArray[np.float64], candidates: npt.NDArray[np.int64], t: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """What a CESA would add to the income of the people of slots ``candidates`` (``_stay_while_are_lasts``),
+    and the net pay of their fixed part (``kernels.hold_back`` finds the same numbers)."""
     rates = book.rates(t)
     gross = _fixed_gross(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p, rates)
     tables = payroll_tables(rates)
@@ -1748,7 +1763,7 @@ def _stay_while_are_lasts(
         net - np.minimum(p.are_cumul_reduction_rate * gross, p.are_average_cents),
         rsa_income_gain_cents(net, p.rsa_cents, p.prime_activite_earnings_share),
     )
-    viable[candidates[gain < p.min_income_gain_share_on_are * net]] = False
+    return gain, net
 
 
 def _destination(cumshares: npt.NDArray[np.float64], u: float) -> int:
