@@ -72,7 +72,7 @@ from simcoop.jit import enabled, njit
 from simcoop.model.params import CAPE, CESA
 
 __all__ = [
-    "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "hold_back", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
+    "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "fixed_gross_one", "hold_back", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
     "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "month_close", "public_funding", "C_COLUMNS",
 ]
 
@@ -272,13 +272,23 @@ def fixed_gross(
     table where the relief is not 0 (the caller then runs the numpy function)."""
     gross = np.empty(margins.shape[0])
     for i in range(margins.shape[0]):
-        budget = np.rint(_max(margins[i], 0.0) * fixed_pay_share)
-        g = _gross_for_budget(cost_table, kc, budget, -1.0)
+        g = fixed_gross_one(cost_table, kc, margins[i], fixed_pay_share, min_gross_cents)
         if g != g:
             gross[0] = np.nan
             return gross
-        gross[i] = _max(g, min_gross_cents)
+        gross[i] = g
     return gross
+
+
+@_jit
+def fixed_gross_one(cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.float64], margin: float, fixed_pay_share: float, min_gross_cents: float) -> float:
+    """``fixed_gross`` of one recent margin (a Python float in, a float out: no arrays to make for one
+    person); NaN when its budget is beyond the table where the relief is not 0."""
+    budget = np.rint(_max(margin, 0.0) * fixed_pay_share)
+    g = _gross_for_budget(cost_table, kc, budget, -1.0)
+    if g != g:
+        return g
+    return _max(g, min_gross_cents)
 
 
 @_jit

@@ -358,7 +358,12 @@ def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) 
     key = (id(rates), margin, math.copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
     fixed = book.fixed_gross_memo.get(key)
     if fixed is None:
-        fixed = book.fixed_gross_memo[key] = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
+        if kernels.ENABLED:  # one margin: the kernel's scalar form, NaN when the numpy function must decide
+            tables = _tables(rates)[0]
+            fixed = kernels.fixed_gross_one(tables.cost, tables.kernel_constants, margin, p.fixed_pay_share, float(p.min_gross_cents))
+        if not kernels.ENABLED or fixed != fixed:
+            fixed = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
+        book.fixed_gross_memo[key] = fixed
     rows[ROW_FIXED_GROSS_CENTS][slot] = fixed
     book.flows["cesa_entries"] += 1
 
