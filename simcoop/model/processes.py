@@ -815,7 +815,7 @@ def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool) -> int:
         flows["public_funding_earned_cents"], flows["public_funding_recovered_cents"], book.year_recovered_cents,
         flows["public_funding_cents"],
     ) = state.tolist()  # fmt: skip
-    if done == 2 and share is not None:
+    if done == 2 and share is not None and settle:  # (_settle_recovery does nothing in the other months)
         _settle_recovery(book, p, t, settle, earned[:-1], earned.item(-1))
     return done
 
@@ -893,6 +893,14 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     ``max_wait_months`` without a place.
     """
     waiting = book.waiting
+    if p.n_sites == 1 and not waiting[0] and p.max_wait_months >= 0:
+        # No one waits at the one site: the month's entrants, in their order, when the team has room for all
+        # (the loop below would queue them, find none too old, and take them all, in order).
+        if not due:
+            return
+        if int(book.site_staff[0] * p.max_caseload) - book.m >= len(due):
+            _start_taken(env, book, p, streams, due, t)
+            return
     for zone, site, cesa in due or ():
         waiting[site].append((t, zone, cesa))
     taken: list[tuple[int, int, bool]] = []
@@ -916,9 +924,13 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
             _, zone, cesa = queue.popleft()
             taken.append((zone, s, cesa))
             room -= 1
+    if taken:
+        _start_taken(env, book, p, streams, taken, t)
+
+
+def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _Draws, taken: list[tuple[int, int, bool]], t: int) -> None:
+    """Open the activities of the entrants ``taken`` this month, (zone, site, starts under a CESA) each, and start their parcours."""
     k = len(taken)
-    if k == 0:
-        return
     taken.sort(key=_THIRD)  # CAPE entrants first, then direct CESA
     zones, sites, cesa_first = zip(*taken, strict=True)
     rng = streams.activities
