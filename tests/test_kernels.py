@@ -162,6 +162,10 @@ def test_the_kernels_find_the_rules_gross_beyond_the_payroll_tables(month: str, 
     compiled = kernels.fixed_gross(tables.cost, tables.kernel_constants, budgets, 1.0, 0.0)
     expected = fixed_gross_cents(budgets, 1.0, 0.0, rates)
     assert compiled.tobytes() == expected.tobytes()
+    # One margin at a time (``_start_cesa``), with a share and a minimum gross: numpy's function on each.
+    margins = np.concatenate((budgets, [-0.0, 0.4, 1.5, 2.5]))
+    one = [kernels.fixed_gross_one(tables.cost, tables.kernel_constants, float(x), 0.55, 180_000.0) for x in margins]
+    assert np.array(one).tobytes() == fixed_gross_cents(margins, 0.55, 180_000.0, rates).tobytes()
 
 
 @pytest.mark.parametrize(("month", "size"), RULES[:3] + RULES[-2:])
@@ -533,3 +537,62 @@ def test_the_books_compiled_entries_and_exits_are_numpys(seed: int) -> None:
             assert np.float64(getattr(x, name)).tobytes() == np.float64(getattr(y, name)).tobytes(), (month, name)
         assert x.flows == y.flows
     assert books[0].n > 60 and books[0].activity_capacity > 8  # entrants enough to grow the arrays
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_hold_back_kernel_is_the_numpy_rule(seed: int) -> None:
+    """``kernels.hold_back`` against ``_stay_while_are_lasts`` on random candidates (margins from negative to
+    beyond the cost table, on ARE or on RSA, a minimum gross of whole or fractional cents): the same
+    conversions held back, bit for bit, or handed back untouched when some fixed part is off the table."""
+    import dataclasses
+
+    from simcoop.model import book as rows
+    from simcoop.model.book import Book
+    from simcoop.model.params import model_params
+
+    rng = np.random.default_rng(seed)
+    base = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    t = int(rng.integers(0, base.horizon_months))
+    m = 60
+    decided = handed_back = held = 0
+    for trial in range(40):
+        p = dataclasses.replace(
+            base,
+            min_gross_cents=[base.min_gross_cents, 0.0, 150_000.5][trial % 3],
+            min_income_gain_share_on_are=float(rng.uniform(0.05, 0.6)),
+            fixed_pay_share=float(rng.uniform(0.3, 0.9)),
+        )
+        book = Book(p, capacity=2 * m)
+        book.m = m
+        tables = payroll_tables(book.rates(t))
+        top = float(tables.cost[-1])
+        high = 3 * top if trial % 4 == 0 else top / 3
+        a = book.a
+        a[rows.ROW_RECENT_NET_MARGIN_CENTS, :m] = np.rint(rng.uniform(-1e5, high, m))
+        a[rows.ROW_ARE_END_MONTH, :m] = np.where(rng.random(m) < 0.5, t + 1.0 + rng.integers(0, 20, m), -1.0)
+        a[rows.ROW_PERSON_ID, :m] = np.arange(m)
+        book.prior_status[:m] = np.where(a[rows.ROW_ARE_END_MONTH, :m] > t, 1, 2)
+        candidates = np.sort(rng.choice(m, size=int(rng.integers(1, 12)), replace=False)).astype(np.int64)
+        viable = rng.random(m) < 0.2
+        viable[candidates] = True
+        expected = viable.copy()
+        processes._stay_while_are_lasts(book, p, a[:, :m], expected, np.zeros(m, dtype=bool), t, candidates.copy())  # noqa: SLF001
+        before = viable.copy()
+        out = np.zeros(m + 4, dtype=np.int64)
+        out[: len(candidates)] = candidates
+        gain_net = np.full((2, len(candidates)), np.nan)
+        done = kernels.hold_back(
+            a, out, len(candidates), t, tables.cost, tables.employee, tables.kernel_constants, float(p.fixed_pay_share),
+            float(p.min_gross_cents), float(p.are_cumul_reduction_rate), float(p.are_average_cents), float(p.rsa_cents),
+            float(p.prime_activite_earnings_share), float(p.min_income_gain_share_on_are), viable, gain_net,
+        )  # fmt: skip
+        if done:
+            decided += 1
+            held += int((before & ~viable).sum())
+            assert viable.tobytes() == expected.tobytes(), trial
+            gain, net = processes._income_gains(book, p, a[:, :m], candidates, t)  # noqa: SLF001
+            assert gain_net.tobytes() == np.array([gain, net]).tobytes(), trial
+        else:
+            handed_back += 1
+            assert viable.tobytes() == before.tobytes(), trial
+    assert decided > 10 and handed_back > 5 and held > 10  # both ways taken, and conversions held back

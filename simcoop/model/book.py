@@ -6,8 +6,9 @@ Two kinds of storage:
   CESA, associé and exit months, exit destination and motive) and are what the run
   returns: Python lists, one item per person, since they are read and written one person
   at a time (a list item costs a few nanoseconds, a numpy scalar several tens), turned
-  into arrays once at the end of the run; the prior status alone is a numpy array, which
-  the monthly accounting indexes by person;
+  into arrays once at the end of the run (the first ``n`` items: the lists that every
+  entrant starts at the same value are allocated ahead, at that value); the prior status
+  alone is a numpy array, which the monthly accounting indexes by person;
 - **activity** arrays hold what the monthly accounting reads and writes, for the active
   activities only, packed in the first ``m`` slots (an activity that closes is replaced
   by the last one), so that the accounting of all of them is a few vectorised
@@ -343,30 +344,39 @@ class Book:
 
     # ------------------------------------------------------------------ storage
     def _alloc_people(self, capacity: int) -> None:
-        self.people_capacity = capacity  # of ``prior_status``, the one per-person array
+        self.people_capacity = capacity  # of ``prior_status`` and of the lists that start at a default
         self.prior_status = np.full(capacity, -1, dtype=np.int64)
         # Per-person lists, appended by ``add_entrants`` (see the module docstring).
         self.sector: list[int] = []
         self.first_stage: list[int] = []
         self.entry_month: list[int] = []
-        self.cesa_month: list[int] = []
-        self.associe_month: list[int] = []
-        self.exit_month: list[int] = []
-        self.exit_destination: list[int] = []
-        self.exit_reason: list[int] = []
-        self.capital_paid: list[int] = []
         self.mature: list[float] = []  # mature monthly turnover drawn at entry, cents
         self.zone: list[int] = []
         self.site: list[int] = []
-        self.stage: list[int] = []
-        self.cape_start: list[int] = []
         self.slot_of: list[int] = []  # activity slot, -1 once the activity is closed
+        # Per-person lists whose entrants all start at the same value: allocated ahead at their
+        # default, like ``prior_status`` (``add_entrants`` leaves them alone); only the first ``n``
+        # items are people.
+        self.stage: list[int] = [ACCUEIL] * capacity
+        self.cape_start: list[int] = [-1] * capacity
+        self.cesa_month: list[int] = [-1] * capacity
+        self.associe_month: list[int] = [-1] * capacity
+        self.exit_month: list[int] = [-1] * capacity
+        self.exit_destination: list[int] = [-1] * capacity
+        self.exit_reason: list[int] = [-1] * capacity
+        self.capital_paid: list[int] = [0] * capacity
 
     def _grow_people(self, needed: int) -> None:
         old = self.prior_status
         self.people_capacity = max(needed, 2 * self.people_capacity)
+        more = self.people_capacity - len(old)
         self.prior_status = np.full(self.people_capacity, -1, dtype=np.int64)
         self.prior_status[: len(old)] = old
+        self.stage += [ACCUEIL] * more
+        none = [-1] * more
+        for people in (self.cape_start, self.cesa_month, self.associe_month, self.exit_month, self.exit_destination, self.exit_reason):
+            people += none
+        self.capital_paid += [0] * more
 
     def _alloc_activities(self, capacity: int) -> None:
         self.activity_capacity = capacity
@@ -415,21 +425,12 @@ class Book:
         m = self.m
         if m + k > self.activity_capacity:
             self._grow_activities(m + k)
-        none = [-1] * k
         self.first_stage += _listed(first_stage)
         self.sector += sector.tolist()
         self.entry_month += [month] * k
         self.mature += _listed(mature_cents)
         self.zone += [0] * k if zone is None else _listed(zone)
         self.site += [0] * k if site is None else _listed(site)
-        self.stage += [ACCUEIL] * k
-        self.cape_start += none
-        self.cesa_month += none
-        self.associe_month += none
-        self.exit_month += none
-        self.exit_destination += none
-        self.exit_reason += none
-        self.capital_paid += [0] * k
         self.slot_of += range(m, m + k)
         if self.compiled and zone is not None and site is not None:
             # The per-entrant numbers in one array, one run of k after the other (small whole numbers

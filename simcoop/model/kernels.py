@@ -72,7 +72,7 @@ from simcoop.jit import enabled, njit
 from simcoop.model.params import CAPE, CESA
 
 __all__ = [
-    "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
+    "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "fixed_gross_one", "hold_back", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
     "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "month_close", "public_funding", "C_COLUMNS",
 ]
 
@@ -272,13 +272,80 @@ def fixed_gross(
     table where the relief is not 0 (the caller then runs the numpy function)."""
     gross = np.empty(margins.shape[0])
     for i in range(margins.shape[0]):
-        budget = np.rint(_max(margins[i], 0.0) * fixed_pay_share)
-        g = _gross_for_budget(cost_table, kc, budget, -1.0)
+        g = fixed_gross_one(cost_table, kc, margins[i], fixed_pay_share, min_gross_cents)
         if g != g:
             gross[0] = np.nan
             return gross
-        gross[i] = _max(g, min_gross_cents)
+        gross[i] = g
     return gross
+
+
+@_jit
+def fixed_gross_one(cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.float64], margin: float, fixed_pay_share: float, min_gross_cents: float) -> float:
+    """``fixed_gross`` of one recent margin (a Python float in, a float out: no arrays to make for one
+    person); NaN when its budget is beyond the table where the relief is not 0."""
+    budget = np.rint(_max(margin, 0.0) * fixed_pay_share)
+    g = _gross_for_budget(cost_table, kc, budget, -1.0)
+    if g != g:
+        return g
+    return _max(g, min_gross_cents)
+
+
+@_jit
+def hold_back(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    candidates: npt.NDArray[np.int64],
+    c: int,
+    t: int,
+    cost_table: npt.NDArray[np.float64],
+    employee_table: npt.NDArray[np.float64],
+    kc: npt.NDArray[np.float64],
+    fixed_pay_share: float,
+    min_gross_cents: float,
+    are_cumul_reduction_rate: float,
+    are_average_cents: float,
+    rsa_cents: float,
+    prime_activite_share: float,
+    min_gain_share: float,
+    viable: npt.NDArray[np.bool_],
+    gain_net: npt.NDArray[np.float64],
+) -> bool:
+    """``processes._stay_while_are_lasts`` on the slots ``candidates[:c]`` (viable, CAPE term not
+    over, on ARE or RSA): each one's fixed part (``fixed_gross``), its net pay (the employee
+    contributions read from the payroll table), the income a CESA adds (ARE reduced, or RSA
+    replaced: ``rsa_income_gain_cents``), and ``viable`` set False where the gain is below
+    ``min_gain_share`` of the net pay. Each candidate's gain and net pay go to ``gain_net[:, k]``.
+
+    False, having changed nothing, when some fixed part is off the table (beyond it, or not a
+    whole cent): the numpy code then decides, as it would have.
+    """
+    size = cost_table.shape[0]
+    gross = np.empty(c)
+    for k in range(c):
+        budget = np.rint(_max(a[ROW_RECENT_NET_MARGIN_CENTS, candidates[k]], 0.0) * fixed_pay_share)
+        g = _gross_for_budget(cost_table, kc, budget, -1.0)
+        if g != g:
+            return False
+        g = _max(g, min_gross_cents)
+        if not (g >= 0.0 and g < size and g == np.floor(g)):  # PayrollTables.index: a whole cent in the table
+            return False
+        gross[k] = g
+    prime_kept = 1.0 - prime_activite_share
+    for k in range(c):
+        j = candidates[k]
+        g = gross[k]
+        net = g - employee_table[int(g)]
+        if a[ROW_ARE_END_MONTH, j] > t:
+            gain = net - _min(are_cumul_reduction_rate * g, are_average_cents)
+        else:  # rsa_income_gain_cents
+            positive = _max(net, 0.0)
+            gain = positive - prime_kept * _min(_max(positive, 0.0), rsa_cents)
+        gain_net[0, k] = gain
+        gain_net[1, k] = net
+    for k in range(c):
+        if gain_net[0, k] < min_gain_share * gain_net[1, k]:
+            viable[candidates[k]] = False
+    return True
 
 
 # Rows of the scratch table ``out`` that the CESA pay kernels share (one column per activity).

@@ -358,7 +358,12 @@ def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) 
     key = (id(rates), margin, math.copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
     fixed = book.fixed_gross_memo.get(key)
     if fixed is None:
-        fixed = book.fixed_gross_memo[key] = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
+        if kernels.ENABLED:  # one margin: the kernel's scalar form, NaN when the numpy function must decide
+            tables = _tables(rates)[0]
+            fixed = kernels.fixed_gross_one(tables.cost, tables.kernel_constants, margin, p.fixed_pay_share, float(p.min_gross_cents))
+        if not kernels.ENABLED or fixed != fixed:
+            fixed = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
+        book.fixed_gross_memo[key] = fixed
     rows[ROW_FIXED_GROSS_CENTS][slot] = fixed
     book.flows["cesa_entries"] += 1
 
@@ -810,7 +815,7 @@ def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool) -> int:
         flows["public_funding_earned_cents"], flows["public_funding_recovered_cents"], book.year_recovered_cents,
         flows["public_funding_cents"],
     ) = state.tolist()  # fmt: skip
-    if done == 2 and share is not None:
+    if done == 2 and share is not None and settle:  # (_settle_recovery does nothing in the other months)
         _settle_recovery(book, p, t, settle, earned[:-1], earned.item(-1))
     return done
 
@@ -888,6 +893,14 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     ``max_wait_months`` without a place.
     """
     waiting = book.waiting
+    if p.n_sites == 1 and not waiting[0] and p.max_wait_months >= 0:
+        # No one waits at the one site: the month's entrants, in their order, when the team has room for all
+        # (the loop below would queue them, find none too old, and take them all, in order).
+        if not due:
+            return
+        if int(book.site_staff[0] * p.max_caseload) - book.m >= len(due):
+            _start_taken(env, book, p, streams, due, t)
+            return
     for zone, site, cesa in due or ():
         waiting[site].append((t, zone, cesa))
     taken: list[tuple[int, int, bool]] = []
@@ -911,9 +924,13 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
             _, zone, cesa = queue.popleft()
             taken.append((zone, s, cesa))
             room -= 1
+    if taken:
+        _start_taken(env, book, p, streams, taken, t)
+
+
+def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _Draws, taken: list[tuple[int, int, bool]], t: int) -> None:
+    """Open the activities of the entrants ``taken`` this month, (zone, site, starts under a CESA) each, and start their parcours."""
     k = len(taken)
-    if k == 0:
-        return
     taken.sort(key=_THIRD)  # CAPE entrants first, then direct CESA
     zones, sites, cesa_first = zip(*taken, strict=True)
     rng = streams.activities
@@ -1653,7 +1670,13 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
         cum, p_renew = p.destination_cumshares_by_stage, float(p.cape_renewal_probability)
         n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, hold_back, book.prior_status, out)
         if n < 0:  # some conversion may be held back: the rule on those candidates, then the outcomes
-            _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
+            tables = _tables(book.rates(t))[0]
+            if not kernels.hold_back(
+                book.a, out[0], -n, t, tables.cost, tables.employee, tables.kernel_constants, float(p.fixed_pay_share), float(p.min_gross_cents),
+                float(p.are_cumul_reduction_rate), float(p.are_average_cents), float(p.rsa_cents), float(p.prime_activite_earnings_share),
+                float(p.min_income_gain_share_on_are), viable, np.empty((2, -n)),
+            ):  # fmt: skip
+                _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
             n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, False, book.prior_status, out)
         if n:
             wake = book.wake
@@ -1737,6 +1760,15 @@ def _stay_while_are_lasts(
         candidates = np.flatnonzero(converting & (on_are | on_rsa))
         if len(candidates) == 0:
             return
+    gain, net = _income_gains(book, p, a, candidates, t)
+    viable[candidates[gain < p.min_income_gain_share_on_are * net]] = False
+
+
+def _income_gains(
+    book: Book, p: ModelParams, a: npt.NDArray[np.float64], candidates: npt.NDArray[np.int64], t: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """What a CESA would add to the income of the people of slots ``candidates`` (``_stay_while_are_lasts``),
+    and the net pay of their fixed part (``kernels.hold_back`` finds the same numbers)."""
     rates = book.rates(t)
     gross = _fixed_gross(a[ROW_RECENT_NET_MARGIN_CENTS, candidates], p, rates)
     tables = payroll_tables(rates)
@@ -1748,7 +1780,7 @@ def _stay_while_are_lasts(
         net - np.minimum(p.are_cumul_reduction_rate * gross, p.are_average_cents),
         rsa_income_gain_cents(net, p.rsa_cents, p.prime_activite_earnings_share),
     )
-    viable[candidates[gain < p.min_income_gain_share_on_are * net]] = False
+    return gain, net
 
 
 def _destination(cumshares: npt.NDArray[np.float64], u: float) -> int:
