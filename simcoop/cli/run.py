@@ -193,7 +193,8 @@ def _cmd_run_pooled(args: argparse.Namespace, auto: bool, pool: Any) -> int:
 
 
 def _early_pool(args: argparse.Namespace, auto: bool) -> Any:
-    """A started ``PoolExecutor`` when the streamed run's options mean a process pool (``executor_kind``), else None.
+    """A ``PoolExecutor`` already started (its fork server warming, or else its spawned workers) when the streamed
+    run's options mean a process pool (``executor_kind``), else None.
 
     A scheduler value that is not one gives None here: ``executor_from`` reports it.
     """
