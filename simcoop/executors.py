@@ -61,8 +61,17 @@ class InlineExecutor:
 
 
 class PoolExecutor:
-    """A pool of ``jobs`` spawned worker processes on this machine (``--jobs N``); each runs
+    """A pool of ``jobs`` worker processes on this machine (``--jobs N``); each runs
     ``initializer()`` (a top-level function) when it starts, if given.
+
+    Where the platform has one (Linux, macOS), the workers are forked by a fork server
+    (``multiprocessing``'s forkserver): a fresh interpreter, started once per process, that
+    imported simcoop, loaded its compiled kernels and built the reference's payroll tables
+    (``simcoop.workers.warm_fork_server``) before forking any worker, so each worker starts
+    warm and the warming is paid once, not once per worker. The server is never a fork of
+    this process (it is started as a new interpreter, and has run no task). Where there is no
+    fork server, or when a variable the workers read (``_READ_BY_WORKERS``) changed since the
+    server started, the workers are spawned (a fresh interpreter each).
 
     The workers are started at the first call and kept for the next ones until ``close()``
     (or the end of a ``with`` block): a study that runs many small batches of replications
@@ -84,14 +93,16 @@ class PoolExecutor:
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=self._initializer
-            )
+            context = _fork_server() or multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=self._initializer)
             self._finalizer = weakref.finalize(self, _shutdown, self._pool)
         return self._pool
 
     def start(self) -> None:
-        """Start the workers now (each runs ``initializer``, a top-level function, first), not at the first call."""
+        """Get the workers going now, not at the first call: the fork server warming (the workers are then
+        forked at the first call, warm), or else the spawned workers themselves (each runs ``initializer`` first)."""
+        if self._pool is None and _fork_server() is not None:
+            return  # forking now would wait for the server's warming: the caller has its own work meanwhile
         pool = self._started()
         for _ in range(self.workers):  # the pool starts a process per task submitted while none is idle
             pool.submit(int)
@@ -147,6 +158,38 @@ class PoolExecutor:
 
 def _shutdown(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: The module the fork server imports before forking any worker (named, not imported here:
+#: it imports the chunk path, which imports this module). With ``_WARM_FLAG`` set in the
+#: server's environment, importing it warms the server (``simcoop.workers.warm_fork_server``).
+_WARM_MODULE = "simcoop.forkwarm"
+_WARM_FLAG = "SIMCOOP_WARM_FORK_SERVER"
+#: What the workers read from the environment (simcoop's numba switch, numba's, Python's, Arrow's and
+#: the BLAS's own settings; add any variable a task comes to read): a fork server keeps the values it
+#: was started with, so a pool made after one of them changed is spawned instead.
+_READ_BY_WORKERS = ("SIMCOOP_NO_NUMBA", "NUMBA_", "PYTHON", "ARROW_", "OMP_", "OPENBLAS_", "MKL_")
+_server_environment: dict[str, str] | None = None
+
+
+def _fork_server() -> Any:
+    """The forkserver context, its server started (warming) at the first call; None where there is none
+    or when the variables the workers read (``_READ_BY_WORKERS``) changed since it started."""
+    global _server_environment
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    environment = {k: v for k, v in os.environ.items() if k.startswith(_READ_BY_WORKERS)}
+    if _server_environment is None:
+        from multiprocessing import forkserver
+
+        forkserver.set_forkserver_preload([_WARM_MODULE])
+        os.environ[_WARM_FLAG] = "1"  # for the server only: it reads its environment when it starts
+        try:
+            forkserver.ensure_running()  # a fresh interpreter (never a fork of this process); does not wait for it
+        finally:
+            del os.environ[_WARM_FLAG]
+        _server_environment = environment
+    return multiprocessing.get_context("forkserver") if environment == _server_environment else None
 
 
 class DaskExecutor:

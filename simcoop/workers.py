@@ -1,17 +1,21 @@
 """What a local pool's worker loads before its first task, so that a pool started early is ready when the tasks come.
 
-``simcoop run --jobs N`` starts its process pool as soon as the scenario is read, with
-``warm`` as the workers' initializer: each worker imports what a chunk needs (``simcoop.store``:
-the model, its numba kernels' module, the tables and their files) and loads numba's compiled
-CSV loop (``simcoop.csvout``, which also loads numba's machinery the model's kernels use)
-while the parent makes its own imports and checks the output folder. A worker started
-this way computes exactly what any other does: a replication's numbers depend only on
-scenario, seed and index.
+``simcoop run --jobs N`` gets its process pool going as soon as its options are read. Where
+the platform has a fork server (``simcoop.executors.PoolExecutor``), that server, a fresh
+interpreter, runs ``warm_fork_server`` once: it imports what a chunk needs, loads numba's
+compiled CSV loop and computes one replication of the bundled reference scenario with its
+tables and files (which loads the model's compiled kernels and builds the payroll tables of
+the reference's rules), then forks each worker ready. Elsewhere each spawned worker runs
+``warm`` (the imports and the CSV loop) as the pool's initializer. Either way the parent makes
+its own imports and checks meanwhile. A worker started this way computes exactly what any
+other does: a replication's numbers depend only on scenario, seed and index, and what the
+warming leaves behind (imported modules, loaded kernels, tables cached by value or by the
+identity of objects it keeps) is what the first task would have made.
 """
 
 from __future__ import annotations
 
-__all__ = ["warm"]
+__all__ = ["warm", "warm_fork_server"]
 
 
 def warm() -> None:
@@ -28,4 +32,23 @@ def warm() -> None:
 
         csv_rows(pd.DataFrame({"a": np.zeros(512), "b": np.zeros(512, dtype=np.int64)}))  # enough cells for the compiled loop
     except Exception:  # noqa: BLE001 - see above
+        pass
+
+
+def warm_fork_server() -> None:
+    """``warm``, then one chunk of one replication of the bundled reference scenario (its tables and files
+    included), in the fork server before it forks any worker.
+
+    Never raises, as ``warm``. Measured on the reference (``simcoop run``): a worker's first chunk
+    costs about 0.75 s of CPU more than the next ones (the payroll tables, the kernels' load, the
+    dated rules), on top of ``warm``'s 1.4 s.
+    """
+    warm()
+    try:
+        from simcoop.scenario.load import default_scenario_path, load_scenario
+        from simcoop.store import compute_chunk
+
+        scenario = load_scenario(default_scenario_path())
+        compute_chunk(scenario, scenario.simulation.seed, 0, 1, False)
+    except Exception:  # noqa: BLE001 - see warm
         pass

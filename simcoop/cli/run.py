@@ -137,6 +137,20 @@ def add_parser(sub: Any) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``simcoop run``: simulate a scenario, write its run folder and workbook, then the sensitivity, solver and report asked for."""
+    auto = args.replications == "auto" or (args.precision is not None and args.replications is None)
+    # The run's process pool gets going first (simcoop.workers): its workers, or the fork server
+    # they come from, import and load what a chunk needs while this process reads the scenario,
+    # makes its own imports and checks the output folder.
+    pool = _early_pool(args, auto)
+    try:
+        return _cmd_run_pooled(args, auto, pool)
+    finally:
+        if pool is not None:
+            pool.release()  # never waits: released as soon as the chunks are in, or on any exit
+
+
+def _cmd_run_pooled(args: argparse.Namespace, auto: bool, pool: Any) -> int:
+    """``simcoop run`` once its early pool (if any) is going."""
     from simcoop.scenario import ScenarioError
     from simcoop.scenario.load import default_scenario_path, load_scenario  # not simcoop.runner: no model yet
 
@@ -158,7 +172,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         except ReaderError as exc:
             print(f"simcoop: --reader: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-    auto = args.replications == "auto" or (args.precision is not None and args.replications is None)
     if args.precision is not None and not auto:
         print("simcoop: --precision goes with --replications auto (or without -n)", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -170,11 +183,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simcoop.outdir import folder_lock, recover
 
     with ExitStack() as hold:
-        # The run's process pool starts now, its workers importing and loading what a chunk
-        # needs while this process makes its own imports and checks (simcoop.workers).
-        pool = _early_pool(args, auto)
-        if pool is not None:
-            hold.callback(pool.release)  # never waits: released as soon as the chunks are in, or on any exit
         try:  # one lock for the whole command: the run, -n auto, solve, sensitivity and the report
             hold.enter_context(folder_lock(out))
             for done in recover(out):
@@ -185,7 +193,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _early_pool(args: argparse.Namespace, auto: bool) -> Any:
-    """A started ``PoolExecutor`` when the streamed run's options mean a process pool (``executor_kind``), else None.
+    """A ``PoolExecutor`` already started (its fork server warming, or else its spawned workers) when the streamed
+    run's options mean a process pool (``executor_kind``), else None.
 
     A scheduler value that is not one gives None here: ``executor_from`` reports it.
     """
