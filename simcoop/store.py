@@ -521,7 +521,7 @@ class _InOrder:
 
 
 def _frame(table: Any) -> pd.DataFrame:
-    """The frame an Arrow table of ``arrow_table`` was made from (its pandas metadata says the dtypes; ``attrs`` too)."""
+    """The frame an Arrow table of ``arrow_table`` was made from (dtypes from its pandas metadata; ``attrs`` too)."""
     frame = table.to_pandas()
     if attrs := (table.schema.metadata or {}).get(b"PANDAS_ATTRS"):
         frame.attrs = json.loads(attrs)

@@ -258,13 +258,14 @@ def yearly_frame(scenario: Scenario, monthly: pd.DataFrame, people: pd.DataFrame
         "year": summed.index.get_level_values(1).to_numpy(),
         "months": grouped["month"].count().to_numpy(),
     }
+    summed = summed.reset_index(drop=True)  # (a column of a frame with a MultiIndex copies the index)
     for name in sums:  # money rounded to the cent (as Series.round)
         values = summed[name].to_numpy()
         yearly[name] = np.round(values, 2) if name.endswith("_eur") else values
     # Jobs in FTE: the year's mean of the monthly FTE (hour equivalents / 151.67 h).
     yearly["jobs_fte"] = np.round(yearly["jobs_fte"] / yearly["months"], 4)
     yearly["are_months_saved"] = np.round(yearly["are_months_saved"], 4)
-    last = grouped[list(ends.values())].last()
+    last = grouped[list(ends.values())].last().reset_index(drop=True)
     for name, column in ends.items():
         yearly[name] = last[column].to_numpy()
 
@@ -541,7 +542,8 @@ def kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame, 
         columns = ["replication", "contributions_eur", "prestations_eur", "public_funding_earned_eur"]
         sub = monthly[columns].loc[in_year].groupby("replication", sort=True)[columns[1:]].sum()
         total = sub["contributions_eur"] + sub["prestations_eur"] + sub["public_funding_earned_eur"]  # prestations: own revenue
-        kpis["public_share_in_criterion_year"] = _aligned((sub["public_funding_earned_eur"] / total.where(total > 0)).round(4), index)
+        share = (sub["public_funding_earned_eur"] / total.where(total > 0)).round(4)
+        kpis["public_share_in_criterion_year"] = _aligned(share, index)
     else:
         kpis["public_share_in_criterion_year"] = np.full(len(index), np.nan)
     feasibility = scenario.creation.feasibility
@@ -551,7 +553,8 @@ def kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame, 
     result = monthly["coop_result_eur"].to_numpy().reshape(-1, horizon)
     kpis["break_even_month"] = pd.array([break_even_month(r) for r in result], dtype="Int64")
     status = scenario.pathway.prior_status
-    kpis["are_saved_eur"] = np.round(kpis["are_months_saved"] * status.are_counterfactual_share * status.are_average_eur_per_month, 2)
+    are_saved = kpis["are_months_saved"] * status.are_counterfactual_share * status.are_average_eur_per_month
+    kpis["are_saved_eur"] = np.round(are_saved, 2)
     # The cash layer: the start-up need (before financing) and the shortfall after it.
     before = monthly["treasury_before_financing_eur"].to_numpy().reshape(-1, horizon)
     kpis["startup_need_eur"] = np.maximum(-before.min(axis=1), 0.0).round(2)
@@ -561,7 +564,8 @@ def kpis_frame(scenario: Scenario, monthly: pd.DataFrame, yearly: pd.DataFrame, 
     # (recovered at each year-end).
     yg = yearly.groupby("replication", sort=True)
     kpis["over_compensation_eur"] = np.round(_aligned(yg["over_compensation_eur"].sum(), index), 2)
-    kpis["over_compensation_years"] = _aligned((yearly["over_compensation_eur"] > 0.005).groupby(yearly["replication"], sort=True).sum(), index)
+    over_years = (yearly["over_compensation_eur"] > 0.005).groupby(yearly["replication"], sort=True).sum()
+    kpis["over_compensation_years"] = _aligned(over_years, index)
     costs = yearly["coop_costs_eur"] + yearly["exit_losses_eur"] + yearly["interest_eur"]
     ratio = (yearly["public_funding_earned_eur"] / costs.where(costs > 0)).groupby(yearly["replication"]).max()
     kpis["max_public_to_costs"] = np.round(_aligned(ratio, index), 4)

@@ -62,12 +62,14 @@ def arrow_table(frame: pd.DataFrame) -> Any:
             table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"PANDAS_ATTRS": json.dumps(frame.attrs).encode()})
         return table
     arrays = [_arrow_array(series) for _, series in frame.items()]
-    key = (tuple(frame.columns), frame.columns.dtype, frame.columns.name, tuple(frame.dtypes), tuple(a.type for a in arrays))
+    types = tuple(array.type for array in arrays)
+    key = (tuple(frame.columns), frame.columns.dtype, frame.columns.name, tuple(frame.dtypes), types)
     schema = _SCHEMAS.get(key)
     if schema is not None:
         return pa.Table.from_arrays(arrays, schema=schema)
     table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
-    if [field.type for field in table.schema] == list(key[-1]) and table.equals(pa.Table.from_arrays(arrays, schema=table.schema)):
+    same_types = tuple(field.type for field in table.schema) == types
+    if same_types and table.equals(pa.Table.from_arrays(arrays, schema=table.schema)):
         if len(_SCHEMAS) >= 64:
             _SCHEMAS.clear()
         _SCHEMAS[key] = table.schema
