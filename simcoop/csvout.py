@@ -51,7 +51,8 @@ def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
     out = _by_position(frame)  # columns by position: a label lookup in an Arrow-backed Index is slow
     for k, series in list(out.items()):
         if pd.api.types.is_float_dtype(series.dtype):
-            values = series.to_numpy(dtype=float, na_value=np.nan)
+            numpy_float = isinstance(series.dtype, np.dtype) and series.dtype == np.float64
+            values = series.to_numpy() if numpy_float else series.to_numpy(dtype=float, na_value=np.nan)  # (no copy)
             magnitude = np.abs(values)
             exponent = np.isfinite(values) & ((magnitude >= 1e16) | ((magnitude > 0) & (magnitude < 1e-4)))
             if exponent.any():
@@ -61,6 +62,9 @@ def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
         elif isinstance(series.dtype, pd.CategoricalDtype):  # the scenario name, zone and site names
             if any(isinstance(c, str) and c.startswith(FORMULA_PREFIXES) for c in series.cat.categories):
                 out[k] = series.astype(object).map(neutralise)
+        elif isinstance(series.dtype, pd.StringDtype):  # strings or missing: each distinct string looked at once
+            if any(isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in series.unique().tolist()):
+                out[k] = series.map(neutralise)
         elif (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)) and series.map(
             lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES)
         ).any():
