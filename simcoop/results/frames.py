@@ -345,20 +345,19 @@ def funding_frame(scenario: Scenario, outputs: Sequence[ReplicationOutput]) -> p
     in_year = [year_of_month == year for year in years]
     # Each convention's year sums, every replication at once: row by row (the year's months of one
     # convention, contiguous), the same sums as summing each convention's months apart.
-    by_year = {}
-    for name in ("funding_earned", "funding_received"):
+    # The rows in (replication, convention, year) order, column by column; euros rounded by Python's round.
+    data: dict[str, Any] = {}
+    for name, column in (("funding_earned", "earned_eur"), ("funding_received", "received_eur")):
         stacked = np.stack([getattr(o, name) for o in outputs])  # [replication, convention, month]
-        by_year[name] = np.stack([stacked[:, :, months].sum(axis=2) for months in in_year], axis=2).tolist()
-    rows = []
-    for o, earned, received in zip(outputs, by_year["funding_earned"], by_year["funding_received"], strict=True):
-        for c, conv in enumerate(conventions):
-            for k, year in enumerate(years.tolist()):
-                rows.append(
-                    (o.replication, year, conv.funder, conv.kind, round(earned[c][k] / 100.0, 2), round(received[c][k] / 100.0, 2))
-                )
-    frame = pd.DataFrame(rows, columns=columns[1:])
-    frame.insert(0, "scenario", _named(scenario.meta.name, len(frame)))
-    return frame
+        sums = np.stack([stacked[:, :, months].sum(axis=2) for months in in_year], axis=2)
+        data[column] = np.array([round(cents / 100.0, 2) for cents in sums.ravel().tolist()], dtype=np.float64)
+    per_replication = len(conventions) * len(years)
+    data["scenario"] = _named(scenario.meta.name, len(outputs) * per_replication)
+    data["replication"] = np.repeat(np.array([o.replication for o in outputs], dtype=np.int64), per_replication)
+    data["year"] = np.tile(years.astype(np.int64), len(outputs) * len(conventions))
+    data["funder"] = [conv.funder for conv in conventions for _ in years] * len(outputs)
+    data["kind"] = [conv.kind for conv in conventions for _ in years] * len(outputs)
+    return pd.DataFrame({name: data[name] for name in columns})
 
 
 def territory_frames(
