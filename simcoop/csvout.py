@@ -51,7 +51,8 @@ def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
     out = _by_position(frame)  # columns by position: a label lookup in an Arrow-backed Index is slow
     for k, series in list(out.items()):
         if pd.api.types.is_float_dtype(series.dtype):
-            values = series.to_numpy(dtype=float, na_value=np.nan)
+            numpy_float = isinstance(series.dtype, np.dtype) and series.dtype == np.float64
+            values = series.to_numpy() if numpy_float else series.to_numpy(dtype=float, na_value=np.nan)  # (no copy)
             magnitude = np.abs(values)
             exponent = np.isfinite(values) & ((magnitude >= 1e16) | ((magnitude > 0) & (magnitude < 1e-4)))
             if exponent.any():
@@ -61,6 +62,9 @@ def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
         elif isinstance(series.dtype, pd.CategoricalDtype):  # the scenario name, zone and site names
             if any(isinstance(c, str) and c.startswith(FORMULA_PREFIXES) for c in series.cat.categories):
                 out[k] = series.astype(object).map(neutralise)
+        elif isinstance(series.dtype, pd.StringDtype):  # strings or missing: each distinct string looked at once
+            if any(isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in series.unique().tolist()):
+                out[k] = series.map(neutralise)
         elif (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)) and series.map(
             lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES)
         ).any():
@@ -208,17 +212,24 @@ def _text_cell(value: object) -> str | None:
 # ---------------------------------------------------------------------- compiled rows (numba)
 #
 # The same text, written by one compiled loop: integer columns, and float columns whose every
-# value is a number of cents (money), are formatted there from int64; the other columns are
-# made in Python as above (``_column_texts``; categories once per category) and copied in.
-# For a float ``v`` that is the double nearest to ``k / 100`` (``k / 100 == v`` in IEEE
-# arithmetic, ``k = rint(100 v)``) with ``|v| < 2**46``, ``repr(v)`` is the decimal ``k / 100``
-# with its trailing zeros dropped (one kept after the point): doubles are then closer than 0.01
-# to each other, so no shorter decimal reads back to ``v``. ``-0.0`` is left to ``repr``.
+# value is a decimal of at most 2 (money) or 4 digits after the point (FTE, ratios, shares), are
+# formatted there from int64; the other columns are made in Python as above (``_column_texts``;
+# categories, dates and text once per distinct value) and copied in.
+# For a float ``v`` that is the double nearest to ``k / 10**d`` (``k / 10**d == v`` in IEEE
+# arithmetic, ``k = rint(v 10**d)``) with ``|v| < _DECIMALS_LIMIT[d]`` (where doubles are closer
+# than ``10**-d`` to each other, so no other decimal of ``d`` digits reads back to ``v``),
+# ``repr(v)`` is the decimal ``k / 10**d`` with its trailing zeros dropped (one kept after the
+# point); ``-0.0`` is ``"-0.0"``, as ``repr`` writes it.
 
 #: Fewest cells of a block worth a call of the compiled loop (smaller blocks are written in Python).
 _KERNEL_CELLS = 512
-_CENTS_LIMIT = 2.0**46
+#: Digits after the point tried for a float column, and below what magnitude each holds: the
+#: spacing of doubles below ``2**e`` is ``2**(e - 53)``, under ``10**-d`` for ``e <= 46`` (d = 2)
+#: and ``e <= 39`` (d = 4).
+_DECIMALS_LIMIT = {2: 2.0**46, 4: 2.0**39}
 _INT64_MIN = np.iinfo(np.int64).min
+#: A cell's flag for the compiled loop: missing (an empty cell), or a zero written with a minus sign.
+_MISSING, _MINUS_ZERO = 1, 2
 _KERNEL: list[Any] = []
 
 
@@ -234,7 +245,8 @@ def _use_kernel(columns: list[pd.Series]) -> bool:
 
 
 def _numeric_cells(series: pd.Series) -> tuple[np.ndarray, int, np.ndarray | None] | None:
-    """(int64 values, 0 for integers or 1 for cents, missing cells or None), or None when the column is not one of those."""
+    """(int64 values, 0 for integers or the digits after the point ``d`` of decimals ``values / 10**d``, each cell's
+    flag (``_MISSING``, ``_MINUS_ZERO``) or None), or None when the column is not one of those."""
     dtype = series.dtype
     if not isinstance(dtype, np.dtype):
         return None
@@ -246,15 +258,39 @@ def _numeric_cells(series: pd.Series) -> tuple[np.ndarray, int, np.ndarray | Non
     if dtype == np.float64:
         values = series.to_numpy()
         missing = np.isnan(values)
-        with np.errstate(invalid="ignore"):
-            cents = np.rint(values * 100)
-            exact = (cents / 100 == values) & (np.abs(values) < _CENTS_LIMIT) & ~((values == 0) & np.signbit(values))
-        if not (exact | missing).all():
+        magnitude = np.abs(values)
+        for decimals, limit in _DECIMALS_LIMIT.items():
+            scale = 10.0**decimals
+            with np.errstate(invalid="ignore"):
+                scaled = np.rint(values * scale)
+                exact = (scaled / scale == values) & (magnitude < limit)
+            if (exact | missing).all():
+                break
+        else:
             return None
-        if not missing.any():
-            return cents.astype(np.int64), 1, None
-        cents[missing] = 0
-        return cents.astype(np.int64), 1, missing
+        minus_zero = (values == 0) & np.signbit(values)
+        if not missing.any() and not minus_zero.any():
+            return scaled.astype(np.int64), decimals, None
+        scaled[missing] = 0
+        flags = np.where(missing, _MISSING, np.where(minus_zero, _MINUS_ZERO, 0)).astype(np.uint8)
+        return scaled.astype(np.int64), decimals, flags
+    return None
+
+
+def _distinct_texts(series: pd.Series) -> tuple[list[str], np.ndarray] | None:
+    """(the CSV text of each distinct value, each row's entry) of a date or text column, as ``_column_texts``
+    writes them; None when its column is left to ``_column_texts`` (or to pandas)."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        distinct, index = np.unique(series.to_numpy(), return_inverse=True)
+        table = _column_texts(pd.Series(distinct))  # NaT, times of day: None, as for the column
+        return None if table is None else (table, index.astype(np.int64, copy=False))
+    if isinstance(dtype, pd.StringDtype):  # str or missing only: one text per distinct string
+        codes, distinct = pd.factorize(series, use_na_sentinel=True)
+        table = [_text_cell(value) for value in distinct.tolist()]
+        if any(t is None for t in table):
+            return None
+        return [*table, ""], np.where(codes < 0, len(table), codes).astype(np.int64)  # type: ignore[list-item]
     return None
 
 
@@ -263,7 +299,7 @@ def _compiled_rows(columns: list[pd.Series]) -> str | None:
     n = len(columns[0])
     numbers: list[np.ndarray] = []
     modes: list[int] = []
-    missing = np.zeros((len(columns), n), dtype=np.bool_)
+    flags = np.zeros((len(columns), n), dtype=np.uint8)
     order = np.empty(len(columns), dtype=np.int64)
     texts: list[str] = []  # every text column's distinct cells, one after the other
     indexes: list[np.ndarray] = []  # per text column: the entry of ``texts`` of each row
@@ -273,7 +309,7 @@ def _compiled_rows(columns: list[pd.Series]) -> str | None:
         if cells is not None:
             order[position] = len(numbers)
             if cells[2] is not None:
-                missing[len(numbers)] = cells[2]
+                flags[len(numbers)] = cells[2]
             numbers.append(cells[0])
             modes.append(cells[1])
             continue
@@ -285,6 +321,8 @@ def _compiled_rows(columns: list[pd.Series]) -> str | None:
             codes = series.cat.codes.to_numpy().astype(np.int64)
             index = np.where(codes < 0, len(table), codes)
             table.append("")
+        elif (distinct := _distinct_texts(series)) is not None:
+            table, index = distinct  # type: ignore[assignment]
         else:
             table = _column_texts(series)  # type: ignore[assignment]
             if table is None:
@@ -308,15 +346,19 @@ def _compiled_rows(columns: list[pd.Series]) -> str | None:
     values = np.stack(numbers) if numbers else np.zeros((0, n), dtype=np.int64)
     index_table = np.stack(indexes) if indexes else np.zeros((0, n), dtype=np.int64)
     out = np.empty(n * (21 * len(numbers) + len(columns)) + n * widest, dtype=np.uint8)
-    size = _KERNEL[0](values, np.array(modes, dtype=np.int64), missing, order, data, offsets, index_table, out)
+    size = _KERNEL[0](values, np.array(modes, dtype=np.int64), flags, order, data, offsets, index_table, out)
     return out[:size].tobytes().decode("utf-8")
 
 
-def _fill_rows(values, modes, missing, order, data, offsets, index, out):  # type: ignore[no-untyped-def]
+def _fill_rows(values, modes, flags, order, data, offsets, index, out):  # type: ignore[no-untyped-def]
     """Write the rows into ``out`` (UTF-8 bytes); return how many bytes. ``order[j]`` is ``k >= 0`` for
-    the numeric column ``values[k]`` (``modes[k]`` 0: an integer, 1: cents written as euros) or
+    the numeric column ``values[k]`` (``modes[k]`` 0: an integer, ``d > 0``: ``values / 10**d`` written as a
+    decimal, trailing zeros dropped; ``flags[k]`` 1: an empty cell, 2: a minus sign before the value) or
     ``-1 - t`` for the text column whose cells are the entries ``index[t]`` of ``data``/``offsets``."""
-    digits = np.empty(24, dtype=np.uint8)
+    pairs = np.empty(200, dtype=np.uint8)  # "00", "01", ... "99": two digits a division
+    for k in range(100):
+        pairs[2 * k] = 48 + k // 10
+        pairs[2 * k + 1] = 48 + k % 10
     p = 0
     for i in range(values.shape[1] if values.shape[0] else index.shape[1]):
         for j in range(order.shape[0]):
@@ -330,35 +372,49 @@ def _fill_rows(values, modes, missing, order, data, offsets, index, out):  # typ
                     out[p] = data[b]
                     p += 1
                 continue
-            if missing[c, i]:
+            f = flags[c, i]
+            if f == 1:
                 continue
             x = values[c, i]
-            if x < 0:
+            if x < 0 or f == 2:
                 out[p] = 45  # "-"
                 p += 1
                 x = -x
-            r = -1
-            if modes[c] == 1:
-                r = x % 100
-                x = x // 100
-            m = 0
-            while True:
-                digits[m] = 48 + x % 10
+            d = modes[c]
+            r = 0
+            if d > 0:
+                scale = 10**d
+                r = x % scale
+                x = x // scale
+            u = np.uint64(x)  # (unsigned: division by a constant without the floor's correction)
+            m = 1  # digits: at most 19 (x <= 2**63 - 1)
+            t = np.uint64(10)
+            while m < 19 and u >= t:
+                t = t * np.uint64(10)
                 m += 1
-                x = x // 10
-                if x == 0:
-                    break
-            while m > 0:
-                m -= 1
-                out[p] = digits[m]
-                p += 1
-            if r >= 0:
+            q = p + m  # written from the last digit back
+            while u >= 100:
+                k = u % np.uint64(100)
+                u = u // np.uint64(100)
+                out[q - 1] = pairs[2 * k + 1]
+                out[q - 2] = pairs[2 * k]
+                q -= 2
+            if u >= 10:
+                out[q - 1] = pairs[2 * u + 1]
+                out[q - 2] = pairs[2 * u]
+            else:
+                out[q - 1] = 48 + u
+            p += m
+            if d > 0:
                 out[p] = 46  # "."
-                out[p + 1] = 48 + r // 10
-                p += 2
-                if r % 10 != 0:
-                    out[p] = 48 + r % 10
-                    p += 1
+                p += 1
+                while d > 1 and r % 10 == 0:  # trailing zeros dropped, one digit kept
+                    r = r // 10
+                    d -= 1
+                for k in range(d - 1, -1, -1):
+                    out[p + k] = 48 + r % 10
+                    r = r // 10
+                p += d
         out[p] = 10  # "\n"
         p += 1
     return p

@@ -336,6 +336,38 @@ def test_money_columns_compiled_and_in_python_give_pandas_text(monkeypatch: pyte
     assert csv_text(frame) == expected
 
 
+def test_decimals_dates_and_text_compiled_and_in_python_give_pandas_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Floats of up to 4 digits after the point (FTE, ratios), ``-0.0`` among cents, dates and text columns
+    through the compiled loop (numbers from int64, dates and text once per distinct value): pandas' text."""
+    import numpy as np
+
+    from simcoop import csvout
+
+    rng = np.random.default_rng(13)
+    n = 3000
+    fte = np.round(rng.normal(0, 50, n), 4)
+    fte[: 12] = [0.0, -0.0, 0.0001, -0.0001, 0.5, 3.055, 9.0665, 0.118, 1.0, 2.0**39 - 0.0625, -(2.0**39 - 1.0), 12.3400]
+    fte[1::11] = np.nan
+    cents = np.round(rng.normal(0, 1e4, n), 2)
+    cents[::7] = -0.0
+    tenths = np.round(rng.normal(0, 1e3, n), 1)
+    near = fte.copy()
+    near[5] = 2.0**39  # out of the 4 digits' range: the whole column left to repr
+    frame = pd.DataFrame({
+        "fte": fte, "advances_eur": cents, "tenths": tenths, "near": near,
+        "date": pd.Timestamp("2027-01-01") + pd.to_timedelta(rng.integers(0, 3650, n), unit="D"),
+        "site": pd.Series([["siège", "Lyon, Part-Dieu", 'dit "Nord"', None, ""][k % 5] for k in range(n)], dtype="str"),
+    })  # fmt: skip
+    assert csvout._numeric_cells(frame["fte"])[1] == 4 and csvout._numeric_cells(frame["advances_eur"])[1] == 2
+    assert csvout._numeric_cells(frame["near"]) is None
+    assert csvout._distinct_texts(frame["date"]) is not None and csvout._distinct_texts(frame["site"]) is not None
+    expected = frame.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    assert "-0.0," in expected and "0.0001" in expected
+    assert csv_text(frame) == expected
+    monkeypatch.setenv("SIMCOOP_NO_NUMBA", "1")
+    assert csv_text(frame) == expected
+
+
 def test_a_funder_named_like_a_formula_is_neutralised_in_the_run_folder(tmp_path: Path) -> None:
     scenario = small_scenario()
     data = scenario.to_dict()

@@ -256,10 +256,10 @@ def test_a_damaged_chunk_is_recomputed_on_resume(
         simulate_to_folder(scenario, out, replications=8, seed=SEED, chunk_size=4, on_chunk=Interrupt(after=2))
     chunk = partial_folder(out) / "r000000-000004"
     if damage == "empty":
-        (chunk / "kpis.parquet").write_bytes(b"")
+        (chunk / "kpis.arrow").write_bytes(b"")
     elif damage == "truncated":
-        data = (chunk / "monthly.parquet").read_bytes()
-        (chunk / "monthly.parquet").write_bytes(data[: len(data) // 2])
+        data = (chunk / "monthly.arrow").read_bytes()
+        (chunk / "monthly.arrow").write_bytes(data[: len(data) // 2])
     else:
         (chunk / "chunk.json").unlink()
     computed: list[tuple[int, int]] = []
@@ -401,22 +401,85 @@ def test_a_pool_keeps_its_workers_between_calls_and_drops_them_when_a_call_is_ab
     assert pool._pool is None  # closed with the block
 
 
-def test_a_chunks_parquet_files_are_the_bytes_to_parquet_writes(scenario: simcoop.Scenario, tmp_path: Path) -> None:
-    """The chunk files the workers make (``store.chunk_files``) are those ``to_parquet`` would write, byte for byte."""
+def test_a_chunks_files_give_back_its_arrow_tables_exactly(scenario: simcoop.Scenario) -> None:
+    """The chunk files the workers make (``store.chunk_files``): each table's Arrow IPC file reads back as the
+    table ``arrow_table`` makes of its frame (schema and metadata included); the Arrow tables the parent
+    receives (pickled as those files) are the same, and the data crosses the pipe once."""
+    import pickle
+
+    import pyarrow as pa
+
+    from simcoop.results.stream import arrow_table
     from simcoop.runner import run_chunk
 
     kept, arrow, files = store.compute_chunk(scenario, SEED, 0, 2, True)
     whole = simcoop.Results.from_outputs(scenario, run_chunk(scenario, SEED, range(0, 2), True)[0], seed=SEED)
     tables = {name: frame for name in store.TABLES if (frame := getattr(whole, name)) is not None}
     assert set(arrow) == set(tables) and set(kept) <= set(tables)
-    assert {f"{name}.parquet" for name in tables} <= set(files)
+    assert {f"{name}.arrow" for name in tables} <= set(files) and not any(f.endswith(".parquet") for f in files)
+    sent = pickle.dumps((kept, arrow, files), protocol=pickle.HIGHEST_PROTOCOL)
+    assert len(sent) < 1.1 * sum(map(len, files.values())), "the Arrow tables travel as the chunk's files, once"
+    _, received, received_files = pickle.loads(sent)
     for name, frame in tables.items():
-        frame.to_parquet(tmp_path / f"{name}.parquet", index=False)
-        assert files[f"{name}.parquet"] == (tmp_path / f"{name}.parquet").read_bytes(), name
+        expected = arrow_table(frame)
+        for table in (pa.ipc.open_file(pa.py_buffer(files[f"{name}.arrow"])).read_all(), arrow[name], received[name]):
+            assert table.equals(expected) and table.schema.equals(expected.schema, check_metadata=True), name
+        assert received_files[f"{name}.arrow"] == files[f"{name}.arrow"]
     flagged = tables["kpis"].copy()
     flagged.attrs["note"] = "x"
-    flagged.to_parquet(tmp_path / "flagged.parquet", index=False)
-    assert store.chunk_files({"kpis": flagged})["kpis.parquet"] == (tmp_path / "flagged.parquet").read_bytes()
+    back = pa.ipc.open_file(pa.py_buffer(store.chunk_files({"kpis": flagged})["kpis.arrow"])).read_all()
+    assert back.schema.metadata[b"PANDAS_ATTRS"] == b'{"note": "x"}'
+
+
+def _as_older_chunk(chunk: Path) -> None:
+    """Rewrite a chunk's Arrow IPC files as an older simcoop wrote its chunks: ``<table>.parquet``, the bytes
+    ``to_parquet(index=False)`` writes of the table, listed in ``chunk.json`` with their size and digest."""
+    import hashlib
+
+    import pyarrow as pa
+
+    listed = json.loads((chunk / "chunk.json").read_text(encoding="utf-8"))["files"]
+    for path in sorted(chunk.glob("*.arrow")):
+        frame = pa.ipc.open_file(pa.py_buffer(path.read_bytes())).read_all().to_pandas()
+        target = path.with_suffix(".parquet")
+        frame.to_parquet(target, index=False)
+        path.unlink()
+        del listed[path.name]
+        data = target.read_bytes()
+        listed[target.name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    (chunk / "chunk.json").write_text(json.dumps({"files": listed}, indent=2), encoding="utf-8")
+
+
+def test_chunks_of_an_older_simcoop_in_parquet_are_resumed(
+    scenario: simcoop.Scenario, in_memory: simcoop.Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A work folder left by an older simcoop (its chunks' tables as Parquet) resumes with this one, mixed with
+    chunks of this one, and gives the run folder of an uninterrupted run: every CSV and Parquet file byte for byte."""
+    out, whole = tmp_path / "run", tmp_path / "whole"
+    simulate_to_folder(scenario, whole, replications=8, seed=SEED, chunk_size=2)
+    with pytest.raises(KeyboardInterrupt):
+        simulate_to_folder(scenario, out, replications=8, seed=SEED, chunk_size=2, on_chunk=Interrupt(after=3))
+    _as_older_chunk(partial_folder(out) / "r000000-000002")
+    _as_older_chunk(partial_folder(out) / "r000004-000006")
+    assert (partial_folder(out) / "r000000-000002" / "monthly.parquet").is_file()
+    computed: list[tuple[int, int]] = []
+    original = store.compute_chunk
+
+    def counting(scenario: simcoop.Scenario, seed: int, start: int, stop: int, portage: bool) -> dict:
+        computed.append((start, stop))
+        return original(scenario, seed, start, stop, portage)
+
+    monkeypatch.setattr(store, "compute_chunk", counting)
+    told: list[str] = []
+    results = simulate_to_folder(scenario, out, replications=8, seed=SEED, chunk_size=2, on_discard=told.append)
+    assert computed == [(6, 8)] and told == [], "the older chunks are used, not recomputed"
+    assert_same_results(results, in_memory)
+    names = sorted(p.name for p in whole.iterdir() if p.suffix in (".csv", ".parquet"))
+    assert "monthly.parquet" in names and "monthly.csv" in names
+    assert names == sorted(p.name for p in out.iterdir() if p.suffix in (".csv", ".parquet"))
+    for name in names:
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+
 
 
 def test_a_released_pool_lets_its_workers_exit_and_starts_new_ones_for_a_later_call() -> None:

@@ -127,3 +127,33 @@ def test_an_empty_table_has_its_file_whatever_the_row_groups(monkeypatch: pytest
     assert (tmp_path / "run" / "funding.parquet").is_file()
     assert_same_tables(results, expected)
     assert_same_tables(simcoop.load_results(tmp_path / "run"), expected)
+
+
+def test_arrow_table_is_from_pandas_table_for_every_frame_of_a_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``arrow_table`` keeps the schema of the first frame of a kind and builds the next ones column by column:
+    each is the table ``from_pandas`` makes of it (values, NaN as null, types, pandas metadata), whatever kind
+    comes before it (same columns but other categories, dtypes or column index)."""
+    import numpy as np
+    import pyarrow as pa
+
+    monkeypatch.setattr(stream, "_SCHEMAS", {})
+
+    def frame(rows: int, names: list[str], ints: bool = True) -> pd.DataFrame:
+        rng = np.random.default_rng(rows)
+        values = rng.normal(size=rows)
+        values[::3] = np.nan
+        return pd.DataFrame({
+            "scenario": pd.Categorical.from_codes(np.arange(rows) % len(names), categories=names),
+            "replication": np.arange(rows, dtype=np.int64 if ints else np.int32),
+            "date": pd.Timestamp("2027-01-01") + pd.to_timedelta(np.arange(rows), unit="D"),
+            "amount_eur": values, "flag": values > 0, "site": pd.Series(["a", None] * (rows // 2), dtype="str"),
+            "month": pd.array([None, *range(rows - 1)], dtype="Int64"),
+        })  # fmt: skip
+
+    frames = [frame(4, ["ref"]), frame(6, ["ref"]), frame(8, ["ref", "autre"]), frame(6, ["ref"], ints=False), frame(10, ["ref"])]
+    frames.append(frames[-1].set_axis(pd.Index(list(frames[-1].columns), dtype=object), axis=1))
+    for one in frames:
+        expected = pa.Table.from_pandas(one, preserve_index=False, nthreads=1)
+        table = stream.arrow_table(one)
+        assert table.equals(expected) and table.schema.equals(expected.schema, check_metadata=True)
+    assert len(stream._SCHEMAS) >= 3, "the frames of a kind after the first are built from the kept schema"
