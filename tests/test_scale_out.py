@@ -67,6 +67,19 @@ def scenario_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ---------------------------------------------------------------------- executors
 
 
+def _count_computed_chunks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The (start, stop) of every chunk computed from now on (``store.compute_chunk`` wrapped), in order."""
+    computed: list[tuple[int, int]] = []
+    original = store.compute_chunk
+
+    def counting(scenario: simcoop.Scenario, seed: int, start: int, stop: int, portage: bool) -> dict:
+        computed.append((start, stop))
+        return original(scenario, seed, start, stop, portage)
+
+    monkeypatch.setattr(store, "compute_chunk", counting)
+    return computed
+
+
 def test_two_worker_local_cluster_equals_the_local_run(
     scenario: simcoop.Scenario, in_memory: simcoop.Results, cluster: DaskExecutor, tmp_path: Path
 ) -> None:
@@ -175,14 +188,7 @@ def test_interrupted_run_resumes_without_recomputing(
     scenario: simcoop.Scenario, in_memory: simcoop.Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "run"
-    computed: list[tuple[int, int]] = []
-    original = store.compute_chunk
-
-    def counting(scenario: simcoop.Scenario, seed: int, start: int, stop: int, portage: bool) -> dict:
-        computed.append((start, stop))
-        return original(scenario, seed, start, stop, portage)
-
-    monkeypatch.setattr(store, "compute_chunk", counting)
+    computed = _count_computed_chunks(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         simulate_to_folder(scenario, out, replications=8, seed=SEED, chunk_size=2, on_chunk=Interrupt(after=2))
     assert computed == [(0, 2), (2, 4)]
@@ -262,14 +268,7 @@ def test_a_damaged_chunk_is_recomputed_on_resume(
         (chunk / "monthly.arrow").write_bytes(data[: len(data) // 2])
     else:
         (chunk / "chunk.json").unlink()
-    computed: list[tuple[int, int]] = []
-    original = store.compute_chunk
-
-    def counting(scenario: simcoop.Scenario, seed: int, start: int, stop: int, portage: bool) -> dict:
-        computed.append((start, stop))
-        return original(scenario, seed, start, stop, portage)
-
-    monkeypatch.setattr(store, "compute_chunk", counting)
+    computed = _count_computed_chunks(monkeypatch)
     told: list[str] = []
     results = simulate_to_folder(scenario, out, replications=8, seed=SEED, chunk_size=4, on_discard=told.append)
     assert_same_results(results, in_memory)
@@ -462,14 +461,7 @@ def test_chunks_of_an_older_simcoop_in_parquet_are_resumed(
     _as_older_chunk(partial_folder(out) / "r000000-000002")
     _as_older_chunk(partial_folder(out) / "r000004-000006")
     assert (partial_folder(out) / "r000000-000002" / "monthly.parquet").is_file()
-    computed: list[tuple[int, int]] = []
-    original = store.compute_chunk
-
-    def counting(scenario: simcoop.Scenario, seed: int, start: int, stop: int, portage: bool) -> dict:
-        computed.append((start, stop))
-        return original(scenario, seed, start, stop, portage)
-
-    monkeypatch.setattr(store, "compute_chunk", counting)
+    computed = _count_computed_chunks(monkeypatch)
     told: list[str] = []
     results = simulate_to_folder(scenario, out, replications=8, seed=SEED, chunk_size=2, on_discard=told.append)
     assert computed == [(6, 8)] and told == [], "the older chunks are used, not recomputed"
