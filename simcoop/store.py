@@ -485,17 +485,8 @@ class _InOrder:
     def _read(self, start: int, stop: int) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, bytes]]:
         """A chunk from its folder: its Arrow tables and kept frames, as the worker had them."""
         folder = self.store.folder / _chunk_name(start, stop)
-        arrow, kept = {}, {}
-        for name in TABLES:
-            if (path := folder / f"{name}{_TABLE_SUFFIX}").is_file():
-                arrow[name] = _ipc_table(path.read_bytes())
-                if name in KEPT:
-                    kept[name] = _frame(arrow[name])
-            elif (path := folder / f"{name}{_OLD_TABLE_SUFFIX}").is_file():  # a chunk of an older simcoop
-                frame = pd.read_parquet(path)  # Parquet keeps dtypes and values
-                arrow[name] = arrow_table(frame)
-                if name in KEPT:
-                    kept[name] = frame
+        arrow = {name: table for name in TABLES if (table := _chunk_table(folder, name)) is not None}
+        kept = {name: _frame(arrow[name]) for name in KEPT if name in arrow}
         files = {p.name: p.read_bytes() for p in folder.glob(f"*{_ROWS_SUFFIX}")}
         return kept, arrow, files
 
@@ -511,7 +502,7 @@ class _InOrder:
             whole = streams.kept(name)
             if whole is None:
                 folders = [self.store.folder / _chunk_name(start, stop) for start, stop in self.store.chunks()]
-                whole = pd.concat([_chunk_frame(folder, name) for folder in folders], ignore_index=True)
+                whole = pd.concat([_frame(_chunk_table(folder, name)) for folder in folders], ignore_index=True)
             streams.write_whole(name, whole)
             del whole
         return StoredResults(
@@ -528,11 +519,14 @@ def _frame(table: Any) -> pd.DataFrame:
     return frame
 
 
-def _chunk_frame(folder: Path, name: str) -> pd.DataFrame:
-    """A chunk's table ``name`` as a frame, from its IPC file or, in a chunk of an older simcoop, its Parquet file."""
+def _chunk_table(folder: Path, name: str) -> Any | None:
+    """A chunk's table ``name`` as its Arrow table (``arrow_table``'s), from its IPC file or, in a chunk of an
+    older simcoop, its Parquet file (which keeps dtypes and values); None when the chunk has no such table."""
     if (path := folder / f"{name}{_TABLE_SUFFIX}").is_file():
-        return _frame(_ipc_table(path.read_bytes()))
-    return pd.read_parquet(folder / f"{name}{_OLD_TABLE_SUFFIX}")
+        return _ipc_table(path.read_bytes())
+    if (path := folder / f"{name}{_OLD_TABLE_SUFFIX}").is_file():
+        return arrow_table(pd.read_parquet(path))
+    return None
 
 
 def system_allocator_for_arrow() -> None:
