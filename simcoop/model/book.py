@@ -234,6 +234,20 @@ _add = np.add.reduce
 N_ACTIVITY_ROWS = 34
 
 
+
+#: The per-person lists every entrant starts at the same value, and that value (``Book._alloc_people``).
+_STARTING: tuple[tuple[str, int], ...] = (
+    ("stage", ACCUEIL),
+    ("cape_start", -1),
+    ("cesa_month", -1),
+    ("associe_month", -1),
+    ("exit_month", -1),
+    ("exit_destination", -1),
+    ("exit_reason", -1),
+    ("capital_paid", 0),
+)
+
+
 class Book:
     """Per-person records, per-activity accounts and the cooperative's ledger."""
 
@@ -354,17 +368,19 @@ class Book:
         self.zone: list[int] = []
         self.site: list[int] = []
         self.slot_of: list[int] = []  # activity slot, -1 once the activity is closed
-        # Per-person lists whose entrants all start at the same value: allocated ahead at their
-        # default, like ``prior_status`` (``add_entrants`` leaves them alone); only the first ``n``
-        # items are people.
-        self.stage: list[int] = [ACCUEIL] * capacity
-        self.cape_start: list[int] = [-1] * capacity
-        self.cesa_month: list[int] = [-1] * capacity
-        self.associe_month: list[int] = [-1] * capacity
-        self.exit_month: list[int] = [-1] * capacity
-        self.exit_destination: list[int] = [-1] * capacity
-        self.exit_reason: list[int] = [-1] * capacity
-        self.capital_paid: list[int] = [0] * capacity
+        # Per-person lists whose entrants all start at the same value (``_STARTING``): allocated
+        # ahead at it, like ``prior_status`` (``add_entrants`` leaves them alone); only the first
+        # ``n`` items are people.
+        self.stage: list[int]
+        self.cape_start: list[int]
+        self.cesa_month: list[int]
+        self.associe_month: list[int]
+        self.exit_month: list[int]
+        self.exit_destination: list[int]
+        self.exit_reason: list[int]
+        self.capital_paid: list[int]
+        for name, value in _STARTING:
+            setattr(self, name, [value] * capacity)
 
     def _grow_people(self, needed: int) -> None:
         old = self.prior_status
@@ -372,11 +388,8 @@ class Book:
         more = self.people_capacity - len(old)
         self.prior_status = np.full(self.people_capacity, -1, dtype=np.int64)
         self.prior_status[: len(old)] = old
-        self.stage += [ACCUEIL] * more
-        none = [-1] * more
-        for people in (self.cape_start, self.cesa_month, self.associe_month, self.exit_month, self.exit_destination, self.exit_reason):
-            people += none
-        self.capital_paid += [0] * more
+        for name, value in _STARTING:
+            getattr(self, name).extend([value] * more)
 
     def _alloc_activities(self, capacity: int) -> None:
         self.activity_capacity = capacity
