@@ -11,9 +11,13 @@ its number of workers change the speed of a run, never its results.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing
 import os
+import select
+import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -80,6 +84,11 @@ class PoolExecutor:
     every batch. A call that does not finish (an error, an interruption, a caller that stops
     reading) shuts the workers down, so no abandoned task runs on; the next call starts new
     ones. Which worker runs a replication never changes its numbers.
+
+    A worker also exits when the process that made the pool dies without shutting it down
+    (``kill -9``, the kernel's out-of-memory killer, a notebook kernel restarted): each worker
+    holds both ends of its task queue, so it would otherwise wait for a task forever, and keep
+    the fork server alive with it (``_exit_with_parent``).
     """
 
     def __init__(self, jobs: int, initializer: Callable[[], None] | None = None) -> None:
@@ -94,7 +103,8 @@ class PoolExecutor:
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = _fork_server() or multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=self._initializer)
+            initializer = functools.partial(_start_worker, os.getpid(), self._initializer)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=initializer)
             self._finalizer = weakref.finalize(self, _shutdown, self._pool)
         return self._pool
 
@@ -158,6 +168,38 @@ class PoolExecutor:
 
 def _shutdown(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker(parent: int, initializer: Callable[[], None] | None) -> None:
+    """A pool worker's initializer: watch ``parent`` (the process that made the pool), then ``initializer()``."""
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="simcoop-parent-watch", daemon=True).start()
+    if initializer is not None:
+        initializer()
+
+
+def _exit_with_parent(parent: int, poll_seconds: float = 1.0) -> None:
+    """End this worker as soon as ``parent`` has ended (a thread's body: it waits, using no CPU meanwhile).
+
+    On Linux a pidfd of ``parent`` becomes readable when it ends; elsewhere the parent's pid is
+    checked every ``poll_seconds``. The worker's parent is the fork server, not the pool's
+    maker, so its own parent pid does not tell. The exit skips the interpreter's cleanup: there
+    is no one left to send a result to, and a chunk being written stays in its ``.tmp`` folder,
+    which a resumed run removes.
+    """
+    try:
+        watched = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # not Linux, or a kernel before 5.3: poll the pid
+        while True:
+            time.sleep(poll_seconds)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:  # the pid exists (owned by someone else: reused, so the parent is gone)
+                break
+    else:
+        select.select([watched], [], [])
+    os._exit(1)
 
 
 #: The module the fork server imports before forking any worker (named, not imported here:

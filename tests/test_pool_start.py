@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,62 @@ def test_the_warming_module_does_nothing_when_imported_elsewhere() -> None:
         """
     )
     assert seen == ["0", "False"]
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting to be reaped has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.parametrize("numba", ["1", "0"])
+def test_the_workers_and_the_fork_server_end_when_the_process_that_made_the_pool_is_killed(numba: str, tmp_path: Path) -> None:
+    """``kill -9`` of a run (or a notebook kernel restarted) leaves no worker or fork server behind, waiting forever.
+
+    With ``SIMCOOP_NO_NUMBA`` set the pool is spawned (the environment changed after the server
+    started), so both kinds of worker are checked.
+    """
+    if not Path("/proc/self/stat").is_file():
+        pytest.skip("reads /proc")
+    code = """
+        import os, signal, sys, time
+        from multiprocessing import forkserver
+        from simcoop.executors import PoolExecutor
+
+        if __name__ == "__main__":
+            PoolExecutor(2).start()  # starts the fork server
+            if os.environ.get("SPAWN") == "1":
+                os.environ["SIMCOOP_NO_NUMBA"] = "1"  # changed since the server started: the next pool is spawned
+            pool = PoolExecutor(2)
+            assert len({r for _, r in pool.imap_unordered(os.getpid, [()] * 8)}) >= 1
+            server = forkserver._forkserver._forkserver_pid
+
+            def parent(pid):
+                try:
+                    with open(f"/proc/{pid}/stat") as stat:
+                        return int(stat.read().rsplit(")", 1)[1].split()[1])
+                except FileNotFoundError:  # ended meanwhile
+                    return 0
+
+            made = [int(d) for d in os.listdir("/proc") if d.isdigit() and parent(d) in (os.getpid(), server)]
+            print(server, *made, flush=True)  # the fork server; its workers or ours, the resource tracker
+            os.kill(os.getpid(), signal.SIGKILL)
+        """
+    environment = {k: v for k, v in os.environ.items() if k != "SIMCOOP_NO_NUMBA"}
+    environment.update(PYTHONPATH=str(ROOT), SPAWN="1" if numba == "0" else "0")
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("w") as stdout, err.open("w") as stderr:  # files, not pipes: a worker left behind would hold a pipe open
+        done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], stdout=stdout, stderr=stderr, env=environment, timeout=240, cwd=ROOT)
+    assert done.returncode == -9, err.read_text()
+    pids = [int(p) for p in out.read_text().split()]
+    assert len(pids) >= 4  # the fork server, two workers, the resource tracker
+    deadline = time.monotonic() + 30
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [p for p in pids if _alive(p)]
+    for p in left:  # do not leave them to the next tests
+        os.kill(p, 9)
+    assert not left, f"still running after the pool's maker was killed: {left}"
