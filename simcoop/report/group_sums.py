@@ -13,10 +13,13 @@ as pandas' ``mean`` does.
 So the workbook (``simcoop.report.workbook``) reads a run's tables a row group at a time and
 holds, per group, three numbers a column instead of the run's rows.
 
-Within a part, the ``k``-th row of every group is added in one vectorised step (the rows of a
-step are of distinct groups, and each group gets its rows in order), so a part costs one
-numpy step per row of its largest group (a Parquet row group of 250 replications: 250 steps
-per month or year).
+A part's rows are added either by pandas' loop written in Python, row after row
+(``add_rows``), or in numpy, the ``k``-th row of every group in one vectorised step (the rows
+of a step are of distinct groups, and each group gets its rows in order: ``add_by_rank``, one
+step per row of the part's largest group), whichever costs fewer operations: numpy for many
+groups of a few rows each (months, years), the loop for a few large groups (the funders).
+Both give the same bits (``tests/test_group_sums.py``). Not compiled with numba: loading a
+compiled loop costs the process some 50 MB, more than the tables it spares.
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["GroupSums"]
+__all__ = ["GroupSums", "add_by_rank", "add_rows"]
+
+#: A numpy step costs about as much as this many values added by the Python loop.
+_STEP_COST = 40
 
 
 class GroupSums:
@@ -69,19 +75,13 @@ class GroupSums:
 
     def accumulate(self, rows: np.ndarray, values: np.ndarray) -> None:
         """Add ``values`` (rows x columns, float64) to the groups ``rows`` (state rows), in row order."""
-        n = len(rows)
-        if n == 0:
+        if len(rows) == 0:
             return
-        order = np.argsort(rows, kind="stable")  # each group's rows together, in order
-        sorted_rows = rows[order]
-        starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
-        sizes = np.diff(np.r_[starts, n])
-        rank = np.arange(n) - np.repeat(starts, sizes)  # k for the k-th row of its group
-        step_order = order[np.lexsort((order, rank))]  # by rank, then in frame order
-        bounds = np.r_[0, np.cumsum(np.bincount(rank))]
-        for k in range(len(bounds) - 1):
-            at = step_order[bounds[k] : bounds[k + 1]]
-            _kahan_step(self.total, self.compensation, self.count, rows[at], values[at])
+        steps = int(np.bincount(rows).max())  # numpy: one step per row of the largest group
+        if values.size < _STEP_COST * steps:
+            add_rows(self.total, self.compensation, self.count, rows, values)
+        else:
+            add_by_rank(self.total, self.compensation, self.count, rows, values)
 
     def _index(self) -> tuple[pd.Index, np.ndarray]:
         keys = list(self.keys)
@@ -106,6 +106,24 @@ class GroupSums:
         return pd.DataFrame(out, index=index, columns=self.columns)
 
 
+def add_by_rank(total: np.ndarray, compensation: np.ndarray, count: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """Add ``values`` (rows x columns) to the state rows ``rows`` in row order: ``add_rows`` in numpy, the
+    ``k``-th row of every group added in one step (distinct groups, each in order)."""
+    n = len(rows)
+    if n == 0:
+        return
+    order = np.argsort(rows, kind="stable")  # each group's rows together, in order
+    sorted_rows = rows[order]
+    starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    rank = np.arange(n) - np.repeat(starts, sizes)  # k for the k-th row of its group
+    step_order = order[np.lexsort((order, rank))]  # by rank, then in frame order
+    bounds = np.r_[0, np.cumsum(np.bincount(rank))]
+    for k in range(len(bounds) - 1):
+        at = step_order[bounds[k] : bounds[k + 1]]
+        _kahan_step(total, compensation, count, rows[at], values[at])
+
+
 def _kahan_step(total: np.ndarray, compensation: np.ndarray, count: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
     """One value of each of ``rows`` (distinct groups) added to its group, per column, skipping NaN."""
     s, c = total[rows], compensation[rows]
@@ -118,3 +136,21 @@ def _kahan_step(total: np.ndarray, compensation: np.ndarray, count: np.ndarray, 
     total[rows] = np.where(present, t, s)
     compensation[rows] = np.where(present, new_c, c)
     count[rows] += present
+
+
+def add_rows(total: np.ndarray, compensation: np.ndarray, count: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """``add_by_rank`` row after row in Python floats (IEEE doubles, as numpy's): pandas' loop (``group_sum``)."""
+    sums, comps, counts = total.tolist(), compensation.tolist(), count.tolist()
+    for g, row in zip(rows.tolist(), values.tolist(), strict=True):
+        s, c, n = sums[g], comps[g], counts[g]
+        for j, value in enumerate(row):
+            if value == value:
+                n[j] += 1
+                y = value - c[j]
+                t = s[j] + y
+                new_c = (t - s[j]) - y
+                c[j] = 0.0 if new_c != new_c else new_c
+                s[j] = t
+    total[:] = np.array(sums, dtype=np.float64).reshape(total.shape)
+    compensation[:] = np.array(comps, dtype=np.float64).reshape(compensation.shape)
+    count[:] = np.array(counts, dtype=np.int64).reshape(count.shape)

@@ -239,22 +239,70 @@ HORIZON_INDICATORS: tuple[tuple[str, str, str], ...] = (
 
 
 
-def _funders(funding: pd.DataFrame | None, years: list[int], budget_rows: np.ndarray, replications: int) -> pd.DataFrame | None:
+class _Funding:
+    """The funding table's sums per funder and year (earned) and per funder (received), its rows added part
+    after part in the table's order (``GroupSums``: the bits of ``groupby(..., sort=False).sum()`` of the whole)."""
+
+    def __init__(self) -> None:
+        self.pairs: dict[tuple[str, int], int] = {}  # (funder, year) -> its code, in order of first appearance
+        self.earned = GroupSums(["earned_eur"], sort=False)
+        self.received = GroupSums(["received_eur"], sort=False)
+        self.rows = 0
+
+    def add(self, funding: pd.DataFrame) -> None:
+        funders = funding["funder"].tolist()
+        codes = [self.pairs.setdefault(pair, len(self.pairs)) for pair in zip(funders, funding["year"].tolist(), strict=True)]
+        self.earned.add(np.asarray(codes, dtype=np.int64), funding)
+        self.received.add(np.asarray(funders, dtype=object), funding)
+        self.rows += len(funding)
+
+    def earned_by_funder_and_year(self) -> pd.Series:
+        index = pd.MultiIndex.from_tuples(list(self.pairs), names=["funder", "year"])
+        return pd.Series(self.earned.sum()["earned_eur"].to_numpy(), index=index, name="earned_eur")
+
+    def received_by_funder(self) -> pd.Series:
+        sums = self.received.sum()["received_eur"]
+        return sums.rename_axis("funder")
+
+
+def _funding(folder: Path) -> _Funding | None:
+    """The funding table's sums, read a row group at a time (whole from a CSV); None without the table."""
+    columns = ["funder", "year", "earned_eur", "received_eur"]
+    path = folder / "funding.parquet"
+    if path.is_file():
+        import pyarrow.parquet as pq
+
+        source = pq.ParquetFile(path)
+        parts: Iterable[pd.DataFrame] = (
+            source.read_row_group(group, columns=columns, use_pandas_metadata=True).to_pandas() for group in range(source.num_row_groups)
+        )
+    else:
+        whole = _read(folder, "funding", columns)
+        if whole is None:
+            return None
+        parts = [whole]
+    sums = _Funding()
+    for part in parts:
+        sums.add(part)
+    return sums
+
+
+def _funders(funding: _Funding | None, years: list[int], budget_rows: np.ndarray, replications: int) -> pd.DataFrame | None:
     """Per funder: mean amount earned per year, total, and share of the cooperative's budget over the horizon.
 
     The budget is the cooperative's own revenue: contributions plus public funding earned
     (the ``Total des produits`` of the compte de résultat), of each row of yearly (``budget_rows``).
     """
-    if funding is None or funding.empty:
+    if funding is None or funding.rows == 0:
         return None
-    per_year = funding.groupby(["funder", "year"], sort=False)["earned_eur"].sum().unstack("year")
+    per_year = funding.earned_by_funder_and_year().unstack("year")
     per_year = per_year.reindex(columns=years, fill_value=0.0).fillna(0.0) / replications
-    order = list(dict.fromkeys(funding["funder"]))
+    order = list(dict.fromkeys(funder for funder, _ in funding.pairs))
     per_year = per_year.reindex(order)
     per_year["total"] = per_year[years].sum(axis=1)
     budget = float(pd.Series(budget_rows).sum()) / replications
     per_year["share_of_budget"] = per_year["total"] / budget if budget > 0 else np.nan
-    received = funding.groupby("funder", sort=False)["received_eur"].sum().reindex(order) / replications
+    received = funding.received_by_funder().reindex(order) / replications
     per_year["received_total"] = received
     return per_year
 
@@ -311,7 +359,7 @@ def workbook_tables(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     cash_plan = cash.mean()
     cash_plan.insert(0, "date", dates)
     months = pd.concat(months_parts).groupby(level=0).max()
-    funding = _read(folder, "funding", ["funder", "year", "earned_eur", "received_eur"])
+    funding = _funding(folder)
     return {
         "manifest": manifest,
         "scenario": scenario,
