@@ -104,6 +104,20 @@ def test_stored_results_read_what_the_in_memory_results_hold(
     assert_same_tables(simcoop.load_results(tmp_path / "copy"), in_memory)
 
 
+def test_the_kept_tables_concatenated_as_they_come_are_those_of_the_run(
+    scenario: simcoop.Scenario, in_memory: simcoop.Results, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """kpis and parameters, kept in memory part by part and concatenated every 2 parts here, equal the run's."""
+    monkeypatch.setattr(stream, "KEPT_PARTS", 2)
+    results = simulate_to_folder(scenario, tmp_path / "run", replications=N, seed=SEED, chunk_size=1)
+    for name in stream.KEPT:
+        got, expected = getattr(results, name), getattr(in_memory, name)
+        assert (got is None) == (expected is None), name
+        if expected is not None:
+            pd.testing.assert_frame_equal(got, expected, check_exact=True)
+            assert got.attrs == expected.attrs, name
+
+
 def test_the_conversions_counted_on_disk_are_those_of_the_events(
     scenario: simcoop.Scenario, in_memory: simcoop.Results, small_groups: int, tmp_path: Path
 ) -> None:
