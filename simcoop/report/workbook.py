@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from simcoop.report.group_sums import GroupSums
+from simcoop.report.run_parts import FundingSums, YearlyMeans, funding_sums, monthly_and_yearly_parts, read_table
 
 __all__ = ["SHEETS", "WORKBOOK", "workbook_tables", "write_workbook"]
 
@@ -56,45 +57,12 @@ MONTH = "mm/yyyy"
 
 
 # --------------------------------------------------------------------------- reading the run folder
-
-
-def _read(folder: Path, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
-    """A table of the run folder (only ``columns``, those it has, when given)."""
-    if (folder / f"{name}.parquet").is_file():
-        path = folder / f"{name}.parquet"
-        if columns is not None:
-            import pyarrow.parquet as pq
-
-            present = set(pq.read_schema(path).names)
-            columns = [c for c in columns if c in present]
-        return pd.read_parquet(path, columns=columns)
-    if (folder / f"{name}.csv").is_file():
-        frame = pd.read_csv(folder / f"{name}.csv")
-        return frame if columns is None else frame[[c for c in columns if c in frame]]
-    return None
+# (a part of whole replications at a time: simcoop.report.run_parts)
 
 
 def _year_labels(months: pd.Series) -> dict[int, str]:
     """``months``: the months of each year in the run (``yearly.groupby("year")["months"].max()``)."""
     return {int(y): str(y) if m >= 12 else f"{y} ({m} mois)" for y, m in months.items()}
-
-
-class _YearlyMeans:
-    """Mean across replications of each column, per year, of frames added part after part in the table's
-    order (``GroupSums``: the same bits as ``frame.groupby("year", sort=True)[columns].mean()`` of the whole)."""
-
-    def __init__(self) -> None:
-        self.sums: GroupSums | None = None
-
-    def add(self, frame: pd.DataFrame, columns: Iterable[str]) -> None:
-        if self.sums is None:
-            self.sums = GroupSums([c for c in columns if c in frame], key_name="year")
-        self.sums.add(frame["year"].to_numpy(), frame)
-
-    def table(self) -> pd.DataFrame:
-        """Rows: columns; columns: years."""
-        assert self.sums is not None, "no part added"
-        return self.sums.mean().T
 
 
 # --------------------------------------------------------------------------- the tables
@@ -136,45 +104,6 @@ def _financing_plan(run: Any, opening: float | None) -> tuple[list[tuple[str, st
     if np.isnan(opening_eur):
         lines = [line for line in lines if line[1] != "opening_eur"]
     return lines, frame
-
-
-def _parts(folder: Path, columns: Sequence[str]) -> Iterable[tuple[pd.DataFrame, pd.DataFrame]]:
-    """The monthly table (``columns``, those it has) and the yearly table, a part of whole replications at a
-    time: the Parquet row groups of both when they hold the same replications (a streamed run's files),
-    else each table whole (CSV files, files without statistics, or of one row group)."""
-    ranges = _replications_by_row_group(folder / "monthly.parquet")
-    if len(ranges) > 1 and ranges == _replications_by_row_group(folder / "yearly.parquet"):
-        import pyarrow.parquet as pq
-
-        monthly, yearly = pq.ParquetFile(folder / "monthly.parquet"), pq.ParquetFile(folder / "yearly.parquet")
-        present = set(monthly.schema_arrow.names)
-        wanted = [c for c in columns if c in present]
-        for group in range(len(ranges)):
-            yield (
-                monthly.read_row_group(group, columns=wanted, use_pandas_metadata=True).to_pandas(),
-                yearly.read_row_group(group, use_pandas_metadata=True).to_pandas(),
-            )
-        return
-    yield _read(folder, "monthly", columns), _read(folder, "yearly")  # type: ignore[misc]
-
-
-def _replications_by_row_group(path: Path) -> list[tuple[Any, Any]]:
-    """Each row group's lowest and highest replication; none when the file is absent or lacks the statistics."""
-    if not path.is_file():
-        return []
-    import pyarrow.parquet as pq
-
-    meta = pq.ParquetFile(path).metadata
-    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
-    if "replication" not in names:
-        return []
-    k, ranges = names.index("replication"), []
-    for group in range(meta.num_row_groups):
-        stats = meta.row_group(group).column(k).statistics
-        if stats is None or not stats.has_min_max:
-            return []
-        ranges.append((stats.min, stats.max))
-    return ranges
 
 
 #: Columns of the plan de trésorerie: (label, monthly column, number format).
@@ -239,55 +168,7 @@ HORIZON_INDICATORS: tuple[tuple[str, str, str], ...] = (
 
 
 
-class _Funding:
-    """The funding table's sums per funder and year (earned) and per funder (received), its rows added part
-    after part in the table's order (``GroupSums``: the bits of ``groupby(..., sort=False).sum()`` of the whole)."""
-
-    def __init__(self) -> None:
-        self.pairs: dict[tuple[str, int], int] = {}  # (funder, year) -> its code, in order of first appearance
-        self.earned = GroupSums(["earned_eur"], sort=False)
-        self.received = GroupSums(["received_eur"], sort=False)
-        self.rows = 0
-
-    def add(self, funding: pd.DataFrame) -> None:
-        funders = funding["funder"].tolist()
-        codes = [self.pairs.setdefault(pair, len(self.pairs)) for pair in zip(funders, funding["year"].tolist(), strict=True)]
-        self.earned.add(np.asarray(codes, dtype=np.int64), funding)
-        self.received.add(np.asarray(funders, dtype=object), funding)
-        self.rows += len(funding)
-
-    def earned_by_funder_and_year(self) -> pd.Series:
-        index = pd.MultiIndex.from_tuples(list(self.pairs), names=["funder", "year"])
-        return pd.Series(self.earned.sum()["earned_eur"].to_numpy(), index=index, name="earned_eur")
-
-    def received_by_funder(self) -> pd.Series:
-        sums = self.received.sum()["received_eur"]
-        return sums.rename_axis("funder")
-
-
-def _funding(folder: Path) -> _Funding | None:
-    """The funding table's sums, read a row group at a time (whole from a CSV); None without the table."""
-    columns = ["funder", "year", "earned_eur", "received_eur"]
-    path = folder / "funding.parquet"
-    if path.is_file():
-        import pyarrow.parquet as pq
-
-        source = pq.ParquetFile(path)
-        parts: Iterable[pd.DataFrame] = (
-            source.read_row_group(group, columns=columns, use_pandas_metadata=True).to_pandas() for group in range(source.num_row_groups)
-        )
-    else:
-        whole = _read(folder, "funding", columns)
-        if whole is None:
-            return None
-        parts = [whole]
-    sums = _Funding()
-    for part in parts:
-        sums.add(part)
-    return sums
-
-
-def _funders(funding: _Funding | None, years: list[int], budget_rows: np.ndarray, replications: int) -> pd.DataFrame | None:
+def _funders(funding: FundingSums | None, years: list[int], budget_rows: np.ndarray, replications: int) -> pd.DataFrame | None:
     """Per funder: mean amount earned per year, total, and share of the cooperative's budget over the horizon.
 
     The budget is the cooperative's own revenue: contributions plus public funding earned
@@ -320,7 +201,7 @@ def workbook_tables(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     folder = Path(run_dir)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     scenario = manifest["scenario"]
-    kpis = _read(folder, "kpis")
+    kpis = read_table(folder, "kpis")
     if kpis is None or not all(any((folder / f"{name}.{kind}").is_file() for kind in ("parquet", "csv")) for name in ("monthly", "yearly")):
         raise FileNotFoundError(f"{folder} is not a simcoop run folder (monthly, yearly and kpis are needed)")
     start_year, start_month = (int(x) for x in scenario["meta"]["start_month"].split("-"))
@@ -333,11 +214,11 @@ def workbook_tables(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     # The monthly and yearly tables are read a part of whole replications at a time (a Parquet row
     # group), and every mean across replications is carried from part to part (``GroupSums``: the
     # bits of the groupby of the whole table): the process holds one part, never the run's tables.
-    income, financing, indicators = _YearlyMeans(), _YearlyMeans(), _YearlyMeans()
+    income, financing, indicators = YearlyMeans(), YearlyMeans(), YearlyMeans()
     cash: GroupSums | None = None
     dates: pd.Series | None = None
     months_parts, budget_parts = [], []
-    for monthly, yearly in _parts(folder, _monthly_columns()):
+    for monthly, yearly in monthly_and_yearly_parts(folder, _monthly_columns()):
         monthly = monthly.assign(year=start_year + (start_month - 1 + monthly["month"].to_numpy()) // 12)
         staff = monthly.groupby(["replication", "year"])["staff_costs_eur"].sum() if "staff_costs_eur" in monthly else None
         income_lines, frame = _income_statement(staff, yearly)
@@ -359,7 +240,7 @@ def workbook_tables(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     cash_plan = cash.mean()
     cash_plan.insert(0, "date", dates)
     months = pd.concat(months_parts).groupby(level=0).max()
-    funding = _funding(folder)
+    funding = funding_sums(folder)
     return {
         "manifest": manifest,
         "scenario": scenario,
