@@ -74,6 +74,7 @@ __all__ = [
     "assess",
     "CONVERSION",
     "YEARLY_READ",
+    "conversion_counts",
     "criteria_from_counts",
     "criteria_met",
     "economic_risk_of",
@@ -97,7 +98,9 @@ OUTCOMES: tuple[str, ...] = ("favourable", "favourable_under_conditions", "unfav
 
 
 class RunTables(Protocol):
-    """What the verdict reads of a run (``simcoop.results.Results`` has it)."""
+    """What the verdict reads of a run (``simcoop.results.Results`` has it). A run read from disk may
+    also have ``conversions`` (``conversion_counts`` of its events, counted as they are read): then
+    its ``events`` are not read."""
 
     scenario: Scenario
     kpis: pd.DataFrame
@@ -222,11 +225,14 @@ class _Subset:
     kpis: Any
     yearly: Any
     events: Any
+    conversions: Any = None
 
 
 def _subset(results: RunTables, replications: set[int]) -> _Subset:
     keep = lambda frame: frame[frame["replication"].isin(replications)].reset_index(drop=True)  # noqa: E731
-    return _Subset(scenario=results.scenario, kpis=keep(results.kpis), yearly=keep(results.yearly), events=keep(results.events))
+    counted = getattr(results, "conversions", None)  # counts per replication: ``_conversions`` picks the kept ones
+    events = keep(results.events) if counted is None else None
+    return _Subset(scenario=results.scenario, kpis=keep(results.kpis), yearly=keep(results.yearly), events=events, conversions=counted)
 
 
 def _go_layer(results: RunTables) -> dict[str, Any] | None:
@@ -494,7 +500,9 @@ def _layers(
     kpis = results.kpis
     yearly = results.yearly
     result_by_year = []
-    for year, group in yearly.groupby("year"):
+    rows_of_year = yearly.groupby("year").indices  # each year's rows in order: one year copied at a time
+    for year in sorted(rows_of_year):
+        group = yearly.iloc[rows_of_year[year]]
         q = _quantiles(group["coop_result_eur"])
         share = _quantiles(group["public_share_of_budget"])
         costs = group["coop_costs_eur"] + group["exit_losses_eur"] + group["interest_eur"]
@@ -578,9 +586,15 @@ def people_supported(results: RunTables) -> Any:
     return kpis["cape_entries"] + direct
 
 
-def _conversions(results: RunTables) -> Any:
-    events = results.events
+def conversion_counts(events: pd.DataFrame) -> pd.Series:
+    """The CAPE -> CESA conversions (``CONVERSION``) per replication, of the replications that have one."""
     (from_key, from_stage), (to_key, to_stage) = CONVERSION
     conv = events[(events[from_key] == from_stage) & (events[to_key] == to_stage)]
-    counts = conv.groupby("replication").size()
+    return conv.groupby("replication").size()
+
+
+def _conversions(results: RunTables) -> Any:
+    counts = getattr(results, "conversions", None)
+    if counts is None:
+        counts = conversion_counts(results.events)
     return counts.reindex(results.kpis["replication"], fill_value=0).to_numpy()

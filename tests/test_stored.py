@@ -104,6 +104,36 @@ def test_stored_results_read_what_the_in_memory_results_hold(
     assert_same_tables(simcoop.load_results(tmp_path / "copy"), in_memory)
 
 
+def test_the_kept_tables_concatenated_as_they_come_are_those_of_the_run(
+    scenario: simcoop.Scenario, in_memory: simcoop.Results, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """kpis and parameters, kept in memory part by part and concatenated every 2 parts here, equal the run's."""
+    monkeypatch.setattr(stream, "KEPT_PARTS", 2)
+    results = simulate_to_folder(scenario, tmp_path / "run", replications=N, seed=SEED, chunk_size=1)
+    for name in stream.KEPT:
+        got, expected = getattr(results, name), getattr(in_memory, name)
+        assert (got is None) == (expected is None), name
+        if expected is not None:
+            pd.testing.assert_frame_equal(got, expected, check_exact=True)
+            assert got.attrs == expected.attrs, name
+
+
+def test_the_conversions_counted_on_disk_are_those_of_the_events(
+    scenario: simcoop.Scenario, in_memory: simcoop.Results, small_groups: int, tmp_path: Path
+) -> None:
+    """``count_rows`` counts a row group at a time what ``conversion_counts`` counts on the whole events table."""
+    from simcoop.verdict import CONVERSION, conversion_counts
+
+    results = simulate_to_folder(scenario, tmp_path / "run", replications=N, seed=SEED, chunk_size=2)
+    assert isinstance(results, StoredResults)
+    for n in (1, 3, 4, N):
+        head, expected = results.first(n), conversion_counts(in_memory.first(n).events)
+        assert isinstance(head, StoredResults)
+        pd.testing.assert_series_equal(head.count_rows("events", CONVERSION), expected, check_exact=True)
+    assert conversion_counts(in_memory.events).sum() > 0, "the run has conversions to count"
+    assert results.count_rows("events", [("from_stage", "none such")]).empty
+
+
 def test_the_verdict_of_a_gated_run_reads_the_conversions_it_needs(tmp_path: Path) -> None:
     """With a go/no-go gate the verdict reads the opened replications only (``_subset``): the same on disk."""
     scenario = simcoop.load_scenario(simcoop.default_scenario_path())

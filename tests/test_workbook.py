@@ -132,3 +132,35 @@ def test_the_cash_plan_has_every_month_with_the_means_of_monthly_csv(run_folder:
     # The financing plan ends each year on the same own treasury as the cash plan's December.
     plan = _rows(openpyxl.load_workbook(run_folder / "workbook.xlsx")["Plan de financement"])
     assert plan["Trésorerie propre en fin d'année"][0].value == pytest.approx(data[11][treasury].value, abs=0.01)
+
+
+def test_a_run_read_a_row_group_at_a_time_gives_the_tables_of_the_whole_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A streamed run's files (row groups of 2 replications here) give the workbook the bits of the same
+    run's files written whole (one row group: each table read whole)."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from simcoop.report.workbook import workbook_tables
+    from simcoop.results import stream
+    from simcoop.store import simulate_to_folder
+
+    from .conftest import small_scenario
+
+    monkeypatch.setattr(stream, "ROW_GROUP_REPLICATIONS", 2)
+    scenario = small_scenario()
+    simulate_to_folder(scenario, tmp_path / "streamed", replications=7, seed=5, chunk_size=3)
+    simcoop.simulate(scenario, replications=7, seed=5).save(tmp_path / "whole")
+    assert pq.ParquetFile(tmp_path / "streamed" / "monthly.parquet").metadata.num_row_groups == 4
+    assert pq.ParquetFile(tmp_path / "whole" / "monthly.parquet").metadata.num_row_groups == 1
+    streamed, whole = workbook_tables(tmp_path / "streamed"), workbook_tables(tmp_path / "whole")
+    assert streamed.keys() == whole.keys()
+    for key, expected in whole.items():
+        got = streamed[key]
+        if key == "manifest":
+            continue  # its run time
+        if not isinstance(expected, pd.DataFrame):
+            assert got == expected, key
+            continue
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        a, b = got.select_dtypes("number").to_numpy(np.float64), expected.select_dtypes("number").to_numpy(np.float64)
+        assert np.array_equal(a[~np.isnan(a)].view(np.int64), b[~np.isnan(b)].view(np.int64)), key  # -0.0 too

@@ -29,6 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simcoop.report.group_sums import GroupSums
+from simcoop.report.run_parts import FundingSums, YearlyMeans, funding_sums, monthly_and_yearly_parts, read_table
+
 __all__ = ["SHEETS", "WORKBOOK", "workbook_tables", "write_workbook"]
 
 #: File name of the workbook in a run folder.
@@ -54,40 +57,20 @@ MONTH = "mm/yyyy"
 
 
 # --------------------------------------------------------------------------- reading the run folder
+# (a part of whole replications at a time: simcoop.report.run_parts)
 
 
-def _read(folder: Path, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
-    """A table of the run folder (only ``columns``, those it has, when given)."""
-    if (folder / f"{name}.parquet").is_file():
-        path = folder / f"{name}.parquet"
-        if columns is not None:
-            import pyarrow.parquet as pq
-
-            present = set(pq.read_schema(path).names)
-            columns = [c for c in columns if c in present]
-        return pd.read_parquet(path, columns=columns)
-    if (folder / f"{name}.csv").is_file():
-        frame = pd.read_csv(folder / f"{name}.csv")
-        return frame if columns is None else frame[[c for c in columns if c in frame]]
-    return None
-
-
-def _year_labels(yearly: pd.DataFrame) -> dict[int, str]:
-    months = yearly.groupby("year")["months"].max()
+def _year_labels(months: pd.Series) -> dict[int, str]:
+    """``months``: the months of each year in the run (``yearly.groupby("year")["months"].max()``)."""
     return {int(y): str(y) if m >= 12 else f"{y} ({m} mois)" for y, m in months.items()}
-
-
-def _yearly_means(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    """Mean across replications of each column, per year (rows: columns; columns: years)."""
-    present = [c for c in columns if c in frame]
-    return frame.groupby("year", sort=True)[present].mean().T
 
 
 # --------------------------------------------------------------------------- the tables
 
 
 def _income_statement(staff: pd.Series | None, yearly: pd.DataFrame) -> tuple[list[tuple[str, str, str]], pd.DataFrame]:
-    """``staff``: the staff costs per replication and year (the monthly table's sums), None when it has none."""
+    """The compte de résultat's lines and its figures per replication and year, of the replications of
+    ``yearly``; ``staff``: their staff costs per replication and year (the monthly table's sums), None when it has none."""
     frame = yearly.copy()
     if staff is not None:
         frame = frame.merge(staff.rename("staff_costs_eur").reset_index(), on=["replication", "year"], how="left")
@@ -109,7 +92,7 @@ def _income_statement(staff: pd.Series | None, yearly: pd.DataFrame) -> tuple[li
         ("dont part travail (salariés)", "part_travail_eur", "muted"),
     ]
     lines = [line for line in lines if line[1] in frame]
-    return lines, _yearly_means(frame, [c for _, c, _ in lines])
+    return lines, frame
 
 
 def _financing_plan(run: Any, opening: float | None) -> tuple[list[tuple[str, str | None, str]], pd.DataFrame]:
@@ -121,59 +104,6 @@ def _financing_plan(run: Any, opening: float | None) -> tuple[list[tuple[str, st
     if np.isnan(opening_eur):
         lines = [line for line in lines if line[1] != "opening_eur"]
     return lines, frame
-
-
-def _monthly_parts(folder: Path, columns: Sequence[str]) -> Iterable[pd.DataFrame]:
-    """The monthly table (``columns``, those it has), one part of whole replications at a time: a
-    Parquet row group (the whole table from a CSV, or a Parquet file without statistics)."""
-    path = folder / "monthly.parquet"
-    if not path.is_file():
-        yield _read(folder, "monthly", columns)  # type: ignore[misc]
-        return
-    import pyarrow.parquet as pq
-
-    source = pq.ParquetFile(path)
-    present = set(source.schema_arrow.names)
-    wanted = [c for c in columns if c in present]
-    meta, k = source.metadata, source.schema.names.index("replication")
-    ranges = []
-    for group in range(meta.num_row_groups):
-        stats = meta.row_group(group).column(k).statistics
-        if stats is None or not stats.has_min_max:
-            ranges = []
-            break
-        ranges.append((stats.min, stats.max))
-    if len(ranges) <= 1:
-        yield pd.read_parquet(path, columns=wanted)
-        return
-    for low, high in ranges:
-        yield pd.read_parquet(path, columns=wanted, filters=[("replication", ">=", low), ("replication", "<=", high)])
-
-
-def _covers(yearly: pd.DataFrame, replications: np.ndarray) -> bool:
-    """True when ``replications`` (a part's, in order) are every replication of ``yearly``."""
-    return bool(len(replications)) and replications[0] == yearly["replication"].iloc[0] and replications[-1] == yearly["replication"].iloc[-1]
-
-
-def _cash_plan(folder: Path) -> tuple[list[tuple[str, str, str]], pd.DataFrame]:
-    """The plan de trésorerie: each column's mean across replications by month, read one column at a time."""
-    path = folder / "monthly.parquet"
-    if path.is_file():
-        import pyarrow.parquet as pq
-
-        present = set(pq.read_schema(path).names)
-    else:
-        present = set(pd.read_csv(folder / "monthly.csv", nrows=0).columns)
-    columns = [c for c in CASH_PLAN_COLUMNS if c[1] in present]
-    means = {}
-    for _, column, _ in columns:
-        values = _read(folder, "monthly", ["month", column])
-        means[column] = values.groupby("month", sort=True)[column].mean()  # type: ignore[union-attr]
-        del values
-    dates = _read(folder, "monthly", ["month", "date"])
-    cash = pd.DataFrame(means)
-    cash.insert(0, "date", dates.groupby("month", sort=True)["date"].first())  # type: ignore[union-attr]
-    return columns, cash
 
 
 #: Columns of the plan de trésorerie: (label, monthly column, number format).
@@ -238,23 +168,22 @@ HORIZON_INDICATORS: tuple[tuple[str, str, str], ...] = (
 
 
 
-def _funders(funding: pd.DataFrame | None, yearly: pd.DataFrame, replications: int) -> pd.DataFrame | None:
+def _funders(funding: FundingSums | None, years: list[int], budget_rows: np.ndarray, replications: int) -> pd.DataFrame | None:
     """Per funder: mean amount earned per year, total, and share of the cooperative's budget over the horizon.
 
     The budget is the cooperative's own revenue: contributions plus public funding earned
-    (the ``Total des produits`` of the compte de résultat).
+    (the ``Total des produits`` of the compte de résultat), of each row of yearly (``budget_rows``).
     """
-    if funding is None or funding.empty:
+    if funding is None or funding.rows == 0:
         return None
-    years = sorted(int(y) for y in yearly["year"].unique())
-    per_year = funding.groupby(["funder", "year"], sort=False)["earned_eur"].sum().unstack("year")
+    per_year = funding.earned_by_funder_and_year().unstack("year")
     per_year = per_year.reindex(columns=years, fill_value=0.0).fillna(0.0) / replications
-    order = list(dict.fromkeys(funding["funder"]))
+    order = list(dict.fromkeys(funder for funder, _ in funding.pairs))
     per_year = per_year.reindex(order)
     per_year["total"] = per_year[years].sum(axis=1)
-    budget = float((yearly["contributions_eur"] + yearly.get("prestations_eur", 0.0) + yearly["public_funding_earned_eur"]).sum()) / replications
+    budget = float(pd.Series(budget_rows).sum()) / replications
     per_year["share_of_budget"] = per_year["total"] / budget if budget > 0 else np.nan
-    received = funding.groupby("funder", sort=False)["received_eur"].sum().reindex(order) / replications
+    received = funding.received_by_funder().reindex(order) / replications
     per_year["received_total"] = received
     return per_year
 
@@ -272,9 +201,8 @@ def workbook_tables(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     folder = Path(run_dir)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     scenario = manifest["scenario"]
-    yearly = _read(folder, "yearly")
-    kpis = _read(folder, "kpis")
-    if yearly is None or kpis is None or not any((folder / f"monthly.{kind}").is_file() for kind in ("parquet", "csv")):
+    kpis = read_table(folder, "kpis")
+    if kpis is None or not all(any((folder / f"{name}.{kind}").is_file() for kind in ("parquet", "csv")) for name in ("monthly", "yearly")):
         raise FileNotFoundError(f"{folder} is not a simcoop run folder (monthly, yearly and kpis are needed)")
     start_year, start_month = (int(x) for x in scenario["meta"]["start_month"].split("-"))
     replications = int(manifest["replications"])
@@ -283,41 +211,50 @@ def workbook_tables(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     from simcoop.scenario.derived import opening_funds_eur
 
     opening = opening_funds_eur(scenario_from_dict(scenario, source=str(folder / "manifest.json")))[3]
-    # What is per replication and year (the staff costs, the plan de financement's flows and
-    # stocks) is made from the monthly table a part of whole replications at a time (a Parquet
-    # row group): the same figures as from the whole table, without holding it.
-    staff_parts, financing_parts, financing_lines = [], [], []
-    for monthly in _monthly_parts(folder, _monthly_columns()):
+    # The monthly and yearly tables are read a part of whole replications at a time (a Parquet row
+    # group), and every mean across replications is carried from part to part (``GroupSums``: the
+    # bits of the groupby of the whole table): the process holds one part, never the run's tables.
+    income, financing, indicators = YearlyMeans(), YearlyMeans(), YearlyMeans()
+    cash: GroupSums | None = None
+    dates: pd.Series | None = None
+    months_parts, budget_parts = [], []
+    for monthly, yearly in monthly_and_yearly_parts(folder, _monthly_columns()):
         monthly = monthly.assign(year=start_year + (start_month - 1 + monthly["month"].to_numpy()) // 12)
-        if "staff_costs_eur" in monthly:
-            staff_parts.append(monthly.groupby(["replication", "year"])["staff_costs_eur"].sum())
-        replicated = monthly["replication"].to_numpy()
-        part_yearly = yearly if _covers(yearly, replicated) else (
-            yearly.loc[yearly["replication"].between(replicated[0], replicated[-1])].reset_index(drop=True)
-        )
-        run = RunData(manifest=manifest, monthly=monthly, yearly=part_yearly, kpis=kpis, funding=None, verdict=None, folder=folder)
+        staff = monthly.groupby(["replication", "year"])["staff_costs_eur"].sum() if "staff_costs_eur" in monthly else None
+        income_lines, frame = _income_statement(staff, yearly)
+        income.add(frame, [c for _, c, _ in income_lines])
+        run = RunData(manifest=manifest, monthly=monthly, yearly=yearly, kpis=kpis, funding=None, verdict=None, folder=folder)
         financing_lines, frame = _financing_plan(run, opening)
-        financing_parts.append(frame)
-        del monthly, run
-    staff = pd.concat(staff_parts) if staff_parts else None
-    income_lines, income = _income_statement(staff, yearly)
-    financing_frame = pd.concat(financing_parts, ignore_index=True)
-    financing = _yearly_means(financing_frame, [c for _, c, _ in financing_lines if c is not None])
-    cash_columns, cash = _cash_plan(folder)
+        financing.add(frame, [c for _, c, _ in financing_lines if c is not None])
+        indicators.add(yearly, [c for _, c, _ in YEARLY_INDICATORS])
+        cash_columns = [c for c in CASH_PLAN_COLUMNS if c[1] in monthly]
+        cash = cash or GroupSums([c for _, c, _ in cash_columns], key_name="month")
+        cash.add(monthly["month"].to_numpy(), monthly)
+        first = monthly.groupby("month", sort=True)["date"].first()
+        dates = first if dates is None else dates.combine_first(first)
+        months_parts.append(yearly.groupby("year")["months"].max())
+        budget_parts.append((yearly["contributions_eur"] + yearly.get("prestations_eur", 0.0) + yearly["public_funding_earned_eur"]).to_numpy())
+        yearly_indicators = [r for r in YEARLY_INDICATORS if r[1] in yearly]
+        del monthly, yearly, run, frame
+    assert cash is not None and dates is not None
+    cash_plan = cash.mean()
+    cash_plan.insert(0, "date", dates)
+    months = pd.concat(months_parts).groupby(level=0).max()
+    funding = funding_sums(folder)
     return {
         "manifest": manifest,
         "scenario": scenario,
         "replications": replications,
-        "year_labels": _year_labels(yearly),
+        "year_labels": _year_labels(months),
         "income_lines": income_lines,
-        "income": income,
+        "income": income.table(),
         "financing_lines": financing_lines,
-        "financing": financing,
+        "financing": financing.table(),
         "cash_columns": cash_columns,
-        "cash": cash,
-        "funders": _funders(_read(folder, "funding"), yearly, replications),
-        "yearly_indicators": [r for r in YEARLY_INDICATORS if r[1] in yearly],
-        "yearly": _yearly_means(yearly, [c for _, c, _ in YEARLY_INDICATORS]),
+        "cash": cash_plan,
+        "funders": _funders(funding, sorted(int(y) for y in months.index), np.concatenate(budget_parts), replications),
+        "yearly_indicators": yearly_indicators,
+        "yearly": indicators.table(),
         "kpis": kpis,
     }
 

@@ -37,6 +37,8 @@ __all__ = ["KEPT", "NO_CSV", "ROW_GROUP_REPLICATIONS", "TableStreams", "arrow_ta
 ROW_GROUP_REPLICATIONS = 250
 #: Tables also kept in memory (one row or two per replication).
 KEPT: tuple[str, ...] = ("kpis", "portage", "parameters")
+#: The parts of a ``KEPT`` table kept apart before they are concatenated (``_Stream._keep``).
+KEPT_PARTS = 32
 #: Tables a run folder has as Parquet only.
 NO_CSV: tuple[str, ...] = ("events",)
 
@@ -101,6 +103,11 @@ def _dictionaries(table: Any) -> list[Any]:
     return found
 
 
+def _same_kind(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Same columns, dtypes and attrs: concatenated in steps, such frames give what one concatenation gives."""
+    return a.columns.equals(b.columns) and a.dtypes.equals(b.dtypes) and a.attrs == b.attrs
+
+
 class _Stream:
     """One table: its Parquet writer, its CSV file, the row group being filled."""
 
@@ -113,6 +120,7 @@ class _Stream:
         self.group_end = ROW_GROUP_REPLICATIONS
         self.csv: Any = None
         self.kept: list[pd.DataFrame] = []
+        self.kept_alike = True  # every part kept so far of the first one's kind
         self.irregular = False
         self.rows_written = 0
 
@@ -129,7 +137,7 @@ class _Stream:
                 rows = csv_rows(frame if frame is not None else table.to_pandas()).encode("utf-8")
             self.csv.write(rows)
         if frame is not None and self.name in KEPT:
-            self.kept.append(frame)
+            self._keep(frame)
         if self.irregular:
             return
         if not table.schema.equals(self.schema, check_metadata=True) or _dictionaries(table) != self.dictionaries:
@@ -146,6 +154,15 @@ class _Stream:
         if stop == self.group_end:
             self._flush()
             self.group_end += ROW_GROUP_REPLICATIONS
+
+    def _keep(self, frame: pd.DataFrame) -> None:
+        """Keep a part of a ``KEPT`` table; while every part has the first one's columns and dtypes, every
+        ``KEPT_PARTS`` parts are concatenated into one frame (a frame of 25 rows costs more in pandas'
+        objects than in values)."""
+        self.kept_alike = self.kept_alike and (not self.kept or _same_kind(frame, self.kept[0]))
+        self.kept.append(frame)
+        if self.kept_alike and len(self.kept) > KEPT_PARTS:
+            self.kept = [pd.concat(self.kept, ignore_index=True)]  # what concatenating them all at the end gives
 
     def _flush(self, last: bool = False) -> None:
         """Write the buffered rows as one row group (none when empty, unless the file would have none)."""
