@@ -193,9 +193,7 @@ def _exit_with_parent(parent: int, poll_seconds: float = 1.0) -> None:
             time.sleep(poll_seconds)
             try:
                 os.kill(parent, 0)
-            except ProcessLookupError:
-                break
-            except PermissionError:  # the pid exists (owned by someone else: reused, so the parent is gone)
+            except (ProcessLookupError, PermissionError):  # gone, or its pid reused by another user's process
                 break
     else:
         select.select([watched], [], [])
