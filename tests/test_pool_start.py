@@ -141,3 +141,26 @@ def test_the_workers_and_the_fork_server_end_when_the_process_that_made_the_pool
     for p in left:  # do not leave them to the next tests
         os.kill(p, 9)
     assert not left, f"still running after the pool's maker was killed: {left}"
+
+
+def test_where_there_is_no_pidfd_a_worker_polls_its_maker_and_ends_after_it() -> None:
+    """The watch's other path (no ``os.pidfd_open``: macOS, old kernels): a worker ends once its maker has ended."""
+    maker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1)"])
+    code = f"""
+        import os
+        del os.pidfd_open
+        from simcoop.executors import _exit_with_parent
+
+        try:
+            _exit_with_parent({maker.pid}, poll_seconds=0.1)
+        except BaseException:
+            os._exit(7)
+        """
+    watcher = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    try:
+        assert maker.wait(timeout=60) == 0  # reaped here: its pid is gone
+        assert watcher.wait(timeout=60) == 1  # _exit_with_parent's exit, not the end of the script
+    finally:
+        for process in (maker, watcher):
+            if process.poll() is None:
+                process.kill()
