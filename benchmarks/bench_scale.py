@@ -67,7 +67,8 @@ def run_one(config: str, replications: int, out: Path, accueils_scale: float = 1
     import simcoop
     from simcoop.executors import open_executor
     from simcoop.runner import default_scenario_path
-    from simcoop.store import simulate_to_folder, system_allocator_for_arrow
+    from simcoop.allocator import system_allocator_for_arrow
+    from simcoop.store import simulate_to_folder
 
     if config != "memory":
         system_allocator_for_arrow()  # as `simcoop run` does in the driving process

@@ -54,12 +54,11 @@ import json
 import math
 import os
 import shutil
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -73,7 +72,7 @@ from simcoop.results.stored import StoredResults
 from simcoop.results.stream import KEPT, NO_CSV, TableStreams, arrow_table
 from simcoop.scenario import Scenario
 
-__all__ = ["simulate_to_folder", "system_allocator_for_arrow", "partial_folder", "compute_chunk", "chunk_files", "ChunkStore", "RunKey", "PartialRunError", "TABLES"]
+__all__ = ["simulate_to_folder", "partial_folder", "compute_chunk", "chunk_files", "ChunkStore", "RunKey", "PartialRunError", "TABLES"]
 
 # Tables written per chunk: those of a run folder (``simcoop.results.TABLES``), in that order;
 # ``portage`` only with the portage comparison.
@@ -95,6 +94,22 @@ MAX_CHUNK_SIZE = 25
 ChunkCallback = Callable[[int, int], None]
 
 
+class Until(Protocol):
+    """A count of replications decided as the run goes (``simcoop.studies.precision.PrecisionPlan``).
+
+    The run does replications ``0 .. start - 1``, then, after each batch, asks the rule with the
+    replications done so far (``0 .. done - 1``), their kpis and their CAPE -> CESA conversions
+    per replication (``simcoop.verdict.conversion_counts``) for the total it needs; ``done``
+    ends the run. ``key`` names the rule in the work folder's manifest: the chunks of a run under
+    another rule are not resumed.
+    """
+
+    key: str
+    start: int
+
+    def __call__(self, done: int, kpis: pd.DataFrame, conversions: pd.Series) -> int: ...
+
+
 class PartialRunError(OutputExistsError):
     """The work folder next to the output is not simcoop's, or another run is writing it."""
 
@@ -109,11 +124,12 @@ class RunKey:
     replications: int
     compare_portage: bool
     simcoop_version: str
+    until: str | None = None  # the rule of a run whose count is decided as it goes (``replications``: its cap)
 
     @classmethod
-    def of(cls, scenario: Scenario, seed: int, replications: int, compare_portage: bool) -> RunKey:
+    def of(cls, scenario: Scenario, seed: int, replications: int, compare_portage: bool, until: str | None = None) -> RunKey:
         """The key of a run of ``scenario`` under ``seed`` (with the running simcoop version)."""
-        return cls(scenario.meta.name, scenario.scenario_hash(), int(seed), int(replications), bool(compare_portage), __version__)
+        return cls(scenario.meta.name, scenario.scenario_hash(), int(seed), int(replications), bool(compare_portage), __version__, until)
 
     def differences(self, other: dict[str, Any]) -> list[str]:
         """The fields on which a stored manifest differs from this key, as 'field stored -> wanted'."""
@@ -374,6 +390,8 @@ def simulate_to_folder(
     on_resume: Callable[[int], None] | None = None,
     on_discard: Callable[[str], None] | None = None,
     on_computed: Callable[[], None] | None = None,
+    until: Until | None = None,
+    expected: int | None = None,
 ) -> Results:
     """Run the experiment chunk by chunk into ``<out>.partial``, then save the run folder ``out``.
 
@@ -387,6 +405,10 @@ def simulate_to_folder(
     let its workers go). ``force`` concerns the output folder only
     (replace a simcoop run folder of another run). Results are
     identical to ``simulate(...)`` whatever the executor, chunk size or interruptions.
+
+    With ``until`` the count is decided as the run goes (``Until``), ``replications`` being
+    its cap, and ``expected`` is the count of the run the folder ``out`` may already hold
+    under the same rule (that folder is then replaced without ``force``; -1: none).
     """
     n = scenario.simulation.replications if replications is None else int(replications)
     root = scenario.simulation.seed if seed is None else int(seed)
@@ -398,7 +420,7 @@ def simulate_to_folder(
     with folder_lock(target):  # one writer from the first check to the final save
         return _simulate_locked(
             scenario, target, n, root, executor, compare_portage, force, fresh, chunk_size,
-            on_progress, on_chunk, on_resume, on_discard, on_computed,
+            on_progress, on_chunk, on_resume, on_discard, on_computed, until, n if expected is None else expected,
         )  # fmt: skip
 
 
@@ -417,39 +439,51 @@ def _simulate_locked(
     on_resume: Callable[[int], None] | None,
     on_discard: Callable[[str], None] | None,
     on_computed: Callable[[], None] | None,
+    until: Until | None,
+    expected: int,
 ) -> Results:
     from simcoop.outdir import recover
 
     recover(target)  # leftovers of a crashed save
-    check_output_folder(target, scenario, root, n, force)  # before any work
+    check_output_folder(target, scenario, root, expected, force)  # before any work
     runner = executor if executor is not None else InlineExecutor()
     started = time.perf_counter()
-    store = ChunkStore.open(partial_folder(target), RunKey.of(scenario, root, n, compare_portage), fresh=fresh, on_discard=on_discard)
+    key = RunKey.of(scenario, root, n, compare_portage, until.key if until is not None else None)
+    store = ChunkStore.open(partial_folder(target), key, fresh=fresh, on_discard=on_discard)
     tables: TableStreams | None = None
     try:
         missing = store.missing()
-        if n - len(missing):
-            if on_resume:
-                on_resume(n - len(missing))
-            if on_progress:
-                on_progress(n - len(missing))
-        size = chunk_size or default_chunk_size(len(missing), runner.workers)
-        tasks = [(scenario, root, start, stop, compare_portage) for start, stop in _contiguous_chunks(missing, size)]
+        if n - len(missing) and on_resume:
+            on_resume(n - len(missing))
         # The run folder's tables, written in replication order while the chunks arrive
         # (a chunk that comes early waits in memory, or on disk only, for its turn).
         tables = TableStreams(store.folder / _TABLES_DIR)
-        streams = _InOrder(store, tables, held_at_most=2 * runner.workers + 2)
-        for (_, _, start, stop, _), (kept, arrow, files) in runner.imap_unordered(compute_chunk, tasks):
-            store.write(start, stop, files)
-            streams.arrived(start, stop, kept, arrow, files)
-            del kept, arrow, files
-            if on_progress:
-                on_progress(stop - start)
-            if on_chunk:
-                on_chunk(start, stop)
+        streams = _InOrder(store, tables, held_at_most=2 * runner.workers + 2, counted=until is not None)
+        done, total = 0, n if until is None else min(until.start, n)
+        while done < total:  # one batch: replications done .. total - 1
+            todo = [r for r in missing if done <= r < total]
+            if on_progress and total - done - len(todo):
+                on_progress(total - done - len(todo))
+            size = chunk_size or default_chunk_size(len(todo), runner.workers)
+            tasks = [(scenario, root, start, stop, compare_portage) for start, stop in _contiguous_chunks(todo, size)]
+            streams.limit = total
+            for (_, _, start, stop, _), (kept, arrow, files) in runner.imap_unordered(compute_chunk, tasks):
+                store.write(start, stop, files)
+                streams.arrived(start, stop, kept, arrow, files)
+                del kept, arrow, files
+                if on_progress:
+                    on_progress(stop - start)
+                if on_chunk:
+                    on_chunk(start, stop)
+            streams.advance()  # the chunks of an interrupted run, when none was computed now
+            done = total
+            if until is not None:
+                kpis = tables.kept("kpis")
+                assert kpis is not None  # (every chunk has its kpis)
+                total = min(max(until(done, kpis, streams.conversions()), done), n)
         if on_computed:
             on_computed()
-        results = streams.finish(scenario, time.perf_counter() - started, runner.workers)
+        results = streams.finish(scenario, time.perf_counter() - started, runner.workers, done)
         results.save(target, force=force, move=True)  # the tables' files moved in, the rest written
     except BaseException:
         if tables is not None:
@@ -461,12 +495,15 @@ def _simulate_locked(
 
 
 class _InOrder:
-    """Feeds a run's chunks to its ``TableStreams`` in replication order, from memory or from disk."""
+    """Feeds a run's chunks to its ``TableStreams`` in replication order, from memory or from disk, up to ``limit``."""
 
-    def __init__(self, store: ChunkStore, streams: TableStreams, held_at_most: int) -> None:
+    def __init__(self, store: ChunkStore, streams: TableStreams, held_at_most: int, counted: bool = False) -> None:
         self.store, self.streams, self.held_at_most = store, streams, held_at_most
         self.on_disk = dict(store.chunks())  # start -> stop, of every finished chunk
         self.held: dict[int, tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, bytes]]] = {}
+        self.limit = store.key.replications
+        # With ``counted``, the CAPE -> CESA conversions of each part, as it is streamed (``Until``).
+        self.counted: list[pd.Series] | None = [] if counted else None
 
     def arrived(self, start: int, stop: int, kept: dict[str, pd.DataFrame], arrow: dict[str, Any], files: dict[str, bytes]) -> None:
         """A chunk just written to disk: its kept tables, Arrow tables and files (``compute_chunk``)."""
@@ -474,14 +511,24 @@ class _InOrder:
         self.held[start] = (kept, arrow, files)
         if len(self.held) > self.held_at_most:  # forget the one needed last: it is on disk
             del self.held[max(self.held)]
-        self._advance()
+        self.advance()
 
-    def _advance(self) -> None:
-        while (start := self.streams.next) in self.on_disk:
+    def advance(self) -> None:
+        """Stream every part that comes next and is at hand, below ``limit``."""
+        while (start := self.streams.next) in self.on_disk and start < self.limit:
             stop = self.on_disk[start]
             kept, arrow, files = self.held.pop(start, None) or self._read(start, stop)
             rows = {name[: -len(_ROWS_SUFFIX)]: data for name, data in files.items() if name.endswith(_ROWS_SUFFIX)}
             self.streams.add(start, stop, arrow, rows, kept)
+            if self.counted is not None:
+                from simcoop.verdict import CONVERSION, conversion_counts
+
+                self.counted.append(conversion_counts(_frame(arrow["events"].select(["replication", *(c for c, _ in CONVERSION)]))))
+
+    def conversions(self) -> pd.Series:
+        """The CAPE -> CESA conversions per replication of the parts streamed (``counted`` runs)."""
+        parts = [part for part in self.counted or () if len(part)]
+        return pd.concat(parts) if parts else pd.Series([], index=pd.Index([], dtype="int64", name="replication"), dtype="int64")
 
     def _read(self, start: int, stop: int) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, bytes]]:
         """A chunk from its folder: its Arrow tables and kept frames, as the worker had them."""
@@ -491,10 +538,8 @@ class _InOrder:
         files = {p.name: p.read_bytes() for p in folder.glob(f"*{_ROWS_SUFFIX}")}
         return kept, arrow, files
 
-    def finish(self, scenario: Scenario, runtime_seconds: float, jobs: int) -> StoredResults:
-        """Close the files once every replication is in; the run's ``StoredResults``, reading the work folder's tables."""
-        replications = self.store.key.replications
-        self._advance()  # the chunks of an interrupted run, when none was computed now
+    def finish(self, scenario: Scenario, runtime_seconds: float, jobs: int, replications: int) -> StoredResults:
+        """Close the files once replications ``0 .. replications - 1`` are in; the run's ``StoredResults``, reading the work folder's tables."""
         if self.streams.next != replications:
             raise RuntimeError(f"{self.store.folder}: the chunks do not cover replications 0-{replications - 1} exactly once")
         streams = self.streams
@@ -502,7 +547,7 @@ class _InOrder:
         for name in streams.irregular:  # parts of different dtypes: the table concatenated, as pandas makes it
             whole = streams.kept(name)
             if whole is None:
-                folders = [self.store.folder / _chunk_name(start, stop) for start, stop in self.store.chunks()]
+                folders = [self.store.folder / _chunk_name(start, stop) for start, stop in self.store.chunks() if stop <= replications]
                 whole = pd.concat([_frame(_chunk_table(folder, name)) for folder in folders], ignore_index=True)
             streams.write_whole(name, whole)
             del whole
@@ -528,47 +573,6 @@ def _chunk_table(folder: Path, name: str) -> Any | None:
     if (path := folder / f"{name}{_OLD_TABLE_SUFFIX}").is_file():
         return arrow_table(pd.read_parquet(path))
     return None
-
-
-def system_allocator_for_arrow() -> None:
-    """Let Arrow allocate in this process with the system allocator (unless ``ARROW_DEFAULT_MEMORY_POOL`` says otherwise),
-    and let glibc's allocator give every large block back to the system when it is freed.
-
-    For the process that drives a streamed run (``simcoop run``): Arrow's default allocator
-    (mimalloc) keeps the memory of freed buffers for reuse, so every row group written and
-    every table read leaves the process larger; the system's returns large blocks at once.
-    Measured on the driving process of ``simcoop run -n 300 --jobs 2``: a peak of 296 MB
-    against 366 MB; the workbook's tables at 1,000 replications: +27 MB against +121 MB.
-    glibc maps a block of 128 KiB or more on its own, returned when freed, but raises that
-    threshold to the size of each such block freed (up to 32 MiB): the next blocks of that size
-    come from the heap, which a later small block left in use keeps from shrinking, so each row
-    group and table read left the heap larger (the parent of ``run -n 3000 --jobs 2``: 360 MB at
-    its peak, 100 MB of it freed memory; 290 MB with the threshold fixed at 128 KiB, unless
-    ``MALLOC_MMAP_THRESHOLD_`` sets one). A process-wide setting, made by the command, never by
-    the library on import.
-    """
-    _fixed_mmap_threshold()
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return
-    import pyarrow as pa
-
-    pa.set_memory_pool(pa.system_memory_pool())
-
-
-#: glibc's ``mallopt`` parameter and its default threshold (bytes) for a block mapped on its own.
-_M_MMAP_THRESHOLD, _MMAP_THRESHOLD = -3, 128 * 1024
-
-
-def _fixed_mmap_threshold() -> None:
-    """Fix glibc's mmap threshold at its default (no dynamic raise); nothing on another C library."""
-    if os.environ.get("MALLOC_MMAP_THRESHOLD_") or not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)  # the C library the interpreter runs on
-    except (OSError, AttributeError):  # no mallopt: nothing to fix
-        pass
 
 
 def default_chunk_size(replications: int, workers: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,3 +98,64 @@ def test_run_auto_through_the_cli(short: simcoop.Scenario, tmp_path: Path, capsy
         main(["compare", str(path), "-n", "auto"])  # only `run` takes auto
     with pytest.raises(SystemExit):
         main(["run", str(path), "-n", "many"])
+
+
+# ---------------------------------------------------------------------- -n auto streamed to the run folder
+
+
+def test_an_auto_run_streamed_to_its_folder_is_the_in_memory_one_and_resumes(short: simcoop.Scenario, tmp_path: Path) -> None:
+    """``simcoop run -n auto`` streams its batches to the run folder (the parent never holds the run):
+    the same count, checkpoints and tables as ``simulate_to_precision``; interrupted in its second
+    batch, the same call resumes from the chunks on disk and ends with the same folder."""
+    from simcoop.store import partial_folder, simulate_to_folder
+    from simcoop.studies.precision import PrecisionPlan
+    from tests.conftest import assert_same_tables
+
+    in_memory, report = simulate_to_precision(short, precision=0.1, seed=5, initial=4)
+    assert len(report.checkpoints) >= 3  # several batches, so the interruption falls inside the run
+
+    def run(out: Path, **options: Any) -> tuple[Any, PrecisionPlan]:
+        plan = PrecisionPlan(0.1, initial=4)
+        ran = simulate_to_folder(short, out, replications=plan.max_replications, seed=5, until=plan, chunk_size=2, **options)
+        return ran, plan
+
+    whole, plan = run(tmp_path / "whole")
+    assert plan.checkpoints == list(report.checkpoints) and whole.replications == report.replications
+    pd.testing.assert_frame_equal(plan.report(5).table, report.table)
+    assert_same_tables(simcoop.load_results(tmp_path / "whole"), in_memory)
+
+    chunks: list[tuple[int, int]] = []
+
+    def stop_in_second_batch(start: int, stop: int) -> None:
+        chunks.append((start, stop))
+        if start >= report.checkpoints[0]:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "interrupted"
+    with pytest.raises(KeyboardInterrupt):
+        run(out, on_chunk=stop_in_second_batch)
+    assert not out.exists() and partial_folder(out).is_dir()
+    resumed: list[int] = []
+    again, plan = run(out, on_resume=resumed.append)
+    assert resumed == [chunks[-1][1]]  # every chunk written before the interruption was kept
+    assert plan.checkpoints == list(report.checkpoints) and not partial_folder(out).exists()
+    for name in ("kpis.csv", "monthly.parquet", "events.parquet", "yearly.csv"):
+        assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
+def test_the_chunks_of_a_fixed_run_are_not_those_of_an_auto_run(short: simcoop.Scenario, tmp_path: Path) -> None:
+    """The rule is in the work folder's key: an auto run never resumes the chunks of a fixed count's run."""
+    from simcoop.store import simulate_to_folder
+    from simcoop.studies.precision import PrecisionPlan
+
+    out = tmp_path / "run"
+
+    def interrupt(start: int, stop: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        simulate_to_folder(short, out, replications=40, seed=5, chunk_size=2, on_chunk=interrupt)
+    discarded: list[str] = []
+    plan = PrecisionPlan(0.1, initial=4, max_replications=40)
+    simulate_to_folder(short, out, replications=40, seed=5, until=plan, chunk_size=2, on_discard=discarded.append)
+    assert len(discarded) == 1 and "until None ->" in discarded[0]

@@ -207,7 +207,7 @@ def _early_pool(args: argparse.Namespace, auto: bool) -> Any:
         scheduler = parse_scheduler(args.scheduler if args.scheduler is not None else os.environ.get("SIMCOOP_SCHEDULER"))
     except ValueError:
         return None
-    if auto or executor_kind(args.jobs, scheduler, args.dask_workers) != "pool":
+    if executor_kind(args.jobs, scheduler, args.dask_workers) != "pool":
         return None
 
     pool = PoolExecutor(args.jobs, initializer=warm)
@@ -235,29 +235,26 @@ def _cmd_run_locked(
         return output_refused(out, exc)
     started = time.perf_counter()
     precision_report = None
+    plan = None
     if auto:
-        from simcoop.studies.precision import simulate_to_precision
+        from simcoop.studies.precision import PrecisionPlan
 
         try:
-            with executor_from(args) as executor:
-                results, precision_report = simulate_to_precision(
-                    scenario, precision=precision, seed=seed, jobs=args.jobs, max_replications=args.max_replications,
-                    progress=not args.quiet, compare_portage=args.compare_portage,
-                    executor=executor,
-                )  # fmt: skip
-        except UsageError:
-            raise
+            plan = PrecisionPlan(precision, max_replications=args.max_replications)
         except ValueError as exc:
             print(f"simcoop: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
+    # Streamed to <out>.partial/ chunk by chunk, resumable, and saved (simcoop.store); with -n auto,
+    # batch after batch until the precision is reached (the count: simcoop.studies.precision).
+    results = _run_streamed(
+        args, scenario, out, args.max_replications if plan is not None else replications, seed, pool, plan, expected
+    )  # fmt: skip
+    if isinstance(results, int):
+        return results
+    if plan is not None:
+        precision_report = plan.report(seed, time.perf_counter() - started)
         replications = results.replications
-    else:  # streamed to <out>.partial/ chunk by chunk, resumable, and saved (simcoop.store)
-        results = _run_streamed(args, scenario, out, replications, seed, pool)
-        if isinstance(results, int):
-            return results
     try:
-        if auto:
-            results.save(out, force=args.force)
         if precision_report is not None:  # after save, which replaces the whole folder
             add_to_run_folder(out, "precision.json", {"run": results.identity(), **precision_report.to_dict()})
         from simcoop.report.workbook import write_workbook  # after save too: the office's tables, from the folder
@@ -380,15 +377,21 @@ def _auto_replications_in(out: Path, seed: int, precision: float, max_replicatio
     return int(old.get("replications", -1)) if same else -1
 
 
-def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replications: int, seed: int, pool: Any = None) -> Any:
+def _run_streamed(
+    args: argparse.Namespace, scenario: Any, out: Path, replications: int, seed: int, pool: Any = None, plan: Any = None,
+    expected: int | None = None,
+) -> Any:
     """Run on the chosen executor (``pool`` if given, already started), streaming chunks to ``<out>.partial/``, and save ``out``; an exit code on failure.
 
-    An interrupted run (Ctrl-C or SIGTERM) keeps its finished chunks; the same command resumes from them.
+    With ``plan`` (``-n auto``: a ``PrecisionPlan``), ``replications`` is the cap and the plan says when to stop;
+    ``expected`` is the count of the same auto run already in ``out``. An interrupted run (Ctrl-C or SIGTERM)
+    keeps its finished chunks; the same command resumes from them.
     """
     import signal
 
     from simcoop.executors import ExecutorError, PoolExecutor
-    from simcoop.store import partial_folder, simulate_to_folder, system_allocator_for_arrow
+    from simcoop.allocator import system_allocator_for_arrow
+    from simcoop.store import partial_folder, simulate_to_folder
 
     system_allocator_for_arrow()  # this process's memory comes back after each row group written, each table read
 
@@ -409,12 +412,15 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
             if show:
                 from simcoop.progress import progress_bar
 
-                bar = progress_bar(replications, f"simulating {scenario.meta.name}")
+                what = f"simulating {scenario.meta.name}" + (f" to ±{plan.precision:g}" if plan is not None else "")
+                bar = progress_bar(replications if plan is None else plan.start, what)
                 callback = bar.update
+            until = plan if plan is None or bar is None else _BarFollows(plan, bar)
 
             def resuming(done: int) -> None:
                 if show:
-                    print(f"simcoop: resuming: {done} of {replications} replications already in {partial}/", file=sys.stderr)
+                    of = f"of {replications} " if plan is None else ""
+                    print(f"simcoop: resuming: {done} {of}replications already in {partial}/", file=sys.stderr)
 
             def discarded(message: str) -> None:
                 print(f"simcoop: {message}", file=sys.stderr)  # shown even with -q: files were removed
@@ -424,6 +430,7 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
                 compare_portage=args.compare_portage, force=args.force, fresh=args.fresh, on_progress=callback,
                 on_resume=resuming, on_discard=discarded,
                 on_computed=executor.release if isinstance(executor, PoolExecutor) else None,  # workers exit during the save
+                until=until, expected=expected,
             )  # fmt: skip
     except ExecutorError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)
@@ -442,3 +449,17 @@ def _run_streamed(args: argparse.Namespace, scenario: Any, out: Path, replicatio
             bar.close()
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
+
+
+class _BarFollows:
+    """A ``-n auto`` plan whose progress bar's total follows the count it decides."""
+
+    def __init__(self, plan: Any, bar: Any) -> None:
+        self.plan, self.bar, self.key, self.start = plan, bar, plan.key, plan.start
+
+    def __call__(self, done: int, kpis: Any, conversions: Any) -> int:
+        total = int(self.plan(done, kpis, conversions))
+        if total > done:
+            self.bar.total = total
+            self.bar.refresh()
+        return total

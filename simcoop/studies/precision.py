@@ -50,6 +50,7 @@ __all__ = [
     "DEFAULT_MAX_REPLICATIONS",
     "DEFAULT_PRECISION",
     "PRECISION_KPIS",
+    "PrecisionPlan",
     "PrecisionReport",
     "PrecisionTarget",
     "next_total",
@@ -209,6 +210,68 @@ class PrecisionReport:
         return "\n".join(lines)
 
 
+class PrecisionPlan:
+    """The rule of ``simulate_to_precision``, batch after batch (the module docstring).
+
+    ``after(values)``, given the KPI values of every replication so far (``kpi_values``),
+    returns how many replications the run needs in all (as many as it has: stop). It is also a
+    ``simcoop.store.Until``: ``simcoop run -n auto`` streams its replications to the run folder
+    with it (``plan(done, kpis, conversions)``), the same rule on the same values, so the count
+    and the numbers are those of ``simulate_to_precision``.
+    """
+
+    def __init__(
+        self,
+        precision: float = DEFAULT_PRECISION,
+        initial: int = DEFAULT_INITIAL,
+        max_replications: int = DEFAULT_MAX_REPLICATIONS,
+        kpis: Sequence[PrecisionTarget] = PRECISION_KPIS,
+    ) -> None:
+        if not 0 < precision < 1:
+            raise ValueError(f"precision must be between 0 and 1 (e.g. 0.05), got {precision}")
+        if initial < 2:
+            raise ValueError("initial must be >= 2 (a confidence interval needs two replications)")
+        if max_replications < initial:
+            raise ValueError(f"max_replications ({max_replications}) must be >= initial ({initial})")
+        self.precision, self.initial, self.max_replications, self.kpis = precision, initial, max_replications, tuple(kpis)
+        self.start = initial
+        self.key = f"precision {precision!r} on {', '.join(f'{k.key} ({k.rule})' for k in self.kpis)}, first batch {initial}"
+        self.checkpoints: list[int] = []
+        self.table: pd.DataFrame | None = None
+
+    def after(self, values: pd.DataFrame) -> int:
+        """The replications needed in all, given the KPI values of the ``len(values)`` done."""
+        done = len(values)
+        self.checkpoints.append(done)
+        self.table = precision_table(values, self.precision, self.kpis)
+        if self.table["met"].all() or done >= self.max_replications:
+            return done
+        return next_total(done, self.table, self.initial, self.max_replications)
+
+    def __call__(self, done: int, kpis: pd.DataFrame, conversions: pd.Series) -> int:
+        """``after`` on replications ``0 .. done - 1`` of a run's kpis and CAPE -> CESA conversions (``simcoop.store.Until``)."""
+        return self.after(kpi_values(_KpiTables(kpis[kpis["replication"] < done].reset_index(drop=True), conversions)))
+
+    def report(self, seed: int, runtime_seconds: float = 0.0) -> PrecisionReport:
+        """The outcome, once ``after`` has said stop."""
+        if self.table is None:
+            raise ValueError("no batch was checked yet")
+        done = self.checkpoints[-1]
+        return PrecisionReport(
+            precision=self.precision, replications=done, reached=bool(self.table["met"].all()), initial=self.initial,
+            max_replications=self.max_replications, checkpoints=tuple(self.checkpoints), table=self.table, seed=seed,
+            runtime_seconds=runtime_seconds,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _KpiTables:
+    """What ``kpi_values`` reads of a run streamed to disk: its kpis and conversions (not its events)."""
+
+    kpis: pd.DataFrame
+    conversions: pd.Series
+
+
 def simulate_to_precision(
     scenario: Scenario,
     precision: float = DEFAULT_PRECISION,
@@ -225,21 +288,16 @@ def simulate_to_precision(
 
     Returns the results, equal to ``simulate(scenario, replications=report.replications,
     seed=seed)`` (same seeds, same numbers), and the report. ``seed`` defaults to the
-    scenario's. One executor serves every batch: ``executor``, else ``jobs`` processes.
+    scenario's. One executor serves every batch: ``executor``, else ``jobs`` processes. The
+    results are held in memory; ``simcoop run -n auto`` streams them to its run folder instead.
     """
-    if not 0 < precision < 1:
-        raise ValueError(f"precision must be between 0 and 1 (e.g. 0.05), got {precision}")
-    if initial < 2:
-        raise ValueError("initial must be >= 2 (a confidence interval needs two replications)")
-    if max_replications < initial:
-        raise ValueError(f"max_replications ({max_replications}) must be >= initial ({initial})")
+    plan = PrecisionPlan(precision, initial, max_replications, kpis)
     if jobs < 1:
         raise ValueError("jobs must be >= 1")
     root = scenario.simulation.seed if seed is None else int(seed)
     started = time.perf_counter()
     outputs: list[ReplicationOutput] = []
     values: list[pd.DataFrame] = []
-    checkpoints: list[int] = []
     bar = None
     if progress:
         from simcoop.progress import progress_bar
@@ -249,19 +307,15 @@ def simulate_to_precision(
         with executor_for(executor, jobs) as chosen:
             workers = chosen.workers
             target = initial
-            while True:
+            while len(outputs) < target:
                 batch = run_replications(
                     scenario, root, range(len(outputs), target), on_progress=bar.update if bar is not None else None,
                     compare_portage=compare_portage, executor=chosen,
                 )  # fmt: skip
                 outputs.extend(batch)
                 values.append(kpi_values(Results.from_outputs(scenario, batch, seed=root)))
-                checkpoints.append(len(outputs))
-                table = precision_table(pd.concat(values), precision, kpis)
-                if table["met"].all() or len(outputs) >= max_replications:
-                    break
-                target = next_total(len(outputs), table, initial, max_replications)
-                if bar is not None:
+                target = plan.after(pd.concat(values))
+                if bar is not None and target > len(outputs):
                     bar.total = target
                     bar.refresh()
     finally:
@@ -269,12 +323,7 @@ def simulate_to_precision(
             bar.close()
     runtime = time.perf_counter() - started
     results = Results.from_outputs(scenario, outputs, seed=root, runtime_seconds=runtime, jobs=workers)
-    report = PrecisionReport(
-        precision=precision, replications=len(outputs), reached=bool(table["met"].all()), initial=initial,
-        max_replications=max_replications, checkpoints=tuple(checkpoints), table=table, seed=root,
-        runtime_seconds=runtime,
-    )  # fmt: skip
-    return results, report
+    return results, plan.report(root, runtime)
 
 
 def _json_number(value: float) -> float | None:
