@@ -141,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # The run's process pool gets going first (simcoop.workers): its workers, or the fork server
     # they come from, import and load what a chunk needs while this process reads the scenario,
     # makes its own imports and checks the output folder.
-    pool = _early_pool(args, auto)
+    pool = _early_pool(args)
     try:
         return _cmd_run_pooled(args, auto, pool)
     finally:
@@ -192,7 +192,7 @@ def _cmd_run_pooled(args: argparse.Namespace, auto: bool, pool: Any) -> int:
         return _cmd_run_locked(args, path, scenario, out, auto, precision, replications, seed, pool)
 
 
-def _early_pool(args: argparse.Namespace, auto: bool) -> Any:
+def _early_pool(args: argparse.Namespace) -> Any:
     """A ``PoolExecutor`` already started (its fork server warming, or else its spawned workers) when the streamed
     run's options mean a process pool (``executor_kind``), else None.
 
