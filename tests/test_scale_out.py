@@ -160,7 +160,7 @@ def test_run_starts_its_pool_early_exactly_when_its_options_mean_a_pool(monkeypa
         monkeypatch.delenv("SIMCOOP_SCHEDULER", raising=False)
     else:
         monkeypatch.setenv("SIMCOOP_SCHEDULER", env)
-    pool = cli_run._early_pool(argparse.Namespace(jobs=2, scheduler=None, dask_workers=None), False)
+    pool = cli_run._early_pool(argparse.Namespace(jobs=2, scheduler=None, dask_workers=None))
     try:
         assert isinstance(pool, PoolExecutor) if early else pool is None
     finally:
