@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from simcoop.outdir import MARKER, file_problem, read_marker
+from simcoop.report.run_parts import MonthlyTable
 
 __all__ = ["REQUIRED_FILES", "NotARunFolder", "RunData", "is_run_folder", "load_run", "solved_startup"]
 
@@ -47,10 +48,15 @@ class NotARunFolder(ValueError):
 
 @dataclass
 class RunData:
-    """Everything the report reads from one run."""
+    """Everything the report reads from one run.
+
+    ``monthly`` is given as a frame or as a ``MonthlyTable``; the report reads it through
+    ``monthly_table`` (the columns it needs, a part of whole replications at a time), and the
+    attribute ``monthly`` is the whole frame, read from the folder only when asked for.
+    """
 
     manifest: dict[str, Any]
-    monthly: pd.DataFrame
+    monthly: pd.DataFrame = field(repr=False, compare=False)  # a property: see below the class
     yearly: pd.DataFrame
     kpis: pd.DataFrame
     funding: pd.DataFrame | None
@@ -63,6 +69,7 @@ class RunData:
     sites: pd.DataFrame | None = None
     notes: list[str] | None = None  # French: the files left out and why
     parameters: pd.DataFrame | None = None  # parameters.parquet: each replication's drawn uncertain keys
+    monthly_table: MonthlyTable = field(init=False, repr=False, compare=False)  # set by ``monthly``
 
     @property
     def scenario(self) -> dict[str, Any]:
@@ -95,6 +102,19 @@ class RunData:
             sites=getattr(results, "sites", None),
             parameters=getattr(results, "parameters", None),
         )
+
+
+def _whole_monthly(run: RunData) -> pd.DataFrame:
+    """The run's whole monthly table (from a folder, read now; the report itself reads ``monthly_table``)."""
+    return run.monthly_table.frame()
+
+
+def _set_monthly(run: RunData, monthly: pd.DataFrame | MonthlyTable) -> None:
+    run.monthly_table = monthly if isinstance(monthly, MonthlyTable) else MonthlyTable(monthly)
+
+
+# The dataclass's ``__init__`` assigns ``monthly``: the property keeps the table as a MonthlyTable.
+RunData.monthly = property(_whole_monthly, _set_monthly, doc=_whole_monthly.__doc__)  # type: ignore[assignment]
 
 
 def is_run_folder(path: str | os.PathLike[str]) -> bool:
@@ -188,7 +208,7 @@ def load_run(path: str | os.PathLike[str]) -> RunData:
     try:  # a folder written by an older simcoop has no digests: damaged files are caught here
         run = RunData(
             manifest=manifest,
-            monthly=_frame(folder / "monthly.parquet"),
+            monthly=MonthlyTable(folder / "monthly.parquet", _unreadable),
             yearly=_frame(folder / "yearly.parquet"),
             kpis=_frame(folder / "kpis.csv"),
             funding=csv("funding.csv"),
@@ -216,7 +236,11 @@ def _frame(path: Path, **kwargs: Any) -> pd.DataFrame:
     try:
         return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, **kwargs)
     except (OSError, ValueError) as exc:  # pyarrow's and pandas' parse errors are ValueErrors
-        raise NotARunFolder(f"{path} cannot be read ({type(exc).__name__}: {str(exc)[:200]}); {_EDITED}") from None
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Path, exc: Exception) -> NotARunFolder:
+    return NotARunFolder(f"{path} cannot be read ({type(exc).__name__}: {str(exc)[:200]}); {_EDITED}")
 
 
 def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
@@ -241,15 +265,15 @@ def _check_columns(folder: Path, run: RunData) -> None:
     """
     replications = run.manifest["replications"]
     for name, frame, keys in (
-        ("monthly.parquet", run.monthly, ("replication", "month")),
+        ("monthly.parquet", run.monthly_table, ("replication", "month")),
         ("yearly.parquet", run.yearly, ("replication", "year")),
         ("kpis.csv", run.kpis, ("replication",)),
     ):
         missing = [c for c in keys if c not in frame.columns]
         if missing:
             raise NotARunFolder(f"{folder / name} lacks the column(s) {', '.join(missing)}; {_EDITED}")
-        if frame.empty:
+        if (frame.rows if isinstance(frame, MonthlyTable) else len(frame)) == 0:
             raise NotARunFolder(f"{folder / name} has no rows; {_EDITED}")
-        found = frame["replication"].nunique()
+        found = frame.replications() if isinstance(frame, MonthlyTable) else frame["replication"].nunique()
         if found != replications:
             raise NotARunFolder(f"{folder / name} holds {found} replication(s), the manifest {replications}; {_EDITED}")

@@ -18,7 +18,7 @@ import pandas as pd
 
 from simcoop.months import shift_month, year_and_month
 from simcoop.outdir import add_owned_file, folder_lock
-from simcoop.reality import reality_check, reality_sentence_fr
+from simcoop.reality import LAST_MONTH_COLUMNS, reality_check, reality_sentence_fr
 from simcoop.report import figures as F
 from simcoop.report import labels as L
 from simcoop.report import tables as T
@@ -35,12 +35,11 @@ REPORT_PDF = "report.pdf"
 
 def _matrix(run: RunData, column: str) -> np.ndarray:
     """Replications x months of a monthly column."""
-    return run.monthly.pivot(index="replication", columns="month", values=column).to_numpy(dtype=float)
+    return T.monthly_matrix(run, column)
 
 
 def _dates(run: RunData) -> list[Any]:
-    dates = pd.to_datetime(run.monthly.drop_duplicates("month").sort_values("month")["date"])
-    return list(dates.dt.to_pydatetime())
+    return T.monthly_dates(run)
 
 
 def _ym(value: str) -> datetime:
@@ -202,7 +201,7 @@ def _figures(run: RunData) -> dict[str, Any]:
         alt="Éventail mensuel des emplois en équivalents temps plein des entrepreneurs-salariés et associés.",
         height_in=2.5,
     )
-    pay = run.yearly.assign(pay=run.yearly["gross_salaries_eur"] / run.yearly["salaried"].replace(0, np.nan) / 1e3)
+    pay = run.yearly[["year"]].assign(pay=run.yearly["gross_salaries_eur"] / run.yearly["salaried"].replace(0, np.nan) / 1e3)
     figs["income"] = F.box_by_year(
         years,
         [pay.loc[pay["year"] == y, "pay"].to_numpy() for y in years],
@@ -380,7 +379,7 @@ def _fmt_reality(value: float, unit: str) -> str:
 
 def _reality(run: RunData) -> dict[str, Any]:
     """The reality check of the run (simcoop.reality, the rule the run folder's reality_check.csv follows)."""
-    rows = reality_check(run.scenario, run.monthly, run.yearly)
+    rows = reality_check(run.scenario, T.monthly_rows(run, list(LAST_MONTH_COLUMNS)), run.yearly)
     return {
         "sentence": reality_sentence_fr(rows),
         "outside": any(not r.within for r in rows),
@@ -457,10 +456,11 @@ def write_report(
             if on_note is not None:
                 on_note(text)
         html = render_html(run, reader)
+        note_html = render_note_html(run, reader) if note else ""
+        del run  # the run's tables go before WeasyPrint lays out the pages, which need only the HTML
         paths: list[Path | None] = [add_owned_file(folder, REPORT_HTML, lambda p: p.write_text(html, encoding="utf-8"))]
         paths.append(add_owned_file(folder, REPORT_PDF, lambda p: render_pdf(html, p)) if pdf else None)
         if note:
-            note_html = render_note_html(run, reader)
             paths.append(add_owned_file(folder, NOTE_HTML, lambda p: p.write_text(note_html, encoding="utf-8")))
             if pdf:
                 paths.append(add_owned_file(folder, NOTE_PDF, lambda p: render_pdf(note_html, p)))

@@ -10,7 +10,7 @@ folder of CSV files, or of Parquet files without statistics or of one row group,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,10 @@ import pandas as pd
 
 from simcoop.report.group_sums import GroupSums
 
-__all__ = ["FundingSums", "YearlyMeans", "funding_sums", "monthly_and_yearly_parts", "read_table", "replications_by_row_group"]
+__all__ = [
+    "FundingSums", "MonthlyTable", "YearlyMeans", "funding_sums", "monthly_and_yearly_parts", "read_table",
+    "replications_by_row_group",
+]  # fmt: skip
 
 
 def read_table(folder: Path, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
@@ -75,6 +78,109 @@ def replications_by_row_group(path: Path) -> list[tuple[Any, Any]]:
             return []
         ranges.append((stats.min, stats.max))
     return ranges
+
+
+class MonthlyTable:
+    """A run's monthly table as the report reads it: only the columns asked for, a part of whole replications
+    at a time (``parts``), in the table's row order.
+
+    From a run folder's ``monthly.parquet``, a part is a row group when the row groups hold whole replications
+    in increasing order (a streamed run's file), else the file is one part; from a frame in memory (a
+    ``Results``, a part of the workbook's), the frame is the one part. A computation made per replication on
+    each part, the parts' results put end to end, gives the bits of the same computation on the whole table.
+    So the report holds one part of a few columns, never the run's 85 columns of some 120 rows a replication
+    (0.8 GB at 10,000 replications). ``frame()`` reads the whole table, for a reader who asks for it.
+    """
+
+    def __init__(self, source: pd.DataFrame | Path, unreadable: Callable[[Path, Exception], Exception] | None = None) -> None:
+        """``source``: the frame, or the path of ``monthly.parquet``; ``unreadable(path, error)``: the exception
+        to raise for a file pyarrow cannot read (its error, by default)."""
+        self._unreadable = unreadable or (lambda path, exc: exc)
+        self._frame: pd.DataFrame | None = None
+        self.path: Path | None = None
+        self._groups: list[list[int]] = []  # the row groups of each part; none: the file is one part
+        if isinstance(source, pd.DataFrame):
+            self._frame = source
+            self.columns: list[str] = list(source.columns)
+            self.rows = len(source)
+            return
+        import pyarrow.parquet as pq
+
+        self.path = Path(source)
+        try:
+            meta = pq.ParquetFile(self.path)
+            # (an index stored as columns is the frame's index, not a column; a RangeIndex is a dict there)
+            index = {c for c in (meta.schema_arrow.pandas_metadata or {}).get("index_columns") or [] if isinstance(c, str)}
+            self.columns = [c for c in meta.schema_arrow.names if c not in index]
+            self.rows = meta.metadata.num_rows
+        except (OSError, ValueError) as exc:  # pyarrow's errors are OSErrors and ValueErrors
+            raise self._unreadable(self.path, exc) from None
+        ranges = replications_by_row_group(self.path)
+        if len(ranges) > 1 and all(a[1] < b[0] for a, b in zip(ranges, ranges[1:], strict=False)):
+            self._groups = _buckets(ranges)
+
+    def __contains__(self, column: object) -> bool:
+        return column in self.columns
+
+    def parts(self, columns: Sequence[str]) -> Iterable[pd.DataFrame]:
+        """The table's ``columns`` (each must be one of the table's: KeyError otherwise), a part of whole
+        replications at a time, in the table's order."""
+        columns = list(dict.fromkeys(columns))
+        missing = [c for c in columns if c not in self.columns]
+        if missing:
+            raise KeyError(f"{missing} not in the monthly table")
+        if self._frame is not None:
+            yield self._frame[columns]
+            return
+        assert self.path is not None
+        import pyarrow.parquet as pq
+
+        try:
+            if not self._groups:
+                yield pd.read_parquet(self.path, columns=columns)
+                return
+            source = pq.ParquetFile(self.path)
+            for groups in self._groups:
+                yield source.read_row_groups(groups, columns=columns, use_pandas_metadata=True).to_pandas()
+        except (OSError, ValueError) as exc:
+            raise self._unreadable(self.path, exc) from None
+
+    def frame(self) -> pd.DataFrame:
+        """The whole table (read from the folder on the first call, then kept)."""
+        if self._frame is None:
+            assert self.path is not None
+            try:
+                self._frame = pd.read_parquet(self.path)
+            except (OSError, ValueError) as exc:
+                raise self._unreadable(self.path, exc) from None
+        return self._frame
+
+    def replications(self) -> int:
+        """How many distinct replications the table holds."""
+        return int(pd.concat([part["replication"] for part in self.parts(["replication"])]).nunique())
+
+
+def _buckets(ranges: list[tuple[Any, Any]]) -> list[list[int]]:
+    """The row groups (their replications' ranges, increasing) read together as each part: consecutive ones
+    until the part holds two replications or more.
+
+    pandas sums a group's rows with Kahan's loop, but with ``numpy.add.reduceat`` (other bits) when the
+    frame's groups come one after the other (``BaseGrouper.is_monotonic``, pandas 3): a part of one
+    replication sorted by month is so, the table of several replications sorted by month is not. A part
+    of two replications or more sums as the whole table does (``tables.cells.monthly_by_year``).
+    """
+    def one_replication(part: list[int]) -> bool:
+        return bool(ranges[part[0]][0] == ranges[part[-1]][1])
+
+    parts: list[list[int]] = []
+    for group in range(len(ranges)):
+        if parts and one_replication(parts[-1]):
+            parts[-1].append(group)
+        else:
+            parts.append([group])
+    if len(parts) > 1 and one_replication(parts[-1]):
+        parts[-2].extend(parts.pop())
+    return parts
 
 
 class YearlyMeans:

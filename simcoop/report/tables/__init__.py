@@ -34,7 +34,7 @@ from simcoop.report.tables.assumptions import (
     sectors_table,
     source_of,
 )
-from simcoop.report.tables.cells import Cell, Row, Table, quantiles
+from simcoop.report.tables.cells import Cell, Row, Table, monthly_dates, monthly_matrix, monthly_rows, quantiles
 from simcoop.report.tables.method import provenance, sensitivity_rows, sensitivity_table
 from simcoop.report.tables.page_one import conditions_text, criteria_rows, funders_table, funding_needed, key_figures, layers_block
 from simcoop.report.tables.public_money import (
@@ -83,6 +83,9 @@ __all__ = [
     "horizon_public_figures",
     "income_statement",
     "key_figures",
+    "monthly_dates",
+    "monthly_matrix",
+    "monthly_rows",
     "opening_funds_eur",
     "provenance",
     "public_efficiency_table",

@@ -24,7 +24,9 @@ from simcoop.report.tables.cells import (
     by_year,
     cell,
     keur,
+    monthly_by_replication,
     monthly_by_year,
+    monthly_rows,
     partial_note,
     quantiles,
     run_years,
@@ -34,8 +36,7 @@ from simcoop.report.tables.cells import (
 
 def exits_table(run: RunData) -> Table:
     """Exits over the horizon by destination and by motive: medians and ranges, share of exits."""
-    monthly = run.monthly
-    totals = monthly.groupby("replication")[[c for c in monthly.columns if c.startswith("exits")]].sum()
+    totals = monthly_by_replication(run, [c for c in run.monthly_table.columns if c.startswith("exits")])
     exits = totals["exits"].replace(0, np.nan)
     rows = [Row("Par destination", (), kind="head")]
     for dest in ("own_company", "salaried_job", "stop"):
@@ -77,9 +78,24 @@ def exits_table(run: RunData) -> Table:
     )
 
 
+#: The yearly columns the economy table reads.
+ECONOMY_COLUMNS: tuple[str, ...] = (
+    "year", "turnover_eur", "gross_salaries_eur", "salaried", "jobs_fte", "supported",
+    "employer_contributions_eur", "employee_contributions_eur",
+)  # fmt: skip
+
+#: The yearly columns the income statement reads, those the table has (each name it uses, the lines' too).
+INCOME_COLUMNS: tuple[str, ...] = (
+    "replication", "year", "contributions_eur", "prestations_eur", "public_funding_earned_eur", "revenue_eur",
+    "staff_costs_eur", "other_costs_eur", "coop_costs_eur", "exit_losses_eur", "interest_eur", "coop_costs_total",
+    "coop_result_eur", "part_travail_eur", "corporate_tax_eur", "net_result_eur",
+)  # fmt: skip
+
+
 def economy_table(run: RunData) -> Table:
     """Turnover, salaries, jobs and income per salaried person, by year."""
-    yearly = run.yearly.copy()
+    # The columns read, not a copy of the table's 64 (50 MB at 10,000 replications).
+    yearly = run.yearly[list(ECONOMY_COLUMNS)].copy()
     yearly["pay_per_salaried"] = yearly["gross_salaries_eur"] / yearly["salaried"].replace(0, np.nan)
     years = run_years(run)
     lines = [
@@ -114,8 +130,8 @@ def economy_table(run: RunData) -> Table:
 def income_statement(run: RunData) -> Table:
     """Compte de résultat prévisionnel by year (k€): medians with 5-95 % ranges."""
     years = run_years(run)
-    yearly = run.yearly.copy()
-    staff = monthly_by_year(run, ["staff_costs_eur"]) if "staff_costs_eur" in run.monthly else None
+    yearly = run.yearly[[c for c in INCOME_COLUMNS if c in run.yearly]].copy()  # the columns read, not a copy of all
+    staff = monthly_by_year(run, ["staff_costs_eur"]) if "staff_costs_eur" in run.monthly_table else None
     if staff is not None:
         yearly = yearly.merge(staff, on=["replication", "year"], how="left")
         yearly["other_costs_eur"] = yearly["coop_costs_eur"] - yearly["staff_costs_eur"]
@@ -207,8 +223,8 @@ def financing_plan_frame(run: RunData, opening_funds: float | None = None) -> tu
     Returns the lines, the frame and the opening funds (NaN when unknown).
     """
     years = run_years(run)
-    flows = monthly_by_year(run, [c for c in FINANCING_FLOWS if c in run.monthly])
-    stocks = monthly_by_year(run, [c for c in FINANCING_STOCKS if c in run.monthly], how="last")
+    flows = monthly_by_year(run, [c for c in FINANCING_FLOWS if c in run.monthly_table])
+    stocks = monthly_by_year(run, [c for c in FINANCING_STOCKS if c in run.monthly_table], how="last")
     frame = (
         run.yearly[["replication", "year", "coop_result_eur", "corporate_tax_eur", "part_travail_eur"]]
         .merge(flows, on=["replication", "year"])
@@ -279,7 +295,6 @@ def financing_plan(run: RunData, opening_funds: float | None = None) -> Table:
 
 def cash_plan(run: RunData, months: int = 24) -> Table:
     """Plan de trésorerie of the first ``months`` months: medians per month (k€)."""
-    monthly = run.monthly[run.monthly["month"] < months]
     columns = [
         ("Contributions", "contributions_eur"),
         ("Financements reçus", "public_funding_eur"),
@@ -290,7 +305,8 @@ def cash_plan(run: RunData, months: int = 24) -> Table:
         ("Trésorerie consolidée (fin de mois)", "consolidated_cash_eur"),
         ("Entrepreneurs actifs", "n_active"),
     ]
-    columns = [(label, col) for label, col in columns if col in monthly]
+    columns = [(label, col) for label, col in columns if col in run.monthly_table]
+    monthly = monthly_rows(run, [c for _, c in columns], first_months=months)
     med = monthly.groupby("month")[[c for _, c in columns]].median()
     rows = []
     for month, values in med.iterrows():

@@ -92,14 +92,58 @@ def partial_note(run: RunData) -> str:
 
 def monthly_by_year(run: RunData, columns: list[str], how: str = "sum") -> pd.DataFrame:
     """Monthly columns aggregated per replication and calendar year (sum, or the last month's value)."""
-    # Only the columns aggregated and the keys: the monthly table has some 85 columns, and
-    # copying and sorting all of them cost more than the aggregation (0.4 s at 1,000
-    # replications). Each group's months are summed in month order, as before.
+    # Only the columns aggregated and the keys, a part of whole replications at a time
+    # (``RunData.monthly_table``): each group's months are summed in month order, as before.
     keys = [c for c in ("replication", "month", "date") if c not in columns]
-    monthly = run.monthly[[*keys, *columns]]
-    monthly = monthly.assign(year=pd.to_datetime(monthly["date"]).dt.year)
-    grouped = monthly.sort_values("month").groupby(["replication", "year"])[columns]
-    return (grouped.sum() if how == "sum" else grouped.last()).reset_index()
+    out = []
+    for monthly in run.monthly_table.parts([*keys, *columns]):
+        monthly = monthly.assign(year=pd.to_datetime(monthly["date"]).dt.year)
+        grouped = monthly.sort_values("month").groupby(["replication", "year"])[columns]
+        out.append((grouped.sum() if how == "sum" else grouped.last()).reset_index())
+    return _end_to_end(out, ignore_index=True)
+
+
+def monthly_by_replication(run: RunData, columns: list[str]) -> pd.DataFrame:
+    """Monthly columns summed over the horizon, per replication (``groupby("replication").sum()`` of the table)."""
+    return _end_to_end([part.groupby("replication")[columns].sum() for part in run.monthly_table.parts(["replication", *columns])])
+
+
+def monthly_matrix(run: RunData, column: str) -> np.ndarray:
+    """Replications x months of a monthly column (the table's pivot), made a part at a time."""
+    blocks, months = [], []
+    for part in run.monthly_table.parts(["replication", "month", column]):
+        pivot = part.pivot(index="replication", columns="month", values=column)
+        blocks.append(pivot.to_numpy(dtype=float))
+        months.append(pivot.columns)
+    if all(m.equals(months[0]) for m in months):
+        return blocks[0] if len(blocks) == 1 else np.vstack(blocks)
+    # A part without some month: NaN there, as in the pivot of the whole table.
+    whole = pd.concat([pd.DataFrame(b, columns=m) for b, m in zip(blocks, months, strict=True)], ignore_index=True)
+    return whole.reindex(columns=sorted(set().union(*months))).to_numpy(dtype=float)
+
+
+def monthly_dates(run: RunData) -> list[Any]:
+    """The date of each month, in month order (of each month's first row)."""
+    firsts = [part.drop_duplicates("month") for part in run.monthly_table.parts(["month", "date"])]
+    dates = pd.to_datetime(_end_to_end(firsts).drop_duplicates("month").sort_values("month")["date"])
+    return list(dates.dt.to_pydatetime())
+
+
+def monthly_rows(run: RunData, columns: list[str], first_months: int | None = None) -> pd.DataFrame:
+    """The rows (``month`` and ``columns``) of the months before ``first_months``, or of the last month when None."""
+    parts = []
+    for part in run.monthly_table.parts(["month", *columns]):
+        month = part["month"]
+        parts.append(part[month == month.max()] if first_months is None else part[month < first_months])
+    rows = _end_to_end(parts)
+    if first_months is None and len(parts) > 1:  # a part's last month may not be the table's
+        rows = rows[rows["month"] == rows["month"].max()]
+    return rows
+
+
+def _end_to_end(parts: list[pd.DataFrame], ignore_index: bool = False) -> pd.DataFrame:
+    """The parts' results one after the other (the one part itself)."""
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=ignore_index)
 
 
 def keur(value: Any) -> str:
