@@ -1,7 +1,8 @@
 """How the process that drives a streamed run allocates memory: Arrow's buffers and glibc's large blocks.
 
 ``system_allocator_for_arrow`` is called by ``simcoop run`` (``simcoop.cli.run``) in the process that
-drives the run, once its pool has started; never by the library on import.
+drives the run, once its pool has started, and by ``simcoop report`` (``simcoop.cli.report``), which
+reads the run's tables a part at a time; never by the library on import.
 """
 
 from __future__ import annotations

@@ -62,7 +62,10 @@ def cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    from simcoop.allocator import system_allocator_for_arrow
     from simcoop.outdir import OutputExistsError
+
+    system_allocator_for_arrow()  # each part of the run's tables read gives its memory back (as `simcoop run` does)
 
     def note(text: str) -> None:  # in French, as in the report
         print(f"simcoop: rapport : {text}", file=sys.stderr)
