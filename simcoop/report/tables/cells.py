@@ -104,7 +104,12 @@ def monthly_by_year(run: RunData, columns: list[str], how: str = "sum") -> pd.Da
 
 
 def monthly_by_replication(run: RunData, columns: list[str]) -> pd.DataFrame:
-    """Monthly columns summed over the horizon, per replication (``groupby("replication").sum()`` of the table)."""
+    """Monthly columns summed over the horizon, per replication (``groupby("replication").sum()`` of the table).
+
+    For counts (integers: exact). A float column's sums could differ in the last bit: the table's rows are
+    in replication order, so pandas 3 sums each with ``numpy.add.reduceat``, unless the block holds a NaN
+    (Kahan's loop then), which one part may hold and another not.
+    """
     return _end_to_end([part.groupby("replication")[columns].sum() for part in run.monthly_table.parts(["replication", *columns])])
 
 
