@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from simcoop.months import shift_month, year_and_month
 from simcoop.outdir import add_owned_file, folder_lock

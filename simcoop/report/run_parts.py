@@ -1,4 +1,4 @@
-"""A run folder's tables as the workbook reads them: a part of whole replications at a time.
+"""A run folder's tables as the workbook and the report read them: a part of whole replications at a time.
 
 ``simcoop.report.workbook`` never holds a run's monthly, yearly or funding table: it reads them
 a Parquet row group at a time (``monthly_and_yearly_parts``, ``funding_sums``: a streamed run's
@@ -6,11 +6,15 @@ files hold whole replications in each row group, the same ones in each table) an
 mean or sum across replications from part to part (``YearlyMeans``, ``FundingSums``, on
 ``simcoop.report.group_sums.GroupSums``: the bits of pandas' groupby of the whole table). A
 folder of CSV files, or of Parquet files without statistics or of one row group, is read whole.
+
+The report (``simcoop.report.data.RunData.monthly_table``) reads the monthly table the same way
+(``MonthlyTable``): the columns each computation uses, part after part.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +120,7 @@ class MonthlyTable:
         except (OSError, ValueError) as exc:  # pyarrow's errors are OSErrors and ValueErrors
             raise self._unreadable(self.path, exc) from None
         ranges = replications_by_row_group(self.path)
-        if len(ranges) > 1 and all(a[1] < b[0] for a, b in zip(ranges, ranges[1:], strict=False)):
+        if len(ranges) > 1 and all(a[1] < b[0] for a, b in pairwise(ranges)):
             self._groups = _buckets(ranges)
 
     def __contains__(self, column: object) -> bool:
