@@ -362,3 +362,26 @@ def test_page_one_and_the_unknowns_section_say_what_is_not_known(html: str) -> N
                   "Donnée qui la réduirait", "borne basse", "paramètres inconnus), puis son propre hasard"):
         assert words in section, words
     assert "built-in method" not in section
+
+
+def test_the_register_of_the_reference_speaks_french_and_fits_its_page() -> None:
+    """Every line of the assumptions register has a French label, not a scenario key; the reference's
+    1,000 joint prior draws are one line saying what they are (they used to fill 27 of the PDF's 54
+    pages as one cell of numbers); each financing instrument's terms carry its name."""
+    from simcoop.report.data import RunData
+    from simcoop.report.tables.assumptions import assumptions_register
+
+    reference = simcoop.load_scenario(simcoop.default_scenario_path())
+    run = RunData.from_results(simcoop.simulate(reference, replications=2, seed=1))
+    rows = [row for group in assumptions_register(run) for row in group["rows"]]
+    assert rows
+    untranslated = [row["key"] for row in rows if row["label"] == row["key"] or re.search(r"\w\.\w", row["label"])]
+    assert not untranslated
+    assert max(len(row["value"]) for row in rows) < 200
+    joint = reference.uncertainty.joint
+    draws = next(row for row in rows if row["key"] == "uncertainty.joint.rows")
+    assert draws["value"].startswith(f"{fmt_int(len(joint.rows))} tirages de {len(joint.columns)} paramètres")
+    amounts = [row["label"] for row in rows if row["key"].endswith(".amount_eur") and ".instruments." in row["key"]]
+    assert amounts and all(label.endswith(" : montant") and not label.startswith("Montant") for label in amounts)
+    assert not any(row["key"].endswith((".source", ".name")) for row in rows if ".financing." in row["key"])
+    assert "uncertainty.joint.columns" not in {row["key"] for row in rows}

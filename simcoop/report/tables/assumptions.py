@@ -278,6 +278,22 @@ def assumptions_register(run: RunData) -> list[dict[str, Any]]:
             label = f"{label} ({site})"
         elif plain == "cooperative.sites.name":
             continue
+        if plain.startswith("uncertainty.joint."):
+            if plain != "uncertainty.joint.rows":
+                if plain == "uncertainty.joint.columns":
+                    continue
+            else:  # the draws themselves are each simulation's (parameters.parquet), not a line of the register
+                columns = run.scenario["uncertainty"]["joint"].get("columns") or []
+                value = f"{fmt_int(len(value))} tirages de {fmt_int(len(columns))} paramètres (ceux de chaque simulation : parameters.parquet)"
+        if plain.startswith(("cooperative.financing.instruments.", "cooperative.financing.receivable_financing.")):
+            if plain.endswith((".name", ".source")):
+                continue
+            financing = run.scenario["cooperative"]["financing"]
+            part = financing["instruments"][int(key.split(".")[3])] if ".instruments." in key else financing["receivable_financing"]
+            if part.get("name"):  # "France Active (titres participatifs) : montant"
+                label = f"{part['name']} : {label[:1].lower()}{label[1:]}"
+            if part.get("source") and not info.get("source") and not info.get("assumption"):
+                info = {**info, "source": part["source"]}  # the scenario says where this instrument comes from
         if plain.startswith("cooperative.membership_dues."):
             if plain.endswith((".name", ".source")):
                 continue
