@@ -8,7 +8,12 @@ parts would round differently; ``GroupSums`` carries each group's ``(s, c, count
 part to the next instead, so rows fed in the frame's order, in parts of any size, give the
 same bits as the groupby of the whole frame (``tests/test_group_sums.py`` checks it on random
 parts against pandas, with NaN, infinities and -0.0). Integer columns are summed as float64,
-as pandas' ``mean`` does.
+as pandas' ``mean`` does. One exception in pandas 3: when each group's rows come one after the
+other in the frame (``BaseGrouper.is_monotonic``), its ``sum`` uses ``numpy.add.reduceat``
+instead, whose last bits may differ. A run's tables are in replication order, so grouped by
+year or month across two replications or more their groups are not consecutive and pandas
+takes the Kahan loop; a run of a single replication is the case where the two could differ
+by an ulp.
 
 So the workbook (``simcoop.report.workbook``) reads a run's tables a row group at a time and
 holds, per group, three numbers a column instead of the run's rows.
