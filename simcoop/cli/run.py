@@ -60,7 +60,8 @@ def add_parser(sub: Any) -> None:
         type=replications_or_auto,
         help=(
             "Monte Carlo replications (default: the scenario's simulation.replications), or 'auto': add batches "
-            "of replications until the main KPIs are known to --precision (writes precision.json)"
+            "of replications until the main KPIs are known to --precision (writes precision.json); either way the "
+            "run streams to <out>.partial/ and an interrupted run resumes from there"
         ),
     )
     # --- precision (simcoop.precision) ---
@@ -128,7 +129,7 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help=(
             "discard the finished chunks of an interrupted run of the same scenario, seed and replications "
-            "(<out>.partial/) instead of resuming from them"
+            "(with -n auto: precision and cap) (<out>.partial/) instead of resuming from them"
         ),
     )
     # end scale out ---
