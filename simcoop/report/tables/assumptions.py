@@ -278,13 +278,11 @@ def assumptions_register(run: RunData) -> list[dict[str, Any]]:
             label = f"{label} ({site})"
         elif plain == "cooperative.sites.name":
             continue
-        if plain.startswith("uncertainty.joint."):
-            if plain != "uncertainty.joint.rows":
-                if plain == "uncertainty.joint.columns":
-                    continue
-            else:  # the draws themselves are each simulation's (parameters.parquet), not a line of the register
-                columns = run.scenario["uncertainty"]["joint"].get("columns") or []
-                value = f"{fmt_int(len(value))} tirages de {fmt_int(len(columns))} paramètres (ceux de chaque simulation : parameters.parquet)"
+        if plain == "uncertainty.joint.columns":  # named by the draws' line below
+            continue
+        if plain == "uncertainty.joint.rows":  # the draws themselves are each simulation's (parameters.parquet), not a line here
+            columns = run.scenario["uncertainty"]["joint"].get("columns") or []
+            value = f"{fmt_int(len(value))} tirages de {fmt_int(len(columns))} paramètres (ceux de chaque simulation : parameters.parquet)"
         if plain.startswith(("cooperative.financing.instruments.", "cooperative.financing.receivable_financing.")):
             if plain.endswith((".name", ".source")):
                 continue
