@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, Any, Protocol
 
-__all__ = ["PlainProgress", "ProgressBar", "progress_bar"]
+__all__ = ["PlainProgress", "ProgressBar", "bar_total_follows", "progress_bar"]
 
 
 class ProgressBar(Protocol):
@@ -140,3 +141,13 @@ def progress_bar(total: float | None, desc: str, unit: str = "rep", enabled: boo
 
         return tqdm(total=total, desc=desc, unit=unit, leave=False)
     return PlainProgress(total, desc, unit)
+
+
+def bar_total_follows(bar: ProgressBar) -> Callable[[int], None]:
+    """A callback that sets ``bar``'s total to each new total it is told (work whose size grows as it goes)."""
+
+    def follow(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    return follow

@@ -411,12 +411,13 @@ def _run_streamed(
         with contextlib.nullcontext(pool) if pool is not None else executor_from(args) as executor:
             callback = None
             if show:
-                from simcoop.progress import progress_bar
+                from simcoop.progress import bar_total_follows, progress_bar
 
                 what = f"simulating {scenario.meta.name}" + (f" to ±{plan.precision:g}" if plan is not None else "")
                 bar = progress_bar(replications if plan is None else plan.start, what)
                 callback = bar.update
-            until = plan if plan is None or bar is None else _BarFollows(plan, bar)
+                if plan is not None:
+                    plan.on_total = bar_total_follows(bar)
 
             def resuming(done: int) -> None:
                 if show:
@@ -431,7 +432,7 @@ def _run_streamed(
                 compare_portage=args.compare_portage, force=args.force, fresh=args.fresh, on_progress=callback,
                 on_resume=resuming, on_discard=discarded,
                 on_computed=executor.release if isinstance(executor, PoolExecutor) else None,  # workers exit during the save
-                until=until, expected=expected,
+                until=plan, expected=expected,
             )  # fmt: skip
     except ExecutorError as exc:
         print(f"simcoop: {exc}", file=sys.stderr)
@@ -451,16 +452,3 @@ def _run_streamed(
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
 
-
-class _BarFollows:
-    """A ``-n auto`` plan whose progress bar's total follows the count it decides."""
-
-    def __init__(self, plan: Any, bar: Any) -> None:
-        self.plan, self.bar, self.key, self.start = plan, bar, plan.key, plan.start
-
-    def __call__(self, done: int, kpis: Any, conversions: Any) -> int:
-        total = int(self.plan(done, kpis, conversions))
-        if total > done:
-            self.bar.total = total
-            self.bar.refresh()
-        return total

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -238,6 +238,8 @@ class PrecisionPlan:
         self.key = f"precision {precision!r} on {', '.join(f'{k.key} ({k.rule})' for k in self.kpis)}, first batch {initial}"
         self.checkpoints: list[int] = []
         self.table: pd.DataFrame | None = None
+        #: Told each larger total the plan decides (a progress bar's total follows it).
+        self.on_total: Callable[[int], None] | None = None
 
     def after(self, values: pd.DataFrame) -> int:
         """The replications needed in all, given the KPI values of the ``len(values)`` done."""
@@ -246,7 +248,10 @@ class PrecisionPlan:
         self.table = precision_table(values, self.precision, self.kpis)
         if self.table["met"].all() or done >= self.max_replications:
             return done
-        return next_total(done, self.table, self.initial, self.max_replications)
+        total = next_total(done, self.table, self.initial, self.max_replications)
+        if self.on_total is not None:
+            self.on_total(total)
+        return total
 
     def __call__(self, done: int, kpis: pd.DataFrame, conversions: pd.Series) -> int:
         """``after`` on replications ``0 .. done - 1`` of a run's kpis and CAPE -> CESA conversions (``simcoop.store.Until``)."""
@@ -300,9 +305,10 @@ def simulate_to_precision(
     values: list[pd.DataFrame] = []
     bar = None
     if progress:
-        from simcoop.progress import progress_bar
+        from simcoop.progress import bar_total_follows, progress_bar
 
         bar = progress_bar(initial, f"simulating {scenario.meta.name} to ±{precision:g}")
+        plan.on_total = bar_total_follows(bar)
     try:
         with executor_for(executor, jobs) as chosen:
             workers = chosen.workers
@@ -315,9 +321,6 @@ def simulate_to_precision(
                 outputs.extend(batch)
                 values.append(kpi_values(Results.from_outputs(scenario, batch, seed=root)))
                 target = plan.after(pd.concat(values))
-                if bar is not None and target > len(outputs):
-                    bar.total = target
-                    bar.refresh()
     finally:
         if bar is not None:
             bar.close()
