@@ -275,6 +275,33 @@ def test_pdf_has_the_sections_in_order(run_dir: Path) -> None:
     assert "page 1 sur" in text
 
 
+def test_chart_labels_are_text_in_the_pdf(run_dir: Path) -> None:
+    """A chart's labels can be searched and copied in the PDF (and read aloud): text, not glyph outlines."""
+    text = re.sub(r"\s+", " ", _pdf_text(run_dir / "report.pdf").replace(NBSP, " ").replace(NNBSP, " "))
+    assert "Sorties par destination (médianes)" in text  # the chart's own title, nowhere else in the report
+    assert "sorties dans l'année" in text  # its axis label
+
+
+def test_chart_text_from_a_scenario_is_escaped_and_stays_small() -> None:
+    """Names from a scenario reach the charts' SVG as escaped text; a hatched chart stays a light image."""
+    import base64
+    import xml.etree.ElementTree as ET
+
+    import numpy as np
+
+    from simcoop.report import figures as F
+
+    series = {EVIL_NAME: np.arange(10.0), "Région": np.ones(10), "Département": np.full(10, 2.0)}
+    figure = F.stacked_bars(list(range(2027, 2037)), series, ylabel="k€", title="Financements", alt="barres")
+    svg = base64.b64decode(figure.uri.split(",", 1)[1]).decode("utf-8")
+    assert EVIL_NAME not in svg
+    texts = ["".join(node.itertext()) for node in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert EVIL_NAME in texts and "Financements" in texts
+    assert "DejaVu Sans" in svg and "sans-serif" in svg  # the report's fonts, with a fallback
+    # Three hatched series on ten bars: a dotted hatch alone made this 85 KB (WeasyPrint draws its pattern per bar).
+    assert len(svg) < 30_000, len(svg)
+
+
 # --------------------------------------------------------------------------- headless Chromium
 
 _CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

@@ -1,9 +1,14 @@
 """The report's charts: matplotlib (Agg, imported lazily), each returned as a self-contained image.
 
 Every function takes plain numbers (numpy arrays, lists, dicts) and returns a
-:class:`Figure`: an SVG encoded as a ``data:`` URI, with its alt text. The SVG draws
-text as paths, so the image needs no font and no external resource. Colours are shades
-of one blue plus hatching, so that the charts survive grey-scale printing.
+:class:`Figure`: an SVG encoded as a ``data:`` URI, with its alt text. The SVG keeps its
+text as text, in the report's fonts (DejaVu Sans, else Liberation Sans, Arial or the
+reader's sans-serif: the template's list), laid out on DejaVu Sans's metrics: the PDF
+embeds the font and its labels can be selected, searched and read aloud, and WeasyPrint
+draws a label as one string instead of parsing a path per glyph (1.5-2 s of the report's
+PDF, benchmarks/README.md). Colours are shades of one blue plus line hatching (no dotted
+hatch: its pattern is a 68 KB path drawn again for every bar), so that the charts survive
+grey-scale printing.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ __all__ = [
 FAN_QUANTILES = (5, 25, 50, 75, 95)
 DARK, MID, LIGHT, PALE = "#173f66", "#4a7fb5", "#9dbfe0", "#d9e6f3"
 SERIES = ("#173f66", "#6b9fd1", "#c9dcef", "#8c8c8c", "#3d3d3d", "#e8b04a")
-HATCHES = ("", "//", "..", "xx", "\\\\", "++")
+HATCHES = ("", "//", "\\\\", "xx", "--", "++")
 ACCENT = "#b3261e"  # thresholds; dashed so that they read in grey too
 
 _WIDTH_IN = 6.7  # fits the A4 text width at 100%
@@ -57,7 +62,9 @@ def _plt() -> Any:
 
     matplotlib.rcParams.update(
         {
-            "font.family": "DejaVu Sans",
+            # Measured on DejaVu Sans (shipped with matplotlib); the SVG names the whole list.
+            "font.family": "sans-serif",
+            "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial"],
             "font.size": 8.5,
             "axes.titlesize": 9,
             "axes.titleweight": "bold",
@@ -71,7 +78,7 @@ def _plt() -> Any:
             "axes.grid": True,
             "grid.color": "#dddddd",
             "grid.linewidth": 0.6,
-            "svg.fonttype": "path",
+            "svg.fonttype": "none",  # text as text (see the module docstring)
             "svg.hashsalt": "simcoop-report",
             "hatch.linewidth": 0.6,
             "axes.formatter.use_locale": False,
