@@ -33,7 +33,7 @@ SOLVE_MAX_REPLICATIONS = 100
 FUNDERS_MAX_REPLICATIONS = 100
 
 #: ``on_event(name, info)`` hears each step: ``simulated``, ``sensitivity_start`` / ``sensitivity_done``,
-#: ``funders_start`` / ``funders_done``, ``solve_start`` / ``solve_step`` / ``solve_done``, ``report_done``.
+#: ``funders_start`` / ``funders_done``, ``solve_start`` / ``solve_step`` / ``solve_done``, ``report_start`` / ``report_done``.
 EventCallback = Callable[[str, dict[str, Any]], None]
 
 
@@ -138,6 +138,7 @@ def run_pipeline(
     if report:
         from simcoop.report import write_report
 
+        emit("report_start", {"note": note})
         outputs.report = write_report(out, reader=reader, note=note)
         emit("report_done", {"paths": outputs.report})
     return outputs

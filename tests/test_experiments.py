@@ -364,6 +364,25 @@ def test_run_pipeline_is_the_library_call_behind_run_sensitivity(tmp_path: Path)
     assert list(written.columns) == list(expected.columns) and len(written) == len(expected)
 
 
+def test_run_pipeline_says_the_report_starts_before_its_pages_are_laid_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``report_start`` comes before the report is written (the CLI prints it: the layout takes seconds)."""
+    import simcoop.report
+
+    seen: list[str] = []
+
+    def writing(out: Path, reader: str | None = None, note: bool = False) -> tuple[Path, ...]:
+        seen.append("writing")
+        return (out / "report.html",)
+
+    monkeypatch.setattr(simcoop.report, "write_report", writing)
+    outputs = simcoop.run_pipeline(
+        small_scenario(**{"meta.horizon_months": 12}), tmp_path / "run", replications=2, seed=5, report=True,
+        on_event=lambda name, info: seen.append(name),
+    )  # fmt: skip
+    assert seen == ["simulated", "report_start", "writing", "report_done"]
+    assert outputs.report == (tmp_path / "run" / "report.html",)
+
+
 def test_sensitivity_reads_its_base_rows_from_the_run_it_comes_with(base: simcoop.Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
     """The base run is not simulated again when the run on the same seed is given: the same table, one run fewer."""
     import simcoop.studies.sensitivity as module

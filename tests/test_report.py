@@ -275,6 +275,17 @@ def test_pdf_has_the_sections_in_order(run_dir: Path) -> None:
     assert "page 1 sur" in text
 
 
+def test_the_report_command_says_what_it_writes_before_laying_out_the_pages(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "run"
+    shutil.copytree(run_dir, folder)
+    assert main(["report", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"simcoop: writing the report of {folder} (report.html and report.pdf)")
+    assert captured.out.split() == [str(folder / "report.html"), str(folder / "report.pdf")]
+
+
 def test_chart_labels_are_text_in_the_pdf(run_dir: Path) -> None:
     """A chart's labels can be searched and copied in the PDF (and read aloud): text, not glyph outlines."""
     text = re.sub(r"\s+", " ", _pdf_text(run_dir / "report.pdf").replace(NBSP, " ").replace(NNBSP, " "))

@@ -66,6 +66,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from simcoop.outdir import OutputExistsError
 
     system_allocator_for_arrow()  # each part of the run's tables read gives its memory back (as `simcoop run` does)
+    if not getattr(args, "quiet", False):  # the pages take several seconds to lay out: say what is going on
+        files = "report.html and report.pdf" + (", note.html and note.pdf" if args.note else "")
+        print(f"simcoop: writing the report of {args.run_dir} ({files})", file=sys.stderr)
 
     def note(text: str) -> None:  # in French, as in the report
         print(f"simcoop: rapport : {text}", file=sys.stderr)

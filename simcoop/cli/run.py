@@ -320,6 +320,9 @@ def _later_steps(args: argparse.Namespace, scenario: Any, results: Any, out: Pat
             print(f"simcoop: solving {scenario.meta.name} for {info['target']}", file=sys.stderr)
         elif name == "solve_step":
             print_step(info)
+        elif name == "report_start":  # the report's pages take several seconds to lay out: say what is going on
+            files = "report.html and report.pdf" + (", note.html and note.pdf" if info["note"] else "")
+            print(f"\nsimcoop: writing the report ({files})", file=sys.stderr)
         elif name == "report_done":
             for path in info["paths"]:
                 print(path)
