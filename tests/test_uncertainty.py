@@ -294,3 +294,24 @@ def test_global_sensitivity_runs_on_the_reference_s_population_prior(tmp_path: P
     check_parameters(reference, params)
     point = scenario_at(reference, ["activities.sectors.conseil_formation.rampup_months"], [29.4])
     assert point.activities.sectors[0].rampup_months == 29
+
+
+def test_fixing_several_keys_at_once_is_fixing_them_one_by_one() -> None:
+    """``set_numbers`` (a sensitivity point) leaves the data ``set_key`` would, key after key: the joint
+    draws lose the columns fixed, the other columns keep their rows; a missing key is named."""
+    from simcoop.scenario.uncertain import set_key, set_numbers
+
+    scenario = simcoop.load_scenario(SCENARIOS_DIR / "reference.yaml")
+    joint = scenario.uncertainty.joint
+    assert joint is not None and len(joint.columns) > 3
+    items = [(joint.columns[0], 0.25), ("cooperative.contribution.rate", 0.11), (joint.columns[2], 3.0)]
+    one_by_one, at_once = scenario.to_dict(), scenario.to_dict()
+    for key, value in items:
+        set_key(one_by_one, key, value)
+    set_numbers(at_once, items)
+    assert at_once == one_by_one
+    kept = at_once["uncertainty"]["joint"]
+    assert joint.columns[0] not in kept["columns"] and joint.columns[1] in kept["columns"]
+    assert len(kept["rows"]) == len(joint.rows) and all(len(row) == len(joint.columns) - 2 for row in kept["rows"])
+    with pytest.raises(KeyError, match="cooperative.contribution.rat: "):
+        set_numbers(scenario.to_dict(), [("cooperative.contribution.rat", 0.1)])

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -44,6 +45,7 @@ __all__ = [
     "read_joint_samples",
     "schema_with_distributions",
     "set_key",
+    "set_numbers",
 ]
 
 class JointSamples(Frozen):
@@ -337,21 +339,38 @@ def set_key(data: dict[str, Any], key: str, value: Any) -> tuple[Any, ...]:
         if why is not None:
             raise ValueError(why)
         loc = set_dotted(data, key, central)
-        _forget(data, key)
+        _forget(data, (key,))
         data.setdefault("uncertainty", {}).setdefault("distributions", {})[key] = dict(value)
         return loc
     loc = set_dotted(data, key, value)
-    _forget(data, key)
+    _forget(data, (key,))
     return loc
 
 
-def _forget(data: dict[str, Any], key: str) -> None:
-    """Take ``key`` out of the uncertain keys of scenario data (it is now written by the user)."""
+def set_numbers(data: dict[str, Any], items: Sequence[tuple[str, float]]) -> None:
+    """Fix several dotted keys of resolved scenario data at numbers: what ``set_key`` does to each in
+    turn, with the uncertain keys rewritten once for all of them (the joint samples, the reference's
+    1,000 prior draws, filtered once, not once per key: a sensitivity point sets up to 17 of them).
+    Raises KeyError naming the key that is not there."""
+    from simcoop.scenario.dotted import set_dotted
+
+    for key, value in items:
+        try:
+            set_dotted(data, key, value)
+        except KeyError as exc:
+            raise KeyError(f"{key}: {exc.args[0]}") from None
+    _forget(data, tuple(key for key, _ in items))
+
+
+def _forget(data: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Take ``keys`` out of the uncertain keys of scenario data (they are now written by the user)."""
     block = data.get("uncertainty")
-    if not isinstance(block, dict):
+    if not isinstance(block, dict) or not keys:
         return
-    def under(other: str) -> bool:  # the key itself, or a key inside a replaced section or list
-        return other == key or other.startswith(key + ".")
+    inside = tuple(key + "." for key in keys)
+
+    def under(other: str) -> bool:  # a key itself, or a key inside a replaced section or list
+        return other in keys or other.startswith(inside)
 
     if isinstance(block.get("distributions"), dict):
         block["distributions"] = {k: v for k, v in block["distributions"].items() if not under(k)}

@@ -46,7 +46,7 @@ from simcoop.results import KPI_LABELS, Results
 from simcoop.results.manifest import build_manifest
 from simcoop.scenario import Scenario, validate_data
 from simcoop.scenario.dotted import expand, get_path
-from simcoop.scenario.uncertain import set_key
+from simcoop.scenario.uncertain import set_numbers
 from simcoop.scenario.errors import clip_to_field
 from simcoop.studies.batch import simulate_many
 from simcoop.studies.compare import COMPARISON_KPIS, kpi_values
@@ -241,13 +241,11 @@ def scenario_at(scenario: Scenario, names: Sequence[str], values: Sequence[float
     """
     data = scenario.to_dict()
     base = scenario.to_dict()
+    fixed: list[tuple[str, float]] = []
     for key, value in zip(names, values, strict=True):
         parts = key.split(".")
         if "*" not in parts:
-            try:
-                set_key(data, key, clip_to_field(Scenario, key, float(value)))
-            except KeyError as exc:
-                raise KeyError(f"{key}: {exc.args[0]}") from None
+            fixed.append((key, clip_to_field(Scenario, key, float(value))))
             continue
         locations = expand(base, parts)
         if not locations:
@@ -255,7 +253,8 @@ def scenario_at(scenario: Scenario, names: Sequence[str], values: Sequence[float
         for loc in locations:
             dotted = ".".join(str(p) for p in loc)
             current = get_path(base, [str(p) for p in loc])
-            set_key(data, dotted, clip_to_field(Scenario, dotted, float(current) * float(value)))
+            fixed.append((dotted, clip_to_field(Scenario, dotted, float(current) * float(value))))
+    set_numbers(data, fixed)  # each key fixed, as set_key does, the joint samples filtered once
     return validate_data(data, source="<sensitivity point>")
 
 
