@@ -32,6 +32,7 @@ __all__ = [
     "executor_kind",
     "open_executor",
     "parse_scheduler",
+    "start_fork_server",
 ]
 
 Task = tuple[Any, ...]
@@ -230,6 +231,17 @@ def _fork_server() -> Any:
             del os.environ[_WARM_FLAG]
         _server_environment = environment
     return multiprocessing.get_context("forkserver") if environment == _server_environment else None
+
+
+def start_fork_server() -> bool:
+    """Start the fork server the pools fork their workers from, now, if this platform has one (True then).
+
+    It is a fresh interpreter that warms (imports simcoop, runs a replication: ``simcoop.workers``)
+    while the caller goes on; a ``PoolExecutor`` made later forks its workers from it, warm. A
+    command calls this first, so the warming overlaps its own start (imports, the scenario, the
+    study's points).
+    """
+    return _fork_server() is not None
 
 
 class DaskExecutor:

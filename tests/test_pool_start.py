@@ -164,3 +164,28 @@ def test_where_there_is_no_pidfd_a_worker_polls_its_maker_and_ends_after_it() ->
         for process in (maker, watcher):
             if process.poll() is None:
                 process.kill()
+
+
+@pytest.mark.parametrize("command", ["sensitivity", "solve", "compare"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_study_starts_its_workers_fork_server_before_it_reads_its_scenario(
+    command: str, jobs: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server warms (about 2 s of CPU) while the command reads its scenario and prepares its points:
+    first thing with a pool (``-j 2``), never in one process (``-j 1``). Recorded, not started, here."""
+    import simcoop.executors
+    import simcoop.scenario
+    from simcoop.cli import main
+
+    calls: list[str] = []
+    monkeypatch.setattr(simcoop.executors, "start_fork_server", lambda: calls.append("fork server") or True)
+    real = simcoop.scenario.load_scenario
+
+    def load(*args: object, **kwargs: object) -> object:
+        calls.append("scenario")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(simcoop.scenario, "load_scenario", load)
+    files = [str(tmp_path / "missing.yaml")] + ([str(tmp_path / "other.yaml")] if command == "compare" else [])
+    assert main([command, *files, "-j", jobs]) == 2  # no scenario there: a clear error, after the start
+    assert calls == (["fork server"] if jobs == "2" else []) + ["scenario"] * len(files)

@@ -18,6 +18,8 @@ __all__ = [
     "UsageError",
     "add_executor_options",
     "executor_from",
+    "wants_pool",
+    "warm_workers_early",
     "EXIT_BAD_INPUT",
     "EXIT_FAILURE",
     "EXIT_OK",
@@ -224,6 +226,28 @@ def env_seconds(name: str, default: float) -> float:
     if not math.isfinite(value) or not 0 < value <= 3600:
         raise ValueError(f"environment variable {name}={text!r}: expected a number of seconds above 0 and at most 3600 (default {default:g})")
     return value
+
+
+def wants_pool(args: argparse.Namespace) -> bool:
+    """Whether ``--jobs``, ``--scheduler``, ``--dask-workers`` and ``SIMCOOP_SCHEDULER`` mean a process pool
+    on this machine; False for a scheduler value that is not one (``executor_from`` reports it)."""
+    from simcoop.executors import executor_kind, parse_scheduler
+
+    try:
+        scheduler = parse_scheduler(args.scheduler if args.scheduler is not None else os.environ.get("SIMCOOP_SCHEDULER"))
+    except ValueError:
+        return False
+    return executor_kind(args.jobs, scheduler, args.dask_workers) == "pool"
+
+
+def warm_workers_early(args: argparse.Namespace) -> None:
+    """When the options mean a process pool, start its workers' fork server now
+    (``simcoop.executors.start_fork_server``): it warms while the command reads its scenario and
+    prepares its study, and the pool ``executor_from`` opens later forks warm workers at once."""
+    if wants_pool(args):
+        from simcoop.executors import start_fork_server
+
+        start_fork_server()
 
 
 @contextlib.contextmanager

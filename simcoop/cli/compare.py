@@ -22,6 +22,7 @@ from simcoop.cli.common import (
     positive_int,
     print_problems,
     safe_folder_name,
+    warm_workers_early,
 )
 
 __all__ = ["add_parser", "cmd_compare"]
@@ -68,6 +69,7 @@ def add_parser(sub: Any) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``simcoop compare``: run the scenarios (or a file's variants) on common random numbers, write and print the comparison."""
+    warm_workers_early(args)  # the workers' fork server warms while this process prepares the study
     from simcoop.scenario import ScenarioError, load_scenario
     from simcoop.scenario.edit import load_variants
     from simcoop.studies.compare import (

@@ -28,6 +28,7 @@ from simcoop.cli.common import (
     print_problems,
     replications_or_auto,
     safe_folder_name,
+    wants_pool,
 )
 from simcoop.cli.report import add_reader_options
 from simcoop.cli.solve import print_solution, print_step
@@ -199,18 +200,11 @@ def _early_pool(args: argparse.Namespace) -> Any:
 
     A scheduler value that is not one gives None here: ``executor_from`` reports it.
     """
-    import os
-
-    from simcoop.executors import PoolExecutor, executor_kind, parse_scheduler
+    from simcoop.executors import PoolExecutor
     from simcoop.workers import warm
 
-    try:
-        scheduler = parse_scheduler(args.scheduler if args.scheduler is not None else os.environ.get("SIMCOOP_SCHEDULER"))
-    except ValueError:
+    if not wants_pool(args):
         return None
-    if executor_kind(args.jobs, scheduler, args.dask_workers) != "pool":
-        return None
-
     pool = PoolExecutor(args.jobs, initializer=warm)
     pool.start()
     return pool

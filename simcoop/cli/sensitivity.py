@@ -21,6 +21,7 @@ from simcoop.cli.common import (
     positive_int,
     print_problems,
     safe_folder_name,
+    warm_workers_early,
 )
 
 __all__ = ["add_parser", "cmd_sensitivity"]
@@ -79,6 +80,7 @@ def add_parser(sub: Any) -> None:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Global sensitivity (simcoop.gsa): estimate, run, then write the indices, chart, samples and manifest."""
+    warm_workers_early(args)  # the workers' fork server warms while this process prepares the study
     from simcoop._atomic import write_json_atomically
     from simcoop.results import OutputExistsError
     from simcoop.results.folder import write_csv

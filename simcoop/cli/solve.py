@@ -25,6 +25,7 @@ from simcoop.cli.common import (
     print_problems,
     safe_folder_name,
     years_option,
+    warm_workers_early,
 )
 
 __all__ = ["add_parser", "check_solve_folder", "cmd_solve", "print_solution", "print_step"]
@@ -81,6 +82,7 @@ def add_parser(sub: Any) -> None:
 
 def cmd_solve(args: argparse.Namespace) -> int:
     """``simcoop solve``: search the funding (or accueils, or contribution rate) that meets the criteria; write solve.json."""
+    warm_workers_early(args)  # the workers' fork server warms while this process prepares the study
     import yaml
 
     from simcoop.runner import default_scenario_path
