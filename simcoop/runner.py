@@ -115,11 +115,13 @@ def _freeze_long_lived() -> None:
         gc.freeze()
 
 
-def chunk_size(replications: int, workers: int) -> int:
-    """Replications per task: small enough to keep every worker busy and a progress bar moving
-    (about ten steps per worker), large enough that sending the scenario to a worker is
-    negligible (at most 25)."""
-    return max(1, min(25, replications // (workers * 10)))
+def chunk_size(replications: int, workers: int, scenarios: int = 1) -> int:
+    """Replications per task, of ``replications`` for each of ``scenarios`` scenarios: small enough to
+    keep every worker busy and a progress bar moving (about ten tasks per worker in all), large
+    enough that sending the scenario to a worker is negligible (at most 25, at most one scenario's
+    replications). A study of many scenarios with a few replications each (a sensitivity's points)
+    sends each scenario once, not once per replication."""
+    return max(1, min(25, replications, replications * scenarios // (workers * 10)))
 
 
 def iter_replications(
@@ -150,7 +152,7 @@ def iter_replications(
         for index in range(len(scenarios)):
             yield index, [], 0.0
         return
-    size = chunk_size(len(indices), executor.workers)
+    size = chunk_size(len(indices), executor.workers, len(scenarios))
     chunks = [tuple(indices[i : i + size]) for i in range(0, len(indices), size)]
     outputs: dict[int, list[ReplicationOutput]] = {i: [] for i in range(len(scenarios))}
     seconds = dict.fromkeys(range(len(scenarios)), 0.0)

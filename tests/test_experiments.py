@@ -94,6 +94,30 @@ def test_simulate_many_does_not_depend_on_jobs(base: simcoop.Scenario) -> None:
         pd.testing.assert_frame_equal(serial[i].kpis, pooled[i].kpis)
 
 
+def test_a_study_of_many_scenarios_sends_each_once_with_the_numbers_of_one_at_a_time(base: simcoop.Scenario) -> None:
+    """Twelve scenarios of four replications: one task a scenario (a sensitivity's points used to go one
+    replication a task, the scenario sent each time), and each scenario's tables those of its own run."""
+    from simcoop.executors import InlineExecutor
+
+    class Counting(InlineExecutor):  # one worker: ten tasks would keep it busy
+        tasks = 0
+
+        def imap_unordered(self, fn, tasks):  # noqa: ANN001, ANN202
+            for task, result in super().imap_unordered(fn, tasks):
+                self.tasks += 1
+                yield task, result
+
+    rates = [0.08 + 0.005 * k for k in range(12)]
+    scenarios = [base.replace({"cooperative.contribution.rate": r, "meta.horizon_months": 24}) for r in rates]
+    counting = Counting()
+    together = dict(simulate_many(scenarios, replications=4, seed=5, executor=counting))
+    assert counting.tasks == 12
+    for i in (0, 7):
+        alone = simcoop.simulate(scenarios[i], replications=4, seed=5)
+        for table in ("monthly", "yearly", "kpis", "events"):
+            pd.testing.assert_frame_equal(getattr(together[i], table), getattr(alone, table))
+
+
 # --------------------------------------------------------------------------- variants
 
 
