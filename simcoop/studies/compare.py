@@ -49,6 +49,7 @@ __all__ = [
     "fmt_interval",
     "fmt_value",
     "kpi_values",
+    "DERIVED_KPIS",
 ]
 
 
@@ -84,18 +85,23 @@ COMPARISON_KPIS: tuple[ComparisonKpi, ...] = (
 )
 
 
+#: The comparison KPIs ``kpi_values`` derives (from several columns, or the events); the others are
+#: ``kpis`` columns as floats.
+DERIVED_KPIS: tuple[str, ...] = ("insolvency_probability", "break_even_reached", "break_even_month", "people_supported")
+
+
 def kpi_values(results: Results) -> pd.DataFrame:
     """One row per replication (indexed by replication), one float column per comparison KPI."""
     kpis = results.kpis
     be = kpis["break_even_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    derived = {
+        "insolvency_probability": kpis["insolvent"].to_numpy(dtype=float),
+        "break_even_reached": (~np.isnan(be)).astype(float),
+        "break_even_month": be,
+        "people_supported": np.asarray(people_supported(results), dtype=float),
+    }
     frame = pd.DataFrame(
-        {
-            "insolvency_probability": kpis["insolvent"].to_numpy(dtype=float),
-            "break_even_reached": (~np.isnan(be)).astype(float),
-            "break_even_month": be,
-            "people_supported": np.asarray(people_supported(results), dtype=float),
-        },
-        index=pd.Index(kpis["replication"].to_numpy(), name="replication"),
+        {key: derived[key] for key in DERIVED_KPIS}, index=pd.Index(kpis["replication"].to_numpy(), name="replication")
     )
     for kpi in COMPARISON_KPIS:
         if kpi.key not in frame:
