@@ -239,20 +239,19 @@ def scenario_at(scenario: Scenario, names: Sequence[str], values: Sequence[float
     key is fixed at the point's value (no longer drawn); the scenario's other uncertain
     keys are still drawn by each replication.
     """
-    data = scenario.to_dict()
-    base = scenario.to_dict()
+    data = scenario.to_dict()  # read as the base scenario until set_numbers changes it, after the loop
     fixed: list[tuple[str, float]] = []
     for key, value in zip(names, values, strict=True):
         parts = key.split(".")
         if "*" not in parts:
             fixed.append((key, clip_to_field(Scenario, key, float(value))))
             continue
-        locations = expand(base, parts)
+        locations = expand(data, parts)
         if not locations:
             raise KeyError(f"{key}: matches nothing in scenario {scenario.meta.name!r}")
         for loc in locations:
             dotted = ".".join(str(p) for p in loc)
-            current = get_path(base, [str(p) for p in loc])
+            current = get_path(data, [str(p) for p in loc])
             fixed.append((dotted, clip_to_field(Scenario, dotted, float(current) * float(value))))
     set_numbers(data, fixed)  # each key fixed, as set_key does, the joint samples filtered once
     return validate_data(data, source="<sensitivity point>")
