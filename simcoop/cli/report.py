@@ -13,7 +13,7 @@ from simcoop.cli.common import (
     EXIT_OK,
 )
 
-__all__ = ["add_parser", "add_reader_options", "cmd_report"]
+__all__ = ["add_parser", "add_reader_options", "cmd_report", "report_files"]
 
 
 def add_reader_options(parser: Any) -> None:
@@ -51,6 +51,11 @@ def add_parser(sub: Any) -> None:
     report.set_defaults(handler=cmd_report)
 
 
+def report_files(note: bool) -> str:
+    """The files a report writes, as the line said before writing them names them."""
+    return "report.html and report.pdf" + (", note.html and note.pdf" if note else "")
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write report.html and report.pdf into a run folder; print their paths."""
     from simcoop.report import NotARunFolder, ReaderError, is_run_folder, write_report
@@ -67,8 +72,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     system_allocator_for_arrow()  # each part of the run's tables read gives its memory back (as `simcoop run` does)
     if not getattr(args, "quiet", False):  # the pages take several seconds to lay out: say what is going on
-        files = "report.html and report.pdf" + (", note.html and note.pdf" if args.note else "")
-        print(f"simcoop: writing the report of {args.run_dir} ({files})", file=sys.stderr)
+        print(f"simcoop: writing the report of {args.run_dir} ({report_files(args.note)})", file=sys.stderr)
 
     def note(text: str) -> None:  # in French, as in the report
         print(f"simcoop: rapport : {text}", file=sys.stderr)

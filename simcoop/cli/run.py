@@ -30,7 +30,7 @@ from simcoop.cli.common import (
     safe_folder_name,
     wants_pool,
 )
-from simcoop.cli.report import add_reader_options
+from simcoop.cli.report import add_reader_options, report_files
 from simcoop.cli.solve import print_solution, print_step
 
 __all__ = ["add_parser", "cmd_run", "print_verdict"]
@@ -315,8 +315,7 @@ def _later_steps(args: argparse.Namespace, scenario: Any, results: Any, out: Pat
         elif name == "solve_step":
             print_step(info)
         elif name == "report_start":  # the report's pages take several seconds to lay out: say what is going on
-            files = "report.html and report.pdf" + (", note.html and note.pdf" if info["note"] else "")
-            print(f"\nsimcoop: writing the report ({files})", file=sys.stderr)
+            print(f"\nsimcoop: writing the report ({report_files(info['note'])})", file=sys.stderr)
         elif name == "report_done":
             for path in info["paths"]:
                 print(path)
