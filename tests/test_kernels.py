@@ -505,7 +505,6 @@ def test_the_books_compiled_entries_and_exits_are_numpys(seed: int) -> None:
         sites = tuple(rng.integers(0, 2, k).tolist())
         for book in books:
             book.add_entrants(month, first, sector, mature, status, are_end, zones, sites)
-            book.wake.extend([None] * k)
         m = books[0].m
         fields = rng.normal(0.0, 1e6, (3, m))
         receivables = np.rint(np.abs(rng.normal(0.0, 1e5, (books[0].pending.shape[0], m))))

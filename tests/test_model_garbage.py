@@ -1,8 +1,8 @@
-"""A replication leaves no SimPy process behind as cyclic garbage.
+"""A replication leaves no SimPy process and no book behind as cyclic garbage.
 
-A parcours still waiting at the end of the run and the event it waits on refer to each
-other, so ``run_model`` lets them go after the run; otherwise every replication would leave
-one or two hundred processes with their generators and events to the cyclic collector
+The book and the ``Parcours`` that carries out its people's changes of state refer to each
+other, so ``run_model`` lets go of the parcours after the run; otherwise every replication
+would leave its whole book (lists, arrays, the events of its people) to the cyclic collector
 (whose full passes over the whole process are slow). The garbage left must be the
 environment's own few objects, whatever the number of people still in a parcours.
 """
@@ -20,7 +20,7 @@ def test_a_replication_leaves_no_process_or_generator_to_the_cyclic_collector() 
     scenario = simcoop.load_scenario(simcoop.default_scenario_path())
     seed = scenario.simulation.seed
     out = run_replication(scenario, seed, 0)
-    assert (out.people["exit_month"] < 0).sum() > 50  # many parcours still waiting at the end
+    assert (out.people["exit_month"] < 0).sum() > 50  # many people still in a parcours at the end
     was_enabled = gc.isenabled()
     gc.collect()
     gc.disable()

@@ -17,7 +17,7 @@ from simcoop.model.book import DESTINATIONS, FLOW_COLUMNS, PRIOR_STATUSES, REASO
 from simcoop.model import kernels
 from simcoop.model.params import STAGES, ModelParams, model_params
 from simcoop.model.portage import PORTAGE_MEASURES, PortageRules, cae_measures, portage_replication
-from simcoop.model.processes import MonthlyRecorder, close_month, draw_renewals, monthly_books, start_roster
+from simcoop.model.processes import MonthlyRecorder, Parcours, close_month, draw_renewals, monthly_books, start_roster
 from simcoop.scenario import Scenario
 from simcoop.streams import Streams
 
@@ -57,19 +57,15 @@ def run_model(
     book = Book(p, capacity=int(expected * 1.3) + 32, compiled=kernels.ENABLED)
     recorder = MonthlyRecorder(p.horizon_months, list(FLOW_COLUMNS) + list(STOCK_COLUMNS))
     env = simpy.Environment()
+    book.parcours = Parcours(env, book, p)
     draw_renewals(book, p, streams)
     start_roster(env, book, p)
     roster_treasury = float(p.roster.treasury_cents.sum())
     env.process(monthly_books(env, book, p, streams, recorder))
     env.run(until=p.horizon_months)
-    # The run is over: the parcours still waiting for a change will never be woken. Each
-    # waiting process and the event it waits on refer to each other (SimPy's callbacks), so
-    # without this they would outlive the run as cyclic garbage (100 to 230 processes a
-    # replication, with their generators, events and callback lists) until the cyclic
-    # collector finds them; dropping the callbacks lets them go at once.
-    for event in book.wake:
-        if event is not None:
-            event.callbacks.clear()
+    # The book and its parcours refer to each other: let go of the parcours now, so that the book
+    # (its lists and arrays) goes by reference counting rather than to the cyclic collector.
+    book.parcours = None
     close_month(book, p, recorder, p.horizon_months - 1)
     n = book.n
     int64 = np.int64

@@ -323,7 +323,8 @@ class Book:
         # Stage changes, six numbers each (person, month, from, to, reason, destination), in one
         # flat list: one array at the end of the run costs half as much as from tuples.
         self.events: list[int] = []
-        self.wake: list[Any] = []
+        # Who carries out each person's changes of state (``processes.Parcours``, set when the run starts).
+        self.parcours: Any = None
         self.sector_template = _sector_template(params)
         # Fixed part of a CESA by (payroll rules, recent margin): every direct CESA entrant
         # starts from the margin 0 of a new activity under the month's rules.

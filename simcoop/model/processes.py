@@ -1,4 +1,4 @@
-"""SimPy processes: the accueil flow and monthly books, and one parcours per entrepreneur.
+"""SimPy processes and events: the accueil flow and monthly books, and each person's changes of state.
 
 Time is in months (``env.now`` = month index, 0 = the opening month). Each month the
 ``monthly_books`` process:
@@ -10,13 +10,15 @@ Time is in months (``env.now`` = month index, 0 = the opening month). Each month
 4. does the cooperative's accounts: contributions, public funding, staff, overheads;
 5. decides which stage changes fall due this month (exit hazards, CAPE to CESA when the
    activity can carry a salary, end of a CAPE term, associé uptake and deadline) and
-   wakes the parcours concerned;
-6. starts the parcours of the entrants due this month.
+   schedules each as a SimPy event;
+6. schedules the start of the parcours of the entrants due this month.
 
-Each ``parcours`` process holds the contract rules of one person: it sets CAPE terms and
-renewals, the CESA trial period and fixed pay, the associé deadline and capital
-subscription, and carries out each change of state as an event. Entrants start invoicing
-the month after they enter.
+``Parcours`` holds the contract rules of every person: SimPy carries out each change of
+state (the start of a parcours, a CAPE renewal, the conversion to CESA, the associé
+subscription, an exit) as an event of its own, in the order of its queue; carrying it out
+sets CAPE terms and renewals, the CESA trial period and fixed pay, the associé deadline and
+capital subscription, or settles the exit. Entrants start invoicing the month after they
+enter.
 
 At the end of each month (``close_month``) the cooperative's treasury operations are done:
 public funding earned and paid, capital paid back, allocations paid, and in December the
@@ -28,12 +30,13 @@ from __future__ import annotations
 import functools
 import math
 import operator
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import simpy
+from simpy.events import NORMAL as _NORMAL, URGENT as _URGENT
 
 from simcoop.economics import (
     close_year,
@@ -123,7 +126,7 @@ from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, ModelParams
 from simcoop.memo import by_identity
 from simcoop.streams import Streams
 
-__all__ = ["monthly_books", "parcours", "MonthlyRecorder", "close_month", "draw_renewals", "start_roster"]
+__all__ = ["monthly_books", "Parcours", "MonthlyRecorder", "close_month", "draw_renewals", "start_roster"]
 
 
 #: ``x.sum()`` (the same reduction, without the method's Python wrapper).
@@ -222,41 +225,61 @@ class MonthlyRecorder:
         return dict(zip(self.columns, table.T.copy(), strict=True))
 
 
-def parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Generator[simpy.Event, Any, None]:
-    """One entrepreneur's path: CAPE and/or CESA, maybe associé, then exit.
+class _Change(simpy.Event):
+    """One change of state of one person, a SimPy event triggered as it is made (as SimPy's own
+    ``Initialize`` and ``Timeout`` are): SimPy carries it out (``Parcours.carry_out``) when it
+    reaches it in its queue. ``value``: (person, ``ENTER``, ``RESUME``, or what the monthly books
+    decided, and its detail)."""
+
+    def __init__(self, env: simpy.Environment, carry_out: Callable[[simpy.Event], None], value: tuple[int, int, Any], priority: int) -> None:
+        # (``Event.__init__`` and ``succeed`` inlined, as in ``simpy.events.Initialize``.)
+        self.env = env
+        self.callbacks = [carry_out]
+        self._value = value
+        self._ok = True
+        env.schedule(self, priority)
+
+
+#: The start of a parcours after the diagnostic, and someone already present at the opening (warm start).
+ENTER, RESUME = 4, 5
+
+
+class Parcours:
+    """Every person's path: CAPE and/or CESA, maybe associé, then exit.
 
     Holds the contract rules: a CAPE term of ``cape_term_months`` renewable
     ``cape_max_renewals`` times (décret 2005-505), a conversion to CESA considered after
     ``cape_min_months_before_cesa`` months, the CESA trial period (at most 8 months), and
     the associé deadline of 36 months minus the months spent in CAPE (loi 2014-856
-    art. 47). The monthly books decide when a change falls due and wake this process
-    with what it is.
+    art. 47). The monthly books decide when a change falls due; each change of state of
+    each person (the start of the parcours, each renewal, conversion, subscription and
+    exit) is a SimPy event, which SimPy schedules and carries out here. An entry is
+    scheduled ahead of the month's other changes (``URGENT``), as SimPy starts a process.
     """
-    now = int(env.now)
-    if book.first_stage[i] == CAPE:
-        book.cape_start[i] = now
-        slot = book.slot_of[i]
-        rows = book.rows  # (``book.set_activity`` of each field, without its call)
-        rows[ROW_CAPE_TERM_END_MONTH][slot] = now + p.cape_term_months
-        rows[ROW_CAPE_RENEWALS_LEFT][slot] = p.cape_max_renewals
-        rows[ROW_CESA_POSSIBLE_FROM_MONTH][slot] = now + p.cape_min_months_before_cesa
-        book.flows["cape_entries"] += 1
-        book.set_stage(i, now, CAPE, R_DIAGNOSTIC)
-    else:
-        _start_cesa(book, p, i, now, cape_months=0)
-        book.set_stage(i, now, CESA, R_DIRECT_CESA)
-    yield from _follow(env, book, p, i)
 
+    def __init__(self, env: simpy.Environment, book: Book, p: ModelParams) -> None:
+        self.env = env
+        self.book = book
+        self.p = p
 
-def _follow(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Generator[simpy.Event, Any, None]:
-    """Carry out, one by one, the changes the monthly books decide for person ``i``."""
-    wakes = book.wake
-    while True:
-        wake = wakes[i] = env.event()
-        code, detail = yield wake
-        now = int(env.now)
-        if code == RENEW:
-            rows = book.rows
+    def schedule(self, i: int, code: int, detail: Any = None) -> None:
+        """Schedule a change of person ``i``'s state, carried out by SimPy after those already due now."""
+        _Change(self.env, self.carry_out, (i, code, detail), _NORMAL)
+
+    def enter(self, i: int, code: int = ENTER, detail: Any = None) -> None:
+        """Schedule the start of person ``i``'s parcours, before the changes already due now."""
+        _Change(self.env, self.carry_out, (i, code, detail), _URGENT)
+
+    def carry_out(self, event: simpy.Event) -> None:
+        """Carry out one change (the callback of its event)."""
+        i, code, detail = event._value
+        book, p = self.book, self.p
+        now = int(self.env.now)
+        if code == EXIT:  # detail = (destination, reason)
+            destination, reason = detail
+            book.settle_exit(i, now, destination, reason)
+        elif code == RENEW:
+            rows = book.rows  # (``book.set_activity`` of each field, without its call)
             slot = book.slot_of[i]
             renewals = rows[ROW_CAPE_RENEWALS_LEFT]
             renewals[slot] = float(renewals[slot]) - 1
@@ -271,20 +294,24 @@ def _follow(env: simpy.Environment, book: Book, p: ModelParams, i: int) -> Gener
             book.flows["associe_entries"] += 1
             book.rows[ROW_CAPITAL_DUE_CENTS][book.slot_of[i]] = p.capital_subscription_cents
             book.set_stage(i, now, ASSOCIE, R_SUBSCRIPTION)
-        else:  # EXIT: detail = (destination, reason)
-            destination, reason = detail
-            book.settle_exit(i, now, destination, reason)
-            wakes[i] = None
-            return
-
-
-def resumed_parcours(env: simpy.Environment, book: Book, p: ModelParams, i: int, stage: int) -> Generator[simpy.Event, Any, None]:
-    """The path of someone already present when the run starts (warm start): same rules from here on."""
-    book.record(i, 0, ACCUEIL, stage, R_ROSTER)
-    book.stage[i] = stage
-    book.stage_count[stage] += 1
-    book.flows["roster_starts"] += 1
-    yield from _follow(env, book, p, i)
+        elif code == ENTER:
+            if book.first_stage[i] == CAPE:
+                book.cape_start[i] = now
+                slot = book.slot_of[i]
+                rows = book.rows
+                rows[ROW_CAPE_TERM_END_MONTH][slot] = now + p.cape_term_months
+                rows[ROW_CAPE_RENEWALS_LEFT][slot] = p.cape_max_renewals
+                rows[ROW_CESA_POSSIBLE_FROM_MONTH][slot] = now + p.cape_min_months_before_cesa
+                book.flows["cape_entries"] += 1
+                book.set_stage(i, now, CAPE, R_DIAGNOSTIC)
+            else:
+                _start_cesa(book, p, i, now, cape_months=0)
+                book.set_stage(i, now, CESA, R_DIRECT_CESA)
+        else:  # RESUME: someone present at the opening (warm start), detail = their stage; same rules from here on
+            book.record(i, 0, ACCUEIL, detail, R_ROSTER)
+            book.stage[i] = detail
+            book.stage_count[detail] += 1
+            book.flows["roster_starts"] += 1
 
 
 def start_roster(env: simpy.Environment, book: Book, p: ModelParams) -> None:
@@ -311,7 +338,6 @@ def start_roster(env: simpy.Environment, book: Book, p: ModelParams) -> None:
     status = np.where(r.are_months_left > 0, 1, 0)
     are_end = np.where(r.are_months_left > 0, r.are_months_left.astype(float), -1.0)
     ids = book.add_entrants(0, r.stage.copy(), sector, mature, status, are_end)
-    book.wake.extend([None] * k)
     margin_rate = p.sector_margin_rate[sector]
     contribution_rate = np.where(r.stage == CAPE, p.sector_rate_cape[sector], p.sector_rate_cesa[sector])
     base = r.turnover_cents if p.contribution_base == "turnover" else r.turnover_cents * margin_rate
@@ -343,7 +369,7 @@ def start_roster(env: simpy.Environment, book: Book, p: ModelParams) -> None:
                 book.set_activity(i, ROW_CAPITAL_PAID_CENTS, p.capital_subscription_cents)
         book.set_activity(i, ROW_EXIT_PROBABILITY, p.exit_probability_by_stage[stage])
         book.set_activity(i, ROW_STAGE, stage)
-        env.process(resumed_parcours(env, book, p, i, stage))
+        book.parcours.enter(i, RESUME, stage)
 
 
 def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) -> None:
@@ -964,9 +990,9 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
     book.flows["rsa_entries"] += float(status.count(2))
     _count_into(book.by_zone["entries"], t, zones)
     _count_into(book.by_site["entries"], t, sites)
-    book.wake.extend([None] * k)
+    enter = book.parcours.enter
     for i in ids:
-        env.process(parcours(env, book, p, i))
+        enter(i)
 
 
 def _count_into(series: npt.NDArray[np.float64], t: int, values: Any) -> None:
@@ -1679,9 +1705,9 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
                 _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
             n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, False, book.prior_status, out)
         if n:
-            wake = book.wake
+            env, carry_out = book.parcours.env, book.parcours.carry_out
             for i, code, destination, reason in zip(*out[:, :n].tolist(), strict=True):
-                wake[i].succeed((EXIT, (destination, reason)) if code == EXIT else (code, None))
+                _Change(env, carry_out, (i, code, (destination, reason) if code == EXIT else None), _NORMAL)
         return
     stage = a[ROW_STAGE]
     cape = stage == CAPE
@@ -1702,11 +1728,11 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
     if len(due) == 0:
         return
     ids = a[ROW_PERSON_ID]
-    wake = book.wake
+    change = book.parcours.schedule
     cum = p.destination_cumshares_by_stage
     p_renew = p.cape_renewal_probability
     for j in due.tolist():
-        event = wake[int(ids[j])]
+        i = int(ids[j])
         st = int(stage[j])
         if exiting[j]:
             d = _destination(cum[st], u_dest[j])
@@ -1718,18 +1744,18 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
                 reason = R_SALARIED_JOB
             else:  # a stop: the activity not carrying the minimum salary, or personal reasons
                 reason = R_NOT_VIABLE if a[ROW_RECENT_NET_MARGIN_CENTS, j] < min_cost_now else R_PERSONAL
-            event.succeed((EXIT, (d, reason)))
+            change(i, EXIT, (d, reason))
         elif st == CAPE:
             if viable[j]:
-                event.succeed((TO_CESA, None))
+                change(i, TO_CESA)
             elif a[ROW_CAPE_RENEWALS_LEFT, j] > 0 and u_decide[j] < p_renew:
-                event.succeed((RENEW, None))
+                change(i, RENEW)
             else:
-                event.succeed((EXIT, (_destination(cum[CAPE], u_dest[j]), R_END_OF_CAPE)))
+                change(i, EXIT, (_destination(cum[CAPE], u_dest[j]), R_END_OF_CAPE))
         elif u_decide[j] < p_late:  # u < p_up (uptake), or deadline passed and u < p_late
-            event.succeed((TO_ASSOCIE, None))
+            change(i, TO_ASSOCIE)
         else:  # the associé deadline passed without subscription
-            event.succeed((EXIT, (_destination(cum[CESA], u_dest[j]), R_NOT_ASSOCIE)))
+            change(i, EXIT, (_destination(cum[CESA], u_dest[j]), R_NOT_ASSOCIE))
 
 
 def _stay_while_are_lasts(
