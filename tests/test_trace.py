@@ -6,7 +6,7 @@ import numpy as np
 
 from simcoop.model import REASONS, STAGES, run_model
 from simcoop.streams import replication_streams
-from tests.conftest import small_scenario
+from tests.conftest import ROOT, small_scenario
 
 NO_NOISE = {f"activities.sectors.{k}.{key}": 0.0 for k in range(4) for key in ("turnover_sigma", "monthly_volatility")}
 NO_EXITS = {f"pathway.exits.{s}_rate_per_year": 0.0 for s in ("cape", "cesa", "associe")}
@@ -155,3 +155,29 @@ def test_people_on_are_stay_in_cape_until_their_are_runs_out() -> None:
     assert np.mean(waits) > np.mean(list(free.values())) + 3
     # Nobody converts while more than 18 months of ARE could be left, and all wait at most that long.
     assert max(waits) <= 19
+
+
+def test_simpy_carries_out_each_change_of_state_of_each_person_as_an_event_of_its_own(monkeypatch) -> None:  # noqa: ANN001
+    """The model stays a discrete-event model of each person (issue 13): every change of state written
+    to the events (an entry, a warm start's resumption, a renewal, a conversion, a subscription, an
+    exit) is one event SimPy steps through; besides them SimPy steps only through the monthly books'
+    process (its start, its timeout each month but the last, its end) and the stop at the horizon."""
+    import simpy
+
+    import simcoop
+
+    steps = [0]
+    step = simpy.Environment.step
+
+    def counted(env: simpy.Environment) -> None:
+        steps[0] += 1
+        step(env)
+
+    monkeypatch.setattr(simpy.Environment, "step", counted)
+    for name in ("reference.yaml", "warm_start_example.yaml"):
+        scenario = simcoop.load_scenario(ROOT / "scenarios" / name)
+        steps[0] = 0
+        out = run_model(scenario, replication_streams(scenario.simulation.seed, 0))
+        kinds = {(int(f), int(t)) for _, _, f, t, _, _ in out.events}
+        assert len(out.events) > 300 and len(kinds) >= 5, name  # entries, renewals, conversions, subscriptions, exits
+        assert steps[0] == len(out.events) + scenario.meta.horizon_months + 2, name
