@@ -1705,9 +1705,9 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
                 _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
             n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, False, book.prior_status, out)
         if n:
-            env, carry_out = book.parcours.env, book.parcours.carry_out
+            change = book.parcours.schedule
             for i, code, destination, reason in zip(*out[:, :n].tolist(), strict=True):
-                _Change(env, carry_out, (i, code, (destination, reason) if code == EXIT else None), _NORMAL)
+                change(i, code, (destination, reason) if code == EXIT else None)
         return
     stage = a[ROW_STAGE]
     cape = stage == CAPE
