@@ -346,6 +346,12 @@ class Book:
         self.dues_year_cents = np.zeros(len(params.dues_rate))
         # (rules, versement mobilité, taxe ratio, thresholds) -> employer cost of one staff and one support FTE.
         self.fte_cost_cache: dict[tuple[int, float, float, tuple[float, ...]], tuple[float, float]] = {}
+        # The last (payroll rules, their tables) and (taxe sur les salaires thresholds, brackets) the
+        # month's steps looked up: the same most months, found here without a look-up by identity or hash.
+        self.tables_hit: tuple[Any, Any] = (None, None)
+        self.brackets_hit: tuple[Any, Any] = (None, None)
+        # ``processes._close_compiled``'s arrays for ``kernels.month_close``, made at its first call.
+        self.close_scratch: Any = None
 
     def rates(self, month: int) -> Any:
         """The payroll rules of ``month`` for the cooperative's current employer size."""

@@ -385,7 +385,7 @@ def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) 
     fixed = book.fixed_gross_memo.get(key)
     if fixed is None:
         if kernels.ENABLED:  # one margin: the kernel's scalar form, NaN when the numpy function must decide
-            tables = _tables(rates)[0]
+            tables = _book_tables(book, rates)[0]
             fixed = kernels.fixed_gross_one(tables.cost, tables.kernel_constants, margin, p.fixed_pay_share, float(p.min_gross_cents))
         if not kernels.ENABLED or fixed != fixed:
             fixed = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
@@ -410,11 +410,12 @@ def monthly_books(
     """The accueil flow, the monthly accounting and the decisions of each month."""
     scheduled: dict[int, list[Any]] = {}  # month -> [(zone, site, starts under a CESA)] due
     draws = _Draws(streams, p)
+    c = _constants(p)  # looked up once for the run, not in every month's steps
     for t in range(p.horizon_months):
         if t > 0:
-            close_month(book, p, recorder, t - 1)
+            close_month(book, p, recorder, t - 1, c)
         _arrivals(book, p, draws, scheduled, t)
-        _accounting(book, p, streams, t)
+        _accounting(book, p, streams, t, c)
         _decisions(book, p, draws, t)
         _start_entries(env, book, p, draws, scheduled.pop(t, None), t)
         if t + 1 < p.horizon_months:  # (after the last month: the process ends, no pending timeout is left behind)
@@ -476,12 +477,15 @@ def _go_decision(book: Book, p: ModelParams, streams: Streams, committed: list[b
     return state
 
 
-def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: int) -> None:
-    """End-of-month treasury operations, the annual closing in December, then the month's row."""
+def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: int, c: Any = None) -> None:
+    """End-of-month treasury operations, the annual closing in December, then the month's row.
+
+    ``c``: ``_constants(p)``, when the caller has it.
+    """
     flows = book.flows
     december = p.calendar_month.item(month) == 12
     settle = december or month == p.horizon_months - 1
-    done = _close_compiled(book, p, month, settle) if kernels.ENABLED else 0
+    done = _close_compiled(book, p, month, settle, _constants(p) if c is None else c) if kernels.ENABLED else 0
     if done == 0:
         _public_funding(book, p, month)
         _prestations(book, p, month)
@@ -792,7 +796,7 @@ def _financing_tables_of(f: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[n
     return np.array(rows, dtype=np.float64), np.array(caf, dtype=np.float64).reshape(len(caf), 4)
 
 
-def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool) -> int:
+def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool, c: _Constants) -> int:
     """``close_month``'s money before the annual closing by ``kernels.month_close``, the same operations
     in the same order: ``_public_funding`` (here or by the kernel), ``_prestations``, ``_financing``, the
     capital repaid and allocations paid, ``_recover_over_compensation``.
@@ -801,18 +805,27 @@ def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool) -> int:
     done; 2, all done (the caller runs the Python code for the rest).
     """
     f = p.financing
-    tables = _financing_tables(f)
+    tables = c.financing
     share = p.recovery_margin_share
     if tables is None or (share is not None and share != share):
         return 0
     flows = book.flows
-    conventions = _convention_table(p.conventions) if p.conventions else None
+    conventions = c.conventions
     if conventions is None or p.prestations:  # the public funding apart, before the prestations
         _public_funding(book, p, t)
         _prestations(book, p, t)
         conventions = _NO_CONVENTIONS
     count = book.stage_count
-    counts = np.array([flows["accueils"], flows["cesa_entries"], flows["rsa_entries"]])
+    scratch = book.close_scratch
+    if scratch is None:  # the arrays of the run's months (the kernel reads the first two, writes the third)
+        rates = np.array([
+            0.0 if f is None else f.dailly_rate, 0.0 if f is None else f.overdraft_rate, 0.0 if f is None else f.overdraft_limit_cents,
+            0.0, math.nan if share is None else share,
+        ])  # fmt: skip
+        scratch = book.close_scratch = (np.empty(3), rates, np.empty(len(book.funding_earned) + 1))
+    counts, rates, earned = scratch
+    counts[0], counts[1], counts[2] = flows["accueils"], flows["cesa_entries"], flows["rsa_entries"]
+    rates[3] = book.own_treasury_cents
     # In the order of kernels.S_*.
     state = np.array([
         book.convention_advances_cents, book.quasi_equity_cents, book.dailly_outstanding_cents, book.debt_outstanding_cents,
@@ -821,12 +834,7 @@ def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool) -> int:
         flows["public_funding_earned_cents"], flows["public_funding_recovered_cents"], book.year_recovered_cents,
         flows["public_funding_cents"],
     ])  # fmt: skip
-    rates = np.array([
-        0.0 if f is None else f.dailly_rate, 0.0 if f is None else f.overdraft_rate, 0.0 if f is None else f.overdraft_limit_cents,
-        book.own_treasury_cents, math.nan if share is None else share,
-    ])  # fmt: skip
     funding_earned = book.funding_earned
-    earned = np.empty(len(funding_earned) + 1)
     done = kernels.month_close(
         t, conventions, book.convention_last, count[CAPE] + count[CESA] + count[ASSOCIE], counts, book.funding_due, book.funding_received,
         book.advance_left, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in, book.dailly_out,
@@ -1004,8 +1012,8 @@ def _count_into(series: npt.NDArray[np.float64], t: int, values: Any) -> None:
             series[v, t] += 1
 
 
-def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
-    """One month of every active activity's accounts, then of the cooperative's."""
+def _accounting(book: Book, p: ModelParams, streams: Streams, t: int, c: _Constants) -> None:
+    """One month of every active activity's accounts, then of the cooperative's (``c``: ``_constants(p)``)."""
     flows = book.flows
     m = book.m
     slots = book.slots
@@ -1015,7 +1023,6 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int) -> None:
     rates = p.payroll_by_band[book.size_band][t]  # book.rates(t)
     calendar = p.calendar_month.item(t)
     contributions = capital_in = 0.0
-    c = _constants(p)
     if m:
         # Lognormal noise of mean 1 on the turnover invoiced (numpy's exp, the kernels' inputs).
         noise = streams.volatility.standard_normal(m)
@@ -1236,7 +1243,7 @@ def _cesa_pay_compiled(
     """
     m = book.m
     out = np.empty((kernels.OUT_ROWS, m))
-    tables, buckets = _tables(rates)
+    tables, buckets = _book_tables(book, rates)
     if calendar != p.settlement_month:  # budgets, instalments and (mostly) the gross in one call
         status = kernels.cesa_pay_month(
             book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate,
@@ -1314,6 +1321,8 @@ class _Constants(NamedTuple):
     capital_instalment: float
     per_head: float  # per_head_cost_per_month of the rules' health cover and occupational health
     dues: list[tuple[float, bool, float]]  # _dues(p)
+    financing: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None  # _financing_tables(p.financing)
+    conventions: npt.NDArray[np.float64] | None  # _convention_table(p.conventions), None without conventions
 
 
 _CONSTANTS: dict[int, tuple[ModelParams, _Constants]] = {}
@@ -1330,6 +1339,7 @@ def _constants_of(p: ModelParams) -> _Constants:
         float(p.treasury_floor_cents), float(p.advance_cap_cents), float(p.are_average_cents), float(p.are_cumul_reduction_rate),
         float(p.rsa_cents), float(p.capital_instalment_cents),
         per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year), _dues(p),
+        _financing_tables(p.financing), _convention_table(p.conventions) if p.conventions else None,
     )  # fmt: skip
 
 
@@ -1339,6 +1349,16 @@ _TABLES: dict[int, tuple[Any, tuple[Any, npt.NDArray[np.int64]]]] = {}
 def _tables(rates: Any) -> tuple[Any, npt.NDArray[np.int64]]:
     """``payroll_tables(rates)`` and its cost table's ``kernels.bucket_index``, in one look-up by identity."""
     return by_identity(_TABLES, rates, _tables_of)
+
+
+def _book_tables(book: Book, rates: Any) -> tuple[Any, npt.NDArray[np.int64]]:
+    """``_tables(rates)``, from the book's last look-up when the rules are the same object (most months)."""
+    hit = book.tables_hit
+    if hit[0] is rates:
+        return hit[1]  # type: ignore[no-any-return]
+    found = _tables(rates)
+    book.tables_hit = (rates, found)
+    return found
 
 
 def _tables_of(rates: Any) -> tuple[Any, npt.NDArray[np.int64]]:
@@ -1448,7 +1468,13 @@ def _activity_charges(
     """
     vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
     if kernels.ENABLED:
-        bounds, taxe_rates = _taxe_brackets(p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
+        thresholds = p.taxe_salaires_thresholds_by_month[t]
+        hit = book.brackets_hit  # (the same thresholds most months: equal tuples, compared without hashing)
+        if hit[0] == thresholds:
+            bounds, taxe_rates = hit[1]
+        else:
+            bounds, taxe_rates = _taxe_brackets(thresholds, p.taxe_salaires_rates)
+            book.brackets_hit = (thresholds, (bounds, taxe_rates))
         per_head = (_constants(p) if c is None else c).per_head
         total = kernels.activity_charges(
             book.a, book.m, salaried, invoiced if gross is None else gross, gross is not None, p.sector_insurance_cents_per_month,
