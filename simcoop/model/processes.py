@@ -796,14 +796,17 @@ def _financing_tables_of(f: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[n
     return np.array(rows, dtype=np.float64), np.array(caf, dtype=np.float64).reshape(len(caf), 4)
 
 
-def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool, c: _Constants) -> int:
+def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool, c: _Constants | None = None) -> int:
     """``close_month``'s money before the annual closing by ``kernels.month_close``, the same operations
     in the same order: ``_public_funding`` (here or by the kernel), ``_prestations``, ``_financing``, the
     capital repaid and allocations paid, ``_recover_over_compensation``.
 
     Returns how far it went: 0, having changed nothing; 1, the public funding and the prestations
-    done; 2, all done (the caller runs the Python code for the rest).
+    done; 2, all done (the caller runs the Python code for the rest). ``c``: ``_constants(p)``, when
+    the caller has it.
     """
+    if c is None:
+        c = _constants(p)
     f = p.financing
     tables = c.financing
     share = p.recovery_margin_share
