@@ -4,7 +4,9 @@ What is measured
 ----------------
 1. **simcoop**: ``simcoop.simulate`` on the bundled reference scenario (10 years),
    single process (``jobs=1``). Only the ``simulate`` call is timed (``time.perf_counter``);
-   it includes building the tidy result tables. A one-replication warm-up call runs first
+   it includes building the tidy result tables. The engine runs as installed: its month and
+   changes of state compiled by Cython (``setup.py``) unless ``SIMCOOP_NO_COMPILED=1``, its
+   kernels by numba unless ``SIMCOOP_NO_NUMBA=1``; the first lines say which. A one-replication warm-up call runs first
    so that lazy imports (pandas, ...) are not timed. The workload is the number of
    entrepreneur-months, ``res.kpis["entrepreneur_months"].sum()``: people in CAPE, CESA or
    associé, summed over end-of-month stocks and over replications.
@@ -59,6 +61,8 @@ import simpy
 import simcoop
 from simcoop.draws import fixed_parameters
 from simcoop.model.params import model_params
+from simcoop.model import kernels, processes
+from simcoop.model.compiled import running_compiled
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cohort_floor import run_cohort_batch  # noqa: E402
@@ -194,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"simcoop {simcoop.__version__}, SimPy {simpy.__version__}, numpy {np.__version__}, "
           f"Python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} CPUs visible)")
     print(f"scenario: {scenario.meta.name} ({scenario.meta.horizon_months} months), seed {args.seed}, single process")
+    form = "compiled by Cython at install" if running_compiled(processes) else "Python source (not compiled: see setup.py)"
+    print(f"engine: numba kernels {'on' if kernels.ENABLED else 'off'}; month and changes of state: {form}")
     print()
 
     fast, fast_kpis = bench_simcoop(scenario, args.replications, args.seed)

@@ -17,7 +17,12 @@ from simcoop.model.book import DESTINATIONS, FLOW_COLUMNS, PRIOR_STATUSES, REASO
 from simcoop.model import kernels
 from simcoop.model.params import STAGES, ModelParams, model_params
 from simcoop.model.portage import PORTAGE_MEASURES, PortageRules, cae_measures, portage_replication
-from simcoop.model.processes import MonthlyRecorder, Parcours, close_month, draw_renewals, monthly_books, start_roster
+from simcoop.model.compiled import load_compiled
+
+# The engine's month and changes of state compiled at install (setup.py) when built from this source.
+load_compiled("processes")
+from simcoop.model import processes  # noqa: E402 - after the compiled form is put in its place
+from simcoop.model.processes import MonthlyRecorder, Parcours, close_month, draw_renewals, monthly_books, start_roster  # noqa: E402
 from simcoop.scenario import Scenario
 from simcoop.streams import Streams
 

@@ -1,0 +1,76 @@
+"""Which form of the engine's modules runs: compiled by Cython at install, or the Python source.
+
+``setup.py`` compiles ``simcoop/model/processes.py`` as it is into ``simcoop/model/_compiled/``
+beside the SHA-256 of the source it was compiled from. ``load_compiled`` imports the compiled
+module under the source's own name, but only while that stamp matches the source on disk: an
+edited source is never shadowed by an older build (it runs as Python, with a warning, until the
+next ``pip install -e .`` compiles it again). ``SIMCOOP_NO_COMPILED=1`` runs the Python source
+(for a profiler that reads Python frames). Either form gives the same numbers
+(``benchmarks/output_hashes.py`` checks it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import warnings
+from pathlib import Path
+
+__all__ = ["compiled_path", "load_compiled", "running_compiled"]
+
+_HERE = Path(__file__).resolve().parent
+
+
+def compiled_path(name: str, folder: Path | None = None) -> Path | None:
+    """The compiled module ``name`` of this interpreter in ``folder`` (default ``simcoop/model/_compiled``), or None."""
+    folder = _HERE / "_compiled" if folder is None else folder
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        candidate = folder / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_compiled(name: str, folder: Path | None = None, source: Path | None = None, package: str = "simcoop.model") -> bool:
+    """Import ``<package>.<name>`` from its compiled form in ``folder`` when it was compiled from ``source`` as it is now.
+
+    Returns whether it did; otherwise the ordinary import of the source follows. Does
+    nothing when the module is imported already. The defaults are the engine's own.
+    """
+    full = f"{package}.{name}"
+    if full in sys.modules or os.environ.get("SIMCOOP_NO_COMPILED", "") not in ("", "0"):
+        return False
+    folder = _HERE / "_compiled" if folder is None else folder
+    source = _HERE / f"{name}.py" if source is None else source
+    binary = compiled_path(name, folder)
+    if binary is None:
+        return False
+    stamp = folder / f"{name}.sha256"
+    built_from = stamp.read_text(encoding="ascii").strip() if stamp.is_file() else ""
+    if built_from != hashlib.sha256(source.read_bytes()).hexdigest():
+        warnings.warn(
+            f"{source} changed since it was compiled: it runs as Python, slower, until `pip install -e .` compiles it again",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return False
+    spec = importlib.util.spec_from_file_location(full, binary)
+    if spec is None or spec.loader is None:
+        return False
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[full] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[full]
+        raise
+    return True
+
+
+def running_compiled(module: object) -> bool:
+    """Whether ``module`` (an imported module) is a compiled extension rather than Python source."""
+    path = str(getattr(module, "__file__", "") or "")
+    return any(path.endswith(suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES)

@@ -1,0 +1,102 @@
+"""The engine's compiled form (setup.py compiles simcoop/model/processes.py with Cython at install).
+
+It runs when it was built from the source as it is, never over an edited source, and it gives
+the numbers of the Python source to the bit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+import simcoop.model.compiled
+from simcoop.model import processes
+from simcoop.model.compiled import compiled_path, load_compiled, running_compiled
+
+SOURCE = Path(simcoop.model.compiled.__file__).resolve().parent / "processes.py"
+
+
+def _compiler() -> bool:
+    command = (sysconfig.get_config_var("CC") or "").split()
+    return bool(command) and shutil.which(command[0]) is not None
+
+
+def test_the_installed_engine_is_compiled_where_there_is_a_c_compiler() -> None:
+    if not _compiler():
+        pytest.skip("no C compiler: the engine runs as Python (setup.py's extension is optional)")
+    assert running_compiled(processes), (
+        "simcoop/model/processes.py runs as Python: `pip install -e .` compiles it (setup.py), and compiles it "
+        "again after an edit"
+    )
+
+
+def _stamped_copy(tmp_path: Path) -> tuple[Path, Path]:
+    binary = compiled_path("processes")
+    if binary is None:
+        pytest.skip("the engine is not compiled here")
+    folder = tmp_path / "_compiled"
+    folder.mkdir()
+    shutil.copy(binary, folder / binary.name)  # a copy of its own: loaded apart from the engine's
+    source = tmp_path / "processes.py"
+    shutil.copy(SOURCE, source)
+    (folder / "processes.sha256").write_text(hashlib.sha256(source.read_bytes()).hexdigest() + "\n", encoding="ascii")
+    return folder, source
+
+
+def test_a_compiled_module_runs_when_built_from_the_source_as_it_is(tmp_path: Path) -> None:
+    folder, source = _stamped_copy(tmp_path)
+    assert load_compiled("processes", folder, source, package="compiled_check_current")
+    module = sys.modules["compiled_check_current.processes"]
+    assert running_compiled(module)
+    assert module.Parcours.__doc__ == processes.Parcours.__doc__
+
+
+def test_an_edited_source_is_never_shadowed_by_its_older_compiled_form(tmp_path: Path) -> None:
+    folder, source = _stamped_copy(tmp_path)
+    source.write_text(source.read_text(encoding="utf-8") + "\n# edited after the build\n", encoding="utf-8")
+    with pytest.warns(RuntimeWarning, match="changed since it was compiled"):
+        assert not load_compiled("processes", folder, source, package="compiled_check_edited")
+    assert "compiled_check_edited.processes" not in sys.modules
+    (folder / "processes.sha256").unlink()  # no stamp: not used either
+    with pytest.warns(RuntimeWarning):
+        assert not load_compiled("processes", folder, source, package="compiled_check_unstamped")
+
+
+_SCRIPT = """
+import hashlib, numpy as np, simcoop
+from simcoop.draws import fixed_parameters
+from simcoop.model import processes, run_model
+from simcoop.model.compiled import running_compiled
+from simcoop.streams import replication_streams
+digest = hashlib.sha256()
+for path in (simcoop.default_scenario_path(), {warm!r}):
+    scenario = fixed_parameters(simcoop.load_scenario(path))
+    for r in range(3):
+        out = run_model(scenario, replication_streams(scenario.simulation.seed, r))
+        for table in (out.monthly, out.people):
+            for name in sorted(table):
+                digest.update(name.encode()); digest.update(np.ascontiguousarray(table[name]).tobytes())
+        digest.update(out.events.tobytes())
+print(running_compiled(processes), digest.hexdigest())
+"""
+
+
+def test_the_compiled_engine_gives_the_numbers_of_its_python_source() -> None:
+    if not running_compiled(processes):
+        pytest.skip("the engine is not compiled here")
+    warm = str(Path(__file__).resolve().parent.parent / "scenarios" / "warm_start_example.yaml")
+    script = _SCRIPT.format(warm=warm)
+    runs = {}
+    for no_compiled in ("0", "1"):
+        env = {**os.environ, "SIMCOOP_NO_COMPILED": no_compiled}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=600)
+        runs[no_compiled] = done.stdout.split()
+    assert runs["0"][0] == "True" and runs["1"][0] == "False"  # each run took the form asked for
+    assert runs["0"][1] == runs["1"][1]
