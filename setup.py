@@ -58,14 +58,13 @@ class StampedBuildExt(build_ext):
         super().run()
         for extension in self.extensions:
             filename = self.get_ext_filename(self.get_ext_fullname(extension.name))
-            built = [Path(self.build_lib) / filename]
-            if in_place:  # (never a copy left in the source tree by an earlier build: it may be older)
-                built.append(ROOT / "simcoop" / "model" / "_compiled" / Path(filename).name)
+            built = Path(self.build_lib) / filename
+            if not built.is_file():  # an optional extension that could not be built: nothing to stamp (and a
+                continue  # copy an earlier build left in the source tree keeps its own, older stamp)
             name = extension.name.rsplit(".", 1)[1]
             digest = hashlib.sha256((ROOT / "simcoop" / "model" / f"{name}.py").read_bytes()).hexdigest()
-            for path in built:
-                if path.is_file():  # (an optional extension that could not be built has none)
-                    path.with_name(f"{name}.sha256").write_text(digest + "\n", encoding="ascii")
+            for path in [built, *([ROOT / "simcoop" / "model" / "_compiled" / built.name] if in_place else [])]:
+                path.with_name(f"{name}.sha256").write_text(digest + "\n", encoding="ascii")
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": StampedBuildExt})
