@@ -31,6 +31,8 @@ def _compiler() -> bool:
 def test_the_installed_engine_is_compiled_where_there_is_a_c_compiler() -> None:
     if not _compiler():
         pytest.skip("no C compiler: the engine runs as Python (setup.py's extension is optional)")
+    if os.environ.get("SIMCOOP_NO_COMPILED", "") not in ("", "0"):
+        pytest.skip("SIMCOOP_NO_COMPILED asks for the Python source")
     assert running_compiled(processes), (
         "simcoop/model/processes.py runs as Python: `pip install -e .` compiles it (setup.py), and compiles it "
         "again after an edit"
@@ -50,7 +52,10 @@ def _stamped_copy(tmp_path: Path) -> tuple[Path, Path]:
     return folder, source
 
 
-def test_a_compiled_module_runs_when_built_from_the_source_as_it_is(tmp_path: Path) -> None:
+def test_a_compiled_module_runs_when_built_from_the_source_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SIMCOOP_NO_COMPILED", raising=False)
     folder, source = _stamped_copy(tmp_path)
     assert load_compiled("processes", folder, source, package="compiled_check_current")
     module = sys.modules["compiled_check_current.processes"]
@@ -58,7 +63,10 @@ def test_a_compiled_module_runs_when_built_from_the_source_as_it_is(tmp_path: Pa
     assert module.Parcours.__doc__ == processes.Parcours.__doc__
 
 
-def test_an_edited_source_is_never_shadowed_by_its_older_compiled_form(tmp_path: Path) -> None:
+def test_an_edited_source_is_never_shadowed_by_its_older_compiled_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SIMCOOP_NO_COMPILED", raising=False)
     folder, source = _stamped_copy(tmp_path)
     source.write_text(source.read_text(encoding="utf-8") + "\n# edited after the build\n", encoding="utf-8")
     with pytest.warns(RuntimeWarning, match="changed since it was compiled"):
