@@ -29,7 +29,9 @@ def _extensions() -> list[Extension]:
         return []
     extensions = [Extension(f"simcoop.model.{name}", [f"simcoop/model/{name}.py"], optional=True) for name in COMPILED]
     directives = {"language_level": 3, "annotation_typing": False, "binding": True, "embedsignature": True}
-    compiled: list[Extension] = cythonize(extensions, compiler_directives=directives, build_dir="build/cython", quiet=True)
+    compiled: list[Extension] = cythonize(
+        extensions, compiler_directives=directives, build_dir="build/cython", quiet=True
+    )
     for extension in compiled:
         # Compiled as ``simcoop.model.<name>`` (the name its classes and functions carry), built into
         # ``_compiled/``: never beside its source, where Python would import it even after an edit.

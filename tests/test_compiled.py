@@ -104,7 +104,8 @@ def test_the_compiled_engine_gives_the_numbers_of_its_python_source() -> None:
     runs = {}
     for no_compiled in ("0", "1"):
         env = {**os.environ, "SIMCOOP_NO_COMPILED": no_compiled}
-        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=600)
+        command = [sys.executable, "-c", script]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True, timeout=600)
         runs[no_compiled] = done.stdout.split()
     assert runs["0"][0] == "True" and runs["1"][0] == "False"  # each run took the form asked for
     assert runs["0"][1] == runs["1"][1]

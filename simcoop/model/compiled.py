@@ -34,8 +34,10 @@ def compiled_path(name: str, folder: Path | None = None) -> Path | None:
     return None
 
 
-def load_compiled(name: str, folder: Path | None = None, source: Path | None = None, package: str = "simcoop.model") -> bool:
-    """Import ``<package>.<name>`` from its compiled form in ``folder`` when it was compiled from ``source`` as it is now.
+def load_compiled(
+    name: str, folder: Path | None = None, source: Path | None = None, package: str = "simcoop.model"
+) -> bool:
+    """Import ``<package>.<name>`` from its compiled form in ``folder`` when it was built from ``source`` as it is now.
 
     Returns whether it did; otherwise the ordinary import of the source follows. Does
     nothing when the module is imported already. The defaults are the engine's own.
@@ -52,7 +54,8 @@ def load_compiled(name: str, folder: Path | None = None, source: Path | None = N
     built_from = stamp.read_text(encoding="ascii").strip() if stamp.is_file() else ""
     if built_from != hashlib.sha256(source.read_bytes()).hexdigest():
         warnings.warn(
-            f"{source} changed since it was compiled: it runs as Python, slower, until `pip install -e .` compiles it again",
+            f"{source} changed since it was compiled: it runs as Python, slower, "
+            "until `pip install -e .` compiles it again",
             RuntimeWarning,
             stacklevel=2,
         )
