@@ -109,3 +109,16 @@ def test_the_compiled_engine_gives_the_numbers_of_its_python_source() -> None:
         runs[no_compiled] = done.stdout.split()
     assert runs["0"][0] == "True" and runs["1"][0] == "False"  # each run took the form asked for
     assert runs["0"][1] == runs["1"][1]
+
+
+def test_a_build_that_cannot_be_loaded_leaves_the_source_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SIMCOOP_NO_COMPILED", raising=False)
+    folder, source = _stamped_copy(tmp_path)
+    binary = compiled_path("processes", folder)
+    assert binary is not None
+    binary.write_bytes(b"not a shared library")  # damaged, stamped as current
+    with pytest.warns(RuntimeWarning, match="could not be loaded"):
+        assert not load_compiled("processes", folder, source, package="compiled_check_damaged")
+    assert "compiled_check_damaged.processes" not in sys.modules

@@ -63,12 +63,16 @@ def load_compiled(
     spec = importlib.util.spec_from_file_location(full, binary)
     if spec is None or spec.loader is None:
         return False
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[full] = module
     try:
+        module = importlib.util.module_from_spec(spec)  # (loads the shared library)
+        sys.modules[full] = module
         spec.loader.exec_module(module)
+    except ImportError as exc:  # a build this interpreter cannot load (damaged, another platform): the source runs
+        sys.modules.pop(full, None)
+        warnings.warn(f"{binary} could not be loaded ({exc}): the Python source runs", RuntimeWarning, stacklevel=2)
+        return False
     except BaseException:
-        del sys.modules[full]
+        sys.modules.pop(full, None)
         raise
     return True
 
