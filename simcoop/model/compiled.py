@@ -4,7 +4,8 @@
 beside the SHA-256 of the source it was compiled from. ``load_compiled`` imports the compiled
 module under the source's own name, but only while that stamp matches the source on disk: an
 edited source is never shadowed by an older build (it runs as Python, with a warning, until the
-next ``pip install -e .`` compiles it again). ``SIMCOOP_NO_COMPILED=1`` runs the Python source
+next ``pip install -e .`` compiles it again), and a build this interpreter cannot load leaves the
+source to run, with a warning. ``SIMCOOP_NO_COMPILED=1`` runs the Python source
 (for a profiler that reads Python frames). Either form gives the same numbers
 (``benchmarks/output_hashes.py`` checks it).
 """
