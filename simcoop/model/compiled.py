@@ -23,11 +23,13 @@ from pathlib import Path
 __all__ = ["compiled_path", "load_compiled", "running_compiled"]
 
 _HERE = Path(__file__).resolve().parent
+#: Where ``setup.py`` builds the compiled modules.
+_FOLDER = _HERE / "_compiled"
 
 
 def compiled_path(name: str, folder: Path | None = None) -> Path | None:
     """The compiled module ``name`` of this interpreter in ``folder`` (default ``simcoop/model/_compiled``), or None."""
-    folder = _HERE / "_compiled" if folder is None else folder
+    folder = _FOLDER if folder is None else folder
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         candidate = folder / f"{name}{suffix}"
         if candidate.is_file():
@@ -46,7 +48,7 @@ def load_compiled(
     full = f"{package}.{name}"
     if full in sys.modules or os.environ.get("SIMCOOP_NO_COMPILED", "") not in ("", "0"):
         return False
-    folder = _HERE / "_compiled" if folder is None else folder
+    folder = _FOLDER if folder is None else folder
     source = _HERE / f"{name}.py" if source is None else source
     binary = compiled_path(name, folder)
     if binary is None:

@@ -477,7 +477,7 @@ def _go_decision(book: Book, p: ModelParams, streams: Streams, committed: list[b
     return state
 
 
-def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: int, c: Any = None) -> None:
+def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: int, c: _Constants | None = None) -> None:
     """End-of-month treasury operations, the annual closing in December, then the month's row.
 
     ``c``: ``_constants(p)``, when the caller has it.
@@ -485,7 +485,7 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     flows = book.flows
     december = p.calendar_month.item(month) == 12
     settle = december or month == p.horizon_months - 1
-    done = _close_compiled(book, p, month, settle, _constants(p) if c is None else c) if kernels.ENABLED else 0
+    done = _close_compiled(book, p, month, settle, c) if kernels.ENABLED else 0
     if done == 0:
         _public_funding(book, p, month)
         _prestations(book, p, month)
@@ -1725,7 +1725,7 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
         cum, p_renew = p.destination_cumshares_by_stage, float(p.cape_renewal_probability)
         n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, hold_back, book.prior_status, out)
         if n < 0:  # some conversion may be held back: the rule on those candidates, then the outcomes
-            tables = _tables(book.rates(t))[0]
+            tables = _book_tables(book, book.rates(t))[0]
             if not kernels.hold_back(
                 book.a, out[0], -n, t, tables.cost, tables.employee, tables.kernel_constants, float(p.fixed_pay_share), float(p.min_gross_cents),
                 float(p.are_cumul_reduction_rate), float(p.are_average_cents), float(p.rsa_cents), float(p.prime_activite_earnings_share),
