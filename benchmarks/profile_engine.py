@@ -16,6 +16,13 @@ prior); drawing them (``replication_scenario`` and ``model_params``) is timed ap
 ``--central`` runs every replication on the scenario's central values instead, as this
 script did before. All figures are CPU time. Nested functions are shown indented under
 their caller; their time is inside it.
+
+``--fit`` instead splits a replication's CPU into a part every replication pays whatever its
+size and a part per entrepreneur-month: ``run_replication`` on the reference at its central
+values with its accueils at maturity x0.5, x1 and x3, in blocks alternated between the three
+sizes (``-n`` replications a block at x0.5 and x1, a third of them at x3), a straight line fitted
+through the three medians. The fixed part is what several replications sharing one state
+would share; the part per entrepreneur-month is what they would not.
 """
 
 from __future__ import annotations
@@ -24,9 +31,12 @@ import argparse
 import cProfile
 import functools
 import pstats
+import statistics
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+
+import numpy as np
 
 import simcoop
 from simcoop.draws import fixed_parameters, replication_scenario
@@ -70,10 +80,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--cprofile", action="store_true", help="also print cProfile's top 30 functions by own time")
     parser.add_argument("--central", action="store_true", help="every replication on the central values (no per-replication draws)")
+    parser.add_argument("--fit", action="store_true", help="fit CPU a replication = fixed + per entrepreneur-month (accueils x0.5, x1, x3)")
+    parser.add_argument("--blocks", type=int, default=8, help="with --fit: blocks per size (default 8)")
     args = parser.parse_args(argv)
     scenario = simcoop.load_scenario(simcoop.default_scenario_path())
     seed = scenario.simulation.seed if args.seed is None else args.seed
     n = args.replications
+    if args.fit:
+        return fit_sizes(fixed_parameters(scenario), seed, n, args.blocks)
     if args.central:
         scenario = fixed_parameters(scenario)
     simcoop.simulate(scenario, replications=1, seed=seed, jobs=1)  # warm-up: payroll tables, lazy imports
@@ -126,6 +140,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_replication(drawn[r], seed, r, params[r])
         profile.disable()
         pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+    return 0
+
+
+#: The sizes ``--fit`` runs: multiples of the reference's accueils at maturity.
+FIT_SCALES = (0.5, 1.0, 3.0)
+
+
+def fit_sizes(scenario: simcoop.Scenario, seed: int, replications: int, blocks: int) -> int:
+    """Print the CPU of a replication at each of ``FIT_SCALES`` and the line fixed + per entrepreneur-month."""
+    key = "territory.accueils_per_year_at_maturity"
+    runs = []
+    for scale in FIT_SCALES:
+        sized = scenario.replace({key: scenario.territory.accueils_per_year_at_maturity * scale})
+        params = model_params(sized)
+        run_replication(sized, seed, 0, params)  # warm-up: this size's tables and arrays
+        runs.append((scale, sized, params, max(1, round(replications / max(scale, 1.0))), [], []))
+    for block in range(blocks):
+        for _, sized, params, n, seconds, months in runs:
+            started = time.process_time()
+            total = 0.0
+            for r in range(n):
+                out = run_replication(sized, seed, 1 + block * n + r, params)
+                total += sum(float(out.monthly[column].sum()) for column in ("n_cape", "n_cesa", "n_associe"))
+            seconds.append((time.process_time() - started) / n)
+            months.append(total / n)
+    print(f"reference scenario at its central values, seed {seed}, {blocks} blocks a size, one process (CPU)")
+    points = []
+    for scale, _, _, n, seconds, months in runs:
+        point = (statistics.mean(months), statistics.median(seconds))
+        points.append(point)
+        print(f"  accueils x{scale:<4g} {point[0]:9,.0f} entrepreneur-months  {1000 * point[1]:7.2f} ms/rep "
+              f"(median of {blocks} blocks of {n})  {point[0] / point[1]:11,.0f} entrepreneur-months/s")
+    slope, intercept = np.polyfit([x for x, _ in points], [y for _, y in points], 1)
+    print(f"fit: {1000 * intercept:.2f} ms a replication whatever its size + {1e6 * slope:.3f} us an entrepreneur-month "
+          f"({1 / slope:,.0f} entrepreneur-months/s at the margin)")
     return 0
 
 
