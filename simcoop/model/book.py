@@ -45,6 +45,7 @@ __all__ = [
     "SITE_SERIES",
     "ZONE_SERIES",
     "MOTIVE_FLOWS",
+    "DESTINATION_FLOWS",
     "R_DIAGNOSTIC",
     "R_DIRECT_CESA",
     "R_RENEWAL",
@@ -99,7 +100,7 @@ ZONE_SERIES: tuple[str, ...] = ("accueils", "entries", "active")
 PRIOR_STATUSES: tuple[str, ...] = ("none", "are", "rsa")
 
 #: The flow counted for each exit destination (``DESTINATIONS`` order).
-_DESTINATION_FLOWS: tuple[str, ...] = ("exits_own_company", "exits_salaried_job", "exits_stop")
+DESTINATION_FLOWS: tuple[str, ...] = ("exits_own_company", "exits_salaried_job", "exits_stop")
 
 #: Monthly flow counters, in output order (money in cents).
 FLOW_COLUMNS: tuple[str, ...] = (
@@ -329,7 +330,7 @@ class Book:
         # Fixed part of a CESA by (payroll rules, recent margin): every direct CESA entrant
         # starts from the margin 0 of a new activity under the month's rules.
         self.fixed_gross_memo: dict[tuple[int, float, float], float] = {}
-        # The parameters ``set_stage`` reads, as Python floats (the same doubles).
+        # The parameters ``processes.Parcours.set_stage`` reads, as Python floats (the same doubles).
         self.exit_probability_by_stage: list[float] = params.exit_probability_by_stage.tolist()
         self.sector_rate_cape: list[float] = params.sector_rate_cape.tolist()
         self.sector_rate_cesa: list[float] = params.sector_rate_cesa.tolist()
@@ -479,30 +480,7 @@ class Book:
         self.m = m + k
         return ids
 
-    # ------------------------------------------------------------------ stage changes
-    def record(self, i: int, month: int, from_stage: int, to_stage: int, reason: int, destination: int = -1) -> None:
-        self.events += (i, month, from_stage, to_stage, reason, destination)
-
-    def set_stage(self, i: int, month: int, to_stage: int, reason: int, destination: int = -1) -> None:
-        """Move person ``i`` to ``to_stage`` and write the event."""
-        stage = self.stage
-        from_stage = stage[i]
-        stage[i] = to_stage
-        if to_stage != SORTIE:
-            slot = self.slot_of[i]
-            rows = self.rows
-            rows[ROW_STAGE][slot] = to_stage
-            rows[ROW_EXIT_PROBABILITY][slot] = self.exit_probability_by_stage[to_stage]
-            if to_stage == CAPE:
-                rows[ROW_CONTRIBUTION_RATE][slot] = self.sector_rate_cape[self.sector[i]]
-            elif to_stage == CESA:
-                rows[ROW_CONTRIBUTION_RATE][slot] = self.sector_rate_cesa[self.sector[i]]
-        count = self.stage_count
-        if from_stage > ACCUEIL:
-            count[from_stage] -= 1
-        count[to_stage] += 1
-        self.events += (i, month, from_stage, to_stage, reason, destination)
-
+    # ------------------------------------------------------------------ activity fields
     def set_activity(self, i: int, field: int, value: float) -> None:
         """Set one accounting field of person ``i``'s activity."""
         self.rows[field][self.slot_of[i]] = value
@@ -510,57 +488,26 @@ class Book:
     def get_activity(self, i: int, field: int) -> float:
         return float(self.rows[field][self.slot_of[i]])
 
-    def settle_exit(self, i: int, month: int, destination: int, reason: int) -> None:
-        """Close person ``i``'s activity: its balance goes to them or is the cooperative's loss.
+    # ------------------------------------------------------------------ exits
+    def close_slot(self, s: int, last: int) -> float:
+        """Free activity slot ``s`` of a person who leaves, ``last`` being the last active slot: its
+        receivables go to the cooperative (returned, summed), and the activity of slot ``last`` moves
+        into it. The caller (``processes.Parcours.settle_exit``) does the rest of the exit.
 
-        The cooperative takes over the receivables still due and collects them later, so
-        the balance is treasury + receivables: paid out when positive (DOMAIN.md §2: at the
-        end of a CAPE a positive balance goes to the entrepreneur; under a CESA it stands
-        for the final salary settlement), a loss to the cooperative when negative
-        (DOMAIN.md §3: an exit with a negative treasury is a loss to the cooperative).
+        By the compiled loop when the book is ``compiled``, else by numpy: the same numbers.
         """
-        s = self.slot_of[i]
-        rows = self.rows
-        treasury = float(rows[ROW_TREASURY_CENTS][s])
-        paid = float(rows[ROW_CAPITAL_PAID_CENTS][s])
-        last = self.m - 1
-        if self.compiled:  # the receivables taken over, summed, and the last activity moved into the slot, in one call
-            balance = treasury + _close_slot(self.a, self.lag, self.pending, self.coop_pending, s, last)
-        else:
-            receivables = self.pending[:, s]
-            # Whole non-negative cents: a Python sum is exact, so it is numpy's sum, for less.
-            balance = treasury + sum(receivables.tolist())
-            self.coop_pending += receivables
-            if s != last:  # free the slot: the last active activity moves into it
-                a = self.a
-                a[:, s] = a[:, last]
-                self.lag[s] = self.lag[last]
-                self.pending[:, s] = self.pending[:, last]
-        payout = balance if balance > 0 else 0.0
-        self.coop_ledger_cents += treasury - payout
-        flows = self.flows
-        flows["exit_payouts_cents"] += payout
-        flows["exit_losses_cents"] += payout - balance
-        flows["exits"] += 1
-        flows[_DESTINATION_FLOWS[destination]] += 1
-        motive = MOTIVE_FLOWS.get(reason)
-        if motive is not None:
-            flows[motive] += 1
-        # Capital paid in is paid back after the delay; what was not yet paid is cancelled.
-        if paid > 0:
-            self.capital_cents -= paid
-            self.capital_due[month + self.p.capital_repayment_delay_months] += paid
-            self.capital_paid[i] = int(paid)
-        # Exit losses are costs of the cooperative's year.
-        self.year_result_cents -= payout - balance
-        self.exit_month[i] = month
-        self.exit_destination[i] = destination
-        self.exit_reason[i] = reason
-        self.set_stage(i, month, SORTIE, reason, destination)
-        if s != last:  # the activity moved into the slot
-            self.slot_of[int(rows[ROW_PERSON_ID][s])] = s
-        self.slot_of[i] = -1
-        self.m = last
+        if self.compiled:
+            return _close_slot(self.a, self.lag, self.pending, self.coop_pending, s, last)  # type: ignore[no-any-return]
+        receivables = self.pending[:, s]
+        # Whole non-negative cents: a Python sum is exact, so it is numpy's sum, for less.
+        total = sum(receivables.tolist())
+        self.coop_pending += receivables
+        if s != last:  # free the slot: the last active activity moves into it
+            a = self.a
+            a[:, s] = a[:, last]
+            self.lag[s] = self.lag[last]
+            self.pending[:, s] = self.pending[:, last]
+        return total
 
     # ------------------------------------------------------------------ queries
     @property
@@ -682,7 +629,7 @@ def _close_slot(
     s: int,
     last: int,
 ) -> float:
-    """``settle_exit``'s numpy path: slot ``s``'s receivables added to the cooperative's and summed
+    """``Book.close_slot``'s numpy path: slot ``s``'s receivables added to the cooperative's and summed
     (whole non-negative cents: the same sum in any order), then the activity of slot ``last``
     moved into slot ``s``."""
     total = 0.0

@@ -71,6 +71,8 @@ from simcoop.economics.employment import (
     taxe_salaires_brackets,
 )
 from simcoop.model.book import (
+    DESTINATION_FLOWS,
+    MOTIVE_FLOWS,
     ROW_ARE_END_MONTH,
     ROW_CAPITAL_DUE_CENTS,
     ROW_CAPITAL_PAID_CENTS,
@@ -122,7 +124,7 @@ from simcoop.model.book import (
 )
 from simcoop.model import flow_kernels, kernels
 from simcoop.model.flow_kernels import EXIT, RENEW, TO_ASSOCIE, TO_CESA
-from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, ModelParams
+from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, SORTIE, ModelParams
 from simcoop.memo import by_identity
 from simcoop.streams import Streams
 
@@ -255,12 +257,36 @@ class Parcours:
     each person (the start of the parcours, each renewal, conversion, subscription and
     exit) is a SimPy event, which SimPy schedules and carries out here. An entry is
     scheduled ahead of the month's other changes (``URGENT``), as SimPy starts a process.
+
+    Carrying a change out keeps its books too: the move between stages (``set_stage``) and
+    the settlement of an exit (``settle_exit``). Compiled (``setup.py``), this class is a
+    ``cdef class`` declared in ``processes.pxd`` that reads and writes the book's activity
+    table through a typed view, ``a``; as Python source, ``a`` is the array itself. The
+    same operations either way, so the same numbers.
     """
 
     def __init__(self, env: simpy.Environment, book: Book, p: ModelParams) -> None:
         self.env = env
         self.book = book
         self.p = p
+        self.held: Any = None  # the activity table ``a`` is a view of (the book replaces it when it grows)
+        # The book's per-person lists and the rates ``set_stage`` reads: the book extends the lists in
+        # place, so these are its own all run long (found here without a look-up on the book).
+        self.stage: list[int] = book.stage
+        self.slot_of: list[int] = book.slot_of
+        self.sector: list[int] = book.sector
+        self.stage_count: list[int] = book.stage_count
+        self.events: list[int] = book.events
+        self.exit_probability: list[float] = book.exit_probability_by_stage
+        self.rate_cape: list[float] = book.sector_rate_cape
+        self.rate_cesa: list[float] = book.sector_rate_cesa
+
+    def _view(self) -> None:
+        """``a``: the book's activity table, taken again when the book has replaced it."""
+        table = self.book.a
+        if table is not self.held:
+            self.held = table
+            self.a = table
 
     def schedule(self, i: int, code: int, detail: Any = None) -> None:
         """Schedule a change of person ``i``'s state, carried out by SimPy after those already due now."""
@@ -275,43 +301,104 @@ class Parcours:
         i, code, detail = event._value
         book, p = self.book, self.p
         now = int(self.env.now)
+        self._view()
         if code == EXIT:  # detail = (destination, reason)
             destination, reason = detail
-            book.settle_exit(i, now, destination, reason)
+            self.settle_exit(i, now, destination, reason)
         elif code == RENEW:
-            rows = book.rows  # (``book.set_activity`` of each field, without its call)
-            slot = book.slot_of[i]
-            renewals = rows[ROW_CAPE_RENEWALS_LEFT]
-            renewals[slot] = float(renewals[slot]) - 1
-            rows[ROW_CAPE_TERM_END_MONTH][slot] = now + p.cape_term_months
+            slot = self.slot_of[i]
+            self.a[ROW_CAPE_RENEWALS_LEFT, slot] = float(self.a[ROW_CAPE_RENEWALS_LEFT, slot]) - 1
+            self.a[ROW_CAPE_TERM_END_MONTH, slot] = now + p.cape_term_months
             book.flows["cape_renewals"] += 1
-            book.record(i, now, CAPE, CAPE, R_RENEWAL)
+            self.events += (i, now, CAPE, CAPE, R_RENEWAL, -1)  # (see Book.events)
         elif code == TO_CESA:
             _start_cesa(book, p, i, now, cape_months=now - int(book.cape_start[i]))
-            book.set_stage(i, now, CESA, R_VIABLE)
+            self.set_stage(i, now, CESA, R_VIABLE)
         elif code == TO_ASSOCIE:
             book.associe_month[i] = now
             book.flows["associe_entries"] += 1
-            book.rows[ROW_CAPITAL_DUE_CENTS][book.slot_of[i]] = p.capital_subscription_cents
-            book.set_stage(i, now, ASSOCIE, R_SUBSCRIPTION)
+            self.a[ROW_CAPITAL_DUE_CENTS, self.slot_of[i]] = p.capital_subscription_cents
+            self.set_stage(i, now, ASSOCIE, R_SUBSCRIPTION)
         elif code == ENTER:
             if book.first_stage[i] == CAPE:
                 book.cape_start[i] = now
-                slot = book.slot_of[i]
-                rows = book.rows
-                rows[ROW_CAPE_TERM_END_MONTH][slot] = now + p.cape_term_months
-                rows[ROW_CAPE_RENEWALS_LEFT][slot] = p.cape_max_renewals
-                rows[ROW_CESA_POSSIBLE_FROM_MONTH][slot] = now + p.cape_min_months_before_cesa
+                slot = self.slot_of[i]
+                self.a[ROW_CAPE_TERM_END_MONTH, slot] = now + p.cape_term_months
+                self.a[ROW_CAPE_RENEWALS_LEFT, slot] = p.cape_max_renewals
+                self.a[ROW_CESA_POSSIBLE_FROM_MONTH, slot] = now + p.cape_min_months_before_cesa
                 book.flows["cape_entries"] += 1
-                book.set_stage(i, now, CAPE, R_DIAGNOSTIC)
+                self.set_stage(i, now, CAPE, R_DIAGNOSTIC)
             else:
                 _start_cesa(book, p, i, now, cape_months=0)
-                book.set_stage(i, now, CESA, R_DIRECT_CESA)
+                self.set_stage(i, now, CESA, R_DIRECT_CESA)
         else:  # RESUME: someone present at the opening (warm start), detail = their stage; same rules from here on
-            book.record(i, 0, ACCUEIL, detail, R_ROSTER)
-            book.stage[i] = detail
-            book.stage_count[detail] += 1
+            self.events += (i, 0, ACCUEIL, detail, R_ROSTER, -1)
+            self.stage[i] = detail
+            self.stage_count[detail] += 1
             book.flows["roster_starts"] += 1
+
+    def set_stage(self, i: int, month: int, to_stage: int, reason: int, destination: int = -1) -> None:
+        """Move person ``i`` to ``to_stage`` and write the event."""
+        self._view()
+        stage = self.stage
+        from_stage = stage[i]
+        stage[i] = to_stage
+        if to_stage != SORTIE:
+            slot = self.slot_of[i]
+            self.a[ROW_STAGE, slot] = to_stage
+            self.a[ROW_EXIT_PROBABILITY, slot] = self.exit_probability[to_stage]
+            if to_stage == CAPE:
+                self.a[ROW_CONTRIBUTION_RATE, slot] = self.rate_cape[self.sector[i]]
+            elif to_stage == CESA:
+                self.a[ROW_CONTRIBUTION_RATE, slot] = self.rate_cesa[self.sector[i]]
+        count = self.stage_count
+        if from_stage > ACCUEIL:
+            count[from_stage] -= 1
+        count[to_stage] += 1
+        self.events += (i, month, from_stage, to_stage, reason, destination)
+
+    def settle_exit(self, i: int, month: int, destination: int, reason: int) -> None:
+        """Close person ``i``'s activity: its balance goes to them or is the cooperative's loss.
+
+        The cooperative takes over the receivables still due and collects them later, so
+        the balance is treasury + receivables: paid out when positive (DOMAIN.md §2: at the
+        end of a CAPE a positive balance goes to the entrepreneur; under a CESA it stands
+        for the final salary settlement), a loss to the cooperative when negative
+        (DOMAIN.md §3: an exit with a negative treasury is a loss to the cooperative).
+        """
+        book = self.book
+        self._view()
+        slot_of = self.slot_of
+        s = slot_of[i]
+        treasury = float(self.a[ROW_TREASURY_CENTS, s])
+        paid = float(self.a[ROW_CAPITAL_PAID_CENTS, s])
+        last = book.m - 1
+        balance = treasury + book.close_slot(s, last)  # (the last activity moved into the slot)
+        payout = balance if balance > 0 else 0.0
+        book.coop_ledger_cents += treasury - payout
+        flows = book.flows
+        flows["exit_payouts_cents"] += payout
+        flows["exit_losses_cents"] += payout - balance
+        flows["exits"] += 1
+        flows[DESTINATION_FLOWS[destination]] += 1
+        motive = MOTIVE_FLOWS.get(reason)
+        if motive is not None:
+            flows[motive] += 1
+        # Capital paid in is paid back after the delay; what was not yet paid is cancelled.
+        if paid > 0:
+            book.capital_cents -= paid
+            book.capital_due[month + book.p.capital_repayment_delay_months] += paid
+            book.capital_paid[i] = int(paid)
+        # Exit losses are costs of the cooperative's year.
+        book.year_result_cents -= payout - balance
+        book.exit_month[i] = month
+        book.exit_destination[i] = destination
+        book.exit_reason[i] = reason
+        self.set_stage(i, month, SORTIE, reason, destination)
+        if s != last:  # the activity moved into the slot
+            slot_of[int(self.a[ROW_PERSON_ID, s])] = s
+        slot_of[i] = -1
+        book.m = last
 
 
 def start_roster(env: simpy.Environment, book: Book, p: ModelParams) -> None:
