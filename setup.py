@@ -1,9 +1,11 @@
 """The build of simcoop: the package as ``pyproject.toml`` declares it, plus its monthly engine compiled by Cython.
 
 ``simcoop/model/processes.py`` (the month's steps and each person's changes of state: the
-Python between the compiled kernels, issue 13) is compiled as it is, with Python's semantics
-(its annotations are not made C types), into ``simcoop/model/_compiled/``, beside a stamp of
-the source it was compiled from. ``simcoop.model`` loads the compiled module only while that
+Python between the compiled kernels, issue 13) is compiled with Python's semantics (its
+annotations are not made C types) into ``simcoop/model/_compiled/``, beside a stamp of the
+source it was compiled from. The declarations of ``processes.pxd`` (an augmenting ``.pxd``,
+which Python never reads) type its ``Parcours``: a ``cdef class`` that reads and writes the
+activity table through a typed view, the same values as the source. The stamp covers both files. ``simcoop.model`` loads the compiled module only while that
 stamp matches the source on disk, so an edited source runs as Python until the next install
 compiles it again; without a C compiler the extension is skipped (it is optional) and the
 source runs. The numbers are the same either way (``benchmarks/output_hashes.py``).
@@ -11,7 +13,7 @@ source runs. The numbers are the same either way (``benchmarks/output_hashes.py`
 
 from __future__ import annotations
 
-import hashlib
+import importlib.util
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -39,6 +41,16 @@ def _extensions() -> list[Extension]:
     return compiled
 
 
+def _source_digest(source: Path) -> str:
+    """``simcoop.model.compiled.source_digest``, the stamp the loader checks: loaded by its path, since the
+    package itself is not importable while it is being built."""
+    spec = importlib.util.spec_from_file_location("_simcoop_compiled_stamp", ROOT / "simcoop" / "model" / "compiled.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.source_digest(source))
+
+
 class StampedBuildExt(build_ext):
     """``build_ext`` that writes, beside each compiled module, the SHA-256 of the source it was compiled from.
 
@@ -64,7 +76,7 @@ class StampedBuildExt(build_ext):
             if not built.is_file():  # an optional extension that could not be built: nothing to stamp (and a
                 continue  # copy an earlier build left in the source tree keeps its own, older stamp)
             name = extension.name.rsplit(".", 1)[1]
-            digest = hashlib.sha256((ROOT / "simcoop" / "model" / f"{name}.py").read_bytes()).hexdigest()
+            digest = _source_digest(ROOT / "simcoop" / "model" / f"{name}.py")
             for path in [built, *([ROOT / "simcoop" / "model" / "_compiled" / built.name] if in_place else [])]:
                 path.with_name(f"{name}.sha256").write_text(digest + "\n", encoding="ascii")
 

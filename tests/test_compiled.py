@@ -1,7 +1,8 @@
-"""The engine's compiled form (setup.py compiles simcoop/model/processes.py with Cython at install).
+"""The engine's compiled form (setup.py compiles simcoop/model/processes.py with Cython at install,
+with the declarations of processes.pxd).
 
-It runs when it was built from the source as it is, never over an edited source, and it gives
-the numbers of the Python source to the bit.
+It runs when it was built from the source and declarations as they are, never over an edited
+source or .pxd, and it gives the numbers of the Python source to the bit.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 import simcoop.model.compiled
 from simcoop.model import processes
-from simcoop.model.compiled import compiled_path, load_compiled, running_compiled
+from simcoop.model.compiled import compiled_path, load_compiled, running_compiled, source_digest
 
 SOURCE = Path(simcoop.model.compiled.__file__).resolve().parent / "processes.py"
 
@@ -48,8 +49,25 @@ def _stamped_copy(tmp_path: Path) -> tuple[Path, Path]:
     shutil.copy(binary, folder / binary.name)  # a copy of its own: loaded apart from the engine's
     source = tmp_path / "processes.py"
     shutil.copy(SOURCE, source)
-    (folder / "processes.sha256").write_text(hashlib.sha256(source.read_bytes()).hexdigest() + "\n", encoding="ascii")
+    shutil.copy(SOURCE.with_suffix(".pxd"), source.with_suffix(".pxd"))  # its Cython declarations
+    (folder / "processes.sha256").write_text(source_digest(source) + "\n", encoding="ascii")
     return folder, source
+
+
+def test_the_stamp_covers_the_source_and_its_cython_declarations(tmp_path: Path) -> None:
+    source = tmp_path / "module.py"
+    source.write_text("x = 1\n", encoding="utf-8")
+    alone = source_digest(source)
+    assert alone == hashlib.sha256(b"x = 1\n").hexdigest()
+    declarations = source.with_suffix(".pxd")
+    declarations.write_text("cdef long x\n", encoding="utf-8")
+    declared = source_digest(source)
+    assert declared != alone
+    declarations.write_text("cdef Py_ssize_t x\n", encoding="utf-8")
+    assert source_digest(source) not in (alone, declared)
+    stamp = (Path(simcoop.model.compiled.__file__).resolve().parent / "_compiled" / "processes.sha256")
+    if stamp.is_file() and running_compiled(processes):  # the engine in use was built from the files as they are
+        assert stamp.read_text(encoding="ascii").strip() == source_digest(SOURCE)
 
 
 def test_a_compiled_module_runs_when_built_from_the_source_as_it_is(
@@ -75,6 +93,18 @@ def test_an_edited_source_is_never_shadowed_by_its_older_compiled_form(
     (folder / "processes.sha256").unlink()  # no stamp: not used either
     with pytest.warns(RuntimeWarning):
         assert not load_compiled("processes", folder, source, package="compiled_check_unstamped")
+
+
+def test_edited_cython_declarations_are_never_shadowed_by_an_older_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SIMCOOP_NO_COMPILED", raising=False)
+    folder, source = _stamped_copy(tmp_path)
+    declarations = source.with_suffix(".pxd")
+    declarations.write_text(declarations.read_text(encoding="utf-8") + "\n# edited after the build\n", encoding="utf-8")
+    with pytest.warns(RuntimeWarning, match="changed since it was compiled"):
+        assert not load_compiled("processes", folder, source, package="compiled_check_declarations")
+    assert "compiled_check_declarations.processes" not in sys.modules
 
 
 _SCRIPT = """

@@ -1,7 +1,8 @@
 """Which form of the engine's modules runs: compiled by Cython at install, or the Python source.
 
-``setup.py`` compiles ``simcoop/model/processes.py`` as it is into ``simcoop/model/_compiled/``
-beside the SHA-256 of the source it was compiled from. ``load_compiled`` imports the compiled
+``setup.py`` compiles ``simcoop/model/processes.py`` (with the declarations of ``processes.pxd``)
+into ``simcoop/model/_compiled/`` beside the SHA-256 of the source and declarations it was
+compiled from (``source_digest``). ``load_compiled`` imports the compiled
 module under the source's own name, but only while that stamp matches the source on disk: an
 edited source is never shadowed by an older build (it runs as Python, with a warning, until the
 next ``pip install -e .`` compiles it again), and a build this interpreter cannot load leaves the
@@ -20,11 +21,24 @@ import sys
 import warnings
 from pathlib import Path
 
-__all__ = ["compiled_path", "load_compiled", "running_compiled"]
+__all__ = ["compiled_path", "load_compiled", "running_compiled", "source_digest"]
 
 _HERE = Path(__file__).resolve().parent
 #: Where ``setup.py`` builds the compiled modules.
 _FOLDER = _HERE / "_compiled"
+
+
+def source_digest(source: Path) -> str:
+    """What a compiled module's stamp holds: the SHA-256 of its source and, when there is one, of the
+    Cython declarations beside it (``<name>.pxd``), which change what the build makes of the source.
+
+    ``setup.py`` loads this module by its path to stamp what it builds (it imports nothing but the
+    standard library)."""
+    digest = hashlib.sha256(source.read_bytes())
+    declarations = source.with_suffix(".pxd")
+    if declarations.is_file():
+        digest.update(declarations.read_bytes())
+    return digest.hexdigest()
 
 
 def compiled_path(name: str, folder: Path | None = None) -> Path | None:
@@ -55,9 +69,9 @@ def load_compiled(
         return False
     stamp = folder / f"{name}.sha256"
     built_from = stamp.read_text(encoding="ascii").strip() if stamp.is_file() else ""
-    if built_from != hashlib.sha256(source.read_bytes()).hexdigest():
+    if built_from != source_digest(source):
         warnings.warn(
-            f"{source} changed since it was compiled: it runs as Python, slower, "
+            f"{source} (or its .pxd) changed since it was compiled: it runs as Python, slower, "
             "until `pip install -e .` compiles it again",
             RuntimeWarning,
             stacklevel=2,

@@ -1,0 +1,31 @@
+# Cython declarations for processes.py (an "augmenting .pxd"): read only when setup.py compiles
+# processes.py, never by Python. They make ``Parcours`` a ``cdef class`` whose changes of state read
+# and write the activity table through a typed view and whose numbers are C numbers, the same values
+# (integers and IEEE doubles) as the Python source computes. See processes.Parcours and setup.py.
+cimport cython
+
+# The constants the changes of state read, imported as Python ints, held as C ints (the same values).
+cdef Py_ssize_t ROW_CAPE_RENEWALS_LEFT, ROW_CAPE_TERM_END_MONTH, ROW_CAPITAL_DUE_CENTS, ROW_CESA_POSSIBLE_FROM_MONTH
+cdef Py_ssize_t ROW_STAGE, ROW_EXIT_PROBABILITY, ROW_CONTRIBUTION_RATE, ROW_TREASURY_CENTS, ROW_CAPITAL_PAID_CENTS, ROW_PERSON_ID
+cdef long ACCUEIL, CAPE, CESA, ASSOCIE, SORTIE
+cdef long EXIT, RENEW, TO_CESA, TO_ASSOCIE
+cdef long R_RENEWAL, R_VIABLE, R_SUBSCRIPTION, R_DIAGNOSTIC, R_DIRECT_CESA, R_ROSTER
+
+
+@cython.final
+cdef class Parcours:
+    cdef public object env, book, p
+    cdef public object held
+    cdef double[:, ::1] a
+    cdef public list stage, slot_of, sector, stage_count, events, exit_probability, rate_cape, rate_cesa
+
+    cdef void _view(self)
+
+    @cython.locals(i=Py_ssize_t, code=long, now=long, slot=Py_ssize_t)
+    cpdef carry_out(self, event)
+
+    @cython.locals(from_stage=long, slot=Py_ssize_t)
+    cpdef set_stage(self, Py_ssize_t i, long month, long to_stage, long reason, long destination=*)
+
+    @cython.locals(s=Py_ssize_t, last=Py_ssize_t, treasury=double, paid=double, balance=double, payout=double)
+    cpdef settle_exit(self, Py_ssize_t i, long month, long destination, long reason)
