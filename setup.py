@@ -2,13 +2,14 @@
 
 ``simcoop/model/processes.py`` (the month's steps and each person's changes of state: the
 Python between the compiled kernels, issue 13) is compiled with Python's semantics (its
-annotations are not made C types) into ``simcoop/model/_compiled/``, beside a stamp of the
-source it was compiled from. The declarations of ``processes.pxd`` (an augmenting ``.pxd``,
-which Python never reads) type its ``Parcours``: a ``cdef class`` that reads and writes the
-activity table through a typed view, the same values as the source. The stamp covers both files. ``simcoop.model`` loads the compiled module only while that
-stamp matches the source on disk, so an edited source runs as Python until the next install
-compiles it again; without a C compiler the extension is skipped (it is optional) and the
-source runs. The numbers are the same either way (``benchmarks/output_hashes.py``).
+annotations are not made C types) into ``simcoop/model/_compiled/``. The declarations of
+``processes.pxd`` (an augmenting ``.pxd``, which Python never reads) type its ``Parcours``: a
+``cdef class`` that reads and writes the activity table through a typed view, the same values
+as the source. Beside the build goes a stamp of the source and the declarations it was
+compiled from; ``simcoop.model`` loads the compiled module only while that stamp matches the
+files on disk, so an edit of either runs as Python until the next install compiles it again.
+Without a C compiler the extension is skipped (it is optional) and the source runs. The
+numbers are the same either way (``benchmarks/output_hashes.py``).
 """
 
 from __future__ import annotations
@@ -52,11 +53,13 @@ def _source_digest(source: Path) -> str:
 
 
 class StampedBuildExt(build_ext):
-    """``build_ext`` that writes, beside each compiled module, the SHA-256 of the source (and ``.pxd``) it was compiled from.
+    """``build_ext`` that writes, beside each compiled module, the stamp of the source and ``.pxd`` it was
+    compiled from (``simcoop.model.compiled.source_digest``).
 
     With gcc or clang it compiles at ``-O1`` without debug information: 12 s here instead of the
-    43 s of Python's own ``-O3 -g`` (15 s since ``processes.pxd`` brought typed views), for the same speed (the three builds run a replication 7 to 10 %
-    faster than the source, measured in one process, 16 blocks each).
+    43 s of Python's own ``-O3 -g``, for the same speed (the three builds run a replication 7 to
+    10 % faster than the source, measured in one process, 16 blocks each); 15 s since
+    ``processes.pxd`` brought typed views.
     """
 
     def build_extensions(self) -> None:

@@ -15,7 +15,7 @@ cdef long R_RENEWAL, R_VIABLE, R_SUBSCRIPTION, R_DIAGNOSTIC, R_DIRECT_CESA, R_RO
 @cython.final
 cdef class Parcours:
     cdef public object env, book, p
-    cdef public object held
+    cdef object held
     cdef double[:, ::1] a
     cdef public list stage, slot_of, sector, stage_count, events, exit_probability, rate_cape, rate_cesa
 

@@ -387,7 +387,7 @@ class Parcours:
         # Capital paid in is paid back after the delay; what was not yet paid is cancelled.
         if paid > 0:
             book.capital_cents -= paid
-            book.capital_due[month + book.p.capital_repayment_delay_months] += paid
+            book.capital_due[month + self.p.capital_repayment_delay_months] += paid
             book.capital_paid[i] = int(paid)
         # Exit losses are costs of the cooperative's year.
         book.year_result_cents -= payout - balance
