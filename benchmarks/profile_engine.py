@@ -4,6 +4,7 @@
 
     python benchmarks/profile_engine.py                  # 20 replications, per-function timing
     python benchmarks/profile_engine.py -n 50 --cprofile # also cProfile's top 30 by own time
+    python benchmarks/profile_engine.py --accueils 0.02  # a nearly empty CAE: what every replication pays
 
 The per-function timing wraps the monthly steps of ``simcoop.model.processes`` with a
 ``time.process_time`` pair (CPU time of this process, so other work on a shared machine
@@ -23,6 +24,10 @@ values with its accueils at maturity x0.5, x1 and x3, in blocks alternated betwe
 sizes (``-n`` replications a block at x0.5 and x1, a third of them at x3), a straight line fitted
 through the three medians. The fixed part is what several replications sharing one state
 would share; the part per entrepreneur-month is what they would not.
+
+``--accueils X`` runs the reference with its accueils at maturity multiplied by ``X`` (the
+key ``--fit`` varies): at 0.02, a CAE of a few people, the per-function figures are what a
+replication pays whatever its size, measured rather than extrapolated.
 """
 
 from __future__ import annotations
@@ -82,8 +87,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--central", action="store_true", help="every replication on the central values (no per-replication draws)")
     parser.add_argument("--fit", action="store_true", help="fit CPU a replication = fixed + per entrepreneur-month (accueils x0.5, x1, x3)")
     parser.add_argument("--blocks", type=int, default=8, help="with --fit: blocks per size (default 8)")
+    parser.add_argument(
+        "--accueils", type=float, default=1.0, metavar="X", help="the reference's accueils at maturity multiplied by X (default 1; 0.02: a nearly empty CAE)"
+    )
     args = parser.parse_args(argv)
+    if not args.accueils > 0:
+        parser.error(f"--accueils must be above 0, got {args.accueils:g}")
     scenario = simcoop.load_scenario(simcoop.default_scenario_path())
+    if args.accueils != 1.0:
+        scenario = scenario.replace({ACCUEILS_KEY: scenario.territory.accueils_per_year_at_maturity * args.accueils})
     seed = scenario.simulation.seed if args.seed is None else args.seed
     n = args.replications
     if args.fit:
@@ -120,7 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, f in originals.items():
             setattr(processes, name, f)
 
-    print(f"reference scenario, seed {seed}, {n} replications, one process")
+    sized = "" if args.accueils == 1.0 else f" with its accueils x{args.accueils:g} ({months / n:,.0f} entrepreneur-months a replication)"
+    print(f"reference scenario{sized}, seed {seed}, {n} replications, one process")
     print(f"simulate (tables included): {1000 * simulate_s / n:7.2f} ms/rep  {months / simulate_s:12,.0f} entrepreneur-months/s")
     print(f"run_replication only      : {1000 * model_s / n:7.2f} ms/rep  {months / model_s:12,.0f} entrepreneur-months/s")
     print(f"drawn scenario and params : {1000 * draws_s / n:7.2f} ms/rep")
@@ -145,14 +158,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 #: The sizes ``--fit`` runs: multiples of the reference's accueils at maturity.
 FIT_SCALES = (0.5, 1.0, 3.0)
+#: The scenario key ``--fit`` and ``--accueils`` multiply.
+ACCUEILS_KEY = "territory.accueils_per_year_at_maturity"
 
 
 def fit_sizes(scenario: simcoop.Scenario, seed: int, replications: int, blocks: int) -> int:
     """Print the CPU of a replication at each of ``FIT_SCALES`` and the line fixed + per entrepreneur-month."""
-    key = "territory.accueils_per_year_at_maturity"
     runs = []
     for scale in FIT_SCALES:
-        sized = scenario.replace({key: scenario.territory.accueils_per_year_at_maturity * scale})
+        sized = scenario.replace({ACCUEILS_KEY: scenario.territory.accueils_per_year_at_maturity * scale})
         params = model_params(sized)
         run_replication(sized, seed, 0, params)  # warm-up: this size's tables and arrays
         runs.append((scale, sized, params, max(1, round(replications / max(scale, 1.0))), [], []))
