@@ -49,6 +49,11 @@ from simcoop.model import processes
 from simcoop.model.params import model_params
 from simcoop.runner import run_replication
 
+#: The sizes ``--fit`` runs: multiples of the reference's accueils at maturity.
+FIT_SCALES = (0.5, 1.0, 3.0)
+#: The scenario key ``--fit`` and ``--accueils`` multiply.
+ACCUEILS_KEY = "territory.accueils_per_year_at_maturity"
+
 #: (function name in simcoop.model.processes, depth for display)
 TIMED = [
     ("close_month", 0),
@@ -93,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.accueils > 0:
         parser.error(f"--accueils must be above 0, got {args.accueils:g}")
+    if args.fit and args.accueils != 1.0:
+        parser.error("--fit runs its own sizes (accueils x0.5, x1, x3 of the reference): give --accueils or --fit, not both")
     scenario = simcoop.load_scenario(simcoop.default_scenario_path())
     if args.accueils != 1.0:
         scenario = scenario.replace({ACCUEILS_KEY: scenario.territory.accueils_per_year_at_maturity * args.accueils})
@@ -154,12 +161,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         profile.disable()
         pstats.Stats(profile).sort_stats("tottime").print_stats(30)
     return 0
-
-
-#: The sizes ``--fit`` runs: multiples of the reference's accueils at maturity.
-FIT_SCALES = (0.5, 1.0, 3.0)
-#: The scenario key ``--fit`` and ``--accueils`` multiply.
-ACCUEILS_KEY = "territory.accueils_per_year_at_maturity"
 
 
 def fit_sizes(scenario: simcoop.Scenario, seed: int, replications: int, blocks: int) -> int:
