@@ -64,8 +64,8 @@ TIMED = [
     ("_cesa_pay", 1),
     ("_relief_regularisation", 2),
     ("_activity_charges", 1),
-    ("_staffing", 1),
-    ("_structure_costs", 1),
+    ("_coop_month", 1),  # the cooperative's month by its kernel (one site)
+    ("_coop_month_python", 1),  # the same in Python (several sites, or a month the kernel hands back)
     ("_decisions", 0),
     ("_start_entries", 0),
 ]

@@ -60,7 +60,7 @@ def run_model(
     p = params if params is not None else model_params(scenario)
     expected = float(p.accueils_rate_per_month.sum()) * p.entry_share
     book = Book(p, capacity=int(expected * 1.3) + 32, compiled=kernels.ENABLED)
-    recorder = MonthlyRecorder(p.horizon_months, list(FLOW_COLUMNS) + list(STOCK_COLUMNS))
+    recorder = MonthlyRecorder(p.horizon_months, FLOW_COLUMNS, STOCK_COLUMNS)
     env = simpy.Environment()
     book.parcours = Parcours(env, book, p)
     draw_renewals(book, p, streams)

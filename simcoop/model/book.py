@@ -26,6 +26,7 @@ employer contributions), the cooperative's costs and payouts to people leaving.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import Any
 
@@ -236,6 +237,53 @@ N_ACTIVITY_ROWS = 34
 
 
 
+# The cooperative's own numbers, in one float64 array ``Book.cs`` (read and written by name through
+# ``_Scalar``): the month's kernels (``kernels.month_close``, ``kernels.coop_month``,
+# ``kernels.month_stocks``) and the exits (``processes.Parcours``) work on it in place, with nothing
+# to copy in and out every month. The first sixteen are ``kernels.S_*`` (``month_close``'s state),
+# among them eight of the month's flows, which only the month's close writes (``CS_CLOSE_FLOWS``).
+(
+    CS_ADVANCES, CS_QUASI, CS_DAILLY, CS_DEBT, CS_LEDGER, CS_FINANCING_NET, CS_RESULT, CS_RECEIVED, CS_REPAID,
+    CS_INTEREST, CS_CAPITAL_REPAID, CS_ALLOCATIONS_PAID, CS_EARNED, CS_RECOVERED, CS_YEAR_RECOVERED, CS_FUNDING_RECEIVED,
+    CS_CAPITAL, CS_STAFF_FTE, CS_SUPPORT_FTE, CS_OWN_TREASURY, CS_LAST_COSTS, CS_HEADCOUNT_SUM, CS_HEADCOUNT_MONTHS,
+    CS_TURNOVER_YEAR, CS_EXEMPT_TURNOVER_YEAR, CS_RATIO_LAST_YEAR, CS_SIZE_BAND, CS_YEAR_CONTRIBUTIONS, CS_LEGAL_RESERVE,
+    CS_STATUTORY_RESERVES, CS_LOSS_CARRIED_FORWARD, CS_OTHER_FUNDS, CS_YEAR_FIRST_MONTH,
+) = range(33)  # fmt: skip
+N_CS = 33
+#: The flows of ``CS_*`` and their columns, in the order of ``kernels.month_close``'s state.
+CS_CLOSE_FLOWS: tuple[tuple[int, str], ...] = (
+    (CS_RECEIVED, "financing_received_cents"), (CS_REPAID, "financing_repaid_cents"), (CS_INTEREST, "interest_cents"),
+    (CS_CAPITAL_REPAID, "capital_repaid_cents"), (CS_ALLOCATIONS_PAID, "allocations_paid_cents"),
+    (CS_EARNED, "public_funding_earned_cents"), (CS_RECOVERED, "public_funding_recovered_cents"),
+    (CS_FUNDING_RECEIVED, "public_funding_cents"),
+)  # fmt: skip
+
+
+class _Scalar:
+    """One number of ``Book.cs`` as an attribute: a Python float, or a Python int when ``whole``, or
+    None for NaN when ``optional`` (the same numbers as plain attributes held)."""
+
+    __slots__ = ("index", "whole", "optional")
+
+    def __init__(self, index: int, whole: bool = False, optional: bool = False) -> None:
+        self.index = index
+        self.whole = whole
+        self.optional = optional
+
+    def __get__(self, book: Any, owner: Any = None) -> Any:
+        if book is None:
+            return self
+        value = book.cs.item(self.index)
+        if self.whole:
+            return int(value)
+        if self.optional and value != value:
+            return None
+        return value
+
+    def __set__(self, book: Any, value: Any) -> None:
+        book.cs[self.index] = math.nan if value is None else value
+
+
 #: The per-person lists every entrant starts at the same value, and that value (``Book._alloc_people``).
 _STARTING: tuple[tuple[str, int], ...] = (
     ("stage", ACCUEIL),
@@ -252,6 +300,33 @@ _STARTING: tuple[tuple[str, int], ...] = (
 class Book:
     """Per-person records, per-activity accounts and the cooperative's ledger."""
 
+    # The cooperative's numbers held in ``cs`` (see ``CS_*``).
+    convention_advances_cents = _Scalar(CS_ADVANCES)
+    quasi_equity_cents = _Scalar(CS_QUASI)
+    dailly_outstanding_cents = _Scalar(CS_DAILLY)
+    debt_outstanding_cents = _Scalar(CS_DEBT)
+    coop_ledger_cents = _Scalar(CS_LEDGER)
+    financing_net_cents = _Scalar(CS_FINANCING_NET)
+    year_result_cents = _Scalar(CS_RESULT)
+    year_recovered_cents = _Scalar(CS_YEAR_RECOVERED)
+    capital_cents = _Scalar(CS_CAPITAL)
+    staff_fte = _Scalar(CS_STAFF_FTE)
+    support_fte = _Scalar(CS_SUPPORT_FTE)
+    own_treasury_cents = _Scalar(CS_OWN_TREASURY)
+    last_costs_cents = _Scalar(CS_LAST_COSTS)
+    headcount_sum_year = _Scalar(CS_HEADCOUNT_SUM)
+    headcount_months_year = _Scalar(CS_HEADCOUNT_MONTHS, whole=True)
+    turnover_year_cents = _Scalar(CS_TURNOVER_YEAR)
+    exempt_turnover_year_cents = _Scalar(CS_EXEMPT_TURNOVER_YEAR)
+    taxe_salaires_ratio_last_year = _Scalar(CS_RATIO_LAST_YEAR, optional=True)
+    size_band = _Scalar(CS_SIZE_BAND, whole=True)
+    year_contributions_cents = _Scalar(CS_YEAR_CONTRIBUTIONS)
+    legal_reserve_cents = _Scalar(CS_LEGAL_RESERVE)
+    statutory_reserves_cents = _Scalar(CS_STATUTORY_RESERVES)
+    loss_carried_forward_cents = _Scalar(CS_LOSS_CARRIED_FORWARD)
+    other_funds_cents = _Scalar(CS_OTHER_FUNDS)
+    year_first_month = _Scalar(CS_YEAR_FIRST_MONTH, whole=True)
+
     def __init__(self, params: ModelParams, capacity: int, compiled: bool = False) -> None:
         self.p = params
         # Open and close activities' columns by the compiled loops (``_open_columns``,
@@ -263,6 +338,8 @@ class Book:
         self._alloc_people(max(capacity, 16))
         self._alloc_activities(max(capacity // 2, 16))
         self.stage_count = [0] * 5
+        self.cs = np.zeros(N_CS)  # never replaced: ``Parcours`` holds a view of it
+        self.taxe_salaires_ratio_last_year = None
         self.coop_ledger_cents = float(params.initial_cash_cents)
         self.coop_pending = np.zeros(self.slots)  # receivables taken over from closed activities
         # Accompaniment team per site (0 until the site opens), hires pending per site, and the
@@ -343,7 +420,6 @@ class Book:
         # Taxe sur les salaires: turnover and VAT-exempt turnover of the year, last year's ratio.
         self.turnover_year_cents = 0.0
         self.exempt_turnover_year_cents = 0.0
-        self.taxe_salaires_ratio_last_year: float | None = None
         self.dues_year_cents = np.zeros(len(params.dues_rate))
         # (rules, versement mobilité, taxe ratio, thresholds) -> employer cost of one staff and one support FTE.
         self.fte_cost_cache: dict[tuple[int, float, float, tuple[float, ...]], tuple[float, float]] = {}
@@ -353,10 +429,12 @@ class Book:
         self.brackets_hit: tuple[Any, Any] = (None, None)
         # ``processes._close_compiled``'s arrays for ``kernels.month_close``, made at its first call.
         self.close_scratch: Any = None
+        # ``processes._coop_month``'s output (``kernels.coop_month``: collected, staff costs, costs).
+        self.coop_out = np.empty(3)
 
     def rates(self, month: int) -> Any:
         """The payroll rules of ``month`` for the cooperative's current employer size."""
-        return self.p.payroll_by_band[self.size_band][month]
+        return self.p.payroll_by_band[int(self.cs.item(CS_SIZE_BAND))][month]
 
     def taxe_salaires_ratio(self) -> float:
         """Share of turnover exempt from VAT: last calendar year's, or this year's so far in the first year."""

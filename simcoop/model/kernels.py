@@ -5,7 +5,8 @@ its cost is the fixed cost of each call (benchmarks/README.md). These kernels do
 operations element by element in one compiled loop. They are a literal transcription of the
 numpy code in ``simcoop.model.processes`` (``_cesa_pay``, ``_relief_regularisation``,
 ``_activity_accounts``, ``_activity_charges``, ``_decisions``, and the Python code of
-``_public_funding``), of the sums of ``Book.stock_sums`` and of ``simcoop.economics``
+``_public_funding`` and of the cooperative's own month, ``_coop_month_python``), of
+``Book.stocks`` and its sums ``Book.stock_sums``, and of ``simcoop.economics``
 (``pay_budget_cents``, ``fixed_gross_cents``, the table reads of ``PayrollTables``, the
 employer cost and the employee contributions beyond the tables, where the relief is 0,
 ``annual_reduction_generale_cents``, ``progressive_relief_correction_cents``,
@@ -34,10 +35,40 @@ Kernels are compiled on first use and cached on disk next to this module
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
 from simcoop.model.book import (
+    CS_ADVANCES,
+    CS_ALLOCATIONS_PAID,
+    CS_CAPITAL,
+    CS_CAPITAL_REPAID,
+    CS_DAILLY,
+    CS_DEBT,
+    CS_EARNED,
+    CS_FINANCING_NET,
+    CS_FUNDING_RECEIVED,
+    CS_HEADCOUNT_MONTHS,
+    CS_HEADCOUNT_SUM,
+    CS_INTEREST,
+    CS_LAST_COSTS,
+    CS_LEDGER,
+    CS_LEGAL_RESERVE,
+    CS_LOSS_CARRIED_FORWARD,
+    CS_OTHER_FUNDS,
+    CS_OWN_TREASURY,
+    CS_QUASI,
+    CS_RECEIVED,
+    CS_RECOVERED,
+    CS_REPAID,
+    CS_RESULT,
+    CS_STAFF_FTE,
+    CS_STATUTORY_RESERVES,
+    CS_SUPPORT_FTE,
+    CS_YEAR_CONTRIBUTIONS,
+    CS_YEAR_RECOVERED,
     ROW_ARE_END_MONTH,
     ROW_ASSOCIE_DEADLINE_MONTH,
     ROW_CAPE_TERM_END_MONTH,
@@ -74,6 +105,7 @@ from simcoop.model.params import CAPE, CESA
 __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "fixed_gross_one", "hold_back", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
     "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "month_close", "public_funding", "C_COLUMNS",
+    "coop_month", "month_stocks", "P_COLUMNS",
 ]
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
@@ -1085,9 +1117,13 @@ def public_funding(  # noqa: PLR0913
     return True
 
 
-# Entries of ``month_close``'s state (in and out): the book's figures and the month's flows it changes.
+# Entries of ``month_close``'s state (in and out): the book's figures and the month's flows it changes,
+# the first sixteen numbers of the book's ``cs`` (``Book.cs``, which the kernel works on in place).
 (S_ADVANCES, S_QUASI, S_DAILLY, S_DEBT, S_LEDGER, S_FINANCING_NET, S_RESULT, S_RECEIVED, S_REPAID, S_INTEREST,
- S_CAPITAL_REPAID, S_ALLOCATIONS_PAID, S_EARNED, S_RECOVERED, S_YEAR_RECOVERED, S_FUNDING_RECEIVED) = range(16)  # fmt: skip
+ S_CAPITAL_REPAID, S_ALLOCATIONS_PAID, S_EARNED, S_RECOVERED, S_YEAR_RECOVERED, S_FUNDING_RECEIVED) = (
+    CS_ADVANCES, CS_QUASI, CS_DAILLY, CS_DEBT, CS_LEDGER, CS_FINANCING_NET, CS_RESULT, CS_RECEIVED, CS_REPAID, CS_INTEREST,
+    CS_CAPITAL_REPAID, CS_ALLOCATIONS_PAID, CS_EARNED, CS_RECOVERED, CS_YEAR_RECOVERED, CS_FUNDING_RECEIVED,
+)  # fmt: skip
 S_SIZE = 16
 # Rows of ``month_close``'s financing schedule (``processes._financing_tables``).
 F_QUASI_RECEIVED, F_QUASI_PRINCIPAL, F_RECEIVED, F_DEBT_PRINCIPAL, F_INTEREST = 0, 1, 2, 3, 4
@@ -1208,3 +1244,184 @@ def month_close(  # noqa: PLR0913
             state[S_RESULT] -= delta
             state[S_YEAR_RECOVERED] = target
     return 2
+
+
+# Entries of ``coop_month``'s constants (``processes._constants``: one array per set of parameters).
+(
+    P_HIRE_ABOVE, P_HIRING_STEP, P_RECRUITMENT_DELAY, P_FREEZE_MONTHS, P_SUPPORT_RATIO, P_SUPPORT_PER_100, P_SUPPORT_AT_OPENING,
+    P_PER_HEAD, P_OVERHEADS, P_PER_ENTREPRENEUR, P_OVERHEADS_PER_FTE, P_OUTSOURCING, P_AUDIT_AND_LEGAL, P_SETUP,
+) = range(14)  # fmt: skip
+P_COLUMNS = 14
+
+
+@_jit
+def coop_month(  # noqa: PLR0913
+    t: int,
+    calendar: int,
+    m: int,
+    cs: npt.NDArray[np.float64],
+    active: int,
+    payslips: int,
+    coop_pending: npt.NDArray[np.float64],
+    col: int,
+    contributions: float,
+    capital_in: float,
+    turnover: float,
+    site_opening: npt.NDArray[np.int64],
+    site_fte_at_opening: npt.NDArray[np.float64],
+    site_hire_month: npt.NDArray[np.int64],
+    site_staff: npt.NDArray[np.float64],
+    funding_due: npt.NDArray[np.float64],
+    advance_left: npt.NDArray[np.float64],
+    staff_fte_cost: float,
+    support_fte_cost: float,
+    rent: float,
+    pc: npt.NDArray[np.float64],
+    dues: npt.NDArray[np.float64],
+    dues_year: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+) -> bool:
+    """The cooperative's own month after its activities' (``processes._accounting``'s end): the
+    receivables of closed activities collected, the capital paid in, ``_staffing``, ``_structure_costs``,
+    the month's part of ``_headcount_band`` and the year's result, contributions and ledger, on ``cs``
+    in place, the same operations in the same order, for one site.
+
+    ``active``: the people in CAPE, CESA or associé; ``payslips``: those in CESA or associé; ``staff_fte_cost``, ``support_fte_cost``: the
+    cost of one staff and one support FTE (``processes._fte_costs``); ``pc``: the constants ``P_*``; ``dues``: one row
+    per due (rate, 1.0 when on turnover, floor). Writes the receivables collected, the staff costs
+    and all costs into ``out``. Returns False, having changed nothing, when a hire depends on sums
+    whose terms are not whole cents within range (the caller then runs the Python code).
+    """
+    step = pc[P_HIRING_STEP]
+    staff0 = site_staff[0]
+    hire0 = site_hire_month[0]
+    opening0 = site_opening[0]
+    opened = t > 0 and opening0 == t
+    if opened:
+        staff0 += site_fte_at_opening[0]
+    arrived = hire0 == t
+    if arrived:
+        staff0 += step
+        hire0 = -1
+    crowded = hire0 < 0 and opening0 <= t and m > pc[P_HIRE_ABOVE] * staff0
+    hiring = False
+    if crowded:  # processes._cash_for_hiring
+        due, ok_due = _exact_sum(funding_due[:, t + 1 :], False)
+        left, ok_left = _exact_sum(advance_left, False)
+        if not (ok_due and ok_left):
+            return False
+        receivable = (due - left) - cs[CS_DAILLY]
+        cash = cs[CS_OWN_TREASURY] + _py_max(receivable, 0.0)
+        hiring = cash >= pc[P_FREEZE_MONTHS] * cs[CS_LAST_COSTS]
+    # Nothing is written before this line.
+    collected = coop_pending[col]
+    coop_pending[col] = 0.0
+    cs[CS_CAPITAL] += capital_in
+    if opened:
+        site_staff[0] = site_staff[0] + site_fte_at_opening[0]
+    if arrived:
+        site_staff[0] = site_staff[0] + step
+        site_hire_month[0] = -1
+    if hiring:
+        delay = int(pc[P_RECRUITMENT_DELAY])
+        if delay == 0:
+            site_staff[0] = site_staff[0] + step
+        else:
+            site_hire_month[0] = t + delay
+    staff_fte = 0.0 + site_staff[0]
+    cs[CS_STAFF_FTE] = staff_fte
+    needed = pc[P_SUPPORT_RATIO] * staff_fte + pc[P_SUPPORT_PER_100] * float(active) / 100.0
+    support = _py_max(_py_max(pc[P_SUPPORT_AT_OPENING], cs[CS_SUPPORT_FTE]), float(math.ceil(needed / step)) * step)
+    cs[CS_SUPPORT_FTE] = support
+    # _structure_costs
+    team = staff_fte + support
+    staff = np.rint(staff_fte * staff_fte_cost + support * support_fte_cost)
+    staff += np.rint(team * pc[P_PER_HEAD])
+    costs = staff + rent + pc[P_OVERHEADS] + pc[P_PER_ENTREPRENEUR] * float(active)
+    costs += np.rint(pc[P_OVERHEADS_PER_FTE] * team)
+    costs += pc[P_OUTSOURCING] * float(payslips)
+    n_dues = dues.shape[0]
+    if n_dues:
+        if calendar == 1:
+            for j in range(n_dues):
+                dues_year[j] = 0.0
+        total = 0.0
+        for j in range(n_dues):
+            due = np.rint(dues[j, 0] * (turnover if dues[j, 1] != 0.0 else contributions))
+            if calendar == 12:
+                top_up = dues[j, 2] - dues_year[j]
+                due = due if (due >= top_up or due != due) else top_up
+            dues_year[j] += due
+            total += due
+        costs += total
+    if calendar == 12:
+        costs += pc[P_AUDIT_AND_LEGAL]
+    if t == 0:
+        costs += pc[P_SETUP]
+    # _headcount_band's month
+    cs[CS_HEADCOUNT_SUM] += float(payslips) + staff_fte + support
+    cs[CS_HEADCOUNT_MONTHS] += 1.0
+    cs[CS_RESULT] += contributions - costs
+    cs[CS_YEAR_CONTRIBUTIONS] += contributions
+    cs[CS_LEDGER] += contributions + collected + capital_in - costs
+    out[0], out[1], out[2] = collected, staff, costs
+    return True
+
+
+@_jit
+def month_stocks(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    pending: npt.NDArray[np.float64],
+    coop_pending: npt.NDArray[np.float64],
+    funding_due: npt.NDArray[np.float64],
+    advance_left: npt.NDArray[np.float64],
+    capital_due: npt.NDArray[np.float64],
+    allocations_due: npt.NDArray[np.float64],
+    month: int,
+    cs: npt.NDArray[np.float64],
+    n_cape: int,
+    n_cesa: int,
+    n_associe: int,
+    n_exited: int,
+    n_waiting: int,
+    costs: float,
+    row: npt.NDArray[np.float64],
+) -> bool:
+    """``Book.stocks`` (its sums by ``stock_sums``) into ``row``, in ``book.STOCK_COLUMNS``' order, then the
+    own treasury and the month's costs that the next month reads into ``cs``.
+
+    ``n_*``: the people in CAPE, CESA, associé, exited and waiting. Returns False, having written
+    nothing, when some term of a sum is not a whole cent within range (the caller then lets numpy add them).
+    """
+    sums = np.empty(8)
+    if not stock_sums(a, m, pending, coop_pending, funding_due, advance_left, capital_due, allocations_due, month, sums):
+        return False
+    activities, negative = sums[0], sums[1]
+    advances = -(negative + 0.0)
+    ledger = cs[CS_LEDGER]
+    retained = cs[CS_RESULT] - cs[CS_LOSS_CARRIED_FORWARD]
+    row[0], row[1], row[2], row[3], row[4] = n_cape, n_cesa, n_associe, n_exited, n_waiting
+    row[5] = cs[CS_STAFF_FTE]
+    row[6] = cs[CS_SUPPORT_FTE]
+    row[7] = ledger
+    row[8] = activities
+    row[9] = advances
+    row[10] = ledger - advances
+    row[11] = ledger + activities
+    row[12] = sums[2] + sums[3]
+    row[13] = sums[4] - sums[5]
+    row[14] = cs[CS_CAPITAL]
+    row[15] = sums[6]
+    row[16] = sums[7]
+    row[17] = cs[CS_LEGAL_RESERVE]
+    row[18] = cs[CS_STATUTORY_RESERVES]
+    row[19] = cs[CS_LOSS_CARRIED_FORWARD]
+    row[20] = cs[CS_OTHER_FUNDS] + cs[CS_CAPITAL] + cs[CS_LEGAL_RESERVE] + cs[CS_STATUTORY_RESERVES] + retained
+    row[21] = cs[CS_QUASI]
+    row[22] = cs[CS_DEBT]
+    row[23] = cs[CS_ADVANCES]
+    row[24] = ledger - advances - cs[CS_FINANCING_NET] - cs[CS_ADVANCES]
+    cs[CS_LAST_COSTS] = costs
+    cs[CS_OWN_TREASURY] = row[10]
+    return True

@@ -6,6 +6,7 @@ cimport cython
 
 # The constants the changes of state read, imported as Python ints, held as C ints (the same values).
 cdef Py_ssize_t ROW_CAPE_RENEWALS_LEFT, ROW_CAPE_TERM_END_MONTH, ROW_CAPITAL_DUE_CENTS, ROW_CESA_POSSIBLE_FROM_MONTH
+cdef Py_ssize_t CS_LEDGER, CS_CAPITAL, CS_RESULT
 cdef Py_ssize_t ROW_STAGE, ROW_EXIT_PROBABILITY, ROW_CONTRIBUTION_RATE, ROW_TREASURY_CENTS, ROW_CAPITAL_PAID_CENTS, ROW_PERSON_ID
 cdef long ACCUEIL, CAPE, CESA, ASSOCIE, SORTIE
 cdef long EXIT, RENEW, TO_CESA, TO_ASSOCIE
@@ -17,6 +18,7 @@ cdef class Parcours:
     cdef public object env, book, p
     cdef object held
     cdef double[:, ::1] a
+    cdef double[::1] cs
     cdef public list stage, slot_of, sector, stage_count, events, exit_probability, rate_cape, rate_cesa
 
     cdef void _view(self)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -71,6 +71,17 @@ from simcoop.economics.employment import (
     taxe_salaires_brackets,
 )
 from simcoop.model.book import (
+    CS_CAPITAL,
+    CS_CLOSE_FLOWS,
+    CS_EXEMPT_TURNOVER_YEAR,
+    CS_LEDGER,
+    CS_OWN_TREASURY,
+    CS_RATIO_LAST_YEAR,
+    CS_RESULT,
+    CS_SIZE_BAND,
+    CS_TURNOVER_YEAR,
+    CS_YEAR_CONTRIBUTIONS,
+    CS_YEAR_FIRST_MONTH,
     DESTINATION_FLOWS,
     MOTIVE_FLOWS,
     ROW_ARE_END_MONTH,
@@ -201,30 +212,38 @@ class _Draws:
 
 
 class MonthlyRecorder:
-    """Collects one row of flows and stocks per month; ``data`` gives one array per column."""
+    """Collects one row of flows and stocks per month; ``data`` gives one array per column.
 
-    def __init__(self, horizon: int, columns: list[str]) -> None:
-        self.columns = columns
+    The month's flows are appended as they are written (``write``); its stocks go into row
+    ``month`` of ``stocks``, which ``kernels.month_stocks`` fills in place (``close_month``).
+    """
+
+    def __init__(self, horizon: int, flow_columns: Sequence[str], stock_columns: Sequence[str]) -> None:
+        self.flow_columns = list(flow_columns)
+        self.stock_columns = list(stock_columns)
         self.horizon = horizon
         self.months = 0
-        self.values: list[float] = []  # the months' rows one after the other
+        self.values: list[float] = []  # the months' flows one after the other
+        self.stocks = np.zeros((horizon, len(self.stock_columns)))
 
-    def write(self, month: int, flows: dict[str, float], stocks: dict[str, float]) -> None:
+    def write(self, month: int, flows: dict[str, float]) -> None:
+        """Append the flows of ``month`` (its stocks are in ``stocks[month]`` already)."""
         if month != self.months:
             raise ValueError(f"months must be written in order: expected {self.months}, got {month}")
         values = self.values
         values += flows.values()
-        values += stocks.values()
         self.months += 1
-        if len(values) != self.months * len(self.columns):
-            raise ValueError(f"month {month} has {len(flows) + len(stocks)} values for {len(self.columns)} columns")
+        if len(values) != self.months * len(self.flow_columns):
+            raise ValueError(f"month {month} has {len(flows)} flows for {len(self.flow_columns)} columns")
 
     @property
     def data(self) -> dict[str, npt.NDArray[np.float64]]:
         # One flat conversion, then one transposed copy whose rows are the columns (each row
         # contiguous, and none overlapping another: as independent as separate copies).
-        table = np.array(self.values, dtype=np.float64).reshape(self.months, len(self.columns))
-        return dict(zip(self.columns, table.T.copy(), strict=True))
+        table = np.array(self.values, dtype=np.float64).reshape(self.months, len(self.flow_columns))
+        data = dict(zip(self.flow_columns, table.T.copy(), strict=True))
+        data.update(zip(self.stock_columns, self.stocks[: self.months].T.copy(), strict=True))
+        return data
 
 
 class _Change(simpy.Event):
@@ -270,6 +289,7 @@ class Parcours:
         self.book = book
         self.p = p
         self.held: Any = None  # the activity table ``a`` is a view of (the book replaces it when it grows)
+        self.cs = book.cs  # the cooperative's numbers (``Book.cs``, never replaced)
         # The book's per-person lists and the rates ``set_stage`` reads: the book extends the lists in
         # place, so these are its own all run long (found here without a look-up on the book).
         self.stage: list[int] = book.stage
@@ -375,7 +395,7 @@ class Parcours:
         last = book.m - 1
         balance = treasury + book.close_slot(s, last)  # (the last activity moved into the slot)
         payout = balance if balance > 0 else 0.0
-        book.coop_ledger_cents += treasury - payout
+        self.cs[CS_LEDGER] += treasury - payout
         flows = book.flows
         flows["exit_payouts_cents"] += payout
         flows["exit_losses_cents"] += payout - balance
@@ -386,11 +406,11 @@ class Parcours:
             flows[motive] += 1
         # Capital paid in is paid back after the delay; what was not yet paid is cancelled.
         if paid > 0:
-            book.capital_cents -= paid
+            self.cs[CS_CAPITAL] -= paid
             book.capital_due[month + self.p.capital_repayment_delay_months] += paid
             book.capital_paid[i] = int(paid)
         # Exit losses are costs of the cooperative's year.
-        book.year_result_cents -= payout - balance
+        self.cs[CS_RESULT] -= payout - balance
         book.exit_month[i] = month
         book.exit_destination[i] = destination
         book.exit_reason[i] = reason
@@ -587,15 +607,21 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
             _recover_over_compensation(book, p, month, settle=settle)
     if december:
         _annual_closing(book, p, month)
-    sums = None
-    if kernels.ENABLED:
-        found = np.empty(8)
-        if kernels.stock_sums(
-            book.a, book.m, book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due, book.allocations_due, month, found
-        ):  # fmt: skip
-            sums = found.tolist()
-    stocks = book.stocks(month, sums)
     m = book.m
+    count = book.stage_count
+    waiting = 0
+    for w in book.waiting:
+        waiting += len(w)
+    row = recorder.stocks[month]
+    # The stocks into the recorder's row, the own treasury and the month's costs into the book.
+    if not (kernels.ENABLED and kernels.month_stocks(
+        book.a, m, book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due, book.allocations_due, month,
+        book.cs, count[CAPE], count[CESA], count[ASSOCIE], count[SORTIE], waiting, flows["coop_costs_cents"], row,
+    )):  # fmt: skip
+        stocks = book.stocks(month)
+        row[:] = list(stocks.values())
+        book.last_costs_cents = flows["coop_costs_cents"]
+        book.own_treasury_cents = stocks["coop_treasury_cents"]
     by_site, by_zone = book.by_site, book.by_zone
     if p.n_sites == 1:  # one site (the most common case): everyone is there, scalar writes
         by_site["active"][0, month] = m
@@ -610,9 +636,7 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
         by_zone["active"][0, month] = m
     elif m:
         by_zone["active"][:, month] = np.bincount(book.a[ROW_ZONE, :m].astype(np.int64), minlength=p.n_zones)
-    book.last_costs_cents = flows["coop_costs_cents"]
-    book.own_treasury_cents = stocks["coop_treasury_cents"]
-    recorder.write(month, book.take_flows(), stocks)
+    recorder.write(month, book.take_flows())
 
 
 def _public_funding(book: Book, p: ModelParams, t: int) -> None:
@@ -915,30 +939,21 @@ def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool, c: _Consta
         scratch = book.close_scratch = (np.empty(3), rates, np.empty(len(book.funding_earned) + 1))
     counts, rates, earned = scratch
     counts[0], counts[1], counts[2] = flows["accueils"], flows["cesa_entries"], flows["rsa_entries"]
-    rates[3] = book.own_treasury_cents
-    # In the order of kernels.S_*.
-    state = np.array([
-        book.convention_advances_cents, book.quasi_equity_cents, book.dailly_outstanding_cents, book.debt_outstanding_cents,
-        book.coop_ledger_cents, book.financing_net_cents, book.year_result_cents, flows["financing_received_cents"],
-        flows["financing_repaid_cents"], flows["interest_cents"], flows["capital_repaid_cents"], flows["allocations_paid_cents"],
-        flows["public_funding_earned_cents"], flows["public_funding_recovered_cents"], book.year_recovered_cents,
-        flows["public_funding_cents"],
-    ])  # fmt: skip
+    cs = book.cs  # the kernel's state: its first entries (kernels.S_*), worked on in place
+    rates[3] = cs.item(CS_OWN_TREASURY)
+    for index, name in CS_CLOSE_FLOWS:  # the month's flows it adds to, from the flows
+        cs[index] = flows[name]
     funding_earned = book.funding_earned
     done = kernels.month_close(
         t, conventions, book.convention_last, count[CAPE] + count[CESA] + count[ASSOCIE], counts, book.funding_due, book.funding_received,
         book.advance_left, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in, book.dailly_out,
-        book.capital_due, book.allocations_due, rates, funding_earned, book.year_first_month, book.year_contributions_cents, earned, state,
+        book.capital_due, book.allocations_due, rates, funding_earned, int(cs.item(CS_YEAR_FIRST_MONTH)), cs.item(CS_YEAR_CONTRIBUTIONS),
+        earned, cs,
     )  # fmt: skip
     if done == 0:  # the public funding handed back: nothing changed
         return 0
-    (
-        book.convention_advances_cents, book.quasi_equity_cents, book.dailly_outstanding_cents, book.debt_outstanding_cents,
-        book.coop_ledger_cents, book.financing_net_cents, book.year_result_cents, flows["financing_received_cents"],
-        flows["financing_repaid_cents"], flows["interest_cents"], flows["capital_repaid_cents"], flows["allocations_paid_cents"],
-        flows["public_funding_earned_cents"], flows["public_funding_recovered_cents"], book.year_recovered_cents,
-        flows["public_funding_cents"],
-    ) = state.tolist()  # fmt: skip
+    for index, name in CS_CLOSE_FLOWS:
+        flows[name] = cs.item(index)
     if done == 2 and share is not None and settle:  # (_settle_recovery does nothing in the other months)
         _settle_recovery(book, p, t, settle, earned[:-1], earned.item(-1))
     return done
@@ -1110,7 +1125,8 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int, c: _Consta
     col = t % slots
     a = book.a[:, :m]
     pending = book.pending
-    rates = p.payroll_by_band[book.size_band][t]  # book.rates(t)
+    cs = book.cs
+    rates = p.payroll_by_band[int(cs.item(CS_SIZE_BAND))][t]  # book.rates(t)
     calendar = p.calendar_month.item(t)
     contributions = capital_in = 0.0
     if m:
@@ -1145,9 +1161,9 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int, c: _Consta
             gross_total += cape_gross
             cost_total += cape_cost
         if calendar == 1:
-            book.turnover_year_cents = book.exempt_turnover_year_cents = 0.0
-        book.turnover_year_cents += turnover  # whole cents: the sum of ``invoiced`` in any order
-        book.exempt_turnover_year_cents += float(invoiced.dot(exempt_share))  # BLAS ddot, as ``@`` (without the ufunc machinery)
+            cs[CS_TURNOVER_YEAR] = cs[CS_EXEMPT_TURNOVER_YEAR] = 0.0
+        cs[CS_TURNOVER_YEAR] += turnover  # whole cents: the sum of ``invoiced`` in any order
+        cs[CS_EXEMPT_TURNOVER_YEAR] += float(invoiced.dot(exempt_share))  # BLAS ddot, as ``@`` (without the ufunc machinery)
         _activity_charges(book, p, a, salaried, gross, invoiced, rates, t, c)
         flows["turnover_cents"] += turnover
         flows["turnover_salaried_cents"] += turnover_salaried
@@ -1155,7 +1171,15 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int, c: _Consta
         flows["purchases_cents"] += purchases_total
         flows["gross_salaries_cents"] += gross_total
         flows["employer_contributions_cents"] += cost_total - gross_total
+    if not (kernels.ENABLED and p.n_sites == 1 and _coop_month(book, p, rates, calendar, t, contributions, capital_in, c)):
+        _coop_month_python(book, p, rates, calendar, t, contributions, capital_in, c)
+
+
+def _coop_month_python(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float, capital_in: float, c: _Constants) -> None:
+    """The end of ``_accounting``: the cooperative's own month (``_coop_month`` does the same by a kernel)."""
+    flows = book.flows
     # Receivables of closed activities, collected by the cooperative.
+    col = t % book.slots
     collected = float(book.coop_pending[col])
     book.coop_pending[col] = 0.0
     flows["cash_received_cents"] += collected
@@ -1173,6 +1197,44 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int, c: _Consta
     book.year_result_cents += contributions - costs
     book.year_contributions_cents += contributions
     book.coop_ledger_cents += contributions + collected + capital_in - costs
+
+
+def _coop_month(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float, capital_in: float, c: _Constants) -> bool:
+    """The end of ``_accounting`` (the cooperative's own month: the receivables collected, the capital paid in,
+    ``_staffing``, ``_structure_costs``, ``_headcount_band``, the year's result and the ledger) by
+    ``kernels.coop_month``, the same numbers, for one site. False, having changed nothing, when it hands the
+    month back (the caller runs the Python code)."""
+    cs = book.cs
+    vm = p.versement_mobilite_rate if cs.item(CS_SIZE_BAND) >= 1 else 0.0
+    ratio = cs.item(CS_RATIO_LAST_YEAR)  # book.taxe_salaires_ratio()
+    if ratio != ratio:  # (NaN: no last year yet)
+        turnover_year = cs.item(CS_TURNOVER_YEAR)
+        ratio = cs.item(CS_EXEMPT_TURNOVER_YEAR) / turnover_year if turnover_year > 0 else 0.0
+    thresholds = p.taxe_salaires_thresholds_by_month[t]
+    key = (id(rates), vm, ratio, thresholds)
+    per_fte = book.fte_cost_cache.get(key)
+    if per_fte is None:
+        per_fte = book.fte_cost_cache[key] = _fte_costs(p, rates, vm, ratio, thresholds)
+    count = book.stage_count
+    payslips = count[CESA] + count[ASSOCIE]
+    flows = book.flows
+    out = book.coop_out
+    if not kernels.coop_month(
+        t, calendar, book.m, cs, count[CAPE] + payslips, payslips, book.coop_pending, t % book.slots, contributions, capital_in,
+        flows["turnover_cents"], p.site_opening, p.site_fte_at_opening, book.site_hire_month, book.site_staff, book.funding_due,
+        book.advance_left, per_fte[0], per_fte[1], p.rent_cents_by_month.item(t), c.coop, c.dues_table, book.dues_year_cents, out,
+    ):  # fmt: skip
+        return False
+    collected, staff, costs = out.tolist()
+    flows["cash_received_cents"] += collected
+    flows["collected_for_exited_cents"] += collected
+    flows["contributions_cents"] += contributions
+    flows["capital_paid_in_cents"] += capital_in
+    flows["staff_costs_cents"] += staff
+    flows["coop_costs_cents"] += costs
+    if calendar == 12:
+        _size_band_of_year(book, p)
+    return True
 
 
 def _activity_accounts(
@@ -1413,6 +1475,8 @@ class _Constants(NamedTuple):
     dues: list[tuple[float, bool, float]]  # _dues(p)
     financing: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None  # _financing_tables(p.financing)
     conventions: npt.NDArray[np.float64] | None  # _convention_table(p.conventions), None without conventions
+    coop: npt.NDArray[np.float64]  # kernels.coop_month's constants (kernels.P_*)
+    dues_table: npt.NDArray[np.float64]  # the dues, one row each: rate, 1.0 when on turnover, floor
 
 
 _CONSTANTS: dict[int, tuple[ModelParams, _Constants]] = {}
@@ -1429,8 +1493,29 @@ def _constants_of(p: ModelParams) -> _Constants:
         float(p.treasury_floor_cents), float(p.advance_cap_cents), float(p.are_average_cents), float(p.are_cumul_reduction_rate),
         float(p.rsa_cents), float(p.capital_instalment_cents),
         per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year), _dues(p),
-        _financing_tables(p.financing), _convention_table(p.conventions) if p.conventions else None,
+        _financing_tables(p.financing), _convention_table(p.conventions) if p.conventions else None, _coop_constants(p),
+        np.array([(rate, 1.0 if on_turnover else 0.0, floor) for rate, on_turnover, floor in _dues(p)], dtype=np.float64).reshape(-1, 3),
     )  # fmt: skip
+
+
+def _coop_constants(p: ModelParams) -> npt.NDArray[np.float64]:
+    """``kernels.coop_month``'s constants of ``p`` (``kernels.P_*``), as the Python code reads them (exact doubles)."""
+    values = [0.0] * kernels.P_COLUMNS
+    values[kernels.P_HIRE_ABOVE] = float(p.hire_above_caseload)
+    values[kernels.P_HIRING_STEP] = float(p.hiring_step_fte)
+    values[kernels.P_RECRUITMENT_DELAY] = float(p.recruitment_delay_months)
+    values[kernels.P_FREEZE_MONTHS] = float(p.hiring_freeze_months)
+    values[kernels.P_SUPPORT_RATIO] = float(p.support_ratio)
+    values[kernels.P_SUPPORT_PER_100] = float(p.support_fte_per_100_entrepreneurs)
+    values[kernels.P_SUPPORT_AT_OPENING] = float(p.support_fte_at_opening)
+    values[kernels.P_PER_HEAD] = per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
+    values[kernels.P_OVERHEADS] = float(p.overheads_cents_per_month)
+    values[kernels.P_PER_ENTREPRENEUR] = float(p.per_entrepreneur_cents_per_month)
+    values[kernels.P_OVERHEADS_PER_FTE] = float(p.overheads_cents_per_fte_month)
+    values[kernels.P_OUTSOURCING] = float(p.payroll_outsourcing_cents_per_payslip)
+    values[kernels.P_AUDIT_AND_LEGAL] = float(p.audit_cents_per_year + p.legal_cents_per_year)
+    values[kernels.P_SETUP] = float(p.setup_cents)
+    return np.array(values, dtype=np.float64)
 
 
 _TABLES: dict[int, tuple[Any, tuple[Any, npt.NDArray[np.int64]]]] = {}
@@ -1711,8 +1796,12 @@ def _headcount_band(book: Book, p: ModelParams, calendar: int) -> None:
     """Count this month's headcount; in December, set next year's employer size band (CSS L130-1)."""
     book.headcount_sum_year += book.stage_count[CESA] + book.stage_count[ASSOCIE] + book.staff_fte + book.support_fte
     book.headcount_months_year += 1
-    if calendar != 12:
-        return
+    if calendar == 12:
+        _size_band_of_year(book, p)
+
+
+def _size_band_of_year(book: Book, p: ModelParams) -> None:
+    """December: next year's employer size band from the year's average headcount (CSS L130-1), last year's taxe ratio."""
     average = book.headcount_sum_year / book.headcount_months_year
     book.headcount_sum_year, book.headcount_months_year = 0.0, 0
     band_of_year = 0 if average < 11 else (1 if average < 50 else 2)

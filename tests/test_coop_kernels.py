@@ -1,0 +1,151 @@
+"""The cooperative's month by its kernels (``kernels.coop_month``, ``kernels.month_stocks``) is the Python code, bit for bit.
+
+The cooperative's numbers live in one array, ``Book.cs``, which the kernels work on in place.
+Each test runs the kernel on one book and the Python code it replaces on a twin book, month
+after month on random states (hires due, sites opening, a team too small for its caseload with
+cash or without, delays or none, membership dues with their December floor, receivables of
+closed activities), and compares every number: the book's array, the sites' teams and hires,
+the dues of the year, the receivables and the month's flows. The whole-run equality of both
+paths is checked by ``tests/test_kernels.py`` (and by ``benchmarks/output_hashes.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import simcoop
+from simcoop.model import kernels, processes
+from simcoop.model.book import ASSOCIE, CAPE, CESA, ROW_TREASURY_CENTS, SORTIE, STOCK_COLUMNS, Book
+from simcoop.model.params import model_params
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(not kernels.ENABLED, reason="numba not installed or SIMCOOP_NO_NUMBA set")
+
+
+def _params(rng: np.random.Generator, seed: int) -> Any:
+    """The reference's parameters with random staffing rules, dues and rent (one site)."""
+    p = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    assert p.n_sites == 1
+    n_dues = int(rng.integers(0, 4))
+    return dataclasses.replace(
+        p,
+        hire_above_caseload=float(rng.choice([5.0, 20.0, 45.5])),
+        hiring_step_fte=float(rng.choice([0.5, 1.0, 0.2])),
+        recruitment_delay_months=int(rng.choice([0, 0, 3])),
+        hiring_freeze_months=float(rng.choice([0.0, 2.0, 6.5])),
+        support_ratio=float(rng.choice([0.0, 0.25, 0.1])),
+        support_fte_per_100_entrepreneurs=float(rng.choice([0.0, 1.5, 0.7])),
+        site_opening=np.array([int(rng.choice([0, 0, 5]))], dtype=np.int64),
+        site_fte_at_opening=np.array([float(rng.choice([1.0, 1.5, 0.8]))]),
+        rent_cents_by_month=np.rint(rng.uniform(0.0, 3e5, len(p.rent_cents_by_month))),
+        dues_rate=rng.choice([0.001, 0.01, 0.0033], n_dues),
+        dues_on_turnover=rng.random(n_dues) < 0.5,
+        dues_floor_cents=np.rint(rng.uniform(0.0, 2e6, n_dues)),
+        setup_cents=int(rng.integers(0, 5_000_000)) if seed % 2 else 0,
+    )
+
+
+def _twins(p: Any) -> list[Book]:
+    return [Book(p, capacity=64), Book(p, capacity=64)]
+
+
+def _flows(book: Book) -> bytes:
+    return np.array(list(book.flows.values())).tobytes()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_cooperative_month_kernel_is_the_python_code(seed: int) -> None:
+    """``_coop_month`` (``kernels.coop_month``) against ``_coop_month_python`` (``_staffing``, ``_structure_costs``,
+    ``_headcount_band`` and the ledger), 120 months on random states: every number bit for bit."""
+    rng = np.random.default_rng(seed)
+    p = _params(rng, seed)
+    c = processes._constants(p)  # noqa: SLF001
+    books = _twins(p)
+    kernel_months = hires = 0
+    for t in range(p.horizon_months):
+        calendar = int(p.calendar_month[t])
+        rates = p.payroll_by_band[books[0].size_band][t]
+        m = int(rng.integers(0, 120))
+        counts = [int(x) for x in rng.integers(0, 40, 3)]
+        contributions = float(np.rint(rng.uniform(0.0, 5e6)))
+        capital_in = float(rng.choice([0.0, 10_000.0]))
+        turnover = float(np.rint(rng.uniform(0.0, 5e7)))
+        pending = np.rint(rng.uniform(0.0, 1e6, books[0].slots))
+        due = np.rint(rng.normal(0.0, 1e6, books[0].funding_due.shape))
+        if rng.random() < 0.15:  # a term that is not a whole cent: the kernel hands the month back when it needs the sum
+            due[0, -1] += 0.5
+        left = np.rint(rng.uniform(0.0, 1e5, books[0].advance_left.shape))
+        state = (float(np.rint(rng.normal(0.0, 3e7))), float(np.rint(rng.uniform(0.0, 2e7))), float(np.rint(rng.uniform(0.0, 1e6))))
+        if rng.random() < 0.25:  # the cash for hiring exactly at the freeze: a hire (>=)
+            receivable = float(due[:, t + 1 :].sum() - left.sum()) - state[2]
+            state = (p.hiring_freeze_months * state[1] - max(receivable, 0.0), state[1], state[2])
+        if rng.random() < 0.1:  # a hire due this month
+            books[0].site_hire_month[0] = books[1].site_hire_month[0] = t
+        results = []
+        for book, use_kernel in zip(books, (True, False), strict=True):
+            book.m = m
+            book.stage_count[CAPE], book.stage_count[CESA], book.stage_count[ASSOCIE] = counts
+            book.flows["turnover_cents"] += turnover
+            book.coop_pending[:] = pending
+            book.funding_due[...] = due
+            book.advance_left[...] = left
+            book.own_treasury_cents, book.last_costs_cents, book.dailly_outstanding_cents = state
+            if use_kernel:
+                before = book.cs.copy(), book.site_staff.copy(), book.site_hire_month.copy()
+                done = processes._coop_month(book, p, rates, calendar, t, contributions, capital_in, c)  # noqa: SLF001
+                if done:
+                    kernel_months += 1
+                else:  # handed back: nothing changed, and the Python code runs
+                    assert book.cs.tobytes() == before[0].tobytes() and book.site_staff.tobytes() == before[1].tobytes()
+                    assert book.site_hire_month.tobytes() == before[2].tobytes()
+                    processes._coop_month_python(book, p, rates, calendar, t, contributions, capital_in, c)  # noqa: SLF001
+            else:
+                processes._coop_month_python(book, p, rates, calendar, t, contributions, capital_in, c)  # noqa: SLF001
+            results.append((book.cs.tobytes(), book.site_staff.tobytes(), book.site_hire_month.tobytes(), book.dues_year_cents.tobytes(),
+                            book.coop_pending.tobytes(), _flows(book), book.size_band, list(book.years_at_or_above)))  # fmt: skip
+        assert results[0] == results[1], t
+        hires += books[0].site_staff[0] != books[1].site_staff[0] or books[0].site_hire_month[0] >= 0
+    assert kernel_months > p.horizon_months // 2
+    assert books[0].staff_fte > p.site_fte_at_opening[0] or books[0].site_hire_month[0] >= 0 or hires  # the team grew or a hire is due
+
+
+@pytest.mark.parametrize("m", [0, 1, 7, 150])
+def test_the_month_stocks_kernel_is_book_stocks(m: int) -> None:
+    """``kernels.month_stocks`` writes ``Book.stocks`` into the recorder's row bit for bit, signs of zero included,
+    sets the own treasury and the month's costs, and hands back (False, nothing written) any sum with a term
+    that is not a whole cent within range."""
+    rng = np.random.default_rng(m)
+    p = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    for month in (0, 5, 119):
+        book = Book(p, capacity=4 * m + 64)
+        book.m = m
+        for array in (book.a[ROW_TREASURY_CENTS], book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due,
+                      book.allocations_due):  # fmt: skip
+            array[...] = np.rint(rng.normal(0.0, 1e7, array.shape))
+            array[rng.random(array.shape) < 0.2] = -0.0
+        book.cs[:] = np.rint(rng.normal(0.0, 1e8, book.cs.shape))
+        book.cs[rng.random(book.cs.shape) < 0.2] = -0.0
+        book.staff_fte, book.support_fte = 2.5, 0.7
+        book.stage_count[:] = [int(x) for x in rng.integers(0, 50, 5)]
+        for _ in range(int(rng.integers(0, 4))):
+            book.waiting[0].append((0, 0, False))
+        costs = float(np.rint(rng.uniform(0.0, 1e7)))
+        row = np.full(len(STOCK_COLUMNS), np.nan)
+        count = book.stage_count
+        args = (book.a, m, book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due, book.allocations_due, month,
+                book.cs, count[CAPE], count[CESA], count[ASSOCIE], count[SORTIE], len(book.waiting[0]), costs, row)  # fmt: skip
+        expected = book.stocks(month)
+        assert kernels.month_stocks(*args)
+        assert row.tobytes() == np.array(list(expected.values()), dtype=np.float64).tobytes()
+        assert book.own_treasury_cents == expected["coop_treasury_cents"] and book.last_costs_cents == costs
+        before = book.cs.tobytes()
+        book.capital_due[-1] = 0.5
+        row[:] = np.nan
+        assert not kernels.month_stocks(*args)
+        assert np.isnan(row).all() and book.cs.tobytes() == before
