@@ -584,7 +584,7 @@ def test_the_hold_back_kernel_is_the_numpy_rule(seed: int) -> None:
         out[: len(candidates)] = candidates
         gain_net = np.full((2, len(candidates)), np.nan)
         done = kernels.hold_back(
-            a, out, len(candidates), t, tables.cost, tables.employee, tables.kernel_constants, float(p.fixed_pay_share),
+            a, out, len(candidates), t, tables.cost, tables.kernel_constants, float(p.fixed_pay_share),
             float(p.min_gross_cents), float(p.are_cumul_reduction_rate), float(p.are_average_cents), float(p.rsa_cents),
             float(p.prime_activite_earnings_share), float(p.min_income_gain_share_on_are), viable, gain_net,
         )  # fmt: skip

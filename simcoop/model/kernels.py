@@ -330,7 +330,6 @@ def hold_back(  # noqa: PLR0913
     c: int,
     t: int,
     cost_table: npt.NDArray[np.float64],
-    employee_table: npt.NDArray[np.float64],
     kc: npt.NDArray[np.float64],
     fixed_pay_share: float,
     min_gross_cents: float,
@@ -344,7 +343,8 @@ def hold_back(  # noqa: PLR0913
 ) -> bool:
     """``processes._stay_while_are_lasts`` on the slots ``candidates[:c]`` (viable, CAPE term not
     over, on ARE or RSA): each one's fixed part (``fixed_gross``), its net pay (the employee
-    contributions read from the payroll table), the income a CESA adds (ARE reduced, or RSA
+    contributions by the arithmetic the payroll tables were computed with, ``_employee_beyond``: the
+    same numbers without reading a table of megabytes), the income a CESA adds (ARE reduced, or RSA
     replaced: ``rsa_income_gain_cents``), and ``viable`` set False where the gain is below
     ``min_gain_share`` of the net pay. Each candidate's gain and net pay go to ``gain_net[:, k]``.
 
@@ -366,7 +366,7 @@ def hold_back(  # noqa: PLR0913
     for k in range(c):
         j = candidates[k]
         g = gross[k]
-        net = g - employee_table[int(g)]
+        net = g - _employee_beyond(g, kc)[0]
         if a[ROW_ARE_END_MONTH, j] > t:
             gain = net - _min(are_cumul_reduction_rate * g, are_average_cents)
         else:  # rsa_income_gain_cents

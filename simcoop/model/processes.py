@@ -1903,7 +1903,7 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
         if n < 0:  # some conversion may be held back: the rule on those candidates, then the outcomes
             tables = _book_tables(book, book.rates(t))[0]
             if not kernels.hold_back(
-                book.a, out[0], -n, t, tables.cost, tables.employee, tables.kernel_constants, float(p.fixed_pay_share), float(p.min_gross_cents),
+                book.a, out[0], -n, t, tables.cost, tables.kernel_constants, float(p.fixed_pay_share), float(p.min_gross_cents),
                 float(p.are_cumul_reduction_rate), float(p.are_average_cents), float(p.rsa_cents), float(p.prime_activite_earnings_share),
                 float(p.min_income_gain_share_on_are), viable, np.empty((2, -n)),
             ):  # fmt: skip
