@@ -149,3 +149,15 @@ def test_the_month_stocks_kernel_is_book_stocks(m: int) -> None:
         row[:] = np.nan
         assert not kernels.month_stocks(*args)
         assert np.isnan(row).all() and book.cs.tobytes() == before
+
+
+def test_the_kernels_sum_as_numpy_does() -> None:
+    """``kernels.add_reduce`` (which adds the month's hours and ARE months saved) is ``np.add.reduce`` bit for
+    bit on this numpy, signs of zero included, up to its 128 terms; beyond, NaN (numpy adds them)."""
+    assert kernels.PAIRWISE
+    rng = np.random.default_rng(7)
+    for n in [*range(40), 63, 64, 65, 127, 128]:
+        values = np.rint(rng.normal(0.0, 1e6, n)) / 7.0
+        for x in (values, -values, np.full(n, -0.0), np.abs(values) * 1e-12):
+            assert np.float64(kernels.add_reduce(x)).tobytes() == np.float64(np.add.reduce(x)).tobytes(), n
+    assert np.isnan(kernels.add_reduce(np.ones(129)))

@@ -105,7 +105,7 @@ from simcoop.model.params import CAPE, CESA
 __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "fixed_gross_one", "hold_back", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
     "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "month_close", "public_funding", "C_COLUMNS",
-    "coop_month", "month_stocks", "P_COLUMNS",
+    "coop_month", "month_stocks", "P_COLUMNS", "add_reduce", "PAIRWISE",
 ]
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
@@ -378,6 +378,63 @@ def hold_back(  # noqa: PLR0913
         if gain_net[0, k] < min_gain_share * gain_net[1, k]:
             viable[candidates[k]] = False
     return True
+
+
+@_jit
+def add_reduce(values: npt.NDArray[np.float64]) -> float:
+    """``np.add.reduce`` of a contiguous 1-d float64 array of at most 128 values, the same bits where
+    ``PAIRWISE``; NaN for a longer one (the caller then lets numpy add it).
+
+    numpy's pairwise summation on one block (its ``pairwise_sum``) added to 0.0: below 8 terms one at a
+    time from 0.0; up to 128, eight partial sums combined as a tree, then the rest. (Longer arrays are cut in halves
+    recursively; a recursive kernel cannot be cached on disk, so they are left to numpy.)
+    """
+    n = values.shape[0]
+    if n < 8:
+        total = 0.0
+        for i in range(n):
+            total += values[i]
+        return total
+    if n > 128:
+        return np.nan
+    r0, r1, r2, r3 = values[0], values[1], values[2], values[3]
+    r4, r5, r6, r7 = values[4], values[5], values[6], values[7]
+    i = 8
+    end = n - n % 8
+    while i < end:
+        r0 += values[i]
+        r1 += values[i + 1]
+        r2 += values[i + 2]
+        r3 += values[i + 3]
+        r4 += values[i + 4]
+        r5 += values[i + 5]
+        r6 += values[i + 6]
+        r7 += values[i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += values[i]
+        i += 1
+    return 0.0 + total  # added to numpy's starting 0.0 (a sum of -0.0 only is 0.0)
+
+
+def _pairwise_is_numpys() -> bool:
+    """Whether ``add_reduce`` gives ``np.add.reduce``'s bits on this numpy: every size up to 128, values of
+    every magnitude and both signs of zero (numpy documents its summation as pairwise, not its exact
+    tree: checked here, once per process, rather than assumed)."""
+    rng = np.random.default_rng(20261202)
+    for n in range(129):
+        values = rng.normal(0.0, 1.0, n) * 10.0 ** rng.uniform(-3.0, 9.0, n)
+        values[rng.random(n) < 0.1] = -0.0
+        for x in (values, np.round(values, 2), np.full(n, -0.0)):
+            if np.float64(add_reduce(x)).tobytes() != np.float64(np.add.reduce(x)).tobytes():
+                return False
+    return True
+
+
+#: True when ``add_reduce`` is numpy's sum bit for bit here: the kernels then add the non-integer terms
+#: numpy would (the hour equivalents, the ARE months saved) themselves; else numpy adds them.
+PAIRWISE = ENABLED and _pairwise_is_numpys()
 
 
 # Rows of the scratch table ``out`` that the CESA pay kernels share (one column per activity).
@@ -654,7 +711,9 @@ def cesa_pay_settle(  # noqa: PLR0913
     4 RSA not paid, 5 capital withheld, 6 whether someone is on ARE, 7 whether some RSA
     recipient is paid, 8 whether some capital is owed; and, when ``sums`` has a tenth element,
     9 the sum of the gross pay (``np.add.reduce(out[O_GROSS, :m])``: every gross is a whole cent
-    within range, NaN when some is not and numpy must add them).
+    within range, NaN when some is not and numpy must add them); when it has twelve (only where
+    ``PAIRWISE``), 10 and 11 numpy's sums of the hours and of the ARE months saved (``add_reduce``:
+    NaN when numpy must add them).
     """
     rgdu = kc[K_RGDU] != 0.0
     exit_multiple = kc[K_EXIT]
@@ -734,6 +793,9 @@ def cesa_pay_settle(  # noqa: PLR0913
     if sums.shape[0] > 9:
         total, ok = _exact_sum(out[O_GROSS, :m], False)
         sums[9] = total if ok else np.nan
+    if sums.shape[0] > 11:  # (only where ``PAIRWISE``: numpy's own sums of the hours and of the ARE months saved)
+        sums[10] = add_reduce(out[O_HOURS, :m])
+        sums[11] = add_reduce(out[O_ARE_SAVED, :m]) if any_are else 0.0
 
 
 @_jit

@@ -1436,22 +1436,23 @@ def _cesa_pay_compiled(
     # The power of the relief taper stays numpy's (its SIMD routine, not the C library's pow).
     base = out[kernels.O_BASE]
     powered = base ** rates.rgdu_power if rates.relief_formula != "fillon" else base
-    sums = np.empty(10)
+    sums = np.empty(12 if kernels.PAIRWISE else 10)
     kernels.cesa_pay_settle(
         book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
         c.capital_instalment, sums,
     )  # fmt: skip
     flows = book.flows
-    cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing, gross_total = sums.tolist()
+    cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing, gross_total, *added = sums.tolist()
     if status & 1:
         flows["settlement_pay_cents"] += settlement
     flows["employee_contributions_cents"] += employee
     flows["csg_crds_cents"] += csg_crds
-    flows["jobs_fte"] += float(_add(out[kernels.O_HOURS])) / rates.full_time_hours_per_month
+    hours, are_saved = added if added else (math.nan, math.nan)  # (NaN: numpy adds them)
+    flows["jobs_fte"] += (hours if hours == hours else float(_add(out[kernels.O_HOURS]))) / rates.full_time_hours_per_month
     if any_rsa:
         flows["rsa_saved_cents"] += rsa
     if any_are:
-        flows["are_months_saved"] += float(_add(out[kernels.O_ARE_SAVED]))
+        flows["are_months_saved"] += are_saved if are_saved == are_saved else float(_add(out[kernels.O_ARE_SAVED]))
     gross = out[kernels.O_GROSS]
     if gross_total != gross_total:  # some gross not a whole cent within range: numpy's sum
         gross_total = float(_add(gross))
