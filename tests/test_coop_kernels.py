@@ -161,3 +161,47 @@ def test_the_kernels_sum_as_numpy_does() -> None:
         for x in (values, -values, np.full(n, -0.0), np.abs(values) * 1e-12):
             assert np.float64(kernels.add_reduce(x)).tobytes() == np.float64(np.add.reduce(x)).tobytes(), n
     assert np.isnan(kernels.add_reduce(np.ones(129)))
+
+
+class _Entering:
+    """A stand-in for the parcours: the people whose parcours ``_start_taken`` starts, in order."""
+
+    def __init__(self) -> None:
+        self.started: list[int] = []
+
+    def enter(self, i: int) -> None:
+        self.started.append(i)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_entrants_kernel_is_the_python_code(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_start_taken`` with ``kernels.entrants`` opens the same activities as its numpy path (``_open_entrants``):
+    sectors, mature turnovers, prior statuses, ARE end months (every age band), zones and sites, bit for bit, from
+    the same draws, and leaves the streams at the same place."""
+    rng = np.random.default_rng(seed)
+    base = model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml"))
+    share = float(rng.uniform(0.2, 0.8))
+    p = dataclasses.replace(
+        base, are_share=share, rsa_share=float(rng.uniform(0.0, 1.0 - share)), are_aged_older_share=float(rng.uniform(0.0, 0.4)),
+        are_aged_between_share=float(rng.uniform(0.0, 0.4)), are_max_months=int(rng.integers(6, 25)),
+        are_max_months_between=float(rng.integers(20, 31)), are_max_months_older=float(rng.integers(27, 37)),
+    )  # fmt: skip
+    months = [[(int(rng.integers(0, 3)), 0, bool(rng.random() < 0.2)) for _ in range(int(rng.integers(0, 9)))] for _ in range(60)]
+    books, draws = [], []
+    for enabled in (True, False):
+        book = Book(p, capacity=8, compiled=True)
+        book.parcours = _Entering()
+        streams = processes._Draws(simcoop.streams.replication_streams(seed, 0), p)  # noqa: SLF001
+        monkeypatch.setattr(kernels, "ENABLED", enabled)
+        for t, taken in enumerate(months):
+            if taken:
+                processes._start_taken(None, book, p, streams, list(taken), t)  # noqa: SLF001
+        books.append(book)
+        draws.append((streams.activities.random(), streams.status.take(1).tolist()))
+    x, y = books
+    assert x.n == y.n > 100 and x.parcours.started == y.parcours.started
+    assert x.a[:, : x.m].tobytes() == y.a[:, : y.m].tobytes() and x.prior_status[: x.n].tobytes() == y.prior_status[: y.n].tobytes()
+    assert (x.sector, x.first_stage, x.zone, x.site, x.entry_month) == (y.sector, y.first_stage, y.zone, y.site, y.entry_month)
+    assert np.array(x.mature).tobytes() == np.array(y.mature).tobytes()
+    assert x.flows == y.flows and x.flows["rsa_entries"] > 0 and draws[0] == draws[1]
+    assert set(x.prior_status[: x.n].tolist()) == {0, 1, 2}

@@ -438,9 +438,12 @@ class Book:
 
     def taxe_salaires_ratio(self) -> float:
         """Share of turnover exempt from VAT: last calendar year's, or this year's so far in the first year."""
-        if self.taxe_salaires_ratio_last_year is not None:
-            return self.taxe_salaires_ratio_last_year
-        return self.exempt_turnover_year_cents / self.turnover_year_cents if self.turnover_year_cents > 0 else 0.0
+        cs = self.cs  # (its numbers read directly: the month's steps call this every month)
+        last = cs.item(CS_RATIO_LAST_YEAR)
+        if last == last:  # (NaN: no last year yet)
+            return last
+        turnover = cs.item(CS_TURNOVER_YEAR)
+        return cs.item(CS_EXEMPT_TURNOVER_YEAR) / turnover if turnover > 0 else 0.0
 
     # ------------------------------------------------------------------ storage
     def _alloc_people(self, capacity: int) -> None:
@@ -511,11 +514,15 @@ class Book:
         are_end: npt.ArrayLike,
         zone: npt.ArrayLike | None = None,
         site: npt.ArrayLike | None = None,
+        columns: npt.NDArray[np.float64] | None = None,
     ) -> range:
         """Open a person record and an activity for each entrant (stage set by its parcours).
 
         ``are_end`` is the month their ARE entitlement runs out (-1 when not on ARE). Every
         argument but ``sector`` (an index array) may be an array or a sequence of numbers.
+        ``columns``: the ARE end months, zones, sites and prior statuses in one array, k of each
+        in a row, when the caller has them so (``kernels.entrants``; ``are_end`` and
+        ``prior_status`` are then not read).
         """
         k = len(first_stage)
         ids = range(self.n, self.n + k)
@@ -534,7 +541,8 @@ class Book:
         if self.compiled and zone is not None and site is not None:
             # The per-entrant numbers in one array, one run of k after the other (small whole numbers
             # and doubles: exact in float64).
-            columns = np.array([*are_end, *zone, *site, *prior_status], dtype=np.float64)
+            if columns is None:
+                columns = np.array([*are_end, *zone, *site, *prior_status], dtype=np.float64)
             _open_columns(
                 self.a, self.lag, self.pending, self.prior_status, self.sector_template, self.p.sector_lag_months,
                 sector, mature_cents, columns, m, ids.start, month,

@@ -35,9 +35,10 @@ from simcoop.model.book import (
     ROW_STAGE,
 )
 from simcoop.jit import njit
+from simcoop.model.kernels import decision_masks
 from simcoop.model.params import CAPE, CESA
 
-__all__ = ["EXIT", "TO_CESA", "RENEW", "TO_ASSOCIE", "outcomes"]
+__all__ = ["EXIT", "TO_CESA", "RENEW", "TO_ASSOCIE", "decide", "outcomes"]
 
 #: What the monthly books tell a parcours when they wake it.
 EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
@@ -135,3 +136,33 @@ def outcomes(  # noqa: PLR0913
         out[3, n] = reason
         n += 1
     return n
+
+
+@_jit
+def decide(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    t: int,
+    u_exit: npt.NDArray[np.float64],
+    u_dest: npt.NDArray[np.float64],
+    u_decide: npt.NDArray[np.float64],
+    exit_after_are: float,
+    exit_in_trial: float,
+    min_cost_now: float,
+    after_are_min_salary_share: float,
+    treasury_months_required: float,
+    uptake: float,
+    renewal: float,
+    late: float,
+    cumshares: npt.NDArray[np.float64],
+    masks: npt.NDArray[np.bool_],
+    hold_back: bool,
+    prior_status: npt.NDArray[np.int64],
+    out: npt.NDArray[np.int64],
+) -> int:
+    """``kernels.decision_masks`` into the rows of ``masks``, then ``outcomes``: the month's decisions in one call."""
+    decision_masks(
+        a, m, t, u_exit, u_decide, exit_after_are, exit_in_trial, min_cost_now, after_are_min_salary_share, treasury_months_required,
+        uptake, masks[0], masks[1], masks[2], masks[3], masks[4],
+    )  # fmt: skip
+    return outcomes(a, m, t, u_dest, u_decide, min_cost_now, renewal, late, cumshares, masks, hold_back, prior_status, out)

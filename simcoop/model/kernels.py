@@ -105,7 +105,7 @@ from simcoop.model.params import CAPE, CESA
 __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "fixed_gross_one", "hold_back", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
     "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "month_close", "public_funding", "C_COLUMNS",
-    "coop_month", "month_stocks", "P_COLUMNS", "add_reduce", "PAIRWISE",
+    "coop_month", "month_stocks", "P_COLUMNS", "add_reduce", "PAIRWISE", "entrants",
 ]
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
@@ -1487,3 +1487,57 @@ def month_stocks(  # noqa: PLR0913
     cs[CS_LAST_COSTS] = costs
     cs[CS_OWN_TREASURY] = row[10]
     return True
+
+
+@_jit
+def entrants(  # noqa: PLR0913
+    t: int,
+    cumshares: npt.NDArray[np.float64],
+    log_median: npt.NDArray[np.float64],
+    sigma: npt.NDArray[np.float64],
+    u_sector: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+    u_status: npt.NDArray[np.float64],
+    are_share: float,
+    older_share: float,
+    between_share: float,
+    are_max_older: float,
+    are_max_between: float,
+    are_max: float,
+    rsa_share: float,
+    sector: npt.NDArray[np.int64],
+    log_mature: npt.NDArray[np.float64],
+    columns: npt.NDArray[np.float64],
+) -> int:
+    """The k entrants' draws made numbers, as ``processes._start_taken`` makes them: each one's sector
+    (``cumshares.searchsorted(u_sector, side="right")``), the log of its mature turnover (``log_median`` +
+    ``sigma`` x ``z`` of its sector: numpy takes the ``exp``), and its prior status and ARE end month from
+    the two uniforms of ``u_status`` (the first k, then the next k). Writes the ARE end months to
+    ``columns[:k]`` and the prior statuses to ``columns[3k:4k]`` (``Book.add_entrants``' columns; the
+    caller writes the zones and sites between); returns how many are on RSA.
+    """
+    k = u_sector.shape[0]
+    rsa = 0
+    for j in range(k):
+        s = _search_right(cumshares, u_sector[j])
+        sector[j] = s
+        log_mature[j] = log_median[s] + sigma[s] * z[j]
+        u = u_status[j]
+        if u < are_share:
+            # Given ARE, u / are_share is uniform on [0, 1): it draws the age band without a new draw.
+            v = u / _py_max(are_share, 1e-300)
+            if v < older_share:
+                longest = are_max_older
+            elif v < older_share + between_share:
+                longest = are_max_between
+            else:
+                longest = are_max
+            columns[3 * k + j] = 1.0
+            columns[j] = float(t + 1) + np.floor(u_status[k + j] * longest)
+        else:
+            status = 2 if u < are_share + rsa_share else 0
+            if status == 2:
+                rsa += 1
+            columns[3 * k + j] = float(status)
+            columns[j] = -1.0
+    return rsa

@@ -1073,6 +1073,34 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
     taken.sort(key=_THIRD)  # CAPE entrants first, then direct CESA
     zones, sites, cesa_first = zip(*taken, strict=True)
     rng = streams.activities
+    first = [CESA if c else CAPE for c in cesa_first]
+    if kernels.ENABLED and book.compiled:  # the draws' numbers by a kernel, the same numbers
+        u_sector = rng.random(k)
+        z = rng.standard_normal(k)
+        sector = np.empty(k, dtype=np.int64)
+        log_mature = np.empty(k)
+        columns = np.empty(4 * k)
+        rsa = kernels.entrants(
+            t, p.sector_cumshares, p.sector_log_median_cents_per_month, p.sector_sigma, u_sector, z, streams.status.take(2 * k), p.are_share,
+            p.are_aged_older_share, p.are_aged_between_share, float(p.are_max_months_older), float(p.are_max_months_between),
+            float(p.are_max_months), p.rsa_share, sector, log_mature, columns,
+        )  # fmt: skip
+        columns[k : 2 * k] = zones
+        columns[2 * k : 3 * k] = sites
+        ids = book.add_entrants(t, first, sector, np.exp(log_mature), None, None, zones, sites, columns)  # type: ignore[arg-type]
+        book.flows["rsa_entries"] += float(rsa)
+    else:
+        ids = _open_entrants(book, p, streams, rng, t, k, first, zones, sites)
+    _count_into(book.by_zone["entries"], t, zones)
+    _count_into(book.by_site["entries"], t, sites)
+    enter = book.parcours.enter
+    for i in ids:
+        enter(i)
+
+
+def _open_entrants(book: Book, p: ModelParams, streams: _Draws, rng: np.random.Generator, t: int, k: int, first: list[int], zones: Any, sites: Any) -> range:
+    """The entrants' draws made numbers and their activities opened (``_start_taken``'s numpy path; ``kernels.entrants``
+    does the same)."""
     sector = p.sector_cumshares.searchsorted(rng.random(k), side="right")  # (np.searchsorted without its wrapper)
     mature = np.exp(p.sector_log_median_cents_per_month[sector] + p.sector_sigma[sector] * rng.standard_normal(k))
     # Prior status: ARE with 1..are_max_months months left, RSA, or none (DOMAIN.md §2). A few
@@ -1098,14 +1126,9 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
         else:
             status.append(2 if u < are_share + p.rsa_share else 0)
             are_end.append(-1.0)
-    first = [CESA if c else CAPE for c in cesa_first]
     ids = book.add_entrants(t, first, sector, mature, status, are_end, zones, sites)
     book.flows["rsa_entries"] += float(status.count(2))
-    _count_into(book.by_zone["entries"], t, zones)
-    _count_into(book.by_site["entries"], t, sites)
-    enter = book.parcours.enter
-    for i in ids:
-        enter(i)
+    return ids
 
 
 def _count_into(series: npt.NDArray[np.float64], t: int, values: Any) -> None:
@@ -1642,7 +1665,7 @@ def _activity_charges(
     proportion to the cooperative's VAT-exempt turnover (``book.taxe_salaires_ratio``: the
     caller has added this month's turnover and VAT-exempt turnover to the year's).
     """
-    vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
+    vm = p.versement_mobilite_rate if book.cs.item(CS_SIZE_BAND) >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
     if kernels.ENABLED:
         thresholds = p.taxe_salaires_thresholds_by_month[t]
         hit = book.brackets_hit  # (the same thresholds most months: equal tuples, compared without hashing)
@@ -1893,15 +1916,15 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
     hold_back = p.min_income_gain_share_on_are > 0.0
     if kernels.ENABLED:
         masks = book.masks  # (the kernels read and write the first m columns)
-        exiting, in_trial, viable, term_over, subscribe = book.mask_rows
-        kernels.decision_masks(
-            book.a, m, t, u_exit, u_decide, float(p.cape_exit_probability_after_are), float(p.trial_exit_probability), min_cost_now,
-            float(p.after_are_min_salary_share), float(p.treasury_months_required), float(p_up), exiting, in_trial, viable, term_over, subscribe,
-        )  # fmt: skip
         out = book.outcomes
         cum, p_renew = p.destination_cumshares_by_stage, float(p.cape_renewal_probability)
-        n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, hold_back, book.prior_status, out)
-        if n < 0:  # some conversion may be held back: the rule on those candidates, then the outcomes
+        n = flow_kernels.decide(
+            book.a, m, t, u_exit, u_dest, u_decide, float(p.cape_exit_probability_after_are), float(p.trial_exit_probability), min_cost_now,
+            float(p.after_are_min_salary_share), float(p.treasury_months_required), float(p_up), p_renew, float(p_late), cum, masks, hold_back,
+            book.prior_status, out,
+        )  # fmt: skip
+        if n < 0:
+            viable, term_over = book.mask_rows[2], book.mask_rows[3]  # some conversion may be held back: the rule on those candidates, then the outcomes
             tables = _book_tables(book, book.rates(t))[0]
             if not kernels.hold_back(
                 book.a, out[0], -n, t, tables.cost, tables.kernel_constants, float(p.fixed_pay_share), float(p.min_gross_cents),
