@@ -335,6 +335,20 @@ def test_cost_table_gives_exactly_what_the_rules_give() -> None:
             assert np.array_equal(gross_for_employer_budget_cents(budget, rates), _inverse_by_bisection(budget, rates))
 
 
+def test_the_tables_cost_and_relief_are_the_rules_on_every_cent() -> None:
+    """``PayrollTables`` builds its cost and relief tables from one evaluation of the rules: at every whole
+    cent of gross they are what ``employer_cost_cents``' rules and ``reduction_generale_cents`` give, bit for bit."""
+    from simcoop.economics.payroll import _employer_cost, payroll_tables, reduction_generale_cents
+
+    for month in ("2024-06", "2025-06", "2026-03", "2027-01"):
+        for size in ("below_11", "below_50", "50_or_more"):
+            rates = payroll_rates_at(month, size)
+            tables = payroll_tables(rates)
+            gross = np.arange(tables.size, dtype=np.float64)
+            assert tables.cost.tobytes() == _employer_cost(gross, rates).tobytes(), (month, size)
+            assert tables.relief.tobytes() == reduction_generale_cents(gross, rates).tobytes(), (month, size)
+
+
 def test_window_search_gives_the_bisection_answer() -> None:
     """Beyond the table, one evaluation of the cost over the window gives what the bisection and its check give."""
     from simcoop.economics.payroll import _bisect_checked, _continuous_inverse, _inverse_by_bisection, _relief_exit_cents

@@ -634,16 +634,29 @@ _COST_TABLES: dict[int, tuple[PayrollRates, Any]] = {}
 
 def _cost_table(r: PayrollRates) -> FloatArray:
     """``employer_cost_cents`` of every whole cent of gross from 0 to ``_TABLE_SMIC`` monthly SMIC."""
-    return by_identity(_COST_TABLES, r, _cost_table_by_value)
+    return _cost_and_relief_tables(r)[0]
+
+
+def _cost_and_relief_tables(r: PayrollRates) -> tuple[FloatArray, FloatArray]:
+    """``_cost_table(r)`` and the :func:`reduction_generale_cents` of the same gross pay, looked up by identity."""
+    return by_identity(_COST_TABLES, r, _cost_and_relief_by_value)
 
 
 @lru_cache(maxsize=8)
-def _cost_table_by_value(r: PayrollRates) -> FloatArray:
-    """``employer_cost_cents`` of every whole cent of gross from 0 to ``_TABLE_SMIC`` monthly SMIC."""
+def _cost_and_relief_by_value(r: PayrollRates) -> tuple[FloatArray, FloatArray]:
+    """``employer_cost_cents`` and ``reduction_generale_cents`` of every whole cent of gross from 0 to
+    ``_TABLE_SMIC`` monthly SMIC, from one evaluation of the rules: the cost is ``_employer_cost``'s
+    operations (``employer_contributions_cents``: the full contributions less the relief) and the
+    relief the one it subtracts, which ``reduction_generale_cents`` computes by the same operations
+    (``_covered_only`` is the second value of ``_employer_full``)."""
     n = int(math.ceil(_TABLE_SMIC * r.smic_monthly_eur * 100.0)) + 1
-    table = _employer_cost(np.arange(n, dtype=np.float64), r)
-    table.flags.writeable = False
-    return table
+    gross = np.arange(n, dtype=np.float64)
+    full, covered = _employer_full(gross, r)
+    relief = _relief(gross, np.rint(covered), r, exact=True)
+    cost = gross + (np.rint(full) - relief)
+    for table in (cost, relief):
+        table.flags.writeable = False
+    return cost, relief
 
 
 def _inverse_by_bisection(budget: FloatArray, r: PayrollRates) -> FloatArray:
@@ -725,9 +738,7 @@ class PayrollTables:
 
     def __init__(self, rates: PayrollRates) -> None:
         self.rates = rates
-        self.cost = _cost_table(rates)
-        self.relief = reduction_generale_cents(np.arange(len(self.cost), dtype=np.float64), rates)
-        self.relief.flags.writeable = False
+        self.cost, self.relief = _cost_and_relief_tables(rates)
         self.size = len(self.cost)
         self._top = float(self.cost[-1])
         self.kernel_constants = _kernel_constants(rates)
