@@ -105,7 +105,7 @@ from simcoop.model.params import CAPE, CESA
 __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "fixed_gross_one", "hold_back", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
     "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "month_close", "public_funding", "C_COLUMNS",
-    "coop_month", "month_stocks", "P_COLUMNS", "add_reduce", "PAIRWISE", "entrants",
+    "coop_month", "month_stocks", "P_COLUMNS", "add_reduce", "PAIRWISE", "entrants", "cesa_pay_settle_charged",
 ]
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
@@ -1541,3 +1541,39 @@ def entrants(  # noqa: PLR0913
             columns[3 * k + j] = float(status)
             columns[j] = -1.0
     return rsa
+
+
+@_jit
+def cesa_pay_settle_charged(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    salaried: npt.NDArray[np.bool_],
+    prior_status: npt.NDArray[np.int64],
+    out: npt.NDArray[np.float64],
+    powered: npt.NDArray[np.float64],
+    kc: npt.NDArray[np.float64],
+    t: int,
+    are_average_cents: float,
+    are_cumul_reduction_rate: float,
+    rsa_cents: float,
+    capital_instalment_cents: float,
+    sums: npt.NDArray[np.float64],
+    insurance: npt.NDArray[np.float64],
+    at_mp: npt.NDArray[np.float64],
+    table_at_mp: float,
+    per_head_cents: float,
+    versement_mobilite_rate: float,
+    taxe_ratio: float,
+    bounds: npt.NDArray[np.float64],
+    taxe_rates: npt.NDArray[np.float64],
+) -> float:
+    """``cesa_pay_settle``, then the month's ``activity_charges`` on the gross it paid (what ``processes`` does
+    next when no CAPE pay comes between), in one call; returns the charges' total."""
+    cesa_pay_settle(
+        a, m, salaried, prior_status, out, powered, kc, t, are_average_cents, are_cumul_reduction_rate, rsa_cents, capital_instalment_cents,
+        sums,
+    )  # fmt: skip
+    return activity_charges(
+        a, m, salaried, out[O_GROSS], True, insurance, at_mp, table_at_mp, per_head_cents, versement_mobilite_rate, taxe_ratio, bounds,
+        taxe_rates,
+    )  # fmt: skip

@@ -1174,20 +1174,25 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int, c: _Consta
             )
             exempt_share = p.sector_vat_exempt_share[a[ROW_SECTOR].astype(np.intp)]
             n_salaried = salaried.any()
-        treasury = a[ROW_TREASURY_CENTS]
-        gross_total = cost_total = 0.0
-        gross = None
-        if n_salaried:
-            gross, gross_total, cost_total, capital_in = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t, c)
-        if p.cape_remuneration_cents > 0:
-            cape_gross, cape_cost = _cape_pay(book, p, a, treasury, rates, t)
-            gross_total += cape_gross
-            cost_total += cape_cost
+        # The year's turnover and VAT-exempt turnover (the taxe sur les salaires' ratio of the charges below).
         if calendar == 1:
             cs[CS_TURNOVER_YEAR] = cs[CS_EXEMPT_TURNOVER_YEAR] = 0.0
         cs[CS_TURNOVER_YEAR] += turnover  # whole cents: the sum of ``invoiced`` in any order
         cs[CS_EXEMPT_TURNOVER_YEAR] += float(invoiced.dot(exempt_share))  # BLAS ddot, as ``@`` (without the ufunc machinery)
-        _activity_charges(book, p, a, salaried, gross, invoiced, rates, t, c)
+        treasury = a[ROW_TREASURY_CENTS]
+        gross_total = cost_total = 0.0
+        gross = None
+        charged = False
+        if n_salaried:
+            # The charges follow the pay in its kernel when no CAPE pay comes between.
+            charges = _charges_args(book, p, rates, t, c) if kernels.ENABLED and p.cape_remuneration_cents <= 0 else None
+            gross, gross_total, cost_total, capital_in, charged = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t, c, charges)
+        if p.cape_remuneration_cents > 0:
+            cape_gross, cape_cost = _cape_pay(book, p, a, treasury, rates, t)
+            gross_total += cape_gross
+            cost_total += cape_cost
+        if not charged:
+            _activity_charges(book, p, a, salaried, gross, invoiced, rates, t, c)
         flows["turnover_cents"] += turnover
         flows["turnover_salaried_cents"] += turnover_salaried
         flows["cash_received_cents"] += received_total
@@ -1323,8 +1328,11 @@ def _cesa_pay(
     calendar: int,
     t: int,
     c: Any = None,
-) -> tuple[npt.NDArray[np.float64], float, float, float]:
-    """Pay every CESA holder this month (``simcoop.economics.cesa``); returns gross pay by activity, its sum, employer cost, capital withheld.
+    charges: tuple[Any, ...] | None = None,
+) -> tuple[npt.NDArray[np.float64], float, float, float, bool]:
+    """Pay every CESA holder this month (``simcoop.economics.cesa``); returns gross pay by activity, its sum, employer cost, capital
+    withheld, and whether the month's charges (``_activity_charges``, whose kernel arguments ``charges`` are, when given) were
+    debited too, by the pay's kernel.
 
     The fixed part is owed whatever the month brings (the cooperative advances it below the
     floor, within the cap), plus advances on the variable part from the treasury above the
@@ -1333,7 +1341,7 @@ def _cesa_pay(
     """
     flows = book.flows
     if kernels.ENABLED and not (calendar == p.settlement_month and p.settlement_instalments == 1):
-        paid = _cesa_pay_compiled(book, p, a, salaried, rates, calendar, t, _constants(p) if c is None else c)
+        paid = _cesa_pay_compiled(book, p, a, salaried, rates, calendar, t, _constants(p) if c is None else c, charges)
         if paid is not None:
             return paid
     tables = payroll_tables(rates)  # whole-cent tables: the same numbers as the payroll functions
@@ -1392,7 +1400,7 @@ def _cesa_pay(
         a[ROW_CAPITAL_DUE_CENTS] -= withheld
         a[ROW_CAPITAL_PAID_CENTS] += withheld
         capital_in = float(withheld.sum())
-    return gross, float(_add(gross)), cost_total, capital_in
+    return gross, float(_add(gross)), cost_total, capital_in, False
 
 
 def _settlement(
@@ -1409,9 +1417,18 @@ def _settlement(
 
 
 def _cesa_pay_compiled(
-    book: Book, p: ModelParams, a: npt.NDArray[np.float64], salaried: npt.NDArray[np.bool_], rates: Any, calendar: int, t: int, c: Any
-) -> tuple[npt.NDArray[np.float64], float, float, float] | None:
-    """``_cesa_pay`` by the compiled kernels (``simcoop.model.kernels``): the same numbers, step for step.
+    book: Book,
+    p: ModelParams,
+    a: npt.NDArray[np.float64],
+    salaried: npt.NDArray[np.bool_],
+    rates: Any,
+    calendar: int,
+    t: int,
+    c: Any,
+    charges: tuple[Any, ...] | None = None,
+) -> tuple[npt.NDArray[np.float64], float, float, float, bool] | None:
+    """``_cesa_pay`` by the compiled kernels (``simcoop.model.kernels``): the same numbers, step for step (with
+    the month's charges after the pay when ``charges`` are given: ``kernels.cesa_pay_settle_charged``).
 
     None, having changed nothing, when some fixed part is beyond the payroll tables where the relief is not 0
     there (the numpy code then runs).
@@ -1460,11 +1477,17 @@ def _cesa_pay_compiled(
     base = out[kernels.O_BASE]
     powered = base ** rates.rgdu_power if rates.relief_formula != "fillon" else base
     sums = np.empty(12 if kernels.PAIRWISE else 10)
-    kernels.cesa_pay_settle(
-        book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
-        c.capital_instalment, sums,
-    )  # fmt: skip
     flows = book.flows
+    if charges is None:
+        kernels.cesa_pay_settle(
+            book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
+            c.capital_instalment, sums,
+        )  # fmt: skip
+    else:
+        flows["activity_charges_cents"] += kernels.cesa_pay_settle_charged(
+            book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
+            c.capital_instalment, sums, *charges,
+        )  # fmt: skip
     cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing, gross_total, *added = sums.tolist()
     if status & 1:
         flows["settlement_pay_cents"] += settlement
@@ -1479,7 +1502,7 @@ def _cesa_pay_compiled(
     gross = out[kernels.O_GROSS]
     if gross_total != gross_total:  # some gross not a whole cent within range: numpy's sum
         gross_total = float(_add(gross))
-    return gross, gross_total, cost_total, capital if any_owing else 0.0
+    return gross, gross_total, cost_total, capital if any_owing else 0.0, charges is not None
 
 
 class _Constants(NamedTuple):
@@ -1665,22 +1688,13 @@ def _activity_charges(
     proportion to the cooperative's VAT-exempt turnover (``book.taxe_salaires_ratio``: the
     caller has added this month's turnover and VAT-exempt turnover to the year's).
     """
-    vm = p.versement_mobilite_rate if book.cs.item(CS_SIZE_BAND) >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
     if kernels.ENABLED:
-        thresholds = p.taxe_salaires_thresholds_by_month[t]
-        hit = book.brackets_hit  # (the same thresholds most months: equal tuples, compared without hashing)
-        if hit[0] == thresholds:
-            bounds, taxe_rates = hit[1]
-        else:
-            bounds, taxe_rates = _taxe_brackets(thresholds, p.taxe_salaires_rates)
-            book.brackets_hit = (thresholds, (bounds, taxe_rates))
-        per_head = (_constants(p) if c is None else c).per_head
         total = kernels.activity_charges(
-            book.a, book.m, salaried, invoiced if gross is None else gross, gross is not None, p.sector_insurance_cents_per_month,
-            p.sector_at_mp_rate, rates.employer_at_mp_rate, per_head, vm, book.taxe_salaires_ratio(), bounds, taxe_rates,
+            book.a, book.m, salaried, invoiced if gross is None else gross, gross is not None, *_charges_args(book, p, rates, t, c)
         )  # fmt: skip
         book.flows["activity_charges_cents"] += total
         return
+    vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
     sector = a[ROW_SECTOR].astype(np.intp)
     charges = p.sector_insurance_cents_per_month[sector].copy()
     if gross is not None:
@@ -1690,6 +1704,24 @@ def _activity_charges(
         charges += payroll_taxes_cents(gross, vm, book.taxe_salaires_ratio(), p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
     a[ROW_TREASURY_CENTS] -= charges
     book.flows["activity_charges_cents"] += float(charges.sum())
+
+
+def _charges_args(book: Book, p: ModelParams, rates: Any, t: int, c: Any = None) -> tuple[Any, ...]:
+    """``kernels.activity_charges``' arguments after the activities' (the caller has added this month's turnover
+    and VAT-exempt turnover to the year's: the taxe sur les salaires' ratio)."""
+    vm = p.versement_mobilite_rate if book.cs.item(CS_SIZE_BAND) >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
+    thresholds = p.taxe_salaires_thresholds_by_month[t]
+    hit = book.brackets_hit  # (the same thresholds most months: equal tuples, compared without hashing)
+    if hit[0] == thresholds:
+        bounds, taxe_rates = hit[1]
+    else:
+        bounds, taxe_rates = _taxe_brackets(thresholds, p.taxe_salaires_rates)
+        book.brackets_hit = (thresholds, (bounds, taxe_rates))
+    per_head = (_constants(p) if c is None else c).per_head
+    return (
+        p.sector_insurance_cents_per_month, p.sector_at_mp_rate, rates.employer_at_mp_rate, per_head, vm, book.taxe_salaires_ratio(), bounds,
+        taxe_rates,
+    )  # fmt: skip
 
 
 @functools.lru_cache(maxsize=64)
