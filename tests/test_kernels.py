@@ -162,7 +162,7 @@ def test_the_kernels_find_the_rules_gross_beyond_the_payroll_tables(month: str, 
     compiled = kernels.fixed_gross(tables.cost, tables.kernel_constants, budgets, 1.0, 0.0)
     expected = fixed_gross_cents(budgets, 1.0, 0.0, rates)
     assert compiled.tobytes() == expected.tobytes()
-    # One margin at a time (``_start_cesa``), with a share and a minimum gross: numpy's function on each.
+    # One margin at a time (``Parcours.start_cesa``), with a share and a minimum gross: numpy's function on each.
     margins = np.concatenate((budgets, [-0.0, 0.4, 1.5, 2.5]))
     one = [kernels.fixed_gross_one(tables.cost, tables.kernel_constants, float(x), 0.55, 180_000.0) for x in margins]
     assert np.array(one).tobytes() == fixed_gross_cents(margins, 0.55, 180_000.0, rates).tobytes()

@@ -7,6 +7,7 @@ cimport cython
 # The constants the changes of state read, imported as Python ints, held as C ints (the same values).
 cdef Py_ssize_t ROW_CAPE_RENEWALS_LEFT, ROW_CAPE_TERM_END_MONTH, ROW_CAPITAL_DUE_CENTS, ROW_CESA_POSSIBLE_FROM_MONTH
 cdef Py_ssize_t CS_LEDGER, CS_CAPITAL, CS_RESULT
+cdef Py_ssize_t ROW_ASSOCIE_DEADLINE_MONTH, ROW_TRIAL_END_MONTH, ROW_RECENT_NET_MARGIN_CENTS, ROW_FIXED_GROSS_CENTS
 cdef Py_ssize_t ROW_STAGE, ROW_EXIT_PROBABILITY, ROW_CONTRIBUTION_RATE, ROW_TREASURY_CENTS, ROW_CAPITAL_PAID_CENTS, ROW_PERSON_ID
 cdef long ACCUEIL, CAPE, CESA, ASSOCIE, SORTIE
 cdef long EXIT, RENEW, TO_CESA, TO_ASSOCIE
@@ -25,6 +26,9 @@ cdef class Parcours:
 
     @cython.locals(i=Py_ssize_t, code=long, now=long, slot=Py_ssize_t)
     cpdef carry_out(self, event)
+
+    @cython.locals(slot=Py_ssize_t, margin=double)
+    cpdef start_cesa(self, Py_ssize_t i, long now, long cape_months)
 
     @cython.locals(from_stage=long, slot=Py_ssize_t)
     cpdef set_stage(self, Py_ssize_t i, long month, long to_stage, long reason, long destination=*)

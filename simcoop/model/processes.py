@@ -332,7 +332,7 @@ class Parcours:
             book.flows["cape_renewals"] += 1
             self.events += (i, now, CAPE, CAPE, R_RENEWAL, -1)  # (see Book.events)
         elif code == TO_CESA:
-            _start_cesa(book, p, i, now, cape_months=now - int(book.cape_start[i]))
+            self.start_cesa(i, now, now - int(book.cape_start[i]))
             self.set_stage(i, now, CESA, R_VIABLE)
         elif code == TO_ASSOCIE:
             book.associe_month[i] = now
@@ -349,13 +349,35 @@ class Parcours:
                 book.flows["cape_entries"] += 1
                 self.set_stage(i, now, CAPE, R_DIAGNOSTIC)
             else:
-                _start_cesa(book, p, i, now, cape_months=0)
+                self.start_cesa(i, now, 0)
                 self.set_stage(i, now, CESA, R_DIRECT_CESA)
         else:  # RESUME: someone present at the opening (warm start), detail = their stage; same rules from here on
             self.events += (i, 0, ACCUEIL, detail, R_ROSTER, -1)
             self.stage[i] = detail
             self.stage_count[detail] += 1
             book.flows["roster_starts"] += 1
+
+    def start_cesa(self, i: int, now: int, cape_months: int) -> None:
+        """Start person ``i``'s CESA: trial period, fixed pay, and the associé deadline (36 months minus the CAPE)."""
+        book, p = self.book, self.p
+        self._view()
+        book.cesa_month[i] = now
+        slot = self.slot_of[i]
+        self.a[ROW_ASSOCIE_DEADLINE_MONTH, slot] = now + max(p.associe_deadline_months - cape_months, 0)
+        self.a[ROW_TRIAL_END_MONTH, slot] = now + p.trial_period_months
+        margin = float(self.a[ROW_RECENT_NET_MARGIN_CENTS, slot])
+        rates = book.rates(now)
+        key = (id(rates), margin, math.copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
+        fixed = book.fixed_gross_memo.get(key)
+        if fixed is None:
+            if kernels.ENABLED:  # one margin: the kernel's scalar form, NaN when the numpy function must decide
+                tables = _book_tables(book, rates)[0]
+                fixed = kernels.fixed_gross_one(tables.cost, tables.kernel_constants, margin, p.fixed_pay_share, float(p.min_gross_cents))
+            if not kernels.ENABLED or fixed != fixed:
+                fixed = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
+            book.fixed_gross_memo[key] = fixed
+        self.a[ROW_FIXED_GROSS_CENTS, slot] = fixed
+        book.flows["cesa_entries"] += 1
 
     def set_stage(self, i: int, month: int, to_stage: int, reason: int, destination: int = -1) -> None:
         """Move person ``i`` to ``to_stage`` and write the event."""
@@ -477,28 +499,6 @@ def start_roster(env: simpy.Environment, book: Book, p: ModelParams) -> None:
         book.set_activity(i, ROW_EXIT_PROBABILITY, p.exit_probability_by_stage[stage])
         book.set_activity(i, ROW_STAGE, stage)
         book.parcours.enter(i, RESUME, stage)
-
-
-def _start_cesa(book: Book, p: ModelParams, i: int, now: int, cape_months: int) -> None:
-    """Start a CESA: trial period, fixed pay, and the associé deadline (36 months minus the CAPE)."""
-    book.cesa_month[i] = now
-    slot = book.slot_of[i]
-    rows = book.rows  # (``book.set_activity`` and ``get_activity`` of each field, without their call)
-    rows[ROW_ASSOCIE_DEADLINE_MONTH][slot] = now + max(p.associe_deadline_months - cape_months, 0)
-    rows[ROW_TRIAL_END_MONTH][slot] = now + p.trial_period_months
-    margin = float(rows[ROW_RECENT_NET_MARGIN_CENTS][slot])
-    rates = book.rates(now)
-    key = (id(rates), margin, math.copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
-    fixed = book.fixed_gross_memo.get(key)
-    if fixed is None:
-        if kernels.ENABLED:  # one margin: the kernel's scalar form, NaN when the numpy function must decide
-            tables = _book_tables(book, rates)[0]
-            fixed = kernels.fixed_gross_one(tables.cost, tables.kernel_constants, margin, p.fixed_pay_share, float(p.min_gross_cents))
-        if not kernels.ENABLED or fixed != fixed:
-            fixed = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
-        book.fixed_gross_memo[key] = fixed
-    rows[ROW_FIXED_GROSS_CENTS][slot] = fixed
-    book.flows["cesa_entries"] += 1
 
 
 def _fixed_gross(margins: npt.NDArray[np.float64], p: ModelParams, rates: Any) -> npt.NDArray[np.float64]:
