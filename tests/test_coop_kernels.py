@@ -154,7 +154,7 @@ def test_the_month_stocks_kernel_is_book_stocks(m: int) -> None:
 def test_the_kernels_sum_as_numpy_does() -> None:
     """``kernels.add_reduce`` (which adds the month's hours and ARE months saved) is ``np.add.reduce`` bit for
     bit on this numpy, signs of zero included, up to its 128 terms; beyond, NaN (numpy adds them)."""
-    assert kernels.PAIRWISE
+    assert kernels.pairwise_is_numpys()
     rng = np.random.default_rng(7)
     for n in [*range(40), 63, 64, 65, 127, 128]:
         values = np.rint(rng.normal(0.0, 1e6, n)) / 7.0

@@ -35,6 +35,7 @@ Kernels are compiled on first use and cached on disk next to this module
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -105,7 +106,7 @@ from simcoop.model.params import CAPE, CESA
 __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "fixed_gross_one", "hold_back", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
     "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "month_close", "public_funding", "C_COLUMNS",
-    "coop_month", "month_stocks", "P_COLUMNS", "add_reduce", "PAIRWISE", "entrants", "cesa_pay_settle_charged",
+    "coop_month", "month_stocks", "P_COLUMNS", "add_reduce", "pairwise_is_numpys", "entrants", "cesa_pay_settle_charged",
 ]
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
@@ -383,7 +384,7 @@ def hold_back(  # noqa: PLR0913
 @_jit
 def add_reduce(values: npt.NDArray[np.float64]) -> float:
     """``np.add.reduce`` of a contiguous 1-d float64 array of at most 128 values, the same bits where
-    ``PAIRWISE``; NaN for a longer one (the caller then lets numpy add it).
+    ``pairwise_is_numpys()``; NaN for a longer one (the caller then lets numpy add it).
 
     numpy's pairwise summation on one block (its ``pairwise_sum``) added to 0.0: below 8 terms one at a
     time from 0.0; up to 128, eight partial sums combined as a tree, then the rest. (Longer arrays are cut in halves
@@ -418,10 +419,15 @@ def add_reduce(values: npt.NDArray[np.float64]) -> float:
     return 0.0 + total  # added to numpy's starting 0.0 (a sum of -0.0 only is 0.0)
 
 
-def _pairwise_is_numpys() -> bool:
+@functools.cache
+def pairwise_is_numpys() -> bool:
     """Whether ``add_reduce`` gives ``np.add.reduce``'s bits on this numpy: every size up to 128, values of
     every magnitude and both signs of zero (numpy documents its summation as pairwise, not its exact
-    tree: checked here, once per process, rather than assumed)."""
+    tree: checked here, once per process, at the first run's start, rather than assumed). When it does
+    not, the kernels leave the non-integer sums they could add (the hour equivalents, the ARE months
+    saved) to numpy. False without the kernels."""
+    if not ENABLED:
+        return False
     rng = np.random.default_rng(20261202)
     for n in range(129):
         values = rng.normal(0.0, 1.0, n) * 10.0 ** rng.uniform(-3.0, 9.0, n)
@@ -430,11 +436,6 @@ def _pairwise_is_numpys() -> bool:
             if np.float64(add_reduce(x)).tobytes() != np.float64(np.add.reduce(x)).tobytes():
                 return False
     return True
-
-
-#: True when ``add_reduce`` is numpy's sum bit for bit here: the kernels then add the non-integer terms
-#: numpy would (the hour equivalents, the ARE months saved) themselves; else numpy adds them.
-PAIRWISE = ENABLED and _pairwise_is_numpys()
 
 
 # Rows of the scratch table ``out`` that the CESA pay kernels share (one column per activity).
@@ -712,7 +713,7 @@ def cesa_pay_settle(  # noqa: PLR0913
     recipient is paid, 8 whether some capital is owed; and, when ``sums`` has a tenth element,
     9 the sum of the gross pay (``np.add.reduce(out[O_GROSS, :m])``: every gross is a whole cent
     within range, NaN when some is not and numpy must add them); when it has twelve (only where
-    ``PAIRWISE``), 10 and 11 numpy's sums of the hours and of the ARE months saved (``add_reduce``:
+    ``pairwise_is_numpys()``), 10 and 11 numpy's sums of the hours and of the ARE months saved (``add_reduce``:
     NaN when numpy must add them).
     """
     rgdu = kc[K_RGDU] != 0.0
@@ -793,7 +794,7 @@ def cesa_pay_settle(  # noqa: PLR0913
     if sums.shape[0] > 9:
         total, ok = _exact_sum(out[O_GROSS, :m], False)
         sums[9] = total if ok else np.nan
-    if sums.shape[0] > 11:  # (only where ``PAIRWISE``: numpy's own sums of the hours and of the ARE months saved)
+    if sums.shape[0] > 11:  # (only where ``pairwise_is_numpys``: numpy's own sums of the hours and of the ARE months saved)
         sums[10] = add_reduce(out[O_HOURS, :m])
         sums[11] = add_reduce(out[O_ARE_SAVED, :m]) if any_are else 0.0
 

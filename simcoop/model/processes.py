@@ -1476,7 +1476,7 @@ def _cesa_pay_compiled(
     # The power of the relief taper stays numpy's (its SIMD routine, not the C library's pow).
     base = out[kernels.O_BASE]
     powered = base ** rates.rgdu_power if rates.relief_formula != "fillon" else base
-    sums = np.empty(12 if kernels.PAIRWISE else 10)
+    sums = np.empty(12 if c.pairwise else 10)
     flows = book.flows
     if charges is None:
         kernels.cesa_pay_settle(
@@ -1524,6 +1524,7 @@ class _Constants(NamedTuple):
     conventions: npt.NDArray[np.float64] | None  # _convention_table(p.conventions), None without conventions
     coop: npt.NDArray[np.float64]  # kernels.coop_month's constants (kernels.P_*)
     dues_table: npt.NDArray[np.float64]  # the dues, one row each: rate, 1.0 when on turnover, floor
+    pairwise: bool  # kernels.pairwise_is_numpys(): the CESA pay kernel adds the hours and ARE months saved
 
 
 _CONSTANTS: dict[int, tuple[ModelParams, _Constants]] = {}
@@ -1542,6 +1543,7 @@ def _constants_of(p: ModelParams) -> _Constants:
         per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year), _dues(p),
         _financing_tables(p.financing), _convention_table(p.conventions) if p.conventions else None, _coop_constants(p),
         np.array([(rate, 1.0 if on_turnover else 0.0, floor) for rate, on_turnover, floor in _dues(p)], dtype=np.float64).reshape(-1, 3),
+        kernels.pairwise_is_numpys(),
     )  # fmt: skip
 
 
