@@ -12,7 +12,11 @@ Two kinds of storage:
 - **activity** arrays hold what the monthly accounting reads and writes, for the active
   activities only, packed in the first ``m`` slots (an activity that closes is replaced
   by the last one), so that the accounting of all of them is a few vectorised
-  operations on contiguous slices.
+  operations on contiguous slices;
+- the **cooperative's** own numbers (its ledger, the year's result, capital, reserves, team,
+  financing, the year's headcount and turnover: ``CS_*``) sit in one float64 array, ``cs``,
+  which the month's compiled kernels and the exits work on in place; Python reads and writes
+  them by name (``book.coop_ledger_cents``), as attributes.
 
 Money is counted in whole cents held in float64 (exact up to 2**53 cents, about
 90 000 billion euros), so sums never lose a cent and no int/float conversions are

@@ -106,7 +106,7 @@ from simcoop.model.params import CAPE, CESA
 __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "fixed_gross_one", "hold_back", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
     "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "month_close", "public_funding", "C_COLUMNS",
-    "coop_month", "month_stocks", "P_COLUMNS", "add_reduce", "pairwise_is_numpys", "entrants", "cesa_pay_settle_charged",
+    "coop_month", "month_stocks", "P_COLUMNS", "add_reduce", "pairwise_is_numpys", "entrants", "cesa_pay_settle_charged", "month_end",
 ]
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
@@ -1578,3 +1578,70 @@ def cesa_pay_settle_charged(  # noqa: PLR0913
         a, m, salaried, out[O_GROSS], True, insurance, at_mp, table_at_mp, per_head_cents, versement_mobilite_rate, taxe_ratio, bounds,
         taxe_rates,
     )  # fmt: skip
+
+
+@_jit
+def month_end(  # noqa: PLR0913
+    t: int,
+    conventions: npt.NDArray[np.float64],
+    last: npt.NDArray[np.int64],
+    n_active: int,
+    counts: npt.NDArray[np.float64],
+    funding_due: npt.NDArray[np.float64],
+    funding_received: npt.NDArray[np.float64],
+    advance_left: npt.NDArray[np.float64],
+    schedule: npt.NDArray[np.float64],
+    from_caf: npt.NDArray[np.float64],
+    caf_outstanding: npt.NDArray[np.float64],
+    caf_due: npt.NDArray[np.float64],
+    advance_settle_due: npt.NDArray[np.float64],
+    dailly_in: npt.NDArray[np.float64],
+    dailly_out: npt.NDArray[np.float64],
+    capital_due: npt.NDArray[np.float64],
+    allocations_due: npt.NDArray[np.float64],
+    rates: npt.NDArray[np.float64],
+    funding_earned: npt.NDArray[np.float64],
+    first: int,
+    year_contributions: float,
+    earned: npt.NDArray[np.float64],
+    cs: npt.NDArray[np.float64],
+    a: npt.NDArray[np.float64],
+    m: int,
+    pending: npt.NDArray[np.float64],
+    coop_pending: npt.NDArray[np.float64],
+    n_cape: int,
+    n_cesa: int,
+    n_associe: int,
+    n_exited: int,
+    n_waiting: int,
+    costs: float,
+    row: npt.NDArray[np.float64],
+    site_active: npt.NDArray[np.float64],
+    site_waiting: npt.NDArray[np.float64],
+    site_staff_series: npt.NDArray[np.float64],
+    site_staff: npt.NDArray[np.float64],
+    zone_active: npt.NDArray[np.float64],
+) -> int:
+    """A month's end outside a closing, one site and one zone, in one call: ``month_close``, then (when it has
+    done all) ``month_stocks`` and the month's series of the site and the zone (``processes.close_month``:
+    the activities, the waiting list and the team at the site, the activities in the zone).
+
+    Returns ``month_close``'s answer (0, 1: the caller goes on in Python, the stocks too), 2 when the
+    stocks were left to numpy, or 6 when everything was done.
+    """
+    done = month_close(
+        t, conventions, last, n_active, counts, funding_due, funding_received, advance_left, schedule, from_caf, caf_outstanding, caf_due,
+        advance_settle_due, dailly_in, dailly_out, capital_due, allocations_due, rates, funding_earned, first, year_contributions, earned, cs,
+    )  # fmt: skip
+    if done != 2:
+        return done
+    if not month_stocks(
+        a, m, pending, coop_pending, funding_due, advance_left, capital_due, allocations_due, t, cs, n_cape, n_cesa, n_associe, n_exited,
+        n_waiting, costs, row,
+    ):  # fmt: skip
+        return 2
+    site_active[0, t] = m
+    site_waiting[0, t] = n_waiting
+    site_staff_series[0, t] = site_staff[0]
+    zone_active[0, t] = m
+    return 6

@@ -592,7 +592,25 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     flows = book.flows
     december = p.calendar_month.item(month) == 12
     settle = december or month == p.horizon_months - 1
-    done = _close_compiled(book, p, month, settle, c) if kernels.ENABLED else 0
+    m = book.m
+    count = book.stage_count
+    waiting = 0
+    for w in book.waiting:
+        waiting += len(w)
+    row = recorder.stocks[month]
+    done = 0
+    if kernels.ENABLED:
+        stocks = None
+        if not settle and p.n_sites == 1 and p.n_zones == 1:  # the month's end in one kernel call (kernels.month_end)
+            by_site, by_zone = book.by_site, book.by_zone
+            stocks = (
+                book.a, m, book.pending, book.coop_pending, count[CAPE], count[CESA], count[ASSOCIE], count[SORTIE], waiting,
+                flows["coop_costs_cents"], row, by_site["active"], by_site["waiting"], by_site["staff_fte"], book.site_staff, by_zone["active"],
+            )  # fmt: skip
+        done = _close_compiled(book, p, month, settle, c, stocks)
+        if done == 6:
+            recorder.write(month, book.take_flows())
+            return
     if done == 0:
         _public_funding(book, p, month)
         _prestations(book, p, month)
@@ -607,12 +625,6 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
             _recover_over_compensation(book, p, month, settle=settle)
     if december:
         _annual_closing(book, p, month)
-    m = book.m
-    count = book.stage_count
-    waiting = 0
-    for w in book.waiting:
-        waiting += len(w)
-    row = recorder.stocks[month]
     # The stocks into the recorder's row, the own treasury and the month's costs into the book.
     if not (kernels.ENABLED and kernels.month_stocks(
         book.a, m, book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due, book.allocations_due, month,
@@ -907,14 +919,16 @@ def _financing_tables_of(f: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[n
     return np.array(rows, dtype=np.float64), np.array(caf, dtype=np.float64).reshape(len(caf), 4)
 
 
-def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool, c: _Constants | None = None) -> int:
+def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool, c: _Constants | None = None, stocks: tuple[Any, ...] | None = None) -> int:
     """``close_month``'s money before the annual closing by ``kernels.month_close``, the same operations
     in the same order: ``_public_funding`` (here or by the kernel), ``_prestations``, ``_financing``, the
     capital repaid and allocations paid, ``_recover_over_compensation``.
 
     Returns how far it went: 0, having changed nothing; 1, the public funding and the prestations
     done; 2, all done (the caller runs the Python code for the rest). ``c``: ``_constants(p)``, when
-    the caller has it.
+    the caller has it. With ``stocks`` (``kernels.month_end``'s arguments after ``month_close``'s: a month
+    that closes no year, one site and one zone), the stocks and the site's and zone's series too, when it
+    all went through: 6.
     """
     if c is None:
         c = _constants(p)
@@ -944,12 +958,20 @@ def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool, c: _Consta
     for index, name in CS_CLOSE_FLOWS:  # the month's flows it adds to, from the flows
         cs[index] = flows[name]
     funding_earned = book.funding_earned
-    done = kernels.month_close(
-        t, conventions, book.convention_last, count[CAPE] + count[CESA] + count[ASSOCIE], counts, book.funding_due, book.funding_received,
-        book.advance_left, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in, book.dailly_out,
-        book.capital_due, book.allocations_due, rates, funding_earned, int(cs.item(CS_YEAR_FIRST_MONTH)), cs.item(CS_YEAR_CONTRIBUTIONS),
-        earned, cs,
-    )  # fmt: skip
+    if stocks is None:
+        done = kernels.month_close(
+            t, conventions, book.convention_last, count[CAPE] + count[CESA] + count[ASSOCIE], counts, book.funding_due, book.funding_received,
+            book.advance_left, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in,
+            book.dailly_out, book.capital_due, book.allocations_due, rates, funding_earned, int(cs.item(CS_YEAR_FIRST_MONTH)),
+            cs.item(CS_YEAR_CONTRIBUTIONS), earned, cs,
+        )  # fmt: skip
+    else:
+        done = kernels.month_end(
+            t, conventions, book.convention_last, count[CAPE] + count[CESA] + count[ASSOCIE], counts, book.funding_due, book.funding_received,
+            book.advance_left, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in,
+            book.dailly_out, book.capital_due, book.allocations_due, rates, funding_earned, int(cs.item(CS_YEAR_FIRST_MONTH)),
+            cs.item(CS_YEAR_CONTRIBUTIONS), earned, cs, *stocks,
+        )  # fmt: skip
     if done == 0:  # the public funding handed back: nothing changed
         return 0
     for index, name in CS_CLOSE_FLOWS:
