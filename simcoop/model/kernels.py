@@ -1582,29 +1582,7 @@ def cesa_pay_settle_charged(  # noqa: PLR0913
 
 @_jit
 def month_end(  # noqa: PLR0913
-    t: int,
-    conventions: npt.NDArray[np.float64],
-    last: npt.NDArray[np.int64],
-    n_active: int,
-    counts: npt.NDArray[np.float64],
-    funding_due: npt.NDArray[np.float64],
-    funding_received: npt.NDArray[np.float64],
-    advance_left: npt.NDArray[np.float64],
-    schedule: npt.NDArray[np.float64],
-    from_caf: npt.NDArray[np.float64],
-    caf_outstanding: npt.NDArray[np.float64],
-    caf_due: npt.NDArray[np.float64],
-    advance_settle_due: npt.NDArray[np.float64],
-    dailly_in: npt.NDArray[np.float64],
-    dailly_out: npt.NDArray[np.float64],
-    capital_due: npt.NDArray[np.float64],
-    allocations_due: npt.NDArray[np.float64],
-    rates: npt.NDArray[np.float64],
-    funding_earned: npt.NDArray[np.float64],
-    first: int,
-    year_contributions: float,
-    earned: npt.NDArray[np.float64],
-    cs: npt.NDArray[np.float64],
+    close: tuple,  # type: ignore[type-arg]
     a: npt.NDArray[np.float64],
     m: int,
     pending: npt.NDArray[np.float64],
@@ -1622,19 +1600,17 @@ def month_end(  # noqa: PLR0913
     site_staff: npt.NDArray[np.float64],
     zone_active: npt.NDArray[np.float64],
 ) -> int:
-    """A month's end outside a closing, one site and one zone, in one call: ``month_close``, then (when it has
-    done all) ``month_stocks`` and the month's series of the site and the zone (``processes.close_month``:
+    """A month's end outside a closing, one site and one zone, in one call: ``month_close(*close)``, then (when it
+    has done all) ``month_stocks`` and the month's series of the site and the zone (``processes.close_month``:
     the activities, the waiting list and the team at the site, the activities in the zone).
 
     Returns ``month_close``'s answer (0, 1: the caller goes on in Python, the stocks too), 2 when the
     stocks were left to numpy, or 6 when everything was done.
     """
-    done = month_close(
-        t, conventions, last, n_active, counts, funding_due, funding_received, advance_left, schedule, from_caf, caf_outstanding, caf_due,
-        advance_settle_due, dailly_in, dailly_out, capital_due, allocations_due, rates, funding_earned, first, year_contributions, earned, cs,
-    )  # fmt: skip
+    done = month_close(*close)
     if done != 2:
         return done
+    t, funding_due, advance_left, capital_due, allocations_due, cs = close[0], close[5], close[7], close[15], close[16], close[22]
     if not month_stocks(
         a, m, pending, coop_pending, funding_due, advance_left, capital_due, allocations_due, t, cs, n_cape, n_cesa, n_associe, n_exited,
         n_waiting, costs, row,

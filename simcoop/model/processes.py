@@ -958,20 +958,13 @@ def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool, c: _Consta
     for index, name in CS_CLOSE_FLOWS:  # the month's flows it adds to, from the flows
         cs[index] = flows[name]
     funding_earned = book.funding_earned
-    if stocks is None:
-        done = kernels.month_close(
-            t, conventions, book.convention_last, count[CAPE] + count[CESA] + count[ASSOCIE], counts, book.funding_due, book.funding_received,
-            book.advance_left, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in,
-            book.dailly_out, book.capital_due, book.allocations_due, rates, funding_earned, int(cs.item(CS_YEAR_FIRST_MONTH)),
-            cs.item(CS_YEAR_CONTRIBUTIONS), earned, cs,
-        )  # fmt: skip
-    else:
-        done = kernels.month_end(
-            t, conventions, book.convention_last, count[CAPE] + count[CESA] + count[ASSOCIE], counts, book.funding_due, book.funding_received,
-            book.advance_left, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in,
-            book.dailly_out, book.capital_due, book.allocations_due, rates, funding_earned, int(cs.item(CS_YEAR_FIRST_MONTH)),
-            cs.item(CS_YEAR_CONTRIBUTIONS), earned, cs, *stocks,
-        )  # fmt: skip
+    close = (
+        t, conventions, book.convention_last, count[CAPE] + count[CESA] + count[ASSOCIE], counts, book.funding_due, book.funding_received,
+        book.advance_left, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in, book.dailly_out,
+        book.capital_due, book.allocations_due, rates, funding_earned, int(cs.item(CS_YEAR_FIRST_MONTH)), cs.item(CS_YEAR_CONTRIBUTIONS),
+        earned, cs,
+    )  # fmt: skip
+    done = kernels.month_close(*close) if stocks is None else kernels.month_end(close, *stocks)
     if done == 0:  # the public funding handed back: nothing changed
         return 0
     for index, name in CS_CLOSE_FLOWS:
