@@ -1546,19 +1546,7 @@ def entrants(  # noqa: PLR0913
 
 @_jit
 def cesa_pay_settle_charged(  # noqa: PLR0913
-    a: npt.NDArray[np.float64],
-    m: int,
-    salaried: npt.NDArray[np.bool_],
-    prior_status: npt.NDArray[np.int64],
-    out: npt.NDArray[np.float64],
-    powered: npt.NDArray[np.float64],
-    kc: npt.NDArray[np.float64],
-    t: int,
-    are_average_cents: float,
-    are_cumul_reduction_rate: float,
-    rsa_cents: float,
-    capital_instalment_cents: float,
-    sums: npt.NDArray[np.float64],
+    settle: tuple,  # type: ignore[type-arg]
     insurance: npt.NDArray[np.float64],
     at_mp: npt.NDArray[np.float64],
     table_at_mp: float,
@@ -1568,12 +1556,10 @@ def cesa_pay_settle_charged(  # noqa: PLR0913
     bounds: npt.NDArray[np.float64],
     taxe_rates: npt.NDArray[np.float64],
 ) -> float:
-    """``cesa_pay_settle``, then the month's ``activity_charges`` on the gross it paid (what ``processes`` does
-    next when no CAPE pay comes between), in one call; returns the charges' total."""
-    cesa_pay_settle(
-        a, m, salaried, prior_status, out, powered, kc, t, are_average_cents, are_cumul_reduction_rate, rsa_cents, capital_instalment_cents,
-        sums,
-    )  # fmt: skip
+    """``cesa_pay_settle(*settle)``, then the month's ``activity_charges`` on the gross it paid (what ``processes``
+    does next when no CAPE pay comes between), in one call; returns the charges' total."""
+    cesa_pay_settle(*settle)
+    a, m, salaried, out = settle[0], settle[1], settle[2], settle[4]
     return activity_charges(
         a, m, salaried, out[O_GROSS], True, insurance, at_mp, table_at_mp, per_head_cents, versement_mobilite_rate, taxe_ratio, bounds,
         taxe_rates,

@@ -1493,16 +1493,14 @@ def _cesa_pay_compiled(
     powered = base ** rates.rgdu_power if rates.relief_formula != "fillon" else base
     sums = np.empty(12 if c.pairwise else 10)
     flows = book.flows
+    settle = (
+        book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
+        c.capital_instalment, sums,
+    )  # fmt: skip
     if charges is None:
-        kernels.cesa_pay_settle(
-            book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
-            c.capital_instalment, sums,
-        )  # fmt: skip
+        kernels.cesa_pay_settle(*settle)
     else:
-        flows["activity_charges_cents"] += kernels.cesa_pay_settle_charged(
-            book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
-            c.capital_instalment, sums, *charges,
-        )  # fmt: skip
+        flows["activity_charges_cents"] += kernels.cesa_pay_settle_charged(settle, *charges)
     cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing, gross_total, *added = sums.tolist()
     if status & 1:
         flows["settlement_pay_cents"] += settlement
