@@ -600,14 +600,14 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     row = recorder.stocks[month]
     done = 0
     if kernels.ENABLED:
-        stocks = None
+        after_close = None
         if not settle and p.n_sites == 1 and p.n_zones == 1:  # the month's end in one kernel call (kernels.month_end)
             by_site, by_zone = book.by_site, book.by_zone
-            stocks = (
+            after_close = (
                 book.a, m, book.pending, book.coop_pending, count[CAPE], count[CESA], count[ASSOCIE], count[SORTIE], waiting,
                 flows["coop_costs_cents"], row, by_site["active"], by_site["waiting"], by_site["staff_fte"], book.site_staff, by_zone["active"],
             )  # fmt: skip
-        done = _close_compiled(book, p, month, settle, c, stocks)
+        done = _close_compiled(book, p, month, settle, c, after_close)
         if done == 6:
             recorder.write(month, book.take_flows())
             return
@@ -919,14 +919,16 @@ def _financing_tables_of(f: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[n
     return np.array(rows, dtype=np.float64), np.array(caf, dtype=np.float64).reshape(len(caf), 4)
 
 
-def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool, c: _Constants | None = None, stocks: tuple[Any, ...] | None = None) -> int:
+def _close_compiled(
+    book: Book, p: ModelParams, t: int, settle: bool, c: _Constants | None = None, after_close: tuple[Any, ...] | None = None
+) -> int:
     """``close_month``'s money before the annual closing by ``kernels.month_close``, the same operations
     in the same order: ``_public_funding`` (here or by the kernel), ``_prestations``, ``_financing``, the
     capital repaid and allocations paid, ``_recover_over_compensation``.
 
     Returns how far it went: 0, having changed nothing; 1, the public funding and the prestations
     done; 2, all done (the caller runs the Python code for the rest). ``c``: ``_constants(p)``, when
-    the caller has it. With ``stocks`` (``kernels.month_end``'s arguments after ``month_close``'s: a month
+    the caller has it. With ``after_close`` (``kernels.month_end``'s arguments after ``month_close``'s: a month
     that closes no year, one site and one zone), the stocks and the site's and zone's series too, when it
     all went through: 6.
     """
@@ -964,7 +966,7 @@ def _close_compiled(book: Book, p: ModelParams, t: int, settle: bool, c: _Consta
         book.capital_due, book.allocations_due, rates, funding_earned, int(cs.item(CS_YEAR_FIRST_MONTH)), cs.item(CS_YEAR_CONTRIBUTIONS),
         earned, cs,
     )  # fmt: skip
-    done = kernels.month_close(*close) if stocks is None else kernels.month_end(close, *stocks)
+    done = kernels.month_close(*close) if after_close is None else kernels.month_end(close, *after_close)
     if done == 0:  # the public funding handed back: nothing changed
         return 0
     for index, name in CS_CLOSE_FLOWS:
