@@ -139,30 +139,8 @@ def outcomes(  # noqa: PLR0913
 
 
 @_jit
-def decide(  # noqa: PLR0913
-    a: npt.NDArray[np.float64],
-    m: int,
-    t: int,
-    u_exit: npt.NDArray[np.float64],
-    u_dest: npt.NDArray[np.float64],
-    u_decide: npt.NDArray[np.float64],
-    exit_after_are: float,
-    exit_in_trial: float,
-    min_cost_now: float,
-    after_are_min_salary_share: float,
-    treasury_months_required: float,
-    uptake: float,
-    renewal: float,
-    late: float,
-    cumshares: npt.NDArray[np.float64],
-    masks: npt.NDArray[np.bool_],
-    hold_back: bool,
-    prior_status: npt.NDArray[np.int64],
-    out: npt.NDArray[np.int64],
-) -> int:
-    """``kernels.decision_masks`` into the rows of ``masks``, then ``outcomes``: the month's decisions in one call."""
-    decision_masks(
-        a, m, t, u_exit, u_decide, exit_after_are, exit_in_trial, min_cost_now, after_are_min_salary_share, treasury_months_required,
-        uptake, masks[0], masks[1], masks[2], masks[3], masks[4],
-    )  # fmt: skip
-    return outcomes(a, m, t, u_dest, u_decide, min_cost_now, renewal, late, cumshares, masks, hold_back, prior_status, out)
+def decide(masks_of: tuple, outcomes_of: tuple) -> int:  # type: ignore[type-arg]
+    """``kernels.decision_masks(*masks_of)``, then ``outcomes(*outcomes_of)`` (which reads the masks it wrote):
+    the month's decisions in one call."""
+    decision_masks(*masks_of)
+    return outcomes(*outcomes_of)

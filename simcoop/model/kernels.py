@@ -106,7 +106,8 @@ from simcoop.model.params import CAPE, CESA
 __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "fixed_gross_one", "hold_back", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
     "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "month_close", "public_funding", "C_COLUMNS",
-    "coop_month", "month_stocks", "P_COLUMNS", "add_reduce", "pairwise_is_numpys", "entrants", "cesa_pay_settle_charged", "month_end",
+    "coop_month", "month_stocks", "P_COLUMNS", "add_reduce", "pairwise_is_numpys", "entrants", "cesa_pay_settle_charged",
+    "month_end",
 ]
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).

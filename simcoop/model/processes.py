@@ -76,7 +76,6 @@ from simcoop.model.book import (
     CS_EXEMPT_TURNOVER_YEAR,
     CS_LEDGER,
     CS_OWN_TREASURY,
-    CS_RATIO_LAST_YEAR,
     CS_RESULT,
     CS_SIZE_BAND,
     CS_TURNOVER_YEAR,
@@ -1115,7 +1114,9 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
         enter(i)
 
 
-def _open_entrants(book: Book, p: ModelParams, streams: _Draws, rng: np.random.Generator, t: int, k: int, first: list[int], zones: Any, sites: Any) -> range:
+def _open_entrants(
+    book: Book, p: ModelParams, streams: _Draws, rng: np.random.Generator, t: int, k: int, first: list[int], zones: Any, sites: Any
+) -> range:
     """The entrants' draws made numbers and their activities opened (``_start_taken``'s numpy path; ``kernels.entrants``
     does the same)."""
     sector = p.sector_cumshares.searchsorted(rng.random(k), side="right")  # (np.searchsorted without its wrapper)
@@ -1220,7 +1221,9 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int, c: _Consta
         _coop_month_python(book, p, rates, calendar, t, contributions, capital_in, c)
 
 
-def _coop_month_python(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float, capital_in: float, c: _Constants) -> None:
+def _coop_month_python(
+    book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float, capital_in: float, c: _Constants
+) -> None:
     """The end of ``_accounting``: the cooperative's own month (``_coop_month`` does the same by a kernel)."""
     flows = book.flows
     # Receivables of closed activities, collected by the cooperative.
@@ -1244,22 +1247,15 @@ def _coop_month_python(book: Book, p: ModelParams, rates: Any, calendar: int, t:
     book.coop_ledger_cents += contributions + collected + capital_in - costs
 
 
-def _coop_month(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float, capital_in: float, c: _Constants) -> bool:
+def _coop_month(
+    book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float, capital_in: float, c: _Constants
+) -> bool:
     """The end of ``_accounting`` (the cooperative's own month: the receivables collected, the capital paid in,
     ``_staffing``, ``_structure_costs``, ``_headcount_band``, the year's result and the ledger) by
     ``kernels.coop_month``, the same numbers, for one site. False, having changed nothing, when it hands the
     month back (the caller runs the Python code)."""
     cs = book.cs
-    vm = p.versement_mobilite_rate if cs.item(CS_SIZE_BAND) >= 1 else 0.0
-    ratio = cs.item(CS_RATIO_LAST_YEAR)  # book.taxe_salaires_ratio()
-    if ratio != ratio:  # (NaN: no last year yet)
-        turnover_year = cs.item(CS_TURNOVER_YEAR)
-        ratio = cs.item(CS_EXEMPT_TURNOVER_YEAR) / turnover_year if turnover_year > 0 else 0.0
-    thresholds = p.taxe_salaires_thresholds_by_month[t]
-    key = (id(rates), vm, ratio, thresholds)
-    per_fte = book.fte_cost_cache.get(key)
-    if per_fte is None:
-        per_fte = book.fte_cost_cache[key] = _fte_costs(p, rates, vm, ratio, thresholds)
+    per_fte = _one_fte(book, p, rates, t)
     count = book.stage_count
     payslips = count[CESA] + count[ASSOCIE]
     flows = book.flows
@@ -1551,19 +1547,21 @@ def _constants(p: ModelParams) -> _Constants:
 
 
 def _constants_of(p: ModelParams) -> _Constants:
+    per_head = per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
+    dues = _dues(p)
     return _Constants(
         p.contribution_base == "turnover", float(p.contribution_minimum_cents), float(p.cape_fee_cents), float(p.margin_smoothing_months),
         float(p.treasury_floor_cents), float(p.advance_cap_cents), float(p.are_average_cents), float(p.are_cumul_reduction_rate),
-        float(p.rsa_cents), float(p.capital_instalment_cents),
-        per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year), _dues(p),
-        _financing_tables(p.financing), _convention_table(p.conventions) if p.conventions else None, _coop_constants(p),
-        np.array([(rate, 1.0 if on_turnover else 0.0, floor) for rate, on_turnover, floor in _dues(p)], dtype=np.float64).reshape(-1, 3),
+        float(p.rsa_cents), float(p.capital_instalment_cents), per_head, dues,
+        _financing_tables(p.financing), _convention_table(p.conventions) if p.conventions else None, _coop_constants(p, per_head),
+        np.array([(rate, 1.0 if on_turnover else 0.0, floor) for rate, on_turnover, floor in dues], dtype=np.float64).reshape(-1, 3),
         kernels.pairwise_is_numpys(),
     )  # fmt: skip
 
 
-def _coop_constants(p: ModelParams) -> npt.NDArray[np.float64]:
-    """``kernels.coop_month``'s constants of ``p`` (``kernels.P_*``), as the Python code reads them (exact doubles)."""
+def _coop_constants(p: ModelParams, per_head: float) -> npt.NDArray[np.float64]:
+    """``kernels.coop_month``'s constants of ``p`` (``kernels.P_*``), as the Python code reads them (exact doubles);
+    ``per_head``: ``_Constants.per_head``."""
     values = [0.0] * kernels.P_COLUMNS
     values[kernels.P_HIRE_ABOVE] = float(p.hire_above_caseload)
     values[kernels.P_HIRING_STEP] = float(p.hiring_step_fte)
@@ -1572,7 +1570,7 @@ def _coop_constants(p: ModelParams) -> npt.NDArray[np.float64]:
     values[kernels.P_SUPPORT_RATIO] = float(p.support_ratio)
     values[kernels.P_SUPPORT_PER_100] = float(p.support_fte_per_100_entrepreneurs)
     values[kernels.P_SUPPORT_AT_OPENING] = float(p.support_fte_at_opening)
-    values[kernels.P_PER_HEAD] = per_head_cost_per_month(p.mutuelle_cents_per_month, p.occupational_health_cents_per_year)
+    values[kernels.P_PER_HEAD] = per_head
     values[kernels.P_OVERHEADS] = float(p.overheads_cents_per_month)
     values[kernels.P_PER_ENTREPRENEUR] = float(p.per_entrepreneur_cents_per_month)
     values[kernels.P_OVERHEADS_PER_FTE] = float(p.overheads_cents_per_fte_month)
@@ -1711,7 +1709,7 @@ def _activity_charges(
         )  # fmt: skip
         book.flows["activity_charges_cents"] += total
         return
-    vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
+    vm = _versement_mobilite(book, p)
     sector = a[ROW_SECTOR].astype(np.intp)
     charges = p.sector_insurance_cents_per_month[sector].copy()
     if gross is not None:
@@ -1726,7 +1724,7 @@ def _activity_charges(
 def _charges_args(book: Book, p: ModelParams, rates: Any, t: int, c: Any = None) -> tuple[Any, ...]:
     """``kernels.activity_charges``' arguments after the activities' (the caller has added this month's turnover
     and VAT-exempt turnover to the year's: the taxe sur les salaires' ratio)."""
-    vm = p.versement_mobilite_rate if book.cs.item(CS_SIZE_BAND) >= 1 else 0.0  # from 11 employees (CGCT L2333-64)
+    vm = _versement_mobilite(book, p)
     thresholds = p.taxe_salaires_thresholds_by_month[t]
     hit = book.brackets_hit  # (the same thresholds most months: equal tuples, compared without hashing)
     if hit[0] == thresholds:
@@ -1762,15 +1760,7 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
     active = count[CAPE] + count[CESA] + count[ASSOCIE]
     staff_fte, support_fte = book.staff_fte, book.support_fte
     team = staff_fte + support_fte
-    vm = p.versement_mobilite_rate if book.size_band >= 1 else 0.0
-    ratio = book.taxe_salaires_ratio()
-    thresholds = p.taxe_salaires_thresholds_by_month[t]
-    # The cost of one FTE of each kind changes only with the rules, the band, the ratio and the brackets:
-    # computed once per combination (the rules live in p as long as the run).
-    key = (id(rates), vm, ratio, thresholds)
-    per_fte = book.fte_cost_cache.get(key)
-    if per_fte is None:
-        per_fte = book.fte_cost_cache[key] = _fte_costs(p, rates, vm, ratio, thresholds)
+    per_fte = _one_fte(book, p, rates, t)
     staff = float(round(staff_fte * per_fte[0] + support_fte * per_fte[1]))
     # per_head_costs_cents of the team in Python numbers (round: np.rint's answer on a float >= 0).
     if c is None:
@@ -1800,6 +1790,27 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
     if t == 0:
         costs += p.setup_cents
     return staff, costs
+
+
+def _versement_mobilite(book: Book, p: ModelParams) -> float:
+    """The versement mobilité rate the cooperative pays: from 11 employees (CGCT L2333-64), its size band 1 or more."""
+    return p.versement_mobilite_rate if book.cs.item(CS_SIZE_BAND) >= 1 else 0.0
+
+
+def _one_fte(book: Book, p: ModelParams, rates: Any, t: int) -> tuple[float, float]:
+    """The employer cost and payroll taxes of one staff FTE and of one support FTE this month (``_fte_costs``).
+
+    They change only with the rules, the band, the taxe ratio and its brackets: computed once per
+    combination and kept in the book (the rules live in ``p`` as long as the run).
+    """
+    vm = _versement_mobilite(book, p)
+    ratio = book.taxe_salaires_ratio()
+    thresholds = p.taxe_salaires_thresholds_by_month[t]
+    key = (id(rates), vm, ratio, thresholds)
+    per_fte = book.fte_cost_cache.get(key)
+    if per_fte is None:
+        per_fte = book.fte_cost_cache[key] = _fte_costs(p, rates, vm, ratio, thresholds)
+    return per_fte
 
 
 _DUES: dict[int, tuple[Any, list[tuple[float, bool, float]]]] = {}
@@ -1967,13 +1978,14 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
         masks = book.masks  # (the kernels read and write the first m columns)
         out = book.outcomes
         cum, p_renew = p.destination_cumshares_by_stage, float(p.cape_renewal_probability)
-        n = flow_kernels.decide(
-            book.a, m, t, u_exit, u_dest, u_decide, float(p.cape_exit_probability_after_are), float(p.trial_exit_probability), min_cost_now,
-            float(p.after_are_min_salary_share), float(p.treasury_months_required), float(p_up), p_renew, float(p_late), cum, masks, hold_back,
-            book.prior_status, out,
+        masks_of = (
+            book.a, m, t, u_exit, u_decide, float(p.cape_exit_probability_after_are), float(p.trial_exit_probability), min_cost_now,
+            float(p.after_are_min_salary_share), float(p.treasury_months_required), float(p_up), *book.mask_rows,
         )  # fmt: skip
-        if n < 0:
-            viable, term_over = book.mask_rows[2], book.mask_rows[3]  # some conversion may be held back: the rule on those candidates, then the outcomes
+        outcomes_of = (book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks)
+        n = flow_kernels.decide(masks_of, (*outcomes_of, hold_back, book.prior_status, out))
+        if n < 0:  # some conversion may be held back: the rule on those candidates, then the outcomes
+            viable, term_over = book.mask_rows[2], book.mask_rows[3]
             tables = _book_tables(book, book.rates(t))[0]
             if not kernels.hold_back(
                 book.a, out[0], -n, t, tables.cost, tables.kernel_constants, float(p.fixed_pay_share), float(p.min_gross_cents),
@@ -1981,7 +1993,7 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
                 float(p.min_income_gain_share_on_are), viable, np.empty((2, -n)),
             ):  # fmt: skip
                 _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
-            n = flow_kernels.outcomes(book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks, False, book.prior_status, out)
+            n = flow_kernels.outcomes(*outcomes_of, False, book.prior_status, out)
         if n:
             change = book.parcours.schedule
             for i, code, destination, reason in zip(*out[:, :n].tolist(), strict=True):
