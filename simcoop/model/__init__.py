@@ -68,6 +68,7 @@ def run_model(
     roster_treasury = float(p.roster.treasury_cents.sum())
     env.process(monthly_books(env, book, p, streams, recorder))
     env.run(until=p.horizon_months)
+    events = book.parcours.event_rows()
     # The book and its parcours refer to each other: let go of the parcours now, so that the book
     # (its lists and arrays) goes by reference counting rather than to the cyclic collector.
     book.parcours = None
@@ -92,7 +93,6 @@ def run_model(
         "zone": np.array(book.zone, dtype=int64),
         "site": np.array(book.site, dtype=int64),
     }
-    events = np.array(book.events, dtype=np.int64).reshape(-1, 6)
     flows = recorder.data
     pending = int(flows["accueils"].sum() - flows["accueils_not_entered"].sum() - flows["accueils_lost_waiting"].sum()) - (n - len(p.roster.stage))
     portage = None

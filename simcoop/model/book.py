@@ -402,9 +402,6 @@ class Book:
         self.dailly_outstanding_cents = 0.0
         self.financing_net_cents = 0.0
         self.flows: dict[str, float] = dict.fromkeys(FLOW_COLUMNS, 0.0)
-        # Stage changes, six numbers each (person, month, from, to, reason, destination), in one
-        # flat list: one array at the end of the run costs half as much as from tuples.
-        self.events: list[int] = []
         # Who carries out each person's changes of state (``processes.Parcours``, set when the run starts).
         self.parcours: Any = None
         self.sector_template = _sector_template(params)

@@ -20,9 +20,14 @@ cdef class Parcours:
     cdef object held
     cdef double[:, ::1] a
     cdef double[::1] cs
-    cdef public list stage, slot_of, sector, stage_count, events, exit_probability, rate_cape, rate_cesa
+    cdef public list stage, slot_of, sector, stage_count, exit_probability, rate_cape, rate_cesa
+    cdef public long long[:, ::1] events
+    cdef public Py_ssize_t n_events
 
     cdef void _view(self)
+
+    @cython.locals(k=Py_ssize_t)
+    cdef void _event(self, Py_ssize_t i, long month, long from_stage, long to_stage, long reason, long destination)
 
     @cython.locals(i=Py_ssize_t, code=long, now=long, slot=Py_ssize_t)
     cpdef carry_out(self, event)

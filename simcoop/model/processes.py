@@ -295,7 +295,10 @@ class Parcours:
         self.slot_of: list[int] = book.slot_of
         self.sector: list[int] = book.sector
         self.stage_count: list[int] = book.stage_count
-        self.events: list[int] = book.events
+        # Each change of state, one row (person, month, from, to, reason, destination), the first
+        # ``n_events`` rows used (``event_rows``); written through a typed view when compiled.
+        self.events = np.zeros((max(4 * book.people_capacity, 64), 6), dtype=np.int64)
+        self.n_events = 0
         self.exit_probability: list[float] = book.exit_probability_by_stage
         self.rate_cape: list[float] = book.sector_rate_cape
         self.rate_cesa: list[float] = book.sector_rate_cesa
@@ -306,6 +309,25 @@ class Parcours:
         if table is not self.held:
             self.held = table
             self.a = table
+
+    def event_rows(self) -> npt.NDArray[np.int64]:
+        """The changes of state written so far, one row each (a copy)."""
+        return np.asarray(self.events)[: self.n_events].copy()
+
+    def _event(self, i: int, month: int, from_stage: int, to_stage: int, reason: int, destination: int) -> None:
+        """Write one change of state into ``events`` (twice as many rows when it is full)."""
+        k = self.n_events
+        if k == self.events.shape[0]:
+            grown = np.zeros((2 * k, 6), dtype=np.int64)
+            grown[:k] = self.events
+            self.events = grown
+        self.events[k, 0] = i
+        self.events[k, 1] = month
+        self.events[k, 2] = from_stage
+        self.events[k, 3] = to_stage
+        self.events[k, 4] = reason
+        self.events[k, 5] = destination
+        self.n_events = k + 1
 
     def schedule(self, i: int, code: int, detail: Any = None) -> None:
         """Schedule a change of person ``i``'s state, carried out by SimPy after those already due now."""
@@ -329,7 +351,7 @@ class Parcours:
             self.a[ROW_CAPE_RENEWALS_LEFT, slot] = float(self.a[ROW_CAPE_RENEWALS_LEFT, slot]) - 1
             self.a[ROW_CAPE_TERM_END_MONTH, slot] = now + p.cape_term_months
             book.flows["cape_renewals"] += 1
-            self.events += (i, now, CAPE, CAPE, R_RENEWAL, -1)  # (see Book.events)
+            self._event(i, now, CAPE, CAPE, R_RENEWAL, -1)
         elif code == TO_CESA:
             self.start_cesa(i, now, now - int(book.cape_start[i]))
             self.set_stage(i, now, CESA, R_VIABLE)
@@ -351,7 +373,7 @@ class Parcours:
                 self.start_cesa(i, now, 0)
                 self.set_stage(i, now, CESA, R_DIRECT_CESA)
         else:  # RESUME: someone present at the opening (warm start), detail = their stage; same rules from here on
-            self.events += (i, 0, ACCUEIL, detail, R_ROSTER, -1)
+            self._event(i, 0, ACCUEIL, detail, R_ROSTER, -1)
             self.stage[i] = detail
             self.stage_count[detail] += 1
             book.flows["roster_starts"] += 1
@@ -396,7 +418,7 @@ class Parcours:
         if from_stage > ACCUEIL:
             count[from_stage] -= 1
         count[to_stage] += 1
-        self.events += (i, month, from_stage, to_stage, reason, destination)
+        self._event(i, month, from_stage, to_stage, reason, destination)
 
     def settle_exit(self, i: int, month: int, destination: int, reason: int) -> None:
         """Close person ``i``'s activity: its balance goes to them or is the cooperative's loss.
@@ -1101,8 +1123,11 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
             p.are_aged_older_share, p.are_aged_between_share, float(p.are_max_months_older), float(p.are_max_months_between),
             float(p.are_max_months), p.rsa_share, sector, log_mature, columns,
         )  # fmt: skip
-        columns[k : 2 * k] = zones
-        columns[2 * k : 3 * k] = sites
+        if p.n_zones == 1 and p.n_sites == 1:  # every entrant at zone 0, site 0 (a fill, not a conversion of k numbers)
+            columns[k : 3 * k] = 0.0
+        else:
+            columns[k : 2 * k] = zones
+            columns[2 * k : 3 * k] = sites
         ids = book.add_entrants(t, first, sector, np.exp(log_mature), None, None, zones, sites, columns)  # type: ignore[arg-type]
         book.flows["rsa_entries"] += float(rsa)
     else:
@@ -1747,6 +1772,13 @@ def _taxe_brackets(
     return taxe_salaires_brackets(thresholds_eur_per_year, rates)
 
 
+@functools.lru_cache(maxsize=64)
+def _taxe_bracket_lists(thresholds_eur_per_year: tuple[float, ...], rates: tuple[float, ...]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """``_taxe_brackets`` as Python floats (the same doubles), for ``_fte_costs``' loop: converted once per set of brackets."""
+    bounds, marginal = _taxe_brackets(thresholds_eur_per_year, rates)
+    return tuple(bounds.tolist()), tuple(marginal.tolist())
+
+
 def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: int, contributions: float, c: Any = None) -> tuple[float, float]:
     """The cooperative's own costs this month: (staff costs, all costs), whole cents.
 
@@ -1835,13 +1867,12 @@ def _fte_costs(p: ModelParams, rates: Any, vm: float, ratio: float, thresholds: 
     numbers (the same operations in the same order) when the salaries, the versement mobilité
     rate and the taxe ratio are finite, else by ``payroll_taxes_cents`` itself.
     """
-    pay = np.array([p.staff_gross_cents, p.support_gross_cents])
     one_fte = _employer_costs(rates, p.staff_gross_cents, p.support_gross_cents)
     if not all(map(math.isfinite, (p.staff_gross_cents, p.support_gross_cents, vm, ratio))):
+        pay = np.array([p.staff_gross_cents, p.support_gross_cents])
         taxes = payroll_taxes_cents(pay, vm, ratio, thresholds, p.taxe_salaires_rates).tolist()
         return one_fte[0] + taxes[0], one_fte[1] + taxes[1]
-    bounds, marginal = _taxe_brackets(thresholds, p.taxe_salaires_rates)
-    edges, taxe_rates = bounds.tolist(), marginal.tolist()
+    edges, taxe_rates = _taxe_bracket_lists(thresholds, p.taxe_salaires_rates)
     costs = []
     for cost, gross in zip(one_fte, (p.staff_gross_cents, p.support_gross_cents), strict=True):
         g = gross if gross >= 0.0 else 0.0  # np.maximum(gross, 0.0)
