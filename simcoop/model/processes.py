@@ -1195,6 +1195,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int, c: _Consta
     rates = p.payroll_by_band[int(cs.item(CS_SIZE_BAND))][t]  # book.rates(t)
     calendar = p.calendar_month.item(t)
     contributions = capital_in = 0.0
+    started = None  # (status, out) of the pay's first steps, when done with the activities' month
     if m:
         # Lognormal noise of mean 1 on the turnover invoiced (numpy's exp, the kernels' inputs).
         noise = streams.volatility.standard_normal(m)
@@ -1206,10 +1207,20 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int, c: _Consta
             salaried = np.empty(m, dtype=np.bool_)
             exempt_share = np.empty(m)
             sums = np.zeros(6)
-            kernels.activity_month(
+            activity = (
                 book.a, m, t, calendar == 1, noise, pending, book.lag, col, c.on_turnover, p.bracket_thresholds_cents,
                 p.bracket_rates, c.contribution_minimum, c.cape_fee, c.smoothing, p.sector_vat_exempt_share, invoiced, salaried, exempt_share, sums,
             )  # fmt: skip
+            if calendar != p.settlement_month:  # with the pay's first steps (_cesa_pay_compiled), in one call
+                tables, buckets = _book_tables(book, rates)
+                out = np.empty((kernels.OUT_ROWS, m))
+                status = kernels.activity_pay_month(
+                    activity, tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate, c.treasury_floor,
+                    c.advance_cap, out,
+                )  # fmt: skip
+                started = None if status == -2 else (status, out)
+            else:
+                kernels.activity_month(*activity)
             contributions, turnover, turnover_salaried, received_total, purchases_total, n_salaried = sums.tolist()
         else:
             invoiced, salaried, contributions, turnover, turnover_salaried, received_total, purchases_total = _activity_accounts(
@@ -1229,7 +1240,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int, c: _Consta
         if n_salaried:
             # The charges follow the pay in its kernel when no CAPE pay comes between.
             charges = _charges_args(book, p, rates, t, c) if kernels.ENABLED and p.cape_remuneration_cents <= 0 else None
-            gross, gross_total, cost_total, capital_in, charged = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t, c, charges)
+            gross, gross_total, cost_total, capital_in, charged = _cesa_pay(book, p, a, salaried, treasury, rates, calendar, t, c, charges, started)
         if p.cape_remuneration_cents > 0:
             cape_gross, cape_cost = _cape_pay(book, p, a, treasury, rates, t)
             gross_total += cape_gross
@@ -1367,10 +1378,12 @@ def _cesa_pay(
     t: int,
     c: Any = None,
     charges: tuple[Any, ...] | None = None,
+    started: tuple[int, npt.NDArray[np.float64]] | None = None,
 ) -> tuple[npt.NDArray[np.float64], float, float, float, bool]:
     """Pay every CESA holder this month (``simcoop.economics.cesa``); returns gross pay by activity, its sum, employer cost, capital
     withheld, and whether the month's charges (``_activity_charges``, whose kernel arguments ``charges`` are, when given) were
-    debited too, by the pay's kernel.
+    debited too, by the pay's kernel. ``started``: what ``kernels.activity_pay_month`` answered and wrote, when it has
+    taken the kernels' first steps already (``_cesa_pay_compiled``).
 
     The fixed part is owed whatever the month brings (the cooperative advances it below the
     floor, within the cap), plus advances on the variable part from the treasury above the
@@ -1379,7 +1392,7 @@ def _cesa_pay(
     """
     flows = book.flows
     if kernels.ENABLED and not (calendar == p.settlement_month and p.settlement_instalments == 1):
-        paid = _cesa_pay_compiled(book, p, a, salaried, rates, calendar, t, _constants(p) if c is None else c, charges)
+        paid = _cesa_pay_compiled(book, p, a, salaried, rates, calendar, t, _constants(p) if c is None else c, charges, started)
         if paid is not None:
             return paid
     tables = payroll_tables(rates)  # whole-cent tables: the same numbers as the payroll functions
@@ -1464,17 +1477,23 @@ def _cesa_pay_compiled(
     t: int,
     c: Any,
     charges: tuple[Any, ...] | None = None,
+    started: tuple[int, npt.NDArray[np.float64]] | None = None,
 ) -> tuple[npt.NDArray[np.float64], float, float, float, bool] | None:
     """``_cesa_pay`` by the compiled kernels (``simcoop.model.kernels``): the same numbers, step for step (with
     the month's charges after the pay when ``charges`` are given: ``kernels.cesa_pay_settle_charged``).
 
     None, having changed nothing, when some fixed part is beyond the payroll tables where the relief is not 0
-    there (the numpy code then runs).
+    there (the numpy code then runs). ``started``: ``kernels.cesa_pay_month``'s answer and its ``out``, when
+    ``kernels.activity_pay_month`` has called it already.
     """
     m = book.m
-    out = np.empty((kernels.OUT_ROWS, m))
     tables, buckets = _book_tables(book, rates)
-    if calendar != p.settlement_month:  # budgets, instalments and (mostly) the gross in one call
+    if started is not None:
+        status, out = started
+        if status < 0:
+            return None
+    elif calendar != p.settlement_month:  # budgets, instalments and (mostly) the gross in one call
+        out = np.empty((kernels.OUT_ROWS, m))
         status = kernels.cesa_pay_month(
             book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate,
             c.treasury_floor, c.advance_cap, calendar == 1, out,
@@ -1482,6 +1501,7 @@ def _cesa_pay_compiled(
         if status < 0:
             return None
     else:
+        out = np.empty((kernels.OUT_ROWS, m))
         if not kernels.cesa_pay_budgets(
             book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, c.treasury_floor, c.advance_cap, out
         ):  # fmt: skip
