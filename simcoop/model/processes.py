@@ -1123,7 +1123,7 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
             p.are_aged_older_share, p.are_aged_between_share, float(p.are_max_months_older), float(p.are_max_months_between),
             float(p.are_max_months), p.rsa_share, sector, log_mature, columns,
         )  # fmt: skip
-        if p.n_zones == 1 and p.n_sites == 1:  # every entrant at zone 0, site 0 (a fill, not a conversion of k numbers)
+        if not (any(zones) or any(sites)):  # every entrant at zone 0, site 0 (one zone and one site): a fill, not a conversion
             columns[k : 3 * k] = 0.0
         else:
             columns[k : 2 * k] = zones
