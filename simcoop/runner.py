@@ -61,13 +61,17 @@ def run_chunk(
     """
     started = time.perf_counter()
     outputs = []
-    params = model_params(scenario) if scenario.uncertainty.empty else None
-    for r in replications:
-        if params is not None:
-            outputs.append(run_replication(scenario, seed, r, params, compare_portage))
-        else:
-            drawn = replication_scenario(scenario, seed, r)
-            outputs.append(run_replication(drawn, seed, r, model_params(drawn), compare_portage))
+    if scenario.uncertainty.empty:
+        params = model_params(scenario)
+        runs = [(scenario, params)] * len(replications)
+    else:
+        # Every replication's scenario drawn first, then the runs one after the other: validating the drawn
+        # scenarios between the runs left the engine's code and data out of the processor's caches (a chunk
+        # of the reference ran about 8 % slower so; benchmarks/README.md, session 20).
+        drawn = [replication_scenario(scenario, seed, r) for r in replications]
+        runs = [(each, model_params(each)) for each in drawn]
+    for r, (run_scenario, params) in zip(replications, runs, strict=True):
+        outputs.append(run_replication(run_scenario, seed, r, params, compare_portage))
         if not _long_lived.frozen:
             _freeze_long_lived()
     return outputs, time.perf_counter() - started
