@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["enabled", "njit"]
+__all__ = ["enabled", "njit", "njit_no_alloc"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -46,3 +46,18 @@ def njit(f: _F) -> _F:
         return numba.njit(cache=True, nogil=True)(f)  # type: ignore[no-any-return]
     except RuntimeError:  # pragma: no cover - "no locator available": a read-only install without a user cache
         return numba.njit(nogil=True)(f)  # type: ignore[no-any-return]
+
+
+def njit_no_alloc(f: _F) -> _F:
+    """``njit(f)`` for a loop that allocates no array (it writes into arrays it is given): compiled
+    without numba's reference-counting runtime (NRT), so each array it takes is handed over as it is,
+    not wrapped in a counted holder made and freed at every call (about 50 ns an array; the engine's
+    month passes some ten thousand arrays a replication). Such a loop may call another one but not
+    one that allocates: numba refuses to compile it (an error at its first call, which the tests make)."""
+    numba = _numba()
+    if numba is None:
+        return f
+    try:
+        return numba.njit(cache=True, nogil=True, _nrt=False)(f)  # type: ignore[no-any-return]
+    except RuntimeError:  # pragma: no cover - as in ``njit``
+        return numba.njit(nogil=True, _nrt=False)(f)  # type: ignore[no-any-return]

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simcoop.jit import njit
+from simcoop.jit import njit_no_alloc
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, SORTIE, ModelParams
 
 __all__ = [
@@ -672,7 +672,7 @@ class Book:
         }
 
 
-@njit
+@njit_no_alloc
 def _open_columns(  # noqa: PLR0913
     a: npt.NDArray[np.float64],
     lag: npt.NDArray[np.int64],
@@ -707,7 +707,7 @@ def _open_columns(  # noqa: PLR0913
         prior_status[first_id + j] = int(columns[3 * k + j])
 
 
-@njit
+@njit_no_alloc
 def _close_slot(
     a: npt.NDArray[np.float64],
     lag: npt.NDArray[np.int64],

@@ -11,7 +11,7 @@ same order). The Python loop of ``processes._decisions`` stays the fallback and 
 reference.
 
 ``processes`` calls it when ``simcoop.model.kernels.ENABLED`` says so, like every kernel; it is
-compiled by ``simcoop.jit.njit`` (the one switch: numba imports and ``SIMCOOP_NO_NUMBA`` is
+compiled by ``simcoop.jit.njit_no_alloc`` (the one switch: numba imports and ``SIMCOOP_NO_NUMBA`` is
 unset) on first use and cached on disk next to this module.
 """
 
@@ -34,7 +34,7 @@ from simcoop.model.book import (
     ROW_RECENT_NET_MARGIN_CENTS,
     ROW_STAGE,
 )
-from simcoop.jit import njit
+from simcoop.jit import njit_no_alloc
 from simcoop.model.kernels import decision_masks
 from simcoop.model.params import CAPE, CESA
 
@@ -43,7 +43,7 @@ __all__ = ["EXIT", "TO_CESA", "RENEW", "TO_ASSOCIE", "decide", "outcomes"]
 #: What the monthly books tell a parcours when they wake it.
 EXIT, TO_CESA, RENEW, TO_ASSOCIE = 0, 1, 2, 3
 
-_jit = njit
+_jit = njit_no_alloc  # (they allocate no array: simcoop.jit.njit_no_alloc)
 
 
 @_jit

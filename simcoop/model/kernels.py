@@ -100,7 +100,7 @@ from simcoop.model.book import (
     ROW_SETTLEMENT_OWED_CENTS,
     ROW_TREASURY_CENTS,
 )
-from simcoop.jit import enabled, njit
+from simcoop.jit import enabled, njit, njit_no_alloc
 from simcoop.model.params import CAPE, CESA
 
 __all__ = [
@@ -112,7 +112,10 @@ __all__ = [
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
 ENABLED = enabled()
-_jit = njit
+#: The kernels allocate no array (they write into the arrays they are given), so they are compiled without
+#: numba's reference-counting runtime (``simcoop.jit.njit_no_alloc``); the two that return or make one
+#: (``fixed_gross``, ``hold_back``) are ``njit``'s.
+_jit = njit_no_alloc
 
 
 # Indices into ``PayrollTables.kernel_constants`` (see simcoop.economics.payroll).
@@ -297,7 +300,7 @@ def _gross_for_budget_bucketed(
     return float(max(_search_right_bucketed(cost_table, buckets, b) - 1, 0))
 
 
-@_jit
+@njit
 def fixed_gross(
     cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.float64], margins: npt.NDArray[np.float64], fixed_pay_share: float, min_gross_cents: float
 ) -> npt.NDArray[np.float64]:
@@ -325,7 +328,7 @@ def fixed_gross_one(cost_table: npt.NDArray[np.float64], kc: npt.NDArray[np.floa
     return _max(g, min_gross_cents)
 
 
-@_jit
+@njit
 def hold_back(  # noqa: PLR0913
     a: npt.NDArray[np.float64],
     candidates: npt.NDArray[np.int64],
@@ -1031,6 +1034,32 @@ def _exact_sum(values: npt.NDArray[np.float64], negative_only: bool) -> tuple[fl
 
 
 @_jit
+def _stock_parts(  # noqa: PLR0913
+    a: npt.NDArray[np.float64],
+    m: int,
+    pending: npt.NDArray[np.float64],
+    coop_pending: npt.NDArray[np.float64],
+    funding_due: npt.NDArray[np.float64],
+    advance_left: npt.NDArray[np.float64],
+    capital_due: npt.NDArray[np.float64],
+    allocations_due: npt.NDArray[np.float64],
+    month: int,
+) -> tuple[tuple[float, bool], ...]:
+    """``stock_sums``' eight sums, each with whether it is exact (``_exact_sum``)."""
+    treasury = a[ROW_TREASURY_CENTS, :m]
+    return (
+        _exact_sum(treasury, False),
+        _exact_sum(treasury, True),
+        _exact_sum(pending[:, :m], False),
+        _exact_sum(coop_pending, False),
+        _exact_sum(funding_due[:, month + 1 :], False),
+        _exact_sum(advance_left, False),
+        _exact_sum(capital_due[month + 1 :], False),
+        _exact_sum(allocations_due[month + 1 :], False),
+    )
+
+
+@_jit
 def stock_sums(  # noqa: PLR0913
     a: npt.NDArray[np.float64],
     m: int,
@@ -1048,17 +1077,7 @@ def stock_sums(  # noqa: PLR0913
     Returns False, ``sums`` of no use, when some term is not a whole cent within range (the
     caller then lets numpy add them).
     """
-    treasury = a[ROW_TREASURY_CENTS, :m]
-    parts = (
-        _exact_sum(treasury, False),
-        _exact_sum(treasury, True),
-        _exact_sum(pending[:, :m], False),
-        _exact_sum(coop_pending, False),
-        _exact_sum(funding_due[:, month + 1 :], False),
-        _exact_sum(advance_left, False),
-        _exact_sum(capital_due[month + 1 :], False),
-        _exact_sum(allocations_due[month + 1 :], False),
-    )
+    parts = _stock_parts(a, m, pending, coop_pending, funding_due, advance_left, capital_due, allocations_due, month)
     for k in range(8):
         total, ok = parts[k]
         if not ok:
@@ -1106,6 +1125,20 @@ def _py_max(x: float, y: float) -> float:
 
 
 @_jit
+def _ceiling_sum(
+    conventions: npt.NDArray[np.float64], last: npt.NDArray[np.int64], funding_earned: npt.NDArray[np.float64], c: int, t: int
+) -> tuple[float, bool]:
+    """What convention ``c`` has earned so far in its convention year before month ``t``, and whether that sum is exact
+    (``_exact_sum``); (0.0, True) when it has no ceiling or does not cover ``t``."""
+    first = int(conventions[c, C_FIRST])
+    if not (first <= t <= last[c] and np.isfinite(conventions[c, C_CEILING])):
+        return 0.0, True
+    k = t - first
+    year_start = first + 12 * (k // 12)
+    return _exact_sum(funding_earned[c, max(year_start, 0) : t], False)
+
+
+@_jit
 def public_funding(  # noqa: PLR0913
     conventions: npt.NDArray[np.float64],
     last: npt.NDArray[np.int64],
@@ -1134,16 +1167,9 @@ def public_funding(  # noqa: PLR0913
     whole cent within range (the caller then runs the Python code, whose sum is numpy's).
     """
     n = conventions.shape[0]
-    so_far = np.zeros(n)
     for c in range(n):  # the ceilings' sums first: nothing is written before they are known exact
-        first = int(conventions[c, C_FIRST])
-        if first <= t <= last[c] and np.isfinite(conventions[c, C_CEILING]):
-            k = t - first
-            year_start = first + 12 * (k // 12)
-            total, ok = _exact_sum(funding_earned[c, max(year_start, 0) : t], False)
-            if not ok:
-                return False
-            so_far[c] = total
+        if not _ceiling_sum(conventions, last, funding_earned, c, t)[1]:
+            return False
     earned_total, received_total, result, ledger, advances = totals[0], totals[1], totals[2], totals[3], totals[4]
     for c in range(n):
         first = int(conventions[c, C_FIRST])
@@ -1163,8 +1189,8 @@ def public_funding(  # noqa: PLR0913
             else:
                 earned = rsa_entries * amount
             ceiling = conventions[c, C_CEILING]
-            if np.isfinite(ceiling):
-                earned = _py_max(_py_min(earned, ceiling - so_far[c]), 0.0)
+            if np.isfinite(ceiling):  # (the sum of the months before this one: this month's is not written yet)
+                earned = _py_max(_py_min(earned, ceiling - _ceiling_sum(conventions, last, funding_earned, c, t)[0]), 0.0)
             period = int(conventions[c, C_PERIOD])
             period_end = first + period * (k // period + 1) - 1
             funding_earned[c, t] = earned
@@ -1251,7 +1277,7 @@ def month_close(  # noqa: PLR0913
     state: npt.NDArray[np.float64],
 ) -> int:
     """``public_funding`` (when ``conventions`` has rows; ``counts``: the month's accueils, CESA entries and
-    RSA entrants), then ``processes._financing``, the capital repaid and allocations paid of ``close_month``,
+    RSA entrants, then five numbers of room for ``public_funding``'s totals), then ``processes._financing``, the capital repaid and allocations paid of ``close_month``,
     and the month's provision of ``processes._recover_over_compensation`` (not its sharing at the
     closing), the same operations in the same order, on ``state`` (entries ``S_*``).
 
@@ -1265,7 +1291,7 @@ def month_close(  # noqa: PLR0913
     range (the caller then runs the Python code for the rest); 2 when all is done.
     """
     if conventions.shape[0] > 0:
-        totals = np.empty(5)  # public_funding's: earned, received, the year's result, the ledger, the advances
+        totals = counts[3:8]  # public_funding's: earned, received, the year's result, the ledger, the advances
         totals[0], totals[1], totals[2] = state[S_EARNED], state[S_FUNDING_RECEIVED], state[S_RESULT]
         totals[3], totals[4] = state[S_LEDGER], state[S_ADVANCES]
         if not public_funding(
@@ -1481,9 +1507,11 @@ def month_stocks(  # noqa: PLR0913
     ``n_*``: the people in CAPE, CESA, associé, exited and waiting. Returns False, having written
     nothing, when some term of a sum is not a whole cent within range (the caller then lets numpy add them).
     """
-    sums = np.empty(8)
-    if not stock_sums(a, m, pending, coop_pending, funding_due, advance_left, capital_due, allocations_due, month, sums):
-        return False
+    parts = _stock_parts(a, m, pending, coop_pending, funding_due, advance_left, capital_due, allocations_due, month)
+    for k in range(8):
+        if not parts[k][1]:
+            return False
+    sums = (parts[0][0], parts[1][0], parts[2][0], parts[3][0], parts[4][0], parts[5][0], parts[6][0], parts[7][0])
     activities, negative = sums[0], sums[1]
     advances = -(negative + 0.0)
     ledger = cs[CS_LEDGER]

@@ -968,12 +968,12 @@ def _close_compiled(
         conventions = _NO_CONVENTIONS
     count = book.stage_count
     scratch = book.close_scratch
-    if scratch is None:  # the arrays of the run's months (the kernel reads the first two, writes the third)
+    if scratch is None:  # the arrays of the run's months (the kernel reads the first two, writes the third; the first has room for its totals)
         rates = np.array([
             0.0 if f is None else f.dailly_rate, 0.0 if f is None else f.overdraft_rate, 0.0 if f is None else f.overdraft_limit_cents,
             0.0, math.nan if share is None else share,
         ])  # fmt: skip
-        scratch = book.close_scratch = (np.empty(3), rates, np.empty(len(book.funding_earned) + 1))
+        scratch = book.close_scratch = (np.empty(8), rates, np.empty(len(book.funding_earned) + 1))
     counts, rates, earned = scratch
     counts[0], counts[1], counts[2] = flows["accueils"], flows["cesa_entries"], flows["rsa_entries"]
     cs = book.cs  # the kernel's state: its first entries (kernels.S_*), worked on in place
