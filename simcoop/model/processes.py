@@ -188,6 +188,28 @@ class _Uniforms:
         return values[used:end]
 
 
+class _Normals(_Uniforms):
+    """The doubles of one stream's successive ``standard_normal(k)`` calls, drawn ahead in blocks (as ``_Uniforms``).
+
+    ``Generator.standard_normal`` draws each number from the stream's next 64-bit words and keeps no
+    state between calls, so a block drawn ahead and handed out k at a time gives the very numbers the
+    calls would. The caller may overwrite what it took: the block hands out each number once.
+    """
+
+    __slots__ = ()
+
+    def take(self, k: int) -> npt.NDArray[np.float64]:
+        """The next ``k`` numbers (a view the caller may write to)."""
+        used = self.used
+        end = used + k
+        values = self.values
+        if end > len(values):
+            values = self.values = np.concatenate((values[used:], self.generator.standard_normal(max(_BLOCK, k))))
+            used, end = 0, k
+        self.used = end
+        return values[used:end]
+
+
 class _Draws:
     """The streams the month's flow steps read, with the draws they take in a fixed pattern drawn ahead.
 
@@ -197,7 +219,7 @@ class _Draws:
     these streams serves nothing else, so no other draw moves.
     """
 
-    __slots__ = ("accueils", "entry", "zones", "activities", "status", "hazards", "destinations", "decisions")
+    __slots__ = ("accueils", "entry", "zones", "activities", "status", "hazards", "destinations", "decisions", "volatility")
 
     def __init__(self, streams: Streams, p: ModelParams) -> None:
         self.accueils: list[int] = streams.arrivals.poisson(p.accueils_rate_per_month[: p.horizon_months]).tolist()
@@ -208,6 +230,7 @@ class _Draws:
         self.hazards = _Uniforms(streams.hazards)
         self.destinations = _Uniforms(streams.destinations)
         self.decisions = _Uniforms(streams.decisions)
+        self.volatility = _Normals(streams.volatility)  # the turnover's monthly noise
 
 
 class MonthlyRecorder:
@@ -543,7 +566,7 @@ def monthly_books(
         if t > 0:
             close_month(book, p, recorder, t - 1, c)
         _arrivals(book, p, draws, scheduled, t)
-        _accounting(book, p, streams, t, c)
+        _accounting(book, p, draws, t, c)
         _decisions(book, p, draws, t)
         _start_entries(env, book, p, draws, scheduled.pop(t, None), t)
         if t + 1 < p.horizon_months:  # (after the last month: the process ends, no pending timeout is left behind)
@@ -1183,7 +1206,7 @@ def _count_into(series: npt.NDArray[np.float64], t: int, values: Any) -> None:
             series[v, t] += 1
 
 
-def _accounting(book: Book, p: ModelParams, streams: Streams, t: int, c: _Constants) -> None:
+def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constants) -> None:
     """One month of every active activity's accounts, then of the cooperative's (``c``: ``_constants(p)``)."""
     flows = book.flows
     m = book.m
@@ -1198,7 +1221,7 @@ def _accounting(book: Book, p: ModelParams, streams: Streams, t: int, c: _Consta
     started = None  # (status, out) of the pay's first steps, when done with the activities' month
     if m:
         # Lognormal noise of mean 1 on the turnover invoiced (numpy's exp, the kernels' inputs).
-        noise = streams.volatility.standard_normal(m)
+        noise = streams.volatility.take(m)  # (the stream's standard_normal(m), drawn ahead: written over below)
         noise *= a[ROW_MONTHLY_VOLATILITY]  # (a product is the same either way round)
         noise -= a[ROW_HALF_VARIANCE]
         np.exp(noise, out=noise)
