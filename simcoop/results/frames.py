@@ -377,10 +377,8 @@ def territory_frames(
     zone_names = [z.name for z in zones] or [scenario.meta.territory_name or "territoire"]
     seekers = [z.job_seekers_abc for z in zones] or [np.nan]
     population = [z.population for z in zones] or [np.nan]
-    site_rows, zone_rows = [], []
     n_zones = len(zone_codes)
-    # Every replication's series at once, [replication, site or zone, month]: the year sums of counts
-    # (whole numbers, the same in any order) and the year-end values, row by row.
+    # Every replication's series at once, [replication, site or zone, month].
     sites_by = {key: np.stack([o.by_site[key] for o in outputs]) for key in ("accueils", "entries", "lost_waiting", "active", "waiting", "staff_fte")}
     zones_by = {key: np.stack([o.by_zone[key] for o in outputs]) for key in ("accueils", "entries", "active")}
     owner = exit_or_end = entry = zone = np.zeros(0, dtype=np.int64)
@@ -392,46 +390,57 @@ def territory_frames(
         exit_or_end[exit_or_end < 0] = horizon - 1
         kept = owner >= 0
         owner, exit_or_end, entry, zone = owner[kept], exit_or_end[kept], entry[kept], zone[kept]
-    people_of = np.bincount(owner, minlength=len(outputs)) if len(owner) else np.zeros(len(outputs), dtype=np.int64)
-    site_years, zone_years = [], []
-    for year in years:
+    # Each column at once, rows in (replication, year, site or zone) order: the year sums of counts (whole
+    # numbers, the same in any order) and the year-end values, as whole numbers where they are counts.
+    R, Y = len(outputs), len(years)
+    lasts = [last_of_year[int(y)] for y in years]
+    in_year = [year_of_month == year for year in years]
+
+    def by_year(series: Any, summed: bool) -> Any:
+        """``series[replication, site or zone, month]`` as ``[replication, year, site or zone]``, flattened."""
+        if summed:
+            values = np.stack([series[:, :, months].sum(axis=2) for months in in_year], axis=1)
+        else:
+            values = series[:, :, lasts].transpose(0, 2, 1)
+        return values.reshape(-1)
+
+    n_sites = len(site_names)
+    replication = np.array([o.replication for o in outputs], dtype=np.int64)
+    sites = pd.DataFrame({
+        "replication": np.repeat(replication, Y * n_sites),
+        "year": np.tile(np.repeat(years.astype(np.int64), n_sites), R),
+        "site": site_names * (R * Y),
+        **{key: by_year(sites_by[key], True).astype(np.int64) for key in ("accueils", "entries", "lost_waiting")},
+        "active_end": by_year(sites_by["active"], False).astype(np.int64),
+        "waiting_end": by_year(sites_by["waiting"], False).astype(np.int64),
+        "staff_fte_end": by_year(sites_by["staff_fte"], False).astype(np.float64),
+    })  # fmt: skip
+    # The people a zone supported in each year: present at some point of it (entered by its last month, not
+    # exited before its first).
+    supported = np.zeros((R, Y, n_zones), dtype=np.int64)
+    for j, year in enumerate(years):
         y = int(year)
-        months = year_of_month == year
-        last = last_of_year[y]
-        site_years.append(
-            ([sites_by[key][:, :, months].sum(axis=2).tolist() for key in ("accueils", "entries", "lost_waiting")],
-             [sites_by[key][:, :, last].tolist() for key in ("active", "waiting", "staff_fte")])
-        )  # fmt: skip
-        present = (exit_or_end >= first_of_year[y]) & (entry <= last)
-        supported = np.bincount(owner[present] * n_zones + zone[present], minlength=len(outputs) * n_zones).reshape(len(outputs), n_zones)
-        zone_years.append(
-            (supported, [zones_by[key][:, :, months].sum(axis=2).tolist() for key in ("accueils", "entries")], zones_by["active"][:, :, last].tolist())
-        )
-    empty = np.zeros(n_zones)
-    for r, o in enumerate(outputs):
-        for year, (site_sums, site_ends), (supported_by, zone_sums, zone_active) in zip(years, site_years, zone_years, strict=True):
-            y = int(year)
-            for s, name in enumerate(site_names):
-                site_rows.append(
-                    (o.replication, y, name, int(site_sums[0][r][s]), int(site_sums[1][r][s]), int(site_sums[2][r][s]),
-                     int(site_ends[0][r][s]), int(site_ends[1][r][s]), float(site_ends[2][r][s]))
-                )  # fmt: skip
-            supported = supported_by[r] if people_of[r] else empty  # (numpy numbers either way, as before)
-            for z, code in enumerate(zone_codes):
-                per_1000 = 1000.0 * supported[z] / seekers[z] if seekers[z] and not np.isnan(seekers[z]) else np.nan
-                zone_rows.append(
-                    (o.replication, y, code, zone_names[z], population[z], seekers[z], int(zone_sums[0][r][z]),
-                     int(zone_sums[1][r][z]), int(supported[z]), int(zone_active[r][z]), round(per_1000, 4))
-                )  # fmt: skip
-    sites = pd.DataFrame(
-        site_rows,
-        columns=["replication", "year", "site", "accueils", "entries", "lost_waiting", "active_end", "waiting_end", "staff_fte_end"],
-    )
-    zones_frame = pd.DataFrame(
-        zone_rows,
-        columns=["replication", "year", "zone_code", "zone_name", "population", "job_seekers_abc", "accueils", "entries",
-                 "supported", "active_end", "supported_per_1000_job_seekers"],
-    )  # fmt: skip
+        present = (exit_or_end >= first_of_year[y]) & (entry <= last_of_year[y])
+        supported[:, j, :] = np.bincount(owner[present] * n_zones + zone[present], minlength=R * n_zones).reshape(R, n_zones)
+    seekers_by_row = np.tile(np.array(seekers, dtype=np.float64), R * Y)
+    supported_rows = supported.reshape(-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_1000 = np.where(
+            (seekers_by_row != 0) & ~np.isnan(seekers_by_row), 1000.0 * supported_rows / seekers_by_row, np.nan
+        )  # (np.nan where there are no job seekers to count, as before)
+    zones_frame = pd.DataFrame({
+        "replication": np.repeat(replication, Y * n_zones),
+        "year": np.tile(np.repeat(years.astype(np.int64), n_zones), R),
+        "zone_code": zone_codes * (R * Y),
+        "zone_name": zone_names * (R * Y),
+        "population": population * (R * Y),
+        "job_seekers_abc": seekers * (R * Y),
+        "accueils": by_year(zones_by["accueils"], True).astype(np.int64),
+        "entries": by_year(zones_by["entries"], True).astype(np.int64),
+        "supported": supported_rows,
+        "active_end": by_year(zones_by["active"], False).astype(np.int64),
+        "supported_per_1000_job_seekers": np.round(per_1000, 4),
+    })  # fmt: skip
     for frame in (sites, zones_frame):
         frame.insert(0, "scenario", _named(scenario.meta.name, len(frame)))
     return zones_frame, sites
