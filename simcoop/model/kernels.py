@@ -107,7 +107,7 @@ __all__ = [
     "ENABLED", "activity_month", "activity_charges", "decision_masks", "fixed_gross", "fixed_gross_one", "hold_back", "cesa_pay_budgets", "cesa_pay_instalments", "cesa_pay_gross",
     "cesa_pay_month", "cesa_pay_settle", "cesa_settlement", "stock_sums", "year_earned", "month_close", "public_funding", "C_COLUMNS",
     "coop_month", "month_stocks", "P_COLUMNS", "add_reduce", "pairwise_is_numpys", "entrants", "cesa_pay_settle_charged",
-    "month_end",
+    "month_end", "activity_pay_month",
 ]
 
 #: True when the compiled kernels are used (numba imported, ``SIMCOOP_NO_NUMBA`` not set).
@@ -1277,7 +1277,8 @@ def month_close(  # noqa: PLR0913
     state: npt.NDArray[np.float64],
 ) -> int:
     """``public_funding`` (when ``conventions`` has rows; ``counts``: the month's accueils, CESA entries and
-    RSA entrants, then five numbers of room for ``public_funding``'s totals), then ``processes._financing``, the capital repaid and allocations paid of ``close_month``,
+    RSA entrants, then five numbers of room for ``public_funding``'s totals), then ``processes._financing``,
+    the capital repaid and allocations paid of ``close_month``,
     and the month's provision of ``processes._recover_over_compensation`` (not its sharing at the
     closing), the same operations in the same order, on ``state`` (entries ``S_*``).
 
