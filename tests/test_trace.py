@@ -181,3 +181,25 @@ def test_simpy_carries_out_each_change_of_state_of_each_person_as_an_event_of_it
         kinds = {(int(f), int(t)) for _, _, f, t, _, _ in out.events}
         assert len(out.events) > 300 and len(kinds) >= 5, name  # entries, renewals, conversions, subscriptions, exits
         assert steps[0] == len(out.events) + scenario.meta.horizon_months + 2, name
+
+
+def test_the_changes_of_state_are_kept_in_order_as_their_table_grows() -> None:
+    """``Parcours`` writes each change of state into its table (through a typed view when compiled) and doubles
+    the table when it is full: every change is kept, in the order made, across the growths."""
+    from simcoop.model.book import Book
+    from simcoop.model.params import model_params
+    from simcoop.model.processes import Parcours
+
+    p = model_params(_deterministic())
+    book = Book(p, capacity=8, compiled=True)
+    parcours = Parcours(None, book, p)
+    book.add_entrants(0, [2, 3], np.array([0, 1]), [1e5, 2e5], [0, 1], [-1.0, 30.0], (0, 0), (0, 0))
+    rows = parcours.events.shape[0]
+    made = []
+    for k in range(3 * rows + 5):
+        person, stage = k % 2, 2 + k % 3
+        before = book.stage[person]
+        parcours.set_stage(person, k, stage, 3)
+        made.append([person, k, before, stage, 3, -1])
+    assert parcours.events.shape[0] > 3 * rows  # grown, twice at least
+    assert parcours.event_rows().tolist() == made

@@ -546,7 +546,7 @@ class Book:
                 columns = np.array([*are_end, *zone, *site, *prior_status], dtype=np.float64)
             _open_columns(
                 self.a, self.lag, self.pending, self.prior_status, self.sector_template, self.p.sector_lag_months,
-                sector, mature_cents, columns, m, ids.start, month,
+                sector, np.asarray(mature_cents, dtype=np.float64), columns, m, ids.start, month,
             )  # fmt: skip
         else:
             self.prior_status[ids.start : ids.stop] = prior_status
