@@ -1034,7 +1034,7 @@ def _exact_sum(values: npt.NDArray[np.float64], negative_only: bool) -> tuple[fl
 
 
 @_jit
-def _stock_parts(  # noqa: PLR0913
+def stock_sums(  # noqa: PLR0913
     a: npt.NDArray[np.float64],
     m: int,
     pending: npt.NDArray[np.float64],
@@ -1045,7 +1045,9 @@ def _stock_parts(  # noqa: PLR0913
     allocations_due: npt.NDArray[np.float64],
     month: int,
 ) -> tuple[tuple[float, bool], ...]:
-    """``stock_sums``' eight sums, each with whether it is exact (``_exact_sum``)."""
+    """The sums of ``Book.stock_sums`` (the same numbers, in its order), each with whether it is exact
+    (``_exact_sum``): when one is not (a term that is not a whole cent within range), the caller lets
+    numpy add them."""
     treasury = a[ROW_TREASURY_CENTS, :m]
     return (
         _exact_sum(treasury, False),
@@ -1057,33 +1059,6 @@ def _stock_parts(  # noqa: PLR0913
         _exact_sum(capital_due[month + 1 :], False),
         _exact_sum(allocations_due[month + 1 :], False),
     )
-
-
-@_jit
-def stock_sums(  # noqa: PLR0913
-    a: npt.NDArray[np.float64],
-    m: int,
-    pending: npt.NDArray[np.float64],
-    coop_pending: npt.NDArray[np.float64],
-    funding_due: npt.NDArray[np.float64],
-    advance_left: npt.NDArray[np.float64],
-    capital_due: npt.NDArray[np.float64],
-    allocations_due: npt.NDArray[np.float64],
-    month: int,
-    sums: npt.NDArray[np.float64],
-) -> bool:
-    """The sums of ``Book.stock_sums`` (the same numbers, in its order) into ``sums``.
-
-    Returns False, ``sums`` of no use, when some term is not a whole cent within range (the
-    caller then lets numpy add them).
-    """
-    parts = _stock_parts(a, m, pending, coop_pending, funding_due, advance_left, capital_due, allocations_due, month)
-    for k in range(8):
-        total, ok = parts[k]
-        if not ok:
-            return False
-        sums[k] = total
-    return True
 
 
 @_jit
@@ -1508,7 +1483,7 @@ def month_stocks(  # noqa: PLR0913
     ``n_*``: the people in CAPE, CESA, associé, exited and waiting. Returns False, having written
     nothing, when some term of a sum is not a whole cent within range (the caller then lets numpy add them).
     """
-    parts = _stock_parts(a, m, pending, coop_pending, funding_due, advance_left, capital_due, allocations_due, month)
+    parts = stock_sums(a, m, pending, coop_pending, funding_due, advance_left, capital_due, allocations_due, month)
     for k in range(8):
         if not parts[k][1]:
             return False

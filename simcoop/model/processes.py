@@ -166,48 +166,39 @@ class _Uniforms:
 
     ``Generator.random(k)`` takes the next k doubles of its stream (one 64-bit draw each,
     whatever k), so blocks drawn ahead and handed out k at a time are the very numbers the
-    calls would give, for one numpy call per block instead of one per month.
+    calls would give, for one numpy call per block instead of one per month. Each number is
+    handed out once: the caller may write over what it took.
     """
 
-    __slots__ = ("generator", "values", "used")
+    __slots__ = ("draw", "values", "used")
 
     def __init__(self, generator: np.random.Generator) -> None:
-        self.generator = generator
+        self.draw = generator.random
         self.values = np.empty(0)
         self.used = 0
 
     def take(self, k: int) -> npt.NDArray[np.float64]:
-        """The next ``k`` doubles (a view: the caller only reads them)."""
+        """The next ``k`` numbers (a view of the block)."""
         used = self.used
         end = used + k
         values = self.values
         if end > len(values):
-            values = self.values = np.concatenate((values[used:], self.generator.random(max(_BLOCK, k))))
+            values = self.values = np.concatenate((values[used:], self.draw(max(_BLOCK, k))))
             used, end = 0, k
         self.used = end
         return values[used:end]
 
 
 class _Normals(_Uniforms):
-    """The doubles of one stream's successive ``standard_normal(k)`` calls, drawn ahead in blocks (as ``_Uniforms``).
-
-    ``Generator.standard_normal`` draws each number from the stream's next 64-bit words and keeps no
-    state between calls, so a block drawn ahead and handed out k at a time gives the very numbers the
-    calls would. The caller may overwrite what it took: the block hands out each number once.
-    """
+    """The numbers of one stream's successive ``standard_normal(k)`` calls, drawn ahead in blocks (as ``_Uniforms``):
+    ``Generator.standard_normal`` draws each number from the stream's next 64-bit words and keeps no state between
+    calls, so the blocks hand out the very numbers the calls would."""
 
     __slots__ = ()
 
-    def take(self, k: int) -> npt.NDArray[np.float64]:
-        """The next ``k`` numbers (a view the caller may write to)."""
-        used = self.used
-        end = used + k
-        values = self.values
-        if end > len(values):
-            values = self.values = np.concatenate((values[used:], self.generator.standard_normal(max(_BLOCK, k))))
-            used, end = 0, k
-        self.used = end
-        return values[used:end]
+    def __init__(self, generator: np.random.Generator) -> None:
+        super().__init__(generator)
+        self.draw = generator.standard_normal
 
 
 class _Draws:
