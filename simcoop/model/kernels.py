@@ -899,26 +899,17 @@ def activity_month(  # noqa: PLR0913
 
 
 @_jit
-def activity_pay_month(  # noqa: PLR0913
-    activity: tuple,  # type: ignore[type-arg]
-    cost_table: npt.NDArray[np.float64],
-    buckets: npt.NDArray[np.int64],
-    relief_table: npt.NDArray[np.float64],
-    kc: npt.NDArray[np.float64],
-    payout_rate: float,
-    floor_cents: float,
-    advance_cap_cents: float,
-    out: npt.NDArray[np.float64],
-) -> int:
+def activity_pay_month(activity: tuple, pay: tuple) -> int:  # type: ignore[type-arg]
     """``activity_month(*activity)``, then, when some activity is salaried, ``cesa_pay_month`` on what it left (the
     first steps of the pay in a month that is not the settlement month: nothing the pay reads changes between them
-    in ``processes._accounting``), in one call. Returns ``cesa_pay_month``'s answer, or -2 when no one is salaried
+    in ``processes._accounting``), in one call. ``pay``: ``cesa_pay_month``'s arguments from ``cost_table`` to
+    ``advance_cap_cents``, then its ``out``. Returns ``cesa_pay_month``'s answer, or -2 when no one is salaried
     (it did not run)."""
     activity_month(*activity)
     a, m, january, salaried, sums = activity[0], activity[1], activity[3], activity[16], activity[18]
     if sums[5] == 0.0:
         return -2
-    return cesa_pay_month(a, m, salaried, cost_table, buckets, relief_table, kc, payout_rate, floor_cents, advance_cap_cents, january, out)
+    return cesa_pay_month(a, m, salaried, *pay[:7], january, pay[7])
 
 
 @_jit

@@ -1228,10 +1228,8 @@ def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constan
             if calendar != p.settlement_month:  # with the pay's first steps (_cesa_pay_compiled), in one call
                 tables, buckets = _book_tables(book, rates)
                 out = np.empty((kernels.OUT_ROWS, m))
-                status = kernels.activity_pay_month(
-                    activity, tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate, c.treasury_floor,
-                    c.advance_cap, out,
-                )  # fmt: skip
+                pay = (tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate, c.treasury_floor, c.advance_cap, out)
+                status = kernels.activity_pay_month(activity, pay)
                 started = None if status == -2 else (status, out)
             else:
                 kernels.activity_month(*activity)
