@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from simcoop.model import REASONS, STAGES, run_model
 from simcoop.streams import replication_streams
@@ -203,3 +204,28 @@ def test_the_changes_of_state_are_kept_in_order_as_their_table_grows() -> None:
         made.append([person, k, before, stage, 3, -1])
     assert parcours.events.shape[0] > 3 * rows  # grown, twice at least
     assert parcours.event_rows().tolist() == made
+
+
+def test_a_change_of_state_enters_simpys_queue_as_simpys_own_schedule_puts_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Parcours`` writes each change into SimPy's queue itself (time, priority, event id, event), as
+    ``Environment.schedule`` does; an environment that schedules its own way gets every change through its
+    ``schedule``, and the run is the same."""
+    import simpy
+
+    scenario = small_scenario(**{"meta.horizon_months": 60, "territory.accueils_per_year_at_maturity": 150})
+    direct = run_model(scenario, replication_streams(3, 0))
+    scheduled: list[object] = []
+
+    class Scheduling(simpy.Environment):
+        def schedule(self, event: simpy.Event, priority: simpy.events.EventPriority = simpy.events.NORMAL, delay: float = 0) -> None:
+            scheduled.append(event)
+            super().schedule(event, priority, delay)
+
+    monkeypatch.setattr(simpy, "Environment", Scheduling)
+    through = run_model(scenario, replication_streams(3, 0))
+    changes = [e for e in scheduled if isinstance(e.value, tuple)]  # the changes of state (not the monthly timeouts)
+    assert len(direct.events) > 100
+    assert len(changes) == len(through.events)  # each change went through ``schedule``, once
+    np.testing.assert_array_equal(through.events, direct.events)
+    for key, values in direct.monthly.items():
+        np.testing.assert_array_equal(through.monthly[key], values, err_msg=key)

@@ -333,7 +333,7 @@ class Book:
 
     def __init__(self, params: ModelParams, capacity: int, compiled: bool = False) -> None:
         self.p = params
-        # Open and close activities' columns by the compiled loops (``_open_columns``,
+        # Open and close activities' columns by the compiled loops (``open_columns``,
         # ``_close_slot``) rather than by numpy calls on a few values: the same numbers.
         self.compiled = compiled
         self.n = 0  # people who started a parcours (ids 0..n-1)
@@ -526,29 +526,18 @@ class Book:
         ``prior_status`` are then not read).
         """
         k = len(first_stage)
-        ids = range(self.n, self.n + k)
-        if ids.stop > self.people_capacity:
-            self._grow_people(ids.stop)
-        m = self.m
-        if m + k > self.activity_capacity:
-            self._grow_activities(m + k)
-        self.first_stage += _listed(first_stage)
-        self.sector += sector.tolist()
-        self.entry_month += [month] * k
-        self.mature += _listed(mature_cents)
-        self.zone += [0] * k if zone is None else _listed(zone)
-        self.site += [0] * k if site is None else _listed(site)
-        self.slot_of += range(m, m + k)
+        first_id, m = self.reserve(k)
         if self.compiled and zone is not None and site is not None:
             # The per-entrant numbers in one array, one run of k after the other (small whole numbers
             # and doubles: exact in float64).
             if columns is None:
                 columns = np.array([*are_end, *zone, *site, *prior_status], dtype=np.float64)
-            _open_columns(
+            open_columns(
                 self.a, self.lag, self.pending, self.prior_status, self.sector_template, self.p.sector_lag_months,
-                sector, np.asarray(mature_cents, dtype=np.float64), columns, m, ids.start, month,
+                sector, np.asarray(mature_cents, dtype=np.float64), columns, m, first_id, month,
             )  # fmt: skip
         else:
+            ids = range(first_id, first_id + k)
             self.prior_status[ids.start : ids.stop] = prior_status
             slots = slice(m, m + k)
             a = self.a
@@ -563,9 +552,37 @@ class Book:
                 a[ROW_SITE, slots] = site
             self.lag[slots] = self.p.sector_lag_months[sector]
             self.pending[:, slots] = 0.0
-        self.n = ids.stop
+        return self.record_entrants(
+            month, _listed(first_stage), sector.tolist(), _listed(mature_cents),
+            [0] * k if zone is None else _listed(zone), [0] * k if site is None else _listed(site),
+        )  # fmt: skip
+
+    def reserve(self, k: int) -> tuple[int, int]:
+        """Room for ``k`` more people and activities: (the first one's id, its activity slot)."""
+        n, m = self.n, self.m
+        if n + k > self.people_capacity:
+            self._grow_people(n + k)
+        if m + k > self.activity_capacity:
+            self._grow_activities(m + k)
+        return n, m
+
+    def record_entrants(
+        self, month: int, first_stage: list[int], sector: list[int], mature_cents: list[float], zone: list[int], site: list[int]
+    ) -> range:
+        """The per-person records of ``len(first_stage)`` entrants whose activities are open in the slots
+        after the last (``reserve``, then ``open_columns`` or the numpy path of ``add_entrants``); their ids."""
+        k = len(first_stage)
+        n, m = self.n, self.m
+        self.first_stage += first_stage
+        self.sector += sector
+        self.entry_month += [month] * k
+        self.mature += mature_cents
+        self.zone += zone
+        self.site += site
+        self.slot_of += range(m, m + k)
+        self.n = n + k
         self.m = m + k
-        return ids
+        return range(n, n + k)
 
     # ------------------------------------------------------------------ activity fields
     def set_activity(self, i: int, field: int, value: float) -> None:
@@ -673,7 +690,7 @@ class Book:
 
 
 @njit_no_alloc
-def _open_columns(  # noqa: PLR0913
+def open_columns(  # noqa: PLR0913
     a: npt.NDArray[np.float64],
     lag: npt.NDArray[np.int64],
     pending: npt.NDArray[np.float64],

@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simcoop.model.book import (
+    open_columns,
     CS_ADVANCES,
     CS_ALLOCATIONS_PAID,
     CS_CAPITAL,
@@ -1560,6 +1561,17 @@ def entrants(  # noqa: PLR0913
                 rsa += 1
             columns[3 * k + j] = float(status)
             columns[j] = -1.0
+    return rsa
+
+
+@_jit
+def entrants_open(draw: tuple, opening: tuple) -> int:  # type: ignore[type-arg]
+    """``entrants(*draw)``, then ``book.open_columns(*opening)`` on what it wrote, in one call: the entrants' draws
+    made numbers and their activities opened (``processes._start_taken``). ``opening``'s mature turnovers are
+    ``draw``'s logs (its ``log_mature``): the caller takes their ``exp`` in the activity table after, with numpy, as
+    ``entrants`` leaves it to numpy. Returns how many are on RSA."""
+    rsa = entrants(*draw)
+    open_columns(*opening)
     return rsa
 
 

@@ -17,6 +17,7 @@ cdef long R_RENEWAL, R_VIABLE, R_SUBSCRIPTION, R_DIAGNOSTIC, R_DIRECT_CESA, R_RO
 @cython.final
 cdef class Parcours:
     cdef public object env, book, p
+    cdef object queue, eid
     cdef object held
     cdef double[:, ::1] a
     cdef double[::1] cs
@@ -25,6 +26,8 @@ cdef class Parcours:
     cdef public Py_ssize_t n_events
 
     cdef void _view(self)
+
+    cdef void _push(self, event, priority)
 
     @cython.locals(k=Py_ssize_t)
     cdef void _event(self, Py_ssize_t i, long month, long from_stage, long to_stage, long reason, long destination)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import math
+from heapq import heappush
 import operator
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, NamedTuple
@@ -265,14 +266,16 @@ class _Change(simpy.Event):
     reaches it in its queue. ``value``: (person, ``ENTER``, ``RESUME``, or what the monthly books
     decided, and its detail)."""
 
-    def __init__(self, env: simpy.Environment, carry_out: Callable[[simpy.Event], None], value: tuple[int, int, Any], priority: int) -> None:
-        # (``Event.__init__`` and ``succeed`` inlined, as in ``simpy.events.Initialize``.)
+    def __init__(self, env: simpy.Environment, carry_out: Callable[[simpy.Event], None], value: tuple[int, int, Any]) -> None:
+        # (``Event.__init__`` and ``succeed`` inlined, as in ``simpy.events.Initialize``; scheduled by ``Parcours._push``.)
         self.env = env
         self.callbacks = [carry_out]
         self._value = value
         self._ok = True
-        env.schedule(self, priority)
 
+
+#: How ``simpy.Environment`` schedules an event (``Parcours._push`` writes the same entry into its queue).
+_SIMPY_SCHEDULE = simpy.Environment.schedule
 
 #: The start of a parcours after the diagnostic, and someone already present at the opening (warm start).
 ENTER, RESUME = 4, 5
@@ -301,6 +304,12 @@ class Parcours:
         self.env = env
         self.book = book
         self.p = p
+        # SimPy's event queue and id counter, when ``env`` schedules as ``simpy.Environment`` does (``_push``).
+        own = getattr(type(env), "schedule", None) is _SIMPY_SCHEDULE
+        self.queue = getattr(env, "_queue", None) if own else None
+        self.eid = getattr(env, "_eid", None) if own else None
+        if self.eid is None:
+            self.queue = None
         self.held: Any = None  # the activity table ``a`` is a view of (the book replaces it when it grows)
         self.cs = book.cs  # the cooperative's numbers (``Book.cs``, never replaced)
         # The book's per-person lists and the rates ``set_stage`` reads: the book extends the lists in
@@ -345,17 +354,26 @@ class Parcours:
 
     def schedule(self, i: int, code: int, detail: Any = None) -> None:
         """Schedule a change of person ``i``'s state, carried out by SimPy after those already due now."""
-        _Change(self.env, self.carry_out, (i, code, detail), _NORMAL)
+        self._push(_Change(self.env, self.carry_out, (i, code, detail)), _NORMAL)
 
     def enter(self, i: int, code: int = ENTER, detail: Any = None) -> None:
         """Schedule the start of person ``i``'s parcours, before the changes already due now."""
-        _Change(self.env, self.carry_out, (i, code, detail), _URGENT)
+        self._push(_Change(self.env, self.carry_out, (i, code, detail)), _URGENT)
+
+    def _push(self, event: _Change, priority: int) -> None:
+        """``env.schedule(event, priority)``: SimPy's own entry into its queue (time, priority, event id, event),
+        written here when ``env`` schedules as ``simpy.Environment`` does (saves a call a change)."""
+        queue = self.queue
+        if queue is None:
+            self.env.schedule(event, priority)
+        else:
+            heappush(queue, (self.env._now, priority, next(self.eid), event))
 
     def carry_out(self, event: simpy.Event) -> None:
         """Carry out one change (the callback of its event)."""
         i, code, detail = event._value
         book, p = self.book, self.p
-        now = int(self.env.now)
+        now = int(self.env.now if self.queue is None else self.env._now)  # (``now`` is SimPy's property on ``_now``)
         self._view()
         if code == EXIT:  # detail = (destination, reason)
             destination, reason = detail
@@ -1126,23 +1144,29 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
     zones, sites, cesa_first = zip(*taken, strict=True)
     rng = streams.activities
     first = [CESA if c else CAPE for c in cesa_first]
-    if kernels.ENABLED and book.compiled:  # the draws' numbers by a kernel, the same numbers
+    if kernels.ENABLED and book.compiled:  # the draws' numbers and the activities opened by a kernel, the same numbers
         u_sector = rng.random(k)
         z = rng.standard_normal(k)
         sector = np.empty(k, dtype=np.int64)
         log_mature = np.empty(k)
         columns = np.empty(4 * k)
-        rsa = kernels.entrants(
-            t, p.sector_cumshares, p.sector_log_median_cents_per_month, p.sector_sigma, u_sector, z, streams.status.take(2 * k), p.are_share,
-            p.are_aged_older_share, p.are_aged_between_share, float(p.are_max_months_older), float(p.are_max_months_between),
-            float(p.are_max_months), p.rsa_share, sector, log_mature, columns,
-        )  # fmt: skip
         if not (any(zones) or any(sites)):  # every entrant at zone 0, site 0 (one zone and one site): a fill, not a conversion
             columns[k : 3 * k] = 0.0
         else:
             columns[k : 2 * k] = zones
             columns[2 * k : 3 * k] = sites
-        ids = book.add_entrants(t, first, sector, np.exp(log_mature), None, None, zones, sites, columns)  # type: ignore[arg-type]
+        first_id, m = book.reserve(k)
+        rsa = kernels.entrants_open(
+            (
+                t, p.sector_cumshares, p.sector_log_median_cents_per_month, p.sector_sigma, u_sector, z, streams.status.take(2 * k), p.are_share,
+                p.are_aged_older_share, p.are_aged_between_share, float(p.are_max_months_older), float(p.are_max_months_between),
+                float(p.are_max_months), p.rsa_share, sector, log_mature, columns,
+            ),
+            (book.a, book.lag, book.pending, book.prior_status, book.sector_template, p.sector_lag_months, sector, log_mature, columns, m, first_id, t),
+        )  # fmt: skip
+        mature = book.a[ROW_MATURE_TURNOVER_CENTS, m : m + k]  # the logs, made turnovers in place (numpy's exp, as before)
+        np.exp(mature, out=mature)
+        ids = book.record_entrants(t, first, sector.tolist(), mature.tolist(), list(zones), list(sites))
         book.flows["rsa_entries"] += float(rsa)
     else:
         ids = _open_entrants(book, p, streams, rng, t, k, first, zones, sites)
