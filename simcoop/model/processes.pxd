@@ -22,6 +22,9 @@ cdef class Parcours:
     cdef double[:, ::1] a
     cdef double[::1] cs
     cdef public list stage, slot_of, sector, stage_count, exit_probability, rate_cape, rate_cesa
+    cdef list first_stage, cape_start, cesa_month, associe_month, exit_month, exit_destination, exit_reason, capital_paid
+    cdef object capital_due, fixed_gross_memo
+    cdef object term_months, max_renewals, months_before_cesa, subscription_cents, deadline_months, trial_months, repayment_delay
     cdef public long long[:, ::1] events
     cdef public Py_ssize_t n_events
 

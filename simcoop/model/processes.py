@@ -323,6 +323,25 @@ class Parcours:
         self.events = np.zeros((max(4 * book.people_capacity, 64), 6), dtype=np.int64)
         self.n_events = 0
         self.exit_probability: list[float] = book.exit_probability_by_stage
+        # The book's other per-person lists and arrays the changes write (extended or written in place, never
+        # replaced), and the contract rules they read: held here, read without a look-up on the book or ``p``.
+        self.first_stage: list[int] = book.first_stage
+        self.cape_start: list[int] = book.cape_start
+        self.cesa_month: list[int] = book.cesa_month
+        self.associe_month: list[int] = book.associe_month
+        self.exit_month: list[int] = book.exit_month
+        self.exit_destination: list[int] = book.exit_destination
+        self.exit_reason: list[int] = book.exit_reason
+        self.capital_paid: list[int] = book.capital_paid
+        self.capital_due = book.capital_due
+        self.fixed_gross_memo = book.fixed_gross_memo
+        self.term_months = p.cape_term_months
+        self.max_renewals = p.cape_max_renewals
+        self.months_before_cesa = p.cape_min_months_before_cesa
+        self.subscription_cents = p.capital_subscription_cents
+        self.deadline_months = p.associe_deadline_months
+        self.trial_months = p.trial_period_months
+        self.repayment_delay = p.capital_repayment_delay_months
         self.rate_cape: list[float] = book.sector_rate_cape
         self.rate_cesa: list[float] = book.sector_rate_cesa
 
@@ -381,24 +400,24 @@ class Parcours:
         elif code == RENEW:
             slot = self.slot_of[i]
             self.a[ROW_CAPE_RENEWALS_LEFT, slot] = float(self.a[ROW_CAPE_RENEWALS_LEFT, slot]) - 1
-            self.a[ROW_CAPE_TERM_END_MONTH, slot] = now + p.cape_term_months
+            self.a[ROW_CAPE_TERM_END_MONTH, slot] = now + self.term_months
             book.flows["cape_renewals"] += 1
             self._event(i, now, CAPE, CAPE, R_RENEWAL, -1)
         elif code == TO_CESA:
-            self.start_cesa(i, now, now - int(book.cape_start[i]))
+            self.start_cesa(i, now, now - int(self.cape_start[i]))
             self.set_stage(i, now, CESA, R_VIABLE)
         elif code == TO_ASSOCIE:
-            book.associe_month[i] = now
+            self.associe_month[i] = now
             book.flows["associe_entries"] += 1
-            self.a[ROW_CAPITAL_DUE_CENTS, self.slot_of[i]] = p.capital_subscription_cents
+            self.a[ROW_CAPITAL_DUE_CENTS, self.slot_of[i]] = self.subscription_cents
             self.set_stage(i, now, ASSOCIE, R_SUBSCRIPTION)
         elif code == ENTER:
-            if book.first_stage[i] == CAPE:
-                book.cape_start[i] = now
+            if self.first_stage[i] == CAPE:
+                self.cape_start[i] = now
                 slot = self.slot_of[i]
-                self.a[ROW_CAPE_TERM_END_MONTH, slot] = now + p.cape_term_months
-                self.a[ROW_CAPE_RENEWALS_LEFT, slot] = p.cape_max_renewals
-                self.a[ROW_CESA_POSSIBLE_FROM_MONTH, slot] = now + p.cape_min_months_before_cesa
+                self.a[ROW_CAPE_TERM_END_MONTH, slot] = now + self.term_months
+                self.a[ROW_CAPE_RENEWALS_LEFT, slot] = self.max_renewals
+                self.a[ROW_CESA_POSSIBLE_FROM_MONTH, slot] = now + self.months_before_cesa
                 book.flows["cape_entries"] += 1
                 self.set_stage(i, now, CAPE, R_DIAGNOSTIC)
             else:
@@ -414,21 +433,21 @@ class Parcours:
         """Start person ``i``'s CESA: trial period, fixed pay, and the associé deadline (36 months minus the CAPE)."""
         book, p = self.book, self.p
         self._view()
-        book.cesa_month[i] = now
+        self.cesa_month[i] = now
         slot = self.slot_of[i]
-        self.a[ROW_ASSOCIE_DEADLINE_MONTH, slot] = now + max(p.associe_deadline_months - cape_months, 0)
-        self.a[ROW_TRIAL_END_MONTH, slot] = now + p.trial_period_months
+        self.a[ROW_ASSOCIE_DEADLINE_MONTH, slot] = now + max(self.deadline_months - cape_months, 0)
+        self.a[ROW_TRIAL_END_MONTH, slot] = now + self.trial_months
         margin = float(self.a[ROW_RECENT_NET_MARGIN_CENTS, slot])
         rates = book.rates(now)
         key = (id(rates), margin, math.copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
-        fixed = book.fixed_gross_memo.get(key)
+        fixed = self.fixed_gross_memo.get(key)
         if fixed is None:
             if kernels.ENABLED:  # one margin: the kernel's scalar form, NaN when the numpy function must decide
                 tables = _book_tables(book, rates)[0]
                 fixed = kernels.fixed_gross_one(tables.cost, tables.kernel_constants, margin, p.fixed_pay_share, float(p.min_gross_cents))
             if not kernels.ENABLED or fixed != fixed:
                 fixed = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
-            book.fixed_gross_memo[key] = fixed
+            self.fixed_gross_memo[key] = fixed
         self.a[ROW_FIXED_GROSS_CENTS, slot] = fixed
         book.flows["cesa_entries"] += 1
 
@@ -482,13 +501,13 @@ class Parcours:
         # Capital paid in is paid back after the delay; what was not yet paid is cancelled.
         if paid > 0:
             self.cs[CS_CAPITAL] -= paid
-            book.capital_due[month + self.p.capital_repayment_delay_months] += paid
-            book.capital_paid[i] = int(paid)
+            self.capital_due[month + self.repayment_delay] += paid
+            self.capital_paid[i] = int(paid)
         # Exit losses are costs of the cooperative's year.
         self.cs[CS_RESULT] -= payout - balance
-        book.exit_month[i] = month
-        book.exit_destination[i] = destination
-        book.exit_reason[i] = reason
+        self.exit_month[i] = month
+        self.exit_destination[i] = destination
+        self.exit_reason[i] = reason
         self.set_stage(i, month, SORTIE, reason, destination)
         if s != last:  # the activity moved into the slot
             slot_of[int(self.a[ROW_PERSON_ID, s])] = s
