@@ -42,7 +42,6 @@ import numpy as np
 import numpy.typing as npt
 
 from simcoop.model.book import (
-    open_columns,
     CS_ADVANCES,
     CS_ALLOCATIONS_PAID,
     CS_CAPITAL,
@@ -100,6 +99,7 @@ from simcoop.model.book import (
     ROW_SETTLEMENT_INSTALMENT_CENTS,
     ROW_SETTLEMENT_OWED_CENTS,
     ROW_TREASURY_CENTS,
+    open_columns,
 )
 from simcoop.jit import enabled, njit, njit_no_alloc
 from simcoop.model.params import CAPE, CESA

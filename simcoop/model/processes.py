@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import functools
 import math
-from heapq import heappush
 import operator
 from collections.abc import Callable, Generator, Sequence
+from heapq import heappush
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -305,11 +305,9 @@ class Parcours:
         self.book = book
         self.p = p
         # SimPy's event queue and id counter, when ``env`` schedules as ``simpy.Environment`` does (``_push``).
-        own = getattr(type(env), "schedule", None) is _SIMPY_SCHEDULE
-        self.queue = getattr(env, "_queue", None) if own else None
-        self.eid = getattr(env, "_eid", None) if own else None
-        if self.eid is None:
-            self.queue = None
+        own = getattr(type(env), "schedule", None) is _SIMPY_SCHEDULE and hasattr(env, "_queue") and hasattr(env, "_eid")
+        self.queue = env._queue if own else None
+        self.eid = env._eid if own else None
         self.held: Any = None  # the activity table ``a`` is a view of (the book replaces it when it grows)
         self.cs = book.cs  # the cooperative's numbers (``Book.cs``, never replaced)
         # The book's per-person lists and the rates ``set_stage`` reads: the book extends the lists in
@@ -391,7 +389,7 @@ class Parcours:
     def carry_out(self, event: simpy.Event) -> None:
         """Carry out one change (the callback of its event)."""
         i, code, detail = event._value
-        book, p = self.book, self.p
+        book = self.book
         now = int(self.env.now if self.queue is None else self.env._now)  # (``now`` is SimPy's property on ``_now``)
         self._view()
         if code == EXIT:  # detail = (destination, reason)
