@@ -173,3 +173,17 @@ def test_the_solver_reads_the_candidate_without_financing_from_the_run_it_comes_
     reused = solve(scenario, target="startup", replications=6, seed=4, uncertainty=False, tolerance=8000, baseline=run)
     assert reused == expected
     assert scenario.scenario_hash() not in calls and len(calls) == expected.evaluations - 1
+
+
+def test_the_guided_startup_search_finds_the_halving_answer_with_fewer_runs(monkeypatch) -> None:  # noqa: ANN001
+    """The start-up search guesses its next candidate from the treasuries it has seen; halving
+    alone (no guess) gives the same answer and both ends, only with more simulations."""
+    import simcoop.studies.solve as solver
+
+    guided = solve(_poor(), target="startup", replications=20, seed=4)
+    monkeypatch.setattr(solver, "_guess", lambda *args: None)
+    halving = solve(_poor(), target="startup", replications=20, seed=4)
+    assert guided.value == halving.value and guided.spread == halving.spread and guided.value is not None
+    assert guided.evaluations < halving.evaluations
+    tried = {h["value"]: h["searched_criteria_met"] for h in guided.history}
+    assert tried[guided.value] and not tried[guided.value - 1000]  # still a step that meets next to one that does not

@@ -1,8 +1,8 @@
 """The solver: what a funder can act on, and which constraint binds.
 
 A funder asks separate questions (issue: a start-up cash gap is not a deficit). ``solve``
-searches, by bisection on common random numbers (every candidate runs the same
-replications with the same seeds, so the search is stable and monotone in practice):
+searches on common random numbers (every candidate runs the same replications with the
+same seeds, so the search is stable and monotone in practice):
 
 - ``startup``: the smallest **one-off start-up financing** (quasi-fonds propres or a
   repayable advance, ``cooperative.financing.startup_instrument``, received at the
@@ -24,9 +24,12 @@ against the pessimistic and the optimistic ends of the criteria's 95% intervals 
 range (``ends``: both by default; ``simcoop run --solve`` searches the pessimistic end only,
 the one its report quotes as the prudent amount).
 
-Every search is a bisection on a grid of ``tolerance`` steps from the bottom of the range
-(1 000 € for the start-up financing), so the answer is the smallest step tried that meets
-the criteria, and never needs a run of its own after the search.
+Every search narrows an interval on a grid of ``tolerance`` steps from the bottom of the
+range (1 000 € for the start-up financing), so the answer is the smallest step tried that
+meets the criteria, next to one tried that does not, and never needs a run of its own after
+the search. The funding, accueils and contribution targets halve the interval; the start-up
+target first tries the step its candidates predict (``_guess``), and halves whenever two
+steps together did not (docs/verdict.md, "How it searches").
 """
 
 from __future__ import annotations
@@ -36,10 +39,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
+
 from simcoop.executors import ChunkExecutor
 from simcoop.months import shift_month
 from simcoop.scenario import Scenario
-from simcoop.verdict import Verdict, criteria_met
+from simcoop.stats import wilson_interval
+from simcoop.verdict import Verdict, criteria_met, viable_mask
 
 if TYPE_CHECKING:
     from simcoop.results import Results
@@ -223,6 +229,10 @@ def solve(
 
     cache: dict[float, Verdict] = {}
     history: list[dict[str, Any]] = []
+    # The start-up financing moves only the cash: each candidate's lowest own treasury per
+    # replication guides the next one (``_guess``); the other targets bisect.
+    margins: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+    guided = target == "startup"
 
     def evaluate(x: float) -> Verdict:
         x = round(x, 6)
@@ -232,6 +242,8 @@ def solve(
             ran = reused if reused is not None else simulate(candidate, replications=n, seed=root, jobs=jobs, executor=executor)
             verdict = ran.verdict()
             cache[x] = verdict
+            if guided:
+                margins[x] = _rupture_margins(ran)
             step = {"value": x, "outcome": verdict.outcome, **{c.key: c.value for c in verdict.criteria},
                     "searched_criteria_met": criteria_met(verdict, "point", searched)}  # fmt: skip
             history.append(step)
@@ -269,12 +281,16 @@ def solve(
                 stalled[:] = flat  # more of the lever would not help: stop early and say why
                 return None
             lo, hi = hi, min(hi * 2.0, cap)
+        widths = [hi - lo]  # a guess is tried while the last two steps halved the bracket; else bisect once
         while hi - lo > tol:
-            mid = _grid_midpoint(lo, hi, tol)
+            trust = guided and (len(widths) < 3 or widths[-1] <= widths[-3] / 2.0)
+            guess = _guess(lo, hi, tol, side, margins, scenario.viability.max_insolvency_probability) if trust else None
+            mid = guess if guess is not None else _grid_midpoint(lo, hi, tol)
             if criteria_met(evaluate(mid), side, searched):
                 hi = mid
             else:
                 lo = mid
+            widths.append(hi - lo)
         return hi
 
     value = search("point")
@@ -463,6 +479,77 @@ def _best(cache: dict[float, Verdict], searched: tuple[str, ...]) -> float | Non
         return (met, *values, -x)
 
     return max(cache, key=score)
+
+
+def _rupture_margins(results: Results) -> tuple[np.ndarray, np.ndarray]:
+    """Per replication (rows, in replication order) and month: how far the own treasury stays
+    above minus the authorised overdraft (EUR, negative: a rupture); and per replication
+    whether the verdict reads its rupture (it opens, when a go/no-go gate decides, and is at
+    break-even by the deadline, ``viable_mask``)."""
+    scenario = results.scenario
+    v = scenario.viability
+    horizon = scenario.meta.horizon_months
+    monthly = results.monthly.sort_values(["replication", "month"], kind="stable")
+    kpis = results.kpis.sort_values("replication", kind="stable")
+    treasury = monthly["coop_treasury_eur"].to_numpy(dtype=float).reshape(-1, horizon)
+    be = kpis["break_even_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    read = viable_mask(be, v.break_even_by_year, horizon)
+    if scenario.creation.go_decision is not None and "opened" in kpis:  # the verdict reads the replications that open
+        opened = kpis["opened"].astype(int).to_numpy() == 1
+        read &= opened if opened.any() else True
+    return treasury + v.overdraft_eur, read
+
+
+def _guess(lo: float, hi: float, step: float, side: str, margins: dict[float, tuple[np.ndarray, np.ndarray]], limit: float) -> float | None:
+    """The grid step ``lo + k * step`` inside (lo, hi) where the rupture criterion should start to be met.
+
+    ``lo`` fails the criterion and ``hi`` meets it. On common random numbers the financing
+    moves each month's own treasury of each replication by nearly a straight line in its
+    amount (what it adds while outstanding, and the overdraft interest it saves), so the two
+    candidates give, month by month, the amount from which a replication stays above the
+    overdraft: the largest over its months. The share still in rupture at each step then says
+    where the criterion (its point, or an end of its Wilson interval, as ``criteria_met``
+    reads it) is met first. A guess only chooses which candidate to run: the answer is still
+    a simulated step that meets the criteria next to one that does not. The step just below
+    ``hi`` when no step inside is predicted to meet it (``hi`` is then the likely answer, and
+    that step confirms it); None when the candidates lack what it needs.
+    """
+    if round(lo, 6) not in margins or round(hi, 6) not in margins:
+        return None
+    (at_lo, viable_lo), (at_hi, viable_hi) = margins[round(lo, 6)], margins[round(hi, 6)]
+    if at_lo.shape != at_hi.shape:
+        return None
+    # The financing can move a replication's break-even too (the overdraft interest it
+    # saves): one whose break-even moves between the two candidates is left out of the guess.
+    viable = viable_lo & viable_hi
+    if not viable.any():
+        return None
+    at_lo, at_hi = at_lo[viable], at_hi[viable]
+    slope = (at_hi - at_lo) / (hi - lo)
+    below = at_lo < -1e-9
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = np.where(below, np.where(slope > 0, lo - at_lo / slope, np.inf), lo)
+    reaches = need.max(axis=1)  # the amount from which each replication stays out of rupture
+    reaches[(at_hi < -1e-9).any(axis=1)] = np.inf
+    reaches.sort()
+    steps = lo + step * np.arange(1, math.ceil((hi - lo) / step - 1e-9))
+    if not len(steps):
+        return None
+    base = len(reaches)
+
+    def met(i: int) -> bool:
+        failing = base - int(np.searchsorted(reaches, steps[i], side="right"))
+        low, high = wilson_interval(failing, base)
+        return {"point": failing / base, "pessimistic": high, "optimistic": low}[side] <= limit
+
+    first, last = 0, len(steps)  # the first step predicted to meet it (the share in rupture only falls with the amount)
+    while first < last:
+        middle = (first + last) // 2
+        if met(middle):
+            last = middle
+        else:
+            first = middle + 1
+    return float(steps[min(first, len(steps) - 1)])
 
 
 def _grid_midpoint(lo: float, hi: float, step: float) -> float:
