@@ -28,8 +28,9 @@ Every search narrows an interval on a grid of ``tolerance`` steps from the botto
 range (1 000 € for the start-up financing), so the answer is the smallest step tried that
 meets the criteria, next to one tried that does not, and never needs a run of its own after
 the search. The funding, accueils and contribution targets halve the interval; the start-up
-target first tries the step its candidates predict (``_guess``), and halves whenever two
-steps together did not (docs/verdict.md, "How it searches").
+target first tries the step its candidates predict (``_guess``), inside the interval and
+short of the next doubling, and halves whenever two steps together did not
+(docs/verdict.md, "How it searches").
 """
 
 from __future__ import annotations
@@ -280,7 +281,12 @@ def solve(
             if flat:
                 stalled[:] = flat  # more of the lever would not help: stop early and say why
                 return None
-            lo, hi = hi, min(hi * 2.0, cap)
+            ahead = min(hi * 2.0, cap)
+            guess = _guess(lo, hi, tol, side, margins, scenario.viability.max_insolvency_probability, ahead) if guided else None
+            if guess is not None and criteria_met(evaluate(guess), side, searched):
+                lo, hi = hi, guess  # met short of the doubling: the loop's test reads it again, cached
+            else:
+                lo, hi = (hi if guess is None else guess), ahead
         widths = [hi - lo]  # a guess is tried while the last two steps halved the bracket; else bisect once
         while hi - lo > tol:
             trust = guided and (len(widths) < 3 or widths[-1] <= widths[-3] / 2.0)
@@ -500,10 +506,14 @@ def _rupture_margins(results: Results) -> tuple[np.ndarray, np.ndarray]:
     return treasury + v.overdraft_eur, read
 
 
-def _guess(lo: float, hi: float, step: float, side: str, margins: dict[float, tuple[np.ndarray, np.ndarray]], limit: float) -> float | None:
+def _guess(
+    lo: float, hi: float, step: float, side: str, margins: dict[float, tuple[np.ndarray, np.ndarray]], limit: float, ahead: float | None = None
+) -> float | None:
     """The grid step ``lo + k * step`` inside (lo, hi) where the rupture criterion should start to be met.
 
-    ``lo`` fails the criterion and ``hi`` meets it. On common random numbers the financing
+    ``lo`` fails the criterion and ``hi`` meets it; with ``ahead``, both fail, and the guess is
+    a step ``hi + k * step`` short of ``ahead`` (the range's next doubling), None when none
+    is predicted to meet it there (the search doubles). On common random numbers the financing
     moves each month's own treasury of each replication by nearly a straight line in its
     amount (what it adds while outstanding, and the overdraft interest it saves), so the two
     candidates give, month by month, the amount from which a replication stays above the
@@ -526,13 +536,16 @@ def _guess(lo: float, hi: float, step: float, side: str, margins: dict[float, tu
         return None
     at_lo, at_hi = at_lo[viable], at_hi[viable]
     slope = (at_hi - at_lo) / (hi - lo)
-    below = at_lo < -1e-9
-    with np.errstate(divide="ignore", invalid="ignore"):
-        need = np.where(below, np.where(slope > 0, lo - at_lo / slope, np.inf), lo)
+    with np.errstate(divide="ignore", invalid="ignore"):  # each month's line through the two candidates
+        need = np.where(slope > 0, hi - at_hi / slope, np.where(np.minimum(at_lo, at_hi) < -1e-9, np.inf, -np.inf))
     reaches = need.max(axis=1)  # the amount from which each replication stays out of rupture
-    reaches[(at_hi < -1e-9).any(axis=1)] = np.inf
+    if ahead is None:
+        reaches[(at_hi < -1e-9).any(axis=1)] = np.inf  # in rupture at hi: at every amount below it too
+        start, end = lo, hi
+    else:
+        start, end = hi, ahead
     reaches.sort()
-    steps = lo + step * np.arange(1, math.ceil((hi - lo) / step - 1e-9))
+    steps = start + step * np.arange(1, math.ceil((end - start) / step - 1e-9))
     if not len(steps):
         return None
     base = len(reaches)
@@ -549,6 +562,8 @@ def _guess(lo: float, hi: float, step: float, side: str, margins: dict[float, tu
             last = middle
         else:
             first = middle + 1
+    if first == len(steps) and ahead is not None:
+        return None
     return float(steps[min(first, len(steps) - 1)])
 
 
