@@ -187,3 +187,19 @@ def test_the_guided_startup_search_finds_the_halving_answer_with_fewer_runs(monk
     assert guided.evaluations < halving.evaluations
     tried = {h["value"]: h["searched_criteria_met"] for h in guided.history}
     assert tried[guided.value] and not tried[guided.value - 1000]  # still a step that meets next to one that does not
+
+
+def test_an_end_out_of_reach_at_so_few_replications_is_not_searched_and_says_why(capsys) -> None:
+    """With 20 simulations, none in rupture still leaves the rupture risk's interval above 10 %: the
+    pessimistic end cannot be met by any amount, so the solver does not double up to its cap."""
+    from simcoop.cli.solve import print_solution
+
+    solution = solve(_poor(), target="startup", replications=20, seed=4)
+    assert solution.value is not None and solution.spread[0] is not None  # the point and the optimistic end are answered
+    assert solution.spread[1] is None and solution.out_of_reach == {"pessimistic": 35}
+    assert max(h["value"] for h in solution.history) < solution.search_range[1]  # never went to the cap
+    print_solution(_poor(), solution, "startup")
+    out = capsys.readouterr().out
+    assert "out of reach with 20 replications per candidate" in out and "at least 35 simulations" in out and "not reached up to" not in out
+    # From 35 replications it is within reach, and searched.
+    assert solve(_poor(), target="startup", replications=35, seed=4, tolerance=8000).out_of_reach == {}

@@ -197,9 +197,16 @@ def _spread_words(solution: Any, shown: str) -> str:
     cap = shown.format(solution.search_range[1])
     ends = []
     searched = getattr(solution, "ends_searched", None) or ("optimistic", "pessimistic")
+    out_of_reach = getattr(solution, "out_of_reach", None) or {}
     for name, x in (("optimistic", low), ("pessimistic", high)):
         if name not in searched:
             ends.append(f"not searched ({name})")
+        elif name in out_of_reach:
+            ends.append(
+                f"out of reach with {solution.replications} replications per candidate, whatever the amount ({name}): its 95% "
+                f"interval needs at least {out_of_reach[name]} simulations read to meet the threshold (more with -n; the rupture "
+                "risk is read on those at break-even)"
+            )
         else:
             ends.append(f"{shown.format(x)} ({name})" if x is not None else f"not reached up to {cap} ({name})")
     return "on the ends of the 95% intervals: " + ", ".join(ends)

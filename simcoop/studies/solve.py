@@ -94,6 +94,7 @@ class Solution:
     best_value: float | None = None  # with no answer: the level tried that came closest
     best_criteria_met: list[str] = field(default_factory=list)  # the criteria met at best_value (or at value)
     ends_searched: list[str] = field(default_factory=list)  # the ends of the intervals searched for ``spread``
+    out_of_reach: dict[str, int] = field(default_factory=dict)  # searched ends no level can meet at this many replications -> the fewest that can
 
     def to_dict(self) -> dict[str, Any]:
         """The solution as JSON-ready data (what ``solve.json`` holds)."""
@@ -301,8 +302,12 @@ def solve(
 
     value = search("point")
     point_stalled = list(stalled)
-    optimistic = search("optimistic") if "optimistic" in ends and not point_stalled else None
-    pessimistic = search("pessimistic") if "pessimistic" in ends and not point_stalled else None
+    # An end that even the best counts at n replications cannot meet (no rupture at all, every one at
+    # break-even) is out of reach whatever the level: say so instead of searching up to the cap.
+    limit_p = scenario.viability.max_insolvency_probability
+    out_of_reach = {e: _min_replications(e, searched, limit_p) for e in ends if not _within_reach(e, searched, n, limit_p)}
+    optimistic = search("optimistic") if "optimistic" in ends and not point_stalled and "optimistic" not in out_of_reach else None
+    pessimistic = search("pessimistic") if "pessimistic" in ends and not point_stalled and "pessimistic" not in out_of_reach else None
     stalled[:] = point_stalled
     binding = ",".join(searched)
     if value is not None:
@@ -371,6 +376,7 @@ def solve(
         best_value=best if value is None else None,
         best_criteria_met=best_met,
         ends_searched=list(ends) if not point_stalled else [],
+        out_of_reach=out_of_reach if not point_stalled else {},
     )
 
 
@@ -485,6 +491,33 @@ def _best(cache: dict[float, Verdict], searched: tuple[str, ...]) -> float | Non
         return (met, *values, -x)
 
     return max(cache, key=score)
+
+
+def _within_reach(side: str, searched: tuple[str, ...], n: int, limit: float) -> bool:
+    """Whether the best counts ``n`` replications can give meet the searched criteria on ``side``
+    (the point estimate, or an end of the Wilson interval, as ``criteria_met`` reads them).
+
+    The rupture risk is read on at most ``n`` simulations (those at break-even, among those that
+    open), so its best is none in rupture out of ``n``: with fewer than 35 replications, the upper
+    end of its 95% interval stays above 10% (``_min_replications``). Break-even at best holds in all
+    ``n``, whose interval's lower end stays under 50% below 4.
+    """
+    if n <= 0:
+        return False
+    if "insolvency" in searched:
+        low, high = wilson_interval(0, n)
+        if {"point": 0.0, "pessimistic": high, "optimistic": low}[side] > limit:
+            return False
+    if "break_even" in searched:
+        low, high = wilson_interval(n, n)
+        if {"point": 1.0, "pessimistic": low, "optimistic": high}[side] < 0.5:
+            return False
+    return True
+
+
+def _min_replications(side: str, searched: tuple[str, ...], limit: float) -> int:
+    """The fewest replications per candidate with which ``side`` is within reach (``_within_reach``)."""
+    return next(k for k in range(1, 100_000) if _within_reach(side, searched, k, limit))
 
 
 def _rupture_margins(results: Results) -> tuple[np.ndarray, np.ndarray]:
