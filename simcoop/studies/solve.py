@@ -528,7 +528,7 @@ def _rupture_margins(results: Results) -> tuple[np.ndarray, np.ndarray]:
     scenario = results.scenario
     v = scenario.viability
     horizon = scenario.meta.horizon_months
-    monthly = results.monthly.sort_values(["replication", "month"], kind="stable")
+    monthly = results.monthly[["replication", "month", "coop_treasury_eur"]].sort_values(["replication", "month"], kind="stable")
     kpis = results.kpis.sort_values("replication", kind="stable")
     treasury = monthly["coop_treasury_eur"].to_numpy(dtype=float).reshape(-1, horizon)
     be = kpis["break_even_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
