@@ -9,7 +9,7 @@ import yaml
 import simcoop
 from simcoop.cli import main
 from simcoop.studies.solve import solve, with_extra_funding, with_startup_financing
-from tests.conftest import small_scenario
+from tests.conftest import SCENARIOS, small_scenario
 
 CRITERIA = {"viability.break_even_by_year": 3, "viability.public_share_year": 2, "viability.max_public_share": 0.9}
 # Without the reference's financing plan (issue 11): the start-up gap is the solver's to fill.
@@ -181,7 +181,7 @@ def test_the_guided_startup_search_finds_the_halving_answer_with_fewer_runs(monk
     import simcoop.studies.solve as solver
 
     guided = solve(_poor(), target="startup", replications=20, seed=4)
-    monkeypatch.setattr(solver, "_guess", lambda *args: None)
+    monkeypatch.setattr(solver, "guess_step", lambda *args: None)
     halving = solve(_poor(), target="startup", replications=20, seed=4)
     assert guided.value == halving.value and guided.spread == halving.spread and guided.value is not None
     assert guided.evaluations < halving.evaluations
@@ -201,5 +201,18 @@ def test_an_end_out_of_reach_at_so_few_replications_is_not_searched_and_says_why
     print_solution(_poor(), solution, "startup")
     out = capsys.readouterr().out
     assert "out of reach with 20 replications per candidate" in out and "at least 35 simulations" in out and "not reached up to" not in out
-    # From 35 replications it is within reach, and searched.
-    assert solve(_poor(), target="startup", replications=35, seed=4, tolerance=8000).out_of_reach == {}
+    # The bound: from 35 simulations read, none in rupture puts the interval's upper end under 10 %.
+    from simcoop.studies.solve_guess import within_reach
+
+    assert not within_reach("pessimistic", ("insolvency",), 34, 0.10) and within_reach("pessimistic", ("insolvency",), 35, 0.10)
+
+
+def test_an_end_whose_simulations_read_are_all_out_of_rupture_stops_doubling() -> None:
+    """The reference at 40 replications reads its rupture risk on the 19 at break-even: from 50,000 EUR
+    none is in rupture, yet its interval's upper end stays above 10 %, and doubling brings no more to
+    break-even. The pessimistic end stops there, out of reach, instead of doubling to the cap."""
+    scenario = simcoop.load_scenario(SCENARIOS / "reference.yaml")
+    solution = solve(scenario, target="startup", replications=40, seed=7, tolerance=8000, ends=("pessimistic",))
+    assert solution.value is not None and solution.spread == (None, None)
+    assert solution.out_of_reach == {"pessimistic": 35}
+    assert max(h["value"] for h in solution.history) <= 100_000  # stopped at the second doubling, far from the cap

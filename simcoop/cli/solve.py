@@ -203,7 +203,7 @@ def _spread_words(solution: Any, shown: str) -> str:
             ends.append(f"not searched ({name})")
         elif name in out_of_reach:
             ends.append(
-                f"out of reach with {solution.replications} replications per candidate, whatever the amount ({name}): its 95% "
+                f"out of reach with {solution.replications} replications per candidate ({name}): even at its best, its 95% "
                 f"interval needs at least {out_of_reach[name]} simulations read to meet the threshold (more with -n; the rupture "
                 "risk is read on those at break-even)"
             )

@@ -28,7 +28,7 @@ Every search narrows an interval on a grid of ``tolerance`` steps from the botto
 range (1 000 € for the start-up financing), so the answer is the smallest step tried that
 meets the criteria, next to one tried that does not, and never needs a run of its own after
 the search. The funding, accueils and contribution targets halve the interval; the start-up
-target first tries the step its candidates predict (``_guess``), inside the interval and
+target first tries the step its candidates predict (``guess_step``), inside the interval and
 short of the next doubling, and halves whenever two steps together did not
 (docs/verdict.md, "How it searches").
 """
@@ -40,13 +40,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-
 from simcoop.executors import ChunkExecutor
 from simcoop.months import shift_month
 from simcoop.scenario import Scenario
-from simcoop.stats import wilson_interval
-from simcoop.verdict import Verdict, criteria_met, viable_mask
+from simcoop.studies.solve_guess import guess_step, min_replications, none_left, rupture_margins, within_reach
+from simcoop.verdict import Verdict, criteria_met
 
 if TYPE_CHECKING:
     from simcoop.results import Results
@@ -232,8 +230,8 @@ def solve(
     cache: dict[float, Verdict] = {}
     history: list[dict[str, Any]] = []
     # The start-up financing moves only the cash: each candidate's lowest own treasury per
-    # replication guides the next one (``_guess``); the other targets bisect.
-    margins: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+    # replication guides the next one (``guess_step``); the other targets bisect.
+    margins: dict[float, tuple[Any, Any]] = {}  # rupture_margins of each candidate
     guided = target == "startup"
 
     def evaluate(x: float) -> Verdict:
@@ -245,7 +243,7 @@ def solve(
             verdict = ran.verdict()
             cache[x] = verdict
             if guided:
-                margins[x] = _rupture_margins(ran)
+                margins[x] = rupture_margins(ran)
             step = {"value": x, "outcome": verdict.outcome, **{c.key: c.value for c in verdict.criteria},
                     "searched_criteria_met": criteria_met(verdict, "point", searched)}  # fmt: skip
             history.append(step)
@@ -266,6 +264,8 @@ def solve(
         high = min(high, cap) if cap > 0 else 0.0
 
     stalled: list[str] = []
+    limit_p = scenario.viability.max_insolvency_probability
+    out_of_reach: dict[str, int] = {}  # ends no level can meet at n replications -> the fewest simulations read that can
 
     def search(side: str) -> float | None:
         lo, hi = low, high
@@ -282,8 +282,11 @@ def solve(
             if flat:
                 stalled[:] = flat  # more of the lever would not help: stop early and say why
                 return None
+            if side != "point" and len(tried) >= 3 and none_left(evaluate(hi), evaluate(tried[-2]), side, searched):
+                out_of_reach[side] = min_replications(side, searched, limit_p)
+                return None
             ahead = min(hi * 2.0, cap)
-            guess = _guess(lo, hi, tol, side, margins, scenario.viability.max_insolvency_probability, ahead) if guided else None
+            guess = guess_step(lo, hi, tol, side, margins, scenario.viability.max_insolvency_probability, ahead) if guided else None
             if guess is not None and criteria_met(evaluate(guess), side, searched):
                 lo, hi = hi, guess  # met short of the doubling: the loop's test reads it again, cached
             else:
@@ -291,7 +294,7 @@ def solve(
         widths = [hi - lo]  # a guess is tried while the last two steps halved the bracket; else bisect once
         while hi - lo > tol:
             trust = guided and (len(widths) < 3 or widths[-1] <= widths[-3] / 2.0)
-            guess = _guess(lo, hi, tol, side, margins, scenario.viability.max_insolvency_probability) if trust else None
+            guess = guess_step(lo, hi, tol, side, margins, scenario.viability.max_insolvency_probability) if trust else None
             mid = guess if guess is not None else _grid_midpoint(lo, hi, tol)
             if criteria_met(evaluate(mid), side, searched):
                 hi = mid
@@ -304,8 +307,7 @@ def solve(
     point_stalled = list(stalled)
     # An end that even the best counts at n replications cannot meet (no rupture at all, every one at
     # break-even) is out of reach whatever the level: say so instead of searching up to the cap.
-    limit_p = scenario.viability.max_insolvency_probability
-    out_of_reach = {e: _min_replications(e, searched, limit_p) for e in ends if not _within_reach(e, searched, n, limit_p)}
+    out_of_reach.update({e: min_replications(e, searched, limit_p) for e in ends if not within_reach(e, searched, n, limit_p)})
     optimistic = search("optimistic") if "optimistic" in ends and not point_stalled and "optimistic" not in out_of_reach else None
     pessimistic = search("pessimistic") if "pessimistic" in ends and not point_stalled and "pessimistic" not in out_of_reach else None
     stalled[:] = point_stalled
@@ -491,113 +493,6 @@ def _best(cache: dict[float, Verdict], searched: tuple[str, ...]) -> float | Non
         return (met, *values, -x)
 
     return max(cache, key=score)
-
-
-def _within_reach(side: str, searched: tuple[str, ...], n: int, limit: float) -> bool:
-    """Whether the best counts ``n`` replications can give meet the searched criteria on ``side``
-    (the point estimate, or an end of the Wilson interval, as ``criteria_met`` reads them).
-
-    The rupture risk is read on at most ``n`` simulations (those at break-even, among those that
-    open), so its best is none in rupture out of ``n``: with fewer than 35 replications, the upper
-    end of its 95% interval stays above 10% (``_min_replications``). Break-even at best holds in all
-    ``n``, whose interval's lower end stays under 50% below 4.
-    """
-    if n <= 0:
-        return False
-    if "insolvency" in searched:
-        low, high = wilson_interval(0, n)
-        if {"point": 0.0, "pessimistic": high, "optimistic": low}[side] > limit:
-            return False
-    if "break_even" in searched:
-        low, high = wilson_interval(n, n)
-        if {"point": 1.0, "pessimistic": low, "optimistic": high}[side] < 0.5:
-            return False
-    return True
-
-
-def _min_replications(side: str, searched: tuple[str, ...], limit: float) -> int:
-    """The fewest replications per candidate with which ``side`` is within reach (``_within_reach``)."""
-    return next(k for k in range(1, 100_000) if _within_reach(side, searched, k, limit))
-
-
-def _rupture_margins(results: Results) -> tuple[np.ndarray, np.ndarray]:
-    """Per replication (rows, in replication order) and month: how far the own treasury stays
-    above minus the authorised overdraft (EUR, negative: a rupture); and per replication
-    whether the verdict reads its rupture (it opens, when a go/no-go gate decides, and is at
-    break-even by the deadline, ``viable_mask``)."""
-    scenario = results.scenario
-    v = scenario.viability
-    horizon = scenario.meta.horizon_months
-    monthly = results.monthly[["replication", "month", "coop_treasury_eur"]].sort_values(["replication", "month"], kind="stable")
-    kpis = results.kpis.sort_values("replication", kind="stable")
-    treasury = monthly["coop_treasury_eur"].to_numpy(dtype=float).reshape(-1, horizon)
-    be = kpis["break_even_month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    read = viable_mask(be, v.break_even_by_year, horizon)
-    if scenario.creation.go_decision is not None and "opened" in kpis:  # the verdict reads the replications that open
-        opened = kpis["opened"].astype(int).to_numpy() == 1
-        read &= opened if opened.any() else True
-    return treasury + v.overdraft_eur, read
-
-
-def _guess(
-    lo: float, hi: float, step: float, side: str, margins: dict[float, tuple[np.ndarray, np.ndarray]], limit: float, ahead: float | None = None
-) -> float | None:
-    """The grid step ``lo + k * step`` inside (lo, hi) where the rupture criterion should start to be met.
-
-    ``lo`` fails the criterion and ``hi`` meets it; with ``ahead``, both fail, and the guess is
-    a step ``hi + k * step`` short of ``ahead`` (the range's next doubling), None when none
-    is predicted to meet it there (the search doubles). On common random numbers the financing
-    moves each month's own treasury of each replication by nearly a straight line in its
-    amount (what it adds while outstanding, and the overdraft interest it saves), so the two
-    candidates give, month by month, the amount from which a replication stays above the
-    overdraft: the largest over its months. The share still in rupture at each step then says
-    where the criterion (its point, or an end of its Wilson interval, as ``criteria_met``
-    reads it) is met first. A guess only chooses which candidate to run: the answer is still
-    a simulated step that meets the criteria next to one that does not. The step just below
-    ``hi`` when no step inside is predicted to meet it (``hi`` is then the likely answer, and
-    that step confirms it); None when the candidates lack what it needs.
-    """
-    if round(lo, 6) not in margins or round(hi, 6) not in margins:
-        return None
-    (at_lo, viable_lo), (at_hi, viable_hi) = margins[round(lo, 6)], margins[round(hi, 6)]
-    if at_lo.shape != at_hi.shape:
-        return None
-    # The financing can move a replication's break-even too (the overdraft interest it
-    # saves): one whose break-even moves between the two candidates is left out of the guess.
-    viable = viable_lo & viable_hi
-    if not viable.any():
-        return None
-    at_lo, at_hi = at_lo[viable], at_hi[viable]
-    slope = (at_hi - at_lo) / (hi - lo)
-    with np.errstate(divide="ignore", invalid="ignore"):  # each month's line through the two candidates
-        need = np.where(slope > 0, hi - at_hi / slope, np.where(np.minimum(at_lo, at_hi) < -1e-9, np.inf, -np.inf))
-    reaches = need.max(axis=1)  # the amount from which each replication stays out of rupture
-    if ahead is None:
-        reaches[(at_hi < -1e-9).any(axis=1)] = np.inf  # in rupture at hi: at every amount below it too
-        start, end = lo, hi
-    else:
-        start, end = hi, ahead
-    reaches.sort()
-    steps = start + step * np.arange(1, math.ceil((end - start) / step - 1e-9))
-    if not len(steps):
-        return None
-    base = len(reaches)
-
-    def met(i: int) -> bool:
-        failing = base - int(np.searchsorted(reaches, steps[i], side="right"))
-        low, high = wilson_interval(failing, base)
-        return {"point": failing / base, "pessimistic": high, "optimistic": low}[side] <= limit
-
-    first, last = 0, len(steps)  # the first step predicted to meet it (the share in rupture only falls with the amount)
-    while first < last:
-        middle = (first + last) // 2
-        if met(middle):
-            last = middle
-        else:
-            first = middle + 1
-    if first == len(steps) and ahead is not None:
-        return None
-    return float(steps[min(first, len(steps) - 1)])
 
 
 def _grid_midpoint(lo: float, hi: float, step: float) -> float:
