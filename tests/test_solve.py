@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import simcoop
 from simcoop.cli import main
@@ -216,3 +218,39 @@ def test_an_end_whose_simulations_read_are_all_out_of_rupture_stops_doubling() -
     assert solution.value is not None and solution.spread == (None, None)
     assert solution.out_of_reach == {"pessimistic": 35}
     assert max(h["value"] for h in solution.history) <= 100_000  # stopped at the second doubling, far from the cap
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    replications=st.integers(1, 30),
+    months=st.integers(1, 24),
+    lo_steps=st.integers(0, 50),
+    width_steps=st.integers(2, 80),
+    step=st.sampled_from([500.0, 1000.0, 4000.0]),
+    side=st.sampled_from(["point", "pessimistic", "optimistic"]),
+    ahead=st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_a_guess_is_always_a_grid_step_strictly_inside_the_interval(
+    seed: int, replications: int, months: int, lo_steps: int, width_steps: int, step: float, side: str, ahead: bool
+) -> None:
+    """Whatever the treasuries, the search's next candidate is a step of its grid strictly between the
+    candidates around it (or short of the next doubling): the search always narrows and ends."""
+    import numpy as np
+
+    from simcoop.studies.solve_guess import guess_step
+
+    rng = np.random.default_rng(seed)
+    lo = lo_steps * step
+    hi = lo + width_steps * step
+    margins = {
+        lo: (rng.normal(0, 30000, (replications, months)), rng.random(replications) < 0.8),
+        hi: (rng.normal(0, 30000, (replications, months)), rng.random(replications) < 0.8),
+    }
+    end = 2 * hi if ahead else None
+    guess = guess_step(lo, hi, step, side, margins, 0.10, end)
+    if guess is None:
+        return
+    start, stop = (hi, end) if ahead else (lo, hi)
+    assert start < guess < stop
+    assert abs((guess - start) / step - round((guess - start) / step)) < 1e-9
