@@ -76,6 +76,7 @@ __all__ = [
     "YEARLY_READ",
     "conversion_counts",
     "criteria_from_counts",
+    "met_on_side",
     "criteria_met",
     "economic_risk_of",
     "outcome_from_counts",
@@ -342,17 +343,19 @@ def criteria_met(verdict: Verdict, side: str = "point", keys: tuple[str, ...] | 
     for c in verdict.criteria:
         if keys is not None and c.key not in keys:
             continue
-        if c.key == "insolvency":
-            figure = {"point": c.value, "pessimistic": c.ci_high, "optimistic": c.ci_low}[side]
-            if figure > c.threshold:
-                return False
-        else:
-            if not c.detail.get("within_horizon", True):
-                return False
-            figure = {"point": c.value, "pessimistic": c.ci_low, "optimistic": c.ci_high}[side]
-            if figure < c.threshold:
-                return False
+        if c.key != "insolvency" and not c.detail.get("within_horizon", True):
+            return False
+        if not met_on_side(c.key, c.value, c.ci_low, c.ci_high, c.threshold, side):
+            return False
     return True
+
+
+def met_on_side(key: str, value: float, low: float, high: float, threshold: float, side: str) -> bool:
+    """A criterion's point estimate (``side="point"``) or the pessimistic / optimistic end of its 95%
+    interval (``low``, ``high``) against its threshold: the rupture risk at most, the others at least."""
+    if key == "insolvency":
+        return {"point": value, "pessimistic": high, "optimistic": low}[side] <= threshold
+    return {"point": value, "pessimistic": low, "optimistic": high}[side] >= threshold
 
 
 def _assess(results: RunTables) -> Verdict:

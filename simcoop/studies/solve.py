@@ -229,7 +229,7 @@ def solve(
 
     cache: dict[float, Verdict] = {}
     history: list[dict[str, Any]] = []
-    # The start-up financing moves only the cash: each candidate's lowest own treasury per
+    # The start-up financing moves only the cash: each candidate's monthly own treasury per
     # replication guides the next one (``guess_step``); the other targets bisect.
     margins: dict[float, tuple[Any, Any]] = {}  # rupture_margins of each candidate
     guided = target == "startup"
@@ -286,7 +286,7 @@ def solve(
                 out_of_reach[side] = min_replications(side, searched, limit_p)
                 return None
             ahead = min(hi * 2.0, cap)
-            guess = guess_step(lo, hi, tol, side, margins, scenario.viability.max_insolvency_probability, ahead) if guided else None
+            guess = guess_step(lo, hi, tol, side, margins, limit_p, ahead) if guided else None
             if guess is not None and criteria_met(evaluate(guess), side, searched):
                 lo, hi = hi, guess  # met short of the doubling: the loop's test reads it again, cached
             else:
@@ -294,7 +294,7 @@ def solve(
         widths = [hi - lo]  # a guess is tried while the last two steps halved the bracket; else bisect once
         while hi - lo > tol:
             trust = guided and (len(widths) < 3 or widths[-1] <= widths[-3] / 2.0)
-            guess = guess_step(lo, hi, tol, side, margins, scenario.viability.max_insolvency_probability) if trust else None
+            guess = guess_step(lo, hi, tol, side, margins, limit_p) if trust else None
             mid = guess if guess is not None else _grid_midpoint(lo, hi, tol)
             if criteria_met(evaluate(mid), side, searched):
                 hi = mid
@@ -308,8 +308,7 @@ def solve(
     # An end that even the best counts at n replications cannot meet (no rupture at all, every one at
     # break-even) is out of reach whatever the level: say so instead of searching up to the cap.
     out_of_reach.update({e: min_replications(e, searched, limit_p) for e in ends if not within_reach(e, searched, n, limit_p)})
-    optimistic = search("optimistic") if "optimistic" in ends and not point_stalled and "optimistic" not in out_of_reach else None
-    pessimistic = search("pessimistic") if "pessimistic" in ends and not point_stalled and "pessimistic" not in out_of_reach else None
+    optimistic, pessimistic = (search(e) if e in ends and not point_stalled and e not in out_of_reach else None for e in ENDS)
     stalled[:] = point_stalled
     binding = ",".join(searched)
     if value is not None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simcoop.stats import wilson_interval
-from simcoop.verdict import Verdict, criteria_met, viable_mask
+from simcoop.verdict import Verdict, criteria_met, met_on_side, viable_mask
 
 if TYPE_CHECKING:
     from simcoop.results import Results
@@ -34,15 +34,9 @@ def within_reach(side: str, searched: tuple[str, ...], n: int, limit: float) -> 
     """
     if n <= 0:
         return False
-    if "insolvency" in searched:
-        low, high = wilson_interval(0, n)
-        if {"point": 0.0, "pessimistic": high, "optimistic": low}[side] > limit:
-            return False
-    if "break_even" in searched:
-        low, high = wilson_interval(n, n)
-        if {"point": 1.0, "pessimistic": low, "optimistic": high}[side] < 0.5:
-            return False
-    return True
+    if "insolvency" in searched and not met_on_side("insolvency", 0.0, *wilson_interval(0, n), limit, side):
+        return False
+    return "break_even" not in searched or met_on_side("break_even", 1.0, *wilson_interval(n, n), 0.5, side)
 
 
 def none_left(now: Verdict, before: Verdict, side: str, searched: tuple[str, ...]) -> bool:
@@ -128,8 +122,7 @@ def guess_step(
 
     def met(i: int) -> bool:
         failing = base - int(np.searchsorted(reaches, steps[i], side="right"))
-        low, high = wilson_interval(failing, base)
-        return {"point": failing / base, "pessimistic": high, "optimistic": low}[side] <= limit
+        return met_on_side("insolvency", failing / base, *wilson_interval(failing, base), limit, side)
 
     first, last = 0, len(steps)  # the first step predicted to meet it (the share in rupture only falls with the amount)
     while first < last:
