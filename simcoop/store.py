@@ -88,8 +88,11 @@ _OLD_TABLE_SUFFIX = ".parquet"
 _FORMAT = "simcoop-partial/1"
 #: The run folder's tables being written, in the work folder (``.tmp``: removed when a run resumes).
 _TABLES_DIR = "tables.tmp"
-#: Largest chunk: ~2-4 s of work for the reference scenario, so an interruption loses little.
-MAX_CHUNK_SIZE = 25
+#: Largest chunk: about 1.2 s of a worker's CPU for the reference scenario (2026), so an interruption
+#: loses little. Each chunk also pays some 50 ms to make its tables, whatever its size (pandas and
+#: Arrow work per column): chunks of 50 rather than 25 made `simcoop run -n 1000 --jobs 2` about 5 %
+#: faster in wall time (benchmarks/README.md, session 23); of 100, the last chunks left a worker idle.
+MAX_CHUNK_SIZE = 50
 
 ChunkCallback = Callable[[int, int], None]
 
