@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from simcoop import libm
+
 if TYPE_CHECKING:
     from simcoop.scenario import Scenario
 
@@ -71,7 +73,7 @@ def demand_matrix(scenario: "Scenario", open_sites: npt.ArrayLike | None = None)
     sites = scenario.cooperative.sites
     is_open = np.ones(len(sites), dtype=bool) if open_sites is None else np.asarray(open_sites, dtype=bool)
     attraction = np.array([s.attraction for s in sites]) * is_open
-    weights = attraction[None, :] * np.exp(-scenario.territory.demand.decay_per_minute * travel_minutes(scenario))
+    weights = attraction[None, :] * libm.exp(-scenario.territory.demand.decay_per_minute * travel_minutes(scenario))
     total = weights.sum(axis=1, keepdims=True)
     share = weights / np.maximum(total, 1.0)
     return zone_potentials(scenario)[:, None] * share

@@ -25,6 +25,8 @@ Sources
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -51,8 +53,8 @@ def amortisation_schedule_cents(
     r = annual_rate / 12.0
     balance = float(amount_cents)
     if r > 0:
-        # 1 - (1 + r)^-n, written to stay exact for tiny rates.
-        instalment = amount_cents * r / -np.expm1(-duration_months * np.log1p(r))
+        # 1 - (1 + r)^-n, written to stay exact for tiny rates (the C library's functions: simcoop.libm).
+        instalment = amount_cents * r / -math.expm1(-duration_months * math.log1p(r))
     else:
         instalment = amount_cents / duration_months
     for k in range(n):

@@ -56,6 +56,7 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
+from simcoop import libm
 from simcoop.memo import by_identity
 
 __all__ = [
@@ -302,7 +303,7 @@ def _coefficient_of_ratio(ratio: FloatArray, r: PayrollRates, exact: bool) -> Fl
         m = r.relief_exit_smic_multiple
         c = r.relief_max_coefficient * np.clip((m * ratio - 1.0) / (m - 1.0), 0.0, 1.0)
         return np.round(c, 4) if exact else c
-    taper = r.rgdu_t_delta * np.maximum(0.5 * (3.0 * ratio - 1.0), 0.0) ** r.rgdu_power
+    taper = r.rgdu_t_delta * libm.power(np.maximum(0.5 * (3.0 * ratio - 1.0), 0.0), r.rgdu_power)  # the C library's pow
     c = r.rgdu_t_min + (np.round(taper, 4) if exact else taper)
     c = np.minimum(c, r.relief_max_coefficient)
     return np.where(ratio * r.relief_exit_smic_multiple > 1.0, c, 0.0)  # zero from exit × SMIC_ref

@@ -14,9 +14,9 @@ employer cost and the employee contributions beyond the tables, where the relief
 ``per_head_costs_cents``, ``payroll_taxes_cents``): the same IEEE operations in the same
 order on each element, so the same bits. What stays in numpy, on purpose:
 
-- the ``exp`` of the turnover noise and the power of the 2026 relief taper
-  (``x ** rgdu_power``): numpy evaluates them with its own SIMD routines, which may differ
-  from the C library's (numba's) in the last bit;
+- the ``exp`` of the turnover noise and of the entrants' log turnovers, and the power of the
+  2026 relief taper (``x ** rgdu_power``): ``simcoop.libm``'s, the C library's whatever numpy's
+  SIMD routines for the processor (a numba loop, or Python's ``math`` when compiled loops are off);
 - sums of non-integers (the hour equivalents, the ARE months saved, the VAT-exempt
   turnover): numpy sums pairwise (and dots with BLAS), so the kernels return the terms and
   numpy adds them (sums of whole cents are exact in any order and are done here; where a
@@ -711,7 +711,7 @@ def cesa_pay_settle(  # noqa: PLR0913
 ) -> None:
     """The second half: the relief's regularisation, the treasury, ARE, RSA and capital withheld.
 
-    ``powered`` is numpy's power of ``out[O_BASE]`` for the RGDU (unused for Fillon). Writes
+    ``powered`` is the power of ``out[O_BASE]`` for the RGDU (``simcoop.libm.power``; unused for Fillon). Writes
     ``out[O_HOURS]`` the hour equivalents and ``out[O_ARE_SAVED]`` the ARE months saved (numpy sums them), and
     ``sums``: 0 employer cost, 1 employee contributions, 2 CSG/CRDS, 3 settlement pay,
     4 RSA not paid, 5 capital withheld, 6 whether someone is on ARE, 7 whether some RSA
@@ -844,7 +844,7 @@ def activity_month(  # noqa: PLR0913
 ) -> None:
     """``processes._activity_accounts`` (every activity's month before pay) in one loop.
 
-    ``noise`` is the month's lognormal factor (numpy's exp). Writes the turnover invoiced, who
+    ``noise`` is the month's lognormal factor (``simcoop.libm.exp``). Writes the turnover invoiced, who
     is salaried and the VAT-exempt share of the sector (``vat_exempt_share`` by sector) by
     activity, and ``sums`` (zeros in): contributions, turnover, turnover of salaried
     activities, cash received, purchases (whole cents, exact in any order), and how many
@@ -1532,7 +1532,7 @@ def entrants(  # noqa: PLR0913
 ) -> int:
     """The k entrants' draws made numbers, as ``processes._start_taken`` makes them: each one's sector
     (``cumshares.searchsorted(u_sector, side="right")``), the log of its mature turnover (``log_median`` +
-    ``sigma`` x ``z`` of its sector: numpy takes the ``exp``), and its prior status and ARE end month from
+    ``sigma`` x ``z`` of its sector: the caller takes the ``exp``, ``simcoop.libm``'s), and its prior status and ARE end month from
     the two uniforms of ``u_status`` (the first k, then the next k). Writes the ARE end months to
     ``columns[:k]`` and the prior statuses to ``columns[3k:4k]`` (``Book.add_entrants``' columns; the
     caller writes the zones and sites between); returns how many are on RSA.
@@ -1568,8 +1568,8 @@ def entrants(  # noqa: PLR0913
 def entrants_open(draw: tuple, opening: tuple) -> int:  # type: ignore[type-arg]
     """``entrants(*draw)``, then ``book.open_columns(*opening)`` on what it wrote, in one call: the entrants' draws
     made numbers and their activities opened (``processes._start_taken``). ``opening``'s mature turnovers are
-    ``draw``'s logs (its ``log_mature``): the caller takes their ``exp`` in the activity table after, with numpy, as
-    ``entrants`` leaves it to numpy. Returns how many are on RSA."""
+    ``draw``'s logs (its ``log_mature``): the caller takes their ``exp`` in the activity table after
+    (``simcoop.libm.exp``), as ``entrants`` leaves it to its caller. Returns how many are on RSA."""
     rsa = entrants(*draw)
     open_columns(*opening)
     return rsa

@@ -506,7 +506,8 @@ def model_params(scenario: Scenario) -> ModelParams:
         destination_cumshares_by_stage=dest,
         sector_shares=np.array([s.share for s in sectors]),
         sector_cumshares=np.cumsum([s.share for s in sectors])[:-1],
-        sector_log_median_cents_per_month=np.log(np.array([s.turnover_median_eur_per_year for s in sectors]) * 100.0 / 12.0),
+        # The C library's log (math), not numpy's, whose routine depends on the processor (simcoop.libm).
+        sector_log_median_cents_per_month=np.array([math.log(s.turnover_median_eur_per_year * 100.0 / 12.0) for s in sectors]),
         sector_sigma=np.array([s.turnover_sigma for s in sectors]),
         sector_rampup_months=np.array([float(s.rampup_months) for s in sectors]),
         sector_rampup_start_share=np.array([s.rampup_start_share for s in sectors]),

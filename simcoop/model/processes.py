@@ -136,6 +136,7 @@ from simcoop.model.book import (
 from simcoop.model import flow_kernels, kernels
 from simcoop.model.flow_kernels import EXIT, RENEW, TO_ASSOCIE, TO_CESA
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, SORTIE, ModelParams
+from simcoop import libm
 from simcoop.memo import by_identity
 from simcoop.streams import Streams
 
@@ -1181,8 +1182,8 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
             ),
             (book.a, book.lag, book.pending, book.prior_status, book.sector_template, p.sector_lag_months, sector, log_mature, columns, m, first_id, t),
         )  # fmt: skip
-        mature = book.a[ROW_MATURE_TURNOVER_CENTS, m : m + k]  # the logs, made turnovers in place (numpy's exp, as before)
-        np.exp(mature, out=mature)
+        mature = book.a[ROW_MATURE_TURNOVER_CENTS, m : m + k]  # the logs, made turnovers in place (the C library's exp)
+        libm.exp(mature, out=mature)
         ids = book.record_entrants(t, first, sector.tolist(), mature.tolist(), list(zones), list(sites))
         book.flows["rsa_entries"] += float(rsa)
     else:
@@ -1200,7 +1201,7 @@ def _open_entrants(
     """The entrants' draws made numbers and their activities opened (``_start_taken``'s numpy path; ``kernels.entrants``
     does the same)."""
     sector = p.sector_cumshares.searchsorted(rng.random(k), side="right")  # (np.searchsorted without its wrapper)
-    mature = np.exp(p.sector_log_median_cents_per_month[sector] + p.sector_sigma[sector] * rng.standard_normal(k))
+    mature = libm.exp(p.sector_log_median_cents_per_month[sector] + p.sector_sigma[sector] * rng.standard_normal(k))
     # Prior status: ARE with 1..are_max_months months left, RSA, or none (DOMAIN.md §2). A few
     # entrants a month: Python floats (the same doubles as numpy's) cost less than arrays.
     drawn = streams.status.take(2 * k).tolist()  # (what ``random((2, k))`` gives, row after row)
@@ -1252,11 +1253,11 @@ def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constan
     contributions = capital_in = 0.0
     started = None  # (status, out) of the pay's first steps, when done with the activities' month
     if m:
-        # Lognormal noise of mean 1 on the turnover invoiced (numpy's exp, the kernels' inputs).
+        # Lognormal noise of mean 1 on the turnover invoiced (the C library's exp: simcoop.libm; the kernels' inputs).
         noise = streams.volatility.take(m)  # (the stream's standard_normal(m), drawn ahead: written over below)
         noise *= a[ROW_MONTHLY_VOLATILITY]  # (a product is the same either way round)
         noise -= a[ROW_HALF_VARIANCE]
-        np.exp(noise, out=noise)
+        libm.exp(noise, out=noise)
         if kernels.ENABLED:
             invoiced = np.empty(m)
             salaried = np.empty(m, dtype=np.bool_)
@@ -1584,9 +1585,9 @@ def _cesa_pay_compiled(
         kernels.cesa_pay_gross(
             book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, calendar == 1, bool(status & 1), out
         )  # fmt: skip
-    # The power of the relief taper stays numpy's (its SIMD routine, not the C library's pow).
+    # The power of the relief taper: the C library's pow (simcoop.libm), as the payroll tables'.
     base = out[kernels.O_BASE]
-    powered = base ** rates.rgdu_power if rates.relief_formula != "fillon" else base
+    powered = libm.power(base, rates.rgdu_power) if rates.relief_formula != "fillon" else base
     sums = np.empty(12 if c.pairwise else 10)
     flows = book.flows
     settle = (
