@@ -24,10 +24,6 @@ def _numba() -> Any:
     """The numba module when it imports and is not switched off, else None."""
     if os.environ.get("SIMCOOP_NO_NUMBA", "") not in ("", "0"):
         return None
-    # Intel's SVML (numba uses it when the icc_rt package is installed) would vectorise the loops' exp
-    # and pow with routines of the processor: the C library's keep a run's numbers the same on any
-    # processor (simcoop.libm). Read by numba when it is first imported.
-    os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
     try:
         import numba
     except ImportError:  # pragma: no cover - numba is a dependency; the Python path remains

@@ -13,9 +13,11 @@ Python's ``math`` and numba's compiled ``math`` both call the C library (glibc's
 ``pow`` on Linux), which does not change with the processor's vector extensions: ``exp`` and
 ``power`` here run numba's loop when compiled loops are on (``simcoop.jit``) and Python's
 ``math`` on each element otherwise, the same bits either way (tests/test_libm.py). Where a
-model's value is one number, callers use ``math`` directly. numba's own use of SVML (when
-Intel's ``icc_rt`` is installed) would bring a processor's routines back into its loops:
-``simcoop.jit`` switches it off.
+model's value is one number, callers use ``math`` directly. Where numba would vectorise its
+loops with Intel's SVML (when the ``icc_rt`` package is installed and numba's SVML is not
+switched off by ``NUMBA_DISABLE_INTEL_SVML``), a processor's routines would come back: Python's
+``math`` runs then. (The environment is not changed here: a pool's fork server is reused only
+while the variables its workers read are unchanged, ``simcoop.executors``.)
 """
 
 from __future__ import annotations
@@ -65,9 +67,18 @@ def _c_pow(v: float, y: float) -> float:
 
 _exp_compiled = njit_no_alloc(_exp_loop)
 _power_compiled = njit_no_alloc(_power_loop)
-#: Whether numba compiled the loops (``simcoop.jit``); otherwise Python's ``math`` runs on each element. Read at
-#: every call, so a test can switch it (both give the same bits).
-COMPILED = _exp_compiled is not _exp_loop
+
+
+def _svml() -> bool:
+    """Whether numba vectorises with Intel's SVML (numba is imported: the loops were compiled)."""
+    import numba
+
+    return bool(getattr(numba.config, "USING_SVML", False))
+
+
+#: Whether numba's compiled loops run (``simcoop.jit``, without SVML); otherwise Python's ``math`` runs on each
+#: element. Read at every call, so a test can switch it (both give the same bits).
+COMPILED = _exp_compiled is not _exp_loop and not _svml()
 
 
 def _flat(x: Any, out: FloatArray | None) -> tuple[FloatArray, FloatArray, FloatArray]:

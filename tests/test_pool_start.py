@@ -51,6 +51,29 @@ def test_a_pools_workers_start_warm_from_the_fork_server() -> None:
     assert seen == ["True", "False"]  # the warming is the server's: this process never imported the chunk path
 
 
+def test_simcoop_used_meanwhile_leaves_the_workers_environment_alone() -> None:
+    """``simcoop run`` starts its fork server first, then imports the engine and simulates in its own process:
+    none of that may change a variable the workers read (``NUMBA_...`` among them), or the pool is spawned cold
+    instead of forked warm (it once was: numba's SVML switch set in the environment at import)."""
+    seen = _run(
+        """
+        import gc
+        from simcoop.executors import PoolExecutor, start_fork_server
+
+        if __name__ == "__main__":
+            start_fork_server()
+            import simcoop
+            from simcoop.draws import fixed_parameters
+
+            scenario = fixed_parameters(simcoop.load_scenario(simcoop.default_scenario_path()))
+            simcoop.simulate(scenario.replace({"meta.horizon_months": 12}), replications=1, seed=1, jobs=1)
+            with PoolExecutor(1) as pool:
+                print(*[r > 10_000 for _, r in pool.imap_unordered(gc.get_freeze_count, [()])])
+        """
+    )
+    assert seen == ["True"]
+
+
 def test_a_pool_made_after_the_numba_switch_changed_is_spawned_and_sees_it() -> None:
     """A fork server keeps the environment it started with: a pool made after ``SIMCOOP_NO_NUMBA`` changed is spawned."""
     seen = _run(
