@@ -82,27 +82,36 @@ COMPILED = _exp_compiled is not _exp_loop and not _svml()
 
 
 def _flat(x: Any, out: FloatArray | None) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """``x`` as a contiguous float64 vector, the vector to write into, and what to return (``out``, or a new array of ``x``'s shape)."""
-    values = np.ascontiguousarray(x, dtype=np.float64)
+    """``x`` as a contiguous float64 vector, the vector to write into, and what to return (``out``, or a new array of
+    ``x``'s shape: 0-d for a number)."""
+    values = np.asarray(x, dtype=np.float64)
+    shape = values.shape
+    values = np.ascontiguousarray(values).reshape(-1)
     if out is None:
-        result = np.empty(values.shape)
-        return values.reshape(-1), result.reshape(-1), result
-    if out.shape != values.shape or out.dtype != np.float64 or not out.flags.c_contiguous:
+        target = np.empty(values.size)
+        return values, target, target.reshape(shape)
+    if out.shape != shape or out.dtype != np.float64 or not out.flags.c_contiguous:
         raise ValueError("out must be a C-contiguous float64 array of the input's shape")
-    return values.reshape(-1), out.reshape(-1), out
+    return values, out.reshape(-1), out
 
 
-def exp(x: Any, out: FloatArray | None = None) -> FloatArray:
-    """``e ** x`` element by element, by the C library (``out`` may be ``x`` itself: computed in place)."""
+def _result(result: FloatArray) -> Any:
+    """An array, or for a number a numpy float (what numpy's ufuncs give for one)."""
+    return result if result.ndim else result[()]
+
+
+def exp(x: Any, out: FloatArray | None = None) -> Any:
+    """``e ** x`` element by element, by the C library (``out`` may be ``x`` itself: computed in place); a numpy
+    float for a number, as ``np.exp``."""
     values, target, result = _flat(x, out)
     if COMPILED:
         _exp_compiled(values, target)
     else:
         target[:] = [_c_exp(v) for v in values.tolist()]
-    return result
+    return _result(result)
 
 
-def power(x: Any, y: float, out: FloatArray | None = None) -> FloatArray:
+def power(x: Any, y: float, out: FloatArray | None = None) -> Any:
     """``x ** y`` element by element for one exponent ``y``, by the C library's ``pow`` (``out`` may be ``x``)."""
     values, target, result = _flat(x, out)
     y = float(y)
@@ -110,4 +119,4 @@ def power(x: Any, y: float, out: FloatArray | None = None) -> FloatArray:
         _power_compiled(values, y, target)
     else:
         target[:] = [_c_pow(v, y) for v in values.tolist()]
-    return result
+    return _result(result)

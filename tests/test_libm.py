@@ -54,6 +54,13 @@ def test_exp_and_power_are_the_c_librarys_element_by_element(monkeypatch: pytest
     assert math.isnan(special[0]) and special[1:].tolist() == [0.0, math.inf]
 
 
+def test_a_number_gives_a_number_as_numpy_does() -> None:
+    """The payroll functions take a gross as a number too (one gross, its cost): the power of a number is a number."""
+    assert type(libm.power(0.4, 1.75)) is np.float64 and libm.power(0.4, 1.75) == math.pow(0.4, 1.75)
+    assert type(libm.exp(2.5)) is np.float64 and libm.exp(2.5) == math.exp(2.5)
+    assert libm.power([0.4, 0.5], 1.75).shape == (2,)
+
+
 def test_out_must_match_the_input() -> None:
     with pytest.raises(ValueError, match="C-contiguous float64"):
         libm.exp(np.zeros(3), out=np.zeros(4))
