@@ -843,6 +843,7 @@ def _kernel_constants(r: PayrollRates) -> FloatArray:
         r.employee_agirc_arrco_t2_rate + r.employee_ceg_t2_rate,
         r.employee_cet_rate,
         r.csg_deductible_rate + r.csg_non_deductible_rate + r.crds_rate,
+        r.rgdu_power if rgdu else 0.0,  # the taper's power (the kernels take the C library's pow of it)
     ]
     table = np.array([float(c) for c in constants], dtype=np.float64)
     table.flags.writeable = False

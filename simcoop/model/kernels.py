@@ -12,11 +12,11 @@ employer cost and the employee contributions beyond the tables, where the relief
 ``annual_reduction_generale_cents``, ``progressive_relief_correction_cents``,
 ``are_months_saved``, ``rsa_not_paid_cents``, ``bracket_contribution_cents``,
 ``per_head_costs_cents``, ``payroll_taxes_cents``): the same IEEE operations in the same
-order on each element, so the same bits. What stays in numpy, on purpose:
+order on each element, so the same bits. The exponentials and the power (the entrants' mature
+turnovers, the turnover noise, the 2026 relief taper) are the C library's on both sides: ``math``
+in the kernels, ``simcoop.libm`` in the numpy code, whatever numpy's SIMD routines for the
+processor. What stays in numpy, on purpose:
 
-- the ``exp`` of the turnover noise and of the entrants' log turnovers, and the power of the
-  2026 relief taper (``x ** rgdu_power``): ``simcoop.libm``'s, the C library's whatever numpy's
-  SIMD routines for the processor (a numba loop, or Python's ``math`` when compiled loops are off);
 - sums of non-integers (the hour equivalents, the ARE months saved, the VAT-exempt
   turnover): numpy sums pairwise (and dots with BLAS), so the kernels return the terms and
   numpy adds them (sums of whole cents are exact in any order and are done here; where a
@@ -80,7 +80,9 @@ from simcoop.model.book import (
     ROW_CONTRIBUTION_RATE,
     ROW_ENTRY_MONTH,
     ROW_GROSS_MARGIN_RATE,
+    ROW_HALF_VARIANCE,
     ROW_MATURE_TURNOVER_CENTS,
+    ROW_MONTHLY_VOLATILITY,
     ROW_ON_TIME_SHARE,
     ROW_RAMPUP_SLOPE_PER_MONTH,
     ROW_RAMPUP_START_SHARE,
@@ -127,6 +129,7 @@ K_FAMILLE_ABOVE, K_FAMILLE_REDUCED, K_FAMILLE, K_COVERED_GROSS_RATE, K_T1_RATE, 
 K_HOURLY_CENTS, K_FULL_TIME_HOURS = 18, 19
 K_BEYOND, K_GROSS_RATE, K_T2_RATE, K_CHOMAGE_AGS_RATE, K_CET_RATE, K_T2_CAP = 20, 21, 22, 23, 24, 25
 K_CSG_CAP, K_CSG_KEPT, K_EMPLOYEE_GROSS, K_EMPLOYEE_T1, K_EMPLOYEE_T2, K_EMPLOYEE_CET, K_CSG_RATE = 26, 27, 28, 29, 30, 31, 32
+K_RGDU_POWER = 33
 
 
 @_jit
@@ -700,7 +703,6 @@ def cesa_pay_settle(  # noqa: PLR0913
     salaried: npt.NDArray[np.bool_],
     prior_status: npt.NDArray[np.int64],
     out: npt.NDArray[np.float64],
-    powered: npt.NDArray[np.float64],
     kc: npt.NDArray[np.float64],
     t: int,
     are_average_cents: float,
@@ -711,7 +713,7 @@ def cesa_pay_settle(  # noqa: PLR0913
 ) -> None:
     """The second half: the relief's regularisation, the treasury, ARE, RSA and capital withheld.
 
-    ``powered`` is the power of ``out[O_BASE]`` for the RGDU (``simcoop.libm.power``; unused for Fillon). Writes
+    The RGDU's taper takes the C library's power of ``out[O_BASE]`` (``math.pow``, as ``simcoop.libm.power``). Writes
     ``out[O_HOURS]`` the hour equivalents and ``out[O_ARE_SAVED]`` the ARE months saved (numpy sums them), and
     ``sums``: 0 employer cost, 1 employee contributions, 2 CSG/CRDS, 3 settlement pay,
     4 RSA not paid, 5 capital withheld, 6 whether someone is on ARE, 7 whether some RSA
@@ -744,7 +746,7 @@ def cesa_pay_settle(  # noqa: PLR0913
             n = _max(a[ROW_PAID_MONTHS_YTD, i], 1.0)
             ratio = out[O_RATIO, i]
             if rgdu:
-                taper = kc[K_T_DELTA] * powered[i]
+                taper = kc[K_T_DELTA] * math.pow(out[O_BASE, i], kc[K_RGDU_POWER])
                 c = kc[K_T_MIN] + np.rint(taper * 10000.0) / 10000.0
                 c = _min(c, max_coefficient)
                 if not ratio * exit_multiple > 1.0:
@@ -844,7 +846,9 @@ def activity_month(  # noqa: PLR0913
 ) -> None:
     """``processes._activity_accounts`` (every activity's month before pay) in one loop.
 
-    ``noise`` is the month's lognormal factor (``simcoop.libm.exp``). Writes the turnover invoiced, who
+    ``noise`` is the month's standard normal draws: the lognormal factor of mean 1 is
+    ``exp(noise x volatility - half variance)`` by activity, the C library's ``exp`` (the numpy code
+    takes the same operations, the ``exp`` by ``simcoop.libm``). Writes the turnover invoiced, who
     is salaried and the VAT-exempt share of the sector (``vat_exempt_share`` by sector) by
     activity, and ``sums`` (zeros in): contributions, turnover, turnover of salaried
     activities, cash received, purchases (whole cents, exact in any order), and how many
@@ -856,7 +860,8 @@ def activity_month(  # noqa: PLR0913
         ramp = a[ROW_RAMPUP_SLOPE_PER_MONTH, i] * (float(t - 1) - a[ROW_ENTRY_MONTH, i])
         ramp += a[ROW_RAMPUP_START_SHARE, i]
         ramp = _min(ramp, 1.0)
-        inv = np.rint(a[ROW_MATURE_TURNOVER_CENTS, i] * ramp * noise[i])
+        factor = math.exp(noise[i] * a[ROW_MONTHLY_VOLATILITY, i] - a[ROW_HALF_VARIANCE, i])
+        inv = np.rint(a[ROW_MATURE_TURNOVER_CENTS, i] * ramp * factor)
         margin = np.rint(inv * a[ROW_GROSS_MARGIN_RATE, i])
         purchases = inv - margin
         stage = a[ROW_STAGE, i]
@@ -1527,12 +1532,12 @@ def entrants(  # noqa: PLR0913
     are_max: float,
     rsa_share: float,
     sector: npt.NDArray[np.int64],
-    log_mature: npt.NDArray[np.float64],
+    mature: npt.NDArray[np.float64],
     columns: npt.NDArray[np.float64],
 ) -> int:
     """The k entrants' draws made numbers, as ``processes._start_taken`` makes them: each one's sector
-    (``cumshares.searchsorted(u_sector, side="right")``), the log of its mature turnover (``log_median`` +
-    ``sigma`` x ``z`` of its sector: the caller takes the ``exp``, ``simcoop.libm``'s), and its prior status and ARE end month from
+    (``cumshares.searchsorted(u_sector, side="right")``), its mature turnover (``exp(log_median`` +
+    ``sigma`` x ``z)`` of its sector: the C library's ``exp``, as ``simcoop.libm``'s), and its prior status and ARE end month from
     the two uniforms of ``u_status`` (the first k, then the next k). Writes the ARE end months to
     ``columns[:k]`` and the prior statuses to ``columns[3k:4k]`` (``Book.add_entrants``' columns; the
     caller writes the zones and sites between); returns how many are on RSA.
@@ -1542,7 +1547,7 @@ def entrants(  # noqa: PLR0913
     for j in range(k):
         s = _search_right(cumshares, u_sector[j])
         sector[j] = s
-        log_mature[j] = log_median[s] + sigma[s] * z[j]
+        mature[j] = math.exp(log_median[s] + sigma[s] * z[j])
         u = u_status[j]
         if u < are_share:
             # Given ARE, u / are_share is uniform on [0, 1): it draws the age band without a new draw.
@@ -1568,8 +1573,7 @@ def entrants(  # noqa: PLR0913
 def entrants_open(draw: tuple, opening: tuple) -> int:  # type: ignore[type-arg]
     """``entrants(*draw)``, then ``book.open_columns(*opening)`` on what it wrote, in one call: the entrants' draws
     made numbers and their activities opened (``processes._start_taken``). ``opening``'s mature turnovers are
-    ``draw``'s logs (its ``log_mature``): the caller takes their ``exp`` in the activity table after
-    (``simcoop.libm.exp``), as ``entrants`` leaves it to its caller. Returns how many are on RSA."""
+    ``draw``'s (its ``mature``). Returns how many are on RSA."""
     rsa = entrants(*draw)
     open_columns(*opening)
     return rsa

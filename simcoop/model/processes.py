@@ -1166,7 +1166,7 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
         u_sector = rng.random(k)
         z = rng.standard_normal(k)
         sector = np.empty(k, dtype=np.int64)
-        log_mature = np.empty(k)
+        mature = np.empty(k)
         columns = np.empty(4 * k)
         if not (any(zones) or any(sites)):  # every entrant at zone 0, site 0 (one zone and one site): a fill, not a conversion
             columns[k : 3 * k] = 0.0
@@ -1178,12 +1178,10 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
             (
                 t, p.sector_cumshares, p.sector_log_median_cents_per_month, p.sector_sigma, u_sector, z, streams.status.take(2 * k), p.are_share,
                 p.are_aged_older_share, p.are_aged_between_share, float(p.are_max_months_older), float(p.are_max_months_between),
-                float(p.are_max_months), p.rsa_share, sector, log_mature, columns,
+                float(p.are_max_months), p.rsa_share, sector, mature, columns,
             ),
-            (book.a, book.lag, book.pending, book.prior_status, book.sector_template, p.sector_lag_months, sector, log_mature, columns, m, first_id, t),
+            (book.a, book.lag, book.pending, book.prior_status, book.sector_template, p.sector_lag_months, sector, mature, columns, m, first_id, t),
         )  # fmt: skip
-        mature = book.a[ROW_MATURE_TURNOVER_CENTS, m : m + k]  # the logs, made turnovers in place (the C library's exp)
-        libm.exp(mature, out=mature)
         ids = book.record_entrants(t, first, sector.tolist(), mature.tolist(), list(zones), list(sites))
         book.flows["rsa_entries"] += float(rsa)
     else:
@@ -1253,11 +1251,9 @@ def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constan
     contributions = capital_in = 0.0
     started = None  # (status, out) of the pay's first steps, when done with the activities' month
     if m:
-        # Lognormal noise of mean 1 on the turnover invoiced (the C library's exp: simcoop.libm; the kernels' inputs).
-        noise = streams.volatility.take(m)  # (the stream's standard_normal(m), drawn ahead: written over below)
-        noise *= a[ROW_MONTHLY_VOLATILITY]  # (a product is the same either way round)
-        noise -= a[ROW_HALF_VARIANCE]
-        libm.exp(noise, out=noise)
+        # Lognormal noise of mean 1 on the turnover invoiced, exp(z x volatility - half variance) by activity:
+        # the kernel takes it from the draws z, the numpy code below by the same operations (the C library's exp).
+        noise = streams.volatility.take(m)  # (the stream's standard_normal(m), drawn ahead: may be written over)
         if kernels.ENABLED:
             invoiced = np.empty(m)
             salaried = np.empty(m, dtype=np.bool_)
@@ -1277,6 +1273,9 @@ def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constan
                 kernels.activity_month(*activity)
             contributions, turnover, turnover_salaried, received_total, purchases_total, n_salaried = sums.tolist()
         else:
+            noise *= a[ROW_MONTHLY_VOLATILITY]  # (a product is the same either way round)
+            noise -= a[ROW_HALF_VARIANCE]
+            libm.exp(noise, out=noise)
             invoiced, salaried, contributions, turnover, turnover_salaried, received_total, purchases_total = _activity_accounts(
                 book, p, a, noise, calendar, t
             )
@@ -1585,13 +1584,10 @@ def _cesa_pay_compiled(
         kernels.cesa_pay_gross(
             book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, calendar == 1, bool(status & 1), out
         )  # fmt: skip
-    # The power of the relief taper: the C library's pow (simcoop.libm), as the payroll tables'.
-    base = out[kernels.O_BASE]
-    powered = libm.power(base, rates.rgdu_power) if rates.relief_formula != "fillon" else base
     sums = np.empty(12 if c.pairwise else 10)
     flows = book.flows
-    settle = (
-        book.a, m, salaried, book.prior_status, out, powered, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
+    settle = (  # (the relief taper's power: the kernel's, the C library's pow, as the payroll tables')
+        book.a, m, salaried, book.prior_status, out, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
         c.capital_instalment, sums,
     )  # fmt: skip
     if charges is None:
