@@ -70,8 +70,8 @@ def test_a_run_gives_the_same_bits_whatever_simd_routines_numpy_chose() -> None:
     """numpy picks its exp, log and power routines for the processor (AVX-512 ones where there is AVX-512), and they
     differ from the C library's in the last bit: a run once gave other raw outputs on another processor (each
     entrant's mature turnover). With numpy's dispatched routines switched off (``NPY_DISABLE_CPU_FEATURES``, as on a
-    processor without them) a run must give the same bits. On a processor without such routines both runs take the
-    same path."""
+    processor without them) and OpenBLAS on its oldest kernels (``OPENBLAS_CORETYPE``: a dot's order depends on
+    them), a run must give the same bits. On a processor without such routines both runs take the same path."""
     from numpy._core._multiarray_umath import __cpu_dispatch__
 
     def digest(env: dict[str, str]) -> str:
@@ -79,6 +79,6 @@ def test_a_run_gives_the_same_bits_whatever_simd_routines_numpy_chose() -> None:
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 
-    env = {k: v for k, v in os.environ.items() if k != "NPY_DISABLE_CPU_FEATURES"}
-    without = {**env, "NPY_DISABLE_CPU_FEATURES": " ".join(__cpu_dispatch__)}
+    env = {k: v for k, v in os.environ.items() if k not in ("NPY_DISABLE_CPU_FEATURES", "OPENBLAS_CORETYPE")}
+    without = {**env, "NPY_DISABLE_CPU_FEATURES": " ".join(__cpu_dispatch__), "OPENBLAS_CORETYPE": "Prescott"}
     assert digest(env) == digest(without)

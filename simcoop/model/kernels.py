@@ -17,9 +17,10 @@ turnovers, the turnover noise, the 2026 relief taper) are the C library's on bot
 in the kernels, ``simcoop.libm`` in the numpy code, whatever numpy's SIMD routines for the
 processor. What stays in numpy, on purpose:
 
-- sums of non-integers (the hour equivalents, the ARE months saved, the VAT-exempt
-  turnover): numpy sums pairwise (and dots with BLAS), so the kernels return the terms and
-  numpy adds them (sums of whole cents are exact in any order and are done here; where a
+- sums of non-integers (the hour equivalents, the ARE months saved): numpy sums pairwise, so
+  the kernels return the terms and numpy adds them (the VAT-exempt turnover is added in the
+  activities' order on both sides, ``np.cumsum``'s, no longer by a BLAS dot whose order depends
+  on the processor; sums of whole cents are exact in any order and are done here; where a
   kernel cannot know its terms are whole cents, it checks them and hands the sum back to
   numpy otherwise: ``stock_sums``, ``public_funding``);
 - every random draw (the streams, their order and sizes are untouched).
@@ -841,18 +842,17 @@ def activity_month(  # noqa: PLR0913
     vat_exempt_share: npt.NDArray[np.float64],
     invoiced: npt.NDArray[np.float64],
     salaried: npt.NDArray[np.bool_],
-    exempt_share: npt.NDArray[np.float64],
     sums: npt.NDArray[np.float64],
 ) -> None:
     """``processes._activity_accounts`` (every activity's month before pay) in one loop.
 
     ``noise`` is the month's standard normal draws: the lognormal factor of mean 1 is
     ``exp(noise x volatility - half variance)`` by activity, the C library's ``exp`` (the numpy code
-    takes the same operations, the ``exp`` by ``simcoop.libm``). Writes the turnover invoiced, who
-    is salaried and the VAT-exempt share of the sector (``vat_exempt_share`` by sector) by
-    activity, and ``sums`` (zeros in): contributions, turnover, turnover of salaried
-    activities, cash received, purchases (whole cents, exact in any order), and how many
-    activities are salaried.
+    takes the same operations, the ``exp`` by ``simcoop.libm``). Writes the turnover invoiced and who
+    is salaried by activity, and ``sums`` (zeros in): contributions, turnover, turnover of salaried
+    activities, cash received, purchases (whole cents, exact in any order), how many activities
+    are salaried, and the VAT-exempt turnover (each turnover times its sector's
+    ``vat_exempt_share``, added in the activities' order: ``np.cumsum``'s order, on any processor).
     """
     slots = pending.shape[0]
     brackets = thresholds.shape[0] > 0
@@ -894,7 +894,7 @@ def activity_month(  # noqa: PLR0913
         a[ROW_TREASURY_CENTS, i] += received - purchases - contrib
         invoiced[i] = inv
         salaried[i] = s
-        exempt_share[i] = vat_exempt_share[int(a[ROW_SECTOR, i])]
+        sums[6] += inv * vat_exempt_share[int(a[ROW_SECTOR, i])]
         sums[0] += contrib
         sums[1] += inv
         if s:
@@ -912,7 +912,7 @@ def activity_pay_month(activity: tuple, pay: tuple) -> int:  # type: ignore[type
     ``advance_cap_cents``, then its ``out``. Returns ``cesa_pay_month``'s answer, or -2 when no one is salaried
     (it did not run)."""
     activity_month(*activity)
-    a, m, january, salaried, sums = activity[0], activity[1], activity[3], activity[16], activity[18]
+    a, m, january, salaried, sums = activity[0], activity[1], activity[3], activity[16], activity[17]
     if sums[5] == 0.0:
         return -2
     return cesa_pay_month(a, m, salaried, *pay[:7], january, pay[7])

@@ -1257,11 +1257,10 @@ def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constan
         if kernels.ENABLED:
             invoiced = np.empty(m)
             salaried = np.empty(m, dtype=np.bool_)
-            exempt_share = np.empty(m)
-            sums = np.zeros(6)
+            sums = np.zeros(7)
             activity = (
                 book.a, m, t, calendar == 1, noise, pending, book.lag, col, c.on_turnover, p.bracket_thresholds_cents,
-                p.bracket_rates, c.contribution_minimum, c.cape_fee, c.smoothing, p.sector_vat_exempt_share, invoiced, salaried, exempt_share, sums,
+                p.bracket_rates, c.contribution_minimum, c.cape_fee, c.smoothing, p.sector_vat_exempt_share, invoiced, salaried, sums,
             )  # fmt: skip
             if calendar != p.settlement_month:  # with the pay's first steps (_cesa_pay_compiled), in one call
                 tables, buckets = _book_tables(book, rates)
@@ -1271,7 +1270,7 @@ def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constan
                 started = None if status == -2 else (status, out)
             else:
                 kernels.activity_month(*activity)
-            contributions, turnover, turnover_salaried, received_total, purchases_total, n_salaried = sums.tolist()
+            contributions, turnover, turnover_salaried, received_total, purchases_total, n_salaried, exempt_turnover = sums.tolist()
         else:
             noise *= a[ROW_MONTHLY_VOLATILITY]  # (a product is the same either way round)
             noise -= a[ROW_HALF_VARIANCE]
@@ -1280,12 +1279,15 @@ def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constan
                 book, p, a, noise, calendar, t
             )
             exempt_share = p.sector_vat_exempt_share[a[ROW_SECTOR].astype(np.intp)]
+            # Added in the activities' order (np.cumsum), as the kernel adds them: a BLAS dot's order
+            # depends on the processor (OpenBLAS' kernel for it).
+            exempt_turnover = float(np.cumsum(invoiced * exempt_share)[-1])
             n_salaried = salaried.any()
         # The year's turnover and VAT-exempt turnover (the taxe sur les salaires' ratio of the charges below).
         if calendar == 1:
             cs[CS_TURNOVER_YEAR] = cs[CS_EXEMPT_TURNOVER_YEAR] = 0.0
         cs[CS_TURNOVER_YEAR] += turnover  # whole cents: the sum of ``invoiced`` in any order
-        cs[CS_EXEMPT_TURNOVER_YEAR] += float(invoiced.dot(exempt_share))  # BLAS ddot, as ``@`` (without the ufunc machinery)
+        cs[CS_EXEMPT_TURNOVER_YEAR] += exempt_turnover
         treasury = a[ROW_TREASURY_CENTS]
         gross_total = cost_total = 0.0
         gross = None
