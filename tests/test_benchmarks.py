@@ -15,7 +15,11 @@ def test_bench_engine_runs_every_model_and_prints_its_workload_check() -> None:
     sizes = ["--replications", "2", "--naive-replications", "1", "--scalar-replications", "1", "--cohort-replications", "2",
              "--cohort-batch", "2"]  # fmt: skip
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_engine.py"), *sizes], capture_output=True, text=True, timeout=600, cwd=ROOT
+        [sys.executable, str(ROOT / "benchmarks" / "bench_engine.py"), *sizes],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
     for line in ("[naive SimPy, scalar payroll]", "workload check", "speed ratio simcoop / naive (scalar payroll)"):
