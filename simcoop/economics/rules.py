@@ -21,7 +21,7 @@ _DATA_FILE = "cae_rules_fr.yaml"
 @lru_cache(maxsize=1)
 def _rules() -> dict[str, dict[str, Any]]:
     text = resources.files("simcoop.economics").joinpath("data", _DATA_FILE).read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)["parameters"]
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["parameters"]  # as payroll._parameters
     for spec in raw.values():
         spec["values"] = sorted(spec["values"], key=lambda item: str(item["date"]))
     return raw
