@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simcoop.jit import njit_no_alloc
+from simcoop.jit import enabled, njit_no_alloc
 
 __all__ = ["COMPILED", "exp", "power"]
 
@@ -78,7 +78,7 @@ def _svml() -> bool:
 
 #: Whether numba's compiled loops run (``simcoop.jit``, without SVML); otherwise Python's ``math`` runs on each
 #: element. Read at every call, so a test can switch it (both give the same bits).
-COMPILED = _exp_compiled is not _exp_loop and not _svml()
+COMPILED = enabled() and not _svml()
 
 
 def _flat(x: Any, out: FloatArray | None) -> tuple[FloatArray, FloatArray, FloatArray]:

@@ -53,7 +53,7 @@ def amortisation_schedule_cents(
     r = annual_rate / 12.0
     balance = float(amount_cents)
     if r > 0:
-        # 1 - (1 + r)^-n, written to stay exact for tiny rates (the C library's functions: simcoop.libm).
+        # 1 - (1 + r)^-n, written to stay exact for tiny rates (math: the C library's, as simcoop.libm explains).
         instalment = amount_cents * r / -math.expm1(-duration_months * math.log1p(r))
     else:
         instalment = amount_cents / duration_months
