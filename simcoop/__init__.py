@@ -21,7 +21,6 @@ on first use, so ``import simcoop`` stays light.
 
 from simcoop._version import __version__
 from simcoop.problems import Problem, ScenarioError
-from simcoop.scenario import Scenario, load_scenario, scenario_from_dict
 
 __all__ = [
     "__version__",
@@ -54,6 +53,9 @@ __all__ = [
 
 #: Where each lazily loaded public name lives.
 _LAZY: dict[str, str] = {
+    "Scenario": "simcoop.scenario",
+    "load_scenario": "simcoop.scenario",
+    "scenario_from_dict": "simcoop.scenario",
     "simulate": "simcoop.runner",
     "default_scenario_path": "simcoop.runner",
     "Results": "simcoop.results",

@@ -24,6 +24,22 @@ def test_tab_completion_lists_the_lazy_public_names() -> None:
     assert callable(simcoop.sweep) and callable(simcoop.simulate)
 
 
+def test_importing_simcoop_and_its_command_line_loads_no_scenario_machinery() -> None:
+    """``simcoop --help`` answers at once, and ``simcoop run --jobs 2`` starts its fork server before its
+    own heavy imports: neither ``import simcoop`` nor the command line's parser loads pydantic or the
+    scenario's schema (``simcoop.Scenario`` & co. load on first use)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, simcoop, simcoop.cli.main; "
+        "print(sorted(m for m in ('pydantic', 'simcoop.scenario', 'numpy', 'pandas') if m in sys.modules)); "
+        "print(simcoop.Scenario.__name__, simcoop.load_scenario.__name__, simcoop.scenario_from_dict.__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["[]", "Scenario load_scenario scenario_from_dict"]
+
+
 @pytest.fixture(scope="module")
 def rich() -> simcoop.Results:
     """A run with every optional table: zones and sites (a territory), funding, the portage comparison, the drawn parameters."""
