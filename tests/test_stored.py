@@ -75,6 +75,18 @@ def test_the_files_do_not_depend_on_the_chunking(
     assert_same_tables(simcoop.load_results(tmp_path / "by1"), in_memory)
 
 
+def test_the_parquet_files_keep_dictionaries_for_what_repeats_only(in_memory: simcoop.Results, tmp_path: Path) -> None:
+    """Amounts and rates (floats) are written plain, the integer and text columns with a dictionary
+    (``simcoop.results.folder.parquet_options``), whichever writer made the file."""
+    simulate_to_folder(in_memory.scenario, tmp_path / "run", replications=N, seed=SEED, chunk_size=2)
+    in_memory.save(tmp_path / "whole")
+    for folder in ("run", "whole"):
+        meta = pq.ParquetFile(tmp_path / folder / "monthly.parquet").metadata
+        encodings = {meta.schema.column(j).name: meta.row_group(0).column(j).encodings for j in range(meta.num_columns)}
+        assert any("DICTIONARY" in e for e in encodings["replication"]), folder
+        assert not any("DICTIONARY" in e for e in encodings["turnover_eur"]), folder
+
+
 def test_a_run_in_one_row_group_writes_what_to_parquet_writes(
     scenario: simcoop.Scenario, in_memory: simcoop.Results, tmp_path: Path
 ) -> None:

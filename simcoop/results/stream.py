@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from simcoop.csvout import csv_rows, csv_text
+from simcoop.results.folder import parquet_options, to_parquet
 from simcoop.results.frames import TABLES
 
 __all__ = ["KEPT", "NO_CSV", "ROW_GROUP_REPLICATIONS", "TableStreams", "arrow_table"]
@@ -176,7 +177,7 @@ class _Stream:
         if group.num_rows == 0 and not (last and self.rows_written == 0 and self.writer is None):
             return
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.folder / f"{self.name}.parquet", group.schema, compression="snappy")
+            self.writer = pq.ParquetWriter(self.folder / f"{self.name}.parquet", group.schema, **parquet_options(group.schema))
         self.writer.write_table(group, row_group_size=max(1, group.num_rows))
         self.rows_written += group.num_rows
 
@@ -255,4 +256,4 @@ class TableStreams:
 
     def write_whole(self, name: str, frame: pd.DataFrame) -> None:
         """Write the Parquet file of an ``irregular`` table from the whole table (its CSV is streamed)."""
-        frame.to_parquet(self.folder / f"{name}.parquet", index=False)
+        to_parquet(frame, self.folder / f"{name}.parquet")

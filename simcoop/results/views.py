@@ -27,7 +27,7 @@ import pandas as pd
 from simcoop.outdir import write_owned_folder
 from simcoop.model import PORTAGE_MEASURES, ReplicationOutput
 from simcoop.results import plots
-from simcoop.results.folder import run_identity, to_csv
+from simcoop.results.folder import run_identity, to_csv, to_parquet
 from simcoop.results.verdict_text import claimable
 from simcoop.results.frames import (
     KPI_LABELS,
@@ -398,7 +398,7 @@ class Results:
             frame = getattr(self, name)
             if frame is None:
                 continue
-            frame.to_parquet(folder / f"{name}.parquet", index=False)
+            to_parquet(frame, folder / f"{name}.parquet")
             if name != "events":
                 to_csv(frame, folder / f"{name}.csv", csv_rows.get(name))
             del frame
