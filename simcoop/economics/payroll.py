@@ -49,14 +49,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 from functools import cached_property, lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 
 from simcoop import libm
+from simcoop._yaml import read_package_yaml
 from simcoop.memo import by_identity
 
 __all__ = [
@@ -159,10 +158,7 @@ class PayrollRates:
 @lru_cache(maxsize=1)
 def _parameters() -> dict[str, list[tuple[str, Any]]]:
     """Each parameter's ``[(date, value), ...]`` sorted by date, read once."""
-    text = resources.files("simcoop.economics").joinpath("data", _DATA_FILE).read_text(encoding="utf-8")
-    # PyYAML's C parser (libyaml) when it has one, six times faster on this file than the Python one and the same
-    # data (SafeLoader's constructor and resolver either way); the file is the package's own, not a user's.
-    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["parameters"]
+    raw = read_package_yaml("simcoop.economics", "data", _DATA_FILE)["parameters"]
     table: dict[str, list[tuple[str, Any]]] = {}
     for name, spec in raw.items():
         values = sorted((str(item["date"]), item["value"]) for item in spec["values"])

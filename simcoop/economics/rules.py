@@ -8,10 +8,9 @@ from. Read lazily once; no I/O after the first call.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
+from simcoop._yaml import read_package_yaml
 
 __all__ = ["rule_at", "rule_reference", "rule_names", "interest_on_capital_cap_rate"]
 
@@ -20,8 +19,7 @@ _DATA_FILE = "cae_rules_fr.yaml"
 
 @lru_cache(maxsize=1)
 def _rules() -> dict[str, dict[str, Any]]:
-    text = resources.files("simcoop.economics").joinpath("data", _DATA_FILE).read_text(encoding="utf-8")
-    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["parameters"]  # as payroll._parameters
+    raw = read_package_yaml("simcoop.economics", "data", _DATA_FILE)["parameters"]
     for spec in raw.values():
         spec["values"] = sorted(spec["values"], key=lambda item: str(item["date"]))
     return raw
