@@ -304,6 +304,21 @@ _STARTING: tuple[tuple[str, int], ...] = (
 class Book:
     """Per-person records, per-activity accounts and the cooperative's ledger."""
 
+    # Its fields as slots: the compiled month reads them tens of thousands of times a replication, and a slot
+    # is found by the type's attribute cache alone, without a look-up in an instance dictionary.
+    __slots__ = (
+        "a", "activity_capacity", "advance_left", "advance_settle_due", "allocations_due", "arange", "associe_month",
+        "brackets_hit", "by_site", "by_zone", "caf_due", "caf_outstanding", "cape_start", "capital_due",
+        "capital_paid", "cesa_month", "close_scratch", "compiled", "convention_last", "coop_out", "coop_pending",
+        "cs", "dailly_in", "dailly_out", "dues_year_cents", "entry_month", "exit_destination", "exit_month",
+        "exit_probability_by_stage", "exit_reason", "first_stage", "fixed_gross_memo", "flows", "fte_cost_cache",
+        "funding_due", "funding_earned", "funding_received", "funding_recovered", "highest_capital_cents", "lag",
+        "m", "mask_rows", "masks", "mature", "n", "opened", "opening_delay_months", "outcomes", "p", "parcours",
+        "partner_failed", "pending", "people_capacity", "prior_status", "rows", "sector", "sector_rate_cape",
+        "sector_rate_cesa", "sector_template", "site", "site_hire_month", "site_staff", "slot_of", "slots", "stage",
+        "stage_count", "tables_hit", "tax_loss_carried_forward_cents", "waiting", "years_at_or_above", "zone",
+    )
+
     # The cooperative's numbers held in ``cs`` (see ``CS_*``).
     convention_advances_cents = _Scalar(CS_ADVANCES)
     quasi_equity_cents = _Scalar(CS_QUASI)

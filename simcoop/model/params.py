@@ -78,7 +78,7 @@ class RosterParams:
     are_months_left: npt.NDArray[np.int64]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModelParams:
     """Numbers of one scenario in model units (months, cents, monthly probabilities)."""
 

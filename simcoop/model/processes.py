@@ -233,6 +233,8 @@ class MonthlyRecorder:
     ``month`` of ``stocks``, which ``kernels.month_stocks`` fills in place (``close_month``).
     """
 
+    __slots__ = ("flow_columns", "horizon", "months", "stock_columns", "stocks", "values")
+
     def __init__(self, horizon: int, flow_columns: Sequence[str], stock_columns: Sequence[str]) -> None:
         self.flow_columns = list(flow_columns)
         self.stock_columns = list(stock_columns)
