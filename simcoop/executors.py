@@ -206,10 +206,10 @@ def _exit_with_parent(parent: int, poll_seconds: float = 1.0) -> None:
 #: server's environment, importing it warms the server (``simcoop.workers.warm_fork_server``).
 _WARM_MODULE = "simcoop.forkwarm"
 _WARM_FLAG = "SIMCOOP_WARM_FORK_SERVER"
-#: What the workers read from the environment (simcoop's numba switch, numba's, Python's, Arrow's and
+#: What the workers read from the environment (simcoop's numba switch and kernel check, numba's, Python's, Arrow's and
 #: the BLAS's own settings; add any variable a task comes to read): a fork server keeps the values it
 #: was started with, so a pool made after one of them changed is spawned instead.
-_READ_BY_WORKERS = ("SIMCOOP_NO_NUMBA", "NUMBA_", "PYTHON", "ARROW_", "OMP_", "OPENBLAS_", "MKL_")
+_READ_BY_WORKERS = ("SIMCOOP_NO_NUMBA", "SIMCOOP_CHECK_KERNELS", "NUMBA_", "PYTHON", "ARROW_", "OMP_", "OPENBLAS_", "MKL_")
 _server_environment: dict[str, str] | None = None
 
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# Every test runs the engine with its kernels' argument types checked at every call (simcoop.jit.DirectCalls):
+# set before simcoop is imported, and inherited by the process pools' workers. tests/test_direct_calls.py
+# runs the engine without it too and compares.
+os.environ["SIMCOOP_CHECK_KERNELS"] = "1"
+
 import copy
 from pathlib import Path
 from typing import Any

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simcoop.jit import njit_no_alloc
+from simcoop.jit import DirectCalls, njit_no_alloc
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, SORTIE, ModelParams
 
 __all__ = [
@@ -616,7 +616,7 @@ class Book:
         By the compiled loop when the book is ``compiled``, else by numpy: the same numbers.
         """
         if self.compiled:
-            return _close_slot(self.a, self.lag, self.pending, self.coop_pending, s, last)  # type: ignore[no-any-return]
+            return _DIRECT.close_slot(self.a, self.lag, self.pending, self.coop_pending, s, last)  # type: ignore[no-any-return]
         receivables = self.pending[:, s]
         # Whole non-negative cents: a Python sum is exact, so it is numpy's sum, for less.
         total = sum(receivables.tolist())
@@ -763,6 +763,11 @@ def _close_slot(
         for r in range(pending.shape[0]):
             pending[r, s] = pending[r, last]
     return total
+
+
+#: ``_close_slot`` called without numba typing its arguments again once it has run (``simcoop.jit.DirectCalls``:
+#: ``Book.close_slot`` passes the book's own arrays and two ints at every call; the test-suite checks it).
+_DIRECT = DirectCalls({"close_slot": _close_slot})
 
 
 def _listed(values: Any) -> list[Any]:

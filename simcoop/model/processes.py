@@ -139,8 +139,13 @@ from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, SORTIE, ModelPara
 from simcoop import libm
 from simcoop.memo import by_identity
 from simcoop.streams import Streams
+from simcoop.jit import DirectCalls
 
 __all__ = ["monthly_books", "Parcours", "MonthlyRecorder", "close_month", "draw_renewals", "start_roster"]
+
+#: The engine's compiled kernels, each called without numba typing its arguments again once it has run
+#: (``simcoop.jit.DirectCalls``: the month passes the same types at every call; the test-suite checks it).
+_K = DirectCalls(kernels, flow_kernels)
 
 
 #: ``x.sum()`` (the same reduction, without the method's Python wrapper).
@@ -445,7 +450,7 @@ class Parcours:
         if fixed is None:
             if kernels.ENABLED:  # one margin: the kernel's scalar form, NaN when the numpy function must decide
                 tables = _book_tables(book, rates)[0]
-                fixed = kernels.fixed_gross_one(tables.cost, tables.kernel_constants, margin, p.fixed_pay_share, float(p.min_gross_cents))
+                fixed = _K.fixed_gross_one(tables.cost, tables.kernel_constants, margin, p.fixed_pay_share, float(p.min_gross_cents))
             if not kernels.ENABLED or fixed != fixed:
                 fixed = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
             self.fixed_gross_memo[key] = fixed
@@ -578,7 +583,7 @@ def _fixed_gross(margins: npt.NDArray[np.float64], p: ModelParams, rates: Any) -
     """``fixed_gross_cents`` of a 1-d array of recent margins: by the compiled kernel when it can, else the numpy function."""
     if kernels.ENABLED:
         tables = payroll_tables(rates)
-        gross = kernels.fixed_gross(tables.cost, tables.kernel_constants, margins, p.fixed_pay_share, float(p.min_gross_cents))
+        gross = _K.fixed_gross(tables.cost, tables.kernel_constants, margins, p.fixed_pay_share, float(p.min_gross_cents))
         if len(gross) == 0 or gross[0] == gross[0]:  # NaN: a budget beyond the table where the relief is not 0
             return gross
     return fixed_gross_cents(margins, p.fixed_pay_share, p.min_gross_cents, rates)
@@ -699,7 +704,7 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     if december:
         _annual_closing(book, p, month)
     # The stocks into the recorder's row, the own treasury and the month's costs into the book.
-    if not (kernels.ENABLED and kernels.month_stocks(
+    if not (kernels.ENABLED and _K.month_stocks(
         book.a, m, book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due, book.allocations_due, month,
         book.cs, count[CAPE], count[CESA], count[ASSOCIE], count[SORTIE], waiting, flows["coop_costs_cents"], row,
     )):  # fmt: skip
@@ -738,7 +743,7 @@ def _public_funding(book: Book, p: ModelParams, t: int) -> None:
                 book.convention_advances_cents,
             ])  # fmt: skip
             count = book.stage_count
-            if kernels.public_funding(
+            if _K.public_funding(
                 table, book.convention_last, t, flows["accueils"], count[CAPE] + count[CESA] + count[ASSOCIE], flows["cesa_entries"],
                 flows["rsa_entries"], book.funding_earned, book.funding_due, book.funding_received, book.advance_left,
                 book.advance_settle_due, book.dailly_in, book.dailly_out, totals,
@@ -939,7 +944,7 @@ def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool)
     first = book.year_first_month
     funding_earned = book.funding_earned
     sums = np.empty(len(funding_earned) + 1)
-    if kernels.ENABLED and 0 <= first and kernels.year_earned(funding_earned, first, t, sums):
+    if kernels.ENABLED and 0 <= first and _K.year_earned(funding_earned, first, t, sums):
         earned_by_conv = sums[:-1]
         earned = sums.item(-1)
     else:
@@ -1039,7 +1044,7 @@ def _close_compiled(
         book.capital_due, book.allocations_due, rates, funding_earned, int(cs.item(CS_YEAR_FIRST_MONTH)), cs.item(CS_YEAR_CONTRIBUTIONS),
         earned, cs,
     )  # fmt: skip
-    done = kernels.month_close(*close) if after_close is None else kernels.month_end(close, *after_close)
+    done = _K.month_close(*close) if after_close is None else _K.month_end(close, *after_close)
     if done == 0:  # the public funding handed back: nothing changed
         return 0
     for index, name in CS_CLOSE_FLOWS:
@@ -1176,7 +1181,7 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
             columns[k : 2 * k] = zones
             columns[2 * k : 3 * k] = sites
         first_id, m = book.reserve(k)
-        rsa = kernels.entrants_open(
+        rsa = _K.entrants_open(
             (
                 t, p.sector_cumshares, p.sector_log_median_cents_per_month, p.sector_sigma, u_sector, z, streams.status.take(2 * k), p.are_share,
                 p.are_aged_older_share, p.are_aged_between_share, float(p.are_max_months_older), float(p.are_max_months_between),
@@ -1268,10 +1273,10 @@ def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constan
                 tables, buckets = _book_tables(book, rates)
                 out = np.empty((kernels.OUT_ROWS, m))
                 pay = (tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate, c.treasury_floor, c.advance_cap, out)
-                status = kernels.activity_pay_month(activity, pay)
+                status = _K.activity_pay_month(activity, pay)
                 started = None if status == -2 else (status, out)
             else:
-                kernels.activity_month(*activity)
+                _K.activity_month(*activity)
             contributions, turnover, turnover_salaried, received_total, purchases_total, n_salaried, exempt_turnover = sums.tolist()
         else:
             noise *= a[ROW_MONTHLY_VOLATILITY]  # (a product is the same either way round)
@@ -1353,7 +1358,7 @@ def _coop_month(
     payslips = count[CESA] + count[ASSOCIE]
     flows = book.flows
     out = book.coop_out
-    if not kernels.coop_month(
+    if not _K.coop_month(
         t, calendar, book.m, cs, count[CAPE] + payslips, payslips, book.coop_pending, t % book.slots, contributions, capital_in,
         flows["turnover_cents"], p.site_opening, p.site_fte_at_opening, book.site_hire_month, book.site_staff, book.funding_due,
         book.advance_left, per_fte[0], per_fte[1], p.rent_cents_by_month.item(t), c.coop, c.dues_table, book.dues_year_cents, out,
@@ -1551,7 +1556,7 @@ def _cesa_pay_compiled(
             return None
     elif calendar != p.settlement_month:  # budgets, instalments and (mostly) the gross in one call
         out = np.empty((kernels.OUT_ROWS, m))
-        status = kernels.cesa_pay_month(
+        status = _K.cesa_pay_month(
             book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate,
             c.treasury_floor, c.advance_cap, calendar == 1, out,
         )  # fmt: skip
@@ -1559,16 +1564,16 @@ def _cesa_pay_compiled(
             return None
     else:
         out = np.empty((kernels.OUT_ROWS, m))
-        if not kernels.cesa_pay_budgets(
+        if not _K.cesa_pay_budgets(
             book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, c.treasury_floor, c.advance_cap, out
         ):  # fmt: skip
             return None
-        if not kernels.cesa_settlement(
+        if not _K.cesa_settlement(
             book.a, m, salaried, tables.cost, buckets, tables.kernel_constants, c.treasury_floor, float(p.settlement_reserve_months),
             float(p.settlement_payout_share), float(p.settlement_instalments), float(p.fixed_pay_share), float(p.min_gross_cents), out,
         ):  # fmt: skip
             _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
-        status = kernels.cesa_pay_instalments(book.a, m, salaried, tables.cost, tables.kernel_constants, out)
+        status = _K.cesa_pay_instalments(book.a, m, salaried, tables.cost, tables.kernel_constants, out)
     if status & 2:  # budgets beyond the cost table: the gross by the rules (each element's answer is its own)
         budget = out[kernels.O_BUDGET]
         far = np.flatnonzero(out[kernels.O_FAR])
@@ -1585,7 +1590,7 @@ def _cesa_pay_compiled(
         if far.size:
             out[kernels.O_GROSS_WITHOUT, far] = gross_for_employer_budget_cents(budget[far] - out[kernels.O_INSTALMENT, far], rates)
     if not status & 4:
-        kernels.cesa_pay_gross(
+        _K.cesa_pay_gross(
             book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, calendar == 1, bool(status & 1), out
         )  # fmt: skip
     sums = np.empty(12 if c.pairwise else 10)
@@ -1595,9 +1600,9 @@ def _cesa_pay_compiled(
         c.capital_instalment, sums,
     )  # fmt: skip
     if charges is None:
-        kernels.cesa_pay_settle(*settle)
+        _K.cesa_pay_settle(*settle)
     else:
-        flows["activity_charges_cents"] += kernels.cesa_pay_settle_charged(settle, *charges)
+        flows["activity_charges_cents"] += _K.cesa_pay_settle_charged(settle, *charges)
     cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing, gross_total, *added = sums.tolist()
     if status & 1:
         flows["settlement_pay_cents"] += settlement
@@ -1803,7 +1808,7 @@ def _activity_charges(
     caller has added this month's turnover and VAT-exempt turnover to the year's).
     """
     if kernels.ENABLED:
-        total = kernels.activity_charges(
+        total = _K.activity_charges(
             book.a, book.m, salaried, invoiced if gross is None else gross, gross is not None, *_charges_args(book, p, rates, t, c)
         )  # fmt: skip
         book.flows["activity_charges_cents"] += total
@@ -2088,17 +2093,17 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
             float(p.after_are_min_salary_share), float(p.treasury_months_required), float(p_up), *book.mask_rows,
         )  # fmt: skip
         outcomes_of = (book.a, m, t, u_dest, u_decide, min_cost_now, p_renew, float(p_late), cum, masks)
-        n = flow_kernels.decide(masks_of, (*outcomes_of, hold_back, book.prior_status, out))
+        n = _K.decide(masks_of, (*outcomes_of, hold_back, book.prior_status, out))
         if n < 0:  # some conversion may be held back: the rule on those candidates, then the outcomes
             viable, term_over = book.mask_rows[2], book.mask_rows[3]
             tables = _book_tables(book, book.rates(t))[0]
-            if not kernels.hold_back(
+            if not _K.hold_back(
                 book.a, out[0], -n, t, tables.cost, tables.kernel_constants, float(p.fixed_pay_share), float(p.min_gross_cents),
                 float(p.are_cumul_reduction_rate), float(p.are_average_cents), float(p.rsa_cents), float(p.prime_activite_earnings_share),
                 float(p.min_income_gain_share_on_are), viable, np.empty((2, -n)),
             ):  # fmt: skip
                 _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
-            n = flow_kernels.outcomes(*outcomes_of, False, book.prior_status, out)
+            n = _K.outcomes(*outcomes_of, False, book.prior_status, out)
         if n:
             change = book.parcours.schedule
             for i, code, destination, reason in zip(*out[:, :n].tolist(), strict=True):
