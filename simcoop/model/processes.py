@@ -262,7 +262,8 @@ class MonthlyRecorder:
     def data(self) -> dict[str, npt.NDArray[np.float64]]:
         # One flat conversion, then one transposed copy whose rows are the columns (each row
         # contiguous, and none overlapping another: as independent as separate copies).
-        table = np.array(self.values, dtype=np.float64).reshape(self.months, len(self.flow_columns))
+        # (np.fromiter: the floats converted one after the other, without np.array's pass over the list for its shape and type)
+        table = np.fromiter(self.values, dtype=np.float64, count=len(self.values)).reshape(self.months, len(self.flow_columns))
         data = dict(zip(self.flow_columns, table.T.copy(), strict=True))
         data.update(zip(self.stock_columns, self.stocks[: self.months].T.copy(), strict=True))
         return data
