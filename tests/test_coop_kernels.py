@@ -20,7 +20,17 @@ import pytest
 
 import simcoop
 from simcoop.model import kernels, processes
-from simcoop.model.book import ASSOCIE, CAPE, CESA, ROW_TREASURY_CENTS, SORTIE, STOCK_COLUMNS, Book
+from simcoop.model.book import (
+    ASSOCIE,
+    CAPE,
+    CESA,
+    F_RSA_ENTRIES,
+    F_TURNOVER_CENTS,
+    ROW_TREASURY_CENTS,
+    SORTIE,
+    STOCK_COLUMNS,
+    Book,
+)
 from simcoop.model.params import model_params
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +66,7 @@ def _twins(p: Any) -> list[Book]:
 
 
 def _flows(book: Book) -> bytes:
-    return np.array(list(book.flows.values())).tobytes()
+    return np.array(book.flows).tobytes()
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -91,7 +101,7 @@ def test_the_cooperative_month_kernel_is_the_python_code(seed: int) -> None:
         for book, use_kernel in zip(books, (True, False), strict=True):
             book.m = m
             book.stage_count[CAPE], book.stage_count[CESA], book.stage_count[ASSOCIE] = counts
-            book.flows["turnover_cents"] += turnover
+            book.flows[F_TURNOVER_CENTS] += turnover
             book.coop_pending[:] = pending
             book.funding_due[...] = due
             book.advance_left[...] = left
@@ -203,5 +213,5 @@ def test_the_entrants_kernel_is_the_python_code(seed: int, monkeypatch: pytest.M
     assert x.a[:, : x.m].tobytes() == y.a[:, : y.m].tobytes() and x.prior_status[: x.n].tobytes() == y.prior_status[: y.n].tobytes()
     assert (x.sector, x.first_stage, x.zone, x.site, x.entry_month) == (y.sector, y.first_stage, y.zone, y.site, y.entry_month)
     assert np.array(x.mature).tobytes() == np.array(y.mature).tobytes()
-    assert x.flows == y.flows and x.flows["rsa_entries"] > 0 and draws[0] == draws[1]
+    assert x.flows == y.flows and x.flows[F_RSA_ENTRIES] > 0 and draws[0] == draws[1]
     assert set(x.prior_status[: x.n].tolist()) == {0, 1, 2}

@@ -257,7 +257,7 @@ def test_the_public_funding_kernel_is_the_python_code(seed: int) -> None:
     of every kind (ceilings, advances, Dailly, periods and lags): every array and total bit for bit."""
     import dataclasses
 
-    from simcoop.model.book import CAPE, Book
+    from simcoop.model.book import CAPE, FLOW_COLUMNS, Book
     from simcoop.model.params import FUNDING_KINDS, model_params
 
     rng = np.random.default_rng(seed)
@@ -276,7 +276,8 @@ def test_the_public_funding_kernel_is_the_python_code(seed: int) -> None:
         counts = {"accueils": float(rng.integers(0, 9)), "cesa_entries": float(rng.integers(0, 3)), "rsa_entries": float(rng.integers(0, 3))}
         active = int(rng.integers(0, 200))
         for book, enabled in zip(books, (True, False), strict=True):
-            book.flows.update(counts)
+            for name, value in counts.items():
+                book.flows[FLOW_COLUMNS.index(name)] = value
             book.stage_count[CAPE] = active
             processes.kernels.ENABLED = enabled
             try:
@@ -288,7 +289,7 @@ def test_the_public_funding_kernel_is_the_python_code(seed: int) -> None:
         for name in scalars:
             assert np.float64(getattr(books[0], name)).tobytes() == np.float64(getattr(books[1], name)).tobytes(), (t, name)
         for name in ("public_funding_earned_cents", "public_funding_cents"):
-            assert np.float64(books[0].flows[name]).tobytes() == np.float64(books[1].flows[name]).tobytes(), (t, name)
+            assert np.float64(books[0].flows[FLOW_COLUMNS.index(name)]).tobytes() == np.float64(books[1].flows[FLOW_COLUMNS.index(name)]).tobytes(), (t, name)
     assert float(np.abs(books[0].funding_received).sum()) > 0 and float(books[0].dailly_in.sum()) > 0
 
 
@@ -409,7 +410,7 @@ def test_the_month_close_kernel_is_the_python_code(seed: int) -> None:
     settlements): every figure, flow and array bit for bit."""
     import dataclasses
 
-    from simcoop.model.book import CAPE, Book
+    from simcoop.model.book import CAPE, F_ALLOCATIONS_PAID_CENTS, F_CAPITAL_REPAID_CENTS, FLOW_COLUMNS, Book
     from simcoop.model.params import model_params
 
     rng = np.random.default_rng(seed)
@@ -439,7 +440,8 @@ def test_the_month_close_kernel_is_the_python_code(seed: int) -> None:
             book.dailly_outstanding_cents = float(draws[2][1]) * draws[3]
             if p.financing is not None and len(book.caf_due):
                 book.caf_due[:, t] = draws[2][2]
-            book.flows.update(counts)
+            for name, value in counts.items():
+                book.flows[FLOW_COLUMNS.index(name)] = value
             book.stage_count[CAPE] = active
             if use_kernel:
                 done = processes._close_compiled(book, p, t, settle)  # noqa: SLF001
@@ -453,8 +455,8 @@ def test_the_month_close_kernel_is_the_python_code(seed: int) -> None:
                     processes._financing(book, p, t)  # noqa: SLF001
                     repaid, paid = book.capital_due.item(t), book.allocations_due.item(t)
                     book.coop_ledger_cents -= repaid + paid
-                    book.flows["capital_repaid_cents"] += repaid
-                    book.flows["allocations_paid_cents"] += paid
+                    book.flows[F_CAPITAL_REPAID_CENTS] += repaid
+                    book.flows[F_ALLOCATIONS_PAID_CENTS] += paid
                     if p.recovery_margin_share is not None:
                         processes._recover_over_compensation(book, p, t, settle=settle)  # noqa: SLF001
                 finally:
@@ -466,7 +468,7 @@ def test_the_month_close_kernel_is_the_python_code(seed: int) -> None:
             assert getattr(books[0], name).tobytes() == getattr(books[1], name).tobytes(), (t, name)
         for name in scalars:
             assert np.float64(getattr(books[0], name)).tobytes() == np.float64(getattr(books[1], name)).tobytes(), (t, name)
-        assert np.array(list(books[0].flows.values())).tobytes() == np.array(list(books[1].flows.values())).tobytes(), t
+        assert np.array(books[0].flows).tobytes() == np.array(books[1].flows).tobytes(), t
     assert compiled == p.horizon_months
     if p.recovery_margin_share is not None and p.recovery_margin_share > 0:
         assert float(np.abs(books[0].funding_recovered).sum()) > 0  # the sharing at the closing ran
@@ -600,3 +602,17 @@ def test_the_hold_back_kernel_is_the_numpy_rule(seed: int) -> None:
             handed_back += 1
             assert viable.tobytes() == before.tobytes(), trial
     assert decided > 10 and handed_back > 5 and held > 10  # both ways taken, and conversions held back
+
+
+def test_each_flow_constant_is_the_place_of_its_column() -> None:
+    """The month's flows are a list in ``FLOW_COLUMNS`` order (``Book.flows``): ``F_<NAME>`` is the place of ``<name>``."""
+    from simcoop.model import book
+
+    for place, name in enumerate(book.FLOW_COLUMNS):
+        assert getattr(book, f"F_{name.upper()}") == place, name
+    assert [book.FLOW_COLUMNS[place] for place in book.DESTINATION_FLOW_PLACES] == list(book.DESTINATION_FLOWS)
+    assert {reason: book.FLOW_COLUMNS[place] for reason, place in book.MOTIVE_FLOW_PLACES.items()} == book.MOTIVE_FLOWS
+    assert [book.FLOW_COLUMNS[place] for _, place in book.CS_CLOSE_FLOWS] == [
+        "financing_received_cents", "financing_repaid_cents", "interest_cents", "capital_repaid_cents", "allocations_paid_cents",
+        "public_funding_earned_cents", "public_funding_recovered_cents", "public_funding_cents",
+    ]  # fmt: skip

@@ -165,6 +165,27 @@ FLOW_COLUMNS: tuple[str, ...] = (
     "interest_cents",
 )
 
+#: Each flow's place in ``Book.flows``, the month's counters (a list in ``FLOW_COLUMNS`` order): the month's
+#: steps add to ``flows[F_TURNOVER_CENTS]``, not to a dictionary entry by name (compiled, an index into a list).
+(
+    F_ACCUEILS, F_ACCUEILS_NOT_ENTERED, F_ACCUEILS_LOST_WAITING, F_ROSTER_STARTS, F_CAPE_ENTRIES, F_CESA_ENTRIES,
+    F_RSA_ENTRIES, F_ASSOCIE_ENTRIES, F_CAPE_RENEWALS, F_EXITS, F_EXITS_OWN_COMPANY, F_EXITS_SALARIED_JOB,
+    F_EXITS_STOP, F_EXITS_ACTIVITY_NOT_VIABLE, F_EXITS_PERSONAL_REASONS, F_EXITS_END_OF_CAPE,
+    F_EXITS_END_OF_TRIAL_PERIOD, F_EXITS_NOT_ASSOCIE_IN_TIME, F_TURNOVER_CENTS, F_TURNOVER_SALARIED_CENTS,
+    F_CASH_RECEIVED_CENTS, F_PURCHASES_CENTS, F_CONTRIBUTIONS_CENTS, F_PUBLIC_FUNDING_EARNED_CENTS,
+    F_PUBLIC_FUNDING_CENTS, F_PUBLIC_FUNDING_RECOVERED_CENTS, F_COOP_COSTS_CENTS, F_STAFF_COSTS_CENTS,
+    F_GROSS_SALARIES_CENTS, F_SETTLEMENT_PAY_CENTS, F_EMPLOYER_CONTRIBUTIONS_CENTS, F_EMPLOYEE_CONTRIBUTIONS_CENTS,
+    F_CSG_CRDS_CENTS, F_ACTIVITY_CHARGES_CENTS, F_JOBS_FTE, F_ARE_MONTHS_SAVED, F_RSA_SAVED_CENTS, F_CAPE_PAY_CENTS,
+    F_PRESTATIONS_CENTS, F_CAPITAL_PAID_IN_CENTS, F_CAPITAL_REPAID_CENTS, F_EXIT_PAYOUTS_CENTS, F_EXIT_LOSSES_CENTS,
+    F_COLLECTED_FOR_EXITED_CENTS, F_CLOSING_RESULT_CENTS, F_CORPORATE_TAX_CENTS, F_PART_TRAVAIL_CENTS,
+    F_INTEREST_ON_CAPITAL_CENTS, F_LEGAL_RESERVE_ALLOCATED_CENTS, F_STATUTORY_RESERVES_ALLOCATED_CENTS,
+    F_ALLOCATIONS_PAID_CENTS, F_FINANCING_RECEIVED_CENTS, F_FINANCING_REPAID_CENTS, F_INTEREST_CENTS,
+) = range(len(FLOW_COLUMNS))  # fmt: skip
+
+#: ``DESTINATION_FLOWS`` and ``MOTIVE_FLOWS`` as places in ``Book.flows``.
+DESTINATION_FLOW_PLACES: tuple[int, ...] = tuple(FLOW_COLUMNS.index(name) for name in DESTINATION_FLOWS)
+MOTIVE_FLOW_PLACES: dict[int, int] = {reason: FLOW_COLUMNS.index(name) for reason, name in MOTIVE_FLOWS.items()}
+
 #: End-of-month stocks (money in cents).
 STOCK_COLUMNS: tuple[str, ...] = (
     "n_cape",
@@ -195,7 +216,7 @@ STOCK_COLUMNS: tuple[str, ...] = (
 )
 
 #: A month's flow counters before anything happens (``Book.take_flows`` copies it).
-_ZERO_FLOWS: dict[str, float] = dict.fromkeys(FLOW_COLUMNS, 0.0)
+_ZERO_FLOWS: list[float] = [0.0] * len(FLOW_COLUMNS)
 
 #: ``x.sum()`` (the same reduction, without the method's Python wrapper).
 _add = np.add.reduce
@@ -254,12 +275,12 @@ N_ACTIVITY_ROWS = 34
     CS_STATUTORY_RESERVES, CS_LOSS_CARRIED_FORWARD, CS_OTHER_FUNDS, CS_YEAR_FIRST_MONTH,
 ) = range(33)  # fmt: skip
 N_CS = 33
-#: The flows of ``CS_*`` and their columns, in the order of ``kernels.month_close``'s state.
-CS_CLOSE_FLOWS: tuple[tuple[int, str], ...] = (
-    (CS_RECEIVED, "financing_received_cents"), (CS_REPAID, "financing_repaid_cents"), (CS_INTEREST, "interest_cents"),
-    (CS_CAPITAL_REPAID, "capital_repaid_cents"), (CS_ALLOCATIONS_PAID, "allocations_paid_cents"),
-    (CS_EARNED, "public_funding_earned_cents"), (CS_RECOVERED, "public_funding_recovered_cents"),
-    (CS_FUNDING_RECEIVED, "public_funding_cents"),
+#: The flows of ``CS_*`` and their places in ``Book.flows``, in the order of ``kernels.month_close``'s state.
+CS_CLOSE_FLOWS: tuple[tuple[int, int], ...] = (
+    (CS_RECEIVED, F_FINANCING_RECEIVED_CENTS), (CS_REPAID, F_FINANCING_REPAID_CENTS), (CS_INTEREST, F_INTEREST_CENTS),
+    (CS_CAPITAL_REPAID, F_CAPITAL_REPAID_CENTS), (CS_ALLOCATIONS_PAID, F_ALLOCATIONS_PAID_CENTS),
+    (CS_EARNED, F_PUBLIC_FUNDING_EARNED_CENTS), (CS_RECOVERED, F_PUBLIC_FUNDING_RECOVERED_CENTS),
+    (CS_FUNDING_RECEIVED, F_PUBLIC_FUNDING_CENTS),
 )  # fmt: skip
 
 
@@ -416,7 +437,7 @@ class Book:
         self.debt_outstanding_cents = 0.0  # loans, repayable advances and Dailly
         self.dailly_outstanding_cents = 0.0
         self.financing_net_cents = 0.0
-        self.flows: dict[str, float] = dict.fromkeys(FLOW_COLUMNS, 0.0)
+        self.flows: list[float] = _ZERO_FLOWS.copy()  # the month's counters, ``F_*`` their places
         # Who carries out each person's changes of state (``processes.Parcours``, set when the run starts).
         self.parcours: Any = None
         self.sector_template = _sector_template(params)
@@ -633,7 +654,7 @@ class Book:
     def n_active(self) -> int:
         return self.stage_count[CAPE] + self.stage_count[CESA] + self.stage_count[ASSOCIE]
 
-    def take_flows(self) -> dict[str, float]:
+    def take_flows(self) -> list[float]:
         """The month's flow counters, reset for the next month."""
         flows = self.flows
         self.flows = _ZERO_FLOWS.copy()

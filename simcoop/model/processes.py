@@ -72,6 +72,17 @@ from simcoop.economics.employment import (
     taxe_salaires_brackets,
 )
 from simcoop.model.book import (
+    F_ACCUEILS, F_ACCUEILS_LOST_WAITING, F_ACCUEILS_NOT_ENTERED, F_ACTIVITY_CHARGES_CENTS, F_ALLOCATIONS_PAID_CENTS,
+    F_ARE_MONTHS_SAVED, F_ASSOCIE_ENTRIES, F_CAPE_ENTRIES, F_CAPE_PAY_CENTS, F_CAPE_RENEWALS,
+    F_CAPITAL_PAID_IN_CENTS, F_CAPITAL_REPAID_CENTS, F_CASH_RECEIVED_CENTS, F_CESA_ENTRIES, F_CLOSING_RESULT_CENTS,
+    F_COLLECTED_FOR_EXITED_CENTS, F_CONTRIBUTIONS_CENTS, F_COOP_COSTS_CENTS, F_CORPORATE_TAX_CENTS, F_CSG_CRDS_CENTS,
+    F_EMPLOYEE_CONTRIBUTIONS_CENTS, F_EMPLOYER_CONTRIBUTIONS_CENTS, F_EXIT_LOSSES_CENTS, F_EXIT_PAYOUTS_CENTS,
+    F_EXITS, F_FINANCING_RECEIVED_CENTS, F_FINANCING_REPAID_CENTS, F_GROSS_SALARIES_CENTS, F_INTEREST_CENTS,
+    F_INTEREST_ON_CAPITAL_CENTS, F_JOBS_FTE, F_LEGAL_RESERVE_ALLOCATED_CENTS, F_PART_TRAVAIL_CENTS,
+    F_PRESTATIONS_CENTS, F_PUBLIC_FUNDING_CENTS, F_PUBLIC_FUNDING_EARNED_CENTS, F_PUBLIC_FUNDING_RECOVERED_CENTS,
+    F_PURCHASES_CENTS, F_ROSTER_STARTS, F_RSA_ENTRIES, F_RSA_SAVED_CENTS, F_SETTLEMENT_PAY_CENTS,
+    F_STAFF_COSTS_CENTS, F_STATUTORY_RESERVES_ALLOCATED_CENTS, F_TURNOVER_CENTS, F_TURNOVER_SALARIED_CENTS,
+    DESTINATION_FLOW_PLACES, MOTIVE_FLOW_PLACES,
     CS_CAPITAL,
     CS_CLOSE_FLOWS,
     CS_EXEMPT_TURNOVER_YEAR,
@@ -82,8 +93,6 @@ from simcoop.model.book import (
     CS_TURNOVER_YEAR,
     CS_YEAR_CONTRIBUTIONS,
     CS_YEAR_FIRST_MONTH,
-    DESTINATION_FLOWS,
-    MOTIVE_FLOWS,
     ROW_ARE_END_MONTH,
     ROW_CAPITAL_DUE_CENTS,
     ROW_CAPITAL_PAID_CENTS,
@@ -248,12 +257,12 @@ class MonthlyRecorder:
         self.values: list[float] = []  # the months' flows one after the other
         self.stocks = np.zeros((horizon, len(self.stock_columns)))
 
-    def write(self, month: int, flows: dict[str, float]) -> None:
-        """Append the flows of ``month`` (its stocks are in ``stocks[month]`` already)."""
+    def write(self, month: int, flows: list[float]) -> None:
+        """Append the flows of ``month``, in ``flow_columns`` order (its stocks are in ``stocks[month]`` already)."""
         if month != self.months:
             raise ValueError(f"months must be written in order: expected {self.months}, got {month}")
         values = self.values
-        values += flows.values()
+        values += flows
         self.months += 1
         if len(values) != self.months * len(self.flow_columns):
             raise ValueError(f"month {month} has {len(flows)} flows for {len(self.flow_columns)} columns")
@@ -408,14 +417,14 @@ class Parcours:
             slot = self.slot_of[i]
             self.a[ROW_CAPE_RENEWALS_LEFT, slot] = float(self.a[ROW_CAPE_RENEWALS_LEFT, slot]) - 1
             self.a[ROW_CAPE_TERM_END_MONTH, slot] = now + self.term_months
-            book.flows["cape_renewals"] += 1
+            book.flows[F_CAPE_RENEWALS] += 1
             self._event(i, now, CAPE, CAPE, R_RENEWAL, -1)
         elif code == TO_CESA:
             self.start_cesa(i, now, now - int(self.cape_start[i]))
             self.set_stage(i, now, CESA, R_VIABLE)
         elif code == TO_ASSOCIE:
             self.associe_month[i] = now
-            book.flows["associe_entries"] += 1
+            book.flows[F_ASSOCIE_ENTRIES] += 1
             self.a[ROW_CAPITAL_DUE_CENTS, self.slot_of[i]] = self.subscription_cents
             self.set_stage(i, now, ASSOCIE, R_SUBSCRIPTION)
         elif code == ENTER:
@@ -425,7 +434,7 @@ class Parcours:
                 self.a[ROW_CAPE_TERM_END_MONTH, slot] = now + self.term_months
                 self.a[ROW_CAPE_RENEWALS_LEFT, slot] = self.max_renewals
                 self.a[ROW_CESA_POSSIBLE_FROM_MONTH, slot] = now + self.months_before_cesa
-                book.flows["cape_entries"] += 1
+                book.flows[F_CAPE_ENTRIES] += 1
                 self.set_stage(i, now, CAPE, R_DIAGNOSTIC)
             else:
                 self.start_cesa(i, now, 0)
@@ -434,7 +443,7 @@ class Parcours:
             self._event(i, 0, ACCUEIL, detail, R_ROSTER, -1)
             self.stage[i] = detail
             self.stage_count[detail] += 1
-            book.flows["roster_starts"] += 1
+            book.flows[F_ROSTER_STARTS] += 1
 
     def start_cesa(self, i: int, now: int, cape_months: int) -> None:
         """Start person ``i``'s CESA: trial period, fixed pay, and the associé deadline (36 months minus the CAPE)."""
@@ -456,7 +465,7 @@ class Parcours:
                 fixed = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
             self.fixed_gross_memo[key] = fixed
         self.a[ROW_FIXED_GROSS_CENTS, slot] = fixed
-        book.flows["cesa_entries"] += 1
+        book.flows[F_CESA_ENTRIES] += 1
 
     def set_stage(self, i: int, month: int, to_stage: int, reason: int, destination: int = -1) -> None:
         """Move person ``i`` to ``to_stage`` and write the event."""
@@ -498,11 +507,11 @@ class Parcours:
         payout = balance if balance > 0 else 0.0
         self.cs[CS_LEDGER] += treasury - payout
         flows = book.flows
-        flows["exit_payouts_cents"] += payout
-        flows["exit_losses_cents"] += payout - balance
-        flows["exits"] += 1
-        flows[DESTINATION_FLOWS[destination]] += 1
-        motive = MOTIVE_FLOWS.get(reason)
+        flows[F_EXIT_PAYOUTS_CENTS] += payout
+        flows[F_EXIT_LOSSES_CENTS] += payout - balance
+        flows[F_EXITS] += 1
+        flows[DESTINATION_FLOW_PLACES[destination]] += 1
+        motive = MOTIVE_FLOW_PLACES.get(reason)
         if motive is not None:
             flows[motive] += 1
         # Capital paid in is paid back after the delay; what was not yet paid is cancelled.
@@ -684,7 +693,7 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
             by_site, by_zone = book.by_site, book.by_zone
             after_close = (
                 book.a, m, book.pending, book.coop_pending, count[CAPE], count[CESA], count[ASSOCIE], count[SORTIE], waiting,
-                flows["coop_costs_cents"], row, by_site["active"], by_site["waiting"], by_site["staff_fte"], book.site_staff, by_zone["active"],
+                flows[F_COOP_COSTS_CENTS], row, by_site["active"], by_site["waiting"], by_site["staff_fte"], book.site_staff, by_zone["active"],
             )  # fmt: skip
         done = _close_compiled(book, p, month, settle, c, after_close)
         if done == 6:
@@ -698,8 +707,8 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
         repaid = book.capital_due.item(month)
         paid = book.allocations_due.item(month)
         book.coop_ledger_cents -= repaid + paid
-        flows["capital_repaid_cents"] += repaid
-        flows["allocations_paid_cents"] += paid
+        flows[F_CAPITAL_REPAID_CENTS] += repaid
+        flows[F_ALLOCATIONS_PAID_CENTS] += paid
         if p.recovery_margin_share is not None:
             _recover_over_compensation(book, p, month, settle=settle)
     if december:
@@ -707,11 +716,11 @@ def close_month(book: Book, p: ModelParams, recorder: MonthlyRecorder, month: in
     # The stocks into the recorder's row, the own treasury and the month's costs into the book.
     if not (kernels.ENABLED and _K.month_stocks(
         book.a, m, book.pending, book.coop_pending, book.funding_due, book.advance_left, book.capital_due, book.allocations_due, month,
-        book.cs, count[CAPE], count[CESA], count[ASSOCIE], count[SORTIE], waiting, flows["coop_costs_cents"], row,
+        book.cs, count[CAPE], count[CESA], count[ASSOCIE], count[SORTIE], waiting, flows[F_COOP_COSTS_CENTS], row,
     )):  # fmt: skip
         stocks = book.stocks(month)
         row[:] = list(stocks.values())
-        book.last_costs_cents = flows["coop_costs_cents"]
+        book.last_costs_cents = flows[F_COOP_COSTS_CENTS]
         book.own_treasury_cents = stocks["coop_treasury_cents"]
     by_site, by_zone = book.by_site, book.by_zone
     if p.n_sites == 1:  # one site (the most common case): everyone is there, scalar writes
@@ -740,17 +749,17 @@ def _public_funding(book: Book, p: ModelParams, t: int) -> None:
         table = _convention_table(p.conventions)
         if table is not None:
             totals = np.array([
-                flows["public_funding_earned_cents"], flows["public_funding_cents"], book.year_result_cents, book.coop_ledger_cents,
+                flows[F_PUBLIC_FUNDING_EARNED_CENTS], flows[F_PUBLIC_FUNDING_CENTS], book.year_result_cents, book.coop_ledger_cents,
                 book.convention_advances_cents,
             ])  # fmt: skip
             count = book.stage_count
             if _K.public_funding(
-                table, book.convention_last, t, flows["accueils"], count[CAPE] + count[CESA] + count[ASSOCIE], flows["cesa_entries"],
-                flows["rsa_entries"], book.funding_earned, book.funding_due, book.funding_received, book.advance_left,
+                table, book.convention_last, t, flows[F_ACCUEILS], count[CAPE] + count[CESA] + count[ASSOCIE], flows[F_CESA_ENTRIES],
+                flows[F_RSA_ENTRIES], book.funding_earned, book.funding_due, book.funding_received, book.advance_left,
                 book.advance_settle_due, book.dailly_in, book.dailly_out, totals,
             ):  # fmt: skip
                 (
-                    flows["public_funding_earned_cents"], flows["public_funding_cents"], book.year_result_cents, book.coop_ledger_cents,
+                    flows[F_PUBLIC_FUNDING_EARNED_CENTS], flows[F_PUBLIC_FUNDING_CENTS], book.year_result_cents, book.coop_ledger_cents,
                     book.convention_advances_cents,
                 ) = totals.tolist()  # fmt: skip
                 return
@@ -764,13 +773,13 @@ def _public_funding(book: Book, p: ModelParams, t: int) -> None:
             if kind == _FIXED:
                 earned = float(monthly_instalment_cents(conv.amount_cents, k))
             elif kind == _PER_ACCUEIL:
-                earned = flows["accueils"] * conv.amount_cents
+                earned = flows[F_ACCUEILS] * conv.amount_cents
             elif kind == _PER_SUPPORTED:
                 earned = float(round(book.n_active * conv.amount_cents / 12.0))
             elif kind == _PER_CESA_START:
-                earned = flows["cesa_entries"] * conv.amount_cents
+                earned = flows[F_CESA_ENTRIES] * conv.amount_cents
             else:
-                earned = flows["rsa_entries"] * conv.amount_cents
+                earned = flows[F_RSA_ENTRIES] * conv.amount_cents
             if math.isfinite(conv.ceiling_cents):
                 year_start = first + 12 * (k // 12)
                 so_far = float(_add(book.funding_earned[c, max(year_start, 0) : t]))
@@ -788,12 +797,12 @@ def _public_funding(book: Book, p: ModelParams, t: int) -> None:
                 financed = float(round(payable * conv.dailly_share))
                 book.dailly_in[period_end] += financed
                 book.dailly_out[due_month] += financed
-            flows["public_funding_earned_cents"] += earned
+            flows[F_PUBLIC_FUNDING_EARNED_CENTS] += earned
             book.year_result_cents += earned
         received = funding_due.item(c, t)
         if received:
             book.funding_received[c, t] = received
-            flows["public_funding_cents"] += received
+            flows[F_PUBLIC_FUNDING_CENTS] += received
             book.coop_ledger_cents += received
 
 
@@ -830,9 +839,9 @@ def _prestations(book: Book, p: ModelParams, t: int) -> None:
     flows = book.flows
     for base, amount, first, last in p.prestations:
         if first <= t <= last:
-            count = (flows["accueils"], flows["cape_entries"], flows["rsa_entries"], book.n_active / 12.0)[base]
+            count = (flows[F_ACCUEILS], flows[F_CAPE_ENTRIES], flows[F_RSA_ENTRIES], book.n_active / 12.0)[base]
             earned = float(round(count * amount))
-            flows["prestations_cents"] += earned
+            flows[F_PRESTATIONS_CENTS] += earned
             book.year_result_cents += earned
             book.year_contributions_cents += earned  # own revenue in the clause de reversement, as in the yearly check
             book.coop_ledger_cents += earned
@@ -902,9 +911,9 @@ def _financing(book: Book, p: ModelParams, t: int) -> None:
     book.coop_ledger_cents += received - repaid - interest
     book.financing_net_cents += received - repaid - interest
     book.year_result_cents -= interest
-    flows["financing_received_cents"] += received
-    flows["financing_repaid_cents"] += repaid
-    flows["interest_cents"] += interest
+    flows[F_FINANCING_RECEIVED_CENTS] += received
+    flows[F_FINANCING_REPAID_CENTS] += repaid
+    flows[F_INTEREST_CENTS] += interest
 
 
 def _interest(balance_cents: float, annual_rate: float) -> float:
@@ -957,8 +966,8 @@ def _recover_over_compensation(book: Book, p: ModelParams, t: int, settle: bool)
     target = min(max(earned, 0.0), max(result - (_rint(margin) if math.isfinite(margin) else float(np.rint(margin))), 0.0))
     delta = target - book.year_recovered_cents
     if delta:
-        book.flows["public_funding_earned_cents"] -= delta
-        book.flows["public_funding_recovered_cents"] += delta
+        book.flows[F_PUBLIC_FUNDING_EARNED_CENTS] -= delta
+        book.flows[F_PUBLIC_FUNDING_RECOVERED_CENTS] += delta
         book.year_result_cents -= delta
         book.year_recovered_cents = target
     _settle_recovery(book, p, t, settle, earned_by_conv, earned)
@@ -1033,11 +1042,11 @@ def _close_compiled(
         ])  # fmt: skip
         scratch = book.close_scratch = (np.empty(8), rates, np.empty(len(book.funding_earned) + 1))
     counts, rates, earned = scratch
-    counts[0], counts[1], counts[2] = flows["accueils"], flows["cesa_entries"], flows["rsa_entries"]
+    counts[0], counts[1], counts[2] = flows[F_ACCUEILS], flows[F_CESA_ENTRIES], flows[F_RSA_ENTRIES]
     cs = book.cs  # the kernel's state: its first entries (kernels.S_*), worked on in place
     rates[3] = cs.item(CS_OWN_TREASURY)
-    for index, name in CS_CLOSE_FLOWS:  # the month's flows it adds to, from the flows
-        cs[index] = flows[name]
+    for index, place in CS_CLOSE_FLOWS:  # the month's flows it adds to, from the flows
+        cs[index] = flows[place]
     funding_earned = book.funding_earned
     close = (
         t, conventions, book.convention_last, count[CAPE] + count[CESA] + count[ASSOCIE], counts, book.funding_due, book.funding_received,
@@ -1048,8 +1057,8 @@ def _close_compiled(
     done = _K.month_close(*close) if after_close is None else _K.month_end(close, *after_close)
     if done == 0:  # the public funding handed back: nothing changed
         return 0
-    for index, name in CS_CLOSE_FLOWS:
-        flows[name] = cs.item(index)
+    for index, place in CS_CLOSE_FLOWS:
+        flows[place] = cs.item(index)
     if done == 2 and share is not None and settle:  # (_settle_recovery does nothing in the other months)
         _settle_recovery(book, p, t, settle, earned[:-1], earned.item(-1))
     return done
@@ -1070,12 +1079,12 @@ def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
         rules=capped_interest(p.allocation, float(p.interest_cap_by_month[t])),
     )
     flows = book.flows
-    flows["closing_result_cents"] += book.year_result_cents
-    flows["corporate_tax_cents"] += allocation.corporate_tax
-    flows["part_travail_cents"] += allocation.part_travail
-    flows["interest_on_capital_cents"] += allocation.interest_on_capital
-    flows["legal_reserve_allocated_cents"] += allocation.legal_reserve
-    flows["statutory_reserves_allocated_cents"] += allocation.statutory_reserves
+    flows[F_CLOSING_RESULT_CENTS] += book.year_result_cents
+    flows[F_CORPORATE_TAX_CENTS] += allocation.corporate_tax
+    flows[F_PART_TRAVAIL_CENTS] += allocation.part_travail
+    flows[F_INTEREST_ON_CAPITAL_CENTS] += allocation.interest_on_capital
+    flows[F_LEGAL_RESERVE_ALLOCATED_CENTS] += allocation.legal_reserve
+    flows[F_STATUTORY_RESERVES_ALLOCATED_CENTS] += allocation.statutory_reserves
     book.legal_reserve_cents += allocation.legal_reserve
     book.statutory_reserves_cents += allocation.statutory_reserves
     book.loss_carried_forward_cents = allocation.loss_carried_forward
@@ -1112,8 +1121,8 @@ def _arrivals(book: Book, p: ModelParams, streams: _Draws, scheduled: dict[int, 
         book.by_zone["accueils"][0, t] += accueils
         book.by_site["accueils"][0, t] += accueils
         zones = sites = [0] * entering
-    book.flows["accueils"] += accueils
-    book.flows["accueils_not_entered"] += accueils - entering
+    book.flows[F_ACCUEILS] += accueils
+    book.flows[F_ACCUEILS_NOT_ENTERED] += accueils - entering
     if entering:
         due = scheduled.setdefault(t + p.diagnostic_months, [])
         cesa = [False] * (entering - direct) + [True] * direct
@@ -1143,7 +1152,7 @@ def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: 
     for s, queue in enumerate(waiting):
         while queue and queue[0][0] + p.max_wait_months < t:
             queue.popleft()
-            book.flows["accueils_lost_waiting"] += 1
+            book.flows[F_ACCUEILS_LOST_WAITING] += 1
             book.by_site["lost_waiting"][s, t] += 1
         if not queue:
             continue
@@ -1191,7 +1200,7 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
             (book.a, book.lag, book.pending, book.prior_status, book.sector_template, p.sector_lag_months, sector, mature, columns, m, first_id, t),
         )  # fmt: skip
         ids = book.record_entrants(t, first, sector.tolist(), mature.tolist(), list(zones), list(sites))
-        book.flows["rsa_entries"] += float(rsa)
+        book.flows[F_RSA_ENTRIES] += float(rsa)
     else:
         ids = _open_entrants(book, p, streams, rng, t, k, first, zones, sites)
     _count_into(book.by_zone["entries"], t, zones)
@@ -1232,7 +1241,7 @@ def _open_entrants(
             status.append(2 if u < are_share + p.rsa_share else 0)
             are_end.append(-1.0)
     ids = book.add_entrants(t, first, sector, mature, status, are_end, zones, sites)
-    book.flows["rsa_entries"] += float(status.count(2))
+    book.flows[F_RSA_ENTRIES] += float(status.count(2))
     return ids
 
 
@@ -1310,12 +1319,12 @@ def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constan
             cost_total += cape_cost
         if not charged:
             _activity_charges(book, p, a, salaried, gross, invoiced, rates, t, c)
-        flows["turnover_cents"] += turnover
-        flows["turnover_salaried_cents"] += turnover_salaried
-        flows["cash_received_cents"] += received_total
-        flows["purchases_cents"] += purchases_total
-        flows["gross_salaries_cents"] += gross_total
-        flows["employer_contributions_cents"] += cost_total - gross_total
+        flows[F_TURNOVER_CENTS] += turnover
+        flows[F_TURNOVER_SALARIED_CENTS] += turnover_salaried
+        flows[F_CASH_RECEIVED_CENTS] += received_total
+        flows[F_PURCHASES_CENTS] += purchases_total
+        flows[F_GROSS_SALARIES_CENTS] += gross_total
+        flows[F_EMPLOYER_CONTRIBUTIONS_CENTS] += cost_total - gross_total
     if not (kernels.ENABLED and p.n_sites == 1 and _coop_month(book, p, rates, calendar, t, contributions, capital_in, c)):
         _coop_month_python(book, p, rates, calendar, t, contributions, capital_in, c)
 
@@ -1329,18 +1338,18 @@ def _coop_month_python(
     col = t % book.slots
     collected = float(book.coop_pending[col])
     book.coop_pending[col] = 0.0
-    flows["cash_received_cents"] += collected
-    flows["collected_for_exited_cents"] += collected
-    flows["contributions_cents"] += contributions
-    flows["capital_paid_in_cents"] += capital_in
+    flows[F_CASH_RECEIVED_CENTS] += collected
+    flows[F_COLLECTED_FOR_EXITED_CENTS] += collected
+    flows[F_CONTRIBUTIONS_CENTS] += contributions
+    flows[F_CAPITAL_PAID_IN_CENTS] += capital_in
     book.capital_cents += capital_in
     # The cooperative's own costs.
     active = book.n_active
     _staffing(book, p, t, active)
     staff, costs = _structure_costs(book, p, rates, calendar, t, contributions, c)
     _headcount_band(book, p, calendar)
-    flows["staff_costs_cents"] += staff
-    flows["coop_costs_cents"] += costs
+    flows[F_STAFF_COSTS_CENTS] += staff
+    flows[F_COOP_COSTS_CENTS] += costs
     book.year_result_cents += contributions - costs
     book.year_contributions_cents += contributions
     book.coop_ledger_cents += contributions + collected + capital_in - costs
@@ -1361,17 +1370,17 @@ def _coop_month(
     out = book.coop_out
     if not _K.coop_month(
         t, calendar, book.m, cs, count[CAPE] + payslips, payslips, book.coop_pending, t % book.slots, contributions, capital_in,
-        flows["turnover_cents"], p.site_opening, p.site_fte_at_opening, book.site_hire_month, book.site_staff, book.funding_due,
+        flows[F_TURNOVER_CENTS], p.site_opening, p.site_fte_at_opening, book.site_hire_month, book.site_staff, book.funding_due,
         book.advance_left, per_fte[0], per_fte[1], p.rent_cents_by_month.item(t), c.coop, c.dues_table, book.dues_year_cents, out,
     ):  # fmt: skip
         return False
     collected, staff, costs = out.tolist()
-    flows["cash_received_cents"] += collected
-    flows["collected_for_exited_cents"] += collected
-    flows["contributions_cents"] += contributions
-    flows["capital_paid_in_cents"] += capital_in
-    flows["staff_costs_cents"] += staff
-    flows["coop_costs_cents"] += costs
+    flows[F_CASH_RECEIVED_CENTS] += collected
+    flows[F_COLLECTED_FOR_EXITED_CENTS] += collected
+    flows[F_CONTRIBUTIONS_CENTS] += contributions
+    flows[F_CAPITAL_PAID_IN_CENTS] += capital_in
+    flows[F_STAFF_COSTS_CENTS] += staff
+    flows[F_COOP_COSTS_CENTS] += costs
     if calendar == 12:
         _size_band_of_year(book, p)
     return True
@@ -1491,10 +1500,10 @@ def _cesa_pay(
     treasury -= cost
     cost_total = float(cost.sum())
     if settlement_gross is not None:
-        flows["settlement_pay_cents"] += float(settlement_gross.sum())
-    flows["employee_contributions_cents"] += float(employee.sum())
-    flows["csg_crds_cents"] += float(csg_crds.sum())  # part of the line above, shown apart
-    flows["jobs_fte"] += float(hour_equivalents(gross, rates).sum()) / rates.full_time_hours_per_month
+        flows[F_SETTLEMENT_PAY_CENTS] += float(settlement_gross.sum())
+    flows[F_EMPLOYEE_CONTRIBUTIONS_CENTS] += float(employee.sum())
+    flows[F_CSG_CRDS_CENTS] += float(csg_crds.sum())  # part of the line above, shown apart
+    flows[F_JOBS_FTE] += float(hour_equivalents(gross, rates).sum()) / rates.full_time_hours_per_month
     # ARE not paid: a salary reduces the benefit (cumul rule), so a month counts as
     # min(1, rate x gross / average ARE); the entitlement not used is kept for later
     # (droits rechargeables).
@@ -1503,7 +1512,7 @@ def _cesa_pay(
     if on_are.any():
         saved = are_months_saved(gross, p.are_average_cents, p.are_cumul_reduction_rate) * on_are
         a[ROW_ARE_END_MONTH] += saved
-        flows["are_months_saved"] += float(saved.sum())
+        flows[F_ARE_MONTHS_SAVED] += float(saved.sum())
     # Capital shares of new associés: instalments withheld from net pay.
     capital_in = 0.0
     owing = a[ROW_CAPITAL_DUE_CENTS] > 0
@@ -1603,18 +1612,18 @@ def _cesa_pay_compiled(
     if charges is None:
         _K.cesa_pay_settle(*settle)
     else:
-        flows["activity_charges_cents"] += _K.cesa_pay_settle_charged(settle, *charges)
+        flows[F_ACTIVITY_CHARGES_CENTS] += _K.cesa_pay_settle_charged(settle, *charges)
     cost_total, employee, csg_crds, settlement, rsa, capital, any_are, any_rsa, any_owing, gross_total, *added = sums.tolist()
     if status & 1:
-        flows["settlement_pay_cents"] += settlement
-    flows["employee_contributions_cents"] += employee
-    flows["csg_crds_cents"] += csg_crds
+        flows[F_SETTLEMENT_PAY_CENTS] += settlement
+    flows[F_EMPLOYEE_CONTRIBUTIONS_CENTS] += employee
+    flows[F_CSG_CRDS_CENTS] += csg_crds
     hours, are_saved = added if added else (math.nan, math.nan)  # (NaN: numpy adds them)
-    flows["jobs_fte"] += (hours if hours == hours else float(_add(out[kernels.O_HOURS]))) / rates.full_time_hours_per_month
+    flows[F_JOBS_FTE] += (hours if hours == hours else float(_add(out[kernels.O_HOURS]))) / rates.full_time_hours_per_month
     if any_rsa:
-        flows["rsa_saved_cents"] += rsa
+        flows[F_RSA_SAVED_CENTS] += rsa
     if any_are:
-        flows["are_months_saved"] += are_saved if are_saved == are_saved else float(_add(out[kernels.O_ARE_SAVED]))
+        flows[F_ARE_MONTHS_SAVED] += are_saved if are_saved == are_saved else float(_add(out[kernels.O_ARE_SAVED]))
     gross = out[kernels.O_GROSS]
     if gross_total != gross_total:  # some gross not a whole cent within range: numpy's sum
         gross_total = float(_add(gross))
@@ -1723,15 +1732,15 @@ def _cape_pay(book: Book, p: ModelParams, a: npt.NDArray[np.float64], treasury: 
     treasury -= cost
     employee = employee_contributions_cents(gross, rates)
     flows = book.flows
-    flows["cape_pay_cents"] += float(gross.sum())
-    flows["employee_contributions_cents"] += float(employee.sum())
-    flows["csg_crds_cents"] += float(csg_crds_cents(gross, rates).sum())
+    flows[F_CAPE_PAY_CENTS] += float(gross.sum())
+    flows[F_EMPLOYEE_CONTRIBUTIONS_CENTS] += float(employee.sum())
+    flows[F_CSG_CRDS_CENTS] += float(csg_crds_cents(gross, rates).sum())
     _rsa_not_paid(book, p, a, cape, gross - employee)
     on_are = cape & (a[ROW_ARE_END_MONTH] > t)
     if on_are.any():
         saved = are_months_saved(gross, p.are_average_cents, p.are_cumul_reduction_rate) * on_are
         a[ROW_ARE_END_MONTH] += saved
-        flows["are_months_saved"] += float(saved.sum())
+        flows[F_ARE_MONTHS_SAVED] += float(saved.sum())
     return float(gross.sum()), float(cost.sum())
 
 
@@ -1739,7 +1748,7 @@ def _rsa_not_paid(book: Book, p: ModelParams, a: npt.NDArray[np.float64], paid: 
     """Count the RSA that the net pay of RSA recipients replaces (a differential allowance, CASF L262-2)."""
     on_rsa = paid & (book.prior_status[a[ROW_PERSON_ID].astype(np.intp)] == 2)
     if on_rsa.any():
-        book.flows["rsa_saved_cents"] += float(rsa_not_paid_cents(net[on_rsa], p.rsa_cents).sum())
+        book.flows[F_RSA_SAVED_CENTS] += float(rsa_not_paid_cents(net[on_rsa], p.rsa_cents).sum())
 
 
 def _relief_regularisation(
@@ -1812,7 +1821,7 @@ def _activity_charges(
         total = _K.activity_charges(
             book.a, book.m, salaried, invoiced if gross is None else gross, gross is not None, *_charges_args(book, p, rates, t, c)
         )  # fmt: skip
-        book.flows["activity_charges_cents"] += total
+        book.flows[F_ACTIVITY_CHARGES_CENTS] += total
         return
     vm = _versement_mobilite(book, p)
     sector = a[ROW_SECTOR].astype(np.intp)
@@ -1823,7 +1832,7 @@ def _activity_charges(
         charges += np.rint(gross * np.where(np.isnan(at_mp), 0.0, at_mp - rates.employer_at_mp_rate))
         charges += payroll_taxes_cents(gross, vm, book.taxe_salaires_ratio(), p.taxe_salaires_thresholds_by_month[t], p.taxe_salaires_rates)
     a[ROW_TREASURY_CENTS] -= charges
-    book.flows["activity_charges_cents"] += float(charges.sum())
+    book.flows[F_ACTIVITY_CHARGES_CENTS] += float(charges.sum())
 
 
 def _charges_args(book: Book, p: ModelParams, rates: Any, t: int, c: Any = None) -> tuple[Any, ...]:
@@ -1887,7 +1896,7 @@ def _structure_costs(book: Book, p: ModelParams, rates: Any, calendar: int, t: i
         if calendar == 1:
             year[:] = 0.0
         # Each due in Python numbers (two or three dues): np.rint, np.maximum and the sum's answers.
-        turnover = book.flows["turnover_cents"]
+        turnover = book.flows[F_TURNOVER_CENTS]
         total = 0.0
         for j, (rate, on_turnover, floor) in enumerate(dues):
             due = _rint(rate * (turnover if on_turnover else contributions))
