@@ -6,7 +6,7 @@ cimport cython
 
 # The constants the changes of state read, imported as Python ints, held as C ints (the same values).
 cdef Py_ssize_t ROW_CAPE_RENEWALS_LEFT, ROW_CAPE_TERM_END_MONTH, ROW_CAPITAL_DUE_CENTS, ROW_CESA_POSSIBLE_FROM_MONTH
-cdef Py_ssize_t CS_LEDGER, CS_CAPITAL, CS_RESULT
+cdef Py_ssize_t CS_LEDGER, CS_CAPITAL, CS_RESULT, CS_SIZE_BAND
 cdef Py_ssize_t ROW_ASSOCIE_DEADLINE_MONTH, ROW_TRIAL_END_MONTH, ROW_RECENT_NET_MARGIN_CENTS, ROW_FIXED_GROSS_CENTS
 cdef Py_ssize_t ROW_STAGE, ROW_EXIT_PROBABILITY, ROW_CONTRIBUTION_RATE, ROW_TREASURY_CENTS, ROW_CAPITAL_PAID_CENTS, ROW_PERSON_ID
 cdef long ACCUEIL, CAPE, CESA, ASSOCIE, SORTIE
@@ -59,3 +59,16 @@ cdef class Parcours:
 
     @cython.locals(s=Py_ssize_t, last=Py_ssize_t, treasury=double, paid=double, balance=double, payout=double)
     cpdef settle_exit(self, Py_ssize_t i, long month, long destination, long reason)
+
+
+# The draws handed out ahead (``_Uniforms``, ``_Normals``): a C count of what is used, a C call per month's take.
+cdef class _Uniforms:
+    cdef public object draw, values
+    cdef public Py_ssize_t used
+
+    @cython.locals(used=Py_ssize_t, end=Py_ssize_t)
+    cpdef take(self, Py_ssize_t k)
+
+
+cdef class _Normals(_Uniforms):
+    pass

@@ -282,7 +282,10 @@ class _Change(simpy.Event):
     """One change of state of one person, a SimPy event triggered as it is made (as SimPy's own
     ``Initialize`` and ``Timeout`` are): SimPy carries it out (``Parcours.carry_out``) when it
     reaches it in its queue. ``value``: (person, ``ENTER``, ``RESUME``, or what the monthly books
-    decided, and its detail)."""
+    decided, and its detail). Its four fields in slots: no instance dictionary is made (SimPy's ``Event`` has
+    none declared, so one would be, at the first field written), and SimPy reads them as attributes all the same."""
+
+    __slots__ = ("env", "callbacks", "_value", "_ok")
 
     def __init__(self, env: simpy.Environment, carry_out: Callable[[simpy.Event], None], value: tuple[int, int, Any]) -> None:
         # (``Event.__init__`` and ``succeed`` inlined, as in ``simpy.events.Initialize``; scheduled by ``Parcours._push``.)
@@ -454,7 +457,7 @@ class Parcours:
         self.a[ROW_ASSOCIE_DEADLINE_MONTH, slot] = now + max(self.deadline_months - cape_months, 0)
         self.a[ROW_TRIAL_END_MONTH, slot] = now + self.trial_months
         margin = float(self.a[ROW_RECENT_NET_MARGIN_CENTS, slot])
-        rates = book.rates(now)
+        rates = p.payroll_by_band[int(self.cs[CS_SIZE_BAND])][now]  # book.rates(now)
         key = (id(rates), margin, math.copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
         fixed = self.fixed_gross_memo.get(key)
         if fixed is None:
