@@ -285,7 +285,7 @@ class _Change(simpy.Event):
     decided, and its detail). Its four fields in slots: no instance dictionary is made (SimPy's ``Event`` has
     none declared, so one would be, at the first field written), and SimPy reads them as attributes all the same."""
 
-    __slots__ = ("env", "callbacks", "_value", "_ok")
+    __slots__ = ("_ok", "_value", "callbacks", "env")
 
     def __init__(self, env: simpy.Environment, carry_out: Callable[[simpy.Event], None], value: tuple[int, int, Any]) -> None:
         # (``Event.__init__`` and ``succeed`` inlined, as in ``simpy.events.Initialize``; scheduled by ``Parcours._push``.)
