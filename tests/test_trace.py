@@ -212,6 +212,8 @@ def test_a_change_of_state_enters_simpys_queue_as_simpys_own_schedule_puts_it(mo
     ``schedule``, and the run is the same."""
     import simpy
 
+    from simcoop.model import processes
+
     scenario = small_scenario(**{"meta.horizon_months": 60, "territory.accueils_per_year_at_maturity": 150})
     direct = run_model(scenario, replication_streams(3, 0))
     scheduled: list[object] = []
@@ -223,7 +225,7 @@ def test_a_change_of_state_enters_simpys_queue_as_simpys_own_schedule_puts_it(mo
 
     monkeypatch.setattr(simpy, "Environment", Scheduling)
     through = run_model(scenario, replication_streams(3, 0))
-    changes = [e for e in scheduled if isinstance(e.value, tuple)]  # the changes of state (not the monthly timeouts)
+    changes = [e for e in scheduled if isinstance(e, processes._Change)]  # the changes of state (not the monthly timeouts)
     assert len(direct.events) > 100
     assert len(changes) == len(through.events)  # each change went through ``schedule``, once
     np.testing.assert_array_equal(through.events, direct.events)

@@ -27,6 +27,15 @@ cdef long EXIT, RENEW, TO_CESA, TO_ASSOCIE
 cdef long R_RENEWAL, R_VIABLE, R_SUBSCRIPTION, R_DIAGNOSTIC, R_DIRECT_CESA, R_ROSTER
 
 
+# A change of state's event in SimPy's queue, made and filled in C by Parcours._push, read in C by carry_out.
+@cython.final
+cdef class _Change:
+    cdef public object env, callbacks, _value
+    cdef public bint _ok
+    cdef public Py_ssize_t person
+    cdef public long code, stage, destination, reason
+
+
 @cython.final
 cdef class Parcours:
     cdef public object env, book, p
@@ -43,13 +52,21 @@ cdef class Parcours:
 
     cdef void _view(self)
 
-    cdef void _push(self, event, priority)
+    @cython.locals(event=_Change)
+    cdef void _push(self, carry_out, Py_ssize_t i, long code, long stage, long destination, long reason, priority)
+
+    cpdef schedule(self, Py_ssize_t i, long code, long destination=*, long reason=*)
+
+    cpdef enter(self, Py_ssize_t i, long code=*, long stage=*)
+
+    @cython.locals(k=Py_ssize_t)
+    cpdef schedule_outcomes(self, const long long[:, ::1] out, Py_ssize_t n)
 
     @cython.locals(k=Py_ssize_t)
     cdef void _event(self, Py_ssize_t i, long month, long from_stage, long to_stage, long reason, long destination)
 
-    @cython.locals(i=Py_ssize_t, code=long, now=long, slot=Py_ssize_t)
-    cpdef carry_out(self, event)
+    @cython.locals(i=Py_ssize_t, code=long, now=long, slot=Py_ssize_t, stage=long)
+    cpdef carry_out(self, _Change event)
 
     @cython.locals(slot=Py_ssize_t, margin=double)
     cpdef start_cesa(self, Py_ssize_t i, long now, long cape_months)

@@ -278,21 +278,21 @@ class MonthlyRecorder:
         return data
 
 
-class _Change(simpy.Event):
-    """One change of state of one person, a SimPy event triggered as it is made (as SimPy's own
-    ``Initialize`` and ``Timeout`` are): SimPy carries it out (``Parcours.carry_out``) when it
-    reaches it in its queue. ``value``: (person, ``ENTER``, ``RESUME``, or what the monthly books
-    decided, and its detail). Its four fields in slots: no instance dictionary is made (SimPy's ``Event`` has
-    none declared, so one would be, at the first field written), and SimPy reads them as attributes all the same."""
+class _Change:
+    """One change of state of one person: an event of SimPy's queue, triggered as it is made (as SimPy's own
+    ``Initialize`` and ``Timeout`` are), which SimPy carries out (``Parcours.carry_out``, its one callback) when
+    it reaches it. The change: ``person``, ``code`` (``ENTER``, ``RESUME``, or what the monthly books decided),
+    ``stage`` (``RESUME``: the stage resumed), ``destination`` and ``reason`` (``EXIT``); -1 where unused.
 
-    __slots__ = ("_ok", "_value", "callbacks", "env")
+    SimPy's ``Environment.step`` reads and writes an event's ``callbacks``, ``_ok`` and ``_value`` and nothing
+    else (``simpy.events.Event`` declares them; ``env`` is the environment, as on SimPy's events; ``_value`` is
+    None, the value of an event that succeeds without one), so this class is not a subclass of
+    ``simpy.Event``, whose ``__init__`` and instance dictionary a change does not need. Compiled, it is a
+    ``cdef class`` (``processes.pxd``) with C fields, which ``Parcours._push`` makes and fills without calling
+    Python and ``carry_out`` reads as C numbers; as Python source, the same fields in slots.
+    """
 
-    def __init__(self, env: simpy.Environment, carry_out: Callable[[simpy.Event], None], value: tuple[int, int, Any]) -> None:
-        # (``Event.__init__`` and ``succeed`` inlined, as in ``simpy.events.Initialize``; scheduled by ``Parcours._push``.)
-        self.env = env
-        self.callbacks = [carry_out]
-        self._value = value
-        self._ok = True
+    __slots__ = ("_ok", "_value", "callbacks", "code", "destination", "env", "person", "reason", "stage")
 
 
 #: How ``simpy.Environment`` schedules an event (``Parcours._push`` writes the same entry into its queue).
@@ -390,32 +390,52 @@ class Parcours:
         self.events[k, 5] = destination
         self.n_events = k + 1
 
-    def schedule(self, i: int, code: int, detail: Any = None) -> None:
-        """Schedule a change of person ``i``'s state, carried out by SimPy after those already due now."""
-        self._push(_Change(self.env, self.carry_out, (i, code, detail)), _NORMAL)
+    def schedule(self, i: int, code: int, destination: int = -1, reason: int = -1) -> None:
+        """Schedule a change of person ``i``'s state, carried out by SimPy after those already due now
+        (``destination`` and ``reason``: an exit's)."""
+        self._push(self.carry_out, i, code, -1, destination, reason, _NORMAL)
 
-    def enter(self, i: int, code: int = ENTER, detail: Any = None) -> None:
-        """Schedule the start of person ``i``'s parcours, before the changes already due now."""
-        self._push(_Change(self.env, self.carry_out, (i, code, detail)), _URGENT)
+    def schedule_outcomes(self, out: npt.NDArray[np.int64], n: int) -> None:
+        """``schedule`` the month's first ``n`` decisions, the columns of ``out`` (person, code, destination, reason:
+        ``kernels.outcomes``), in their order."""
+        carry_out = self.carry_out
+        for k in range(n):
+            self._push(carry_out, int(out[0, k]), int(out[1, k]), -1, int(out[2, k]), int(out[3, k]), _NORMAL)
 
-    def _push(self, event: _Change, priority: int) -> None:
-        """``env.schedule(event, priority)``: SimPy's own entry into its queue (time, priority, event id, event),
-        written here when ``env`` schedules as ``simpy.Environment`` does (saves a call a change)."""
+    def enter(self, i: int, code: int = ENTER, stage: int = -1) -> None:
+        """Schedule the start of person ``i``'s parcours, before the changes already due now (``stage``: the stage
+        ``RESUME`` resumes)."""
+        self._push(self.carry_out, i, code, stage, -1, -1, _URGENT)
+
+    def _push(self, carry_out: Callable[[Any], None], i: int, code: int, stage: int, destination: int, reason: int, priority: int) -> None:
+        """Make the change's event, triggered, and ``env.schedule(event, priority)`` it: SimPy's own entry into its
+        queue (time, priority, event id, event), written here when ``env`` schedules as ``simpy.Environment``
+        does (saves a call a change)."""
+        event = _Change.__new__(_Change)  # (``Event.__init__`` and ``succeed`` inlined, as in ``simpy.events.Initialize``)
+        event.env = self.env
+        event.callbacks = [carry_out]
+        event._value = None
+        event._ok = True
+        event.person = i
+        event.code = code
+        event.stage = stage
+        event.destination = destination
+        event.reason = reason
         queue = self.queue
         if queue is None:
             self.env.schedule(event, priority)
         else:
             heappush(queue, (self.env._now, priority, next(self.eid), event))
 
-    def carry_out(self, event: simpy.Event) -> None:
+    def carry_out(self, event: _Change) -> None:
         """Carry out one change (the callback of its event)."""
-        i, code, detail = event._value
+        i = event.person
+        code = event.code
         book = self.book
         now = int(self.env.now if self.queue is None else self.env._now)  # (``now`` is SimPy's property on ``_now``)
         self._view()
-        if code == EXIT:  # detail = (destination, reason)
-            destination, reason = detail
-            self.settle_exit(i, now, destination, reason)
+        if code == EXIT:
+            self.settle_exit(i, now, event.destination, event.reason)
         elif code == RENEW:
             slot = self.slot_of[i]
             self.a[ROW_CAPE_RENEWALS_LEFT, slot] = float(self.a[ROW_CAPE_RENEWALS_LEFT, slot]) - 1
@@ -442,10 +462,11 @@ class Parcours:
             else:
                 self.start_cesa(i, now, 0)
                 self.set_stage(i, now, CESA, R_DIRECT_CESA)
-        else:  # RESUME: someone present at the opening (warm start), detail = their stage; same rules from here on
-            self._event(i, 0, ACCUEIL, detail, R_ROSTER, -1)
-            self.stage[i] = detail
-            self.stage_count[detail] += 1
+        else:  # RESUME: someone present at the opening (warm start), in their stage; same rules from here on
+            stage = event.stage
+            self._event(i, 0, ACCUEIL, stage, R_ROSTER, -1)
+            self.stage[i] = stage
+            self.stage_count[stage] += 1
             book.flows[F_ROSTER_STARTS] += 1
 
     def start_cesa(self, i: int, now: int, cape_months: int) -> None:
@@ -2118,9 +2139,7 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
                 _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
             n = _K.outcomes(*outcomes_of, False, book.prior_status, out)
         if n:
-            change = book.parcours.schedule
-            for i, code, destination, reason in zip(*out[:, :n].tolist(), strict=True):
-                change(i, code, (destination, reason) if code == EXIT else None)
+            book.parcours.schedule_outcomes(out, n)
         return
     stage = a[ROW_STAGE]
     cape = stage == CAPE
@@ -2157,18 +2176,18 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
                 reason = R_SALARIED_JOB
             else:  # a stop: the activity not carrying the minimum salary, or personal reasons
                 reason = R_NOT_VIABLE if a[ROW_RECENT_NET_MARGIN_CENTS, j] < min_cost_now else R_PERSONAL
-            change(i, EXIT, (d, reason))
+            change(i, EXIT, d, reason)
         elif st == CAPE:
             if viable[j]:
                 change(i, TO_CESA)
             elif a[ROW_CAPE_RENEWALS_LEFT, j] > 0 and u_decide[j] < p_renew:
                 change(i, RENEW)
             else:
-                change(i, EXIT, (_destination(cum[CAPE], u_dest[j]), R_END_OF_CAPE))
+                change(i, EXIT, _destination(cum[CAPE], u_dest[j]), R_END_OF_CAPE)
         elif u_decide[j] < p_late:  # u < p_up (uptake), or deadline passed and u < p_late
             change(i, TO_ASSOCIE)
         else:  # the associé deadline passed without subscription
-            change(i, EXIT, (_destination(cum[CESA], u_dest[j]), R_NOT_ASSOCIE))
+            change(i, EXIT, _destination(cum[CESA], u_dest[j]), R_NOT_ASSOCIE)
 
 
 def _stay_while_are_lasts(
