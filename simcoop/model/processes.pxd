@@ -46,6 +46,9 @@ cdef class Parcours:
     cdef public list stage, slot_of, sector, stage_count, exit_probability, rate_cape, rate_cesa
     cdef list first_stage, cape_start, cesa_month, associe_month, exit_month, exit_destination, exit_reason, capital_paid
     cdef object capital_due, fixed_gross_memo
+    cdef bint kernels_enabled
+    cdef double fixed_pay_share, min_gross_cents
+    cdef object rates_held, cost_held, constants_held
     cdef object term_months, max_renewals, months_before_cesa, subscription_cents, deadline_months, trial_months, repayment_delay
     cdef public long long[:, ::1] events
     cdef public Py_ssize_t n_events
@@ -68,7 +71,7 @@ cdef class Parcours:
     @cython.locals(i=Py_ssize_t, code=long, now=long, slot=Py_ssize_t, stage=long)
     cpdef carry_out(self, _Change event)
 
-    @cython.locals(slot=Py_ssize_t, margin=double)
+    @cython.locals(slot=Py_ssize_t, margin=double, fixed=double)
     cpdef start_cesa(self, Py_ssize_t i, long now, long cape_months)
 
     @cython.locals(from_stage=long, slot=Py_ssize_t)

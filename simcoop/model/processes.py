@@ -354,6 +354,14 @@ class Parcours:
         self.capital_paid: list[int] = book.capital_paid
         self.capital_due = book.capital_due
         self.fixed_gross_memo = book.fixed_gross_memo
+        # What a CESA's fixed pay reads (``start_cesa``): whether the kernels run, the pay rules, and the tables of the
+        # last rules it priced (``_book_tables``), held here while the rules are the same object.
+        self.kernels_enabled = bool(kernels.ENABLED)
+        self.fixed_pay_share = float(p.fixed_pay_share)
+        self.min_gross_cents = float(p.min_gross_cents)
+        self.rates_held: Any = None
+        self.cost_held: Any = None
+        self.constants_held: Any = None
         self.term_months = p.cape_term_months
         self.max_renewals = p.cape_max_renewals
         self.months_before_cesa = p.cape_min_months_before_cesa
@@ -479,15 +487,19 @@ class Parcours:
         self.a[ROW_TRIAL_END_MONTH, slot] = now + self.trial_months
         margin = float(self.a[ROW_RECENT_NET_MARGIN_CENTS, slot])
         rates = p.payroll_by_band[int(self.cs[CS_SIZE_BAND])][now]  # book.rates(now)
-        key = (id(rates), margin, math.copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
-        fixed = self.fixed_gross_memo.get(key)
-        if fixed is None:
-            if kernels.ENABLED:  # one margin: the kernel's scalar form, NaN when the numpy function must decide
+        fixed = math.nan
+        if self.kernels_enabled:  # one margin: the kernel's scalar form (about a microsecond), NaN when the numpy function must decide
+            if rates is not self.rates_held:  # the tables of these rules, kept while they are the month's (most months)
                 tables = _book_tables(book, rates)[0]
-                fixed = _K.fixed_gross_one(tables.cost, tables.kernel_constants, margin, p.fixed_pay_share, float(p.min_gross_cents))
-            if not kernels.ENABLED or fixed != fixed:
-                fixed = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
-            self.fixed_gross_memo[key] = fixed
+                self.rates_held, self.cost_held, self.constants_held = rates, tables.cost, tables.kernel_constants
+            fixed = _K.fixed_gross_one(self.cost_held, self.constants_held, margin, self.fixed_pay_share, self.min_gross_cents)
+        if fixed != fixed:  # the numpy function, remembered by margin (it costs tens of microseconds a call)
+            key = (id(rates), margin, math.copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
+            memo = self.fixed_gross_memo.get(key)
+            if memo is None:
+                memo = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
+                self.fixed_gross_memo[key] = memo
+            fixed = memo
         self.a[ROW_FIXED_GROSS_CENTS, slot] = fixed
         book.flows[F_CESA_ENTRIES] += 1
 
