@@ -1132,6 +1132,10 @@ def _annual_closing(book: Book, p: ModelParams, t: int) -> None:
     book.year_first_month = t + 1
 
 
+#: An entrant due at zone 0 and site 0 (zone, site, starts under a CESA): in a CAPE, under a CESA.
+_CAPE_AT_FIRST_PAIR, _CESA_AT_FIRST_PAIR = (0, 0, False), (0, 0, True)
+
+
 def _arrivals(book: Book, p: ModelParams, streams: _Draws, scheduled: dict[int, list[Any]], t: int) -> None:
     """The month's accueils, where they come from and go, and who starts a parcours after the diagnostic.
 
@@ -1156,13 +1160,16 @@ def _arrivals(book: Book, p: ModelParams, streams: _Draws, scheduled: dict[int, 
     else:  # every accueil at the first pair (zone 0, site 0)
         book.by_zone["accueils"][0, t] += accueils
         book.by_site["accueils"][0, t] += accueils
-        zones = sites = [0] * entering
+        zones = sites = None
     book.flows[F_ACCUEILS] += accueils
     book.flows[F_ACCUEILS_NOT_ENTERED] += accueils - entering
     if entering:
         due = scheduled.setdefault(t + p.diagnostic_months, [])
-        cesa = [False] * (entering - direct) + [True] * direct
-        due.extend(zip(zones, sites, cesa, strict=True))
+        if zones is None:  # the same entries as below, at zone 0 and site 0 (their tuples shared: they are not changed)
+            due += [_CAPE_AT_FIRST_PAIR] * (entering - direct) + [_CESA_AT_FIRST_PAIR] * direct
+        else:
+            cesa = [False] * (entering - direct) + [True] * direct
+            due.extend(zip(zones, sites, cesa, strict=True))
 
 
 def _start_entries(env: simpy.Environment, book: Book, p: ModelParams, streams: _Draws, due: list[Any] | None, t: int) -> None:
@@ -1220,10 +1227,10 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
         z = rng.standard_normal(k)
         sector = np.empty(k, dtype=np.int64)
         mature = np.empty(k)
-        columns = np.empty(4 * k)
-        if not (any(zones) or any(sites)):  # every entrant at zone 0, site 0 (one zone and one site): a fill, not a conversion
-            columns[k : 3 * k] = 0.0
+        if not (any(zones) or any(sites)):  # every entrant at zone 0, site 0 (one zone and one site): zeros, not a conversion
+            columns = np.zeros(4 * k)
         else:
+            columns = np.empty(4 * k)
             columns[k : 2 * k] = zones
             columns[2 * k : 3 * k] = sites
         first_id, m = book.reserve(k)
