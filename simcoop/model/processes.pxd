@@ -62,6 +62,9 @@ cdef class Parcours:
 
     cpdef enter(self, Py_ssize_t i, long code=*, long stage=*)
 
+    @cython.locals(i=Py_ssize_t)
+    cpdef enter_all(self, Py_ssize_t first, Py_ssize_t stop)
+
     @cython.locals(k=Py_ssize_t)
     cpdef schedule_outcomes(self, const long long[:, ::1] out, Py_ssize_t n)
 

@@ -415,6 +415,12 @@ class Parcours:
         ``RESUME`` resumes)."""
         self._push(self.carry_out, i, code, stage, -1, -1, _URGENT)
 
+    def enter_all(self, first: int, stop: int) -> None:
+        """``enter`` persons ``first``, ``first + 1``, ..., ``stop - 1``, in that order."""
+        carry_out = self.carry_out
+        for i in range(first, stop):
+            self._push(carry_out, i, ENTER, -1, -1, -1, _URGENT)
+
     def _push(self, carry_out: Callable[[Any], None], i: int, code: int, stage: int, destination: int, reason: int, priority: int) -> None:
         """Make the change's event, triggered, and ``env.schedule(event, priority)`` it: SimPy's own entry into its
         queue (time, priority, event id, event), written here when ``env`` schedules as ``simpy.Environment``
@@ -1248,9 +1254,7 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
         ids = _open_entrants(book, p, streams, rng, t, k, first, zones, sites)
     _count_into(book.by_zone["entries"], t, zones)
     _count_into(book.by_site["entries"], t, sites)
-    enter = book.parcours.enter
-    for i in ids:
-        enter(i)
+    book.parcours.enter_all(ids.start, ids.stop)
 
 
 def _open_entrants(
