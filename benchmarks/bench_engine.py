@@ -20,7 +20,9 @@ What is measured
 3. **naive, scalar payroll**: the same naive model with the payroll rules in plain Python
    floats (``scalar_payroll.py``; the same whole cents as the numpy functions, checked by
    ``python benchmarks/scalar_payroll.py``). The fair baseline: what a careful scalar
-   implementation costs (``--scalar-replications``).
+   implementation costs (``--scalar-replications``), timed half just before simcoop and half
+   just after, so that its ratio to simcoop compares the same minutes of a machine whose speed
+   drifts (both halves' rates are printed).
 4. **cohort floor** (``cohort_floor.py``): the accounts of the same number of
    entrepreneur-months as whole cohorts in numpy, no events, once one replication at a
    time and once ``--cohort-batch`` replications per numpy call. A simpler workload, so an
@@ -127,19 +129,20 @@ def bench_simcoop(scenario: simcoop.Scenario, replications: int, seed: int) -> t
 
 
 def bench_naive(
-    scenario: simcoop.Scenario, replications: int, seed: int, scalar: bool = False
+    scenario: simcoop.Scenario, replications: int, seed: int, scalar: bool = False, first: int = 0
 ) -> tuple[Measure, dict[str, float]]:
     """Time the naive model on the same scenario and return the measure and the same mean KPIs.
 
     ``scalar``: with the payroll rules in plain Python floats (``scalar_payroll.py``)
     instead of the numpy functions called on one value at a time. The warm-up builds the
     scalar model's list of costs (as simcoop's warm-up builds its payroll tables).
+    ``first``: the first replication's number (the others follow).
     """
     params = model_params(scenario)
     payroll = ScalarPayroll() if scalar else None
-    run_naive_replication(params, seed, 0, payroll)  # warm-up
+    run_naive_replication(params, seed, first, payroll)  # warm-up
     started, cpu = time.perf_counter(), time.process_time()
-    runs: list[NaiveReplication] = [run_naive_replication(params, seed, r, payroll) for r in range(replications)]
+    runs: list[NaiveReplication] = [run_naive_replication(params, seed, r, payroll) for r in range(first, first + replications)]
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     months = [float(r.entrepreneur_months) for r in runs]
     means = {
@@ -149,6 +152,17 @@ def bench_naive(
     }
     label = "naive SimPy, scalar payroll" if scalar else "naive SimPy, numpy payroll"
     return Measure(label, replications, seconds, months, cpu), means
+
+
+def joined(before: tuple[Measure, dict[str, float]] | None, after: tuple[Measure, dict[str, float]]) -> tuple[Measure, dict[str, float]]:
+    """One measure of two runs of the same model (their times and workloads added, their KPI means weighted)."""
+    if before is None:
+        return after
+    (m1, k1), (m2, k2) = before, after
+    n = m1.replications + m2.replications
+    means = {name: (k1[name] * m1.replications + k2[name] * m2.replications) / n for name in k1}
+    measure = Measure(m2.label, n, m1.seconds + m2.seconds, m1.months_per_replication + m2.months_per_replication, m1.cpu_seconds + m2.cpu_seconds)
+    return measure, means
 
 
 def bench_cohort(scenario: simcoop.Scenario, replications: int, batch: int, seed: int) -> Measure:
@@ -202,9 +216,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"engine: numba kernels {'on' if kernels.ENABLED else 'off'}; month and changes of state: {form}")
     print()
 
+    # The naive model with scalar payroll, the target's baseline, half just before simcoop and half just after:
+    # on a machine whose speed drifts from minute to minute, the ratio then compares the same minutes.
+    half = args.scalar_replications // 2
+    scalar_before = bench_naive(scenario, half, args.seed, scalar=True) if half else None
     fast, fast_kpis = bench_simcoop(scenario, args.replications, args.seed)
+    scalar_after = bench_naive(scenario, args.scalar_replications - half, args.seed, scalar=True, first=half)
+    scalar, scalar_kpis = joined(scalar_before, scalar_after)
     naive, naive_kpis = bench_naive(scenario, args.naive_replications, args.seed)
-    scalar, scalar_kpis = bench_naive(scenario, args.scalar_replications, args.seed, scalar=True)
     floor_one = bench_cohort(scenario, min(args.cohort_replications, 20), 1, args.seed)
     floor = bench_cohort(scenario, args.cohort_replications, args.cohort_batch, args.seed)
 
@@ -225,6 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ratio = fast.months_per_second / naive.months_per_second
     ratio_scalar = fast.months_per_second / scalar.months_per_second
+    if scalar_before is not None:
+        print(f"naive SimPy, scalar payroll, run before and after simcoop: {scalar_before[0].cpu_months_per_second:,.0f} and "
+              f"{scalar_after[0].cpu_months_per_second:,.0f} entrepreneur-months per CPU second (the machine's drift)")
     print(f"speed ratio simcoop / naive (numpy payroll): {ratio:.2f}x")
     print(f"speed ratio simcoop / naive (scalar payroll): {ratio_scalar:.2f}x "
           f"(on CPU time: {fast.cpu_months_per_second / scalar.cpu_months_per_second:.2f}x)")
