@@ -179,8 +179,8 @@ class _Entering:
     def __init__(self) -> None:
         self.started: list[int] = []
 
-    def enter(self, i: int) -> None:
-        self.started.append(i)
+    def enter_all(self, first: int, stop: int) -> None:
+        self.started.extend(range(first, stop))
 
 
 @pytest.mark.parametrize("seed", range(6))
