@@ -15,6 +15,7 @@ numbers are the same either way (``benchmarks/output_hashes.py``).
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -64,8 +65,11 @@ class StampedBuildExt(build_ext):
 
     def build_extensions(self) -> None:
         if self.compiler.compiler_type == "unix":
+            # SIMCOOP_DEBUG_BUILD=1: the same code with debug information, for a line-level profile
+            # (benchmarks/profile_lines.py).
+            debug = os.environ.get("SIMCOOP_DEBUG_BUILD", "") not in ("", "0")
             for extension in self.extensions:
-                extension.extra_compile_args = [*extension.extra_compile_args, "-O1", "-g0"]
+                extension.extra_compile_args = [*extension.extra_compile_args, "-O1", "-g" if debug else "-g0"]
         super().build_extensions()
 
     def run(self) -> None:
