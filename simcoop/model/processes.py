@@ -424,7 +424,8 @@ class Parcours:
     def _push(self, carry_out: Callable[[Any], None], i: int, code: int, stage: int, destination: int, reason: int, priority: int) -> None:
         """Make the change's event, triggered, and ``env.schedule(event, priority)`` it: SimPy's own entry into its
         queue (time, priority, event id, event), written here when ``env`` schedules as ``simpy.Environment``
-        does (saves a call a change)."""
+        does (saves a call a change). ``carry_out`` is ``self.carry_out``, passed in: each read of it makes a
+        bound method, so the loops (``schedule_outcomes``, ``enter_all``) read it once for all their changes."""
         event = _Change.__new__(_Change)  # (``Event.__init__`` and ``succeed`` inlined, as in ``simpy.events.Initialize``)
         event.env = self.env
         event.callbacks = [carry_out]
