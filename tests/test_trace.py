@@ -231,3 +231,70 @@ def test_a_change_of_state_enters_simpys_queue_as_simpys_own_schedule_puts_it(mo
     np.testing.assert_array_equal(through.events, direct.events)
     for key, values in direct.monthly.items():
         np.testing.assert_array_equal(through.monthly[key], values, err_msg=key)
+
+
+def _toy_run(run: object, until: int) -> tuple[list[tuple[object, ...]], float, int]:
+    """A small SimPy model (processes, timeouts, a process waiting for another, a failure defused, an event with two
+    callbacks) run by ``run(env, until)``: what happened, in order; the time; the events left in the queue."""
+    import simpy
+
+    env = simpy.Environment()
+    trace: list[tuple[object, ...]] = []
+
+    def worker(name: str, period: int) -> object:
+        for k in range(100):
+            yield env.timeout(period)
+            trace.append((env.now, name, k))
+
+    def failing() -> object:
+        yield env.timeout(3)
+        raise KeyError("defused below")
+
+    def waiting(other: simpy.Process) -> object:
+        try:
+            yield other
+        except KeyError as error:
+            trace.append((env.now, "caught", str(error)))
+        shared = env.event()
+        shared.callbacks += [lambda e: trace.append((env.now, "first", e.value)), lambda e: trace.append((env.now, "second", e.value))]
+        shared.succeed("both")
+        yield env.timeout(1, value="later")
+        trace.append((env.now, "waited"))
+
+    env.process(worker("a", 2))
+    env.process(worker("b", 3))
+    env.process(waiting(env.process(failing())))
+    run(env, until)  # type: ignore[operator]
+    return trace, env.now, len(env._queue)
+
+
+def test_the_compiled_loop_runs_simpys_events_as_simpys_run_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``processes.run_until`` is SimPy's ``Environment.run(until=...)`` with SimPy's ``step``, compiled (issue 13):
+    the same events in the same order, the same time and queue at the stop, a failure not defused raised as SimPy
+    raises it; and the model's run through it is the run through SimPy's own loop, to the bit."""
+    import simpy
+
+    from simcoop.model import processes
+
+    for until in (1, 7, 40):
+        assert _toy_run(processes.run_until, until) == _toy_run(lambda env, t: env.run(until=t), until)
+
+    def crashing(env: simpy.Environment) -> object:
+        yield env.timeout(2)
+        raise ValueError("not defused")
+
+    for run in (processes.run_until, lambda env, t: env.run(until=t)):
+        env = simpy.Environment()
+        env.process(crashing(env))
+        with pytest.raises(ValueError, match="not defused") as raised:
+            run(env, 10)
+        assert isinstance(raised.value.__cause__, ValueError) and env.now == 2
+
+    scenario = small_scenario(**{"meta.horizon_months": 60, "territory.accueils_per_year_at_maturity": 150})
+    compiled = run_model(scenario, replication_streams(5, 0))
+    monkeypatch.setattr(processes, "_SIMPY_STEP", None)  # every environment then runs SimPy's own ``run``
+    by_simpy = run_model(scenario, replication_streams(5, 0))
+    assert len(compiled.events) > 100
+    np.testing.assert_array_equal(compiled.events, by_simpy.events)
+    for key, values in by_simpy.monthly.items():
+        np.testing.assert_array_equal(compiled.monthly[key], values, err_msg=key)

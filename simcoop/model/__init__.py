@@ -22,7 +22,15 @@ from simcoop.model.compiled import load_compiled
 # The engine's month and changes of state compiled at install (setup.py) when built from this source.
 load_compiled("processes")
 from simcoop.model import processes  # noqa: E402 - after the compiled form is put in its place
-from simcoop.model.processes import MonthlyRecorder, Parcours, close_month, draw_renewals, monthly_books, start_roster  # noqa: E402
+from simcoop.model.processes import (  # noqa: E402
+    MonthlyRecorder,
+    Parcours,
+    close_month,
+    draw_renewals,
+    monthly_books,
+    run_until,
+    start_roster,
+)
 from simcoop.scenario import Scenario
 from simcoop.streams import Streams
 
@@ -67,7 +75,7 @@ def run_model(
     start_roster(env, book, p)
     roster_treasury = float(p.roster.treasury_cents.sum())
     env.process(monthly_books(env, book, p, streams, recorder))
-    env.run(until=p.horizon_months)
+    run_until(env, p.horizon_months)
     events = book.parcours.event_rows()
     # The book and its parcours refer to each other: let go of the parcours now, so that the book
     # (its lists and arrays) goes by reference counting rather than to the cyclic collector.
