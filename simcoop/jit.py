@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["CHECK_VARIABLE", "DirectCalls", "KernelTypesError", "enabled", "njit", "njit_no_alloc"]
+__all__ = ["CHECK_VARIABLE", "DirectCalls", "KernelTypesError", "enabled", "njit", "njit_no_alloc", "njit_whole_sum"]
 
 #: Set (to anything but empty or ``0``), ``DirectCalls`` types every call and checks it (the test-suite sets it).
 CHECK_VARIABLE = "SIMCOOP_CHECK_KERNELS"
@@ -69,6 +69,21 @@ def njit_no_alloc(f: _F) -> _F:
         return numba.njit(cache=True, nogil=True, _nrt=False)(f)  # type: ignore[no-any-return]
     except RuntimeError:  # pragma: no cover - as in ``njit``
         return numba.njit(nogil=True, _nrt=False)(f)  # type: ignore[no-any-return]
+
+
+def njit_whole_sum(f: _F) -> _F:
+    """``njit_no_alloc(f)`` for a loop that adds floats whose sum is the same number in any order (whole cents,
+    few enough that every partial sum is exact in float64): compiled with numba's ``fastmath`` flag ``reassoc``
+    alone, which lets LLVM add them in the order the processor adds fastest (several lanes of a vector at a
+    time). No other licence is given (NaN, infinities and signed zeros keep their rules), and the loop must check
+    that its terms are such numbers: where they are, the sum is the one added in order, to the bit."""
+    numba = _numba()
+    if numba is None:
+        return f
+    try:
+        return numba.njit(cache=True, nogil=True, _nrt=False, fastmath={"reassoc"})(f)  # type: ignore[no-any-return]
+    except RuntimeError:  # pragma: no cover - as in ``njit``
+        return numba.njit(nogil=True, _nrt=False, fastmath={"reassoc"})(f)  # type: ignore[no-any-return]
 
 
 class KernelTypesError(TypeError):

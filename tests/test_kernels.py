@@ -238,6 +238,39 @@ def test_the_stock_sums_are_numpys(m: int) -> None:
         book.funding_due[0, -1] = 0.0
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_sums_of_whole_cents_added_in_any_order_are_numpys(seed: int) -> None:
+    """``_exact_sum`` and ``_exact_sum_rows`` add their terms in the order the processor adds fastest (vector lanes,
+    ``simcoop.jit.njit_whole_sum``): on whole cents up to the bound, every length (the vectors' remainders), zeros of
+    both signs and either sign of term, the sums are numpy's bit for bit; a fraction, a NaN, an infinity, a term over
+    the bound anywhere in the row, or one term too many, and the sum is handed back."""
+    rng = np.random.default_rng(seed)
+    bound = kernels._WHOLE_BOUND
+    for n in [*range(70), 1000]:
+        values = np.rint(rng.normal(0.0, 1e9, n))
+        values[rng.random(n) < 0.3] = rng.choice([0.0, -0.0, bound, -bound])
+        if n and rng.random() < 0.3:
+            values[:] = -0.0  # -0.0 only: numpy's sum is 0.0
+        for negative_only in (False, True):
+            total, exact = kernels._exact_sum(values, negative_only)
+            expected = np.add.reduce(np.minimum(values, 0.0) if negative_only else values)
+            assert exact and np.float64(total).tobytes() == np.float64(expected).tobytes(), (n, negative_only)
+        rows = np.rint(rng.normal(0.0, 1e9, (3, n + 5)))[:, 2 : n + 2]  # a slice of each row, as the stocks pass them
+        total, exact = kernels._exact_sum_rows(rows)
+        assert exact and np.float64(total).tobytes() == np.float64(np.add.reduce(rows, axis=None)).tobytes(), n
+        if n:
+            for bad in (0.5, np.nan, np.inf, -np.inf, 2.0 * bound):
+                spoiled = values.copy()
+                spoiled[int(rng.integers(0, n))] = bad
+                assert kernels._exact_sum(spoiled, False) == (0.0, False), (n, bad)
+                table = rows.copy()
+                table[int(rng.integers(0, 3)), int(rng.integers(0, n))] = bad
+                assert kernels._exact_sum_rows(table) == (0.0, False), (n, bad)
+    many = np.ones(kernels._EXACT_TERMS + 1)
+    assert not kernels._exact_sum(many, False)[1] and kernels._exact_sum(many[1:], False) == (float(len(many) - 1), True)
+    assert not kernels._exact_sum_rows(many.reshape(1, -1))[1]
+
+
 def _convention(rng: np.random.Generator, kind: int) -> Any:
     from simcoop.model.params import ConventionParams
 

@@ -104,7 +104,7 @@ from simcoop.model.book import (
     ROW_TREASURY_CENTS,
     open_columns,
 )
-from simcoop.jit import enabled, njit, njit_no_alloc
+from simcoop.jit import enabled, njit, njit_no_alloc, njit_whole_sum
 from simcoop.model.params import CAPE, CESA
 
 __all__ = [
@@ -1010,24 +1010,47 @@ _WHOLE_BOUND = 2.0**40
 _EXACT_TERMS = 1 << 13
 
 
+@njit_whole_sum
+def _whole_sum(values: npt.NDArray[np.float64], negative_only: bool) -> tuple[float, int]:
+    """The sum of the row ``values`` (of ``np.minimum(values, 0.0)`` when ``negative_only``) and how many of its
+    terms are not whole cents within ``_WHOLE_BOUND`` (a NaN or an infinity is not): added in any order
+    (``simcoop.jit.njit_whole_sum``, vector lanes), which is the sum in order when that count is 0 and there are
+    at most ``_EXACT_TERMS`` terms. No branch in the loop, so that it runs as vector instructions."""
+    total = 0.0
+    misses = 0
+    for k in range(values.shape[0]):
+        v = values[k]
+        if negative_only:
+            v = _min(v, 0.0)
+        total += v
+        misses += (abs(v) > _WHOLE_BOUND) | (v != np.floor(v))
+    return total, misses
+
+
 @_jit
 def _exact_sum(values: npt.NDArray[np.float64], negative_only: bool) -> tuple[float, bool]:
-    """``np.add.reduce(values, axis=None)`` (of ``np.minimum(values, 0.0)`` when ``negative_only``)
+    """``np.add.reduce(values, axis=None)`` of a row (of ``np.minimum(values, 0.0)`` when ``negative_only``)
     where every value is a whole cent within ``_WHOLE_BOUND``, and whether that is so.
 
     Such a sum is the same number in any order, so a loop finds numpy's pairwise answer; like
-    numpy's, it starts from 0.0 (a sum of -0.0 terms only is 0.0).
+    numpy's, it starts from 0.0 (a sum of -0.0 terms only is 0.0). (0.0, False) when a term is not such a cent.
     """
+    total, misses = _whole_sum(values, negative_only)
+    if misses:
+        return 0.0, False
+    return total, values.shape[0] <= _EXACT_TERMS
+
+
+@_jit
+def _exact_sum_rows(values: npt.NDArray[np.float64]) -> tuple[float, bool]:
+    """``_exact_sum`` of a table (every term of every row, ``np.add.reduce(values, axis=None)``), row by row."""
     total = 0.0
-    n = 0
-    for v in values.flat:
-        if negative_only:
-            v = _min(v, 0.0)
-        if not (abs(v) <= _WHOLE_BOUND and v == np.floor(v)):
+    for r in range(values.shape[0]):
+        part, misses = _whole_sum(values[r], False)
+        if misses:
             return 0.0, False
-        total += v
-        n += 1
-    return total, n <= _EXACT_TERMS
+        total += part
+    return total, values.shape[0] * values.shape[1] <= _EXACT_TERMS
 
 
 @_jit
@@ -1049,9 +1072,9 @@ def stock_sums(  # noqa: PLR0913
     return (
         _exact_sum(treasury, False),
         _exact_sum(treasury, True),
-        _exact_sum(pending[:, :m], False),
+        _exact_sum_rows(pending[:, :m]),
         _exact_sum(coop_pending, False),
-        _exact_sum(funding_due[:, month + 1 :], False),
+        _exact_sum_rows(funding_due[:, month + 1 :]),
         _exact_sum(advance_left, False),
         _exact_sum(capital_due[month + 1 :], False),
         _exact_sum(allocations_due[month + 1 :], False),
@@ -1392,7 +1415,7 @@ def coop_month(  # noqa: PLR0913
     crowded = hire0 < 0 and opening0 <= t and m > pc[P_HIRE_ABOVE] * staff0
     hiring = False
     if crowded:  # processes._cash_for_hiring
-        due, ok_due = _exact_sum(funding_due[:, t + 1 :], False)
+        due, ok_due = _exact_sum_rows(funding_due[:, t + 1 :])
         left, ok_left = _exact_sum(advance_left, False)
         if not (ok_due and ok_left):
             return False
