@@ -44,16 +44,22 @@ def enabled() -> bool:
     return _numba() is not None
 
 
-def njit(f: _F) -> _F:
-    """``f`` compiled on its first call and cached on disk (not cached where numba finds no
-    writable cache folder), or ``f`` itself when compiled loops are switched off."""
+def _compiled(f: _F, **options: Any) -> _F:
+    """``f`` compiled by numba with ``options`` on its first call and cached on disk (not cached where numba
+    finds no writable cache folder), or ``f`` itself when compiled loops are switched off."""
     numba = _numba()
     if numba is None:
         return f
     try:
-        return numba.njit(cache=True, nogil=True)(f)  # type: ignore[no-any-return]
+        return numba.njit(cache=True, nogil=True, **options)(f)  # type: ignore[no-any-return]
     except RuntimeError:  # pragma: no cover - "no locator available": a read-only install without a user cache
-        return numba.njit(nogil=True)(f)  # type: ignore[no-any-return]
+        return numba.njit(nogil=True, **options)(f)  # type: ignore[no-any-return]
+
+
+def njit(f: _F) -> _F:
+    """``f`` compiled on its first call and cached on disk (not cached where numba finds no
+    writable cache folder), or ``f`` itself when compiled loops are switched off."""
+    return _compiled(f)
 
 
 def njit_no_alloc(f: _F) -> _F:
@@ -62,13 +68,7 @@ def njit_no_alloc(f: _F) -> _F:
     not wrapped in a counted holder made and freed at every call (about 50 ns an array; the engine's
     month passes some ten thousand arrays a replication). Such a loop may call another one but not
     one that allocates: numba refuses to compile it (an error at its first call, which the tests make)."""
-    numba = _numba()
-    if numba is None:
-        return f
-    try:
-        return numba.njit(cache=True, nogil=True, _nrt=False)(f)  # type: ignore[no-any-return]
-    except RuntimeError:  # pragma: no cover - as in ``njit``
-        return numba.njit(nogil=True, _nrt=False)(f)  # type: ignore[no-any-return]
+    return _compiled(f, _nrt=False)
 
 
 def njit_whole_sum(f: _F) -> _F:
@@ -77,13 +77,7 @@ def njit_whole_sum(f: _F) -> _F:
     alone, which lets LLVM add them in the order the processor adds fastest (several lanes of a vector at a
     time). No other licence is given (NaN, infinities and signed zeros keep their rules), and the loop must check
     that its terms are such numbers: where they are, the sum is the one added in order, to the bit."""
-    numba = _numba()
-    if numba is None:
-        return f
-    try:
-        return numba.njit(cache=True, nogil=True, _nrt=False, fastmath={"reassoc"})(f)  # type: ignore[no-any-return]
-    except RuntimeError:  # pragma: no cover - as in ``njit``
-        return numba.njit(nogil=True, _nrt=False, fastmath={"reassoc"})(f)  # type: ignore[no-any-return]
+    return _compiled(f, _nrt=False, fastmath={"reassoc"})
 
 
 class KernelTypesError(TypeError):
