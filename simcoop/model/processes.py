@@ -298,6 +298,7 @@ class _Change:
 
 #: How ``simpy.Environment`` schedules an event (``Parcours._push`` writes the same entry into its queue).
 _SIMPY_SCHEDULE = simpy.Environment.schedule
+#: SimPy's own step: ``run_until`` runs its compiled copy only for an environment that steps with it.
 _SIMPY_STEP = simpy.Environment.step
 
 #: The start of a parcours after the diagnostic, and someone already present at the opening (warm start).
