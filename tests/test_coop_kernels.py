@@ -20,17 +20,8 @@ import pytest
 
 import simcoop
 from simcoop.model import kernels, processes
-from simcoop.model.book import (
-    ASSOCIE,
-    CAPE,
-    CESA,
-    F_RSA_ENTRIES,
-    F_TURNOVER_CENTS,
-    ROW_TREASURY_CENTS,
-    SORTIE,
-    STOCK_COLUMNS,
-    Book,
-)
+from simcoop.model.book import ASSOCIE, CAPE, CESA, F_RSA_ENTRIES, F_TURNOVER_CENTS, SORTIE, STOCK_COLUMNS, Book
+from simcoop.model.columns import ROW_TREASURY_CENTS
 from simcoop.model.params import model_params
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -203,7 +203,8 @@ def test_the_kernels_employee_contributions_are_the_tables(month: str, size: str
 
 def _stock_book(rng: np.random.Generator, m: int) -> Any:
     """A reference book with ``m`` activities and random whole cents in every array the stocks add up."""
-    from simcoop.model.book import ROW_TREASURY_CENTS, Book
+    from simcoop.model.book import Book
+    from simcoop.model.columns import ROW_TREASURY_CENTS
     from simcoop.model.params import model_params
 
     book = Book(model_params(simcoop.load_scenario(ROOT / "scenarios" / "reference.yaml")), capacity=4 * m + 64)
@@ -220,7 +221,7 @@ def test_the_stock_sums_are_numpys(m: int) -> None:
     """``stock_sums`` (a loop) adds whole cents to numpy's pairwise sums bit for bit, signs of zero included,
     and marks as not exact (hands back) any sum with a term that is not a whole cent within range."""
     rng = np.random.default_rng(m)
-    from simcoop.model.book import ROW_TREASURY_CENTS
+    from simcoop.model.columns import ROW_TREASURY_CENTS
 
     for month in (0, 5, 119):
         book = _stock_book(rng, m)
@@ -357,7 +358,7 @@ def test_the_settlement_kernel_is_the_numpy_settlement(seed: int) -> None:
     treasuries, some not salaried, one to three instalments): every row of the activity table bit for bit."""
     import dataclasses
 
-    from simcoop.model import book as rows
+    from simcoop.model import columns as rows
     from simcoop.model.params import model_params
 
     rng = np.random.default_rng(seed)
@@ -523,7 +524,8 @@ def test_the_books_compiled_entries_and_exits_are_numpys(seed: int) -> None:
     (``compiled=True``) leave every array, list and number of the book as their numpy code does, bit for bit, on
     random entrants and exits (receivables and treasuries of random whole cents, the last slot and others freed,
     the arrays grown)."""
-    from simcoop.model.book import ROW_CAPITAL_PAID_CENTS, ROW_RECENT_NET_MARGIN_CENTS, ROW_TREASURY_CENTS, Book
+    from simcoop.model.book import Book
+    from simcoop.model.columns import ROW_CAPITAL_PAID_CENTS, ROW_RECENT_NET_MARGIN_CENTS, ROW_TREASURY_CENTS
     from simcoop.model.params import model_params
     from simcoop.model.processes import Parcours
 
@@ -585,7 +587,7 @@ def test_the_hold_back_kernel_is_the_numpy_rule(seed: int) -> None:
     conversions held back, bit for bit, or handed back untouched when some fixed part is off the table."""
     import dataclasses
 
-    from simcoop.model import book as rows
+    from simcoop.model import columns as rows
     from simcoop.model.book import Book
     from simcoop.model.params import model_params
 

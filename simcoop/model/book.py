@@ -37,7 +37,30 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simcoop.jit import DirectCalls, njit_no_alloc
+from simcoop.jit import DirectCalls
+from simcoop.model.columns import (
+    N_ACTIVITY_ROWS,
+    ROW_ARE_END_MONTH,
+    ROW_ASSOCIE_DEADLINE_MONTH,
+    ROW_CAPE_TERM_END_MONTH,
+    ROW_ENTRY_MONTH,
+    ROW_GROSS_MARGIN_RATE,
+    ROW_HALF_VARIANCE,
+    ROW_MATURE_TURNOVER_CENTS,
+    ROW_MONTHLY_VOLATILITY,
+    ROW_ON_TIME_SHARE,
+    ROW_PERSON_ID,
+    ROW_RAMPUP_SLOPE_PER_MONTH,
+    ROW_RAMPUP_START_SHARE,
+    ROW_SECTOR,
+    ROW_SITE,
+    ROW_STAGE,
+    ROW_TREASURY_CENTS,
+    ROW_TRIAL_END_MONTH,
+    ROW_ZONE,
+    close_columns,
+    open_columns,
+)
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, SORTIE, ModelParams
 
 __all__ = [
@@ -221,44 +244,6 @@ _ZERO_FLOWS: list[float] = [0.0] * len(FLOW_COLUMNS)
 #: ``x.sum()`` (the same reduction, without the method's Python wrapper).
 _add = np.add.reduce
 
-# Rows of the activity table ``Book.a`` (one column per active activity).
-(
-    ROW_PERSON_ID,
-    ROW_STAGE,
-    ROW_ENTRY_MONTH,
-    ROW_RAMPUP_START_SHARE,
-    ROW_RAMPUP_SLOPE_PER_MONTH,
-    ROW_MATURE_TURNOVER_CENTS,
-    ROW_MONTHLY_VOLATILITY,
-    ROW_HALF_VARIANCE,
-    ROW_GROSS_MARGIN_RATE,
-    ROW_ON_TIME_SHARE,
-    ROW_TREASURY_CENTS,
-    ROW_RECENT_NET_MARGIN_CENTS,
-    ROW_CESA_POSSIBLE_FROM_MONTH,
-    ROW_CAPE_TERM_END_MONTH,
-    ROW_CAPE_RENEWALS_LEFT,
-    ROW_ASSOCIE_DEADLINE_MONTH,
-    ROW_EXIT_PROBABILITY,
-    ROW_SECTOR,
-    ROW_CONTRIBUTION_RATE,
-    ROW_CONTRIBUTION_BASE_YTD_CENTS,
-    ROW_FIXED_GROSS_CENTS,
-    ROW_ARE_END_MONTH,
-    ROW_TRIAL_END_MONTH,
-    ROW_CAPITAL_DUE_CENTS,
-    ROW_CAPITAL_PAID_CENTS,
-    ROW_SITE,
-    ROW_ZONE,
-    ROW_GROSS_YTD_CENTS,  # gross pay since January (réduction générale, annual)
-    ROW_RELIEF_YTD_CENTS,  # réduction générale granted since January
-    ROW_PAID_MONTHS_YTD,  # months paid since January
-    ROW_PREVIOUS_YEAR_GROSS_CENTS,  # last calendar year's gross (and the settlement attached to it)
-    ROW_PREVIOUS_YEAR_MONTHS,  # months paid last calendar year
-    ROW_SETTLEMENT_OWED_CENTS,  # the last settlement's budget (employer cost) not yet paid in instalments
-    ROW_SETTLEMENT_INSTALMENT_CENTS,  # the monthly instalment of that settlement
-) = range(34)
-N_ACTIVITY_ROWS = 34
 
 
 
@@ -370,7 +355,7 @@ class Book:
     def __init__(self, params: ModelParams, capacity: int, compiled: bool = False) -> None:
         self.p = params
         # Open and close activities' columns by the compiled loops (``open_columns``,
-        # ``_close_slot``) rather than by numpy calls on a few values: the same numbers.
+        # ``close_columns``) rather than by numpy calls on a few values: the same numbers.
         self.compiled = compiled
         self.n = 0  # people who started a parcours (ids 0..n-1)
         self.m = 0  # active activities (slots 0..m-1)
@@ -725,70 +710,9 @@ class Book:
         }
 
 
-@njit_no_alloc
-def open_columns(  # noqa: PLR0913
-    a: npt.NDArray[np.float64],
-    lag: npt.NDArray[np.int64],
-    pending: npt.NDArray[np.float64],
-    prior_status: npt.NDArray[np.int64],
-    template: npt.NDArray[np.float64],
-    lag_by_sector: npt.NDArray[np.int64],
-    sector: npt.NDArray[np.int64],
-    mature_cents: npt.NDArray[np.float64],
-    columns: npt.NDArray[np.float64],
-    m: int,
-    first_id: int,
-    month: int,
-) -> None:
-    """The columns of ``add_entrants``' numpy path, for the k entrants in slots ``m, m + 1, ...``
-    (``columns``: their ARE end months, zones, sites and prior statuses, k of each in a row)."""
-    k = sector.shape[0]
-    for j in range(k):
-        s = m + j
-        sec = sector[j]
-        for row in range(a.shape[0]):
-            a[row, s] = template[row, sec]
-        a[ROW_PERSON_ID, s] = first_id + j
-        a[ROW_ENTRY_MONTH, s] = month
-        a[ROW_MATURE_TURNOVER_CENTS, s] = mature_cents[j]
-        a[ROW_ARE_END_MONTH, s] = columns[j]
-        a[ROW_ZONE, s] = columns[k + j]
-        a[ROW_SITE, s] = columns[2 * k + j]
-        lag[s] = lag_by_sector[sec]
-        for r in range(pending.shape[0]):
-            pending[r, s] = 0.0
-        prior_status[first_id + j] = int(columns[3 * k + j])
-
-
-@njit_no_alloc
-def _close_slot(
-    a: npt.NDArray[np.float64],
-    lag: npt.NDArray[np.int64],
-    pending: npt.NDArray[np.float64],
-    coop_pending: npt.NDArray[np.float64],
-    s: int,
-    last: int,
-) -> float:
-    """``Book.close_slot``'s numpy path: slot ``s``'s receivables added to the cooperative's and summed
-    (whole non-negative cents: the same sum in any order), then the activity of slot ``last``
-    moved into slot ``s``."""
-    total = 0.0
-    for r in range(pending.shape[0]):
-        v = pending[r, s]
-        total += v
-        coop_pending[r] += v
-    if s != last:
-        for row in range(a.shape[0]):
-            a[row, s] = a[row, last]
-        lag[s] = lag[last]
-        for r in range(pending.shape[0]):
-            pending[r, s] = pending[r, last]
-    return total
-
-
-#: ``_close_slot`` called without numba typing its arguments again once it has run (``simcoop.jit.DirectCalls``:
+#: ``columns.close_columns`` called without numba typing its arguments again once it has run (``simcoop.jit.DirectCalls``:
 #: ``Book.close_slot`` passes the book's own arrays and two ints at every call; the test-suite checks it).
-_DIRECT = DirectCalls({"close_slot": _close_slot})
+_DIRECT = DirectCalls({"close_slot": close_columns})
 
 
 def _listed(values: Any) -> list[Any]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from simcoop.jit import njit_no_alloc
 from simcoop.model.book import (
     R_END_OF_CAPE,
     R_END_OF_TRIAL,
@@ -28,13 +29,14 @@ from simcoop.model.book import (
     R_OWN_COMPANY,
     R_PERSONAL,
     R_SALARIED_JOB,
+)
+from simcoop.model.columns import (
     ROW_ARE_END_MONTH,
     ROW_CAPE_RENEWALS_LEFT,
     ROW_PERSON_ID,
     ROW_RECENT_NET_MARGIN_CENTS,
     ROW_STAGE,
 )
-from simcoop.jit import njit_no_alloc
 from simcoop.model.kernels import decision_masks
 from simcoop.model.params import CAPE, CESA
 

@@ -42,6 +42,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from simcoop.jit import enabled, njit, njit_no_alloc, njit_whole_sum
 from simcoop.model.book import (
     CS_ADVANCES,
     CS_ALLOCATIONS_PAID,
@@ -71,40 +72,41 @@ from simcoop.model.book import (
     CS_SUPPORT_FTE,
     CS_YEAR_CONTRIBUTIONS,
     CS_YEAR_RECOVERED,
+)
+from simcoop.model.columns import (
     ROW_ARE_END_MONTH,
     ROW_ASSOCIE_DEADLINE_MONTH,
     ROW_CAPE_TERM_END_MONTH,
+    ROW_CAPITAL_DUE_CENTS,
+    ROW_CAPITAL_PAID_CENTS,
     ROW_CESA_POSSIBLE_FROM_MONTH,
-    ROW_EXIT_PROBABILITY,
-    ROW_TRIAL_END_MONTH,
     ROW_CONTRIBUTION_BASE_YTD_CENTS,
     ROW_CONTRIBUTION_RATE,
     ROW_ENTRY_MONTH,
+    ROW_EXIT_PROBABILITY,
+    ROW_FIXED_GROSS_CENTS,
     ROW_GROSS_MARGIN_RATE,
+    ROW_GROSS_YTD_CENTS,
     ROW_HALF_VARIANCE,
     ROW_MATURE_TURNOVER_CENTS,
     ROW_MONTHLY_VOLATILITY,
     ROW_ON_TIME_SHARE,
-    ROW_RAMPUP_SLOPE_PER_MONTH,
-    ROW_RAMPUP_START_SHARE,
-    ROW_STAGE,
-    ROW_CAPITAL_DUE_CENTS,
-    ROW_CAPITAL_PAID_CENTS,
-    ROW_FIXED_GROSS_CENTS,
-    ROW_GROSS_YTD_CENTS,
     ROW_PAID_MONTHS_YTD,
     ROW_PERSON_ID,
     ROW_PREVIOUS_YEAR_GROSS_CENTS,
     ROW_PREVIOUS_YEAR_MONTHS,
+    ROW_RAMPUP_SLOPE_PER_MONTH,
+    ROW_RAMPUP_START_SHARE,
     ROW_RECENT_NET_MARGIN_CENTS,
     ROW_RELIEF_YTD_CENTS,
     ROW_SECTOR,
     ROW_SETTLEMENT_INSTALMENT_CENTS,
     ROW_SETTLEMENT_OWED_CENTS,
+    ROW_STAGE,
     ROW_TREASURY_CENTS,
+    ROW_TRIAL_END_MONTH,
     open_columns,
 )
-from simcoop.jit import enabled, njit, njit_no_alloc, njit_whole_sum
 from simcoop.model.params import CAPE, CESA
 
 __all__ = [
