@@ -1,14 +1,18 @@
 """The build of simcoop: the package as ``pyproject.toml`` declares it, plus its monthly engine compiled by Cython.
 
-``simcoop/model/processes.py`` (the month's steps and each person's changes of state: the
-Python between the compiled kernels, issue 13) is compiled with Python's semantics (its
-annotations are not made C types) into ``simcoop/model/_compiled/``. The declarations of
-``processes.pxd`` (an augmenting ``.pxd``, which Python never reads) type its ``Parcours``: a
-``cdef class`` that reads and writes the activity table through a typed view, the same values
-as the source. Beside the build goes a stamp of the source and the declarations it was
-compiled from; ``simcoop.model`` loads the compiled module only while that stamp matches the
-files on disk, so an edit of either runs as Python until the next install compiles it again.
-Without a C compiler the extension is skipped (it is optional) and the source runs. The
+``simcoop/model/book.py`` (the replication's books) and ``simcoop/model/processes.py`` (the
+month's steps and each person's changes of state: the Python between the compiled kernels,
+issue 13) are compiled with Python's semantics (their annotations are not made C types) into
+``simcoop/model/_compiled/``. The declarations of ``book.pxd`` and ``processes.pxd`` (augmenting
+``.pxd`` files, which Python never reads) make ``Book`` a ``cdef class`` whose fields are C struct
+fields, type the month's steps on it (``cpdef`` functions that read the book's fields directly
+and call each other in C), and make ``Parcours`` a ``cdef class`` that reads and writes the
+activity table through a typed view: the same values as the source. Beside each build goes a
+stamp of the source and the declarations it was compiled from (``processes``' stamp covers
+``book.pxd`` too); ``simcoop.model`` loads a compiled module only while its stamp matches the
+files on disk, so an edit runs as Python until the next install compiles it again, and loads
+the compiled ``processes`` only beside the compiled ``book``.
+Without a C compiler the extensions are skipped (they are optional) and the source runs. The
 numbers are the same either way (``benchmarks/output_hashes.py``).
 """
 
@@ -22,7 +26,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 #: The modules of ``simcoop/model`` compiled, each into ``simcoop/model/_compiled/<name>``.
-COMPILED = ["processes"]
+COMPILED = ["book", "processes"]
 ROOT = Path(__file__).resolve().parent
 
 

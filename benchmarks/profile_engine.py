@@ -7,10 +7,14 @@
     python benchmarks/profile_engine.py --accueils 0.02  # a nearly empty CAE: what every replication pays
 
 The per-function timing wraps the monthly steps of ``simcoop.model.processes`` with a
-``time.process_time`` pair (CPU time of this process, so other work on a shared machine
-weighs less than on wall time; about a microsecond of overhead per call, counted in the
-caller) and runs ``simcoop.runner.run_replication`` on the reference scenario, so the
-figures exclude building the result tables; ``simulate`` (tables included) is timed
+``time.process_time`` pair (CPU time of this process, so other work on a shared machine weighs
+less than on wall time; about a microsecond of overhead per call, counted in the caller). It
+runs the engine's Python source: this script sets ``SIMCOOP_NO_COMPILED=1`` (unless it is set)
+before it imports simcoop, because the compiled month calls its steps in C (``processes.pxd``
+declares them ``cpdef``), past any wrapper put on the module. The compiled engine is faster with
+much the same split: ``bench_engine.py`` times it, and ``count_instructions.py`` counts it by
+function under callgrind. It times ``simcoop.runner.run_replication`` on the reference scenario,
+so the figures exclude building the result tables; ``simulate`` (tables included) is timed
 apart. Each replication runs on its own drawn scenario and parameters, as ``simulate``
 does (``simcoop.runner.run_chunk``: the reference draws its unknowns from the population
 prior); drawing them (``replication_scenario`` and ``model_params``) is timed apart, and
@@ -35,6 +39,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import os
 import pstats
 import statistics
 import time
@@ -43,9 +48,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+# The engine's Python source, whose steps a wrapper can time (see above): chosen before simcoop is imported.
+os.environ.setdefault("SIMCOOP_NO_COMPILED", "1")
+
 import simcoop
 from simcoop.draws import fixed_parameters, replication_scenario
 from simcoop.model import processes
+from simcoop.model.compiled import running_compiled
 from simcoop.model.params import model_params
 from simcoop.runner import run_replication
 
@@ -140,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             setattr(processes, name, f)
 
     sized = "" if args.accueils == 1.0 else f" with its accueils x{args.accueils:g} ({months / n:,.0f} entrepreneur-months a replication)"
-    print(f"reference scenario{sized}, seed {seed}, {n} replications, one process")
+    form = "compiled" if running_compiled(processes) else "its Python source"
+    print(f"reference scenario{sized}, seed {seed}, {n} replications, one process, the engine as {form}")
     print(f"simulate (tables included): {1000 * simulate_s / n:7.2f} ms/rep  {months / simulate_s:12,.0f} entrepreneur-months/s")
     print(f"run_replication only      : {1000 * model_s / n:7.2f} ms/rep  {months / model_s:12,.0f} entrepreneur-months/s")
     print(f"drawn scenario and params : {1000 * draws_s / n:7.2f} ms/rep")

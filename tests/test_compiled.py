@@ -1,5 +1,5 @@
-"""The engine's compiled form (setup.py compiles simcoop/model/processes.py with Cython at install,
-with the declarations of processes.pxd).
+"""The engine's compiled form (setup.py compiles simcoop/model/book.py and simcoop/model/processes.py
+with Cython at install, with the declarations of book.pxd and processes.pxd).
 
 It runs when it was built from the source and declarations as they are, never over an edited
 source or .pxd, and it gives the numbers of the Python source to the bit.
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import simcoop.model.compiled
-from simcoop.model import processes
+from simcoop.model import book, processes
 from simcoop.model.compiled import compiled_path, load_compiled, running_compiled, source_digest
 
 SOURCE = Path(simcoop.model.compiled.__file__).resolve().parent / "processes.py"
@@ -34,10 +34,26 @@ def test_the_installed_engine_is_compiled_where_there_is_a_c_compiler() -> None:
         pytest.skip("no C compiler: the engine runs as Python (setup.py's extension is optional)")
     if os.environ.get("SIMCOOP_NO_COMPILED", "") not in ("", "0"):
         pytest.skip("SIMCOOP_NO_COMPILED asks for the Python source")
-    assert running_compiled(processes), (
-        "simcoop/model/processes.py runs as Python: `pip install -e .` compiles it (setup.py), and compiles it "
-        "again after an edit"
-    )
+    for module in (book, processes):
+        assert running_compiled(module), (
+            f"{module.__name__} runs as Python: `pip install -e .` compiles it (setup.py), and compiles it again after an edit"
+        )
+
+
+def test_the_compiled_month_runs_only_beside_the_compiled_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # processes.pxd reads Book's fields by their C offsets: the compiled month over the Python book would read
+    # other memory, so it is never loaded without the compiled book beside it.
+    assert not running_compiled(processes) or running_compiled(book)
+    monkeypatch.delenv("SIMCOOP_NO_COMPILED", raising=False)
+    folder, source = _stamped_copy(tmp_path)  # current, stamped: loaded but for the book
+    with pytest.warns(RuntimeWarning, match="book runs as Python"):
+        assert not load_compiled("processes", folder, source, package="compiled_check_beside", beside="book")
+    assert "compiled_check_beside.processes" not in sys.modules
+    sys.modules["compiled_check_beside.book"] = book  # the engine's book, compiled: now it is loaded
+    try:
+        assert load_compiled("processes", folder, source, package="compiled_check_beside", beside="book") == running_compiled(book)
+    finally:
+        sys.modules.pop("compiled_check_beside.book")
 
 
 def _stamped_copy(tmp_path: Path) -> tuple[Path, Path]:
@@ -65,6 +81,14 @@ def test_the_stamp_covers_the_source_and_its_cython_declarations(tmp_path: Path)
     assert declared != alone
     declarations.write_text("cdef Py_ssize_t x\n", encoding="utf-8")
     assert source_digest(source) not in (alone, declared)
+    # Declarations cimported from another module of the engine are part of the stamp: a build against an older
+    # layout of the book is never loaded.
+    declarations.write_text("from simcoop.model.other cimport Other\n", encoding="utf-8")
+    missing = source_digest(source)
+    (tmp_path / "other.pxd").write_text("cdef class Other:\n    cdef public object a, b\n", encoding="utf-8")
+    first = source_digest(source)
+    (tmp_path / "other.pxd").write_text("cdef class Other:\n    cdef public object b, a\n", encoding="utf-8")
+    assert len({missing, first, source_digest(source)}) == 3
     stamp = (Path(simcoop.model.compiled.__file__).resolve().parent / "_compiled" / "processes.sha256")
     if stamp.is_file() and running_compiled(processes):  # the engine in use was built from the files as they are
         assert stamp.read_text(encoding="ascii").strip() == source_digest(SOURCE)

@@ -13,14 +13,16 @@ import numpy.typing as npt
 import simpy
 
 from simcoop.economics import to_cents
+from simcoop.model.compiled import load_compiled
+
+# The engine's book, month and changes of state compiled at install (setup.py) when built from these sources:
+# the book first, whose compiled ``Book`` the compiled month reads by its C fields (so only beside it).
+load_compiled("book")
 from simcoop.model.book import DESTINATIONS, FLOW_COLUMNS, PRIOR_STATUSES, REASONS, STOCK_COLUMNS, Book
 from simcoop.model import kernels
 from simcoop.model.params import STAGES, ModelParams, model_params
 from simcoop.model.portage import PORTAGE_MEASURES, PortageRules, cae_measures, portage_replication
-from simcoop.model.compiled import load_compiled
-
-# The engine's month and changes of state compiled at install (setup.py) when built from this source.
-load_compiled("processes")
+load_compiled("processes", beside="book")
 from simcoop.model import processes  # noqa: E402 - after the compiled form is put in its place
 from simcoop.model.processes import (  # noqa: E402
     MonthlyRecorder,

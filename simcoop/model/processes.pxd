@@ -4,6 +4,8 @@
 # (integers and IEEE doubles) as the Python source computes. See processes.Parcours and setup.py.
 cimport cython
 
+from simcoop.model.book cimport Book
+
 # The constants the changes of state read, imported as Python ints, held as C ints (the same values).
 cdef Py_ssize_t ROW_CAPE_RENEWALS_LEFT, ROW_CAPE_TERM_END_MONTH, ROW_CAPITAL_DUE_CENTS, ROW_CESA_POSSIBLE_FROM_MONTH
 cdef Py_ssize_t CS_LEDGER, CS_CAPITAL, CS_RESULT, CS_SIZE_BAND
@@ -38,7 +40,8 @@ cdef class _Change:
 
 @cython.final
 cdef class Parcours:
-    cdef public object env, book, p
+    cdef public object env, p
+    cdef public Book book
     cdef object queue, eid
     cdef object held
     cdef double[:, ::1] a
@@ -95,3 +98,44 @@ cdef class _Uniforms:
 
 cdef class _Normals(_Uniforms):
     pass
+
+
+# The month's streams (``_Draws``): its draws ahead read as C fields.
+cdef class _Draws:
+    cdef public object accueils, entry, zones, activities
+    cdef public _Uniforms status, hazards, destinations, decisions, volatility
+
+
+# The month's flows and stocks as they are written (``MonthlyRecorder``).
+cdef class MonthlyRecorder:
+    cdef public object flow_columns, horizon, months, stock_columns, stocks, values
+
+# The month's steps, typed on the book (C calls between them).
+cpdef close_month(Book book, p, MonthlyRecorder recorder, month, c=*)
+cpdef _public_funding(Book book, p, t)
+cpdef _prestations(Book book, p, t)
+cpdef _financing(Book book, p, t)
+cpdef _repayments_from_caf(Book book, p, t)
+cpdef _recover_over_compensation(Book book, p, t, settle)
+cpdef _settle_recovery(Book book, p, t, settle, earned_by_conv, earned)
+cpdef _close_compiled(Book book, p, t, settle, c=*, after_close=*)
+cpdef _annual_closing(Book book, p, t)
+cpdef _arrivals(Book book, p, _Draws streams, scheduled, t)
+cpdef _start_entries(env, Book book, p, _Draws streams, due, t)
+cpdef _start_taken(env, Book book, p, _Draws streams, taken, t)
+cpdef _accounting(Book book, p, _Draws streams, t, c)
+cpdef _coop_month(Book book, p, rates, calendar, t, contributions, capital_in, c)
+cpdef _coop_month_python(Book book, p, rates, calendar, t, contributions, capital_in, c)
+cpdef _book_tables(Book book, rates)
+cpdef _cape_pay(Book book, p, a, treasury, rates, t)
+cpdef _rsa_not_paid(Book book, p, a, paid, net)
+cpdef _activity_charges(Book book, p, a, salaried, gross, invoiced, rates, t, c=*)
+cpdef _charges_args(Book book, p, rates, t, c=*)
+cpdef _structure_costs(Book book, p, rates, calendar, t, contributions, c=*)
+cpdef _versement_mobilite(Book book, p)
+cpdef _one_fte(Book book, p, rates, t)
+cpdef _headcount_band(Book book, p, calendar)
+cpdef _size_band_of_year(Book book, p)
+cpdef _staffing(Book book, p, t, active)
+cpdef _cash_for_hiring(Book book, t)
+cpdef _decisions(Book book, p, _Draws streams, t)
