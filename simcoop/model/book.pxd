@@ -15,3 +15,10 @@ cdef class Book:
     cdef public object sector_rate_cape, sector_rate_cesa, sector_template, site, site_hire_month, site_staff
     cdef public object slot_of, slots, stage, stage_count, tables_hit, tax_loss_carried_forward_cents, waiting
     cdef public object years_at_or_above, zone
+
+    # The methods the compiled month calls: C calls from it (a Python call from anywhere else).
+    cpdef reserve(self, k)
+    cpdef record_entrants(self, month, first_stage, sector, mature_cents, zone, site)
+    cpdef close_slot(self, s, last)
+    cpdef take_flows(self)
+    cpdef taxe_salaires_ratio(self)

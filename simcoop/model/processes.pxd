@@ -110,6 +110,8 @@ cdef class _Draws:
 cdef class MonthlyRecorder:
     cdef public object flow_columns, horizon, months, stock_columns, stocks, values
 
+    cpdef write(self, month, flows)
+
 # The month's steps, typed on the book (C calls between them).
 cpdef close_month(Book book, p, MonthlyRecorder recorder, month, c=*)
 cpdef _public_funding(Book book, p, t)
