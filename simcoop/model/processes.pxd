@@ -1,7 +1,8 @@
 # Cython declarations for processes.py (an "augmenting .pxd"): read only when setup.py compiles
 # processes.py, never by Python. They make ``Parcours`` a ``cdef class`` whose changes of state read
 # and write the activity table through a typed view and whose numbers are C numbers, the same values
-# (integers and IEEE doubles) as the Python source computes. See processes.Parcours and setup.py.
+# (integers and IEEE doubles) as the Python source computes, and the month's steps ``cpdef`` functions
+# typed on the compiled ``Book`` (book.pxd). See processes.Parcours and setup.py.
 cimport cython
 
 from simcoop.model.book cimport Book
@@ -112,7 +113,9 @@ cdef class MonthlyRecorder:
 
     cpdef write(self, month, flows)
 
-# The month's steps, typed on the book (C calls between them).
+# The month's steps, typed on the book: they read its fields as C struct fields and call one another in C (past
+# the module's attributes: a wrapper put on one of them sees only calls from Python). _cesa_pay and
+# _cesa_pay_compiled stay Python functions, whose calls tests/test_kernels.py counts through the module.
 cpdef close_month(Book book, p, MonthlyRecorder recorder, month, c=*)
 cpdef _public_funding(Book book, p, t)
 cpdef _prestations(Book book, p, t)
