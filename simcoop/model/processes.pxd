@@ -9,7 +9,8 @@ from simcoop.model.book cimport Book
 
 # The constants the changes of state read, imported as Python ints, held as C ints (the same values).
 cdef Py_ssize_t ROW_CAPE_RENEWALS_LEFT, ROW_CAPE_TERM_END_MONTH, ROW_CAPITAL_DUE_CENTS, ROW_CESA_POSSIBLE_FROM_MONTH
-cdef Py_ssize_t CS_LEDGER, CS_CAPITAL, CS_RESULT, CS_SIZE_BAND
+cdef Py_ssize_t CS_LEDGER, CS_CAPITAL, CS_RESULT, CS_SIZE_BAND, CS_OWN_TREASURY, CS_YEAR_FIRST_MONTH, CS_YEAR_CONTRIBUTIONS
+cdef Py_ssize_t CS_TURNOVER_YEAR, CS_EXEMPT_TURNOVER_YEAR
 cdef Py_ssize_t ROW_ASSOCIE_DEADLINE_MONTH, ROW_TRIAL_END_MONTH, ROW_RECENT_NET_MARGIN_CENTS, ROW_FIXED_GROSS_CENTS
 cdef Py_ssize_t ROW_STAGE, ROW_EXIT_PROBABILITY, ROW_CONTRIBUTION_RATE, ROW_TREASURY_CENTS, ROW_CAPITAL_PAID_CENTS, ROW_PERSON_ID
 cdef long ACCUEIL, CAPE, CESA, ASSOCIE, SORTIE
@@ -123,11 +124,13 @@ cpdef _financing(Book book, p, t)
 cpdef _repayments_from_caf(Book book, p, t)
 cpdef _recover_over_compensation(Book book, p, t, settle)
 cpdef _settle_recovery(Book book, p, t, settle, earned_by_conv, earned)
+@cython.locals(values=double[::1], index=Py_ssize_t, place=Py_ssize_t)
 cpdef _close_compiled(Book book, p, t, settle, c=*, after_close=*)
 cpdef _annual_closing(Book book, p, t)
 cpdef _arrivals(Book book, p, _Draws streams, scheduled, t)
 cpdef _start_entries(env, Book book, p, _Draws streams, due, t)
 cpdef _start_taken(env, Book book, p, _Draws streams, taken, t)
+@cython.locals(cs=double[::1])
 cpdef _accounting(Book book, p, _Draws streams, t, c)
 cpdef _coop_month(Book book, p, rates, calendar, t, contributions, capital_in, c)
 cpdef _coop_month_python(Book book, p, rates, calendar, t, contributions, capital_in, c)

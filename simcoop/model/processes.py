@@ -1131,21 +1131,22 @@ def _close_compiled(
     counts, rates, earned = scratch
     counts[0], counts[1], counts[2] = flows[F_ACCUEILS], flows[F_CESA_ENTRIES], flows[F_RSA_ENTRIES]
     cs = book.cs  # the kernel's state: its first entries (kernels.S_*), worked on in place
-    rates[3] = cs.item(CS_OWN_TREASURY)
+    values = cs  # (compiled: a typed view of it, its numbers read and written as C doubles)
+    rates[3] = values[CS_OWN_TREASURY]
     for index, place in CS_CLOSE_FLOWS:  # the month's flows it adds to, from the flows
-        cs[index] = flows[place]
+        values[index] = flows[place]
     funding_earned = book.funding_earned
     close = (
         t, conventions, book.convention_last, count[CAPE] + count[CESA] + count[ASSOCIE], counts, book.funding_due, book.funding_received,
         book.advance_left, tables[0], tables[1], book.caf_outstanding, book.caf_due, book.advance_settle_due, book.dailly_in, book.dailly_out,
-        book.capital_due, book.allocations_due, rates, funding_earned, int(cs.item(CS_YEAR_FIRST_MONTH)), cs.item(CS_YEAR_CONTRIBUTIONS),
+        book.capital_due, book.allocations_due, rates, funding_earned, int(values[CS_YEAR_FIRST_MONTH]), float(values[CS_YEAR_CONTRIBUTIONS]),
         earned, cs,
     )  # fmt: skip
     done = _K.month_close(*close) if after_close is None else _K.month_end(close, *after_close)
     if done == 0:  # the public funding handed back: nothing changed
         return 0
     for index, place in CS_CLOSE_FLOWS:
-        flows[place] = cs.item(index)
+        flows[place] = float(values[index])
     if done == 2 and share is not None and settle:  # (_settle_recovery does nothing in the other months)
         _settle_recovery(book, p, t, settle, earned[:-1], earned.item(-1))
     return done
@@ -1354,8 +1355,8 @@ def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constan
     col = t % slots
     a = book.a[:, :m]
     pending = book.pending
-    cs = book.cs
-    rates = p.payroll_by_band[int(cs.item(CS_SIZE_BAND))][t]  # book.rates(t)
+    cs = book.cs  # (compiled: a typed view of it, its numbers read and written as C doubles)
+    rates = p.payroll_by_band[int(cs[CS_SIZE_BAND])][t]  # book.rates(t)
     calendar = p.calendar_month.item(t)
     contributions = capital_in = 0.0
     started = None  # (status, out) of the pay's first steps, when done with the activities' month
