@@ -6,8 +6,8 @@ the SHA-256 of the source and declarations it was compiled from (``source_digest
 ``load_compiled`` imports a compiled module under the source's own name, but only while that stamp
 matches the source on disk: an edited source is never shadowed by an older build (it runs as
 Python, with a warning, until the next ``pip install -e .`` compiles it again), and a build this
-interpreter cannot load leaves the source to run, with a warning. ``SIMCOOP_NO_COMPILED=1`` runs the Python source
-(for a profiler that reads Python frames). Either form gives the same numbers
+interpreter cannot load leaves the source to run, with a warning. ``SIMCOOP_NO_COMPILED=1`` runs
+the Python source (for a profiler that reads Python frames). Either form gives the same numbers
 (``benchmarks/output_hashes.py`` checks it).
 """
 
