@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for tool in ("valgrind", "callgrind_annotate"):
         if shutil.which(tool) is None:
             parser.error(f"{tool} is not on the PATH (Debian: apt install valgrind)")
-    print("compiling processes.py with debug information (about 20 s) ...", flush=True)
+    print("compiling book.py and processes.py with debug information (about 30 s) ...", flush=True)
     subprocess.run(
         [sys.executable, "setup.py", "-q", "build_ext", "--inplace", "--force"],
         cwd=ROOT, env={**os.environ, "SIMCOOP_DEBUG_BUILD": "1"}, check=True, capture_output=True,
