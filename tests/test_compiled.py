@@ -176,3 +176,12 @@ def test_a_build_that_cannot_be_loaded_leaves_the_source_to_run(
     with pytest.warns(RuntimeWarning, match="could not be loaded"):
         assert not load_compiled("processes", folder, source, package="compiled_check_damaged")
     assert "compiled_check_damaged.processes" not in sys.modules
+
+
+def test_the_compiled_book_declares_every_field_of_the_source() -> None:
+    # book.pxd repeats Book.__slots__ as C fields: a field the source has and the declarations miss would be an
+    # AttributeError of the compiled book only, on the first path that sets it.
+    text = SOURCE.with_name("book.pxd").read_text(encoding="utf-8")
+    declared = {name.strip() for line in text.splitlines() if line.strip().startswith("cdef public object ")
+                for name in line.strip().removeprefix("cdef public object ").split(",")}  # fmt: skip
+    assert declared == set(book.Book.__dict__["__slots__"])  # (the compiled class keeps it as a class attribute)
