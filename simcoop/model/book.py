@@ -37,7 +37,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simcoop.jit import DirectCalls
 from simcoop.model.columns import (
     N_ACTIVITY_ROWS,
     ROW_ARE_END_MONTH,
@@ -58,7 +57,6 @@ from simcoop.model.columns import (
     ROW_TREASURY_CENTS,
     ROW_TRIAL_END_MONTH,
     ROW_ZONE,
-    close_columns,
     open_columns,
 )
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, SORTIE, ModelParams
@@ -354,8 +352,8 @@ class Book:
 
     def __init__(self, params: ModelParams, capacity: int, compiled: bool = False) -> None:
         self.p = params
-        # Open and close activities' columns by the compiled loops (``open_columns``,
-        # ``close_columns``) rather than by numpy calls on a few values: the same numbers.
+        # Open activities' columns by the compiled loop (``open_columns``) and close them by the compiled
+        # engine's (``processes.Parcours._close_slot``) rather than by numpy calls on a few values: the same numbers.
         self.compiled = compiled
         self.n = 0  # people who started a parcours (ids 0..n-1)
         self.m = 0  # active activities (slots 0..m-1)
@@ -619,10 +617,9 @@ class Book:
         receivables go to the cooperative (returned, summed), and the activity of slot ``last`` moves
         into it. The caller (``processes.Parcours.settle_exit``) does the rest of the exit.
 
-        By the compiled loop when the book is ``compiled``, else by numpy: the same numbers.
+        By numpy; the compiled engine's ``Parcours`` does the same by C loops when the book is ``compiled``
+        (``Parcours._close_slot``): the same numbers.
         """
-        if self.compiled:
-            return _DIRECT.close_slot(self.a, self.lag, self.pending, self.coop_pending, s, last)  # type: ignore[no-any-return]
         receivables = self.pending[:, s]
         # Whole non-negative cents: a Python sum is exact, so it is numpy's sum, for less.
         total = sum(receivables.tolist())
@@ -708,11 +705,6 @@ class Book:
             "treasury_before_financing_cents": self.coop_ledger_cents - advances - self.financing_net_cents
             - self.convention_advances_cents,
         }
-
-
-#: ``columns.close_columns`` called without numba typing its arguments again once it has run (``simcoop.jit.DirectCalls``:
-#: ``Book.close_slot`` passes the book's own arrays and two ints at every call; the test-suite checks it).
-_DIRECT = DirectCalls({"close_slot": close_columns})
 
 
 def _listed(values: Any) -> list[Any]:

@@ -1,9 +1,9 @@
-"""The activity table's layout, and the two compiled loops that open and close its columns.
+"""The activity table's layout, and the compiled loop that opens its columns.
 
 ``Book.a`` holds one column per active activity and one row per field (``ROW_*``, ``N_ACTIVITY_ROWS``
-rows). ``open_columns`` fills the columns of new entrants, ``close_columns`` frees the column of an
-activity that closes (the last active one moves into it). They live here, apart from ``simcoop.model.book``,
-because numba compiles them from their Python bytecode while ``book.py`` itself may be compiled by Cython
+rows). ``open_columns`` fills the columns of new entrants (``processes.Parcours._close_slot`` frees the column
+of an activity that closes). It lives here, apart from ``simcoop.model.book``,
+because numba compiles it from its Python bytecode while ``book.py`` itself may be compiled by Cython
 (``setup.py``): a function Cython compiled has no bytecode for numba to read.
 """
 
@@ -23,7 +23,7 @@ __all__ = [
     "ROW_PERSON_ID", "ROW_PREVIOUS_YEAR_GROSS_CENTS", "ROW_PREVIOUS_YEAR_MONTHS", "ROW_RAMPUP_SLOPE_PER_MONTH",
     "ROW_RAMPUP_START_SHARE", "ROW_RECENT_NET_MARGIN_CENTS", "ROW_RELIEF_YTD_CENTS", "ROW_SECTOR",
     "ROW_SETTLEMENT_INSTALMENT_CENTS", "ROW_SETTLEMENT_OWED_CENTS", "ROW_SITE", "ROW_STAGE", "ROW_TREASURY_CENTS",
-    "ROW_TRIAL_END_MONTH", "ROW_ZONE", "close_columns", "open_columns",
+    "ROW_TRIAL_END_MONTH", "ROW_ZONE", "open_columns",
 ]  # fmt: skip
 
 # Rows of the activity table ``Book.a`` (one column per active activity).
@@ -99,29 +99,3 @@ def open_columns(
         for r in range(pending.shape[0]):
             pending[r, s] = 0.0
         prior_status[first_id + j] = int(columns[3 * k + j])
-
-
-@njit_no_alloc
-def close_columns(
-    a: npt.NDArray[np.float64],
-    lag: npt.NDArray[np.int64],
-    pending: npt.NDArray[np.float64],
-    coop_pending: npt.NDArray[np.float64],
-    s: int,
-    last: int,
-) -> float:
-    """``Book.close_slot``'s compiled path: slot ``s``'s receivables added to the cooperative's and summed
-    (whole non-negative cents: the same sum in any order), then the activity of slot ``last``
-    moved into slot ``s``."""
-    total = 0.0
-    for r in range(pending.shape[0]):
-        v = pending[r, s]
-        total += v
-        coop_pending[r] += v
-    if s != last:
-        for row in range(a.shape[0]):
-            a[row, s] = a[row, last]
-        lag[s] = lag[last]
-        for r in range(pending.shape[0]):
-            pending[r, s] = pending[r, last]
-    return total

@@ -46,8 +46,10 @@ cdef class Parcours:
     cdef public Book book
     cdef object queue, eid
     cdef object held
-    cdef double[:, ::1] a
-    cdef double[::1] cs
+    cdef double[:, ::1] a, pending
+    cdef long long[::1] lag
+    cdef double[::1] cs, coop_pending
+    cdef bint loops
     cdef public list stage, slot_of, sector, stage_count, exit_probability, rate_cape, rate_cesa
     cdef list first_stage, cape_start, cesa_month, associe_month, exit_month, exit_destination, exit_reason, capital_paid
     cdef object capital_due, fixed_gross_memo
@@ -87,6 +89,10 @@ cdef class Parcours:
 
     @cython.locals(s=Py_ssize_t, last=Py_ssize_t, treasury=double, paid=double, balance=double, payout=double)
     cpdef settle_exit(self, Py_ssize_t i, long month, long destination, long reason)
+
+    @cython.locals(pending=double[:, ::1], coop=double[::1], a=double[:, ::1], r=Py_ssize_t, row=Py_ssize_t, v=double,
+                   total=double)
+    cdef double _close_slot(self, Py_ssize_t s, Py_ssize_t last)
 
 
 # The draws handed out ahead (``_Uniforms``, ``_Normals``): a C count of what is used, a C call per month's take.

@@ -31,6 +31,7 @@ import functools
 import math
 import operator
 import struct
+import sys
 from collections.abc import Callable, Generator, Sequence
 from heapq import heappop, heappush
 from typing import Any, NamedTuple
@@ -110,6 +111,7 @@ from simcoop.model.book import (
     R_VIABLE,
     Book,
 )
+from simcoop.model.compiled import running_compiled
 from simcoop.model.columns import (
     ROW_ARE_END_MONTH,
     ROW_ASSOCIE_DEADLINE_MONTH,
@@ -301,6 +303,9 @@ class _Change:
     __slots__ = ("_ok", "_value", "callbacks", "code", "destination", "env", "person", "reason", "stage")
 
 
+#: Whether this module runs compiled by Cython (``setup.py``), where ``Parcours`` holds typed views of the book's arrays.
+_COMPILED = running_compiled(sys.modules[__name__])
+
 #: How ``simpy.Environment`` schedules an event (``Parcours._push`` writes the same entry into its queue).
 _SIMPY_SCHEDULE = simpy.Environment.schedule
 #: SimPy's own step: ``run_until`` runs its compiled copy only for an environment that steps with it.
@@ -361,6 +366,10 @@ class Parcours:
         self.exit_reason: list[int] = book.exit_reason
         self.capital_paid: list[int] = book.capital_paid
         self.capital_due = book.capital_due
+        self.coop_pending = book.coop_pending  # (never replaced; ``lag`` and ``pending`` are taken by ``_view``)
+        # An exit's slot closed by C loops on the views held here (``_close_slot``) when compiled and the
+        # book's loops are on; else by the book (its numpy code).
+        self.loops = bool(book.compiled) and _COMPILED
         self.fixed_gross_memo = book.fixed_gross_memo
         # What a CESA's fixed pay reads (``start_cesa``): whether the kernels run, the pay rules, and the tables of the
         # last rules it priced (``_book_tables``), held here while the rules are the same object.
@@ -381,11 +390,15 @@ class Parcours:
         self.rate_cesa: list[float] = book.sector_rate_cesa
 
     def _view(self) -> None:
-        """``a``: the book's activity table, taken again when the book has replaced it."""
-        table = self.book.a
+        """``a``: the book's activity table, taken again when the book has replaced it (and with it ``lag`` and
+        ``pending``, which the book replaces at the same time, ``Book._alloc_activities``)."""
+        book = self.book
+        table = book.a
         if table is not self.held:
             self.held = table
             self.a = table
+            self.lag = book.lag
+            self.pending = book.pending
 
     def event_rows(self) -> npt.NDArray[np.int64]:
         """The changes of state written so far, one row each (a copy)."""
@@ -554,7 +567,8 @@ class Parcours:
         treasury = float(self.a[ROW_TREASURY_CENTS, s])
         paid = float(self.a[ROW_CAPITAL_PAID_CENTS, s])
         last = book.m - 1
-        balance = treasury + book.close_slot(s, last)  # (the last activity moved into the slot)
+        # (the last activity moved into the slot)
+        balance = treasury + (self._close_slot(s, last) if self.loops else book.close_slot(s, last))
         payout = balance if balance > 0 else 0.0
         self.cs[CS_LEDGER] += treasury - payout
         flows = book.flows
@@ -580,6 +594,28 @@ class Parcours:
             slot_of[int(self.a[ROW_PERSON_ID, s])] = s
         slot_of[i] = -1
         book.m = last
+
+    def _close_slot(self, s: int, last: int) -> float:
+        """``Book.close_slot`` by C loops on the views held here, when compiled (``loops``; as Python source,
+        ``settle_exit`` calls the book's numpy code): slot ``s``'s receivables added to the cooperative's and
+        summed (whole non-negative cents: the same sum in any order), then the activity of slot ``last`` moved
+        into slot ``s``. A call of a compiled kernel with the book's arrays cost some 2,000 instructions an
+        exit, the loops about a tenth of it (benchmarks/README.md, "Session 30")."""
+        pending = self.pending
+        coop = self.coop_pending
+        total = 0.0
+        for r in range(pending.shape[0]):
+            v = pending[r, s]
+            total += v
+            coop[r] += v
+        if s != last:
+            a = self.a
+            for row in range(a.shape[0]):
+                a[row, s] = a[row, last]
+            self.lag[s] = self.lag[last]
+            for r in range(pending.shape[0]):
+                pending[r, s] = pending[r, last]
+        return total
 
 
 def run_until(env: simpy.Environment, until: int) -> None:
