@@ -149,6 +149,10 @@ from simcoop.model.columns import (
     ROW_ZONE,
 )
 from simcoop.model import flow_kernels, kernels
+from simcoop.model.kernels import (
+    O_ARE_SAVED, O_BUDGET, O_COST, O_CSG, O_EMPLOYEE, O_FAR, O_FAR_WITHOUT, O_GROSS, O_GROSS_WITHOUT, O_HOURS, O_INSTALMENT,
+    O_RELIEF, OUT_ROWS,
+)  # fmt: skip
 from simcoop.model.flow_kernels import EXIT, RENEW, TO_ASSOCIE, TO_CESA
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, SORTIE, ModelParams
 from simcoop import libm
@@ -166,13 +170,20 @@ _K = DirectCalls(kernels, flow_kernels)
 #: ``x.sum()`` (the same reduction, without the method's Python wrapper).
 _add = np.add.reduce
 
+#: What the month reads of numpy, math and the kernels' module every month, bound here: a module's attribute is a
+#: look-up by name at each read from compiled code (about 250 instructions), a global of this module a cached read.
+_empty, _zeros = np.empty, np.zeros
+_BOOL, _INT64 = np.bool_, np.int64
+_NAN = math.nan
+_copysign = math.copysign
+
 #: The third item of a tuple (a sort key).
 _THIRD = operator.itemgetter(2)
 
 
 def _rint(x: float) -> float:
     """``np.rint`` of a finite Python float (round half to even, the sign of a zero kept), without numpy's call."""
-    return math.copysign(float(round(x)), x)
+    return _copysign(float(round(x)), x)
 
 
 # Kinds of funding conventions (params.FUNDING_KINDS order).
@@ -515,14 +526,14 @@ class Parcours:
         self.a[ROW_TRIAL_END_MONTH, slot] = now + self.trial_months
         margin = float(self.a[ROW_RECENT_NET_MARGIN_CENTS, slot])
         rates = p.payroll_by_band[int(self.cs[CS_SIZE_BAND])][now]  # book.rates(now)
-        fixed = math.nan
+        fixed = _NAN
         if self.kernels_enabled:  # one margin: the kernel's scalar form (about a microsecond), NaN when the numpy function must decide
             if rates is not self.rates_held:  # the tables of these rules, kept while they are the month's (most months)
                 tables = _book_tables(book, rates)[0]
                 self.rates_held, self.cost_held, self.constants_held = rates, tables.cost, tables.kernel_constants
             fixed = _K.fixed_gross_one(self.cost_held, self.constants_held, margin, self.fixed_pay_share, self.min_gross_cents)
         if fixed != fixed:  # the numpy function, remembered by margin (it costs tens of microseconds a call)
-            key = (id(rates), margin, math.copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
+            key = (id(rates), margin, _copysign(1.0, margin))  # the rules live as long as the book; -0.0 apart from 0.0
             memo = self.fixed_gross_memo.get(key)
             if memo is None:
                 memo = float(_fixed_gross(np.array([margin], dtype=np.float64), p, rates)[0])
@@ -1313,12 +1324,12 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
     if kernels.ENABLED and book.compiled:  # the draws' numbers and the activities opened by a kernel, the same numbers
         u_sector = rng.random(k)
         z = rng.standard_normal(k)
-        sector = np.empty(k, dtype=np.int64)
-        mature = np.empty(k)
+        sector = _empty(k, dtype=_INT64)
+        mature = _empty(k)
         if not (any(zones) or any(sites)):  # every entrant at zone 0, site 0 (one zone and one site): zeros, not a conversion
-            columns = np.zeros(4 * k)
+            columns = _zeros(4 * k)
         else:
-            columns = np.empty(4 * k)
+            columns = _empty(4 * k)
             columns[k : 2 * k] = zones
             columns[2 * k : 3 * k] = sites
         first_id, m = book.reserve(k)
@@ -1401,16 +1412,16 @@ def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constan
         # the kernel takes it from the draws z, the numpy code below by the same operations (the C library's exp).
         noise = streams.volatility.take(m)  # (the stream's standard_normal(m), drawn ahead: may be written over)
         if kernels.ENABLED:
-            invoiced = np.empty(m)
-            salaried = np.empty(m, dtype=np.bool_)
-            sums = np.zeros(7)
+            invoiced = _empty(m)
+            salaried = _empty(m, dtype=_BOOL)
+            sums = _zeros(7)
             activity = (
                 book.a, m, t, calendar == 1, noise, pending, book.lag, col, c.on_turnover, p.bracket_thresholds_cents,
                 p.bracket_rates, c.contribution_minimum, c.cape_fee, c.smoothing, p.sector_vat_exempt_share, invoiced, salaried, sums,
             )  # fmt: skip
             if calendar != p.settlement_month:  # with the pay's first steps (_cesa_pay_compiled), in one call
                 tables, buckets = _book_tables(book, rates)
-                out = np.empty((kernels.OUT_ROWS, m))
+                out = _empty((OUT_ROWS, m))
                 pay = (tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate, c.treasury_floor, c.advance_cap, out)
                 status = _K.activity_pay_month(activity, pay)
                 started = None if status == -2 else (status, out)
@@ -1694,7 +1705,7 @@ def _cesa_pay_compiled(
         if status < 0:
             return None
     elif calendar != p.settlement_month:  # budgets, instalments and (mostly) the gross in one call
-        out = np.empty((kernels.OUT_ROWS, m))
+        out = _empty((OUT_ROWS, m))
         status = _K.cesa_pay_month(
             book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, p.salary_payout_rate,
             c.treasury_floor, c.advance_cap, calendar == 1, out,
@@ -1702,7 +1713,7 @@ def _cesa_pay_compiled(
         if status < 0:
             return None
     else:
-        out = np.empty((kernels.OUT_ROWS, m))
+        out = _empty((OUT_ROWS, m))
         if not _K.cesa_pay_budgets(
             book.a, m, salaried, tables.cost, tables.kernel_constants, p.salary_payout_rate, c.treasury_floor, c.advance_cap, out
         ):  # fmt: skip
@@ -1711,28 +1722,28 @@ def _cesa_pay_compiled(
             book.a, m, salaried, tables.cost, buckets, tables.kernel_constants, c.treasury_floor, float(p.settlement_reserve_months),
             float(p.settlement_payout_share), float(p.settlement_instalments), float(p.fixed_pay_share), float(p.min_gross_cents), out,
         ):  # fmt: skip
-            _settlement(p, a, salaried, out[kernels.O_BUDGET], out[kernels.O_COST], rates)
+            _settlement(p, a, salaried, out[O_BUDGET], out[O_COST], rates)
         status = _K.cesa_pay_instalments(book.a, m, salaried, tables.cost, tables.kernel_constants, out)
     if status & 2:  # budgets beyond the cost table: the gross by the rules (each element's answer is its own)
-        budget = out[kernels.O_BUDGET]
-        far = np.flatnonzero(out[kernels.O_FAR])
+        budget = out[O_BUDGET]
+        far = np.flatnonzero(out[O_FAR])
         if far.size:
             gross = gross_for_employer_budget_cents(budget[far], rates)
             index = tables.index(gross)
-            out[kernels.O_GROSS, far] = gross
-            out[kernels.O_COST, far], out[kernels.O_RELIEF, far] = tables.cost_and_relief(gross, index)
+            out[O_GROSS, far] = gross
+            out[O_COST, far], out[O_RELIEF, far] = tables.cost_and_relief(gross, index)
             if index is None:
-                out[kernels.O_EMPLOYEE, far], out[kernels.O_CSG, far] = employee_contributions_cents(gross, rates), csg_crds_cents(gross, rates)
+                out[O_EMPLOYEE, far], out[O_CSG, far] = employee_contributions_cents(gross, rates), csg_crds_cents(gross, rates)
             else:
-                out[kernels.O_EMPLOYEE, far], out[kernels.O_CSG, far] = tables.employee[index], tables.csg_crds[index]
-        far = np.flatnonzero(out[kernels.O_FAR_WITHOUT])
+                out[O_EMPLOYEE, far], out[O_CSG, far] = tables.employee[index], tables.csg_crds[index]
+        far = np.flatnonzero(out[O_FAR_WITHOUT])
         if far.size:
-            out[kernels.O_GROSS_WITHOUT, far] = gross_for_employer_budget_cents(budget[far] - out[kernels.O_INSTALMENT, far], rates)
+            out[O_GROSS_WITHOUT, far] = gross_for_employer_budget_cents(budget[far] - out[O_INSTALMENT, far], rates)
     if not status & 4:
         _K.cesa_pay_gross(
             book.a, m, salaried, tables.cost, buckets, tables.relief, tables.kernel_constants, calendar == 1, bool(status & 1), out
         )  # fmt: skip
-    sums = np.empty(12 if c.pairwise else 10)
+    sums = _empty(12 if c.pairwise else 10)
     flows = book.flows
     settle = (  # (the relief taper's power: the kernel's, the C library's pow, as the payroll tables')
         book.a, m, salaried, book.prior_status, out, tables.kernel_constants, t, c.are_average, c.are_cumul_reduction, c.rsa,
@@ -1747,13 +1758,13 @@ def _cesa_pay_compiled(
         flows[F_SETTLEMENT_PAY_CENTS] += settlement
     flows[F_EMPLOYEE_CONTRIBUTIONS_CENTS] += employee
     flows[F_CSG_CRDS_CENTS] += csg_crds
-    hours, are_saved = added if added else (math.nan, math.nan)  # (NaN: numpy adds them)
-    flows[F_JOBS_FTE] += (hours if hours == hours else float(_add(out[kernels.O_HOURS]))) / rates.full_time_hours_per_month
+    hours, are_saved = added if added else (_NAN, _NAN)  # (NaN: numpy adds them)
+    flows[F_JOBS_FTE] += (hours if hours == hours else float(_add(out[O_HOURS]))) / rates.full_time_hours_per_month
     if any_rsa:
         flows[F_RSA_SAVED_CENTS] += rsa
     if any_are:
-        flows[F_ARE_MONTHS_SAVED] += are_saved if are_saved == are_saved else float(_add(out[kernels.O_ARE_SAVED]))
-    gross = out[kernels.O_GROSS]
+        flows[F_ARE_MONTHS_SAVED] += are_saved if are_saved == are_saved else float(_add(out[O_ARE_SAVED]))
+    gross = out[O_GROSS]
     if gross_total != gross_total:  # some gross not a whole cent within range: numpy's sum
         gross_total = float(_add(gross))
     return gross, gross_total, cost_total, capital if any_owing else 0.0, charges is not None
@@ -2239,7 +2250,7 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
             if not _K.hold_back(
                 book.a, out[0], -n, t, tables.cost, tables.kernel_constants, float(p.fixed_pay_share), float(p.min_gross_cents),
                 float(p.are_cumul_reduction_rate), float(p.are_average_cents), float(p.rsa_cents), float(p.prime_activite_earnings_share),
-                float(p.min_income_gain_share_on_are), viable, np.empty((2, -n)),
+                float(p.min_income_gain_share_on_are), viable, _empty((2, -n)),
             ):  # fmt: skip
                 _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
             n = _K.outcomes(*outcomes_of, False, book.prior_status, out)
