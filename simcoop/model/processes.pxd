@@ -37,7 +37,7 @@ cdef class _Change:
     cdef public object env, callbacks, _value
     cdef public bint _ok
     cdef public Py_ssize_t person
-    cdef public long code, stage, destination, reason
+    cdef public long code, stage, destination, reason, when
 
 
 @cython.final
@@ -63,7 +63,9 @@ cdef class Parcours:
     cdef void _view(self)
 
     @cython.locals(event=_Change)
-    cdef void _push(self, carry_out, Py_ssize_t i, long code, long stage, long destination, long reason, priority)
+    cdef void _push(self, carry_out, Py_ssize_t i, long code, long stage, long destination, long reason, priority, now)
+
+    cdef object _time(self)
 
     cpdef schedule(self, Py_ssize_t i, long code, long destination=*, long reason=*)
 

@@ -301,7 +301,8 @@ class _Change:
     """One change of state of one person: an event of SimPy's queue, triggered as it is made (as SimPy's own
     ``Initialize`` and ``Timeout`` are), which SimPy carries out (``Parcours.carry_out``, its one callback) when
     it reaches it. The change: ``person``, ``code`` (``ENTER``, ``RESUME``, or what the monthly books decided),
-    ``stage`` (``RESUME``: the stage resumed), ``destination`` and ``reason`` (``EXIT``); -1 where unused.
+    ``stage`` (``RESUME``: the stage resumed), ``destination`` and ``reason`` (``EXIT``); -1 where unused;
+    ``when``, the month it is scheduled in and carried out in (without delay).
 
     SimPy's ``Environment.step`` reads and writes an event's ``callbacks``, ``_ok`` and ``_value`` and nothing
     else (``simpy.events.Event`` declares them; ``env`` is the environment, as on SimPy's events; ``_value`` is
@@ -311,7 +312,7 @@ class _Change:
     Python and ``carry_out`` reads as C numbers; as Python source, the same fields in slots.
     """
 
-    __slots__ = ("_ok", "_value", "callbacks", "code", "destination", "env", "person", "reason", "stage")
+    __slots__ = ("_ok", "_value", "callbacks", "code", "destination", "env", "person", "reason", "stage", "when")
 
 
 #: Whether this module runs compiled by Cython (``setup.py``), where ``Parcours`` holds typed views of the book's arrays.
@@ -433,31 +434,41 @@ class Parcours:
     def schedule(self, i: int, code: int, destination: int = -1, reason: int = -1) -> None:
         """Schedule a change of person ``i``'s state, carried out by SimPy after those already due now
         (``destination`` and ``reason``: an exit's)."""
-        self._push(self.carry_out, i, code, -1, destination, reason, _NORMAL)
+        self._push(self.carry_out, i, code, -1, destination, reason, _NORMAL, self._time())
 
     def schedule_outcomes(self, out: npt.NDArray[np.int64], n: int) -> None:
         """``schedule`` the month's first ``n`` decisions, the columns of ``out`` (person, code, destination, reason:
         ``kernels.outcomes``), in their order."""
         carry_out = self.carry_out
+        now = self._time()
         for k in range(n):
-            self._push(carry_out, int(out[0, k]), int(out[1, k]), -1, int(out[2, k]), int(out[3, k]), _NORMAL)
+            self._push(carry_out, int(out[0, k]), int(out[1, k]), -1, int(out[2, k]), int(out[3, k]), _NORMAL, now)
 
     def enter(self, i: int, code: int = ENTER, stage: int = -1) -> None:
         """Schedule the start of person ``i``'s parcours, before the changes already due now (``stage``: the stage
         ``RESUME`` resumes)."""
-        self._push(self.carry_out, i, code, stage, -1, -1, _URGENT)
+        self._push(self.carry_out, i, code, stage, -1, -1, _URGENT, self._time())
 
     def enter_all(self, first: int, stop: int) -> None:
         """``enter`` persons ``first``, ``first + 1``, ..., ``stop - 1``, in that order."""
         carry_out = self.carry_out
+        now = self._time()
         for i in range(first, stop):
-            self._push(carry_out, i, ENTER, -1, -1, -1, _URGENT)
+            self._push(carry_out, i, ENTER, -1, -1, -1, _URGENT, now)
 
-    def _push(self, carry_out: Callable[[Any], None], i: int, code: int, stage: int, destination: int, reason: int, priority: int) -> None:
+    def _time(self) -> Any:
+        """The environment's time (``env.now``; its ``_now`` when it schedules as ``simpy.Environment`` does)."""
+        return self.env.now if self.queue is None else self.env._now
+
+    def _push(
+        self, carry_out: Callable[[Any], None], i: int, code: int, stage: int, destination: int, reason: int, priority: int, now: Any
+    ) -> None:
         """Make the change's event, triggered, and ``env.schedule(event, priority)`` it: SimPy's own entry into its
         queue (time, priority, event id, event), written here when ``env`` schedules as ``simpy.Environment``
-        does (saves a call a change). ``carry_out`` is ``self.carry_out``, passed in: each read of it makes a
-        bound method, so the loops (``schedule_outcomes``, ``enter_all``) read it once for all their changes."""
+        does (saves a call a change). ``carry_out`` is ``self.carry_out`` and ``now`` the time (``_time``), passed
+        in: the loops (``schedule_outcomes``, ``enter_all``) read them once for all their changes (each read of
+        ``carry_out`` makes a bound method, each of the time a look-up in the environment's dictionary). The event
+        keeps the month it is carried out in (``when``: it is scheduled without delay)."""
         event = _Change.__new__(_Change)  # (``Event.__init__`` and ``succeed`` inlined, as in ``simpy.events.Initialize``)
         event.env = self.env
         event.callbacks = [carry_out]
@@ -468,18 +479,19 @@ class Parcours:
         event.stage = stage
         event.destination = destination
         event.reason = reason
+        event.when = int(now)
         queue = self.queue
         if queue is None:
             self.env.schedule(event, priority)
         else:
-            heappush(queue, (self.env._now, priority, next(self.eid), event))
+            heappush(queue, (now, priority, next(self.eid), event))
 
     def carry_out(self, event: _Change) -> None:
         """Carry out one change (the callback of its event)."""
         i = event.person
         code = event.code
         book = self.book
-        now = int(self.env.now if self.queue is None else self.env._now)  # (``now`` is SimPy's property on ``_now``)
+        now = event.when
         self._view()
         if code == EXIT:
             self.settle_exit(i, now, event.destination, event.reason)
@@ -2225,7 +2237,6 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
     m = book.m
     if m == 0:
         return
-    a = book.a[:, :m]
     u_exit = streams.hazards.take(m)
     u_dest = streams.destinations.take(m)
     u_decide = streams.decisions.take(m)
@@ -2252,11 +2263,12 @@ def _decisions(book: Book, p: ModelParams, streams: _Draws, t: int) -> None:
                 float(p.are_cumul_reduction_rate), float(p.are_average_cents), float(p.rsa_cents), float(p.prime_activite_earnings_share),
                 float(p.min_income_gain_share_on_are), viable, _empty((2, -n)),
             ):  # fmt: skip
-                _stay_while_are_lasts(book, p, a, viable, term_over, t, out[0, :-n].copy())
+                _stay_while_are_lasts(book, p, book.a[:, :m], viable, term_over, t, out[0, :-n].copy())
             n = _K.outcomes(*outcomes_of, False, book.prior_status, out)
         if n:
             book.parcours.schedule_outcomes(out, n)
         return
+    a = book.a[:, :m]
     stage = a[ROW_STAGE]
     cape = stage == CAPE
     cesa = stage == CESA
