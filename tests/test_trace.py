@@ -161,8 +161,8 @@ def test_people_on_are_stay_in_cape_until_their_are_runs_out() -> None:
 def test_simpy_carries_out_each_change_of_state_of_each_person_as_an_event_of_its_own(monkeypatch) -> None:  # noqa: ANN001
     """The model stays a discrete-event model of each person (issue 13): every change of state written
     to the events (an entry, a warm start's resumption, a renewal, a conversion, a subscription, an
-    exit) is one event SimPy steps through; besides them SimPy steps only through the monthly books'
-    process (its start, its timeout each month but the last, its end) and the stop at the horizon."""
+    exit) is one event SimPy steps through; besides them SimPy steps only through the monthly books' events
+    (one a month, ``MonthlyBooks``) and the stop at the horizon."""
     import simpy
 
     import simcoop
@@ -181,7 +181,7 @@ def test_simpy_carries_out_each_change_of_state_of_each_person_as_an_event_of_it
         out = run_model(scenario, replication_streams(scenario.simulation.seed, 0))
         kinds = {(int(f), int(t)) for _, _, f, t, _, _ in out.events}
         assert len(out.events) > 300 and len(kinds) >= 5, name  # entries, renewals, conversions, subscriptions, exits
-        assert steps[0] == len(out.events) + scenario.meta.horizon_months + 2, name
+        assert steps[0] == len(out.events) + scenario.meta.horizon_months + 1, name
 
 
 def test_the_changes_of_state_are_kept_in_order_as_their_table_grows() -> None:

@@ -76,7 +76,7 @@ def run_model(
     draw_renewals(book, p, streams)
     start_roster(env, book, p)
     roster_treasury = float(p.roster.treasury_cents.sum())
-    env.process(monthly_books(env, book, p, streams, recorder))
+    monthly_books(env, book, p, streams, recorder)
     run_until(env, p.horizon_months)
     events = book.parcours.event_rows()
     # The book and its parcours refer to each other: let go of the parcours now, so that the book

@@ -122,6 +122,29 @@ cdef class MonthlyRecorder:
 
     cpdef write(self, month, flows)
 
+
+# A month's event in SimPy's queue (``_Tick``), made and filled in C by ``MonthlyBooks.schedule``.
+@cython.final
+cdef class _Tick:
+    cdef public object env, callbacks, _value
+    cdef public bint _ok
+
+
+# The monthly books (``MonthlyBooks``): the month's steps called in C on its typed fields.
+@cython.final
+cdef class MonthlyBooks:
+    cdef public object env, p, scheduled, c, queue, eid
+    cdef public Book book
+    cdef public MonthlyRecorder recorder
+    cdef public _Draws draws
+    cdef public long t
+
+    @cython.locals(tick=_Tick)
+    cpdef schedule(self, priority, long delay)
+
+    @cython.locals(t=long)
+    cpdef month(self, event)
+
 # The month's steps, typed on the book: they read its fields as C struct fields and call one another in C (past
 # the module's attributes: a wrapper put on one of them sees only calls from Python). _cesa_pay and
 # _cesa_pay_compiled stay Python functions, whose calls tests/test_kernels.py counts through the module.

@@ -1,7 +1,7 @@
 """SimPy processes and events: the accueil flow and monthly books, and each person's changes of state.
 
 Time is in months (``env.now`` = month index, 0 = the opening month). Each month the
-``monthly_books`` process:
+monthly books (``monthly_books``, one event of SimPy's queue a month, ``MonthlyBooks``):
 
 1. closes the previous month (flows and end-of-month stocks);
 2. draws the month's accueils; those who enter a parcours start it after the diagnostic;
@@ -32,7 +32,7 @@ import math
 import operator
 import struct
 import sys
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 from typing import Any, NamedTuple
 
@@ -160,7 +160,7 @@ from simcoop.memo import by_identity
 from simcoop.streams import Streams
 from simcoop.jit import DirectCalls
 
-__all__ = ["monthly_books", "Parcours", "MonthlyRecorder", "close_month", "draw_renewals", "run_until", "start_roster"]
+__all__ = ["monthly_books", "MonthlyBooks", "Parcours", "MonthlyRecorder", "close_month", "draw_renewals", "run_until", "start_roster"]
 
 #: The engine's compiled kernels, each called without numba typing its arguments again once it has run
 #: (``simcoop.jit.DirectCalls``: the month passes the same types at every call; the test-suite checks it).
@@ -351,9 +351,7 @@ class Parcours:
         self.book = book
         self.p = p
         # SimPy's event queue and id counter, when ``env`` schedules as ``simpy.Environment`` does (``_push``).
-        own = getattr(type(env), "schedule", None) is _SIMPY_SCHEDULE and hasattr(env, "_queue") and hasattr(env, "_eid")
-        self.queue = env._queue if own else None
-        self.eid = env._eid if own else None
+        self.queue, self.eid = _own_queue(env)
         self.held: Any = None  # the activity table ``a`` is a view of (the book replaces it when it grows)
         self.cs = book.cs  # the cooperative's numbers (``Book.cs``, never replaced)
         # The book's per-person lists and the rates ``set_stage`` reads: the book extends the lists in
@@ -745,22 +743,77 @@ def _fixed_gross(margins: npt.NDArray[np.float64], p: ModelParams, rates: Any) -
     return fixed_gross_cents(margins, p.fixed_pay_share, p.min_gross_cents, rates)
 
 
-def monthly_books(
-    env: simpy.Environment, book: Book, p: ModelParams, streams: Streams, recorder: MonthlyRecorder
-) -> Generator[simpy.Event, Any, None]:
-    """The accueil flow, the monthly accounting and the decisions of each month."""
-    scheduled: dict[int, list[Any]] = {}  # month -> [(zone, site, starts under a CESA)] due
-    draws = _Draws(streams, p)
-    c = _constants(p)  # looked up once for the run, not in every month's steps
-    for t in range(p.horizon_months):
+def monthly_books(env: simpy.Environment, book: Book, p: ModelParams, streams: Streams, recorder: MonthlyRecorder) -> None:
+    """Schedule the accueil flow, the monthly accounting and the decisions of each month (``MonthlyBooks``): the
+    first month now, ahead of what is due now (as SimPy starts a process), each month the next."""
+    MonthlyBooks(env, book, p, streams, recorder).schedule(_URGENT, 0)
+
+
+class _Tick:
+    """The event of one month of ``MonthlyBooks`` in SimPy's queue: what SimPy's ``Environment.step`` reads of an
+    event (``callbacks``, ``_ok``, ``_value``; ``env``, as on SimPy's events), triggered as it is made (as SimPy's
+    ``Timeout``). Compiled, a ``cdef class`` (``processes.pxd``); as Python source, the same fields in slots."""
+
+    __slots__ = ("_ok", "_value", "callbacks", "env")
+
+
+class MonthlyBooks:
+    """The accueil flow, the monthly accounting and the decisions of each month, one event of SimPy's queue a month.
+
+    The same events as a SimPy process that loops over the months with ``yield env.timeout(1)`` (what this was until
+    session 30), at the same places of the queue: the first month scheduled ``URGENT`` where the process would
+    have been started, each next month ``NORMAL`` one month later, at the end of the month before. Without the
+    process, SimPy's ``Process._resume`` and ``Timeout``, Python code run each month, are not run (about 1 % of a
+    replication's instructions, benchmarks/README.md, "Session 30"). ``month`` is each event's callback.
+    """
+
+    def __init__(self, env: simpy.Environment, book: Book, p: ModelParams, streams: Streams, recorder: MonthlyRecorder) -> None:
+        self.env = env
+        self.book = book
+        self.p = p
+        self.recorder = recorder
+        self.scheduled: dict[int, list[Any]] = {}  # month -> [(zone, site, starts under a CESA)] due
+        self.draws = _Draws(streams, p)
+        self.c = _constants(p)  # looked up once for the run, not in every month's steps
+        self.t = 0  # the month the next event carries out
+        self.queue, self.eid = _own_queue(env)
+
+    def schedule(self, priority: int, delay: int) -> None:
+        """Schedule the next month's event, ``delay`` months from now, as ``env.schedule(event, priority, delay)``
+        does (written into the queue here when ``env`` schedules as ``simpy.Environment`` does)."""
+        tick = _Tick.__new__(_Tick)
+        env = self.env
+        tick.env = env
+        tick.callbacks = [self.month]
+        tick._value = None
+        tick._ok = True
+        queue = self.queue
+        if queue is None:
+            env.schedule(tick, priority, delay)
+        else:
+            heappush(queue, (env._now + delay, priority, next(self.eid), tick))
+
+    def month(self, event: _Tick) -> None:
+        """Month ``t``: the previous month closed, the accueils, the accounts, the decisions and the entries; then
+        the next month scheduled (none after the last month: no pending event is left behind)."""
+        t = self.t
+        book, p, draws, c = self.book, self.p, self.draws, self.c
         if t > 0:
-            close_month(book, p, recorder, t - 1, c)
-        _arrivals(book, p, draws, scheduled, t)
+            close_month(book, p, self.recorder, t - 1, c)
+        _arrivals(book, p, draws, self.scheduled, t)
         _accounting(book, p, draws, t, c)
         _decisions(book, p, draws, t)
-        _start_entries(env, book, p, draws, scheduled.pop(t, None), t)
-        if t + 1 < p.horizon_months:  # (after the last month: the process ends, no pending timeout is left behind)
-            yield env.timeout(1)
+        _start_entries(self.env, book, p, draws, self.scheduled.pop(t, None), t)
+        self.t = t + 1
+        if t + 1 < p.horizon_months:
+            self.schedule(_NORMAL, 1)
+
+
+def _own_queue(env: simpy.Environment) -> tuple[Any, Any]:
+    """SimPy's event queue and id counter of ``env`` when it schedules as ``simpy.Environment`` does (an entry
+    written into the queue is then what its ``schedule`` writes), else (None, None)."""
+    own = getattr(type(env), "schedule", None) is _SIMPY_SCHEDULE and hasattr(env, "_queue") and hasattr(env, "_eid")
+    return (env._queue, env._eid) if own else (None, None)
 
 
 def draw_renewals(book: Book, p: ModelParams, streams: Streams) -> None:
