@@ -59,6 +59,16 @@ def test_share_cents_is_whole_cents_within_half_a_cent(amount: int, rate: float)
     assert abs(got - amount * rate) <= 0.5 + 1e-6 * amount * rate
 
 
+@given(x=st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(2**60), 2**60).map(lambda k: k / 2))
+def test_rint_cents_is_numpys_rint_to_the_bit(x: float) -> None:
+    """``rint_cents`` (the annual closing's and the month's rounding, without numpy's call) gives ``np.rint``'s
+    double, halves to even and the sign of a zero included."""
+    from simcoop.economics.money import rint_cents
+
+    for value in (x, -x, 0.5, 1.5, 2.5, -0.5, -0.0, 0.0, 2.0**53 + 1.0):
+        assert np.float64(rint_cents(value)).tobytes() == np.rint(np.float64(value)).tobytes(), value
+
+
 def test_payment_split_mean_delay_is_exact() -> None:
     assert payment_split(0) == (0, 0.0)
     k, late = payment_split(45)

@@ -1,7 +1,7 @@
 """The annual closing of a SCOP: corporate tax and allocation of the result, in whole cents.
 
 Amounts are whole cents held in Python floats (exact up to 2**53 cents), as in
-``simcoop.economics.money``; every rate is applied with ``np.rint`` (nearest cent, half to
+``simcoop.economics.money``; every rate is applied with ``rint_cents`` (``np.rint``: nearest cent, half to
 even) and the statutory reserves take whatever rounding leaves, so the pieces add up to the
 cent. Called once per simulated year, so everything here is scalar.
 
@@ -73,8 +73,9 @@ import dataclasses
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
-import numpy as np
+from simcoop.economics.money import rint_cents
 
 __all__ = [
     "capped_interest",
@@ -209,7 +210,7 @@ def corporate_tax_cents(
     taxable = max(float(taxable_cents), 0.0)
     reduced_part = min(taxable, reduced_rate_ceiling_cents)
     tax = reduced_part * reduced_rate + (taxable - reduced_part) * normal_rate
-    return float(np.rint(tax))
+    return rint_cents(tax)
 
 
 def tax_loss_offset_cap_cents(profit_cents: float) -> float:
@@ -222,8 +223,7 @@ def tax_loss_offset_cap_cents(profit_cents: float) -> float:
     return min(profit, LOSS_OFFSET_FLOOR_CENTS) + math.floor(excess * LOSS_OFFSET_EXCESS_SHARE)
 
 
-@dataclass(frozen=True)
-class _GivenPartTravail:
+class _GivenPartTravail(NamedTuple):
     """Everything that follows from a trial part travail (internal to ``close_year``)."""
 
     tax_loss_used: float
@@ -251,20 +251,20 @@ def _given_part_travail(
     absorbed = min(loss_cf, net)
     eng = net - absorbed
     # Loi 78-763 art. 33 1°: 15 %, never more than the room left below the highest capital.
-    legal_reserve = min(float(np.rint(eng * rules.legal_reserve_share)), room)
+    legal_reserve = min(rint_cents(eng * rules.legal_reserve_share), room)
     if rules.form == "scic":
         # CGI 209 VIII: the deduction is the reserves, i.e. the ENG less the interest on capital.
         implied = eng - _scic_interest(eng, legal_reserve, rules, capital)
     else:
         # Art. 33 3°; the min only catches a cent of double rounding when the shares sum to 1.
-        implied = min(float(np.rint(eng * rules.part_travail_share)), eng - legal_reserve)
+        implied = min(rint_cents(eng * rules.part_travail_share), eng - legal_reserve)
     return _GivenPartTravail(used, taxable, tax, net, absorbed, eng, legal_reserve, implied)
 
 
 def _scic_interest(eng: float, legal_reserve: float, rules: AllocationRules, capital: float) -> float:
     """Interest on a SCIC's capital: the rate × capital, within what art. 19 nonies leaves after the reserves."""
     room = math.floor((eng - legal_reserve) * (1.0 - rules.scic_reserve_share))
-    return max(min(float(np.rint(capital * rules.interest_rate_on_capital)), float(room)), 0.0)
+    return max(min(rint_cents(capital * rules.interest_rate_on_capital), float(room)), 0.0)
 
 
 def _require_cents(name: str, value: float, *, non_negative: bool) -> float:
@@ -370,7 +370,7 @@ def close_year(
     # Art. 33 4°: interest <= part travail and <= the year's reserves (legal + statutory),
     # i.e. interest <= eng - part_travail - interest; and never more than is left.
     interest = min(
-        float(np.rint(capital * rules.interest_rate_on_capital)),
+        rint_cents(capital * rules.interest_rate_on_capital),
         part_travail,
         math.floor((eng - part_travail) / 2),
         left,

@@ -20,6 +20,7 @@ __all__ = [
     "monthly_instalments_cents",
     "monthly_instalment_cents",
     "payment_split",
+    "rint_cents",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -33,6 +34,12 @@ def to_cents(amount_eur: float) -> int:
     cents = abs(amount_eur) * 100.0
     rounded = math.floor(cents + 0.5)
     return int(rounded if amount_eur >= 0 else -rounded)
+
+
+def rint_cents(x: float) -> float:
+    """``float(np.rint(x))`` of a finite Python float (nearest whole cent, half to even, the sign of a zero kept),
+    without numpy's call (about a microsecond): Python's ``round`` of a float rounds half to even too."""
+    return math.copysign(float(round(x)), x)
 
 
 def share_cents(amount_cents: npt.ArrayLike, rate: npt.ArrayLike) -> FloatArray:

@@ -51,7 +51,7 @@ from simcoop.economics import (
     hour_equivalents,
     monthly_interest_cents,
 )
-from simcoop.economics.money import monthly_instalment_cents
+from simcoop.economics.money import monthly_instalment_cents, rint_cents as _rint
 from simcoop.economics.closing import capped_interest
 from simcoop.economics.cesa import (
     are_months_saved,
@@ -179,11 +179,6 @@ _copysign = math.copysign
 
 #: The third item of a tuple (a sort key).
 _THIRD = operator.itemgetter(2)
-
-
-def _rint(x: float) -> float:
-    """``np.rint`` of a finite Python float (round half to even, the sign of a zero kept), without numpy's call."""
-    return _copysign(float(round(x)), x)
 
 
 # Kinds of funding conventions (params.FUNDING_KINDS order).
