@@ -6,7 +6,9 @@ arrays that ``simcoop.results`` turns into tables.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +61,13 @@ class ReplicationOutput:
     opening_delay_months: int = 0  # months the opening was postponed
 
 
+def _column(values: list[Any], code: str) -> npt.NDArray[Any]:
+    """``np.array(values)`` as int64 (``code`` "q") or float64 ("d"), by ``struct.pack``: each Python number written
+    as it is, in C (``np.array`` on a list of a few hundred numbers cost ten times as much, a per-element pass for
+    its type and shape; 13 columns a replication, about 1 % of it, benchmarks/README.md, "Session 30"). Writable."""
+    return np.frombuffer(bytearray(struct.pack(f"{len(values)}{code}", *values)), dtype=np.int64 if code == "q" else np.float64)
+
+
 def run_model(
     scenario: Scenario, streams: Streams, params: ModelParams | None = None, compare_portage: bool = False
 ) -> ReplicationOutput:
@@ -87,21 +96,21 @@ def run_model(
     int64 = np.int64
     people = {
         "entrepreneur_id": np.arange(n, dtype=int64),
-        "sector": np.array(book.sector, dtype=int64),
-        "first_stage": np.array(book.first_stage, dtype=int64),
-        "entry_month": np.array(book.entry_month, dtype=int64),
-        "cesa_month": np.array(book.cesa_month[:n], dtype=int64),
-        "associe_month": np.array(book.associe_month[:n], dtype=int64),
-        "exit_month": np.array(book.exit_month[:n], dtype=int64),
-        "exit_destination": np.array(book.exit_destination[:n], dtype=int64),
-        "exit_reason": np.array(book.exit_reason[:n], dtype=int64),
+        "sector": _column(book.sector, "q"),
+        "first_stage": _column(book.first_stage, "q"),
+        "entry_month": _column(book.entry_month, "q"),
+        "cesa_month": _column(book.cesa_month[:n], "q"),
+        "associe_month": _column(book.associe_month[:n], "q"),
+        "exit_month": _column(book.exit_month[:n], "q"),
+        "exit_destination": _column(book.exit_destination[:n], "q"),
+        "exit_reason": _column(book.exit_reason[:n], "q"),
         "prior_status": book.prior_status[:n].copy(),
-        "capital_paid_cents": np.array(book.capital_paid[:n], dtype=int64),
-        "mature_turnover_cents": np.array(book.mature, dtype=np.float64),
-        "final_stage": np.array(book.stage[:n], dtype=int64),
+        "capital_paid_cents": _column(book.capital_paid[:n], "q"),
+        "mature_turnover_cents": _column(book.mature, "d"),
+        "final_stage": _column(book.stage[:n], "q"),
         "from_roster": (np.arange(n) < len(p.roster.stage)).astype(int64),
-        "zone": np.array(book.zone, dtype=int64),
-        "site": np.array(book.site, dtype=int64),
+        "zone": _column(book.zone, "q"),
+        "site": _column(book.site, "q"),
     }
     flows = recorder.data
     pending = int(flows["accueils"].sum() - flows["accueils_not_entered"].sum() - flows["accueils_lost_waiting"].sum()) - (n - len(p.roster.stage))
