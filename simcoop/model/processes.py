@@ -615,8 +615,8 @@ class Parcours:
         """``Book.close_slot`` by C loops on the views held here, when compiled (``loops``; as Python source,
         ``settle_exit`` calls the book's numpy code): slot ``s``'s receivables added to the cooperative's and
         summed (whole non-negative cents: the same sum in any order), then the activity of slot ``last`` moved
-        into slot ``s``. A call of a compiled kernel with the book's arrays cost some 2,000 instructions an
-        exit, the loops about a tenth of it (benchmarks/README.md, "Session 30")."""
+        into slot ``s``. A call of a compiled kernel with the book's four arrays cost some 2,300 instructions an
+        exit, these loops about half of it (benchmarks/README.md, "Session 30")."""
         pending = self.pending
         coop = self.coop_pending
         total = 0.0
@@ -758,7 +758,7 @@ class MonthlyBooks:
     The same events as a SimPy process that loops over the months with ``yield env.timeout(1)`` (what this was until
     session 30), at the same places of the queue: the first month scheduled ``URGENT`` where the process would
     have been started, each next month ``NORMAL`` one month later, at the end of the month before. Without the
-    process, SimPy's ``Process._resume`` and ``Timeout``, Python code run each month, are not run (about 1 % of a
+    process, SimPy's ``Process._resume`` and ``Timeout``, Python code run each month, are not run (0.9 % of a
     replication's instructions, benchmarks/README.md, "Session 30"). ``month`` is each event's callback.
     """
 
