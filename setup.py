@@ -14,6 +14,11 @@ files on disk, so an edit runs as Python until the next install compiles it agai
 the compiled ``processes`` only beside the compiled ``book``.
 Without a C compiler the extensions are skipped (they are optional) and the source runs. The
 numbers are the same either way (``benchmarks/output_hashes.py``).
+
+``simcoop/model/fastdraw.pyx`` (Cython proper) gives the month's few entrants' draws through
+numpy's own C distributions, linked from the numpy the build runs with (``_numpy_c``): the same
+numbers as ``numpy.random.Generator``, without its per-call cost (``simcoop.model.smalldraws``
+checks them against the installed numpy before using them).
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ from pathlib import Path
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-#: The modules of ``simcoop/model`` compiled, each into ``simcoop/model/_compiled/<name>``.
-COMPILED = ["book", "processes"]
+#: The modules of ``simcoop/model`` compiled, each into ``simcoop/model/_compiled/<name>``, from their source.
+COMPILED = {"book": "book.py", "processes": "processes.py", "fastdraw": "fastdraw.pyx"}
 ROOT = Path(__file__).resolve().parent
 
 
@@ -35,7 +40,10 @@ def _extensions() -> list[Extension]:
         from Cython.Build import cythonize
     except ImportError:  # building without Cython (it is a build requirement): the sources run as Python
         return []
-    extensions = [Extension(f"simcoop.model.{name}", [f"simcoop/model/{name}.py"], optional=True) for name in COMPILED]
+    extensions = [
+        Extension(f"simcoop.model.{name}", [f"simcoop/model/{source}"], optional=True, **(_numpy_c() if name == "fastdraw" else {}))
+        for name, source in COMPILED.items()
+    ]
     directives = {"language_level": 3, "annotation_typing": False, "binding": True, "embedsignature": True}
     compiled: list[Extension] = cythonize(
         extensions, compiler_directives=directives, build_dir="build/cython", quiet=True
@@ -45,6 +53,20 @@ def _extensions() -> list[Extension]:
         # ``_compiled/``: never beside its source, where Python would import it even after an edit.
         extension.name = "simcoop.model._compiled." + extension.name.rsplit(".", 1)[1]
     return compiled
+
+
+def _numpy_c() -> dict[str, list[str]]:
+    """Where ``fastdraw.pyx`` finds numpy's C headers and its random distributions' static libraries
+    (``libnpyrandom``, ``libnpymath``): those of the numpy this build runs with."""
+    import numpy as np
+
+    root = Path(np.__file__).resolve().parent
+    return {
+        "include_dirs": [np.get_include()],
+        "library_dirs": [str(root / "random" / "lib"), str(root / "_core" / "lib")],
+        "libraries": ["npyrandom", "npymath"],
+        "define_macros": [("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
+    }
 
 
 def _source_digest(source: Path) -> str:
@@ -89,7 +111,7 @@ class StampedBuildExt(build_ext):
             if not built.is_file():  # an optional extension that could not be built: nothing to stamp (and a
                 continue  # copy an earlier build left in the source tree keeps its own, older stamp)
             name = extension.name.rsplit(".", 1)[1]
-            digest = _source_digest(ROOT / "simcoop" / "model" / f"{name}.py")
+            digest = _source_digest(ROOT / "simcoop" / "model" / COMPILED[name])
             for path in [built, *([ROOT / "simcoop" / "model" / "_compiled" / built.name] if in_place else [])]:
                 path.with_name(f"{name}.sha256").write_text(digest + "\n", encoding="ascii")
 

@@ -1,5 +1,6 @@
 """The engine's compiled form (setup.py compiles simcoop/model/book.py and simcoop/model/processes.py
-with Cython at install, with the declarations of book.pxd and processes.pxd).
+with Cython at install, with the declarations of book.pxd and processes.pxd, and fastdraw.pyx, the
+entrants' draws through numpy's C code).
 
 It runs when it was built from the source and declarations as they are, never over an edited
 source or .pxd, and it gives the numbers of the Python source to the bit.
@@ -15,11 +16,13 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import simcoop.model.compiled
 from simcoop.model import book, processes
 from simcoop.model.compiled import compiled_path, load_compiled, running_compiled, source_digest
+from simcoop.model.smalldraws import small_draws
 
 SOURCE = Path(simcoop.model.compiled.__file__).resolve().parent / "processes.py"
 
@@ -38,6 +41,20 @@ def test_the_installed_engine_is_compiled_where_there_is_a_c_compiler() -> None:
         assert running_compiled(module), (
             f"{module.__name__} runs as Python: `pip install -e .` compiles it (setup.py), and compiles it again after an edit"
         )
+
+
+def test_the_small_draws_run_numpys_c_code_where_there_is_a_c_compiler() -> None:
+    # fastdraw.pyx (the entrants' few draws through numpy's C distributions) is compiled with the engine and used
+    # once it has checked that it draws the installed numpy's numbers.
+    if not _compiler():
+        pytest.skip("no C compiler: numpy's Generator draws them (setup.py's extension is optional)")
+    if os.environ.get("SIMCOOP_NO_COMPILED", "") not in ("", "0"):
+        pytest.skip("SIMCOOP_NO_COMPILED asks for the Python source")
+    drawer = small_draws(np.random.default_rng(3))
+    assert type(drawer).__name__ == "SmallDraws" and running_compiled(sys.modules[type(drawer).__module__]), (
+        "the small draws go through numpy's Generator: `pip install -e .` compiles simcoop/model/fastdraw.pyx"
+    )
+    assert sys.modules[type(drawer).__module__].self_check() is None
 
 
 def test_the_compiled_month_runs_only_beside_the_compiled_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

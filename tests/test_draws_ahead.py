@@ -8,6 +8,7 @@ import pytest
 import simcoop
 from simcoop.model import processes
 from simcoop.model.params import model_params
+from simcoop.model.smalldraws import small_draws
 from simcoop.streams import replication_streams
 
 
@@ -44,3 +45,33 @@ def test_the_accueils_drawn_ahead_are_the_monthly_draws() -> None:
     arrivals = replication_streams(7, 3).arrivals
     assert draws.accueils == [int(arrivals.poisson(p.accueils_rate_per_month[t])) for t in range(p.horizon_months)]
     assert sum(draws.accueils) > 100
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 20261204])
+def test_the_small_draws_are_the_generators_numbers(seed: int) -> None:
+    """``small_draws`` (numpy's C code called directly where the install compiled it) gives what the generator's
+    own calls give, call after call, bit for bit: binomials on both algorithms and on a repeated (n, p), uniforms
+    and normals one and several at a time; and the generator, drawn on after, goes on from the same state."""
+    ours = small_draws(np.random.default_rng(seed))
+    theirs = np.random.default_rng(seed)
+    sizes = np.random.default_rng(seed + 1).integers(0, 12, 150).tolist()
+    for i, k in enumerate(sizes):
+        n, p = (k * 9, 0.1 + 0.8 * (i % 7) / 6) if i % 3 else (120, 0.45)
+        assert ours.binomial(n, p) == theirs.binomial(n, p)
+        assert ours.random(k).tobytes() == theirs.random(k).tobytes()
+        assert ours.standard_normal(k).tobytes() == theirs.standard_normal(k).tobytes()
+        one, other = ours.random(), theirs.random()
+        assert isinstance(one, float) and one == other
+        one, other = ours.standard_normal(), theirs.standard_normal()
+        assert isinstance(one, float) and one == other
+    # (ours.generator is the generator SmallDraws draws from; the generator itself without the compiled module)
+    generator = getattr(ours, "generator", ours)
+    assert generator.random(5).tobytes() == theirs.random(5).tobytes()
+
+
+@pytest.mark.parametrize(("n", "p", "message"), [(3, -0.1, "p < 0"), (3, 1.5, "p > 1"), (3, float("nan"), "is NaN"), (-1, 0.5, "n < 0")])
+def test_the_small_draws_refuse_what_the_generator_refuses(n: int, p: float, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        np.random.default_rng(0).binomial(n, p)
+    with pytest.raises(ValueError, match=message):
+        small_draws(np.random.default_rng(0)).binomial(n, p)

@@ -155,6 +155,7 @@ from simcoop.model.kernels import (
 )  # fmt: skip
 from simcoop.model.flow_kernels import EXIT, RENEW, TO_ASSOCIE, TO_CESA
 from simcoop.model.params import ACCUEIL, ASSOCIE, CAPE, CESA, SORTIE, ModelParams
+from simcoop.model.smalldraws import small_draws
 from simcoop import libm
 from simcoop.memo import by_identity
 from simcoop.streams import Streams
@@ -235,16 +236,18 @@ class _Draws:
     The accueils of every month (one Poisson draw per month, in month order: numpy draws an
     array of rates one after the other, the same numbers as month by month), and the
     uniforms of the decisions and of the entrants' prior status (``_Uniforms``). Each of
-    these streams serves nothing else, so no other draw moves.
+    these streams serves nothing else, so no other draw moves. The entry and the entrants'
+    activities, a few numbers a month, are drawn through ``small_draws`` (numpy's C code
+    without the Generator's call, the same numbers).
     """
 
     __slots__ = ("accueils", "entry", "zones", "activities", "status", "hazards", "destinations", "decisions", "volatility")
 
     def __init__(self, streams: Streams, p: ModelParams) -> None:
         self.accueils: list[int] = streams.arrivals.poisson(p.accueils_rate_per_month[: p.horizon_months]).tolist()
-        self.entry = streams.entry
+        self.entry = small_draws(streams.entry)  # (numpy's C draws without the Generator's per-call cost, the same numbers)
         self.zones = streams.zones
-        self.activities = streams.activities
+        self.activities = small_draws(streams.activities)
         self.status = _Uniforms(streams.status)
         self.hazards = _Uniforms(streams.hazards)
         self.destinations = _Uniforms(streams.destinations)
@@ -1411,7 +1414,7 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
 
 
 def _open_entrants(
-    book: Book, p: ModelParams, streams: _Draws, rng: np.random.Generator, t: int, k: int, first: list[int], zones: Any, sites: Any
+    book: Book, p: ModelParams, streams: _Draws, rng: Any, t: int, k: int, first: list[int], zones: Any, sites: Any
 ) -> range:
     """The entrants' draws made numbers and their activities opened (``_start_taken``'s numpy path; ``kernels.entrants``
     does the same)."""
