@@ -199,6 +199,6 @@ def test_the_compiled_book_declares_every_field_of_the_source() -> None:
     # book.pxd repeats Book.__slots__ as C fields: a field the source has and the declarations miss would be an
     # AttributeError of the compiled book only, on the first path that sets it.
     text = SOURCE.with_name("book.pxd").read_text(encoding="utf-8")
-    declared = {name.strip() for line in text.splitlines() if line.strip().startswith("cdef public object ")
-                for name in line.strip().removeprefix("cdef public object ").split(",")}  # fmt: skip
+    declared = {name.strip() for line in text.splitlines() for kind in ("cdef public object ", "cdef public double[::1] ")
+                if line.strip().startswith(kind) for name in line.strip().removeprefix(kind).split(",")}  # fmt: skip
     assert declared == set(book.Book.__dict__["__slots__"])  # (the compiled class keeps it as a class attribute)

@@ -15,6 +15,8 @@ cdef class Book:
     cdef public object sector_rate_cape, sector_rate_cesa, sector_template, site, site_hire_month, site_staff
     cdef public object slot_of, slots, stage, stage_count, tables_hit, tax_loss_carried_forward_cents, waiting
     cdef public object years_at_or_above, zone
+    # Row 0 of by_site's and by_zone's accueils and entries: indexed in C where one site and one zone count them all.
+    cdef public double[::1] first_site_accueils, first_site_entries, first_zone_accueils, first_zone_entries
 
     # The methods the compiled month calls: C calls from it (a Python call from anywhere else).
     cpdef reserve(self, k)

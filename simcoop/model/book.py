@@ -315,7 +315,8 @@ class Book:
         "brackets_hit", "by_site", "by_zone", "caf_due", "caf_outstanding", "cape_start", "capital_due",
         "capital_paid", "cesa_month", "close_scratch", "compiled", "convention_last", "coop_out", "coop_pending",
         "cs", "dailly_in", "dailly_out", "dues_year_cents", "entry_month", "exit_destination", "exit_month",
-        "exit_probability_by_stage", "exit_reason", "first_stage", "fixed_gross_memo", "flows", "fte_cost_cache",
+        "exit_probability_by_stage", "exit_reason", "first_site_accueils", "first_site_entries", "first_stage",
+        "first_zone_accueils", "first_zone_entries", "fixed_gross_memo", "flows", "fte_cost_cache",
         "funding_due", "funding_earned", "funding_received", "funding_recovered", "highest_capital_cents", "lag",
         "m", "mask_rows", "masks", "mature", "n", "opened", "opening_delay_months", "outcomes", "p", "parcours",
         "partner_failed", "pending", "people_capacity", "prior_status", "rows", "sector", "sector_rate_cape",
@@ -376,6 +377,10 @@ class Book:
         # Flows and stocks by site and by zone, [site or zone, month].
         self.by_site = {name: np.zeros((n_sites, horizon)) for name in SITE_SERIES}
         self.by_zone = {name: np.zeros((params.n_zones, horizon)) for name in ZONE_SERIES}
+        # The first site's and zone's accueils and entries by month (views of row 0): where every accueil of a
+        # CAE with one site and one zone is counted, a few times a month (typed views in the compiled book).
+        self.first_site_accueils, self.first_site_entries = self.by_site["accueils"][0], self.by_site["entries"][0]
+        self.first_zone_accueils, self.first_zone_entries = self.by_zone["accueils"][0], self.by_zone["entries"][0]
         self.last_costs_cents = 0.0
         self.own_treasury_cents = float(params.initial_cash_cents)  # at the end of the previous month
         # Capital, reserves and what the cooperative owes (cents).

@@ -1320,8 +1320,8 @@ def _arrivals(book: Book, p: ModelParams, streams: _Draws, scheduled: dict[int, 
         book.by_site["accueils"][:, t] += np.bincount(site, minlength=p.n_sites)
         zones, sites = zone[:entering].tolist(), site[:entering].tolist()
     else:  # every accueil at the first pair (zone 0, site 0)
-        book.by_zone["accueils"][0, t] += accueils
-        book.by_site["accueils"][0, t] += accueils
+        book.first_zone_accueils[t] += accueils
+        book.first_site_accueils[t] += accueils
         zones = sites = None
     book.flows[F_ACCUEILS] += accueils
     book.flows[F_ACCUEILS_NOT_ENTERED] += accueils - entering
@@ -1408,8 +1408,14 @@ def _start_taken(env: simpy.Environment, book: Book, p: ModelParams, streams: _D
         book.flows[F_RSA_ENTRIES] += float(rsa)
     else:
         ids = _open_entrants(book, p, streams, rng, t, k, first, zones, sites)
-    _count_into(book.by_zone["entries"], t, zones)
-    _count_into(book.by_site["entries"], t, sites)
+    if p.n_zones == 1:
+        book.first_zone_entries[t] += k
+    else:
+        _count_into(book.by_zone["entries"], t, zones)
+    if p.n_sites == 1:
+        book.first_site_entries[t] += k
+    else:
+        _count_into(book.by_site["entries"], t, sites)
     book.parcours.enter_all(ids.start, ids.stop)
 
 
@@ -1450,11 +1456,8 @@ def _open_entrants(
 
 def _count_into(series: npt.NDArray[np.float64], t: int, values: Any) -> None:
     """Add one to ``series[v, t]`` for each ``v`` of ``values`` (a few a month: cheaper than a bincount)."""
-    if len(series) == 1:
-        series[0, t] += len(values)
-    else:
-        for v in values:
-            series[v, t] += 1
+    for v in values:
+        series[v, t] += 1
 
 
 def _accounting(book: Book, p: ModelParams, streams: _Draws, t: int, c: _Constants) -> None:
