@@ -87,7 +87,8 @@ class StampedBuildExt(build_ext):
     43 s of Python's own ``-O3 -g``, for the same speed (the three builds run a replication 7 to
     10 % faster than the source, measured in one process, 16 blocks each); 15 s since
     ``processes.pxd`` brought typed views; 20 to 25 s with ``book.py`` too (session 29, both modules
-    built with ``--force``). With ``SIMCOOP_DEBUG_BUILD=1``, ``-g`` (the same code with
+    built with ``--force``); 23.5 to 27.0 s with ``fastdraw.pyx`` (2026-12-04, all three with ``--force``:
+    23.6 s without it in the same minutes). With ``SIMCOOP_DEBUG_BUILD=1``, ``-g`` (the same code with
     debug information, for ``benchmarks/profile_lines.py``).
     """
 

@@ -4,9 +4,9 @@
 Each month draws how many accueils enter and how many of them start under a CESA (two
 ``binomial(n, p)`` on small ``n``), then each entrant's sector and turnover (``random(k)`` and
 ``standard_normal(k)``, ``k`` a few people). Through ``numpy.random.Generator`` each of these calls
-costs about 0.5 to 0.6 us, mostly its argument handling and its lock, for a draw of a few
-nanoseconds (issue 13, measured in session 31: ``binomial`` 461 ns against 67 here, ``random(4)``
-587 against 148, ``standard_normal(4)`` 646 against 171).
+costs about 0.4 to 0.6 us, mostly its argument handling and its lock, for a draw of a few
+nanoseconds (issue 13, timeit on 2026-12-04: ``binomial(7, 0.35)`` 431 ns against 50 here,
+``random(4)`` 554 against 92, ``standard_normal(4)`` 591 against 126).
 
 ``SmallDraws(generator)`` takes the same numbers from the same bit generator, by the same C
 functions numpy's ``Generator`` calls (``numpy/random/c_distributions.pxd``, linked from the
