@@ -66,22 +66,20 @@ cdef class SmallDraws:
 
     def random(self, size=None):
         """``generator.random(size)``: uniforms on [0, 1), one float without ``size``, else an array of ``size``."""
-        if size is None:
-            return random_standard_uniform(self._bitgen)
-        cdef cnp.npy_intp count = size
-        out = cnp.PyArray_EMPTY(1, &count, cnp.NPY_DOUBLE, 0)
-        random_standard_uniform_fill(self._bitgen, count, <double *> cnp.PyArray_DATA(out))
-        return out
+        return self._draw(size, random_standard_uniform, random_standard_uniform_fill)
 
     def standard_normal(self, size=None):
         """``generator.standard_normal(size)``: one float without ``size``, else an array of ``size``."""
+        return self._draw(size, random_standard_normal, random_standard_normal_fill)
+
+    cdef object _draw(self, size, double (*one)(bitgen_t *) noexcept nogil, void (*fill)(bitgen_t *, cnp.npy_intp, double *) noexcept nogil):
+        """One number by ``one`` without ``size``, else an array of ``size`` filled by ``fill`` (numpy's own pairs)."""
         if size is None:
-            return random_standard_normal(self._bitgen)
+            return one(self._bitgen)
         cdef cnp.npy_intp count = size
         out = cnp.PyArray_EMPTY(1, &count, cnp.NPY_DOUBLE, 0)
-        random_standard_normal_fill(self._bitgen, count, <double *> cnp.PyArray_DATA(out))
+        fill(self._bitgen, count, <double *> cnp.PyArray_DATA(out))
         return out
-
 
 def self_check():
     """None when ``SmallDraws`` gives the installed numpy's ``Generator`` numbers, else what differs.
