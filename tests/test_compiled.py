@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import simcoop.model.compiled
-from simcoop.model import book, processes
+from simcoop.model import book, processes, smalldraws
 from simcoop.model.compiled import compiled_path, load_compiled, running_compiled, source_digest
 from simcoop.model.smalldraws import small_draws
 
@@ -55,6 +55,28 @@ def test_the_small_draws_run_numpys_c_code_where_there_is_a_c_compiler() -> None
         "the small draws go through numpy's Generator: `pip install -e .` compiles simcoop/model/fastdraw.pyx"
     )
     assert sys.modules[type(drawer).__module__].self_check() is None
+
+
+def test_small_draws_that_differ_from_the_installed_numpy_are_never_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    # fastdraw links the build's numpy's C code: under a numpy installed later that draws otherwise, the Generator
+    # draws (the same numbers as without the compiled module), and a warning says why.
+    class OtherNumpy:
+        @staticmethod
+        def self_check() -> str:
+            return "binomial(7, 0.35) gave 3 for numpy's 2 (seed 0)"
+
+        class SmallDraws:  # what must never be used
+            def __init__(self, generator: object) -> None:
+                raise AssertionError("the small draws of another numpy were used")
+
+    monkeypatch.setattr(smalldraws, "load_compiled", lambda *args, **kwargs: True)
+    monkeypatch.setitem(sys.modules, "simcoop.model.fastdraw", OtherNumpy)
+    with pytest.warns(RuntimeWarning, match="does not draw the installed numpy's numbers"):
+        module = smalldraws._fastdraw()  # noqa: SLF001
+    assert module is None and "simcoop.model.fastdraw" not in sys.modules
+    monkeypatch.setattr(smalldraws, "_FASTDRAW", module)
+    generator = np.random.default_rng(5)
+    assert smalldraws.small_draws(generator) is generator
 
 
 def test_the_compiled_month_runs_only_beside_the_compiled_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -57,7 +57,7 @@ cdef class SmallDraws:
         self.generator = generator
 
     def binomial(self, int64_t n, double p):
-        """``generator.binomial(n, p)`` for one ``n`` and one ``p``: a Python int."""
+        """``generator.binomial(n, p)`` for one integer ``n`` and one ``p``: a Python int."""
         if not (0.0 <= p <= 1.0):  # (NaN fails both comparisons)
             raise ValueError("p < 0, p > 1 or p is NaN")
         if n < 0:
@@ -80,6 +80,7 @@ cdef class SmallDraws:
         out = cnp.PyArray_EMPTY(1, &count, cnp.NPY_DOUBLE, 0)
         fill(self._bitgen, count, <double *> cnp.PyArray_DATA(out))
         return out
+
 
 def self_check():
     """None when ``SmallDraws`` gives the installed numpy's ``Generator`` numbers, else what differs.

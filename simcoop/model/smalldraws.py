@@ -30,6 +30,7 @@ def _fastdraw() -> Any:
     module = sys.modules["simcoop.model.fastdraw"]
     problem = module.self_check()
     if problem is not None:
+        del sys.modules["simcoop.model.fastdraw"]  # never found again unchecked
         warnings.warn(
             f"simcoop.model.fastdraw does not draw the installed numpy's numbers ({problem}): numpy's Generator draws them",
             RuntimeWarning,
